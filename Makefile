@@ -1,0 +1,23 @@
+# The README's two commands: `make tour` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: tour test test-rust lint docs bench
+
+tour:
+	$(CARGO) run --locked -q -p appmarket-examples --example tour
+
+test: lint test-rust docs
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) test --locked --workspace
+
+docs:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --workspace --no-deps
+
+bench:
+	$(CARGO) bench --locked -p appmarket-benches

@@ -1,0 +1,535 @@
+//! The `PurchasedApp` aggregate: term and expiry, application information, upgrades, and the
+//! end of a term (APP-1..6, PRC-4, LIFE-1).
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::actions::{Action, Availability};
+use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
+use crate::catalog::{BillingMode, DeliveryMethod, Product};
+use crate::error::Error;
+use crate::policy::Policy;
+use crate::pricing::{self, Quote};
+use crate::provisioning::ImageSetup;
+use crate::time::{BillingZone, add_months_clamped};
+
+/// Where a purchased app stands (APP-6, LIFE-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppStatus {
+    /// Paid, waiting for its service flow to complete (APP-3).
+    Provisioning,
+    /// In its term.
+    Active,
+    /// Expired, still usable (LIFE-1).
+    GracePeriod,
+    /// Retention period: frozen, data kept (LIFE-1).
+    Frozen,
+    /// Released: data deleted, cannot be renewed (LIFE-1).
+    Released,
+    /// Unsubscribed.
+    Unsubscribed,
+}
+
+impl fmt::Display for AppStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AppStatus::Provisioning => "Provisioning",
+            AppStatus::Active => "Enabled",
+            AppStatus::GracePeriod => "Grace period",
+            AppStatus::Frozen => "Frozen",
+            AppStatus::Released => "Released",
+            AppStatus::Unsubscribed => "Unsubscribed",
+        })
+    }
+}
+
+/// The term of a yearly/monthly app (APP-2): it ends at 23:59:59 (billing zone) on the date
+/// reached by adding `months` to the anchor date, clamped to the end of a shorter month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Term {
+    /// When the term started (payment, or acceptance / enabling time for supervised apps).
+    pub started_at: DateTime<Utc>,
+    /// The billing anchor date (billing zone).
+    pub anchor: NaiveDate,
+    /// Months from the anchor to the expiry date (a year is 12).
+    pub months: u32,
+    /// The expiry instant.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Term {
+    /// A term of `months` starting at `started_at` (APP-2).
+    pub fn starting(started_at: DateTime<Utc>, months: u32, zone: BillingZone) -> Term {
+        let anchor = zone.date_of(started_at);
+        Term { started_at, anchor, months, expires_at: zone.end_of_day(add_months_clamped(anchor, months)) }
+    }
+
+    /// The expiry date in the billing zone.
+    pub fn expiry_date(&self, zone: BillingZone) -> NaiveDate {
+        zone.date_of(self.expires_at)
+    }
+
+    /// The same anchor, `more` months further (REN-2).
+    pub fn extended(&self, more: u32, zone: BillingZone) -> Term {
+        let months = self.months + more;
+        Term { months, expires_at: zone.end_of_day(add_months_clamped(self.anchor, months)), ..*self }
+    }
+}
+
+/// The application information shown on the details page (APP-1). The password is not here:
+/// the store keeps it apart, and only its owner can reveal it (APP-5).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ApplicationInfo {
+    /// Username.
+    pub username: String,
+    /// Management URL.
+    pub management_url: String,
+    /// Frontend URL.
+    pub frontend_url: String,
+    /// Product guide link.
+    pub product_guide: String,
+    /// Whether a password has been provided.
+    pub has_password: bool,
+}
+
+/// The seller information shown on the details page (APP-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerInfo {
+    /// The seller.
+    pub seller: SellerId,
+    /// Email.
+    pub email: String,
+    /// Phone.
+    pub phone: String,
+}
+
+/// Auto-renewal settings (REN-5, REN-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoRenewal {
+    /// Periods per renewal (months for monthly plans, years for yearly plans).
+    pub periods: u32,
+    /// Renewals wanted, 0 = unlimited.
+    pub count: u32,
+    /// Renewals done so far under these settings.
+    pub done: u32,
+    /// Days before expiry of the charge.
+    pub days_before: u32,
+}
+
+/// A purchased app (resource) (APP-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchasedApp {
+    /// Id.
+    pub id: AppId,
+    /// The order that bought it.
+    pub order: OrderId,
+    /// The owner.
+    pub customer: CustomerId,
+    /// The owner's level when bought (LIFE-1).
+    pub customer_level: Option<String>,
+    /// The product.
+    pub product: ProductId,
+    /// Product name.
+    pub product_name: String,
+    /// Delivery method.
+    pub delivery: DeliveryMethod,
+    /// Whether it came with a service flow.
+    pub involves_supervision: bool,
+    /// Specification.
+    pub specification: String,
+    /// Quantity.
+    pub quantity: u32,
+    /// Billing mode.
+    pub mode: BillingMode,
+    /// When it was bought (paid).
+    pub purchased_at: DateTime<Utc>,
+    /// The term, once started; `None` for one-time and pay-per-use apps and before acceptance.
+    pub term: Option<Term>,
+    /// Status.
+    pub status: AppStatus,
+    /// Application information.
+    pub info: ApplicationInfo,
+    /// Seller information.
+    pub seller: SellerInfo,
+    /// Auto-renewal, if enabled.
+    pub auto_renewal: Option<AutoRenewal>,
+    /// An unpaid upgrade or renewal order of this app.
+    pub pending_order: Option<OrderId>,
+    /// The servers of an image app.
+    pub image: Option<ImageSetup>,
+}
+
+/// A command on an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppCommand {
+    /// Start the term (at payment, or at acceptance / enabling time for supervised apps, APP-3).
+    StartTerm {
+        /// When the term starts.
+        at: DateTime<Utc>,
+        /// Months in the term (a year is 12).
+        months: u32,
+    },
+    /// The seller provides the application information (the password goes to the store apart).
+    ProvideApplicationInfo {
+        /// The information.
+        info: ApplicationInfo,
+    },
+    /// The owner reveals the password (APP-5).
+    RevealPassword,
+    /// An upgrade or renewal order of this app was placed and awaits payment.
+    HoldPendingOrder {
+        /// The order.
+        order: OrderId,
+    },
+    /// The pending order was cancelled.
+    ReleasePendingOrder {
+        /// The order.
+        order: OrderId,
+    },
+    /// A paid upgrade changes the configuration; the expiry does not move (PRC-4).
+    ApplyUpgrade {
+        /// The upgrade order.
+        order: OrderId,
+        /// New specification.
+        specification: String,
+        /// New quantity.
+        quantity: u32,
+    },
+    /// System: move through the end of a term as time passes (LIFE-1).
+    AdvanceLifecycle,
+}
+
+/// What happened to an app. These are its operation records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AppEvent {
+    /// Created by a paid order.
+    Created {
+        /// The order.
+        order: OrderId,
+    },
+    /// The term started.
+    TermStarted {
+        /// The term.
+        term: Term,
+    },
+    /// The seller provided the application information.
+    ApplicationInfoProvided {
+        /// The information (without the password).
+        info: ApplicationInfo,
+    },
+    /// The owner revealed the password (APP-5).
+    PasswordRevealed,
+    /// An order of this app awaits payment.
+    PendingOrderHeld {
+        /// The order.
+        order: OrderId,
+    },
+    /// That order no longer waits.
+    PendingOrderReleased {
+        /// The order.
+        order: OrderId,
+    },
+    /// Upgraded.
+    Upgraded {
+        /// The upgrade order.
+        order: OrderId,
+        /// Specification before.
+        from_specification: String,
+        /// Quantity before.
+        from_quantity: u32,
+        /// Specification after.
+        specification: String,
+        /// Quantity after.
+        quantity: u32,
+    },
+    /// Expired: the grace period starts (LIFE-1).
+    GracePeriodStarted,
+    /// The grace period ended: frozen for the retention period (LIFE-1).
+    Frozen,
+    /// The retention period ended: released (LIFE-1).
+    Released,
+}
+
+impl PurchasedApp {
+    /// Whole days to expiry, never negative (APP-6).
+    pub fn remaining_days(&self, now: DateTime<Utc>) -> i64 {
+        self.term.map_or(0, |t| (t.expires_at - now).num_days().max(0))
+    }
+
+    /// The expiry instant, if the app has a term.
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.term.map(|t| t.expires_at)
+    }
+
+    /// Whether the app is shown among purchased apps (APP-4): a supervised SaaS app only once
+    /// its flow has completed.
+    pub fn is_listed(&self) -> bool {
+        !(self.delivery == DeliveryMethod::Saas && self.status == AppStatus::Provisioning)
+    }
+
+    /// The instants at which grace ends and retention ends (LIFE-1).
+    pub fn end_of_term_instants(&self, policy: &Policy) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let term = self.term?;
+        let zone = policy.zone();
+        let lengths = policy.end_of_term_for(self.customer_level.as_deref());
+        let expiry = term.expiry_date(zone);
+        let grace_end = expiry + Duration::days(i64::from(lengths.grace_days));
+        let retention_end = grace_end + Duration::days(i64::from(lengths.retention_days));
+        Some((zone.end_of_day(grace_end), zone.end_of_day(retention_end)))
+    }
+
+    /// When the system must next look at this app (LIFE-1).
+    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        let term = self.term?;
+        let (grace_end, retention_end) = self.end_of_term_instants(policy)?;
+        let second = Duration::seconds(1);
+        match self.status {
+            AppStatus::Active => Some(term.expires_at + second),
+            AppStatus::GracePeriod => Some(grace_end + second),
+            AppStatus::Frozen => Some(retention_end + second),
+            _ => None,
+        }
+    }
+
+    fn owner(&self, by: &Actor) -> Result<(), Error> {
+        by.require_customer(&self.customer, &format!("app {}", self.id))
+    }
+
+    /// Checks that `by` may reveal the password (APP-5).
+    pub fn check_reveal_password(&self, by: &Actor) -> Result<(), Error> {
+        self.owner(by)?;
+        if !self.info.has_password {
+            return Err(Error::not_allowed("APP-5", format!("app {} has no password yet", self.id)));
+        }
+        if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
+            return Err(Error::not_allowed("APP-5", format!("app {} is {}", self.id, self.status)));
+        }
+        Ok(())
+    }
+
+    /// Checks whether the app may be upgraded at all now (PRC-4, 2.2).
+    pub fn check_upgradable(&self, by: &Actor) -> Result<(), Error> {
+        self.owner(by)?;
+        if self.delivery != DeliveryMethod::Saas {
+            return Err(Error::not_allowed(
+                "PRC-4",
+                format!("only SaaS apps can be upgraded; this is {}", self.delivery),
+            ));
+        }
+        if !self.mode.is_subscription() {
+            return Err(Error::not_allowed(
+                "PRC-4",
+                format!("only yearly/monthly apps can be upgraded; this is {}", self.mode),
+            ));
+        }
+        if self.status != AppStatus::Active || self.term.is_none() {
+            return Err(Error::not_allowed(
+                "PRC-4",
+                format!("only active apps can be upgraded; app {} is {}", self.id, self.status),
+            ));
+        }
+        if let Some(order) = &self.pending_order {
+            return Err(Error::not_allowed("PRC-4", format!("order {order} of this app is still unpaid")));
+        }
+        Ok(())
+    }
+
+    /// The upgrade quote to a target configuration (PRC-4, PRC-5, PRC-6).
+    pub fn upgrade_quote(
+        &self,
+        by: &Actor,
+        product: &Product,
+        specification: &str,
+        quantity: u32,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Quote, Error> {
+        self.check_upgradable(by)?;
+        product.check_orderable()?;
+        if specification == self.specification && quantity == self.quantity {
+            return Err(Error::not_allowed("PRC-4", "the target is the current configuration"));
+        }
+        let target = product.specification(specification)?;
+        target.check_quantity(quantity)?;
+        let new_plan = target.plan(self.mode)?;
+        let current = product.specification(&self.specification)?;
+        let old_plan = current.plan(self.mode)?;
+        let term = self.term.ok_or_else(|| Error::not_allowed("PRC-4", "the app's term has not started"))?;
+        let zone = policy.zone();
+        let (change, expiry) = (zone.date_of(now), term.expiry_date(zone));
+        let remaining = match self.mode {
+            BillingMode::Yearly => pricing::remaining_years(change, expiry),
+            _ => pricing::remaining_months(change, expiry),
+        };
+        let label = |name: &str, q: u32| match &target.quantity {
+            Some(attr) => format!("{name}, {}: {q}", attr.name),
+            None => name.to_owned(),
+        };
+        pricing::upgrade_quote(
+            &label(&self.specification, self.quantity),
+            pricing::period_price(current, old_plan, self.quantity),
+            &label(specification, quantity),
+            pricing::period_price(target, new_plan, quantity),
+            remaining,
+            policy.upgrade_discount,
+        )
+    }
+
+    /// Decides a command into events, or refuses it without changing anything.
+    pub fn decide(
+        &self,
+        cmd: &AppCommand,
+        by: &Actor,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AppEvent>, Error> {
+        match cmd {
+            AppCommand::StartTerm { at, months } => {
+                if self.term.is_some() {
+                    return Err(Error::not_allowed(
+                        "APP-3",
+                        format!("the term of app {} has already started", self.id),
+                    ));
+                }
+                if *at > now {
+                    return Err(Error::invalid("enabling_time", "the term cannot start in the future"));
+                }
+                Ok(vec![AppEvent::TermStarted { term: Term::starting(*at, *months, policy.zone()) }])
+            }
+            AppCommand::ProvideApplicationInfo { info } => {
+                by.require_seller(&self.seller.seller, &format!("app {}", self.id))?;
+                for (field, text) in [
+                    ("username", &info.username),
+                    ("management_url", &info.management_url),
+                    ("frontend_url", &info.frontend_url),
+                    ("product_guide", &info.product_guide),
+                ] {
+                    if text.chars().count() > 2048 {
+                        return Err(Error::invalid(field, "at most 2048 characters"));
+                    }
+                }
+                Ok(vec![AppEvent::ApplicationInfoProvided { info: info.clone() }])
+            }
+            AppCommand::RevealPassword => {
+                self.check_reveal_password(by)?;
+                Ok(vec![AppEvent::PasswordRevealed])
+            }
+            AppCommand::HoldPendingOrder { order } => {
+                if let Some(pending) = &self.pending_order {
+                    return Err(Error::not_allowed(
+                        "REN-1",
+                        format!("order {pending} of app {} is still unpaid", self.id),
+                    ));
+                }
+                Ok(vec![AppEvent::PendingOrderHeld { order: order.clone() }])
+            }
+            AppCommand::ReleasePendingOrder { order } => {
+                if self.pending_order.as_ref() != Some(order) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![AppEvent::PendingOrderReleased { order: order.clone() }])
+            }
+            AppCommand::ApplyUpgrade { order, specification, quantity } => Ok(vec![
+                AppEvent::PendingOrderReleased { order: order.clone() },
+                AppEvent::Upgraded {
+                    order: order.clone(),
+                    from_specification: self.specification.clone(),
+                    from_quantity: self.quantity,
+                    specification: specification.clone(),
+                    quantity: *quantity,
+                },
+            ]),
+            AppCommand::AdvanceLifecycle => {
+                by.require_system("advance app lifecycles")?;
+                Ok(self.lifecycle_events(policy, now))
+            }
+        }
+    }
+
+    /// The LIFE-1 transitions due at `now`, in order.
+    pub fn lifecycle_events(&self, policy: &Policy, now: DateTime<Utc>) -> Vec<AppEvent> {
+        let (Some(term), Some((grace_end, retention_end))) = (self.term, self.end_of_term_instants(policy)) else {
+            return vec![];
+        };
+        let mut events = Vec::new();
+        let mut status = self.status;
+        if status == AppStatus::Active && now > term.expires_at {
+            events.push(AppEvent::GracePeriodStarted);
+            status = AppStatus::GracePeriod;
+        }
+        if status == AppStatus::GracePeriod && now > grace_end {
+            events.push(AppEvent::Frozen);
+            status = AppStatus::Frozen;
+        }
+        if status == AppStatus::Frozen && now > retention_end {
+            events.push(AppEvent::Released);
+        }
+        events
+    }
+
+    /// Applies an event.
+    pub fn apply(&mut self, event: &AppEvent) {
+        match event {
+            AppEvent::Created { .. } | AppEvent::PasswordRevealed => {}
+            AppEvent::TermStarted { term } => {
+                self.term = Some(*term);
+                if self.status == AppStatus::Provisioning {
+                    self.status = AppStatus::Active;
+                }
+            }
+            AppEvent::ApplicationInfoProvided { info } => {
+                let has_password = self.info.has_password || info.has_password;
+                self.info = ApplicationInfo { has_password, ..info.clone() };
+            }
+            AppEvent::PendingOrderHeld { order } => self.pending_order = Some(order.clone()),
+            AppEvent::PendingOrderReleased { .. } => self.pending_order = None,
+            AppEvent::Upgraded { specification, quantity, .. } => {
+                self.specification = specification.clone();
+                self.quantity = *quantity;
+            }
+            AppEvent::GracePeriodStarted => self.status = AppStatus::GracePeriod,
+            AppEvent::Frozen => self.status = AppStatus::Frozen,
+            AppEvent::Released => {
+                self.status = AppStatus::Released;
+                self.auto_renewal = None;
+            }
+        }
+    }
+
+    /// The customer-facing actions on this app and whether each is allowed now.
+    pub fn available_actions(&self, by: &Actor) -> Vec<Availability> {
+        vec![
+            Availability::from_check(Action::RevealPassword, self.check_reveal_password(by)),
+            Availability::from_check(Action::Upgrade, self.check_upgradable(by)),
+        ]
+    }
+}
+
+/// Which of a customer's purchased apps to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppFilter {
+    /// Only this status.
+    pub status: Option<AppStatus>,
+    /// Only this delivery method.
+    pub delivery: Option<DeliveryMethod>,
+    /// Only this billing mode.
+    pub mode: Option<BillingMode>,
+    /// Only apps whose product name contains this (case-insensitive).
+    pub name: Option<String>,
+}
+
+impl AppFilter {
+    /// Whether an app passes the filter; unlisted apps (APP-4) never do.
+    pub fn matches(&self, app: &PurchasedApp) -> bool {
+        app.is_listed()
+            && self.status.is_none_or(|s| s == app.status)
+            && self.delivery.is_none_or(|d| d == app.delivery)
+            && self.mode.is_none_or(|m| m == app.mode)
+            && self.name.as_ref().is_none_or(|n| app.product_name.to_lowercase().contains(&n.to_lowercase()))
+    }
+}

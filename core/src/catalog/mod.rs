@@ -1,0 +1,12 @@
+//! The catalog: products, search and the saved list (CAT).
+
+mod product;
+mod saved_list;
+mod search;
+
+pub use product::{
+    Attribute, BillingMode, DeliveryMethod, ImageResources, PricePlan, Product, ProductDraft, QuantityAttribute,
+    ResourcePlan, Specification, SupportRange,
+};
+pub use saved_list::{SavedItem, SavedList};
+pub use search::{Page, PreparedQuery, SearchQuery, SearchText, SortOrder, check_page};

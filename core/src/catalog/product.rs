@@ -1,0 +1,505 @@
+//! Products, specifications and price plans (CAT-1, CAT-2).
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::actor::{ProductId, SellerId};
+use crate::error::Error;
+use crate::money::{Currency, Money};
+
+/// How a product is delivered (CAT-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryMethod {
+    /// A machine image, provisioned as cloud servers.
+    Image,
+    /// Software as a service.
+    Saas,
+    /// A licence, delivered offline by the seller.
+    License,
+    /// A professional service, delivered offline by the seller.
+    ProfessionalService,
+}
+
+impl fmt::Display for DeliveryMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeliveryMethod::Image => "Image",
+            DeliveryMethod::Saas => "SaaS",
+            DeliveryMethod::License => "License",
+            DeliveryMethod::ProfessionalService => "Professional service",
+        })
+    }
+}
+
+/// How a plan is billed (CAT-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingMode {
+    /// Rated by the hour (PRC-7).
+    PayPerUse,
+    /// Paid per calendar month.
+    Monthly,
+    /// Paid per year (12 months).
+    Yearly,
+    /// Paid once.
+    OneTime,
+}
+
+impl BillingMode {
+    /// Months in one period, for the term-bearing modes.
+    pub fn months_per_period(&self) -> Option<u32> {
+        match self {
+            BillingMode::Monthly => Some(1),
+            BillingMode::Yearly => Some(12),
+            BillingMode::PayPerUse | BillingMode::OneTime => None,
+        }
+    }
+
+    /// Whether the mode is yearly/monthly (a term with an expiry).
+    pub fn is_subscription(&self) -> bool {
+        self.months_per_period().is_some()
+    }
+}
+
+impl fmt::Display for BillingMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BillingMode::PayPerUse => "pay-per-use",
+            BillingMode::Monthly => "monthly",
+            BillingMode::Yearly => "yearly",
+            BillingMode::OneTime => "one-time",
+        })
+    }
+}
+
+/// An integer quantity a buyer chooses, e.g. "Number of Licenses" (CAT-2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuantityAttribute {
+    /// Its name as the product page shows it.
+    pub name: String,
+    /// Smallest quantity.
+    pub min: u32,
+    /// Largest quantity.
+    pub max: u32,
+    /// Quantities go from `min` in steps of this.
+    pub step: u32,
+}
+
+impl QuantityAttribute {
+    /// Refuses a quantity outside min/max/step, saying what is accepted.
+    pub fn check(&self, quantity: u32) -> Result<(), Error> {
+        if quantity < self.min || quantity > self.max || (quantity - self.min) % self.step != 0 {
+            return Err(Error::invalid(
+                "quantity",
+                format!(
+                    "{} must be {}–{} in steps of {} from {}; got {quantity}",
+                    self.name, self.min, self.max, self.step, self.min
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A price for one period of a billing mode (per hour for pay-per-use), flat or per unit of the
+/// quantity attribute (CAT-2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricePlan {
+    /// The billing mode.
+    pub mode: BillingMode,
+    /// Price per period (per hour for pay-per-use).
+    pub price: Money,
+    /// Whether the price is per unit of the quantity attribute.
+    pub per_unit: bool,
+}
+
+/// A named fixed attribute of a specification, e.g. "Email Hosting: Email Hosting".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribute {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
+
+/// A specification of a product: attributes, an optional quantity, and price plans (CAT-2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Specification {
+    /// Its name, unique within the product.
+    pub name: String,
+    /// Fixed attributes.
+    #[serde(default)]
+    pub attributes: Vec<Attribute>,
+    /// The quantity the buyer chooses, if any; without one the quantity is 1.
+    #[serde(default)]
+    pub quantity: Option<QuantityAttribute>,
+    /// Plans, at most one per billing mode.
+    pub plans: Vec<PricePlan>,
+}
+
+impl Specification {
+    /// The plan of a billing mode, or a refusal naming the modes offered (CAT-2, FAQ 9.4).
+    pub fn plan(&self, mode: BillingMode) -> Result<&PricePlan, Error> {
+        self.plans.iter().find(|p| p.mode == mode).ok_or_else(|| {
+            let offered: Vec<String> = self.plans.iter().map(|p| p.mode.to_string()).collect();
+            Error::not_allowed(
+                "CAT-2",
+                format!("specification `{}` is not sold {mode}; the seller offers: {}", self.name, offered.join(", ")),
+            )
+        })
+    }
+
+    /// Refuses a quantity the specification does not allow.
+    pub fn check_quantity(&self, quantity: u32) -> Result<(), Error> {
+        match &self.quantity {
+            Some(attr) => attr.check(quantity),
+            None if quantity == 1 => Ok(()),
+            None => Err(Error::invalid(
+                "quantity",
+                format!("specification `{}` has no quantity to choose: it must be 1, got {quantity}", self.name),
+            )),
+        }
+    }
+}
+
+/// The seller's support contacts (CAT-1).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SupportRange {
+    /// Seller email.
+    pub email: String,
+    /// Seller phone.
+    pub phone: String,
+}
+
+/// Cloud resource prices for one billing mode of an image product (PRC-3), per period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourcePlan {
+    /// The billing mode these prices are for.
+    pub mode: BillingMode,
+    /// Instance flavour, per instance.
+    pub flavour: Money,
+    /// System disk, per GB.
+    pub disk_per_gb: Money,
+    /// EIP bandwidth, per Mbit/s.
+    pub eip_per_mbit: Money,
+}
+
+/// What an image runs on (IMG-1, PRC-3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageResources {
+    /// The product's instance flavour, e.g. `s6.large.2`.
+    pub flavour: String,
+    /// System disk size in GB.
+    pub system_disk_gb: u32,
+    /// The security group the seller recommends, if any.
+    pub recommended_security_group: Option<String>,
+    /// Resource prices per billing mode.
+    pub plans: Vec<ResourcePlan>,
+}
+
+/// What a seller submits to list a product (CAT-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductDraft {
+    /// Product name.
+    pub name: String,
+    /// Category, e.g. "Collaboration".
+    pub category: String,
+    /// Delivery method.
+    pub delivery: DeliveryMethod,
+    /// For SaaS: whether it involves service supervision. Licences and professional services
+    /// always do, images never; the value given is ignored for them.
+    #[serde(default)]
+    pub involves_supervision: bool,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Support contacts.
+    #[serde(default)]
+    pub support: SupportRange,
+    /// One or more specifications.
+    pub specifications: Vec<Specification>,
+    /// Required for images: flavour, disk and resource prices.
+    #[serde(default)]
+    pub image: Option<ImageResources>,
+}
+
+/// A listed (or delisted) product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// Id.
+    pub id: ProductId,
+    /// The seller who listed it.
+    pub seller: SellerId,
+    /// Name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// Delivery method.
+    pub delivery: DeliveryMethod,
+    /// Whether purchases open a service flow (CAT-1).
+    pub involves_supervision: bool,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Description.
+    pub description: String,
+    /// Support contacts.
+    pub support: SupportRange,
+    /// Specifications.
+    pub specifications: Vec<Specification>,
+    /// Image resources (images only).
+    pub image: Option<ImageResources>,
+    /// The one currency of all its prices.
+    pub currency: Currency,
+    /// Whether it can be found and ordered (CAT-3).
+    pub listed: bool,
+    /// When it was first listed.
+    pub listed_at: DateTime<Utc>,
+}
+
+const NAME_MAX_CHARS: usize = 200;
+const TEXT_MAX_CHARS: usize = 10_000;
+
+fn check_text(field: &str, text: &str, min: usize, max: usize) -> Result<(), Error> {
+    let n = text.chars().count();
+    if n < min || n > max {
+        return Err(Error::invalid(field, format!("needs {min}–{max} characters, got {n}")));
+    }
+    Ok(())
+}
+
+impl ProductDraft {
+    /// Validates the draft and returns the one currency of its prices (CAT-1, CAT-2).
+    pub fn validate(&self) -> Result<Currency, Error> {
+        check_text("name", self.name.trim(), 1, NAME_MAX_CHARS)?;
+        check_text("category", self.category.trim(), 1, NAME_MAX_CHARS)?;
+        check_text("description", &self.description, 0, TEXT_MAX_CHARS)?;
+        for tag in &self.tags {
+            check_text("tags", tag.trim(), 1, 50)?;
+        }
+        if self.specifications.is_empty() {
+            return Err(Error::invalid("specifications", "a product needs at least one specification"));
+        }
+        let mut currency = None;
+        let mut check_price = |field: &str, price: &Money, allow_zero: bool| -> Result<(), Error> {
+            if price.is_negative() || (!allow_zero && price.is_zero()) {
+                return Err(Error::invalid(
+                    field,
+                    format!("a price must be {}, got {price}", if allow_zero { "zero or more" } else { "above zero" }),
+                ));
+            }
+            match currency {
+                None => currency = Some(price.currency),
+                Some(c) if c != price.currency => {
+                    return Err(Error::invalid(
+                        field,
+                        format!("all prices of a product are in one currency: {c}, but got {price}"),
+                    ));
+                }
+                Some(_) => {}
+            }
+            Ok(())
+        };
+        for (i, spec) in self.specifications.iter().enumerate() {
+            check_text("specifications.name", spec.name.trim(), 1, NAME_MAX_CHARS)?;
+            if self.specifications[..i].iter().any(|s| s.name == spec.name) {
+                return Err(Error::invalid("specifications.name", format!("`{}` appears twice", spec.name)));
+            }
+            if spec.plans.is_empty() {
+                return Err(Error::invalid("plans", format!("specification `{}` needs a price plan", spec.name)));
+            }
+            for (j, plan) in spec.plans.iter().enumerate() {
+                if spec.plans[..j].iter().any(|p| p.mode == plan.mode) {
+                    return Err(Error::invalid("plans", format!("`{}` has two {} plans", spec.name, plan.mode)));
+                }
+                check_price("price", &plan.price, false)?;
+                if plan.per_unit && spec.quantity.is_none() {
+                    return Err(Error::invalid(
+                        "plans",
+                        format!("`{}` is priced per unit but has no quantity", spec.name),
+                    ));
+                }
+            }
+            if let Some(q) = &spec.quantity {
+                check_text("quantity.name", q.name.trim(), 1, NAME_MAX_CHARS)?;
+                if q.min == 0 || q.step == 0 || q.min > q.max {
+                    return Err(Error::invalid("quantity", "needs 1 ≤ min ≤ max and a step of at least 1"));
+                }
+            }
+        }
+        match (&self.image, self.delivery) {
+            (None, DeliveryMethod::Image) => {
+                return Err(Error::invalid("image", "an image product needs its flavour, disk and resource prices"));
+            }
+            (Some(_), d) if d != DeliveryMethod::Image => {
+                return Err(Error::invalid("image", format!("only image products have image resources, not {d}")));
+            }
+            (Some(res), _) => {
+                check_text("image.flavour", res.flavour.trim(), 1, 64)?;
+                for plan in &res.plans {
+                    check_price("image.plans", &plan.flavour, true)?;
+                    check_price("image.plans", &plan.disk_per_gb, true)?;
+                    check_price("image.plans", &plan.eip_per_mbit, true)?;
+                }
+                for spec in &self.specifications {
+                    for plan in &spec.plans {
+                        if !res.plans.iter().any(|r| r.mode == plan.mode) {
+                            return Err(Error::invalid(
+                                "image.plans",
+                                format!("no cloud resource prices for the {} plan of `{}`", plan.mode, spec.name),
+                            ));
+                        }
+                    }
+                }
+            }
+            (None, _) => {}
+        }
+        currency.ok_or_else(|| Error::invalid("plans", "a product needs a price"))
+    }
+}
+
+impl Product {
+    /// A product from a validated draft.
+    pub(crate) fn from_draft(
+        id: ProductId,
+        seller: SellerId,
+        draft: ProductDraft,
+        currency: Currency,
+        now: DateTime<Utc>,
+    ) -> Product {
+        let involves_supervision = match draft.delivery {
+            DeliveryMethod::License | DeliveryMethod::ProfessionalService => true,
+            DeliveryMethod::Image => false,
+            DeliveryMethod::Saas => draft.involves_supervision,
+        };
+        Product {
+            id,
+            seller,
+            name: draft.name.trim().to_owned(),
+            category: draft.category.trim().to_owned(),
+            delivery: draft.delivery,
+            involves_supervision,
+            tags: draft.tags,
+            description: draft.description,
+            support: draft.support,
+            specifications: draft.specifications,
+            image: draft.image,
+            currency,
+            listed: true,
+            listed_at: now,
+        }
+    }
+
+    /// The named specification.
+    pub fn specification(&self, name: &str) -> Result<&Specification, Error> {
+        self.specifications.iter().find(|s| s.name == name).ok_or_else(|| {
+            let names: Vec<&str> = self.specifications.iter().map(|s| s.name.as_str()).collect();
+            Error::invalid(
+                "specification",
+                format!("product `{}` has no specification `{name}`; it has: {}", self.name, names.join(", ")),
+            )
+        })
+    }
+
+    /// Billing modes offered by any specification.
+    pub fn billing_modes(&self) -> Vec<BillingMode> {
+        let mut modes: Vec<BillingMode> =
+            self.specifications.iter().flat_map(|s| s.plans.iter().map(|p| p.mode)).collect();
+        modes.sort();
+        modes.dedup();
+        modes
+    }
+
+    /// The lowest price of any plan, for sorting and price filters.
+    pub fn lowest_price(&self) -> Money {
+        self.specifications
+            .iter()
+            .flat_map(|s| s.plans.iter().map(|p| p.price))
+            .min_by(|a, b| a.amount.cmp(&b.amount))
+            .unwrap_or_else(|| Money::zero(self.currency))
+    }
+
+    /// Refuses to sell a delisted product (CAT-3).
+    pub fn check_orderable(&self) -> Result<(), Error> {
+        if self.listed {
+            Ok(())
+        } else {
+            Err(Error::not_allowed(
+                "CAT-3",
+                format!("product `{}` has been delisted and can no longer be ordered", self.name),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fixtures;
+
+    #[test]
+    fn cat_1_license_and_professional_service_always_involve_supervision() {
+        let mut draft = fixtures::license_draft();
+        draft.involves_supervision = false;
+        let c = draft.validate().unwrap();
+        let p = Product::from_draft(
+            ProductId::parse("p").unwrap(),
+            SellerId::parse("s").unwrap(),
+            draft,
+            c,
+            fixtures::t0(),
+        );
+        assert!(p.involves_supervision);
+        let mut img = fixtures::image_draft();
+        img.involves_supervision = true;
+        let c = img.validate().unwrap();
+        let p =
+            Product::from_draft(ProductId::parse("p").unwrap(), SellerId::parse("s").unwrap(), img, c, fixtures::t0());
+        assert!(!p.involves_supervision);
+    }
+
+    #[test]
+    fn cat_2_a_mode_not_offered_is_refused_naming_the_offered_modes() {
+        let spec = &fixtures::saas_draft().specifications[0];
+        let err = spec.plan(BillingMode::PayPerUse).unwrap_err();
+        assert_eq!(err.rule(), Some("CAT-2"));
+        assert!(err.to_string().contains("monthly, yearly"), "{err}");
+    }
+
+    #[test]
+    fn cat_2_quantity_must_respect_min_max_and_step() {
+        let spec = &fixtures::saas_draft().specifications[0];
+        assert!(spec.check_quantity(10).is_ok());
+        for bad in [0, 4, 11, 1001] {
+            let err = spec.check_quantity(bad).unwrap_err();
+            assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "quantity"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn cat_2_prices_must_be_positive_and_in_one_currency() {
+        let mut draft = fixtures::saas_draft();
+        draft.specifications[0].plans[0].price = Money::parse("0 USD").unwrap();
+        assert!(draft.validate().is_err());
+        draft.specifications[0].plans[0].price = Money::parse("-1 USD").unwrap();
+        assert!(draft.validate().is_err());
+        draft.specifications[0].plans[0].price = Money::parse("1 EUR").unwrap();
+        let err = draft.validate().unwrap_err();
+        assert!(err.to_string().contains("one currency"), "{err}");
+    }
+
+    #[test]
+    fn cat_1_an_image_needs_its_resources() {
+        let mut draft = fixtures::image_draft();
+        draft.image = None;
+        assert!(draft.validate().is_err());
+        let mut saas = fixtures::saas_draft();
+        saas.image = fixtures::image_draft().image;
+        assert!(saas.validate().is_err());
+    }
+}

@@ -1,0 +1,230 @@
+//! Catalog search: text, filters, sort and pages (CAT-3).
+
+use serde::{Deserialize, Serialize};
+
+use super::product::{BillingMode, DeliveryMethod, Product};
+use crate::actor::SellerId;
+use crate::error::Error;
+use crate::money::Money;
+use crate::policy::Policy;
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// Best text match first (name over tags over description), then newest.
+    #[default]
+    Relevance,
+    /// Lowest price first.
+    PriceAscending,
+    /// Highest price first.
+    PriceDescending,
+    /// Most recently listed first.
+    Newest,
+}
+
+/// A search of the catalog (CAT-3). Every field is optional; an empty query lists everything
+/// listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    /// Free text: every word must appear (case-insensitive) in the name, description or tags.
+    pub text: String,
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only this delivery method.
+    pub delivery: Option<DeliveryMethod>,
+    /// Only products offering this billing mode.
+    pub billing_mode: Option<BillingMode>,
+    /// Only this seller's products.
+    pub seller: Option<SellerId>,
+    /// Only products with a plan priced at least this (in the products' currency).
+    pub min_price: Option<Money>,
+    /// Only products with a plan priced at most this.
+    pub max_price: Option<Money>,
+    /// Order of results.
+    pub sort: SortOrder,
+    /// Page number, from 1.
+    pub page: u32,
+    /// Results per page, 1–100.
+    pub page_size: u32,
+}
+
+impl Default for SearchQuery {
+    fn default() -> SearchQuery {
+        SearchQuery {
+            text: String::new(),
+            category: None,
+            delivery: None,
+            billing_mode: None,
+            seller: None,
+            min_price: None,
+            max_price: None,
+            sort: SortOrder::Relevance,
+            page: 1,
+            page_size: 20,
+        }
+    }
+}
+
+/// One page of results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub items: Vec<T>,
+    /// This page's number, from 1.
+    pub page: u32,
+    /// The page size asked for.
+    pub page_size: u32,
+    /// All matches, across pages.
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    /// Cuts one page out of all results, already in order.
+    pub fn of(all: Vec<T>, page: u32, page_size: u32) -> Page<T> {
+        let total = all.len() as u64;
+        let start = (page.saturating_sub(1) as usize).saturating_mul(page_size as usize);
+        let items = all.into_iter().skip(start).take(page_size as usize).collect();
+        Page { items, page, page_size, total }
+    }
+}
+
+/// Checks a page request against the policy (CAT-3).
+pub fn check_page(page: u32, page_size: u32, policy: &Policy) -> Result<(), Error> {
+    if page == 0 {
+        return Err(Error::invalid("page", "pages are numbered from 1"));
+    }
+    if page_size == 0 || page_size > policy.max_page_size {
+        return Err(Error::invalid(
+            "page_size",
+            format!("a page holds 1–{} items, got {page_size}", policy.max_page_size),
+        ));
+    }
+    Ok(())
+}
+
+/// Lower-cased text of a product, prepared once when it is listed so that searches only compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchText {
+    name: String,
+    tags: String,
+    description: String,
+}
+
+impl SearchText {
+    /// The searchable text of a product.
+    pub fn of(product: &Product) -> SearchText {
+        SearchText {
+            name: product.name.to_lowercase(),
+            tags: product.tags.join(" ").to_lowercase(),
+            description: product.description.to_lowercase(),
+        }
+    }
+}
+
+/// A validated query, with its words lower-cased.
+#[derive(Debug, Clone)]
+pub struct PreparedQuery<'q> {
+    query: &'q SearchQuery,
+    words: Vec<String>,
+}
+
+impl SearchQuery {
+    /// Validates the query and prepares its words.
+    pub fn prepare(&self, policy: &Policy) -> Result<PreparedQuery<'_>, Error> {
+        check_page(self.page, self.page_size, policy)?;
+        if self.text.chars().count() > 200 {
+            return Err(Error::invalid("text", "search text has at most 200 characters"));
+        }
+        for (field, price) in [("min_price", &self.min_price), ("max_price", &self.max_price)] {
+            if let Some(p) = price
+                && p.is_negative()
+            {
+                return Err(Error::invalid(field, format!("a price bound cannot be negative, got {p}")));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (&self.min_price, &self.max_price) {
+            lo.same_currency(hi, "max_price")?;
+            if lo.amount > hi.amount {
+                return Err(Error::invalid("min_price", format!("the lower bound {lo} is above the upper bound {hi}")));
+            }
+        }
+        let words = self.text.split_whitespace().map(str::to_lowercase).collect();
+        Ok(PreparedQuery { query: self, words })
+    }
+}
+
+impl PreparedQuery<'_> {
+    /// The relevance score of a product, or `None` if it does not match.
+    pub fn score(&self, product: &Product, text: &SearchText) -> Option<u32> {
+        let q = self.query;
+        if !product.listed
+            || q.delivery.is_some_and(|d| d != product.delivery)
+            || q.seller.as_ref().is_some_and(|s| *s != product.seller)
+            || q.category.as_ref().is_some_and(|c| !c.eq_ignore_ascii_case(&product.category))
+        {
+            return None;
+        }
+        if q.billing_mode.is_some() || q.min_price.is_some() || q.max_price.is_some() {
+            let in_range = |price: &Money| {
+                q.min_price.is_none_or(|lo| lo.currency == price.currency && price.amount >= lo.amount)
+                    && q.max_price.is_none_or(|hi| hi.currency == price.currency && price.amount <= hi.amount)
+            };
+            let any = product
+                .specifications
+                .iter()
+                .flat_map(|s| &s.plans)
+                .any(|p| q.billing_mode.is_none_or(|m| m == p.mode) && in_range(&p.price));
+            if !any {
+                return None;
+            }
+        }
+        let mut score = 0;
+        for word in &self.words {
+            score += if text.name.contains(word.as_str()) {
+                3
+            } else if text.tags.contains(word.as_str()) {
+                2
+            } else if text.description.contains(word.as_str()) {
+                1
+            } else {
+                return None;
+            };
+        }
+        Some(score)
+    }
+
+    /// Sorts scored matches and cuts the page asked for.
+    pub fn page<'p>(&self, mut matches: Vec<(u32, &'p Product)>) -> Page<Product> {
+        let price = |p: &Product| {
+            match self.query.billing_mode {
+                Some(mode) => p
+                    .specifications
+                    .iter()
+                    .flat_map(|s| &s.plans)
+                    .filter(|plan| plan.mode == mode)
+                    .map(|plan| plan.price.amount)
+                    .min(),
+                None => None,
+            }
+            .unwrap_or_else(|| p.lowest_price().amount)
+        };
+        let newest = |a: &Product, b: &Product| b.listed_at.cmp(&a.listed_at).then_with(|| a.id.cmp(&b.id));
+        match self.query.sort {
+            SortOrder::Relevance => matches.sort_by(|(sa, a), (sb, b)| sb.cmp(sa).then_with(|| newest(a, b))),
+            SortOrder::PriceAscending => {
+                matches.sort_by(|(_, a), (_, b)| price(a).cmp(&price(b)).then_with(|| newest(a, b)))
+            }
+            SortOrder::PriceDescending => {
+                matches.sort_by(|(_, a), (_, b)| price(b).cmp(&price(a)).then_with(|| newest(a, b)))
+            }
+            SortOrder::Newest => matches.sort_by(|(_, a), (_, b)| newest(a, b)),
+        }
+        let total = matches.len() as u64;
+        let start = (self.query.page as usize - 1).saturating_mul(self.query.page_size as usize);
+        let items =
+            matches.into_iter().skip(start).take(self.query.page_size as usize).map(|(_, p)| p.clone()).collect();
+        Page { items, page: self.query.page, page_size: self.query.page_size, total }
+    }
+}

@@ -1,0 +1,55 @@
+//! # appmarket
+//!
+//! The buyer-side rules of a cloud application marketplace — catalog and specifications, orders
+//! and payment, pricing and upgrades, service supervision, appeals, renewals, unsubscription and
+//! invoices — as an embeddable library. Rule ids (`ORD-3`, `PRC-5`, …) refer to `RULES.md`.
+//!
+//! The shape: aggregates ([`Order`], [`PurchasedApp`], …) decide commands into events with pure
+//! functions; the [`Marketplace`] facade reads the [`Clock`], loads and saves through a
+//! [`Store`], and calls the [`PaymentGateway`]. Every number of the rules is a field of
+//! [`Policy`]; money is [`Money`] (a decimal with a currency); instants are UTC.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod account;
+pub mod actions;
+pub mod actor;
+pub mod app;
+pub mod catalog;
+pub mod error;
+pub mod event;
+mod marketplace;
+pub mod money;
+pub mod order;
+pub mod payments;
+pub mod policy;
+pub mod pricing;
+pub mod provisioning;
+pub mod secret;
+pub mod store;
+pub mod testing;
+pub mod time;
+
+pub use account::CustomerAccount;
+pub use actions::{Action, Availability};
+pub use actor::{
+    Actor, AppId, AppealId, Caller, CustomerId, FlowId, InvoiceId, OperatorId, OrderId, ProductId, RequestId, SellerId,
+    Target,
+};
+pub use app::{AppFilter, AppStatus, ApplicationInfo, AutoRenewal, PurchasedApp, SellerInfo, Term};
+pub use catalog::{
+    Attribute, BillingMode, DeliveryMethod, ImageResources, Page, PricePlan, Product, ProductDraft, QuantityAttribute,
+    ResourcePlan, SavedItem, SavedList, SearchQuery, SortOrder, Specification, SupportRange,
+};
+pub use error::{Error, Result};
+pub use event::{Event, EventKind};
+pub use marketplace::{Marketplace, MarketplaceBuilder, TickReport};
+pub use money::{Currency, Money};
+pub use order::{Order, OrderFilter, OrderKind, OrderStatus, Payment, PurchaseRequest};
+pub use payments::{PaymentGateway, PaymentMethod, SimulatedPayments};
+pub use policy::Policy;
+pub use pricing::{Quote, QuoteLine};
+pub use provisioning::{Customization, ImageProvisioning, Network, SecurityGroup};
+pub use secret::Secret;
+pub use store::{MemoryStore, Store};
+pub use time::{Clock, ManualClock, SystemClock};

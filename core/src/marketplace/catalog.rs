@@ -1,0 +1,202 @@
+//! Catalog commands and queries: listing, search, the saved list (CAT).
+
+use super::{Decision, Marketplace};
+use crate::actor::{Actor, Caller, CustomerId, ProductId, Target};
+use crate::catalog::{Page, Product, ProductDraft, SavedList, SearchQuery};
+use crate::error::Error;
+use crate::event::{EventKind, NewEvent};
+use crate::order::{Order, PurchaseRequest};
+use crate::store::{Commit, Record, Sequence, StoreExt, Write};
+
+impl Marketplace {
+    /// A seller lists a product (CAT-1, CAT-2). Prices must be above zero and in one currency.
+    pub fn list_product(&self, by: impl Into<Caller>, draft: ProductDraft) -> Result<Product, Error> {
+        let caller = by.into();
+        let fp = format!("list_product:{draft:?}");
+        self.execute(
+            caller,
+            || fp,
+            |actor, now| {
+                let Actor::Seller(seller) = actor else {
+                    return Err(Error::forbidden(format!("{actor} may not list products: only a seller may")));
+                };
+                let currency = draft.validate()?;
+                let id = ProductId::parse(&format!("PRD-{:08}", self.store.next_number(Sequence::Product)?))?;
+                let product = Product::from_draft(id.clone(), seller.clone(), draft.clone(), currency, now);
+                let commit = Commit {
+                    writes: vec![Write { record: Record::Product(product.clone()), expected_version: 0, due: None }],
+                    events: vec![NewEvent {
+                        actor: actor.clone(),
+                        target: Target::Product(id),
+                        kind: EventKind::ProductListed { name: product.name.clone() },
+                    }],
+                    ..Commit::default()
+                };
+                Ok(Decision::ok(commit, product))
+            },
+        )
+    }
+
+    fn set_listed(&self, by: impl Into<Caller>, product: &ProductId, listed: bool) -> Result<Product, Error> {
+        let fp = format!("set_listed:{product}:{listed}");
+        self.execute(
+            by,
+            || fp,
+            |actor, _| {
+                let current = self.get::<Product>(Target::Product(product.clone()))?;
+                actor.require_seller(&current.value.seller, &format!("product {product}"))?;
+                if current.value.listed == listed {
+                    return Err(Error::not_allowed(
+                        "CAT-3",
+                        format!("product {product} is already {}", if listed { "listed" } else { "delisted" }),
+                    ));
+                }
+                let mut next = current.value.clone();
+                next.listed = listed;
+                let kind = if listed { EventKind::ProductRelisted } else { EventKind::ProductDelisted };
+                let commit = Commit {
+                    writes: vec![Write {
+                        record: Record::Product(next.clone()),
+                        expected_version: current.version,
+                        due: None,
+                    }],
+                    events: vec![NewEvent { actor: actor.clone(), target: Target::Product(product.clone()), kind }],
+                    ..Commit::default()
+                };
+                Ok(Decision::ok(commit, next))
+            },
+        )
+    }
+
+    /// The seller delists a product: it can no longer be found or ordered, but what was bought
+    /// keeps working (CAT-3).
+    pub fn delist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product, Error> {
+        self.set_listed(by, product, false)
+    }
+
+    /// The seller lists a delisted product again.
+    pub fn relist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product, Error> {
+        self.set_listed(by, product, true)
+    }
+
+    /// A product, listed or not.
+    pub fn product(&self, id: &ProductId) -> Result<Product, Error> {
+        Ok(self.get::<Product>(Target::Product(id.clone()))?.value)
+    }
+
+    /// Searches listed products (CAT-3).
+    pub fn search(&self, query: &SearchQuery) -> Result<Page<Product>, Error> {
+        let prepared = query.prepare(&self.policy)?;
+        self.store.search(&prepared)
+    }
+
+    fn customer_of(actor: &Actor, doing: &str) -> Result<CustomerId, Error> {
+        match actor {
+            Actor::Customer(c) => Ok(c.clone()),
+            other => Err(Error::forbidden(format!("{other} may not {doing}: only a customer may"))),
+        }
+    }
+
+    /// Saves a product (with an optional specification) to the customer's list; saving twice
+    /// keeps one entry (CAT-4).
+    pub fn save_to_list(
+        &self,
+        by: impl Into<Caller>,
+        product: &ProductId,
+        specification: Option<&str>,
+    ) -> Result<SavedList, Error> {
+        let fp = format!("save_to_list:{product}:{specification:?}");
+        self.execute(
+            by,
+            || fp,
+            |actor, now| {
+                let customer = Self::customer_of(actor, "keep a saved list")?;
+                let p = self.product(product)?;
+                p.check_orderable()?;
+                if let Some(spec) = specification {
+                    p.specification(spec)?;
+                }
+                let target = Target::SavedList(customer.clone());
+                let current = self.store.find::<SavedList>(&target)?;
+                let (mut list, version) = current.map_or((SavedList::new(customer), 0), |v| (v.value, v.version));
+                if !list.save(product.clone(), specification.map(str::to_owned), now) {
+                    return Ok(Decision::ok(Commit::default(), list));
+                }
+                let commit = Commit {
+                    writes: vec![Write {
+                        record: Record::SavedList(list.clone()),
+                        expected_version: version,
+                        due: None,
+                    }],
+                    events: vec![NewEvent {
+                        actor: actor.clone(),
+                        target,
+                        kind: EventKind::ItemSaved {
+                            product: product.clone(),
+                            specification: specification.map(str::to_owned),
+                        },
+                    }],
+                    ..Commit::default()
+                };
+                Ok(Decision::ok(commit, list))
+            },
+        )
+    }
+
+    /// Removes a product from the customer's list.
+    pub fn remove_from_list(&self, by: impl Into<Caller>, product: &ProductId) -> Result<SavedList, Error> {
+        let fp = format!("remove_from_list:{product}");
+        self.execute(
+            by,
+            || fp,
+            |actor, _| {
+                let customer = Self::customer_of(actor, "keep a saved list")?;
+                let target = Target::SavedList(customer.clone());
+                let current = self.store.find::<SavedList>(&target)?;
+                let (mut list, version) = current.map_or((SavedList::new(customer), 0), |v| (v.value, v.version));
+                if !list.remove(product) {
+                    return Err(Error::not_found("saved product", product));
+                }
+                let commit = Commit {
+                    writes: vec![Write {
+                        record: Record::SavedList(list.clone()),
+                        expected_version: version,
+                        due: None,
+                    }],
+                    events: vec![NewEvent {
+                        actor: actor.clone(),
+                        target,
+                        kind: EventKind::ItemRemoved { product: product.clone() },
+                    }],
+                    ..Commit::default()
+                };
+                Ok(Decision::ok(commit, list))
+            },
+        )
+    }
+
+    /// The customer's saved list (empty if nothing was saved).
+    pub fn saved_list(&self, by: &Actor) -> Result<SavedList, Error> {
+        let customer = Self::customer_of(by, "see a saved list")?;
+        Ok(self
+            .store
+            .find::<SavedList>(&Target::SavedList(customer.clone()))?
+            .map_or_else(|| SavedList::new(customer), |v| v.value))
+    }
+
+    /// Buys from the saved list: starts an order as if from the product page (CAT-4). The
+    /// product must be in the list; `request.specification` may be empty to use the saved one.
+    pub fn buy_from_list(&self, by: impl Into<Caller>, mut request: PurchaseRequest) -> Result<Order, Error> {
+        let caller = by.into();
+        let list = self.saved_list(&caller.actor)?;
+        let saved = list.items.iter().find(|i| i.product == request.product).ok_or_else(|| {
+            Error::not_allowed("CAT-4", format!("product {} is not in the saved list", request.product))
+        })?;
+        if request.specification.is_empty() {
+            request.specification = saved.specification.clone().ok_or_else(|| {
+                Error::invalid("specification", "no specification was saved with the product: choose one")
+            })?;
+        }
+        self.place_order(caller, request)
+    }
+}

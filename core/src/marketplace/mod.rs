@@ -1,0 +1,381 @@
+//! The facade: reads the clock, loads aggregates, lets them decide, saves what they decided,
+//! calls the payment port, and returns the result. It holds no rule of its own.
+
+mod apps;
+mod catalog;
+mod orders;
+mod tick;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use tick::TickReport;
+
+use crate::account::CustomerAccount;
+use crate::actions::Availability;
+use crate::actor::{Actor, Caller, CustomerId, RequestId, Target};
+use crate::app::PurchasedApp;
+use crate::catalog::{Product, SavedList};
+use crate::error::Error;
+use crate::event::{Event, EventKind, NewEvent};
+use crate::order::Order;
+use crate::payments::{PaymentGateway, SimulatedPayments};
+use crate::policy::Policy;
+use crate::pricing::Quote;
+use crate::secret::Secret;
+use crate::store::{Commit, MemoryStore, Record, Reply, RequestRecord, Store, StoreExt, Versioned, Write};
+use crate::time::{Clock, SystemClock};
+
+/// How many times a command is decided again after losing a race to a concurrent change.
+const MAX_ATTEMPTS: usize = 16;
+
+/// The marketplace: every command and query of the library.
+///
+/// Share one across threads: every method takes `&self`.
+///
+/// ```
+/// use appmarket::*;
+/// use appmarket::testing::fixtures;
+///
+/// let clock = ManualClock::at("2026-04-15T02:00:00Z")?;
+/// let market = Marketplace::builder().clock(clock.clone()).build()?;
+/// let seller = Actor::seller("isv-1")?;
+/// let product = market.list_product(&seller, fixtures::saas_draft())?;
+///
+/// let alice = CustomerId::parse("alice")?;
+/// market.register_customer(CustomerAccount::with_card(alice.clone()))?;
+/// let buyer = Actor::Customer(alice);
+/// let order = market.place_order(&buyer, PurchaseRequest {
+///     product: product.id.clone(),
+///     specification: "Standard".into(),
+///     mode: BillingMode::Monthly,
+///     quantity: 10,
+///     periods: 1,
+/// })?;
+/// assert_eq!(order.quote.total.to_string(), "230.00 USD");
+/// market.accept_terms(&buyer, &order.id)?;
+/// let paid = market.pay(&buyer, &order.id, Some(PaymentMethod::CreditCard))?;
+/// assert_eq!(paid.status, OrderStatus::Completed);
+/// # Ok::<(), appmarket::Error>(())
+/// ```
+pub struct Marketplace {
+    store: Arc<dyn Store>,
+    payments: Arc<dyn PaymentGateway>,
+    clock: Arc<dyn Clock>,
+    policy: Policy,
+}
+
+impl std::fmt::Debug for Marketplace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Marketplace").field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Marketplace`]; every part has a default.
+#[derive(Default)]
+pub struct MarketplaceBuilder {
+    store: Option<Arc<dyn Store>>,
+    payments: Option<Arc<dyn PaymentGateway>>,
+    clock: Option<Arc<dyn Clock>>,
+    policy: Option<Policy>,
+}
+
+impl MarketplaceBuilder {
+    /// The storage (default: a new [`MemoryStore`]).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The payment gateway (default: a new [`SimulatedPayments`]).
+    pub fn payments(mut self, payments: Arc<dyn PaymentGateway>) -> Self {
+        self.payments = Some(payments);
+        self
+    }
+
+    /// The clock (default: [`SystemClock`]).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// The policy (default: [`Policy::default`]).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// The marketplace; refuses an inconsistent policy.
+    pub fn build(self) -> Result<Marketplace, Error> {
+        let policy = self.policy.unwrap_or_default();
+        policy.validate()?;
+        Ok(Marketplace {
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            payments: self.payments.unwrap_or_else(|| Arc::new(SimulatedPayments::new())),
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            policy,
+        })
+    }
+}
+
+/// What one attempt of a command decided: what to save, and what to return. A `result` that is
+/// an error is still saved (a declined payment cancels the order, ORD-3).
+pub(crate) struct Decision<T> {
+    pub(crate) commit: Commit,
+    pub(crate) result: Result<T, Error>,
+}
+
+impl<T> Decision<T> {
+    pub(crate) fn ok(commit: Commit, value: T) -> Decision<T> {
+        Decision { commit, result: Ok(value) }
+    }
+}
+
+/// A value a mutating call returns, storable under its request id.
+pub(crate) trait Replied: Sized {
+    fn to_reply(&self) -> Reply;
+    fn from_reply(reply: Reply) -> Option<Self>;
+}
+
+macro_rules! replied_record {
+    ($ty:ty, $variant:ident) => {
+        impl Replied for $ty {
+            fn to_reply(&self) -> Reply {
+                Reply::Record(Box::new(Record::$variant(self.clone())))
+            }
+            fn from_reply(reply: Reply) -> Option<Self> {
+                match reply {
+                    Reply::Record(r) => match *r {
+                        Record::$variant(v) => Some(v),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+replied_record!(Order, Order);
+replied_record!(PurchasedApp, App);
+replied_record!(Product, Product);
+replied_record!(SavedList, SavedList);
+replied_record!(CustomerAccount, Account);
+
+impl Replied for Quote {
+    fn to_reply(&self) -> Reply {
+        Reply::Quote(self.clone())
+    }
+    fn from_reply(reply: Reply) -> Option<Self> {
+        match reply {
+            Reply::Quote(q) => Some(q),
+            _ => None,
+        }
+    }
+}
+
+impl Replied for Secret {
+    fn to_reply(&self) -> Reply {
+        Reply::Password(self.clone())
+    }
+    fn from_reply(reply: Reply) -> Option<Self> {
+        match reply {
+            Reply::Password(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Replied for () {
+    fn to_reply(&self) -> Reply {
+        Reply::Done
+    }
+    fn from_reply(reply: Reply) -> Option<Self> {
+        matches!(reply, Reply::Done).then_some(())
+    }
+}
+
+impl Marketplace {
+    /// A marketplace with the default policy, an in-memory store, simulated payments and the
+    /// system clock.
+    pub fn new() -> Marketplace {
+        Marketplace::builder().build().expect("the default policy is valid")
+    }
+
+    /// A builder to choose the store, payments, clock and policy.
+    pub fn builder() -> MarketplaceBuilder {
+        MarketplaceBuilder::default()
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The current instant of the marketplace's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Runs a mutating command: replays a used request id, otherwise decides and commits,
+    /// deciding again when a concurrent change won the race.
+    pub(crate) fn execute<T: Replied>(
+        &self,
+        caller: impl Into<Caller>,
+        fingerprint: impl FnOnce() -> String,
+        mut attempt: impl FnMut(&Actor, DateTime<Utc>) -> Result<Decision<T>, Error>,
+    ) -> Result<T, Error> {
+        let caller = caller.into();
+        let fingerprint = caller.request_id.as_ref().map(|_| fingerprint());
+        if let Some(replayed) = self.replay(&caller.request_id, fingerprint.as_deref())? {
+            return replayed;
+        }
+        let now = self.clock.now();
+        let mut last = None;
+        for _ in 0..MAX_ATTEMPTS {
+            let Decision { mut commit, result } = attempt(&caller.actor, now)?;
+            if let (Some(id), Some(fp)) = (&caller.request_id, &fingerprint) {
+                commit.request = Some(RequestRecord {
+                    id: id.clone(),
+                    fingerprint: fp.clone(),
+                    reply: result.as_ref().map(Replied::to_reply).map_err(Clone::clone),
+                });
+            }
+            match self.store.commit(commit, now) {
+                Ok(_) => return result,
+                Err(Error::Conflict { reason }) => {
+                    if let Some(replayed) = self.replay(&caller.request_id, fingerprint.as_deref())? {
+                        return replayed;
+                    }
+                    last = Some(Error::Conflict { reason });
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::conflict("too many concurrent changes")))
+    }
+
+    fn replay<T: Replied>(
+        &self,
+        id: &Option<RequestId>,
+        fingerprint: Option<&str>,
+    ) -> Result<Option<Result<T, Error>>, Error> {
+        let (Some(id), Some(fp)) = (id, fingerprint) else { return Ok(None) };
+        let Some(record) = self.store.request(id)? else { return Ok(None) };
+        if record.fingerprint != fp {
+            return Err(Error::conflict(format!(
+                "request id {id} was already used for a different command ({})",
+                record.fingerprint
+            )));
+        }
+        Ok(Some(match record.reply {
+            Ok(reply) => T::from_reply(reply)
+                .ok_or_else(|| Error::conflict(format!("request id {id} was already used for a different command"))),
+            Err(e) => Err(e),
+        }))
+    }
+
+    pub(crate) fn get<A: crate::store::Aggregate>(&self, target: Target) -> Result<Versioned<A>, Error> {
+        self.store.get(&target)
+    }
+
+    pub(crate) fn account(&self, customer: &CustomerId) -> Result<CustomerAccount, Error> {
+        self.store
+            .find::<CustomerAccount>(&Target::Account(customer.clone()))?
+            .map(|v| v.value)
+            .ok_or_else(|| Error::not_found("account", format!("{customer} (register the customer first)")))
+    }
+
+    /// Registers a customer account, or updates it (a host-level setting, not a marketplace
+    /// command: no actor).
+    pub fn register_customer(&self, account: CustomerAccount) -> Result<CustomerAccount, Error> {
+        if let Some(reseller) = &account.reseller
+            && (reseller.trim().is_empty() || reseller.chars().count() > 64)
+        {
+            return Err(Error::invalid("reseller", "a reseller id has 1–64 characters"));
+        }
+        self.execute(
+            Actor::System,
+            || String::new(),
+            |_, _| {
+                let target = Target::Account(account.id.clone());
+                let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
+                let commit = Commit {
+                    writes: vec![Write {
+                        record: Record::Account(account.clone()),
+                        expected_version: version,
+                        due: None,
+                    }],
+                    events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
+                    ..Commit::default()
+                };
+                Ok(Decision::ok(commit, account.clone()))
+            },
+        )
+    }
+
+    /// Up to `limit` events after `cursor` (0 for the start): a host sends each notification
+    /// once by remembering the last `seq` it handled.
+    pub fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        self.store.events_since(cursor, limit.min(10_000))
+    }
+
+    /// The operation records of something `by` may see, oldest first.
+    pub fn records(&self, by: &Actor, target: &Target) -> Result<Vec<Event>, Error> {
+        self.check_can_view(by, target)?;
+        self.store.records(target)
+    }
+
+    /// What `by` may do with `target` now, each with the rule that refuses it.
+    pub fn available_actions(&self, by: &Actor, target: &Target) -> Result<Vec<Availability>, Error> {
+        self.check_can_view(by, target)?;
+        match target {
+            Target::Order(_) => {
+                let order: Order = self.get(target.clone())?.value;
+                let account = self.account(&order.customer).ok();
+                Ok(order.available_actions(by, account.as_ref()))
+            }
+            Target::App(_) => {
+                let app: PurchasedApp = self.get(target.clone())?.value;
+                Ok(app.available_actions(by))
+            }
+            other => Err(Error::invalid("target", format!("{other} has no actions"))),
+        }
+    }
+
+    /// Refuses `by` a look at `target` unless it is theirs (ACC-1). Operators and the system see
+    /// everything.
+    pub(crate) fn check_can_view(&self, by: &Actor, target: &Target) -> Result<(), Error> {
+        if matches!(by, Actor::Operator(_) | Actor::System) {
+            return Ok(());
+        }
+        let allowed = match target {
+            Target::Account(id) | Target::SavedList(id) => matches!(by, Actor::Customer(c) if c == id),
+            Target::Product(_) => true,
+            Target::Order(_) => {
+                let o: Order = self.get(target.clone())?.value;
+                match by {
+                    Actor::Customer(c) => *c == o.customer,
+                    Actor::Seller(s) => *s == o.seller,
+                    _ => false,
+                }
+            }
+            Target::App(_) => {
+                let a: PurchasedApp = self.get(target.clone())?.value;
+                match by {
+                    Actor::Customer(c) => *c == a.customer,
+                    Actor::Seller(s) => *s == a.seller.seller,
+                    _ => false,
+                }
+            }
+            Target::Flow(_) | Target::Appeal(_) | Target::Invoice(_) => false,
+        };
+        if allowed { Ok(()) } else { Err(Error::forbidden(format!("{by} may not see {target}"))) }
+    }
+}
+
+impl Default for Marketplace {
+    fn default() -> Marketplace {
+        Marketplace::new()
+    }
+}

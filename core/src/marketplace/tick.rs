@@ -1,0 +1,121 @@
+//! Scheduled work: `tick` takes only what is due and lets each aggregate decide its system
+//! command (ORD-3, SUP-4, LIFE-1).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::orders::app_events;
+use super::{Decision, Marketplace};
+use crate::actor::{Actor, Target};
+use crate::app::{AppCommand, PurchasedApp};
+use crate::error::Error;
+use crate::order::{Order, OrderCommand, OrderStatus};
+use crate::store::Commit;
+
+/// What a `tick` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TickReport {
+    /// Aggregates looked at.
+    pub examined: u64,
+    /// Aggregates changed.
+    pub changed: u64,
+}
+
+/// How many due aggregates one pass takes from the index.
+const BATCH: usize = 1024;
+
+impl Marketplace {
+    /// Runs the scheduled work due at the clock's current instant. Only the system may run it
+    /// (ACC-1). Running it twice for the same instant does the work once.
+    pub fn tick(&self, by: &Actor) -> Result<TickReport, Error> {
+        by.require_system("run tick")?;
+        let now = self.clock.now();
+        let mut report = TickReport::default();
+        let mut seen = HashSet::new();
+        loop {
+            let due = self.store.due(now, BATCH + seen.len())?;
+            let fresh: Vec<Target> = due.into_iter().filter(|t| !seen.contains(t)).collect();
+            if fresh.is_empty() {
+                return Ok(report);
+            }
+            for target in fresh {
+                report.examined += 1;
+                if self.tick_one(&target, now)? {
+                    report.changed += 1;
+                }
+                seen.insert(target);
+            }
+        }
+    }
+
+    /// Lets one due aggregate decide its system command; returns whether it changed.
+    fn tick_one(&self, target: &Target, now: DateTime<Utc>) -> Result<bool, Error> {
+        let system = Actor::System;
+        self.execute(Actor::System, String::new, |_, _| {
+            let commit = match target {
+                Target::Order(_) => self.tick_order(target, &system, now)?,
+                Target::App(_) => self.tick_app(target, &system, now)?,
+                _ => self.tick_more(target, &system, now)?,
+            };
+            Ok(Decision::ok(commit, ()))
+        })
+        .map(|()| true)
+        .or_else(|e| match e {
+            Error::NotFound { .. } => Ok(false),
+            other => Err(other),
+        })
+    }
+
+    fn tick_order(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
+        let current = self.get::<Order>(target.clone())?;
+        let cmd = match current.value.status {
+            OrderStatus::PendingPayment => OrderCommand::CancelUnpaid,
+            OrderStatus::Processing => OrderCommand::CompleteAfterAcceptance,
+            _ => return Ok(self.reindex_order(&current.value, current.version)),
+        };
+        match self.decide_order(&current, &cmd, system, now) {
+            Ok((next, mut commit)) => {
+                if next.status == OrderStatus::Cancelled {
+                    self.release_pending(&next, system, now, &mut commit)?;
+                }
+                self.after_order_tick(&next, system, now, &mut commit)?;
+                Ok(commit)
+            }
+            Err(Error::NotAllowed { .. }) => Ok(self.reindex_order(&current.value, current.version)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn reindex_order(&self, order: &Order, version: u64) -> Commit {
+        Commit { writes: vec![self.order_write(order, version)], ..Commit::default() }
+    }
+
+    fn tick_app(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
+        let current = self.get::<PurchasedApp>(target.clone())?;
+        let events = current.value.decide(&AppCommand::AdvanceLifecycle, system, &self.policy, now)?;
+        let mut next = current.value.clone();
+        events.iter().for_each(|e| next.apply(e));
+        Ok(Commit {
+            writes: vec![self.app_write(&next, current.version)],
+            events: app_events(system, &next.id, events),
+            ..Commit::default()
+        })
+    }
+
+    /// Seam for aggregates added later (flows, appeals, invoices).
+    fn tick_more(&self, _target: &Target, _system: &Actor, _now: DateTime<Utc>) -> Result<Commit, Error> {
+        Ok(Commit::default())
+    }
+
+    /// Seam: what else changes when the system completes or cancels an order.
+    fn after_order_tick(
+        &self,
+        _order: &Order,
+        _system: &Actor,
+        _now: DateTime<Utc>,
+        _commit: &mut Commit,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+}

@@ -1,0 +1,673 @@
+//! The `Order` aggregate: place, accept terms, pay, settle, cancel, complete (ORD-1..6).
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::account::CustomerAccount;
+use crate::actions::{Action, Availability};
+use crate::actor::{Actor, AppId, CustomerId, FlowId, OrderId, ProductId, SellerId};
+use crate::catalog::{BillingMode, DeliveryMethod, Product};
+use crate::error::Error;
+use crate::money::Money;
+use crate::payments::{PaymentMethod, Receipt};
+use crate::policy::Policy;
+use crate::pricing::Quote;
+use crate::provisioning::ImageSetup;
+
+/// Where an order stands (ORD-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Placed, not paid yet.
+    PendingPayment,
+    /// Paid; its service flow is still open (ORD-5).
+    Processing,
+    /// Done.
+    Completed,
+    /// Cancelled: payment failed, timed out, or the customer cancelled it.
+    Cancelled,
+    /// Unsubscribed, with a refund.
+    Unsubscribed,
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OrderStatus::PendingPayment => "Pending payment",
+            OrderStatus::Processing => "Processing",
+            OrderStatus::Completed => "Completed",
+            OrderStatus::Cancelled => "Cancelled",
+            OrderStatus::Unsubscribed => "Unsubscribed",
+        })
+    }
+}
+
+/// What an order buys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OrderKind {
+    /// A new purchase from the product page or the saved list.
+    Purchase,
+    /// Image servers (IMG-1, IMG-2).
+    Image {
+        /// The provisioning request, without the password.
+        setup: ImageSetup,
+    },
+    /// An upgrade of a purchased app to the order's specification and quantity (PRC-4).
+    Upgrade {
+        /// The app upgraded.
+        app: AppId,
+        /// Specification before.
+        from_specification: String,
+        /// Quantity before.
+        from_quantity: u32,
+    },
+    /// A manual or automatic renewal of a purchased app (REN).
+    Renewal {
+        /// The app renewed.
+        app: AppId,
+        /// Months added (a year is 12), before any renewal-date extension.
+        months: u32,
+    },
+}
+
+/// How an order was paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    /// The method, or `None` when a reseller settled (ORD-4).
+    pub method: Option<PaymentMethod>,
+    /// The gateway's receipt id, or `None` when a reseller settled.
+    pub receipt: Option<String>,
+    /// The reseller that settled, if any.
+    pub settled_by_reseller: Option<String>,
+    /// What was paid (the quote total).
+    pub amount: Money,
+    /// When.
+    pub paid_at: DateTime<Utc>,
+}
+
+/// An order (ORD-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// Id.
+    pub id: OrderId,
+    /// The buyer.
+    pub customer: CustomerId,
+    /// The seller of the product.
+    pub seller: SellerId,
+    /// The product.
+    pub product: ProductId,
+    /// Product name at the time of the order.
+    pub product_name: String,
+    /// Delivery method.
+    pub delivery: DeliveryMethod,
+    /// Whether the order opens a service flow.
+    pub involves_supervision: bool,
+    /// Specification.
+    pub specification: String,
+    /// Billing mode.
+    pub mode: BillingMode,
+    /// Quantity of the specification's quantity attribute (1 without one).
+    pub quantity: u32,
+    /// Number of periods (months or years; 1 for one-time and pay-per-use).
+    pub periods: u32,
+    /// What the order buys.
+    pub kind: OrderKind,
+    /// The itemised amount, fixed when placed.
+    pub quote: Quote,
+    /// Status.
+    pub status: OrderStatus,
+    /// When placed.
+    pub placed_at: DateTime<Utc>,
+    /// When the customer accepted the terms.
+    pub terms_accepted_at: Option<DateTime<Utc>>,
+    /// The payment, once paid.
+    pub payment: Option<Payment>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+    /// The app the order created or changes.
+    pub app: Option<AppId>,
+    /// The service flow the order opened.
+    pub flow: Option<FlowId>,
+    /// When the customer accepted the service (SUP-4).
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When it was completed.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Refunded so far.
+    pub refunded: Money,
+}
+
+/// A command on an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderCommand {
+    /// The customer accepts the terms and conditions (ORD-2).
+    AcceptTerms,
+    /// The customer cancels an unpaid order.
+    Cancel,
+    /// The gateway charged the customer (ORD-3).
+    RecordPayment {
+        /// The gateway's receipt.
+        receipt: Receipt,
+        /// The app created or changed.
+        app: AppId,
+        /// The service flow opened, if the product involves supervision.
+        flow: Option<FlowId>,
+    },
+    /// A reseller settles the order (ORD-4).
+    RecordSettlement {
+        /// The reseller.
+        reseller: String,
+        /// The app created or changed.
+        app: AppId,
+        /// The service flow opened.
+        flow: Option<FlowId>,
+    },
+    /// The gateway declined: the order is cancelled with the reason (ORD-3).
+    RecordDecline {
+        /// The gateway's reason.
+        reason: String,
+    },
+    /// System: cancel an order unpaid for too long (ORD-3).
+    CancelUnpaid,
+    /// The customer accepted the service; the order completes after the delay (SUP-4).
+    RecordAcceptance,
+    /// System: complete the order once the delay after acceptance has passed (SUP-4).
+    CompleteAfterAcceptance,
+    /// Close a supervised order as completed now (SUP-8, APL-4).
+    CompleteNow,
+    /// The order was unsubscribed with a refund (UNS, SUP-8, APL-4, UNS-6).
+    RecordUnsubscription {
+        /// The refund.
+        refund: Money,
+    },
+    /// A refund that leaves the order standing (APL-4 partial refunds).
+    RecordRefund {
+        /// The refund.
+        refund: Money,
+    },
+}
+
+/// What happened to an order. These are its operation records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OrderEvent {
+    /// Placed, with its quote total.
+    Placed {
+        /// The total of the quote.
+        total: Money,
+    },
+    /// Terms accepted.
+    TermsAccepted,
+    /// Paid through the gateway.
+    Paid {
+        /// Method.
+        method: PaymentMethod,
+        /// Receipt id.
+        receipt: String,
+        /// Amount.
+        amount: Money,
+    },
+    /// Settled by a reseller; the amount was for reference only.
+    SettledByReseller {
+        /// The reseller.
+        reseller: String,
+        /// The reference amount.
+        amount: Money,
+    },
+    /// Payment failed.
+    PaymentFailed {
+        /// The gateway's reason.
+        reason: String,
+    },
+    /// Cancelled.
+    Cancelled {
+        /// Why.
+        reason: String,
+    },
+    /// The order created (or changed) an app.
+    Fulfilled {
+        /// The app.
+        app: AppId,
+        /// The flow opened, if any.
+        flow: Option<FlowId>,
+    },
+    /// The customer accepted the service.
+    AcceptanceRecorded,
+    /// Completed.
+    Completed,
+    /// Unsubscribed with a refund.
+    Unsubscribed {
+        /// The refund.
+        refund: Money,
+    },
+    /// Refunded in part; the order stands.
+    Refunded {
+        /// The refund.
+        refund: Money,
+    },
+}
+
+/// What paying an order takes, once every check has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    /// Charge the customer through the gateway.
+    Charge {
+        /// The method.
+        method: PaymentMethod,
+        /// The amount.
+        amount: Money,
+    },
+    /// The reseller settles; nothing is charged (ORD-4).
+    Reseller(String),
+}
+
+impl Order {
+    /// Whether the order has been paid (or settled).
+    pub fn is_paid(&self) -> bool {
+        self.payment.is_some()
+    }
+
+    /// What was paid, zero if unpaid or settled by a reseller (ORD-4).
+    pub fn amount_paid(&self) -> Money {
+        match &self.payment {
+            Some(p) if p.settled_by_reseller.is_none() => p.amount,
+            _ => Money::zero(self.quote.total.currency),
+        }
+    }
+
+    /// The app this order is about, if known.
+    pub fn target_app(&self) -> Option<&AppId> {
+        match &self.kind {
+            OrderKind::Upgrade { app, .. } | OrderKind::Renewal { app, .. } => Some(app),
+            _ => self.app.as_ref(),
+        }
+    }
+
+    fn require_status(&self, expected: OrderStatus, rule: &str, doing: &str) -> Result<(), Error> {
+        if self.status == expected {
+            Ok(())
+        } else {
+            Err(Error::not_allowed(rule, format!("order {} is {}, so it cannot {doing}", self.id, self.status)))
+        }
+    }
+
+    fn check_accept_terms(&self, by: &Actor) -> Result<(), Error> {
+        by.require_customer(&self.customer, &format!("order {}", self.id))?;
+        self.require_status(OrderStatus::PendingPayment, "ORD-2", "accept terms")?;
+        if self.terms_accepted_at.is_some() {
+            return Err(Error::not_allowed("ORD-2", format!("the terms of order {} are already accepted", self.id)));
+        }
+        Ok(())
+    }
+
+    fn check_cancel(&self, by: &Actor) -> Result<(), Error> {
+        by.require_customer(&self.customer, &format!("order {}", self.id))?;
+        self.require_status(OrderStatus::PendingPayment, "ORD-6", "be cancelled")
+    }
+
+    /// Checks that `by` may pay with `method` now, and says what paying takes (ORD-2, ORD-4).
+    pub fn check_pay(
+        &self,
+        by: &Actor,
+        method: Option<PaymentMethod>,
+        account: &CustomerAccount,
+    ) -> Result<Settlement, Error> {
+        by.require_customer(&self.customer, &format!("order {}", self.id))?;
+        self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
+        if self.terms_accepted_at.is_none() {
+            return Err(Error::not_allowed(
+                "ORD-2",
+                format!("accept the terms and conditions of order {} before paying", self.id),
+            ));
+        }
+        match (&account.reseller, method) {
+            (Some(reseller), None) => Ok(Settlement::Reseller(reseller.clone())),
+            (Some(reseller), Some(m)) => Err(Error::not_allowed(
+                "ORD-4",
+                format!("reseller {reseller} settles this customer's orders: choose no payment method, not {m}"),
+            )),
+            (None, None) => {
+                Err(Error::invalid("method", "choose a payment method: balance, credit card, credit or online"))
+            }
+            (None, Some(PaymentMethod::Credit)) if !account.credit_enabled => Err(Error::not_allowed(
+                "ORD-2",
+                "credit payment is not enabled for this account; submit a service ticket to enable it",
+            )),
+            (None, Some(PaymentMethod::CreditCard)) if !account.bound_card => {
+                Err(Error::not_allowed("ORD-2", "no credit card is bound to this account"))
+            }
+            (None, Some(m)) => Ok(Settlement::Charge { method: m, amount: self.quote.total }),
+        }
+    }
+
+    /// When the system must next look at this order.
+    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        match self.status {
+            OrderStatus::PendingPayment => {
+                Some(self.placed_at + Duration::days(i64::from(policy.order_payment_timeout_days)))
+            }
+            OrderStatus::Processing => {
+                self.accepted_at.map(|t| t + Duration::hours(i64::from(policy.completion_delay_hours)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Decides a command into events, or refuses it without changing anything.
+    pub fn decide(
+        &self,
+        cmd: &OrderCommand,
+        by: &Actor,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, Error> {
+        match cmd {
+            OrderCommand::AcceptTerms => {
+                self.check_accept_terms(by)?;
+                Ok(vec![OrderEvent::TermsAccepted])
+            }
+            OrderCommand::Cancel => {
+                self.check_cancel(by)?;
+                Ok(vec![OrderEvent::Cancelled { reason: "cancelled by the customer".into() }])
+            }
+            OrderCommand::RecordPayment { receipt, app, flow } => {
+                self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
+                let mut events = vec![
+                    OrderEvent::Paid { method: receipt.method, receipt: receipt.id.clone(), amount: receipt.amount },
+                    OrderEvent::Fulfilled { app: app.clone(), flow: flow.clone() },
+                ];
+                if flow.is_none() {
+                    events.push(OrderEvent::Completed);
+                }
+                Ok(events)
+            }
+            OrderCommand::RecordSettlement { reseller, app, flow } => {
+                self.require_status(OrderStatus::PendingPayment, "ORD-4", "be settled")?;
+                let mut events = vec![
+                    OrderEvent::SettledByReseller { reseller: reseller.clone(), amount: self.quote.total },
+                    OrderEvent::Fulfilled { app: app.clone(), flow: flow.clone() },
+                ];
+                if flow.is_none() {
+                    events.push(OrderEvent::Completed);
+                }
+                Ok(events)
+            }
+            OrderCommand::RecordDecline { reason } => {
+                self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
+                Ok(vec![
+                    OrderEvent::PaymentFailed { reason: reason.clone() },
+                    OrderEvent::Cancelled { reason: format!("payment failed: {reason}") },
+                ])
+            }
+            OrderCommand::CancelUnpaid => {
+                by.require_system("cancel unpaid orders")?;
+                self.require_status(OrderStatus::PendingPayment, "ORD-3", "be cancelled as unpaid")?;
+                let due = self.placed_at + Duration::days(i64::from(policy.order_payment_timeout_days));
+                if now < due {
+                    return Err(Error::not_allowed(
+                        "ORD-3",
+                        format!("order {} may be paid until {}", self.id, due.to_rfc3339()),
+                    ));
+                }
+                Ok(vec![OrderEvent::Cancelled {
+                    reason: format!("not paid within {} days", policy.order_payment_timeout_days),
+                }])
+            }
+            OrderCommand::RecordAcceptance => {
+                self.require_status(OrderStatus::Processing, "SUP-4", "record an acceptance")?;
+                Ok(vec![OrderEvent::AcceptanceRecorded])
+            }
+            OrderCommand::CompleteAfterAcceptance => {
+                by.require_system("complete orders")?;
+                self.require_status(OrderStatus::Processing, "SUP-4", "be completed")?;
+                let due = self.next_due(policy).ok_or_else(|| {
+                    Error::not_allowed("SUP-4", format!("order {} has not been accepted yet", self.id))
+                })?;
+                if now < due {
+                    return Err(Error::not_allowed(
+                        "SUP-4",
+                        format!(
+                            "order {} completes at {}, {} hours after acceptance",
+                            self.id,
+                            due.to_rfc3339(),
+                            policy.completion_delay_hours
+                        ),
+                    ));
+                }
+                Ok(vec![OrderEvent::Completed])
+            }
+            OrderCommand::CompleteNow => {
+                self.require_status(OrderStatus::Processing, "SUP-8", "be completed")?;
+                Ok(vec![OrderEvent::Completed])
+            }
+            OrderCommand::RecordUnsubscription { refund } => {
+                if !matches!(self.status, OrderStatus::Processing | OrderStatus::Completed) {
+                    return Err(Error::not_allowed(
+                        "UNS-1",
+                        format!("order {} is {}, so it cannot be unsubscribed", self.id, self.status),
+                    ));
+                }
+                self.check_refund(refund)?;
+                Ok(vec![OrderEvent::Unsubscribed { refund: *refund }])
+            }
+            OrderCommand::RecordRefund { refund } => {
+                self.check_refund(refund)?;
+                Ok(vec![OrderEvent::Refunded { refund: *refund }])
+            }
+        }
+    }
+
+    /// Refuses a refund that is negative, foreign, or more than what is left of the payment.
+    pub fn check_refund(&self, refund: &Money) -> Result<(), Error> {
+        let paid = self.amount_paid();
+        paid.same_currency(refund, "refund")?;
+        let left = paid.amount - self.refunded.amount;
+        if refund.is_negative() || refund.amount > left {
+            return Err(Error::invalid(
+                "refund",
+                format!("a refund of order {} is 0–{} {}, got {refund}", self.id, left, paid.currency),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Applies an event.
+    pub fn apply(&mut self, event: &OrderEvent, at: DateTime<Utc>) {
+        match event {
+            OrderEvent::Placed { .. } => {}
+            OrderEvent::TermsAccepted => self.terms_accepted_at = Some(at),
+            OrderEvent::Paid { method, receipt, amount } => {
+                self.payment = Some(Payment {
+                    method: Some(*method),
+                    receipt: Some(receipt.clone()),
+                    settled_by_reseller: None,
+                    amount: *amount,
+                    paid_at: at,
+                });
+            }
+            OrderEvent::SettledByReseller { reseller, amount } => {
+                self.payment = Some(Payment {
+                    method: None,
+                    receipt: None,
+                    settled_by_reseller: Some(reseller.clone()),
+                    amount: *amount,
+                    paid_at: at,
+                });
+                self.quote.for_reference_only = true;
+            }
+            OrderEvent::PaymentFailed { .. } => {}
+            OrderEvent::Cancelled { reason } => {
+                self.status = OrderStatus::Cancelled;
+                self.cancel_reason = Some(reason.clone());
+            }
+            OrderEvent::Fulfilled { app, flow } => {
+                self.app = Some(app.clone());
+                self.flow = flow.clone();
+                self.status = OrderStatus::Processing;
+            }
+            OrderEvent::AcceptanceRecorded => self.accepted_at = Some(at),
+            OrderEvent::Completed => {
+                self.status = OrderStatus::Completed;
+                self.completed_at = Some(at);
+            }
+            OrderEvent::Unsubscribed { refund } => {
+                self.status = OrderStatus::Unsubscribed;
+                self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
+            }
+            OrderEvent::Refunded { refund } => {
+                self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
+            }
+        }
+    }
+
+    /// The customer-facing actions on this order and whether each is allowed now.
+    pub fn available_actions(&self, by: &Actor, account: Option<&CustomerAccount>) -> Vec<Availability> {
+        let pay = match account {
+            Some(acc) => {
+                let method = if acc.is_reseller_customer() { None } else { Some(PaymentMethod::Online) };
+                self.check_pay(by, method, acc).map(|_| ())
+            }
+            None => Err(Error::not_found("account", &self.customer)),
+        };
+        vec![
+            Availability::from_check(Action::AcceptTerms, self.check_accept_terms(by)),
+            Availability::from_check(Action::Pay, pay),
+            Availability::from_check(Action::CancelOrder, self.check_cancel(by)),
+        ]
+    }
+}
+
+/// Which of a customer's orders to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderFilter {
+    /// Only this status.
+    pub status: Option<OrderStatus>,
+    /// Only this product.
+    pub product: Option<ProductId>,
+}
+
+impl OrderFilter {
+    /// Whether an order passes the filter.
+    pub fn matches(&self, order: &Order) -> bool {
+        self.status.is_none_or(|s| s == order.status) && self.product.as_ref().is_none_or(|p| *p == order.product)
+    }
+}
+
+/// What a customer asks to buy (ORD-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseRequest {
+    /// The product.
+    pub product: ProductId,
+    /// The specification's name.
+    pub specification: String,
+    /// The billing mode.
+    pub mode: BillingMode,
+    /// Quantity (1 when the specification has no quantity attribute).
+    pub quantity: u32,
+    /// Periods: monthly 1–9, yearly 1–3; 1 for one-time and pay-per-use.
+    pub periods: u32,
+}
+
+/// Checks the number of periods for a billing mode (ORD-1, REN-1).
+pub fn check_periods(mode: BillingMode, periods: u32, policy: &Policy, rule: &str) -> Result<(), Error> {
+    let max = match mode {
+        BillingMode::Monthly => policy.max_monthly_periods,
+        BillingMode::Yearly => policy.max_yearly_periods,
+        BillingMode::OneTime | BillingMode::PayPerUse => 1,
+    };
+    if periods == 0 || periods > max {
+        let unit = match mode {
+            BillingMode::Monthly => "months",
+            BillingMode::Yearly => "years",
+            _ => "periods",
+        };
+        return Err(Error::invalid("periods", format!("{rule}: {mode} allows 1–{max} {unit}, got {periods}")));
+    }
+    Ok(())
+}
+
+/// Checks that an account may place orders at all (ORD-2): a bound card, unless a reseller settles.
+pub fn check_may_order(account: &CustomerAccount) -> Result<(), Error> {
+    if !account.bound_card && !account.is_reseller_customer() {
+        return Err(Error::not_allowed(
+            "ORD-2",
+            format!("customer {} has no bound credit card: bind one before placing orders", account.id),
+        ));
+    }
+    Ok(())
+}
+
+/// Validates a purchase against the catalog and the policy and prices it (ORD-1, CAT-2, CAT-3,
+/// PRC-3, PRC-7).
+pub fn quote_purchase(product: &Product, request: &PurchaseRequest, policy: &Policy) -> Result<Quote, Error> {
+    product.check_orderable()?;
+    if product.delivery == DeliveryMethod::Image {
+        return Err(Error::not_allowed(
+            "IMG-1",
+            format!("`{}` is an image: order it by quick or customized provisioning", product.name),
+        ));
+    }
+    let spec = product.specification(&request.specification)?;
+    let plan = spec.plan(request.mode)?;
+    spec.check_quantity(request.quantity)?;
+    check_periods(request.mode, request.periods, policy, "ORD-1")?;
+    if request.mode == BillingMode::PayPerUse {
+        // Nothing is charged up front: usage is rated by started hours (PRC-7).
+        return Ok(crate::pricing::QuoteBuilder::new(plan.price.currency)
+            .line(
+                format!("{}, pay-per-use, billed per started hour", spec.name),
+                plan.price,
+                rust_decimal::Decimal::from(if plan.per_unit { request.quantity } else { 1 }),
+                rust_decimal::Decimal::ZERO,
+            )
+            .build());
+    }
+    Ok(crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods))
+}
+
+impl Order {
+    /// A new order, pending payment (ORD-1). Checks are the caller's: see [`quote_purchase`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn placed(
+        id: OrderId,
+        customer: CustomerId,
+        product: &Product,
+        specification: String,
+        mode: BillingMode,
+        quantity: u32,
+        periods: u32,
+        kind: OrderKind,
+        quote: Quote,
+        now: DateTime<Utc>,
+    ) -> Order {
+        let currency = quote.total.currency;
+        Order {
+            id,
+            customer,
+            seller: product.seller.clone(),
+            product: product.id.clone(),
+            product_name: product.name.clone(),
+            delivery: product.delivery,
+            involves_supervision: product.involves_supervision && matches!(kind, OrderKind::Purchase),
+            specification,
+            mode,
+            quantity,
+            periods,
+            kind,
+            quote,
+            status: OrderStatus::PendingPayment,
+            placed_at: now,
+            terms_accepted_at: None,
+            payment: None,
+            cancel_reason: None,
+            app: None,
+            flow: None,
+            accepted_at: None,
+            completed_at: None,
+            refunded: Money::zero(currency),
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The payment port and its simulated default (ORD-2, ORD-3).
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::actor::CustomerId;
+use crate::money::Money;
+
+/// How a customer pays (ORD-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// The account balance.
+    Balance,
+    /// The credit card bound to the account.
+    CreditCard,
+    /// Credit, where it was enabled for the account.
+    Credit,
+    /// Online payment.
+    Online,
+}
+
+impl fmt::Display for PaymentMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PaymentMethod::Balance => "balance",
+            PaymentMethod::CreditCard => "credit card",
+            PaymentMethod::Credit => "credit",
+            PaymentMethod::Online => "online payment",
+        })
+    }
+}
+
+/// A charge asked of the gateway. The idempotency key makes a retried charge charge once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeRequest {
+    /// The same key always gives the same receipt and charges once.
+    pub idempotency_key: String,
+    /// Who pays.
+    pub customer: CustomerId,
+    /// How.
+    pub method: PaymentMethod,
+    /// How much (rounded, positive or zero).
+    pub amount: Money,
+    /// What for, e.g. the order id.
+    pub description: String,
+}
+
+/// A refund asked of the gateway, back to the way it was paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// The same key always gives the same receipt and refunds once.
+    pub idempotency_key: String,
+    /// Who is refunded.
+    pub customer: CustomerId,
+    /// The method the payment used.
+    pub method: PaymentMethod,
+    /// How much.
+    pub amount: Money,
+    /// What for.
+    pub description: String,
+}
+
+/// Proof that the gateway moved money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The gateway's id of the transaction.
+    pub id: String,
+    /// The amount moved.
+    pub amount: Money,
+    /// The method used.
+    pub method: PaymentMethod,
+}
+
+/// The gateway declined: the reason as the gateway gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declined(pub String);
+
+/// The payment port. Implementations must be idempotent by key.
+pub trait PaymentGateway: Send + Sync {
+    /// Charges the customer.
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, Declined>;
+    /// Refunds the customer.
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, Declined>;
+}
+
+#[derive(Debug, Default)]
+struct Ledger {
+    balances: HashMap<CustomerId, Money>,
+    declines: HashMap<CustomerId, VecDeque<String>>,
+    done: HashMap<String, Result<Receipt, Declined>>,
+    charges: Vec<Receipt>,
+    refunds: Vec<Receipt>,
+    next: u64,
+}
+
+/// The default gateway: balances, always-good cards, credit and online payment, and scripted
+/// declines. Shared by reference with the [`Marketplace`](crate::Marketplace) so a test can
+/// script it and read what was charged.
+#[derive(Debug, Default)]
+pub struct SimulatedPayments {
+    ledger: Mutex<Ledger>,
+}
+
+impl SimulatedPayments {
+    /// A gateway with no balances and no scripted declines.
+    pub fn new() -> SimulatedPayments {
+        SimulatedPayments::default()
+    }
+
+    fn ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
+        self.ledger.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sets a customer's balance.
+    pub fn set_balance(&self, customer: &CustomerId, balance: Money) {
+        self.ledger().balances.insert(customer.clone(), balance);
+    }
+
+    /// A customer's balance, if one was set.
+    pub fn balance(&self, customer: &CustomerId) -> Option<Money> {
+        self.ledger().balances.get(customer).copied()
+    }
+
+    /// The next charge of this customer (by any method) is declined with `reason`.
+    pub fn decline_next(&self, customer: &CustomerId, reason: &str) {
+        self.ledger().declines.entry(customer.clone()).or_default().push_back(reason.to_owned());
+    }
+
+    /// Every successful charge, in order.
+    pub fn charges(&self) -> Vec<Receipt> {
+        self.ledger().charges.clone()
+    }
+
+    /// Every successful refund, in order.
+    pub fn refunds(&self) -> Vec<Receipt> {
+        self.ledger().refunds.clone()
+    }
+}
+
+impl PaymentGateway for SimulatedPayments {
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, Declined> {
+        let mut ledger = self.ledger();
+        if let Some(done) = ledger.done.get(&request.idempotency_key) {
+            return done.clone();
+        }
+        let scripted = ledger.declines.get_mut(&request.customer).and_then(VecDeque::pop_front);
+        let outcome = if let Some(reason) = scripted {
+            Err(Declined(reason))
+        } else if request.method == PaymentMethod::Balance {
+            let balance = ledger.balances.get(&request.customer).copied();
+            match balance {
+                Some(b) if b.currency == request.amount.currency && b.amount >= request.amount.amount => {
+                    ledger
+                        .balances
+                        .insert(request.customer.clone(), Money::new(b.amount - request.amount.amount, b.currency));
+                    Ok(())
+                }
+                Some(b) => Err(Declined(format!("insufficient balance: {b} available, {} due", request.amount))),
+                None => Err(Declined(format!("insufficient balance: none available, {} due", request.amount))),
+            }
+        } else {
+            Ok(())
+        };
+        let outcome = outcome.map(|()| {
+            ledger.next += 1;
+            let receipt =
+                Receipt { id: format!("PAY-{:08}", ledger.next), amount: request.amount, method: request.method };
+            ledger.charges.push(receipt.clone());
+            receipt
+        });
+        ledger.done.insert(request.idempotency_key.clone(), outcome.clone());
+        outcome
+    }
+
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, Declined> {
+        let mut ledger = self.ledger();
+        if let Some(done) = ledger.done.get(&request.idempotency_key) {
+            return done.clone();
+        }
+        if request.method == PaymentMethod::Balance {
+            let current =
+                ledger.balances.get(&request.customer).copied().unwrap_or(Money::zero(request.amount.currency));
+            ledger
+                .balances
+                .insert(request.customer.clone(), Money::new(current.amount + request.amount.amount, current.currency));
+        }
+        ledger.next += 1;
+        let receipt = Receipt { id: format!("RFD-{:08}", ledger.next), amount: request.amount, method: request.method };
+        ledger.refunds.push(receipt.clone());
+        ledger.done.insert(request.idempotency_key.clone(), Ok(receipt.clone()));
+        Ok(receipt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(key: &str, method: PaymentMethod, amount: &str) -> ChargeRequest {
+        ChargeRequest {
+            idempotency_key: key.into(),
+            customer: CustomerId::parse("alice").unwrap(),
+            method,
+            amount: Money::parse(amount).unwrap(),
+            description: "test".into(),
+        }
+    }
+
+    #[test]
+    fn ord_3_the_same_idempotency_key_charges_once() {
+        let pay = SimulatedPayments::new();
+        let a = pay.charge(&req("k", PaymentMethod::CreditCard, "10.00 USD")).unwrap();
+        let b = pay.charge(&req("k", PaymentMethod::CreditCard, "10.00 USD")).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(pay.charges().len(), 1);
+    }
+
+    #[test]
+    fn ord_2_balance_payments_need_enough_balance() {
+        let pay = SimulatedPayments::new();
+        let alice = CustomerId::parse("alice").unwrap();
+        pay.set_balance(&alice, Money::parse("5.00 USD").unwrap());
+        let err = pay.charge(&req("k1", PaymentMethod::Balance, "10.00 USD")).unwrap_err();
+        assert!(err.0.contains("insufficient balance"), "{}", err.0);
+        assert_eq!(pay.balance(&alice), Some(Money::parse("5.00 USD").unwrap()));
+        pay.charge(&req("k2", PaymentMethod::Balance, "5.00 USD")).unwrap();
+        assert!(pay.balance(&alice).unwrap().is_zero());
+    }
+
+    #[test]
+    fn ord_3_scripted_declines_decline_the_next_charge_only() {
+        let pay = SimulatedPayments::new();
+        pay.decline_next(&CustomerId::parse("alice").unwrap(), "card expired");
+        assert_eq!(pay.charge(&req("k1", PaymentMethod::CreditCard, "1 USD")).unwrap_err().0, "card expired");
+        assert!(pay.charge(&req("k2", PaymentMethod::CreditCard, "1 USD")).is_ok());
+    }
+}

@@ -1,0 +1,264 @@
+//! Every number of the rules, with the marketplace's defaults (RULES.md §12).
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::DeliveryMethod;
+use crate::error::Error;
+use crate::money::{Currency, Money};
+use crate::time::BillingZone;
+
+/// Grace and retention lengths for one customer level (LIFE-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndOfTerm {
+    /// Days after expiry during which the app is still usable.
+    pub grace_days: u32,
+    /// Days after the grace period during which the app is frozen but its data is kept.
+    pub retention_days: u32,
+}
+
+/// Handling fees of an unsubscription by the formula (UNS-4), in percent of what was paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandlingFees {
+    /// Monthly terms and 1-year terms.
+    pub monthly_and_one_year_percent: Decimal,
+    /// 2-year terms, by year of use (first, then second).
+    pub two_year_percent: Vec<Decimal>,
+    /// 3-year terms, by year of use.
+    pub three_year_percent: Vec<Decimal>,
+}
+
+/// The numbers of the rules. [`Policy::default`] gives the marketplace's defaults; a host may
+/// override any field (also from JSON with [`Policy::from_json`], where missing fields keep their
+/// defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    /// Billing time zone as minutes east of UTC (UTC+08:00 = 480).
+    pub billing_utc_offset_minutes: i32,
+    /// ORD-3: an order unpaid this many days is cancelled by `tick`.
+    pub order_payment_timeout_days: u32,
+    /// ORD-1, REN-1: most monthly periods in one order or renewal.
+    pub max_monthly_periods: u32,
+    /// ORD-1, REN-1: most yearly periods in one order or renewal.
+    pub max_yearly_periods: u32,
+    /// SUP-4: the order is completed this many hours after acceptance.
+    pub completion_delay_hours: u32,
+    /// SUP-5: at most one reminder to the seller per this many hours.
+    pub reminder_interval_hours: u32,
+    /// SUP-3: shortest request description, in characters.
+    pub description_min_chars: u32,
+    /// SUP-3: longest request description, in characters.
+    pub description_max_chars: u32,
+    /// Longest free-text reason (rejections, appeals, resolutions), in characters.
+    pub reason_max_chars: u32,
+    /// SUP-3: accepted attachment extensions (case-insensitive).
+    pub attachment_extensions: Vec<String>,
+    /// SUP-3: largest attachment, in bytes (50 MB).
+    pub attachment_max_bytes: u64,
+    /// APL-1: a party idle for more than this many days may be appealed against.
+    pub appeal_idle_days: u32,
+    /// APL-1: this many rejections open the appeal.
+    pub appeal_rejections: u32,
+    /// SUP-8: a flow open this many days is closed by the system.
+    pub flow_max_days: u32,
+    /// APL-3: no appeal within this many days before the flow closes.
+    pub appeal_blackout_days: u32,
+    /// APL-4: the operator resolves within this many working days.
+    pub appeal_resolution_working_days: u32,
+    /// REN-5: delivery methods that auto-renewal applies to.
+    pub auto_renewal_delivery_methods: Vec<DeliveryMethod>,
+    /// REN-6: default days before expiry of the auto-renewal charge (also the most allowed).
+    pub auto_renewal_days_before: u32,
+    /// REN-6: local hour of the auto-renewal charge and its retries.
+    pub auto_renewal_charge_hour: u32,
+    /// REN-5: most auto-renewals that can be set (0 = unlimited).
+    pub auto_renewal_max_count: u32,
+    /// LIFE-1: grace and retention for customers without a level.
+    pub end_of_term: EndOfTerm,
+    /// LIFE-1: grace and retention by customer level.
+    pub end_of_term_by_level: BTreeMap<String, EndOfTerm>,
+    /// LIFE-1: expiry reminders, in days before expiry.
+    pub expiry_reminder_days: Vec<u32>,
+    /// UNS-3: unconditional unsubscription window, in hours after provisioning.
+    pub unconditional_unsubscribe_hours: u32,
+    /// UNS-3: unconditional unsubscriptions per account per calendar year.
+    pub unconditional_unsubscribe_per_year: u32,
+    /// UNS-4: handling fees.
+    pub handling_fees: HandlingFees,
+    /// UNS-5: unsubscriptions refunding more than this wait for operator review.
+    pub unsubscribe_review_above: Money,
+    /// PRC-4: discount factor on upgrades, 0 < d ≤ 1.
+    pub upgrade_discount: Decimal,
+    /// IMG-2: fewest instances in one image order.
+    pub min_instances: u32,
+    /// IMG-2: most instances in one image order.
+    pub max_instances: u32,
+    /// IMG-2: longest server name.
+    pub server_name_max_chars: u32,
+    /// IMG-3: shortest login password.
+    pub password_min_chars: u32,
+    /// IMG-3: longest login password.
+    pub password_max_chars: u32,
+    /// IMG-3: character classes a password needs (of upper, lower, digit, special).
+    pub password_min_classes: u32,
+    /// CAT-3: largest search page.
+    pub max_page_size: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        let pct = |n: i64| Decimal::new(n, 0);
+        Policy {
+            billing_utc_offset_minutes: 8 * 60,
+            order_payment_timeout_days: 7,
+            max_monthly_periods: 9,
+            max_yearly_periods: 3,
+            completion_delay_hours: 3,
+            reminder_interval_hours: 24,
+            description_min_chars: 1,
+            description_max_chars: 1000,
+            reason_max_chars: 1000,
+            attachment_extensions: [
+                "bmp", "jpg", "jpeg", "png", "gif", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf", "rar", "zip",
+            ]
+            .map(String::from)
+            .to_vec(),
+            attachment_max_bytes: 50 * 1024 * 1024,
+            appeal_idle_days: 5,
+            appeal_rejections: 3,
+            flow_max_days: 365,
+            appeal_blackout_days: 15,
+            appeal_resolution_working_days: 3,
+            auto_renewal_delivery_methods: vec![DeliveryMethod::License, DeliveryMethod::ProfessionalService],
+            auto_renewal_days_before: 7,
+            auto_renewal_charge_hour: 3,
+            auto_renewal_max_count: 99,
+            end_of_term: EndOfTerm { grace_days: 15, retention_days: 15 },
+            end_of_term_by_level: BTreeMap::new(),
+            expiry_reminder_days: vec![7, 3, 1],
+            unconditional_unsubscribe_hours: 120,
+            unconditional_unsubscribe_per_year: 10,
+            handling_fees: HandlingFees {
+                monthly_and_one_year_percent: pct(10),
+                two_year_percent: vec![pct(15), pct(10)],
+                three_year_percent: vec![pct(15), pct(10), pct(5)],
+            },
+            unsubscribe_review_above: Money::new(Decimal::new(7000, 0), Currency::USD),
+            upgrade_discount: Decimal::ONE,
+            min_instances: 1,
+            max_instances: 50,
+            server_name_max_chars: 64,
+            password_min_chars: 8,
+            password_max_chars: 26,
+            password_min_classes: 3,
+            max_page_size: 100,
+        }
+    }
+}
+
+impl Policy {
+    /// Reads a policy from JSON; missing fields keep their defaults, unknown fields are refused.
+    ///
+    /// ```
+    /// let policy = appmarket::Policy::from_json(r#"{"appeal_idle_days": 7}"#).unwrap();
+    /// assert_eq!(policy.appeal_idle_days, 7);
+    /// assert_eq!(policy.flow_max_days, 365);
+    /// assert!(appmarket::Policy::from_json(r#"{"appeal_idle_days": -1}"#).is_err());
+    /// ```
+    pub fn from_json(text: &str) -> Result<Policy, Error> {
+        let policy: Policy = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("policy", format!("not a valid policy JSON: {e}")))?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    /// The policy as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Checks that the numbers make sense together.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |field: &str, reason: &str| Err(Error::invalid(field, reason));
+        BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)?;
+        if self.max_monthly_periods == 0 || self.max_yearly_periods == 0 {
+            return bad("max_monthly_periods", "at least one period must be allowed");
+        }
+        if self.description_min_chars == 0 || self.description_min_chars > self.description_max_chars {
+            return bad("description_min_chars", "needs 1 ≤ min ≤ max");
+        }
+        if self.auto_renewal_charge_hour > 23 {
+            return bad("auto_renewal_charge_hour", "an hour is 0–23");
+        }
+        if self.appeal_blackout_days >= self.flow_max_days {
+            return bad("appeal_blackout_days", "the blackout must be shorter than the flow");
+        }
+        if self.min_instances == 0 || self.min_instances > self.max_instances {
+            return bad("min_instances", "needs 1 ≤ min ≤ max");
+        }
+        if self.password_min_chars > self.password_max_chars || self.password_min_classes > 4 {
+            return bad("password_min_chars", "needs min ≤ max and at most 4 classes");
+        }
+        if self.upgrade_discount <= Decimal::ZERO || self.upgrade_discount > Decimal::ONE {
+            return bad("upgrade_discount", "needs 0 < discount ≤ 1");
+        }
+        if self.max_page_size == 0 {
+            return bad("max_page_size", "a page holds at least one item");
+        }
+        if self.unsubscribe_review_above.is_negative() {
+            return bad("unsubscribe_review_above", "cannot be negative");
+        }
+        let fees = &self.handling_fees;
+        let all = std::iter::once(&fees.monthly_and_one_year_percent)
+            .chain(&fees.two_year_percent)
+            .chain(&fees.three_year_percent);
+        for p in all {
+            if *p < Decimal::ZERO || *p > Decimal::ONE_HUNDRED {
+                return bad("handling_fees", "a fee is 0–100 percent");
+            }
+        }
+        Ok(())
+    }
+
+    /// The billing time zone.
+    pub fn zone(&self) -> BillingZone {
+        BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)
+            .unwrap_or_else(|_| BillingZone::from_offset_minutes(0).expect("UTC is a valid zone"))
+    }
+
+    /// Grace and retention for a customer level (LIFE-1).
+    pub fn end_of_term_for(&self, level: Option<&str>) -> EndOfTerm {
+        level.and_then(|l| self.end_of_term_by_level.get(l)).copied().unwrap_or(self.end_of_term)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_defaults_are_the_rules_numbers() {
+        let p = Policy::default();
+        assert_eq!(p.billing_utc_offset_minutes, 480);
+        assert_eq!((p.order_payment_timeout_days, p.completion_delay_hours, p.reminder_interval_hours), (7, 3, 24));
+        assert_eq!((p.appeal_idle_days, p.appeal_rejections, p.flow_max_days, p.appeal_blackout_days), (5, 3, 365, 15));
+        assert_eq!((p.end_of_term.grace_days, p.end_of_term.retention_days), (15, 15));
+        assert_eq!((p.unconditional_unsubscribe_hours, p.unconditional_unsubscribe_per_year), (120, 10));
+        assert_eq!(p.attachment_max_bytes, 52_428_800);
+        assert_eq!((p.min_instances, p.max_instances), (1, 50));
+        assert!(p.validate().is_ok());
+    }
+
+    #[test]
+    fn policy_round_trips_through_json_and_refuses_nonsense() {
+        let p = Policy::default();
+        assert_eq!(Policy::from_json(&p.to_json()).unwrap(), p);
+        assert!(Policy::from_json("{").is_err());
+        assert!(Policy::from_json(r#"{"no_such_field": 1}"#).is_err());
+        assert!(Policy::from_json(r#"{"upgrade_discount": "0"}"#).is_err());
+        assert!(Policy::from_json(r#"{"billing_utc_offset_minutes": 5000}"#).is_err());
+    }
+}

@@ -1,0 +1,228 @@
+//! Repository ports: how the facade loads and saves aggregates, and the queries it needs.
+//!
+//! A host plugs its own storage in by implementing [`Store`]; [`MemoryStore`] is the embedded
+//! default. Every adapter must pass the contract suite in `testing::contract` (feature
+//! `test-utils`).
+
+mod memory;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use memory::MemoryStore;
+
+use crate::account::CustomerAccount;
+use crate::actor::{AppId, CustomerId, RequestId, Target};
+use crate::app::{AppFilter, PurchasedApp};
+use crate::catalog::{Page, PreparedQuery, Product, SavedList};
+use crate::error::Error;
+use crate::event::{Event, NewEvent};
+use crate::order::{Order, OrderFilter};
+use crate::pricing::Quote;
+use crate::secret::Secret;
+
+/// An aggregate with the version it was loaded at (optimistic concurrency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<A> {
+    /// The aggregate.
+    pub value: A,
+    /// Its version: 1 after the first save, +1 per save.
+    pub version: u64,
+}
+
+/// Anything the store keeps, one variant per aggregate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Record {
+    /// A customer account.
+    Account(CustomerAccount),
+    /// A product.
+    Product(Product),
+    /// A saved list.
+    SavedList(SavedList),
+    /// An order.
+    Order(Order),
+    /// A purchased app.
+    App(PurchasedApp),
+}
+
+impl Record {
+    /// What the record is.
+    pub fn target(&self) -> Target {
+        match self {
+            Record::Account(a) => Target::Account(a.id.clone()),
+            Record::Product(p) => Target::Product(p.id.clone()),
+            Record::SavedList(l) => Target::SavedList(l.customer.clone()),
+            Record::Order(o) => Target::Order(o.id.clone()),
+            Record::App(a) => Target::App(a.id.clone()),
+        }
+    }
+}
+
+/// An aggregate kept by the store.
+pub trait Aggregate: Clone + Sized {
+    /// A name for messages, e.g. `"order"`.
+    const WHAT: &'static str;
+    /// Wraps it for the store.
+    fn into_record(self) -> Record;
+    /// Unwraps it from the store.
+    fn from_record(record: Record) -> Option<Self>;
+}
+
+macro_rules! aggregate {
+    ($ty:ty, $variant:ident, $what:literal) => {
+        impl Aggregate for $ty {
+            const WHAT: &'static str = $what;
+            fn into_record(self) -> Record {
+                Record::$variant(self)
+            }
+            fn from_record(record: Record) -> Option<Self> {
+                match record {
+                    Record::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+aggregate!(CustomerAccount, Account, "account");
+aggregate!(Product, Product, "product");
+aggregate!(SavedList, SavedList, "saved list");
+aggregate!(Order, Order, "order");
+aggregate!(PurchasedApp, App, "app");
+
+/// One aggregate to save: the version it was loaded at (0 when new) and when the system must
+/// next look at it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    /// The new state.
+    pub record: Record,
+    /// The version it was loaded at; 0 for a new aggregate.
+    pub expected_version: u64,
+    /// When `tick` must next look at it.
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// What a mutating call returned, kept under its request id so a retry returns it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Reply {
+    /// Nothing but success.
+    Done,
+    /// A record.
+    Record(Box<Record>),
+    /// A quote.
+    Quote(Quote),
+    /// A revealed password.
+    Password(Secret),
+}
+
+/// The remembered outcome of a request id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// The request id.
+    pub id: RequestId,
+    /// What the command was; another command under the same id is a conflict.
+    pub fingerprint: String,
+    /// What it returned.
+    pub reply: Result<Reply, Error>,
+}
+
+/// Everything one command changes, saved atomically or not at all.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Commit {
+    /// Aggregates to save.
+    pub writes: Vec<Write>,
+    /// Events to append.
+    pub events: Vec<NewEvent>,
+    /// Passwords to keep apart from the apps (APP-5).
+    pub secrets: Vec<(AppId, Secret)>,
+    /// The request id's outcome, if the call had one.
+    pub request: Option<RequestRecord>,
+}
+
+/// Kinds of ids the store numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sequence {
+    /// Products.
+    Product,
+    /// Orders.
+    Order,
+    /// Apps.
+    App,
+    /// Service flows.
+    Flow,
+    /// Appeals.
+    Appeal,
+    /// Invoices.
+    Invoice,
+}
+
+/// The storage port. Implementations are `Send + Sync`; every method takes `&self`.
+pub trait Store: Send + Sync {
+    /// Loads a record and its version.
+    fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error>;
+    /// Saves a commit atomically: every write's expected version must match (else
+    /// [`Error::Conflict`] and nothing is saved), events are numbered and appended, the due index
+    /// is updated. Returns the numbered events.
+    fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<Vec<Event>, Error>;
+    /// The next number of a sequence (from 1).
+    fn next_number(&self, sequence: Sequence) -> Result<u64, Error>;
+    /// Listed products matching a prepared query, sorted and paged (CAT-3).
+    fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error>;
+    /// A customer's orders, newest first.
+    fn orders_of(
+        &self,
+        customer: &CustomerId,
+        filter: &OrderFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<Order>, Error>;
+    /// A customer's purchased apps, newest first.
+    fn apps_of(
+        &self,
+        customer: &CustomerId,
+        filter: &AppFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<PurchasedApp>, Error>;
+    /// Up to `limit` targets due at or before `now`, earliest first.
+    fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error>;
+    /// Up to `limit` events after `cursor` (a seq; 0 for the start).
+    fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error>;
+    /// The events of one target, oldest first.
+    fn records(&self, target: &Target) -> Result<Vec<Event>, Error>;
+    /// The remembered outcome of a request id.
+    fn request(&self, id: &RequestId) -> Result<Option<RequestRecord>, Error>;
+    /// An app's password.
+    fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error>;
+}
+
+/// Typed loading on top of [`Store`].
+pub trait StoreExt: Store {
+    /// Loads an aggregate, `None` if absent.
+    fn find<A: Aggregate>(&self, target: &Target) -> Result<Option<Versioned<A>>, Error> {
+        match self.load(target)? {
+            None => Ok(None),
+            Some((record, version)) => A::from_record(record)
+                .map(|value| Some(Versioned { value, version }))
+                .ok_or_else(|| Error::Storage { reason: format!("{target} holds the wrong kind of record") }),
+        }
+    }
+
+    /// Loads an aggregate, [`Error::NotFound`] if absent.
+    fn get<A: Aggregate>(&self, target: &Target) -> Result<Versioned<A>, Error> {
+        let id = match target {
+            Target::Account(id) | Target::SavedList(id) => id.to_string(),
+            Target::Product(id) => id.to_string(),
+            Target::Order(id) => id.to_string(),
+            Target::App(id) => id.to_string(),
+            Target::Flow(id) => id.to_string(),
+            Target::Appeal(id) => id.to_string(),
+            Target::Invoice(id) => id.to_string(),
+        };
+        self.find(target)?.ok_or_else(|| Error::not_found(A::WHAT, id))
+    }
+}
+
+impl<S: Store + ?Sized> StoreExt for S {}

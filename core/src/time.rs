@@ -1,0 +1,218 @@
+//! Clocks and billing-zone calendar arithmetic.
+//!
+//! Nothing in the crate reads the system clock except [`SystemClock`]. Every rule receives `now`
+//! from the facade, which reads its [`Clock`] once per command.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+
+use crate::error::Error;
+
+/// A source of the current instant.
+pub trait Clock: Send + Sync {
+    /// The current instant, UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock. The only place in the crate that reads the system time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that moves only when told, forward only. Clones share the same instant, so a test
+/// keeps one handle and gives another to the [`Marketplace`](crate::Marketplace).
+///
+/// ```
+/// use appmarket::ManualClock;
+/// use chrono::Duration;
+/// let clock = ManualClock::at("2026-01-31T00:00:00Z").unwrap();
+/// clock.advance(Duration::days(1)).unwrap();
+/// assert_eq!(clock.instant().to_rfc3339(), "2026-02-01T00:00:00+00:00");
+/// assert!(clock.advance(Duration::seconds(-1)).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    micros: Arc<AtomicI64>,
+}
+
+impl ManualClock {
+    /// A clock standing at `start`.
+    pub fn new(start: DateTime<Utc>) -> ManualClock {
+        ManualClock { micros: Arc::new(AtomicI64::new(start.timestamp_micros())) }
+    }
+
+    /// A clock standing at an RFC 3339 instant such as `"2026-01-31T00:00:00Z"`.
+    pub fn at(rfc3339: &str) -> Result<ManualClock, Error> {
+        Ok(ManualClock::new(parse_instant(rfc3339)?))
+    }
+
+    /// The instant the clock shows.
+    pub fn instant(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.micros.load(Ordering::SeqCst)).unwrap_or_default()
+    }
+
+    /// Moves the clock to `to`; refuses to move it backwards.
+    pub fn set(&self, to: DateTime<Utc>) -> Result<(), Error> {
+        let target = to.timestamp_micros();
+        self.micros
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |current| (target >= current).then_some(target))
+            .map(|_| ())
+            .map_err(|current| {
+                Error::invalid(
+                    "clock",
+                    format!(
+                        "time cannot go backwards: the clock shows {}, asked for {}",
+                        DateTime::from_timestamp_micros(current).unwrap_or_default().to_rfc3339(),
+                        to.to_rfc3339()
+                    ),
+                )
+            })
+    }
+
+    /// Moves the clock forward by `by`; refuses a negative step.
+    pub fn advance(&self, by: Duration) -> Result<(), Error> {
+        if by < Duration::zero() {
+            return Err(Error::invalid("clock", format!("time cannot go backwards: cannot advance by {by}")));
+        }
+        let to = self
+            .instant()
+            .checked_add_signed(by)
+            .ok_or_else(|| Error::invalid("clock", "advancing that far leaves the calendar"))?;
+        self.set(to)
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.instant()
+    }
+}
+
+/// Parses an RFC 3339 instant with an explicit offset, e.g. `2020-09-01T02:26:48Z`.
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+        Error::invalid(
+            "instant",
+            format!(
+                "`{}` is not an RFC 3339 instant with an offset such as 2020-09-01T02:26:48Z ({e})",
+                text.chars().take(40).collect::<String>()
+            ),
+        )
+    })
+}
+
+/// The marketplace's time zone for calendar arithmetic (a fixed UTC offset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BillingZone(FixedOffset);
+
+impl BillingZone {
+    /// A zone `minutes` east of UTC (UTC+08:00 is 480). Refuses offsets beyond ±23:59.
+    pub fn from_offset_minutes(minutes: i32) -> Result<BillingZone, Error> {
+        FixedOffset::east_opt(minutes.saturating_mul(60))
+            .map(BillingZone)
+            .ok_or_else(|| Error::invalid("billing_utc_offset_minutes", format!("{minutes} is beyond ±1439 minutes")))
+    }
+
+    /// The local calendar date of an instant.
+    pub fn date_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.0).date_naive()
+    }
+
+    /// The instant of a local wall-clock time on a date.
+    pub fn instant_at(&self, date: NaiveDate, hour: u32, minute: u32, second: u32) -> DateTime<Utc> {
+        let time = NaiveTime::from_hms_opt(hour.min(23), minute.min(59), second.min(59)).unwrap_or(NaiveTime::MIN);
+        match self.0.from_local_datetime(&date.and_time(time)) {
+            chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
+            _ => Utc.from_utc_datetime(&date.and_time(time)),
+        }
+    }
+
+    /// 23:59:59 local on `date`: when terms and periods end (APP-2, LIFE-1).
+    pub fn end_of_day(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.instant_at(date, 23, 59, 59)
+    }
+
+    /// 00:00:00 local on `date`.
+    pub fn start_of_day(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.instant_at(date, 0, 0, 0)
+    }
+
+    /// The calendar year of an instant in this zone.
+    pub fn year_of(&self, at: DateTime<Utc>) -> i32 {
+        self.date_of(at).year()
+    }
+}
+
+/// Days in a calendar month.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    match (NaiveDate::from_ymd_opt(year, month, 1), NaiveDate::from_ymd_opt(ny, nm, 1)) {
+        (Some(a), Some(b)) => (b - a).num_days() as u32,
+        _ => 30,
+    }
+}
+
+/// `date` moved `months` calendar months on, with the day clamped to the end of a shorter month
+/// (31 January + 1 month = 28 or 29 February; + 2 months = 31 March).
+pub fn add_months_clamped(date: NaiveDate, months: u32) -> NaiveDate {
+    let total = date.year() * 12 + date.month0() as i32 + months as i32;
+    let (year, month) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
+    let day = date.day().min(days_in_month(year, month));
+    NaiveDate::from_ymd_opt(year, month, day).unwrap_or(date)
+}
+
+/// The last day of `date`'s month.
+pub fn last_day_of_month(date: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(date.year(), date.month(), days_in_month(date.year(), date.month())).unwrap_or(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn app_2_month_end_anchor_clamps_in_short_months_and_comes_back() {
+        let anchor = d(2026, 1, 31);
+        assert_eq!(add_months_clamped(anchor, 1), d(2026, 2, 28));
+        assert_eq!(add_months_clamped(anchor, 2), d(2026, 3, 31));
+        assert_eq!(add_months_clamped(anchor, 3), d(2026, 4, 30));
+        assert_eq!(add_months_clamped(d(2027, 12, 31), 2), d(2028, 2, 29));
+        assert_eq!(add_months_clamped(anchor, 12), d(2027, 1, 31));
+    }
+
+    #[test]
+    fn app_2_terms_end_at_23_59_59_in_the_billing_zone() {
+        let zone = BillingZone::from_offset_minutes(480).unwrap();
+        assert_eq!(zone.end_of_day(d(2020, 10, 1)).to_rfc3339(), "2020-10-01T15:59:59+00:00");
+        assert_eq!(zone.date_of(parse_instant("2020-09-01T16:00:00Z").unwrap()), d(2020, 9, 2));
+    }
+
+    #[test]
+    fn manual_clock_refuses_to_go_backwards_and_stays_put() {
+        let clock = ManualClock::at("2026-01-01T00:00:00Z").unwrap();
+        let before = clock.instant();
+        let err = clock.set(parse_instant("2025-12-31T23:59:59Z").unwrap()).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "clock"), "{err}");
+        assert_eq!(clock.instant(), before);
+        assert!(clock.advance(Duration::seconds(-1)).is_err());
+        assert_eq!(clock.instant(), before);
+    }
+
+    #[test]
+    fn instants_must_carry_an_offset() {
+        assert!(parse_instant("2020-09-01T02:26:48").is_err());
+        assert!(parse_instant("not a time").is_err());
+        assert!(parse_instant("2020-09-01T10:26:48+08:00").is_ok());
+    }
+}
