@@ -200,6 +200,8 @@ pub enum AppCommand {
     },
     /// System: move through the end of a term as time passes (LIFE-1).
     AdvanceLifecycle,
+    /// The app's order was unsubscribed (UNS, SUP-8, APL-4, UNS-6).
+    MarkUnsubscribed,
 }
 
 /// What happened to an app. These are its operation records.
@@ -252,6 +254,8 @@ pub enum AppEvent {
     Frozen,
     /// The retention period ended: released (LIFE-1).
     Released,
+    /// Unsubscribed.
+    Unsubscribed,
 }
 
 impl PurchasedApp {
@@ -447,6 +451,12 @@ impl PurchasedApp {
                 by.require_system("advance app lifecycles")?;
                 Ok(self.lifecycle_events(policy, now))
             }
+            AppCommand::MarkUnsubscribed => {
+                if matches!(self.status, AppStatus::Unsubscribed | AppStatus::Released) {
+                    return Err(Error::not_allowed("UNS-1", format!("app {} is already {}", self.id, self.status)));
+                }
+                Ok(vec![AppEvent::Unsubscribed])
+            }
         }
     }
 
@@ -495,6 +505,10 @@ impl PurchasedApp {
             AppEvent::Frozen => self.status = AppStatus::Frozen,
             AppEvent::Released => {
                 self.status = AppStatus::Released;
+                self.auto_renewal = None;
+            }
+            AppEvent::Unsubscribed => {
+                self.status = AppStatus::Unsubscribed;
                 self.auto_renewal = None;
             }
         }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::CustomerAccount;
 use crate::actions::{Action, Availability};
-use crate::actor::{Actor, AppId, CustomerId, FlowId, OrderId, ProductId, SellerId};
+use crate::actor::{Actor, AppId, CustomerId, FlowId, InvoiceId, OrderId, ProductId, SellerId};
 use crate::catalog::{BillingMode, DeliveryMethod, Product};
 use crate::error::Error;
 use crate::money::Money;
@@ -137,6 +137,10 @@ pub struct Order {
     pub completed_at: Option<DateTime<Utc>>,
     /// Refunded so far.
     pub refunded: Money,
+    /// The order's invoice, once requested (INV-1).
+    pub invoice: Option<InvoiceId>,
+    /// Whether that invoice has been issued and not returned (UNS-2, SUP-8).
+    pub invoice_issued: bool,
 }
 
 /// A command on an order.
@@ -186,6 +190,21 @@ pub enum OrderCommand {
     RecordRefund {
         /// The refund.
         refund: Money,
+    },
+    /// An invoice of the order was requested (INV-1).
+    RecordInvoiceRequested {
+        /// The invoice.
+        invoice: InvoiceId,
+    },
+    /// The order's invoice was issued (INV-1).
+    RecordInvoiceIssued {
+        /// The invoice.
+        invoice: InvoiceId,
+    },
+    /// The order's invoice was returned (INV-1, UNS-2).
+    RecordInvoiceReturned {
+        /// The invoice.
+        invoice: InvoiceId,
     },
 }
 
@@ -246,6 +265,21 @@ pub enum OrderEvent {
     Refunded {
         /// The refund.
         refund: Money,
+    },
+    /// An invoice was requested.
+    InvoiceRequested {
+        /// The invoice.
+        invoice: InvoiceId,
+    },
+    /// The invoice was issued.
+    InvoiceIssued {
+        /// The invoice.
+        invoice: InvoiceId,
+    },
+    /// The invoice was returned.
+    InvoiceReturned {
+        /// The invoice.
+        invoice: InvoiceId,
     },
 }
 
@@ -456,6 +490,15 @@ impl Order {
                 self.check_refund(refund)?;
                 Ok(vec![OrderEvent::Refunded { refund: *refund }])
             }
+            OrderCommand::RecordInvoiceRequested { invoice } => {
+                Ok(vec![OrderEvent::InvoiceRequested { invoice: invoice.clone() }])
+            }
+            OrderCommand::RecordInvoiceIssued { invoice } => {
+                Ok(vec![OrderEvent::InvoiceIssued { invoice: invoice.clone() }])
+            }
+            OrderCommand::RecordInvoiceReturned { invoice } => {
+                Ok(vec![OrderEvent::InvoiceReturned { invoice: invoice.clone() }])
+            }
         }
     }
 
@@ -519,6 +562,12 @@ impl Order {
             OrderEvent::Refunded { refund } => {
                 self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
             }
+            OrderEvent::InvoiceRequested { invoice } => self.invoice = Some(invoice.clone()),
+            OrderEvent::InvoiceIssued { invoice } => {
+                self.invoice = Some(invoice.clone());
+                self.invoice_issued = true;
+            }
+            OrderEvent::InvoiceReturned { .. } => self.invoice_issued = false,
         }
     }
 
@@ -668,6 +717,8 @@ impl Order {
             accepted_at: None,
             completed_at: None,
             refunded: Money::zero(currency),
+            invoice: None,
+            invoice_issued: false,
         }
     }
 }

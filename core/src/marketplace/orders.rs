@@ -10,11 +10,12 @@ use crate::app::{AppCommand, AppEvent, AppStatus, ApplicationInfo, PurchasedApp,
 use crate::catalog::{Page, Product, check_page};
 use crate::error::Error;
 use crate::event::{EventKind, NewEvent};
+use crate::money::Money;
 use crate::order::{
     Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
     check_periods, quote_purchase,
 };
-use crate::payments::{ChargeRequest, Declined, PaymentMethod, Receipt};
+use crate::payments::{ChargeRequest, Declined, PaymentMethod, Receipt, RefundRequest};
 use crate::pricing::{Quote, image_quote};
 use crate::provisioning::ImageProvisioning;
 use crate::store::{Commit, Record, Sequence, Versioned, Write};
@@ -311,6 +312,60 @@ impl Marketplace {
         _commit: &mut Commit,
     ) -> Result<(), Error> {
         Err(Error::not_allowed("REN-1", format!("order {} renews an app, which this build does not support", order.id)))
+    }
+
+    /// Refunds part or all of what an order's customer paid, through the gateway, and records
+    /// it: with `unsubscribe` the order becomes `Unsubscribed` and its app too (UNS, SUP-8,
+    /// APL-4, UNS-6); without, the order stands. Appends to `commit`; returns the new order.
+    #[allow(dead_code)] // used by supervision and unsubscription
+    pub(crate) fn refund_order(
+        &self,
+        current: &Versioned<Order>,
+        refund: Money,
+        unsubscribe: bool,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        commit: &mut Commit,
+    ) -> Result<Order, Error> {
+        let order = &current.value;
+        let refund = refund.rounded();
+        let cmd = if unsubscribe {
+            OrderCommand::RecordUnsubscription { refund }
+        } else {
+            OrderCommand::RecordRefund { refund }
+        };
+        // Decide first: a refused refund never reaches the gateway.
+        order.decide(&cmd, actor, &self.policy, now)?;
+        let mut app_change = None;
+        if unsubscribe && let Some(app) = &order.app {
+            let app_now = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+            let events = app_now.value.decide(&AppCommand::MarkUnsubscribed, actor, &self.policy, now)?;
+            app_change = Some((app_now, events));
+        }
+        if !refund.is_zero()
+            && let Some(method) = order.payment.as_ref().and_then(|p| p.method)
+        {
+            let request = RefundRequest {
+                idempotency_key: format!("{}:refund:{}", order.id, order.refunded.amount + refund.amount),
+                customer: order.customer.clone(),
+                method,
+                amount: refund,
+                description: format!("refund of order {}", order.id),
+            };
+            self.payments
+                .refund(&request)
+                .map_err(|Declined(reason)| Error::PaymentDeclined { reason: format!("refund failed: {reason}") })?;
+        }
+        let (next, order_commit) = self.decide_order(current, &cmd, actor, now)?;
+        commit.writes.extend(order_commit.writes);
+        commit.events.extend(order_commit.events);
+        if let Some((app_now, events)) = app_change {
+            let mut app_next = app_now.value.clone();
+            events.iter().for_each(|e| app_next.apply(e));
+            commit.writes.push(self.app_write(&app_next, app_now.version));
+            commit.events.extend(app_events(actor, &app_next.id, events));
+        }
+        Ok(next)
     }
 
     /// An order `by` may see (its customer, its seller, an operator).
