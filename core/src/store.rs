@@ -9,7 +9,7 @@ mod memory;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, StoreSnapshot};
 
 use crate::account::CustomerAccount;
 use crate::actor::{AppId, CustomerId, RequestId, Target};
@@ -226,3 +226,8 @@ pub trait StoreExt: Store {
 }
 
 impl<S: Store + ?Sized> StoreExt for S {}
+
+/// A serialized snapshot of a [`MemoryStore`], for comparing states in tests.
+pub fn memory_snapshot(store: &MemoryStore) -> String {
+    serde_json::to_string(&store.snapshot()).unwrap_or_default()
+}

@@ -1,0 +1,158 @@
+//! Image provisioning (IMG-1..3, PRC-3).
+
+mod support;
+
+use appmarket::testing::fixtures;
+use appmarket::*;
+use support::{World, field, usd};
+
+fn quick(password: &str) -> ImageProvisioning {
+    ImageProvisioning {
+        specification: "Default".into(),
+        network: Network { vpc: "vpc-main".into(), subnet: "subnet-a".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new(password),
+        agree_terms: true,
+        customization: None,
+    }
+}
+
+fn customized(instances: u32, server_name: &str) -> ImageProvisioning {
+    ImageProvisioning {
+        customization: Some(Customization {
+            mode: BillingMode::Monthly,
+            eip_mbit: Some(5),
+            server_name: server_name.into(),
+            periods: 2,
+            instances,
+        }),
+        ..quick("Cloud#2026x")
+    }
+}
+
+#[test]
+fn img_1_quick_provisioning_orders_one_server_monthly_with_separate_fee_lines() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    let order = w.market.provision_image(&alice, &p.id, quick("Cloud#2026x")).unwrap();
+    assert_eq!((order.mode, order.periods, order.quantity), (BillingMode::Monthly, 1, 1));
+    assert!(order.terms_accepted_at.is_some());
+    let labels: Vec<&str> = order.quote.lines.iter().map(|l| l.label.as_str()).collect();
+    assert!(labels[0].starts_with("Image fee"), "{labels:?}");
+    assert!(labels[1].starts_with("Cloud resource fee"), "{labels:?}");
+    assert_eq!(order.quote.total, usd("64.00")); // 10 + 50 + 40 × 0.10
+    let OrderKind::Image { setup } = &order.kind else { panic!("not an image order") };
+    assert_eq!(setup.security_group, "sg-web");
+}
+
+#[test]
+fn img_1_paying_creates_the_servers_with_the_login_password_kept_secret() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    let order = w.market.provision_image(&alice, &p.id, quick("Cloud#2026x")).unwrap();
+    assert!(!format!("{order:?}").contains("Cloud#2026x"));
+    let order = w.market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let app = w.market.app(&alice, order.app.as_ref().unwrap()).unwrap();
+    assert_eq!((app.info.username.as_str(), app.delivery), ("root", DeliveryMethod::Image));
+    assert_eq!(w.market.reveal_password(&alice, &app.id).unwrap().expose(), "Cloud#2026x");
+    assert!(!w.snapshot().contains("Cloud#2026x"));
+}
+
+#[test]
+fn img_1_the_terms_must_be_agreed() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    let err = w.refused(|| {
+        w.market.provision_image(&alice, &p.id, ImageProvisioning { agree_terms: false, ..quick("Cloud#2026x") })
+    });
+    assert_eq!(err.rule(), Some("IMG-1"));
+}
+
+#[test]
+fn img_1_network_and_security_group_are_required() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    let mut r = quick("Cloud#2026x");
+    r.network.vpc = " ".into();
+    assert_eq!(field(&w.refused(|| w.market.provision_image(&alice, &p.id, r))), "network.vpc");
+    let r = ImageProvisioning { security_group: SecurityGroup::New { name: String::new() }, ..quick("Cloud#2026x") };
+    assert_eq!(field(&w.refused(|| w.market.provision_image(&alice, &p.id, r))), "security_group");
+}
+
+#[test]
+fn img_1_a_saas_product_cannot_be_provisioned_and_an_image_cannot_be_ordered_plainly() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let saas = w.saas();
+    assert_eq!(w.refused(|| w.market.provision_image(&alice, &saas.id, quick("Cloud#2026x"))).rule(), Some("IMG-1"));
+    let img = w.list(fixtures::image_draft());
+    let err = w.refused(|| w.market.place_order(&alice, World::request(&img, "Default", BillingMode::Monthly, 1, 1)));
+    assert_eq!(err.rule(), Some("IMG-1"));
+}
+
+#[test]
+fn img_2_customized_provisioning_prices_instances_periods_and_eip() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    let order = w.market.provision_image(&alice, &p.id, customized(3, "web-01")).unwrap();
+    // (10 + 50 + 4 + 5 × 2) × 3 instances × 2 months.
+    assert_eq!(order.quote.total, usd("444.00"));
+    assert_eq!(order.quote.lines.len(), 4);
+    assert!(order.quote.lines[3].label.contains("EIP"));
+}
+
+#[test]
+fn img_2_instances_must_be_1_to_50() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    for n in [0, 51] {
+        let err = w.refused(|| w.market.provision_image(&alice, &p.id, customized(n, "web-01")));
+        assert_eq!(field(&err), "instances", "{n}");
+    }
+    assert!(w.market.provision_image(&alice, &p.id, customized(50, "web-01")).is_ok());
+}
+
+#[test]
+fn img_2_server_names_are_1_to_64_letters_digits_underscore_dash_dot() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    for bad in ["", "web 01", "web/01", &"a".repeat(65)] {
+        assert_eq!(field(&w.refused(|| w.market.provision_image(&alice, &p.id, customized(1, bad)))), "server_name");
+    }
+}
+
+#[test]
+fn img_2_periods_follow_the_billing_mode() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    let mut r = customized(1, "web-01");
+    r.customization.as_mut().unwrap().periods = 10;
+    assert_eq!(field(&w.refused(|| w.market.provision_image(&alice, &p.id, r))), "periods");
+}
+
+#[test]
+fn img_3_the_password_error_says_which_condition_failed() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    let cases = [
+        ("Ab1#", "8–26 characters"),
+        ("abcdefgh", "at least 3 of"),
+        ("Rootpass#1", "root"),
+        ("Abc 123#xyz", "not allowed"),
+    ];
+    for (pw, says) in cases {
+        let err = w.refused(|| w.market.provision_image(&alice, &p.id, quick(pw)));
+        assert_eq!(field(&err), "login_password");
+        assert!(err.to_string().contains(says), "{pw}: {err}");
+        assert!(!err.to_string().contains(pw) || pw.len() < 8, "the error must not echo the password");
+    }
+}

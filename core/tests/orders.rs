@@ -1,0 +1,324 @@
+//! Orders and payment (ORD-1..6), actors (ACC-1..2), through the facade.
+
+mod support;
+
+use appmarket::*;
+use chrono::Duration;
+use support::{World, field, usd};
+
+#[test]
+fn ord_1_placing_fixes_the_quote_and_waits_for_payment() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 3)).unwrap();
+    assert_eq!(order.status, OrderStatus::PendingPayment);
+    assert_eq!(order.quote.total, usd("690.00"));
+    assert_eq!((order.quantity, order.periods, order.mode), (10, 3, BillingMode::Monthly));
+}
+
+#[test]
+fn ord_1_periods_outside_1_to_9_months_are_refused() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    for periods in [0, 10] {
+        let err = w.refused(|| {
+            w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, periods))
+        });
+        assert_eq!(field(&err), "periods");
+        assert!(err.to_string().contains("1–9 months"), "{err}");
+    }
+}
+
+#[test]
+fn ord_1_periods_outside_1_to_3_years_are_refused() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let err = w.refused(|| w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Yearly, 10, 4)));
+    assert!(err.to_string().contains("1–3 years"), "{err}");
+    assert!(w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Yearly, 10, 3)).is_ok());
+}
+
+#[test]
+fn ord_1_unknown_product_and_specification_are_refused() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let mut request = World::request(&p, "Standard", BillingMode::Monthly, 10, 1);
+    request.product = ProductId::parse("PRD-404").unwrap();
+    assert!(matches!(w.refused(|| w.market.place_order(&alice, request.clone())), Error::NotFound { .. }));
+    let err = w.refused(|| w.market.place_order(&alice, World::request(&p, "Gold", BillingMode::Monthly, 10, 1)));
+    assert!(err.to_string().contains("Standard, Premium"), "{err}");
+}
+
+#[test]
+fn cat_2_ordering_a_mode_the_product_does_not_offer_names_the_offered_modes() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let err = w.refused(|| w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::PayPerUse, 10, 1)));
+    assert_eq!(err.rule(), Some("CAT-2"));
+    assert!(err.to_string().contains("monthly, yearly"), "{err}");
+}
+
+#[test]
+fn cat_2_quantity_outside_min_max_step_is_refused() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    for q in [0, 3, 12, 1005] {
+        let err =
+            w.refused(|| w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, q, 1)));
+        assert_eq!(field(&err), "quantity", "{q}");
+    }
+}
+
+#[test]
+fn ord_2_payment_needs_the_terms_accepted_first() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    let err = w.refused(|| w.market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)));
+    assert_eq!(err.rule(), Some("ORD-2"));
+    assert!(w.payments.charges().is_empty());
+}
+
+#[test]
+fn ord_2_a_customer_without_a_bound_card_cannot_place_orders() {
+    let w = World::new();
+    let bob = w.account(CustomerAccount {
+        bound_card: false,
+        ..CustomerAccount::with_card(CustomerId::parse("bob").unwrap())
+    });
+    let p = w.saas();
+    let err = w.refused(|| w.market.place_order(&bob, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)));
+    assert_eq!(err.rule(), Some("ORD-2"));
+}
+
+#[test]
+fn ord_2_credit_only_where_enabled() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    w.market.accept_terms(&alice, &order.id).unwrap();
+    let err = w.refused(|| w.market.pay(&alice, &order.id, Some(PaymentMethod::Credit)));
+    assert_eq!(err.rule(), Some("ORD-2"));
+    let carol = w.account(CustomerAccount {
+        credit_enabled: true,
+        ..CustomerAccount::with_card(CustomerId::parse("carol").unwrap())
+    });
+    let order = w.market.place_order(&carol, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    w.market.accept_terms(&carol, &order.id).unwrap();
+    assert_eq!(w.market.pay(&carol, &order.id, Some(PaymentMethod::Credit)).unwrap().status, OrderStatus::Completed);
+}
+
+#[test]
+fn ord_2_balance_payment_debits_the_balance() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let Actor::Customer(alice_id) = &alice else { unreachable!() };
+    w.payments.set_balance(alice_id, usd("1000.00"));
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    w.market.accept_terms(&alice, &order.id).unwrap();
+    w.market.pay(&alice, &order.id, Some(PaymentMethod::Balance)).unwrap();
+    assert_eq!(w.payments.balance(alice_id), Some(usd("770.00")));
+}
+
+#[test]
+fn ord_2_a_payment_method_must_be_chosen() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    w.market.accept_terms(&alice, &order.id).unwrap();
+    assert_eq!(field(&w.refused(|| w.market.pay(&alice, &order.id, None))), "method");
+}
+
+#[test]
+fn ord_3_a_declined_payment_cancels_the_order_with_its_reason() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let Actor::Customer(alice_id) = &alice else { unreachable!() };
+    w.payments.decline_next(alice_id, "card expired");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    w.market.accept_terms(&alice, &order.id).unwrap();
+    let err = w.market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap_err();
+    assert!(matches!(err, Error::PaymentDeclined { ref reason } if reason == "card expired"), "{err}");
+    let order = w.market.order(&alice, &order.id).unwrap();
+    assert_eq!(order.status, OrderStatus::Cancelled);
+    assert!(order.cancel_reason.unwrap().contains("card expired"));
+    assert_eq!(w.market.apps(&alice, &AppFilter::default(), 1, 10).unwrap().total, 0);
+}
+
+#[test]
+fn ord_3_paying_twice_with_the_same_request_id_charges_once() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    w.market.accept_terms(&alice, &order.id).unwrap();
+    let caller = alice.with_request_id("pay-1").unwrap();
+    let first = w.market.pay(&caller, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let again = w.market.pay(&caller, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    assert_eq!(first, again);
+    assert_eq!(w.payments.charges().len(), 1);
+    // Without the request id, the second payment is refused: the order is no longer pending.
+    let err = w.refused(|| w.market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)));
+    assert_eq!(err.rule(), Some("ORD-3"));
+    // The same request id for another command is a conflict.
+    let err = w.refused(|| w.market.cancel_order(&caller, &order.id));
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+}
+
+#[test]
+fn ord_3_an_order_unpaid_for_7_days_is_cancelled_by_tick() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    w.advance(Duration::days(7) - Duration::seconds(1));
+    w.tick();
+    assert_eq!(w.market.order(&alice, &order.id).unwrap().status, OrderStatus::PendingPayment);
+    w.advance(Duration::seconds(1));
+    let report = w.tick();
+    assert_eq!(report.changed, 1);
+    let order = w.market.order(&alice, &order.id).unwrap();
+    assert_eq!(order.status, OrderStatus::Cancelled);
+    assert!(order.cancel_reason.unwrap().contains("7 days"));
+}
+
+#[test]
+fn ord_4_a_resellers_customer_is_settled_without_payment_and_for_reference_only() {
+    let w = World::new();
+    let dave = w.account(CustomerAccount {
+        bound_card: false,
+        reseller: Some("reseller-9".into()),
+        ..CustomerAccount::with_card(CustomerId::parse("dave").unwrap())
+    });
+    let p = w.saas();
+    let order = w.market.place_order(&dave, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    w.market.accept_terms(&dave, &order.id).unwrap();
+    let err = w.refused(|| w.market.pay(&dave, &order.id, Some(PaymentMethod::CreditCard)));
+    assert_eq!(err.rule(), Some("ORD-4"));
+    let order = w.market.pay(&dave, &order.id, None).unwrap();
+    assert!(order.quote.for_reference_only);
+    assert_eq!(order.payment.as_ref().unwrap().settled_by_reseller.as_deref(), Some("reseller-9"));
+    assert!(order.amount_paid().is_zero());
+    assert!(w.payments.charges().is_empty());
+    assert_eq!(order.status, OrderStatus::Completed);
+}
+
+#[test]
+fn ord_5_a_paid_order_creates_the_purchased_app_and_completes() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.buy(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1));
+    assert_eq!(order.status, OrderStatus::Completed);
+    let app = w.market.app(&alice, order.app.as_ref().unwrap()).unwrap();
+    assert_eq!((app.status, app.quantity, app.order.clone()), (AppStatus::Active, 10, order.id.clone()));
+    assert_eq!(app.seller.email, "support@isv.example");
+}
+
+#[test]
+fn ord_6_every_status_change_is_an_event_with_time_and_actor() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.buy(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1));
+    let records = w.market.records(&alice, &Target::Order(order.id.clone())).unwrap();
+    let kinds: Vec<String> = records
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::Order(o) => format!("{o:?}").split([' ', '{']).next().unwrap().to_owned(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, ["Placed", "TermsAccepted", "Paid", "Fulfilled", "Completed"]);
+    assert!(records.iter().all(|e| e.actor == alice && e.at == w.clock.instant()));
+}
+
+#[test]
+fn ord_6_the_customer_may_cancel_an_unpaid_order_only() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    assert_eq!(w.market.cancel_order(&alice, &order.id).unwrap().status, OrderStatus::Cancelled);
+    let err = w.refused(|| w.market.cancel_order(&alice, &order.id));
+    assert_eq!(err.rule(), Some("ORD-6"));
+}
+
+#[test]
+fn acc_1_another_customer_cannot_touch_or_see_an_order() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let mallory = w.customer("mallory");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    assert!(matches!(w.refused(|| w.market.accept_terms(&mallory, &order.id)), Error::Forbidden { .. }));
+    assert!(matches!(w.refused(|| w.market.cancel_order(&mallory, &order.id)), Error::Forbidden { .. }));
+    assert!(matches!(w.market.order(&mallory, &order.id), Err(Error::Forbidden { .. })));
+    assert!(matches!(w.market.records(&mallory, &Target::Order(order.id.clone())), Err(Error::Forbidden { .. })));
+    // The seller of the product sees it; another seller does not.
+    assert!(w.market.order(&w.seller, &order.id).is_ok());
+    assert!(w.market.order(&Actor::seller("isv-2").unwrap(), &order.id).is_err());
+}
+
+#[test]
+fn acc_1_only_customers_order_and_only_the_system_ticks() {
+    let w = World::new();
+    let p = w.saas();
+    let err =
+        w.refused(|| w.market.place_order(&w.seller, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)));
+    assert!(matches!(err, Error::Forbidden { .. }));
+    let err = w.refused(|| w.market.tick(&Actor::operator("ops").unwrap()));
+    assert!(matches!(err, Error::Forbidden { .. }));
+}
+
+#[test]
+fn acc_2_an_unregistered_customer_is_told_to_register() {
+    let w = World::new();
+    let p = w.saas();
+    let ghost = Actor::customer("ghost").unwrap();
+    let err = w.refused(|| w.market.place_order(&ghost, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)));
+    assert!(err.to_string().contains("register"), "{err}");
+}
+
+#[test]
+fn acc_2_available_actions_agree_with_the_commands() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    let target = Target::Order(order.id.clone());
+    let actions = w.market.available_actions(&alice, &target).unwrap();
+    let pay = actions.iter().find(|a| a.action == Action::Pay).unwrap();
+    assert!(!pay.allowed);
+    assert_eq!(pay.rule.as_deref(), Some("ORD-2"));
+    assert!(actions.iter().find(|a| a.action == Action::AcceptTerms).unwrap().allowed);
+    w.market.accept_terms(&alice, &order.id).unwrap();
+    let actions = w.market.available_actions(&alice, &target).unwrap();
+    assert!(actions.iter().find(|a| a.action == Action::Pay).unwrap().allowed);
+    assert!(!actions.iter().find(|a| a.action == Action::AcceptTerms).unwrap().allowed);
+}
+
+#[test]
+fn events_since_gives_each_event_once_by_cursor() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.saas();
+    w.buy(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1));
+    let all = w.market.events_since(0, 1000).unwrap();
+    assert!(all.len() >= 8);
+    assert!(all.windows(2).all(|p| p[1].seq == p[0].seq + 1));
+    let tail = w.market.events_since(all[4].seq, 1000).unwrap();
+    assert_eq!(tail.first().unwrap().seq, all[5].seq);
+    assert!(w.market.events_since(all.last().unwrap().seq, 10).unwrap().is_empty());
+}
