@@ -53,3 +53,7 @@ pub use provisioning::{Customization, ImageProvisioning, Network, SecurityGroup}
 pub use secret::Secret;
 pub use store::{MemoryStore, Store};
 pub use time::{Clock, ManualClock, SystemClock};
+
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
