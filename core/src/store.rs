@@ -6,13 +6,15 @@
 
 mod memory;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use memory::{MemoryStore, StoreSnapshot};
 
 use crate::account::CustomerAccount;
-use crate::actor::{AppId, CustomerId, RequestId, Target};
+use crate::actor::{AppId, CustomerId, ProductId, RequestId, Target};
 use crate::app::{AppFilter, PurchasedApp};
 use crate::catalog::{Page, PreparedQuery, Product, SavedList};
 use crate::error::Error;
@@ -162,10 +164,12 @@ pub enum Sequence {
 pub trait Store: Send + Sync {
     /// Loads a record and its version.
     fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error>;
+    /// A product, shared: products are read on every order, so adapters should cache them.
+    fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error>;
     /// Saves a commit atomically: every write's expected version must match (else
     /// [`Error::Conflict`] and nothing is saved), events are numbered and appended, the due index
-    /// is updated. Returns the numbered events.
-    fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<Vec<Event>, Error>;
+    /// is updated. Returns the `seq` of the last event in the stream after the commit.
+    fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error>;
     /// The next number of a sequence (from 1).
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error>;
     /// Listed products matching a prepared query, sorted and paged (CAT-3).

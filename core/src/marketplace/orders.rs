@@ -67,7 +67,7 @@ impl Marketplace {
 
     /// Prices a purchase without placing it (ORD-1, PRC-3).
     pub fn quote_purchase(&self, request: &PurchaseRequest) -> Result<Quote, Error> {
-        quote_purchase(&self.product(&request.product)?, request, &self.policy)
+        quote_purchase(&*self.shared_product(&request.product)?, request, &self.policy)
     }
 
     fn ordering_customer(&self, actor: &Actor) -> Result<CustomerAccount, Error> {
@@ -95,7 +95,7 @@ impl Marketplace {
             || fp,
             |actor, now| {
                 let account = self.ordering_customer(actor)?;
-                let product = self.product(&request.product)?;
+                let product = self.shared_product(&request.product)?;
                 let quote = quote_purchase(&product, &request, &self.policy)?;
                 let order = Order::placed(
                     self.new_order_id()?,
@@ -248,7 +248,7 @@ impl Marketplace {
                     Some(id) => id.clone(),
                     None => AppId::numbered(self.store.next_number(Sequence::App)?),
                 };
-                let product = self.product(&order.product)?;
+                let product = self.shared_product(&order.product)?;
                 let app = new_app(app_id.clone(), order, &product, account, &self.policy, now);
                 let flow = self.open_service_flow(order, &app, actor, now, &mut commit)?;
                 let mut events = vec![AppEvent::Created { order: order.id.clone() }];
@@ -384,7 +384,7 @@ impl Marketplace {
 
     /// Prices an image provisioning request: image fee and cloud resource fee, each shown (PRC-3).
     pub fn quote_image(&self, product: &ProductId, request: &ImageProvisioning) -> Result<Quote, Error> {
-        let product = self.product(product)?;
+        let product = self.shared_product(product)?;
         self.image_order_parts(&product, request).map(|(q, _)| q)
     }
 
@@ -418,7 +418,7 @@ impl Marketplace {
             || fp,
             |actor, now| {
                 let account = self.ordering_customer(actor)?;
-                let p = self.product(product)?;
+                let p = self.shared_product(product)?;
                 let (quote, plan) = self.image_order_parts(&p, &request)?;
                 let mut order = Order::placed(
                     self.new_order_id()?,
