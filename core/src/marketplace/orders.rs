@@ -207,7 +207,7 @@ impl Marketplace {
                             customer: account.id.clone(),
                             method,
                             amount,
-                            description: format!("order {order}: {}", current.value.product_name),
+                            description: current.value.product_name.clone(),
                         };
                         match self.payments.charge(&request) {
                             Ok(receipt) => Ok(receipt),

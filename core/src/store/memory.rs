@@ -171,13 +171,19 @@ impl Store for MemoryStore {
             return Err(Error::conflict(format!("request id {} was used meanwhile", req.id)));
         }
         for w in commit.writes {
-            let target = w.record.target();
-            if let Some(old) = inner.due_of.remove(&target) {
-                inner.due.remove(&(old, target.clone()));
-            }
-            if let Some(due) = w.due {
-                inner.due.insert((due, target.clone()));
-                inner.due_of.insert(target.clone(), due);
+            let mut target = w.record.target();
+            let old = inner.due_of.get(&target).copied();
+            if old != w.due {
+                if let Some(old) = old {
+                    let key = (old, target);
+                    inner.due.remove(&key);
+                    inner.due_of.remove(&key.1);
+                    target = key.1;
+                }
+                if let Some(due) = w.due {
+                    inner.due.insert((due, target.clone()));
+                    inner.due_of.insert(target.clone(), due);
+                }
             }
             if w.expected_version == 0 {
                 match &w.record {
@@ -215,7 +221,12 @@ impl Store for MemoryStore {
             let event =
                 Event { schema_version: EVENT_SCHEMA_VERSION, seq, at, actor: e.actor, target: e.target, kind: e.kind };
             let index = inner.events.len() as u32;
-            inner.events_by_target.entry(event.target.clone()).or_default().push(index);
+            match inner.events_by_target.get_mut(&event.target) {
+                Some(list) => list.push(index),
+                None => {
+                    inner.events_by_target.insert(event.target.clone(), vec![index]);
+                }
+            }
             inner.events.push(event);
         }
         if let Some(req) = commit.request {
