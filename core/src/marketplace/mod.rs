@@ -311,24 +311,16 @@ impl Marketplace {
         {
             return Err(Error::invalid("reseller", "a reseller id has 1–64 characters"));
         }
-        self.execute(
-            Actor::System,
-            String::new,
-            |_, _| {
-                let target = Target::Account(account.id.clone());
-                let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
-                let commit = Commit {
-                    writes: vec![Write {
-                        record: Record::Account(account.clone()),
-                        expected_version: version,
-                        due: None,
-                    }],
-                    events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
-                    ..Commit::default()
-                };
-                Ok(Decision::ok(commit, account.clone()))
-            },
-        )
+        self.execute(Actor::System, String::new, |_, _| {
+            let target = Target::Account(account.id.clone());
+            let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
+            let commit = Commit {
+                writes: vec![Write { record: Record::Account(account.clone()), expected_version: version, due: None }],
+                events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
+                ..Commit::default()
+            };
+            Ok(Decision::ok(commit, account.clone()))
+        })
     }
 
     /// Up to `limit` events after `cursor` (0 for the start): a host sends each notification
