@@ -240,3 +240,57 @@ impl Appeal {
         vec![Availability::from_check(Action::ResolveAppeal, self.check_resolve(by))]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supervision::tests::flow_of;
+    use crate::testing::fixtures;
+
+    fn open_appeal() -> Appeal {
+        let flow = flow_of(fixtures::license_draft());
+        let at = fixtures::t0() + Duration::days(6);
+        let customer = Actor::customer("alice").unwrap();
+        Appeal::open(AppealId::numbered(1), &flow, &customer, "idle", &Policy::default(), at).unwrap().0
+    }
+
+    #[test]
+    fn apl_4_working_days_skip_the_weekend() {
+        let policy = Policy::default();
+        // 2026-04-17 02:00 UTC is Friday 10:00 in the billing zone: due Wednesday 10:00.
+        let friday = fixtures::t0() + Duration::days(2);
+        assert_eq!(working_days_after(friday, 3, &policy), friday + Duration::days(5));
+        // Saturday counts from Monday 00:00 local: due Thursday 00:00 local.
+        let saturday = friday + Duration::days(1);
+        let monday = policy.zone().start_of_day(policy.zone().date_of(saturday) + Duration::days(2));
+        assert_eq!(working_days_after(saturday, 3, &policy), monday + Duration::days(3));
+    }
+
+    #[test]
+    fn apl_4_a_refund_is_more_than_zero_and_at_most_what_is_left() {
+        let appeal = open_appeal();
+        let operator = Actor::operator("ops").unwrap();
+        let left = Money::parse("100 USD").unwrap();
+        let resolve = |refund: &str| {
+            let resolution = Resolution::CloseWithRefund { refund: Money::parse(refund).unwrap() };
+            appeal.decide(&AppealCommand::Resolve { resolution, refundable: left }, &operator)
+        };
+        assert!(resolve("100 USD").is_ok());
+        assert!(resolve("0.01 USD").is_ok());
+        for bad in ["0 USD", "100.01 USD", "-5 USD"] {
+            assert!(matches!(resolve(bad), Err(Error::InvalidInput { ref field, .. }) if field == "refund"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn apl_4_only_an_open_appeal_is_resolved_and_only_by_an_operator() {
+        let mut appeal = open_appeal();
+        let cmd = AppealCommand::Resolve { resolution: Resolution::Resume, refundable: Money::parse("1 USD").unwrap() };
+        assert_eq!(appeal.decide(&cmd, &Actor::customer("alice").unwrap()).unwrap_err().kind(), "forbidden");
+        let operator = Actor::operator("ops").unwrap();
+        let events = appeal.decide(&cmd, &operator).unwrap();
+        events.iter().for_each(|e| appeal.apply(e, &operator, fixtures::t0()));
+        assert_eq!(appeal.status, AppealStatus::Resolved);
+        assert_eq!(appeal.decide(&cmd, &operator).unwrap_err().rule(), Some("APL-4"));
+    }
+}

@@ -932,3 +932,160 @@ impl FlowFilter {
             && self.order.as_ref().is_none_or(|o| *o == flow.order)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::actor::{ProductId, SellerId};
+    use crate::catalog::{BillingMode, Product};
+    use crate::order::OrderKind;
+    use crate::pricing::purchase_quote;
+    use crate::testing::fixtures;
+
+    pub(crate) fn flow_of(draft: crate::catalog::ProductDraft) -> ServiceFlow {
+        let currency = draft.validate().unwrap();
+        let seller = SellerId::parse("isv-1").unwrap();
+        let product = Product::from_draft(ProductId::parse("PRD-1").unwrap(), seller, draft, currency, fixtures::t0());
+        let spec = &product.specifications[0];
+        let plan = spec.plan(BillingMode::Monthly).unwrap();
+        let quantity = spec.quantity.as_ref().map_or(1, |q| q.min);
+        let quote = purchase_quote(spec, plan, quantity, 1);
+        let order = Order::placed(
+            OrderId::numbered(1),
+            CustomerId::parse("alice").unwrap(),
+            &product,
+            spec.name.clone(),
+            BillingMode::Monthly,
+            quantity,
+            1,
+            OrderKind::Purchase,
+            quote,
+            fixtures::t0(),
+        );
+        ServiceFlow::open(FlowId::numbered(1), &order, AppId::numbered(1), fixtures::t0()).unwrap().0
+    }
+
+    fn customer() -> Actor {
+        Actor::customer("alice").unwrap()
+    }
+
+    fn seller() -> Actor {
+        Actor::seller("isv-1").unwrap()
+    }
+
+    fn step(flow: &mut ServiceFlow, cmd: FlowCommand, by: &Actor, at: DateTime<Utc>) {
+        let events = flow.decide(&cmd, by, &Policy::default(), at).unwrap();
+        events.iter().for_each(|e| flow.apply(e, at));
+    }
+
+    #[test]
+    fn sup_2_a_license_flow_opens_waiting_for_the_seller() {
+        let flow = flow_of(fixtures::license_draft());
+        assert_eq!((flow.kind, flow.status), (FlowKind::License, FlowStatus::InService));
+        assert_eq!(flow.next_step_by(), Some(Party::Seller));
+        assert_eq!(flow.term_months, Some(1));
+    }
+
+    #[test]
+    fn sup_3_the_description_is_counted_in_characters_not_bytes() {
+        let policy = Policy::default();
+        let ok = ServiceRequest { description: "é".repeat(1000), attachments: vec![] };
+        assert!(check_request(FlowKind::ProfessionalService, &ok, &policy).is_ok());
+        let long = ServiceRequest { description: "é".repeat(1001), attachments: vec![] };
+        let err = check_request(FlowKind::ProfessionalService, &long, &policy).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "description"));
+    }
+
+    #[test]
+    fn sup_3_attachment_extensions_are_case_insensitive() {
+        let policy = Policy::default();
+        for name in ["a.PDF", "b.JpEg", "c.tar.zip"] {
+            let req = ServiceRequest {
+                description: "x".into(),
+                attachments: vec![Attachment { name: name.into(), bytes: 1 }],
+            };
+            assert!(check_request(FlowKind::Saas, &req, &policy).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn sup_3_a_rejected_request_goes_back_to_the_customer_and_counts() {
+        let mut flow = flow_of(fixtures::supervised_saas_draft());
+        let req = ServiceRequest {
+            description: "x".into(),
+            attachments: vec![Attachment { name: "a.pdf".into(), bytes: 1 }],
+        };
+        step(&mut flow, FlowCommand::SubmitRequest(req), &customer(), fixtures::t0());
+        step(&mut flow, FlowCommand::RejectRequest { reason: "why".into() }, &seller(), fixtures::t0());
+        assert_eq!((flow.status, flow.request_rejections), (FlowStatus::AwaitingRequest, 1));
+    }
+
+    #[test]
+    fn sup_6_sensitive_words_in_description_and_names_are_warned_once_each() {
+        let req = ServiceRequest {
+            description: "My PWD is 123".into(),
+            attachments: vec![
+                Attachment { name: "phone number list.xlsx".into(), bytes: 1 },
+                Attachment { name: "logo.png".into(), bytes: 1 },
+            ],
+        };
+        let warnings = sensitive_data_warnings(&req);
+        assert_eq!(warnings.len(), 2);
+        assert!(warnings.iter().all(|w| w.starts_with("SUP-6")));
+    }
+
+    #[test]
+    fn apl_1_idle_means_more_than_5_days_since_the_last_step() {
+        let flow = flow_of(fixtures::license_draft());
+        let policy = Policy::default();
+        let five = fixtures::t0() + Duration::days(5);
+        assert_eq!(flow.check_appeal(&customer(), &policy, five).unwrap_err().rule(), Some("APL-1"));
+        let later = five + Duration::seconds(1);
+        assert_eq!(flow.check_appeal(&customer(), &policy, later).unwrap(), AppealGrounds::SellerIdle);
+        assert_eq!(flow.check_appeal(&seller(), &policy, later).unwrap_err().rule(), Some("APL-1"));
+    }
+
+    #[test]
+    fn apl_2_a_frozen_flow_refuses_both_parties_and_resumes_where_it_was() {
+        let mut flow = flow_of(fixtures::license_draft());
+        let at = fixtures::t0() + Duration::days(6);
+        let appeal = AppealId::numbered(1);
+        step(&mut flow, FlowCommand::Freeze { appeal: appeal.clone() }, &customer(), at);
+        assert_eq!(flow.check_deliver(&seller()).unwrap_err().rule(), Some("APL-2"));
+        assert_eq!(flow.check_remind_seller(&customer(), &Policy::default(), at).unwrap_err().rule(), Some("APL-2"));
+        let operator = Actor::operator("ops").unwrap();
+        step(&mut flow, FlowCommand::Resolve { appeal, outcome: FlowOutcome::Resume }, &operator, at);
+        assert_eq!(flow.status, FlowStatus::InService);
+        assert!(flow.check_deliver(&seller()).is_ok());
+    }
+
+    #[test]
+    fn apl_3_no_appeal_from_opened_plus_350_days() {
+        let flow = flow_of(fixtures::license_draft());
+        let policy = Policy::default();
+        let end = fixtures::t0() + Duration::days(350);
+        assert!(flow.check_appeal(&customer(), &policy, end - Duration::seconds(1)).is_ok());
+        assert_eq!(flow.check_appeal(&customer(), &policy, end).unwrap_err().rule(), Some("APL-3"));
+    }
+
+    #[test]
+    fn sup_8_an_open_flow_is_due_365_days_after_opening_and_a_closed_one_never() {
+        let mut flow = flow_of(fixtures::license_draft());
+        let policy = Policy::default();
+        let due = fixtures::t0() + Duration::days(365);
+        assert_eq!(flow.next_due(&policy), Some(due));
+        let early = flow.decide(&FlowCommand::CloseAtMaxAge, &Actor::System, &policy, due - Duration::seconds(1));
+        assert_eq!(early.unwrap_err().rule(), Some("SUP-8"));
+        step(&mut flow, FlowCommand::CloseAtMaxAge, &Actor::System, due);
+        assert_eq!((flow.status, flow.next_due(&policy)), (FlowStatus::Closed, None));
+    }
+
+    #[test]
+    fn sup_3_status_names_are_those_of_the_service_supervision_page() {
+        assert_eq!(FlowStatus::AwaitingRequest.to_string(), "Customer submits request");
+        assert_eq!(FlowStatus::InService.to_string(), "Waiting for the seller to provide the service");
+        assert_eq!(FlowStatus::AwaitingAcceptance.to_string(), "Waiting for the user to confirm acceptance");
+        assert_eq!(FlowStatus::Completed.to_string(), "Service completed");
+        assert_eq!(FlowStatus::Frozen.to_string(), "Frozen: appeal under review");
+    }
+}
