@@ -442,3 +442,17 @@ fn sup_2_available_actions_show_each_party_its_buttons() {
     assert_eq!(submit.rule.as_deref(), Some("SUP-2"));
     assert!(w.market.available_actions(&w.other_customer, &Target::Flow(flow.id.clone())).is_err());
 }
+
+#[test]
+fn sup_6_a_replayed_submission_returns_the_same_warnings_and_changes_nothing() {
+    let w = world();
+    let flow = w.saas();
+    let caller = w.buyer.with_request_id("req-submit-1").unwrap();
+    let req = ServiceRequest { description: "root password is 1234".into(), ..request() };
+    let first = w.market.submit_request(&caller, &flow.id, req.clone()).unwrap();
+    assert_eq!(first.warnings.len(), 1);
+    let before = w.store.snapshot();
+    let again = w.market.submit_request(&caller, &flow.id, req).unwrap();
+    assert_eq!(again, first);
+    assert_eq!(w.store.snapshot(), before);
+}
