@@ -19,6 +19,9 @@ use crate::payments::{ChargeRequest, Declined, PaymentMethod, Receipt, RefundReq
 use crate::pricing::{Quote, image_quote};
 use crate::provisioning::ImageProvisioning;
 use crate::store::{Commit, Record, Sequence, Versioned, Write};
+use crate::supervision::ServiceFlow;
+
+use super::supervision::flow_events;
 
 /// Events of one aggregate, ready to commit.
 pub(crate) fn order_events(actor: &Actor, order: &Order, events: Vec<OrderEvent>) -> Vec<NewEvent> {
@@ -290,17 +293,26 @@ impl Marketplace {
         Ok((next, Commit { writes, events, ..commit }))
     }
 
-    /// Seam for service supervision (SUP-1): opens the flow of a supervised order. Without a
-    /// supervision module the order completes at once.
+    /// Opens the service flow of a supervised order (SUP-1, SUP-2); the order then stays
+    /// `Processing` while the flow is open (ORD-5). `None` for orders without supervision.
     fn open_service_flow(
         &self,
-        _order: &Order,
-        _app: &PurchasedApp,
-        _actor: &Actor,
-        _now: DateTime<Utc>,
-        _commit: &mut Commit,
+        order: &Order,
+        app: &PurchasedApp,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        commit: &mut Commit,
     ) -> Result<Option<FlowId>, Error> {
-        Ok(None)
+        if !order.involves_supervision {
+            return Ok(None);
+        }
+        let id = FlowId::numbered(self.store.next_number(Sequence::Flow)?);
+        let Some((flow, event)) = ServiceFlow::open(id.clone(), order, app.id.clone(), now) else {
+            return Ok(None);
+        };
+        commit.writes.push(self.flow_write(&flow, 0));
+        commit.events.extend(flow_events(actor, &id, vec![event]));
+        Ok(Some(id))
     }
 
     /// Seam for renewals (REN): applies a paid renewal order to its app.
@@ -317,7 +329,6 @@ impl Marketplace {
     /// Refunds part or all of what an order's customer paid, through the gateway, and records
     /// it: with `unsubscribe` the order becomes `Unsubscribed` and its app too (UNS, SUP-8,
     /// APL-4, UNS-6); without, the order stands. Appends to `commit`; returns the new order.
-    #[allow(dead_code)] // used by supervision and unsubscription
     pub(crate) fn refund_order(
         &self,
         current: &Versioned<Order>,

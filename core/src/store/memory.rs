@@ -7,13 +7,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Commit, Record, RequestRecord, Sequence, Store};
-use crate::actor::{AppId, CustomerId, ProductId, RequestId, Target};
+use crate::actor::{Actor, AppId, CustomerId, ProductId, RequestId, Target};
 use crate::app::{AppFilter, PurchasedApp};
+use crate::appeal::{Appeal, AppealStatus};
 use crate::catalog::{Page, PreparedQuery, Product, SearchText};
 use crate::error::Error;
 use crate::event::{EVENT_SCHEMA_VERSION, Event};
 use crate::order::{Order, OrderFilter};
 use crate::secret::Secret;
+use crate::supervision::{FlowFilter, ServiceFlow};
 
 #[derive(Default)]
 struct Inner {
@@ -23,6 +25,8 @@ struct Inner {
     catalog_index: HashMap<ProductId, usize>,
     orders_by_customer: HashMap<CustomerId, Vec<Target>>,
     apps_by_customer: HashMap<CustomerId, Vec<Target>>,
+    flows_by_party: HashMap<Actor, Vec<Target>>,
+    open_appeals: BTreeSet<Target>,
     due: BTreeSet<(DateTime<Utc>, Target)>,
     due_of: HashMap<Target, DateTime<Utc>>,
     events: Vec<Event>,
@@ -193,7 +197,19 @@ impl Store for MemoryStore {
                     Record::App(a) => {
                         inner.apps_by_customer.entry(a.customer.clone()).or_default().push(target.clone())
                     }
+                    Record::Flow(f) => {
+                        for party in [Actor::Customer(f.customer.clone()), Actor::Seller(f.seller.clone())] {
+                            inner.flows_by_party.entry(party).or_default().push(target.clone());
+                        }
+                    }
                     _ => {}
+                }
+            }
+            if let Record::Appeal(a) = &w.record {
+                if a.status == AppealStatus::Open {
+                    inner.open_appeals.insert(target.clone());
+                } else {
+                    inner.open_appeals.remove(&target);
                 }
             }
             match w.record {
@@ -277,6 +293,35 @@ impl Store for MemoryStore {
             _ => None,
         };
         Ok(page_of(&inner, inner.apps_by_customer.get(customer), pick, page, page_size))
+    }
+
+    fn flows_of(
+        &self,
+        party: &Actor,
+        filter: &FlowFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<ServiceFlow>, Error> {
+        let inner = self.read();
+        let pick = |r: &Record| match r {
+            Record::Flow(f) if filter.matches(f) => Some(f.clone()),
+            _ => None,
+        };
+        Ok(page_of(&inner, inner.flows_by_party.get(party), pick, page, page_size))
+    }
+
+    fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {
+        let inner = self.read();
+        let mut open: Vec<Appeal> = inner
+            .open_appeals
+            .iter()
+            .filter_map(|t| match inner.records.get(t) {
+                Some((Record::Appeal(a), _)) if a.status == AppealStatus::Open => Some(a.clone()),
+                _ => None,
+            })
+            .collect();
+        open.sort_by(|a, b| (a.opened_at, &a.id).cmp(&(b.opened_at, &b.id)));
+        Ok(open)
     }
 
     fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error> {
