@@ -1,6 +1,6 @@
 //! Printing helpers shared by the examples: what a person would see.
 
-use appmarket::{Order, PurchasedApp, Quote};
+use appmarket::{Event, Order, PurchasedApp, Quote};
 use chrono::{DateTime, FixedOffset, Utc};
 
 /// Formats an instant as the pages do, in the billing zone (GMT+08:00).
@@ -50,4 +50,29 @@ pub fn show_app(app: &PurchasedApp, now: DateTime<Utc>) {
         expires,
         app.remaining_days(now)
     );
+}
+
+/// Prints operation records as the Service Supervision page lists them.
+pub fn print_records(records: &[Event]) {
+    for e in records {
+        let what = serde_json::to_value(&e.kind).map(|v| compact(&v)).unwrap_or_default();
+        println!("    {}  {:<20} {}", local(e.at), e.actor.to_string(), what);
+    }
+}
+
+fn compact(v: &serde_json::Value) -> String {
+    let event = v.get("event").unwrap_or(v);
+    match event {
+        serde_json::Value::Object(map) => {
+            let kind = map.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            let rest: Vec<String> = map
+                .iter()
+                .filter(|(k, _)| k.as_str() != "type")
+                .map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                .collect();
+            if rest.is_empty() { kind.to_owned() } else { format!("{kind} ({})", rest.join(", ")) }
+        }
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use appmarket::testing::fixtures;
 use appmarket::*;
-use appmarket_examples::{print_quote, show_app, show_order};
+use appmarket_examples::{print_quote, print_records, show_app, show_order};
 use chrono::Duration;
 
 fn main() -> Result<(), Error> {
@@ -50,6 +50,7 @@ fn main() -> Result<(), Error> {
     market.accept_terms(&alice, &order.id)?;
     let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard))?;
     show_order(&order);
+    let first_order = order.id.clone();
 
     println!("\n== Purchased Apps");
     let apps = market.apps(&alice, &AppFilter::default(), 1, 20)?;
@@ -92,10 +93,105 @@ fn main() -> Result<(), Error> {
         show_app(&app, clock.instant());
     }
 
-    println!("\n== Operation records of the first order");
-    for e in market.records(&alice, &Target::Order(order.id.clone()))? {
-        println!("  {}  {:<22} {:?}", e.at.format("%Y-%m-%d %H:%M:%S UTC"), e.actor.to_string(), e.kind);
+    println!("\n== A professional service, under service supervision");
+    let service = market.list_product(&seller, fixtures::professional_service_draft())?;
+    let order = market.place_order(
+        &alice,
+        PurchaseRequest {
+            product: service.id.clone(),
+            specification: "Basic Migration".into(),
+            mode: BillingMode::OneTime,
+            quantity: 1,
+            periods: 1,
+        },
+    )?;
+    market.accept_terms(&alice, &order.id)?;
+    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard))?;
+    show_order(&order);
+    let flow = market.flow_of_order(&alice, &order.id)?;
+    println!("  Service Supervision: {} — {}", flow.id, flow.status);
+    let request = ServiceRequest {
+        description: "Migrate www.example.com (PHP 8, MySQL 8) to the cloud.".into(),
+        attachments: vec![Attachment { name: "site-inventory.xlsx".into(), bytes: 48_000 }],
+    };
+    market.submit_request(&alice, &flow.id, request.clone())?;
+    clock.advance(Duration::hours(5))?;
+    market.reject_request(&seller, &flow.id, "Please add the database size.")?;
+    let again = ServiceRequest {
+        description: "Migrate www.example.com (PHP 8, MySQL 8, 12 GB database); admin password is in the sheet.".into(),
+        ..request
+    };
+    let submitted = market.submit_request(&alice, &flow.id, again)?;
+    for warning in &submitted.warnings {
+        println!("  reminder: {warning}");
     }
+    market.accept_request(&seller, &flow.id)?;
+    clock.advance(Duration::days(2))?;
+    market.deliver(
+        &seller,
+        &flow.id,
+        Delivery { note: "Migrated; DNS switched.".into(), ..Delivery::default() },
+        None,
+    )?;
+    market.reject_delivery(&alice, &flow.id, "The contact form does not send mail.")?;
+    clock.advance(Duration::days(1))?;
+    market.deliver(
+        &seller,
+        &flow.id,
+        Delivery { note: "Mail relay configured.".into(), ..Delivery::default() },
+        None,
+    )?;
+    let flow = market.confirm_acceptance(&alice, &flow.id)?;
+    println!("  {} — order {}", flow.status, market.order(&alice, &order.id)?.status);
+    clock.advance(Duration::hours(3))?;
+    market.tick(&Actor::System)?;
+    println!("  3 hours after acceptance — order {}", market.order(&alice, &order.id)?.status);
+    println!("  Operation records:");
+    print_records(&market.records(&alice, &Target::Flow(flow.id.clone()))?);
+
+    println!("\n== A second service where the seller goes silent, and an appeal");
+    let order = market.place_order(
+        &alice,
+        PurchaseRequest {
+            product: service.id.clone(),
+            specification: "Basic Migration".into(),
+            mode: BillingMode::OneTime,
+            quantity: 1,
+            periods: 1,
+        },
+    )?;
+    market.accept_terms(&alice, &order.id)?;
+    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard))?;
+    let flow = market.flow_of_order(&alice, &order.id)?;
+    market.submit_request(
+        &alice,
+        &flow.id,
+        ServiceRequest { description: "Migrate shop.example.com.".into(), attachments: vec![] },
+    )?;
+    clock.advance(Duration::days(5))?;
+    if let Err(e) = market.open_appeal(&alice, &flow.id, "The seller has not answered.") {
+        println!("  after exactly 5 days: {e}");
+    }
+    clock.advance(Duration::days(1))?;
+    let appeal = market.open_appeal(&alice, &flow.id, "The seller has not answered for 6 days.")?;
+    println!("  appeal {} opened; the flow is {}", appeal.id, market.flow(&alice, &flow.id)?.status);
+    if let Err(e) = market.accept_request(&seller, &flow.id) {
+        println!("  the seller tries to act: {e}");
+    }
+    let operator = Actor::operator("ops-1")?;
+    let refund = Money::parse("300.00 USD")?;
+    market.resolve_appeal(&operator, &appeal.id, Resolution::CloseWithRefund { refund })?;
+    let order = market.order(&alice, &order.id)?;
+    println!(
+        "  resolved: flow {}, order {}, refunded {}",
+        market.flow(&alice, &flow.id)?.status,
+        order.status,
+        order.refunded
+    );
+    print_records(&market.records(&alice, &Target::Flow(flow.id.clone()))?);
+
+    println!("\n== Operation records of the first order");
+    print_records(&market.records(&alice, &Target::Order(first_order.clone()))?);
     println!(
         "\n{} charge(s) made, {} events in the stream",
         payments.charges().len(),
