@@ -21,7 +21,7 @@ fn shared() -> Shared {
         .payments(payments.clone())
         .build()
         .expect("valid");
-    let product = market.list_product(&Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
+    let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
     for i in 0..THREADS {
         market.register_customer(CustomerAccount::with_card(CustomerId::parse(&format!("c{i}")).unwrap())).unwrap();
     }
@@ -77,7 +77,7 @@ fn racing_payments_of_one_order_charge_once() {
     s.market.accept_terms(&buyer, &order.id).unwrap();
     let market = s.market.clone();
     let id = order.id.clone();
-    let results = race(move |_| market.pay(&Actor::customer("c0").unwrap(), &id, Some(PaymentMethod::CreditCard)));
+    let results = race(move |_| market.pay(Actor::customer("c0").unwrap(), &id, Some(PaymentMethod::CreditCard)));
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(ok, 1, "{results:?}");
     assert!(results.iter().filter(|r| r.is_err()).all(|r| r.as_ref().unwrap_err().rule() == Some("ORD-3")));
@@ -110,7 +110,7 @@ fn racing_saves_to_one_saved_list_lose_nothing() {
     let products: Vec<Product> =
         (0..THREADS).map(|_| s.market.list_product(&seller, fixtures::saas_draft()).unwrap()).collect();
     let market = s.market.clone();
-    let results = race(move |i| market.save_to_list(&Actor::customer("c0").unwrap(), &products[i].id, None));
+    let results = race(move |i| market.save_to_list(Actor::customer("c0").unwrap(), &products[i].id, None));
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(s.market.saved_list(&Actor::customer("c0").unwrap()).unwrap().items.len(), THREADS);
 }
@@ -125,7 +125,7 @@ fn racing_upgrades_of_one_app_leave_exactly_one_pending_order() {
     let app = order.app.unwrap();
     let market = s.market.clone();
     let results =
-        race(move |i| market.order_upgrade(&Actor::customer("c0").unwrap(), &app, "Standard", 15 + 5 * i as u32));
+        race(move |i| market.order_upgrade(Actor::customer("c0").unwrap(), &app, "Standard", 15 + 5 * i as u32));
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
     assert!(results.iter().filter(|r| r.is_err()).all(|r| r.as_ref().unwrap_err().rule() == Some("PRC-4")));
 }
@@ -153,6 +153,6 @@ fn racing_reminders_send_one_per_interval() {
     s.market.pay(&buyer, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
     let flow = s.market.flow_of_order(&buyer, &order.id).unwrap();
     let market = s.market.clone();
-    let results = race(move |_| market.remind_seller(&Actor::customer("c0").unwrap(), &flow.id));
+    let results = race(move |_| market.remind_seller(Actor::customer("c0").unwrap(), &flow.id));
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
 }
