@@ -17,6 +17,7 @@ pub mod actor;
 pub mod app;
 pub mod appeal;
 pub mod catalog;
+pub mod command;
 pub mod error;
 pub mod event;
 mod marketplace;
