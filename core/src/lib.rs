@@ -25,6 +25,7 @@ pub mod payments;
 pub mod policy;
 pub mod pricing;
 pub mod provisioning;
+pub mod renewal;
 pub mod secret;
 pub mod store;
 pub mod testing;
@@ -36,7 +37,7 @@ pub use actor::{
     Actor, AppId, AppealId, Caller, CustomerId, FlowId, InvoiceId, OperatorId, OrderId, ProductId, RequestId, SellerId,
     Target,
 };
-pub use app::{AppFilter, AppStatus, ApplicationInfo, AutoRenewal, PurchasedApp, SellerInfo, Term};
+pub use app::{AppFilter, AppStatus, ApplicationInfo, AutoRenewal, PurchasedApp, RenewalRecord, SellerInfo, Term};
 pub use catalog::{
     Attribute, BillingMode, DeliveryMethod, ImageResources, Page, PricePlan, Product, ProductDraft, QuantityAttribute,
     ResourcePlan, SavedItem, SavedList, SearchQuery, SortOrder, Specification, SupportRange,
@@ -50,6 +51,7 @@ pub use payments::{PaymentGateway, PaymentMethod, SimulatedPayments};
 pub use policy::Policy;
 pub use pricing::{Quote, QuoteLine};
 pub use provisioning::{Customization, ImageProvisioning, Network, SecurityGroup};
+pub use renewal::RenewalDay;
 pub use secret::Secret;
 pub use store::{MemoryStore, Store};
 pub use time::{Clock, ManualClock, SystemClock};

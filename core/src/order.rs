@@ -70,6 +70,9 @@ pub enum OrderKind {
         app: AppId,
         /// Months added (a year is 12), before any renewal-date extension.
         months: u32,
+        /// The renewal date chosen, if any (REN-4).
+        #[serde(default)]
+        renewal_day: Option<crate::renewal::RenewalDay>,
     },
 }
 

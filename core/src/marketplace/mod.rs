@@ -4,6 +4,7 @@
 mod apps;
 mod catalog;
 mod orders;
+mod renewal;
 mod tick;
 
 use std::sync::Arc;
@@ -337,7 +338,9 @@ impl Marketplace {
             }
             Target::App(_) => {
                 let app: PurchasedApp = self.get(target.clone())?.value;
-                Ok(app.available_actions(by))
+                let mut actions = app.available_actions(by);
+                actions.extend(self.renewal_actions(by, &app));
+                Ok(actions)
             }
             other => Err(Error::invalid("target", format!("{other} has no actions"))),
         }

@@ -200,6 +200,7 @@ impl Marketplace {
                     }
                 };
                 let settlement = current.value.check_pay(actor, method, &account)?;
+                self.check_before_payment(&current.value, now)?;
                 let receipt = match settlement {
                     Settlement::Charge { method, amount } => {
                         let request = ChargeRequest {
@@ -307,17 +308,16 @@ impl Marketplace {
     fn apply_paid_renewal(
         &self,
         order: &Order,
-        _actor: &Actor,
-        _now: DateTime<Utc>,
-        _commit: &mut Commit,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        commit: &mut Commit,
     ) -> Result<(), Error> {
-        Err(Error::not_allowed("REN-1", format!("order {} renews an app, which this build does not support", order.id)))
+        self.renew_paid(order, actor, now, commit)
     }
 
     /// Refunds part or all of what an order's customer paid, through the gateway, and records
     /// it: with `unsubscribe` the order becomes `Unsubscribed` and its app too (UNS, SUP-8,
     /// APL-4, UNS-6); without, the order stands. Appends to `commit`; returns the new order.
-    #[allow(dead_code)] // used by supervision and unsubscription
     pub(crate) fn refund_order(
         &self,
         current: &Versioned<Order>,
@@ -495,5 +495,7 @@ fn new_app(
         auto_renewal: None,
         pending_order: None,
         image,
+        renewals: Vec::new(),
+        reminded: Vec::new(),
     }
 }
