@@ -30,6 +30,7 @@ pub mod secret;
 pub mod store;
 pub mod testing;
 pub mod time;
+pub mod unsubscribe;
 
 pub use account::CustomerAccount;
 pub use actions::{Action, Availability};
@@ -55,3 +56,4 @@ pub use renewal::RenewalDay;
 pub use secret::Secret;
 pub use store::{MemoryStore, Store};
 pub use time::{Clock, ManualClock, SystemClock};
+pub use unsubscribe::{PendingKind, PendingUnsubscription, RefundPart, RefundQuote};

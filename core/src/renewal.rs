@@ -11,6 +11,7 @@ use crate::actor::Actor;
 use crate::app::{AppStatus, PurchasedApp, Term};
 use crate::catalog::{BillingMode, Product};
 use crate::error::Error;
+use crate::money::Money;
 use crate::order::check_periods;
 use crate::policy::Policy;
 use crate::pricing::{self, Quote, QuoteBuilder};
@@ -141,16 +142,30 @@ pub fn price_renewal(
     let term = app.term.ok_or_else(|| Error::not_allowed("REN-1", "the term has not started"))?;
     let spec = product.specification(&app.specification)?;
     let plan = spec.plan(app.mode)?;
-    let period_price = pricing::period_price(spec, plan, app.quantity);
+    // An image renews its servers too: the image fee and the cloud resource fee (PRC-3).
+    let (period_price, mut quote) = match (&product.image, &app.image) {
+        (Some(resources), Some(setup)) => {
+            let one = pricing::image_quote(spec, plan, resources, setup.eip_mbit, setup.instances, 1)?;
+            let mut q = QuoteBuilder::new(one.total.currency);
+            for l in &one.lines {
+                q = q.line(format!("Renewal: {}", l.label), l.unit_price, l.quantity, Decimal::from(periods));
+            }
+            (Money::new(q.exact_total() / Decimal::from(periods), one.total.currency), q)
+        }
+        _ => {
+            let price = pricing::period_price(spec, plan, app.quantity);
+            let q = QuoteBuilder::new(price.currency).line(
+                format!("Renewal: {}, {} × {periods}", app.specification, app.mode),
+                price,
+                Decimal::ONE,
+                Decimal::from(periods),
+            );
+            (price, q)
+        }
+    };
     let months = months_of(app.mode, periods);
     let zone = policy.zone();
     let next = renewed_term(&term, months, day, zone)?;
-    let mut quote = QuoteBuilder::new(period_price.currency).line(
-        format!("Renewal: {}, {} × {periods}", app.specification, app.mode),
-        period_price,
-        Decimal::ONE,
-        Decimal::from(periods),
-    );
     let natural = term.date_after(term.months + months);
     let end = next.expiry_date(zone);
     if end > natural {

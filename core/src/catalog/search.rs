@@ -196,7 +196,7 @@ impl PreparedQuery<'_> {
     }
 
     /// Sorts scored matches and cuts the page asked for.
-    pub fn page<'p>(&self, mut matches: Vec<(u32, &'p Product)>) -> Page<Product> {
+    pub fn page(&self, mut matches: Vec<(u32, &Product)>) -> Page<Product> {
         let price = |p: &Product| {
             match self.query.billing_mode {
                 Some(mode) => p

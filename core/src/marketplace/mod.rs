@@ -6,6 +6,7 @@ mod catalog;
 mod orders;
 mod renewal;
 mod tick;
+mod unsubscription;
 
 use std::sync::Arc;
 
@@ -295,24 +296,16 @@ impl Marketplace {
         {
             return Err(Error::invalid("reseller", "a reseller id has 1–64 characters"));
         }
-        self.execute(
-            Actor::System,
-            || String::new(),
-            |_, _| {
-                let target = Target::Account(account.id.clone());
-                let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
-                let commit = Commit {
-                    writes: vec![Write {
-                        record: Record::Account(account.clone()),
-                        expected_version: version,
-                        due: None,
-                    }],
-                    events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
-                    ..Commit::default()
-                };
-                Ok(Decision::ok(commit, account.clone()))
-            },
-        )
+        self.execute(Actor::System, String::new, |_, _| {
+            let target = Target::Account(account.id.clone());
+            let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
+            let commit = Commit {
+                writes: vec![Write { record: Record::Account(account.clone()), expected_version: version, due: None }],
+                events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
+                ..Commit::default()
+            };
+            Ok(Decision::ok(commit, account.clone()))
+        })
     }
 
     /// Up to `limit` events after `cursor` (0 for the start): a host sends each notification
@@ -334,12 +327,15 @@ impl Marketplace {
             Target::Order(_) => {
                 let order: Order = self.get(target.clone())?.value;
                 let account = self.account(&order.customer).ok();
-                Ok(order.available_actions(by, account.as_ref()))
+                let mut actions = order.available_actions(by, account.as_ref());
+                actions.extend(self.refund_actions(by, &order));
+                Ok(actions)
             }
             Target::App(_) => {
                 let app: PurchasedApp = self.get(target.clone())?.value;
                 let mut actions = app.available_actions(by);
                 actions.extend(self.renewal_actions(by, &app));
+                actions.extend(self.unsubscribe_actions(by, &app));
                 Ok(actions)
             }
             other => Err(Error::invalid("target", format!("{other} has no actions"))),

@@ -337,7 +337,11 @@ impl Marketplace {
         // Decide first: a refused refund never reaches the gateway.
         order.decide(&cmd, actor, &self.policy, now)?;
         let mut app_change = None;
-        if unsubscribe && let Some(app) = &order.app {
+        // A renewal order's app is unsubscribed with its purchase order, once.
+        if unsubscribe
+            && !matches!(order.kind, OrderKind::Renewal { .. })
+            && let Some(app) = &order.app
+        {
             let app_now = self.get::<PurchasedApp>(Target::App(app.clone()))?;
             let events = app_now.value.decide(&AppCommand::MarkUnsubscribed, actor, &self.policy, now)?;
             app_change = Some((app_now, events));
