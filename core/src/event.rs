@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, ProductId, Target};
 use crate::app::AppEvent;
+use crate::invoice::InvoiceEvent;
 use crate::order::OrderEvent;
 
 /// The version of the event schema; bumped when an event's shape changes.
@@ -42,6 +43,8 @@ pub enum EventKind {
     Order(OrderEvent),
     /// Something happened to a purchased app.
     App(AppEvent),
+    /// Something happened to an invoice (INV-1).
+    Invoice(InvoiceEvent),
 }
 
 /// An event as recorded.

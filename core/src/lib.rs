@@ -18,6 +18,7 @@ pub mod app;
 pub mod catalog;
 pub mod error;
 pub mod event;
+pub mod invoice;
 mod marketplace;
 pub mod money;
 pub mod order;
@@ -45,6 +46,7 @@ pub use catalog::{
 };
 pub use error::{Error, Result};
 pub use event::{Event, EventKind};
+pub use invoice::{Invoice, InvoiceStatus};
 pub use marketplace::{Marketplace, MarketplaceBuilder, TickReport};
 pub use money::{Currency, Money};
 pub use order::{Order, OrderFilter, OrderKind, OrderStatus, Payment, PurchaseRequest};

@@ -17,6 +17,7 @@ use crate::app::{AppFilter, PurchasedApp};
 use crate::catalog::{Page, PreparedQuery, Product, SavedList};
 use crate::error::Error;
 use crate::event::{Event, NewEvent};
+use crate::invoice::Invoice;
 use crate::order::{Order, OrderFilter};
 use crate::pricing::Quote;
 use crate::secret::Secret;
@@ -44,6 +45,8 @@ pub enum Record {
     Order(Order),
     /// A purchased app.
     App(PurchasedApp),
+    /// An invoice (INV-1).
+    Invoice(Invoice),
 }
 
 impl Record {
@@ -55,6 +58,7 @@ impl Record {
             Record::SavedList(l) => Target::SavedList(l.customer.clone()),
             Record::Order(o) => Target::Order(o.id.clone()),
             Record::App(a) => Target::App(a.id.clone()),
+            Record::Invoice(i) => Target::Invoice(i.id.clone()),
         }
     }
 }
@@ -90,6 +94,7 @@ aggregate!(Product, Product, "product");
 aggregate!(SavedList, SavedList, "saved list");
 aggregate!(Order, Order, "order");
 aggregate!(PurchasedApp, App, "app");
+aggregate!(Invoice, Invoice, "invoice");
 
 /// One aggregate to save: the version it was loaded at (0 when new) and when the system must
 /// next look at it.

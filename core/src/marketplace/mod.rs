@@ -3,6 +3,7 @@
 
 mod apps;
 mod catalog;
+mod invoices;
 mod orders;
 mod renewal;
 mod tick;
@@ -21,6 +22,7 @@ use crate::app::PurchasedApp;
 use crate::catalog::{Product, SavedList};
 use crate::error::Error;
 use crate::event::{Event, EventKind, NewEvent};
+use crate::invoice::Invoice;
 use crate::order::Order;
 use crate::payments::{PaymentGateway, SimulatedPayments};
 use crate::policy::Policy;
@@ -163,6 +165,7 @@ replied_record!(PurchasedApp, App);
 replied_record!(Product, Product);
 replied_record!(SavedList, SavedList);
 replied_record!(CustomerAccount, Account);
+replied_record!(Invoice, Invoice);
 
 impl Replied for Quote {
     fn to_reply(&self) -> Reply {
@@ -329,6 +332,7 @@ impl Marketplace {
                 let account = self.account(&order.customer).ok();
                 let mut actions = order.available_actions(by, account.as_ref());
                 actions.extend(self.refund_actions(by, &order));
+                actions.extend(self.invoice_actions(by, &order));
                 Ok(actions)
             }
             Target::App(_) => {
@@ -337,6 +341,10 @@ impl Marketplace {
                 actions.extend(self.renewal_actions(by, &app));
                 actions.extend(self.unsubscribe_actions(by, &app));
                 Ok(actions)
+            }
+            Target::Invoice(_) => {
+                let invoice: Invoice = self.get(target.clone())?.value;
+                Ok(invoice.available_actions(by))
             }
             other => Err(Error::invalid("target", format!("{other} has no actions"))),
         }
@@ -367,7 +375,11 @@ impl Marketplace {
                     _ => false,
                 }
             }
-            Target::Flow(_) | Target::Appeal(_) | Target::Invoice(_) => false,
+            Target::Invoice(_) => {
+                let i: Invoice = self.get(target.clone())?.value;
+                matches!(by, Actor::Customer(c) if *c == i.customer)
+            }
+            Target::Flow(_) | Target::Appeal(_) => false,
         };
         if allowed { Ok(()) } else { Err(Error::forbidden(format!("{by} may not see {target}"))) }
     }
