@@ -28,6 +28,10 @@ pub enum Action {
     RequestRefund,
     /// Request an invoice (INV-1).
     RequestInvoice,
+    /// Operator issues an invoice (INV-1).
+    IssueInvoice,
+    /// Return an issued invoice (INV-1).
+    ReturnInvoice,
     /// Submit a service request (SUP-3).
     SubmitRequest,
     /// Seller accepts the request (SUP-3).

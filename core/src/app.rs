@@ -13,7 +13,8 @@ use crate::error::Error;
 use crate::policy::Policy;
 use crate::pricing::{self, Quote};
 use crate::provisioning::ImageSetup;
-use crate::time::{BillingZone, add_months_clamped};
+use crate::renewal::{self, RenewalDay};
+use crate::time::{BillingZone, add_months_clamped, last_day_of_month};
 
 /// Where a purchased app stands (APP-6, LIFE-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,13 +59,33 @@ pub struct Term {
     pub months: u32,
     /// The expiry instant.
     pub expires_at: DateTime<Utc>,
+    /// The renewal date chosen by the customer, if any (REN-4): the anchor's day, or the last
+    /// day of the month.
+    #[serde(default)]
+    pub renewal_day: Option<RenewalDay>,
 }
 
 impl Term {
     /// A term of `months` starting at `started_at` (APP-2).
     pub fn starting(started_at: DateTime<Utc>, months: u32, zone: BillingZone) -> Term {
         let anchor = zone.date_of(started_at);
-        Term { started_at, anchor, months, expires_at: zone.end_of_day(add_months_clamped(anchor, months)) }
+        Term {
+            started_at,
+            anchor,
+            months,
+            expires_at: zone.end_of_day(add_months_clamped(anchor, months)),
+            renewal_day: None,
+        }
+    }
+
+    /// The expiry date `months` after the anchor (APP-2), on the last day of the month when that
+    /// is the renewal date (REN-4).
+    pub fn date_after(&self, months: u32) -> NaiveDate {
+        let date = add_months_clamped(self.anchor, months);
+        match self.renewal_day {
+            Some(RenewalDay::LastDay) => last_day_of_month(date),
+            _ => date,
+        }
     }
 
     /// The expiry date in the billing zone.
@@ -75,7 +96,7 @@ impl Term {
     /// The same anchor, `more` months further (REN-2).
     pub fn extended(&self, more: u32, zone: BillingZone) -> Term {
         let months = self.months + more;
-        Term { months, expires_at: zone.end_of_day(add_months_clamped(self.anchor, months)), ..*self }
+        Term { months, expires_at: zone.end_of_day(self.date_after(months)), ..*self }
     }
 }
 
@@ -117,6 +138,23 @@ pub struct AutoRenewal {
     pub done: u32,
     /// Days before expiry of the charge.
     pub days_before: u32,
+    /// After a declined charge, when it is retried (REN-6).
+    #[serde(default)]
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// A renewal applied to an app: which order paid it and which span of time it bought (REN-2,
+/// UNS-5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalRecord {
+    /// The renewal order.
+    pub order: OrderId,
+    /// Where the renewed span starts: the expiry before the renewal (REN-2).
+    pub from: DateTime<Utc>,
+    /// The expiry after the renewal.
+    pub to: DateTime<Utc>,
+    /// Months bought, including renewal-date extra days as a part (REN-4) rounded down.
+    pub months: u32,
 }
 
 /// A purchased app (resource) (APP-1).
@@ -160,6 +198,12 @@ pub struct PurchasedApp {
     pub pending_order: Option<OrderId>,
     /// The servers of an image app.
     pub image: Option<ImageSetup>,
+    /// Paid renewals, oldest first (REN-2, UNS-5).
+    #[serde(default)]
+    pub renewals: Vec<RenewalRecord>,
+    /// Expiry reminders already sent for the current expiry, in days before it (LIFE-1).
+    #[serde(default)]
+    pub reminded: Vec<u32>,
 }
 
 /// A command on an app.
@@ -205,6 +249,35 @@ pub enum AppCommand {
     /// A supervised app without a term (one-time, pay-per-use) goes into use when its flow
     /// completes (SUP-4, APP-4).
     Activate,
+    /// A paid renewal order extends the term from the current expiry (REN-1..4, REN-6).
+    Renew {
+        /// The renewal order.
+        order: OrderId,
+        /// Months added (a year is 12).
+        months: u32,
+        /// The renewal date, if one was chosen (REN-4).
+        renewal_day: Option<RenewalDay>,
+        /// Whether auto-renewal made it (REN-5).
+        auto: bool,
+    },
+    /// The customer enables or modifies auto-renewal (REN-5, REN-6).
+    SetAutoRenewal {
+        /// Periods per renewal.
+        periods: u32,
+        /// Renewals wanted, 0 = unlimited.
+        count: u32,
+        /// Days before expiry of the charge.
+        days_before: u32,
+    },
+    /// The customer disables auto-renewal (REN-6).
+    DisableAutoRenewal,
+    /// System: the auto-renewal charge was declined; it is retried at `retry_at` (REN-6).
+    RecordAutoRenewalDeclined {
+        /// The gateway's reason.
+        reason: String,
+        /// The next attempt.
+        retry_at: DateTime<Utc>,
+    },
 }
 
 /// What happened to an app. These are its operation records.
@@ -261,6 +334,40 @@ pub enum AppEvent {
     Unsubscribed,
     /// Put into use when its service flow completed, without a term (SUP-4).
     Activated,
+    /// Renewed: the term now ends later (REN-2, REN-4).
+    Renewed {
+        /// The renewal order.
+        order: OrderId,
+        /// The expiry before.
+        from: DateTime<Utc>,
+        /// The term after.
+        term: Term,
+        /// Months added (REN-1), before any renewal-date extension.
+        months: u32,
+        /// Whether auto-renewal made it (REN-5).
+        auto: bool,
+    },
+    /// Auto-renewal was enabled or modified (REN-5, REN-6).
+    AutoRenewalSet {
+        /// The settings.
+        settings: AutoRenewal,
+    },
+    /// Auto-renewal was disabled (REN-6).
+    AutoRenewalDisabled,
+    /// The auto-renewal charge was declined (REN-6).
+    AutoRenewalDeclined {
+        /// The gateway's reason.
+        reason: String,
+        /// The next attempt.
+        retry_at: DateTime<Utc>,
+    },
+    /// The app expires in `days` days (LIFE-1).
+    ExpiryReminder {
+        /// Days before expiry.
+        days: u32,
+        /// The expiry.
+        expires_at: DateTime<Utc>,
+    },
 }
 
 impl PurchasedApp {
@@ -296,12 +403,37 @@ impl PurchasedApp {
         let term = self.term?;
         let (grace_end, retention_end) = self.end_of_term_instants(policy)?;
         let second = Duration::seconds(1);
-        match self.status {
+        let lifecycle = match self.status {
             AppStatus::Active => Some(term.expires_at + second),
             AppStatus::GracePeriod => Some(grace_end + second),
             AppStatus::Frozen => Some(retention_end + second),
             _ => None,
+        }?;
+        let reminder = self.next_reminder(policy).map(|(_, at)| at);
+        let charge = renewal::next_charge(self, policy);
+        [Some(lifecycle), reminder, charge].into_iter().flatten().min()
+    }
+
+    /// The earliest expiry reminder not sent yet, with its instant: 00:00 (billing zone) on the
+    /// day `days` before the expiry date (LIFE-1).
+    pub fn next_reminder(&self, policy: &Policy) -> Option<(u32, DateTime<Utc>)> {
+        self.reminder_after(&self.reminded, policy)
+    }
+
+    fn reminder_after(&self, reminded: &[u32], policy: &Policy) -> Option<(u32, DateTime<Utc>)> {
+        let term = self.term?;
+        if self.status != AppStatus::Active {
+            return None;
         }
+        let zone = policy.zone();
+        let expiry = term.expiry_date(zone);
+        policy
+            .expiry_reminder_days
+            .iter()
+            .filter(|d| !reminded.contains(d))
+            .map(|d| (*d, zone.start_of_day(expiry - Duration::days(i64::from(*d)))))
+            .filter(|(_, at)| *at > term.started_at && *at <= term.expires_at)
+            .min_by_key(|(_, at)| *at)
     }
 
     fn owner(&self, by: &Actor) -> Result<(), Error> {
@@ -468,6 +600,49 @@ impl PurchasedApp {
                 }
                 Ok(vec![AppEvent::Activated])
             }
+            AppCommand::Renew { order, months, renewal_day, auto } => {
+                renewal::check_renewable_state(self)?;
+                let term = self.term.ok_or_else(|| Error::not_allowed("REN-1", "the term has not started"))?;
+                let next = renewal::renewed_term(&term, *months, *renewal_day, policy.zone())?;
+                let mut events = Vec::new();
+                if self.pending_order.as_ref() == Some(order) {
+                    events.push(AppEvent::PendingOrderReleased { order: order.clone() });
+                }
+                events.push(AppEvent::Renewed {
+                    order: order.clone(),
+                    from: term.expires_at,
+                    term: next,
+                    months: *months,
+                    auto: *auto,
+                });
+                Ok(events)
+            }
+            AppCommand::SetAutoRenewal { periods, count, days_before } => {
+                renewal::check_auto_renewal(self, by, policy)?;
+                renewal::check_auto_renewal_settings(self.mode, *periods, *count, *days_before, policy)?;
+                let settings = AutoRenewal {
+                    periods: *periods,
+                    count: *count,
+                    done: 0,
+                    days_before: *days_before,
+                    retry_at: None,
+                };
+                Ok(vec![AppEvent::AutoRenewalSet { settings }])
+            }
+            AppCommand::DisableAutoRenewal => {
+                renewal::check_auto_renewal(self, by, policy)?;
+                if self.auto_renewal.is_none() {
+                    return Err(Error::not_allowed("REN-6", format!("auto-renewal of app {} is not enabled", self.id)));
+                }
+                Ok(vec![AppEvent::AutoRenewalDisabled])
+            }
+            AppCommand::RecordAutoRenewalDeclined { reason, retry_at } => {
+                by.require_system("record auto-renewal charges")?;
+                if self.auto_renewal.is_none() {
+                    return Err(Error::not_allowed("REN-6", format!("auto-renewal of app {} is not enabled", self.id)));
+                }
+                Ok(vec![AppEvent::AutoRenewalDeclined { reason: reason.clone(), retry_at: *retry_at }])
+            }
         }
     }
 
@@ -477,6 +652,16 @@ impl PurchasedApp {
             return vec![];
         };
         let mut events = Vec::new();
+        let mut reminded = self.reminded.clone();
+        loop {
+            match self.reminder_after(&reminded, policy) {
+                Some((days, at)) if at <= now && now <= term.expires_at => {
+                    reminded.push(days);
+                    events.push(AppEvent::ExpiryReminder { days, expires_at: term.expires_at });
+                }
+                _ => break,
+            }
+        }
         let mut status = self.status;
         if status == AppStatus::Active && now > term.expires_at {
             events.push(AppEvent::GracePeriodStarted);
@@ -523,6 +708,33 @@ impl PurchasedApp {
                 self.auto_renewal = None;
             }
             AppEvent::Activated => self.status = AppStatus::Active,
+            AppEvent::Renewed { order, from, term, months, auto } => {
+                self.term = Some(*term);
+                if matches!(self.status, AppStatus::GracePeriod | AppStatus::Frozen) {
+                    self.status = AppStatus::Active;
+                }
+                self.renewals.push(RenewalRecord {
+                    order: order.clone(),
+                    from: *from,
+                    to: term.expires_at,
+                    months: *months,
+                });
+                self.reminded.clear();
+                if let Some(ar) = &mut self.auto_renewal {
+                    ar.retry_at = None;
+                    if *auto {
+                        ar.done += 1;
+                    }
+                }
+            }
+            AppEvent::AutoRenewalSet { settings } => self.auto_renewal = Some(*settings),
+            AppEvent::AutoRenewalDisabled => self.auto_renewal = None,
+            AppEvent::AutoRenewalDeclined { retry_at, .. } => {
+                if let Some(ar) = &mut self.auto_renewal {
+                    ar.retry_at = Some(*retry_at);
+                }
+            }
+            AppEvent::ExpiryReminder { days, .. } => self.reminded.push(*days),
         }
     }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::actor::{Actor, ProductId, Target};
 use crate::app::AppEvent;
 use crate::appeal::AppealEvent;
+use crate::invoice::InvoiceEvent;
 use crate::order::OrderEvent;
 use crate::supervision::FlowEvent;
 
@@ -48,6 +49,8 @@ pub enum EventKind {
     Flow(FlowEvent),
     /// Something happened to an appeal.
     Appeal(AppealEvent),
+    /// Something happened to an invoice (INV-1).
+    Invoice(InvoiceEvent),
 }
 
 /// An event as recorded.

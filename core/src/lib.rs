@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod command;
 pub mod error;
 pub mod event;
+pub mod invoice;
 mod marketplace;
 pub mod money;
 pub mod order;
@@ -27,11 +28,13 @@ pub mod payments;
 pub mod policy;
 pub mod pricing;
 pub mod provisioning;
+pub mod renewal;
 pub mod secret;
 pub mod store;
 pub mod supervision;
 pub mod testing;
 pub mod time;
+pub mod unsubscribe;
 
 pub use account::CustomerAccount;
 pub use actions::{Action, Availability};
@@ -39,7 +42,7 @@ pub use actor::{
     Actor, AppId, AppealId, Caller, CustomerId, FlowId, InvoiceId, OperatorId, OrderId, ProductId, RequestId, SellerId,
     Target,
 };
-pub use app::{AppFilter, AppStatus, ApplicationInfo, AutoRenewal, PurchasedApp, SellerInfo, Term};
+pub use app::{AppFilter, AppStatus, ApplicationInfo, AutoRenewal, PurchasedApp, RenewalRecord, SellerInfo, Term};
 pub use appeal::{Appeal, AppealStatus, Resolution};
 pub use catalog::{
     Attribute, BillingMode, DeliveryMethod, ImageResources, Page, PricePlan, Product, ProductDraft, QuantityAttribute,
@@ -47,6 +50,7 @@ pub use catalog::{
 };
 pub use error::{Error, Result};
 pub use event::{Event, EventKind};
+pub use invoice::{Invoice, InvoiceStatus};
 pub use marketplace::{Marketplace, MarketplaceBuilder, TickReport};
 pub use money::{Currency, Money};
 pub use order::{Order, OrderFilter, OrderKind, OrderStatus, Payment, PurchaseRequest};
@@ -54,6 +58,7 @@ pub use payments::{PaymentGateway, PaymentMethod, SimulatedPayments};
 pub use policy::Policy;
 pub use pricing::{Quote, QuoteLine};
 pub use provisioning::{Customization, ImageProvisioning, Network, SecurityGroup};
+pub use renewal::RenewalDay;
 pub use secret::Secret;
 pub use store::{MemoryStore, Store};
 pub use supervision::{
@@ -61,6 +66,7 @@ pub use supervision::{
     SubmittedRequest,
 };
 pub use time::{Clock, ManualClock, SystemClock};
+pub use unsubscribe::{PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

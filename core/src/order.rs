@@ -70,6 +70,9 @@ pub enum OrderKind {
         app: AppId,
         /// Months added (a year is 12), before any renewal-date extension.
         months: u32,
+        /// The renewal date chosen, if any (REN-4).
+        #[serde(default)]
+        renewal_day: Option<crate::renewal::RenewalDay>,
     },
 }
 
@@ -141,6 +144,13 @@ pub struct Order {
     pub invoice: Option<InvoiceId>,
     /// Whether that invoice has been issued and not returned (UNS-2, SUP-8).
     pub invoice_issued: bool,
+    /// An unsubscription or negotiated refund waiting for an operator or the seller (UNS-5,
+    /// UNS-6, INV-2).
+    #[serde(default)]
+    pub pending_unsubscription: Option<crate::unsubscribe::PendingUnsubscription>,
+    /// When it was unsubscribed by the five-day unconditional unsubscription (UNS-3).
+    #[serde(default)]
+    pub unconditional_unsubscription_at: Option<DateTime<Utc>>,
 }
 
 /// A command on an order.
@@ -206,6 +216,18 @@ pub enum OrderCommand {
         /// The invoice.
         invoice: InvoiceId,
     },
+    /// An unsubscription or negotiated refund waits for a decision (UNS-5, UNS-6).
+    HoldUnsubscription {
+        /// What waits.
+        pending: crate::unsubscribe::PendingUnsubscription,
+    },
+    /// The waiting unsubscription or refund was rejected (UNS-5, UNS-6).
+    RejectUnsubscription {
+        /// Why.
+        reason: String,
+    },
+    /// The unsubscription is the five-day unconditional one (UNS-3).
+    MarkUnconditional,
 }
 
 /// What happened to an order. These are its operation records.
@@ -281,6 +303,18 @@ pub enum OrderEvent {
         /// The invoice.
         invoice: InvoiceId,
     },
+    /// An unsubscription or negotiated refund waits for a decision (UNS-5, UNS-6).
+    UnsubscriptionRequested {
+        /// What waits.
+        pending: crate::unsubscribe::PendingUnsubscription,
+    },
+    /// The waiting unsubscription or refund was rejected.
+    UnsubscriptionRejected {
+        /// Why.
+        reason: String,
+    },
+    /// Unsubscribed by the five-day unconditional unsubscription (UNS-3).
+    UnconditionalUnsubscription,
 }
 
 /// What paying an order takes, once every check has passed.
@@ -499,6 +533,22 @@ impl Order {
             OrderCommand::RecordInvoiceReturned { invoice } => {
                 Ok(vec![OrderEvent::InvoiceReturned { invoice: invoice.clone() }])
             }
+            OrderCommand::HoldUnsubscription { pending } => {
+                if self.pending_unsubscription.is_some() {
+                    return Err(Error::not_allowed(
+                        "UNS-5",
+                        format!("an unsubscription of order {} is already waiting", self.id),
+                    ));
+                }
+                Ok(vec![OrderEvent::UnsubscriptionRequested { pending: pending.clone() }])
+            }
+            OrderCommand::RejectUnsubscription { reason } => {
+                if self.pending_unsubscription.is_none() {
+                    return Err(Error::not_allowed("UNS-5", format!("nothing of order {} waits for review", self.id)));
+                }
+                Ok(vec![OrderEvent::UnsubscriptionRejected { reason: reason.clone() }])
+            }
+            OrderCommand::MarkUnconditional => Ok(vec![OrderEvent::UnconditionalUnsubscription]),
         }
     }
 
@@ -557,6 +607,7 @@ impl Order {
             }
             OrderEvent::Unsubscribed { refund } => {
                 self.status = OrderStatus::Unsubscribed;
+                self.pending_unsubscription = None;
                 self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
             }
             OrderEvent::Refunded { refund } => {
@@ -568,6 +619,9 @@ impl Order {
                 self.invoice_issued = true;
             }
             OrderEvent::InvoiceReturned { .. } => self.invoice_issued = false,
+            OrderEvent::UnsubscriptionRequested { pending } => self.pending_unsubscription = Some(pending.clone()),
+            OrderEvent::UnsubscriptionRejected { .. } => self.pending_unsubscription = None,
+            OrderEvent::UnconditionalUnsubscription => self.unconditional_unsubscription_at = Some(at),
         }
     }
 
@@ -719,6 +773,8 @@ impl Order {
             refunded: Money::zero(currency),
             invoice: None,
             invoice_issued: false,
+            pending_unsubscription: None,
+            unconditional_unsubscription_at: None,
         }
     }
 }

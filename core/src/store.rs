@@ -20,6 +20,7 @@ use crate::appeal::Appeal;
 use crate::catalog::{Page, PreparedQuery, Product, SavedList};
 use crate::error::Error;
 use crate::event::{Event, NewEvent};
+use crate::invoice::Invoice;
 use crate::order::{Order, OrderFilter};
 use crate::pricing::Quote;
 use crate::secret::Secret;
@@ -52,6 +53,8 @@ pub enum Record {
     Flow(ServiceFlow),
     /// An appeal.
     Appeal(Appeal),
+    /// An invoice (INV-1).
+    Invoice(Invoice),
 }
 
 impl Record {
@@ -65,6 +68,7 @@ impl Record {
             Record::App(a) => Target::App(a.id.clone()),
             Record::Flow(f) => Target::Flow(f.id.clone()),
             Record::Appeal(a) => Target::Appeal(a.id.clone()),
+            Record::Invoice(i) => Target::Invoice(i.id.clone()),
         }
     }
 }
@@ -102,6 +106,7 @@ aggregate!(Order, Order, "order");
 aggregate!(PurchasedApp, App, "app");
 aggregate!(ServiceFlow, Flow, "service flow");
 aggregate!(Appeal, Appeal, "appeal");
+aggregate!(Invoice, Invoice, "invoice");
 
 /// One aggregate to save: the version it was loaded at (0 when new) and when the system must
 /// next look at it.

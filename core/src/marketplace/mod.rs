@@ -3,9 +3,12 @@
 
 mod apps;
 mod catalog;
+mod invoices;
 mod orders;
+mod renewal;
 mod supervision;
 mod tick;
+mod unsubscription;
 
 use std::sync::Arc;
 
@@ -21,6 +24,7 @@ use crate::appeal::Appeal;
 use crate::catalog::{Product, SavedList};
 use crate::error::Error;
 use crate::event::{Event, EventKind, NewEvent};
+use crate::invoice::Invoice;
 use crate::order::Order;
 use crate::payments::{PaymentGateway, SimulatedPayments};
 use crate::policy::Policy;
@@ -178,6 +182,7 @@ impl Replied for SubmittedRequest {
         Some(SubmittedRequest { flow, warnings })
     }
 }
+replied_record!(Invoice, Invoice);
 
 impl Replied for Quote {
     fn to_reply(&self) -> Reply {
@@ -342,11 +347,21 @@ impl Marketplace {
             Target::Order(_) => {
                 let order: Order = self.get(target.clone())?.value;
                 let account = self.account(&order.customer).ok();
-                Ok(order.available_actions(by, account.as_ref()))
+                let mut actions = order.available_actions(by, account.as_ref());
+                actions.extend(self.refund_actions(by, &order));
+                actions.extend(self.invoice_actions(by, &order));
+                Ok(actions)
             }
             Target::App(_) => {
                 let app: PurchasedApp = self.get(target.clone())?.value;
-                Ok(app.available_actions(by))
+                let mut actions = app.available_actions(by);
+                actions.extend(self.renewal_actions(by, &app));
+                actions.extend(self.unsubscribe_actions(by, &app));
+                Ok(actions)
+            }
+            Target::Invoice(_) => {
+                let invoice: Invoice = self.get(target.clone())?.value;
+                Ok(invoice.available_actions(by))
             }
             Target::Flow(_) => {
                 let flow: ServiceFlow = self.get(target.clone())?.value;
@@ -401,7 +416,10 @@ impl Marketplace {
                     _ => false,
                 }
             }
-            Target::Invoice(_) => false,
+            Target::Invoice(_) => {
+                let i: Invoice = self.get(target.clone())?.value;
+                matches!(by, Actor::Customer(c) if *c == i.customer)
+            }
         };
         if allowed { Ok(()) } else { Err(Error::forbidden(format!("{by} may not see {target}"))) }
     }

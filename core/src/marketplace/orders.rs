@@ -203,6 +203,7 @@ impl Marketplace {
                     }
                 };
                 let settlement = current.value.check_pay(actor, method, &account)?;
+                self.check_before_payment(&current.value, now)?;
                 let receipt = match settlement {
                     Settlement::Charge { method, amount } => {
                         let request = ChargeRequest {
@@ -319,11 +320,11 @@ impl Marketplace {
     fn apply_paid_renewal(
         &self,
         order: &Order,
-        _actor: &Actor,
-        _now: DateTime<Utc>,
-        _commit: &mut Commit,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        commit: &mut Commit,
     ) -> Result<(), Error> {
-        Err(Error::not_allowed("REN-1", format!("order {} renews an app, which this build does not support", order.id)))
+        self.renew_paid(order, actor, now, commit)
     }
 
     /// Refunds part or all of what an order's customer paid, through the gateway, and records
@@ -348,7 +349,11 @@ impl Marketplace {
         // Decide first: a refused refund never reaches the gateway.
         order.decide(&cmd, actor, &self.policy, now)?;
         let mut app_change = None;
-        if unsubscribe && let Some(app) = &order.app {
+        // A renewal order's app is unsubscribed with its purchase order, once.
+        if unsubscribe
+            && !matches!(order.kind, OrderKind::Renewal { .. })
+            && let Some(app) = &order.app
+        {
             let app_now = self.get::<PurchasedApp>(Target::App(app.clone()))?;
             let events = app_now.value.decide(&AppCommand::MarkUnsubscribed, actor, &self.policy, now)?;
             app_change = Some((app_now, events));
@@ -506,5 +511,7 @@ fn new_app(
         auto_renewal: None,
         pending_order: None,
         image,
+        renewals: Vec::new(),
+        reminded: Vec::new(),
     }
 }

@@ -93,14 +93,13 @@ impl Marketplace {
 
     fn tick_app(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
         let current = self.get::<PurchasedApp>(target.clone())?;
-        let events = current.value.decide(&AppCommand::AdvanceLifecycle, system, &self.policy, now)?;
-        let mut next = current.value.clone();
+        let mut commit = Commit::default();
+        let mut next = self.charge_auto_renewal(&current, system, now, &mut commit)?;
+        let events = next.decide(&AppCommand::AdvanceLifecycle, system, &self.policy, now)?;
         events.iter().for_each(|e| next.apply(e));
-        Ok(Commit {
-            writes: vec![self.app_write(&next, current.version)],
-            events: app_events(system, &next.id, events),
-            ..Commit::default()
-        })
+        commit.writes.push(self.app_write(&next, current.version));
+        commit.events.extend(app_events(system, &next.id, events));
+        Ok(commit)
     }
 
     /// Seam for aggregates added later: flows close after the longest flow (SUP-8); appeals

@@ -116,6 +116,27 @@ impl MemoryStore {
         }
     }
 
+    /// Benchmarks only: inserts (or overwrites) apps with their due instants, without events,
+    /// as if each had just been saved at version 1. Not a repository operation.
+    #[doc(hidden)]
+    pub fn bulk_insert_apps(&self, apps: impl IntoIterator<Item = (PurchasedApp, Option<DateTime<Utc>>)>) {
+        let mut inner = self.write();
+        for (app, due) in apps {
+            let target = Target::App(app.id.clone());
+            if let Some(old) = inner.due_of.remove(&target) {
+                inner.due.remove(&(old, target.clone()));
+            }
+            if let Some(due) = due {
+                inner.due.insert((due, target.clone()));
+                inner.due_of.insert(target.clone(), due);
+            }
+            if !inner.records.contains_key(&target) {
+                inner.apps_by_customer.entry(app.customer.clone()).or_default().push(target.clone());
+            }
+            inner.records.insert(target, (Record::App(app), 1));
+        }
+    }
+
     /// Number of records of every kind.
     pub fn len(&self) -> usize {
         let inner = self.read();

@@ -1,0 +1,250 @@
+//! Renewal commands: manual renewal orders, renewal date, auto-renewal settings and charges
+//! (REN-1..6, LIFE-1).
+
+use chrono::{DateTime, Utc};
+
+use super::orders::{app_events, order_events};
+use super::{Decision, Marketplace};
+use crate::actions::{Action, Availability};
+use crate::actor::{Actor, AppId, Caller, Target};
+use crate::app::{AppCommand, PurchasedApp};
+use crate::error::Error;
+use crate::event::NewEvent;
+use crate::order::{Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
+use crate::payments::{ChargeRequest, Declined, PaymentMethod};
+use crate::pricing::Quote;
+use crate::renewal::{self, RenewalDay};
+use crate::store::{Commit, Versioned};
+
+impl Marketplace {
+    /// The itemised price of renewing an app for `periods` periods (1–9 months or 1–3 years) at
+    /// the current plan price, with an optional renewal date (REN-1, REN-4). Changes nothing.
+    pub fn quote_renewal(
+        &self,
+        by: &Actor,
+        app: &AppId,
+        periods: u32,
+        renewal_day: Option<RenewalDay>,
+    ) -> Result<Quote, Error> {
+        let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+        let product = self.product(&current.value.product)?;
+        renewal::renewal_quote(&current.value, by, &product, periods, renewal_day, &self.policy).map(|(q, _)| q)
+    }
+
+    /// Places a renewal order for an app, pending payment; paying it (with [`Marketplace::pay`]
+    /// after [`Marketplace::accept_terms`]) extends the term from the current expiry, also in the
+    /// grace or retention period, and opens no service flow (REN-1..4).
+    pub fn renew(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        periods: u32,
+        renewal_day: Option<RenewalDay>,
+    ) -> Result<Order, Error> {
+        let fp = format!("renew:{app}:{periods}:{renewal_day:?}");
+        self.execute(
+            by,
+            || fp,
+            |actor, now| {
+                let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+                let product = self.product(&current.value.product)?;
+                let (quote, _) =
+                    renewal::renewal_quote(&current.value, actor, &product, periods, renewal_day, &self.policy)?;
+                let account = self.account(&current.value.customer)?;
+                check_may_order(&account)?;
+                let order = Order::placed(
+                    self.new_order_id_pub()?,
+                    current.value.customer.clone(),
+                    &product,
+                    current.value.specification.clone(),
+                    current.value.mode,
+                    current.value.quantity,
+                    periods,
+                    OrderKind::Renewal {
+                        app: app.clone(),
+                        months: renewal::months_of(current.value.mode, periods),
+                        renewal_day,
+                    },
+                    quote,
+                    now,
+                );
+                let (next, hold) =
+                    self.decide_app(&current, &AppCommand::HoldPendingOrder { order: order.id.clone() }, actor, now)?;
+                let mut commit = Commit {
+                    writes: vec![self.order_write(&order, 0), self.app_write(&next, current.version)],
+                    events: order_events(actor, &order, vec![OrderEvent::Placed { total: order.quote.total }]),
+                    ..Commit::default()
+                };
+                commit.events.extend(hold);
+                Ok(Decision::ok(commit, order))
+            },
+        )
+    }
+
+    /// Enables or modifies auto-renewal of an app: `periods` per renewal, `count` renewals (0 =
+    /// unlimited, at most 99), charged `days_before` days (0–7) before expiry (REN-5, REN-6).
+    pub fn set_auto_renewal(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        periods: u32,
+        count: u32,
+        days_before: u32,
+    ) -> Result<PurchasedApp, Error> {
+        let fp = format!("set_auto_renewal:{app}:{periods}:{count}:{days_before}");
+        self.app_command(by, app, fp, AppCommand::SetAutoRenewal { periods, count, days_before })
+    }
+
+    /// Disables auto-renewal of an app, until it is released (REN-6).
+    pub fn disable_auto_renewal(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp, Error> {
+        let fp = format!("disable_auto_renewal:{app}");
+        self.app_command(by, app, fp, AppCommand::DisableAutoRenewal)
+    }
+
+    fn app_command(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        fp: String,
+        cmd: AppCommand,
+    ) -> Result<PurchasedApp, Error> {
+        self.execute(
+            by,
+            || fp,
+            |actor, now| {
+                let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+                let (next, events) = self.decide_app(&current, &cmd, actor, now)?;
+                let commit =
+                    Commit { writes: vec![self.app_write(&next, current.version)], events, ..Commit::default() };
+                Ok(Decision::ok(commit, next))
+            },
+        )
+    }
+
+    /// Decides an app command; returns the next state and its events, ready to commit.
+    pub(crate) fn decide_app(
+        &self,
+        current: &Versioned<PurchasedApp>,
+        cmd: &AppCommand,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(PurchasedApp, Vec<NewEvent>), Error> {
+        let events = current.value.decide(cmd, actor, &self.policy, now)?;
+        let mut next = current.value.clone();
+        events.iter().for_each(|e| next.apply(e));
+        Ok((next, app_events(actor, &current.value.id, events)))
+    }
+
+    /// Before a renewal order is charged: the app must still be renewable (REN-1), so that a
+    /// refused renewal never reaches the gateway.
+    pub(crate) fn check_before_payment(&self, order: &Order, now: DateTime<Utc>) -> Result<(), Error> {
+        if let OrderKind::Renewal { app, months, renewal_day } = &order.kind {
+            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+            let cmd =
+                AppCommand::Renew { order: order.id.clone(), months: *months, renewal_day: *renewal_day, auto: false };
+            current.value.decide(&cmd, &Actor::System, &self.policy, now)?;
+        }
+        Ok(())
+    }
+
+    /// A paid renewal order extends its app's term (REN-2, REN-4) and returns an app in its
+    /// grace or retention period to `Active`.
+    pub(crate) fn renew_paid(
+        &self,
+        order: &Order,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        commit: &mut Commit,
+    ) -> Result<(), Error> {
+        let OrderKind::Renewal { app, months, renewal_day } = &order.kind else {
+            return Err(Error::not_allowed("REN-1", format!("order {} is not a renewal", order.id)));
+        };
+        let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+        let cmd =
+            AppCommand::Renew { order: order.id.clone(), months: *months, renewal_day: *renewal_day, auto: false };
+        let (next, events) = self.decide_app(&current, &cmd, actor, now)?;
+        commit.writes.push(self.app_write(&next, current.version));
+        commit.events.extend(events);
+        Ok(())
+    }
+
+    /// System: charges a due auto-renewal (REN-5, REN-6). On success a completed renewal order
+    /// extends the term; on a decline the charge is retried the next day at the charge hour.
+    /// Returns the app after the charge; appends the order and events to `commit` (the caller
+    /// writes the app).
+    pub(crate) fn charge_auto_renewal(
+        &self,
+        current: &Versioned<PurchasedApp>,
+        system: &Actor,
+        now: DateTime<Utc>,
+        commit: &mut Commit,
+    ) -> Result<PurchasedApp, Error> {
+        let app = &current.value;
+        let (Some(due), Some(settings)) = (renewal::next_charge(app, &self.policy), app.auto_renewal) else {
+            return Ok(app.clone());
+        };
+        if due > now {
+            return Ok(app.clone());
+        }
+        let product = self.product(&app.product)?;
+        let (quote, _) = renewal::price_renewal(app, &product, settings.periods, None, &self.policy)?;
+        let account = self.account(&app.customer)?;
+        let months = renewal::months_of(app.mode, settings.periods);
+        let payment = match &account.reseller {
+            Some(reseller) => Err(reseller.clone()),
+            None => {
+                let request = ChargeRequest {
+                    idempotency_key: renewal::charge_key(app, now, &self.policy),
+                    customer: app.customer.clone(),
+                    method: PaymentMethod::CreditCard,
+                    amount: quote.total,
+                    description: format!("auto-renewal of app {}: {}", app.id, app.product_name),
+                };
+                match self.payments.charge(&request) {
+                    Ok(receipt) => Ok(receipt),
+                    Err(Declined(reason)) => {
+                        let retry_at = renewal::retry_after(now, &self.policy);
+                        let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at };
+                        let (next, events) = self.decide_app(current, &cmd, system, now)?;
+                        commit.events.extend(events);
+                        return Ok(next);
+                    }
+                }
+            }
+        };
+        let mut order = Order::placed(
+            self.new_order_id_pub()?,
+            app.customer.clone(),
+            &product,
+            app.specification.clone(),
+            app.mode,
+            app.quantity,
+            settings.periods,
+            OrderKind::Renewal { app: app.id.clone(), months, renewal_day: None },
+            quote,
+            now,
+        );
+        let cmd = match payment {
+            Ok(receipt) => OrderCommand::RecordPayment { receipt, app: app.id.clone(), flow: None },
+            Err(reseller) => OrderCommand::RecordSettlement { reseller, app: app.id.clone(), flow: None },
+        };
+        let mut order_evts = vec![OrderEvent::Placed { total: order.quote.total }];
+        let paid = order.decide(&cmd, system, &self.policy, now)?;
+        paid.iter().for_each(|e| order.apply(e, now));
+        order_evts.extend(paid);
+        let renew = AppCommand::Renew { order: order.id.clone(), months, renewal_day: None, auto: true };
+        let (next, events) = self.decide_app(current, &renew, system, now)?;
+        commit.writes.push(self.order_write(&order, 0));
+        commit.events.extend(order_events(system, &order, order_evts));
+        commit.events.extend(events);
+        Ok(next)
+    }
+
+    /// The renewal buttons of an app (REN-1, REN-5), from the same checks as the commands.
+    pub(crate) fn renewal_actions(&self, by: &Actor, app: &PurchasedApp) -> Vec<Availability> {
+        vec![
+            Availability::from_check(Action::Renew, renewal::check_renewable(app, by)),
+            Availability::from_check(Action::SetAutoRenewal, renewal::check_auto_renewal(app, by, &self.policy)),
+        ]
+    }
+}

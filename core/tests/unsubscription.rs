@@ -1,0 +1,270 @@
+//! Unsubscription and refunds through the facade (UNS-1..6).
+
+#[path = "lifecycle/mod.rs"]
+mod common;
+
+use appmarket::testing::fixtures;
+use appmarket::*;
+use chrono::Duration;
+use common::*;
+
+#[test]
+fn uns_1_saas_license_professional_service_and_pay_per_use_cannot_be_unsubscribed() {
+    let w = world();
+    let (_, saas) = w.saas_app(1);
+    let p = w.list(fixtures::license_draft());
+    let (_, license) = w.buy(&p, "Annual License", BillingMode::Monthly, 1, 1);
+    let (_, ppu) = w.image_app(BillingMode::PayPerUse, 1);
+    for app in [&saas, &license, &ppu] {
+        let err = refused(&w, || w.market.unsubscribe(&w.alice, app));
+        assert_eq!(rule(&err), "UNS-1", "{err}");
+    }
+    let actions = w.market.available_actions(&w.alice, &Target::App(saas)).unwrap();
+    let u = actions.iter().find(|a| a.action == Action::Unsubscribe).unwrap();
+    assert_eq!((u.allowed, u.rule.as_deref()), (false, Some("UNS-1")));
+}
+
+#[test]
+fn uns_1_unsubscribing_twice_and_unknown_or_foreign_apps_are_refused() {
+    let w = world();
+    let (_, app) = w.image_app(BillingMode::Monthly, 1);
+    assert!(matches!(refused(&w, || w.market.unsubscribe(&w.bob, &app)), Error::Forbidden { .. }));
+    let unknown = AppId::parse("APP-404").unwrap();
+    assert!(matches!(refused(&w, || w.market.unsubscribe(&w.alice, &unknown)), Error::NotFound { .. }));
+    w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(rule(&refused(&w, || w.market.unsubscribe(&w.alice, &app))), "UNS-1");
+}
+
+#[test]
+fn uns_3_unconditional_refund_up_to_120_hours() {
+    let w = world();
+    let (order, app) = w.image_app(BillingMode::Monthly, 1);
+    assert_eq!(order.quote.total, money("64.00 USD"));
+    w.advance(Duration::hours(120));
+    let before = w.store.snapshot();
+    let q = w.market.quote_unsubscribe(&w.alice, &app).unwrap();
+    assert!(w.store.snapshot() == before, "a quote changes nothing");
+    assert!(q.unconditional);
+    assert_eq!(q.quote.total, money("64.00 USD"));
+    let done = w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(done.status, OrderStatus::Unsubscribed);
+    assert_eq!(done.refunded, money("64.00 USD"));
+    assert_eq!(w.app(&app).status, AppStatus::Unsubscribed);
+    assert_eq!(w.payments.refunds().last().unwrap().amount, money("64.00 USD"));
+}
+
+#[test]
+fn uns_3_at_120_hours_and_1_second_the_formula_applies() {
+    let w = world();
+    let (_, app) = w.image_app(BillingMode::Monthly, 1);
+    w.advance(Duration::hours(120) + Duration::seconds(1));
+    let q = w.market.quote_unsubscribe(&w.alice, &app).unwrap();
+    assert!(!q.unconditional);
+    // 64 − 64 × 120/734 − 10% = 47.14
+    assert_eq!(q.quote.total, money("47.14 USD"));
+    let done = w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(done.refunded, money("47.14 USD"));
+    assert!(done.unconditional_unsubscription_at.is_none());
+}
+
+fn unsubscribe_n(w: &World, n: usize) {
+    for _ in 0..n {
+        let (_, app) = w.image_app(BillingMode::Monthly, 1);
+        assert!(w.market.unsubscribe(&w.alice, &app).unwrap().unconditional_unsubscription_at.is_some());
+    }
+}
+
+#[test]
+fn uns_3_the_10th_unconditional_unsubscription_in_a_year_is_allowed_and_the_11th_is_not() {
+    let w = world();
+    unsubscribe_n(&w, 9);
+    let (_, tenth) = w.image_app(BillingMode::Monthly, 1);
+    let (_, eleventh) = w.image_app(BillingMode::Monthly, 1);
+    assert!(w.market.quote_unsubscribe(&w.alice, &tenth).unwrap().unconditional);
+    w.market.unsubscribe(&w.alice, &tenth).unwrap();
+    let q = w.market.quote_unsubscribe(&w.alice, &eleventh).unwrap();
+    assert!(!q.unconditional);
+    assert!(q.quote.total.amount < money("64.00 USD").amount);
+}
+
+#[test]
+fn uns_3_the_yearly_limit_resets_on_1_january_in_the_billing_zone() {
+    let w = world_at("2026-12-28T02:00:00Z", Policy::default());
+    unsubscribe_n(&w, 10);
+    let (_, a) = w.image_app(BillingMode::Monthly, 1);
+    let (_, b) = w.image_app(BillingMode::Monthly, 1);
+    // 31 December 23:59 local (UTC+8) is still 2026: the limit is used up.
+    w.clock.set(at("2026-12-31T15:59:00Z")).unwrap();
+    assert!(w.market.unsubscribe(&w.alice, &a).unwrap().unconditional_unsubscription_at.is_none());
+    // 1 January 00:00 local: a new year.
+    w.clock.set(at("2026-12-31T16:00:00Z")).unwrap();
+    let done = w.market.unsubscribe(&w.alice, &b).unwrap();
+    assert!(done.unconditional_unsubscription_at.is_some());
+    assert_eq!(done.refunded, money("64.00 USD"));
+}
+
+#[test]
+fn uns_4_refund_is_paid_less_consumed_hours_less_the_handling_fee() {
+    let w = world();
+    let (_, app) = w.image_app(BillingMode::Monthly, 1);
+    w.advance(Duration::days(10));
+    let q = w.market.quote_unsubscribe(&w.alice, &app).unwrap();
+    // Order hours: 04-15 10:00 to 05-16 00:00 local = 734; used 240; fee 10%.
+    assert_eq!(q.quote.total, money("36.67 USD"));
+    let labels: Vec<&str> = q.quote.lines.iter().map(|l| l.label.as_str()).collect();
+    assert!(labels[1].contains("240 of 734 hours"), "{labels:?}");
+    assert!(labels[2].contains("Handling fee 10%"), "{labels:?}");
+}
+
+#[test]
+fn uns_4_a_refund_the_formula_takes_below_zero_is_zero() {
+    let w = world();
+    let (_, app) = w.image_app(BillingMode::Monthly, 1);
+    w.tick_at("2026-05-20T02:00:00Z");
+    assert_eq!(w.app(&app).status, AppStatus::GracePeriod);
+    let q = w.market.quote_unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(q.quote.total, money("0.00 USD"));
+    let done = w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!((done.status, done.refunded), (OrderStatus::Unsubscribed, money("0.00 USD")));
+}
+
+#[test]
+fn uns_4_a_yearly_term_across_29_february_counts_its_real_hours() {
+    let w = world_at("2027-03-10T02:00:00Z", Policy::default());
+    let (order, app) = w.image_app(BillingMode::Yearly, 1);
+    assert_eq!(order.quote.total, money("640.00 USD"));
+    w.clock.set(at("2027-09-10T02:00:00Z")).unwrap();
+    let q = w.market.quote_unsubscribe(&w.alice, &app).unwrap();
+    // 366 days + 14 hours to midnight after 2028-03-10; 184 days used.
+    assert!(q.quote.lines[1].label.contains("4416 of 8798 hours"), "{:?}", q.quote.lines[1]);
+    assert_eq!(q.quote.total, money("254.76 USD"));
+}
+
+#[test]
+fn uns_5_a_renewal_period_not_started_is_refunded_in_full() {
+    let w = world();
+    let (_, app) = w.image_app(BillingMode::Monthly, 1);
+    let renewal = w.market.renew(&w.alice, &app, 1, None).unwrap();
+    w.pay(&w.alice, &renewal);
+    w.advance(Duration::days(10));
+    let q = w.market.quote_unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(q.parts[0].refund, money("36.67 USD"));
+    assert_eq!(q.parts[1].refund, money("64.00 USD"));
+    assert_eq!(q.quote.total, money("100.67 USD"));
+    w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(w.order(&renewal.id).status, OrderStatus::Unsubscribed);
+    assert_eq!(w.order(&renewal.id).refunded, money("64.00 USD"));
+    assert_eq!(w.app(&app).status, AppStatus::Unsubscribed);
+}
+
+fn big_image(w: &World) -> (Order, AppId) {
+    let p = w.list(fixtures::image_draft());
+    let request = ImageProvisioning {
+        specification: "Default".into(),
+        network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new("Str0ng!Pass"),
+        agree_terms: true,
+        customization: Some(Customization {
+            mode: BillingMode::Yearly,
+            eip_mbit: None,
+            server_name: "big".into(),
+            periods: 1,
+            instances: 12,
+        }),
+    };
+    let order = w.market.provision_image(&w.alice, &p.id, request).unwrap();
+    let paid = w.market.pay(&w.alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let app = paid.app.clone().unwrap();
+    (paid, app)
+}
+
+#[test]
+fn uns_5_a_refund_above_7000_usd_waits_for_operator_review_then_approval_refunds() {
+    let w = world();
+    let (order, app) = big_image(&w);
+    assert_eq!(order.quote.total, money("7680.00 USD"));
+    let pending = w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(pending.status, OrderStatus::Completed);
+    assert_eq!(pending.pending_unsubscription.as_ref().map(|p| p.kind), Some(PendingKind::OperatorReview));
+    assert_eq!(w.app(&app).status, AppStatus::Active);
+    assert_eq!(rule(&refused(&w, || w.market.unsubscribe(&w.alice, &app))), "UNS-5");
+    assert!(matches!(
+        refused(&w, || w.market.review_unsubscription(&w.alice, &order.id, true)),
+        Error::Forbidden { .. }
+    ));
+    let done = w.market.review_unsubscription(&w.operator, &order.id, true).unwrap();
+    assert_eq!((done.status, done.refunded), (OrderStatus::Unsubscribed, money("7680.00 USD")));
+    assert_eq!(w.app(&app).status, AppStatus::Unsubscribed);
+}
+
+#[test]
+fn uns_5_a_rejected_review_leaves_the_app_subscribed() {
+    let w = world();
+    let (order, app) = big_image(&w);
+    w.market.unsubscribe(&w.alice, &app).unwrap();
+    let after = w.market.review_unsubscription(&w.operator, &order.id, false).unwrap();
+    assert!(after.pending_unsubscription.is_none());
+    assert_eq!(after.status, OrderStatus::Completed);
+    assert_eq!(rule(&refused(&w, || w.market.review_unsubscription(&w.operator, &order.id, true))), "UNS-5");
+}
+
+fn supervised_order(w: &World) -> (Order, AppId) {
+    let p = w.list(fixtures::license_draft());
+    let (order, app) = w.buy(&p, "Annual License", BillingMode::Monthly, 1, 1);
+    w.reopen(&order.id);
+    (w.order(&order.id), app)
+}
+
+#[test]
+fn uns_6_negotiated_refund_approved_by_the_seller_unsubscribes_with_that_refund() {
+    let w = world();
+    let (order, app) = supervised_order(&w);
+    let asked = w.market.request_refund(&w.alice, &order.id, money("40 USD"), "not what we needed").unwrap();
+    assert_eq!(asked.pending_unsubscription.as_ref().map(|p| p.kind), Some(PendingKind::NegotiatedRefund));
+    let other_seller = Actor::seller("isv-2").unwrap();
+    assert!(matches!(
+        refused(&w, || w.market.resolve_refund_request(&other_seller, &order.id, true)),
+        Error::Forbidden { .. }
+    ));
+    let done = w.market.resolve_refund_request(&w.seller, &order.id, true).unwrap();
+    assert_eq!((done.status, done.refunded), (OrderStatus::Unsubscribed, money("40.00 USD")));
+    assert_eq!(w.app(&app).status, AppStatus::Unsubscribed);
+}
+
+#[test]
+fn uns_6_a_rejected_negotiated_refund_changes_nothing_but_the_request() {
+    let w = world();
+    let (order, _) = supervised_order(&w);
+    w.market.request_refund(&w.alice, &order.id, money("40 USD"), "late").unwrap();
+    let after = w.market.resolve_refund_request(&w.seller, &order.id, false).unwrap();
+    assert!(after.pending_unsubscription.is_none());
+    assert_eq!(after.status, OrderStatus::Processing);
+}
+
+#[test]
+fn uns_6_refund_amounts_out_of_bounds_are_refused() {
+    let w = world();
+    let (order, _) = supervised_order(&w);
+    for bad in ["0 USD", "-1 USD", "100.01 USD"] {
+        let err = refused(&w, || w.market.request_refund(&w.alice, &order.id, money(bad), "why"));
+        assert_eq!(field(&err), "amount", "{bad}");
+    }
+    assert_eq!(field(&refused(&w, || w.market.request_refund(&w.alice, &order.id, money("5 EUR"), "why"))), "amount");
+    assert!(matches!(
+        refused(&w, || w.market.request_refund(&w.bob, &order.id, money("5 USD"), "why")),
+        Error::Forbidden { .. }
+    ));
+    assert!(w.market.request_refund(&w.alice, &order.id, money("100 USD"), "all of it").is_ok());
+}
+
+#[test]
+fn uns_6_only_open_supervised_orders_take_a_negotiated_refund() {
+    let w = world();
+    let (order, _) = w.saas_app(1);
+    let err = refused(&w, || w.market.request_refund(&w.alice, &order.id, money("5 USD"), "why"));
+    assert_eq!(rule(&err), "UNS-6");
+    let actions = w.market.available_actions(&w.alice, &Target::Order(order.id.clone())).unwrap();
+    let r = actions.iter().find(|a| a.action == Action::RequestRefund).unwrap();
+    assert_eq!(r.rule.as_deref(), Some("UNS-6"));
+}
