@@ -1,0 +1,35 @@
+//! Python bindings of `appmarket`, importable as `appmarket._appmarket` and re-exported by
+//! `appmarket/__init__.py`. Conversions only: every rule lives in the core.
+//!
+//! One file per area: `values` (money, actors, quotes, events), `catalog`, `orders`, `apps`,
+//! `runtime` (policy, clock, payments), `marketplace` (the facade's methods), `errors`,
+//! `enums`, and `conversions` (strict Decimal / datetime / JSON conversions).
+
+#[macro_use]
+mod macros;
+
+mod apps;
+mod catalog;
+mod conversions;
+mod enums;
+mod errors;
+mod marketplace;
+mod orders;
+mod runtime;
+mod values;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _appmarket(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    enums::register(m)?;
+    values::register(m)?;
+    catalog::register(m)?;
+    orders::register(m)?;
+    apps::register(m)?;
+    runtime::register(m)?;
+    marketplace::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

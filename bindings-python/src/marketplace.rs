@@ -1,0 +1,369 @@
+//! The `Marketplace` class: one method per facade method, each converting its arguments,
+//! calling the core, and converting the result. Grouped by area like `core/src/marketplace/`.
+//!
+//! To add a facade method: add a method here in its area's section (mutating methods take
+//! `by: &Actor` first and end with `*, request_id = None`, turned into a `Caller` by `caller`),
+//! add any new value class to the area's file with `value_class!` (and `register` it), then
+//! add both to `python/appmarket/_appmarket.pyi` and `__init__.py`, and a test.
+
+use pyo3::prelude::*;
+
+use appmarket::{AppFilter, AppId, Caller, OrderFilter, OrderId, ProductId, PurchaseRequest, Secret};
+
+use crate::apps::{AppPage, ApplicationInfo, PurchasedApp};
+use crate::catalog::Product;
+use crate::catalog::{ProductDraft, ProductPage, SavedList, SearchQuery};
+use crate::conversions::PyUtc;
+use crate::enums::{AppStatus, BillingMode, DeliveryMethod, OrderStatus, PaymentMethod};
+use crate::errors::Fallible;
+use crate::orders::{ImageProvisioning, Order, OrderPage};
+use crate::runtime::{ManualClock, Policy, SimulatedPayments};
+use crate::values::{Actor, Availability, CustomerAccount, Event, Quote, Target, TickReport};
+
+/// The actor of a mutating call, with its optional request id (idempotency).
+fn caller(by: &Actor, request_id: Option<&str>) -> Fallible<Caller> {
+    Ok(match request_id {
+        Some(id) => by.inner.with_request_id(id)?,
+        None => Caller::from(&by.inner),
+    })
+}
+
+fn purchase(
+    product: &str,
+    specification: String,
+    mode: BillingMode,
+    quantity: u32,
+    periods: u32,
+) -> Fallible<PurchaseRequest> {
+    Ok(PurchaseRequest { product: ProductId::parse(product)?, specification, mode: mode.into(), quantity, periods })
+}
+
+/// The marketplace: every command and query of the library. Share one across threads.
+#[pyclass(frozen, module = "appmarket")]
+pub struct Marketplace {
+    inner: appmarket::Marketplace,
+}
+
+#[pymethods]
+impl Marketplace {
+    /// A marketplace with a policy (default: RULES.md), a clock (default: the system clock) and
+    /// a payment gateway (default: a new `SimulatedPayments`), over an in-memory store.
+    #[new]
+    #[pyo3(signature = (policy = None, clock = None, payments = None))]
+    fn new(
+        policy: Option<Policy>,
+        clock: Option<PyRef<'_, ManualClock>>,
+        payments: Option<PyRef<'_, SimulatedPayments>>,
+    ) -> Fallible<Self> {
+        let mut builder = appmarket::Marketplace::builder();
+        if let Some(p) = policy {
+            builder = builder.policy(p.inner);
+        }
+        if let Some(c) = clock {
+            builder = builder.clock(c.inner.clone());
+        }
+        if let Some(p) = payments {
+            builder = builder.payments(p.inner.clone());
+        }
+        Ok(Self { inner: builder.build()? })
+    }
+
+    // ------------------------------------------------------------------ general
+
+    /// The policy in force.
+    #[getter]
+    fn policy(&self) -> Policy {
+        Policy { inner: self.inner.policy().clone() }
+    }
+
+    /// The current instant of the marketplace's clock.
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.now()
+    }
+
+    /// Registers or updates a customer account (a host-level setting: no actor).
+    fn register_customer(&self, account: CustomerAccount) -> Fallible<CustomerAccount> {
+        Ok(self.inner.register_customer(account.inner)?.into())
+    }
+
+    /// Runs the scheduled work due now; only the system may (ACC-1).
+    #[pyo3(signature = (by = None))]
+    fn tick(&self, by: Option<Actor>) -> Fallible<TickReport> {
+        let by = by.map_or(appmarket::Actor::System, |a| a.inner);
+        Ok(self.inner.tick(&by)?.into())
+    }
+
+    /// What `by` may do with `target` now, each with the rule that refuses it.
+    fn available_actions(&self, by: &Actor, target: &Target) -> Fallible<Vec<Availability>> {
+        Ok(self.inner.available_actions(&by.inner, &target.inner)?.into_iter().map(Availability::from).collect())
+    }
+
+    /// The operation records of something `by` may see, oldest first.
+    fn records(&self, by: &Actor, target: &Target) -> Fallible<Vec<Event>> {
+        Ok(self.inner.records(&by.inner, &target.inner)?.into_iter().map(Event::from).collect())
+    }
+
+    /// Up to `limit` events after `cursor` (0 for the start).
+    #[pyo3(signature = (cursor = 0, limit = 100))]
+    fn events_since(&self, cursor: u64, limit: usize) -> Fallible<Vec<Event>> {
+        Ok(self.inner.events_since(cursor, limit)?.into_iter().map(Event::from).collect())
+    }
+
+    // ------------------------------------------------------------------ catalog (CAT)
+
+    /// A seller lists a product (CAT-1, CAT-2).
+    #[pyo3(signature = (by, draft, *, request_id = None))]
+    fn list_product(&self, by: &Actor, draft: ProductDraft, request_id: Option<&str>) -> Fallible<Product> {
+        Ok(self.inner.list_product(caller(by, request_id)?, draft.inner)?.into())
+    }
+
+    /// The seller delists a product (CAT-3).
+    #[pyo3(signature = (by, product, *, request_id = None))]
+    fn delist_product(&self, by: &Actor, product: &str, request_id: Option<&str>) -> Fallible<Product> {
+        Ok(self.inner.delist_product(caller(by, request_id)?, &ProductId::parse(product)?)?.into())
+    }
+
+    /// The seller lists a delisted product again.
+    #[pyo3(signature = (by, product, *, request_id = None))]
+    fn relist_product(&self, by: &Actor, product: &str, request_id: Option<&str>) -> Fallible<Product> {
+        Ok(self.inner.relist_product(caller(by, request_id)?, &ProductId::parse(product)?)?.into())
+    }
+
+    /// A product, listed or not.
+    fn product(&self, id: &str) -> Fallible<Product> {
+        Ok(self.inner.product(&ProductId::parse(id)?)?.into())
+    }
+
+    /// Searches listed products (CAT-3); no query means the first page of everything.
+    #[pyo3(signature = (query = None))]
+    fn search(&self, query: Option<PyRef<'_, SearchQuery>>) -> Fallible<ProductPage> {
+        let page = match query {
+            Some(q) => self.inner.search(&q.inner)?,
+            None => self.inner.search(&appmarket::SearchQuery::default())?,
+        };
+        Ok(page.into())
+    }
+
+    /// Saves a product (with an optional specification) to the customer's list (CAT-4).
+    #[pyo3(signature = (by, product, specification = None, *, request_id = None))]
+    fn save_to_list(
+        &self,
+        by: &Actor,
+        product: &str,
+        specification: Option<&str>,
+        request_id: Option<&str>,
+    ) -> Fallible<SavedList> {
+        Ok(self.inner.save_to_list(caller(by, request_id)?, &ProductId::parse(product)?, specification)?.into())
+    }
+
+    /// Removes a product from the customer's list.
+    #[pyo3(signature = (by, product, *, request_id = None))]
+    fn remove_from_list(&self, by: &Actor, product: &str, request_id: Option<&str>) -> Fallible<SavedList> {
+        Ok(self.inner.remove_from_list(caller(by, request_id)?, &ProductId::parse(product)?)?.into())
+    }
+
+    /// The customer's saved list.
+    fn saved_list(&self, by: &Actor) -> Fallible<SavedList> {
+        Ok(self.inner.saved_list(&by.inner)?.into())
+    }
+
+    /// Buys from the saved list (CAT-4); an empty specification uses the saved one.
+    #[pyo3(signature = (by, *, product, mode, quantity = 1, periods = 1, specification = String::new(), request_id = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn buy_from_list(
+        &self,
+        by: &Actor,
+        product: &str,
+        mode: BillingMode,
+        quantity: u32,
+        periods: u32,
+        specification: String,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
+        let request = purchase(product, specification, mode, quantity, periods)?;
+        Ok(self.inner.buy_from_list(caller(by, request_id)?, request)?.into())
+    }
+
+    // ------------------------------------------------------------------ orders (ORD)
+
+    /// Prices a purchase without placing it (ORD-1, PRC-3).
+    #[pyo3(signature = (*, product, specification, mode, quantity = 1, periods = 1))]
+    fn quote_purchase(
+        &self,
+        product: &str,
+        specification: String,
+        mode: BillingMode,
+        quantity: u32,
+        periods: u32,
+    ) -> Fallible<Quote> {
+        Ok(self.inner.quote_purchase(&purchase(product, specification, mode, quantity, periods)?)?.into())
+    }
+
+    /// Places an order, pending payment, with its quote fixed (ORD-1).
+    #[pyo3(signature = (by, *, product, specification, mode, quantity = 1, periods = 1, request_id = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn place_order(
+        &self,
+        by: &Actor,
+        product: &str,
+        specification: String,
+        mode: BillingMode,
+        quantity: u32,
+        periods: u32,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
+        let request = purchase(product, specification, mode, quantity, periods)?;
+        Ok(self.inner.place_order(caller(by, request_id)?, request)?.into())
+    }
+
+    /// The customer accepts the terms (ORD-2).
+    #[pyo3(signature = (by, order, *, request_id = None))]
+    fn accept_terms(&self, by: &Actor, order: &str, request_id: Option<&str>) -> Fallible<Order> {
+        Ok(self.inner.accept_terms(caller(by, request_id)?, &OrderId::parse(order)?)?.into())
+    }
+
+    /// Pays an order whose terms were accepted (ORD-2, ORD-3); `method=None` for a reseller's
+    /// customer (ORD-4).
+    #[pyo3(signature = (by, order, method = None, *, request_id = None))]
+    fn pay(&self, by: &Actor, order: &str, method: Option<PaymentMethod>, request_id: Option<&str>) -> Fallible<Order> {
+        Ok(self.inner.pay(caller(by, request_id)?, &OrderId::parse(order)?, method.map(Into::into))?.into())
+    }
+
+    /// The customer cancels an unpaid order.
+    #[pyo3(signature = (by, order, *, request_id = None))]
+    fn cancel_order(&self, by: &Actor, order: &str, request_id: Option<&str>) -> Fallible<Order> {
+        Ok(self.inner.cancel_order(caller(by, request_id)?, &OrderId::parse(order)?)?.into())
+    }
+
+    /// An order `by` may see.
+    fn order(&self, by: &Actor, id: &str) -> Fallible<Order> {
+        Ok(self.inner.order(&by.inner, &OrderId::parse(id)?)?.into())
+    }
+
+    /// The customer's orders, newest first, filtered and paged.
+    #[pyo3(signature = (by, *, status = None, product = None, page = 1, page_size = 20))]
+    fn orders(
+        &self,
+        by: &Actor,
+        status: Option<OrderStatus>,
+        product: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Fallible<OrderPage> {
+        let filter =
+            OrderFilter { status: status.map(Into::into), product: product.map(ProductId::parse).transpose()? };
+        Ok(self.inner.orders(&by.inner, &filter, page, page_size)?.into())
+    }
+
+    // ------------------------------------------------------------------ images (IMG)
+
+    /// Prices an image order: image fee plus cloud resource fees (PRC-3, IMG-1).
+    fn quote_image(&self, product: &str, request: PyRef<'_, ImageProvisioning>) -> Fallible<Quote> {
+        Ok(self.inner.quote_image(&ProductId::parse(product)?, &request.inner)?.into())
+    }
+
+    /// Orders an image by quick or customized provisioning (IMG-1, IMG-2); the order waits for
+    /// payment with its terms accepted.
+    #[pyo3(signature = (by, product, request, *, request_id = None))]
+    fn provision_image(
+        &self,
+        by: &Actor,
+        product: &str,
+        request: ImageProvisioning,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
+        Ok(self.inner.provision_image(caller(by, request_id)?, &ProductId::parse(product)?, request.inner)?.into())
+    }
+
+    // ------------------------------------------------------------------ apps (APP, PRC-4)
+
+    /// A purchased app `by` may see.
+    fn app(&self, by: &Actor, id: &str) -> Fallible<PurchasedApp> {
+        Ok(self.inner.app(&by.inner, &AppId::parse(id)?)?.into())
+    }
+
+    /// The customer's purchased apps, newest first, filtered and paged (APP-4).
+    #[pyo3(signature = (by, *, status = None, delivery = None, mode = None, name = None, page = 1, page_size = 20))]
+    #[allow(clippy::too_many_arguments)]
+    fn apps(
+        &self,
+        by: &Actor,
+        status: Option<AppStatus>,
+        delivery: Option<DeliveryMethod>,
+        mode: Option<BillingMode>,
+        name: Option<String>,
+        page: u32,
+        page_size: u32,
+    ) -> Fallible<AppPage> {
+        let filter = AppFilter {
+            status: status.map(Into::into),
+            delivery: delivery.map(Into::into),
+            mode: mode.map(Into::into),
+            name,
+        };
+        Ok(self.inner.apps(&by.inner, &filter, page, page_size)?.into())
+    }
+
+    /// The seller provides an app's application information and optional password (APP-1, APP-5).
+    #[pyo3(signature = (by, app, info, password = None, *, request_id = None))]
+    fn provide_application_info(
+        &self,
+        by: &Actor,
+        app: &str,
+        info: ApplicationInfo,
+        password: Option<String>,
+        request_id: Option<&str>,
+    ) -> Fallible<PurchasedApp> {
+        let app = AppId::parse(app)?;
+        Ok(self
+            .inner
+            .provide_application_info(caller(by, request_id)?, &app, info.inner, password.map(Secret::new))?
+            .into())
+    }
+
+    /// Reveals an app's password to its owner, and records it (APP-5).
+    #[pyo3(signature = (by, app, *, request_id = None))]
+    fn reveal_password(&self, by: &Actor, app: &str, request_id: Option<&str>) -> Fallible<String> {
+        Ok(self.inner.reveal_password(caller(by, request_id)?, &AppId::parse(app)?)?.expose().to_owned())
+    }
+
+    /// The itemised cost of upgrading an app (PRC-4..6); changes nothing.
+    #[pyo3(signature = (by, app, *, specification, quantity))]
+    fn quote_upgrade(&self, by: &Actor, app: &str, specification: &str, quantity: u32) -> Fallible<Quote> {
+        Ok(self.inner.quote_upgrade(&by.inner, &AppId::parse(app)?, specification, quantity)?.into())
+    }
+
+    /// Places an upgrade order at its quoted cost (PRC-4).
+    #[pyo3(signature = (by, app, *, specification, quantity, request_id = None))]
+    fn order_upgrade(
+        &self,
+        by: &Actor,
+        app: &str,
+        specification: &str,
+        quantity: u32,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
+        Ok(self.inner.order_upgrade(caller(by, request_id)?, &AppId::parse(app)?, specification, quantity)?.into())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Marketplace(now={})", self.inner.now().to_rfc3339())
+    }
+}
+
+/// For tests: PRC-5's remaining months between two dates, from the core (no rule here).
+#[pyfunction]
+pub fn _remaining_months(change: chrono::NaiveDate, expiry: chrono::NaiveDate) -> crate::conversions::PyDecimal {
+    crate::conversions::PyDecimal(appmarket::pricing::remaining_months(change, expiry))
+}
+
+/// Keeps `PyUtc` in the public surface of this module for signatures added later.
+#[allow(dead_code)]
+type Instant = PyUtc;
+
+/// Adds the class to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Marketplace>()?;
+    m.add_function(pyo3::wrap_pyfunction!(_remaining_months, m)?)?;
+    Ok(())
+}

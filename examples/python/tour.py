@@ -1,0 +1,124 @@
+"""A tour of appmarket from Python, mirroring examples/tour.rs.
+
+A customer finds a SaaS product by search, saves it, buys 10 licences monthly, pays, sees it
+among purchased apps, upgrades to 20 licences mid-month (printing the itemised upgrade quote),
+buys an image by quick provisioning, and the clock runs a month on with `tick`.
+
+Run: .venv/bin/python examples/python/tour.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import appmarket as am
+
+
+def usd(amount: str) -> am.Money:
+    return am.Money(Decimal(amount), "USD")
+
+
+def show(quote: am.Quote) -> None:
+    for line in quote.lines:
+        print(f"    {line.label:<55} {line.quantity:>4} × {line.unit_price} × {line.periods:.4f} = {line.amount}")
+    print(f"    {'total':<55} {quote.total}")
+
+
+def main() -> None:
+    clock = am.ManualClock(dt.datetime(2026, 4, 1, 2, 0, tzinfo=dt.timezone.utc))
+    payments = am.SimulatedPayments()
+    market = am.Marketplace(policy=am.Policy(), clock=clock, payments=payments)
+
+    seller = am.Actor.seller("isv-1")
+    licences = am.QuantityAttribute("Number of Licenses", min=5, max=1000, step=5)
+    market.list_product(
+        seller,
+        am.ProductDraft(
+            name="Coremail Pro Email Hosting",
+            category="Collaboration",
+            delivery=am.DeliveryMethod.Saas,
+            tags=["email", "hosting"],
+            description="Enterprise email hosting with anti-spam and archiving.",
+            support=am.SupportRange(email="support@isv.example", phone="+86 10 0000 0000"),
+            specifications=[
+                am.Specification(
+                    "Standard",
+                    quantity=licences,
+                    plans=[am.PricePlan(am.BillingMode.Monthly, usd("23"), per_unit=True)],
+                )
+            ],
+        ),
+    )
+    image = market.list_product(
+        seller,
+        am.ProductDraft(
+            name="LAMP Stack Image",
+            category="Developer Tools",
+            delivery=am.DeliveryMethod.Image,
+            specifications=[am.Specification("Default", plans=[am.PricePlan(am.BillingMode.Monthly, usd("10"))])],
+            image=am.ImageResources(
+                flavour="s6.large.2",
+                system_disk_gb=40,
+                recommended_security_group="sg-web",
+                plans=[
+                    am.ResourcePlan(
+                        am.BillingMode.Monthly, flavour=usd("50"), disk_per_gb=usd("0.1"), eip_per_mbit=usd("2")
+                    )
+                ],
+            ),
+        ),
+    )
+
+    market.register_customer(am.CustomerAccount.with_card("alice"))
+    alice = am.Actor.customer("alice")
+
+    found = market.search(am.SearchQuery(text="email hosting"))
+    product = found.items[0]
+    print(f"1. search 'email hosting': {found.total} found: {product.name} ({product.id})")
+
+    saved = market.save_to_list(alice, product.id, "Standard")
+    print(f"2. saved list: {[item.product for item in saved.items]}")
+
+    order = market.buy_from_list(alice, product=product.id, mode=am.BillingMode.Monthly, quantity=10)
+    print(f"3. order {order.id}: 10 licences monthly, {order.status}")
+    show(order.quote)
+    market.accept_terms(alice, order.id)
+    paid = market.pay(alice, order.id, am.PaymentMethod.CreditCard, request_id="pay-first-order")
+    print(f"4. paid {paid.amount_paid}: {paid.status}")
+
+    apps = market.apps(alice)
+    app = apps.items[0]
+    print(f"5. purchased apps: {[(a.product_name, a.quantity, str(a.expires_at)) for a in apps.items]}")
+
+    clock.set(dt.datetime(2026, 4, 15, 2, 0, tzinfo=dt.timezone.utc))
+    quote = market.quote_upgrade(alice, app.id, specification="Standard", quantity=20)
+    print("6. upgrade to 20 licences on 15 April, itemised:")
+    show(quote)
+    upgrade = market.order_upgrade(alice, app.id, specification="Standard", quantity=20)
+    market.accept_terms(alice, upgrade.id)
+    market.pay(alice, upgrade.id, am.PaymentMethod.CreditCard)
+    print(f"   now {market.app(alice, app.id).quantity} licences, expiry unchanged")
+
+    request = am.ImageProvisioning(
+        specification="Default",
+        network=am.Network("vpc-default", "subnet-default"),
+        login_password="Secure!Pass9",
+        agree_terms=True,
+    )
+    image_order = market.provision_image(alice, image.id, request)
+    print("7. quick provisioning of the LAMP image:")
+    show(image_order.quote)
+    market.pay(alice, image_order.id, am.PaymentMethod.CreditCard)
+
+    clock.advance(dt.timedelta(days=31))
+    report = market.tick()
+    print(f"8. a month on ({clock.now():%Y-%m-%d}): tick examined {report.examined}, changed {report.changed}")
+    for a in market.apps(alice).items:
+        print(f"   {a.product_name}: {a.status}, {a.remaining_days(market.now())} days left")
+    print(f"   charges: {[str(r.amount) for r in payments.charges()]}")
+    print(f"   events so far: {len(market.events_since(limit=1000))}")
+
+
+if __name__ == "__main__":
+    main()
