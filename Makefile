@@ -2,12 +2,12 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: tour test test-rust lint docs bench
+.PHONY: tour test test-rust test-python lint docs bench
 
 tour:
 	$(CARGO) run --locked -q -p appmarket-examples --example tour
 
-test: lint test-rust docs
+test: lint test-rust docs test-python
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -15,6 +15,9 @@ lint:
 
 test-rust:
 	$(CARGO) test --locked --workspace
+
+test-python:
+	bindings-python/run-tests.sh
 
 docs:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --workspace --no-deps

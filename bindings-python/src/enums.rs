@@ -31,7 +31,7 @@ mirror_enum!(
     Action => appmarket::Action {
         AcceptTerms, Pay, CancelOrder, RevealPassword, Upgrade, Renew, SetAutoRenewal, Unsubscribe, RequestRefund,
         RequestInvoice, SubmitRequest, AcceptRequest, RejectRequest, Deliver, ConfirmAcceptance, RejectDelivery,
-        RemindSeller, Appeal, ResolveAppeal,
+        RemindSeller, Appeal, ResolveAppeal, IssueInvoice, ReturnInvoice,
     }
 );
 

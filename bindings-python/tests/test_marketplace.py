@@ -165,7 +165,8 @@ def test_catalog(world: World) -> None:
     by_price = m.search(am.SearchQuery(sort=am.SortOrder.PriceDescending, billing_mode=am.BillingMode.Monthly))
     assert [x.name for x in by_price.items][0] == "Antivirus Server License"
     assert m.search(am.SearchQuery(delivery=am.DeliveryMethod.Image, category="developer tools")).total == 1
-    assert m.search(am.SearchQuery(min_price=usd("1000"), max_price=usd("5000"))).total == 1
+    assert m.search(am.SearchQuery(min_price=usd("1000"), max_price=usd("5000"))).total == 0  # lowest price
+    assert m.search(am.SearchQuery(billing_mode=am.BillingMode.Yearly, min_price=usd("1000"), max_price=usd("5000"))).total == 1
     assert m.search(am.SearchQuery(seller="isv-2")).total == 0
 
     delisted = m.delist_product(w.seller, lic.id)
