@@ -174,6 +174,30 @@ impl Actor {
         Ok(Actor::Operator(OperatorId::parse(id)?))
     }
 
+    /// Parses `customer:<id>`, `seller:<id>`, `operator:<id>` or `system`.
+    ///
+    /// ```
+    /// use appmarket::Actor;
+    /// assert_eq!(Actor::parse("customer:alice").unwrap(), Actor::customer("alice").unwrap());
+    /// assert_eq!(Actor::parse("system").unwrap(), Actor::System);
+    /// assert!(Actor::parse("root:x").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Actor, Error> {
+        match text.split_once(':') {
+            Some(("customer", id)) => Actor::customer(id),
+            Some(("seller", id)) => Actor::seller(id),
+            Some(("operator", id)) => Actor::operator(id),
+            None if text == "system" => Ok(Actor::System),
+            _ => Err(Error::invalid(
+                "actor",
+                format!(
+                    "`{}` is not an actor: use customer:<id>, seller:<id>, operator:<id> or system",
+                    text.chars().take(40).collect::<String>()
+                ),
+            )),
+        }
+    }
+
     /// This actor, with a request id that makes the command idempotent.
     pub fn with_request_id(&self, request_id: &str) -> Result<Caller, Error> {
         Ok(Caller { actor: self.clone(), request_id: Some(RequestId::parse(request_id)?) })

@@ -7,15 +7,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::account::CustomerAccount;
-use crate::actor::{Actor, AppId, AppealId, Caller, FlowId, OrderId, ProductId, Target};
+use crate::actor::{Actor, AppId, AppealId, Caller, FlowId, InvoiceId, OrderId, ProductId, Target};
 use crate::app::{AppFilter, ApplicationInfo};
 use crate::appeal::Resolution;
 use crate::catalog::{ProductDraft, SearchQuery};
 use crate::error::Error;
 use crate::marketplace::Marketplace;
+use crate::money::Money;
 use crate::order::{OrderFilter, PurchaseRequest};
 use crate::payments::PaymentMethod;
 use crate::provisioning::ImageProvisioning;
+use crate::renewal::RenewalDay;
 use crate::secret::Secret;
 use crate::supervision::{Delivery, FlowFilter, ServiceRequest};
 
@@ -282,6 +284,95 @@ pub enum Command {
     },
     /// [`Marketplace::overdue_appeals`].
     OverdueAppeals,
+    /// [`Marketplace::quote_renewal`].
+    QuoteRenewal {
+        /// The app.
+        app: AppId,
+        /// Months or years.
+        periods: u32,
+        /// A renewal date (REN-4).
+        #[serde(default)]
+        renewal_day: Option<RenewalDay>,
+    },
+    /// [`Marketplace::renew`].
+    Renew {
+        /// The app.
+        app: AppId,
+        /// Months or years.
+        periods: u32,
+        /// A renewal date (REN-4).
+        #[serde(default)]
+        renewal_day: Option<RenewalDay>,
+    },
+    /// [`Marketplace::set_auto_renewal`].
+    SetAutoRenewal {
+        /// The app.
+        app: AppId,
+        /// Periods per renewal.
+        periods: u32,
+        /// Renewals wanted, 0 = unlimited.
+        count: u32,
+        /// Days before expiry of the charge.
+        days_before: u32,
+    },
+    /// [`Marketplace::disable_auto_renewal`].
+    DisableAutoRenewal {
+        /// The app.
+        app: AppId,
+    },
+    /// [`Marketplace::quote_unsubscribe`].
+    QuoteUnsubscribe {
+        /// The app.
+        app: AppId,
+    },
+    /// [`Marketplace::unsubscribe`].
+    Unsubscribe {
+        /// The app.
+        app: AppId,
+    },
+    /// [`Marketplace::review_unsubscription`].
+    ReviewUnsubscription {
+        /// The order.
+        order: OrderId,
+        /// Approve or reject.
+        approve: bool,
+    },
+    /// [`Marketplace::request_refund`].
+    RequestRefund {
+        /// The order.
+        order: OrderId,
+        /// The amount asked.
+        amount: Money,
+        /// Why.
+        reason: String,
+    },
+    /// [`Marketplace::resolve_refund_request`].
+    ResolveRefundRequest {
+        /// The order.
+        order: OrderId,
+        /// Approve or reject.
+        approve: bool,
+    },
+    /// [`Marketplace::request_invoice`].
+    RequestInvoice {
+        /// The order.
+        order: OrderId,
+    },
+    /// [`Marketplace::issue_invoice`].
+    IssueInvoice {
+        /// The invoice.
+        invoice: InvoiceId,
+    },
+    /// [`Marketplace::return_invoice`].
+    ReturnInvoice {
+        /// The invoice.
+        invoice: InvoiceId,
+    },
+    /// [`Marketplace::invoice`].
+    Invoice {
+        /// The invoice.
+        invoice: InvoiceId,
+    },
     /// [`Marketplace::tick`].
     Tick,
     /// [`Marketplace::available_actions`].
@@ -378,6 +469,23 @@ impl Marketplace {
             Command::ResolveAppeal { appeal, resolution } => json(self.resolve_appeal(c, &appeal, resolution)?),
             Command::Appeal { appeal } => json(self.appeal(by, &appeal)?),
             Command::OverdueAppeals => json(self.overdue_appeals(by)?),
+            Command::QuoteRenewal { app, periods, renewal_day } => {
+                json(self.quote_renewal(by, &app, periods, renewal_day)?)
+            }
+            Command::Renew { app, periods, renewal_day } => json(self.renew(c, &app, periods, renewal_day)?),
+            Command::SetAutoRenewal { app, periods, count, days_before } => {
+                json(self.set_auto_renewal(c, &app, periods, count, days_before)?)
+            }
+            Command::DisableAutoRenewal { app } => json(self.disable_auto_renewal(c, &app)?),
+            Command::QuoteUnsubscribe { app } => json(self.quote_unsubscribe(by, &app)?),
+            Command::Unsubscribe { app } => json(self.unsubscribe(c, &app)?),
+            Command::ReviewUnsubscription { order, approve } => json(self.review_unsubscription(c, &order, approve)?),
+            Command::RequestRefund { order, amount, reason } => json(self.request_refund(c, &order, amount, &reason)?),
+            Command::ResolveRefundRequest { order, approve } => json(self.resolve_refund_request(c, &order, approve)?),
+            Command::RequestInvoice { order } => json(self.request_invoice(c, &order)?),
+            Command::IssueInvoice { invoice } => json(self.issue_invoice(c, &invoice)?),
+            Command::ReturnInvoice { invoice } => json(self.return_invoice(c, &invoice)?),
+            Command::Invoice { invoice } => json(self.invoice(by, &invoice)?),
             Command::Tick => json(self.tick(by)?),
             Command::AvailableActions { target } => json(self.available_actions(by, &target)?),
             Command::Records { target } => json(self.records(by, &target)?),
