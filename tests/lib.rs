@@ -1,1 +1,2 @@
-//! Cross-crate tests.
+//! Cross-crate tests of `appmarket`: the repository contract suite on `MemoryStore`, and
+//! whole-library properties. The tests live in `tests/*.rs` of this crate.

@@ -29,13 +29,13 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $field:literal) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        pub struct $name(std::sync::Arc<str>);
 
         impl $name {
             /// Parses an id: 1–64 characters of letters, digits and `- _ . : @`.
             pub fn parse(text: &str) -> Result<Self, Error> {
                 check_id($field, text)?;
-                Ok($name(text.to_owned()))
+                Ok($name(text.into()))
             }
 
             /// The id as text.
@@ -117,30 +117,30 @@ id_type!(
 
 impl OrderId {
     pub(crate) fn numbered(n: u64) -> OrderId {
-        OrderId(format!("ORD-{n:08}"))
+        OrderId(format!("ORD-{n:08}").into())
     }
 }
 impl AppId {
     pub(crate) fn numbered(n: u64) -> AppId {
-        AppId(format!("APP-{n:08}"))
+        AppId(format!("APP-{n:08}").into())
     }
 }
 #[allow(dead_code)] // numbered by the supervision and invoice modules
 impl FlowId {
     pub(crate) fn numbered(n: u64) -> FlowId {
-        FlowId(format!("FLW-{n:08}"))
+        FlowId(format!("FLW-{n:08}").into())
     }
 }
 #[allow(dead_code)]
 impl AppealId {
     pub(crate) fn numbered(n: u64) -> AppealId {
-        AppealId(format!("APL-{n:08}"))
+        AppealId(format!("APL-{n:08}").into())
     }
 }
 #[allow(dead_code)]
 impl InvoiceId {
     pub(crate) fn numbered(n: u64) -> InvoiceId {
-        InvoiceId(format!("INV-{n:08}"))
+        InvoiceId(format!("INV-{n:08}").into())
     }
 }
 

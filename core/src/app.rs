@@ -202,6 +202,9 @@ pub enum AppCommand {
     AdvanceLifecycle,
     /// The app's order was unsubscribed (UNS, SUP-8, APL-4, UNS-6).
     MarkUnsubscribed,
+    /// A supervised app without a term (one-time, pay-per-use) goes into use when its flow
+    /// completes (SUP-4, APP-4).
+    Activate,
 }
 
 /// What happened to an app. These are its operation records.
@@ -256,6 +259,8 @@ pub enum AppEvent {
     Released,
     /// Unsubscribed.
     Unsubscribed,
+    /// Put into use when its service flow completed, without a term (SUP-4).
+    Activated,
 }
 
 impl PurchasedApp {
@@ -457,6 +462,12 @@ impl PurchasedApp {
                 }
                 Ok(vec![AppEvent::Unsubscribed])
             }
+            AppCommand::Activate => {
+                if self.status != AppStatus::Provisioning {
+                    return Ok(vec![]);
+                }
+                Ok(vec![AppEvent::Activated])
+            }
         }
     }
 
@@ -511,6 +522,7 @@ impl PurchasedApp {
                 self.status = AppStatus::Unsubscribed;
                 self.auto_renewal = None;
             }
+            AppEvent::Activated => self.status = AppStatus::Active,
         }
     }
 

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, ProductId, Target};
 use crate::app::AppEvent;
+use crate::appeal::AppealEvent;
 use crate::order::OrderEvent;
+use crate::supervision::FlowEvent;
 
 /// The version of the event schema; bumped when an event's shape changes.
 pub const EVENT_SCHEMA_VERSION: u32 = 1;
@@ -42,6 +44,10 @@ pub enum EventKind {
     Order(OrderEvent),
     /// Something happened to a purchased app.
     App(AppEvent),
+    /// Something happened to a service flow (SUP-7).
+    Flow(FlowEvent),
+    /// Something happened to an appeal.
+    Appeal(AppealEvent),
 }
 
 /// An event as recorded.

@@ -15,7 +15,9 @@ pub mod account;
 pub mod actions;
 pub mod actor;
 pub mod app;
+pub mod appeal;
 pub mod catalog;
+pub mod command;
 pub mod error;
 pub mod event;
 mod marketplace;
@@ -27,6 +29,7 @@ pub mod pricing;
 pub mod provisioning;
 pub mod secret;
 pub mod store;
+pub mod supervision;
 pub mod testing;
 pub mod time;
 
@@ -37,6 +40,7 @@ pub use actor::{
     Target,
 };
 pub use app::{AppFilter, AppStatus, ApplicationInfo, AutoRenewal, PurchasedApp, SellerInfo, Term};
+pub use appeal::{Appeal, AppealStatus, Resolution};
 pub use catalog::{
     Attribute, BillingMode, DeliveryMethod, ImageResources, Page, PricePlan, Product, ProductDraft, QuantityAttribute,
     ResourcePlan, SavedItem, SavedList, SearchQuery, SortOrder, Specification, SupportRange,
@@ -52,4 +56,12 @@ pub use pricing::{Quote, QuoteLine};
 pub use provisioning::{Customization, ImageProvisioning, Network, SecurityGroup};
 pub use secret::Secret;
 pub use store::{MemoryStore, Store};
+pub use supervision::{
+    AppealGrounds, Attachment, Delivery, FlowFilter, FlowKind, FlowStatus, Party, ServiceFlow, ServiceRequest,
+    SubmittedRequest,
+};
 pub use time::{Clock, ManualClock, SystemClock};
+
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

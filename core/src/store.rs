@@ -6,20 +6,24 @@
 
 mod memory;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use memory::{MemoryStore, StoreSnapshot};
 
 use crate::account::CustomerAccount;
-use crate::actor::{AppId, CustomerId, RequestId, Target};
+use crate::actor::{Actor, AppId, CustomerId, ProductId, RequestId, Target};
 use crate::app::{AppFilter, PurchasedApp};
+use crate::appeal::Appeal;
 use crate::catalog::{Page, PreparedQuery, Product, SavedList};
 use crate::error::Error;
 use crate::event::{Event, NewEvent};
 use crate::order::{Order, OrderFilter};
 use crate::pricing::Quote;
 use crate::secret::Secret;
+use crate::supervision::{FlowFilter, ServiceFlow};
 
 /// An aggregate with the version it was loaded at (optimistic concurrency).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +48,10 @@ pub enum Record {
     Order(Order),
     /// A purchased app.
     App(PurchasedApp),
+    /// A service flow.
+    Flow(ServiceFlow),
+    /// An appeal.
+    Appeal(Appeal),
 }
 
 impl Record {
@@ -55,6 +63,8 @@ impl Record {
             Record::SavedList(l) => Target::SavedList(l.customer.clone()),
             Record::Order(o) => Target::Order(o.id.clone()),
             Record::App(a) => Target::App(a.id.clone()),
+            Record::Flow(f) => Target::Flow(f.id.clone()),
+            Record::Appeal(a) => Target::Appeal(a.id.clone()),
         }
     }
 }
@@ -90,6 +100,8 @@ aggregate!(Product, Product, "product");
 aggregate!(SavedList, SavedList, "saved list");
 aggregate!(Order, Order, "order");
 aggregate!(PurchasedApp, App, "app");
+aggregate!(ServiceFlow, Flow, "service flow");
+aggregate!(Appeal, Appeal, "appeal");
 
 /// One aggregate to save: the version it was loaded at (0 when new) and when the system must
 /// next look at it.
@@ -162,10 +174,12 @@ pub enum Sequence {
 pub trait Store: Send + Sync {
     /// Loads a record and its version.
     fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error>;
+    /// A product, shared: products are read on every order, so adapters should cache them.
+    fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error>;
     /// Saves a commit atomically: every write's expected version must match (else
     /// [`Error::Conflict`] and nothing is saved), events are numbered and appended, the due index
-    /// is updated. Returns the numbered events.
-    fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<Vec<Event>, Error>;
+    /// is updated. Returns the `seq` of the last event in the stream after the commit.
+    fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error>;
     /// The next number of a sequence (from 1).
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error>;
     /// Listed products matching a prepared query, sorted and paged (CAT-3).
@@ -186,6 +200,16 @@ pub trait Store: Send + Sync {
         page: u32,
         page_size: u32,
     ) -> Result<Page<PurchasedApp>, Error>;
+    /// The service flows of a party (`Actor::Customer` or `Actor::Seller`), newest first.
+    fn flows_of(
+        &self,
+        party: &Actor,
+        filter: &FlowFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<ServiceFlow>, Error>;
+    /// Every open appeal, oldest first (APL-4).
+    fn open_appeals(&self) -> Result<Vec<Appeal>, Error>;
     /// Up to `limit` targets due at or before `now`, earliest first.
     fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error>;
     /// Up to `limit` events after `cursor` (a seq; 0 for the start).

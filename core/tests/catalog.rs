@@ -51,9 +51,18 @@ fn cat_3_filters_narrow_the_results() {
     assert_eq!(w.market.search(&q).unwrap().items[0].name, "LAMP Stack Image");
     let q = SearchQuery { category: Some("security".into()), ..SearchQuery::default() };
     assert_eq!(w.market.search(&q).unwrap().total, 1);
+    // A price range compares the lowest price ("from …"), of the billing mode when one is asked.
     let q = SearchQuery { min_price: Some(usd("50")), max_price: Some(usd("150")), ..SearchQuery::default() };
     let names: Vec<String> = w.market.search(&q).unwrap().items.into_iter().map(|p| p.name).collect();
-    assert_eq!(names, ["Antivirus Server License", "LAMP Stack Image"]);
+    assert_eq!(names, ["Antivirus Server License"]);
+    let q = SearchQuery {
+        billing_mode: Some(BillingMode::Yearly),
+        min_price: Some(usd("50")),
+        max_price: Some(usd("150")),
+        ..SearchQuery::default()
+    };
+    let names: Vec<String> = w.market.search(&q).unwrap().items.into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["LAMP Stack Image"]);
     let q = SearchQuery { seller: Some(SellerId::parse("nobody").unwrap()), ..SearchQuery::default() };
     assert_eq!(w.market.search(&q).unwrap().total, 0);
 }

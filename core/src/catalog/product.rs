@@ -91,7 +91,7 @@ pub struct QuantityAttribute {
 impl QuantityAttribute {
     /// Refuses a quantity outside min/max/step, saying what is accepted.
     pub fn check(&self, quantity: u32) -> Result<(), Error> {
-        if quantity < self.min || quantity > self.max || (quantity - self.min) % self.step != 0 {
+        if quantity < self.min || quantity > self.max || !(quantity - self.min).is_multiple_of(self.step) {
             return Err(Error::invalid(
                 "quantity",
                 format!(

@@ -1,5 +1,7 @@
 //! Catalog search: text, filters, sort and pages (CAT-3).
 
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::product::{BillingMode, DeliveryMethod, Product};
@@ -38,9 +40,9 @@ pub struct SearchQuery {
     pub billing_mode: Option<BillingMode>,
     /// Only this seller's products.
     pub seller: Option<SellerId>,
-    /// Only products with a plan priced at least this (in the products' currency).
+    /// Only products whose lowest price (of `billing_mode`, if given) is at least this.
     pub min_price: Option<Money>,
-    /// Only products with a plan priced at most this.
+    /// Only products whose lowest price (of `billing_mode`, if given) is at most this.
     pub max_price: Option<Money>,
     /// Order of results.
     pub sort: SortOrder,
@@ -104,18 +106,50 @@ pub fn check_page(page: u32, page_size: u32, policy: &Policy) -> Result<(), Erro
     Ok(())
 }
 
-/// Lower-cased text of a product, prepared once when it is listed so that searches only compare.
+/// What a search compares of a product, prepared once when the product is saved so that a
+/// search over many products touches only this compact entry until a product matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchText {
+    listed: bool,
+    delivery: DeliveryMethod,
+    category: String,
+    seller: SellerId,
+    /// Lowest price per billing mode (index = `mode_index`), if offered.
+    lowest_by_mode: [Option<Decimal>; 4],
+    lowest: Decimal,
+    currency: crate::money::Currency,
+    listed_at: DateTime<Utc>,
     name: String,
     tags: String,
     description: String,
 }
 
+fn mode_index(mode: BillingMode) -> usize {
+    match mode {
+        BillingMode::PayPerUse => 0,
+        BillingMode::Monthly => 1,
+        BillingMode::Yearly => 2,
+        BillingMode::OneTime => 3,
+    }
+}
+
 impl SearchText {
-    /// The searchable text of a product.
+    /// The searchable facets and text of a product.
     pub fn of(product: &Product) -> SearchText {
+        let mut lowest_by_mode: [Option<Decimal>; 4] = [None; 4];
+        for plan in product.specifications.iter().flat_map(|s| &s.plans) {
+            let slot = &mut lowest_by_mode[mode_index(plan.mode)];
+            *slot = Some(slot.map_or(plan.price.amount, |p| p.min(plan.price.amount)));
+        }
         SearchText {
+            listed: product.listed,
+            delivery: product.delivery,
+            category: product.category.to_lowercase(),
+            seller: product.seller.clone(),
+            lowest_by_mode,
+            lowest: product.lowest_price().amount,
+            currency: product.currency,
+            listed_at: product.listed_at,
             name: product.name.to_lowercase(),
             tags: product.tags.join(" ").to_lowercase(),
             description: product.description.to_lowercase(),
@@ -123,11 +157,12 @@ impl SearchText {
     }
 }
 
-/// A validated query, with its words lower-cased.
+/// A validated query, with its words and category lower-cased.
 #[derive(Debug, Clone)]
 pub struct PreparedQuery<'q> {
     query: &'q SearchQuery,
     words: Vec<String>,
+    category: Option<String>,
 }
 
 impl SearchQuery {
@@ -151,32 +186,38 @@ impl SearchQuery {
             }
         }
         let words = self.text.split_whitespace().map(str::to_lowercase).collect();
-        Ok(PreparedQuery { query: self, words })
+        Ok(PreparedQuery { query: self, words, category: self.category.as_ref().map(|c| c.to_lowercase()) })
     }
 }
 
 impl PreparedQuery<'_> {
-    /// The relevance score of a product, or `None` if it does not match.
-    pub fn score(&self, product: &Product, text: &SearchText) -> Option<u32> {
+    /// The relevance score of a product, or `None` if it does not match. Looks only at the
+    /// prepared entry.
+    pub fn score(&self, text: &SearchText) -> Option<u32> {
         let q = self.query;
-        if !product.listed
-            || q.delivery.is_some_and(|d| d != product.delivery)
-            || q.seller.as_ref().is_some_and(|s| *s != product.seller)
-            || q.category.as_ref().is_some_and(|c| !c.eq_ignore_ascii_case(&product.category))
+        if !text.listed
+            || q.delivery.is_some_and(|d| d != text.delivery)
+            || q.seller.as_ref().is_some_and(|s| *s != text.seller)
+            || self.category.as_ref().is_some_and(|c| *c != text.category)
         {
             return None;
         }
-        if q.billing_mode.is_some() || q.min_price.is_some() || q.max_price.is_some() {
-            let in_range = |price: &Money| {
-                q.min_price.is_none_or(|lo| lo.currency == price.currency && price.amount >= lo.amount)
-                    && q.max_price.is_none_or(|hi| hi.currency == price.currency && price.amount <= hi.amount)
+        if let Some(mode) = q.billing_mode
+            && text.lowest_by_mode[mode_index(mode)].is_none()
+        {
+            return None;
+        }
+        if q.min_price.is_some() || q.max_price.is_some() {
+            let in_range = |price: Decimal| {
+                q.min_price.is_none_or(|lo| lo.currency == text.currency && price >= lo.amount)
+                    && q.max_price.is_none_or(|hi| hi.currency == text.currency && price <= hi.amount)
             };
-            let any = product
-                .specifications
-                .iter()
-                .flat_map(|s| &s.plans)
-                .any(|p| q.billing_mode.is_none_or(|m| m == p.mode) && in_range(&p.price));
-            if !any {
+            // A product matches when the lowest price of the asked mode (or of any mode) is in range.
+            let lowest = match q.billing_mode {
+                Some(mode) => text.lowest_by_mode[mode_index(mode)],
+                None => Some(text.lowest),
+            };
+            if !lowest.is_some_and(in_range) {
                 return None;
             }
         }
@@ -195,36 +236,27 @@ impl PreparedQuery<'_> {
         Some(score)
     }
 
-    /// Sorts scored matches and cuts the page asked for.
-    pub fn page<'p>(&self, mut matches: Vec<(u32, &'p Product)>) -> Page<Product> {
-        let price = |p: &Product| {
-            match self.query.billing_mode {
-                Some(mode) => p
-                    .specifications
-                    .iter()
-                    .flat_map(|s| &s.plans)
-                    .filter(|plan| plan.mode == mode)
-                    .map(|plan| plan.price.amount)
-                    .min(),
-                None => None,
-            }
-            .unwrap_or_else(|| p.lowest_price().amount)
-        };
+    /// Sorts scored matches and cuts the page asked for; only the page's products are cloned.
+    pub fn page<'p>(&self, mut matches: Vec<(u32, &'p SearchText, &'p Product)>) -> Page<Product> {
+        let mode = self.query.billing_mode;
+        let price = |t: &SearchText| mode.and_then(|m| t.lowest_by_mode[mode_index(m)]).unwrap_or(t.lowest);
         let newest = |a: &Product, b: &Product| b.listed_at.cmp(&a.listed_at).then_with(|| a.id.cmp(&b.id));
         match self.query.sort {
-            SortOrder::Relevance => matches.sort_by(|(sa, a), (sb, b)| sb.cmp(sa).then_with(|| newest(a, b))),
+            SortOrder::Relevance => matches.sort_by(|(sa, _, a), (sb, _, b)| sb.cmp(sa).then_with(|| newest(a, b))),
             SortOrder::PriceAscending => {
-                matches.sort_by(|(_, a), (_, b)| price(a).cmp(&price(b)).then_with(|| newest(a, b)))
+                matches.sort_by(|(_, ta, a), (_, tb, b)| price(ta).cmp(&price(tb)).then_with(|| newest(a, b)))
             }
             SortOrder::PriceDescending => {
-                matches.sort_by(|(_, a), (_, b)| price(b).cmp(&price(a)).then_with(|| newest(a, b)))
+                matches.sort_by(|(_, ta, a), (_, tb, b)| price(tb).cmp(&price(ta)).then_with(|| newest(a, b)))
             }
-            SortOrder::Newest => matches.sort_by(|(_, a), (_, b)| newest(a, b)),
+            SortOrder::Newest => {
+                matches.sort_by(|(_, ta, a), (_, tb, b)| tb.listed_at.cmp(&ta.listed_at).then_with(|| a.id.cmp(&b.id)))
+            }
         }
         let total = matches.len() as u64;
         let start = (self.query.page as usize - 1).saturating_mul(self.query.page_size as usize);
         let items =
-            matches.into_iter().skip(start).take(self.query.page_size as usize).map(|(_, p)| p.clone()).collect();
+            matches.into_iter().skip(start).take(self.query.page_size as usize).map(|(_, _, p)| p.clone()).collect();
         Page { items, page: self.query.page, page_size: self.query.page_size, total }
     }
 }

@@ -95,7 +95,7 @@ impl Marketplace {
     /// nothing.
     pub fn quote_upgrade(&self, by: &Actor, app: &AppId, specification: &str, quantity: u32) -> Result<Quote, Error> {
         let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-        let product = self.product(&current.value.product)?;
+        let product = self.shared_product(&current.value.product)?;
         current.value.upgrade_quote(by, &product, specification, quantity, &self.policy, self.clock.now())
     }
 
@@ -114,7 +114,7 @@ impl Marketplace {
             || fp,
             |actor, now| {
                 let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-                let product = self.product(&current.value.product)?;
+                let product = self.shared_product(&current.value.product)?;
                 let quote = current.value.upgrade_quote(actor, &product, specification, quantity, &self.policy, now)?;
                 let account = self.account(&current.value.customer)?;
                 crate::order::check_may_order(&account)?;

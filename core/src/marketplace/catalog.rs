@@ -81,7 +81,12 @@ impl Marketplace {
 
     /// A product, listed or not.
     pub fn product(&self, id: &ProductId) -> Result<Product, Error> {
-        Ok(self.get::<Product>(Target::Product(id.clone()))?.value)
+        Ok(Product::clone(&*self.shared_product(id)?))
+    }
+
+    /// A product without copying it.
+    pub(crate) fn shared_product(&self, id: &ProductId) -> Result<std::sync::Arc<Product>, Error> {
+        self.store.product(id)?.ok_or_else(|| Error::not_found("product", id))
     }
 
     /// Searches listed products (CAT-3).

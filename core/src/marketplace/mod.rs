@@ -4,6 +4,7 @@
 mod apps;
 mod catalog;
 mod orders;
+mod supervision;
 mod tick;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use crate::account::CustomerAccount;
 use crate::actions::Availability;
 use crate::actor::{Actor, Caller, CustomerId, RequestId, Target};
 use crate::app::PurchasedApp;
+use crate::appeal::Appeal;
 use crate::catalog::{Product, SavedList};
 use crate::error::Error;
 use crate::event::{Event, EventKind, NewEvent};
@@ -25,6 +27,7 @@ use crate::policy::Policy;
 use crate::pricing::Quote;
 use crate::secret::Secret;
 use crate::store::{Commit, MemoryStore, Record, Reply, RequestRecord, Store, StoreExt, Versioned, Write};
+use crate::supervision::{ServiceFlow, SubmittedRequest, sensitive_data_warnings};
 use crate::time::{Clock, SystemClock};
 
 /// How many times a command is decided again after losing a race to a concurrent change.
@@ -161,6 +164,20 @@ replied_record!(PurchasedApp, App);
 replied_record!(Product, Product);
 replied_record!(SavedList, SavedList);
 replied_record!(CustomerAccount, Account);
+replied_record!(ServiceFlow, Flow);
+replied_record!(Appeal, Appeal);
+
+/// A replayed submission gives the same warnings: they are a pure function of the request.
+impl Replied for SubmittedRequest {
+    fn to_reply(&self) -> Reply {
+        self.flow.to_reply()
+    }
+    fn from_reply(reply: Reply) -> Option<Self> {
+        let flow = ServiceFlow::from_reply(reply)?;
+        let warnings = flow.request.as_ref().map(sensitive_data_warnings).unwrap_or_default();
+        Some(SubmittedRequest { flow, warnings })
+    }
+}
 
 impl Replied for Quote {
     fn to_reply(&self) -> Reply {
@@ -294,24 +311,16 @@ impl Marketplace {
         {
             return Err(Error::invalid("reseller", "a reseller id has 1–64 characters"));
         }
-        self.execute(
-            Actor::System,
-            || String::new(),
-            |_, _| {
-                let target = Target::Account(account.id.clone());
-                let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
-                let commit = Commit {
-                    writes: vec![Write {
-                        record: Record::Account(account.clone()),
-                        expected_version: version,
-                        due: None,
-                    }],
-                    events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
-                    ..Commit::default()
-                };
-                Ok(Decision::ok(commit, account.clone()))
-            },
-        )
+        self.execute(Actor::System, String::new, |_, _| {
+            let target = Target::Account(account.id.clone());
+            let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
+            let commit = Commit {
+                writes: vec![Write { record: Record::Account(account.clone()), expected_version: version, due: None }],
+                events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
+                ..Commit::default()
+            };
+            Ok(Decision::ok(commit, account.clone()))
+        })
     }
 
     /// Up to `limit` events after `cursor` (0 for the start): a host sends each notification
@@ -338,6 +347,14 @@ impl Marketplace {
             Target::App(_) => {
                 let app: PurchasedApp = self.get(target.clone())?.value;
                 Ok(app.available_actions(by))
+            }
+            Target::Flow(_) => {
+                let flow: ServiceFlow = self.get(target.clone())?.value;
+                Ok(flow.available_actions(by, &self.policy, self.clock.now()))
+            }
+            Target::Appeal(_) => {
+                let appeal: Appeal = self.get(target.clone())?.value;
+                Ok(appeal.available_actions(by))
             }
             other => Err(Error::invalid("target", format!("{other} has no actions"))),
         }
@@ -368,7 +385,23 @@ impl Marketplace {
                     _ => false,
                 }
             }
-            Target::Flow(_) | Target::Appeal(_) | Target::Invoice(_) => false,
+            Target::Flow(_) => {
+                let f: ServiceFlow = self.get(target.clone())?.value;
+                match by {
+                    Actor::Customer(c) => *c == f.customer,
+                    Actor::Seller(s) => *s == f.seller,
+                    _ => false,
+                }
+            }
+            Target::Appeal(_) => {
+                let a: Appeal = self.get(target.clone())?.value;
+                match by {
+                    Actor::Customer(c) => *c == a.customer,
+                    Actor::Seller(s) => *s == a.seller,
+                    _ => false,
+                }
+            }
+            Target::Invoice(_) => false,
         };
         if allowed { Ok(()) } else { Err(Error::forbidden(format!("{by} may not see {target}"))) }
     }

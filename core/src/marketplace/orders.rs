@@ -19,6 +19,9 @@ use crate::payments::{ChargeRequest, Declined, PaymentMethod, Receipt, RefundReq
 use crate::pricing::{Quote, image_quote};
 use crate::provisioning::ImageProvisioning;
 use crate::store::{Commit, Record, Sequence, Versioned, Write};
+use crate::supervision::ServiceFlow;
+
+use super::supervision::flow_events;
 
 /// Events of one aggregate, ready to commit.
 pub(crate) fn order_events(actor: &Actor, order: &Order, events: Vec<OrderEvent>) -> Vec<NewEvent> {
@@ -67,7 +70,7 @@ impl Marketplace {
 
     /// Prices a purchase without placing it (ORD-1, PRC-3).
     pub fn quote_purchase(&self, request: &PurchaseRequest) -> Result<Quote, Error> {
-        quote_purchase(&self.product(&request.product)?, request, &self.policy)
+        quote_purchase(&*self.shared_product(&request.product)?, request, &self.policy)
     }
 
     fn ordering_customer(&self, actor: &Actor) -> Result<CustomerAccount, Error> {
@@ -95,7 +98,7 @@ impl Marketplace {
             || fp,
             |actor, now| {
                 let account = self.ordering_customer(actor)?;
-                let product = self.product(&request.product)?;
+                let product = self.shared_product(&request.product)?;
                 let quote = quote_purchase(&product, &request, &self.policy)?;
                 let order = Order::placed(
                     self.new_order_id()?,
@@ -207,7 +210,7 @@ impl Marketplace {
                             customer: account.id.clone(),
                             method,
                             amount,
-                            description: format!("order {order}: {}", current.value.product_name),
+                            description: current.value.product_name.clone(),
                         };
                         match self.payments.charge(&request) {
                             Ok(receipt) => Ok(receipt),
@@ -248,7 +251,7 @@ impl Marketplace {
                     Some(id) => id.clone(),
                     None => AppId::numbered(self.store.next_number(Sequence::App)?),
                 };
-                let product = self.product(&order.product)?;
+                let product = self.shared_product(&order.product)?;
                 let app = new_app(app_id.clone(), order, &product, account, &self.policy, now);
                 let flow = self.open_service_flow(order, &app, actor, now, &mut commit)?;
                 let mut events = vec![AppEvent::Created { order: order.id.clone() }];
@@ -290,17 +293,26 @@ impl Marketplace {
         Ok((next, Commit { writes, events, ..commit }))
     }
 
-    /// Seam for service supervision (SUP-1): opens the flow of a supervised order. Without a
-    /// supervision module the order completes at once.
+    /// Opens the service flow of a supervised order (SUP-1, SUP-2); the order then stays
+    /// `Processing` while the flow is open (ORD-5). `None` for orders without supervision.
     fn open_service_flow(
         &self,
-        _order: &Order,
-        _app: &PurchasedApp,
-        _actor: &Actor,
-        _now: DateTime<Utc>,
-        _commit: &mut Commit,
+        order: &Order,
+        app: &PurchasedApp,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        commit: &mut Commit,
     ) -> Result<Option<FlowId>, Error> {
-        Ok(None)
+        if !order.involves_supervision {
+            return Ok(None);
+        }
+        let id = FlowId::numbered(self.store.next_number(Sequence::Flow)?);
+        let Some((flow, event)) = ServiceFlow::open(id.clone(), order, app.id.clone(), now) else {
+            return Ok(None);
+        };
+        commit.writes.push(self.flow_write(&flow, 0));
+        commit.events.extend(flow_events(actor, &id, vec![event]));
+        Ok(Some(id))
     }
 
     /// Seam for renewals (REN): applies a paid renewal order to its app.
@@ -317,7 +329,6 @@ impl Marketplace {
     /// Refunds part or all of what an order's customer paid, through the gateway, and records
     /// it: with `unsubscribe` the order becomes `Unsubscribed` and its app too (UNS, SUP-8,
     /// APL-4, UNS-6); without, the order stands. Appends to `commit`; returns the new order.
-    #[allow(dead_code)] // used by supervision and unsubscription
     pub(crate) fn refund_order(
         &self,
         current: &Versioned<Order>,
@@ -384,7 +395,7 @@ impl Marketplace {
 
     /// Prices an image provisioning request: image fee and cloud resource fee, each shown (PRC-3).
     pub fn quote_image(&self, product: &ProductId, request: &ImageProvisioning) -> Result<Quote, Error> {
-        let product = self.product(product)?;
+        let product = self.shared_product(product)?;
         self.image_order_parts(&product, request).map(|(q, _)| q)
     }
 
@@ -418,7 +429,7 @@ impl Marketplace {
             || fp,
             |actor, now| {
                 let account = self.ordering_customer(actor)?;
-                let p = self.product(product)?;
+                let p = self.shared_product(product)?;
                 let (quote, plan) = self.image_order_parts(&p, &request)?;
                 let mut order = Order::placed(
                     self.new_order_id()?,

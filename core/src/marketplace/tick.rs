@@ -1,5 +1,5 @@
 //! Scheduled work: `tick` takes only what is due and lets each aggregate decide its system
-//! command (ORD-3, SUP-4, LIFE-1).
+//! command (ORD-3, SUP-4, SUP-8, LIFE-1).
 
 use std::collections::HashSet;
 
@@ -103,9 +103,13 @@ impl Marketplace {
         })
     }
 
-    /// Seam for aggregates added later (flows, appeals, invoices).
-    fn tick_more(&self, _target: &Target, _system: &Actor, _now: DateTime<Utc>) -> Result<Commit, Error> {
-        Ok(Commit::default())
+    /// Seam for aggregates added later: flows close after the longest flow (SUP-8); appeals
+    /// have no due work (overdue appeals are a query).
+    fn tick_more(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
+        match target {
+            Target::Flow(_) => self.tick_flow(target, system, now),
+            _ => Ok(Commit::default()),
+        }
     }
 
     /// Seam: what else changes when the system completes or cancels an order.

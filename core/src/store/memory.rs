@@ -1,34 +1,39 @@
 //! The in-memory store: the embedded default.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Commit, Record, RequestRecord, Sequence, Store};
-use crate::actor::{AppId, CustomerId, RequestId, Target};
+use crate::actor::{Actor, AppId, CustomerId, ProductId, RequestId, Target};
 use crate::app::{AppFilter, PurchasedApp};
+use crate::appeal::{Appeal, AppealStatus};
 use crate::catalog::{Page, PreparedQuery, Product, SearchText};
 use crate::error::Error;
 use crate::event::{EVENT_SCHEMA_VERSION, Event};
 use crate::order::{Order, OrderFilter};
 use crate::secret::Secret;
+use crate::supervision::{FlowFilter, ServiceFlow};
 
 #[derive(Default)]
 struct Inner {
     records: HashMap<Target, (Record, u64)>,
-    search_text: HashMap<Target, SearchText>,
-    products: Vec<Target>,
+    /// Products apart from the other records: a contiguous catalog with prepared search entries.
+    catalog: Vec<(SearchText, Arc<Product>, u64)>,
+    catalog_index: HashMap<ProductId, usize>,
     orders_by_customer: HashMap<CustomerId, Vec<Target>>,
     apps_by_customer: HashMap<CustomerId, Vec<Target>>,
+    flows_by_party: HashMap<Actor, Vec<Target>>,
+    open_appeals: BTreeSet<Target>,
     due: BTreeSet<(DateTime<Utc>, Target)>,
     due_of: HashMap<Target, DateTime<Utc>>,
     events: Vec<Event>,
     events_by_target: HashMap<Target, Vec<u32>>,
     requests: HashMap<RequestId, RequestRecord>,
     secrets: HashMap<AppId, Secret>,
-    sequences: HashMap<String, u64>,
+    sequences: HashMap<Sequence, u64>,
 }
 
 /// The in-memory store. `Send + Sync`; one lock keeps every commit atomic.
@@ -65,6 +70,15 @@ pub struct StoreSnapshot {
     pub sequences: Vec<(String, u64)>,
 }
 
+impl Inner {
+    fn version_of(&self, target: &Target) -> u64 {
+        match target {
+            Target::Product(id) => self.catalog_index.get(id).map_or(0, |i| self.catalog[*i].2),
+            _ => self.records.get(target).map_or(0, |(_, v)| *v),
+        }
+    }
+}
+
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> MemoryStore {
@@ -84,12 +98,13 @@ impl MemoryStore {
     pub fn snapshot(&self) -> StoreSnapshot {
         let inner = self.read();
         let mut records: Vec<(Record, u64)> = inner.records.values().cloned().collect();
+        records.extend(inner.catalog.iter().map(|(_, p, v)| (Record::Product(Product::clone(p)), *v)));
         records.sort_by_key(|(r, _)| r.target());
         let mut requests: Vec<RequestRecord> = inner.requests.values().cloned().collect();
         requests.sort_by(|a, b| a.id.cmp(&b.id));
         let mut apps_with_secrets: Vec<AppId> = inner.secrets.keys().cloned().collect();
         apps_with_secrets.sort();
-        let mut sequences: Vec<(String, u64)> = inner.sequences.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut sequences: Vec<(String, u64)> = inner.sequences.iter().map(|(k, v)| (format!("{k:?}"), *v)).collect();
         sequences.sort();
         StoreSnapshot {
             records,
@@ -103,7 +118,8 @@ impl MemoryStore {
 
     /// Number of records of every kind.
     pub fn len(&self) -> usize {
-        self.read().records.len()
+        let inner = self.read();
+        inner.records.len() + inner.catalog.len()
     }
 
     /// Whether the store holds nothing.
@@ -126,14 +142,26 @@ fn page_of<T>(
 
 impl Store for MemoryStore {
     fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error> {
-        Ok(self.read().records.get(target).cloned())
+        let inner = self.read();
+        Ok(match target {
+            Target::Product(id) => inner
+                .catalog_index
+                .get(id)
+                .map(|i| (Record::Product(Product::clone(&inner.catalog[*i].1)), inner.catalog[*i].2)),
+            _ => inner.records.get(target).cloned(),
+        })
     }
 
-    fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
+        let inner = self.read();
+        Ok(inner.catalog_index.get(id).map(|i| Arc::clone(&inner.catalog[*i].1)))
+    }
+
+    fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
         let mut inner = self.write();
         for w in &commit.writes {
             let target = w.record.target();
-            let current = inner.records.get(&target).map_or(0, |(_, v)| *v);
+            let current = inner.version_of(&target);
             if current != w.expected_version {
                 return Err(Error::conflict(format!(
                     "{target} changed meanwhile (version {current}, expected {}): load it again and retry",
@@ -147,13 +175,19 @@ impl Store for MemoryStore {
             return Err(Error::conflict(format!("request id {} was used meanwhile", req.id)));
         }
         for w in commit.writes {
-            let target = w.record.target();
-            if let Some(old) = inner.due_of.remove(&target) {
-                inner.due.remove(&(old, target.clone()));
-            }
-            if let Some(due) = w.due {
-                inner.due.insert((due, target.clone()));
-                inner.due_of.insert(target.clone(), due);
+            let mut target = w.record.target();
+            let old = inner.due_of.get(&target).copied();
+            if old != w.due {
+                if let Some(old) = old {
+                    let key = (old, target);
+                    inner.due.remove(&key);
+                    inner.due_of.remove(&key.1);
+                    target = key.1;
+                }
+                if let Some(due) = w.due {
+                    inner.due.insert((due, target.clone()));
+                    inner.due_of.insert(target.clone(), due);
+                }
             }
             if w.expected_version == 0 {
                 match &w.record {
@@ -163,51 +197,71 @@ impl Store for MemoryStore {
                     Record::App(a) => {
                         inner.apps_by_customer.entry(a.customer.clone()).or_default().push(target.clone())
                     }
-                    Record::Product(_) => inner.products.push(target.clone()),
+                    Record::Flow(f) => {
+                        for party in [Actor::Customer(f.customer.clone()), Actor::Seller(f.seller.clone())] {
+                            inner.flows_by_party.entry(party).or_default().push(target.clone());
+                        }
+                    }
                     _ => {}
                 }
             }
-            if let Record::Product(p) = &w.record {
-                inner.search_text.insert(target.clone(), SearchText::of(p));
+            if let Record::Appeal(a) = &w.record {
+                if a.status == AppealStatus::Open {
+                    inner.open_appeals.insert(target.clone());
+                } else {
+                    inner.open_appeals.remove(&target);
+                }
             }
-            inner.records.insert(target, (w.record, w.expected_version + 1));
+            match w.record {
+                Record::Product(p) => {
+                    let entry = (SearchText::of(&p), Arc::new(p), w.expected_version + 1);
+                    match inner.catalog_index.get(&entry.1.id).copied() {
+                        Some(i) => inner.catalog[i] = entry,
+                        None => {
+                            let i = inner.catalog.len();
+                            inner.catalog_index.insert(entry.1.id.clone(), i);
+                            inner.catalog.push(entry);
+                        }
+                    }
+                }
+                record => {
+                    inner.records.insert(target, (record, w.expected_version + 1));
+                }
+            }
         }
         for (app, secret) in commit.secrets {
             inner.secrets.insert(app, secret);
         }
-        let mut numbered = Vec::with_capacity(commit.events.len());
         for e in commit.events {
             let seq = inner.events.len() as u64 + 1;
             let event =
                 Event { schema_version: EVENT_SCHEMA_VERSION, seq, at, actor: e.actor, target: e.target, kind: e.kind };
             let index = inner.events.len() as u32;
-            inner.events_by_target.entry(event.target.clone()).or_default().push(index);
-            inner.events.push(event.clone());
-            numbered.push(event);
+            match inner.events_by_target.get_mut(&event.target) {
+                Some(list) => list.push(index),
+                None => {
+                    inner.events_by_target.insert(event.target.clone(), vec![index]);
+                }
+            }
+            inner.events.push(event);
         }
         if let Some(req) = commit.request {
             inner.requests.insert(req.id.clone(), req);
         }
-        Ok(numbered)
+        Ok(inner.events.len() as u64)
     }
 
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
         let mut inner = self.write();
-        let n = inner.sequences.entry(format!("{sequence:?}")).or_insert(0);
+        let n = inner.sequences.entry(sequence).or_insert(0);
         *n += 1;
         Ok(*n)
     }
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
         let inner = self.read();
-        let matches: Vec<(u32, &Product)> = inner
-            .products
-            .iter()
-            .filter_map(|t| match (inner.records.get(t), inner.search_text.get(t)) {
-                (Some((Record::Product(p), _)), Some(text)) => query.score(p, text).map(|s| (s, p)),
-                _ => None,
-            })
-            .collect();
+        let matches: Vec<(u32, &SearchText, &Product)> =
+            inner.catalog.iter().filter_map(|(text, p, _)| query.score(text).map(|s| (s, text, &**p))).collect();
         Ok(query.page(matches))
     }
 
@@ -239,6 +293,35 @@ impl Store for MemoryStore {
             _ => None,
         };
         Ok(page_of(&inner, inner.apps_by_customer.get(customer), pick, page, page_size))
+    }
+
+    fn flows_of(
+        &self,
+        party: &Actor,
+        filter: &FlowFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<ServiceFlow>, Error> {
+        let inner = self.read();
+        let pick = |r: &Record| match r {
+            Record::Flow(f) if filter.matches(f) => Some(f.clone()),
+            _ => None,
+        };
+        Ok(page_of(&inner, inner.flows_by_party.get(party), pick, page, page_size))
+    }
+
+    fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {
+        let inner = self.read();
+        let mut open: Vec<Appeal> = inner
+            .open_appeals
+            .iter()
+            .filter_map(|t| match inner.records.get(t) {
+                Some((Record::Appeal(a), _)) if a.status == AppealStatus::Open => Some(a.clone()),
+                _ => None,
+            })
+            .collect();
+        open.sort_by(|a, b| (a.opened_at, &a.id).cmp(&(b.opened_at, &b.id)));
+        Ok(open)
     }
 
     fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error> {

@@ -4,8 +4,9 @@
 use chrono::Duration;
 
 use crate::account::CustomerAccount;
-use crate::actor::{Actor, CustomerId, OrderId, RequestId, Target};
+use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, RequestId, SellerId, Target};
 use crate::app::AppFilter;
+use crate::appeal::{Appeal, AppealStatus};
 use crate::catalog::{Product, SearchQuery};
 use crate::error::Error;
 use crate::event::{EventKind, NewEvent};
@@ -13,6 +14,7 @@ use crate::order::{Order, OrderFilter, OrderKind, OrderStatus};
 use crate::policy::Policy;
 use crate::pricing::purchase_quote;
 use crate::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreExt, Write};
+use crate::supervision::{AppealGrounds, FlowFilter, FlowKind, FlowStatus, Party, ServiceFlow};
 
 use super::fixtures;
 
@@ -177,13 +179,87 @@ pub fn events_are_numbered<S: Store>(store: &S) {
         events: vec![event(a.clone()), event(b.clone()), event(a.clone())],
         ..Commit::default()
     };
-    let numbered = store.commit(commit, fixtures::t0()).expect("save");
-    assert_eq!(numbered.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    let last = store.commit(commit, fixtures::t0()).expect("save");
+    assert_eq!(last, 3);
+    let all = store.events_since(0, 10).expect("events");
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert_eq!(store.events_since(1, 10).expect("events").len(), 2);
     assert_eq!(store.events_since(3, 10).expect("events").len(), 0);
     assert_eq!(store.records(&a).expect("records").len(), 2);
     assert_eq!(store.next_number(Sequence::Order).expect("seq"), 1);
     assert_eq!(store.next_number(Sequence::Order).expect("seq"), 2);
+}
+
+fn flow(n: u64) -> ServiceFlow {
+    let mut o = order(n);
+    o.involves_supervision = true;
+    let (flow, _) = ServiceFlow::open(FlowId::numbered(n), &o, AppId::numbered(n), o.placed_at).expect("supervised");
+    flow
+}
+
+fn appeal(n: u64, status: AppealStatus) -> Appeal {
+    let f = flow(n);
+    Appeal {
+        id: AppealId::numbered(n),
+        flow: f.id,
+        order: f.order,
+        customer: f.customer,
+        seller: f.seller,
+        appellant: Party::Customer,
+        grounds: AppealGrounds::SellerIdle,
+        reason: "idle".into(),
+        opened_at: fixtures::t0() - Duration::seconds(n as i64),
+        status,
+        resolution: None,
+        resolved_by: None,
+        resolved_at: None,
+    }
+}
+
+/// Flows are found by their customer and by their seller, newest first, filtered and paged.
+pub fn flows_by_party<S: Store>(store: &S) {
+    let writes = (1..=3).map(|n| write(Record::Flow(flow(n)), 0)).collect();
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    let seller = Actor::Seller(SellerId::parse("contract-seller").expect("valid id"));
+    for party in [Actor::Customer(customer()), seller] {
+        let page = store.flows_of(&party, &FlowFilter::default(), 1, 2).expect("query");
+        assert_eq!(page.total, 3);
+        assert_eq!(
+            page.items.iter().map(|f| f.id.clone()).collect::<Vec<_>>(),
+            vec![FlowId::numbered(3), FlowId::numbered(2)]
+        );
+    }
+    let mut moved = flow(2);
+    moved.status = FlowStatus::RequestSubmitted;
+    store
+        .commit(Commit { writes: vec![write(Record::Flow(moved), 1)], ..Commit::default() }, fixtures::t0())
+        .expect("save");
+    let submitted = FlowFilter { status: Some(FlowStatus::RequestSubmitted), ..FlowFilter::default() };
+    assert_eq!(store.flows_of(&Actor::Customer(customer()), &submitted, 1, 10).expect("query").total, 1);
+    let licences = FlowFilter { kind: Some(FlowKind::License), ..FlowFilter::default() };
+    assert_eq!(store.flows_of(&Actor::Customer(customer()), &licences, 1, 10).expect("query").total, 0);
+    let stranger = Actor::Seller(SellerId::parse("someone-else").expect("valid id"));
+    assert_eq!(store.flows_of(&stranger, &FlowFilter::default(), 1, 10).expect("query").total, 0);
+}
+
+/// Open appeals are listed oldest first; a resolved appeal leaves the list.
+pub fn open_appeals_are_listed<S: Store>(store: &S) {
+    let writes = vec![
+        write(Record::Appeal(appeal(1, AppealStatus::Open)), 0),
+        write(Record::Appeal(appeal(2, AppealStatus::Open)), 0),
+        write(Record::Appeal(appeal(3, AppealStatus::Resolved)), 0),
+    ];
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    let open = store.open_appeals().expect("query");
+    assert_eq!(
+        open.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+        vec![AppealId::numbered(2), AppealId::numbered(1)]
+    );
+    let resolved = appeal(2, AppealStatus::Resolved);
+    store
+        .commit(Commit { writes: vec![write(Record::Appeal(resolved), 1)], ..Commit::default() }, fixtures::t0())
+        .expect("save");
+    assert_eq!(store.open_appeals().expect("query").len(), 1);
 }
 
 /// Runs every contract test, each on a fresh store.
@@ -194,4 +270,6 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     queries_filter_and_page(&new_store());
     due_index_is_ordered(&new_store());
     events_are_numbered(&new_store());
+    flows_by_party(&new_store());
+    open_appeals_are_listed(&new_store());
 }

@@ -1,0 +1,296 @@
+//! The `Appeal` aggregate: a party's appeal against a service flow, resolved by the operator
+//! (APL-1..4). Whether a party may appeal is the flow's to say ([`ServiceFlow::check_appeal`]).
+
+use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::actions::{Action, Availability};
+use crate::actor::{Actor, AppealId, CustomerId, FlowId, OperatorId, OrderId, SellerId};
+use crate::error::Error;
+use crate::money::Money;
+use crate::policy::Policy;
+use crate::supervision::{AppealGrounds, FlowOutcome, Party, ServiceFlow};
+
+/// Where an appeal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealStatus {
+    /// Waiting for the operator; the flow is frozen (APL-2).
+    Open,
+    /// Resolved by the operator (APL-4).
+    Resolved,
+    /// Closed with its flow by the system (SUP-8).
+    Closed,
+}
+
+/// The operator's decision (APL-4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Resolution {
+    /// The flow resumes where it was.
+    Resume,
+    /// The flow completes as if accepted; the order completes after the usual delay.
+    CompleteAsAccepted,
+    /// The flow closes with a refund of 0 < refund ≤ paid; a full refund unsubscribes the order.
+    CloseWithRefund {
+        /// The refund.
+        refund: Money,
+    },
+}
+
+impl Resolution {
+    /// How the flow goes on.
+    pub fn outcome(&self) -> FlowOutcome {
+        match self {
+            Resolution::Resume => FlowOutcome::Resume,
+            Resolution::CompleteAsAccepted => FlowOutcome::CompleteAsAccepted,
+            Resolution::CloseWithRefund { .. } => FlowOutcome::Close,
+        }
+    }
+}
+
+/// An appeal (APL-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appeal {
+    /// Id.
+    pub id: AppealId,
+    /// The flow appealed.
+    pub flow: FlowId,
+    /// The flow's order.
+    pub order: OrderId,
+    /// The customer of the order.
+    pub customer: CustomerId,
+    /// The seller of the product.
+    pub seller: SellerId,
+    /// Who appealed.
+    pub appellant: Party,
+    /// On which grounds (APL-1).
+    pub grounds: AppealGrounds,
+    /// The appellant's reason.
+    pub reason: String,
+    /// When it was opened.
+    pub opened_at: DateTime<Utc>,
+    /// Status.
+    pub status: AppealStatus,
+    /// The operator's decision.
+    pub resolution: Option<Resolution>,
+    /// Who resolved it.
+    pub resolved_by: Option<OperatorId>,
+    /// When it was resolved or closed.
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// A command on an appeal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppealCommand {
+    /// The operator resolves it (APL-4).
+    Resolve {
+        /// The decision.
+        resolution: Resolution,
+        /// What is left of the order's payment to refund.
+        refundable: Money,
+    },
+    /// System: the flow was closed after the longest flow (SUP-8); the appeal closes with it.
+    CloseWithFlow,
+}
+
+/// What happened to an appeal. These are its operation records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AppealEvent {
+    /// Opened (APL-1).
+    Opened {
+        /// The flow.
+        flow: FlowId,
+        /// Who appealed.
+        appellant: Party,
+        /// On which grounds.
+        grounds: AppealGrounds,
+        /// The appellant's reason.
+        reason: String,
+    },
+    /// Resolved by the operator (APL-4).
+    Resolved {
+        /// The decision.
+        resolution: Resolution,
+    },
+    /// Closed with its flow (SUP-8).
+    ClosedWithFlow,
+}
+
+/// The instant by which an appeal opened at `opened` should be resolved: `days` working days
+/// (Monday to Friday, billing zone) later, at the same time of day; an appeal opened on a
+/// weekend counts from the next Monday 00:00 (APL-4).
+pub fn working_days_after(opened: DateTime<Utc>, days: u32, policy: &Policy) -> DateTime<Utc> {
+    let zone = policy.zone();
+    let is_weekend = |at: DateTime<Utc>| matches!(zone.date_of(at).weekday(), Weekday::Sat | Weekday::Sun);
+    let mut at = opened;
+    while is_weekend(at) {
+        at = zone.start_of_day(zone.date_of(at) + Duration::days(1));
+    }
+    let mut left = days;
+    while left > 0 {
+        at += Duration::days(1);
+        if !is_weekend(at) {
+            left -= 1;
+        }
+    }
+    at
+}
+
+impl Appeal {
+    /// Opens an appeal by `by` against `flow`, after the flow's checks (APL-1..3) and the
+    /// reason's check.
+    pub fn open(
+        id: AppealId,
+        flow: &ServiceFlow,
+        by: &Actor,
+        reason: &str,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<(Appeal, AppealEvent), Error> {
+        let grounds = flow.check_appeal(by, policy, now)?;
+        crate::supervision::check_reason("reason", reason, policy)?;
+        let appellant = flow.party_of(by)?;
+        let appeal = Appeal {
+            id,
+            flow: flow.id.clone(),
+            order: flow.order.clone(),
+            customer: flow.customer.clone(),
+            seller: flow.seller.clone(),
+            appellant,
+            grounds,
+            reason: reason.to_owned(),
+            opened_at: now,
+            status: AppealStatus::Open,
+            resolution: None,
+            resolved_by: None,
+            resolved_at: None,
+        };
+        let event = AppealEvent::Opened { flow: flow.id.clone(), appellant, grounds, reason: reason.to_owned() };
+        Ok((appeal, event))
+    }
+
+    /// When the operator should have resolved it (APL-4).
+    pub fn resolution_due(&self, policy: &Policy) -> DateTime<Utc> {
+        working_days_after(self.opened_at, policy.appeal_resolution_working_days, policy)
+    }
+
+    /// Whether it is open for more than the resolution target (APL-4).
+    pub fn is_overdue(&self, policy: &Policy, now: DateTime<Utc>) -> bool {
+        self.status == AppealStatus::Open && now > self.resolution_due(policy)
+    }
+
+    /// Checks that `by` may resolve it now (APL-4).
+    pub fn check_resolve(&self, by: &Actor) -> Result<(), Error> {
+        by.require_operator("resolve appeals")?;
+        if self.status != AppealStatus::Open {
+            return Err(Error::not_allowed("APL-4", format!("appeal {} is already {:?}", self.id, self.status)));
+        }
+        Ok(())
+    }
+
+    /// Decides a command into events, or refuses it without changing anything.
+    pub fn decide(&self, cmd: &AppealCommand, by: &Actor) -> Result<Vec<AppealEvent>, Error> {
+        match cmd {
+            AppealCommand::Resolve { resolution, refundable } => {
+                self.check_resolve(by)?;
+                if let Resolution::CloseWithRefund { refund } = resolution {
+                    refundable.same_currency(refund, "refund")?;
+                    if refund.is_negative() || refund.is_zero() || refund.amount > refundable.amount {
+                        return Err(Error::invalid(
+                            "refund",
+                            format!("APL-4: a refund is more than 0 and at most {refundable}, got {refund}"),
+                        ));
+                    }
+                }
+                Ok(vec![AppealEvent::Resolved { resolution: resolution.clone() }])
+            }
+            AppealCommand::CloseWithFlow => {
+                if self.status != AppealStatus::Open {
+                    return Ok(vec![]);
+                }
+                Ok(vec![AppealEvent::ClosedWithFlow])
+            }
+        }
+    }
+
+    /// Applies an event; `by` is who caused it.
+    pub fn apply(&mut self, event: &AppealEvent, by: &Actor, at: DateTime<Utc>) {
+        match event {
+            AppealEvent::Opened { .. } => {}
+            AppealEvent::Resolved { resolution } => {
+                self.status = AppealStatus::Resolved;
+                self.resolution = Some(resolution.clone());
+                self.resolved_by = match by {
+                    Actor::Operator(o) => Some(o.clone()),
+                    _ => None,
+                };
+                self.resolved_at = Some(at);
+            }
+            AppealEvent::ClosedWithFlow => {
+                self.status = AppealStatus::Closed;
+                self.resolved_at = Some(at);
+            }
+        }
+    }
+
+    /// The operator's actions on this appeal and whether `by` may take each now.
+    pub fn available_actions(&self, by: &Actor) -> Vec<Availability> {
+        vec![Availability::from_check(Action::ResolveAppeal, self.check_resolve(by))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supervision::tests::flow_of;
+    use crate::testing::fixtures;
+
+    fn open_appeal() -> Appeal {
+        let flow = flow_of(fixtures::license_draft());
+        let at = fixtures::t0() + Duration::days(6);
+        let customer = Actor::customer("alice").unwrap();
+        Appeal::open(AppealId::numbered(1), &flow, &customer, "idle", &Policy::default(), at).unwrap().0
+    }
+
+    #[test]
+    fn apl_4_working_days_skip_the_weekend() {
+        let policy = Policy::default();
+        // 2026-04-17 02:00 UTC is Friday 10:00 in the billing zone: due Wednesday 10:00.
+        let friday = fixtures::t0() + Duration::days(2);
+        assert_eq!(working_days_after(friday, 3, &policy), friday + Duration::days(5));
+        // Saturday counts from Monday 00:00 local: due Thursday 00:00 local.
+        let saturday = friday + Duration::days(1);
+        let monday = policy.zone().start_of_day(policy.zone().date_of(saturday) + Duration::days(2));
+        assert_eq!(working_days_after(saturday, 3, &policy), monday + Duration::days(3));
+    }
+
+    #[test]
+    fn apl_4_a_refund_is_more_than_zero_and_at_most_what_is_left() {
+        let appeal = open_appeal();
+        let operator = Actor::operator("ops").unwrap();
+        let left = Money::parse("100 USD").unwrap();
+        let resolve = |refund: &str| {
+            let resolution = Resolution::CloseWithRefund { refund: Money::parse(refund).unwrap() };
+            appeal.decide(&AppealCommand::Resolve { resolution, refundable: left }, &operator)
+        };
+        assert!(resolve("100 USD").is_ok());
+        assert!(resolve("0.01 USD").is_ok());
+        for bad in ["0 USD", "100.01 USD", "-5 USD"] {
+            assert!(matches!(resolve(bad), Err(Error::InvalidInput { ref field, .. }) if field == "refund"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn apl_4_only_an_open_appeal_is_resolved_and_only_by_an_operator() {
+        let mut appeal = open_appeal();
+        let cmd = AppealCommand::Resolve { resolution: Resolution::Resume, refundable: Money::parse("1 USD").unwrap() };
+        assert_eq!(appeal.decide(&cmd, &Actor::customer("alice").unwrap()).unwrap_err().kind(), "forbidden");
+        let operator = Actor::operator("ops").unwrap();
+        let events = appeal.decide(&cmd, &operator).unwrap();
+        events.iter().for_each(|e| appeal.apply(e, &operator, fixtures::t0()));
+        assert_eq!(appeal.status, AppealStatus::Resolved);
+        assert_eq!(appeal.decide(&cmd, &operator).unwrap_err().rule(), Some("APL-4"));
+    }
+}

@@ -1,0 +1,1091 @@
+//! The `ServiceFlow` aggregate: service supervision of License, professional-service and
+//! supervised-SaaS orders (SUP-1..8), with the appeal checks that read the flow (APL-1..3).
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::actions::{Action, Availability};
+use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, ProductId, SellerId};
+use crate::app::ApplicationInfo;
+use crate::catalog::DeliveryMethod;
+use crate::error::Error;
+use crate::order::Order;
+use crate::policy::Policy;
+
+/// Which supervision process a flow follows (SUP-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    /// A licence: no request; the seller delivers offline (SUP-2).
+    License,
+    /// A professional service: request (attachments optional), delivery, acceptance (SUP-3).
+    ProfessionalService,
+    /// A SaaS product that involves supervision: request (at least one attachment), delivery of
+    /// the application information, acceptance (SUP-3).
+    Saas,
+}
+
+impl FlowKind {
+    /// The flow kind of a delivery method, `None` for images (SUP-1).
+    pub fn of(delivery: DeliveryMethod) -> Option<FlowKind> {
+        match delivery {
+            DeliveryMethod::License => Some(FlowKind::License),
+            DeliveryMethod::ProfessionalService => Some(FlowKind::ProfessionalService),
+            DeliveryMethod::Saas => Some(FlowKind::Saas),
+            DeliveryMethod::Image => None,
+        }
+    }
+
+    fn delivery_rule(self) -> &'static str {
+        if self == FlowKind::License { "SUP-2" } else { "SUP-3" }
+    }
+}
+
+impl fmt::Display for FlowKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FlowKind::License => "License",
+            FlowKind::ProfessionalService => "Professional service",
+            FlowKind::Saas => "SaaS",
+        })
+    }
+}
+
+/// Where a flow stands. `Display` gives the status a person sees on the Service Supervision page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowStatus {
+    /// The customer must submit a request (SUP-3).
+    AwaitingRequest,
+    /// The seller must accept or reject the request (SUP-3).
+    RequestSubmitted,
+    /// The seller must deliver (SUP-2, SUP-3).
+    InService,
+    /// The customer must accept or reject the delivery (SUP-3, SUP-4).
+    AwaitingAcceptance,
+    /// An appeal froze the flow; only the operator acts (APL-2).
+    Frozen,
+    /// The customer accepted, or the operator completed it as accepted (SUP-4, APL-4).
+    Completed,
+    /// Closed by the system after the longest flow (SUP-8) or by the operator with a refund (APL-4).
+    Closed,
+}
+
+impl FlowStatus {
+    /// Whether the flow is still open (not completed or closed).
+    pub fn is_open(self) -> bool {
+        !matches!(self, FlowStatus::Completed | FlowStatus::Closed)
+    }
+}
+
+impl fmt::Display for FlowStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FlowStatus::AwaitingRequest => "Customer submits request",
+            FlowStatus::RequestSubmitted => "Waiting for the seller to accept the request",
+            FlowStatus::InService => "Waiting for the seller to provide the service",
+            FlowStatus::AwaitingAcceptance => "Waiting for the user to confirm acceptance",
+            FlowStatus::Frozen => "Frozen: appeal under review",
+            FlowStatus::Completed => "Service completed",
+            FlowStatus::Closed => "Service closed",
+        })
+    }
+}
+
+/// A party of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    /// The customer of the order.
+    Customer,
+    /// The seller of the product.
+    Seller,
+}
+
+/// Why a party may appeal (APL-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealGrounds {
+    /// The seller has not updated the flow for more than the idle days.
+    SellerIdle,
+    /// The seller rejected the request the set number of times.
+    RequestRejected,
+    /// The customer rejected the delivery the set number of times.
+    DeliveryRejected,
+    /// The customer has not acted for more than the idle days.
+    CustomerIdle,
+}
+
+impl fmt::Display for AppealGrounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AppealGrounds::SellerIdle => "the seller has not updated the flow",
+            AppealGrounds::RequestRejected => "the seller rejected the request repeatedly",
+            AppealGrounds::DeliveryRejected => "the customer rejected the delivery repeatedly",
+            AppealGrounds::CustomerIdle => "the customer has not acted",
+        })
+    }
+}
+
+/// An attachment of a request: its file name and size (SUP-3). The content stays with the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// File name, with one of the policy's extensions.
+    pub name: String,
+    /// Size in bytes, 1 to the policy's maximum.
+    pub bytes: u64,
+}
+
+/// The customer's request (SUP-3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceRequest {
+    /// Requirement description, 1–1,000 characters.
+    pub description: String,
+    /// Attachments: at least one for SaaS, optional for professional services.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// What the seller enters when delivering (SUP-2, SUP-3, APP-3, APP-4).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Delivery {
+    /// An optional note for the customer.
+    pub note: String,
+    /// The actual enabling time, which then starts the term (APP-3); yearly/monthly only.
+    pub enabling_time: Option<DateTime<Utc>>,
+    /// SaaS only, required there: username and URLs. The password travels apart (APP-5).
+    pub application_info: Option<ApplicationInfo>,
+}
+
+/// How the operator's resolution of an appeal ends the freeze (APL-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowOutcome {
+    /// The flow resumes where it was.
+    Resume,
+    /// The flow completes as if the customer accepted.
+    CompleteAsAccepted,
+    /// The flow is closed (with a refund, decided on the appeal).
+    Close,
+}
+
+/// Why a flow was closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CloseReason {
+    /// Open for the longest flow (SUP-8).
+    MaxAge,
+    /// Closed by the operator's resolution of an appeal (APL-4).
+    Appeal {
+        /// The appeal.
+        appeal: AppealId,
+    },
+}
+
+/// A service flow (SUP-1): one per supervised paid order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceFlow {
+    /// Id.
+    pub id: FlowId,
+    /// The order that opened it.
+    pub order: OrderId,
+    /// The purchased app.
+    pub app: AppId,
+    /// The customer of the order.
+    pub customer: CustomerId,
+    /// The seller of the product.
+    pub seller: SellerId,
+    /// The product.
+    pub product: ProductId,
+    /// Product name.
+    pub product_name: String,
+    /// Specification name.
+    pub specification: String,
+    /// Which process it follows.
+    pub kind: FlowKind,
+    /// Months of the app's term, for yearly/monthly orders (APP-3).
+    pub term_months: Option<u32>,
+    /// Status.
+    pub status: FlowStatus,
+    /// The status before an appeal froze it (APL-2, APL-4).
+    pub frozen_from: Option<FlowStatus>,
+    /// The appeal that froze it, while frozen.
+    pub appeal: Option<AppealId>,
+    /// When it was opened (payment).
+    pub opened_at: DateTime<Utc>,
+    /// When a step last changed its status: the idle clock of APL-1.
+    pub updated_at: DateTime<Utc>,
+    /// The customer's latest request.
+    pub request: Option<ServiceRequest>,
+    /// How many times the seller rejected the request (APL-1).
+    pub request_rejections: u32,
+    /// How many times the customer rejected the delivery (APL-1).
+    pub delivery_rejections: u32,
+    /// The reason of the latest rejection.
+    pub last_rejection_reason: Option<String>,
+    /// When the customer last reminded the seller (SUP-5).
+    pub last_reminder_at: Option<DateTime<Utc>>,
+    /// When the seller last delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// The actual enabling time the seller entered (APP-3).
+    pub enabling_time: Option<DateTime<Utc>>,
+    /// SaaS: the application information, without the password (APP-4).
+    pub application_info: Option<ApplicationInfo>,
+    /// When it was accepted (or completed as accepted).
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When it was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A command on a flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlowCommand {
+    /// The customer submits a request (SUP-3).
+    SubmitRequest(ServiceRequest),
+    /// The seller accepts the request (SUP-3).
+    AcceptRequest,
+    /// The seller rejects the request with a reason; it returns to the customer (SUP-3).
+    RejectRequest {
+        /// Why.
+        reason: String,
+    },
+    /// The seller delivers (SUP-2, SUP-3).
+    Deliver(Delivery),
+    /// The customer accepts the delivery (SUP-4).
+    ConfirmAcceptance,
+    /// The customer rejects the delivery with a reason; it returns to the seller (SUP-3).
+    RejectDelivery {
+        /// Why.
+        reason: String,
+    },
+    /// The customer reminds the seller (SUP-5).
+    RemindSeller,
+    /// A party appeals: the flow freezes (APL-1..3).
+    Freeze {
+        /// The new appeal.
+        appeal: AppealId,
+    },
+    /// The operator resolved the appeal (APL-4).
+    Resolve {
+        /// The appeal.
+        appeal: AppealId,
+        /// How the flow goes on.
+        outcome: FlowOutcome,
+    },
+    /// System: close a flow open for the longest flow (SUP-8).
+    CloseAtMaxAge,
+}
+
+/// What happened to a flow. These are its operation records (SUP-7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FlowEvent {
+    /// Opened by a paid order.
+    Opened {
+        /// The order.
+        order: OrderId,
+        /// The process.
+        kind: FlowKind,
+    },
+    /// The customer submitted a request.
+    RequestSubmitted {
+        /// The request.
+        request: ServiceRequest,
+    },
+    /// The seller accepted the request.
+    RequestAccepted,
+    /// The seller rejected the request.
+    RequestRejected {
+        /// Why.
+        reason: String,
+    },
+    /// The seller delivered.
+    Delivered {
+        /// The seller's note.
+        note: String,
+        /// The actual enabling time, if entered (APP-3).
+        enabling_time: Option<DateTime<Utc>>,
+        /// SaaS application information, without the password.
+        application_info: Option<ApplicationInfo>,
+    },
+    /// The customer accepted the delivery (SUP-4).
+    AcceptanceConfirmed,
+    /// The customer rejected the delivery.
+    DeliveryRejected {
+        /// Why.
+        reason: String,
+    },
+    /// The customer reminded the seller (SUP-5).
+    SellerReminded,
+    /// An appeal froze the flow (APL-2).
+    Frozen {
+        /// The appeal.
+        appeal: AppealId,
+        /// Who appealed.
+        by: Party,
+        /// On which grounds.
+        grounds: AppealGrounds,
+    },
+    /// The operator resumed the flow where it was (APL-4).
+    Resumed {
+        /// The appeal.
+        appeal: AppealId,
+    },
+    /// The operator completed the flow as accepted (APL-4).
+    CompletedAsAccepted {
+        /// The appeal.
+        appeal: AppealId,
+    },
+    /// Closed (SUP-8, APL-4).
+    Closed {
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+impl fmt::Display for FlowEvent {
+    /// The operation record's text (SUP-7).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FlowEvent::Opened { order, kind } => write!(f, "{kind} service flow opened for order {order}"),
+            FlowEvent::RequestSubmitted { request } => {
+                write!(f, "Request submitted with {} attachment(s)", request.attachments.len())
+            }
+            FlowEvent::RequestAccepted => f.write_str("Request accepted"),
+            FlowEvent::RequestRejected { reason } => write!(f, "Request rejected: {reason}"),
+            FlowEvent::Delivered { note, .. } if note.is_empty() => f.write_str("Service delivered"),
+            FlowEvent::Delivered { note, .. } => write!(f, "Service delivered: {note}"),
+            FlowEvent::AcceptanceConfirmed => f.write_str("Service accepted"),
+            FlowEvent::DeliveryRejected { reason } => write!(f, "Service rejected: {reason}"),
+            FlowEvent::SellerReminded => f.write_str("Seller reminded"),
+            FlowEvent::Frozen { appeal, grounds, .. } => write!(f, "Frozen by appeal {appeal}: {grounds}"),
+            FlowEvent::Resumed { appeal } => write!(f, "Resumed after appeal {appeal}"),
+            FlowEvent::CompletedAsAccepted { appeal } => write!(f, "Completed as accepted after appeal {appeal}"),
+            FlowEvent::Closed { reason: CloseReason::MaxAge } => f.write_str("Closed after the longest flow"),
+            FlowEvent::Closed { reason: CloseReason::Appeal { appeal } } => {
+                write!(f, "Closed with a refund after appeal {appeal}")
+            }
+        }
+    }
+}
+
+/// The result of submitting a request: the flow, and the sensitive-data warnings (SUP-6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedRequest {
+    /// The flow after the request.
+    pub flow: ServiceFlow,
+    /// Warnings about what looks like a password, an account or personal data (SUP-6).
+    pub warnings: Vec<String>,
+}
+
+/// Words that suggest a password, an account or personal data (SUP-6), lower case.
+pub const SENSITIVE_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "account",
+    "id card",
+    "id number",
+    "phone number",
+    "mobile number",
+    "credit card",
+    "密码",
+    "账号",
+    "帐号",
+    "身份证",
+    "手机号",
+];
+
+/// The sensitive-data warnings of a request: the description and each attachment name that
+/// mentions a word of [`SENSITIVE_WORDS`] (SUP-6). Never a refusal.
+pub fn sensitive_data_warnings(request: &ServiceRequest) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut scan = |place: String, text: &str| {
+        let lower = text.to_lowercase();
+        let found: Vec<&str> = SENSITIVE_WORDS.iter().copied().filter(|w| lower.contains(w)).collect();
+        if !found.is_empty() {
+            warnings.push(format!(
+                "SUP-6: {place} mentions {}: for information security, do not include sensitive information \
+                 such as personal details, accounts and passwords",
+                found.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    };
+    scan("the description".into(), &request.description);
+    for a in &request.attachments {
+        scan(format!("attachment `{}`", a.name), &a.name);
+    }
+    warnings
+}
+
+/// Checks a free-text reason (rejections, appeals): 1 to the policy's maximum characters.
+pub fn check_reason(field: &str, text: &str, policy: &Policy) -> Result<(), Error> {
+    let n = text.chars().count();
+    if text.trim().is_empty() || n > policy.reason_max_chars as usize {
+        return Err(Error::invalid(field, format!("give a reason of 1–{} characters", policy.reason_max_chars)));
+    }
+    Ok(())
+}
+
+/// Checks a request against the policy (SUP-3): the description's length in characters, and
+/// each attachment's extension and size.
+pub fn check_request(kind: FlowKind, request: &ServiceRequest, policy: &Policy) -> Result<(), Error> {
+    let n = request.description.chars().count();
+    let (min, max) = (policy.description_min_chars as usize, policy.description_max_chars as usize);
+    if request.description.trim().is_empty() || n < min || n > max {
+        return Err(Error::invalid(
+            "description",
+            format!("SUP-3: a requirement description has {min}–{max} characters, got {n}"),
+        ));
+    }
+    if kind == FlowKind::Saas && request.attachments.is_empty() {
+        return Err(Error::invalid("attachments", "SUP-3: a SaaS request needs at least one attachment"));
+    }
+    for a in &request.attachments {
+        let ext = a.name.rsplit_once('.').map(|(stem, ext)| (stem.trim(), ext.to_lowercase()));
+        let ok = matches!(&ext, Some((stem, ext)) if !stem.is_empty()
+            && policy.attachment_extensions.iter().any(|e| e.eq_ignore_ascii_case(ext)));
+        if !ok || a.name.chars().count() > 255 {
+            return Err(Error::invalid(
+                "attachment",
+                format!(
+                    "SUP-3: `{}` is not a supported file; supported formats: {}",
+                    a.name,
+                    policy.attachment_extensions.join(", ").to_uppercase()
+                ),
+            ));
+        }
+        if a.bytes == 0 || a.bytes > policy.attachment_max_bytes {
+            return Err(Error::invalid(
+                "attachment",
+                format!(
+                    "SUP-3: `{}` has {} bytes; a file has 1–{} bytes",
+                    a.name, a.bytes, policy.attachment_max_bytes
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl ServiceFlow {
+    /// The flow a paid supervised order opens (SUP-1, SUP-2): a licence waits for the seller,
+    /// the others for the customer's request. `None` when the order involves no supervision.
+    pub fn open(id: FlowId, order: &Order, app: AppId, now: DateTime<Utc>) -> Option<(ServiceFlow, FlowEvent)> {
+        if !order.involves_supervision {
+            return None;
+        }
+        let kind = FlowKind::of(order.delivery)?;
+        let flow = ServiceFlow {
+            id,
+            order: order.id.clone(),
+            app,
+            customer: order.customer.clone(),
+            seller: order.seller.clone(),
+            product: order.product.clone(),
+            product_name: order.product_name.clone(),
+            specification: order.specification.clone(),
+            kind,
+            term_months: order.mode.months_per_period().map(|m| m * order.periods),
+            status: if kind == FlowKind::License { FlowStatus::InService } else { FlowStatus::AwaitingRequest },
+            frozen_from: None,
+            appeal: None,
+            opened_at: now,
+            updated_at: now,
+            request: None,
+            request_rejections: 0,
+            delivery_rejections: 0,
+            last_rejection_reason: None,
+            last_reminder_at: None,
+            delivered_at: None,
+            enabling_time: None,
+            application_info: None,
+            accepted_at: None,
+            closed_at: None,
+        };
+        Some((flow, FlowEvent::Opened { order: order.id.clone(), kind }))
+    }
+
+    /// Who holds the next step, `None` when frozen or finished.
+    pub fn next_step_by(&self) -> Option<Party> {
+        match self.status {
+            FlowStatus::AwaitingRequest | FlowStatus::AwaitingAcceptance => Some(Party::Customer),
+            FlowStatus::RequestSubmitted | FlowStatus::InService => Some(Party::Seller),
+            FlowStatus::Frozen | FlowStatus::Completed | FlowStatus::Closed => None,
+        }
+    }
+
+    /// When the system closes the flow (SUP-8), while it is open.
+    pub fn closes_at(&self, policy: &Policy) -> DateTime<Utc> {
+        self.opened_at + Duration::days(i64::from(policy.flow_max_days))
+    }
+
+    /// From when no appeal is allowed (APL-3): the close minus the blackout.
+    pub fn appeals_end_at(&self, policy: &Policy) -> DateTime<Utc> {
+        self.opened_at + Duration::days(i64::from(policy.flow_max_days) - i64::from(policy.appeal_blackout_days))
+    }
+
+    /// When the system must next look at this flow (SUP-8).
+    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        self.status.is_open().then(|| self.closes_at(policy))
+    }
+
+    fn what(&self) -> String {
+        format!("service flow {}", self.id)
+    }
+
+    /// Which party `by` is, or [`Error::Forbidden`] (ACC-1).
+    pub fn party_of(&self, by: &Actor) -> Result<Party, Error> {
+        match by {
+            Actor::Customer(c) if *c == self.customer => Ok(Party::Customer),
+            Actor::Seller(s) if *s == self.seller => Ok(Party::Seller),
+            other => Err(Error::forbidden(format!(
+                "{other} may not act on {}: only its customer and seller may",
+                self.what()
+            ))),
+        }
+    }
+
+    fn require_not_frozen(&self) -> Result<(), Error> {
+        if self.status == FlowStatus::Frozen {
+            let appeal = self.appeal.as_ref().map_or_else(String::new, |a| format!(" by appeal {a}"));
+            return Err(Error::not_allowed(
+                "APL-2",
+                format!("{} is frozen{appeal}: nobody but the operator can act until it is resolved", self.what()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn require_status(&self, expected: FlowStatus, rule: &str, doing: &str) -> Result<(), Error> {
+        if self.status == expected {
+            Ok(())
+        } else {
+            Err(Error::not_allowed(rule, format!("{} is at \"{}\", so it cannot {doing}", self.what(), self.status)))
+        }
+    }
+
+    fn customer_step(&self, by: &Actor) -> Result<(), Error> {
+        by.require_customer(&self.customer, &self.what())?;
+        self.require_not_frozen()
+    }
+
+    fn seller_step(&self, by: &Actor) -> Result<(), Error> {
+        by.require_seller(&self.seller, &self.what())?;
+        self.require_not_frozen()
+    }
+
+    /// Checks that `by` may submit a request now (SUP-2, SUP-3, APL-2).
+    pub fn check_submit_request(&self, by: &Actor) -> Result<(), Error> {
+        self.customer_step(by)?;
+        if self.kind == FlowKind::License {
+            return Err(Error::not_allowed("SUP-2", "a licence needs no request: the seller delivers it offline"));
+        }
+        self.require_status(FlowStatus::AwaitingRequest, "SUP-3", "take a request")
+    }
+
+    /// Checks that `by` may accept or reject the request now (SUP-3, APL-2).
+    pub fn check_review_request(&self, by: &Actor) -> Result<(), Error> {
+        self.seller_step(by)?;
+        self.require_status(FlowStatus::RequestSubmitted, "SUP-3", "have its request reviewed")
+    }
+
+    /// Checks that `by` may deliver now (SUP-2, SUP-3, APL-2).
+    pub fn check_deliver(&self, by: &Actor) -> Result<(), Error> {
+        self.seller_step(by)?;
+        self.require_status(FlowStatus::InService, self.kind.delivery_rule(), "be delivered")
+    }
+
+    /// Checks that `by` may accept the delivery now (SUP-4, APL-2).
+    pub fn check_confirm_acceptance(&self, by: &Actor) -> Result<(), Error> {
+        self.customer_step(by)?;
+        self.require_status(FlowStatus::AwaitingAcceptance, "SUP-4", "be accepted")
+    }
+
+    /// Checks that `by` may reject the delivery now (SUP-3, APL-2).
+    pub fn check_reject_delivery(&self, by: &Actor) -> Result<(), Error> {
+        self.customer_step(by)?;
+        self.require_status(FlowStatus::AwaitingAcceptance, "SUP-3", "have its delivery rejected")
+    }
+
+    /// Checks that `by` may remind the seller now (SUP-5, APL-2): while the seller holds the
+    /// next step, at most once per the policy's interval.
+    pub fn check_remind_seller(&self, by: &Actor, policy: &Policy, now: DateTime<Utc>) -> Result<(), Error> {
+        self.customer_step(by)?;
+        if self.next_step_by() != Some(Party::Seller) {
+            return Err(Error::not_allowed(
+                "SUP-5",
+                format!("{} is at \"{}\": the seller does not hold the next step", self.what(), self.status),
+            ));
+        }
+        if let Some(last) = self.last_reminder_at {
+            let next = last + Duration::hours(i64::from(policy.reminder_interval_hours));
+            if now < next {
+                return Err(Error::not_allowed(
+                    "SUP-5",
+                    format!(
+                        "the seller was reminded at {}; the next reminder is possible at {}",
+                        last.to_rfc3339(),
+                        next.to_rfc3339()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that `by` may appeal now, and on which grounds (APL-1, APL-2, APL-3).
+    pub fn check_appeal(&self, by: &Actor, policy: &Policy, now: DateTime<Utc>) -> Result<AppealGrounds, Error> {
+        let party = self.party_of(by)?;
+        if self.status == FlowStatus::Frozen {
+            let appeal = self.appeal.as_ref().map_or_else(String::new, |a| format!(" {a}"));
+            return Err(Error::not_allowed("APL-2", format!("{} already has an open appeal{appeal}", self.what())));
+        }
+        if !self.status.is_open() {
+            return Err(Error::not_allowed(
+                "APL-1",
+                format!("{} is \"{}\": nothing to appeal", self.what(), self.status),
+            ));
+        }
+        let end = self.appeals_end_at(policy);
+        if now >= end {
+            return Err(Error::not_allowed(
+                "APL-3",
+                format!(
+                    "no appeal within {} days before {} closes: appeals ended at {}",
+                    policy.appeal_blackout_days,
+                    self.what(),
+                    end.to_rfc3339()
+                ),
+            ));
+        }
+        let idle = now - self.updated_at > Duration::days(i64::from(policy.appeal_idle_days));
+        let other_holds = self.next_step_by().is_some_and(|p| p != party);
+        let n = policy.appeal_rejections;
+        let grounds = match party {
+            Party::Customer if other_holds && idle => Some(AppealGrounds::SellerIdle),
+            Party::Customer if self.request_rejections >= n => Some(AppealGrounds::RequestRejected),
+            Party::Customer | Party::Seller if self.delivery_rejections >= n => Some(AppealGrounds::DeliveryRejected),
+            Party::Seller if other_holds && idle => Some(AppealGrounds::CustomerIdle),
+            _ => None,
+        };
+        grounds.ok_or_else(|| {
+            let reason = match party {
+                Party::Customer => format!(
+                    "the customer may appeal when the seller has not updated the flow for more than {} days, or \
+                     after {n} rejections of the request or of the delivery (request rejected {} times, delivery \
+                     {} times)",
+                    policy.appeal_idle_days, self.request_rejections, self.delivery_rejections
+                ),
+                Party::Seller => format!(
+                    "the seller may appeal when the customer has not acted for more than {} days, or after {n} \
+                     rejections of the delivery (rejected {} times)",
+                    policy.appeal_idle_days, self.delivery_rejections
+                ),
+            };
+            Error::not_allowed("APL-1", reason)
+        })
+    }
+
+    /// Checks that `by` may resolve the flow's appeal `appeal` now (APL-4).
+    pub fn check_resolve(&self, by: &Actor, appeal: &AppealId) -> Result<(), Error> {
+        by.require_operator("resolve appeals")?;
+        if self.status != FlowStatus::Frozen || self.appeal.as_ref() != Some(appeal) {
+            return Err(Error::not_allowed("APL-4", format!("{} is not frozen by appeal {appeal}", self.what())));
+        }
+        Ok(())
+    }
+
+    fn check_delivery(&self, delivery: &Delivery, policy: &Policy, now: DateTime<Utc>) -> Result<(), Error> {
+        if delivery.note.chars().count() > policy.reason_max_chars as usize {
+            return Err(Error::invalid("note", format!("a note has at most {} characters", policy.reason_max_chars)));
+        }
+        if let Some(at) = delivery.enabling_time {
+            if self.term_months.is_none() {
+                return Err(Error::invalid("enabling_time", "APP-3: only a yearly/monthly app has a term to start"));
+            }
+            if at > now || at < self.opened_at {
+                return Err(Error::invalid(
+                    "enabling_time",
+                    format!(
+                        "APP-3: the actual enabling time lies between the payment ({}) and now",
+                        self.opened_at.to_rfc3339()
+                    ),
+                ));
+            }
+        }
+        match (&delivery.application_info, self.kind) {
+            (None, FlowKind::Saas) => Err(Error::invalid(
+                "application_info",
+                "APP-4: a SaaS delivery gives the application information (username and URLs)",
+            )),
+            (Some(_), FlowKind::License | FlowKind::ProfessionalService) => {
+                Err(Error::invalid("application_info", "only a SaaS delivery carries application information"))
+            }
+            (Some(info), FlowKind::Saas) => {
+                if info.username.trim().is_empty() {
+                    return Err(Error::invalid("username", "APP-4: give the username of the application"));
+                }
+                if info.management_url.trim().is_empty() && info.frontend_url.trim().is_empty() {
+                    return Err(Error::invalid("management_url", "APP-4: give a management or frontend URL"));
+                }
+                for (field, text) in [
+                    ("username", &info.username),
+                    ("management_url", &info.management_url),
+                    ("frontend_url", &info.frontend_url),
+                    ("product_guide", &info.product_guide),
+                ] {
+                    if text.chars().count() > 2048 {
+                        return Err(Error::invalid(field, "at most 2048 characters"));
+                    }
+                }
+                Ok(())
+            }
+            (None, _) => Ok(()),
+        }
+    }
+
+    /// Decides a command into events, or refuses it without changing anything.
+    pub fn decide(
+        &self,
+        cmd: &FlowCommand,
+        by: &Actor,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<FlowEvent>, Error> {
+        match cmd {
+            FlowCommand::SubmitRequest(request) => {
+                self.check_submit_request(by)?;
+                check_request(self.kind, request, policy)?;
+                Ok(vec![FlowEvent::RequestSubmitted { request: request.clone() }])
+            }
+            FlowCommand::AcceptRequest => {
+                self.check_review_request(by)?;
+                Ok(vec![FlowEvent::RequestAccepted])
+            }
+            FlowCommand::RejectRequest { reason } => {
+                self.check_review_request(by)?;
+                check_reason("reason", reason, policy)?;
+                Ok(vec![FlowEvent::RequestRejected { reason: reason.clone() }])
+            }
+            FlowCommand::Deliver(delivery) => {
+                self.check_deliver(by)?;
+                self.check_delivery(delivery, policy, now)?;
+                Ok(vec![FlowEvent::Delivered {
+                    note: delivery.note.clone(),
+                    enabling_time: delivery.enabling_time,
+                    application_info: delivery.application_info.clone(),
+                }])
+            }
+            FlowCommand::ConfirmAcceptance => {
+                self.check_confirm_acceptance(by)?;
+                Ok(vec![FlowEvent::AcceptanceConfirmed])
+            }
+            FlowCommand::RejectDelivery { reason } => {
+                self.check_reject_delivery(by)?;
+                check_reason("reason", reason, policy)?;
+                Ok(vec![FlowEvent::DeliveryRejected { reason: reason.clone() }])
+            }
+            FlowCommand::RemindSeller => {
+                self.check_remind_seller(by, policy, now)?;
+                Ok(vec![FlowEvent::SellerReminded])
+            }
+            FlowCommand::Freeze { appeal } => {
+                let grounds = self.check_appeal(by, policy, now)?;
+                let party = self.party_of(by)?;
+                Ok(vec![FlowEvent::Frozen { appeal: appeal.clone(), by: party, grounds }])
+            }
+            FlowCommand::Resolve { appeal, outcome } => {
+                self.check_resolve(by, appeal)?;
+                let appeal = appeal.clone();
+                Ok(vec![match outcome {
+                    FlowOutcome::Resume => FlowEvent::Resumed { appeal },
+                    FlowOutcome::CompleteAsAccepted => FlowEvent::CompletedAsAccepted { appeal },
+                    FlowOutcome::Close => FlowEvent::Closed { reason: CloseReason::Appeal { appeal } },
+                }])
+            }
+            FlowCommand::CloseAtMaxAge => {
+                by.require_system("close service flows")?;
+                if !self.status.is_open() {
+                    return Err(Error::not_allowed("SUP-8", format!("{} is already \"{}\"", self.what(), self.status)));
+                }
+                let at = self.closes_at(policy);
+                if now < at {
+                    return Err(Error::not_allowed(
+                        "SUP-8",
+                        format!(
+                            "{} closes at {}, {} days after it opened",
+                            self.what(),
+                            at.to_rfc3339(),
+                            policy.flow_max_days
+                        ),
+                    ));
+                }
+                Ok(vec![FlowEvent::Closed { reason: CloseReason::MaxAge }])
+            }
+        }
+    }
+
+    /// Applies an event.
+    pub fn apply(&mut self, event: &FlowEvent, at: DateTime<Utc>) {
+        match event {
+            FlowEvent::Opened { .. } => {}
+            FlowEvent::RequestSubmitted { request } => {
+                self.request = Some(request.clone());
+                self.status = FlowStatus::RequestSubmitted;
+                self.updated_at = at;
+            }
+            FlowEvent::RequestAccepted => {
+                self.status = FlowStatus::InService;
+                self.updated_at = at;
+            }
+            FlowEvent::RequestRejected { reason } => {
+                self.request_rejections += 1;
+                self.last_rejection_reason = Some(reason.clone());
+                self.status = FlowStatus::AwaitingRequest;
+                self.updated_at = at;
+            }
+            FlowEvent::Delivered { enabling_time, application_info, .. } => {
+                self.delivered_at = Some(at);
+                self.enabling_time = *enabling_time;
+                if application_info.is_some() {
+                    self.application_info = application_info.clone();
+                }
+                self.status = FlowStatus::AwaitingAcceptance;
+                self.updated_at = at;
+            }
+            FlowEvent::AcceptanceConfirmed => {
+                self.accepted_at = Some(at);
+                self.status = FlowStatus::Completed;
+                self.updated_at = at;
+            }
+            FlowEvent::DeliveryRejected { reason } => {
+                self.delivery_rejections += 1;
+                self.last_rejection_reason = Some(reason.clone());
+                self.status = FlowStatus::InService;
+                self.updated_at = at;
+            }
+            FlowEvent::SellerReminded => self.last_reminder_at = Some(at),
+            FlowEvent::Frozen { appeal, .. } => {
+                self.frozen_from = Some(self.status);
+                self.appeal = Some(appeal.clone());
+                self.status = FlowStatus::Frozen;
+            }
+            FlowEvent::Resumed { .. } => {
+                self.status = self.frozen_from.take().unwrap_or(FlowStatus::InService);
+                self.appeal = None;
+                self.updated_at = at;
+            }
+            FlowEvent::CompletedAsAccepted { .. } => {
+                self.frozen_from = None;
+                self.appeal = None;
+                self.accepted_at = Some(at);
+                self.status = FlowStatus::Completed;
+                self.updated_at = at;
+            }
+            FlowEvent::Closed { .. } => {
+                self.frozen_from = None;
+                self.appeal = None;
+                self.closed_at = Some(at);
+                self.status = FlowStatus::Closed;
+                self.updated_at = at;
+            }
+        }
+    }
+
+    /// The actions of the Service Supervision page and whether `by` may take each now, from the
+    /// same checks as the commands.
+    pub fn available_actions(&self, by: &Actor, policy: &Policy, now: DateTime<Utc>) -> Vec<Availability> {
+        vec![
+            Availability::from_check(Action::SubmitRequest, self.check_submit_request(by)),
+            Availability::from_check(Action::AcceptRequest, self.check_review_request(by)),
+            Availability::from_check(Action::RejectRequest, self.check_review_request(by)),
+            Availability::from_check(Action::Deliver, self.check_deliver(by)),
+            Availability::from_check(Action::ConfirmAcceptance, self.check_confirm_acceptance(by)),
+            Availability::from_check(Action::RejectDelivery, self.check_reject_delivery(by)),
+            Availability::from_check(Action::RemindSeller, self.check_remind_seller(by, policy, now)),
+            Availability::from_check(Action::Appeal, self.check_appeal(by, policy, now).map(|_| ())),
+        ]
+    }
+}
+
+/// Which flows to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FlowFilter {
+    /// Only this status.
+    pub status: Option<FlowStatus>,
+    /// Only this process.
+    pub kind: Option<FlowKind>,
+    /// Only the flow of this order.
+    pub order: Option<OrderId>,
+}
+
+impl FlowFilter {
+    /// Whether a flow passes the filter.
+    pub fn matches(&self, flow: &ServiceFlow) -> bool {
+        self.status.is_none_or(|s| s == flow.status)
+            && self.kind.is_none_or(|k| k == flow.kind)
+            && self.order.as_ref().is_none_or(|o| *o == flow.order)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::actor::{ProductId, SellerId};
+    use crate::catalog::{BillingMode, Product};
+    use crate::order::OrderKind;
+    use crate::pricing::purchase_quote;
+    use crate::testing::fixtures;
+
+    pub(crate) fn flow_of(draft: crate::catalog::ProductDraft) -> ServiceFlow {
+        let currency = draft.validate().unwrap();
+        let seller = SellerId::parse("isv-1").unwrap();
+        let product = Product::from_draft(ProductId::parse("PRD-1").unwrap(), seller, draft, currency, fixtures::t0());
+        let spec = &product.specifications[0];
+        let plan = spec.plan(BillingMode::Monthly).unwrap();
+        let quantity = spec.quantity.as_ref().map_or(1, |q| q.min);
+        let quote = purchase_quote(spec, plan, quantity, 1);
+        let order = Order::placed(
+            OrderId::numbered(1),
+            CustomerId::parse("alice").unwrap(),
+            &product,
+            spec.name.clone(),
+            BillingMode::Monthly,
+            quantity,
+            1,
+            OrderKind::Purchase,
+            quote,
+            fixtures::t0(),
+        );
+        ServiceFlow::open(FlowId::numbered(1), &order, AppId::numbered(1), fixtures::t0()).unwrap().0
+    }
+
+    fn customer() -> Actor {
+        Actor::customer("alice").unwrap()
+    }
+
+    fn seller() -> Actor {
+        Actor::seller("isv-1").unwrap()
+    }
+
+    fn step(flow: &mut ServiceFlow, cmd: FlowCommand, by: &Actor, at: DateTime<Utc>) {
+        let events = flow.decide(&cmd, by, &Policy::default(), at).unwrap();
+        events.iter().for_each(|e| flow.apply(e, at));
+    }
+
+    #[test]
+    fn sup_2_a_license_flow_opens_waiting_for_the_seller() {
+        let flow = flow_of(fixtures::license_draft());
+        assert_eq!((flow.kind, flow.status), (FlowKind::License, FlowStatus::InService));
+        assert_eq!(flow.next_step_by(), Some(Party::Seller));
+        assert_eq!(flow.term_months, Some(1));
+    }
+
+    #[test]
+    fn sup_3_the_description_is_counted_in_characters_not_bytes() {
+        let policy = Policy::default();
+        let ok = ServiceRequest { description: "é".repeat(1000), attachments: vec![] };
+        assert!(check_request(FlowKind::ProfessionalService, &ok, &policy).is_ok());
+        let long = ServiceRequest { description: "é".repeat(1001), attachments: vec![] };
+        let err = check_request(FlowKind::ProfessionalService, &long, &policy).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "description"));
+    }
+
+    #[test]
+    fn sup_3_attachment_extensions_are_case_insensitive() {
+        let policy = Policy::default();
+        for name in ["a.PDF", "b.JpEg", "c.tar.zip"] {
+            let req = ServiceRequest {
+                description: "x".into(),
+                attachments: vec![Attachment { name: name.into(), bytes: 1 }],
+            };
+            assert!(check_request(FlowKind::Saas, &req, &policy).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn sup_3_a_rejected_request_goes_back_to_the_customer_and_counts() {
+        let mut flow = flow_of(fixtures::supervised_saas_draft());
+        let req = ServiceRequest {
+            description: "x".into(),
+            attachments: vec![Attachment { name: "a.pdf".into(), bytes: 1 }],
+        };
+        step(&mut flow, FlowCommand::SubmitRequest(req), &customer(), fixtures::t0());
+        step(&mut flow, FlowCommand::RejectRequest { reason: "why".into() }, &seller(), fixtures::t0());
+        assert_eq!((flow.status, flow.request_rejections), (FlowStatus::AwaitingRequest, 1));
+    }
+
+    #[test]
+    fn sup_6_sensitive_words_in_description_and_names_are_warned_once_each() {
+        let req = ServiceRequest {
+            description: "My PWD is 123".into(),
+            attachments: vec![
+                Attachment { name: "phone number list.xlsx".into(), bytes: 1 },
+                Attachment { name: "logo.png".into(), bytes: 1 },
+            ],
+        };
+        let warnings = sensitive_data_warnings(&req);
+        assert_eq!(warnings.len(), 2);
+        assert!(warnings.iter().all(|w| w.starts_with("SUP-6")));
+    }
+
+    #[test]
+    fn apl_1_idle_means_more_than_5_days_since_the_last_step() {
+        let flow = flow_of(fixtures::license_draft());
+        let policy = Policy::default();
+        let five = fixtures::t0() + Duration::days(5);
+        assert_eq!(flow.check_appeal(&customer(), &policy, five).unwrap_err().rule(), Some("APL-1"));
+        let later = five + Duration::seconds(1);
+        assert_eq!(flow.check_appeal(&customer(), &policy, later).unwrap(), AppealGrounds::SellerIdle);
+        assert_eq!(flow.check_appeal(&seller(), &policy, later).unwrap_err().rule(), Some("APL-1"));
+    }
+
+    #[test]
+    fn apl_2_a_frozen_flow_refuses_both_parties_and_resumes_where_it_was() {
+        let mut flow = flow_of(fixtures::license_draft());
+        let at = fixtures::t0() + Duration::days(6);
+        let appeal = AppealId::numbered(1);
+        step(&mut flow, FlowCommand::Freeze { appeal: appeal.clone() }, &customer(), at);
+        assert_eq!(flow.check_deliver(&seller()).unwrap_err().rule(), Some("APL-2"));
+        assert_eq!(flow.check_remind_seller(&customer(), &Policy::default(), at).unwrap_err().rule(), Some("APL-2"));
+        let operator = Actor::operator("ops").unwrap();
+        step(&mut flow, FlowCommand::Resolve { appeal, outcome: FlowOutcome::Resume }, &operator, at);
+        assert_eq!(flow.status, FlowStatus::InService);
+        assert!(flow.check_deliver(&seller()).is_ok());
+    }
+
+    #[test]
+    fn apl_3_no_appeal_from_opened_plus_350_days() {
+        let flow = flow_of(fixtures::license_draft());
+        let policy = Policy::default();
+        let end = fixtures::t0() + Duration::days(350);
+        assert!(flow.check_appeal(&customer(), &policy, end - Duration::seconds(1)).is_ok());
+        assert_eq!(flow.check_appeal(&customer(), &policy, end).unwrap_err().rule(), Some("APL-3"));
+    }
+
+    #[test]
+    fn sup_8_an_open_flow_is_due_365_days_after_opening_and_a_closed_one_never() {
+        let mut flow = flow_of(fixtures::license_draft());
+        let policy = Policy::default();
+        let due = fixtures::t0() + Duration::days(365);
+        assert_eq!(flow.next_due(&policy), Some(due));
+        let early = flow.decide(&FlowCommand::CloseAtMaxAge, &Actor::System, &policy, due - Duration::seconds(1));
+        assert_eq!(early.unwrap_err().rule(), Some("SUP-8"));
+        step(&mut flow, FlowCommand::CloseAtMaxAge, &Actor::System, due);
+        assert_eq!((flow.status, flow.next_due(&policy)), (FlowStatus::Closed, None));
+    }
+
+    #[test]
+    fn sup_3_status_names_are_those_of_the_service_supervision_page() {
+        assert_eq!(FlowStatus::AwaitingRequest.to_string(), "Customer submits request");
+        assert_eq!(FlowStatus::InService.to_string(), "Waiting for the seller to provide the service");
+        assert_eq!(FlowStatus::AwaitingAcceptance.to_string(), "Waiting for the user to confirm acceptance");
+        assert_eq!(FlowStatus::Completed.to_string(), "Service completed");
+        assert_eq!(FlowStatus::Frozen.to_string(), "Frozen: appeal under review");
+    }
+}
