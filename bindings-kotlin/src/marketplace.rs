@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::conversions::{Actor, IntoCore, Money, Target, TimeSpan, Timestamp, all, id};
+use crate::conversions::{Actor, IntoCore, Money, Target, TimeSpan, Timestamp, all, caller, id};
 use crate::errors::Result;
 use crate::records::{Availability, CustomerAccount, Event, Receipt, TickReport};
 
@@ -178,8 +178,45 @@ impl Marketplace {
         Ok(all(self.core.records(&by.into_core()?, &target.into_core()?)?))
     }
 
+    /// Runs a command given as JSON (`{"do": "place_order", …}`, see core's `Command`) and
+    /// returns its result as JSON: reaches every facade command, including those not yet
+    /// bound as typed methods.
+    #[uniffi::method(default(request_id = None))]
+    pub fn run_json(&self, by: Actor, command: String, request_id: Option<String>) -> Result<String> {
+        Ok(self.core.run_json(caller(by, request_id)?, &command)?)
+    }
+
     /// Up to `limit` events after `cursor` (0 for the start), for notifications.
     pub fn events_since(&self, cursor: u64, limit: u32) -> Result<Vec<Event>> {
         Ok(all(self.core.events_since(cursor, limit as usize)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errors::AppMarketError;
+
+    #[test]
+    fn core_errors_map_one_to_one() {
+        let e: AppMarketError = appmarket::Error::not_allowed("ORD-2", "no card").into();
+        assert_eq!(e, AppMarketError::NotAllowed { rule: "ORD-2".into(), reason: "no card".into() });
+        assert_eq!(e.to_string(), appmarket::Error::not_allowed("ORD-2", "no card").to_string());
+    }
+
+    #[test]
+    fn a_failed_lift_downcasts_to_the_typed_error() {
+        let err = AppMarketError::lift("amount", "too big");
+        assert!(matches!(err.downcast::<AppMarketError>(), Ok(AppMarketError::InvalidInput { .. })));
+    }
+
+    #[test]
+    fn ids_and_actors_are_parsed_by_the_core() {
+        let m = Marketplace::new(None, None, None).unwrap();
+        let err = m.saved_list(Actor::Customer { id: String::new() }).unwrap_err();
+        assert!(matches!(err, AppMarketError::InvalidInput { ref field, .. } if field == "customer_id"), "{err}");
+        let json = m.run_json(Actor::Customer { id: "alice".into() }, r#"{"do":"saved_list"}"#.into(), None).unwrap();
+        assert!(json.contains("alice"), "{json}");
+        assert!(matches!(m.tick(Actor::Customer { id: "alice".into() }), Err(AppMarketError::Forbidden { .. })));
     }
 }

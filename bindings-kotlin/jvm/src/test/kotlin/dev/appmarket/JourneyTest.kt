@@ -43,6 +43,7 @@ class JourneyTest {
         val saved = m.savedList(alice)
         assertEquals("alice", saved.customer)
         assertEquals(2, saved.items.size)
+        assertTrue(m.runJson(alice, """{"do": "saved_list"}""").contains(product.id), "the JSON command path reaches the same facade")
         assertEquals(w.t0, saved.items[0].savedAt)
 
         // Orders: quote, place from the list, accept, pay.
