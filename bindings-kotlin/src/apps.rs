@@ -218,7 +218,7 @@ impl From<appmarket::PurchasedApp> for PurchasedApp {
             seller: a.seller.into(),
             auto_renewal: a.auto_renewal.map(Into::into),
             pending_order: a.pending_order.map(|o| o.to_string()),
-            image: a.image.map(Into::into),
+            image: a.image.map(|i| (*i).into()),
         }
     }
 }

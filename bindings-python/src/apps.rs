@@ -86,7 +86,7 @@ value_class!(
         seller: |a| SellerInfo::from(a.seller.clone()),
         auto_renewal: |a| a.auto_renewal.map(AutoRenewal::from),
         pending_order: |a| a.pending_order.as_ref().map(ToString::to_string),
-        image: |a| a.image.clone().map(ImageSetup::from),
+        image: |a| a.image.clone().map(|i| ImageSetup::from(*i)),
     }
 
     /// The expiry instant, if the app has a term.

@@ -197,7 +197,7 @@ pub struct PurchasedApp {
     /// An unpaid upgrade or renewal order of this app.
     pub pending_order: Option<OrderId>,
     /// The servers of an image app.
-    pub image: Option<ImageSetup>,
+    pub image: Option<Box<ImageSetup>>,
     /// Paid renewals, oldest first (REN-2, UNS-5).
     #[serde(default)]
     pub renewals: Vec<RenewalRecord>,

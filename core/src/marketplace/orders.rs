@@ -483,7 +483,7 @@ fn new_app(
     let (info, image) = match &order.kind {
         OrderKind::Image { setup } => (
             ApplicationInfo { username: "root".into(), has_password: true, ..ApplicationInfo::default() },
-            Some(setup.clone()),
+            Some(Box::new(setup.clone())),
         ),
         _ => (ApplicationInfo::default(), None),
     };

@@ -17,9 +17,52 @@ use crate::order::{Order, OrderFilter};
 use crate::secret::Secret;
 use crate::supervision::{FlowFilter, ServiceFlow};
 
+/// A record as the store keeps it: each aggregate in a box of its own size, so that a map slot
+/// stays small and an app does not pay for the largest aggregate.
+#[derive(Debug, Clone)]
+enum Stored {
+    Account(Box<crate::account::CustomerAccount>),
+    Product(Box<Product>),
+    SavedList(Box<crate::catalog::SavedList>),
+    Order(Box<Order>),
+    App(Box<PurchasedApp>),
+    Flow(Box<ServiceFlow>),
+    Appeal(Box<Appeal>),
+    Invoice(Box<crate::invoice::Invoice>),
+}
+
+macro_rules! stored_conversions {
+    ($($variant:ident),*) => {
+        impl From<Record> for Stored {
+            fn from(record: Record) -> Stored {
+                match record {
+                    $(Record::$variant(v) => Stored::$variant(Box::new(v)),)*
+                }
+            }
+        }
+
+        impl Stored {
+            fn to_record(&self) -> Record {
+                match self {
+                    $(Stored::$variant(v) => Record::$variant((**v).clone()),)*
+                }
+            }
+        }
+    };
+}
+stored_conversions!(Account, Product, SavedList, Order, App, Flow, Appeal, Invoice);
+
+/// A record with its version and when `tick` must next look at it.
+#[derive(Debug, Clone)]
+struct Slot {
+    record: Stored,
+    version: u64,
+    due: Option<DateTime<Utc>>,
+}
+
 #[derive(Default)]
 struct Inner {
-    records: HashMap<Target, (Record, u64)>,
+    records: HashMap<Target, Slot>,
     /// Products apart from the other records: a contiguous catalog with prepared search entries.
     catalog: Vec<(SearchText, Arc<Product>, u64)>,
     catalog_index: HashMap<ProductId, usize>,
@@ -28,7 +71,6 @@ struct Inner {
     flows_by_party: HashMap<Actor, Vec<Target>>,
     open_appeals: BTreeSet<Target>,
     due: BTreeSet<(DateTime<Utc>, Target)>,
-    due_of: HashMap<Target, DateTime<Utc>>,
     events: Vec<Event>,
     events_by_target: HashMap<Target, Vec<u32>>,
     requests: HashMap<RequestId, RequestRecord>,
@@ -74,7 +116,7 @@ impl Inner {
     fn version_of(&self, target: &Target) -> u64 {
         match target {
             Target::Product(id) => self.catalog_index.get(id).map_or(0, |i| self.catalog[*i].2),
-            _ => self.records.get(target).map_or(0, |(_, v)| *v),
+            _ => self.records.get(target).map_or(0, |slot| slot.version),
         }
     }
 }
@@ -97,7 +139,8 @@ impl MemoryStore {
     /// equal snapshots.
     pub fn snapshot(&self) -> StoreSnapshot {
         let inner = self.read();
-        let mut records: Vec<(Record, u64)> = inner.records.values().cloned().collect();
+        let mut records: Vec<(Record, u64)> =
+            inner.records.values().map(|slot| (slot.record.to_record(), slot.version)).collect();
         records.extend(inner.catalog.iter().map(|(_, p, v)| (Record::Product(Product::clone(p)), *v)));
         records.sort_by_key(|(r, _)| r.target());
         let mut requests: Vec<RequestRecord> = inner.requests.values().cloned().collect();
@@ -123,17 +166,19 @@ impl MemoryStore {
         let mut inner = self.write();
         for (app, due) in apps {
             let target = Target::App(app.id.clone());
-            if let Some(old) = inner.due_of.remove(&target) {
-                inner.due.remove(&(old, target.clone()));
+            match inner.records.get(&target).and_then(|slot| slot.due) {
+                Some(old) => {
+                    inner.due.remove(&(old, target.clone()));
+                }
+                None if !inner.records.contains_key(&target) => {
+                    inner.apps_by_customer.entry(app.customer.clone()).or_default().push(target.clone());
+                }
+                None => {}
             }
             if let Some(due) = due {
                 inner.due.insert((due, target.clone()));
-                inner.due_of.insert(target.clone(), due);
             }
-            if !inner.records.contains_key(&target) {
-                inner.apps_by_customer.entry(app.customer.clone()).or_default().push(target.clone());
-            }
-            inner.records.insert(target, (Record::App(app), 1));
+            inner.records.insert(target, Slot { record: Stored::App(Box::new(app)), version: 1, due });
         }
     }
 
@@ -152,12 +197,16 @@ impl MemoryStore {
 fn page_of<T>(
     inner: &Inner,
     targets: Option<&Vec<Target>>,
-    pick: impl Fn(&Record) -> Option<T>,
+    pick: impl Fn(&Stored) -> Option<T>,
     page: u32,
     page_size: u32,
 ) -> Page<T> {
-    let all: Vec<T> =
-        targets.into_iter().flatten().rev().filter_map(|t| inner.records.get(t).and_then(|(r, _)| pick(r))).collect();
+    let all: Vec<T> = targets
+        .into_iter()
+        .flatten()
+        .rev()
+        .filter_map(|t| inner.records.get(t).and_then(|slot| pick(&slot.record)))
+        .collect();
     Page::of(all, page, page_size)
 }
 
@@ -169,7 +218,7 @@ impl Store for MemoryStore {
                 .catalog_index
                 .get(id)
                 .map(|i| (Record::Product(Product::clone(&inner.catalog[*i].1)), inner.catalog[*i].2)),
-            _ => inner.records.get(target).cloned(),
+            _ => inner.records.get(target).map(|slot| (slot.record.to_record(), slot.version)),
         })
     }
 
@@ -197,17 +246,15 @@ impl Store for MemoryStore {
         }
         for w in commit.writes {
             let mut target = w.record.target();
-            let old = inner.due_of.get(&target).copied();
+            let old = inner.records.get(&target).and_then(|slot| slot.due);
             if old != w.due {
                 if let Some(old) = old {
                     let key = (old, target);
                     inner.due.remove(&key);
-                    inner.due_of.remove(&key.1);
                     target = key.1;
                 }
                 if let Some(due) = w.due {
                     inner.due.insert((due, target.clone()));
-                    inner.due_of.insert(target.clone(), due);
                 }
             }
             if w.expected_version == 0 {
@@ -246,7 +293,8 @@ impl Store for MemoryStore {
                     }
                 }
                 record => {
-                    inner.records.insert(target, (record, w.expected_version + 1));
+                    let slot = Slot { record: record.into(), version: w.expected_version + 1, due: w.due };
+                    inner.records.insert(target, slot);
                 }
             }
         }
@@ -294,8 +342,8 @@ impl Store for MemoryStore {
         page_size: u32,
     ) -> Result<Page<Order>, Error> {
         let inner = self.read();
-        let pick = |r: &Record| match r {
-            Record::Order(o) if filter.matches(o) => Some(o.clone()),
+        let pick = |r: &Stored| match r {
+            Stored::Order(o) if filter.matches(o) => Some(Order::clone(o)),
             _ => None,
         };
         Ok(page_of(&inner, inner.orders_by_customer.get(customer), pick, page, page_size))
@@ -309,8 +357,8 @@ impl Store for MemoryStore {
         page_size: u32,
     ) -> Result<Page<PurchasedApp>, Error> {
         let inner = self.read();
-        let pick = |r: &Record| match r {
-            Record::App(a) if filter.matches(a) => Some(a.clone()),
+        let pick = |r: &Stored| match r {
+            Stored::App(a) if filter.matches(a) => Some(PurchasedApp::clone(a)),
             _ => None,
         };
         Ok(page_of(&inner, inner.apps_by_customer.get(customer), pick, page, page_size))
@@ -324,8 +372,8 @@ impl Store for MemoryStore {
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
         let inner = self.read();
-        let pick = |r: &Record| match r {
-            Record::Flow(f) if filter.matches(f) => Some(f.clone()),
+        let pick = |r: &Stored| match r {
+            Stored::Flow(f) if filter.matches(f) => Some(ServiceFlow::clone(f)),
             _ => None,
         };
         Ok(page_of(&inner, inner.flows_by_party.get(party), pick, page, page_size))
@@ -336,8 +384,8 @@ impl Store for MemoryStore {
         let mut open: Vec<Appeal> = inner
             .open_appeals
             .iter()
-            .filter_map(|t| match inner.records.get(t) {
-                Some((Record::Appeal(a), _)) if a.status == AppealStatus::Open => Some(a.clone()),
+            .filter_map(|t| match inner.records.get(t).map(|slot| &slot.record) {
+                Some(Stored::Appeal(a)) if a.status == AppealStatus::Open => Some(Appeal::clone(a)),
                 _ => None,
             })
             .collect();
