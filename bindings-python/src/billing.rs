@@ -9,8 +9,8 @@ use crate::errors::Fallible;
 use crate::values::{Money, Quote};
 
 value_class!(
-    /// A renewal date (REN-4): `RenewalDay.day(15)` (1–28) or `RenewalDay.last_day()`. `day` is
-    /// `None` for the last day of the month.
+    /// A renewal date (REN-4): `RenewalDay.day_of_month(15)` (1–28) or `RenewalDay.last_day()`.
+    /// `day` is `None` for the last day of the month.
     RenewalDay(appmarket::RenewalDay) {
         day: |d| match d {
             appmarket::RenewalDay::Day(n) => Some(*n),

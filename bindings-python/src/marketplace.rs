@@ -9,8 +9,8 @@
 use pyo3::prelude::*;
 
 use appmarket::{
-    AppFilter, AppId, AppealId, Caller, FlowFilter, FlowId, InvoiceId, OrderFilter, OrderId, ProductId, PurchaseRequest,
-    Secret,
+    AppFilter, AppId, AppealId, Caller, FlowFilter, FlowId, InvoiceId, OrderFilter, OrderId, ProductId,
+    PurchaseRequest, Secret,
 };
 
 use crate::apps::{AppPage, ApplicationInfo, PurchasedApp};
@@ -539,7 +539,13 @@ impl Marketplace {
 
     /// The operator approves or rejects an unsubscription waiting for review (UNS-5).
     #[pyo3(signature = (by, order, *, approve, request_id = None))]
-    fn review_unsubscription(&self, by: &Actor, order: &str, approve: bool, request_id: Option<&str>) -> Fallible<Order> {
+    fn review_unsubscription(
+        &self,
+        by: &Actor,
+        order: &str,
+        approve: bool,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
         Ok(self.inner.review_unsubscription(caller(by, request_id)?, &OrderId::parse(order)?, approve)?.into())
     }
 

@@ -4,9 +4,9 @@ use pyo3::prelude::*;
 
 use appmarket::{Page, Secret, SecurityGroup};
 
+use crate::billing::PendingUnsubscription;
 use crate::conversions::to_py_data;
 use crate::enums::{BillingMode, DeliveryMethod, OrderStatus, PaymentMethod};
-use crate::billing::PendingUnsubscription;
 use crate::values::{Money, Quote};
 
 value_class!(

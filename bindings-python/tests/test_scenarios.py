@@ -142,3 +142,22 @@ def test_the_runner_compares_as_json_and_substitutes_whole_values() -> None:
     assert substitute("${order}", saved) == saved["order"]
     with pytest.raises(AssertionError):
         at_path(saved, "order.quote.lines.1")
+
+
+def test_the_runner_fails_on_a_wrong_expectation(tmp_path: Path) -> None:
+    base = {
+        "name": "t",
+        "start": "2026-04-15T02:00:00Z",
+        "steps": [{"as": "customer:alice", "run": {"do": "order", "order": "ORD-00000001"}}],
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(base))
+    with pytest.raises(AssertionError, match="NotFound"):
+        run_scenario(path)
+    base["steps"][0]["expect_error"] = {"kind": "not_found"}  # type: ignore[index]
+    path.write_text(json.dumps(base))
+    run_scenario(path)
+    base["steps"][0]["expect_error"] = {"kind": "not_allowed", "rule": "ORD-2"}  # type: ignore[index]
+    path.write_text(json.dumps(base))
+    with pytest.raises(AssertionError, match="expected error kind"):
+        run_scenario(path)
