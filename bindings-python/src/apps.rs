@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 use appmarket::Page;
 
+use crate::billing::{RenewalDay, RenewalRecord};
 use crate::conversions::PyUtc;
 use crate::enums::{AppStatus, BillingMode, DeliveryMethod};
 use crate::orders::ImageSetup;
@@ -15,6 +16,7 @@ value_class!(
         anchor: |t| t.anchor,
         months: |t| t.months,
         expires_at: |t| t.expires_at,
+        renewal_day: |t| t.renewal_day.map(RenewalDay::from),
     }
 );
 
@@ -87,6 +89,8 @@ value_class!(
         auto_renewal: |a| a.auto_renewal.map(AutoRenewal::from),
         pending_order: |a| a.pending_order.as_ref().map(ToString::to_string),
         image: |a| a.image.clone().map(|i| ImageSetup::from(*i)),
+        renewals: |a| a.renewals.iter().cloned().map(RenewalRecord::from).collect::<Vec<_>>(),
+        reminded: |a| a.reminded.clone(),
     }
 
     /// The expiry instant, if the app has a term.

@@ -35,6 +35,70 @@ mirror_enum!(
     }
 );
 
+mirror_enum!(
+    /// Which supervision process a flow follows (SUP-1); `text` is what a person reads.
+    FlowKind => appmarket::FlowKind { License, ProfessionalService, Saas }
+);
+mirror_enum!(
+    /// Where a service flow stands; `text` is the status shown on the Service Supervision page.
+    FlowStatus => appmarket::FlowStatus {
+        AwaitingRequest, RequestSubmitted, InService, AwaitingAcceptance, Frozen, Completed, Closed,
+    }
+);
+mirror_enum!(
+    /// A party of a service flow.
+    Party => appmarket::Party { Customer, Seller }
+);
+mirror_enum!(
+    /// Why a party may appeal (APL-1); `text` is what a person reads.
+    AppealGrounds => appmarket::AppealGrounds { SellerIdle, RequestRejected, DeliveryRejected, CustomerIdle }
+);
+mirror_enum!(
+    /// Where an appeal stands (APL-4).
+    AppealStatus => appmarket::AppealStatus { Open, Resolved, Closed }
+);
+mirror_enum!(
+    /// Where an invoice stands (INV-1).
+    InvoiceStatus => appmarket::InvoiceStatus { Requested, Issued, Returned }
+);
+mirror_enum!(
+    /// Who must decide a pending unsubscription: an operator (UNS-5) or the seller (UNS-6).
+    PendingKind => appmarket::PendingKind { OperatorReview, NegotiatedRefund }
+);
+
+#[pymethods]
+impl FlowKind {
+    /// The kind as a person reads it ("Professional service").
+    #[getter]
+    fn text(&self) -> String {
+        appmarket::FlowKind::from(*self).to_string()
+    }
+}
+
+#[pymethods]
+impl FlowStatus {
+    /// The status a person sees on the Service Supervision page.
+    #[getter]
+    fn text(&self) -> String {
+        appmarket::FlowStatus::from(*self).to_string()
+    }
+
+    /// Whether the flow is still open (not completed or closed).
+    #[getter]
+    fn is_open(&self) -> bool {
+        appmarket::FlowStatus::from(*self).is_open()
+    }
+}
+
+#[pymethods]
+impl AppealGrounds {
+    /// The grounds as a person reads them.
+    #[getter]
+    fn text(&self) -> String {
+        appmarket::AppealGrounds::from(*self).to_string()
+    }
+}
+
 /// Adds the enums to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<BillingMode>()?;
@@ -44,5 +108,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PaymentMethod>()?;
     m.add_class::<SortOrder>()?;
     m.add_class::<Action>()?;
+    m.add_class::<FlowKind>()?;
+    m.add_class::<FlowStatus>()?;
+    m.add_class::<Party>()?;
+    m.add_class::<AppealGrounds>()?;
+    m.add_class::<AppealStatus>()?;
+    m.add_class::<InvoiceStatus>()?;
+    m.add_class::<PendingKind>()?;
     Ok(())
 }

@@ -2,17 +2,20 @@
 //! `appmarket/__init__.py`. Conversions only: every rule lives in the core.
 //!
 //! One file per area: `values` (money, actors, quotes, events), `catalog`, `orders`, `apps`,
-//! `runtime` (policy, clock, payments), `marketplace` (the facade's methods), `errors`,
-//! `enums`, and `conversions` (strict Decimal / datetime / JSON conversions).
+//! `flows` (supervision, appeals), `billing` (renewal dates, refunds, invoices), `runtime`
+//! (policy, clock, payments), `marketplace` (the facade's methods), `errors`, `enums`, and
+//! `conversions` (strict Decimal / datetime / JSON conversions).
 
 #[macro_use]
 mod macros;
 
 mod apps;
+mod billing;
 mod catalog;
 mod conversions;
 mod enums;
 mod errors;
+mod flows;
 mod marketplace;
 mod orders;
 mod runtime;
@@ -28,6 +31,8 @@ fn _appmarket(m: &Bound<'_, PyModule>) -> PyResult<()> {
     catalog::register(m)?;
     orders::register(m)?;
     apps::register(m)?;
+    flows::register(m)?;
+    billing::register(m)?;
     runtime::register(m)?;
     marketplace::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

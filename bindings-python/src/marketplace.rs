@@ -8,17 +8,22 @@
 
 use pyo3::prelude::*;
 
-use appmarket::{AppFilter, AppId, Caller, OrderFilter, OrderId, ProductId, PurchaseRequest, Secret};
+use appmarket::{
+    AppFilter, AppId, AppealId, Caller, FlowFilter, FlowId, InvoiceId, OrderFilter, OrderId, ProductId,
+    PurchaseRequest, Secret,
+};
 
 use crate::apps::{AppPage, ApplicationInfo, PurchasedApp};
+use crate::billing::{Invoice, RefundQuote, RenewalDay};
 use crate::catalog::Product;
 use crate::catalog::{ProductDraft, ProductPage, SavedList, SearchQuery};
 use crate::conversions::PyUtc;
-use crate::enums::{AppStatus, BillingMode, DeliveryMethod, OrderStatus, PaymentMethod};
+use crate::enums::{AppStatus, BillingMode, DeliveryMethod, FlowKind, FlowStatus, OrderStatus, PaymentMethod};
 use crate::errors::Fallible;
+use crate::flows::{Appeal, Delivery, FlowPage, Resolution, ServiceFlow, ServiceRequest, SubmittedRequest};
 use crate::orders::{ImageProvisioning, Order, OrderPage};
 use crate::runtime::{ManualClock, Policy, SimulatedPayments};
-use crate::values::{Actor, Availability, CustomerAccount, Event, Quote, Target, TickReport};
+use crate::values::{Actor, Availability, CustomerAccount, Event, Money, Quote, Target, TickReport};
 
 /// The actor of a mutating call, with its optional request id (idempotency).
 fn caller(by: &Actor, request_id: Option<&str>) -> Fallible<Caller> {
@@ -344,6 +349,264 @@ impl Marketplace {
         request_id: Option<&str>,
     ) -> Fallible<Order> {
         Ok(self.inner.order_upgrade(caller(by, request_id)?, &AppId::parse(app)?, specification, quantity)?.into())
+    }
+
+    // ------------------------------------------------------------------ service supervision (SUP)
+
+    /// The customer submits a request (SUP-3); text that looks like a password, an account or
+    /// personal data earns warnings, never a refusal (SUP-6).
+    #[pyo3(signature = (by, flow, request, *, request_id = None))]
+    fn submit_request(
+        &self,
+        by: &Actor,
+        flow: &str,
+        request: ServiceRequest,
+        request_id: Option<&str>,
+    ) -> Fallible<SubmittedRequest> {
+        Ok(self.inner.submit_request(caller(by, request_id)?, &FlowId::parse(flow)?, request.inner)?.into())
+    }
+
+    /// The seller accepts the customer's request (SUP-3).
+    #[pyo3(signature = (by, flow, *, request_id = None))]
+    fn accept_request(&self, by: &Actor, flow: &str, request_id: Option<&str>) -> Fallible<ServiceFlow> {
+        Ok(self.inner.accept_request(caller(by, request_id)?, &FlowId::parse(flow)?)?.into())
+    }
+
+    /// The seller rejects the request with a reason; it returns to the customer (SUP-3).
+    #[pyo3(signature = (by, flow, reason, *, request_id = None))]
+    fn reject_request(&self, by: &Actor, flow: &str, reason: &str, request_id: Option<&str>) -> Fallible<ServiceFlow> {
+        Ok(self.inner.reject_request(caller(by, request_id)?, &FlowId::parse(flow)?, reason)?.into())
+    }
+
+    /// The seller delivers (SUP-2, SUP-3); a SaaS delivery carries the application information
+    /// and an optional password, kept apart (APP-4, APP-5).
+    #[pyo3(signature = (by, flow, delivery = None, password = None, *, request_id = None))]
+    fn deliver(
+        &self,
+        by: &Actor,
+        flow: &str,
+        delivery: Option<Delivery>,
+        password: Option<String>,
+        request_id: Option<&str>,
+    ) -> Fallible<ServiceFlow> {
+        let delivery = delivery.map(|d| d.inner).unwrap_or_default();
+        let flow = FlowId::parse(flow)?;
+        Ok(self.inner.deliver(caller(by, request_id)?, &flow, delivery, password.map(Secret::new))?.into())
+    }
+
+    /// The customer accepts the delivery: the flow completes, the order completes after the
+    /// delay, and the app's term starts (SUP-4, APP-3).
+    #[pyo3(signature = (by, flow, *, request_id = None))]
+    fn confirm_acceptance(&self, by: &Actor, flow: &str, request_id: Option<&str>) -> Fallible<ServiceFlow> {
+        Ok(self.inner.confirm_acceptance(caller(by, request_id)?, &FlowId::parse(flow)?)?.into())
+    }
+
+    /// The customer rejects the delivery with a reason; it returns to the seller (SUP-3).
+    #[pyo3(signature = (by, flow, reason, *, request_id = None))]
+    fn reject_delivery(&self, by: &Actor, flow: &str, reason: &str, request_id: Option<&str>) -> Fallible<ServiceFlow> {
+        Ok(self.inner.reject_delivery(caller(by, request_id)?, &FlowId::parse(flow)?, reason)?.into())
+    }
+
+    /// The customer reminds the seller, at most once per the policy's interval (SUP-5).
+    #[pyo3(signature = (by, flow, *, request_id = None))]
+    fn remind_seller(&self, by: &Actor, flow: &str, request_id: Option<&str>) -> Fallible<ServiceFlow> {
+        Ok(self.inner.remind_seller(caller(by, request_id)?, &FlowId::parse(flow)?)?.into())
+    }
+
+    /// A service flow `by` may see (its customer, its seller, an operator).
+    fn flow(&self, by: &Actor, id: &str) -> Fallible<ServiceFlow> {
+        Ok(self.inner.flow(&by.inner, &FlowId::parse(id)?)?.into())
+    }
+
+    /// The service flow of an order `by` may see (SUP-1).
+    fn flow_of_order(&self, by: &Actor, order: &str) -> Fallible<ServiceFlow> {
+        Ok(self.inner.flow_of_order(&by.inner, &OrderId::parse(order)?)?.into())
+    }
+
+    /// The flows of the calling customer or seller, newest first, filtered and paged.
+    #[pyo3(signature = (by, *, status = None, kind = None, order = None, page = 1, page_size = 20))]
+    fn flows(
+        &self,
+        by: &Actor,
+        status: Option<FlowStatus>,
+        kind: Option<FlowKind>,
+        order: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Fallible<FlowPage> {
+        let filter = FlowFilter {
+            status: status.map(Into::into),
+            kind: kind.map(Into::into),
+            order: order.map(OrderId::parse).transpose()?,
+        };
+        Ok(self.inner.flows(&by.inner, &filter, page, page_size)?.into())
+    }
+
+    /// The application information of a SaaS flow, without the password (APP-4); `None`
+    /// before delivery.
+    fn flow_application_info(&self, by: &Actor, flow: &str) -> Fallible<Option<ApplicationInfo>> {
+        Ok(self.inner.flow_application_info(&by.inner, &FlowId::parse(flow)?)?.map(ApplicationInfo::from))
+    }
+
+    // ------------------------------------------------------------------ appeals (APL)
+
+    /// The customer or the seller appeals; the flow is frozen until resolved (APL-1..3).
+    #[pyo3(signature = (by, flow, reason, *, request_id = None))]
+    fn open_appeal(&self, by: &Actor, flow: &str, reason: &str, request_id: Option<&str>) -> Fallible<Appeal> {
+        Ok(self.inner.open_appeal(caller(by, request_id)?, &FlowId::parse(flow)?, reason)?.into())
+    }
+
+    /// The operator resolves an appeal (APL-4).
+    #[pyo3(signature = (by, appeal, resolution, *, request_id = None))]
+    fn resolve_appeal(
+        &self,
+        by: &Actor,
+        appeal: &str,
+        resolution: Resolution,
+        request_id: Option<&str>,
+    ) -> Fallible<Appeal> {
+        Ok(self.inner.resolve_appeal(caller(by, request_id)?, &AppealId::parse(appeal)?, resolution.inner)?.into())
+    }
+
+    /// An appeal `by` may see (the flow's customer and seller, an operator).
+    fn appeal(&self, by: &Actor, id: &str) -> Fallible<Appeal> {
+        Ok(self.inner.appeal(&by.inner, &AppealId::parse(id)?)?.into())
+    }
+
+    /// Appeals open longer than the resolution target, oldest first; operators only (APL-4).
+    fn overdue_appeals(&self, by: &Actor) -> Fallible<Vec<Appeal>> {
+        Ok(self.inner.overdue_appeals(&by.inner)?.into_iter().map(Appeal::from).collect())
+    }
+
+    // ------------------------------------------------------------------ renewals (REN)
+
+    /// The itemised price of renewing for `periods` periods, with an optional renewal date
+    /// (REN-1, REN-4). Changes nothing.
+    #[pyo3(signature = (by, app, periods, renewal_day = None))]
+    fn quote_renewal(&self, by: &Actor, app: &str, periods: u32, renewal_day: Option<RenewalDay>) -> Fallible<Quote> {
+        let day = renewal_day.map(|d| d.inner);
+        Ok(self.inner.quote_renewal(&by.inner, &AppId::parse(app)?, periods, day)?.into())
+    }
+
+    /// Places a renewal order, pending payment (REN-1..4).
+    #[pyo3(signature = (by, app, periods, renewal_day = None, *, request_id = None))]
+    fn renew(
+        &self,
+        by: &Actor,
+        app: &str,
+        periods: u32,
+        renewal_day: Option<RenewalDay>,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
+        let day = renewal_day.map(|d| d.inner);
+        Ok(self.inner.renew(caller(by, request_id)?, &AppId::parse(app)?, periods, day)?.into())
+    }
+
+    /// Enables or modifies auto-renewal: `periods` per renewal, `count` renewals (0 =
+    /// unlimited), charged `days_before` days before expiry (REN-5, REN-6).
+    #[pyo3(signature = (by, app, *, periods, count, days_before, request_id = None))]
+    fn set_auto_renewal(
+        &self,
+        by: &Actor,
+        app: &str,
+        periods: u32,
+        count: u32,
+        days_before: u32,
+        request_id: Option<&str>,
+    ) -> Fallible<PurchasedApp> {
+        let app = AppId::parse(app)?;
+        Ok(self.inner.set_auto_renewal(caller(by, request_id)?, &app, periods, count, days_before)?.into())
+    }
+
+    /// Disables auto-renewal of an app (REN-6).
+    #[pyo3(signature = (by, app, *, request_id = None))]
+    fn disable_auto_renewal(&self, by: &Actor, app: &str, request_id: Option<&str>) -> Fallible<PurchasedApp> {
+        Ok(self.inner.disable_auto_renewal(caller(by, request_id)?, &AppId::parse(app)?)?.into())
+    }
+
+    // ------------------------------------------------------------------ unsubscription (UNS)
+
+    /// The itemised refund an unsubscription of the app would give now (UNS-3..5). Changes nothing.
+    fn quote_unsubscribe(&self, by: &Actor, app: &str) -> Fallible<RefundQuote> {
+        Ok(self.inner.quote_unsubscribe(&by.inner, &AppId::parse(app)?)?.into())
+    }
+
+    /// Unsubscribes from an app (UNS-1..5); returns the app's purchase order.
+    #[pyo3(signature = (by, app, *, request_id = None))]
+    fn unsubscribe(&self, by: &Actor, app: &str, request_id: Option<&str>) -> Fallible<Order> {
+        Ok(self.inner.unsubscribe(caller(by, request_id)?, &AppId::parse(app)?)?.into())
+    }
+
+    /// The operator approves or rejects an unsubscription waiting for review (UNS-5).
+    #[pyo3(signature = (by, order, *, approve, request_id = None))]
+    fn review_unsubscription(
+        &self,
+        by: &Actor,
+        order: &str,
+        approve: bool,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
+        Ok(self.inner.review_unsubscription(caller(by, request_id)?, &OrderId::parse(order)?, approve)?.into())
+    }
+
+    /// The customer of a supervised order asks the seller for a refund (UNS-6).
+    #[pyo3(signature = (by, order, amount, reason, *, request_id = None))]
+    fn request_refund(
+        &self,
+        by: &Actor,
+        order: &str,
+        amount: Money,
+        reason: &str,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
+        let order = OrderId::parse(order)?;
+        Ok(self.inner.request_refund(caller(by, request_id)?, &order, amount.inner, reason)?.into())
+    }
+
+    /// The seller approves or rejects a negotiated refund (UNS-6).
+    #[pyo3(signature = (by, order, *, approve, request_id = None))]
+    fn resolve_refund_request(
+        &self,
+        by: &Actor,
+        order: &str,
+        approve: bool,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
+        Ok(self.inner.resolve_refund_request(caller(by, request_id)?, &OrderId::parse(order)?, approve)?.into())
+    }
+
+    // ------------------------------------------------------------------ invoices (INV)
+
+    /// The customer requests an invoice of a paid order (INV-1, INV-2).
+    #[pyo3(signature = (by, order, *, request_id = None))]
+    fn request_invoice(&self, by: &Actor, order: &str, request_id: Option<&str>) -> Fallible<Invoice> {
+        Ok(self.inner.request_invoice(caller(by, request_id)?, &OrderId::parse(order)?)?.into())
+    }
+
+    /// The operator issues an invoice (INV-1).
+    #[pyo3(signature = (by, invoice, *, request_id = None))]
+    fn issue_invoice(&self, by: &Actor, invoice: &str, request_id: Option<&str>) -> Fallible<Invoice> {
+        Ok(self.inner.issue_invoice(caller(by, request_id)?, &InvoiceId::parse(invoice)?)?.into())
+    }
+
+    /// The customer or the operator returns an invoice; the order may be invoiced again (INV-1).
+    #[pyo3(signature = (by, invoice, *, request_id = None))]
+    fn return_invoice(&self, by: &Actor, invoice: &str, request_id: Option<&str>) -> Fallible<Invoice> {
+        Ok(self.inner.return_invoice(caller(by, request_id)?, &InvoiceId::parse(invoice)?)?.into())
+    }
+
+    /// An invoice `by` may see.
+    fn invoice(&self, by: &Actor, id: &str) -> Fallible<Invoice> {
+        Ok(self.inner.invoice(&by.inner, &InvoiceId::parse(id)?)?.into())
+    }
+
+    // ------------------------------------------------------------------ commands as JSON
+
+    /// Runs a command given as JSON (`{"do": "accept_terms", "order": "ORD-00000001"}`, the
+    /// core's `Command`) and returns its result as JSON text.
+    #[pyo3(signature = (by, command_json, *, request_id = None))]
+    fn run_json(&self, by: &Actor, command_json: &str, request_id: Option<&str>) -> Fallible<String> {
+        Ok(self.inner.run_json(caller(by, request_id)?, command_json)?)
     }
 
     fn __repr__(&self) -> String {

@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 use appmarket::{Page, Secret, SecurityGroup};
 
+use crate::billing::PendingUnsubscription;
 use crate::conversions::to_py_data;
 use crate::enums::{BillingMode, DeliveryMethod, OrderStatus, PaymentMethod};
 use crate::values::{Money, Quote};
@@ -47,6 +48,8 @@ value_class!(
         refunded: |o| Money::from(o.refunded),
         invoice: |o| o.invoice.as_ref().map(ToString::to_string),
         invoice_issued: |o| o.invoice_issued,
+        pending_unsubscription: |o| o.pending_unsubscription.clone().map(PendingUnsubscription::from),
+        unconditional_unsubscription_at: |o| o.unconditional_unsubscription_at,
     }
 
     /// Whether the order was paid or settled.

@@ -58,6 +58,12 @@ impl Actor {
         Self { inner: CoreActor::System }
     }
 
+    /// Parses `customer:<id>`, `seller:<id>`, `operator:<id>` or `system`.
+    #[staticmethod]
+    fn parse(text: &str) -> Fallible<Self> {
+        Ok(Self { inner: CoreActor::parse(text)? })
+    }
+
     /// `customer`, `seller`, `operator` or `system`.
     #[getter]
     fn role(&self) -> &'static str {

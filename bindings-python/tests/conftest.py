@@ -65,6 +65,23 @@ def license_draft() -> am.ProductDraft:
     )
 
 
+def professional_service_draft() -> am.ProductDraft:
+    return am.ProductDraft(
+        name="Website Migration Service",
+        category="Professional Services",
+        delivery=am.DeliveryMethod.ProfessionalService,
+        involves_supervision=True,
+        tags=["migration"],
+        description="We migrate your website to the cloud.",
+        specifications=[
+            am.Specification(
+                "Basic Migration",
+                plans=[am.PricePlan(am.BillingMode.OneTime, usd("500")), am.PricePlan(am.BillingMode.Monthly, usd("300"))],
+            )
+        ],
+    )
+
+
 def image_draft() -> am.ProductDraft:
     return am.ProductDraft(
         name="LAMP Stack Image",

@@ -2,7 +2,10 @@
 
 A customer finds a SaaS product by search, saves it, buys 10 licences monthly, pays, sees it
 among purchased apps, upgrades to 20 licences mid-month (printing the itemised upgrade quote),
-buys an image by quick provisioning, and the clock runs a month on with `tick`.
+buys an image by quick provisioning, and the clock runs a month on with `tick`. Then, as in the
+Rust tour, a professional service goes through service supervision (request, rejection, request
+again, delivery, rejection, delivery, acceptance, completion 3 hours later), and a second one ends
+in an appeal the operator closes with a partial refund.
 
 Run: .venv/bin/python examples/python/tour.py
 """
@@ -118,6 +121,92 @@ def main() -> None:
         print(f"   {a.product_name}: {a.status}, {a.remaining_days(market.now())} days left")
     print(f"   charges: {[str(r.amount) for r in payments.charges()]}")
     print(f"   events so far: {len(market.events_since(limit=1000))}")
+
+    supervision(market, clock, seller, alice)
+
+
+def print_records(records: list[am.Event]) -> None:
+    for event in records:
+        print(f"    {event.at:%Y-%m-%d %H:%M} {event.actor}: {event.kind['event']['type']}")
+
+
+def buy_service(market: am.Marketplace, alice: am.Actor, product: str) -> tuple[am.Order, am.ServiceFlow]:
+    order = market.place_order(alice, product=product, specification="Basic Migration", mode=am.BillingMode.OneTime)
+    market.accept_terms(alice, order.id)
+    order = market.pay(alice, order.id, am.PaymentMethod.CreditCard)
+    return order, market.flow_of_order(alice, order.id)
+
+
+def supervision(market: am.Marketplace, clock: am.ManualClock, seller: am.Actor, alice: am.Actor) -> None:
+    print("9. a professional service, under service supervision")
+    service = market.list_product(
+        seller,
+        am.ProductDraft(
+            name="Website Migration Service",
+            category="Professional Services",
+            delivery=am.DeliveryMethod.ProfessionalService,
+            involves_supervision=True,
+            specifications=[
+                am.Specification(
+                    "Basic Migration",
+                    plans=[
+                        am.PricePlan(am.BillingMode.OneTime, usd("500")),
+                        am.PricePlan(am.BillingMode.Monthly, usd("300")),
+                    ],
+                )
+            ],
+        ),
+    )
+    order, flow = buy_service(market, alice, service.id)
+    print(f"   order {order.id}: {order.status}; Service Supervision: {flow.id} — {flow.status_text}")
+    request = am.ServiceRequest(
+        "Migrate www.example.com (PHP 8, MySQL 8) to the cloud.", [am.Attachment("site-inventory.xlsx", 48_000)]
+    )
+    market.submit_request(alice, flow.id, request)
+    clock.advance(dt.timedelta(hours=5))
+    market.reject_request(seller, flow.id, "Please add the database size.")
+    again = am.ServiceRequest(
+        "Migrate www.example.com (PHP 8, MySQL 8, 12 GB database); admin password is in the sheet.",
+        request.attachments,
+    )
+    for warning in market.submit_request(alice, flow.id, again).warnings:
+        print(f"   reminder: {warning}")
+    market.accept_request(seller, flow.id)
+    clock.advance(dt.timedelta(days=2))
+    market.deliver(seller, flow.id, am.Delivery(note="Migrated; DNS switched."))
+    market.reject_delivery(alice, flow.id, "The contact form does not send mail.")
+    clock.advance(dt.timedelta(days=1))
+    market.deliver(seller, flow.id, am.Delivery(note="Mail relay configured."))
+    flow = market.confirm_acceptance(alice, flow.id)
+    print(f"   {flow.status_text} — order {market.order(alice, order.id).status}")
+    clock.advance(dt.timedelta(hours=3))
+    market.tick()
+    print(f"   3 hours after acceptance — order {market.order(alice, order.id).status}")
+    print("   operation records:")
+    print_records(market.records(alice, am.Target.flow(flow.id)))
+
+    print("10. a second service where the seller goes silent, and an appeal")
+    order, flow = buy_service(market, alice, service.id)
+    market.submit_request(alice, flow.id, am.ServiceRequest("Migrate shop.example.com."))
+    clock.advance(dt.timedelta(days=5))
+    try:
+        market.open_appeal(alice, flow.id, "The seller has not answered.")
+    except am.NotAllowed as e:
+        print(f"   after exactly 5 days: {e} (rule {e.rule})")
+    clock.advance(dt.timedelta(days=1))
+    appeal = market.open_appeal(alice, flow.id, "The seller has not answered for 6 days.")
+    print(f"   appeal {appeal.id} opened ({appeal.grounds.text}); the flow is {market.flow(alice, flow.id).status_text}")
+    try:
+        market.accept_request(seller, flow.id)
+    except am.NotAllowed as e:
+        print(f"   the seller tries to act: {e}")
+    operator = am.Actor.operator("ops-1")
+    market.resolve_appeal(operator, appeal.id, am.Resolution.close_with_refund(usd("300.00")))
+    order = market.order(alice, order.id)
+    print(
+        f"   resolved: flow {market.flow(alice, flow.id).status_text}, order {order.status}, refunded {order.refunded}"
+    )
+    print_records(market.records(alice, am.Target.flow(flow.id)))
 
 
 if __name__ == "__main__":
