@@ -15,5 +15,5 @@ test -x "$PY" || python3 -m venv "$VENV"
 "$PY" -m pip install -q --force-reinstall --no-deps ./bindings-python
 "$PY" -m pytest -q bindings-python/tests
 "$PY" -m mypy.stubtest appmarket
-"$PY" -m mypy --strict examples/python/tour.py benches/python_overhead.py
+"$PY" -m mypy --strict examples/python/tour.py benches/python_overhead.py bindings-python/tests
 "$PY" examples/python/tour.py > /dev/null

@@ -94,7 +94,12 @@ pub fn check_request(order: &Order, by: &Actor, latest: Option<&Invoice>) -> Res
     {
         return Err(Error::not_allowed(
             "INV-1",
-            format!("invoice {} of order {} is already {:?}", inv.id, order.id, inv.status).to_lowercase(),
+            format!(
+                "invoice {} of order {} is already {}",
+                inv.id,
+                order.id,
+                format!("{:?}", inv.status).to_lowercase()
+            ),
         ));
     }
     let amount = Money::new(order.amount_paid().amount - order.refunded.amount, order.refunded.currency).rounded();
