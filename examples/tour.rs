@@ -93,6 +93,13 @@ fn main() -> Result<(), Error> {
         show_app(&app, clock.instant());
     }
 
+    println!("\n== In its grace period, she renews the email app for a month");
+    print_quote("Renewal", &market.quote_renewal(&alice, &app.id, 1, None)?);
+    let renewal = market.renew(&alice, &app.id, 1, None)?;
+    market.accept_terms(&alice, &renewal.id)?;
+    market.pay(&alice, &renewal.id, Some(PaymentMethod::CreditCard))?;
+    show_app(&market.app(&alice, &app.id)?, clock.instant());
+
     println!("\n== A professional service, under service supervision");
     let service = market.list_product(&seller, fixtures::professional_service_draft())?;
     let order = market.place_order(
@@ -190,6 +197,81 @@ fn main() -> Result<(), Error> {
     );
     print_records(&market.records(&alice, &Target::Flow(flow.id.clone()))?);
 
+    println!("\n== A monthly licence with auto-renewal runs for a year");
+    let licence = market.list_product(&seller, fixtures::license_draft())?;
+    let order = market.place_order(
+        &alice,
+        PurchaseRequest {
+            product: licence.id.clone(),
+            specification: "Annual License".into(),
+            mode: BillingMode::Monthly,
+            quantity: 1,
+            periods: 1,
+        },
+    )?;
+    market.accept_terms(&alice, &order.id)?;
+    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard))?;
+    let flow = market.flow_of_order(&alice, &order.id)?;
+    market.deliver(
+        &seller,
+        &flow.id,
+        Delivery { note: "Licence key sent by email.".into(), ..Delivery::default() },
+        None,
+    )?;
+    market.confirm_acceptance(&alice, &flow.id)?;
+    let licence_app = order.app.clone().expect("a paid order has an app");
+    market.set_auto_renewal(&alice, &licence_app, 1, 0, 7)?;
+    show_app(&market.app(&alice, &licence_app)?, clock.instant());
+    let charges_before = payments.charges().len();
+    for day in 1..=366 {
+        clock.advance(Duration::days(1))?;
+        if day == 150 {
+            payments.decline_next(&alice_id_of(&alice), "card limit reached");
+        }
+        market.tick(&Actor::System)?;
+    }
+    for e in market.records(&alice, &Target::App(licence_app.clone()))? {
+        let line = match &e.kind {
+            EventKind::App(app::AppEvent::Renewed { term, auto: true, .. }) => {
+                format!("auto-renewed: now expires {}", appmarket_examples::local(term.expires_at))
+            }
+            EventKind::App(app::AppEvent::AutoRenewalDeclined { reason, retry_at }) => {
+                format!("charge declined ({reason}); retry at {}", appmarket_examples::local(*retry_at))
+            }
+            _ => continue,
+        };
+        println!("  {}  {line}", appmarket_examples::local(e.at));
+    }
+    println!("  {} auto-renewal charges in the year", payments.charges().len() - charges_before);
+    show_app(&market.app(&alice, &licence_app)?, clock.instant());
+
+    println!("\n== Two images: one unsubscribed on day 3, one on day 20");
+    let img_request = ImageProvisioning {
+        specification: "Default".into(),
+        network: Network { vpc: "vpc-default".into(), subnet: "subnet-default".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new("Tour#Pass2026"),
+        agree_terms: true,
+        customization: None,
+    };
+    let first = market.provision_image(&alice, &image.id, img_request.clone())?;
+    let first = market.pay(&alice, &first.id, Some(PaymentMethod::CreditCard))?;
+    let second = market.provision_image(&alice, &image.id, img_request)?;
+    let second = market.pay(&alice, &second.id, Some(PaymentMethod::CreditCard))?;
+    clock.advance(Duration::days(3))?;
+    let first_app = first.app.clone().expect("an app");
+    let quote = market.quote_unsubscribe(&alice, &first_app)?;
+    print_quote(
+        if quote.unconditional { "Day 3: five-day unconditional unsubscription" } else { "Day 3" },
+        &quote.quote,
+    );
+    show_order(&market.unsubscribe(&alice, &first_app)?);
+    clock.advance(Duration::days(17))?;
+    let second_app = second.app.clone().expect("an app");
+    let quote = market.quote_unsubscribe(&alice, &second_app)?;
+    print_quote("Day 20: refund = paid − consumed − handling fee", &quote.quote);
+    show_order(&market.unsubscribe(&alice, &second_app)?);
+
     println!("\n== Operation records of the first order");
     print_records(&market.records(&alice, &Target::Order(first_order.clone()))?);
     println!(
@@ -198,4 +280,11 @@ fn main() -> Result<(), Error> {
         market.events_since(0, 10_000)?.len()
     );
     Ok(())
+}
+
+fn alice_id_of(actor: &Actor) -> CustomerId {
+    match actor {
+        Actor::Customer(id) => id.clone(),
+        _ => unreachable!("the tour's buyer is a customer"),
+    }
 }
