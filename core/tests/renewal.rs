@@ -143,7 +143,7 @@ fn ren_3_renewing_a_license_opens_no_service_flow() {
     let w = world();
     let p = w.list(fixtures::license_draft());
     let (_, app) = w.buy(&p, "Annual License", BillingMode::Monthly, 1, 1);
-    w.start_term(&app, 1);
+    w.start_term(&app);
     let order = w.market.renew(&w.alice, &app, 1, None).unwrap();
     assert!(!order.involves_supervision);
     let paid = w.pay(&w.alice, &order);

@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use appmarket::app::Term;
-use appmarket::store::{Commit, Record, StoreExt, Write};
 use appmarket::*;
 use chrono::{DateTime, Duration, Utc};
 
@@ -128,40 +126,14 @@ impl World {
     }
 
     /// Stands in for the service flow (another module): starts a supervised app's term now.
-    pub fn start_term(&self, app: &AppId, months: u32) {
-        let target = Target::App(app.clone());
-        let v = self.store.get::<PurchasedApp>(&target).unwrap();
-        let mut a = v.value;
-        a.term = Some(Term::starting(self.clock.instant(), months, self.market.policy().zone()));
-        a.status = AppStatus::Active;
-        let due = a.next_due(self.market.policy());
-        self.store
-            .commit(
-                Commit {
-                    writes: vec![Write { record: Record::App(a), expected_version: v.version, due }],
-                    ..Commit::default()
-                },
-                self.clock.instant(),
-            )
-            .unwrap();
-    }
-
-    /// Stands in for the service flow: puts a paid order back to `Processing` (flow open).
-    pub fn reopen(&self, order: &OrderId) {
-        let target = Target::Order(order.clone());
-        let v = self.store.get::<Order>(&target).unwrap();
-        let mut o = v.value;
-        o.status = OrderStatus::Processing;
-        o.completed_at = None;
-        self.store
-            .commit(
-                Commit {
-                    writes: vec![Write { record: Record::Order(o), expected_version: v.version, due: None }],
-                    ..Commit::default()
-                },
-                self.clock.instant(),
-            )
-            .unwrap();
+    /// Completes an app's service flow: the seller delivers and the customer accepts, which
+    /// starts the term (APP-3).
+    pub fn start_term(&self, app: &AppId) {
+        let order = self.app(app).order;
+        let flow = self.market.flow_of_order(&self.alice, &order).unwrap();
+        self.market.deliver(&self.seller, &flow.id, appmarket::supervision::Delivery::default(), None).unwrap();
+        self.market.confirm_acceptance(&self.alice, &flow.id).unwrap();
+        assert_eq!(self.app(app).status, AppStatus::Active);
     }
 }
 
