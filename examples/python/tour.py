@@ -122,7 +122,16 @@ def main() -> None:
     print(f"   charges: {[str(r.amount) for r in payments.charges()]}")
     print(f"   events so far: {len(market.events_since(limit=1000))}")
 
+    print("8b. in its grace period, she renews the email app for a month")
+    show(market.quote_renewal(alice, app.id, 1))
+    renewal = market.renew(alice, app.id, 1)
+    market.accept_terms(alice, renewal.id)
+    market.pay(alice, renewal.id, am.PaymentMethod.CreditCard)
+    renewed = market.app(alice, app.id)
+    print(f"   {renewed.product_name}: {renewed.status}, expires {renewed.expires_at}")
+
     supervision(market, clock, seller, alice)
+    after_sale(market, clock, payments, seller, alice, image.id)
 
 
 def print_records(records: list[am.Event]) -> None:
@@ -207,6 +216,70 @@ def supervision(market: am.Marketplace, clock: am.ManualClock, seller: am.Actor,
         f"   resolved: flow {market.flow(alice, flow.id).status_text}, order {order.status}, refunded {order.refunded}"
     )
     print_records(market.records(alice, am.Target.flow(flow.id)))
+
+
+def after_sale(
+    market: am.Marketplace,
+    clock: am.ManualClock,
+    payments: am.SimulatedPayments,
+    seller: am.Actor,
+    alice: am.Actor,
+    image: str,
+) -> None:
+    print("11. a monthly licence with auto-renewal runs for a year")
+    licence = market.list_product(
+        seller,
+        am.ProductDraft(
+            name="Antivirus Server License",
+            category="Security",
+            delivery=am.DeliveryMethod.License,
+            specifications=[
+                am.Specification("Annual License", plans=[am.PricePlan(am.BillingMode.Monthly, usd("100"))])
+            ],
+        ),
+    )
+    order = market.place_order(alice, product=licence.id, specification="Annual License", mode=am.BillingMode.Monthly)
+    market.accept_terms(alice, order.id)
+    order = market.pay(alice, order.id, am.PaymentMethod.CreditCard)
+    flow = market.flow_of_order(alice, order.id)
+    market.deliver(seller, flow.id, am.Delivery(note="Licence key sent by email."))
+    market.confirm_acceptance(alice, flow.id)
+    assert order.app is not None
+    market.set_auto_renewal(alice, order.app, periods=1, count=0, days_before=7)
+    before = len(payments.charges())
+    for day in range(1, 367):
+        clock.advance(dt.timedelta(days=1))
+        if day == 150:
+            payments.decline_next("alice", "card limit reached")
+        market.tick()
+    for event in market.records(alice, am.Target.app(order.app)):
+        kind = event.kind["event"]
+        if kind["type"] == "renewed" and kind["auto"]:
+            print(f"   {event.at:%Y-%m-%d}: auto-renewed, now expires {kind['term']['expires_at']}")
+        elif kind["type"] == "auto_renewal_declined":
+            print(f"   {event.at:%Y-%m-%d}: charge declined ({kind['reason']}), retry at {kind['retry_at']}")
+    print(f"   {len(payments.charges()) - before} auto-renewal charges in the year")
+
+    print("12. two images: one unsubscribed on day 3, one on day 20")
+    request = am.ImageProvisioning(
+        specification="Default",
+        network=am.Network("vpc-default", "subnet-default"),
+        login_password="Secure!Pass9",
+        agree_terms=True,
+    )
+    first = market.pay(alice, market.provision_image(alice, image, request).id, am.PaymentMethod.CreditCard)
+    second = market.pay(alice, market.provision_image(alice, image, request).id, am.PaymentMethod.CreditCard)
+    assert first.app is not None and second.app is not None
+    clock.advance(dt.timedelta(days=3))
+    refund = market.quote_unsubscribe(alice, first.app)
+    print(f"   day 3 (unconditional: {refund.unconditional}):")
+    show(refund.quote)
+    print(f"   order {market.unsubscribe(alice, first.app).status}")
+    clock.advance(dt.timedelta(days=17))
+    refund = market.quote_unsubscribe(alice, second.app)
+    print("   day 20, refund = paid - consumed - handling fee:")
+    show(refund.quote)
+    print(f"   order {market.unsubscribe(alice, second.app).status}")
 
 
 if __name__ == "__main__":
