@@ -136,4 +136,52 @@ fn every_mutating_call_replays_under_its_request_id() {
     w.clock.advance(Duration::days(6)).unwrap();
     let appeal = w.replays(&alice, |c| w.market.open_appeal(c, &flow.id, "The seller is silent."));
     w.replays(&operator, |c| w.market.resolve_appeal(c, &appeal.id, Resolution::Resume));
+
+    // Renewals and auto-renewal (REN).
+    let renewal = w.replays(&alice, |c| w.market.renew(c, &app, 1, None));
+    w.market.accept_terms(&alice, &renewal.id).unwrap();
+    w.replays(&alice, |c| w.market.pay(c, &renewal.id, Some(PaymentMethod::CreditCard)));
+    let licence = w.market.list_product(&seller, fixtures::license_draft()).unwrap();
+    let lic_order = w
+        .market
+        .place_order(
+            &alice,
+            PurchaseRequest {
+                product: licence.id.clone(),
+                specification: "Annual License".into(),
+                mode: BillingMode::Monthly,
+                quantity: 1,
+                periods: 1,
+            },
+        )
+        .unwrap();
+    w.market.accept_terms(&alice, &lic_order.id).unwrap();
+    let lic_order = w.market.pay(&alice, &lic_order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let lic_flow = w.market.flow_of_order(&alice, &lic_order.id).unwrap();
+    w.market.deliver(&seller, &lic_flow.id, Delivery::default(), None).unwrap();
+    w.market.confirm_acceptance(&alice, &lic_flow.id).unwrap();
+    let lic_app = lic_order.app.clone().unwrap();
+    w.replays(&alice, |c| w.market.set_auto_renewal(c, &lic_app, 1, 0, 7));
+    w.replays(&alice, |c| w.market.disable_auto_renewal(c, &lic_app));
+
+    // Invoices (INV) and unsubscription (UNS).
+    let image_order = w.market.provision_image(&alice, &image.id, provisioning.clone()).unwrap();
+    let image_order = w.market.pay(&alice, &image_order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let invoice = w.replays(&alice, |c| w.market.request_invoice(c, &image_order.id));
+    w.replays(&operator, |c| w.market.issue_invoice(c, &invoice.id));
+    w.replays(&alice, |c| w.market.return_invoice(c, &invoice.id));
+    w.replays(&alice, |c| w.market.unsubscribe(c, image_order.app.as_ref().unwrap()));
+
+    let mut costly = fixtures::image_draft();
+    costly.specifications[0].plans[0].price = Money::parse("9000 USD").unwrap();
+    let costly = w.market.list_product(&seller, costly).unwrap();
+    let big = w.market.provision_image(&alice, &costly.id, provisioning.clone()).unwrap();
+    let big = w.market.pay(&alice, &big.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let pending = w.replays(&alice, |c| w.market.unsubscribe(c, big.app.as_ref().unwrap()));
+    assert!(pending.pending_unsubscription.is_some(), "over 7,000 USD waits for review (UNS-5)");
+    w.replays(&operator, |c| w.market.review_unsubscription(c, &big.id, true));
+    let flow = buy_service(); // an open professional-service flow: UNS-6 applies
+    let refund_order = w.market.flow(&alice, &flow.id).unwrap().order;
+    w.replays(&alice, |c| w.market.request_refund(c, &refund_order, Money::parse("50 USD").unwrap(), "Not needed."));
+    w.replays(&seller, |c| w.market.resolve_refund_request(c, &refund_order, false));
 }
