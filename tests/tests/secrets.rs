@@ -52,6 +52,37 @@ fn app_5_passwords_never_leak_through_any_output() {
             Some(Secret::new(PASSWORD)),
         )
         .unwrap();
+    // A supervised SaaS delivers its password with the flow (APP-4, APP-5).
+    let crm = market.list_product(&seller, fixtures::supervised_saas_draft()).unwrap();
+    let o3 = market
+        .place_order(
+            &alice,
+            PurchaseRequest {
+                product: crm.id,
+                specification: "Standard".into(),
+                mode: BillingMode::Monthly,
+                quantity: 10,
+                periods: 1,
+            },
+        )
+        .unwrap();
+    market.accept_terms(&alice, &o3.id).unwrap();
+    let o3 = market.pay(&alice, &o3.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let flow = market.flow_of_order(&alice, &o3.id).unwrap();
+    let request = appmarket::supervision::ServiceRequest {
+        description: "Set up our CRM.".into(),
+        attachments: vec![appmarket::supervision::Attachment { name: "users.xlsx".into(), bytes: 10 }],
+    };
+    market.submit_request(&alice, &flow.id, request).unwrap();
+    market.accept_request(&seller, &flow.id).unwrap();
+    let info = ApplicationInfo {
+        username: "admin".into(),
+        management_url: "https://crm.example".into(),
+        ..ApplicationInfo::default()
+    };
+    let delivery = appmarket::supervision::Delivery { application_info: Some(info), ..Default::default() };
+    let flow = market.deliver(&seller, &flow.id, delivery, Some(Secret::new(PASSWORD))).unwrap();
+    texts("flow", format!("{flow:?}"), serde_json::to_string(&flow).unwrap());
     let secret = market.reveal_password(&alice, &app_id).unwrap();
     assert_eq!(secret.expose(), PASSWORD);
     texts("secret", format!("{secret:?} {secret}"), serde_json::to_string(&secret).unwrap());

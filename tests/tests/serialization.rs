@@ -89,6 +89,25 @@ fn public_values_round_trip_through_json() {
         assert_eq!(e.schema_version, EVENT_SCHEMA_VERSION);
         round_trip(&e);
     }
+    // Invoices, refund quotes, renewals and commands.
+    let invoice = market.request_invoice(&alice, &o2.id).unwrap();
+    round_trip(&invoice);
+    round_trip(&market.quote_renewal(&alice, &app.id, 1, None).unwrap_or_else(|_| o2.quote.clone()));
+    let image = page.items.iter().find(|p| p.delivery == DeliveryMethod::Image).unwrap();
+    let provisioning = ImageProvisioning {
+        specification: "Default".into(),
+        network: Network { vpc: "v".into(), subnet: "s".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new("Cloud#2026x"),
+        agree_terms: true,
+        customization: None,
+    };
+    let img = market.provision_image(&alice, &image.id, provisioning).unwrap();
+    let img = market.pay(&alice, &img.id, Some(PaymentMethod::CreditCard)).unwrap();
+    round_trip(&market.quote_unsubscribe(&alice, img.app.as_ref().unwrap()).unwrap());
+    let command = appmarket::command::Command::Pay { order: img.id.clone(), method: Some(PaymentMethod::Online) };
+    round_trip(&command);
+    round_trip(&appmarket::renewal::RenewalDay::LastDay);
     round_trip(&Error::not_allowed("ORD-2", "x"));
     round_trip(&market.tick(&Actor::System).unwrap());
 
