@@ -102,18 +102,7 @@ fn main() -> Result<(), Error> {
 
     println!("\n== A professional service, under service supervision");
     let service = market.list_product(&seller, fixtures::professional_service_draft())?;
-    let order = market.place_order(
-        &alice,
-        PurchaseRequest {
-            product: service.id.clone(),
-            specification: "Basic Migration".into(),
-            mode: BillingMode::OneTime,
-            quantity: 1,
-            periods: 1,
-        },
-    )?;
-    market.accept_terms(&alice, &order.id)?;
-    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard))?;
+    let order = buy_one(&market, &alice, &service, "Basic Migration", BillingMode::OneTime)?;
     show_order(&order);
     let flow = market.flow_of_order(&alice, &order.id)?;
     println!("  Service Supervision: {} — {}", flow.id, flow.status);
@@ -157,18 +146,7 @@ fn main() -> Result<(), Error> {
     print_records(&market.records(&alice, &Target::Flow(flow.id.clone()))?);
 
     println!("\n== A second service where the seller goes silent, and an appeal");
-    let order = market.place_order(
-        &alice,
-        PurchaseRequest {
-            product: service.id.clone(),
-            specification: "Basic Migration".into(),
-            mode: BillingMode::OneTime,
-            quantity: 1,
-            periods: 1,
-        },
-    )?;
-    market.accept_terms(&alice, &order.id)?;
-    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard))?;
+    let order = buy_one(&market, &alice, &service, "Basic Migration", BillingMode::OneTime)?;
     let flow = market.flow_of_order(&alice, &order.id)?;
     market.submit_request(
         &alice,
@@ -199,18 +177,7 @@ fn main() -> Result<(), Error> {
 
     println!("\n== A monthly licence with auto-renewal runs for a year");
     let licence = market.list_product(&seller, fixtures::license_draft())?;
-    let order = market.place_order(
-        &alice,
-        PurchaseRequest {
-            product: licence.id.clone(),
-            specification: "Annual License".into(),
-            mode: BillingMode::Monthly,
-            quantity: 1,
-            periods: 1,
-        },
-    )?;
-    market.accept_terms(&alice, &order.id)?;
-    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard))?;
+    let order = buy_one(&market, &alice, &licence, "Annual License", BillingMode::Monthly)?;
     let flow = market.flow_of_order(&alice, &order.id)?;
     market.deliver(
         &seller,
@@ -287,4 +254,24 @@ fn alice_id_of(actor: &Actor) -> CustomerId {
         Actor::Customer(id) => id.clone(),
         _ => unreachable!("the tour's buyer is a customer"),
     }
+}
+
+/// Places an order for one unit of one period, accepts the terms and pays by card.
+fn buy_one(
+    market: &Marketplace,
+    buyer: &Actor,
+    product: &Product,
+    specification: &str,
+    mode: BillingMode,
+) -> Result<Order, Error> {
+    let request = PurchaseRequest {
+        product: product.id.clone(),
+        specification: specification.into(),
+        mode,
+        quantity: 1,
+        periods: 1,
+    };
+    let order = market.place_order(buyer, request)?;
+    market.accept_terms(buyer, &order.id)?;
+    market.pay(buyer, &order.id, Some(PaymentMethod::CreditCard))
 }
