@@ -56,6 +56,15 @@ proptest! {
     }
 
     #[test]
+    fn commands_and_actors_parse_or_refuse(text in any::<String>(), tag in prop::sample::select(vec![
+        "pay", "place_order", "submit_request", "resolve_appeal", "renew", "tick", "search",
+    ])) {
+        let _ = appmarket::command::Command::from_json(&text);
+        let _ = appmarket::command::Command::from_json(&format!("{{\"do\": \"{tag}\", \"order\": {text:?}}}"));
+        let _ = Actor::parse(&text);
+    }
+
+    #[test]
     fn policy_json_parses_or_refuses(text in any::<String>()) {
         let _ = Policy::from_json(&text);
     }
