@@ -493,6 +493,18 @@ impl Marketplace {
     }
 
     /// [`Marketplace::run`] with the command and the result as JSON text.
+    ///
+    /// ```
+    /// use appmarket::*;
+    ///
+    /// let market = Marketplace::new();
+    /// let seller = Actor::seller("isv-1")?;
+    /// let product = market.run_json(&seller, r#"{"do": "list_sample_product", "sample": "saas"}"#)?;
+    /// assert!(product.contains("Coremail Pro Email Hosting"));
+    /// let err = market.run_json(&seller, r#"{"do": "no_such_command"}"#).unwrap_err();
+    /// assert_eq!(err.kind(), "invalid_input");
+    /// # Ok::<(), appmarket::Error>(())
+    /// ```
     pub fn run_json(&self, caller: impl Into<Caller>, command: &str) -> Result<String, Error> {
         let value = self.run(caller, Command::from_json(command)?)?;
         Ok(value.to_string())

@@ -28,6 +28,32 @@ const BATCH: usize = 1024;
 impl Marketplace {
     /// Runs the scheduled work due at the clock's current instant. Only the system may run it
     /// (ACC-1). Running it twice for the same instant does the work once.
+    ///
+    /// ```
+    /// use appmarket::*;
+    /// use chrono::Duration;
+    ///
+    /// let clock = ManualClock::at("2026-04-15T02:00:00Z")?;
+    /// let market = Marketplace::builder().clock(clock.clone()).build()?;
+    /// let product = market.list_product(&Actor::seller("isv-1")?, appmarket::testing::fixtures::saas_draft())?;
+    /// market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice")?))?;
+    /// let alice = Actor::customer("alice")?;
+    /// let request = PurchaseRequest {
+    ///     product: product.id,
+    ///     specification: "Standard".into(),
+    ///     mode: BillingMode::Monthly,
+    ///     quantity: 10,
+    ///     periods: 1,
+    /// };
+    /// let order = market.place_order(&alice, request)?;
+    ///
+    /// // ORD-3: an order unpaid for 7 days is cancelled by the system.
+    /// clock.advance(Duration::days(7))?;
+    /// assert_eq!(market.tick(&Actor::System)?.changed, 1);
+    /// assert_eq!(market.order(&alice, &order.id)?.status, OrderStatus::Cancelled);
+    /// assert!(market.tick(&alice).is_err(), "only the system runs tick");
+    /// # Ok::<(), appmarket::Error>(())
+    /// ```
     pub fn tick(&self, by: &Actor) -> Result<TickReport, Error> {
         by.require_system("run tick")?;
         let now = self.clock.now();
