@@ -1,5 +1,6 @@
 //! Purchased apps (APP-*) and upgrades (PRC-4).
 
+use crate::billing::{RenewalDay, RenewalRecord};
 use crate::conversions::{Actor, Date, IntoCore, Timestamp, all, caller, id, mirror_enum};
 use crate::errors::Result;
 use crate::marketplace::Marketplace;
@@ -25,7 +26,7 @@ mirror_enum!(
 );
 
 /// A subscription term.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Term {
     /// When it started.
     pub started_at: Timestamp,
@@ -35,6 +36,8 @@ pub struct Term {
     pub months: u32,
     /// When it expires.
     pub expires_at: Timestamp,
+    /// The renewal date chosen, if any (REN-4).
+    pub renewal_day: Option<RenewalDay>,
 }
 
 /// What the seller tells the buyer about an app (APP-1).
@@ -69,7 +72,7 @@ pub struct SellerInfo {
 }
 
 /// Auto-renewal settings (REN-5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AutoRenewal {
     /// Periods per renewal.
     pub periods: u32,
@@ -79,6 +82,8 @@ pub struct AutoRenewal {
     pub done: u32,
     /// Days before expiry of the charge.
     pub days_before: u32,
+    /// The next retry of a declined charge (REN-6).
+    pub retry_at: Option<Timestamp>,
 }
 
 /// A purchased app (a resource).
@@ -122,6 +127,10 @@ pub struct PurchasedApp {
     pub pending_order: Option<String>,
     /// Image servers' setup (images).
     pub image: Option<ImageSetup>,
+    /// Its renewals, oldest first.
+    pub renewals: Vec<RenewalRecord>,
+    /// Expiry reminders sent for the current term (days before expiry).
+    pub reminded: Vec<u32>,
 }
 
 /// Which apps to list; every field has a default.
@@ -158,7 +167,13 @@ pub struct AppPage {
 
 impl From<appmarket::Term> for Term {
     fn from(t: appmarket::Term) -> Self {
-        Term { started_at: t.started_at, anchor: t.anchor, months: t.months, expires_at: t.expires_at }
+        Term {
+            started_at: t.started_at,
+            anchor: t.anchor,
+            months: t.months,
+            expires_at: t.expires_at,
+            renewal_day: t.renewal_day.map(Into::into),
+        }
     }
 }
 
@@ -193,7 +208,13 @@ impl From<appmarket::SellerInfo> for SellerInfo {
 
 impl From<appmarket::AutoRenewal> for AutoRenewal {
     fn from(a: appmarket::AutoRenewal) -> Self {
-        AutoRenewal { periods: a.periods, count: a.count, done: a.done, days_before: a.days_before }
+        AutoRenewal {
+            periods: a.periods,
+            count: a.count,
+            done: a.done,
+            days_before: a.days_before,
+            retry_at: a.retry_at,
+        }
     }
 }
 
@@ -219,6 +240,8 @@ impl From<appmarket::PurchasedApp> for PurchasedApp {
             auto_renewal: a.auto_renewal.map(Into::into),
             pending_order: a.pending_order.map(|o| o.to_string()),
             image: a.image.map(|i| (*i).into()),
+            renewals: all(a.renewals),
+            reminded: a.reminded,
         }
     }
 }

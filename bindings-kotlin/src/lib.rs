@@ -16,17 +16,21 @@
 uniffi::setup_scaffolding!();
 
 mod apps;
+mod billing;
 mod catalog;
 mod conversions;
 mod errors;
 mod marketplace;
 mod orders;
 mod records;
+mod supervision;
 
 pub use apps::*;
+pub use billing::*;
 pub use catalog::*;
 pub use conversions::*;
 pub use errors::*;
 pub use marketplace::*;
 pub use orders::*;
 pub use records::*;
+pub use supervision::*;

@@ -1,5 +1,6 @@
 //! Orders and payment (ORD-*), image provisioning (IMG-*).
 
+use crate::billing::{PendingUnsubscription, RenewalDay};
 use crate::conversions::{Actor, IntoCore, Money, Timestamp, all, caller, id, mirror_enum};
 use crate::errors::Result;
 use crate::marketplace::Marketplace;
@@ -74,6 +75,8 @@ pub enum OrderKind {
         app: String,
         /// Months added.
         months: u32,
+        /// The renewal date chosen, if any (REN-4).
+        renewal_day: Option<RenewalDay>,
     },
 }
 
@@ -145,6 +148,10 @@ pub struct Order {
     pub invoice: Option<String>,
     /// Whether the invoice was issued.
     pub invoice_issued: bool,
+    /// An unsubscription or refund waiting for a decision (UNS-5, UNS-6).
+    pub pending_unsubscription: Option<PendingUnsubscription>,
+    /// When it was unsubscribed unconditionally (UNS-3).
+    pub unconditional_unsubscription_at: Option<Timestamp>,
 }
 
 /// Which orders to list; every field has a default.
@@ -278,7 +285,9 @@ impl From<appmarket::OrderKind> for OrderKind {
             K::Upgrade { app, from_specification, from_quantity } => {
                 OrderKind::Upgrade { app: app.to_string(), from_specification, from_quantity }
             }
-            K::Renewal { app, months, .. } => OrderKind::Renewal { app: app.to_string(), months },
+            K::Renewal { app, months, renewal_day } => {
+                OrderKind::Renewal { app: app.to_string(), months, renewal_day: renewal_day.map(Into::into) }
+            }
         }
     }
 }
@@ -323,6 +332,8 @@ impl From<appmarket::Order> for Order {
             refunded: o.refunded.into(),
             invoice: o.invoice.map(|i| i.to_string()),
             invoice_issued: o.invoice_issued,
+            pending_unsubscription: o.pending_unsubscription.map(Into::into),
+            unconditional_unsubscription_at: o.unconditional_unsubscription_at,
         }
     }
 }
