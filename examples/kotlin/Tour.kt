@@ -3,6 +3,14 @@
 package dev.appmarket.examples
 
 import dev.appmarket.Actor
+import dev.appmarket.AppMarketException
+import dev.appmarket.Attachment
+import dev.appmarket.Delivery
+import dev.appmarket.Order
+import dev.appmarket.Resolution
+import dev.appmarket.ServiceRequest
+import dev.appmarket.SimulatedPayments
+import dev.appmarket.Target
 import dev.appmarket.AppFilter
 import dev.appmarket.BillingMode
 import dev.appmarket.CustomerAccount
@@ -97,7 +105,8 @@ fun printQuote(title: String, quote: Quote) {
 
 fun main() {
     val clock = ManualClock(Instant.parse("2026-04-15T02:00:00Z"))
-    Marketplace(clock = clock).use { market ->
+    val payments = SimulatedPayments()
+    Marketplace(clock = clock, payments = payments).use { market ->
         // A seller lists a SaaS product and an image.
         val seller = Actor.Seller("isv-1")
         market.listProduct(seller, saasDraft())
@@ -143,5 +152,102 @@ fun main() {
         println("9. a month on (${market.now()}): tick examined ${report.examined}, changed ${report.changed}")
         for (a in market.apps(alice, AppFilter(), 1u, 20u).items) println("   ${a.productName}: ${a.status}")
         println("   ${market.eventsSince(0u, 1000u).size} events recorded")
+
+        // In its grace period, she renews the email app for a month.
+        printQuote("10. renewal in the grace period:", market.quoteRenewal(alice, app.id, 1u))
+        val renewal = market.renew(alice, app.id, 1u)
+        market.acceptTerms(alice, renewal.id)
+        market.pay(alice, renewal.id, PaymentMethod.CREDIT_CARD)
+        val renewed = market.app(alice, app.id)
+        println("    ${renewed.productName}: ${renewed.status}, expires ${renewed.term?.expiresAt}")
+
+        supervision(market, clock, seller, alice)
+        afterSale(market, clock, payments, seller, alice, image.id)
     }
+}
+
+private fun buyOne(market: Marketplace, by: Actor, product: String, spec: String, mode: BillingMode): Order {
+    val order = market.placeOrder(by, PurchaseRequest(product, spec, mode, quantity = 1u))
+    market.acceptTerms(by, order.id)
+    return market.pay(by, order.id, PaymentMethod.CREDIT_CARD)
+}
+
+private fun printRecords(market: Marketplace, by: Actor, target: Target) {
+    for (e in market.records(by, target)) println("    ${e.at}  ${e.actor}  ${e.kindJson}")
+}
+
+/** A professional service under service supervision, and a second one that ends in an appeal. */
+fun supervision(market: Marketplace, clock: ManualClock, seller: Actor, alice: Actor) {
+    val service = market.listProduct(seller, ProductDraft(
+        name = "Website Migration Service",
+        category = "Professional Services",
+        delivery = DeliveryMethod.PROFESSIONAL_SERVICE,
+        specifications = listOf(Specification(name = "Basic Migration", plans = listOf(PricePlan(BillingMode.ONE_TIME, usd("500"), perUnit = false)))),
+    ))
+    val order = buyOne(market, alice, service.id, "Basic Migration", BillingMode.ONE_TIME)
+    var flow = market.flowOfOrder(alice, order.id)
+    println("11. professional service: order ${order.status}; Service Supervision ${flow.id}: ${flow.statusText}")
+    market.submitRequest(alice, flow.id, ServiceRequest("Migrate www.example.com (PHP 8, MySQL 8) to the cloud.", listOf(Attachment("site-inventory.xlsx", 48_000uL))))
+    clock.advance(Duration.ofHours(5))
+    market.rejectRequest(seller, flow.id, "Please add the database size.")
+    val again = market.submitRequest(alice, flow.id, ServiceRequest("Migrate www.example.com, 12 GB database; admin password is in the sheet."))
+    again.warnings.forEach { println("    reminder: $it") }
+    market.acceptRequest(seller, flow.id)
+    clock.advance(Duration.ofDays(2))
+    market.deliver(seller, flow.id, Delivery(note = "Migrated; DNS switched."))
+    market.rejectDelivery(alice, flow.id, "The contact form does not send mail.")
+    clock.advance(Duration.ofDays(1))
+    market.deliver(seller, flow.id, Delivery(note = "Mail relay configured."))
+    flow = market.confirmAcceptance(alice, flow.id)
+    println("    ${flow.statusText}; order ${market.order(alice, order.id).status}")
+    clock.advance(Duration.ofHours(3))
+    market.tick(Actor.System)
+    println("    3 hours after acceptance: order ${market.order(alice, order.id).status}")
+    printRecords(market, alice, Target.Flow(flow.id))
+
+    val second = buyOne(market, alice, service.id, "Basic Migration", BillingMode.ONE_TIME)
+    val silent = market.flowOfOrder(alice, second.id)
+    market.submitRequest(alice, silent.id, ServiceRequest("Migrate shop.example.com."))
+    clock.advance(Duration.ofDays(5))
+    try { market.openAppeal(alice, silent.id, "No answer.") } catch (e: AppMarketException.NotAllowed) { println("12. after exactly 5 days: ${e.rule} ${e.reason}") }
+    clock.advance(Duration.ofDays(1))
+    val appeal = market.openAppeal(alice, silent.id, "The seller has not answered for 6 days.")
+    println("    appeal ${appeal.id} (${appeal.grounds}); the flow is ${market.flow(alice, silent.id).statusText}")
+    try { market.acceptRequest(seller, silent.id) } catch (e: AppMarketException.NotAllowed) { println("    the seller tries to act: ${e.rule}") }
+    market.resolveAppeal(Actor.Operator("ops-1"), appeal.id, Resolution.CloseWithRefund(usd("300.00")))
+    val refunded = market.order(alice, second.id)
+    println("    resolved: flow ${market.flow(alice, silent.id).statusText}, order ${refunded.status}, refunded ${refunded.refunded.amount}")
+}
+
+/** A licence auto-renewed for a year (one charge declined and retried), and two image unsubscriptions. */
+fun afterSale(market: Marketplace, clock: ManualClock, payments: SimulatedPayments, seller: Actor, alice: Actor, image: String) {
+    val licence = market.listProduct(seller, ProductDraft(
+        name = "Antivirus Server License",
+        category = "Security",
+        delivery = DeliveryMethod.LICENSE,
+        specifications = listOf(Specification(name = "Annual License", plans = listOf(PricePlan(BillingMode.MONTHLY, usd("100"), perUnit = false)))),
+    ))
+    val order = buyOne(market, alice, licence.id, "Annual License", BillingMode.MONTHLY)
+    val flow = market.flowOfOrder(alice, order.id)
+    market.deliver(seller, flow.id, Delivery(note = "Licence key sent by email."))
+    market.confirmAcceptance(alice, flow.id)
+    market.setAutoRenewal(alice, order.app!!, 1u, 0u, 7u)
+    val before = payments.charges().size
+    for (day in 1..366) {
+        clock.advance(Duration.ofDays(1))
+        if (day == 150) payments.declineNext("alice", "card limit reached")
+        market.tick(Actor.System)
+    }
+    val licenceApp = market.app(alice, order.app!!)
+    println("13. a year of auto-renewal: ${payments.charges().size - before} charges, ${licenceApp.renewals.size} renewals, expires ${licenceApp.term?.expiresAt}")
+
+    val first = market.pay(alice, market.provisionImage(alice, image, quickProvisioning()).id, PaymentMethod.CREDIT_CARD)
+    val second = market.pay(alice, market.provisionImage(alice, image, quickProvisioning()).id, PaymentMethod.CREDIT_CARD)
+    clock.advance(Duration.ofDays(3))
+    val quote = market.quoteUnsubscribe(alice, first.app!!)
+    printQuote("14. day 3, unconditional: ${quote.unconditional}", quote.quote)
+    println("    order ${market.unsubscribe(alice, first.app!!).status}")
+    clock.advance(Duration.ofDays(17))
+    printQuote("    day 20, refund = paid - consumed - handling fee:", market.quoteUnsubscribe(alice, second.app!!).quote)
+    println("    order ${market.unsubscribe(alice, second.app!!).status}")
 }
