@@ -1,7 +1,7 @@
 //! Purchased apps (APP-*) and upgrades (PRC-4).
 
 use crate::billing::{RenewalDay, RenewalRecord};
-use crate::conversions::{Actor, Date, IntoCore, Timestamp, all, caller, id, mirror_enum};
+use crate::conversions::{Actor, Date, IntoCore, Secret, Timestamp, all, caller, id, mirror_enum};
 use crate::errors::Result;
 use crate::marketplace::Marketplace;
 use crate::orders::{ImageSetup, Order};
@@ -285,17 +285,16 @@ impl Marketplace {
         by: Actor,
         app: String,
         info: ApplicationInfo,
-        password: Option<String>,
+        password: Option<Secret>,
         request_id: Option<String>,
     ) -> Result<PurchasedApp> {
-        let password = password.map(appmarket::Secret::new);
         Ok(self.core.provide_application_info(caller(by, request_id)?, &id(app)?, info.into_core()?, password)?.into())
     }
 
     /// The owner reveals the app's password (APP-5); the reveal is recorded.
     #[uniffi::method(default(request_id = None))]
-    pub fn reveal_password(&self, by: Actor, app: String, request_id: Option<String>) -> Result<String> {
-        Ok(self.core.reveal_password(caller(by, request_id)?, &id(app)?)?.expose().to_owned())
+    pub fn reveal_password(&self, by: Actor, app: String, request_id: Option<String>) -> Result<Secret> {
+        Ok(self.core.reveal_password(caller(by, request_id)?, &id(app)?)?)
     }
 
     /// Prices an upgrade of an app for the rest of its term (PRC-4).

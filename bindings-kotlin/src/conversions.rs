@@ -52,6 +52,15 @@ uniffi::custom_type!(TimeSpan, i64, {
     try_lift: |us| Ok(chrono::TimeDelta::microseconds(us)),
 });
 
+/// A password (APP-5): core `Secret` ⇄ String ⇄ Kotlin `SecretText`, whose `toString()` is
+/// `***` (uniffi.toml).
+pub use appmarket::Secret;
+uniffi::custom_type!(Secret, String, {
+    remote,
+    lower: |s| s.expose().to_owned(),
+    try_lift: |s| Ok(Secret::new(s)),
+});
+
 // ---------------------------------------------------------------- binding → core
 
 /// A conversion of a binding value into its core value, which the core may refuse.

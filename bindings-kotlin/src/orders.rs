@@ -1,7 +1,7 @@
 //! Orders and payment (ORD-*), image provisioning (IMG-*).
 
 use crate::billing::{PendingUnsubscription, RenewalDay};
-use crate::conversions::{Actor, IntoCore, Money, Timestamp, all, caller, id, mirror_enum};
+use crate::conversions::{Actor, IntoCore, Money, Secret, Timestamp, all, caller, id, mirror_enum};
 use crate::errors::Result;
 use crate::marketplace::Marketplace;
 use crate::records::{BillingMode, DeliveryMethod, PaymentMethod, Quote};
@@ -232,7 +232,7 @@ pub struct ImageProvisioning {
     /// Security group.
     pub security_group: SecurityGroup,
     /// The servers' login password (IMG-3); kept apart from the order (APP-5).
-    pub login_password: String,
+    pub login_password: Secret,
     /// Whether the customer agrees to the terms.
     pub agree_terms: bool,
     /// Customized provisioning, if any.
@@ -389,7 +389,7 @@ impl IntoCore<appmarket::ImageProvisioning> for ImageProvisioning {
             specification: self.specification,
             network: self.network.into_core()?,
             security_group: self.security_group.into_core()?,
-            login_password: appmarket::Secret::new(self.login_password),
+            login_password: self.login_password,
             agree_terms: self.agree_terms,
             customization: self.customization.into_core()?,
         })

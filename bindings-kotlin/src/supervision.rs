@@ -1,7 +1,7 @@
 //! Service supervision (SUP-*) and appeals (APL-*).
 
 use crate::apps::ApplicationInfo;
-use crate::conversions::{Actor, IntoCore, Money, Timestamp, all, caller, id, mirror_enum};
+use crate::conversions::{Actor, IntoCore, Money, Secret, Timestamp, all, caller, id, mirror_enum};
 use crate::errors::Result;
 use crate::marketplace::Marketplace;
 
@@ -421,10 +421,9 @@ impl Marketplace {
         by: Actor,
         flow: String,
         delivery: Delivery,
-        password: Option<String>,
+        password: Option<Secret>,
         request_id: Option<String>,
     ) -> Result<ServiceFlow> {
-        let password = password.map(appmarket::Secret::new);
         Ok(self.core.deliver(caller(by, request_id)?, &id(flow)?, delivery.into_core()?, password)?.into())
     }
 

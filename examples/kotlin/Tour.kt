@@ -29,6 +29,7 @@ import dev.appmarket.QuantityAttribute
 import dev.appmarket.Quote
 import dev.appmarket.ResourcePlan
 import dev.appmarket.SearchQuery
+import dev.appmarket.SecretText
 import dev.appmarket.SecurityGroup
 import dev.appmarket.Specification
 import dev.appmarket.SupportRange
@@ -86,7 +87,7 @@ fun quickProvisioning(password: String = "Cloud#2026x") = ImageProvisioning(
     specification = "Default",
     network = Network(vpc = "vpc-main", subnet = "subnet-a"),
     securityGroup = SecurityGroup.Recommended,
-    loginPassword = password,
+    loginPassword = SecretText(password),
     agreeTerms = true,
 )
 

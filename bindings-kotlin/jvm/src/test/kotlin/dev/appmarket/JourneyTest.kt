@@ -78,8 +78,8 @@ class JourneyTest {
         assertEquals(w.t0, term.startedAt)
         assertEquals(java.time.LocalDate.of(2026, 4, 15), term.anchor)
         val info = ApplicationInfo(username = "admin", managementUrl = "https://mail.example/admin")
-        assertTrue(m.provideApplicationInfo(w.seller, app.id, info, password = "S3cret!pw").info.hasPassword)
-        assertEquals("S3cret!pw", m.revealPassword(alice, app.id))
+        assertTrue(m.provideApplicationInfo(w.seller, app.id, info, password = SecretText("S3cret!pw")).info.hasPassword)
+        assertEquals("S3cret!pw", m.revealPassword(alice, app.id).value)
 
         // Mid-month upgrade: itemised, the expiry does not move.
         w.clock.advance(Duration.ofDays(10))
@@ -102,7 +102,8 @@ class JourneyTest {
         assertTrue(imageOrder.kind is OrderKind.Image)
         val imagePaid = m.pay(alice, imageOrder.id, PaymentMethod.BALANCE)
         assertEquals(0, BigDecimal("1000").subtract(imageQuote.total.amount).compareTo(w.payments.balance("alice")!!.amount))
-        assertEquals("Cloud#2026x", m.revealPassword(alice, imagePaid.app!!))
+        assertEquals("Cloud#2026x", m.revealPassword(alice, imagePaid.app!!).value)
+        assertEquals("***", quickProvisioning().toString().substringAfter("loginPassword=").substringBefore(","))
 
         // A month on: tick moves the apps into their grace period.
         w.clock.set(w.t0.plus(Duration.ofDays(41)))
