@@ -95,6 +95,9 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+/// Decimal places kept before the final rounding (see [`Money::rounded`]).
+pub const NOISE_DP: u32 = 20;
+
 /// A decimal amount in a currency. Never a float.
 ///
 /// Arithmetic keeps full precision; [`Money::rounded`] rounds once, to the currency's minor unit,
@@ -138,9 +141,15 @@ impl Money {
     }
 
     /// Rounds to the currency's minor unit, half away from zero, with exactly that scale.
+    ///
+    /// Fractions of periods are repeating decimals that `Decimal` cuts at 28 digits, so an exact
+    /// half cent (230 × 5/6 months …) can arrive as `…4999999…`; the noise beyond
+    /// [`NOISE_DP`] decimal places is dropped first. Real amounts (prices with a few decimals
+    /// times day fractions) never lie that close to a half without being one.
     pub fn rounded(&self) -> Money {
         let dp = self.currency.minor_unit();
-        let mut amount = self.amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+        let denoised = self.amount.round_dp_with_strategy(NOISE_DP, RoundingStrategy::MidpointAwayFromZero);
+        let mut amount = denoised.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
         amount.rescale(dp);
         Money::new(amount, self.currency)
     }
@@ -222,6 +231,16 @@ mod tests {
         assert_eq!(Money::new(dec!(-0.125), Currency::USD).rounded().amount.to_string(), "-0.13");
         assert_eq!(Money::new(dec!(12.5), Currency::JPY).rounded().amount.to_string(), "13");
         assert_eq!(Money::new(dec!(1.0005), Currency::parse("KWD").unwrap()).rounded().amount.to_string(), "1.001");
+    }
+
+    #[test]
+    fn prc_1_an_exact_half_cent_reached_through_a_repeating_fraction_rounds_up() {
+        // 3630.198 × 5/6 is exactly 3025.165; computed as 3630.198 × 0.8333…3 it is 3025.16499….
+        let five_sixths = rust_decimal::Decimal::from(5) / rust_decimal::Decimal::from(6);
+        let m = Money::new(dec!(3630.198) * five_sixths, Currency::USD);
+        assert!(m.amount < dec!(3025.165));
+        assert_eq!(m.rounded().amount.to_string(), "3025.17");
+        assert_eq!(Money::new(dec!(3025.16499), Currency::USD).rounded().amount.to_string(), "3025.16");
     }
 
     #[test]
