@@ -234,11 +234,13 @@ pub struct TickReport {
     pub examined: u64,
     /// Aggregates changed.
     pub changed: u64,
+    /// Aggregates whose scheduled work failed; they stay due for the next tick.
+    pub failed: u64,
 }
 
 impl From<appmarket::TickReport> for TickReport {
     fn from(r: appmarket::TickReport) -> Self {
-        TickReport { examined: r.examined, changed: r.changed }
+        TickReport { examined: r.examined, changed: r.changed, failed: r.failed }
     }
 }
 

@@ -249,6 +249,7 @@ value_class!(
     TickReport(appmarket::TickReport) {
         examined: |r| r.examined,
         changed: |r| r.changed,
+        failed: |r| r.failed,
     }
 );
 

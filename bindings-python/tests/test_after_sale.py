@@ -355,7 +355,7 @@ def test_run_json_dispatches_commands_and_raises_typed_errors(world: World) -> N
     ]
     assert placed[0] == placed[1] and json.loads(placed[0])["status"] == "pending_payment"
     tick = json.loads(w.market.run_json(am.Actor.system(), '{"do": "tick"}'))
-    assert set(tick) == {"examined", "changed"}
+    assert set(tick) == {"examined", "changed", "failed"}
 
 
 def test_actor_parse_reads_the_scenario_form() -> None:

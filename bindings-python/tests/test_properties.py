@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,19 +21,25 @@ def round_money(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)  # half away from zero for x ≥ 0
 
 
-def remaining_months(change: dt.date, expiry: dt.date) -> Decimal:
-    """PRC-5, written independently of the core as the test oracle."""
+def remaining_months(change: dt.date, expiry: dt.date) -> Fraction:
+    """PRC-5, written independently of the core as the test oracle, as an exact fraction."""
     if expiry <= change:
-        return Decimal(0)
+        return Fraction(0)
 
     def dim(d: dt.date) -> int:
         return calendar.monthrange(d.year, d.month)[1]
 
     if (change.year, change.month) == (expiry.year, expiry.month):
-        return Decimal(expiry.day - change.day) / dim(change)
-    first = Decimal(dim(change) - change.day) / dim(change)
+        return Fraction(expiry.day - change.day, dim(change))
+    first = Fraction(dim(change) - change.day, dim(change))
     between = (expiry.year - change.year) * 12 + expiry.month - change.month - 1
-    return first + between + Decimal(expiry.day) / dim(expiry)
+    return first + between + Fraction(expiry.day, dim(expiry))
+
+
+def round_fraction(x: Fraction) -> Decimal:
+    """Rounds an exact amount to cents, half away from zero (x ≥ 0), rounding once (PRC-1)."""
+    cents, rest = divmod(x * 100, 1)
+    return (Decimal(int(cents) + (1 if rest >= Fraction(1, 2) else 0)) / 100).quantize(CENT)
 
 
 prices = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("99999"), places=4)
@@ -89,10 +96,10 @@ def test_prc_4_5_upgrade_quote_matches_remaining_months(
     quote = m.quote_upgrade(alice, app_id, specification="Standard", quantity=before + more)
     change = change_at.astimezone(ZONE).date()
     expiry = app.expires_at.astimezone(ZONE).date()
-    with localcontext() as ctx:
-        ctx.prec = 50
-        months = remaining_months(change, expiry)
-        # the core divides with 28 significant digits: agree up to that precision
-        assert abs(am._appmarket._remaining_months(change, expiry) - months) < Decimal("1e-25")
-        expected = round_money((price * (before + more) - price * before) * months)
+    months = remaining_months(change, expiry)
+    # the core divides with 28 significant digits: agree up to that precision
+    core_months = am._appmarket._remaining_months(change, expiry)
+    assert abs(Fraction(core_months) - months) < Fraction(1, 10**25)
+    # the exact cost, rounded once: an exact half cent (0.225 × 46/30 = 0.345) rounds up
+    expected = round_fraction((Fraction(price) * (before + more) - Fraction(price) * before) * months)
     assert quote.total.amount == expected

@@ -322,3 +322,67 @@ fn events_since_gives_each_event_once_by_cursor() {
     assert_eq!(tail.first().unwrap().seq, all[5].seq);
     assert!(w.market.events_since(all.last().unwrap().seq, 10).unwrap().is_empty());
 }
+
+/// A gateway whose refunds can be switched to declined.
+struct FlakyRefunds {
+    inner: SimulatedPayments,
+    decline: std::sync::atomic::AtomicBool,
+}
+
+impl PaymentGateway for FlakyRefunds {
+    fn charge(
+        &self,
+        request: &appmarket::payments::ChargeRequest,
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::Declined> {
+        self.inner.charge(request)
+    }
+    fn refund(
+        &self,
+        request: &appmarket::payments::RefundRequest,
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::Declined> {
+        if self.decline.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(appmarket::payments::Declined("refunds are down".into()));
+        }
+        self.inner.refund(request)
+    }
+}
+
+#[test]
+fn sup_8_a_declined_refund_in_tick_does_not_stop_the_other_scheduled_work() {
+    let clock = ManualClock::new(appmarket::testing::fixtures::t0());
+    let gateway = std::sync::Arc::new(FlakyRefunds {
+        inner: SimulatedPayments::new(),
+        decline: std::sync::atomic::AtomicBool::new(true),
+    });
+    let market = Marketplace::builder().clock(clock.clone()).payments(gateway.clone()).build().unwrap();
+    let seller = Actor::seller("isv-1").unwrap();
+    let service = market.list_product(&seller, appmarket::testing::fixtures::professional_service_draft()).unwrap();
+    let saas = market.list_product(&seller, appmarket::testing::fixtures::saas_draft()).unwrap();
+    market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
+    let alice = Actor::customer("alice").unwrap();
+    let order =
+        market.place_order(&alice, World::request(&service, "Basic Migration", BillingMode::OneTime, 1, 1)).unwrap();
+    market.accept_terms(&alice, &order.id).unwrap();
+    market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    clock.advance(Duration::days(365) - Duration::days(7)).unwrap();
+    let unpaid = market.place_order(&alice, World::request(&saas, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    clock.advance(Duration::days(7)).unwrap();
+
+    let report = market.tick(&Actor::System).unwrap();
+    assert_eq!(report.failed, 1, "{report:?}");
+    assert_eq!(market.order(&alice, &unpaid.id).unwrap().status, OrderStatus::Cancelled, "ORD-3 work still ran");
+    assert_eq!(
+        market.order(&alice, &order.id).unwrap().status,
+        OrderStatus::Processing,
+        "the failed close changed nothing"
+    );
+
+    gateway.decline.store(false, std::sync::atomic::Ordering::SeqCst);
+    let report = market.tick(&Actor::System).unwrap();
+    assert_eq!(report.failed, 0, "{report:?}");
+    assert_eq!(
+        market.order(&alice, &order.id).unwrap().status,
+        OrderStatus::Unsubscribed,
+        "closed with a full refund at the next tick"
+    );
+}

@@ -20,6 +20,9 @@ pub struct TickReport {
     pub examined: u64,
     /// Aggregates changed.
     pub changed: u64,
+    /// Aggregates whose scheduled work failed (e.g. the gateway declined a refund); they stay
+    /// due and are tried again at the next `tick`.
+    pub failed: u64,
 }
 
 /// How many due aggregates one pass takes from the index.
@@ -67,8 +70,13 @@ impl Marketplace {
             }
             for target in fresh {
                 report.examined += 1;
-                if self.tick_one(&target, now)? {
-                    report.changed += 1;
+                match self.tick_one(&target, now) {
+                    Ok(true) => report.changed += 1,
+                    Ok(false) => {}
+                    // One aggregate's failure (a declined refund, a lost race) must not stop the
+                    // others' scheduled work; it stays due for the next tick.
+                    Err(Error::PaymentDeclined { .. } | Error::Conflict { .. }) => report.failed += 1,
+                    Err(other) => return Err(other),
                 }
                 seen.insert(target);
             }
