@@ -4,7 +4,7 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 MVN ?= mvn -B -q -f bindings-kotlin/jvm/pom.xml -Dcargo.target.dir=$(CARGO_TARGET_DIR)
 
-.PHONY: tour test test-rust test-python test-kotlin kotlin-bindings lint docs bench
+.PHONY: tour tour-python tour-kotlin test test-rust test-python test-kotlin kotlin-bindings lint docs bench
 
 tour:
 	$(CARGO) run --locked -q -p appmarket-examples --example tour
