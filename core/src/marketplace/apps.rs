@@ -119,7 +119,7 @@ impl Marketplace {
                 let account = self.account(&current.value.customer)?;
                 crate::order::check_may_order(&account)?;
                 let order = Order::placed(
-                    self.new_order_id_pub()?,
+                    self.new_order_id()?,
                     current.value.customer.clone(),
                     &product,
                     specification.to_owned(),

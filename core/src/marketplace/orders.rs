@@ -82,11 +82,7 @@ impl Marketplace {
         Ok(account)
     }
 
-    pub(crate) fn new_order_id_pub(&self) -> Result<OrderId, Error> {
-        self.new_order_id()
-    }
-
-    fn new_order_id(&self) -> Result<OrderId, Error> {
+    pub(crate) fn new_order_id(&self) -> Result<OrderId, Error> {
         Ok(OrderId::numbered(self.store.next_number(Sequence::Order)?))
     }
 

@@ -53,7 +53,7 @@ impl Marketplace {
                 let account = self.account(&current.value.customer)?;
                 check_may_order(&account)?;
                 let order = Order::placed(
-                    self.new_order_id_pub()?,
+                    self.new_order_id()?,
                     current.value.customer.clone(),
                     &product,
                     current.value.specification.clone(),
@@ -213,7 +213,7 @@ impl Marketplace {
             }
         };
         let mut order = Order::placed(
-            self.new_order_id_pub()?,
+            self.new_order_id()?,
             app.customer.clone(),
             &product,
             app.specification.clone(),
