@@ -402,9 +402,9 @@ impl Marketplace {
     /// Runs a command as `caller` and returns its result as JSON (a revealed password is the
     /// one place a secret is written out: its owner asked for it).
     pub fn run(&self, caller: impl Into<Caller>, command: Command) -> Result<Value, Error> {
-        let caller = caller.into();
-        let by: &Actor = &caller.actor.clone();
-        let c = caller;
+        let c: Caller = caller.into();
+        let actor = c.actor.clone();
+        let by = &actor;
         match command {
             Command::RegisterCustomer { account } => json(self.register_customer(account)?),
             Command::ListProduct { draft } => json(self.list_product(c, draft)?),
