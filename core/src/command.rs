@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::account::CustomerAccount;
-use crate::actor::{Actor, AppId, AppealId, Caller, FlowId, InvoiceId, OrderId, ProductId, Target};
+use crate::actor::{AppId, AppealId, Caller, FlowId, InvoiceId, OrderId, ProductId, Target};
 use crate::app::{AppFilter, ApplicationInfo};
 use crate::appeal::Resolution;
 use crate::catalog::{ProductDraft, SearchQuery};
