@@ -179,8 +179,8 @@ impl Marketplace {
     }
 
     /// Runs a command given as JSON (`{"do": "place_order", …}`, see core's `Command`) and
-    /// returns its result as JSON: reaches every facade command, including those not yet
-    /// bound as typed methods.
+    /// returns its result as JSON, for hosts that drive the marketplace by messages (the
+    /// scenario runner uses it).
     #[uniffi::method(default(request_id = None))]
     pub fn run_json(&self, by: Actor, command: String, request_id: Option<String>) -> Result<String> {
         Ok(self.core.run_json(caller(by, request_id)?, &command)?)

@@ -1,5 +1,5 @@
 // A tour of the appmarket Kotlin bindings, mirroring the Rust tour (examples/tour.rs).
-// Run: make kotlin-tour   (or: mvn -B -q -f bindings-kotlin/jvm/pom.xml compile exec:java)
+// Run: make tour-kotlin   (or: mvn -B -q -f bindings-kotlin/jvm/pom.xml compile exec:java)
 package dev.appmarket.examples
 
 import dev.appmarket.Actor
