@@ -121,29 +121,13 @@ impl Marketplace {
                 if let Some(spec) = specification {
                     p.specification(spec)?;
                 }
-                let target = Target::SavedList(customer.clone());
-                let current = self.store.find::<SavedList>(&target)?;
-                let (mut list, version) = current.map_or((SavedList::new(customer), 0), |v| (v.value, v.version));
+                let (mut list, version) = self.saved_list_of(customer)?;
                 if !list.save(product.clone(), specification.map(str::to_owned), now) {
                     return Ok(Decision::ok(Commit::default(), list));
                 }
-                let commit = Commit {
-                    writes: vec![Write {
-                        record: Record::SavedList(list.clone()),
-                        expected_version: version,
-                        due: None,
-                    }],
-                    events: vec![NewEvent {
-                        actor: actor.clone(),
-                        target,
-                        kind: EventKind::ItemSaved {
-                            product: product.clone(),
-                            specification: specification.map(str::to_owned),
-                        },
-                    }],
-                    ..Commit::default()
-                };
-                Ok(Decision::ok(commit, list))
+                let kind =
+                    EventKind::ItemSaved { product: product.clone(), specification: specification.map(str::to_owned) };
+                Ok(Decision::ok(saved_list_commit(actor, &list, version, kind), list))
             },
         )
     }
@@ -156,26 +140,12 @@ impl Marketplace {
             || fp,
             |actor, _| {
                 let customer = Self::customer_of(actor, "keep a saved list")?;
-                let target = Target::SavedList(customer.clone());
-                let current = self.store.find::<SavedList>(&target)?;
-                let (mut list, version) = current.map_or((SavedList::new(customer), 0), |v| (v.value, v.version));
+                let (mut list, version) = self.saved_list_of(customer)?;
                 if !list.remove(product) {
                     return Err(Error::not_found("saved product", product));
                 }
-                let commit = Commit {
-                    writes: vec![Write {
-                        record: Record::SavedList(list.clone()),
-                        expected_version: version,
-                        due: None,
-                    }],
-                    events: vec![NewEvent {
-                        actor: actor.clone(),
-                        target,
-                        kind: EventKind::ItemRemoved { product: product.clone() },
-                    }],
-                    ..Commit::default()
-                };
-                Ok(Decision::ok(commit, list))
+                let kind = EventKind::ItemRemoved { product: product.clone() };
+                Ok(Decision::ok(saved_list_commit(actor, &list, version, kind), list))
             },
         )
     }
@@ -183,10 +153,13 @@ impl Marketplace {
     /// The customer's saved list (empty if nothing was saved).
     pub fn saved_list(&self, by: &Actor) -> Result<SavedList, Error> {
         let customer = Self::customer_of(by, "see a saved list")?;
-        Ok(self
-            .store
-            .find::<SavedList>(&Target::SavedList(customer.clone()))?
-            .map_or_else(|| SavedList::new(customer), |v| v.value))
+        Ok(self.saved_list_of(customer)?.0)
+    }
+
+    /// A customer's saved list and its version (an empty list at version 0 if none was saved).
+    fn saved_list_of(&self, customer: CustomerId) -> Result<(SavedList, u64), Error> {
+        let current = self.store.find::<SavedList>(&Target::SavedList(customer.clone()))?;
+        Ok(current.map_or_else(|| (SavedList::new(customer), 0), |v| (v.value, v.version)))
     }
 
     /// Buys from the saved list: starts an order as if from the product page (CAT-4). The
@@ -203,5 +176,14 @@ impl Marketplace {
             })?;
         }
         self.place_order(caller, request)
+    }
+}
+
+/// Saves a changed saved list with the event that changed it.
+fn saved_list_commit(actor: &Actor, list: &SavedList, version: u64, kind: EventKind) -> Commit {
+    Commit {
+        writes: vec![Write { record: Record::SavedList(list.clone()), expected_version: version, due: None }],
+        events: vec![NewEvent { actor: actor.clone(), target: Target::SavedList(list.customer.clone()), kind }],
+        ..Commit::default()
     }
 }
