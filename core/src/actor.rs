@@ -145,7 +145,7 @@ impl InvoiceId {
 }
 
 /// Who issues a command (ACC-1).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "role", content = "id", rename_all = "snake_case")]
 pub enum Actor {
     /// A buyer.

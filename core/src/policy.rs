@@ -106,6 +106,12 @@ pub struct Policy {
     pub password_min_classes: u32,
     /// CAT-3: largest search page.
     pub max_page_size: u32,
+    /// How long a host running `tick` holds its claim on a due item, in seconds, so that hosts
+    /// sharing one store process each due item once (1–86,400).
+    pub tick_claim_seconds: u32,
+    /// How long request ids are remembered, in days, before `forget_old_requests` may prune
+    /// them; a pruned id is then a new request (1–3,650).
+    pub request_retention_days: u32,
 }
 
 impl Default for Policy {
@@ -155,6 +161,8 @@ impl Default for Policy {
             password_max_chars: 26,
             password_min_classes: 3,
             max_page_size: 100,
+            tick_claim_seconds: 300,
+            request_retention_days: 30,
         }
     }
 }
@@ -207,6 +215,12 @@ impl Policy {
         }
         if self.max_page_size == 0 {
             return bad("max_page_size", "a page holds at least one item");
+        }
+        if !(1..=86_400).contains(&self.tick_claim_seconds) {
+            return bad("tick_claim_seconds", "a claim lasts 1–86,400 seconds");
+        }
+        if !(1..=3_650).contains(&self.request_retention_days) {
+            return bad("request_retention_days", "request ids are kept 1–3,650 days");
         }
         if self.unsubscribe_review_above.is_negative() {
             return bad("unsubscribe_review_above", "cannot be negative");

@@ -134,11 +134,17 @@ pub enum Reply {
     Password(Secret),
 }
 
-/// The remembered outcome of a request id.
+/// The remembered outcome of a request id. A request id is scoped to the actor who sent it:
+/// two actors using the same id never see each other's records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestRecord {
+    /// Who sent it: the other half of the key.
+    pub actor: Actor,
     /// The request id.
     pub id: RequestId,
+    /// When it was first executed; records older than the retention may be pruned, after which
+    /// the id is a new request.
+    pub at: DateTime<Utc>,
     /// What the command was; another command under the same id is a conflict.
     pub fingerprint: String,
     /// What it returned.
@@ -221,10 +227,25 @@ pub trait Store: Send + Sync {
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error>;
     /// The events of one target, oldest first.
     fn records(&self, target: &Target) -> Result<Vec<Event>, Error>;
-    /// The remembered outcome of a request id.
-    fn request(&self, id: &RequestId) -> Result<Option<RequestRecord>, Error>;
+    /// The remembered outcome of `actor`'s request id. A commit whose request record has the
+    /// same actor and id as a remembered one is a [`Error::Conflict`].
+    fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error>;
+    /// Forgets request records created before `before`; returns how many were forgotten.
+    fn prune_requests(&self, before: DateTime<Utc>) -> Result<u64, Error>;
     /// An app's password.
     fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error>;
+    /// Binds the store to one marketplace instance: records `proposed` when the store has no
+    /// marketplace id yet, and returns the recorded id (which may differ from `proposed`). The
+    /// id prefixes every payment idempotency key, so two marketplaces sharing one gateway never
+    /// share a key.
+    fn marketplace_id(&self, proposed: &str) -> Result<String, Error>;
+    /// Claims a due target for scheduled work until `until`, so that hosts running `tick` at the
+    /// same time process each due item once. Returns `false` when another claim on the target
+    /// is still in force at `now`. A claim ends at `until` or at the target's next commit.
+    fn claim(&self, target: &Target, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, Error>;
+    /// Ends a claim early (the scheduled work failed and committed nothing, so the target may be
+    /// tried again at once).
+    fn release(&self, target: &Target) -> Result<(), Error>;
 }
 
 /// Typed loading on top of [`Store`].

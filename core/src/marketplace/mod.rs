@@ -67,6 +67,7 @@ const MAX_ATTEMPTS: usize = 16;
 /// # Ok::<(), appmarket::Error>(())
 /// ```
 pub struct Marketplace {
+    id: String,
     store: Arc<dyn Store>,
     payments: Arc<dyn PaymentGateway>,
     clock: Arc<dyn Clock>,
@@ -82,6 +83,7 @@ impl std::fmt::Debug for Marketplace {
 /// Builds a [`Marketplace`]; every part has a default.
 #[derive(Default)]
 pub struct MarketplaceBuilder {
+    id: Option<String>,
     store: Option<Arc<dyn Store>>,
     payments: Option<Arc<dyn PaymentGateway>>,
     clock: Option<Arc<dyn Clock>>,
@@ -89,6 +91,15 @@ pub struct MarketplaceBuilder {
 }
 
 impl MarketplaceBuilder {
+    /// The marketplace instance's id: it prefixes every payment idempotency key, so that two
+    /// marketplaces sharing one gateway never share a key. It is recorded in the store the first
+    /// time; a store already bound to another id is refused. Without one, the store's recorded
+    /// id is used, or a new unique id is made and recorded.
+    pub fn marketplace_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
     /// The storage (default: a new [`MemoryStore`]).
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
@@ -117,8 +128,32 @@ impl MarketplaceBuilder {
     pub fn build(self) -> Result<Marketplace, Error> {
         let policy = self.policy.unwrap_or_default();
         policy.validate()?;
+        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let id = match self.id {
+            Some(asked) => {
+                if asked.is_empty()
+                    || asked.chars().count() > 64
+                    || asked.chars().any(|c| c.is_whitespace() || c == ':')
+                {
+                    return Err(Error::invalid(
+                        "marketplace_id",
+                        "a marketplace id has 1–64 characters, without spaces or ':'",
+                    ));
+                }
+                let recorded = store.marketplace_id(&asked)?;
+                if recorded != asked {
+                    return Err(Error::invalid(
+                        "marketplace_id",
+                        format!("this store belongs to marketplace {recorded}, not {asked}: open the right store"),
+                    ));
+                }
+                recorded
+            }
+            None => store.marketplace_id(&fresh_marketplace_id())?,
+        };
         Ok(Marketplace {
-            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            id,
+            store,
             payments: self.payments.unwrap_or_else(|| Arc::new(SimulatedPayments::new())),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             policy,
@@ -229,6 +264,17 @@ impl Marketplace {
         MarketplaceBuilder::default()
     }
 
+    /// The marketplace instance's id, recorded in its store; it prefixes every payment
+    /// idempotency key.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A payment idempotency key unique to this marketplace instance.
+    pub(crate) fn payment_key(&self, key: impl std::fmt::Display) -> String {
+        format!("{}:{key}", self.id)
+    }
+
     /// The policy in force.
     pub fn policy(&self) -> &Policy {
         &self.policy
@@ -249,7 +295,7 @@ impl Marketplace {
     ) -> Result<T, Error> {
         let caller = caller.into();
         let fingerprint = caller.request_id.as_ref().map(|_| fingerprint());
-        if let Some(replayed) = self.replay(&caller.request_id, fingerprint.as_deref())? {
+        if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
             return replayed;
         }
         let now = self.clock.now();
@@ -258,7 +304,9 @@ impl Marketplace {
             let Decision { mut commit, result } = attempt(&caller.actor, now)?;
             if let (Some(id), Some(fp)) = (&caller.request_id, &fingerprint) {
                 commit.request = Some(RequestRecord {
+                    actor: caller.actor.clone(),
                     id: id.clone(),
+                    at: now,
                     fingerprint: fp.clone(),
                     reply: result.as_ref().map(Replied::to_reply).map_err(Clone::clone),
                 });
@@ -266,7 +314,7 @@ impl Marketplace {
             match self.store.commit(commit, now) {
                 Ok(_) => return result,
                 Err(Error::Conflict { reason }) => {
-                    if let Some(replayed) = self.replay(&caller.request_id, fingerprint.as_deref())? {
+                    if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
                         return replayed;
                     }
                     last = Some(Error::Conflict { reason });
@@ -279,15 +327,15 @@ impl Marketplace {
 
     fn replay<T: Replied>(
         &self,
+        actor: &Actor,
         id: &Option<RequestId>,
         fingerprint: Option<&str>,
     ) -> Result<Option<Result<T, Error>>, Error> {
         let (Some(id), Some(fp)) = (id, fingerprint) else { return Ok(None) };
-        let Some(record) = self.store.request(id)? else { return Ok(None) };
+        let Some(record) = self.store.request(actor, id)? else { return Ok(None) };
         if record.fingerprint != fp {
             return Err(Error::conflict(format!(
-                "request id {id} was already used for a different command ({})",
-                record.fingerprint
+                "request id {id} was already used for a different command: choose a new request id"
             )));
         }
         Ok(Some(match record.reply {
@@ -423,6 +471,17 @@ impl Marketplace {
         };
         if allowed { Ok(()) } else { Err(Error::forbidden(format!("{by} may not see {target}"))) }
     }
+}
+
+/// A marketplace id unlikely to be made twice: the wall-clock nanoseconds, the process id and a
+/// per-process counter.
+fn fresh_marketplace_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("mkt-{nanos:x}-{:x}-{n:x}", std::process::id())
 }
 
 impl Default for Marketplace {

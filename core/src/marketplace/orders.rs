@@ -203,7 +203,7 @@ impl Marketplace {
                 let receipt = match settlement {
                     Settlement::Charge { method, amount } => {
                         let request = ChargeRequest {
-                            idempotency_key: format!("{order}:pay"),
+                            idempotency_key: self.payment_key(format!("{order}:pay")),
                             customer: account.id.clone(),
                             method,
                             amount,
@@ -358,7 +358,11 @@ impl Marketplace {
             && let Some(method) = order.payment.as_ref().and_then(|p| p.method)
         {
             let request = RefundRequest {
-                idempotency_key: format!("{}:refund:{}", order.id, order.refunded.amount + refund.amount),
+                idempotency_key: self.payment_key(format!(
+                    "{}:refund:{}",
+                    order.id,
+                    order.refunded.amount + refund.amount
+                )),
                 customer: order.customer.clone(),
                 method,
                 amount: refund,

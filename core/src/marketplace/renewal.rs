@@ -194,7 +194,7 @@ impl Marketplace {
             Some(reseller) => Err(reseller.clone()),
             None => {
                 let request = ChargeRequest {
-                    idempotency_key: renewal::charge_key(app, now, &self.policy),
+                    idempotency_key: self.payment_key(renewal::charge_key(app, now, &self.policy)),
                     customer: app.customer.clone(),
                     method: PaymentMethod::CreditCard,
                     amount: quote.total,

@@ -68,19 +68,40 @@ impl Marketplace {
             if fresh.is_empty() {
                 return Ok(report);
             }
+            let until = now + chrono::Duration::seconds(i64::from(self.policy.tick_claim_seconds));
             for target in fresh {
+                // Another host running `tick` on the same store holds it: its work, not ours.
+                if !self.store.claim(&target, now, until)? {
+                    seen.insert(target);
+                    continue;
+                }
                 report.examined += 1;
                 match self.tick_one(&target, now) {
                     Ok(true) => report.changed += 1,
                     Ok(false) => {}
                     // One aggregate's failure (a declined refund, a lost race) must not stop the
                     // others' scheduled work; it stays due for the next tick.
-                    Err(Error::PaymentDeclined { .. } | Error::Conflict { .. }) => report.failed += 1,
-                    Err(other) => return Err(other),
+                    Err(Error::PaymentDeclined { .. } | Error::Conflict { .. }) => {
+                        self.store.release(&target)?;
+                        report.failed += 1;
+                    }
+                    Err(other) => {
+                        self.store.release(&target)?;
+                        return Err(other);
+                    }
                 }
                 seen.insert(target);
             }
         }
+    }
+
+    /// Forgets request ids older than the policy's retention (`request_retention_days`); a
+    /// forgotten id is then a new request. Only the system may run it. Returns how many were
+    /// forgotten.
+    pub fn forget_old_requests(&self, by: &Actor) -> Result<u64, Error> {
+        by.require_system("forget old request ids")?;
+        let before = self.clock.now() - chrono::Duration::days(i64::from(self.policy.request_retention_days));
+        self.store.prune_requests(before)
     }
 
     /// Lets one due aggregate decide its system command; returns whether it changed.

@@ -73,7 +73,9 @@ struct Inner {
     due: BTreeSet<(DateTime<Utc>, Target)>,
     events: Vec<Event>,
     events_by_target: HashMap<Target, Vec<u32>>,
-    requests: HashMap<RequestId, RequestRecord>,
+    requests: HashMap<(Actor, RequestId), RequestRecord>,
+    claims: HashMap<Target, DateTime<Utc>>,
+    marketplace_id: Option<String>,
     secrets: HashMap<AppId, Secret>,
     sequences: HashMap<Sequence, u64>,
 }
@@ -144,7 +146,7 @@ impl MemoryStore {
         records.extend(inner.catalog.iter().map(|(_, p, v)| (Record::Product(Product::clone(p)), *v)));
         records.sort_by_key(|(r, _)| r.target());
         let mut requests: Vec<RequestRecord> = inner.requests.values().cloned().collect();
-        requests.sort_by(|a, b| a.id.cmp(&b.id));
+        requests.sort_by(|a, b| (&a.actor, &a.id).cmp(&(&b.actor, &b.id)));
         let mut apps_with_secrets: Vec<AppId> = inner.secrets.keys().cloned().collect();
         apps_with_secrets.sort();
         let mut sequences: Vec<(String, u64)> = inner.sequences.iter().map(|(k, v)| (format!("{k:?}"), *v)).collect();
@@ -240,12 +242,13 @@ impl Store for MemoryStore {
             }
         }
         if let Some(req) = &commit.request
-            && inner.requests.contains_key(&req.id)
+            && inner.requests.contains_key(&(req.actor.clone(), req.id.clone()))
         {
             return Err(Error::conflict(format!("request id {} was used meanwhile", req.id)));
         }
         for w in commit.writes {
             let mut target = w.record.target();
+            inner.claims.remove(&target);
             let old = inner.records.get(&target).and_then(|slot| slot.due);
             if old != w.due {
                 if let Some(old) = old {
@@ -315,7 +318,7 @@ impl Store for MemoryStore {
             inner.events.push(event);
         }
         if let Some(req) = commit.request {
-            inner.requests.insert(req.id.clone(), req);
+            inner.requests.insert((req.actor.clone(), req.id.clone()), req);
         }
         Ok(inner.events.len() as u64)
     }
@@ -413,8 +416,35 @@ impl Store for MemoryStore {
             .unwrap_or_default())
     }
 
-    fn request(&self, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
-        Ok(self.read().requests.get(id).cloned())
+    fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
+        Ok(self.read().requests.get(&(actor.clone(), id.clone())).cloned())
+    }
+
+    fn prune_requests(&self, before: DateTime<Utc>) -> Result<u64, Error> {
+        let mut inner = self.write();
+        let was = inner.requests.len();
+        inner.requests.retain(|_, r| r.at >= before);
+        Ok((was - inner.requests.len()) as u64)
+    }
+
+    fn marketplace_id(&self, proposed: &str) -> Result<String, Error> {
+        Ok(self.write().marketplace_id.get_or_insert_with(|| proposed.to_owned()).clone())
+    }
+
+    fn release(&self, target: &Target) -> Result<(), Error> {
+        self.write().claims.remove(target);
+        Ok(())
+    }
+
+    fn claim(&self, target: &Target, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, Error> {
+        let mut inner = self.write();
+        match inner.claims.get(target) {
+            Some(held) if *held > now => Ok(false),
+            _ => {
+                inner.claims.insert(target.clone(), until);
+                Ok(true)
+            }
+        }
     }
 
     fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error> {

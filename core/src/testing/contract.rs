@@ -109,15 +109,78 @@ pub fn stale_version_is_a_conflict<S: Store>(store: &S) {
     assert!(store.load(&Target::Order(fresh.id)).expect("load").is_none());
 }
 
-/// A request id's outcome is remembered; a second commit under it is a conflict.
+/// A request id's outcome is remembered per actor; a second commit under the same actor and id
+/// is a conflict; another actor's same id is another request.
 pub fn request_ids_are_remembered<S: Store>(store: &S) {
     let id = RequestId::parse("req-1").expect("valid id");
-    assert!(store.request(&id).expect("request").is_none());
-    let record = RequestRecord { id: id.clone(), fingerprint: "cmd".into(), reply: Ok(Reply::Done) };
+    let alice = Actor::Customer(customer());
+    let mallory = Actor::Customer(CustomerId::parse("mallory").expect("valid id"));
+    assert!(store.request(&alice, &id).expect("request").is_none());
+    let record = RequestRecord {
+        actor: alice.clone(),
+        id: id.clone(),
+        at: fixtures::t0(),
+        fingerprint: "cmd".into(),
+        reply: Ok(Reply::Done),
+    };
     store.commit(Commit { request: Some(record.clone()), ..Commit::default() }, fixtures::t0()).expect("save");
-    assert_eq!(store.request(&id).expect("request"), Some(record.clone()));
-    let again = store.commit(Commit { request: Some(record), ..Commit::default() }, fixtures::t0());
+    assert_eq!(store.request(&alice, &id).expect("request"), Some(record.clone()));
+    assert!(store.request(&mallory, &id).expect("request").is_none(), "request ids are scoped per actor");
+    let again = store.commit(Commit { request: Some(record.clone()), ..Commit::default() }, fixtures::t0());
     assert!(matches!(again, Err(Error::Conflict { .. })));
+    let theirs = RequestRecord { actor: mallory.clone(), at: fixtures::t0() + Duration::days(2), ..record };
+    store.commit(Commit { request: Some(theirs.clone()), ..Commit::default() }, fixtures::t0()).expect("save");
+    assert_eq!(store.request(&mallory, &id).expect("request"), Some(theirs));
+}
+
+/// Request records older than a cut-off are pruned; the id is then a new request.
+pub fn old_request_ids_are_pruned<S: Store>(store: &S) {
+    let alice = Actor::Customer(customer());
+    for (n, days) in [(1, 0), (2, 1), (3, 5)] {
+        let record = RequestRecord {
+            actor: alice.clone(),
+            id: RequestId::parse(&format!("req-{n}")).expect("valid id"),
+            at: fixtures::t0() + Duration::days(days),
+            fingerprint: format!("cmd-{n}"),
+            reply: Ok(Reply::Done),
+        };
+        store.commit(Commit { request: Some(record), ..Commit::default() }, fixtures::t0()).expect("save");
+    }
+    assert_eq!(store.prune_requests(fixtures::t0() + Duration::days(2)).expect("prune"), 2);
+    let id = |n: u32| RequestId::parse(&format!("req-{n}")).expect("valid id");
+    assert!(store.request(&alice, &id(1)).expect("request").is_none());
+    assert!(store.request(&alice, &id(2)).expect("request").is_none());
+    assert!(store.request(&alice, &id(3)).expect("request").is_some());
+    assert_eq!(store.prune_requests(fixtures::t0() + Duration::days(2)).expect("prune"), 0);
+}
+
+/// The first marketplace id offered is recorded; later offers get the recorded one back.
+pub fn marketplace_id_is_recorded<S: Store>(store: &S) {
+    assert_eq!(store.marketplace_id("market-a").expect("bind"), "market-a");
+    assert_eq!(store.marketplace_id("market-b").expect("bind"), "market-a");
+}
+
+/// A due target is claimed by one host at a time; a claim ends when it runs out or when the
+/// target is committed.
+pub fn due_claims_are_exclusive<S: Store>(store: &S) {
+    let o = order(1);
+    let target = Target::Order(o.id.clone());
+    store
+        .commit(Commit { writes: vec![write(Record::Order(o.clone()), 0)], ..Commit::default() }, fixtures::t0())
+        .expect("save");
+    let t = fixtures::t0();
+    assert!(store.claim(&target, t, t + Duration::minutes(5)).expect("claim"));
+    assert!(!store.claim(&target, t + Duration::minutes(1), t + Duration::minutes(6)).expect("claim"));
+    assert!(store.claim(&target, t + Duration::minutes(5), t + Duration::minutes(10)).expect("claim"));
+    store
+        .commit(Commit { writes: vec![write(Record::Order(o), 1)], ..Commit::default() }, fixtures::t0())
+        .expect("save");
+    assert!(store.claim(&target, t + Duration::minutes(6), t + Duration::minutes(11)).expect("claim"));
+    assert!(store.claim(&target, t + Duration::minutes(7), t + Duration::minutes(12)).is_ok_and(|won| !won));
+    store.release(&target).expect("release");
+    assert!(store.claim(&target, t + Duration::minutes(7), t + Duration::minutes(12)).expect("claim"));
+    let other = Target::Order(OrderId::numbered(2));
+    assert!(store.claim(&other, t, t + Duration::minutes(5)).expect("claim"));
 }
 
 /// Owner queries filter and page, newest first; search finds listed products.
@@ -267,6 +330,9 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     load_and_save(&new_store());
     stale_version_is_a_conflict(&new_store());
     request_ids_are_remembered(&new_store());
+    old_request_ids_are_pruned(&new_store());
+    marketplace_id_is_recorded(&new_store());
+    due_claims_are_exclusive(&new_store());
     queries_filter_and_page(&new_store());
     due_index_is_ordered(&new_store());
     events_are_numbered(&new_store());
