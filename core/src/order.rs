@@ -726,7 +726,7 @@ pub fn quote_purchase(product: &Product, request: &PurchaseRequest, policy: &Pol
                 rust_decimal::Decimal::from(if plan.per_unit { request.quantity } else { 1 }),
                 rust_decimal::Decimal::ZERO,
             )
-            .build());
+            .build_hourly());
     }
     Ok(crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods))
 }

@@ -112,6 +112,9 @@ pub struct Policy {
     /// How long request ids are remembered, in days, before `forget_old_requests` may prune
     /// them; a pruned id is then a new request (1–3,650).
     pub request_retention_days: u32,
+    /// PRC-7: a pay-per-use billing cycle, in whole hours (1–24): `tick` settles each ended
+    /// cycle's started hours.
+    pub pay_per_use_cycle_hours: u32,
 }
 
 impl Default for Policy {
@@ -163,6 +166,7 @@ impl Default for Policy {
             max_page_size: 100,
             tick_claim_seconds: 300,
             request_retention_days: 30,
+            pay_per_use_cycle_hours: 1,
         }
     }
 }
@@ -221,6 +225,9 @@ impl Policy {
         }
         if !(1..=3_650).contains(&self.request_retention_days) {
             return bad("request_retention_days", "request ids are kept 1–3,650 days");
+        }
+        if !(1..=24).contains(&self.pay_per_use_cycle_hours) {
+            return bad("pay_per_use_cycle_hours", "a pay-per-use billing cycle lasts 1–24 whole hours");
         }
         if self.unsubscribe_review_above.is_negative() {
             return bad("unsubscribe_review_above", "cannot be negative");

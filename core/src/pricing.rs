@@ -33,6 +33,10 @@ pub struct Quote {
     pub total: Money,
     /// A reseller settles the order: the amount is shown for reference only (ORD-4).
     pub for_reference_only: bool,
+    /// Pay-per-use: the price of one hour of the whole configuration, charged by started hour
+    /// after use; the total (charged up front) is then zero (PRC-7).
+    #[serde(default)]
+    pub hourly_rate: Option<Money>,
 }
 
 /// Builds a quote from exact line amounts, rounding each shown amount and the total once.
@@ -69,7 +73,16 @@ impl QuoteBuilder {
             lines: self.lines,
             total: Money::new(self.exact_total, self.currency).rounded(),
             for_reference_only: false,
+            hourly_rate: None,
         }
+    }
+
+    /// A pay-per-use quote: every line is priced per hour and charged after use, so nothing is
+    /// charged up front; the quote shows the hourly rate of all lines together (PRC-7).
+    pub fn build_hourly(self) -> Quote {
+        let hourly: Decimal = self.lines.iter().map(|l| l.unit_price.amount * l.quantity).sum();
+        let currency = self.currency;
+        Quote { hourly_rate: Some(Money::new(hourly, currency)), ..self.build() }
     }
 
     /// The exact (unrounded) total so far.
@@ -126,7 +139,9 @@ pub fn image_quote(
         Error::not_allowed("PRC-3", format!("the seller gave no cloud resource prices for {} billing", plan.mode))
     })?;
     let n = Decimal::from(instances);
-    let periods = Decimal::from(periods);
+    let hourly = plan.mode == crate::catalog::BillingMode::PayPerUse;
+    // Pay-per-use lines show the hourly price; nothing is charged up front (PRC-7).
+    let periods = if hourly { Decimal::ZERO } else { Decimal::from(periods) };
     let mut quote = QuoteBuilder::new(plan.price.currency)
         .line(format!("Image fee: {}, {}", spec.name, plan.mode), plan.price, n, periods)
         .line(format!("Cloud resource fee: instance flavour {}", resources.flavour), resource.flavour, n, periods)
@@ -144,7 +159,7 @@ pub fn image_quote(
             periods,
         );
     }
-    Ok(quote.build())
+    Ok(if hourly { quote.build_hourly() } else { quote.build() })
 }
 
 /// Remaining duration of a monthly plan, in months, from a change day to an expiry day (PRC-5).

@@ -7,9 +7,10 @@ use super::{Decision, Marketplace};
 use crate::account::CustomerAccount;
 use crate::actor::{Actor, AppId, Caller, CustomerId, FlowId, OrderId, ProductId, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, ApplicationInfo, PurchasedApp, SellerInfo, Term};
-use crate::catalog::{Page, Product, check_page};
+use crate::catalog::{BillingMode, Page, Product, check_page};
 use crate::error::Error;
 use crate::event::{EventKind, NewEvent};
+use crate::metering::Metering;
 use crate::money::Money;
 use crate::order::{
     Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
@@ -201,6 +202,10 @@ impl Marketplace {
                 let settlement = current.value.check_pay(actor, method, &account)?;
                 self.check_before_payment(&current.value, now)?;
                 let receipt = match settlement {
+                    // PRC-7: nothing is charged up front; usage is settled after each cycle.
+                    Settlement::Charge { method, amount } if current.value.mode == BillingMode::PayPerUse => {
+                        Ok(Receipt { id: format!("{order}:pay-per-use"), amount, method })
+                    }
                     Settlement::Charge { method, amount } => {
                         let request = ChargeRequest {
                             idempotency_key: self.payment_key(format!("{order}:pay")),
@@ -249,11 +254,26 @@ impl Marketplace {
                     None => AppId::numbered(self.store.next_number(Sequence::App)?),
                 };
                 let product = self.shared_product(&order.product)?;
-                let app = new_app(app_id.clone(), order, &product, account, &self.policy, now);
+                let mut app = new_app(app_id.clone(), order, &product, account, &self.policy, now);
                 let flow = self.open_service_flow(order, &app, actor, now, &mut commit)?;
                 let mut events = vec![AppEvent::Created { order: order.id.clone() }];
                 if let Some(term) = app.term {
                     events.push(AppEvent::TermStarted { term });
+                }
+                if order.mode == BillingMode::PayPerUse {
+                    // PRC-7: an unsupervised app accrues from now; a supervised one once its
+                    // flow completes.
+                    let (method, reseller) = match &payment {
+                        Ok(receipt) => (Some(receipt.method), None),
+                        Err(reseller) => (None, Some(reseller.clone())),
+                    };
+                    let hourly = order.quote.hourly_rate.unwrap_or(Money::zero(order.quote.total.currency));
+                    app.metering = Some(Metering::new(hourly, method, reseller, None));
+                    if app.status == AppStatus::Active {
+                        let started = AppEvent::MeteringStarted { at: now };
+                        app.apply(&started);
+                        events.push(started);
+                    }
                 }
                 commit.writes.push(self.app_write(&app, 0));
                 commit.events.extend(app_events(actor, &app_id, events));
@@ -513,5 +533,6 @@ fn new_app(
         image,
         renewals: Vec::new(),
         reminded: Vec::new(),
+        metering: None,
     }
 }
