@@ -14,7 +14,7 @@ use appmarket::{
 };
 
 use crate::apps::{AppPage, ApplicationInfo, PurchasedApp};
-use crate::billing::{Invoice, RefundQuote, RenewalDay};
+use crate::billing::{Invoice, RefundQuote, RenewalDay, UsageStatement};
 use crate::catalog::Product;
 use crate::catalog::{ProductDraft, ProductPage, SavedList, SearchQuery};
 use crate::conversions::PyUtc;
@@ -522,6 +522,34 @@ impl Marketplace {
     #[pyo3(signature = (by, app, *, request_id = None))]
     fn disable_auto_renewal(&self, by: &Actor, app: &str, request_id: Option<&str>) -> Fallible<PurchasedApp> {
         Ok(self.inner.disable_auto_renewal(caller(by, request_id)?, &AppId::parse(app)?)?.into())
+    }
+
+    // ------------------------------------------------------------------ pay-per-use (PRC-7)
+
+    /// Deletes (stops) a pay-per-use app: metering ends and the started hours not settled yet
+    /// are settled at once (PRC-7).
+    #[pyo3(signature = (by, app, *, request_id = None))]
+    fn delete_app(&self, by: &Actor, app: &str, request_id: Option<&str>) -> Fallible<PurchasedApp> {
+        Ok(self.inner.delete_app(caller(by, request_id)?, &AppId::parse(app)?)?.into())
+    }
+
+    /// Pays what a pay-per-use app owes, with `method` or the order's method; paid in full,
+    /// the app is restored (PRC-7, LIFE-1).
+    #[pyo3(signature = (by, app, method = None, *, request_id = None))]
+    fn pay_arrears(
+        &self,
+        by: &Actor,
+        app: &str,
+        method: Option<PaymentMethod>,
+        request_id: Option<&str>,
+    ) -> Fallible<PurchasedApp> {
+        Ok(self.inner.pay_arrears(caller(by, request_id)?, &AppId::parse(app)?, method.map(Into::into))?.into())
+    }
+
+    /// The usage statement of a pay-per-use app, for its customer, its seller or an operator
+    /// (PRC-7).
+    fn usage_statement(&self, by: &Actor, app: &str) -> Fallible<UsageStatement> {
+        Ok(self.inner.usage_statement(&by.inner, &AppId::parse(app)?)?.into())
     }
 
     // ------------------------------------------------------------------ unsubscription (UNS)

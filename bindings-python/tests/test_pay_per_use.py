@@ -1,0 +1,61 @@
+"""Pay-per-use metering (PRC-7) through the package: delete, arrears, usage statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import appmarket as am
+from conftest import World, usd
+
+
+def hourly_app(w: World, method: am.PaymentMethod = am.PaymentMethod.CreditCard) -> str:
+    product = w.market.list_product(
+        w.seller,
+        am.ProductDraft(
+            name="Hourly Analytics",
+            category="Analytics",
+            delivery=am.DeliveryMethod.Saas,
+            specifications=[am.Specification("Hourly", plans=[am.PricePlan(am.BillingMode.PayPerUse, usd("0.30"))])],
+        ),
+    )
+    order = w.market.place_order(w.alice, product=product.id, specification="Hourly", mode=am.BillingMode.PayPerUse)
+    assert order.quote.total == usd("0.00") and order.quote.hourly_rate == usd("0.30")
+    w.market.accept_terms(w.alice, order.id)
+    paid = w.market.pay(w.alice, order.id, method)
+    assert paid.app is not None
+    return paid.app
+
+
+def test_prc_7_two_and_a_half_hours_then_deleted_is_three_started_hours(world: World) -> None:
+    w = world
+    app = hourly_app(w)
+    assert w.payments.charges() == []
+    w.clock.advance(dt.timedelta(hours=1))
+    w.market.tick(am.Actor.system())
+    w.clock.advance(dt.timedelta(minutes=90))
+    deleted = w.market.delete_app(w.alice, app)
+    assert deleted.status == am.AppStatus.Deleted
+    statement = w.market.usage_statement(w.seller, app)
+    assert (statement.hours, statement.charged, statement.owed) == (3, usd("0.90"), usd("0.00"))
+    assert [c.hours for c in statement.cycles] == [1, 1, 1]
+    assert all(c.receipt is not None and not c.owed for c in statement.cycles)
+    with pytest.raises(am.NotAllowed) as refused:
+        w.market.delete_app(w.alice, app)
+    assert refused.value.rule == "PRC-7"
+
+
+def test_prc_7_arrears_and_paying_them(world: World) -> None:
+    w = world
+    app = hourly_app(w, am.PaymentMethod.Balance)  # no balance: every settlement declines
+    w.clock.advance(dt.timedelta(hours=1))
+    w.market.tick(am.Actor.system())
+    assert w.market.app(w.alice, app).status == am.AppStatus.GracePeriod
+    statement = w.market.usage_statement(w.alice, app)
+    assert statement.owed == usd("0.30") and statement.cycles[0].declined is not None
+    actions = {a.action: a for a in w.market.available_actions(w.alice, am.Target.app(app))}
+    assert actions[am.Action.PayArrears].allowed and actions[am.Action.DeleteApp].allowed
+    restored = w.market.pay_arrears(w.alice, app, am.PaymentMethod.CreditCard)
+    assert restored.status == am.AppStatus.Active
+    assert w.market.usage_statement(w.alice, app).owed == usd("0.00")
