@@ -22,6 +22,8 @@ mirror_enum!(
         Released,
         /// Unsubscribed.
         Unsubscribed,
+        /// A pay-per-use app its customer deleted (PRC-7).
+        Deleted,
     }
 );
 
