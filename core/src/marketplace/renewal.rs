@@ -42,7 +42,7 @@ impl Marketplace {
         periods: u32,
         renewal_day: Option<RenewalDay>,
     ) -> Result<Order, Error> {
-        let fp = || Command::Renew { app: app.clone(), periods, renewal_day: renewal_day.clone() };
+        let fp = || Command::Renew { app: app.clone(), periods, renewal_day };
         self.execute(by, fp, |actor, now| {
             let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
             let product = self.product(&current.value.product)?;

@@ -94,7 +94,7 @@ impl Marketplace {
         amount: Money,
         reason: &str,
     ) -> Result<Order, Error> {
-        let fp = || Command::RequestRefund { order: order.clone(), amount: amount.clone(), reason: reason.to_owned() };
+        let fp = || Command::RequestRefund { order: order.clone(), amount, reason: reason.to_owned() };
         self.execute(by, fp, |actor, now| {
             let current = self.get::<Order>(Target::Order(order.clone()))?;
             unsubscribe::check_refund_request(&current.value, actor, Some(&amount))?;
