@@ -72,7 +72,7 @@ pub enum Command {
         product: ProductId,
     },
     /// [`Marketplace::saved_list`](crate::Marketplace::saved_list).
-    SavedList,
+    SavedList {},
     /// [`Marketplace::buy_from_list`](crate::Marketplace::buy_from_list).
     BuyFromList {
         /// What to buy.
@@ -276,7 +276,7 @@ pub enum Command {
         appeal: AppealId,
     },
     /// [`Marketplace::overdue_appeals`](crate::Marketplace::overdue_appeals).
-    OverdueAppeals,
+    OverdueAppeals {},
     /// [`Marketplace::quote_renewal`](crate::Marketplace::quote_renewal).
     QuoteRenewal {
         /// The app.
@@ -367,7 +367,7 @@ pub enum Command {
         invoice: InvoiceId,
     },
     /// [`Marketplace::tick`](crate::Marketplace::tick).
-    Tick,
+    Tick {},
     /// [`Marketplace::available_actions`](crate::Marketplace::available_actions).
     AvailableActions {
         /// What about.

@@ -16,7 +16,7 @@ use crate::order::{
     Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
     check_periods, quote_purchase,
 };
-use crate::payments::{ChargeRequest, Declined, PaymentMethod, Receipt, RefundRequest};
+use crate::payments::{ChargeRequest, Declined, PaymentMethod, Receipt, RefundRequest, check_receipt};
 use crate::pricing::{Quote, image_quote};
 use crate::provisioning::ImageProvisioning;
 use crate::store::{Commit, Record, Sequence, Versioned, Write};
@@ -194,7 +194,10 @@ impl Marketplace {
                         description: current.value.product_name.clone(),
                     };
                     match self.payments.charge(&request) {
-                        Ok(receipt) => Ok(receipt),
+                        Ok(receipt) => {
+                            check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
+                            Ok(receipt)
+                        }
                         Err(Declined(reason)) => {
                             let (next, mut commit) = self.decide_order(
                                 &current,
@@ -351,9 +354,11 @@ impl Marketplace {
                 amount: refund,
                 description: format!("refund of order {}", order.id),
             };
-            self.payments
+            let receipt = self
+                .payments
                 .refund(&request)
                 .map_err(|Declined(reason)| Error::PaymentDeclined { reason: format!("refund failed: {reason}") })?;
+            check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
         }
         let (next, order_commit) = self.decide_order(current, &cmd, actor, now)?;
         commit.writes.extend(order_commit.writes);

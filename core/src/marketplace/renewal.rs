@@ -193,7 +193,10 @@ impl Marketplace {
                     description: format!("auto-renewal of app {}: {}", app.id, app.product_name),
                 };
                 match self.payments.charge(&request) {
-                    Ok(receipt) => Ok(receipt),
+                    Ok(receipt) => {
+                        crate::payments::check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
+                        Ok(receipt)
+                    }
                     Err(Declined(reason)) => {
                         let retry_at = renewal::retry_after(now, &self.policy);
                         let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at };

@@ -35,7 +35,7 @@ impl Marketplace {
                 json(self.save_to_list(c, &product, specification.as_deref())?)
             }
             Command::RemoveFromList { product } => json(self.remove_from_list(c, &product)?),
-            Command::SavedList => json(self.saved_list(by)?),
+            Command::SavedList {} => json(self.saved_list(by)?),
             Command::BuyFromList { request } => json(self.buy_from_list(c, request)?),
             Command::QuotePurchase { request } => json(self.quote_purchase(&request)?),
             Command::PlaceOrder { request } => json(self.place_order(c, request)?),
@@ -71,7 +71,7 @@ impl Marketplace {
             Command::OpenAppeal { flow, reason } => json(self.open_appeal(c, &flow, &reason)?),
             Command::ResolveAppeal { appeal, resolution } => json(self.resolve_appeal(c, &appeal, resolution)?),
             Command::Appeal { appeal } => json(self.appeal(by, &appeal)?),
-            Command::OverdueAppeals => json(self.overdue_appeals(by)?),
+            Command::OverdueAppeals {} => json(self.overdue_appeals(by)?),
             Command::QuoteRenewal { app, periods, renewal_day } => {
                 json(self.quote_renewal(by, &app, periods, renewal_day)?)
             }
@@ -89,7 +89,7 @@ impl Marketplace {
             Command::IssueInvoice { invoice } => json(self.issue_invoice(c, &invoice)?),
             Command::ReturnInvoice { invoice } => json(self.return_invoice(c, &invoice)?),
             Command::Invoice { invoice } => json(self.invoice(by, &invoice)?),
-            Command::Tick => json(self.tick(by)?),
+            Command::Tick {} => json(self.tick(by)?),
             Command::AvailableActions { target } => json(self.available_actions(by, &target)?),
             Command::Records { target } => json(self.records(by, &target)?),
         }

@@ -81,7 +81,7 @@ impl Marketplace {
                     Ok(false) => {}
                     // One aggregate's failure (a declined refund, a lost race) must not stop the
                     // others' scheduled work; it stays due for the next tick.
-                    Err(Error::PaymentDeclined { .. } | Error::Conflict { .. }) => {
+                    Err(Error::PaymentDeclined { .. } | Error::Gateway { .. } | Error::Conflict { .. }) => {
                         self.store.release(&target)?;
                         report.failed += 1;
                     }
@@ -109,7 +109,7 @@ impl Marketplace {
         let system = Actor::System;
         self.execute(
             Actor::System,
-            || crate::command::Command::Tick,
+            || crate::command::Command::Tick {},
             |_, _| {
                 let commit = match target {
                     Target::Order(_) => self.tick_order(target, &system, now)?,
