@@ -66,17 +66,17 @@ fn acc_1_a_request_id_is_scoped_to_its_actor_and_a_replay_passes_the_same_checks
     let w = world();
     let app = alice_app(&w);
     let alice = Actor::customer("alice").unwrap();
-    let revealed = w.market.reveal_password(&alice.with_request_id("r1").unwrap(), &app).unwrap();
+    let revealed = w.market.reveal_password(alice.with_request_id("r1").unwrap(), &app).unwrap();
     assert_eq!(revealed.expose(), "alice-secret-1");
     let before = memory_snapshot(&w.store);
     for other in [Actor::customer("bob").unwrap(), Actor::seller("isv-2").unwrap(), Actor::operator("ops").unwrap()] {
-        let err = w.market.reveal_password(&other.with_request_id("r1").unwrap(), &app).unwrap_err();
+        let err = w.market.reveal_password(other.with_request_id("r1").unwrap(), &app).unwrap_err();
         assert!(matches!(err, Error::Forbidden { .. }), "{other}: {err}");
         assert!(!err.to_string().contains("alice-secret-1"));
         assert_eq!(before, memory_snapshot(&w.store), "a refusal changed nothing");
     }
     // Her own replay still works.
-    let again = w.market.reveal_password(&alice.with_request_id("r1").unwrap(), &app).unwrap();
+    let again = w.market.reveal_password(alice.with_request_id("r1").unwrap(), &app).unwrap();
     assert_eq!(again.expose(), "alice-secret-1");
 }
 
@@ -88,13 +88,13 @@ fn acc_1_an_actor_cannot_squat_another_actors_request_id_and_conflicts_show_noth
     let bob = Actor::customer("bob").unwrap();
     let alice = Actor::customer("alice").unwrap();
     // Bob uses "shared-id" first.
-    let bobs = w.market.place_order(&bob.with_request_id("shared-id").unwrap(), request(&product.id, 15)).unwrap();
+    let bobs = w.market.place_order(bob.with_request_id("shared-id").unwrap(), request(&product.id, 15)).unwrap();
     // Alice's own command under the same id is hers: a new request, not Bob's order.
-    let hers = w.market.place_order(&alice.with_request_id("shared-id").unwrap(), request(&product.id, 10)).unwrap();
+    let hers = w.market.place_order(alice.with_request_id("shared-id").unwrap(), request(&product.id, 10)).unwrap();
     assert_ne!(hers.id, bobs.id);
     assert_eq!(hers.customer.as_str(), "alice");
     // Bob reusing his id for another command: a conflict that says nothing of the command.
-    let err = w.market.place_order(&bob.with_request_id("shared-id").unwrap(), request(&product.id, 20)).unwrap_err();
+    let err = w.market.place_order(bob.with_request_id("shared-id").unwrap(), request(&product.id, 20)).unwrap_err();
     assert!(matches!(err, Error::Conflict { .. }));
     assert!(!err.to_string().contains("place_order") && !err.to_string().contains("Standard"), "{err}");
 }
