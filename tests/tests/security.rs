@@ -118,12 +118,12 @@ fn acc_1_host_level_commands_are_refused_to_every_actor_but_the_host() {
     // Rewriting another customer's account is refused the same way.
     let rewrite = r#"{"do": "register_customer", "account": {"id": "alice", "bound_card": false,
         "credit_enabled": true, "reseller": null, "level": "vip"}}"#;
-    assert_eq!(w.market.run_json(&Actor::customer("alice").unwrap(), rewrite).unwrap_err().kind(), "forbidden");
+    assert_eq!(w.market.run_json(Actor::customer("alice").unwrap(), rewrite).unwrap_err().kind(), "forbidden");
     // The host may.
     assert!(w.market.run_json(&Actor::System, command).is_ok());
     // The test-only sample command is not part of the command set.
     let sample = r#"{"do": "list_sample_product", "sample": "saas"}"#;
-    assert_eq!(w.market.run_json(&Actor::seller("isv-1").unwrap(), sample).unwrap_err().kind(), "invalid_input");
+    assert_eq!(w.market.run_json(Actor::seller("isv-1").unwrap(), sample).unwrap_err().kind(), "invalid_input");
 }
 
 #[test]
@@ -180,7 +180,7 @@ fn ord_3_a_receipt_for_another_amount_or_currency_is_refused_and_changes_nothing
             .unwrap();
         market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
         let alice = Actor::customer("alice").unwrap();
-        let product = market.list_product(&Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
+        let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
         let order = market.place_order(&alice, request(&product.id, 10)).unwrap();
         market.accept_terms(&alice, &order.id).unwrap();
         let before = memory_snapshot(&store);
