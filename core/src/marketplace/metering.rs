@@ -7,6 +7,7 @@ use super::orders::app_events;
 use super::{Decision, Marketplace};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, PurchasedApp};
+use crate::command::Command;
 use crate::error::Error;
 use crate::metering::{self, Metering, UsageCycle, UsageStatement};
 use crate::money::Money;
@@ -26,22 +27,18 @@ impl Marketplace {
     /// frozen. A declined last settlement is owed (see [`Marketplace::pay_arrears`]); the app is
     /// deleted all the same.
     pub fn delete_app(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp, Error> {
-        let fp = format!("delete_app:{app}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-                current.value.check_delete(actor)?;
-                let mut commit = Commit::default();
-                let mut next = self.settle_usage(&current, actor, now, true, &mut commit)?;
-                let events = next.decide(&AppCommand::Delete, actor, &self.policy, now)?;
-                events.iter().for_each(|e| next.apply(e));
-                commit.events.extend(app_events(actor, app, events));
-                commit.writes.push(self.app_write(&next, current.version));
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        let command = || Command::DeleteApp { app: app.clone() };
+        self.execute(by, command, |actor, now| {
+            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+            current.value.check_delete(actor)?;
+            let mut commit = Commit::default();
+            let mut next = self.settle_usage(&current, actor, now, true, &mut commit)?;
+            let events = next.decide(&AppCommand::Delete, actor, &self.policy, now)?;
+            events.iter().for_each(|e| next.apply(e));
+            commit.events.extend(app_events(actor, app, events));
+            commit.writes.push(self.app_write(&next, current.version));
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// Pays what a pay-per-use app owes, with `method` or, when `None`, the method its order
@@ -54,47 +51,43 @@ impl Marketplace {
         app: &AppId,
         method: Option<PaymentMethod>,
     ) -> Result<PurchasedApp, Error> {
-        let fp = format!("pay_arrears:{app}:{method:?}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-                current.value.check_pay_arrears(actor)?;
-                let m = current.value.metering.as_ref().expect("checked: the app is metered");
-                let method = match method.or(m.method) {
-                    Some(method) => method,
-                    None => return Err(Error::invalid("method", "choose a payment method")),
+        let command = || Command::PayArrears { app: app.clone(), method };
+        self.execute(by, command, |actor, now| {
+            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+            current.value.check_pay_arrears(actor)?;
+            let m = current.value.metering.as_ref().expect("checked: the app is metered");
+            let method = match method.or(m.method) {
+                Some(method) => method,
+                None => return Err(Error::invalid("method", "choose a payment method")),
+            };
+            let owed: Vec<_> = m.owed().map(|c| (c.number, c.amount, c.attempts)).collect();
+            let mut next = current.value.clone();
+            let mut events = Vec::new();
+            let mut declined = None;
+            for (number, amount, attempt) in owed {
+                let outcome = self.charge_usage(&next, number, attempt, amount, Some(method));
+                let (receipt, reason) = match outcome {
+                    Outcome::Paid(r) => (Some(r), None),
+                    Outcome::Declined(reason) | Outcome::Reseller(reason) => {
+                        declined.get_or_insert(reason.clone());
+                        (None, Some(reason))
+                    }
                 };
-                let owed: Vec<_> = m.owed().map(|c| (c.number, c.amount, c.attempts)).collect();
-                let mut next = current.value.clone();
-                let mut events = Vec::new();
-                let mut declined = None;
-                for (number, amount, attempt) in owed {
-                    let outcome = self.charge_usage(&next, number, attempt, amount, Some(method));
-                    let (receipt, reason) = match outcome {
-                        Outcome::Paid(r) => (Some(r), None),
-                        Outcome::Declined(reason) | Outcome::Reseller(reason) => {
-                            declined.get_or_insert(reason.clone());
-                            (None, Some(reason))
-                        }
-                    };
-                    let e = AppEvent::UsageRetried { number, receipt, declined: reason, at: now };
-                    next.apply(&e);
-                    events.push(e);
-                }
-                events.extend(cleared(&mut next, now));
-                let commit = Commit {
-                    writes: vec![self.app_write(&next, current.version)],
-                    events: app_events(actor, app, events),
-                    ..Commit::default()
-                };
-                Ok(match declined {
-                    None => Decision::ok(commit, next),
-                    Some(reason) => Decision { commit, result: Err(Error::PaymentDeclined { reason }) },
-                })
-            },
-        )
+                let e = AppEvent::UsageRetried { number, receipt, declined: reason, at: now };
+                next.apply(&e);
+                events.push(e);
+            }
+            events.extend(cleared(&mut next, now));
+            let commit = Commit {
+                writes: vec![self.app_write(&next, current.version)],
+                events: app_events(actor, app, events),
+                ..Commit::default()
+            };
+            Ok(match declined {
+                None => Decision::ok(commit, next),
+                Some(reason) => Decision { commit, result: Err(Error::PaymentDeclined { reason }) },
+            })
+        })
     }
 
     /// The usage statement of a pay-per-use app — its settlements with hours, amounts and
