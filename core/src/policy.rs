@@ -117,6 +117,12 @@ pub struct Policy {
     /// PRC-7: a pay-per-use billing cycle, in whole hours (1–24): `tick` settles each ended
     /// cycle's started hours.
     pub pay_per_use_cycle_hours: u32,
+    /// UNS-6: whether customers of supervised orders may ask the seller for a negotiated
+    /// refund.
+    pub negotiated_refunds: bool,
+    /// SUP-8: whether a flow closed after the longest flow refunds an uninvoiced order in full
+    /// (`true`) or completes it like an invoiced one (`false`).
+    pub max_age_refunds_uninvoiced: bool,
 }
 
 impl Default for Policy {
@@ -169,6 +175,8 @@ impl Default for Policy {
             tick_claim_seconds: 300,
             request_retention_days: 30,
             pay_per_use_cycle_hours: 1,
+            negotiated_refunds: true,
+            max_age_refunds_uninvoiced: true,
         }
     }
 }
