@@ -123,6 +123,10 @@ pub struct Policy {
     /// SUP-8: whether a flow closed after the longest flow refunds an uninvoiced order in full
     /// (`true`) or completes it like an invoiced one (`false`).
     pub max_age_refunds_uninvoiced: bool,
+    /// UNS-5: review thresholds in further currencies, at most one per currency (one given
+    /// here overrides `unsubscribe_review_above` in its currency). A refund in a currency with
+    /// no threshold at all waits for review.
+    pub unsubscribe_review_thresholds: Vec<Money>,
 }
 
 impl Default for Policy {
@@ -177,6 +181,7 @@ impl Default for Policy {
             pay_per_use_cycle_hours: 1,
             negotiated_refunds: true,
             max_age_refunds_uninvoiced: true,
+            unsubscribe_review_thresholds: Vec::new(),
         }
     }
 }
@@ -242,6 +247,14 @@ impl Policy {
         if self.unsubscribe_review_above.is_negative() {
             return bad("unsubscribe_review_above", "cannot be negative");
         }
+        for (i, t) in self.unsubscribe_review_thresholds.iter().enumerate() {
+            if t.is_negative() {
+                return bad("unsubscribe_review_thresholds", "a threshold cannot be negative");
+            }
+            if self.unsubscribe_review_thresholds[..i].iter().any(|o| o.currency == t.currency) {
+                return bad("unsubscribe_review_thresholds", "at most one threshold per currency");
+            }
+        }
         let fees = &self.handling_fees;
         let all = std::iter::once(&fees.monthly_and_one_year_percent)
             .chain(&fees.two_year_percent)
@@ -258,6 +271,15 @@ impl Policy {
     pub fn zone(&self) -> BillingZone {
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)
             .unwrap_or_else(|_| BillingZone::from_offset_minutes(0).expect("UTC is a valid zone"))
+    }
+
+    /// The UNS-5 review threshold in a currency, if the policy sets one.
+    pub fn review_threshold(&self, currency: Currency) -> Option<Money> {
+        self.unsubscribe_review_thresholds
+            .iter()
+            .find(|t| t.currency == currency)
+            .or(Some(&self.unsubscribe_review_above).filter(|t| t.currency == currency))
+            .copied()
     }
 
     /// Grace and retention for a customer level (LIFE-1).

@@ -228,8 +228,12 @@ pub fn refund_quote(
         parts.push(RefundPart { order: order.id.clone(), refund });
     }
     let quote = quote.build();
-    let threshold = &policy.unsubscribe_review_above;
-    let needs_review = threshold.currency == currency && quote.total.amount > threshold.amount;
+    // UNS-5: above the currency's threshold; in a currency without one, any refund (Choice:
+    // a zero refund needs no review).
+    let needs_review = match policy.review_threshold(currency) {
+        Some(threshold) => quote.total.amount > threshold.amount,
+        None => quote.total.amount > Decimal::ZERO,
+    };
     Ok(RefundQuote { quote, parts, unconditional, needs_review })
 }
 

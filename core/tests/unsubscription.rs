@@ -351,3 +351,58 @@ fn sup_8_policy_may_complete_an_uninvoiced_flow_instead_of_refunding_it() {
     assert_eq!((after.status, after.refunded), (OrderStatus::Completed, money("0.00 USD")));
     assert!(w.payments.refunds().is_empty());
 }
+
+/// The image fixture priced in euros.
+fn euro_image(w: &World) -> (Order, AppId) {
+    let mut draft = fixtures::image_draft();
+    let eur = |m: Money| Money::new(m.amount, Currency::EUR);
+    for plan in &mut draft.specifications[0].plans {
+        plan.price = eur(plan.price);
+    }
+    for r in &mut draft.image.as_mut().unwrap().plans {
+        (r.flavour, r.disk_per_gb, r.eip_per_mbit) = (eur(r.flavour), eur(r.disk_per_gb), eur(r.eip_per_mbit));
+    }
+    let p = w.list(draft);
+    let request = ImageProvisioning {
+        specification: "Default".into(),
+        network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new("Str0ng!Pass"),
+        agree_terms: true,
+        customization: None,
+    };
+    let order = w.market.provision_image(&w.alice, &p.id, request).unwrap();
+    let paid = w.market.pay(&w.alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let app = paid.app.clone().unwrap();
+    (paid, app)
+}
+
+#[test]
+fn uns_5_a_refund_in_a_currency_without_a_threshold_waits_for_review() {
+    let w = world();
+    let (order, app) = euro_image(&w);
+    assert_eq!(order.quote.total, money("64.00 EUR"));
+    assert!(w.market.quote_unsubscribe(&w.alice, &app).unwrap().needs_review);
+    let pending = w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(pending.pending_unsubscription.map(|p| p.kind), Some(PendingKind::OperatorReview));
+}
+
+#[test]
+fn uns_5_thresholds_are_set_per_currency() {
+    let policy = Policy { unsubscribe_review_thresholds: vec![money("6500 EUR")], ..Policy::default() };
+    let w = world_at("2026-04-15T02:00:00Z", policy.clone());
+    let (_, app) = euro_image(&w);
+    assert!(!w.market.quote_unsubscribe(&w.alice, &app).unwrap().needs_review);
+    let done = w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(done.status, OrderStatus::Unsubscribed);
+    assert_eq!(policy.review_threshold(Currency::USD), Some(money("7000 USD")));
+    assert_eq!(policy.review_threshold(Currency::EUR), Some(money("6500 EUR")));
+    assert_eq!(policy.review_threshold(Currency::JPY), None);
+    // Old policy JSON still loads; nonsense thresholds are refused.
+    assert_eq!(Policy::from_json(r#"{"appeal_idle_days": 5}"#).unwrap(), Policy::default());
+    let twice = Policy { unsubscribe_review_thresholds: vec![money("1 EUR"), money("2 EUR")], ..Policy::default() };
+    assert!(twice.validate().is_err());
+    let negative = Policy { unsubscribe_review_thresholds: vec![money("-1 EUR")], ..Policy::default() };
+    assert!(negative.validate().is_err());
+    assert_eq!(Policy::from_json(&policy.to_json()).unwrap(), policy);
+}
