@@ -405,6 +405,12 @@ impl Marketplace {
         Ok(self.core.quote_purchase(&request.into_core()?)?.into())
     }
 
+    /// Prices a purchase for the customer `by`: for a reseller's customer the quote is for
+    /// reference only (ORD-4, PRC-3).
+    pub fn quote_purchase_for(&self, by: Actor, request: PurchaseRequest) -> Result<Quote> {
+        Ok(self.core.quote_purchase_for(&by.into_core()?, &request.into_core()?)?.into())
+    }
+
     /// A customer places an order (ORD-1, ORD-2).
     #[uniffi::method(default(request_id = None))]
     pub fn place_order(&self, by: Actor, request: PurchaseRequest, request_id: Option<String>) -> Result<Order> {

@@ -204,6 +204,22 @@ impl Marketplace {
         Ok(self.inner.quote_purchase(&purchase(product, specification, mode, quantity, periods)?)?.into())
     }
 
+    /// Prices a purchase for the customer `by`: for a reseller's customer the quote is for
+    /// reference only (ORD-4, PRC-3).
+    #[pyo3(signature = (by, *, product, specification, mode, quantity = 1, periods = 1))]
+    fn quote_purchase_for(
+        &self,
+        by: &Actor,
+        product: &str,
+        specification: String,
+        mode: BillingMode,
+        quantity: u32,
+        periods: u32,
+    ) -> Fallible<Quote> {
+        let request = purchase(product, specification, mode, quantity, periods)?;
+        Ok(self.inner.quote_purchase_for(&by.inner, &request)?.into())
+    }
+
     /// Places an order, pending payment, with its quote fixed (ORD-1).
     #[pyo3(signature = (by, *, product, specification, mode, quantity = 1, periods = 1, request_id = None))]
     #[allow(clippy::too_many_arguments)]

@@ -59,3 +59,17 @@ def test_prc_7_arrears_and_paying_them(world: World) -> None:
     restored = w.market.pay_arrears(w.alice, app, am.PaymentMethod.CreditCard)
     assert restored.status == am.AppStatus.Active
     assert w.market.usage_statement(w.alice, app).owed == usd("0.00")
+
+
+def test_ord_4_a_resellers_customer_sees_for_reference_only_from_the_first_quote(world: World) -> None:
+    w = world
+    w.market.register_customer(am.CustomerAccount("dave", bound_card=False, reseller="reseller-9"))
+    dave = am.Actor.customer("dave")
+    quote = w.market.quote_purchase_for(
+        dave, product=w.saas.id, specification="Standard", mode=am.BillingMode.Monthly, quantity=10
+    )
+    assert quote.for_reference_only and quote.total == usd("230.00")
+    mine = w.market.quote_purchase_for(
+        w.alice, product=w.saas.id, specification="Standard", mode=am.BillingMode.Monthly, quantity=10
+    )
+    assert not mine.for_reference_only

@@ -92,6 +92,12 @@ impl QuoteBuilder {
 }
 
 impl Quote {
+    /// The same quote, marked *for reference only* when a reseller settles (ORD-4).
+    pub fn for_reference(mut self, reseller_settles: bool) -> Quote {
+        self.for_reference_only |= reseller_settles;
+        self
+    }
+
     /// A quote of nothing.
     pub fn empty(currency: Currency) -> Quote {
         QuoteBuilder::new(currency).build()

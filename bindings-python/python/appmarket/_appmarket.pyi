@@ -1343,6 +1343,16 @@ class Marketplace:
     def quote_purchase(
         self, *, product: str, specification: str, mode: BillingMode, quantity: int = 1, periods: int = 1
     ) -> Quote: ...
+    def quote_purchase_for(
+        self,
+        by: Actor,
+        *,
+        product: str,
+        specification: str,
+        mode: BillingMode,
+        quantity: int = 1,
+        periods: int = 1,
+    ) -> Quote: ...
     def place_order(
         self,
         by: Actor,

@@ -75,6 +75,14 @@ impl Marketplace {
         quote_purchase(&*self.shared_product(&request.product)?, request, &self.policy)
     }
 
+    /// Prices a purchase for the customer `by` without placing it: for a reseller's customer
+    /// the quote is *for reference only* from this first quote on (ORD-4, PRC-3).
+    pub fn quote_purchase_for(&self, by: &Actor, request: &PurchaseRequest) -> Result<Quote, Error> {
+        let customer = customer_only(by, "ask for a purchase quote")?;
+        let account = self.account(&customer)?;
+        Ok(self.quote_purchase(request)?.for_reference(account.is_reseller_customer()))
+    }
+
     fn ordering_customer(&self, actor: &Actor) -> Result<CustomerAccount, Error> {
         let Actor::Customer(customer) = actor else {
             return Err(Error::forbidden(format!("{actor} may not place orders: only a customer may")));
@@ -104,7 +112,7 @@ impl Marketplace {
                 request.quantity,
                 request.periods,
                 OrderKind::Purchase,
-                quote,
+                quote.for_reference(account.is_reseller_customer()),
                 now,
             );
             Ok(Decision::ok(self.placement_commit(actor, &order, vec![]), order))
@@ -450,7 +458,7 @@ impl Marketplace {
                 plan.setup.instances,
                 plan.periods,
                 OrderKind::Image { setup: plan.setup },
-                quote,
+                quote.for_reference(account.is_reseller_customer()),
                 now,
             );
             let app_id = AppId::numbered(self.store.next_number(Sequence::App)?);

@@ -63,7 +63,7 @@ impl Marketplace {
                     months: renewal::months_of(current.value.mode, periods),
                     renewal_day,
                 },
-                quote,
+                quote.for_reference(account.is_reseller_customer()),
                 now,
             );
             let (next, hold) =
@@ -216,7 +216,7 @@ impl Marketplace {
             app.quantity,
             settings.periods,
             OrderKind::Renewal { app: app.id.clone(), months, renewal_day: None },
-            quote,
+            quote.for_reference(account.is_reseller_customer()),
             now,
         );
         let cmd = match payment {

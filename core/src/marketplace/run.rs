@@ -37,7 +37,10 @@ impl Marketplace {
             Command::RemoveFromList { product } => json(self.remove_from_list(c, &product)?),
             Command::SavedList {} => json(self.saved_list(by)?),
             Command::BuyFromList { request } => json(self.buy_from_list(c, request)?),
-            Command::QuotePurchase { request } => json(self.quote_purchase(&request)?),
+            Command::QuotePurchase { request } => match by {
+                crate::Actor::Customer(_) => json(self.quote_purchase_for(by, &request)?),
+                _ => json(self.quote_purchase(&request)?),
+            },
             Command::PlaceOrder { request } => json(self.place_order(c, request)?),
             Command::AcceptTerms { order } => json(self.accept_terms(c, &order)?),
             Command::Pay { order, method } => json(self.pay(c, &order, method)?),

@@ -59,4 +59,14 @@ class PayPerUseTest {
         assertEquals(AppStatus.ACTIVE, restored.status)
         assertEquals(usd("0.00"), w.market.usageStatement(alice, app).owed)
     }
+
+    @Test
+    fn ord4AResellersCustomerSeesForReferenceOnlyFromTheFirstQuote() = World().use { w ->
+        w.market.registerCustomer(CustomerAccount("dave", boundCard = false, creditEnabled = false, reseller = "reseller-9", level = null))
+        val dave = Actor.Customer("dave")
+        val request = PurchaseRequest(w.saas().id, "Standard", BillingMode.MONTHLY, quantity = 10u)
+        val quote = w.market.quotePurchaseFor(dave, request)
+        assertTrue(quote.forReferenceOnly)
+        assertEquals(usd("230.00"), quote.total)
+    }
 }
