@@ -73,3 +73,17 @@ def test_ord_4_a_resellers_customer_sees_for_reference_only_from_the_first_quote
         w.alice, product=w.saas.id, specification="Standard", mode=am.BillingMode.Monthly, quantity=10
     )
     assert not mine.for_reference_only
+
+
+def test_img_1_quick_provisioning_bills_the_chosen_mode(world: World) -> None:
+    w = world
+    request = am.ImageProvisioning(
+        specification="Default",
+        network=am.Network("vpc-1", "subnet-1"),
+        login_password="Secure!Pass9",
+        agree_terms=True,
+        quick_mode=am.BillingMode.Yearly,
+    )
+    assert request.quick_mode == am.BillingMode.Yearly
+    order = w.market.provision_image(w.alice, w.image.id, request)
+    assert order.mode == am.BillingMode.Yearly and order.quote.total == usd("640.00")

@@ -130,6 +130,7 @@ fn uns_1_a_pay_per_use_image_is_deleted_not_unsubscribed() {
     let alice = w.customer("alice");
     let p = w.list(fixtures::image_draft());
     let request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
         security_group: SecurityGroup::Recommended,

@@ -406,6 +406,7 @@ fn ord_4_a_reseller_settled_unsubscription_refunds_for_reference_only() {
     });
     let p = w.list(appmarket::testing::fixtures::image_draft());
     let request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
         security_group: SecurityGroup::Recommended,

@@ -160,6 +160,7 @@ fn uns_5_a_renewal_period_not_started_is_refunded_in_full() {
 fn big_image(w: &World) -> (Order, AppId) {
     let p = w.list(fixtures::image_draft());
     let request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
         security_group: SecurityGroup::Recommended,
@@ -364,6 +365,7 @@ fn euro_image(w: &World) -> (Order, AppId) {
     }
     let p = w.list(draft);
     let request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
         security_group: SecurityGroup::Recommended,

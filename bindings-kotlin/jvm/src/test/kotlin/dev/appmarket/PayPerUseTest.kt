@@ -1,5 +1,7 @@
 package dev.appmarket
 
+import dev.appmarket.examples.imageDraft
+import dev.appmarket.examples.quickProvisioning
 import dev.appmarket.examples.usd
 import java.time.Duration
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -68,5 +70,14 @@ class PayPerUseTest {
         val quote = w.market.quotePurchaseFor(dave, request)
         assertTrue(quote.forReferenceOnly)
         assertEquals(usd("230.00"), quote.total)
+    }
+
+    @Test
+    fn img1QuickProvisioningBillsTheChosenMode() = World().use { w ->
+        val alice = w.customer("alice")
+        val image = w.market.listProduct(w.seller, imageDraft())
+        val order = w.market.provisionImage(alice, image.id, quickProvisioning().copy(quickMode = BillingMode.PAY_PER_USE))
+        assertEquals(BillingMode.PAY_PER_USE, order.mode)
+        assertEquals(usd("0.00"), order.quote.total)
     }
 }
