@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::DeliveryMethod;
 use crate::error::Error;
 use crate::money::{Currency, Money};
+use crate::supervision::FlowKind;
 use crate::time::BillingZone;
 
 /// Grace and retention lengths for one customer level (LIFE-1).
@@ -127,6 +128,9 @@ pub struct Policy {
     /// here overrides `unsubscribe_review_above` in its currency). A refund in a currency with
     /// no threshold at all waits for review.
     pub unsubscribe_review_thresholds: Vec<Money>,
+    /// APL-1: the rejections that open the appeal, by flow kind where it differs from
+    /// `appeal_rejections` (the License page says "twice": a market may set `license` to 2).
+    pub appeal_rejections_by_kind: BTreeMap<FlowKind, u32>,
 }
 
 impl Default for Policy {
@@ -182,6 +186,7 @@ impl Default for Policy {
             negotiated_refunds: true,
             max_age_refunds_uninvoiced: true,
             unsubscribe_review_thresholds: Vec::new(),
+            appeal_rejections_by_kind: BTreeMap::new(),
         }
     }
 }
@@ -247,6 +252,12 @@ impl Policy {
         if self.unsubscribe_review_above.is_negative() {
             return bad("unsubscribe_review_above", "cannot be negative");
         }
+        if std::iter::once(&self.appeal_rejections)
+            .chain(self.appeal_rejections_by_kind.values())
+            .any(|n| !(1..=100).contains(n))
+        {
+            return bad("appeal_rejections", "1–100 rejections open the appeal");
+        }
         for (i, t) in self.unsubscribe_review_thresholds.iter().enumerate() {
             if t.is_negative() {
                 return bad("unsubscribe_review_thresholds", "a threshold cannot be negative");
@@ -271,6 +282,11 @@ impl Policy {
     pub fn zone(&self) -> BillingZone {
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)
             .unwrap_or_else(|_| BillingZone::from_offset_minutes(0).expect("UTC is a valid zone"))
+    }
+
+    /// The rejections that open the appeal of a flow of this kind (APL-1).
+    pub fn appeal_rejections_for(&self, kind: FlowKind) -> u32 {
+        self.appeal_rejections_by_kind.get(&kind).copied().unwrap_or(self.appeal_rejections)
     }
 
     /// The UNS-5 review threshold in a currency, if the policy sets one.

@@ -15,7 +15,7 @@ use crate::order::Order;
 use crate::policy::Policy;
 
 /// Which supervision process a flow follows (SUP-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowKind {
     /// A licence: no request; the seller delivers offline (SUP-2).
@@ -696,7 +696,7 @@ impl ServiceFlow {
         }
         let idle = now - self.updated_at > Duration::days(i64::from(policy.appeal_idle_days));
         let other_holds = self.next_step_by().is_some_and(|p| p != party);
-        let n = policy.appeal_rejections;
+        let n = policy.appeal_rejections_for(self.kind);
         let grounds = match party {
             Party::Customer if other_holds && idle => Some(AppealGrounds::SellerIdle),
             Party::Customer if self.request_rejections >= n => Some(AppealGrounds::RequestRejected),
