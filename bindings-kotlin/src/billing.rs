@@ -290,8 +290,10 @@ impl Marketplace {
         Ok(self.core.renew(caller(by, request_id)?, &id(app)?, periods, renewal_day.into_core()?)?.into())
     }
 
-    /// Enables or changes auto-renewal (REN-5, REN-6).
-    #[uniffi::method(default(request_id = None))]
+    /// Enables or changes auto-renewal, paid by `method` (balance or credit card; `null` keeps
+    /// the current one, card by default) (REN-5, REN-6).
+    #[uniffi::method(default(request_id = None, method = None))]
+    #[allow(clippy::too_many_arguments)]
     pub fn set_auto_renewal(
         &self,
         by: Actor,
@@ -300,8 +302,13 @@ impl Marketplace {
         count: u32,
         days_before: u32,
         request_id: Option<String>,
+        method: Option<PaymentMethod>,
     ) -> Result<PurchasedApp> {
-        Ok(self.core.set_auto_renewal(caller(by, request_id)?, &id(app)?, periods, count, days_before)?.into())
+        let method = method.map(Into::into);
+        Ok(self
+            .core
+            .set_auto_renewal_paid_by(caller(by, request_id)?, &id(app)?, periods, count, days_before, method)?
+            .into())
     }
 
     /// Disables auto-renewal (REN-6).

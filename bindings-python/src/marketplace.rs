@@ -519,8 +519,10 @@ impl Marketplace {
     }
 
     /// Enables or modifies auto-renewal: `periods` per renewal, `count` renewals (0 =
-    /// unlimited), charged `days_before` days before expiry (REN-5, REN-6).
-    #[pyo3(signature = (by, app, *, periods, count, days_before, request_id = None))]
+    /// unlimited), charged `days_before` days before expiry, paid by `method` (balance or
+    /// credit card; `None` keeps the current one, card by default) (REN-5, REN-6).
+    #[pyo3(signature = (by, app, *, periods, count, days_before, method = None, request_id = None))]
+    #[allow(clippy::too_many_arguments)]
     fn set_auto_renewal(
         &self,
         by: &Actor,
@@ -528,10 +530,15 @@ impl Marketplace {
         periods: u32,
         count: u32,
         days_before: u32,
+        method: Option<PaymentMethod>,
         request_id: Option<&str>,
     ) -> Fallible<PurchasedApp> {
         let app = AppId::parse(app)?;
-        Ok(self.inner.set_auto_renewal(caller(by, request_id)?, &app, periods, count, days_before)?.into())
+        let method = method.map(Into::into);
+        Ok(self
+            .inner
+            .set_auto_renewal_paid_by(caller(by, request_id)?, &app, periods, count, days_before, method)?
+            .into())
     }
 
     /// Disables auto-renewal of an app (REN-6).

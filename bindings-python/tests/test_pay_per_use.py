@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 import appmarket as am
-from conftest import World, usd
+from conftest import World, license_draft, usd
 
 
 def hourly_app(w: World, method: am.PaymentMethod = am.PaymentMethod.CreditCard) -> str:
@@ -87,3 +87,16 @@ def test_img_1_quick_provisioning_bills_the_chosen_mode(world: World) -> None:
     assert request.quick_mode == am.BillingMode.Yearly
     order = w.market.provision_image(w.alice, w.image.id, request)
     assert order.mode == am.BillingMode.Yearly and order.quote.total == usd("640.00")
+
+
+def test_ren_5_auto_renewal_is_paid_by_the_chosen_method(world: World) -> None:
+    w = world
+    product = w.market.list_product(w.seller, license_draft())
+    order = w.market.place_order(w.alice, product=product.id, specification="Annual License", mode=am.BillingMode.Monthly)
+    w.market.accept_terms(w.alice, order.id)
+    app = w.market.pay(w.alice, order.id, am.PaymentMethod.CreditCard).app
+    assert app is not None
+    set_ = w.market.set_auto_renewal(w.alice, app, periods=1, count=0, days_before=7, method=am.PaymentMethod.Balance)
+    assert set_.auto_renewal is not None and set_.auto_renewal.method == am.PaymentMethod.Balance
+    with pytest.raises(am.InvalidInput):
+        w.market.set_auto_renewal(w.alice, app, periods=1, count=0, days_before=7, method=am.PaymentMethod.Online)

@@ -11,6 +11,7 @@ use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
 use crate::catalog::{BillingMode, DeliveryMethod, Product};
 use crate::error::Error;
 use crate::metering::{Metering, UsageCycle};
+use crate::payments::PaymentMethod;
 use crate::policy::Policy;
 use crate::pricing::{self, Quote};
 use crate::provisioning::ImageSetup;
@@ -146,6 +147,14 @@ pub struct AutoRenewal {
     /// After a declined charge, when it is retried (REN-6).
     #[serde(default)]
     pub retry_at: Option<DateTime<Utc>>,
+    /// How the charges are paid: balance or the bound credit card, as the customer chose
+    /// (REN-5; card by default).
+    #[serde(default = "card")]
+    pub method: PaymentMethod,
+}
+
+fn card() -> PaymentMethod {
+    PaymentMethod::CreditCard
 }
 
 /// A renewal applied to an app: which order paid it and which span of time it bought (REN-2,
@@ -279,6 +288,8 @@ pub enum AppCommand {
         count: u32,
         /// Days before expiry of the charge.
         days_before: u32,
+        /// How the charges are paid; `None` keeps the current method (card by default).
+        method: Option<PaymentMethod>,
     },
     /// The customer disables auto-renewal (REN-6).
     DisableAutoRenewal,
@@ -721,15 +732,23 @@ impl PurchasedApp {
                 });
                 Ok(events)
             }
-            AppCommand::SetAutoRenewal { periods, count, days_before } => {
+            AppCommand::SetAutoRenewal { periods, count, days_before, method } => {
                 renewal::check_auto_renewal(self, by, policy)?;
                 renewal::check_auto_renewal_settings(self.mode, *periods, *count, *days_before, policy)?;
+                let method = method.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard);
+                if !matches!(method, PaymentMethod::Balance | PaymentMethod::CreditCard) {
+                    return Err(Error::invalid(
+                        "method",
+                        format!("REN-5: auto-renewal is paid by balance or credit card, not {method}"),
+                    ));
+                }
                 let settings = AutoRenewal {
                     periods: *periods,
                     count: *count,
                     done: 0,
                     days_before: *days_before,
                     retry_at: None,
+                    method,
                 };
                 Ok(vec![AppEvent::AutoRenewalSet { settings }])
             }

@@ -307,6 +307,9 @@ pub enum Command {
         count: u32,
         /// Days before expiry of the charge.
         days_before: u32,
+        /// How the charges are paid (balance or credit card); `None` keeps the current one.
+        #[serde(default)]
+        method: Option<PaymentMethod>,
     },
     /// [`Marketplace::disable_auto_renewal`](crate::Marketplace::disable_auto_renewal).
     DisableAutoRenewal {

@@ -919,6 +919,8 @@ class AutoRenewal:
     def done(self) -> int: ...
     @property
     def days_before(self) -> int: ...
+    @property
+    def method(self) -> PaymentMethod: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -1464,7 +1466,15 @@ class Marketplace:
         request_id: str | None = None,
     ) -> Order: ...
     def set_auto_renewal(
-        self, by: Actor, app: str, *, periods: int, count: int, days_before: int, request_id: str | None = None
+        self,
+        by: Actor,
+        app: str,
+        *,
+        periods: int,
+        count: int,
+        days_before: int,
+        method: PaymentMethod | None = None,
+        request_id: str | None = None,
     ) -> PurchasedApp: ...
     def disable_auto_renewal(self, by: Actor, app: str, *, request_id: str | None = None) -> PurchasedApp: ...
     # pay-per-use

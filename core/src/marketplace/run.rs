@@ -79,8 +79,8 @@ impl Marketplace {
                 json(self.quote_renewal(by, &app, periods, renewal_day)?)
             }
             Command::Renew { app, periods, renewal_day } => json(self.renew(c, &app, periods, renewal_day)?),
-            Command::SetAutoRenewal { app, periods, count, days_before } => {
-                json(self.set_auto_renewal(c, &app, periods, count, days_before)?)
+            Command::SetAutoRenewal { app, periods, count, days_before, method } => {
+                json(self.set_auto_renewal_paid_by(c, &app, periods, count, days_before, method)?)
             }
             Command::DisableAutoRenewal { app } => json(self.disable_auto_renewal(c, &app)?),
             Command::DeleteApp { app } => json(self.delete_app(c, &app)?),

@@ -63,7 +63,7 @@ class PayPerUseTest {
     }
 
     @Test
-    fn ord4AResellersCustomerSeesForReferenceOnlyFromTheFirstQuote() = World().use { w ->
+    fun ord4AResellersCustomerSeesForReferenceOnlyFromTheFirstQuote() = World().use { w ->
         w.market.registerCustomer(CustomerAccount("dave", boundCard = false, creditEnabled = false, reseller = "reseller-9", level = null))
         val dave = Actor.Customer("dave")
         val request = PurchaseRequest(w.saas().id, "Standard", BillingMode.MONTHLY, quantity = 10u)
@@ -73,7 +73,7 @@ class PayPerUseTest {
     }
 
     @Test
-    fn img1QuickProvisioningBillsTheChosenMode() = World().use { w ->
+    fun img1QuickProvisioningBillsTheChosenMode() = World().use { w ->
         val alice = w.customer("alice")
         val image = w.market.listProduct(w.seller, imageDraft())
         val order = w.market.provisionImage(alice, image.id, quickProvisioning().copy(quickMode = BillingMode.PAY_PER_USE))
