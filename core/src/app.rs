@@ -513,9 +513,9 @@ impl PurchasedApp {
         };
         pricing::upgrade_quote(
             &label(&self.specification, self.quantity),
-            pricing::period_price(current, old_plan, self.quantity),
+            pricing::period_price(current, old_plan, self.quantity)?,
             &label(specification, quantity),
-            pricing::period_price(target, new_plan, quantity),
+            pricing::period_price(target, new_plan, quantity)?,
             remaining,
             policy.upgrade_discount,
         )
