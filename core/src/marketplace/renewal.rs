@@ -134,7 +134,8 @@ impl Marketplace {
             // PRC-4: an upgrade is priced for the days left of the current term; paid later, it
             // must still be active and priced the same, or it would charge for days gone by.
             let current = self.get::<PurchasedApp>(Target::App(app.clone()))?.value;
-            let expired = current.term.is_none_or(|t| t.expiry_date(self.policy.zone()) <= self.policy.zone().date_of(now));
+            let expired =
+                current.term.is_none_or(|t| t.expiry_date(self.policy.zone()) <= self.policy.zone().date_of(now));
             if current.status != AppStatus::Active || expired {
                 return Err(Error::not_allowed(
                     "PRC-4",
