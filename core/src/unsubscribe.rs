@@ -230,10 +230,9 @@ pub fn refund_quote(
         parts.push(RefundPart { order: order.id.clone(), refund });
     }
     let reference = orders.iter().any(|o| o.settled_by_reseller());
-    let quote = quote.build().for_reference(reference);
+    let quote = quote.build()?.for_reference(reference);
     // UNS-5: above the currency's threshold; in a currency without one, any refund (Choice:
-    // a zero refund needs no review).
-    // A reference refund moves no money: no review (Choice).
+    // a zero refund needs no review). A reference refund moves no money: no review (Choice).
     let needs_review = !reference
         && match policy.review_threshold(currency) {
             Some(threshold) => quote.total.amount > threshold.amount,

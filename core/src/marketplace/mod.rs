@@ -266,6 +266,19 @@ impl Marketplace {
         MarketplaceBuilder::default()
     }
 
+    /// The clock's instant, refused when outside 1970–9999: a host's clock gone wrong must not
+    /// push date arithmetic off the calendar.
+    pub(crate) fn clock_now(&self) -> Result<DateTime<Utc>, Error> {
+        let now = self.clock.now();
+        if !(0..=253_402_300_799).contains(&now.timestamp()) {
+            return Err(Error::invalid(
+                "clock",
+                format!("the clock reads {now}, outside 1970-01-01 to 9999-12-31: fix the host's clock"),
+            ));
+        }
+        Ok(now)
+    }
+
     /// The marketplace instance's id, recorded in its store; it prefixes every payment
     /// idempotency key.
     pub fn id(&self) -> &str {
@@ -300,7 +313,7 @@ impl Marketplace {
         if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
             return replayed;
         }
-        let now = self.clock.now();
+        let now = self.clock_now()?;
         let mut last = None;
         for _ in 0..MAX_ATTEMPTS {
             let Decision { mut commit, result } = attempt(&caller.actor, now)?;
@@ -371,7 +384,12 @@ impl Marketplace {
             || crate::command::Command::RegisterCustomer { account: account.clone() },
             |_, _| {
                 let target = Target::Account(account.id.clone());
-                let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
+                let stored = self.store.find::<CustomerAccount>(&target)?;
+                let version = stored.as_ref().map_or(0, |v| v.version);
+                // The marketplace's own counters are not the host's to set (UNS-3).
+                let mut account = account.clone();
+                account.unconditional_unsubscriptions =
+                    stored.map(|v| v.value.unconditional_unsubscriptions).unwrap_or_default();
                 let commit = Commit {
                     writes: vec![Write {
                         record: Record::Account(account.clone()),
@@ -381,7 +399,7 @@ impl Marketplace {
                     events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
                     ..Commit::default()
                 };
-                Ok(Decision::ok(commit, account.clone()))
+                Ok(Decision::ok(commit, account))
             },
         )
     }
@@ -423,7 +441,7 @@ impl Marketplace {
             }
             Target::Flow(_) => {
                 let flow: ServiceFlow = self.get(target.clone())?.value;
-                Ok(flow.available_actions(by, &self.policy, self.clock.now()))
+                Ok(flow.available_actions(by, &self.policy, self.clock_now()?))
             }
             Target::Appeal(_) => {
                 let appeal: Appeal = self.get(target.clone())?.value;

@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use super::{Decision, Marketplace};
 use crate::account::CustomerAccount;
 use crate::actions::{Action, Availability};
-use crate::actor::{Actor, AppId, Caller, CustomerId, OrderId, Target};
+use crate::actor::{Actor, AppId, Caller, OrderId, Target};
 use crate::app::PurchasedApp;
 use crate::command::Command;
 use crate::error::Error;
 use crate::money::Money;
-use crate::order::{Order, OrderCommand, OrderFilter, OrderStatus};
+use crate::order::{Order, OrderCommand};
 use crate::store::{Commit, Record, StoreExt, Versioned, Write};
 use crate::supervision::{FlowCommand, ServiceFlow};
 use crate::unsubscribe::{self, PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
@@ -27,7 +27,7 @@ impl Marketplace {
     /// The itemised refund an unsubscription of the app would give now (UNS-3..5). Changes
     /// nothing.
     pub fn quote_unsubscribe(&self, by: &Actor, app: &AppId) -> Result<RefundQuote, Error> {
-        self.plan_unsubscribe(by, app, self.clock.now()).map(|p| p.refund)
+        self.plan_unsubscribe(by, app, self.clock_now()?).map(|p| p.refund)
     }
 
     /// Unsubscribes from an app (UNS-1..5): refunds every order of it (the purchase and its
@@ -54,8 +54,13 @@ impl Marketplace {
                 self.refund_parts(&plan.orders, &plan.refund.parts, plan.refund.unconditional, actor, now, &mut commit)?
             };
             if let Some(lock) = plan.quota_lock {
+                // The quota is counted when the unconditional unsubscription is asked, also when
+                // it then waits for review; the version check serialises racing requests.
+                let mut account = lock.value;
+                let year = self.policy.zone().year_of(now);
+                account.unconditional_unsubscriptions = account.unconditional_unsubscriptions.incremented(year);
                 commit.writes.push(Write {
-                    record: Record::Account(lock.value),
+                    record: Record::Account(account),
                     expected_version: lock.version,
                     due: None,
                 });
@@ -113,7 +118,7 @@ impl Marketplace {
             let refund = amount.rounded();
             let quote = crate::pricing::QuoteBuilder::new(refund.currency)
                 .line("Negotiated refund (UNS-6)", refund, rust_decimal::Decimal::ONE, rust_decimal::Decimal::ONE)
-                .build();
+                .build()?;
             let pending = PendingUnsubscription {
                 kind: PendingKind::NegotiatedRefund,
                 parts: vec![RefundPart { order: order.clone(), refund }],
@@ -209,9 +214,13 @@ impl Marketplace {
         unsubscribe::check_orders(orders.iter().map(|o| &o.value))?;
         let mut quota_lock = None;
         if unsubscribe::within_unconditional_window(a, &self.policy, now) {
-            let used = self.unconditional_used(&a.customer, now)?;
-            if used < self.policy.unconditional_unsubscribe_per_year {
-                quota_lock = Some(self.store.get::<CustomerAccount>(&Target::Account(a.customer.clone()))?);
+            // UNS-3: a counter per customer and calendar year, kept on the account.
+            let account = self.store.get::<CustomerAccount>(&Target::Account(a.customer.clone()))?;
+            let year = self.policy.zone().year_of(now);
+            if account.value.unconditional_unsubscriptions.in_year(year)
+                < self.policy.unconditional_unsubscribe_per_year
+            {
+                quota_lock = Some(account);
             }
         }
         let purchase_months = orders[0].value.mode.months_per_period().unwrap_or(0) * orders[0].value.periods;
@@ -221,31 +230,9 @@ impl Marketplace {
         Ok(Plan { orders, refund, quota_lock })
     }
 
-    /// Unconditional unsubscriptions of a customer in the calendar year (billing zone) of `now`
-    /// (UNS-3).
-    fn unconditional_used(&self, customer: &CustomerId, now: DateTime<Utc>) -> Result<u32, Error> {
-        let zone = self.policy.zone();
-        let year = zone.year_of(now);
-        let filter = OrderFilter { status: Some(OrderStatus::Unsubscribed), product: None };
-        let size = self.policy.max_page_size;
-        let mut used = 0;
-        for page in 1.. {
-            let p = self.store.orders_of(customer, &filter, page, size)?;
-            used += p
-                .items
-                .iter()
-                .filter(|o| o.unconditional_unsubscription_at.is_some_and(|t| zone.year_of(t) == year))
-                .count() as u32;
-            if u64::from(page) * u64::from(size) >= p.total {
-                break;
-            }
-        }
-        Ok(used)
-    }
-
     /// The app's Unsubscribe button (UNS-1, UNS-2, UNS-5), from the same checks as the command.
     pub(crate) fn unsubscribe_actions(&self, by: &Actor, app: &PurchasedApp) -> Vec<Availability> {
-        let check = self.plan_unsubscribe(by, &app.id, self.clock.now()).map(|_| ());
+        let check = self.clock_now().and_then(|now| self.plan_unsubscribe(by, &app.id, now)).map(|_| ());
         vec![Availability::from_check(Action::Unsubscribe, check)]
     }
 
