@@ -20,6 +20,7 @@ class ErrorsTest {
         is AppMarketException.Conflict -> "conflict"
         is AppMarketException.PaymentDeclined -> "payment_declined"
         is AppMarketException.Storage -> "storage" // only from a failing store: not reachable from Kotlin (in-memory store)
+        is AppMarketException.Gateway -> "gateway"
     }
 
     @Test

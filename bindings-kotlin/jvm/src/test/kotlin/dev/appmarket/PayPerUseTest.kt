@@ -76,8 +76,12 @@ class PayPerUseTest {
     fun img1QuickProvisioningBillsTheChosenMode() = World().use { w ->
         val alice = w.customer("alice")
         val image = w.market.listProduct(w.seller, imageDraft())
-        val order = w.market.provisionImage(alice, image.id, quickProvisioning().copy(quickMode = BillingMode.PAY_PER_USE))
-        assertEquals(BillingMode.PAY_PER_USE, order.mode)
-        assertEquals(usd("0.00"), order.quote.total)
+        // The tour's image is sold monthly only: pay-per-use is refused, naming the offered modes.
+        val e = assertThrows<AppMarketException.NotAllowed> {
+            w.market.provisionImage(alice, image.id, quickProvisioning().copy(quickMode = BillingMode.PAY_PER_USE))
+        }
+        assertEquals("CAT-2", e.rule)
+        val order = w.market.provisionImage(alice, image.id, quickProvisioning().copy(quickMode = BillingMode.MONTHLY))
+        assertEquals(BillingMode.MONTHLY, order.mode)
     }
 }
