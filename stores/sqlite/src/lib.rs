@@ -551,6 +551,18 @@ pub fn create_at_version(path: impl AsRef<Path>, version: i64) -> Result<(), rus
     tx.commit()
 }
 
+/// Test support: sets a file's `user_version`.
+#[doc(hidden)]
+pub fn set_user_version(path: impl AsRef<Path>, version: i64) -> Result<(), rusqlite::Error> {
+    Connection::open(path)?.pragma_update(None, "user_version", version)
+}
+
+/// Test support: reads a file's `user_version`.
+#[doc(hidden)]
+pub fn user_version(path: impl AsRef<Path>) -> Result<i64, rusqlite::Error> {
+    Connection::open(path)?.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
 impl Store for SqliteStore {
     fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error> {
         let (kind, id) = key(target);
