@@ -2,6 +2,8 @@
 
 import datetime
 import decimal
+import os
+import pathlib
 from typing import Any, final
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "ServiceFlow",
     "ServiceRequest",
     "SimulatedPayments",
+    "SqliteStore",
     "SortOrder",
     "Specification",
     "Storage",
@@ -1242,6 +1245,12 @@ class SimulatedPayments:
     def charges(self) -> list[Receipt]: ...
     def refunds(self) -> list[Receipt]: ...
 
+@final
+class SqliteStore:
+    def __new__(cls, path: str | os.PathLike[str], *, synchronous: str = "normal") -> SqliteStore: ...
+    @property
+    def path(self) -> pathlib.Path: ...
+
 # ---------------------------------------------------------------- the facade
 
 @final
@@ -1251,6 +1260,7 @@ class Marketplace:
         policy: Policy | None = None,
         clock: ManualClock | None = None,
         payments: SimulatedPayments | None = None,
+        store: SqliteStore | None = None,
     ) -> Marketplace: ...
     @property
     def policy(self) -> Policy: ...

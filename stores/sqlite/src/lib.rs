@@ -1,5 +1,25 @@
 //! A persisted embedded store for appmarket: one SQLite file.
 //!
+//! ```
+//! use std::sync::Arc;
+//! use appmarket::{CustomerAccount, CustomerId, Marketplace};
+//! use appmarket_sqlite::SqliteStore;
+//!
+//! # let dir = std::env::temp_dir().join(format!("appmarket-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let path = dir.join("market.db");
+//! let store = Arc::new(SqliteStore::open(&path)?);
+//! let market = Marketplace::builder().store(store).build()?;
+//! market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice")?))?;
+//! drop(market);
+//!
+//! // Reopened, the file still holds what happened.
+//! let market = Marketplace::builder().store(Arc::new(SqliteStore::open(&path)?)).build()?;
+//! assert_eq!(market.events_since(0, 10)?.len(), 1);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), appmarket::Error>(())
+//! ```
+//!
 //! [`SqliteStore`] implements [`appmarket::store::Store`] on rows, not on a map loaded at start:
 //!
 //! - every aggregate but products is a row of `records`: a JSON document plus the columns the
