@@ -179,6 +179,7 @@ fun main() {
         supervision(market, clock, seller, alice)
         afterSale(market, clock, payments, seller, alice, image.id)
     }
+    store.close() // the last handle: the file is checkpointed and closed
 }
 
 private fun buyOne(market: Marketplace, by: Actor, product: String, spec: String, mode: BillingMode): Order {
