@@ -116,11 +116,24 @@ pub struct SqliteOptions {
     pub busy_timeout: Duration,
     /// How many idle read connections are kept. Default 4.
     pub read_connections: usize,
+    /// The WAL is copied into the file (a checkpoint, with two `fsync`s) when it reaches this
+    /// many pages of 4 KiB. Default 10,000 (about 40 MB): a commit writes a few pages, and
+    /// rarer checkpoints write each hot page once instead of many times.
+    pub checkpoint_pages: u32,
+    /// The page cache of the writing connection, in KiB. Default 32,768 (32 MB, filled only as
+    /// pages are read).
+    pub cache_kib: u32,
 }
 
 impl Default for SqliteOptions {
     fn default() -> SqliteOptions {
-        SqliteOptions { synchronous: Synchronous::Normal, busy_timeout: Duration::from_secs(5), read_connections: 4 }
+        SqliteOptions {
+            synchronous: Synchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+            read_connections: 4,
+            checkpoint_pages: 10_000,
+            cache_kib: 32 * 1024,
+        }
     }
 }
 
@@ -256,6 +269,9 @@ impl SqliteStore {
             return Err(fail(format!("cannot switch to WAL mode (journal mode stays {mode})")));
         }
         conn.pragma_update(None, "synchronous", options.synchronous.pragma()).map_err(|e| fail(e.to_string()))?;
+        conn.query_row(&format!("PRAGMA wal_autocheckpoint = {}", options.checkpoint_pages), [], |_| Ok(()))
+            .map_err(|e| fail(e.to_string()))?;
+        conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib)).map_err(|e| fail(e.to_string()))?;
         conn.set_prepared_statement_cache_capacity(64);
         let mut conn = conn;
         migrate(&mut conn).map_err(|e| fail(format!("cannot bring the schema to version {SCHEMA_VERSION}: {e}")))?;
@@ -297,8 +313,14 @@ impl SqliteStore {
         }
     }
 
-    /// Runs `f` on a read connection from the pool.
+    /// Runs `f` on the writing connection when no commit holds it (its page cache is the
+    /// freshest), else on a read connection from the pool.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        match self.writer.try_lock() {
+            Ok(conn) => return f(&conn),
+            Err(std::sync::TryLockError::Poisoned(p)) => return f(&p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => {}
+        }
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match pooled {
             Some(conn) => conn,
