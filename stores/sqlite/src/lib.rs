@@ -57,9 +57,15 @@
 //! # Connections
 //!
 //! One connection writes, behind a mutex: SQLite lets one writer at a time in any case, and one
-//! connection keeps its prepared statements hot. Reads use a small pool of read connections, so
-//! a query never waits behind a commit of another thread (WAL lets readers and a writer run at
-//! once); each read sees the last committed state.
+//! connection keeps its prepared statements and its page cache hot. A read runs on that
+//! connection when no commit holds it (its cache is the freshest: another connection's cache is
+//! dropped whenever the file changes), else on a small pool of read connections, so a query
+//! never waits behind a commit of another thread (WAL lets readers and a writer run at once).
+//! Each read sees the last committed state.
+//!
+//! Do not open the same file through a second copy of SQLite in the same process (for example
+//! Python's `sqlite3` module next to this store): SQLite's POSIX locks do not separate two
+//! copies of the library inside one process. Other processes are fine.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
