@@ -31,7 +31,9 @@ pub(crate) fn connect_error(config: &postgres::Config, e: &postgres::Error) -> E
             format!("PostgreSQL at {at} does not let user `{user}` in: fix the user in the URL or pg_hba.conf ({e})")
         }
         Some(c) if *c == SqlState::INVALID_CATALOG_NAME => {
-            format!("the database `{db}` does not exist on the PostgreSQL server at {at}: create it (createdb {db}) or fix the URL")
+            format!(
+                "the database `{db}` does not exist on the PostgreSQL server at {at}: create it (createdb {db}) or fix the URL"
+            )
         }
         Some(c) if *c == SqlState::TOO_MANY_CONNECTIONS => {
             format!("PostgreSQL at {at} has too many connections: lower the pool size or raise max_connections")
@@ -104,6 +106,8 @@ pub(crate) fn to_error(what: &str, e: &postgres::Error) -> Error {
 /// A stored document that does not read back.
 pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Storage {
-        reason: format!("a stored {what} does not read back ({e}): the row was written by another version or edited by hand"),
+        reason: format!(
+            "a stored {what} does not read back ({e}): the row was written by another version or edited by hand"
+        ),
     }
 }

@@ -101,7 +101,9 @@ impl PostgresStoreBuilder {
         {
             return Err(Error::invalid(
                 "schema",
-                format!("`{schema}` is not a schema name: use 1–40 lower-case letters, digits and _, not starting with a digit"),
+                format!(
+                    "`{schema}` is not a schema name: use 1–40 lower-case letters, digits and _, not starting with a digit"
+                ),
             ));
         }
         if self.pool_size == 0 {
@@ -240,7 +242,12 @@ impl PostgresStore {
     /// Runs `op` on a pooled connection. A lost connection is dropped (and the idle ones with
     /// it); when `op` says nothing was applied and the connection was an idle one, `op` runs
     /// once more on a fresh connection.
-    fn run<T>(&self, what: &str, may_retry: bool, mut op: impl FnMut(&mut Conn) -> Result<T, Fail>) -> Result<T, Error> {
+    fn run<T>(
+        &self,
+        what: &str,
+        may_retry: bool,
+        mut op: impl FnMut(&mut Conn) -> Result<T, Fail>,
+    ) -> Result<T, Error> {
         let mut conn = self.pool.get()?;
         match op(conn.conn()) {
             Ok(v) => Ok(v),
@@ -286,12 +293,7 @@ impl PostgresStore {
         self.run(what, false, |conn| op(conn).map_err(Fail::Retry))
     }
 
-    fn query(
-        &self,
-        what: &str,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<postgres::Row>, Error> {
+    fn query(&self, what: &str, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<postgres::Row>, Error> {
         self.read(what, |conn| {
             let statement = conn.statement(sql).map_err(Fail::Retry)?;
             conn.client.query(&statement, params).map_err(Fail::Retry)
@@ -351,11 +353,8 @@ impl PostgresStore {
                 .collect()
         };
         if !stale.is_empty() {
-            let rows = self.query(
-                "loading products",
-                "SELECT id, version, doc FROM products WHERE id = ANY($1)",
-                &[&stale],
-            )?;
+            let rows =
+                self.query("loading products", "SELECT id, version, doc FROM products WHERE id = ANY($1)", &[&stale])?;
             let mut cache = self.products.lock().unwrap_or_else(|p| p.into_inner());
             for row in rows {
                 let Record::Product(p) = record_of(1, row.get(2))? else { continue };
@@ -447,8 +446,9 @@ impl PostgresStore {
                  ON CONFLICT (actor, id) DO NOTHING",
             )
             .map_err(fail)?;
-            let inserted =
-                tx.execute(&s, &[&actor_key(&req.actor), &req.id.as_str(), &nanos(req.at), &doc, &secret]).map_err(fail)?;
+            let inserted = tx
+                .execute(&s, &[&actor_key(&req.actor), &req.id.as_str(), &nanos(req.at), &doc, &secret])
+                .map_err(fail)?;
             if inserted != 1 {
                 return Err(Fail::Final(Error::conflict(format!("request id {} was used meanwhile", req.id))));
             }
@@ -545,7 +545,10 @@ impl Store for PostgresStore {
                 let Record::Product(p) = record_of(1, doc)? else { return Ok(None) };
                 let p = Arc::new(p);
                 let text = Arc::new(SearchText::of(&p));
-                self.products.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), (version, Arc::clone(&p), text));
+                self.products
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(id.clone(), (version, Arc::clone(&p), text));
                 Ok(Some(p))
             }
             (None, None) => Ok(None),
@@ -658,7 +661,8 @@ impl Store for PostgresStore {
     }
 
     fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {
-        let rows = self.query("listing open appeals", "SELECT doc FROM appeals WHERE open ORDER BY opened_at, id", &[])?;
+        let rows =
+            self.query("listing open appeals", "SELECT doc FROM appeals WHERE open ORDER BY opened_at, id", &[])?;
         rows.iter()
             .map(|row| match record_of(6, row.get(0))? {
                 Record::Appeal(a) => Ok(a),
@@ -764,7 +768,10 @@ mod tests {
     #[test]
     fn a_bad_url_is_a_storage_error_naming_the_format() {
         let err = PostgresStore::open("postgresql://u:p@host:notaport/db").unwrap_err();
-        assert!(matches!(&err, Error::Storage { reason } if reason.contains("postgresql://user:password@host")), "{err}");
+        assert!(
+            matches!(&err, Error::Storage { reason } if reason.contains("postgresql://user:password@host")),
+            "{err}"
+        );
         assert!(!err.to_string().contains(":p@"), "the password is not repeated: {err}");
     }
 

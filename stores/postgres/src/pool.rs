@@ -68,7 +68,13 @@ pub(crate) struct Pooled<'p> {
 
 impl Pool {
     pub(crate) fn new(config: postgres::Config, size: usize, wait: Duration) -> Pool {
-        Pool { config, size: size.max(1), wait, state: Mutex::new(State { idle: Vec::new(), open: 0 }), freed: Condvar::new() }
+        Pool {
+            config,
+            size: size.max(1),
+            wait,
+            state: Mutex::new(State { idle: Vec::new(), open: 0 }),
+            freed: Condvar::new(),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

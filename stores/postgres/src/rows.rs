@@ -23,11 +23,7 @@ pub(crate) const KINDS: [Kind; 8] = [
     Kind { table: "products", what: "product", columns: &["listed"] },
     Kind { table: "saved_lists", what: "saved list", columns: &[] },
     Kind { table: "orders", what: "order", columns: &["customer", "status", "product"] },
-    Kind {
-        table: "apps",
-        what: "app",
-        columns: &["customer", "listed", "status", "delivery", "mode", "name_lower"],
-    },
+    Kind { table: "apps", what: "app", columns: &["customer", "listed", "status", "delivery", "mode", "name_lower"] },
     Kind { table: "flows", what: "service flow", columns: &["customer", "seller", "status", "kind", "order_id"] },
     Kind { table: "appeals", what: "appeal", columns: &["open", "opened_at"] },
     Kind { table: "invoices", what: "invoice", columns: &[] },

@@ -79,8 +79,7 @@ fn hosts_opening_together_migrate_once() {
     let Some(url) = common::url() else { return };
     let schema = common::fresh_schema("together");
     let opened: Vec<Result<PostgresStore, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            (0..4).map(|_| s.spawn(|| PostgresStore::builder(&url).schema(&schema).open())).collect();
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(|| PostgresStore::builder(&url).schema(&schema).open())).collect();
         handles.into_iter().map(|h| h.join().expect("no panic")).collect()
     });
     for store in opened {

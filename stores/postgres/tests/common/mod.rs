@@ -11,7 +11,9 @@ pub fn url() -> Option<String> {
     match std::env::var("APPMARKET_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("APPMARKET_TEST_POSTGRES_URL is not set and CI=true: the PostgreSQL tests must run (.ci/postgres.sh start)")
+            panic!(
+                "APPMARKET_TEST_POSTGRES_URL is not set and CI=true: the PostgreSQL tests must run (.ci/postgres.sh start)"
+            )
         }
         _ => {
             eprintln!(
