@@ -70,8 +70,11 @@ start() {
   local started=""
   for _ in $(seq 1 20); do
     port=$((20000 + RANDOM % 20000))
-    if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start >&2; then
+    # In the configuration file (the last setting wins), so that a plain `pg_ctl start` after a
+    # `pg_ctl stop` (the fault tests) comes back on the same address.
+    printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nmax_connections = 200\n" \
+      "$port" "$dir" >>"$dir/data/postgresql.conf"
+    if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start </dev/null >&2; then
       started=yes
       break
     fi

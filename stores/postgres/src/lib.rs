@@ -67,6 +67,7 @@ pub struct PostgresStoreBuilder {
     schema: String,
     pool_size: usize,
     connect_timeout: Duration,
+    application_name: String,
 }
 
 impl PostgresStoreBuilder {
@@ -80,6 +81,13 @@ impl PostgresStoreBuilder {
     /// How many connections the store opens at most (default 8).
     pub fn pool_size(mut self, size: usize) -> Self {
         self.pool_size = size;
+        self
+    }
+
+    /// The name the connections show in `pg_stat_activity` (default `appmarket`): name each
+    /// host to tell them apart.
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.application_name = name.into();
         self
     }
 
@@ -112,7 +120,7 @@ impl PostgresStoreBuilder {
         let mut config = postgres::Config::from_str(&self.url).map_err(|e| errors::url_error(&e))?;
         config
             .options(&format!("-c search_path={schema}"))
-            .application_name("appmarket")
+            .application_name(&self.application_name)
             .connect_timeout(self.connect_timeout);
         let pool = Pool::new(config, self.pool_size, self.connect_timeout);
         let mut first = pool.connect()?;
@@ -204,6 +212,7 @@ impl PostgresStore {
             schema: "public".into(),
             pool_size: 8,
             connect_timeout: Duration::from_secs(10),
+            application_name: "appmarket".into(),
         }
     }
 
@@ -214,10 +223,7 @@ impl PostgresStore {
 
     /// The schema version recorded in the database.
     pub fn schema_version(&self) -> Result<i32, Error> {
-        self.read("reading the schema version", |conn| {
-            let mut client = &mut conn.client;
-            schema::version(&mut client).map_err(Fail::Final)
-        })
+        self.read("reading the schema version", |conn| schema::version(&mut conn.client).map_err(Fail::Final))
     }
 
     /// A listener on a connection of its own, told of new events after each commit that
@@ -307,8 +313,7 @@ impl PostgresStore {
         rank: usize,
         filter_sql: &str,
         params: &[&(dyn ToSql + Sync)],
-        page: u32,
-        page_size: u32,
+        (page, page_size): (u32, u32),
         pick: impl Fn(Record) -> Option<T>,
     ) -> Result<Page<T>, Error> {
         let (limit, offset) = page_bounds(page, page_size);
@@ -593,8 +598,7 @@ impl Store for PostgresStore {
             3,
             "customer = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR product = $3)",
             &[&customer.as_str(), &status, &product],
-            page,
-            page_size,
+            (page, page_size),
             |r| match r {
                 Record::Order(o) => Some(o),
                 _ => None,
@@ -619,8 +623,7 @@ impl Store for PostgresStore {
             "customer = $1 AND listed AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR delivery = $3)
              AND ($4::text IS NULL OR mode = $4) AND ($5::text IS NULL OR strpos(name_lower, $5) > 0)",
             &[&customer.as_str(), &status, &delivery, &mode, &name],
-            page,
-            page_size,
+            (page, page_size),
             |r| match r {
                 Record::App(a) => Some(a),
                 _ => None,
@@ -651,8 +654,7 @@ impl Store for PostgresStore {
                  AND ($4::text IS NULL OR order_id = $4)"
             ),
             &[&id, &status, &kind, &order],
-            page,
-            page_size,
+            (page, page_size),
             |r| match r {
                 Record::Flow(f) => Some(f),
                 _ => None,

@@ -37,20 +37,26 @@ pub fn fresh_store(url: &str, tag: &str) -> PostgresStore {
     PostgresStore::builder(url).schema(fresh_schema(tag)).pool_size(4).open().expect("open the test store")
 }
 
-/// Runs a command as the server's owner (pg_ctl refuses root).
+/// Runs pg_ctl on the test server as its owner (pg_ctl refuses root), with the server's output
+/// going to its log file (else the server would hold our pipe open and `output()` never end).
 pub fn pg_ctl(args: &[&str]) -> std::process::Output {
     let bin = std::env::var("APPMARKET_PG_BIN").expect("APPMARKET_PG_BIN is set by .ci/postgres.sh");
     let dir = std::env::var("APPMARKET_PG_DIR").expect("APPMARKET_PG_DIR is set by .ci/postgres.sh");
     let owner = std::env::var("APPMARKET_PG_USER").unwrap_or_default();
     let pg_ctl = format!("{bin}/pg_ctl");
     let data = format!("{dir}/data");
-    let mut all: Vec<&str> = vec![&pg_ctl, "-D", &data];
+    let log = format!("{dir}/server.log");
+    let mut all: Vec<&str> = vec![&pg_ctl, "-D", &data, "-l", &log];
     all.extend_from_slice(args);
     let is_root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
-    let output = if is_root && !owner.is_empty() && owner != "root" {
-        std::process::Command::new("runuser").args(["-u", &owner, "--"]).args(&all).output()
+    let mut command = if is_root && !owner.is_empty() && owner != "root" {
+        let mut c = std::process::Command::new("runuser");
+        c.args(["-u", &owner, "--"]).args(&all);
+        c
     } else {
-        std::process::Command::new(all[0]).args(&all[1..]).output()
+        let mut c = std::process::Command::new(all[0]);
+        c.args(&all[1..]);
+        c
     };
-    output.expect("run pg_ctl")
+    command.stdin(std::process::Stdio::null()).output().expect("run pg_ctl")
 }
