@@ -47,6 +47,13 @@ pub enum AppMarketError {
         /// The gateway's reason.
         reason: String,
     },
+    /// The payment gateway failed (raised, timed out or answered inconsistently); nothing was
+    /// recorded.
+    #[error("payment gateway failed: {reason}")]
+    Gateway {
+        /// What went wrong.
+        reason: String,
+    },
     /// The store failed.
     #[error("storage failed: {reason}")]
     Storage {
@@ -66,6 +73,7 @@ impl From<appmarket::Error> for AppMarketError {
             E::Forbidden { reason } => Self::Forbidden { reason },
             E::Conflict { reason } => Self::Conflict { reason },
             E::PaymentDeclined { reason } => Self::PaymentDeclined { reason },
+            E::Gateway { reason } => Self::Gateway { reason },
             E::Storage { reason } => Self::Storage { reason },
         }
     }

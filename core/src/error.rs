@@ -51,6 +51,14 @@ pub enum Error {
         /// The gateway's reason.
         reason: String,
     },
+    /// The payment gateway failed: it raised, timed out, or answered inconsistently (a receipt
+    /// for another amount or currency than was asked). Nothing was recorded; a retry with the
+    /// same request id reuses the same idempotency key, so it charges at most once.
+    #[error("payment gateway failed: {reason}")]
+    Gateway {
+        /// What went wrong, and what to check.
+        reason: String,
+    },
     /// The storage adapter failed.
     #[error("storage failed: {reason}")]
     Storage {
@@ -102,6 +110,7 @@ impl Error {
             Error::Forbidden { .. } => "forbidden",
             Error::Conflict { .. } => "conflict",
             Error::PaymentDeclined { .. } => "payment_declined",
+            Error::Gateway { .. } => "gateway",
             Error::Storage { .. } => "storage",
         }
     }

@@ -644,6 +644,7 @@ impl Order {
 
 /// Which of a customer's orders to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct OrderFilter {
     /// Only this status.
@@ -661,6 +662,7 @@ impl OrderFilter {
 
 /// What a customer asks to buy (ORD-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PurchaseRequest {
     /// The product.
     pub product: ProductId,
@@ -719,16 +721,16 @@ pub fn quote_purchase(product: &Product, request: &PurchaseRequest, policy: &Pol
     check_periods(request.mode, request.periods, policy, "ORD-1")?;
     if request.mode == BillingMode::PayPerUse {
         // Nothing is charged up front: usage is rated by started hours (PRC-7).
-        return Ok(crate::pricing::QuoteBuilder::new(plan.price.currency)
+        return crate::pricing::QuoteBuilder::new(plan.price.currency)
             .line(
                 format!("{}, pay-per-use, billed per started hour", spec.name),
                 plan.price,
                 rust_decimal::Decimal::from(if plan.per_unit { request.quantity } else { 1 }),
                 rust_decimal::Decimal::ZERO,
             )
-            .build());
+            .build();
     }
-    Ok(crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods))
+    crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods)
 }
 
 impl Order {

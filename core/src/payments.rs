@@ -79,6 +79,20 @@ pub struct Receipt {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Declined(pub String);
 
+/// Refuses a receipt that does not match what was asked: another amount or another currency
+/// (ORD-3). A mismatched receipt is a gateway failure, never a payment: nothing is recorded.
+pub(crate) fn check_receipt(receipt: &Receipt, asked: &Money, key: &str) -> Result<(), crate::error::Error> {
+    if receipt.amount.currency != asked.currency || receipt.amount.amount != asked.amount {
+        return Err(crate::error::Error::Gateway {
+            reason: format!(
+                "the gateway answered key {key} with receipt {} for {}, but {asked} was asked: nothing was recorded; check the gateway's ledger for that key",
+                receipt.id, receipt.amount
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// The payment port. Implementations must be idempotent by key.
 pub trait PaymentGateway: Send + Sync {
     /// Charges the customer.

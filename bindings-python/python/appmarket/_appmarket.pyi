@@ -47,6 +47,7 @@ __all__ = [
     "Party",
     "Payment",
     "PaymentDeclined",
+    "GatewayError",
     "PaymentMethod",
     "PendingKind",
     "PendingUnsubscription",
@@ -121,6 +122,9 @@ class Conflict(AppMarketError):
 
 class PaymentDeclined(AppMarketError):
     """The payment was declined; has `.reason`."""
+
+class GatewayError(AppMarketError):
+    """The payment gateway failed (raised, timed out or answered inconsistently); nothing was recorded; has `.reason`."""
 
 class Storage(AppMarketError):
     """The store failed; has `.reason`."""

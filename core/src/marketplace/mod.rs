@@ -6,6 +6,7 @@ mod catalog;
 mod invoices;
 mod orders;
 mod renewal;
+mod run;
 mod supervision;
 mod tick;
 mod unsubscription;
@@ -264,6 +265,19 @@ impl Marketplace {
         MarketplaceBuilder::default()
     }
 
+    /// The clock's instant, refused when outside 1970–9999: a host's clock gone wrong must not
+    /// push date arithmetic off the calendar.
+    pub(crate) fn clock_now(&self) -> Result<DateTime<Utc>, Error> {
+        let now = self.clock.now();
+        if !(0..=253_402_300_799).contains(&now.timestamp()) {
+            return Err(Error::invalid(
+                "clock",
+                format!("the clock reads {now}, outside 1970-01-01 to 9999-12-31: fix the host's clock"),
+            ));
+        }
+        Ok(now)
+    }
+
     /// The marketplace instance's id, recorded in its store; it prefixes every payment
     /// idempotency key.
     pub fn id(&self) -> &str {
@@ -290,15 +304,15 @@ impl Marketplace {
     pub(crate) fn execute<T: Replied>(
         &self,
         caller: impl Into<Caller>,
-        fingerprint: impl FnOnce() -> String,
+        command: impl FnOnce() -> crate::command::Command,
         mut attempt: impl FnMut(&Actor, DateTime<Utc>) -> Result<Decision<T>, Error>,
     ) -> Result<T, Error> {
         let caller = caller.into();
-        let fingerprint = caller.request_id.as_ref().map(|_| fingerprint());
+        let fingerprint = caller.request_id.as_ref().map(|_| command().fingerprint());
         if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
             return replayed;
         }
-        let now = self.clock.now();
+        let now = self.clock_now()?;
         let mut last = None;
         for _ in 0..MAX_ATTEMPTS {
             let Decision { mut commit, result } = attempt(&caller.actor, now)?;
@@ -364,16 +378,24 @@ impl Marketplace {
         {
             return Err(Error::invalid("reseller", "a reseller id has 1–64 characters"));
         }
-        self.execute(Actor::System, String::new, |_, _| {
-            let target = Target::Account(account.id.clone());
-            let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
-            let commit = Commit {
-                writes: vec![Write { record: Record::Account(account.clone()), expected_version: version, due: None }],
-                events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
-                ..Commit::default()
-            };
-            Ok(Decision::ok(commit, account.clone()))
-        })
+        self.execute(
+            Actor::System,
+            || crate::command::Command::RegisterCustomer { account: account.clone() },
+            |_, _| {
+                let target = Target::Account(account.id.clone());
+                let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
+                let commit = Commit {
+                    writes: vec![Write {
+                        record: Record::Account(account.clone()),
+                        expected_version: version,
+                        due: None,
+                    }],
+                    events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
+                    ..Commit::default()
+                };
+                Ok(Decision::ok(commit, account.clone()))
+            },
+        )
     }
 
     /// Up to `limit` events after `cursor` (0 for the start): a host sends each notification
@@ -413,7 +435,7 @@ impl Marketplace {
             }
             Target::Flow(_) => {
                 let flow: ServiceFlow = self.get(target.clone())?.value;
-                Ok(flow.available_actions(by, &self.policy, self.clock.now()))
+                Ok(flow.available_actions(by, &self.policy, self.clock_now()?))
             }
             Target::Appeal(_) => {
                 let appeal: Appeal = self.get(target.clone())?.value;

@@ -59,7 +59,7 @@ impl Marketplace {
     /// ```
     pub fn tick(&self, by: &Actor) -> Result<TickReport, Error> {
         by.require_system("run tick")?;
-        let now = self.clock.now();
+        let now = self.clock_now()?;
         let mut report = TickReport::default();
         let mut seen = HashSet::new();
         loop {
@@ -81,7 +81,7 @@ impl Marketplace {
                     Ok(false) => {}
                     // One aggregate's failure (a declined refund, a lost race) must not stop the
                     // others' scheduled work; it stays due for the next tick.
-                    Err(Error::PaymentDeclined { .. } | Error::Conflict { .. }) => {
+                    Err(Error::PaymentDeclined { .. } | Error::Gateway { .. } | Error::Conflict { .. }) => {
                         self.store.release(&target)?;
                         report.failed += 1;
                     }
@@ -100,21 +100,25 @@ impl Marketplace {
     /// forgotten.
     pub fn forget_old_requests(&self, by: &Actor) -> Result<u64, Error> {
         by.require_system("forget old request ids")?;
-        let before = self.clock.now() - chrono::Duration::days(i64::from(self.policy.request_retention_days));
+        let before = self.clock_now()? - chrono::Duration::days(i64::from(self.policy.request_retention_days));
         self.store.prune_requests(before)
     }
 
     /// Lets one due aggregate decide its system command; returns whether it changed.
     fn tick_one(&self, target: &Target, now: DateTime<Utc>) -> Result<bool, Error> {
         let system = Actor::System;
-        self.execute(Actor::System, String::new, |_, _| {
-            let commit = match target {
-                Target::Order(_) => self.tick_order(target, &system, now)?,
-                Target::App(_) => self.tick_app(target, &system, now)?,
-                _ => self.tick_more(target, &system, now)?,
-            };
-            Ok(Decision::ok(commit, ()))
-        })
+        self.execute(
+            Actor::System,
+            || crate::command::Command::Tick {},
+            |_, _| {
+                let commit = match target {
+                    Target::Order(_) => self.tick_order(target, &system, now)?,
+                    Target::App(_) => self.tick_app(target, &system, now)?,
+                    _ => self.tick_more(target, &system, now)?,
+                };
+                Ok(Decision::ok(commit, ()))
+            },
+        )
         .map(|()| true)
         .or_else(|e| match e {
             Error::NotFound { .. } => Ok(false),
