@@ -46,7 +46,7 @@ use appmarket::actor::{AppId, CustomerId, ProductId, RequestId};
 use appmarket::catalog::{Page, PreparedQuery, Product, SearchText};
 use appmarket::event::{EVENT_SCHEMA_VERSION, Event, EventKind};
 use appmarket::secret::Secret;
-use appmarket::store::{Commit, Record, Reply, RequestRecord, Sequence, Store};
+use appmarket::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreSnapshot};
 use appmarket::supervision::{FlowFilter, ServiceFlow};
 use appmarket::{Actor, AppFilter, Appeal, Error, Order, OrderFilter, PurchasedApp, Target};
 use chrono::{DateTime, Utc};
@@ -224,6 +224,51 @@ impl PostgresStore {
     /// The schema version recorded in the database.
     pub fn schema_version(&self) -> Result<i32, Error> {
         self.read("reading the schema version", |conn| schema::version(&mut conn.client).map_err(Fail::Final))
+    }
+
+    /// Everything the store holds, in the order of [`appmarket::MemoryStore::snapshot`]: two
+    /// stores with the same content give equal snapshots. Reads the whole database: for tests
+    /// and diagnostics of small stores.
+    pub fn snapshot(&self) -> Result<StoreSnapshot, Error> {
+        let mut records = Vec::new();
+        for (rank, kind) in KINDS.iter().enumerate() {
+            let sql = format!("SELECT version, doc FROM {} ORDER BY id", kind.table);
+            for row in self.query("reading a snapshot", &sql, &[])? {
+                records.push((record_of(rank, row.get(1))?, row.get::<_, i64>(0) as u64));
+            }
+        }
+        let due = self
+            .query("reading a snapshot", "SELECT at, target FROM due ORDER BY at, target", &[])?
+            .iter()
+            .map(|r| Ok((DateTime::from_timestamp_nanos(r.get(0)), rows::target_of_key(r.get(1))?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let events = self.events_since(0, usize::MAX)?;
+        let mut requests = Vec::new();
+        for row in self.query("reading a snapshot", "SELECT actor, id FROM requests", &[])? {
+            let actor = Actor::parse(row.get(0))?;
+            let id = RequestId::parse(row.get(1))?;
+            requests.extend(self.request(&actor, &id)?);
+        }
+        requests.sort_by(|a, b| (&a.actor, &a.id).cmp(&(&b.actor, &b.id)));
+        let apps_with_secrets = self
+            .query("reading a snapshot", "SELECT app FROM secrets ORDER BY app", &[])?
+            .iter()
+            .map(|r| AppId::parse(r.get(0)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let mut sequences: Vec<(String, u64)> = self
+            .query("reading a snapshot", "SELECT name, value FROM sequences", &[])?
+            .iter()
+            .map(|r| {
+                let name: &str = r.get(0);
+                let shown = ALL_SEQUENCES
+                    .iter()
+                    .find(|s| sequence_name(**s) == name)
+                    .map_or_else(|| name.to_owned(), |s| format!("{s:?}"));
+                (shown, r.get::<_, i64>(1) as u64)
+            })
+            .collect();
+        sequences.sort();
+        Ok(StoreSnapshot { records, due, events, requests, apps_with_secrets, sequences })
     }
 
     /// A listener on a connection of its own, told of new events after each commit that
@@ -508,6 +553,9 @@ fn event_of(seq: i64, doc: &str) -> Result<Event, Error> {
         kind: stored.kind,
     })
 }
+
+const ALL_SEQUENCES: [Sequence; 6] =
+    [Sequence::Product, Sequence::Order, Sequence::App, Sequence::Flow, Sequence::Appeal, Sequence::Invoice];
 
 fn sequence_name(sequence: Sequence) -> &'static str {
     match sequence {
