@@ -23,6 +23,7 @@ mod errors;
 mod marketplace;
 mod orders;
 mod records;
+mod sqlite_store;
 mod supervision;
 
 pub use apps::*;
@@ -33,4 +34,5 @@ pub use errors::*;
 pub use marketplace::*;
 pub use orders::*;
 pub use records::*;
+pub use sqlite_store::*;
 pub use supervision::*;

@@ -19,6 +19,7 @@ mod flows;
 mod marketplace;
 mod orders;
 mod runtime;
+mod sqlite_store;
 mod values;
 
 use pyo3::prelude::*;
@@ -35,6 +36,7 @@ fn _appmarket(m: &Bound<'_, PyModule>) -> PyResult<()> {
     billing::register(m)?;
     runtime::register(m)?;
     marketplace::register(m)?;
+    sqlite_store::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

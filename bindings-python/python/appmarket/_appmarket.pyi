@@ -2,6 +2,8 @@
 
 import datetime
 import decimal
+import os
+import pathlib
 from typing import Any, final
 
 __all__ = [
@@ -74,6 +76,7 @@ __all__ = [
     "ServiceFlow",
     "ServiceRequest",
     "SimulatedPayments",
+    "SqliteStore",
     "SortOrder",
     "Specification",
     "Storage",
@@ -1246,6 +1249,12 @@ class SimulatedPayments:
     def charges(self) -> list[Receipt]: ...
     def refunds(self) -> list[Receipt]: ...
 
+@final
+class SqliteStore:
+    def __new__(cls, path: str | os.PathLike[str], *, synchronous: str = "normal") -> SqliteStore: ...
+    @property
+    def path(self) -> pathlib.Path: ...
+
 # ---------------------------------------------------------------- the facade
 
 @final
@@ -1255,6 +1264,7 @@ class Marketplace:
         policy: Policy | None = None,
         clock: ManualClock | None = None,
         payments: SimulatedPayments | None = None,
+        store: SqliteStore | None = None,
     ) -> Marketplace: ...
     @property
     def policy(self) -> Policy: ...
