@@ -25,6 +25,8 @@ pub struct QuoteLine {
 }
 
 /// An itemised amount (PRC-2). The total is the exact sum of the lines, rounded once (PRC-1).
+/// The shown lines always add up to the total: when rounding each line leaves a residue (a cent
+/// or so), it is shown on a last line labelled [`ROUNDING_LABEL`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
     /// The lines.
@@ -34,6 +36,10 @@ pub struct Quote {
     /// A reseller settles the order: the amount is shown for reference only (ORD-4).
     pub for_reference_only: bool,
 }
+
+/// The label of the line that carries the rounding residue, so that the shown lines add up to
+/// the total exactly (PRC-1, PRC-2).
+pub const ROUNDING_LABEL: &str = "Rounding (PRC-1)";
 
 /// Builds a quote from exact line amounts, rounding each shown amount and the total once.
 #[derive(Debug)]
@@ -82,11 +88,21 @@ impl QuoteBuilder {
                 format!("the amount is out of range: amounts are at most {} per line", crate::money::MAX_AMOUNT),
             ));
         }
-        Ok(Quote {
-            lines: self.lines,
-            total: Money::new(self.exact_total, self.currency).rounded(),
-            for_reference_only: false,
-        })
+        let total = Money::new(self.exact_total, self.currency).rounded();
+        let mut lines = self.lines;
+        let shown: Decimal = lines.iter().map(|l| l.amount.amount).sum();
+        let residue = total.amount - shown;
+        if !residue.is_zero() {
+            let residue = Money::new(residue, self.currency).rounded();
+            lines.push(QuoteLine {
+                label: ROUNDING_LABEL.to_owned(),
+                quantity: Decimal::ONE,
+                unit_price: residue,
+                periods: Decimal::ONE,
+                amount: residue,
+            });
+        }
+        Ok(Quote { lines, total, for_reference_only: false })
     }
 
     /// The exact (unrounded) total so far.
@@ -294,10 +310,14 @@ mod tests {
             .line("c", usd("0.333"), Decimal::ONE, Decimal::ONE)
             .build()
             .unwrap();
-        assert_eq!(q.lines.len(), 3);
         assert_eq!(q.lines[0].amount.amount.to_string(), "0.33");
         // 0.999 rounded once, not 0.33 × 3.
         assert_eq!(q.total.amount.to_string(), "1.00");
+        // The residue is shown, so that the lines add up to the total.
+        assert_eq!(q.lines.len(), 4);
+        assert_eq!(q.lines[3].label, ROUNDING_LABEL);
+        assert_eq!(q.lines[3].amount.amount.to_string(), "0.01");
+        assert_eq!(q.lines.iter().map(|l| l.amount.amount).sum::<Decimal>(), q.total.amount);
     }
 
     #[test]

@@ -210,3 +210,24 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// A customer adds up the lines: they always equal the total (PRC-1, PRC-2).
+    #[test]
+    fn prc_2_quote_lines_add_up_to_the_total(
+        old in 1i64..10_000_000, new in 1i64..10_000_000, day in 1u32..28, month in 1u32..12, expiry_months in 1u32..36,
+        discount in 1i64..=100,
+    ) {
+        let usd = |cents: i64| Money::new(Decimal::new(cents, 2), Currency::USD);
+        let (old, new) = (old.min(new), old.max(new));
+        let change = chrono::NaiveDate::from_ymd_opt(2026, month, day).unwrap();
+        let expiry = change + chrono::Months::new(expiry_months);
+        for remaining in [pricing::remaining_months(change, expiry), pricing::remaining_years(change, expiry)] {
+            let q = pricing::upgrade_quote("a", usd(old), "b", usd(new), remaining, Decimal::new(discount, 2)).unwrap();
+            let sum: Decimal = q.lines.iter().map(|l| l.amount.amount).sum();
+            prop_assert_eq!(sum, q.total.amount, "{:?}", q);
+        }
+    }
+}
