@@ -68,6 +68,7 @@ pub struct PostgresStoreBuilder {
     pool_size: usize,
     connect_timeout: Duration,
     application_name: String,
+    synchronous_commit: bool,
 }
 
 impl PostgresStoreBuilder {
@@ -88,6 +89,16 @@ impl PostgresStoreBuilder {
     /// host to tell them apart.
     pub fn application_name(mut self, name: impl Into<String>) -> Self {
         self.application_name = name.into();
+        self
+    }
+
+    /// Whether a commit waits until the server has flushed it to disk (default `true`). With
+    /// `false` (PostgreSQL's `synchronous_commit = off`) commits return sooner and the stream
+    /// head is held for less time, but a crash of the database server may lose the last
+    /// fraction of a second of commits that had already returned (never half of one: the
+    /// database stays consistent). A crash of a host loses nothing either way.
+    pub fn synchronous_commit(mut self, on: bool) -> Self {
+        self.synchronous_commit = on;
         self
     }
 
@@ -119,7 +130,10 @@ impl PostgresStoreBuilder {
         }
         let mut config = postgres::Config::from_str(&self.url).map_err(|e| errors::url_error(&e))?;
         config
-            .options(&format!("-c search_path={schema}"))
+            .options(&format!(
+                "-c search_path={schema} -c synchronous_commit={}",
+                if self.synchronous_commit { "on" } else { "off" }
+            ))
             .application_name(&self.application_name)
             .connect_timeout(self.connect_timeout);
         let pool = Pool::new(config, self.pool_size, self.connect_timeout);
@@ -213,6 +227,7 @@ impl PostgresStore {
             pool_size: 8,
             connect_timeout: Duration::from_secs(10),
             application_name: "appmarket".into(),
+            synchronous_commit: true,
         }
     }
 
@@ -269,6 +284,56 @@ impl PostgresStore {
             .collect();
         sequences.sort();
         Ok(StoreSnapshot { records, due, events, requests, apps_with_secrets, sequences })
+    }
+
+    /// Benchmarks only: inserts apps with their due instants, without events, as if each had
+    /// just been saved at version 1, in batches of one statement. Not a repository operation.
+    #[doc(hidden)]
+    pub fn bulk_insert_apps(&self, apps: &[(PurchasedApp, Option<DateTime<Utc>>)]) -> Result<(), Error> {
+        for chunk in apps.chunks(2_000) {
+            let mut ids = Vec::with_capacity(chunk.len());
+            let mut docs = Vec::with_capacity(chunk.len());
+            let mut customers = Vec::with_capacity(chunk.len());
+            let mut listed = Vec::with_capacity(chunk.len());
+            let mut statuses = Vec::with_capacity(chunk.len());
+            let mut deliveries = Vec::with_capacity(chunk.len());
+            let mut modes = Vec::with_capacity(chunk.len());
+            let mut names = Vec::with_capacity(chunk.len());
+            let (mut due_keys, mut due_at) = (Vec::new(), Vec::new());
+            for (app, due) in chunk {
+                ids.push(app.id.to_string());
+                docs.push(serde_json::to_string(app).map_err(|e| Error::Storage { reason: e.to_string() })?);
+                customers.push(app.customer.to_string());
+                listed.push(app.is_listed());
+                statuses.push(enum_text(&app.status));
+                deliveries.push(enum_text(&app.delivery));
+                modes.push(enum_text(&app.mode));
+                names.push(app.product_name.to_lowercase());
+                if let Some(due) = due {
+                    due_keys.push(target_key(&Target::App(app.id.clone())));
+                    due_at.push(nanos(*due));
+                }
+            }
+            self.write("inserting apps", |conn| {
+                let mut tx = conn.client.transaction()?;
+                tx.execute(
+                    "INSERT INTO apps (id, version, doc, customer, listed, status, delivery, mode, name_lower)
+                     SELECT id, 1, doc, customer, listed, status, delivery, mode, name_lower
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::text[], $7::text[],
+                                 $8::text[]) AS a(id, doc, customer, listed, status, delivery, mode, name_lower)
+                     ON CONFLICT (id) DO UPDATE SET version = 1, doc = EXCLUDED.doc, status = EXCLUDED.status,
+                         listed = EXCLUDED.listed",
+                    &[&ids, &docs, &customers, &listed, &statuses, &deliveries, &modes, &names],
+                )?;
+                tx.execute(
+                    "INSERT INTO due (target, at) SELECT * FROM unnest($1::text[], $2::bigint[])
+                     ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at",
+                    &[&due_keys, &due_at],
+                )?;
+                tx.commit()
+            })?;
+        }
+        Ok(())
     }
 
     /// A listener on a connection of its own, told of new events after each commit that
