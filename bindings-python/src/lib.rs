@@ -18,6 +18,7 @@ mod errors;
 mod flows;
 mod marketplace;
 mod orders;
+mod postgres_store;
 mod runtime;
 mod sqlite_store;
 mod values;
@@ -37,6 +38,7 @@ fn _appmarket(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::register(m)?;
     marketplace::register(m)?;
     sqlite_store::register(m)?;
+    postgres_store::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -53,14 +53,15 @@ pub struct Marketplace {
 impl Marketplace {
     /// A marketplace with a policy (default: RULES.md), a clock (default: the system clock) and
     /// a payment gateway (default: a new `SimulatedPayments`), over a store (default: a new
-    /// in-memory store; `SqliteStore("market.db")` keeps everything in a file).
+    /// in-memory store; `SqliteStore("market.db")` keeps everything in a file,
+    /// `PostgresStore("postgresql://…")` in a database several hosts share).
     #[new]
     #[pyo3(signature = (policy = None, clock = None, payments = None, store = None))]
     fn new(
         policy: Option<Policy>,
         clock: Option<PyRef<'_, ManualClock>>,
         payments: Option<PyRef<'_, SimulatedPayments>>,
-        store: Option<PyRef<'_, crate::sqlite_store::SqliteStore>>,
+        store: Option<crate::postgres_store::AnyStore<'_>>,
     ) -> Fallible<Self> {
         let mut builder = appmarket::Marketplace::builder();
         if let Some(s) = store {

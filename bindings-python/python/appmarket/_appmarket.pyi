@@ -51,6 +51,7 @@ __all__ = [
     "PaymentDeclined",
     "GatewayError",
     "PaymentMethod",
+    "PostgresStore",
     "PendingKind",
     "PendingUnsubscription",
     "Policy",
@@ -1255,6 +1256,12 @@ class SqliteStore:
     @property
     def path(self) -> pathlib.Path: ...
 
+@final
+class PostgresStore:
+    def __new__(cls, url: str, *, schema: str = "public", pool_size: int = 8) -> PostgresStore: ...
+    @property
+    def schema(self) -> str: ...
+
 # ---------------------------------------------------------------- the facade
 
 @final
@@ -1264,7 +1271,7 @@ class Marketplace:
         policy: Policy | None = None,
         clock: ManualClock | None = None,
         payments: SimulatedPayments | None = None,
-        store: SqliteStore | None = None,
+        store: SqliteStore | PostgresStore | None = None,
     ) -> Marketplace: ...
     @property
     def policy(self) -> Policy: ...
