@@ -22,7 +22,9 @@ mod conversions;
 mod errors;
 mod marketplace;
 mod orders;
+mod postgres_store;
 mod records;
+mod sqlite_store;
 mod supervision;
 
 pub use apps::*;
@@ -32,5 +34,7 @@ pub use conversions::*;
 pub use errors::*;
 pub use marketplace::*;
 pub use orders::*;
+pub use postgres_store::*;
 pub use records::*;
+pub use sqlite_store::*;
 pub use supervision::*;

@@ -18,7 +18,9 @@ mod errors;
 mod flows;
 mod marketplace;
 mod orders;
+mod postgres_store;
 mod runtime;
+mod sqlite_store;
 mod values;
 
 use pyo3::prelude::*;
@@ -35,6 +37,8 @@ fn _appmarket(m: &Bound<'_, PyModule>) -> PyResult<()> {
     billing::register(m)?;
     runtime::register(m)?;
     marketplace::register(m)?;
+    sqlite_store::register(m)?;
+    postgres_store::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

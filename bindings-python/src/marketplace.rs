@@ -52,15 +52,21 @@ pub struct Marketplace {
 #[pymethods]
 impl Marketplace {
     /// A marketplace with a policy (default: RULES.md), a clock (default: the system clock) and
-    /// a payment gateway (default: a new `SimulatedPayments`), over an in-memory store.
+    /// a payment gateway (default: a new `SimulatedPayments`), over a store (default: a new
+    /// in-memory store; `SqliteStore("market.db")` keeps everything in a file,
+    /// `PostgresStore("postgresql://…")` in a database several hosts share).
     #[new]
-    #[pyo3(signature = (policy = None, clock = None, payments = None))]
+    #[pyo3(signature = (policy = None, clock = None, payments = None, store = None))]
     fn new(
         policy: Option<Policy>,
         clock: Option<PyRef<'_, ManualClock>>,
         payments: Option<PyRef<'_, SimulatedPayments>>,
+        store: Option<crate::postgres_store::AnyStore<'_>>,
     ) -> Fallible<Self> {
         let mut builder = appmarket::Marketplace::builder();
+        if let Some(s) = store {
+            builder = builder.store(s.as_store());
+        }
         if let Some(p) = policy {
             builder = builder.policy(p.inner);
         }

@@ -2,6 +2,8 @@
 
 import datetime
 import decimal
+import os
+import pathlib
 from typing import Any, final
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "PaymentDeclined",
     "GatewayError",
     "PaymentMethod",
+    "PostgresStore",
     "PendingKind",
     "PendingUnsubscription",
     "Policy",
@@ -76,6 +79,7 @@ __all__ = [
     "ServiceFlow",
     "ServiceRequest",
     "SimulatedPayments",
+    "SqliteStore",
     "SortOrder",
     "Specification",
     "Storage",
@@ -1304,6 +1308,18 @@ class SimulatedPayments:
     def charges(self) -> list[Receipt]: ...
     def refunds(self) -> list[Receipt]: ...
 
+@final
+class SqliteStore:
+    def __new__(cls, path: str | os.PathLike[str], *, synchronous: str = "normal") -> SqliteStore: ...
+    @property
+    def path(self) -> pathlib.Path: ...
+
+@final
+class PostgresStore:
+    def __new__(cls, url: str, *, schema: str = "public", pool_size: int = 8) -> PostgresStore: ...
+    @property
+    def schema(self) -> str: ...
+
 # ---------------------------------------------------------------- the facade
 
 @final
@@ -1313,6 +1329,7 @@ class Marketplace:
         policy: Policy | None = None,
         clock: ManualClock | None = None,
         payments: SimulatedPayments | None = None,
+        store: SqliteStore | PostgresStore | None = None,
     ) -> Marketplace: ...
     @property
     def policy(self) -> Policy: ...
