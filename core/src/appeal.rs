@@ -1,7 +1,7 @@
 //! The `Appeal` aggregate: a party's appeal against a service flow, resolved by the operator
 //! (APL-1..4). Whether a party may appeal is the flow's to say ([`ServiceFlow::check_appeal`]).
 
-use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
@@ -120,19 +120,20 @@ pub enum AppealEvent {
 }
 
 /// The instant by which an appeal opened at `opened` should be resolved: `days` working days
-/// (Monday to Friday, billing zone) later, at the same time of day; an appeal opened on a
-/// weekend counts from the next Monday 00:00 (APL-4).
+/// (Monday to Friday, billing zone, less the policy's public holidays, plus its make-up working
+/// days) later, at the same time of day; an appeal opened on a day off counts from the next
+/// working day's 00:00 (APL-4).
 pub fn working_days_after(opened: DateTime<Utc>, days: u32, policy: &Policy) -> DateTime<Utc> {
     let zone = policy.zone();
-    let is_weekend = |at: DateTime<Utc>| matches!(zone.date_of(at).weekday(), Weekday::Sat | Weekday::Sun);
+    let is_day_off = |at: DateTime<Utc>| !policy.is_working_day(zone.date_of(at));
     let mut at = opened;
-    while is_weekend(at) {
+    while is_day_off(at) {
         at = zone.start_of_day(zone.date_of(at) + Duration::days(1));
     }
     let mut left = days;
     while left > 0 {
         at += Duration::days(1);
-        if !is_weekend(at) {
+        if !is_day_off(at) {
             left -= 1;
         }
     }
@@ -265,6 +266,27 @@ mod tests {
         let saturday = friday + Duration::days(1);
         let monday = policy.zone().start_of_day(policy.zone().date_of(saturday) + Duration::days(2));
         assert_eq!(working_days_after(saturday, 3, &policy), monday + Duration::days(3));
+    }
+
+    #[test]
+    fn apl_4_public_holidays_and_make_up_working_days_come_from_the_policy() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        // Friday 2026-04-17 10:00 local; Monday 04-20 is a holiday: due Thursday 10:00.
+        let friday = fixtures::t0() + Duration::days(2);
+        let policy = Policy { public_holidays: vec![d("2026-04-20")], ..Policy::default() };
+        assert_eq!(working_days_after(friday, 3, &policy), friday + Duration::days(6));
+        // Saturday 04-18 is a make-up working day: due Wednesday 10:00 (Sat, Tue, Wed).
+        let policy = Policy {
+            public_holidays: vec![d("2026-04-20")],
+            makeup_working_days: vec![d("2026-04-18")],
+            ..Policy::default()
+        };
+        assert_eq!(working_days_after(friday, 3, &policy), friday + Duration::days(5));
+        assert!(policy.validate().is_ok());
+        let both = Policy { makeup_working_days: vec![d("2026-04-20")], ..policy };
+        assert!(both.validate().is_err());
+        assert!(Policy::from_json(r#"{"public_holidays": ["2026-10-01"]}"#).is_ok());
+        assert!(Policy::from_json(r#"{"public_holidays": ["2026-13-01"]}"#).is_err());
     }
 
     #[test]

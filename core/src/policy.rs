@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -131,6 +132,10 @@ pub struct Policy {
     /// APL-1: the rejections that open the appeal, by flow kind where it differs from
     /// `appeal_rejections` (the License page says "twice": a market may set `license` to 2).
     pub appeal_rejections_by_kind: BTreeMap<FlowKind, u32>,
+    /// APL-4: public holidays (billing-zone dates) that are not working days.
+    pub public_holidays: Vec<NaiveDate>,
+    /// APL-4: make-up working days: weekend dates (billing zone) that are working days.
+    pub makeup_working_days: Vec<NaiveDate>,
 }
 
 impl Default for Policy {
@@ -187,6 +192,8 @@ impl Default for Policy {
             max_age_refunds_uninvoiced: true,
             unsubscribe_review_thresholds: Vec::new(),
             appeal_rejections_by_kind: BTreeMap::new(),
+            public_holidays: Vec::new(),
+            makeup_working_days: Vec::new(),
         }
     }
 }
@@ -233,7 +240,10 @@ impl Policy {
     /// | `reminder_interval_hours` | 1–8,760 |
     /// | `description_min_chars` ≤ `description_max_chars`, `reason_max_chars` | 1–100,000 |
     /// | `attachment_max_bytes` | 1–10 GiB |
-    /// | `appeal_rejections` | 1–100 |
+    /// | `appeal_rejections`, each of `appeal_rejections_by_kind` | 1–100 |
+    /// | `pay_per_use_cycle_hours` | 1–24 |
+    /// | `unsubscribe_review_thresholds` | at most 200, one per currency, each 0–10¹² |
+    /// | `public_holidays`, `makeup_working_days` | at most 10,000 each, no date in both |
     /// | `flow_max_days` | 1–3,650, longer than `appeal_blackout_days` |
     /// | grace and retention days (also per level) | 0–3,650 each |
     /// | `expiry_reminder_days` | at most 16 values, each 1–365 |
@@ -332,7 +342,20 @@ impl Policy {
         {
             return bad("appeal_rejections", "1–100 rejections open the appeal");
         }
+        if self.unsubscribe_review_thresholds.len() > 200 {
+            return bad("unsubscribe_review_thresholds", "at most 200 currencies");
+        }
+        if self.public_holidays.len() > 10_000 || self.makeup_working_days.len() > 10_000 {
+            return bad("public_holidays", "at most 10,000 holidays and 10,000 make-up working days");
+        }
+        if let Some(both) = self.public_holidays.iter().find(|d| self.makeup_working_days.contains(d)) {
+            return Err(Error::invalid(
+                "makeup_working_days",
+                format!("{both} is both a public holiday and a make-up working day"),
+            ));
+        }
         for (i, t) in self.unsubscribe_review_thresholds.iter().enumerate() {
+            t.check_input("unsubscribe_review_thresholds")?;
             if t.is_negative() {
                 return bad("unsubscribe_review_thresholds", "a threshold cannot be negative");
             }
@@ -370,6 +393,16 @@ impl Policy {
             .find(|t| t.currency == currency)
             .or(Some(&self.unsubscribe_review_above).filter(|t| t.currency == currency))
             .copied()
+    }
+
+    /// Whether a billing-zone date is a working day (APL-4): Monday to Friday unless a public
+    /// holiday, and the make-up working days.
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        use chrono::Datelike;
+        if self.makeup_working_days.contains(&date) {
+            return true;
+        }
+        !matches!(date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) && !self.public_holidays.contains(&date)
     }
 
     /// Grace and retention for a customer level (LIFE-1).
