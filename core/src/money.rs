@@ -25,12 +25,14 @@ impl Currency {
     /// Japanese yen (no minor unit).
     pub const JPY: Currency = Currency(*b"JPY");
 
-    /// Parses a three-letter ISO-4217 code such as `"USD"`.
+    /// Parses an active ISO-4217 code such as `"USD"`; an unknown code is refused.
     ///
     /// ```
     /// use appmarket::Currency;
     /// assert_eq!(Currency::parse("USD").unwrap(), Currency::USD);
     /// assert!(Currency::parse("usd").is_err());
+    /// assert!(Currency::parse("ABC").is_err());
+    /// assert_eq!(Currency::parse("CLF").unwrap().minor_unit(), 4);
     /// ```
     pub fn parse(code: &str) -> Result<Currency, Error> {
         let bytes = code.as_bytes();
@@ -40,7 +42,17 @@ impl Currency {
                 format!("`{}` is not an ISO-4217 code: expected three upper-case letters such as USD", truncate(code)),
             ));
         }
-        Ok(Currency([bytes[0], bytes[1], bytes[2]]))
+        let code3 = [bytes[0], bytes[1], bytes[2]];
+        if ISO_4217.binary_search_by(|(c, _)| c.cmp(&code3)).is_err() {
+            return Err(Error::invalid(
+                "currency",
+                format!(
+                    "`{code}` is not an active ISO-4217 currency with a minor unit (funds codes such as XDR and \
+                     precious metals have none)"
+                ),
+            ));
+        }
+        Ok(Currency(code3))
     }
 
     /// The code, e.g. `"USD"`.
@@ -49,15 +61,186 @@ impl Currency {
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
 
-    /// Decimal places of the currency's minor unit.
+    /// Decimal places of the currency's minor unit, from the ISO-4217 list (JPY 0, USD 2,
+    /// KWD 3, CLF 4).
     pub fn minor_unit(&self) -> u32 {
-        match &self.0 {
-            b"JPY" | b"KRW" | b"VND" | b"CLP" | b"ISK" | b"UGX" | b"XAF" | b"XOF" => 0,
-            b"KWD" | b"BHD" | b"OMR" | b"JOD" | b"TND" | b"LYD" | b"IQD" => 3,
-            _ => 2,
-        }
+        ISO_4217.binary_search_by(|(c, _)| c.cmp(&self.0)).map_or(2, |i| u32::from(ISO_4217[i].1))
     }
 }
+
+/// The active ISO-4217 currencies with their minor units (list one), sorted by code. Codes
+/// without a minor unit (XDR, XSU, XUA, the precious metals, XTS, XXX) are left out: an amount
+/// in them cannot be rounded (PRC-1).
+static ISO_4217: [([u8; 3], u8); COUNT] = [
+    (*b"AED", 2),
+    (*b"AFN", 2),
+    (*b"ALL", 2),
+    (*b"AMD", 2),
+    (*b"ANG", 2),
+    (*b"AOA", 2),
+    (*b"ARS", 2),
+    (*b"AUD", 2),
+    (*b"AWG", 2),
+    (*b"AZN", 2),
+    (*b"BAM", 2),
+    (*b"BBD", 2),
+    (*b"BDT", 2),
+    (*b"BGN", 2),
+    (*b"BHD", 3),
+    (*b"BIF", 0),
+    (*b"BMD", 2),
+    (*b"BND", 2),
+    (*b"BOB", 2),
+    (*b"BOV", 2),
+    (*b"BRL", 2),
+    (*b"BSD", 2),
+    (*b"BTN", 2),
+    (*b"BWP", 2),
+    (*b"BYN", 2),
+    (*b"BZD", 2),
+    (*b"CAD", 2),
+    (*b"CDF", 2),
+    (*b"CHE", 2),
+    (*b"CHF", 2),
+    (*b"CHW", 2),
+    (*b"CLF", 4),
+    (*b"CLP", 0),
+    (*b"CNY", 2),
+    (*b"COP", 2),
+    (*b"COU", 2),
+    (*b"CRC", 2),
+    (*b"CUP", 2),
+    (*b"CVE", 2),
+    (*b"CZK", 2),
+    (*b"DJF", 0),
+    (*b"DKK", 2),
+    (*b"DOP", 2),
+    (*b"DZD", 2),
+    (*b"EGP", 2),
+    (*b"ERN", 2),
+    (*b"ETB", 2),
+    (*b"EUR", 2),
+    (*b"FJD", 2),
+    (*b"FKP", 2),
+    (*b"GBP", 2),
+    (*b"GEL", 2),
+    (*b"GHS", 2),
+    (*b"GIP", 2),
+    (*b"GMD", 2),
+    (*b"GNF", 0),
+    (*b"GTQ", 2),
+    (*b"GYD", 2),
+    (*b"HKD", 2),
+    (*b"HNL", 2),
+    (*b"HTG", 2),
+    (*b"HUF", 2),
+    (*b"IDR", 2),
+    (*b"ILS", 2),
+    (*b"INR", 2),
+    (*b"IQD", 3),
+    (*b"IRR", 2),
+    (*b"ISK", 0),
+    (*b"JMD", 2),
+    (*b"JOD", 3),
+    (*b"JPY", 0),
+    (*b"KES", 2),
+    (*b"KGS", 2),
+    (*b"KHR", 2),
+    (*b"KMF", 0),
+    (*b"KPW", 2),
+    (*b"KRW", 0),
+    (*b"KWD", 3),
+    (*b"KYD", 2),
+    (*b"KZT", 2),
+    (*b"LAK", 2),
+    (*b"LBP", 2),
+    (*b"LKR", 2),
+    (*b"LRD", 2),
+    (*b"LSL", 2),
+    (*b"LYD", 3),
+    (*b"MAD", 2),
+    (*b"MDL", 2),
+    (*b"MGA", 2),
+    (*b"MKD", 2),
+    (*b"MMK", 2),
+    (*b"MNT", 2),
+    (*b"MOP", 2),
+    (*b"MRU", 2),
+    (*b"MUR", 2),
+    (*b"MVR", 2),
+    (*b"MWK", 2),
+    (*b"MXN", 2),
+    (*b"MXV", 2),
+    (*b"MYR", 2),
+    (*b"MZN", 2),
+    (*b"NAD", 2),
+    (*b"NGN", 2),
+    (*b"NIO", 2),
+    (*b"NOK", 2),
+    (*b"NPR", 2),
+    (*b"NZD", 2),
+    (*b"OMR", 3),
+    (*b"PAB", 2),
+    (*b"PEN", 2),
+    (*b"PGK", 2),
+    (*b"PHP", 2),
+    (*b"PKR", 2),
+    (*b"PLN", 2),
+    (*b"PYG", 0),
+    (*b"QAR", 2),
+    (*b"RON", 2),
+    (*b"RSD", 2),
+    (*b"RUB", 2),
+    (*b"RWF", 0),
+    (*b"SAR", 2),
+    (*b"SBD", 2),
+    (*b"SCR", 2),
+    (*b"SDG", 2),
+    (*b"SEK", 2),
+    (*b"SGD", 2),
+    (*b"SHP", 2),
+    (*b"SLE", 2),
+    (*b"SOS", 2),
+    (*b"SRD", 2),
+    (*b"SSP", 2),
+    (*b"STN", 2),
+    (*b"SVC", 2),
+    (*b"SYP", 2),
+    (*b"SZL", 2),
+    (*b"THB", 2),
+    (*b"TJS", 2),
+    (*b"TMT", 2),
+    (*b"TND", 3),
+    (*b"TOP", 2),
+    (*b"TRY", 2),
+    (*b"TTD", 2),
+    (*b"TWD", 2),
+    (*b"TZS", 2),
+    (*b"UAH", 2),
+    (*b"UGX", 0),
+    (*b"USD", 2),
+    (*b"USN", 2),
+    (*b"UYI", 0),
+    (*b"UYU", 2),
+    (*b"UYW", 4),
+    (*b"UZS", 2),
+    (*b"VED", 2),
+    (*b"VES", 2),
+    (*b"VND", 0),
+    (*b"VUV", 0),
+    (*b"WST", 2),
+    (*b"XAF", 0),
+    (*b"XCD", 2),
+    (*b"XCG", 2),
+    (*b"XOF", 0),
+    (*b"XPF", 0),
+    (*b"YER", 2),
+    (*b"ZAR", 2),
+    (*b"ZMW", 2),
+    (*b"ZWG", 2),
+];
+
+const COUNT: usize = 166;
 
 fn truncate(s: &str) -> String {
     s.chars().take(16).collect()
@@ -250,6 +433,21 @@ impl FromStr for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prc_1_every_active_iso_4217_currency_has_its_minor_unit_and_unknown_codes_are_refused() {
+        assert!(ISO_4217.windows(2).all(|w| w[0].0 < w[1].0), "sorted for the binary search");
+        let unit = |c: &str| Currency::parse(c).unwrap().minor_unit();
+        assert_eq!((unit("JPY"), unit("USD"), unit("KWD"), unit("CLF")), (0, 2, 3, 4));
+        assert_eq!((unit("BHD"), unit("ISK"), unit("UYW"), unit("XOF"), unit("ZWG")), (3, 0, 4, 0, 2));
+        for bad in ["ABC", "XAU", "XDR", "XXX", "HRK"] {
+            let err = Currency::parse(bad).unwrap_err().to_string();
+            assert!(err.contains("not an active ISO-4217"), "{bad}: {err}");
+        }
+        assert!(Money::parse("1 ABC").is_err());
+        assert_eq!(Money::parse("1.5 JPY").unwrap().rounded().to_string(), "2 JPY");
+        assert_eq!(Money::parse("1.23456 CLF").unwrap().rounded().to_string(), "1.2346 CLF");
+    }
     macro_rules! dec {
         ($e:expr) => {
             rust_decimal::Decimal::from_str_exact(&stringify!($e).replace(" ", "")).unwrap()
