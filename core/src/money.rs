@@ -8,10 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::Error;
 
-/// An ISO-4217 currency code: three upper-case ASCII letters.
-///
-/// Known codes carry their minor unit (JPY has none, KWD three); any other well-formed code uses
-/// two decimal places.
+/// An active ISO-4217 currency code, with its minor unit (JPY has none, KWD three, CLF four);
+/// any other code is refused (PRC-1).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency([u8; 3]);
 

@@ -354,3 +354,46 @@ proptest! {
         prop_assert_eq!(total, Money::new(usd("0.30").amount * rust_decimal::Decimal::from(hours), Currency::USD).rounded());
     }
 }
+
+/// A gateway that answers every charge with a receipt for one cent more.
+struct Skewed;
+
+impl appmarket::PaymentGateway for Skewed {
+    fn charge(
+        &self,
+        r: &appmarket::payments::ChargeRequest,
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::Declined> {
+        let amount = Money::new(r.amount.amount + rust_decimal::Decimal::new(1, 2), r.amount.currency);
+        Ok(appmarket::payments::Receipt { id: "skewed".into(), amount, method: r.method })
+    }
+    fn refund(
+        &self,
+        r: &appmarket::payments::RefundRequest,
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::Declined> {
+        Ok(appmarket::payments::Receipt { id: "refund".into(), amount: r.amount, method: r.method })
+    }
+}
+
+#[test]
+fn prc_7_a_receipt_for_another_amount_records_nothing_and_the_cycle_stays_due() {
+    let clock = ManualClock::new(fixtures::t0());
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let market = Marketplace::builder()
+        .clock(clock.clone())
+        .store(store.clone())
+        .payments(std::sync::Arc::new(Skewed))
+        .build()
+        .unwrap();
+    let alice = Actor::customer("alice").unwrap();
+    market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
+    let p = market.list_product(&Actor::seller("isv-1").unwrap(), hourly_saas("0.30")).unwrap();
+    let order = market.place_order(&alice, World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1)).unwrap();
+    market.accept_terms(&alice, &order.id).unwrap();
+    let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
+    clock.advance(Duration::hours(1)).unwrap();
+    let report = market.tick(&Actor::System).unwrap();
+    assert_eq!(report.failed, 1);
+    assert!(market.usage_statement(&alice, &app).unwrap().cycles.is_empty());
+    assert!(matches!(market.delete_app(&alice, &app), Err(Error::Gateway { .. })));
+    assert_eq!(market.app(&alice, &app).unwrap().status, AppStatus::Active);
+}
