@@ -386,7 +386,7 @@ fn prc_7_a_receipt_for_another_amount_records_nothing_and_the_cycle_stays_due() 
         .unwrap();
     let alice = Actor::customer("alice").unwrap();
     market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
-    let p = market.list_product(&Actor::seller("isv-1").unwrap(), hourly_saas("0.30")).unwrap();
+    let p = market.list_product(Actor::seller("isv-1").unwrap(), hourly_saas("0.30")).unwrap();
     let order = market.place_order(&alice, World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1)).unwrap();
     market.accept_terms(&alice, &order.id).unwrap();
     let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
