@@ -90,7 +90,9 @@ fn orders_per_second(url: &str, threads: usize, durable: bool, for_how_long: Std
 
 fn orders(c: &mut Criterion) {
     let Some(url) = url() else {
-        println!("postgres bench skipped: set APPMARKET_BENCH_POSTGRES_URL (or run `eval \"$(.ci/postgres.sh start)\"`)");
+        println!(
+            "postgres bench skipped: set APPMARKET_BENCH_POSTGRES_URL (or run `eval \"$(.ci/postgres.sh start)\"`)"
+        );
         return;
     };
     let (market, product, actors) = appmarket_benches::market_on(store(&url, &schema("criterion"), 1, true), 64);
@@ -136,12 +138,7 @@ impl TickFixture {
         let markets: Vec<Marketplace> = stores
             .iter()
             .map(|s| {
-                Marketplace::builder()
-                    .clock(clock.clone())
-                    .store(s.clone())
-                    .marketplace_id("bench")
-                    .build()
-                    .unwrap()
+                Marketplace::builder().clock(clock.clone()).store(s.clone()).marketplace_id("bench").build().unwrap()
             })
             .collect();
         let market = &markets[0];
@@ -179,7 +176,8 @@ impl TickFixture {
         while i < total {
             let end = (i + CHUNK).min(total);
             let chunk: Vec<_> = (i..end).map(|n| self.app(n, n % 100 == 0)).collect();
-            self.due_apps.extend(chunk.iter().filter(|(a, _)| a.term.is_some_and(|t| t.expires_at < self.now)).cloned());
+            self.due_apps
+                .extend(chunk.iter().filter(|(a, _)| a.term.is_some_and(|t| t.expires_at < self.now)).cloned());
             self.stores[0].bulk_insert_apps(&chunk).unwrap();
             i = end;
         }
@@ -194,8 +192,10 @@ impl TickFixture {
         self.reset_due();
         let start = Instant::now();
         let changed: u64 = std::thread::scope(|s| {
-            let handles: Vec<_> =
-                self.markets[..hosts].iter().map(|m| s.spawn(move || m.tick(&Actor::System).unwrap().changed)).collect();
+            let handles: Vec<_> = self.markets[..hosts]
+                .iter()
+                .map(|m| s.spawn(move || m.tick(&Actor::System).unwrap().changed))
+                .collect();
             handles.into_iter().map(|h| h.join().unwrap()).sum()
         });
         let took = start.elapsed();

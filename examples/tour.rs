@@ -72,6 +72,7 @@ fn main() -> Result<(), Error> {
 
     println!("\n== She buys a server image by quick provisioning");
     let request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-default".into(), subnet: "subnet-default".into() },
         security_group: SecurityGroup::Recommended,
@@ -217,6 +218,7 @@ fn main() -> Result<(), Error> {
 
     println!("\n== Two images: one unsubscribed on day 3, one on day 20");
     let img_request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-default".into(), subnet: "subnet-default".into() },
         security_group: SecurityGroup::Recommended,

@@ -39,6 +39,8 @@ pub enum Op {
     ReturnInvoice { customer: usize, invoice: usize },
     Flow { actor: usize, flow: usize, action: usize },
     Resolve { appeal: usize, how: usize },
+    RequestRefund { customer: usize, order: usize },
+    DecideRefund { seller: usize, order: usize, approve: bool },
 }
 
 /// Generates one step.
@@ -78,6 +80,12 @@ pub fn op() -> impl Strategy<Value = Op> {
         (0..2usize, 0..4usize).prop_map(|(customer, invoice)| Op::ReturnInvoice { customer, invoice }),
         (0..5usize, 0..4usize, 0..8usize).prop_map(|(actor, flow, action)| Op::Flow { actor, flow, action }),
         (0..3usize, 0..4usize).prop_map(|(appeal, how)| Op::Resolve { appeal, how }),
+        (0..2usize, 0..8usize).prop_map(|(customer, order)| Op::RequestRefund { customer, order }),
+        (0..2usize, 0..8usize, any::<bool>()).prop_map(|(seller, order, approve)| Op::DecideRefund {
+            seller,
+            order,
+            approve
+        }),
     ]
 }
 
@@ -317,7 +325,36 @@ impl World {
                 };
                 m.resolve_appeal(Actor::operator("ops").unwrap(), &id, resolution).map(|_| ())
             }
+            Op::RequestRefund { customer: c, order } => {
+                let Some(id) = pick(&self.orders, order) else { return Ok(()) };
+                let o = m.order(&Actor::System, &id)?;
+                let frozen = self.frozen(&o);
+                let half = Money::new(o.amount_paid().amount / rust_decimal::Decimal::TWO, o.amount_paid().currency);
+                let by = customer(c);
+                let result = self.agrees(&by, &Target::Order(id.clone()), Action::RequestRefund, |m, by| {
+                    m.request_refund(by, &id, half, "not as agreed").map(|_| ())
+                });
+                if frozen && by == Actor::Customer(o.customer.clone()) {
+                    assert_eq!(result.as_ref().err().and_then(Error::rule), Some("APL-2"), "UNS-6 on a frozen flow");
+                }
+                result
+            }
+            Op::DecideRefund { seller, order, approve } => {
+                let Some(id) = pick(&self.orders, order) else { return Ok(()) };
+                let o = m.order(&Actor::System, &id)?;
+                let frozen = self.frozen(&o);
+                let result = m.resolve_refund_request(Actor::seller(SELLERS[seller]).unwrap(), &id, approve);
+                if frozen {
+                    assert!(result.is_err(), "a refund decision on a frozen flow (APL-2)");
+                }
+                result.map(|_| ())
+            }
         }
+    }
+
+    /// Whether the order's service flow is frozen by an appeal (APL-2).
+    fn frozen(&self, order: &Order) -> bool {
+        order.flow.as_ref().is_some_and(|f| self.market.flow(&Actor::System, f).unwrap().status == FlowStatus::Frozen)
     }
 
     /// Runs a command whose button `available_actions` shows, and checks that they agree.
@@ -359,6 +396,13 @@ impl World {
                 {
                     assert!(completed >= accepted + Duration::hours(3), "completed {completed}, accepted {accepted}");
                 }
+            }
+        }
+        for (record, _) in &snapshot.records {
+            if let Record::Flow(f) = record
+                && orders.get(&f.order).is_some_and(|o| o.status == OrderStatus::Unsubscribed)
+            {
+                assert!(!f.status.is_open(), "flow {} of unsubscribed order {} is still open", f.id, f.order);
             }
         }
         for (record, _) in &snapshot.records {

@@ -3,7 +3,9 @@
 //!
 //! - no negative money, and refunds never exceed what was paid;
 //! - an app's expiry never moves back;
-//! - a frozen flow refuses its customer and its seller (APL-2);
+//! - a frozen flow refuses its customer and its seller (APL-2), also a negotiated refund's
+//!   request and decision (UNS-6);
+//! - an unsubscribed supervised order's flow is no longer open (UNS-6, SUP-8, APL-4);
 //! - an accepted supervised order is completed only 3 hours after acceptance (SUP-4);
 //! - every app belongs to a paid order;
 //! - every refused command leaves the store identical;
