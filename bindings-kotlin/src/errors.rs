@@ -47,6 +47,13 @@ pub enum AppMarketError {
         /// The gateway's reason.
         reason: String,
     },
+    /// The payment gateway failed (threw, timed out); nothing was recorded: retry the command
+    /// (with the same request id); the gateway gets the same idempotency key.
+    #[error("payment gateway failed: {reason}; nothing was recorded, retry the command")]
+    PaymentFailed {
+        /// The gateway's message.
+        reason: String,
+    },
     /// The store failed.
     #[error("storage failed: {reason}")]
     Storage {
@@ -66,6 +73,7 @@ impl From<appmarket::Error> for AppMarketError {
             E::Forbidden { reason } => Self::Forbidden { reason },
             E::Conflict { reason } => Self::Conflict { reason },
             E::PaymentDeclined { reason } => Self::PaymentDeclined { reason },
+            E::PaymentFailed { reason } => Self::PaymentFailed { reason },
             E::Storage { reason } => Self::Storage { reason },
         }
     }

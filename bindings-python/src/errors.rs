@@ -28,6 +28,12 @@ pyo3::create_exception!(
     "A concurrent change or reused request id; has `.reason`."
 );
 pyo3::create_exception!(appmarket, PaymentDeclined, AppMarketError, "The payment was declined; has `.reason`.");
+pyo3::create_exception!(
+    appmarket,
+    PaymentFailed,
+    AppMarketError,
+    "The payment gateway failed (raised, timed out); nothing was recorded: retry. Has `.reason`."
+);
 pyo3::create_exception!(appmarket, Storage, AppMarketError, "The store failed; has `.reason`.");
 
 /// What a binding method can fail with: a core refusal or a Python conversion error.
@@ -79,6 +85,7 @@ pub fn core_error(e: Error) -> PyErr {
         Error::Forbidden { reason } => (Forbidden::new_err(message), vec![("reason", reason)]),
         Error::Conflict { reason } => (Conflict::new_err(message), vec![("reason", reason)]),
         Error::PaymentDeclined { reason } => (PaymentDeclined::new_err(message), vec![("reason", reason)]),
+        Error::PaymentFailed { reason } => (PaymentFailed::new_err(message), vec![("reason", reason)]),
         Error::Storage { reason } => (Storage::new_err(message), vec![("reason", reason)]),
     };
     Python::attach(|py| {
@@ -105,6 +112,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("Forbidden", py.get_type::<Forbidden>())?;
     m.add("Conflict", py.get_type::<Conflict>())?;
     m.add("PaymentDeclined", py.get_type::<PaymentDeclined>())?;
+    m.add("PaymentFailed", py.get_type::<PaymentFailed>())?;
     m.add("Storage", py.get_type::<Storage>())?;
     Ok(())
 }
@@ -124,6 +132,7 @@ mod tests {
                 (Error::forbidden("no"), "Forbidden"),
                 (Error::conflict("race"), "Conflict"),
                 (Error::PaymentDeclined { reason: "card".into() }, "PaymentDeclined"),
+                (Error::PaymentFailed { reason: "timeout".into() }, "PaymentFailed"),
                 (Error::Storage { reason: "disk".into() }, "Storage"),
             ];
             for (e, class) in cases {

@@ -51,6 +51,14 @@ pub enum Error {
         /// The gateway's reason.
         reason: String,
     },
+    /// The payment gateway failed (unreachable, timed out, raised) and could not say whether
+    /// money moved. Nothing was recorded: retry the command (with the same request id, if it
+    /// had one); the gateway gets the same idempotency key and charges at most once.
+    #[error("payment gateway failed: {reason}; nothing was recorded, retry the command")]
+    PaymentFailed {
+        /// The gateway's message.
+        reason: String,
+    },
     /// The storage adapter failed.
     #[error("storage failed: {reason}")]
     Storage {
@@ -102,6 +110,7 @@ impl Error {
             Error::Forbidden { .. } => "forbidden",
             Error::Conflict { .. } => "conflict",
             Error::PaymentDeclined { .. } => "payment_declined",
+            Error::PaymentFailed { .. } => "payment_failed",
             Error::Storage { .. } => "storage",
         }
     }

@@ -21,6 +21,7 @@ from appmarket._appmarket import (
     Availability,
     BillingMode,
     Conflict,
+    ChargeRequest,
     CustomerAccount,
     Customization,
     Delivery,
@@ -48,6 +49,7 @@ from appmarket._appmarket import (
     Party,
     Payment,
     PaymentDeclined,
+    PaymentFailed,
     PaymentMethod,
     PendingKind,
     PendingUnsubscription,
@@ -63,6 +65,7 @@ from appmarket._appmarket import (
     Receipt,
     RefundPart,
     RefundQuote,
+    RefundRequest,
     RenewalDay,
     RenewalRecord,
     Resolution,
@@ -84,6 +87,7 @@ from appmarket._appmarket import (
     TickReport,
     __version__,
 )
+from appmarket._gateway import PaymentGateway
 
 __all__ = [
     "Action",
@@ -101,6 +105,7 @@ __all__ = [
     "Availability",
     "BillingMode",
     "Conflict",
+    "ChargeRequest",
     "CustomerAccount",
     "Customization",
     "Delivery",
@@ -128,6 +133,8 @@ __all__ = [
     "Party",
     "Payment",
     "PaymentDeclined",
+    "PaymentFailed",
+    "PaymentGateway",
     "PaymentMethod",
     "PendingKind",
     "PendingUnsubscription",
@@ -143,6 +150,7 @@ __all__ = [
     "Receipt",
     "RefundPart",
     "RefundQuote",
+    "RefundRequest",
     "RenewalDay",
     "RenewalRecord",
     "Resolution",

@@ -4,6 +4,8 @@ import datetime
 import decimal
 from typing import Any, final
 
+from appmarket._gateway import PaymentGateway
+
 __all__ = [
     "Action",
     "Actor",
@@ -19,6 +21,7 @@ __all__ = [
     "AutoRenewal",
     "Availability",
     "BillingMode",
+    "ChargeRequest",
     "Conflict",
     "CustomerAccount",
     "Customization",
@@ -47,6 +50,7 @@ __all__ = [
     "Party",
     "Payment",
     "PaymentDeclined",
+    "PaymentFailed",
     "PaymentMethod",
     "PendingKind",
     "PendingUnsubscription",
@@ -62,6 +66,7 @@ __all__ = [
     "Receipt",
     "RefundPart",
     "RefundQuote",
+    "RefundRequest",
     "RenewalDay",
     "RenewalRecord",
     "Resolution",
@@ -121,6 +126,9 @@ class Conflict(AppMarketError):
 
 class PaymentDeclined(AppMarketError):
     """The payment was declined; has `.reason`."""
+
+class PaymentFailed(AppMarketError):
+    """The payment gateway failed (raised, timed out); nothing was recorded: retry. Has `.reason`."""
 
 class Storage(AppMarketError):
     """The store failed; has `.reason`."""
@@ -412,6 +420,7 @@ class TickReport:
 
 @final
 class Receipt:
+    def __new__(cls, id: str, amount: Money, method: PaymentMethod) -> Receipt: ...
     @property
     def id(self) -> str: ...
     @property
@@ -1242,6 +1251,34 @@ class SimulatedPayments:
     def charges(self) -> list[Receipt]: ...
     def refunds(self) -> list[Receipt]: ...
 
+@final
+class ChargeRequest:
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def customer(self) -> str: ...
+    @property
+    def method(self) -> PaymentMethod: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def description(self) -> str: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class RefundRequest:
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def customer(self) -> str: ...
+    @property
+    def method(self) -> PaymentMethod: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def description(self) -> str: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
 # ---------------------------------------------------------------- the facade
 
 @final
@@ -1250,7 +1287,7 @@ class Marketplace:
         cls,
         policy: Policy | None = None,
         clock: ManualClock | None = None,
-        payments: SimulatedPayments | None = None,
+        payments: SimulatedPayments | PaymentGateway | None = None,
     ) -> Marketplace: ...
     @property
     def policy(self) -> Policy: ...

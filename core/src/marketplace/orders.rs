@@ -15,7 +15,7 @@ use crate::order::{
     Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
     check_periods, quote_purchase,
 };
-use crate::payments::{ChargeRequest, Declined, PaymentMethod, Receipt, RefundRequest};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, Receipt, RefundRequest};
 use crate::pricing::{Quote, image_quote};
 use crate::provisioning::ImageProvisioning;
 use crate::store::{Commit, Record, Sequence, Versioned, Write};
@@ -182,7 +182,9 @@ impl Marketplace {
     /// (ORD-4). A paid order creates the purchased app (ORD-5).
     ///
     /// A declined payment cancels the order with the reason and returns
-    /// [`Error::PaymentDeclined`]: the one error after which something has changed.
+    /// [`Error::PaymentDeclined`]: the one error after which something has changed. A gateway
+    /// that fails ([`PaymentError::Failed`]) gives [`Error::PaymentFailed`] and changes nothing:
+    /// the order stays unpaid, and paying again sends the same idempotency key.
     pub fn pay(&self, by: impl Into<Caller>, order: &OrderId, method: Option<PaymentMethod>) -> Result<Order, Error> {
         let fp = format!("pay:{order}:{method:?}");
         self.execute(
@@ -211,7 +213,8 @@ impl Marketplace {
                         };
                         match self.payments.charge(&request) {
                             Ok(receipt) => Ok(receipt),
-                            Err(Declined(reason)) => {
+                            Err(PaymentError::Failed(reason)) => return Err(Error::PaymentFailed { reason }),
+                            Err(PaymentError::Declined(reason)) => {
                                 let (next, mut commit) = self.decide_order(
                                     &current,
                                     &OrderCommand::RecordDecline { reason: reason.clone() },
@@ -368,9 +371,10 @@ impl Marketplace {
                 amount: refund,
                 description: format!("refund of order {}", order.id),
             };
-            self.payments
-                .refund(&request)
-                .map_err(|Declined(reason)| Error::PaymentDeclined { reason: format!("refund failed: {reason}") })?;
+            self.payments.refund(&request).map_err(|e| match e {
+                PaymentError::Declined(reason) => Error::PaymentDeclined { reason: format!("refund failed: {reason}") },
+                PaymentError::Failed(reason) => Error::PaymentFailed { reason: format!("refund: {reason}") },
+            })?;
         }
         let (next, order_commit) = self.decide_order(current, &cmd, actor, now)?;
         commit.writes.extend(order_commit.writes);

@@ -11,7 +11,7 @@ use crate::app::{AppCommand, PurchasedApp};
 use crate::error::Error;
 use crate::event::NewEvent;
 use crate::order::{Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
-use crate::payments::{ChargeRequest, Declined, PaymentMethod};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 use crate::pricing::Quote;
 use crate::renewal::{self, RenewalDay};
 use crate::store::{Commit, Versioned};
@@ -202,7 +202,8 @@ impl Marketplace {
                 };
                 match self.payments.charge(&request) {
                     Ok(receipt) => Ok(receipt),
-                    Err(Declined(reason)) => {
+                    Err(PaymentError::Failed(reason)) => return Err(Error::PaymentFailed { reason }),
+                    Err(PaymentError::Declined(reason)) => {
                         let retry_at = renewal::retry_after(now, &self.policy);
                         let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at };
                         let (next, events) = self.decide_app(current, &cmd, system, now)?;

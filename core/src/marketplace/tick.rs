@@ -79,9 +79,9 @@ impl Marketplace {
                 match self.tick_one(&target, now) {
                     Ok(true) => report.changed += 1,
                     Ok(false) => {}
-                    // One aggregate's failure (a declined refund, a lost race) must not stop the
-                    // others' scheduled work; it stays due for the next tick.
-                    Err(Error::PaymentDeclined { .. } | Error::Conflict { .. }) => {
+                    // One aggregate's failure (a declined refund, a failing gateway, a lost race)
+                    // must not stop the others' scheduled work; it stays due for the next tick.
+                    Err(Error::PaymentDeclined { .. } | Error::PaymentFailed { .. } | Error::Conflict { .. }) => {
                         self.store.release(&target)?;
                         report.failed += 1;
                     }
