@@ -47,11 +47,11 @@ pub enum AppMarketError {
         /// The gateway's reason.
         reason: String,
     },
-    /// The payment gateway failed (threw, timed out); nothing was recorded: retry the command
-    /// (with the same request id); the gateway gets the same idempotency key.
-    #[error("payment gateway failed: {reason}; nothing was recorded, retry the command")]
-    PaymentFailed {
-        /// The gateway's message.
+    /// The payment gateway failed (raised, timed out or answered inconsistently); nothing was
+    /// recorded.
+    #[error("payment gateway failed: {reason}")]
+    Gateway {
+        /// What went wrong.
         reason: String,
     },
     /// The store failed.
@@ -73,7 +73,7 @@ impl From<appmarket::Error> for AppMarketError {
             E::Forbidden { reason } => Self::Forbidden { reason },
             E::Conflict { reason } => Self::Conflict { reason },
             E::PaymentDeclined { reason } => Self::PaymentDeclined { reason },
-            E::PaymentFailed { reason } => Self::PaymentFailed { reason },
+            E::Gateway { reason } => Self::Gateway { reason },
             E::Storage { reason } => Self::Storage { reason },
         }
     }

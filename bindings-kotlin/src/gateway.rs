@@ -75,7 +75,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for GatewayError {
 /// The marketplace calls it from the thread of the command (`pay`, a refund, or `tick` for an
 /// auto-renewal). Return a `Receipt` when money moved; throw `GatewayException.Declined` when
 /// the provider refused; anything else thrown (a timeout, an I/O error) makes the command throw
-/// `AppMarketException.PaymentFailed` and record nothing, so it can be retried: the retry sends
+/// `AppMarketException.Gateway` and record nothing, so it can be retried: the retry sends
 /// the same `idempotencyKey`, and the gateway must move money at most once per key.
 #[uniffi::export(with_foreign)]
 pub trait PaymentGateway: Send + Sync {

@@ -30,9 +30,9 @@ pyo3::create_exception!(
 pyo3::create_exception!(appmarket, PaymentDeclined, AppMarketError, "The payment was declined; has `.reason`.");
 pyo3::create_exception!(
     appmarket,
-    PaymentFailed,
+    GatewayError,
     AppMarketError,
-    "The payment gateway failed (raised, timed out); nothing was recorded: retry. Has `.reason`."
+    "The payment gateway failed (raised, timed out or answered inconsistently); nothing was recorded; has `.reason`."
 );
 pyo3::create_exception!(appmarket, Storage, AppMarketError, "The store failed; has `.reason`.");
 
@@ -85,7 +85,7 @@ pub fn core_error(e: Error) -> PyErr {
         Error::Forbidden { reason } => (Forbidden::new_err(message), vec![("reason", reason)]),
         Error::Conflict { reason } => (Conflict::new_err(message), vec![("reason", reason)]),
         Error::PaymentDeclined { reason } => (PaymentDeclined::new_err(message), vec![("reason", reason)]),
-        Error::PaymentFailed { reason } => (PaymentFailed::new_err(message), vec![("reason", reason)]),
+        Error::Gateway { reason } => (GatewayError::new_err(message), vec![("reason", reason)]),
         Error::Storage { reason } => (Storage::new_err(message), vec![("reason", reason)]),
     };
     Python::attach(|py| {
@@ -112,7 +112,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("Forbidden", py.get_type::<Forbidden>())?;
     m.add("Conflict", py.get_type::<Conflict>())?;
     m.add("PaymentDeclined", py.get_type::<PaymentDeclined>())?;
-    m.add("PaymentFailed", py.get_type::<PaymentFailed>())?;
+    m.add("GatewayError", py.get_type::<GatewayError>())?;
     m.add("Storage", py.get_type::<Storage>())?;
     Ok(())
 }
@@ -132,7 +132,7 @@ mod tests {
                 (Error::forbidden("no"), "Forbidden"),
                 (Error::conflict("race"), "Conflict"),
                 (Error::PaymentDeclined { reason: "card".into() }, "PaymentDeclined"),
-                (Error::PaymentFailed { reason: "timeout".into() }, "PaymentFailed"),
+                (Error::Gateway { reason: "timeout".into() }, "GatewayError"),
                 (Error::Storage { reason: "disk".into() }, "Storage"),
             ];
             for (e, class) in cases {

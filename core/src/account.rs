@@ -6,6 +6,7 @@ use crate::actor::CustomerId;
 
 /// A buyer's account, registered by the host application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerAccount {
     /// The account id.
     pub id: CustomerId,

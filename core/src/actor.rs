@@ -145,6 +145,13 @@ impl InvoiceId {
 }
 
 /// Who issues a command (ACC-1).
+///
+/// **Security**: the actor is the host's statement of who is asking, and the library trusts it.
+/// Build it from your own authentication, choosing the role yourself (e.g.
+/// `Actor::Customer(CustomerId::parse(&session.user_id)?)`); never parse an actor, or a role,
+/// out of user input (`Actor::parse` is for tests, scenarios and trusted configuration).
+/// [`Actor::System`] is the host itself: it runs `tick` and host-level commands
+/// (`register_customer`), and, like [`Actor::Operator`], it may read everything.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "role", content = "id", rename_all = "snake_case")]
 pub enum Actor {
@@ -282,6 +289,7 @@ impl From<&Caller> for Caller {
 
 /// What an event or an action is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Target {
     /// A customer account.

@@ -103,6 +103,7 @@ impl Term {
 /// The application information shown on the details page (APP-1). The password is not here:
 /// the store keeps it apart, and only its owner can reveal it (APP-5).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApplicationInfo {
     /// Username.
     pub username: String,
@@ -749,6 +750,7 @@ impl PurchasedApp {
 
 /// Which of a customer's purchased apps to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct AppFilter {
     /// Only this status.

@@ -25,6 +25,7 @@ pub enum AppealStatus {
 
 /// The operator's decision (APL-4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Resolution {
     /// The flow resumes where it was.

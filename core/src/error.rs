@@ -51,12 +51,12 @@ pub enum Error {
         /// The gateway's reason.
         reason: String,
     },
-    /// The payment gateway failed (unreachable, timed out, raised) and could not say whether
-    /// money moved. Nothing was recorded: retry the command (with the same request id, if it
-    /// had one); the gateway gets the same idempotency key and charges at most once.
-    #[error("payment gateway failed: {reason}; nothing was recorded, retry the command")]
-    PaymentFailed {
-        /// The gateway's message.
+    /// The payment gateway failed: it raised, timed out, or answered inconsistently (a receipt
+    /// for another amount or currency than was asked). Nothing was recorded; a retry with the
+    /// same request id reuses the same idempotency key, so it charges at most once.
+    #[error("payment gateway failed: {reason}")]
+    Gateway {
+        /// What went wrong, and what to check.
         reason: String,
     },
     /// The storage adapter failed.
@@ -110,7 +110,7 @@ impl Error {
             Error::Forbidden { .. } => "forbidden",
             Error::Conflict { .. } => "conflict",
             Error::PaymentDeclined { .. } => "payment_declined",
-            Error::PaymentFailed { .. } => "payment_failed",
+            Error::Gateway { .. } => "gateway",
             Error::Storage { .. } => "storage",
         }
     }

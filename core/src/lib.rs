@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod command;
 pub mod error;
 pub mod event;
+mod fingerprint;
 pub mod invoice;
 mod marketplace;
 pub mod money;

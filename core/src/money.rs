@@ -103,6 +103,7 @@ pub const NOISE_DP: u32 = 20;
 /// Arithmetic keeps full precision; [`Money::rounded`] rounds once, to the currency's minor unit,
 /// half away from zero, and always gives that scale (`10.00`, never `10`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Money {
     /// The amount, serialized as a string so that no language reads it as a float.
     pub amount: Decimal,

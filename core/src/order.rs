@@ -644,6 +644,7 @@ impl Order {
 
 /// Which of a customer's orders to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct OrderFilter {
     /// Only this status.
@@ -661,6 +662,7 @@ impl OrderFilter {
 
 /// What a customer asks to buy (ORD-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PurchaseRequest {
     /// The product.
     pub product: ProductId,

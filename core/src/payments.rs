@@ -84,12 +84,27 @@ pub enum PaymentError {
     ///
     /// [`Error::PaymentDeclined`]: crate::Error::PaymentDeclined
     Declined(String),
-    /// The gateway failed: unreachable, timed out, or raised. Whether money moved is unknown,
-    /// so the command changes nothing and returns [`Error::PaymentFailed`]; retrying it (with
+    /// The gateway failed: unreachable, timed out, or raised (a host gateway in Python or Kotlin
+    /// that raises anything but a decline). Whether money moved is unknown,
+    /// so the command changes nothing and returns [`Error::Gateway`]; retrying it (with
     /// the same request id, or none) sends the same idempotency key again.
     ///
-    /// [`Error::PaymentFailed`]: crate::Error::PaymentFailed
+    /// [`Error::Gateway`]: crate::Error::Gateway
     Failed(String),
+}
+
+/// Refuses a receipt that does not match what was asked: another amount or another currency
+/// (ORD-3). A mismatched receipt is a gateway failure, never a payment: nothing is recorded.
+pub(crate) fn check_receipt(receipt: &Receipt, asked: &Money, key: &str) -> Result<(), crate::error::Error> {
+    if receipt.amount.currency != asked.currency || receipt.amount.amount != asked.amount {
+        return Err(crate::error::Error::Gateway {
+            reason: format!(
+                "the gateway answered key {key} with receipt {} for {}, but {asked} was asked: nothing was recorded; check the gateway's ledger for that key",
+                receipt.id, receipt.amount
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The payment port: the host's payment service, called by the facade while it decides a

@@ -12,6 +12,7 @@ use crate::time::BillingZone;
 
 /// Grace and retention lengths for one customer level (LIFE-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EndOfTerm {
     /// Days after expiry during which the app is still usable.
     pub grace_days: u32,
@@ -21,6 +22,7 @@ pub struct EndOfTerm {
 
 /// Handling fees of an unsubscription by the formula (UNS-4), in percent of what was paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HandlingFees {
     /// Monthly terms and 1-year terms.
     pub monthly_and_one_year_percent: Decimal,

@@ -12,6 +12,7 @@ pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?~#*";
 
 /// The network a server joins (IMG-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Network {
     /// VPC name or id.
     pub vpc: String,
@@ -21,6 +22,7 @@ pub struct Network {
 
 /// The security group of the servers (IMG-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SecurityGroup {
     /// The group the seller recommends.
@@ -34,6 +36,7 @@ pub enum SecurityGroup {
 
 /// Customized provisioning's extra choices (IMG-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Customization {
     /// Billing mode.
     pub mode: BillingMode,
@@ -50,6 +53,7 @@ pub struct Customization {
 /// A request to provision an image: quick when `customization` is `None` (IMG-1), customized
 /// otherwise (IMG-2).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ImageProvisioning {
     /// The specification of the image product.
     pub specification: String,

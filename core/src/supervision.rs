@@ -131,6 +131,7 @@ impl fmt::Display for AppealGrounds {
 
 /// An attachment of a request: its file name and size (SUP-3). The content stays with the host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// File name, with one of the policy's extensions.
     pub name: String,
@@ -140,6 +141,7 @@ pub struct Attachment {
 
 /// The customer's request (SUP-3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServiceRequest {
     /// Requirement description, 1–1,000 characters.
     pub description: String,
@@ -150,6 +152,7 @@ pub struct ServiceRequest {
 
 /// What the seller enters when delivering (SUP-2, SUP-3, APP-3, APP-4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct Delivery {
     /// An optional note for the customer.
@@ -914,6 +917,7 @@ impl ServiceFlow {
 
 /// Which flows to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct FlowFilter {
     /// Only this status.

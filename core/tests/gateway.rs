@@ -87,13 +87,13 @@ fn setup(gateway: Failing) -> Setup {
 }
 
 #[test]
-fn ord_3_a_failing_gateway_gives_payment_failed_and_records_nothing() {
+fn ord_3_a_failing_gateway_gives_a_gateway_error_and_records_nothing() {
     let s = setup(Failing::new(usize::MAX, false));
     let before = memory_snapshot(&s.store);
     for _ in 0..3 {
         let err = s.market.pay(&s.alice, &s.order.id, Some(PaymentMethod::CreditCard)).unwrap_err();
-        assert!(matches!(&err, Error::PaymentFailed { reason } if reason.contains("timed out")), "{err}");
-        assert_eq!(err.kind(), "payment_failed");
+        assert!(matches!(&err, Error::Gateway { reason } if reason.contains("timed out")), "{err}");
+        assert_eq!(err.kind(), "gateway");
         assert_eq!(memory_snapshot(&s.store), before, "nothing half-applied");
     }
     assert_eq!(s.market.order(&s.alice, &s.order.id).unwrap().status, OrderStatus::PendingPayment);
@@ -105,7 +105,7 @@ fn ord_3_a_retry_after_a_timeout_that_charged_charges_once_with_the_same_key() {
     let s = setup(Failing::new(1, true));
     let caller = s.alice.with_request_id("pay-1").unwrap();
     let err = s.market.pay(&caller, &s.order.id, Some(PaymentMethod::CreditCard)).unwrap_err();
-    assert!(matches!(err, Error::PaymentFailed { .. }), "{err}");
+    assert!(matches!(err, Error::Gateway { .. }), "{err}");
     assert_eq!(s.gateway.inner.charges().len(), 1, "the provider did charge before timing out");
     let paid = s.market.pay(&caller, &s.order.id, Some(PaymentMethod::CreditCard)).unwrap();
     assert_eq!(paid.status, OrderStatus::Completed);

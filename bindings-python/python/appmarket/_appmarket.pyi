@@ -50,7 +50,7 @@ __all__ = [
     "Party",
     "Payment",
     "PaymentDeclined",
-    "PaymentFailed",
+    "GatewayError",
     "PaymentMethod",
     "PendingKind",
     "PendingUnsubscription",
@@ -127,8 +127,8 @@ class Conflict(AppMarketError):
 class PaymentDeclined(AppMarketError):
     """The payment was declined; has `.reason`."""
 
-class PaymentFailed(AppMarketError):
-    """The payment gateway failed (raised, timed out); nothing was recorded: retry. Has `.reason`."""
+class GatewayError(AppMarketError):
+    """The payment gateway failed (raised, timed out or answered inconsistently); nothing was recorded; has `.reason`."""
 
 class Storage(AppMarketError):
     """The store failed; has `.reason`."""

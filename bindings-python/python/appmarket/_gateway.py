@@ -20,7 +20,7 @@ class PaymentGateway(Protocol):
     - Raise ``appmarket.PaymentDeclined(reason)`` when the provider refused and no money moved:
       a declined order payment cancels the order (ORD-3).
     - Anything else raised (a timeout, a connection error, a bug) is a failure: the command
-      raises ``appmarket.PaymentFailed`` and records nothing, so it can be retried.
+      raises ``appmarket.GatewayError`` and records nothing, so it can be retried.
 
     ``request.idempotency_key`` is the same every time the marketplace asks for the same money
     (a retry after a failure, a replayed request id). Move money at most once per key: answer a

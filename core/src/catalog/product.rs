@@ -77,6 +77,7 @@ impl fmt::Display for BillingMode {
 
 /// An integer quantity a buyer chooses, e.g. "Number of Licenses" (CAT-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct QuantityAttribute {
     /// Its name as the product page shows it.
     pub name: String,
@@ -107,6 +108,7 @@ impl QuantityAttribute {
 /// A price for one period of a billing mode (per hour for pay-per-use), flat or per unit of the
 /// quantity attribute (CAT-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PricePlan {
     /// The billing mode.
     pub mode: BillingMode,
@@ -118,6 +120,7 @@ pub struct PricePlan {
 
 /// A named fixed attribute of a specification, e.g. "Email Hosting: Email Hosting".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attribute {
     /// Name.
     pub name: String,
@@ -127,6 +130,7 @@ pub struct Attribute {
 
 /// A specification of a product: attributes, an optional quantity, and price plans (CAT-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Specification {
     /// Its name, unique within the product.
     pub name: String,
@@ -167,6 +171,7 @@ impl Specification {
 
 /// The seller's support contacts (CAT-1).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SupportRange {
     /// Seller email.
     pub email: String,
@@ -176,6 +181,7 @@ pub struct SupportRange {
 
 /// Cloud resource prices for one billing mode of an image product (PRC-3), per period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResourcePlan {
     /// The billing mode these prices are for.
     pub mode: BillingMode,
@@ -189,6 +195,7 @@ pub struct ResourcePlan {
 
 /// What an image runs on (IMG-1, PRC-3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ImageResources {
     /// The product's instance flavour, e.g. `s6.large.2`.
     pub flavour: String,
@@ -202,6 +209,7 @@ pub struct ImageResources {
 
 /// What a seller submits to list a product (CAT-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProductDraft {
     /// Product name.
     pub name: String,

@@ -28,6 +28,7 @@ pub enum SortOrder {
 /// A search of the catalog (CAT-3). Every field is optional; an empty query lists everything
 /// listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct SearchQuery {
     /// Free text: every word must appear (case-insensitive) in the name, description or tags.

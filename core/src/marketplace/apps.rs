@@ -6,6 +6,7 @@ use super::{Decision, Marketplace};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, AppFilter, ApplicationInfo, PurchasedApp};
 use crate::catalog::{Page, check_page};
+use crate::command::Command;
 use crate::error::Error;
 use crate::order::{Order, OrderEvent, OrderKind};
 use crate::pricing::Quote;
@@ -37,58 +38,51 @@ impl Marketplace {
         info: ApplicationInfo,
         password: Option<Secret>,
     ) -> Result<PurchasedApp, Error> {
-        let fp = format!("provide_application_info:{app}:{info:?}:{}", password.is_some());
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-                if let Some(p) = &password
-                    && (p.expose().is_empty() || p.expose().chars().count() > 128)
-                {
-                    return Err(Error::invalid("password", "a password has 1–128 characters"));
-                }
-                let info = ApplicationInfo { has_password: password.is_some(), ..info.clone() };
-                let cmd = AppCommand::ProvideApplicationInfo { info };
-                let events = current.value.decide(&cmd, actor, &self.policy, now)?;
-                let mut next = current.value.clone();
-                events.iter().for_each(|e| next.apply(e));
-                let mut commit = Commit {
-                    writes: vec![self.app_write(&next, current.version)],
-                    events: app_events(actor, app, events),
-                    ..Commit::default()
-                };
-                if let Some(p) = &password {
-                    commit.secrets.push((app.clone(), p.clone()));
-                }
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        let fp =
+            || Command::ProvideApplicationInfo { app: app.clone(), info: info.clone(), password: password.clone() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+            if let Some(p) = &password
+                && (p.expose().is_empty() || p.expose().chars().count() > 128)
+            {
+                return Err(Error::invalid("password", "a password has 1–128 characters"));
+            }
+            let info = ApplicationInfo { has_password: password.is_some(), ..info.clone() };
+            let cmd = AppCommand::ProvideApplicationInfo { info };
+            let events = current.value.decide(&cmd, actor, &self.policy, now)?;
+            let mut next = current.value.clone();
+            events.iter().for_each(|e| next.apply(e));
+            let mut commit = Commit {
+                writes: vec![self.app_write(&next, current.version)],
+                events: app_events(actor, app, events),
+                ..Commit::default()
+            };
+            if let Some(p) = &password {
+                commit.secrets.push((app.clone(), p.clone()));
+            }
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// Reveals an app's password to its owner, and records that it was revealed (APP-5).
     pub fn reveal_password(&self, by: impl Into<Caller>, app: &AppId) -> Result<Secret, Error> {
-        let fp = format!("reveal_password:{app}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-                let events = current.value.decide(&AppCommand::RevealPassword, actor, &self.policy, now)?;
-                let secret = self
-                    .store
-                    .secret(app)?
-                    .ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))?;
-                let mut next = current.value.clone();
-                events.iter().for_each(|e| next.apply(e));
-                let commit = Commit {
-                    writes: vec![self.app_write(&next, current.version)],
-                    events: app_events(actor, app, events),
-                    ..Commit::default()
-                };
-                Ok(Decision::ok(commit, secret))
-            },
-        )
+        let fp = || Command::RevealPassword { app: app.clone() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+            let events = current.value.decide(&AppCommand::RevealPassword, actor, &self.policy, now)?;
+            let secret = self
+                .store
+                .secret(app)?
+                .ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))?;
+            let mut next = current.value.clone();
+            events.iter().for_each(|e| next.apply(e));
+            let commit = Commit {
+                writes: vec![self.app_write(&next, current.version)],
+                events: app_events(actor, app, events),
+                ..Commit::default()
+            };
+            Ok(Decision::ok(commit, secret))
+        })
     }
 
     /// The itemised cost of upgrading an app to a target configuration (PRC-4..6). Changes
@@ -108,52 +102,48 @@ impl Marketplace {
         specification: &str,
         quantity: u32,
     ) -> Result<Order, Error> {
-        let fp = format!("order_upgrade:{app}:{specification}:{quantity}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-                let product = self.shared_product(&current.value.product)?;
-                let quote = current.value.upgrade_quote(actor, &product, specification, quantity, &self.policy, now)?;
-                let account = self.account(&current.value.customer)?;
-                crate::order::check_may_order(&account)?;
-                let order = Order::placed(
-                    self.new_order_id()?,
-                    current.value.customer.clone(),
-                    &product,
-                    specification.to_owned(),
-                    current.value.mode,
-                    quantity,
-                    1,
-                    OrderKind::Upgrade {
-                        app: app.clone(),
-                        from_specification: current.value.specification.clone(),
-                        from_quantity: current.value.quantity,
-                    },
-                    quote,
-                    now,
-                );
-                let hold = current.value.decide(
-                    &AppCommand::HoldPendingOrder { order: order.id.clone() },
+        let fp = || Command::OrderUpgrade { app: app.clone(), specification: specification.to_owned(), quantity };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+            let product = self.shared_product(&current.value.product)?;
+            let quote = current.value.upgrade_quote(actor, &product, specification, quantity, &self.policy, now)?;
+            let account = self.account(&current.value.customer)?;
+            crate::order::check_may_order(&account)?;
+            let order = Order::placed(
+                self.new_order_id()?,
+                current.value.customer.clone(),
+                &product,
+                specification.to_owned(),
+                current.value.mode,
+                quantity,
+                1,
+                OrderKind::Upgrade {
+                    app: app.clone(),
+                    from_specification: current.value.specification.clone(),
+                    from_quantity: current.value.quantity,
+                },
+                quote,
+                now,
+            );
+            let hold = current.value.decide(
+                &AppCommand::HoldPendingOrder { order: order.id.clone() },
+                actor,
+                &self.policy,
+                now,
+            )?;
+            let mut next = current.value.clone();
+            hold.iter().for_each(|e| next.apply(e));
+            let mut commit = Commit {
+                writes: vec![self.order_write(&order, 0), self.app_write(&next, current.version)],
+                events: super::orders::order_events(
                     actor,
-                    &self.policy,
-                    now,
-                )?;
-                let mut next = current.value.clone();
-                hold.iter().for_each(|e| next.apply(e));
-                let mut commit = Commit {
-                    writes: vec![self.order_write(&order, 0), self.app_write(&next, current.version)],
-                    events: super::orders::order_events(
-                        actor,
-                        &order,
-                        vec![OrderEvent::Placed { total: order.quote.total }],
-                    ),
-                    ..Commit::default()
-                };
-                commit.events.extend(app_events(actor, app, hold));
-                Ok(Decision::ok(commit, order))
-            },
-        )
+                    &order,
+                    vec![OrderEvent::Placed { total: order.quote.total }],
+                ),
+                ..Commit::default()
+            };
+            commit.events.extend(app_events(actor, app, hold));
+            Ok(Decision::ok(commit, order))
+        })
     }
 }

@@ -3,6 +3,7 @@
 use super::{Decision, Marketplace};
 use crate::actor::{Actor, Caller, CustomerId, ProductId, Target};
 use crate::catalog::{Page, Product, ProductDraft, SavedList, SearchQuery};
+use crate::command::Command;
 use crate::error::Error;
 use crate::event::{EventKind, NewEvent};
 use crate::order::{Order, PurchaseRequest};
@@ -12,60 +13,58 @@ impl Marketplace {
     /// A seller lists a product (CAT-1, CAT-2). Prices must be above zero and in one currency.
     pub fn list_product(&self, by: impl Into<Caller>, draft: ProductDraft) -> Result<Product, Error> {
         let caller = by.into();
-        let fp = format!("list_product:{draft:?}");
-        self.execute(
-            caller,
-            || fp,
-            |actor, now| {
-                let Actor::Seller(seller) = actor else {
-                    return Err(Error::forbidden(format!("{actor} may not list products: only a seller may")));
-                };
-                let currency = draft.validate()?;
-                let id = ProductId::parse(&format!("PRD-{:08}", self.store.next_number(Sequence::Product)?))?;
-                let product = Product::from_draft(id.clone(), seller.clone(), draft.clone(), currency, now);
-                let commit = Commit {
-                    writes: vec![Write { record: Record::Product(product.clone()), expected_version: 0, due: None }],
-                    events: vec![NewEvent {
-                        actor: actor.clone(),
-                        target: Target::Product(id),
-                        kind: EventKind::ProductListed { name: product.name.clone() },
-                    }],
-                    ..Commit::default()
-                };
-                Ok(Decision::ok(commit, product))
-            },
-        )
+        let fp = || Command::ListProduct { draft: draft.clone() };
+        self.execute(caller, fp, |actor, now| {
+            let Actor::Seller(seller) = actor else {
+                return Err(Error::forbidden(format!("{actor} may not list products: only a seller may")));
+            };
+            let currency = draft.validate()?;
+            let id = ProductId::parse(&format!("PRD-{:08}", self.store.next_number(Sequence::Product)?))?;
+            let product = Product::from_draft(id.clone(), seller.clone(), draft.clone(), currency, now);
+            let commit = Commit {
+                writes: vec![Write { record: Record::Product(product.clone()), expected_version: 0, due: None }],
+                events: vec![NewEvent {
+                    actor: actor.clone(),
+                    target: Target::Product(id),
+                    kind: EventKind::ProductListed { name: product.name.clone() },
+                }],
+                ..Commit::default()
+            };
+            Ok(Decision::ok(commit, product))
+        })
     }
 
     fn set_listed(&self, by: impl Into<Caller>, product: &ProductId, listed: bool) -> Result<Product, Error> {
-        let fp = format!("set_listed:{product}:{listed}");
-        self.execute(
-            by,
-            || fp,
-            |actor, _| {
-                let current = self.get::<Product>(Target::Product(product.clone()))?;
-                actor.require_seller(&current.value.seller, &format!("product {product}"))?;
-                if current.value.listed == listed {
-                    return Err(Error::not_allowed(
-                        "CAT-3",
-                        format!("product {product} is already {}", if listed { "listed" } else { "delisted" }),
-                    ));
-                }
-                let mut next = current.value.clone();
-                next.listed = listed;
-                let kind = if listed { EventKind::ProductRelisted } else { EventKind::ProductDelisted };
-                let commit = Commit {
-                    writes: vec![Write {
-                        record: Record::Product(next.clone()),
-                        expected_version: current.version,
-                        due: None,
-                    }],
-                    events: vec![NewEvent { actor: actor.clone(), target: Target::Product(product.clone()), kind }],
-                    ..Commit::default()
-                };
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        let fp = || {
+            if listed {
+                Command::RelistProduct { product: product.clone() }
+            } else {
+                Command::DelistProduct { product: product.clone() }
+            }
+        };
+        self.execute(by, fp, |actor, _| {
+            let current = self.get::<Product>(Target::Product(product.clone()))?;
+            actor.require_seller(&current.value.seller, &format!("product {product}"))?;
+            if current.value.listed == listed {
+                return Err(Error::not_allowed(
+                    "CAT-3",
+                    format!("product {product} is already {}", if listed { "listed" } else { "delisted" }),
+                ));
+            }
+            let mut next = current.value.clone();
+            next.listed = listed;
+            let kind = if listed { EventKind::ProductRelisted } else { EventKind::ProductDelisted };
+            let commit = Commit {
+                writes: vec![Write {
+                    record: Record::Product(next.clone()),
+                    expected_version: current.version,
+                    due: None,
+                }],
+                events: vec![NewEvent { actor: actor.clone(), target: Target::Product(product.clone()), kind }],
+                ..Commit::default()
+            };
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// The seller delists a product: it can no longer be found or ordered, but what was bought
@@ -110,44 +109,36 @@ impl Marketplace {
         product: &ProductId,
         specification: Option<&str>,
     ) -> Result<SavedList, Error> {
-        let fp = format!("save_to_list:{product}:{specification:?}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let customer = Self::customer_of(actor, "keep a saved list")?;
-                let p = self.product(product)?;
-                p.check_orderable()?;
-                if let Some(spec) = specification {
-                    p.specification(spec)?;
-                }
-                let (mut list, version) = self.saved_list_of(customer)?;
-                if !list.save(product.clone(), specification.map(str::to_owned), now) {
-                    return Ok(Decision::ok(Commit::default(), list));
-                }
-                let kind =
-                    EventKind::ItemSaved { product: product.clone(), specification: specification.map(str::to_owned) };
-                Ok(Decision::ok(saved_list_commit(actor, &list, version, kind), list))
-            },
-        )
+        let fp = || Command::SaveToList { product: product.clone(), specification: specification.map(str::to_owned) };
+        self.execute(by, fp, |actor, now| {
+            let customer = Self::customer_of(actor, "keep a saved list")?;
+            let p = self.product(product)?;
+            p.check_orderable()?;
+            if let Some(spec) = specification {
+                p.specification(spec)?;
+            }
+            let (mut list, version) = self.saved_list_of(customer)?;
+            if !list.save(product.clone(), specification.map(str::to_owned), now) {
+                return Ok(Decision::ok(Commit::default(), list));
+            }
+            let kind =
+                EventKind::ItemSaved { product: product.clone(), specification: specification.map(str::to_owned) };
+            Ok(Decision::ok(saved_list_commit(actor, &list, version, kind), list))
+        })
     }
 
     /// Removes a product from the customer's list.
     pub fn remove_from_list(&self, by: impl Into<Caller>, product: &ProductId) -> Result<SavedList, Error> {
-        let fp = format!("remove_from_list:{product}");
-        self.execute(
-            by,
-            || fp,
-            |actor, _| {
-                let customer = Self::customer_of(actor, "keep a saved list")?;
-                let (mut list, version) = self.saved_list_of(customer)?;
-                if !list.remove(product) {
-                    return Err(Error::not_found("saved product", product));
-                }
-                let kind = EventKind::ItemRemoved { product: product.clone() };
-                Ok(Decision::ok(saved_list_commit(actor, &list, version, kind), list))
-            },
-        )
+        let fp = || Command::RemoveFromList { product: product.clone() };
+        self.execute(by, fp, |actor, _| {
+            let customer = Self::customer_of(actor, "keep a saved list")?;
+            let (mut list, version) = self.saved_list_of(customer)?;
+            if !list.remove(product) {
+                return Err(Error::not_found("saved product", product));
+            }
+            let kind = EventKind::ItemRemoved { product: product.clone() };
+            Ok(Decision::ok(saved_list_commit(actor, &list, version, kind), list))
+        })
     }
 
     /// The customer's saved list (empty if nothing was saved).

@@ -6,6 +6,7 @@ use super::orders::order_events;
 use super::{Decision, Marketplace};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, Caller, InvoiceId, OrderId, Target};
+use crate::command::Command;
 use crate::error::Error;
 use crate::event::{EventKind, NewEvent};
 use crate::invoice::{self, Invoice, InvoiceCommand, InvoiceEvent};
@@ -35,44 +36,36 @@ impl Marketplace {
     /// after a return (INV-1). Refused for reseller-settled orders (INV-1) and while an
     /// unsubscription of the order is pending (INV-2).
     pub fn request_invoice(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Invoice, Error> {
-        let fp = format!("request_invoice:{order}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<Order>(Target::Order(order.clone()))?;
-                let latest = self.latest_invoice(&current.value)?;
-                let amount = invoice::check_request(&current.value, actor, latest.as_ref())?;
-                let id = InvoiceId::numbered(self.store.next_number(Sequence::Invoice)?);
-                let inv = Invoice::requested(id.clone(), &current.value, amount, now);
-                let (_, mut commit) = self.decide_order(
-                    &current,
-                    &OrderCommand::RecordInvoiceRequested { invoice: id.clone() },
-                    actor,
-                    now,
-                )?;
-                commit.writes.push(Write { record: Record::Invoice(inv.clone()), expected_version: 0, due: None });
-                commit.events.extend(invoice_events(
-                    actor,
-                    &id,
-                    vec![InvoiceEvent::Requested { order: order.clone(), amount }],
-                ));
-                Ok(Decision::ok(commit, inv))
-            },
-        )
+        let fp = || Command::RequestInvoice { order: order.clone() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<Order>(Target::Order(order.clone()))?;
+            let latest = self.latest_invoice(&current.value)?;
+            let amount = invoice::check_request(&current.value, actor, latest.as_ref())?;
+            let id = InvoiceId::numbered(self.store.next_number(Sequence::Invoice)?);
+            let inv = Invoice::requested(id.clone(), &current.value, amount, now);
+            let (_, mut commit) =
+                self.decide_order(&current, &OrderCommand::RecordInvoiceRequested { invoice: id.clone() }, actor, now)?;
+            commit.writes.push(Write { record: Record::Invoice(inv.clone()), expected_version: 0, due: None });
+            commit.events.extend(invoice_events(
+                actor,
+                &id,
+                vec![InvoiceEvent::Requested { order: order.clone(), amount }],
+            ));
+            Ok(Decision::ok(commit, inv))
+        })
     }
 
     /// The operator issues a requested invoice (INV-1); the order then cannot be unsubscribed
     /// until it is returned (UNS-2).
     pub fn issue_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice, Error> {
-        let fp = format!("issue_invoice:{invoice}");
-        self.execute(by, || fp, |actor, now| self.invoice_command(invoice, InvoiceCommand::Issue, actor, now))
+        let fp = || Command::IssueInvoice { invoice: invoice.clone() };
+        self.execute(by, fp, |actor, now| self.invoice_command(invoice, InvoiceCommand::Issue, actor, now))
     }
 
     /// The customer or the operator returns an issued invoice (INV-1, UNS-2).
     pub fn return_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice, Error> {
-        let fp = format!("return_invoice:{invoice}");
-        self.execute(by, || fp, |actor, now| self.invoice_command(invoice, InvoiceCommand::Return, actor, now))
+        let fp = || Command::ReturnInvoice { invoice: invoice.clone() };
+        self.execute(by, fp, |actor, now| self.invoice_command(invoice, InvoiceCommand::Return, actor, now))
     }
 
     fn invoice_command(

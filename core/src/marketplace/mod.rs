@@ -6,6 +6,7 @@ mod catalog;
 mod invoices;
 mod orders;
 mod renewal;
+mod run;
 mod supervision;
 mod tick;
 mod unsubscription;
@@ -290,11 +291,11 @@ impl Marketplace {
     pub(crate) fn execute<T: Replied>(
         &self,
         caller: impl Into<Caller>,
-        fingerprint: impl FnOnce() -> String,
+        command: impl FnOnce() -> crate::command::Command,
         mut attempt: impl FnMut(&Actor, DateTime<Utc>) -> Result<Decision<T>, Error>,
     ) -> Result<T, Error> {
         let caller = caller.into();
-        let fingerprint = caller.request_id.as_ref().map(|_| fingerprint());
+        let fingerprint = caller.request_id.as_ref().map(|_| command().fingerprint());
         if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
             return replayed;
         }
@@ -364,16 +365,24 @@ impl Marketplace {
         {
             return Err(Error::invalid("reseller", "a reseller id has 1–64 characters"));
         }
-        self.execute(Actor::System, String::new, |_, _| {
-            let target = Target::Account(account.id.clone());
-            let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
-            let commit = Commit {
-                writes: vec![Write { record: Record::Account(account.clone()), expected_version: version, due: None }],
-                events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
-                ..Commit::default()
-            };
-            Ok(Decision::ok(commit, account.clone()))
-        })
+        self.execute(
+            Actor::System,
+            || crate::command::Command::RegisterCustomer { account: account.clone() },
+            |_, _| {
+                let target = Target::Account(account.id.clone());
+                let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
+                let commit = Commit {
+                    writes: vec![Write {
+                        record: Record::Account(account.clone()),
+                        expected_version: version,
+                        due: None,
+                    }],
+                    events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
+                    ..Commit::default()
+                };
+                Ok(Decision::ok(commit, account.clone()))
+            },
+        )
     }
 
     /// Up to `limit` events after `cursor` (0 for the start): a host sends each notification

@@ -8,6 +8,7 @@ use crate::account::CustomerAccount;
 use crate::actor::{Actor, AppId, Caller, CustomerId, FlowId, OrderId, ProductId, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, ApplicationInfo, PurchasedApp, SellerInfo, Term};
 use crate::catalog::{Page, Product, check_page};
+use crate::command::Command;
 use crate::error::Error;
 use crate::event::{EventKind, NewEvent};
 use crate::money::Money;
@@ -15,7 +16,7 @@ use crate::order::{
     Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
     check_periods, quote_purchase,
 };
-use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, Receipt, RefundRequest};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, Receipt, RefundRequest, check_receipt};
 use crate::pricing::{Quote, image_quote};
 use crate::provisioning::ImageProvisioning;
 use crate::store::{Commit, Record, Sequence, Versioned, Write};
@@ -88,29 +89,25 @@ impl Marketplace {
 
     /// Places an order, pending payment, with its quote fixed (ORD-1).
     pub fn place_order(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order, Error> {
-        let fp = format!("place_order:{request:?}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let account = self.ordering_customer(actor)?;
-                let product = self.shared_product(&request.product)?;
-                let quote = quote_purchase(&product, &request, &self.policy)?;
-                let order = Order::placed(
-                    self.new_order_id()?,
-                    account.id.clone(),
-                    &product,
-                    request.specification.clone(),
-                    request.mode,
-                    request.quantity,
-                    request.periods,
-                    OrderKind::Purchase,
-                    quote,
-                    now,
-                );
-                Ok(Decision::ok(self.placement_commit(actor, &order, vec![]), order))
-            },
-        )
+        let fp = || Command::PlaceOrder { request: request.clone() };
+        self.execute(by, fp, |actor, now| {
+            let account = self.ordering_customer(actor)?;
+            let product = self.shared_product(&request.product)?;
+            let quote = quote_purchase(&product, &request, &self.policy)?;
+            let order = Order::placed(
+                self.new_order_id()?,
+                account.id.clone(),
+                &product,
+                request.specification.clone(),
+                request.mode,
+                request.quantity,
+                request.periods,
+                OrderKind::Purchase,
+                quote,
+                now,
+            );
+            Ok(Decision::ok(self.placement_commit(actor, &order, vec![]), order))
+        })
     }
 
     fn placement_commit(&self, actor: &Actor, order: &Order, more: Vec<OrderEvent>) -> Commit {
@@ -125,31 +122,23 @@ impl Marketplace {
 
     /// The customer accepts the terms and conditions (ORD-2, 2.1 step 5).
     pub fn accept_terms(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order, Error> {
-        let fp = format!("accept_terms:{order}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<Order>(Target::Order(order.clone()))?;
-                let (next, commit) = self.decide_order(&current, &OrderCommand::AcceptTerms, actor, now)?;
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        let fp = || Command::AcceptTerms { order: order.clone() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<Order>(Target::Order(order.clone()))?;
+            let (next, commit) = self.decide_order(&current, &OrderCommand::AcceptTerms, actor, now)?;
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// The customer cancels an unpaid order.
     pub fn cancel_order(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order, Error> {
-        let fp = format!("cancel_order:{order}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<Order>(Target::Order(order.clone()))?;
-                let (next, mut commit) = self.decide_order(&current, &OrderCommand::Cancel, actor, now)?;
-                self.release_pending(&next, actor, now, &mut commit)?;
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        let fp = || Command::CancelOrder { order: order.clone() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<Order>(Target::Order(order.clone()))?;
+            let (next, mut commit) = self.decide_order(&current, &OrderCommand::Cancel, actor, now)?;
+            self.release_pending(&next, actor, now, &mut commit)?;
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// When an upgrade or renewal order will not be paid, its app no longer waits for it.
@@ -183,55 +172,52 @@ impl Marketplace {
     ///
     /// A declined payment cancels the order with the reason and returns
     /// [`Error::PaymentDeclined`]: the one error after which something has changed. A gateway
-    /// that fails ([`PaymentError::Failed`]) gives [`Error::PaymentFailed`] and changes nothing:
+    /// that fails ([`PaymentError::Failed`]) gives [`Error::Gateway`] and changes nothing:
     /// the order stays unpaid, and paying again sends the same idempotency key.
     pub fn pay(&self, by: impl Into<Caller>, order: &OrderId, method: Option<PaymentMethod>) -> Result<Order, Error> {
-        let fp = format!("pay:{order}:{method:?}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<Order>(Target::Order(order.clone()))?;
-                let account = match actor {
-                    Actor::Customer(c) if *c == current.value.customer => self.account(c)?,
-                    other => {
-                        return Err(Error::forbidden(format!(
-                            "{other} may not pay order {order}: only its customer may"
-                        )));
-                    }
-                };
-                let settlement = current.value.check_pay(actor, method, &account)?;
-                self.check_before_payment(&current.value, now)?;
-                let receipt = match settlement {
-                    Settlement::Charge { method, amount } => {
-                        let request = ChargeRequest {
-                            idempotency_key: self.payment_key(format!("{order}:pay")),
-                            customer: account.id.clone(),
-                            method,
-                            amount,
-                            description: current.value.product_name.clone(),
-                        };
-                        match self.payments.charge(&request) {
-                            Ok(receipt) => Ok(receipt),
-                            Err(PaymentError::Failed(reason)) => return Err(Error::PaymentFailed { reason }),
-                            Err(PaymentError::Declined(reason)) => {
-                                let (next, mut commit) = self.decide_order(
-                                    &current,
-                                    &OrderCommand::RecordDecline { reason: reason.clone() },
-                                    actor,
-                                    now,
-                                )?;
-                                self.release_pending(&next, actor, now, &mut commit)?;
-                                return Ok(Decision { commit, result: Err(Error::PaymentDeclined { reason }) });
-                            }
+        let fp = || Command::Pay { order: order.clone(), method };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<Order>(Target::Order(order.clone()))?;
+            let account = match actor {
+                Actor::Customer(c) if *c == current.value.customer => self.account(c)?,
+                other => {
+                    return Err(Error::forbidden(format!("{other} may not pay order {order}: only its customer may")));
+                }
+            };
+            let settlement = current.value.check_pay(actor, method, &account)?;
+            self.check_before_payment(&current.value, now)?;
+            let receipt = match settlement {
+                Settlement::Charge { method, amount } => {
+                    let request = ChargeRequest {
+                        idempotency_key: self.payment_key(format!("{order}:pay")),
+                        customer: account.id.clone(),
+                        method,
+                        amount,
+                        description: current.value.product_name.clone(),
+                    };
+                    match self.payments.charge(&request) {
+                        Ok(receipt) => {
+                            check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
+                            Ok(receipt)
+                        }
+                        Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
+                        Err(PaymentError::Declined(reason)) => {
+                            let (next, mut commit) = self.decide_order(
+                                &current,
+                                &OrderCommand::RecordDecline { reason: reason.clone() },
+                                actor,
+                                now,
+                            )?;
+                            self.release_pending(&next, actor, now, &mut commit)?;
+                            return Ok(Decision { commit, result: Err(Error::PaymentDeclined { reason }) });
                         }
                     }
-                    Settlement::Reseller(reseller) => Err(reseller),
-                };
-                let (next, commit) = self.fulfil(&current, receipt, &account, actor, now)?;
-                Ok(Decision::ok(commit, next))
-            },
-        )
+                }
+                Settlement::Reseller(reseller) => Err(reseller),
+            };
+            let (next, commit) = self.fulfil(&current, receipt, &account, actor, now)?;
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// After payment: create or change the app, open a flow if supervised (ORD-5).
@@ -371,10 +357,11 @@ impl Marketplace {
                 amount: refund,
                 description: format!("refund of order {}", order.id),
             };
-            self.payments.refund(&request).map_err(|e| match e {
+            let receipt = self.payments.refund(&request).map_err(|e| match e {
                 PaymentError::Declined(reason) => Error::PaymentDeclined { reason: format!("refund failed: {reason}") },
-                PaymentError::Failed(reason) => Error::PaymentFailed { reason: format!("refund: {reason}") },
+                PaymentError::Failed(reason) => Error::Gateway { reason: format!("refund: {reason}") },
             })?;
+            check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
         }
         let (next, order_commit) = self.decide_order(current, &cmd, actor, now)?;
         commit.writes.extend(order_commit.writes);
@@ -432,34 +419,30 @@ impl Marketplace {
         product: &ProductId,
         request: ImageProvisioning,
     ) -> Result<Order, Error> {
-        let fp = format!("provision_image:{product}:{request:?}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let account = self.ordering_customer(actor)?;
-                let p = self.shared_product(product)?;
-                let (quote, plan) = self.image_order_parts(&p, &request)?;
-                let mut order = Order::placed(
-                    self.new_order_id()?,
-                    account.id.clone(),
-                    &p,
-                    request.specification.clone(),
-                    plan.mode,
-                    plan.setup.instances,
-                    plan.periods,
-                    OrderKind::Image { setup: plan.setup },
-                    quote,
-                    now,
-                );
-                let app_id = AppId::numbered(self.store.next_number(Sequence::App)?);
-                order.app = Some(app_id.clone());
-                order.apply(&OrderEvent::TermsAccepted, now);
-                let mut commit = self.placement_commit(actor, &order, vec![OrderEvent::TermsAccepted]);
-                commit.secrets.push((app_id, request.login_password.clone()));
-                Ok(Decision::ok(commit, order))
-            },
-        )
+        let fp = || Command::ProvisionImage { product: product.clone(), request: request.clone() };
+        self.execute(by, fp, |actor, now| {
+            let account = self.ordering_customer(actor)?;
+            let p = self.shared_product(product)?;
+            let (quote, plan) = self.image_order_parts(&p, &request)?;
+            let mut order = Order::placed(
+                self.new_order_id()?,
+                account.id.clone(),
+                &p,
+                request.specification.clone(),
+                plan.mode,
+                plan.setup.instances,
+                plan.periods,
+                OrderKind::Image { setup: plan.setup },
+                quote,
+                now,
+            );
+            let app_id = AppId::numbered(self.store.next_number(Sequence::App)?);
+            order.app = Some(app_id.clone());
+            order.apply(&OrderEvent::TermsAccepted, now);
+            let mut commit = self.placement_commit(actor, &order, vec![OrderEvent::TermsAccepted]);
+            commit.secrets.push((app_id, request.login_password.clone()));
+            Ok(Decision::ok(commit, order))
+        })
     }
 }
 

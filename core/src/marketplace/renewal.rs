@@ -8,6 +8,7 @@ use super::{Decision, Marketplace};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, PurchasedApp};
+use crate::command::Command;
 use crate::error::Error;
 use crate::event::NewEvent;
 use crate::order::{Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
@@ -41,44 +42,40 @@ impl Marketplace {
         periods: u32,
         renewal_day: Option<RenewalDay>,
     ) -> Result<Order, Error> {
-        let fp = format!("renew:{app}:{periods}:{renewal_day:?}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-                let product = self.product(&current.value.product)?;
-                let (quote, _) =
-                    renewal::renewal_quote(&current.value, actor, &product, periods, renewal_day, &self.policy)?;
-                let account = self.account(&current.value.customer)?;
-                check_may_order(&account)?;
-                let order = Order::placed(
-                    self.new_order_id()?,
-                    current.value.customer.clone(),
-                    &product,
-                    current.value.specification.clone(),
-                    current.value.mode,
-                    current.value.quantity,
-                    periods,
-                    OrderKind::Renewal {
-                        app: app.clone(),
-                        months: renewal::months_of(current.value.mode, periods),
-                        renewal_day,
-                    },
-                    quote,
-                    now,
-                );
-                let (next, hold) =
-                    self.decide_app(&current, &AppCommand::HoldPendingOrder { order: order.id.clone() }, actor, now)?;
-                let mut commit = Commit {
-                    writes: vec![self.order_write(&order, 0), self.app_write(&next, current.version)],
-                    events: order_events(actor, &order, vec![OrderEvent::Placed { total: order.quote.total }]),
-                    ..Commit::default()
-                };
-                commit.events.extend(hold);
-                Ok(Decision::ok(commit, order))
-            },
-        )
+        let fp = || Command::Renew { app: app.clone(), periods, renewal_day };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+            let product = self.product(&current.value.product)?;
+            let (quote, _) =
+                renewal::renewal_quote(&current.value, actor, &product, periods, renewal_day, &self.policy)?;
+            let account = self.account(&current.value.customer)?;
+            check_may_order(&account)?;
+            let order = Order::placed(
+                self.new_order_id()?,
+                current.value.customer.clone(),
+                &product,
+                current.value.specification.clone(),
+                current.value.mode,
+                current.value.quantity,
+                periods,
+                OrderKind::Renewal {
+                    app: app.clone(),
+                    months: renewal::months_of(current.value.mode, periods),
+                    renewal_day,
+                },
+                quote,
+                now,
+            );
+            let (next, hold) =
+                self.decide_app(&current, &AppCommand::HoldPendingOrder { order: order.id.clone() }, actor, now)?;
+            let mut commit = Commit {
+                writes: vec![self.order_write(&order, 0), self.app_write(&next, current.version)],
+                events: order_events(actor, &order, vec![OrderEvent::Placed { total: order.quote.total }]),
+                ..Commit::default()
+            };
+            commit.events.extend(hold);
+            Ok(Decision::ok(commit, order))
+        })
     }
 
     /// Enables or modifies auto-renewal of an app: `periods` per renewal, `count` renewals (0 =
@@ -91,13 +88,13 @@ impl Marketplace {
         count: u32,
         days_before: u32,
     ) -> Result<PurchasedApp, Error> {
-        let fp = format!("set_auto_renewal:{app}:{periods}:{count}:{days_before}");
+        let fp = || Command::SetAutoRenewal { app: app.clone(), periods, count, days_before };
         self.app_command(by, app, fp, AppCommand::SetAutoRenewal { periods, count, days_before })
     }
 
     /// Disables auto-renewal of an app, until it is released (REN-6).
     pub fn disable_auto_renewal(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp, Error> {
-        let fp = format!("disable_auto_renewal:{app}");
+        let fp = || Command::DisableAutoRenewal { app: app.clone() };
         self.app_command(by, app, fp, AppCommand::DisableAutoRenewal)
     }
 
@@ -105,20 +102,15 @@ impl Marketplace {
         &self,
         by: impl Into<Caller>,
         app: &AppId,
-        fp: String,
+        fp: impl FnOnce() -> Command,
         cmd: AppCommand,
     ) -> Result<PurchasedApp, Error> {
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-                let (next, events) = self.decide_app(&current, &cmd, actor, now)?;
-                let commit =
-                    Commit { writes: vec![self.app_write(&next, current.version)], events, ..Commit::default() };
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
+            let (next, events) = self.decide_app(&current, &cmd, actor, now)?;
+            let commit = Commit { writes: vec![self.app_write(&next, current.version)], events, ..Commit::default() };
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// Decides an app command; returns the next state and its events, ready to commit.
@@ -201,8 +193,11 @@ impl Marketplace {
                     description: format!("auto-renewal of app {}: {}", app.id, app.product_name),
                 };
                 match self.payments.charge(&request) {
-                    Ok(receipt) => Ok(receipt),
-                    Err(PaymentError::Failed(reason)) => return Err(Error::PaymentFailed { reason }),
+                    Ok(receipt) => {
+                        crate::payments::check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
+                        Ok(receipt)
+                    }
+                    Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
                     Err(PaymentError::Declined(reason)) => {
                         let retry_at = renewal::retry_after(now, &self.policy);
                         let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at };

@@ -9,6 +9,7 @@ use crate::actor::{Actor, AppealId, Caller, FlowId, OrderId, Target};
 use crate::app::{AppCommand, ApplicationInfo, PurchasedApp};
 use crate::appeal::{Appeal, AppealCommand, AppealEvent, Resolution};
 use crate::catalog::{Page, check_page};
+use crate::command::Command;
 use crate::error::Error;
 use crate::event::{EventKind, NewEvent};
 use crate::money::Money;
@@ -74,18 +75,14 @@ impl Marketplace {
         &self,
         by: impl Into<Caller>,
         flow: &FlowId,
-        fingerprint: String,
+        fingerprint: impl FnOnce() -> Command,
         cmd: FlowCommand,
     ) -> Result<ServiceFlow, Error> {
-        self.execute(
-            by,
-            || fingerprint,
-            |actor, now| {
-                let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
-                let (next, commit) = self.decide_flow(&current, &cmd, actor, now)?;
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        self.execute(by, fingerprint, |actor, now| {
+            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
+            let (next, commit) = self.decide_flow(&current, &cmd, actor, now)?;
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// The service goes into use: the order records the acceptance (it completes after the
@@ -128,29 +125,25 @@ impl Marketplace {
         flow: &FlowId,
         request: ServiceRequest,
     ) -> Result<SubmittedRequest, Error> {
-        let fp = format!("submit_request:{flow}:{request:?}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
-                let cmd = FlowCommand::SubmitRequest(request.clone());
-                let (next, commit) = self.decide_flow(&current, &cmd, actor, now)?;
-                let warnings = sensitive_data_warnings(&request);
-                Ok(Decision::ok(commit, SubmittedRequest { flow: next, warnings }))
-            },
-        )
+        let fp = || Command::SubmitRequest { flow: flow.clone(), request: request.clone() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
+            let cmd = FlowCommand::SubmitRequest(request.clone());
+            let (next, commit) = self.decide_flow(&current, &cmd, actor, now)?;
+            let warnings = sensitive_data_warnings(&request);
+            Ok(Decision::ok(commit, SubmittedRequest { flow: next, warnings }))
+        })
     }
 
     /// The seller accepts the customer's request (SUP-3).
     pub fn accept_request(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow, Error> {
-        self.flow_command(by, flow, format!("accept_request:{flow}"), FlowCommand::AcceptRequest)
+        self.flow_command(by, flow, || Command::AcceptRequest { flow: flow.clone() }, FlowCommand::AcceptRequest)
     }
 
     /// The seller rejects the request with a reason; it returns to the customer (SUP-3).
     pub fn reject_request(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow, Error> {
         let cmd = FlowCommand::RejectRequest { reason: reason.to_owned() };
-        self.flow_command(by, flow, format!("reject_request:{flow}:{reason}"), cmd)
+        self.flow_command(by, flow, || Command::RejectRequest { flow: flow.clone(), reason: reason.to_owned() }, cmd)
     }
 
     /// The seller delivers (SUP-2, SUP-3), optionally with the actual enabling time (APP-3). A
@@ -163,93 +156,80 @@ impl Marketplace {
         delivery: Delivery,
         password: Option<Secret>,
     ) -> Result<ServiceFlow, Error> {
-        let fp = format!("deliver:{flow}:{delivery:?}:{}", password.is_some());
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
-                let mut delivery = delivery.clone();
-                let had_password = current.value.application_info.as_ref().is_some_and(|i| i.has_password);
-                if let Some(info) = &mut delivery.application_info {
-                    info.has_password = password.is_some() || had_password;
+        let fp = || Command::Deliver { flow: flow.clone(), delivery: delivery.clone(), password: password.clone() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
+            let mut delivery = delivery.clone();
+            let had_password = current.value.application_info.as_ref().is_some_and(|i| i.has_password);
+            if let Some(info) = &mut delivery.application_info {
+                info.has_password = password.is_some() || had_password;
+            }
+            let (next, mut commit) = self.decide_flow(&current, &FlowCommand::Deliver(delivery.clone()), actor, now)?;
+            if let Some(p) = &password {
+                if delivery.application_info.is_none() {
+                    return Err(Error::invalid("password", "only a SaaS delivery carries a password"));
                 }
-                let (next, mut commit) =
-                    self.decide_flow(&current, &FlowCommand::Deliver(delivery.clone()), actor, now)?;
+                if p.expose().is_empty() || p.expose().chars().count() > 128 {
+                    return Err(Error::invalid("password", "a password has 1–128 characters"));
+                }
+            }
+            if let Some(info) = delivery.application_info {
+                let app = self.get::<PurchasedApp>(Target::App(next.app.clone()))?;
+                let events =
+                    app.value.decide(&AppCommand::ProvideApplicationInfo { info }, actor, &self.policy, now)?;
+                let mut app_next = app.value.clone();
+                events.iter().for_each(|e| app_next.apply(e));
+                commit.writes.push(self.app_write(&app_next, app.version));
+                commit.events.extend(app_events(actor, &app_next.id, events));
                 if let Some(p) = &password {
-                    if delivery.application_info.is_none() {
-                        return Err(Error::invalid("password", "only a SaaS delivery carries a password"));
-                    }
-                    if p.expose().is_empty() || p.expose().chars().count() > 128 {
-                        return Err(Error::invalid("password", "a password has 1–128 characters"));
-                    }
+                    commit.secrets.push((app_next.id.clone(), p.clone()));
                 }
-                if let Some(info) = delivery.application_info {
-                    let app = self.get::<PurchasedApp>(Target::App(next.app.clone()))?;
-                    let events =
-                        app.value.decide(&AppCommand::ProvideApplicationInfo { info }, actor, &self.policy, now)?;
-                    let mut app_next = app.value.clone();
-                    events.iter().for_each(|e| app_next.apply(e));
-                    commit.writes.push(self.app_write(&app_next, app.version));
-                    commit.events.extend(app_events(actor, &app_next.id, events));
-                    if let Some(p) = &password {
-                        commit.secrets.push((app_next.id.clone(), p.clone()));
-                    }
-                }
-                Ok(Decision::ok(commit, next))
-            },
-        )
+            }
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// The customer accepts the delivery: the flow completes, the order completes after the
     /// delay, and the app's term starts (SUP-4, APP-3, APP-4).
     pub fn confirm_acceptance(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow, Error> {
-        let fp = format!("confirm_acceptance:{flow}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
-                let (next, mut commit) = self.decide_flow(&current, &FlowCommand::ConfirmAcceptance, actor, now)?;
-                self.start_service(&next, true, actor, now, &mut commit)?;
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        let fp = || Command::ConfirmAcceptance { flow: flow.clone() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
+            let (next, mut commit) = self.decide_flow(&current, &FlowCommand::ConfirmAcceptance, actor, now)?;
+            self.start_service(&next, true, actor, now, &mut commit)?;
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// The customer rejects the delivery with a reason; it returns to the seller (SUP-3).
     pub fn reject_delivery(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow, Error> {
         let cmd = FlowCommand::RejectDelivery { reason: reason.to_owned() };
-        self.flow_command(by, flow, format!("reject_delivery:{flow}:{reason}"), cmd)
+        self.flow_command(by, flow, || Command::RejectDelivery { flow: flow.clone(), reason: reason.to_owned() }, cmd)
     }
 
     /// The customer reminds the seller, at most once per the policy's interval (SUP-5). The
     /// reminder is an event a host notifies the seller of.
     pub fn remind_seller(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow, Error> {
-        self.flow_command(by, flow, format!("remind_seller:{flow}"), FlowCommand::RemindSeller)
+        self.flow_command(by, flow, || Command::RemindSeller { flow: flow.clone() }, FlowCommand::RemindSeller)
     }
 
     /// The customer or the seller appeals; the flow is frozen until the operator resolves it
     /// (APL-1, APL-2, APL-3).
     pub fn open_appeal(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<Appeal, Error> {
-        let fp = format!("open_appeal:{flow}:{reason}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
-                // Every check before the appeal is numbered: a refusal changes nothing.
-                current.value.check_appeal(actor, &self.policy, now)?;
-                check_reason("reason", reason, &self.policy)?;
-                let id = AppealId::numbered(self.store.next_number(Sequence::Appeal)?);
-                let (appeal, event) = Appeal::open(id.clone(), &current.value, actor, reason, &self.policy, now)?;
-                let (_, mut commit) =
-                    self.decide_flow(&current, &FlowCommand::Freeze { appeal: id.clone() }, actor, now)?;
-                commit.writes.push(self.appeal_write(&appeal, 0));
-                commit.events.extend(appeal_events(actor, &id, vec![event]));
-                Ok(Decision::ok(commit, appeal))
-            },
-        )
+        let fp = || Command::OpenAppeal { flow: flow.clone(), reason: reason.to_owned() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
+            // Every check before the appeal is numbered: a refusal changes nothing.
+            current.value.check_appeal(actor, &self.policy, now)?;
+            check_reason("reason", reason, &self.policy)?;
+            let id = AppealId::numbered(self.store.next_number(Sequence::Appeal)?);
+            let (appeal, event) = Appeal::open(id.clone(), &current.value, actor, reason, &self.policy, now)?;
+            let (_, mut commit) =
+                self.decide_flow(&current, &FlowCommand::Freeze { appeal: id.clone() }, actor, now)?;
+            commit.writes.push(self.appeal_write(&appeal, 0));
+            commit.events.extend(appeal_events(actor, &id, vec![event]));
+            Ok(Decision::ok(commit, appeal))
+        })
     }
 
     /// The operator resolves an appeal (APL-4): resume the flow where it was, complete it as
@@ -261,41 +241,37 @@ impl Marketplace {
         appeal: &AppealId,
         resolution: Resolution,
     ) -> Result<Appeal, Error> {
-        let fp = format!("resolve_appeal:{appeal}:{resolution:?}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<Appeal>(Target::Appeal(appeal.clone()))?;
-                current.value.check_resolve(actor)?;
-                let order = self.get::<Order>(Target::Order(current.value.order.clone()))?;
-                let left = refundable(&order.value);
-                let cmd = AppealCommand::Resolve { resolution: resolution.clone(), refundable: left };
-                let events = current.value.decide(&cmd, actor)?;
-                let flow = self.get::<ServiceFlow>(Target::Flow(current.value.flow.clone()))?;
-                let flow_cmd = FlowCommand::Resolve { appeal: appeal.clone(), outcome: resolution.outcome() };
-                let (flow_next, mut commit) = self.decide_flow(&flow, &flow_cmd, actor, now)?;
-                let mut next = current.value.clone();
-                events.iter().for_each(|e| next.apply(e, actor, now));
-                commit.writes.push(self.appeal_write(&next, current.version));
-                commit.events.extend(appeal_events(actor, appeal, events));
-                match &resolution {
-                    Resolution::Resume => {}
-                    Resolution::CompleteAsAccepted => self.start_service(&flow_next, true, actor, now, &mut commit)?,
-                    Resolution::CloseWithRefund { refund } if refund.amount == left.amount => {
-                        self.refund_order(&order, *refund, true, actor, now, &mut commit)?;
-                    }
-                    Resolution::CloseWithRefund { refund } => {
-                        let (completed, c) = self.decide_order(&order, &OrderCommand::CompleteNow, actor, now)?;
-                        commit.events.extend(c.events);
-                        let completed = Versioned { value: completed, version: order.version };
-                        self.refund_order(&completed, *refund, false, actor, now, &mut commit)?;
-                        self.start_service(&flow_next, false, actor, now, &mut commit)?;
-                    }
+        let fp = || Command::ResolveAppeal { appeal: appeal.clone(), resolution: resolution.clone() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<Appeal>(Target::Appeal(appeal.clone()))?;
+            current.value.check_resolve(actor)?;
+            let order = self.get::<Order>(Target::Order(current.value.order.clone()))?;
+            let left = refundable(&order.value);
+            let cmd = AppealCommand::Resolve { resolution: resolution.clone(), refundable: left };
+            let events = current.value.decide(&cmd, actor)?;
+            let flow = self.get::<ServiceFlow>(Target::Flow(current.value.flow.clone()))?;
+            let flow_cmd = FlowCommand::Resolve { appeal: appeal.clone(), outcome: resolution.outcome() };
+            let (flow_next, mut commit) = self.decide_flow(&flow, &flow_cmd, actor, now)?;
+            let mut next = current.value.clone();
+            events.iter().for_each(|e| next.apply(e, actor, now));
+            commit.writes.push(self.appeal_write(&next, current.version));
+            commit.events.extend(appeal_events(actor, appeal, events));
+            match &resolution {
+                Resolution::Resume => {}
+                Resolution::CompleteAsAccepted => self.start_service(&flow_next, true, actor, now, &mut commit)?,
+                Resolution::CloseWithRefund { refund } if refund.amount == left.amount => {
+                    self.refund_order(&order, *refund, true, actor, now, &mut commit)?;
                 }
-                Ok(Decision::ok(commit, next))
-            },
-        )
+                Resolution::CloseWithRefund { refund } => {
+                    let (completed, c) = self.decide_order(&order, &OrderCommand::CompleteNow, actor, now)?;
+                    commit.events.extend(c.events);
+                    let completed = Versioned { value: completed, version: order.version };
+                    self.refund_order(&completed, *refund, false, actor, now, &mut commit)?;
+                    self.start_service(&flow_next, false, actor, now, &mut commit)?;
+                }
+            }
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// System: closes a flow open for the longest flow (SUP-8). An invoiced order completes;

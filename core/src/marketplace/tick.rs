@@ -79,9 +79,9 @@ impl Marketplace {
                 match self.tick_one(&target, now) {
                     Ok(true) => report.changed += 1,
                     Ok(false) => {}
-                    // One aggregate's failure (a declined refund, a failing gateway, a lost race)
-                    // must not stop the others' scheduled work; it stays due for the next tick.
-                    Err(Error::PaymentDeclined { .. } | Error::PaymentFailed { .. } | Error::Conflict { .. }) => {
+                    // One aggregate's failure (a declined refund, a lost race) must not stop the
+                    // others' scheduled work; it stays due for the next tick.
+                    Err(Error::PaymentDeclined { .. } | Error::Gateway { .. } | Error::Conflict { .. }) => {
                         self.store.release(&target)?;
                         report.failed += 1;
                     }
@@ -107,14 +107,18 @@ impl Marketplace {
     /// Lets one due aggregate decide its system command; returns whether it changed.
     fn tick_one(&self, target: &Target, now: DateTime<Utc>) -> Result<bool, Error> {
         let system = Actor::System;
-        self.execute(Actor::System, String::new, |_, _| {
-            let commit = match target {
-                Target::Order(_) => self.tick_order(target, &system, now)?,
-                Target::App(_) => self.tick_app(target, &system, now)?,
-                _ => self.tick_more(target, &system, now)?,
-            };
-            Ok(Decision::ok(commit, ()))
-        })
+        self.execute(
+            Actor::System,
+            || crate::command::Command::Tick {},
+            |_, _| {
+                let commit = match target {
+                    Target::Order(_) => self.tick_order(target, &system, now)?,
+                    Target::App(_) => self.tick_app(target, &system, now)?,
+                    _ => self.tick_more(target, &system, now)?,
+                };
+                Ok(Decision::ok(commit, ()))
+            },
+        )
         .map(|()| true)
         .or_else(|e| match e {
             Error::NotFound { .. } => Ok(false),

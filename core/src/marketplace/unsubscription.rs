@@ -7,6 +7,7 @@ use crate::account::CustomerAccount;
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, CustomerId, OrderId, Target};
 use crate::app::PurchasedApp;
+use crate::command::Command;
 use crate::error::Error;
 use crate::money::Money;
 use crate::order::{Order, OrderCommand, OrderFilter, OrderStatus};
@@ -32,73 +33,56 @@ impl Marketplace {
     /// renewals) and marks it and its orders unsubscribed; a refund above the review threshold
     /// waits for an operator instead. Returns the app's purchase order.
     pub fn unsubscribe(&self, by: impl Into<Caller>, app: &AppId) -> Result<Order, Error> {
-        let fp = format!("unsubscribe:{app}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let plan = self.plan_unsubscribe(actor, app, now)?;
-                let mut commit = Commit::default();
-                let first = &plan.orders[0];
-                let result = if plan.refund.needs_review {
-                    let pending = PendingUnsubscription {
-                        kind: PendingKind::OperatorReview,
-                        parts: plan.refund.parts.clone(),
-                        quote: plan.refund.quote.clone(),
-                        reason: None,
-                        unconditional: plan.refund.unconditional,
-                    };
-                    let (next, c) =
-                        self.decide_order(first, &OrderCommand::HoldUnsubscription { pending }, actor, now)?;
-                    commit = c;
-                    next
-                } else {
-                    self.refund_parts(
-                        &plan.orders,
-                        &plan.refund.parts,
-                        plan.refund.unconditional,
-                        actor,
-                        now,
-                        &mut commit,
-                    )?
+        let fp = || Command::Unsubscribe { app: app.clone() };
+        self.execute(by, fp, |actor, now| {
+            let plan = self.plan_unsubscribe(actor, app, now)?;
+            let mut commit = Commit::default();
+            let first = &plan.orders[0];
+            let result = if plan.refund.needs_review {
+                let pending = PendingUnsubscription {
+                    kind: PendingKind::OperatorReview,
+                    parts: plan.refund.parts.clone(),
+                    quote: plan.refund.quote.clone(),
+                    reason: None,
+                    unconditional: plan.refund.unconditional,
                 };
-                if let Some(lock) = plan.quota_lock {
-                    commit.writes.push(Write {
-                        record: Record::Account(lock.value),
-                        expected_version: lock.version,
-                        due: None,
-                    });
-                }
-                Ok(Decision::ok(commit, result))
-            },
-        )
+                let (next, c) = self.decide_order(first, &OrderCommand::HoldUnsubscription { pending }, actor, now)?;
+                commit = c;
+                next
+            } else {
+                self.refund_parts(&plan.orders, &plan.refund.parts, plan.refund.unconditional, actor, now, &mut commit)?
+            };
+            if let Some(lock) = plan.quota_lock {
+                commit.writes.push(Write {
+                    record: Record::Account(lock.value),
+                    expected_version: lock.version,
+                    due: None,
+                });
+            }
+            Ok(Decision::ok(commit, result))
+        })
     }
 
     /// The operator approves or rejects an unsubscription waiting for review (UNS-5).
     pub fn review_unsubscription(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order, Error> {
-        let fp = format!("review_unsubscription:{order}:{approve}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                actor.require_operator("review unsubscriptions")?;
-                let current = self.get::<Order>(Target::Order(order.clone()))?;
-                let pending = self.pending_of(&current.value, PendingKind::OperatorReview)?;
-                if !approve {
-                    let cmd = OrderCommand::RejectUnsubscription { reason: "rejected by the operator".into() };
-                    let (next, commit) = self.decide_order(&current, &cmd, actor, now)?;
-                    return Ok(Decision::ok(commit, next));
-                }
-                let mut orders = vec![current];
-                for part in pending.parts.iter().skip(1) {
-                    orders.push(self.get::<Order>(Target::Order(part.order.clone()))?);
-                }
-                let mut commit = Commit::default();
-                let next =
-                    self.refund_parts(&orders, &pending.parts, pending.unconditional, actor, now, &mut commit)?;
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        let fp = || Command::ReviewUnsubscription { order: order.clone(), approve };
+        self.execute(by, fp, |actor, now| {
+            actor.require_operator("review unsubscriptions")?;
+            let current = self.get::<Order>(Target::Order(order.clone()))?;
+            let pending = self.pending_of(&current.value, PendingKind::OperatorReview)?;
+            if !approve {
+                let cmd = OrderCommand::RejectUnsubscription { reason: "rejected by the operator".into() };
+                let (next, commit) = self.decide_order(&current, &cmd, actor, now)?;
+                return Ok(Decision::ok(commit, next));
+            }
+            let mut orders = vec![current];
+            for part in pending.parts.iter().skip(1) {
+                orders.push(self.get::<Order>(Target::Order(part.order.clone()))?);
+            }
+            let mut commit = Commit::default();
+            let next = self.refund_parts(&orders, &pending.parts, pending.unconditional, actor, now, &mut commit)?;
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// The customer of a supervised order whose flow is still open asks the seller for a
@@ -110,36 +94,32 @@ impl Marketplace {
         amount: Money,
         reason: &str,
     ) -> Result<Order, Error> {
-        let fp = format!("request_refund:{order}:{amount}:{reason}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<Order>(Target::Order(order.clone()))?;
-                unsubscribe::check_refund_request(&current.value, actor, Some(&amount))?;
-                let chars = reason.trim().chars().count();
-                if chars == 0 || chars > self.policy.reason_max_chars as usize {
-                    return Err(Error::invalid(
-                        "reason",
-                        format!("a reason has 1–{} characters", self.policy.reason_max_chars),
-                    ));
-                }
-                let refund = amount.rounded();
-                let quote = crate::pricing::QuoteBuilder::new(refund.currency)
-                    .line("Negotiated refund (UNS-6)", refund, rust_decimal::Decimal::ONE, rust_decimal::Decimal::ONE)
-                    .build();
-                let pending = PendingUnsubscription {
-                    kind: PendingKind::NegotiatedRefund,
-                    parts: vec![RefundPart { order: order.clone(), refund }],
-                    quote,
-                    reason: Some(reason.trim().to_owned()),
-                    unconditional: false,
-                };
-                let (next, commit) =
-                    self.decide_order(&current, &OrderCommand::HoldUnsubscription { pending }, actor, now)?;
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        let fp = || Command::RequestRefund { order: order.clone(), amount, reason: reason.to_owned() };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<Order>(Target::Order(order.clone()))?;
+            unsubscribe::check_refund_request(&current.value, actor, Some(&amount))?;
+            let chars = reason.trim().chars().count();
+            if chars == 0 || chars > self.policy.reason_max_chars as usize {
+                return Err(Error::invalid(
+                    "reason",
+                    format!("a reason has 1–{} characters", self.policy.reason_max_chars),
+                ));
+            }
+            let refund = amount.rounded();
+            let quote = crate::pricing::QuoteBuilder::new(refund.currency)
+                .line("Negotiated refund (UNS-6)", refund, rust_decimal::Decimal::ONE, rust_decimal::Decimal::ONE)
+                .build();
+            let pending = PendingUnsubscription {
+                kind: PendingKind::NegotiatedRefund,
+                parts: vec![RefundPart { order: order.clone(), refund }],
+                quote,
+                reason: Some(reason.trim().to_owned()),
+                unconditional: false,
+            };
+            let (next, commit) =
+                self.decide_order(&current, &OrderCommand::HoldUnsubscription { pending }, actor, now)?;
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     /// The seller approves (the order is unsubscribed with the asked refund) or rejects a
@@ -150,24 +130,20 @@ impl Marketplace {
         order: &OrderId,
         approve: bool,
     ) -> Result<Order, Error> {
-        let fp = format!("resolve_refund_request:{order}:{approve}");
-        self.execute(
-            by,
-            || fp,
-            |actor, now| {
-                let current = self.get::<Order>(Target::Order(order.clone()))?;
-                actor.require_seller(&current.value.seller, &format!("order {order}"))?;
-                let pending = self.pending_of(&current.value, PendingKind::NegotiatedRefund)?;
-                if !approve {
-                    let cmd = OrderCommand::RejectUnsubscription { reason: "rejected by the seller".into() };
-                    let (next, commit) = self.decide_order(&current, &cmd, actor, now)?;
-                    return Ok(Decision::ok(commit, next));
-                }
-                let mut commit = Commit::default();
-                let next = self.refund_parts(&[current], &pending.parts, false, actor, now, &mut commit)?;
-                Ok(Decision::ok(commit, next))
-            },
-        )
+        let fp = || Command::ResolveRefundRequest { order: order.clone(), approve };
+        self.execute(by, fp, |actor, now| {
+            let current = self.get::<Order>(Target::Order(order.clone()))?;
+            actor.require_seller(&current.value.seller, &format!("order {order}"))?;
+            let pending = self.pending_of(&current.value, PendingKind::NegotiatedRefund)?;
+            if !approve {
+                let cmd = OrderCommand::RejectUnsubscription { reason: "rejected by the seller".into() };
+                let (next, commit) = self.decide_order(&current, &cmd, actor, now)?;
+                return Ok(Decision::ok(commit, next));
+            }
+            let mut commit = Commit::default();
+            let next = self.refund_parts(&[current], &pending.parts, false, actor, now, &mut commit)?;
+            Ok(Decision::ok(commit, next))
+        })
     }
 
     fn pending_of(&self, order: &Order, kind: PendingKind) -> Result<PendingUnsubscription, Error> {

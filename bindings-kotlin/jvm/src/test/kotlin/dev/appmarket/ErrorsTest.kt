@@ -19,7 +19,7 @@ class ErrorsTest {
         is AppMarketException.Forbidden -> "forbidden"
         is AppMarketException.Conflict -> "conflict"
         is AppMarketException.PaymentDeclined -> "payment_declined"
-        is AppMarketException.PaymentFailed -> "payment_failed" // a host gateway that throws: GatewayTest
+        is AppMarketException.Gateway -> "gateway" // a host gateway that throws: GatewayTest
         is AppMarketException.Storage -> "storage" // only from a failing store: not reachable from Kotlin (in-memory store)
     }
 

@@ -93,12 +93,12 @@ class GatewayTest {
     }
 
     @Test
-    fun `ord_3 a gateway throwing on every call gives PaymentFailed and changes nothing`() {
+    fun `ord_3 a gateway throwing on every call gives a Gateway error and changes nothing`() {
         val gateway = LedgerGateway().apply { failTimes = Int.MAX_VALUE }
         Setup(gateway).use { s ->
             val records = s.market.records(s.alice, Target.Order(s.order.id))
             repeat(3) {
-                val e = assertThrows<AppMarketException.PaymentFailed> { s.pay("pay-1") }
+                val e = assertThrows<AppMarketException.Gateway> { s.pay("pay-1") }
                 assertTrue(e.reason.contains("IOException") && e.reason.contains("unreachable"), e.reason)
                 assertTrue(!e.reason.contains("\tat "), "no stack trace in the reason: ${e.reason}")
                 assertEquals(OrderStatus.PENDING_PAYMENT, s.status())
@@ -113,7 +113,7 @@ class GatewayTest {
     fun `ord_3 a retry after a timeout that charged charges once`() {
         val gateway = LedgerGateway().apply { failTimes = 1; failAfterCharging = true }
         Setup(gateway).use { s ->
-            val e = assertThrows<AppMarketException.PaymentFailed> { s.pay("pay-1") }
+            val e = assertThrows<AppMarketException.Gateway> { s.pay("pay-1") }
             assertTrue(e.reason.contains("TimeoutException"), e.reason)
             assertEquals(1, gateway.charged.size) // the provider took the money; the answer was lost
             val paid = s.pay("pay-1")
@@ -153,7 +153,7 @@ class GatewayTest {
             }
         }
         Setup(gateway).use { s ->
-            val e = assertThrows<AppMarketException.PaymentFailed> { s.pay() }
+            val e = assertThrows<AppMarketException.Gateway> { s.pay() }
             assertTrue(e.reason.contains("gave up"), e.reason)
             assertEquals(OrderStatus.COMPLETED, s.pay().status)
             assertEquals(1, gateway.charged.size)

@@ -75,7 +75,7 @@ class ScenarioTest {
         is AppMarketException.Forbidden -> Triple("forbidden", null, null)
         is AppMarketException.Conflict -> Triple("conflict", null, null)
         is AppMarketException.PaymentDeclined -> Triple("payment_declined", null, null)
-        is AppMarketException.PaymentFailed -> Triple("payment_failed", null, null)
+        is AppMarketException.Gateway -> Triple("gateway", null, null)
         is AppMarketException.Storage -> Triple("storage", null, null)
     }
 
