@@ -4,7 +4,7 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 MVN ?= mvn -B -q -f bindings-kotlin/jvm/pom.xml -Dcargo.target.dir=$(CARGO_TARGET_DIR)
 
-.PHONY: tour tour-python tour-kotlin test test-rust test-python test-kotlin kotlin-bindings lint docs bench
+.PHONY: tour tour-python tour-kotlin test test-rust test-python test-kotlin kotlin-bindings kotlin-release lint docs bench
 
 tour:
 	$(CARGO) run --locked -q -p appmarket-examples --example tour
@@ -28,11 +28,18 @@ kotlin-bindings:
 		--library $(CARGO_TARGET_DIR)/debug/libappmarket_ffi.so --language kotlin \
 		--out-dir bindings-kotlin/jvm/generated-src --no-format
 
-test-kotlin: kotlin-bindings
-	$(MVN) test
+# The release library that the jar carries at linux-x86-64/ (the tests load the debug one).
+kotlin-release:
+	$(CARGO) build --release --locked -p appmarket-kotlin --lib
+
+# Tests, then installs the jar (with the native library) and its sources jar in the local Maven
+# repository; the consumer project then runs the README quick start against that jar alone.
+test-kotlin: kotlin-bindings kotlin-release
+	$(MVN) install
+	mvn -B -q -f bindings-kotlin/consumer/pom.xml test
 
 tour-kotlin: kotlin-bindings
-	$(MVN) compile exec:java
+	$(MVN) test-compile exec:java
 
 tour-python:
 	.venv/bin/python examples/python/tour.py
