@@ -491,6 +491,19 @@ impl PurchasedApp {
         now: DateTime<Utc>,
     ) -> Result<Quote, Error> {
         self.check_upgradable(by)?;
+        self.price_upgrade(product, specification, quantity, policy, now)
+    }
+
+    /// Prices an upgrade at `now` without checking who asks or a pending order: the quote an
+    /// upgrade order must still match when it is paid (PRC-4).
+    pub(crate) fn price_upgrade(
+        &self,
+        product: &Product,
+        specification: &str,
+        quantity: u32,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Quote, Error> {
         product.check_orderable()?;
         if specification == self.specification && quantity == self.quantity {
             return Err(Error::not_allowed("PRC-4", "the target is the current configuration"));
@@ -513,9 +526,9 @@ impl PurchasedApp {
         };
         pricing::upgrade_quote(
             &label(&self.specification, self.quantity),
-            pricing::period_price(current, old_plan, self.quantity),
+            pricing::period_price(current, old_plan, self.quantity)?,
             &label(specification, quantity),
-            pricing::period_price(target, new_plan, quantity),
+            pricing::period_price(target, new_plan, quantity)?,
             remaining,
             policy.upgrade_discount,
         )

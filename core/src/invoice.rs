@@ -46,8 +46,11 @@ pub struct Invoice {
 /// A command on an invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvoiceCommand {
-    /// The operator issues it.
-    Issue,
+    /// The operator issues it, for what is left of the order's payment now (paid − refunded).
+    Issue {
+        /// The order's invoiceable amount at issue time ([`invoiceable`]).
+        invoiceable: Money,
+    },
     /// The customer or the operator returns it.
     Return,
 }
@@ -61,6 +64,11 @@ pub enum InvoiceEvent {
         /// The order.
         order: OrderId,
         /// The amount.
+        amount: Money,
+    },
+    /// The amount changed since the request: a refund was made meanwhile (INV-1).
+    AmountAdjusted {
+        /// The amount now invoiced.
         amount: Money,
     },
     /// Issued.
@@ -102,11 +110,16 @@ pub fn check_request(order: &Order, by: &Actor, latest: Option<&Invoice>) -> Res
             ),
         ));
     }
-    let amount = Money::new(order.amount_paid().amount - order.refunded.amount, order.refunded.currency).rounded();
+    let amount = invoiceable(order);
     if !amount.amount.is_sign_positive() || amount.is_zero() {
         return Err(Error::not_allowed("INV-1", format!("nothing of order {} is left to invoice", order.id)));
     }
     Ok(amount)
+}
+
+/// What an invoice of the order is for: paid less refunded (INV-1).
+pub fn invoiceable(order: &Order) -> Money {
+    Money::new(order.amount_paid().amount - order.refunded.amount, order.refunded.currency).rounded()
 }
 
 impl Invoice {
@@ -159,8 +172,20 @@ impl Invoice {
         _now: DateTime<Utc>,
     ) -> Result<Vec<InvoiceEvent>, Error> {
         match cmd {
-            InvoiceCommand::Issue => {
+            InvoiceCommand::Issue { invoiceable } => {
                 self.check_issue(by)?;
+                if !invoiceable.amount.is_sign_positive() || invoiceable.is_zero() {
+                    return Err(Error::not_allowed(
+                        "INV-1",
+                        format!(
+                            "order {} was refunded in full after invoice {} was requested: nothing is left to invoice",
+                            self.order, self.id
+                        ),
+                    ));
+                }
+                if invoiceable != self.amount {
+                    return Ok(vec![InvoiceEvent::AmountAdjusted { amount: invoiceable }, InvoiceEvent::Issued]);
+                }
                 Ok(vec![InvoiceEvent::Issued])
             }
             InvoiceCommand::Return => {
@@ -174,6 +199,7 @@ impl Invoice {
     pub fn apply(&mut self, event: &InvoiceEvent, at: DateTime<Utc>) {
         match event {
             InvoiceEvent::Requested { .. } => self.status = InvoiceStatus::Requested,
+            InvoiceEvent::AmountAdjusted { amount } => self.amount = *amount,
             InvoiceEvent::Issued => {
                 self.status = InvoiceStatus::Issued;
                 self.issued_at = Some(at);

@@ -95,6 +95,19 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+/// The largest amount accepted from outside (a listed price, a refund asked): one trillion
+/// (10¹²) in any currency. With the bounded quantities, periods and instances of [`crate::Policy`]
+/// and the catalogue, no computed amount can then leave `Decimal`'s range; every operation is
+/// checked all the same, and an overflow is an [`Error::InvalidInput`], never a panic.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// The most decimal places an amount from outside may have.
+pub const MAX_DECIMAL_PLACES: u32 = 8;
+
+fn out_of_range(what: &str) -> Error {
+    Error::invalid("money", format!("{what} is out of range: amounts are at most {MAX_AMOUNT} per line"))
+}
+
 /// Decimal places kept before the final rounding (see [`Money::rounded`]).
 pub const NOISE_DP: u32 = 20;
 
@@ -155,6 +168,21 @@ impl Money {
         Money::new(amount, self.currency)
     }
 
+    /// Refuses an amount from outside that is negative, above [`MAX_AMOUNT`] or has more than
+    /// [`MAX_DECIMAL_PLACES`] decimal places, naming the field.
+    pub fn check_input(&self, field: &str) -> Result<(), Error> {
+        if self.is_negative() || self.amount > MAX_AMOUNT || self.amount.normalize().scale() > MAX_DECIMAL_PLACES {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{self} is outside 0–{MAX_AMOUNT} {} with at most {MAX_DECIMAL_PLACES} decimal places",
+                    self.currency
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether the amount is below zero.
     pub fn is_negative(&self) -> bool {
         self.amount.is_sign_negative() && !self.amount.is_zero()
@@ -177,18 +205,21 @@ impl Money {
     /// `self + other`, refusing mixed currencies (PRC-1).
     pub fn checked_add(&self, other: &Money) -> Result<Money, Error> {
         self.same_currency(other, "money")?;
-        Ok(Money::new(self.amount + other.amount, self.currency))
+        let sum = self.amount.checked_add(other.amount).ok_or_else(|| out_of_range("a sum"))?;
+        Ok(Money::new(sum, self.currency))
     }
 
     /// `self - other`, refusing mixed currencies (PRC-1).
     pub fn checked_sub(&self, other: &Money) -> Result<Money, Error> {
         self.same_currency(other, "money")?;
-        Ok(Money::new(self.amount - other.amount, self.currency))
+        let difference = self.amount.checked_sub(other.amount).ok_or_else(|| out_of_range("a difference"))?;
+        Ok(Money::new(difference, self.currency))
     }
 
-    /// `self × factor`, unrounded.
-    pub fn times(&self, factor: Decimal) -> Money {
-        Money::new(self.amount * factor, self.currency)
+    /// `self × factor`, unrounded; an overflow is an [`Error::InvalidInput`].
+    pub fn times(&self, factor: Decimal) -> Result<Money, Error> {
+        let product = self.amount.checked_mul(factor).ok_or_else(|| out_of_range("a product"))?;
+        Ok(Money::new(product, self.currency))
     }
 
     /// The larger of `self` and zero.

@@ -353,6 +353,17 @@ impl Order {
         }
     }
 
+    /// UNS-2: no refund or unsubscription while the order's invoice is issued.
+    fn check_not_invoiced(&self) -> Result<(), Error> {
+        if self.invoice_issued {
+            return Err(Error::not_allowed(
+                "UNS-2",
+                format!("the invoice of order {} is issued: it must be returned before any refund", self.id),
+            ));
+        }
+        Ok(())
+    }
+
     fn require_status(&self, expected: OrderStatus, rule: &str, doing: &str) -> Result<(), Error> {
         if self.status == expected {
             Ok(())
@@ -517,10 +528,12 @@ impl Order {
                         format!("order {} is {}, so it cannot be unsubscribed", self.id, self.status),
                     ));
                 }
+                self.check_not_invoiced()?;
                 self.check_refund(refund)?;
                 Ok(vec![OrderEvent::Unsubscribed { refund: *refund }])
             }
             OrderCommand::RecordRefund { refund } => {
+                self.check_not_invoiced()?;
                 self.check_refund(refund)?;
                 Ok(vec![OrderEvent::Refunded { refund: *refund }])
             }
@@ -611,6 +624,8 @@ impl Order {
                 self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
             }
             OrderEvent::Refunded { refund } => {
+                // A refund settles any refund request or review it supersedes (UNS-6).
+                self.pending_unsubscription = None;
                 self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
             }
             OrderEvent::InvoiceRequested { invoice } => self.invoice = Some(invoice.clone()),
@@ -721,16 +736,16 @@ pub fn quote_purchase(product: &Product, request: &PurchaseRequest, policy: &Pol
     check_periods(request.mode, request.periods, policy, "ORD-1")?;
     if request.mode == BillingMode::PayPerUse {
         // Nothing is charged up front: usage is rated by started hours (PRC-7).
-        return Ok(crate::pricing::QuoteBuilder::new(plan.price.currency)
+        return crate::pricing::QuoteBuilder::new(plan.price.currency)
             .line(
                 format!("{}, pay-per-use, billed per started hour", spec.name),
                 plan.price,
                 rust_decimal::Decimal::from(if plan.per_unit { request.quantity } else { 1 }),
                 rust_decimal::Decimal::ZERO,
             )
-            .build());
+            .build();
     }
-    Ok(crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods))
+    crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods)
 }
 
 impl Order {

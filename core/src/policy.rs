@@ -179,7 +179,15 @@ impl Policy {
     /// assert!(appmarket::Policy::from_json(r#"{"appeal_idle_days": -1}"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Policy, Error> {
-        let policy: Policy = serde_json::from_str(text)
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("policy", format!("not a valid policy JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(Error::invalid(
+                "policy",
+                "a policy is a JSON object of fields, such as {\"appeal_idle_days\": 7}",
+            ));
+        }
+        let policy: Policy = serde_json::from_value(value)
             .map_err(|e| Error::invalid("policy", format!("not a valid policy JSON: {e}")))?;
         policy.validate()?;
         Ok(policy)
@@ -190,10 +198,76 @@ impl Policy {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Checks that the numbers make sense together.
+    /// Checks every field against its documented range, and that the numbers make sense
+    /// together. The ranges keep every date and money operation of the rules inside the
+    /// calendar and `Decimal`'s range:
+    ///
+    /// | field | range |
+    /// |---|---|
+    /// | `order_payment_timeout_days`, `appeal_idle_days`, `appeal_resolution_working_days`, `auto_renewal_days_before` | 1–365 |
+    /// | `max_monthly_periods` | 1–120 |
+    /// | `max_yearly_periods` | 1–10 |
+    /// | `completion_delay_hours`, `unconditional_unsubscribe_hours` | 0–8,760 |
+    /// | `reminder_interval_hours` | 1–8,760 |
+    /// | `description_min_chars` ≤ `description_max_chars`, `reason_max_chars` | 1–100,000 |
+    /// | `attachment_max_bytes` | 1–10 GiB |
+    /// | `appeal_rejections` | 1–100 |
+    /// | `flow_max_days` | 1–3,650, longer than `appeal_blackout_days` |
+    /// | grace and retention days (also per level) | 0–3,650 each |
+    /// | `expiry_reminder_days` | at most 16 values, each 1–365 |
+    /// | `auto_renewal_charge_hour` | 0–23 |
+    /// | `auto_renewal_max_count`, `unconditional_unsubscribe_per_year` | 0–10,000 |
+    /// | `min_instances` ≤ `max_instances` | 1–1,000 |
+    /// | `server_name_max_chars` | 1–255 |
+    /// | `password_min_chars` ≤ `password_max_chars` | 1–128; `password_min_classes` 0–4 |
+    /// | `max_page_size` | 1–10,000 |
+    /// | `unsubscribe_review_above` | 0–10¹² |
+    /// | `upgrade_discount` | 0 < d ≤ 1 |
+    /// | handling fees | 0–100 percent |
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |field: &str, reason: &str| Err(Error::invalid(field, reason));
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)?;
+        let ranges: [(&str, u64, u64, u64); 21] = [
+            ("order_payment_timeout_days", self.order_payment_timeout_days.into(), 1, 365),
+            ("appeal_idle_days", self.appeal_idle_days.into(), 1, 365),
+            ("appeal_resolution_working_days", self.appeal_resolution_working_days.into(), 1, 365),
+            ("auto_renewal_days_before", self.auto_renewal_days_before.into(), 1, 365),
+            ("max_monthly_periods", self.max_monthly_periods.into(), 1, 120),
+            ("max_yearly_periods", self.max_yearly_periods.into(), 1, 10),
+            ("completion_delay_hours", self.completion_delay_hours.into(), 0, 8_760),
+            ("unconditional_unsubscribe_hours", self.unconditional_unsubscribe_hours.into(), 0, 8_760),
+            ("reminder_interval_hours", self.reminder_interval_hours.into(), 1, 8_760),
+            ("description_max_chars", self.description_max_chars.into(), 1, 100_000),
+            ("reason_max_chars", self.reason_max_chars.into(), 1, 100_000),
+            ("attachment_max_bytes", self.attachment_max_bytes, 1, 10 * 1024 * 1024 * 1024),
+            ("appeal_rejections", self.appeal_rejections.into(), 1, 100),
+            ("flow_max_days", self.flow_max_days.into(), 1, 3_650),
+            ("auto_renewal_max_count", self.auto_renewal_max_count.into(), 0, 10_000),
+            ("unconditional_unsubscribe_per_year", self.unconditional_unsubscribe_per_year.into(), 0, 10_000),
+            ("max_instances", self.max_instances.into(), 1, 1_000),
+            ("server_name_max_chars", self.server_name_max_chars.into(), 1, 255),
+            ("password_max_chars", self.password_max_chars.into(), 1, 128),
+            ("password_min_chars", self.password_min_chars.into(), 1, 128),
+            ("max_page_size", self.max_page_size.into(), 1, 10_000),
+        ];
+        for (field, value, min, max) in ranges {
+            if value < min || value > max {
+                return Err(Error::invalid(field, format!("must be {min}–{max}, got {value}")));
+            }
+        }
+        for (level, eot) in std::iter::once(("", &self.end_of_term))
+            .chain(self.end_of_term_by_level.iter().map(|(l, e)| (l.as_str(), e)))
+        {
+            if eot.grace_days > 3_650 || eot.retention_days > 3_650 {
+                let field =
+                    if level.is_empty() { "end_of_term".to_owned() } else { format!("end_of_term_by_level.{level}") };
+                return Err(Error::invalid(field, "grace and retention are 0–3,650 days each"));
+            }
+        }
+        if self.expiry_reminder_days.len() > 16 || self.expiry_reminder_days.iter().any(|d| !(1..=365).contains(d)) {
+            return bad("expiry_reminder_days", "at most 16 reminders, each 1–365 days before expiry");
+        }
+        self.unsubscribe_review_above.check_input("unsubscribe_review_above")?;
         if self.max_monthly_periods == 0 || self.max_yearly_periods == 0 {
             return bad("max_monthly_periods", "at least one period must be allowed");
         }

@@ -25,6 +25,8 @@ pub struct QuoteLine {
 }
 
 /// An itemised amount (PRC-2). The total is the exact sum of the lines, rounded once (PRC-1).
+/// The shown lines always add up to the total: when rounding each line leaves a residue (a cent
+/// or so), it is shown on a last line labelled [`ROUNDING_LABEL`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
     /// The lines.
@@ -35,24 +37,39 @@ pub struct Quote {
     pub for_reference_only: bool,
 }
 
+/// The label of the line that carries the rounding residue, so that the shown lines add up to
+/// the total exactly (PRC-1, PRC-2).
+pub const ROUNDING_LABEL: &str = "Rounding (PRC-1)";
+
 /// Builds a quote from exact line amounts, rounding each shown amount and the total once.
 #[derive(Debug)]
 pub struct QuoteBuilder {
     currency: Currency,
     lines: Vec<QuoteLine>,
     exact_total: Decimal,
+    overflow: bool,
 }
 
 impl QuoteBuilder {
     /// An empty quote in a currency.
     pub fn new(currency: Currency) -> QuoteBuilder {
-        QuoteBuilder { currency, lines: Vec::with_capacity(4), exact_total: Decimal::ZERO }
+        QuoteBuilder { currency, lines: Vec::with_capacity(4), exact_total: Decimal::ZERO, overflow: false }
     }
 
     /// Adds `unit_price × quantity × periods`.
+    /// Every operation is checked: an amount out of `Decimal`'s range makes [`QuoteBuilder::build`]
+    /// fail instead of panicking.
     pub fn line(mut self, label: impl Into<String>, unit_price: Money, quantity: Decimal, periods: Decimal) -> Self {
-        let exact = unit_price.amount * quantity * periods;
-        self.exact_total += exact;
+        let exact = unit_price.amount.checked_mul(quantity).and_then(|a| a.checked_mul(periods));
+        let total = exact.and_then(|e| self.exact_total.checked_add(e));
+        let (exact, total) = match (exact, total) {
+            (Some(e), Some(t)) => (e, t),
+            _ => {
+                self.overflow = true;
+                (Decimal::ZERO, self.exact_total)
+            }
+        };
+        self.exact_total = total;
         self.lines.push(QuoteLine {
             label: label.into(),
             quantity,
@@ -63,13 +80,29 @@ impl QuoteBuilder {
         self
     }
 
-    /// The quote, total rounded once.
-    pub fn build(self) -> Quote {
-        Quote {
-            lines: self.lines,
-            total: Money::new(self.exact_total, self.currency).rounded(),
-            for_reference_only: false,
+    /// The quote, total rounded once; an amount out of range is an [`Error::InvalidInput`].
+    pub fn build(self) -> Result<Quote, Error> {
+        if self.overflow {
+            return Err(Error::invalid(
+                "money",
+                format!("the amount is out of range: amounts are at most {} per line", crate::money::MAX_AMOUNT),
+            ));
         }
+        let total = Money::new(self.exact_total, self.currency).rounded();
+        let mut lines = self.lines;
+        let shown: Decimal = lines.iter().map(|l| l.amount.amount).sum();
+        let residue = total.amount - shown;
+        if !residue.is_zero() {
+            let residue = Money::new(residue, self.currency).rounded();
+            lines.push(QuoteLine {
+                label: ROUNDING_LABEL.to_owned(),
+                quantity: Decimal::ONE,
+                unit_price: residue,
+                periods: Decimal::ONE,
+                amount: residue,
+            });
+        }
+        Ok(Quote { lines, total, for_reference_only: false })
     }
 
     /// The exact (unrounded) total so far.
@@ -81,7 +114,7 @@ impl QuoteBuilder {
 impl Quote {
     /// A quote of nothing.
     pub fn empty(currency: Currency) -> Quote {
-        QuoteBuilder::new(currency).build()
+        Quote { lines: Vec::new(), total: Money::zero(currency), for_reference_only: false }
     }
 }
 
@@ -97,12 +130,12 @@ fn configuration_label(spec: &Specification, quantity: u32) -> String {
 }
 
 /// The price of one period of a whole configuration (specification and quantity) (PRC-4).
-pub fn period_price(spec: &Specification, plan: &PricePlan, quantity: u32) -> Money {
+pub fn period_price(spec: &Specification, plan: &PricePlan, quantity: u32) -> Result<Money, Error> {
     plan.price.times(units(spec, plan, quantity))
 }
 
 /// A new purchase: plan price × periods (× quantity for per-unit plans) (PRC-3).
-pub fn purchase_quote(spec: &Specification, plan: &PricePlan, quantity: u32, periods: u32) -> Quote {
+pub fn purchase_quote(spec: &Specification, plan: &PricePlan, quantity: u32, periods: u32) -> Result<Quote, Error> {
     QuoteBuilder::new(plan.price.currency)
         .line(
             format!("{}, {}", configuration_label(spec, quantity), plan.mode),
@@ -132,19 +165,19 @@ pub fn image_quote(
         .line(format!("Cloud resource fee: instance flavour {}", resources.flavour), resource.flavour, n, periods)
         .line(
             format!("Cloud resource fee: system disk {} GB", resources.system_disk_gb),
-            resource.disk_per_gb.times(Decimal::from(resources.system_disk_gb)),
+            resource.disk_per_gb.times(Decimal::from(resources.system_disk_gb))?,
             n,
             periods,
         );
     if let Some(mbit) = eip_mbit {
         quote = quote.line(
             format!("Cloud resource fee: EIP bandwidth {mbit} Mbit/s"),
-            resource.eip_per_mbit.times(Decimal::from(mbit)),
+            resource.eip_per_mbit.times(Decimal::from(mbit))?,
             n,
             periods,
         );
     }
-    Ok(quote.build())
+    quote.build()
 }
 
 /// Remaining duration of a monthly plan, in months, from a change day to an expiry day (PRC-5).
@@ -212,15 +245,15 @@ pub fn upgrade_quote(
             remaining,
         );
     if discount != Decimal::ONE {
-        let difference = new_period_price.amount - old_period_price.amount;
+        let difference = new_period_price.checked_sub(&old_period_price)?.times(Decimal::ONE - discount)?;
         quote = quote.line(
             format!("Discount (×{discount})"),
-            Money::new(-(difference * (Decimal::ONE - discount)), old_period_price.currency),
+            Money::new(-difference.amount, old_period_price.currency),
             Decimal::ONE,
             remaining,
         );
     }
-    Ok(quote.build())
+    quote.build()
 }
 
 /// Started hours between two instants: each started hour counts (PRC-7).
@@ -233,7 +266,13 @@ pub fn started_hours(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
 }
 
 /// Pay-per-use usage: started hours × the hourly price (PRC-7).
-pub fn pay_per_use_quote(label: &str, hourly: Money, quantity: u32, from: DateTime<Utc>, to: DateTime<Utc>) -> Quote {
+pub fn pay_per_use_quote(
+    label: &str,
+    hourly: Money,
+    quantity: u32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Quote, Error> {
     QuoteBuilder::new(hourly.currency)
         .line(
             format!("{label}, pay-per-use hours"),
@@ -269,11 +308,16 @@ mod tests {
             .line("a", usd("0.333"), Decimal::ONE, Decimal::ONE)
             .line("b", usd("0.333"), Decimal::ONE, Decimal::ONE)
             .line("c", usd("0.333"), Decimal::ONE, Decimal::ONE)
-            .build();
-        assert_eq!(q.lines.len(), 3);
+            .build()
+            .unwrap();
         assert_eq!(q.lines[0].amount.amount.to_string(), "0.33");
         // 0.999 rounded once, not 0.33 × 3.
         assert_eq!(q.total.amount.to_string(), "1.00");
+        // The residue is shown, so that the lines add up to the total.
+        assert_eq!(q.lines.len(), 4);
+        assert_eq!(q.lines[3].label, ROUNDING_LABEL);
+        assert_eq!(q.lines[3].amount.amount.to_string(), "0.01");
+        assert_eq!(q.lines.iter().map(|l| l.amount.amount).sum::<Decimal>(), q.total.amount);
     }
 
     #[test]
@@ -281,7 +325,7 @@ mod tests {
         let draft = fixtures::saas_draft();
         let spec = &draft.specifications[0];
         let plan = spec.plan(BillingMode::Monthly).unwrap();
-        let q = purchase_quote(spec, plan, 10, 3);
+        let q = purchase_quote(spec, plan, 10, 3).unwrap();
         assert_eq!(q.total, usd("690.00")); // 23 × 10 × 3
         assert_eq!(q.lines[0].quantity, dec!(10));
         assert_eq!(q.lines[0].periods, dec!(3));
@@ -357,7 +401,7 @@ mod tests {
         assert_eq!(started_hours(t0, t0 + chrono::Duration::seconds(1)), 1);
         assert_eq!(started_hours(t0, t0 + chrono::Duration::hours(2)), 2);
         assert_eq!(started_hours(t0, t0 + chrono::Duration::seconds(7201)), 3);
-        let q = pay_per_use_quote("x", usd("0.5"), 2, t0, t0 + chrono::Duration::minutes(61));
+        let q = pay_per_use_quote("x", usd("0.5"), 2, t0, t0 + chrono::Duration::minutes(61)).unwrap();
         assert_eq!(q.total, usd("2.00"));
     }
 }

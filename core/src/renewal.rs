@@ -151,10 +151,11 @@ pub fn price_renewal(
             for l in &one.lines {
                 q = q.line(format!("Renewal: {}", l.label), l.unit_price, l.quantity, Decimal::from(periods));
             }
-            (Money::new(q.exact_total() / Decimal::from(periods), one.total.currency), q)
+            let per_period = q.exact_total().checked_div(Decimal::from(periods)).unwrap_or(Decimal::ZERO);
+            (Money::new(per_period, one.total.currency), q)
         }
         _ => {
-            let price = pricing::period_price(spec, plan, app.quantity);
+            let price = pricing::period_price(spec, plan, app.quantity)?;
             let q = QuoteBuilder::new(price.currency).line(
                 format!("Renewal: {}, {} × {periods}", app.specification, app.mode),
                 price,
@@ -172,12 +173,12 @@ pub fn price_renewal(
     if end > natural {
         let fraction = pricing::remaining_months(natural, end);
         let monthly = match app.mode {
-            BillingMode::Yearly => period_price.times(Decimal::ONE / Decimal::from(12)),
+            BillingMode::Yearly => period_price.times(Decimal::ONE / Decimal::from(12))?,
             _ => period_price,
         };
         quote = quote.line(format!("Renewal date: {natural} to {end}, pro rata"), monthly, Decimal::ONE, fraction);
     }
-    Ok((quote.build(), next))
+    Ok((quote.build()?, next))
 }
 
 /// Checks that `by` may set, change or disable auto-renewal of the app (REN-5, REN-6).

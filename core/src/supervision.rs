@@ -953,7 +953,7 @@ pub(crate) mod tests {
         let spec = &product.specifications[0];
         let plan = spec.plan(BillingMode::Monthly).unwrap();
         let quantity = spec.quantity.as_ref().map_or(1, |q| q.min);
-        let quote = purchase_quote(spec, plan, quantity, 1);
+        let quote = purchase_quote(spec, plan, quantity, 1).unwrap();
         let order = Order::placed(
             OrderId::numbered(1),
             CustomerId::parse("alice").unwrap(),

@@ -227,7 +227,7 @@ pub fn refund_quote(
         let refund = Money::new(quote.exact_total() - before, currency).rounded();
         parts.push(RefundPart { order: order.id.clone(), refund });
     }
-    let quote = quote.build();
+    let quote = quote.build()?;
     let threshold = &policy.unsubscribe_review_above;
     let needs_review = threshold.currency == currency && quote.total.amount > threshold.amount;
     Ok(RefundQuote { quote, parts, unconditional, needs_review })

@@ -317,3 +317,63 @@ fn sup_8_closing_a_frozen_flow_closes_its_appeal() {
     assert_eq!(w.market.appeal(&w.operator, &appeal.id).unwrap().status, AppealStatus::Closed);
     assert_eq!(w.order_status(&flow), OrderStatus::Unsubscribed);
 }
+
+#[test]
+fn uns_2_an_appeal_cannot_refund_an_order_whose_invoice_is_issued() {
+    let w = world();
+    let (flow, appeal) = frozen(&w);
+    let invoice = w.market.request_invoice(&w.buyer, &flow.order).unwrap();
+    w.market.issue_invoice(&w.operator, &invoice.id).unwrap();
+    for refund in [usd("100"), usd("40")] {
+        let err = w.refused(|m| m.resolve_appeal(&w.operator, &appeal.id, Resolution::CloseWithRefund { refund }));
+        assert_eq!(rule(&err), Some("UNS-2"), "{err}");
+    }
+    assert!(w.payments.refunds().is_empty());
+    // Once the invoice is returned, the appeal may close with a refund.
+    w.market.return_invoice(&w.buyer, &invoice.id).unwrap();
+    let refund = Resolution::CloseWithRefund { refund: usd("40") };
+    w.market.resolve_appeal(&w.operator, &appeal.id, refund).unwrap();
+    assert_eq!(w.order(&flow).refunded, usd("40.00"));
+}
+
+#[test]
+fn inv_1_an_invoice_requested_before_a_refund_is_issued_for_what_is_left() {
+    let w = world();
+    let (flow, appeal) = frozen(&w);
+    let invoice = w.market.request_invoice(&w.buyer, &flow.order).unwrap();
+    assert_eq!(invoice.amount, usd("100.00"));
+    let refund = Resolution::CloseWithRefund { refund: usd("40") };
+    w.market.resolve_appeal(&w.operator, &appeal.id, refund).unwrap();
+    let issued = w.market.issue_invoice(&w.operator, &invoice.id).unwrap();
+    assert_eq!(issued.amount, usd("60.00"), "paid minus refunded");
+}
+
+#[test]
+fn inv_1_an_invoice_of_an_order_refunded_in_full_is_not_issued() {
+    let w = world();
+    let (flow, appeal) = frozen(&w);
+    let invoice = w.market.request_invoice(&w.buyer, &flow.order).unwrap();
+    let refund = Resolution::CloseWithRefund { refund: usd("100") };
+    w.market.resolve_appeal(&w.operator, &appeal.id, refund).unwrap();
+    let err = w.refused(|m| m.issue_invoice(&w.operator, &invoice.id));
+    assert_eq!(rule(&err), Some("INV-1"), "{err}");
+    assert!(err.to_string().contains("refunded in full"), "{err}");
+}
+
+#[test]
+fn uns_6_an_appeal_refund_settles_a_pending_refund_request() {
+    let w = world();
+    let flow = w.license();
+    w.market.request_refund(&w.buyer, &flow.order, usd("30"), "not what was promised").unwrap();
+    assert!(w.order(&flow).pending_unsubscription.is_some());
+    w.advance(days(6));
+    let appeal = w.market.open_appeal(&w.buyer, &flow.id, "No licence after 6 days").unwrap();
+    let refund = Resolution::CloseWithRefund { refund: usd("40") };
+    w.market.resolve_appeal(&w.operator, &appeal.id, refund).unwrap();
+    let order = w.order(&flow);
+    assert_eq!(order.pending_unsubscription, None, "the appeal's refund supersedes the request");
+    assert_eq!(order.refunded, usd("40.00"));
+    // INV-2 no longer blocks an invoice, and the superseded request cannot be approved.
+    assert!(w.market.request_invoice(&w.buyer, &flow.order).is_ok());
+    assert!(w.market.resolve_refund_request(&w.seller, &flow.order, true).is_err());
+}

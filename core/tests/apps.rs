@@ -233,3 +233,36 @@ fn prc_4_an_unpaid_upgrade_order_cancelled_by_tick_frees_the_app() {
     assert_eq!(w.market.app(&alice, &app.id).unwrap().pending_order, None);
     assert!(w.market.order_upgrade(&alice, &app.id, "Standard", 20).is_ok());
 }
+
+#[test]
+fn prc_4_an_upgrade_ordered_before_expiry_and_paid_after_it_is_refused() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let app = bought(&w, &alice, BillingMode::Monthly, 10);
+    let expiry = app.expires_at().unwrap();
+    w.clock.set(expiry - Duration::hours(30)).unwrap();
+    let order = w.market.order_upgrade(&alice, &app.id, "Premium", 10).unwrap();
+    w.market.accept_terms(&alice, &order.id).unwrap();
+    w.clock.set(expiry + Duration::hours(1)).unwrap();
+    w.tick();
+    let err = w.refused(|| w.market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)));
+    assert_eq!(err.rule(), Some("PRC-4"));
+    let after = w.market.app(&alice, &app.id).unwrap();
+    assert_eq!((after.specification.as_str(), after.quantity), ("Standard", 10), "the spec did not switch");
+    assert!(w.market.cancel_order(&alice, &order.id).is_ok(), "the customer can cancel it");
+}
+
+#[test]
+fn prc_4_an_upgrade_paid_on_a_later_day_than_it_was_priced_is_refused_and_charges_nothing() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let app = bought(&w, &alice, BillingMode::Monthly, 10);
+    let order = w.market.order_upgrade(&alice, &app.id, "Premium", 10).unwrap();
+    w.market.accept_terms(&alice, &order.id).unwrap();
+    w.advance(Duration::days(3));
+    let charges = w.payments.charges().len();
+    let err = w.refused(|| w.market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)));
+    assert_eq!(err.rule(), Some("PRC-4"));
+    assert!(err.to_string().contains("order the upgrade again"), "{err}");
+    assert_eq!(w.payments.charges().len(), charges);
+}

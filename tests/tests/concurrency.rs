@@ -98,7 +98,7 @@ fn a_payment_retried_under_one_request_id_from_many_threads_is_charged_once() {
         let caller = Actor::customer("c0").unwrap().with_request_id("pay-once").unwrap();
         market.pay(&caller, &id, Some(PaymentMethod::CreditCard))
     });
-    let first = results[0].clone().unwrap();
+    let first = results[0].clone().unwrap_or_else(|e| panic!("{e}: {results:?}"));
     assert!(results.iter().all(|r| r.as_ref() == Ok(&first)), "{results:?}");
     assert_eq!(s.payments.charges().len(), 1);
 }

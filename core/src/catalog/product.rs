@@ -295,6 +295,7 @@ impl ProductDraft {
         }
         let mut currency = None;
         let mut check_price = |field: &str, price: &Money, allow_zero: bool| -> Result<(), Error> {
+            price.check_input(field)?;
             if price.is_negative() || (!allow_zero && price.is_zero()) {
                 return Err(Error::invalid(
                     field,

@@ -90,7 +90,7 @@ impl Marketplace {
     pub fn quote_upgrade(&self, by: &Actor, app: &AppId, specification: &str, quantity: u32) -> Result<Quote, Error> {
         let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
         let product = self.shared_product(&current.value.product)?;
-        current.value.upgrade_quote(by, &product, specification, quantity, &self.policy, self.clock.now())
+        current.value.upgrade_quote(by, &product, specification, quantity, &self.policy, self.clock_now()?)
     }
 
     /// Places an upgrade order for an app at its quoted cost; paying it changes the

@@ -59,29 +59,31 @@ impl Marketplace {
     /// until it is returned (UNS-2).
     pub fn issue_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice, Error> {
         let fp = || Command::IssueInvoice { invoice: invoice.clone() };
-        self.execute(by, fp, |actor, now| self.invoice_command(invoice, InvoiceCommand::Issue, actor, now))
+        self.execute(by, fp, |actor, now| self.invoice_command(invoice, None, actor, now))
     }
 
     /// The customer or the operator returns an issued invoice (INV-1, UNS-2).
     pub fn return_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice, Error> {
         let fp = || Command::ReturnInvoice { invoice: invoice.clone() };
-        self.execute(by, fp, |actor, now| self.invoice_command(invoice, InvoiceCommand::Return, actor, now))
+        self.execute(by, fp, |actor, now| self.invoice_command(invoice, Some(InvoiceCommand::Return), actor, now))
     }
 
     fn invoice_command(
         &self,
         id: &InvoiceId,
-        cmd: InvoiceCommand,
+        cmd: Option<InvoiceCommand>,
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Decision<Invoice>, Error> {
         let current: Versioned<Invoice> = self.get(Target::Invoice(id.clone()))?;
+        let order = self.get::<Order>(Target::Order(current.value.order.clone()))?;
+        // Issuing invoices what is left of the payment now, not at request time (INV-1).
+        let cmd = cmd.unwrap_or(InvoiceCommand::Issue { invoiceable: crate::invoice::invoiceable(&order.value) });
         let events = current.value.decide(cmd, actor, &self.policy, now)?;
         let mut next = current.value.clone();
         events.iter().for_each(|e| next.apply(e, now));
-        let order = self.get::<Order>(Target::Order(next.order.clone()))?;
         let order_cmd = match cmd {
-            InvoiceCommand::Issue => OrderCommand::RecordInvoiceIssued { invoice: id.clone() },
+            InvoiceCommand::Issue { .. } => OrderCommand::RecordInvoiceIssued { invoice: id.clone() },
             InvoiceCommand::Return => OrderCommand::RecordInvoiceReturned { invoice: id.clone() },
         };
         let events_of_order = order.value.decide(&order_cmd, actor, &self.policy, now)?;

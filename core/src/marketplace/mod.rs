@@ -265,6 +265,19 @@ impl Marketplace {
         MarketplaceBuilder::default()
     }
 
+    /// The clock's instant, refused when outside 1970–9999: a host's clock gone wrong must not
+    /// push date arithmetic off the calendar.
+    pub(crate) fn clock_now(&self) -> Result<DateTime<Utc>, Error> {
+        let now = self.clock.now();
+        if !(0..=253_402_300_799).contains(&now.timestamp()) {
+            return Err(Error::invalid(
+                "clock",
+                format!("the clock reads {now}, outside 1970-01-01 to 9999-12-31: fix the host's clock"),
+            ));
+        }
+        Ok(now)
+    }
+
     /// The marketplace instance's id, recorded in its store; it prefixes every payment
     /// idempotency key.
     pub fn id(&self) -> &str {
@@ -299,7 +312,7 @@ impl Marketplace {
         if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
             return replayed;
         }
-        let now = self.clock.now();
+        let now = self.clock_now()?;
         let mut last = None;
         for _ in 0..MAX_ATTEMPTS {
             let Decision { mut commit, result } = attempt(&caller.actor, now)?;
@@ -422,7 +435,7 @@ impl Marketplace {
             }
             Target::Flow(_) => {
                 let flow: ServiceFlow = self.get(target.clone())?.value;
-                Ok(flow.available_actions(by, &self.policy, self.clock.now()))
+                Ok(flow.available_actions(by, &self.policy, self.clock_now()?))
             }
             Target::Appeal(_) => {
                 let appeal: Appeal = self.get(target.clone())?.value;

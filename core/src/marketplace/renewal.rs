@@ -7,7 +7,7 @@ use super::orders::{app_events, order_events};
 use super::{Decision, Marketplace};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, Target};
-use crate::app::{AppCommand, PurchasedApp};
+use crate::app::{AppCommand, AppStatus, PurchasedApp};
 use crate::command::Command;
 use crate::error::Error;
 use crate::event::NewEvent;
@@ -130,6 +130,33 @@ impl Marketplace {
     /// Before a renewal order is charged: the app must still be renewable (REN-1), so that a
     /// refused renewal never reaches the gateway.
     pub(crate) fn check_before_payment(&self, order: &Order, now: DateTime<Utc>) -> Result<(), Error> {
+        if let OrderKind::Upgrade { app, .. } = &order.kind {
+            // PRC-4: an upgrade is priced for the days left of the current term; paid later, it
+            // must still be active and priced the same, or it would charge for days gone by.
+            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?.value;
+            let expired =
+                current.term.is_none_or(|t| t.expiry_date(self.policy.zone()) <= self.policy.zone().date_of(now));
+            if current.status != AppStatus::Active || expired {
+                return Err(Error::not_allowed(
+                    "PRC-4",
+                    format!(
+                        "app {app} is {} now: an upgrade applies only to an active term; cancel order {} and renew first",
+                        current.status, order.id
+                    ),
+                ));
+            }
+            let product = self.shared_product(&order.product)?;
+            let now_quote = current.price_upgrade(&product, &order.specification, order.quantity, &self.policy, now)?;
+            if now_quote.total != order.quote.total {
+                return Err(Error::not_allowed(
+                    "PRC-4",
+                    format!(
+                        "the upgrade was priced {} when ordered and is {} now (fewer days remain): cancel order {} and order the upgrade again",
+                        order.quote.total, now_quote.total, order.id
+                    ),
+                ));
+            }
+        }
         if let OrderKind::Renewal { app, months, renewal_day } = &order.kind {
             let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
             let cmd =

@@ -356,7 +356,7 @@ impl Marketplace {
     /// operators (APL-4).
     pub fn overdue_appeals(&self, by: &Actor) -> Result<Vec<Appeal>, Error> {
         by.require_operator("list overdue appeals")?;
-        let now = self.clock.now();
+        let now = self.clock_now()?;
         Ok(self.store.open_appeals()?.into_iter().filter(|a| a.is_overdue(&self.policy, now)).collect())
     }
 }

@@ -59,7 +59,7 @@ impl Marketplace {
     /// ```
     pub fn tick(&self, by: &Actor) -> Result<TickReport, Error> {
         by.require_system("run tick")?;
-        let now = self.clock.now();
+        let now = self.clock_now()?;
         let mut report = TickReport::default();
         let mut seen = HashSet::new();
         loop {
@@ -100,7 +100,7 @@ impl Marketplace {
     /// forgotten.
     pub fn forget_old_requests(&self, by: &Actor) -> Result<u64, Error> {
         by.require_system("forget old request ids")?;
-        let before = self.clock.now() - chrono::Duration::days(i64::from(self.policy.request_retention_days));
+        let before = self.clock_now()? - chrono::Duration::days(i64::from(self.policy.request_retention_days));
         self.store.prune_requests(before)
     }
 

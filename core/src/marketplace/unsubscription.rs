@@ -26,7 +26,7 @@ impl Marketplace {
     /// The itemised refund an unsubscription of the app would give now (UNS-3..5). Changes
     /// nothing.
     pub fn quote_unsubscribe(&self, by: &Actor, app: &AppId) -> Result<RefundQuote, Error> {
-        self.plan_unsubscribe(by, app, self.clock.now()).map(|p| p.refund)
+        self.plan_unsubscribe(by, app, self.clock_now()?).map(|p| p.refund)
     }
 
     /// Unsubscribes from an app (UNS-1..5): refunds every order of it (the purchase and its
@@ -108,7 +108,7 @@ impl Marketplace {
             let refund = amount.rounded();
             let quote = crate::pricing::QuoteBuilder::new(refund.currency)
                 .line("Negotiated refund (UNS-6)", refund, rust_decimal::Decimal::ONE, rust_decimal::Decimal::ONE)
-                .build();
+                .build()?;
             let pending = PendingUnsubscription {
                 kind: PendingKind::NegotiatedRefund,
                 parts: vec![RefundPart { order: order.clone(), refund }],
@@ -224,7 +224,7 @@ impl Marketplace {
 
     /// The app's Unsubscribe button (UNS-1, UNS-2, UNS-5), from the same checks as the command.
     pub(crate) fn unsubscribe_actions(&self, by: &Actor, app: &PurchasedApp) -> Vec<Availability> {
-        let check = self.plan_unsubscribe(by, &app.id, self.clock.now()).map(|_| ());
+        let check = self.clock_now().and_then(|now| self.plan_unsubscribe(by, &app.id, now)).map(|_| ());
         vec![Availability::from_check(Action::Unsubscribe, check)]
     }
 

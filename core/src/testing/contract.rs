@@ -47,7 +47,7 @@ fn order(n: u64) -> Order {
         10,
         1,
         OrderKind::Purchase,
-        purchase_quote(spec, plan, 10, 1),
+        purchase_quote(spec, plan, 10, 1).expect("a valid quote"),
         fixtures::t0() + Duration::seconds(n as i64),
     )
 }
