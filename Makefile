@@ -4,7 +4,7 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 MVN ?= mvn -B -q -f bindings-kotlin/jvm/pom.xml -Dcargo.target.dir=$(CARGO_TARGET_DIR)
 
-.PHONY: tour tour-python tour-kotlin test test-rust test-python test-kotlin kotlin-bindings kotlin-release lint docs bench
+.PHONY: tour tour-python tour-kotlin test test-rust test-python test-kotlin kotlin-bindings kotlin-release schema lint docs bench
 
 tour:
 	$(CARGO) run --locked -q -p appmarket-examples --example tour
@@ -43,6 +43,10 @@ tour-kotlin: kotlin-bindings
 
 tour-python:
 	.venv/bin/python examples/python/tour.py
+
+# Regenerates schema/policy.json and schema/command.json from the types (checked by tests/tests/schema.rs).
+schema:
+	APPMARKET_UPDATE_SCHEMA=1 $(CARGO) test --locked -q -p appmarket-tests --test schema
 
 docs:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --workspace --no-deps

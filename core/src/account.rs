@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::actor::CustomerId;
 
 /// A buyer's account, registered by the host application.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerAccount {

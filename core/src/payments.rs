@@ -10,6 +10,7 @@ use crate::actor::CustomerId;
 use crate::money::Money;
 
 /// How a customer pays (ORD-2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
