@@ -173,6 +173,7 @@ impl IntoCore<appmarket::CustomerAccount> for CustomerAccount {
             credit_enabled: self.credit_enabled,
             reseller: self.reseller,
             level: self.level,
+            unconditional_unsubscriptions: Default::default(),
         })
     }
 }

@@ -294,6 +294,7 @@ value_class!(
                 credit_enabled,
                 reseller,
                 level,
+                unconditional_unsubscriptions: Default::default(),
             },
         })
     }

@@ -20,12 +20,45 @@ pub struct CustomerAccount {
     pub reseller: Option<String>,
     /// Customer level, which may set grace and retention lengths (LIFE-1).
     pub level: Option<String>,
+    /// Unconditional unsubscriptions used in the current calendar year (UNS-3), kept by the
+    /// marketplace: registering an account again never changes it.
+    #[serde(default)]
+    pub unconditional_unsubscriptions: YearlyCount,
+}
+
+/// A count within one calendar year (billing zone); a new year starts from zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct YearlyCount {
+    /// The year counted.
+    pub year: i32,
+    /// How many in that year.
+    pub count: u32,
+}
+
+impl YearlyCount {
+    /// The count in `year`.
+    pub fn in_year(&self, year: i32) -> u32 {
+        if self.year == year { self.count } else { 0 }
+    }
+
+    /// One more in `year`.
+    pub fn incremented(&self, year: i32) -> YearlyCount {
+        YearlyCount { year, count: self.in_year(year).saturating_add(1) }
+    }
 }
 
 impl CustomerAccount {
     /// An ordinary account with a bound card, no credit, no reseller, no level.
     pub fn with_card(id: CustomerId) -> CustomerAccount {
-        CustomerAccount { id, bound_card: true, credit_enabled: false, reseller: None, level: None }
+        CustomerAccount {
+            id,
+            bound_card: true,
+            credit_enabled: false,
+            reseller: None,
+            level: None,
+            unconditional_unsubscriptions: YearlyCount::default(),
+        }
     }
 
     /// Whether a reseller settles this customer's orders (ORD-4).

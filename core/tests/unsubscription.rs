@@ -268,3 +268,14 @@ fn uns_6_only_open_supervised_orders_take_a_negotiated_refund() {
     let r = actions.iter().find(|a| a.action == Action::RequestRefund).unwrap();
     assert_eq!(r.rule.as_deref(), Some("UNS-6"));
 }
+
+#[test]
+fn uns_3_the_yearly_count_is_kept_on_the_account_and_registering_again_does_not_reset_it() {
+    let w = world();
+    unsubscribe_n(&w, 10);
+    let account = CustomerAccount::with_card(CustomerId::parse("alice").unwrap());
+    let registered = w.market.register_customer(account).unwrap();
+    assert_eq!(registered.unconditional_unsubscriptions.count, 10, "the host cannot reset the quota");
+    let (_, eleventh) = w.image_app(BillingMode::Monthly, 1);
+    assert!(!w.market.quote_unsubscribe(&w.alice, &eleventh).unwrap().unconditional);
+}

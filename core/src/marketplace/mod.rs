@@ -383,7 +383,12 @@ impl Marketplace {
             || crate::command::Command::RegisterCustomer { account: account.clone() },
             |_, _| {
                 let target = Target::Account(account.id.clone());
-                let version = self.store.find::<CustomerAccount>(&target)?.map_or(0, |v| v.version);
+                let stored = self.store.find::<CustomerAccount>(&target)?;
+                let version = stored.as_ref().map_or(0, |v| v.version);
+                // The marketplace's own counters are not the host's to set (UNS-3).
+                let mut account = account.clone();
+                account.unconditional_unsubscriptions =
+                    stored.map(|v| v.value.unconditional_unsubscriptions).unwrap_or_default();
                 let commit = Commit {
                     writes: vec![Write {
                         record: Record::Account(account.clone()),
@@ -393,7 +398,7 @@ impl Marketplace {
                     events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
                     ..Commit::default()
                 };
-                Ok(Decision::ok(commit, account.clone()))
+                Ok(Decision::ok(commit, account))
             },
         )
     }

@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use super::{Decision, Marketplace};
 use crate::account::CustomerAccount;
 use crate::actions::{Action, Availability};
-use crate::actor::{Actor, AppId, Caller, CustomerId, OrderId, Target};
+use crate::actor::{Actor, AppId, Caller, OrderId, Target};
 use crate::app::PurchasedApp;
 use crate::command::Command;
 use crate::error::Error;
 use crate::money::Money;
-use crate::order::{Order, OrderCommand, OrderFilter, OrderStatus};
+use crate::order::{Order, OrderCommand};
 use crate::store::{Commit, Record, StoreExt, Versioned, Write};
 use crate::unsubscribe::{self, PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
 
@@ -53,8 +53,13 @@ impl Marketplace {
                 self.refund_parts(&plan.orders, &plan.refund.parts, plan.refund.unconditional, actor, now, &mut commit)?
             };
             if let Some(lock) = plan.quota_lock {
+                // The quota is counted when the unconditional unsubscription is asked, also when
+                // it then waits for review; the version check serialises racing requests.
+                let mut account = lock.value;
+                let year = self.policy.zone().year_of(now);
+                account.unconditional_unsubscriptions = account.unconditional_unsubscriptions.incremented(year);
                 commit.writes.push(Write {
-                    record: Record::Account(lock.value),
+                    record: Record::Account(account),
                     expected_version: lock.version,
                     due: None,
                 });
@@ -188,9 +193,13 @@ impl Marketplace {
         unsubscribe::check_orders(orders.iter().map(|o| &o.value))?;
         let mut quota_lock = None;
         if unsubscribe::within_unconditional_window(a, &self.policy, now) {
-            let used = self.unconditional_used(&a.customer, now)?;
-            if used < self.policy.unconditional_unsubscribe_per_year {
-                quota_lock = Some(self.store.get::<CustomerAccount>(&Target::Account(a.customer.clone()))?);
+            // UNS-3: a counter per customer and calendar year, kept on the account.
+            let account = self.store.get::<CustomerAccount>(&Target::Account(a.customer.clone()))?;
+            let year = self.policy.zone().year_of(now);
+            if account.value.unconditional_unsubscriptions.in_year(year)
+                < self.policy.unconditional_unsubscribe_per_year
+            {
+                quota_lock = Some(account);
             }
         }
         let purchase_months = orders[0].value.mode.months_per_period().unwrap_or(0) * orders[0].value.periods;
@@ -198,28 +207,6 @@ impl Marketplace {
         let refs: Vec<&Order> = orders.iter().map(|o| &o.value).collect();
         let refund = unsubscribe::refund_quote(&refs, &segments, quota_lock.is_some(), &self.policy, now)?;
         Ok(Plan { orders, refund, quota_lock })
-    }
-
-    /// Unconditional unsubscriptions of a customer in the calendar year (billing zone) of `now`
-    /// (UNS-3).
-    fn unconditional_used(&self, customer: &CustomerId, now: DateTime<Utc>) -> Result<u32, Error> {
-        let zone = self.policy.zone();
-        let year = zone.year_of(now);
-        let filter = OrderFilter { status: Some(OrderStatus::Unsubscribed), product: None };
-        let size = self.policy.max_page_size;
-        let mut used = 0;
-        for page in 1.. {
-            let p = self.store.orders_of(customer, &filter, page, size)?;
-            used += p
-                .items
-                .iter()
-                .filter(|o| o.unconditional_unsubscription_at.is_some_and(|t| zone.year_of(t) == year))
-                .count() as u32;
-            if u64::from(page) * u64::from(size) >= p.total {
-                break;
-            }
-        }
-        Ok(used)
     }
 
     /// The app's Unsubscribe button (UNS-1, UNS-2, UNS-5), from the same checks as the command.

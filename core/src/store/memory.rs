@@ -196,20 +196,42 @@ impl MemoryStore {
     }
 }
 
-fn page_of<T>(
+/// One page of an owner's records, newest first: every record is only tested against the
+/// filter; only the page's items are copied.
+///
+/// Without a filter (`unfiltered`), the total is the owner's count and only the page's
+/// records are looked at: O(page size).
+fn page_of<T: Clone>(
     inner: &Inner,
     targets: Option<&Vec<Target>>,
-    pick: impl Fn(&Stored) -> Option<T>,
+    unfiltered: bool,
+    pick: impl for<'a> Fn(&'a Stored) -> Option<&'a T>,
     page: u32,
     page_size: u32,
 ) -> Page<T> {
-    let all: Vec<T> = targets
-        .into_iter()
-        .flatten()
-        .rev()
-        .filter_map(|t| inner.records.get(t).and_then(|slot| pick(&slot.record)))
-        .collect();
-    Page::of(all, page, page_size)
+    let start = (page.saturating_sub(1) as usize).saturating_mul(page_size as usize);
+    if unfiltered {
+        let all = targets.map_or(&[][..], |t| t.as_slice());
+        let items = all
+            .iter()
+            .rev()
+            .skip(start)
+            .take(page_size as usize)
+            .filter_map(|t| inner.records.get(t).and_then(|slot| pick(&slot.record)).cloned())
+            .collect();
+        return Page { items, page, page_size, total: all.len() as u64 };
+    }
+    let mut items = Vec::with_capacity((page_size as usize).min(128));
+    let mut total = 0u64;
+    for t in targets.into_iter().flatten().rev() {
+        if let Some(item) = inner.records.get(t).and_then(|slot| pick(&slot.record)) {
+            if total as usize >= start && items.len() < page_size as usize {
+                items.push(item.clone());
+            }
+            total += 1;
+        }
+    }
+    Page { items, page, page_size, total }
 }
 
 impl Store for MemoryStore {
@@ -345,11 +367,17 @@ impl Store for MemoryStore {
         page_size: u32,
     ) -> Result<Page<Order>, Error> {
         let inner = self.read();
-        let pick = |r: &Stored| match r {
-            Stored::Order(o) if filter.matches(o) => Some(Order::clone(o)),
-            _ => None,
-        };
-        Ok(page_of(&inner, inner.orders_by_customer.get(customer), pick, page, page_size))
+        Ok(page_of(
+            &inner,
+            inner.orders_by_customer.get(customer),
+            *filter == OrderFilter::default(),
+            |r| match r {
+                Stored::Order(o) if filter.matches(o) => Some(&**o),
+                _ => None,
+            },
+            page,
+            page_size,
+        ))
     }
 
     fn apps_of(
@@ -360,11 +388,17 @@ impl Store for MemoryStore {
         page_size: u32,
     ) -> Result<Page<PurchasedApp>, Error> {
         let inner = self.read();
-        let pick = |r: &Stored| match r {
-            Stored::App(a) if filter.matches(a) => Some(PurchasedApp::clone(a)),
-            _ => None,
-        };
-        Ok(page_of(&inner, inner.apps_by_customer.get(customer), pick, page, page_size))
+        Ok(page_of(
+            &inner,
+            inner.apps_by_customer.get(customer),
+            false, // unlisted apps (APP-4) never match: always test each
+            |r| match r {
+                Stored::App(a) if filter.matches(a) => Some(&**a),
+                _ => None,
+            },
+            page,
+            page_size,
+        ))
     }
 
     fn flows_of(
@@ -375,11 +409,17 @@ impl Store for MemoryStore {
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
         let inner = self.read();
-        let pick = |r: &Stored| match r {
-            Stored::Flow(f) if filter.matches(f) => Some(ServiceFlow::clone(f)),
-            _ => None,
-        };
-        Ok(page_of(&inner, inner.flows_by_party.get(party), pick, page, page_size))
+        Ok(page_of(
+            &inner,
+            inner.flows_by_party.get(party),
+            *filter == FlowFilter::default(),
+            |r| match r {
+                Stored::Flow(f) if filter.matches(f) => Some(&**f),
+                _ => None,
+            },
+            page,
+            page_size,
+        ))
     }
 
     fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {

@@ -1,0 +1,56 @@
+"""Security and hardening through the Python package: each class of the Rust tests that crosses
+the binding (request ids per actor, host-only commands, typed errors instead of panics)."""
+
+from __future__ import annotations
+
+import json
+import pytest
+
+import appmarket as am
+from conftest import World, buy, saas_draft
+
+
+def test_acc_1_a_request_id_is_scoped_to_its_actor(world: World) -> None:
+    w, m = world, world.market
+    app_id = buy(w, w.alice).app
+    assert app_id is not None
+    m.provide_application_info(w.seller, app_id, am.ApplicationInfo(username="admin"), "S3cret!pw")
+    assert m.reveal_password(w.alice, app_id, request_id="r1") == "S3cret!pw"
+    for other in [w.bob, am.Actor.seller("isv-2"), am.Actor.operator("ops")]:
+        with pytest.raises(am.Forbidden) as e:
+            m.reveal_password(other, app_id, request_id="r1")
+        assert "S3cret" not in str(e.value)
+    assert m.reveal_password(w.alice, app_id, request_id="r1") == "S3cret!pw"
+
+
+def test_acc_1_host_level_commands_are_the_hosts_alone(world: World) -> None:
+    m = world.market
+    command = json.dumps(
+        {
+            "do": "register_customer",
+            "account": {"id": "mallory", "bound_card": True, "credit_enabled": True, "reseller": "x", "level": None},
+        }
+    )
+    for actor in [am.Actor.customer("mallory"), world.alice, world.seller, am.Actor.operator("ops")]:
+        with pytest.raises(am.Forbidden):
+            m.run_json(actor, command)
+    assert json.loads(m.run_json(am.Actor.system(), command))["credit_enabled"] is True
+    with pytest.raises(am.InvalidInput):
+        m.run_json(world.seller, '{"do": "list_sample_product", "sample": "saas"}')
+
+
+def test_prc_1_a_price_out_of_range_is_a_typed_error_not_a_panic(world: World) -> None:
+    for price in ["10000000000000000000000000000", "1000000000000.01"]:
+        with pytest.raises(am.InvalidInput):
+            world.market.list_product(world.seller, saas_draft(standard=price))
+
+
+def test_policy_out_of_range_and_non_objects_are_refused() -> None:
+    for text in ["[]", "1", '{"max_monthly_periods": 10000000}', '{"appeal_rejections": 0}']:
+        with pytest.raises(am.InvalidInput):
+            am.Policy.from_json(text)
+
+
+def test_gateway_errors_have_their_own_class() -> None:
+    assert issubclass(am.GatewayError, am.AppMarketError)
+
