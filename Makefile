@@ -4,7 +4,7 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 MVN ?= mvn -B -q -f bindings-kotlin/jvm/pom.xml -Dcargo.target.dir=$(CARGO_TARGET_DIR)
 
-.PHONY: tour tour-python tour-kotlin test test-all test-rust test-python test-kotlin kotlin-bindings lint docs bench
+.PHONY: tour tour-python tour-kotlin test test-all test-rust test-python test-kotlin kotlin-bindings kotlin-release schema lint docs bench
 
 tour:
 	$(CARGO) run --locked -q -p appmarket-examples --example tour
@@ -33,14 +33,25 @@ kotlin-bindings:
 		--library $(CARGO_TARGET_DIR)/debug/libappmarket_ffi.so --language kotlin \
 		--out-dir bindings-kotlin/jvm/generated-src --no-format
 
-test-kotlin: kotlin-bindings
-	$(MVN) test
+# The release library that the jar carries at linux-x86-64/ (the tests load the debug one).
+kotlin-release:
+	$(CARGO) build --release --locked -p appmarket-kotlin --lib
+
+# Tests, then installs the jar (with the native library) and its sources jar in the local Maven
+# repository; the consumer project then runs the README quick start against that jar alone.
+test-kotlin: kotlin-bindings kotlin-release
+	$(MVN) install
+	mvn -B -q -f bindings-kotlin/consumer/pom.xml test
 
 tour-kotlin: kotlin-bindings
-	$(MVN) compile exec:java
+	$(MVN) test-compile exec:java
 
 tour-python:
 	.venv/bin/python examples/python/tour.py
+
+# Regenerates schema/policy.json and schema/command.json from the types (checked by tests/tests/schema.rs).
+schema:
+	APPMARKET_UPDATE_SCHEMA=1 $(CARGO) test --locked -q -p appmarket-tests --test schema
 
 docs:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --workspace --no-deps

@@ -7,6 +7,7 @@
 //! - `conversions.rs`: custom types (`Decimal` ⇄ `BigDecimal`, `Timestamp` ⇄ `Instant`, …), ids,
 //!   [`Actor`], [`Target`], [`Money`] and the [`IntoCore`] trait;
 //! - `errors.rs`: [`AppMarketError`] (Kotlin `AppMarketException`);
+//! - `gateway.rs`: the [`PaymentGateway`] interface a Kotlin host implements;
 //! - `records.rs`: values shared by several areas (quotes, events, availability, accounts);
 //! - `catalog.rs`, `orders.rs`, `apps.rs`: the records of the area and the `Marketplace`
 //!   methods of the area (each in its own `#[uniffi::export] impl Marketplace` block);
@@ -20,6 +21,7 @@ mod billing;
 mod catalog;
 mod conversions;
 mod errors;
+mod gateway;
 mod marketplace;
 mod orders;
 mod postgres_store;
@@ -32,6 +34,7 @@ pub use billing::*;
 pub use catalog::*;
 pub use conversions::*;
 pub use errors::*;
+pub use gateway::*;
 pub use marketplace::*;
 pub use orders::*;
 pub use postgres_store::*;

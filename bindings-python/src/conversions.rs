@@ -132,6 +132,11 @@ pub fn py_to_json(ob: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(b) = ob.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
     }
+    // Before `int`: the enumerations are `IntEnum`s.
+    if let Ok(d) = ob.extract::<DeliveryMethod>() {
+        return serde_json::to_value(appmarket::DeliveryMethod::from(d))
+            .map_err(|e| PyValueError::new_err(e.to_string()));
+    }
     if ob.is_instance_of::<PyInt>() {
         if let Ok(i) = ob.extract::<i64>() {
             return Ok(Value::from(i));
@@ -149,10 +154,6 @@ pub fn py_to_json(ob: &Bound<'_, PyAny>) -> PyResult<Value> {
     }
     if let Ok(m) = ob.cast::<Money>() {
         return serde_json::to_value(m.get().inner).map_err(|e| PyValueError::new_err(e.to_string()));
-    }
-    if let Ok(d) = ob.extract::<DeliveryMethod>() {
-        return serde_json::to_value(appmarket::DeliveryMethod::from(d))
-            .map_err(|e| PyValueError::new_err(e.to_string()));
     }
     if let Ok(dict) = ob.cast::<PyDict>() {
         let mut map = serde_json::Map::new();

@@ -1,6 +1,8 @@
 //! Python enums mirroring the core enums.
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::{PyCFunction, PyDict, PyType};
 
 mirror_enum!(
     /// How a plan bills (CAT-2).
@@ -66,54 +68,82 @@ mirror_enum!(
     PendingKind => appmarket::PendingKind { OperatorReview, NegotiatedRefund }
 );
 
-#[pymethods]
-impl FlowKind {
-    /// The kind as a person reads it ("Professional service").
-    #[getter]
-    fn text(&self) -> String {
-        appmarket::FlowKind::from(*self).to_string()
-    }
+/// Makes the Python enumeration `name` (an `enum.IntEnum` in module `appmarket`, values
+/// 0, 1, … in declaration order, as the core declares them).
+pub fn make_class(py: Python<'_>, name: &str, doc: &str, members: &[&str]) -> PyResult<Py<PyType>> {
+    let members: Vec<(&str, usize)> = members.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("module", "appmarket")?;
+    kwargs.set_item("qualname", name)?;
+    let class = py.import("enum")?.getattr("IntEnum")?.call((name, members), Some(&kwargs))?;
+    class.setattr("__doc__", doc.trim())?;
+    Ok(class.cast_into::<PyType>()?.unbind())
 }
 
-#[pymethods]
-impl FlowStatus {
-    /// The status a person sees on the Service Supervision page.
-    #[getter]
-    fn text(&self) -> String {
-        appmarket::FlowStatus::from(*self).to_string()
+/// The `.name` of a member of `class`; a `TypeError` for anything else (an int, a string, a
+/// member of another enumeration).
+pub fn member_name(ob: &Bound<'_, PyAny>, class: &Bound<'_, PyType>) -> PyResult<String> {
+    if !ob.is_instance(class)? {
+        return Err(PyTypeError::new_err(format!("expected {}, got {}", class.name()?, ob.get_type().name()?)));
     }
-
-    /// Whether the flow is still open (not completed or closed).
-    #[getter]
-    fn is_open(&self) -> bool {
-        appmarket::FlowStatus::from(*self).is_open()
-    }
+    ob.getattr("name")?.extract()
 }
 
-#[pymethods]
-impl AppealGrounds {
-    /// The grounds as a person reads them.
-    #[getter]
-    fn text(&self) -> String {
-        appmarket::AppealGrounds::from(*self).to_string()
-    }
+/// Adds a read-only property computed by `getter` (a function of the member) to an enumeration.
+fn add_property(class: &Bound<'_, PyType>, name: &str, getter: Bound<'_, PyCFunction>) -> PyResult<()> {
+    let property = class.py().import("builtins")?.getattr("property")?.call1((getter,))?;
+    class.setattr(name, property)
 }
 
-/// Adds the enums to the module.
+/// The kind as a person reads it ("Professional service").
+#[pyfunction]
+fn flow_kind_text(kind: FlowKind) -> String {
+    appmarket::FlowKind::from(kind).to_string()
+}
+
+/// The status a person sees on the Service Supervision page.
+#[pyfunction]
+fn flow_status_text(status: FlowStatus) -> String {
+    appmarket::FlowStatus::from(status).to_string()
+}
+
+/// Whether the flow is still open (not completed or closed).
+#[pyfunction]
+fn flow_status_is_open(status: FlowStatus) -> bool {
+    appmarket::FlowStatus::from(status).is_open()
+}
+
+/// The grounds as a person reads them.
+#[pyfunction]
+fn appeal_grounds_text(grounds: AppealGrounds) -> String {
+    appmarket::AppealGrounds::from(grounds).to_string()
+}
+
+/// Adds the enumerations to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<BillingMode>()?;
-    m.add_class::<DeliveryMethod>()?;
-    m.add_class::<OrderStatus>()?;
-    m.add_class::<AppStatus>()?;
-    m.add_class::<PaymentMethod>()?;
-    m.add_class::<SortOrder>()?;
-    m.add_class::<Action>()?;
-    m.add_class::<FlowKind>()?;
-    m.add_class::<FlowStatus>()?;
-    m.add_class::<Party>()?;
-    m.add_class::<AppealGrounds>()?;
-    m.add_class::<AppealStatus>()?;
-    m.add_class::<InvoiceStatus>()?;
-    m.add_class::<PendingKind>()?;
+    let py = m.py();
+    macro_rules! add {
+        ($($e:ident),+) => { $( m.add(stringify!($e), $e::class(py)?)?; )+ };
+    }
+    add!(
+        BillingMode,
+        DeliveryMethod,
+        OrderStatus,
+        AppStatus,
+        PaymentMethod,
+        SortOrder,
+        Action,
+        FlowKind,
+        FlowStatus,
+        Party,
+        AppealGrounds,
+        AppealStatus,
+        InvoiceStatus,
+        PendingKind
+    );
+    add_property(FlowKind::class(py)?, "text", wrap_pyfunction!(flow_kind_text, m)?)?;
+    add_property(FlowStatus::class(py)?, "text", wrap_pyfunction!(flow_status_text, m)?)?;
+    add_property(FlowStatus::class(py)?, "is_open", wrap_pyfunction!(flow_status_is_open, m)?)?;
+    add_property(AppealGrounds::class(py)?, "text", wrap_pyfunction!(appeal_grounds_text, m)?)?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //!
 //! One file per area: `values` (money, actors, quotes, events), `catalog`, `orders`, `apps`,
 //! `flows` (supervision, appeals), `billing` (renewal dates, refunds, invoices), `runtime`
-//! (policy, clock, payments), `marketplace` (the facade's methods), `errors`, `enums`, and
+//! (policy, clock, payments), `gateway` (host payment gateways), `marketplace` (the facade's methods), `errors`, `enums`, and
 //! `conversions` (strict Decimal / datetime / JSON conversions).
 
 #[macro_use]
@@ -16,6 +16,7 @@ mod conversions;
 mod enums;
 mod errors;
 mod flows;
+mod gateway;
 mod marketplace;
 mod orders;
 mod postgres_store;
@@ -36,6 +37,7 @@ fn _appmarket(m: &Bound<'_, PyModule>) -> PyResult<()> {
     flows::register(m)?;
     billing::register(m)?;
     runtime::register(m)?;
+    gateway::register(m)?;
     marketplace::register(m)?;
     sqlite_store::register(m)?;
     postgres_store::register(m)?;

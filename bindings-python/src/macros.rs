@@ -1,22 +1,48 @@
 //! The two macros that make the bindings mechanical.
 //!
-//! `mirror_enum!` declares a Python enum mirroring a core enum, with `From` both ways matched
-//! exhaustively (a new core variant fails to compile until it is mirrored).
+//! `mirror_enum!` declares a Python enumeration (an `enum.IntEnum`) mirroring a core enum, with
+//! `From` both ways matched exhaustively (a new core variant fails to compile until it is
+//! mirrored) and conversions to and from its Python members by name.
 //!
 //! `value_class!` declares a frozen Python class wrapping a core value (`inner`), with one
 //! getter per listed field (the expression converts the core field), equality from the core
 //! `PartialEq`, a `__repr__` built from the getters, and optional extra methods (`#[new]`, …).
 
 macro_rules! mirror_enum {
-    ($(#[$doc:meta])* $name:ident => $($core:ident)::+ { $($variant:ident),+ $(,)? }) => {
-        $(#[$doc])*
-        #[pyo3::pyclass(eq, eq_int, frozen, hash, from_py_object, module = "appmarket")]
+    ($(#[doc = $doc:literal])* $name:ident => $($core:ident)::+ { $($variant:ident),+ $(,)? }) => {
+        $(#[doc = $doc])*
+        ///
+        /// In Python an `enum.IntEnum` (made at import by [`crate::enums::make_class`]): it
+        /// iterates, has `.name` and `.value`, and compares equal to its index.
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
         pub enum $name {
             $(
                 #[allow(missing_docs)]
                 $variant
             ),+
+        }
+
+        impl $name {
+            /// Every member, in declaration order (the order of the Python enumeration).
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The member's name, as in Python.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => stringify!($variant)),+
+                }
+            }
+
+            /// The Python class, made once.
+            pub fn class(py: pyo3::Python<'_>) -> pyo3::PyResult<&pyo3::Bound<'_, pyo3::types::PyType>> {
+                static CLASS: pyo3::sync::PyOnceLock<pyo3::Py<pyo3::types::PyType>> = pyo3::sync::PyOnceLock::new();
+                CLASS
+                    .get_or_try_init(py, || {
+                        let names: Vec<&str> = Self::ALL.iter().map(|v| v.name()).collect();
+                        crate::enums::make_class(py, stringify!($name), concat!($($doc, "\n"),*), &names)
+                    })
+                    .map(|c| c.bind(py))
+            }
         }
 
         impl From<$name> for $($core)::+ {
@@ -34,6 +60,28 @@ macro_rules! mirror_enum {
                 match v {
                     $(Core::$variant => $name::$variant),+
                 }
+            }
+        }
+
+        impl<'py> pyo3::IntoPyObject<'py> for $name {
+            type Target = pyo3::PyAny;
+            type Output = pyo3::Bound<'py, pyo3::PyAny>;
+            type Error = pyo3::PyErr;
+
+            fn into_pyobject(self, py: pyo3::Python<'py>) -> pyo3::PyResult<Self::Output> {
+                use pyo3::types::PyAnyMethods;
+                $name::class(py)?.getattr(self.name())
+            }
+        }
+
+        impl<'a, 'py> pyo3::FromPyObject<'a, 'py> for $name {
+            type Error = pyo3::PyErr;
+
+            fn extract(ob: pyo3::Borrowed<'a, 'py, pyo3::PyAny>) -> pyo3::PyResult<Self> {
+                let name = crate::enums::member_name(&ob, $name::class(ob.py())?)?;
+                $name::ALL.iter().copied().find(|v| v.name() == name).ok_or_else(|| {
+                    pyo3::exceptions::PyTypeError::new_err(format!("{name} is not a {}", stringify!($name)))
+                })
             }
         }
     };

@@ -22,7 +22,7 @@ use crate::enums::{AppStatus, BillingMode, DeliveryMethod, FlowKind, FlowStatus,
 use crate::errors::Fallible;
 use crate::flows::{Appeal, Delivery, FlowPage, Resolution, ServiceFlow, ServiceRequest, SubmittedRequest};
 use crate::orders::{ImageProvisioning, Order, OrderPage};
-use crate::runtime::{ManualClock, Policy, SimulatedPayments};
+use crate::runtime::{ManualClock, Policy};
 use crate::values::{Actor, Availability, CustomerAccount, Event, Money, Quote, Target, TickReport};
 
 /// The actor of a mutating call, with its optional request id (idempotency).
@@ -52,15 +52,16 @@ pub struct Marketplace {
 #[pymethods]
 impl Marketplace {
     /// A marketplace with a policy (default: RULES.md), a clock (default: the system clock) and
-    /// a payment gateway (default: a new `SimulatedPayments`), over a store (default: a new
-    /// in-memory store; `SqliteStore("market.db")` keeps everything in a file,
-    /// `PostgresStore("postgresql://…")` in a database several hosts share).
+    /// a payment gateway (default: a new `SimulatedPayments`; or any object with `charge` and
+    /// `refund`, see `gateway.rs`), over a store (default: a new in-memory store;
+    /// `SqliteStore("market.db")` keeps everything in a file, `PostgresStore("postgresql://…")`
+    /// in a database several hosts share).
     #[new]
     #[pyo3(signature = (policy = None, clock = None, payments = None, store = None))]
     fn new(
         policy: Option<Policy>,
         clock: Option<PyRef<'_, ManualClock>>,
-        payments: Option<PyRef<'_, SimulatedPayments>>,
+        payments: Option<&Bound<'_, PyAny>>,
         store: Option<crate::postgres_store::AnyStore<'_>>,
     ) -> Fallible<Self> {
         let mut builder = appmarket::Marketplace::builder();
@@ -74,7 +75,7 @@ impl Marketplace {
             builder = builder.clock(c.inner.clone());
         }
         if let Some(p) = payments {
-            builder = builder.payments(p.inner.clone());
+            builder = builder.payments(crate::gateway::gateway_of(p)?);
         }
         Ok(Self { inner: builder.build()? })
     }
@@ -97,11 +98,12 @@ impl Marketplace {
         Ok(self.inner.register_customer(account.inner)?.into())
     }
 
-    /// Runs the scheduled work due now; only the system may (ACC-1).
+    /// Runs the scheduled work due now; only the system may (ACC-1). Runs with the GIL
+    /// released: a long tick does not stop the other Python threads.
     #[pyo3(signature = (by = None))]
-    fn tick(&self, by: Option<Actor>) -> Fallible<TickReport> {
+    fn tick(&self, py: Python<'_>, by: Option<Actor>) -> Fallible<TickReport> {
         let by = by.map_or(appmarket::Actor::System, |a| a.inner);
-        Ok(self.inner.tick(&by)?.into())
+        Ok(py.detach(|| self.inner.tick(&by))?.into())
     }
 
     /// What `by` may do with `target` now, each with the rule that refuses it.
@@ -250,10 +252,18 @@ impl Marketplace {
     }
 
     /// Pays an order whose terms were accepted (ORD-2, ORD-3); `method=None` for a reseller's
-    /// customer (ORD-4).
+    /// customer (ORD-4). Runs with the GIL released: a slow host gateway blocks only this call.
     #[pyo3(signature = (by, order, method = None, *, request_id = None))]
-    fn pay(&self, by: &Actor, order: &str, method: Option<PaymentMethod>, request_id: Option<&str>) -> Fallible<Order> {
-        Ok(self.inner.pay(caller(by, request_id)?, &OrderId::parse(order)?, method.map(Into::into))?.into())
+    fn pay(
+        &self,
+        py: Python<'_>,
+        by: &Actor,
+        order: &str,
+        method: Option<PaymentMethod>,
+        request_id: Option<&str>,
+    ) -> Fallible<Order> {
+        let (caller, order) = (caller(by, request_id)?, OrderId::parse(order)?);
+        Ok(py.detach(|| self.inner.pay(caller, &order, method.map(Into::into)))?.into())
     }
 
     /// The customer cancels an unpaid order.
@@ -662,8 +672,9 @@ impl Marketplace {
     /// Runs a command given as JSON (`{"do": "accept_terms", "order": "ORD-00000001"}`, the
     /// core's `Command`) and returns its result as JSON text.
     #[pyo3(signature = (by, command_json, *, request_id = None))]
-    fn run_json(&self, by: &Actor, command_json: &str, request_id: Option<&str>) -> Fallible<String> {
-        Ok(self.inner.run_json(caller(by, request_id)?, command_json)?)
+    fn run_json(&self, py: Python<'_>, by: &Actor, command_json: &str, request_id: Option<&str>) -> Fallible<String> {
+        let caller = caller(by, request_id)?;
+        Ok(py.detach(|| self.inner.run_json(caller, command_json))?)
     }
 
     fn __repr__(&self) -> String {

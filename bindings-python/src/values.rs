@@ -261,6 +261,12 @@ value_class!(
         amount: |r| Money::from(r.amount),
         method: |r| PaymentMethod::from(r.method),
     }
+
+    /// A receipt, as a host gateway's `charge` or `refund` returns it.
+    #[new]
+    fn new(id: String, amount: Money, method: PaymentMethod) -> Self {
+        Self { inner: appmarket::payments::Receipt { id, amount: amount.inner, method: method.into() } }
+    }
 );
 
 value_class!(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from decimal import Decimal
 
@@ -82,12 +83,26 @@ def test_values_are_frozen_comparable_and_readable() -> None:
 
 
 def test_enums() -> None:
-    assert am.BillingMode.Monthly == am.BillingMode.Monthly != am.BillingMode.Yearly
+    assert am.BillingMode.Monthly == am.BillingMode.Monthly and len({am.BillingMode.Monthly, am.BillingMode.Yearly}) == 2
     assert {am.OrderStatus.Completed: 1}[am.OrderStatus.Completed] == 1
-    assert repr(am.AppStatus.GracePeriod) == "AppStatus.GracePeriod"
+    assert repr(am.AppStatus.GracePeriod) == "<AppStatus.GracePeriod: 2>"
+    assert isinstance(am.AppStatus.GracePeriod, enum.Enum) and am.AppStatus.GracePeriod.name == "GracePeriod"
+    assert am.AppStatus["Frozen"] is am.AppStatus.Frozen and am.AppStatus(3) is am.AppStatus.Frozen
     members = [am.PaymentMethod.Balance, am.PaymentMethod.CreditCard, am.PaymentMethod.Credit, am.PaymentMethod.Online]
     assert len(set(members)) == 4
-    assert am.Action.Pay != am.Action.Upgrade and int(am.SortOrder.Newest) == 3
+    assert am.Action.Pay in set(am.Action) - {am.Action.Upgrade} and int(am.SortOrder.Newest) == 3
+    assert [m.name for m in am.PaymentMethod] == ["Balance", "CreditCard", "Credit", "Online"]
+    assert len(am.Action) == 23 and list(am.BillingMode)[0] is am.BillingMode.PayPerUse
+    assert am.FlowStatus.InService.is_open and not am.FlowStatus.Closed.is_open
+    assert am.FlowKind.ProfessionalService.text and am.AppealGrounds.SellerIdle.text
+
+
+def test_an_int_or_another_enumeration_is_not_a_member() -> None:
+    market = am.Marketplace()
+    with pytest.raises(TypeError, match="expected PaymentMethod, got int"):
+        market.pay(am.Actor.customer("alice"), "ORD-1", 1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected PaymentMethod, got BillingMode"):
+        market.pay(am.Actor.customer("alice"), "ORD-1", am.BillingMode.Monthly)  # type: ignore[arg-type]
 
 
 def test_policy_from_kwargs_dict_json() -> None:

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::actor::CustomerId;
 
 /// A buyer's account, registered by the host application.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerAccount {
@@ -26,6 +27,7 @@ pub struct CustomerAccount {
 }
 
 /// A count within one calendar year (billing zone); a new year starts from zero.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct YearlyCount {

@@ -19,6 +19,7 @@ use crate::renewal::{self, RenewalDay};
 use crate::time::{BillingZone, add_months_clamped, last_day_of_month};
 
 /// Where a purchased app stands (APP-6, LIFE-1).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppStatus {
@@ -107,6 +108,7 @@ impl Term {
 
 /// The application information shown on the details page (APP-1). The password is not here:
 /// the store keeps it apart, and only its owner can reveal it (APP-5).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationInfo {
@@ -961,6 +963,7 @@ impl PurchasedApp {
 }
 
 /// Which of a customer's purchased apps to list.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]

@@ -28,6 +28,7 @@ fn twenty() -> u32 {
 }
 
 /// A facade call as data. The tag `do` names the facade method.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {

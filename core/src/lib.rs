@@ -2,7 +2,8 @@
 //!
 //! The buyer-side rules of a cloud application marketplace — catalog and specifications, orders
 //! and payment, pricing and upgrades, service supervision, appeals, renewals, unsubscription and
-//! invoices — as an embeddable library. Rule ids (`ORD-3`, `PRC-5`, …) refer to `RULES.md`.
+//! invoices — as an embeddable library. Rule ids (`ORD-3`, `PRC-5`, …), as named by
+//! [`Error::NotAllowed`], are explained in the [`rules`] reference.
 //!
 //! The shape: aggregates ([`Order`], [`PurchasedApp`], …) decide commands into events with pure
 //! functions; the [`Marketplace`] facade reads the [`Clock`], loads and saves through a
@@ -31,6 +32,8 @@ pub mod policy;
 pub mod pricing;
 pub mod provisioning;
 pub mod renewal;
+#[doc = include_str!("../RULES.md")]
+pub mod rules {}
 pub mod secret;
 pub mod store;
 pub mod supervision;

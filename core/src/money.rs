@@ -269,6 +269,21 @@ impl Serialize for Currency {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "An ISO-4217 currency code: three upper-case letters such as USD.",
+            "pattern": "^[A-Z]{3}$"
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let code = String::deserialize(d)?;
@@ -296,6 +311,7 @@ pub const NOISE_DP: u32 = 20;
 ///
 /// Arithmetic keeps full precision; [`Money::rounded`] rounds once, to the currency's minor unit,
 /// half away from zero, and always gives that scale (`10.00`, never `10`).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Money {

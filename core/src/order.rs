@@ -17,6 +17,7 @@ use crate::pricing::Quote;
 use crate::provisioning::ImageSetup;
 
 /// Where an order stands (ORD-6).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
@@ -672,6 +673,7 @@ impl Order {
 }
 
 /// Which of a customer's orders to list.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]
@@ -690,6 +692,7 @@ impl OrderFilter {
 }
 
 /// What a customer asks to buy (ORD-1).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseRequest {

@@ -10,6 +10,7 @@ use crate::actor::CustomerId;
 use crate::money::Money;
 
 /// How a customer pays (ORD-2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
@@ -75,9 +76,23 @@ pub struct Receipt {
     pub method: PaymentMethod,
 }
 
-/// The gateway declined: the reason as the gateway gives it.
+/// Why a gateway moved no money, or cannot say whether it did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Declined(pub String);
+pub enum PaymentError {
+    /// The gateway refused, and moved no money: the reason as the gateway gives it. A declined
+    /// order payment cancels the order (ORD-3) and returns [`Error::PaymentDeclined`]; a
+    /// declined refund changes nothing and returns it too.
+    ///
+    /// [`Error::PaymentDeclined`]: crate::Error::PaymentDeclined
+    Declined(String),
+    /// The gateway failed: unreachable, timed out, or raised (a host gateway in Python or Kotlin
+    /// that raises anything but a decline). Whether money moved is unknown,
+    /// so the command changes nothing and returns [`Error::Gateway`]; retrying it (with
+    /// the same request id, or none) sends the same idempotency key again.
+    ///
+    /// [`Error::Gateway`]: crate::Error::Gateway
+    Failed(String),
+}
 
 /// Refuses a receipt that does not match what was asked: another amount or another currency
 /// (ORD-3). A mismatched receipt is a gateway failure, never a payment: nothing is recorded.
@@ -93,19 +108,35 @@ pub(crate) fn check_receipt(receipt: &Receipt, asked: &Money, key: &str) -> Resu
     Ok(())
 }
 
-/// The payment port. Implementations must be idempotent by key.
+/// The payment port: the host's payment service, called by the facade while it decides a
+/// command.
+///
+/// # The idempotency key
+///
+/// Every request carries an `idempotency_key` (prefixed with the marketplace id). The
+/// facade sends the same key again whenever it asks again for the same money: a retried
+/// command, a command replayed after a lost race, a payment retried after
+/// [`PaymentError::Failed`]. An implementation must therefore:
+///
+/// - move money at most once per key: a request with a key it has seen returns the first
+///   outcome (the same receipt, or the same decline) and moves nothing;
+/// - remember keys at least as long as a host may retry (pass the key on to the payment
+///   provider's own idempotency header where it has one);
+/// - answer [`PaymentError::Declined`] only when it knows no money moved, and
+///   [`PaymentError::Failed`] when it cannot tell (a timeout): the facade then records
+///   nothing, and the retry with the same key settles it.
 pub trait PaymentGateway: Send + Sync {
     /// Charges the customer.
-    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, Declined>;
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError>;
     /// Refunds the customer.
-    fn refund(&self, request: &RefundRequest) -> Result<Receipt, Declined>;
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError>;
 }
 
 #[derive(Debug, Default)]
 struct Ledger {
     balances: HashMap<CustomerId, Money>,
     declines: HashMap<CustomerId, VecDeque<String>>,
-    done: HashMap<String, Result<Receipt, Declined>>,
+    done: HashMap<String, Result<Receipt, PaymentError>>,
     charges: Vec<Receipt>,
     refunds: Vec<Receipt>,
     next: u64,
@@ -156,14 +187,14 @@ impl SimulatedPayments {
 }
 
 impl PaymentGateway for SimulatedPayments {
-    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, Declined> {
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
         let mut ledger = self.ledger();
         if let Some(done) = ledger.done.get(&request.idempotency_key) {
             return done.clone();
         }
         let scripted = ledger.declines.get_mut(&request.customer).and_then(VecDeque::pop_front);
         let outcome = if let Some(reason) = scripted {
-            Err(Declined(reason))
+            Err(PaymentError::Declined(reason))
         } else if request.method == PaymentMethod::Balance {
             let balance = ledger.balances.get(&request.customer).copied();
             match balance {
@@ -173,8 +204,12 @@ impl PaymentGateway for SimulatedPayments {
                         .insert(request.customer.clone(), Money::new(b.amount - request.amount.amount, b.currency));
                     Ok(())
                 }
-                Some(b) => Err(Declined(format!("insufficient balance: {b} available, {} due", request.amount))),
-                None => Err(Declined(format!("insufficient balance: none available, {} due", request.amount))),
+                Some(b) => {
+                    Err(PaymentError::Declined(format!("insufficient balance: {b} available, {} due", request.amount)))
+                }
+                None => {
+                    Err(PaymentError::Declined(format!("insufficient balance: none available, {} due", request.amount)))
+                }
             }
         } else {
             Ok(())
@@ -190,7 +225,7 @@ impl PaymentGateway for SimulatedPayments {
         outcome
     }
 
-    fn refund(&self, request: &RefundRequest) -> Result<Receipt, Declined> {
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError> {
         let mut ledger = self.ledger();
         if let Some(done) = ledger.done.get(&request.idempotency_key) {
             return done.clone();
@@ -239,7 +274,7 @@ mod tests {
         let alice = CustomerId::parse("alice").unwrap();
         pay.set_balance(&alice, Money::parse("5.00 USD").unwrap());
         let err = pay.charge(&req("k1", PaymentMethod::Balance, "10.00 USD")).unwrap_err();
-        assert!(err.0.contains("insufficient balance"), "{}", err.0);
+        assert!(matches!(&err, PaymentError::Declined(r) if r.contains("insufficient balance")), "{err:?}");
         assert_eq!(pay.balance(&alice), Some(Money::parse("5.00 USD").unwrap()));
         pay.charge(&req("k2", PaymentMethod::Balance, "5.00 USD")).unwrap();
         assert!(pay.balance(&alice).unwrap().is_zero());
@@ -249,7 +284,10 @@ mod tests {
     fn ord_3_scripted_declines_decline_the_next_charge_only() {
         let pay = SimulatedPayments::new();
         pay.decline_next(&CustomerId::parse("alice").unwrap(), "card expired");
-        assert_eq!(pay.charge(&req("k1", PaymentMethod::CreditCard, "1 USD")).unwrap_err().0, "card expired");
+        assert_eq!(
+            pay.charge(&req("k1", PaymentMethod::CreditCard, "1 USD")).unwrap_err(),
+            PaymentError::Declined("card expired".into())
+        );
         assert!(pay.charge(&req("k2", PaymentMethod::CreditCard, "1 USD")).is_ok());
     }
 }

@@ -13,6 +13,7 @@ use crate::supervision::FlowKind;
 use crate::time::BillingZone;
 
 /// Grace and retention lengths for one customer level (LIFE-1).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndOfTerm {
@@ -23,6 +24,7 @@ pub struct EndOfTerm {
 }
 
 /// Handling fees of an unsubscription by the formula (UNS-4), in percent of what was paid.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HandlingFees {
@@ -37,6 +39,7 @@ pub struct HandlingFees {
 /// The numbers of the rules. [`Policy::default`] gives the marketplace's defaults; a host may
 /// override any field (also from JSON with [`Policy::from_json`], where missing fields keep their
 /// defaults).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {

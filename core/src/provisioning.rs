@@ -11,6 +11,7 @@ use crate::secret::Secret;
 pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?~#*";
 
 /// The network a server joins (IMG-1).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
@@ -21,6 +22,7 @@ pub struct Network {
 }
 
 /// The security group of the servers (IMG-1).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -35,6 +37,7 @@ pub enum SecurityGroup {
 }
 
 /// Customized provisioning's extra choices (IMG-2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Customization {
@@ -52,6 +55,7 @@ pub struct Customization {
 
 /// A request to provision an image: quick when `customization` is `None` (IMG-1), customized
 /// otherwise (IMG-2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageProvisioning {

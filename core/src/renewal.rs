@@ -18,6 +18,7 @@ use crate::pricing::{self, Quote, QuoteBuilder};
 use crate::time::{BillingZone, last_day_of_month};
 
 /// A renewal date (REN-4): a day of the month 1–28, or the last day of the month.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(rename_all = "snake_case")]

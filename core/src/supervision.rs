@@ -15,6 +15,7 @@ use crate::order::Order;
 use crate::policy::Policy;
 
 /// Which supervision process a flow follows (SUP-1).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowKind {
@@ -54,6 +55,7 @@ impl fmt::Display for FlowKind {
 }
 
 /// Where a flow stands. `Display` gives the status a person sees on the Service Supervision page.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowStatus {
@@ -130,6 +132,7 @@ impl fmt::Display for AppealGrounds {
 }
 
 /// An attachment of a request: its file name and size (SUP-3). The content stays with the host.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
@@ -140,6 +143,7 @@ pub struct Attachment {
 }
 
 /// The customer's request (SUP-3).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceRequest {
@@ -151,6 +155,7 @@ pub struct ServiceRequest {
 }
 
 /// What the seller enters when delivering (SUP-2, SUP-3, APP-3, APP-4).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]
@@ -949,6 +954,7 @@ impl ServiceFlow {
 }
 
 /// Which flows to list.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]

@@ -362,14 +362,14 @@ impl appmarket::PaymentGateway for Skewed {
     fn charge(
         &self,
         r: &appmarket::payments::ChargeRequest,
-    ) -> Result<appmarket::payments::Receipt, appmarket::payments::Declined> {
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::PaymentError> {
         let amount = Money::new(r.amount.amount + rust_decimal::Decimal::new(1, 2), r.amount.currency);
         Ok(appmarket::payments::Receipt { id: "skewed".into(), amount, method: r.method })
     }
     fn refund(
         &self,
         r: &appmarket::payments::RefundRequest,
-    ) -> Result<appmarket::payments::Receipt, appmarket::payments::Declined> {
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::PaymentError> {
         Ok(appmarket::payments::Receipt { id: "refund".into(), amount: r.amount, method: r.method })
     }
 }

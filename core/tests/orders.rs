@@ -342,15 +342,15 @@ impl PaymentGateway for FlakyRefunds {
     fn charge(
         &self,
         request: &appmarket::payments::ChargeRequest,
-    ) -> Result<appmarket::payments::Receipt, appmarket::payments::Declined> {
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::PaymentError> {
         self.inner.charge(request)
     }
     fn refund(
         &self,
         request: &appmarket::payments::RefundRequest,
-    ) -> Result<appmarket::payments::Receipt, appmarket::payments::Declined> {
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::PaymentError> {
         if self.decline.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(appmarket::payments::Declined("refunds are down".into()));
+            return Err(appmarket::payments::PaymentError::Declined("refunds are down".into()));
         }
         self.inner.refund(request)
     }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use appmarket::command::Command;
-use appmarket::payments::{ChargeRequest, Declined, PaymentGateway, Receipt, RefundRequest};
+use appmarket::payments::{ChargeRequest, PaymentError, PaymentGateway, Receipt, RefundRequest};
 use appmarket::store::memory_snapshot;
 use appmarket::testing::fixtures;
 use appmarket::*;
@@ -159,10 +159,10 @@ fn ord_3_payment_keys_are_unique_per_marketplace_sharing_one_gateway() {
 struct WrongReceipts(Money);
 
 impl PaymentGateway for WrongReceipts {
-    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, Declined> {
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
         Ok(Receipt { id: format!("rcpt-{}", request.idempotency_key), amount: self.0, method: request.method })
     }
-    fn refund(&self, request: &RefundRequest) -> Result<Receipt, Declined> {
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError> {
         Ok(Receipt { id: format!("rfnd-{}", request.idempotency_key), amount: self.0, method: request.method })
     }
 }

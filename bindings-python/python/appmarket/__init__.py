@@ -21,6 +21,7 @@ from appmarket._appmarket import (
     Availability,
     BillingMode,
     Conflict,
+    ChargeRequest,
     CustomerAccount,
     Customization,
     Delivery,
@@ -65,6 +66,7 @@ from appmarket._appmarket import (
     Receipt,
     RefundPart,
     RefundQuote,
+    RefundRequest,
     RenewalDay,
     RenewalRecord,
     UsageCycle,
@@ -89,6 +91,7 @@ from appmarket._appmarket import (
     TickReport,
     __version__,
 )
+from appmarket._gateway import PaymentGateway
 
 __all__ = [
     "Action",
@@ -106,6 +109,7 @@ __all__ = [
     "Availability",
     "BillingMode",
     "Conflict",
+    "ChargeRequest",
     "CustomerAccount",
     "Customization",
     "Delivery",
@@ -133,6 +137,7 @@ __all__ = [
     "Party",
     "Payment",
     "PaymentDeclined",
+    "PaymentGateway",
     "GatewayError",
     "PaymentMethod",
     "PostgresStore",
@@ -150,6 +155,7 @@ __all__ = [
     "Receipt",
     "RefundPart",
     "RefundQuote",
+    "RefundRequest",
     "RenewalDay",
     "RenewalRecord",
     "UsageCycle",

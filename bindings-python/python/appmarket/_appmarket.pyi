@@ -2,9 +2,12 @@
 
 import datetime
 import decimal
+import enum
 import os
 import pathlib
 from typing import Any, final
+
+from appmarket._gateway import PaymentGateway
 
 __all__ = [
     "Action",
@@ -21,6 +24,7 @@ __all__ = [
     "AutoRenewal",
     "Availability",
     "BillingMode",
+    "ChargeRequest",
     "Conflict",
     "CustomerAccount",
     "Customization",
@@ -66,6 +70,7 @@ __all__ = [
     "Receipt",
     "RefundPart",
     "RefundQuote",
+    "RefundRequest",
     "RenewalDay",
     "RenewalRecord",
     "UsageCycle",
@@ -137,172 +142,116 @@ class Storage(AppMarketError):
 
 # ---------------------------------------------------------------- enums
 
-@final
-class BillingMode:
-    PayPerUse: BillingMode
-    Monthly: BillingMode
-    Yearly: BillingMode
-    OneTime: BillingMode
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class BillingMode(enum.IntEnum):
+    PayPerUse = 0
+    Monthly = 1
+    Yearly = 2
+    OneTime = 3
 
-@final
-class DeliveryMethod:
-    Image: DeliveryMethod
-    Saas: DeliveryMethod
-    License: DeliveryMethod
-    ProfessionalService: DeliveryMethod
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class DeliveryMethod(enum.IntEnum):
+    Image = 0
+    Saas = 1
+    License = 2
+    ProfessionalService = 3
 
-@final
-class OrderStatus:
-    PendingPayment: OrderStatus
-    Processing: OrderStatus
-    Completed: OrderStatus
-    Cancelled: OrderStatus
-    Unsubscribed: OrderStatus
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class OrderStatus(enum.IntEnum):
+    PendingPayment = 0
+    Processing = 1
+    Completed = 2
+    Cancelled = 3
+    Unsubscribed = 4
 
-@final
-class AppStatus:
-    Provisioning: AppStatus
-    Active: AppStatus
-    GracePeriod: AppStatus
-    Frozen: AppStatus
-    Released: AppStatus
-    Unsubscribed: AppStatus
-    Deleted: AppStatus
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class AppStatus(enum.IntEnum):
+    Provisioning = 0
+    Active = 1
+    GracePeriod = 2
+    Frozen = 3
+    Released = 4
+    Unsubscribed = 5
+    Deleted = 6
 
-@final
-class PaymentMethod:
-    Balance: PaymentMethod
-    CreditCard: PaymentMethod
-    Credit: PaymentMethod
-    Online: PaymentMethod
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class PaymentMethod(enum.IntEnum):
+    Balance = 0
+    CreditCard = 1
+    Credit = 2
+    Online = 3
 
-@final
-class SortOrder:
-    Relevance: SortOrder
-    PriceAscending: SortOrder
-    PriceDescending: SortOrder
-    Newest: SortOrder
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class SortOrder(enum.IntEnum):
+    Relevance = 0
+    PriceAscending = 1
+    PriceDescending = 2
+    Newest = 3
 
-@final
-class Action:
-    AcceptTerms: Action
-    Pay: Action
-    CancelOrder: Action
-    RevealPassword: Action
-    Upgrade: Action
-    Renew: Action
-    SetAutoRenewal: Action
-    Unsubscribe: Action
-    RequestRefund: Action
-    RequestInvoice: Action
-    SubmitRequest: Action
-    AcceptRequest: Action
-    RejectRequest: Action
-    Deliver: Action
-    ConfirmAcceptance: Action
-    RejectDelivery: Action
-    RemindSeller: Action
-    Appeal: Action
-    ResolveAppeal: Action
-    IssueInvoice: Action
-    ReturnInvoice: Action
-    DeleteApp: Action
-    PayArrears: Action
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class Action(enum.IntEnum):
+    AcceptTerms = 0
+    Pay = 1
+    CancelOrder = 2
+    RevealPassword = 3
+    Upgrade = 4
+    Renew = 5
+    SetAutoRenewal = 6
+    Unsubscribe = 7
+    RequestRefund = 8
+    RequestInvoice = 9
+    SubmitRequest = 10
+    AcceptRequest = 11
+    RejectRequest = 12
+    Deliver = 13
+    ConfirmAcceptance = 14
+    RejectDelivery = 15
+    RemindSeller = 16
+    Appeal = 17
+    ResolveAppeal = 18
+    IssueInvoice = 19
+    ReturnInvoice = 20
+    DeleteApp = 21
+    PayArrears = 22
 
-@final
-class FlowKind:
-    License: FlowKind
-    ProfessionalService: FlowKind
-    Saas: FlowKind
+class FlowKind(enum.IntEnum):
+    License = 0
+    ProfessionalService = 1
+    Saas = 2
     @property
     def text(self) -> str: ...
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
 
-@final
-class FlowStatus:
-    AwaitingRequest: FlowStatus
-    RequestSubmitted: FlowStatus
-    InService: FlowStatus
-    AwaitingAcceptance: FlowStatus
-    Frozen: FlowStatus
-    Completed: FlowStatus
-    Closed: FlowStatus
+class FlowStatus(enum.IntEnum):
+    AwaitingRequest = 0
+    RequestSubmitted = 1
+    InService = 2
+    AwaitingAcceptance = 3
+    Frozen = 4
+    Completed = 5
+    Closed = 6
     @property
     def text(self) -> str: ...
     @property
     def is_open(self) -> bool: ...
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
 
-@final
-class Party:
-    Customer: Party
-    Seller: Party
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class Party(enum.IntEnum):
+    Customer = 0
+    Seller = 1
 
-@final
-class AppealGrounds:
-    SellerIdle: AppealGrounds
-    RequestRejected: AppealGrounds
-    DeliveryRejected: AppealGrounds
-    CustomerIdle: AppealGrounds
+class AppealGrounds(enum.IntEnum):
+    SellerIdle = 0
+    RequestRejected = 1
+    DeliveryRejected = 2
+    CustomerIdle = 3
     @property
     def text(self) -> str: ...
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
 
-@final
-class AppealStatus:
-    Open: AppealStatus
-    Resolved: AppealStatus
-    Closed: AppealStatus
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class AppealStatus(enum.IntEnum):
+    Open = 0
+    Resolved = 1
+    Closed = 2
 
-@final
-class InvoiceStatus:
-    Requested: InvoiceStatus
-    Issued: InvoiceStatus
-    Returned: InvoiceStatus
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class InvoiceStatus(enum.IntEnum):
+    Requested = 0
+    Issued = 1
+    Returned = 2
 
-@final
-class PendingKind:
-    OperatorReview: PendingKind
-    NegotiatedRefund: PendingKind
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-    def __int__(self) -> int: ...
+class PendingKind(enum.IntEnum):
+    OperatorReview = 0
+    NegotiatedRefund = 1
 
 # ---------------------------------------------------------------- values
 
@@ -427,6 +376,7 @@ class TickReport:
 
 @final
 class Receipt:
+    def __new__(cls, id: str, amount: Money, method: PaymentMethod) -> Receipt: ...
     @property
     def id(self) -> str: ...
     @property
@@ -1320,6 +1270,34 @@ class PostgresStore:
     @property
     def schema(self) -> str: ...
 
+@final
+class ChargeRequest:
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def customer(self) -> str: ...
+    @property
+    def method(self) -> PaymentMethod: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def description(self) -> str: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class RefundRequest:
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def customer(self) -> str: ...
+    @property
+    def method(self) -> PaymentMethod: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def description(self) -> str: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
 # ---------------------------------------------------------------- the facade
 
 @final
@@ -1328,7 +1306,7 @@ class Marketplace:
         cls,
         policy: Policy | None = None,
         clock: ManualClock | None = None,
-        payments: SimulatedPayments | None = None,
+        payments: SimulatedPayments | PaymentGateway | None = None,
         store: SqliteStore | PostgresStore | None = None,
     ) -> Marketplace: ...
     @property

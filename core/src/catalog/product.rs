@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::money::{Currency, Money};
 
 /// How a product is delivered (CAT-1).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryMethod {
@@ -35,6 +36,7 @@ impl fmt::Display for DeliveryMethod {
 }
 
 /// How a plan is billed (CAT-2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BillingMode {
@@ -76,6 +78,7 @@ impl fmt::Display for BillingMode {
 }
 
 /// An integer quantity a buyer chooses, e.g. "Number of Licenses" (CAT-2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuantityAttribute {
@@ -107,6 +110,7 @@ impl QuantityAttribute {
 
 /// A price for one period of a billing mode (per hour for pay-per-use), flat or per unit of the
 /// quantity attribute (CAT-2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PricePlan {
@@ -119,6 +123,7 @@ pub struct PricePlan {
 }
 
 /// A named fixed attribute of a specification, e.g. "Email Hosting: Email Hosting".
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attribute {
@@ -129,6 +134,7 @@ pub struct Attribute {
 }
 
 /// A specification of a product: attributes, an optional quantity, and price plans (CAT-2).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Specification {
@@ -170,6 +176,7 @@ impl Specification {
 }
 
 /// The seller's support contacts (CAT-1).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SupportRange {
@@ -180,6 +187,7 @@ pub struct SupportRange {
 }
 
 /// Cloud resource prices for one billing mode of an image product (PRC-3), per period.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourcePlan {
@@ -194,6 +202,7 @@ pub struct ResourcePlan {
 }
 
 /// What an image runs on (IMG-1, PRC-3).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageResources {
@@ -208,6 +217,7 @@ pub struct ImageResources {
 }
 
 /// What a seller submits to list a product (CAT-1).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductDraft {

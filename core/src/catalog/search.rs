@@ -11,6 +11,7 @@ use crate::money::Money;
 use crate::policy::Policy;
 
 /// How results are ordered.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
@@ -27,6 +28,7 @@ pub enum SortOrder {
 
 /// A search of the catalog (CAT-3). Every field is optional; an empty query lists everything
 /// listed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]

@@ -11,7 +11,7 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::metering::{self, Metering, UsageCycle, UsageStatement};
 use crate::money::Money;
-use crate::payments::{ChargeRequest, Declined, PaymentMethod, check_receipt};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, check_receipt};
 use crate::store::{Commit, Versioned};
 
 /// What one charge of a settlement came to.
@@ -202,7 +202,9 @@ impl Marketplace {
                 check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
                 Ok(Outcome::Paid(receipt.id))
             }
-            Err(Declined(reason)) => Ok(Outcome::Declined(reason)),
+            Err(PaymentError::Declined(reason)) => Ok(Outcome::Declined(reason)),
+            // Whether money moved is unknown: record nothing; the retry sends the same key.
+            Err(PaymentError::Failed(reason)) => Err(Error::Gateway { reason }),
         }
     }
 }

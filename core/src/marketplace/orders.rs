@@ -17,7 +17,7 @@ use crate::order::{
     Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
     check_periods, quote_purchase,
 };
-use crate::payments::{ChargeRequest, Declined, PaymentMethod, Receipt, RefundRequest, check_receipt};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, Receipt, RefundRequest, check_receipt};
 use crate::pricing::{Quote, image_quote};
 use crate::provisioning::ImageProvisioning;
 use crate::store::{Commit, Record, Sequence, Versioned, Write};
@@ -180,7 +180,9 @@ impl Marketplace {
     /// (ORD-4). A paid order creates the purchased app (ORD-5).
     ///
     /// A declined payment cancels the order with the reason and returns
-    /// [`Error::PaymentDeclined`]: the one error after which something has changed.
+    /// [`Error::PaymentDeclined`]: the one error after which something has changed. A gateway
+    /// that fails ([`PaymentError::Failed`]) gives [`Error::Gateway`] and changes nothing:
+    /// the order stays unpaid, and paying again sends the same idempotency key.
     pub fn pay(&self, by: impl Into<Caller>, order: &OrderId, method: Option<PaymentMethod>) -> Result<Order, Error> {
         let fp = || Command::Pay { order: order.clone(), method };
         self.execute(by, fp, |actor, now| {
@@ -211,7 +213,8 @@ impl Marketplace {
                             check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
                             Ok(receipt)
                         }
-                        Err(Declined(reason)) => {
+                        Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
+                        Err(PaymentError::Declined(reason)) => {
                             let (next, mut commit) = self.decide_order(
                                 &current,
                                 &OrderCommand::RecordDecline { reason: reason.clone() },
@@ -382,10 +385,10 @@ impl Marketplace {
                 amount: refund,
                 description: format!("refund of order {}", order.id),
             };
-            let receipt = self
-                .payments
-                .refund(&request)
-                .map_err(|Declined(reason)| Error::PaymentDeclined { reason: format!("refund failed: {reason}") })?;
+            let receipt = self.payments.refund(&request).map_err(|e| match e {
+                PaymentError::Declined(reason) => Error::PaymentDeclined { reason: format!("refund failed: {reason}") },
+                PaymentError::Failed(reason) => Error::Gateway { reason: format!("refund: {reason}") },
+            })?;
             check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
         }
         let (next, order_commit) = self.decide_order(current, &cmd, actor, now)?;

@@ -12,7 +12,7 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::event::NewEvent;
 use crate::order::{Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
-use crate::payments::{ChargeRequest, Declined, PaymentMethod};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 use crate::pricing::Quote;
 use crate::renewal::{self, RenewalDay};
 use crate::store::{Commit, Versioned};
@@ -239,7 +239,8 @@ impl Marketplace {
                         crate::payments::check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
                         Ok(receipt)
                     }
-                    Err(Declined(reason)) => {
+                    Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
+                    Err(PaymentError::Declined(reason)) => {
                         let retry_at = renewal::retry_after(now, &self.policy);
                         let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at };
                         let (next, events) = self.decide_app(current, &cmd, system, now)?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use appmarket::payments::{ChargeRequest, Declined, Receipt, RefundRequest};
+use appmarket::payments::{ChargeRequest, PaymentError, Receipt, RefundRequest};
 use appmarket::store::{Commit, Record, Write};
 use appmarket::testing::fixtures;
 use appmarket::*;
@@ -30,11 +30,11 @@ impl CountingGateway {
 }
 
 impl PaymentGateway for CountingGateway {
-    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, Declined> {
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
         *self.calls.lock().unwrap().entry(request.idempotency_key.clone()).or_default() += 1;
         self.inner.charge(request)
     }
-    fn refund(&self, request: &RefundRequest) -> Result<Receipt, Declined> {
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError> {
         self.inner.refund(request)
     }
 }

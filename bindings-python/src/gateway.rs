@@ -1,0 +1,132 @@
+//! Host payment gateways: any Python object with `charge(request)` and `refund(request)` plugs
+//! in as `Marketplace(payments=...)`. This file only converts: the request to a typed value,
+//! the answer to a core [`Receipt`](appmarket::payments::Receipt) or
+//! [`PaymentError`](appmarket::payments::PaymentError). What a decline or a failure does to
+//! the order is decided by the core.
+//!
+//! The facade may call the gateway with the GIL released (`Marketplace.pay` releases it), so
+//! each call takes the GIL back with `Python::attach` for exactly as long as the Python method
+//! runs.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use appmarket::payments::{PaymentError, PaymentGateway};
+
+use crate::enums::PaymentMethod;
+use crate::errors::PaymentDeclined;
+use crate::runtime::SimulatedPayments;
+use crate::values::{Money, Receipt};
+
+value_class!(
+    /// A charge asked of a host gateway. `idempotency_key` is the same every time the
+    /// marketplace asks for the same money (a retry, a replay): charge at most once per key
+    /// and answer a repeated key with the first receipt.
+    ChargeRequest(appmarket::payments::ChargeRequest) {
+        idempotency_key: |r| r.idempotency_key.clone(),
+        customer: |r| r.customer.to_string(),
+        method: |r| PaymentMethod::from(r.method),
+        amount: |r| Money::from(r.amount),
+        description: |r| r.description.clone(),
+    }
+);
+
+value_class!(
+    /// A refund asked of a host gateway, back to the way the order was paid. Same key rule as
+    /// a charge: refund at most once per `idempotency_key`.
+    RefundRequest(appmarket::payments::RefundRequest) {
+        idempotency_key: |r| r.idempotency_key.clone(),
+        customer: |r| r.customer.to_string(),
+        method: |r| PaymentMethod::from(r.method),
+        amount: |r| Money::from(r.amount),
+        description: |r| r.description.clone(),
+    }
+);
+
+/// A Python object used as the core's payment port.
+struct HostGateway {
+    object: Py<PyAny>,
+}
+
+impl HostGateway {
+    /// Calls `method` and reads its answer: a `Receipt`; `PaymentDeclined` raised is a decline;
+    /// anything else raised (or returned) is a failure.
+    fn call(
+        &self,
+        method: &str,
+        request: impl for<'py> IntoPyObject<'py>,
+    ) -> Result<appmarket::payments::Receipt, PaymentError> {
+        Python::attach(|py| {
+            let answer = match self.object.bind(py).call_method1(method, (request,)) {
+                Ok(answer) => answer,
+                Err(err) if err.is_instance_of::<PaymentDeclined>(py) => {
+                    let value = err.value(py);
+                    let reason = value
+                        .getattr("reason")
+                        .ok()
+                        .and_then(|r| r.extract::<String>().ok())
+                        .or_else(|| value.str().ok().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    return Err(PaymentError::Declined(reason));
+                }
+                Err(err) => {
+                    let kind = err.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+                    return Err(PaymentError::Failed(format!(
+                        "the gateway's {method} raised {kind}: {}",
+                        err.value(py)
+                    )));
+                }
+            };
+            match answer.cast::<Receipt>() {
+                Ok(receipt) => Ok(receipt.get().inner.clone()),
+                Err(_) => {
+                    let kind = answer.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                    Err(PaymentError::Failed(format!("the gateway's {method} returned {kind}, not a Receipt")))
+                }
+            }
+        })
+    }
+}
+
+impl PaymentGateway for HostGateway {
+    fn charge(
+        &self,
+        request: &appmarket::payments::ChargeRequest,
+    ) -> Result<appmarket::payments::Receipt, PaymentError> {
+        self.call("charge", ChargeRequest::from(request.clone()))
+    }
+
+    fn refund(
+        &self,
+        request: &appmarket::payments::RefundRequest,
+    ) -> Result<appmarket::payments::Receipt, PaymentError> {
+        self.call("refund", RefundRequest::from(request.clone()))
+    }
+}
+
+/// The `payments=` argument of `Marketplace`: a `SimulatedPayments`, or any object with
+/// callable `charge` and `refund` (a `TypeError` otherwise, before anything is built).
+pub fn gateway_of(payments: &Bound<'_, PyAny>) -> PyResult<Arc<dyn PaymentGateway>> {
+    if let Ok(simulated) = payments.cast::<SimulatedPayments>() {
+        return Ok(simulated.get().inner.clone());
+    }
+    for method in ["charge", "refund"] {
+        let callable = payments.getattr(PyString::new(payments.py(), method)).map(|m| m.is_callable()).unwrap_or(false);
+        if !callable {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "payments must be a SimulatedPayments or have charge(request) and refund(request) methods; {} has no {method}()",
+                payments.get_type().name()?
+            )));
+        }
+    }
+    Ok(Arc::new(HostGateway { object: payments.clone().unbind() }))
+}
+
+/// Adds the classes to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ChargeRequest>()?;
+    m.add_class::<RefundRequest>()?;
+    Ok(())
+}
