@@ -41,6 +41,8 @@ pub enum Op {
     Resolve { appeal: usize, how: usize },
     RequestRefund { customer: usize, order: usize },
     DecideRefund { seller: usize, order: usize, approve: bool },
+    DeleteApp { customer: usize, app: usize },
+    PayArrears { customer: usize, app: usize },
 }
 
 /// Generates one step.
@@ -86,6 +88,8 @@ pub fn op() -> impl Strategy<Value = Op> {
             order,
             approve
         }),
+        (0..2usize, 0..6usize).prop_map(|(customer, app)| Op::DeleteApp { customer, app }),
+        (0..2usize, 0..6usize).prop_map(|(customer, app)| Op::PayArrears { customer, app }),
     ]
 }
 
@@ -349,6 +353,18 @@ impl World {
                     assert!(result.is_err(), "a refund decision on a frozen flow (APL-2)");
                 }
                 result.map(|_| ())
+            }
+            Op::DeleteApp { customer: c, app } => {
+                let Some(id) = pick(&self.apps, app) else { return Ok(()) };
+                self.agrees(&customer(c), &Target::App(id.clone()), Action::DeleteApp, |m, by| {
+                    m.delete_app(by, &id).map(|_| ())
+                })
+            }
+            Op::PayArrears { customer: c, app } => {
+                let Some(id) = pick(&self.apps, app) else { return Ok(()) };
+                self.agrees(&customer(c), &Target::App(id.clone()), Action::PayArrears, |m, by| {
+                    m.pay_arrears(by, &id, None).map(|_| ())
+                })
             }
         }
     }
