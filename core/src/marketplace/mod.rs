@@ -316,7 +316,18 @@ impl Marketplace {
         let now = self.clock_now()?;
         let mut last = None;
         for _ in 0..MAX_ATTEMPTS {
-            let Decision { mut commit, result } = attempt(&caller.actor, now)?;
+            let Decision { mut commit, result } = match attempt(&caller.actor, now) {
+                Ok(decision) => decision,
+                Err(refused) => {
+                    // A concurrent call under the same request id may have committed between
+                    // our replay check and our load (the order is paid now, say): its result
+                    // is the answer, not the refusal that its effect causes.
+                    if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
+                        return replayed;
+                    }
+                    return Err(refused);
+                }
+            };
             if let (Some(id), Some(fp)) = (&caller.request_id, &fingerprint) {
                 commit.request = Some(RequestRecord {
                     actor: caller.actor.clone(),
