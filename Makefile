@@ -4,12 +4,17 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 MVN ?= mvn -B -q -f bindings-kotlin/jvm/pom.xml -Dcargo.target.dir=$(CARGO_TARGET_DIR)
 
-.PHONY: tour tour-python tour-kotlin test test-rust test-python test-kotlin kotlin-bindings kotlin-release schema lint docs bench
+.PHONY: tour tour-python tour-kotlin test test-all test-rust test-python test-kotlin kotlin-bindings kotlin-release schema lint docs bench
 
 tour:
 	$(CARGO) run --locked -q -p appmarket-examples --example tour
 
-test: lint test-rust docs test-python test-kotlin
+# Starts a throw-away PostgreSQL server for the PostgreSQL store's tests (.ci/postgres.sh) unless
+# APPMARKET_TEST_POSTGRES_URL is already set, and stops it at the end even on failure.
+test:
+	.ci/with-postgres.sh $(MAKE) --no-print-directory test-all
+
+test-all: lint test-rust docs test-python test-kotlin
 
 lint:
 	$(CARGO) fmt --all -- --check

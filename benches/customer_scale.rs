@@ -27,6 +27,7 @@ fn customer_with_many_orders(c: &mut Criterion) {
     let seller = Actor::seller("isv-bench").expect("valid id");
     let image = market.list_product(&seller, fixtures::image_draft()).expect("valid draft");
     let provisioning = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "v".into(), subnet: "s".into() },
         security_group: SecurityGroup::Recommended,

@@ -26,3 +26,53 @@ pub fn market_with_saas(customers: usize) -> (Marketplace, Product, Vec<Actor>) 
         .collect();
     (market, product, actors)
 }
+
+/// A marketplace on a manual clock over `store`, with one SaaS product and `customers`
+/// registered buyers.
+pub fn market_on(store: Arc<dyn store::Store>, customers: usize) -> (Marketplace, Product, Vec<Actor>) {
+    let market = Marketplace::builder()
+        .clock(ManualClock::new(fixtures::t0()))
+        .store(store)
+        .payments(Arc::new(SimulatedPayments::new()))
+        .build()
+        .expect("valid policy");
+    let seller = Actor::seller("isv-bench").expect("valid id");
+    let product = market.list_product(&seller, fixtures::saas_draft()).expect("valid draft");
+    let actors = (0..customers)
+        .map(|i| {
+            let id = CustomerId::parse(&format!("c{i}")).expect("valid id");
+            market.register_customer(CustomerAccount::with_card(id.clone())).expect("registered");
+            Actor::Customer(id)
+        })
+        .collect();
+    (market, product, actors)
+}
+
+const CATEGORIES: [&str; 10] = [
+    "Collaboration",
+    "Security",
+    "Developer Tools",
+    "Databases",
+    "AI",
+    "Storage",
+    "Networking",
+    "Analytics",
+    "CRM",
+    "ERP",
+];
+const WORDS: [&str; 12] =
+    ["email", "backup", "secure", "cloud", "fast", "managed", "open", "server", "hosting", "sync", "web", "office"];
+
+/// Lists `n` varied products (the catalogue of the search benches).
+pub fn list_catalog(market: &Marketplace, n: usize) {
+    let seller = Actor::seller("isv-bench").expect("valid id");
+    for i in 0..n {
+        let mut draft = if i % 3 == 0 { fixtures::license_draft() } else { fixtures::saas_draft() };
+        draft.name = format!("{} {} suite {i}", WORDS[i % 12], WORDS[(i / 12) % 12]);
+        draft.category = CATEGORIES[i % 10].into();
+        draft.tags = vec![WORDS[(i / 7) % 12].into(), WORDS[(i / 5) % 12].into()];
+        draft.description =
+            format!("A {} {} product for teams, number {i}.", WORDS[(i / 3) % 12], WORDS[(i / 11) % 12]);
+        market.list_product(&seller, draft).expect("listed");
+    }
+}

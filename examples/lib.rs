@@ -76,3 +76,22 @@ fn compact(v: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// A SQLite store in a fresh file `name` under the target directory (`CARGO_TARGET_DIR`, or
+/// `target/` of the workspace): an earlier file of that name, with its WAL, is removed first.
+pub fn fresh_sqlite_store(name: &str) -> Result<appmarket_sqlite::SqliteStore, appmarket::Error> {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| appmarket::Error::Storage { reason: format!("cannot create {}: {e}", dir.display()) })?;
+    let path = dir.join(name);
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        if file.exists() {
+            std::fs::remove_file(&file)
+                .map_err(|e| appmarket::Error::Storage { reason: format!("cannot remove {}: {e}", file.display()) })?;
+        }
+    }
+    appmarket_sqlite::SqliteStore::open(&path)
+}

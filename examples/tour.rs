@@ -1,6 +1,7 @@
 //! The tour: what a buyer sees, step by step, on a manual clock.
 //!
-//! Run with `make tour`.
+//! Run with `make tour`. It keeps everything in a SQLite file, `target/tour.db` (under
+//! `CARGO_TARGET_DIR` when set), and starts from a fresh file at every run.
 
 use std::sync::Arc;
 
@@ -12,7 +13,9 @@ use chrono::Duration;
 fn main() -> Result<(), Error> {
     let clock = ManualClock::at("2026-04-15T02:00:00Z")?;
     let payments = Arc::new(SimulatedPayments::new());
-    let market = Marketplace::builder().clock(clock.clone()).payments(payments.clone()).build()?;
+    let store = Arc::new(appmarket_examples::fresh_sqlite_store("tour.db")?);
+    println!("(store: the SQLite file {}, started fresh)\n", store.path().display());
+    let market = Marketplace::builder().clock(clock.clone()).payments(payments.clone()).store(store).build()?;
 
     println!("== A seller lists products");
     let seller = Actor::seller("coremail-isv")?;
@@ -69,6 +72,7 @@ fn main() -> Result<(), Error> {
 
     println!("\n== She buys a server image by quick provisioning");
     let request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-default".into(), subnet: "subnet-default".into() },
         security_group: SecurityGroup::Recommended,
@@ -214,6 +218,7 @@ fn main() -> Result<(), Error> {
 
     println!("\n== Two images: one unsubscribed on day 3, one on day 20");
     let img_request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-default".into(), subnet: "subnet-default".into() },
         security_group: SecurityGroup::Recommended,

@@ -5,7 +5,7 @@ use crate::conversions::{Actor, Date, IntoCore, Secret, Timestamp, all, caller, 
 use crate::errors::Result;
 use crate::marketplace::Marketplace;
 use crate::orders::{ImageSetup, Order};
-use crate::records::{BillingMode, DeliveryMethod, Quote};
+use crate::records::{BillingMode, DeliveryMethod, PaymentMethod, Quote};
 
 mirror_enum!(
     /// Where a purchased app stands (LIFE-1).
@@ -22,6 +22,8 @@ mirror_enum!(
         Released,
         /// Unsubscribed.
         Unsubscribed,
+        /// A pay-per-use app its customer deleted (PRC-7).
+        Deleted,
     }
 );
 
@@ -84,6 +86,8 @@ pub struct AutoRenewal {
     pub days_before: u32,
     /// The next retry of a declined charge (REN-6).
     pub retry_at: Option<Timestamp>,
+    /// How the charges are paid (REN-5).
+    pub method: PaymentMethod,
 }
 
 /// A purchased app (a resource).
@@ -214,6 +218,7 @@ impl From<appmarket::AutoRenewal> for AutoRenewal {
             done: a.done,
             days_before: a.days_before,
             retry_at: a.retry_at,
+            method: a.method.into(),
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::conversions::{Actor, IntoCore, Money, Timestamp, all, caller, id, mir
 use crate::errors::Result;
 use crate::marketplace::Marketplace;
 use crate::orders::Order;
-use crate::records::Quote;
+use crate::records::{PaymentMethod, Quote};
 
 /// A renewal date (REN-4): a day of the month 1–28, or the last day of the month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -53,6 +53,87 @@ pub struct RenewalRecord {
 impl From<appmarket::RenewalRecord> for RenewalRecord {
     fn from(r: appmarket::RenewalRecord) -> Self {
         RenewalRecord { order: r.order.to_string(), from: r.from, to: r.to, months: r.months }
+    }
+}
+
+/// One settlement of a pay-per-use app (PRC-7).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UsageCycle {
+    /// 1, 2, 3, … in order.
+    pub number: u32,
+    /// Start of the settled span.
+    pub from: Timestamp,
+    /// End of the settled span.
+    pub to: Timestamp,
+    /// Started hours.
+    pub hours: u64,
+    /// Started hours × the hourly price, rounded.
+    pub amount: Money,
+    /// The gateway's receipt, once paid.
+    pub receipt: Option<String>,
+    /// When it was paid.
+    pub paid_at: Option<Timestamp>,
+    /// The reseller that settles it (ORD-4).
+    pub settled_by_reseller: Option<String>,
+    /// Declined charges so far.
+    pub attempts: u32,
+    /// The last decline's reason.
+    pub declined: Option<String>,
+    /// Still owed.
+    pub owed: bool,
+}
+
+impl From<appmarket::UsageCycle> for UsageCycle {
+    fn from(c: appmarket::UsageCycle) -> Self {
+        UsageCycle {
+            number: c.number,
+            from: c.from,
+            to: c.to,
+            hours: c.hours,
+            amount: c.amount.into(),
+            owed: c.is_owed(),
+            receipt: c.receipt,
+            paid_at: c.paid_at,
+            settled_by_reseller: c.settled_by_reseller,
+            attempts: c.attempts,
+            declined: c.declined,
+        }
+    }
+}
+
+/// The usage statement of a pay-per-use app (PRC-7).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UsageStatement {
+    /// The app.
+    pub app: String,
+    /// The price of one hour of the whole configuration.
+    pub hourly: Money,
+    /// Since when it accrues, if it does now.
+    pub accruing_since: Option<Timestamp>,
+    /// The settlements, oldest first.
+    pub cycles: Vec<UsageCycle>,
+    /// Started hours settled.
+    pub hours: u64,
+    /// Paid through the gateway.
+    pub charged: Money,
+    /// Owed: the arrears.
+    pub owed: Money,
+    /// A reseller settles: the amounts are for reference only (ORD-4).
+    pub for_reference_only: bool,
+}
+
+impl From<appmarket::UsageStatement> for UsageStatement {
+    fn from(s: appmarket::UsageStatement) -> Self {
+        UsageStatement {
+            app: s.app.to_string(),
+            hourly: s.hourly.into(),
+            accruing_since: s.accruing_since,
+            cycles: all(s.cycles),
+            hours: s.hours,
+            charged: s.charged.into(),
+            owed: s.owed.into(),
+            for_reference_only: s.for_reference_only,
+        }
     }
 }
 
@@ -209,8 +290,10 @@ impl Marketplace {
         Ok(self.core.renew(caller(by, request_id)?, &id(app)?, periods, renewal_day.into_core()?)?.into())
     }
 
-    /// Enables or changes auto-renewal (REN-5, REN-6).
-    #[uniffi::method(default(request_id = None))]
+    /// Enables or changes auto-renewal, paid by `method` (balance or credit card; `null` keeps
+    /// the current one, card by default) (REN-5, REN-6).
+    #[uniffi::method(default(request_id = None, method = None))]
+    #[allow(clippy::too_many_arguments)]
     pub fn set_auto_renewal(
         &self,
         by: Actor,
@@ -219,14 +302,44 @@ impl Marketplace {
         count: u32,
         days_before: u32,
         request_id: Option<String>,
+        method: Option<PaymentMethod>,
     ) -> Result<PurchasedApp> {
-        Ok(self.core.set_auto_renewal(caller(by, request_id)?, &id(app)?, periods, count, days_before)?.into())
+        let method = method.map(Into::into);
+        Ok(self
+            .core
+            .set_auto_renewal_paid_by(caller(by, request_id)?, &id(app)?, periods, count, days_before, method)?
+            .into())
     }
 
     /// Disables auto-renewal (REN-6).
     #[uniffi::method(default(request_id = None))]
     pub fn disable_auto_renewal(&self, by: Actor, app: String, request_id: Option<String>) -> Result<PurchasedApp> {
         Ok(self.core.disable_auto_renewal(caller(by, request_id)?, &id(app)?)?.into())
+    }
+
+    /// Deletes (stops) a pay-per-use app: metering ends, the started hours not settled yet are
+    /// settled at once (PRC-7).
+    #[uniffi::method(default(request_id = None))]
+    pub fn delete_app(&self, by: Actor, app: String, request_id: Option<String>) -> Result<PurchasedApp> {
+        Ok(self.core.delete_app(caller(by, request_id)?, &id(app)?)?.into())
+    }
+
+    /// Pays what a pay-per-use app owes, with `method` or the order's method; paid in full the
+    /// app is restored (PRC-7, LIFE-1).
+    #[uniffi::method(default(method = None, request_id = None))]
+    pub fn pay_arrears(
+        &self,
+        by: Actor,
+        app: String,
+        method: Option<PaymentMethod>,
+        request_id: Option<String>,
+    ) -> Result<PurchasedApp> {
+        Ok(self.core.pay_arrears(caller(by, request_id)?, &id(app)?, method.map(Into::into))?.into())
+    }
+
+    /// The usage statement of a pay-per-use app, for its customer, seller or an operator (PRC-7).
+    pub fn usage_statement(&self, by: Actor, app: String) -> Result<UsageStatement> {
+        Ok(self.core.usage_statement(&by.into_core()?, &id(app)?)?.into())
     }
 
     /// The itemised refund an unsubscription would give (UNS-3..5). Changes nothing.

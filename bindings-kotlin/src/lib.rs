@@ -24,7 +24,9 @@ mod errors;
 mod gateway;
 mod marketplace;
 mod orders;
+mod postgres_store;
 mod records;
+mod sqlite_store;
 mod supervision;
 
 pub use apps::*;
@@ -35,5 +37,7 @@ pub use errors::*;
 pub use gateway::*;
 pub use marketplace::*;
 pub use orders::*;
+pub use postgres_store::*;
 pub use records::*;
+pub use sqlite_store::*;
 pub use supervision::*;

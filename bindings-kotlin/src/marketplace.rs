@@ -127,17 +127,22 @@ pub struct Marketplace {
 
 #[uniffi::export]
 impl Marketplace {
-    /// A marketplace with an in-memory store; `policy` defaults to `Policy()`, `clock` to the
-    /// system clock, payments to a new `SimulatedPayments` — or `payments`, or the host's own
-    /// `gateway` (not both). Refuses an inconsistent policy.
-    #[uniffi::constructor(default(policy = None, clock = None, payments = None, gateway = None))]
+    /// A marketplace; `policy` defaults to `Policy()`, `clock` to the system clock, `payments`
+    /// to a new `SimulatedPayments` (or the host's own `gateway`: not both), `store` to a new
+    /// in-memory store (`SqliteStore(path)` keeps everything in a file). Refuses an
+    /// inconsistent policy.
+    #[uniffi::constructor(default(policy = None, clock = None, payments = None, store = None, gateway = None))]
     pub fn new(
         policy: Option<Arc<Policy>>,
         clock: Option<Arc<ManualClock>>,
         payments: Option<Arc<SimulatedPayments>>,
+        store: Option<Arc<crate::sqlite_store::SqliteStore>>,
         gateway: Option<Arc<dyn crate::gateway::PaymentGateway>>,
     ) -> Result<Arc<Self>> {
         let mut builder = appmarket::Marketplace::builder();
+        if let Some(store) = store {
+            builder = builder.store(store.as_store());
+        }
         if let Some(policy) = policy {
             builder = builder.policy(policy.core.clone());
         }
@@ -222,7 +227,7 @@ mod tests {
 
     #[test]
     fn ids_and_actors_are_parsed_by_the_core() {
-        let m = Marketplace::new(None, None, None, None).unwrap();
+        let m = Marketplace::new(None, None, None, None, None).unwrap();
         let err = m.saved_list(Actor::Customer { id: String::new() }).unwrap_err();
         assert!(matches!(err, AppMarketError::InvalidInput { ref field, .. } if field == "customer_id"), "{err}");
         let json = m.run_json(Actor::Customer { id: "alice".into() }, r#"{"do":"saved_list"}"#.into(), None).unwrap();

@@ -238,6 +238,10 @@ pub struct ImageProvisioning {
     /// Customized provisioning, if any.
     #[uniffi(default = None)]
     pub customization: Option<Customization>,
+    /// Quick provisioning: yearly, monthly or pay-per-use, among the image's plans (IMG-1);
+    /// `null` takes the first the image offers.
+    #[uniffi(default = None)]
+    pub quick_mode: Option<BillingMode>,
 }
 
 impl std::fmt::Debug for ImageProvisioning {
@@ -386,6 +390,7 @@ impl IntoCore<appmarket::Customization> for Customization {
 impl IntoCore<appmarket::ImageProvisioning> for ImageProvisioning {
     fn into_core(self) -> Result<appmarket::ImageProvisioning> {
         Ok(appmarket::ImageProvisioning {
+            quick_mode: self.quick_mode.map(Into::into),
             specification: self.specification,
             network: self.network.into_core()?,
             security_group: self.security_group.into_core()?,
@@ -403,6 +408,12 @@ impl Marketplace {
     /// Prices a purchase without placing it (PRC-*).
     pub fn quote_purchase(&self, request: PurchaseRequest) -> Result<Quote> {
         Ok(self.core.quote_purchase(&request.into_core()?)?.into())
+    }
+
+    /// Prices a purchase for the customer `by`: for a reseller's customer the quote is for
+    /// reference only (ORD-4, PRC-3).
+    pub fn quote_purchase_for(&self, by: Actor, request: PurchaseRequest) -> Result<Quote> {
+        Ok(self.core.quote_purchase_for(&by.into_core()?, &request.into_core()?)?.into())
     }
 
     /// A customer places an order (ORD-1, ORD-2).

@@ -91,6 +91,10 @@ mirror_enum!(
         IssueInvoice,
         /// Return an invoice.
         ReturnInvoice,
+        /// Delete (stop) a pay-per-use app (PRC-7).
+        DeleteApp,
+        /// Pay the arrears of a pay-per-use app (PRC-7).
+        PayArrears,
     }
 );
 
@@ -128,13 +132,20 @@ pub struct Quote {
     pub lines: Vec<QuoteLine>,
     /// The total to pay.
     pub total: Money,
-    /// True when the price is an estimate (pay-per-use).
+    /// True when a reseller settles: the amount is for reference only (ORD-4).
     pub for_reference_only: bool,
+    /// Pay-per-use: the price of one hour, charged by started hour after use (PRC-7).
+    pub hourly_rate: Option<Money>,
 }
 
 impl From<appmarket::Quote> for Quote {
     fn from(q: appmarket::Quote) -> Self {
-        Quote { lines: all(q.lines), total: q.total.into(), for_reference_only: q.for_reference_only }
+        Quote {
+            lines: all(q.lines),
+            total: q.total.into(),
+            for_reference_only: q.for_reference_only,
+            hourly_rate: q.hourly_rate.map(Into::into),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use appmarket::Page;
 
 use crate::billing::{RenewalDay, RenewalRecord};
 use crate::conversions::PyUtc;
-use crate::enums::{AppStatus, BillingMode, DeliveryMethod};
+use crate::enums::{AppStatus, BillingMode, DeliveryMethod, PaymentMethod};
 use crate::orders::ImageSetup;
 
 value_class!(
@@ -64,6 +64,7 @@ value_class!(
         count: |a| a.count,
         done: |a| a.done,
         days_before: |a| a.days_before,
+        method: |a| PaymentMethod::from(a.method),
     }
 );
 

@@ -43,6 +43,39 @@ value_class!(
 );
 
 value_class!(
+    /// One settlement of a pay-per-use app (PRC-7): its span, started hours, amount, and how it
+    /// was paid (`receipt`), settled by a reseller, or declined and owed.
+    UsageCycle(appmarket::UsageCycle) {
+        number: |c| c.number,
+        start: |c| c.from,
+        end: |c| c.to,
+        hours: |c| c.hours,
+        amount: |c| Money::from(c.amount),
+        receipt: |c| c.receipt.clone(),
+        paid_at: |c| c.paid_at,
+        settled_by_reseller: |c| c.settled_by_reseller.clone(),
+        attempts: |c| c.attempts,
+        declined: |c| c.declined.clone(),
+        owed: |c| c.is_owed(),
+    }
+);
+
+value_class!(
+    /// The usage statement of a pay-per-use app (PRC-7): settlements, hours, what was charged
+    /// and what is owed.
+    UsageStatement(appmarket::UsageStatement) {
+        app: |s| s.app.to_string(),
+        hourly: |s| Money::from(s.hourly),
+        accruing_since: |s| s.accruing_since,
+        cycles: |s| s.cycles.iter().cloned().map(UsageCycle::from).collect::<Vec<_>>(),
+        hours: |s| s.hours,
+        charged: |s| Money::from(s.charged),
+        owed: |s| Money::from(s.owed),
+        for_reference_only: |s| s.for_reference_only,
+    }
+);
+
+value_class!(
     /// The refund of one order of an unsubscription, rounded.
     RefundPart(appmarket::RefundPart) {
         order: |p| p.order.to_string(),
@@ -90,6 +123,8 @@ value_class!(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RenewalDay>()?;
     m.add_class::<RenewalRecord>()?;
+    m.add_class::<UsageCycle>()?;
+    m.add_class::<UsageStatement>()?;
     m.add_class::<RefundPart>()?;
     m.add_class::<RefundQuote>()?;
     m.add_class::<PendingUnsubscription>()?;

@@ -18,7 +18,7 @@ mirror_enum!(
 );
 mirror_enum!(
     /// A purchased app's status (APP-6).
-    AppStatus => appmarket::AppStatus { Provisioning, Active, GracePeriod, Frozen, Released, Unsubscribed }
+    AppStatus => appmarket::AppStatus { Provisioning, Active, GracePeriod, Frozen, Released, Unsubscribed, Deleted }
 );
 mirror_enum!(
     /// How an order is paid (ORD-2).
@@ -33,7 +33,7 @@ mirror_enum!(
     Action => appmarket::Action {
         AcceptTerms, Pay, CancelOrder, RevealPassword, Upgrade, Renew, SetAutoRenewal, Unsubscribe, RequestRefund,
         RequestInvoice, SubmitRequest, AcceptRequest, RejectRequest, Deliver, ConfirmAcceptance, RejectDelivery,
-        RemindSeller, Appeal, ResolveAppeal, IssueInvoice, ReturnInvoice,
+        RemindSeller, Appeal, ResolveAppeal, IssueInvoice, ReturnInvoice, DeleteApp, PayArrears,
     }
 );
 

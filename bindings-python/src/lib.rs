@@ -19,7 +19,9 @@ mod flows;
 mod gateway;
 mod marketplace;
 mod orders;
+mod postgres_store;
 mod runtime;
+mod sqlite_store;
 mod values;
 
 use pyo3::prelude::*;
@@ -37,6 +39,8 @@ fn _appmarket(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::register(m)?;
     gateway::register(m)?;
     marketplace::register(m)?;
+    sqlite_store::register(m)?;
+    postgres_store::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

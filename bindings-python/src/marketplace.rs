@@ -14,7 +14,7 @@ use appmarket::{
 };
 
 use crate::apps::{AppPage, ApplicationInfo, PurchasedApp};
-use crate::billing::{Invoice, RefundQuote, RenewalDay};
+use crate::billing::{Invoice, RefundQuote, RenewalDay, UsageStatement};
 use crate::catalog::Product;
 use crate::catalog::{ProductDraft, ProductPage, SavedList, SearchQuery};
 use crate::conversions::PyUtc;
@@ -53,15 +53,21 @@ pub struct Marketplace {
 impl Marketplace {
     /// A marketplace with a policy (default: RULES.md), a clock (default: the system clock) and
     /// a payment gateway (default: a new `SimulatedPayments`; or any object with `charge` and
-    /// `refund`, see `gateway.rs`), over an in-memory store.
+    /// `refund`, see `gateway.rs`), over a store (default: a new in-memory store;
+    /// `SqliteStore("market.db")` keeps everything in a file, `PostgresStore("postgresql://…")`
+    /// in a database several hosts share).
     #[new]
-    #[pyo3(signature = (policy = None, clock = None, payments = None))]
+    #[pyo3(signature = (policy = None, clock = None, payments = None, store = None))]
     fn new(
         policy: Option<Policy>,
         clock: Option<PyRef<'_, ManualClock>>,
         payments: Option<&Bound<'_, PyAny>>,
+        store: Option<crate::postgres_store::AnyStore<'_>>,
     ) -> Fallible<Self> {
         let mut builder = appmarket::Marketplace::builder();
+        if let Some(s) = store {
+            builder = builder.store(s.as_store());
+        }
         if let Some(p) = policy {
             builder = builder.policy(p.inner);
         }
@@ -203,6 +209,22 @@ impl Marketplace {
         periods: u32,
     ) -> Fallible<Quote> {
         Ok(self.inner.quote_purchase(&purchase(product, specification, mode, quantity, periods)?)?.into())
+    }
+
+    /// Prices a purchase for the customer `by`: for a reseller's customer the quote is for
+    /// reference only (ORD-4, PRC-3).
+    #[pyo3(signature = (by, *, product, specification, mode, quantity = 1, periods = 1))]
+    fn quote_purchase_for(
+        &self,
+        by: &Actor,
+        product: &str,
+        specification: String,
+        mode: BillingMode,
+        quantity: u32,
+        periods: u32,
+    ) -> Fallible<Quote> {
+        let request = purchase(product, specification, mode, quantity, periods)?;
+        Ok(self.inner.quote_purchase_for(&by.inner, &request)?.into())
     }
 
     /// Places an order, pending payment, with its quote fixed (ORD-1).
@@ -512,8 +534,10 @@ impl Marketplace {
     }
 
     /// Enables or modifies auto-renewal: `periods` per renewal, `count` renewals (0 =
-    /// unlimited), charged `days_before` days before expiry (REN-5, REN-6).
-    #[pyo3(signature = (by, app, *, periods, count, days_before, request_id = None))]
+    /// unlimited), charged `days_before` days before expiry, paid by `method` (balance or
+    /// credit card; `None` keeps the current one, card by default) (REN-5, REN-6).
+    #[pyo3(signature = (by, app, *, periods, count, days_before, method = None, request_id = None))]
+    #[allow(clippy::too_many_arguments)]
     fn set_auto_renewal(
         &self,
         by: &Actor,
@@ -521,16 +545,49 @@ impl Marketplace {
         periods: u32,
         count: u32,
         days_before: u32,
+        method: Option<PaymentMethod>,
         request_id: Option<&str>,
     ) -> Fallible<PurchasedApp> {
         let app = AppId::parse(app)?;
-        Ok(self.inner.set_auto_renewal(caller(by, request_id)?, &app, periods, count, days_before)?.into())
+        let method = method.map(Into::into);
+        Ok(self
+            .inner
+            .set_auto_renewal_paid_by(caller(by, request_id)?, &app, periods, count, days_before, method)?
+            .into())
     }
 
     /// Disables auto-renewal of an app (REN-6).
     #[pyo3(signature = (by, app, *, request_id = None))]
     fn disable_auto_renewal(&self, by: &Actor, app: &str, request_id: Option<&str>) -> Fallible<PurchasedApp> {
         Ok(self.inner.disable_auto_renewal(caller(by, request_id)?, &AppId::parse(app)?)?.into())
+    }
+
+    // ------------------------------------------------------------------ pay-per-use (PRC-7)
+
+    /// Deletes (stops) a pay-per-use app: metering ends and the started hours not settled yet
+    /// are settled at once (PRC-7).
+    #[pyo3(signature = (by, app, *, request_id = None))]
+    fn delete_app(&self, by: &Actor, app: &str, request_id: Option<&str>) -> Fallible<PurchasedApp> {
+        Ok(self.inner.delete_app(caller(by, request_id)?, &AppId::parse(app)?)?.into())
+    }
+
+    /// Pays what a pay-per-use app owes, with `method` or the order's method; paid in full,
+    /// the app is restored (PRC-7, LIFE-1).
+    #[pyo3(signature = (by, app, method = None, *, request_id = None))]
+    fn pay_arrears(
+        &self,
+        by: &Actor,
+        app: &str,
+        method: Option<PaymentMethod>,
+        request_id: Option<&str>,
+    ) -> Fallible<PurchasedApp> {
+        Ok(self.inner.pay_arrears(caller(by, request_id)?, &AppId::parse(app)?, method.map(Into::into))?.into())
+    }
+
+    /// The usage statement of a pay-per-use app, for its customer, its seller or an operator
+    /// (PRC-7).
+    fn usage_statement(&self, by: &Actor, app: &str) -> Fallible<UsageStatement> {
+        Ok(self.inner.usage_statement(&by.inner, &AppId::parse(app)?)?.into())
     }
 
     // ------------------------------------------------------------------ unsubscription (UNS)

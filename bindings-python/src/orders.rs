@@ -132,12 +132,14 @@ value_class!(
         },
         agree_terms: |r| r.agree_terms,
         customization: |r| r.customization.clone().map(Customization::from),
+        quick_mode: |r| r.quick_mode.map(BillingMode::from),
     }
 
+    /// `quick_mode` chooses yearly, monthly or pay-per-use for quick provisioning (IMG-1).
     #[new]
     #[pyo3(signature = (
         *, specification, network, login_password, agree_terms = false, new_security_group = None,
-        customization = None
+        customization = None, quick_mode = None
     ))]
     fn new(
         specification: String,
@@ -146,9 +148,11 @@ value_class!(
         agree_terms: bool,
         new_security_group: Option<String>,
         customization: Option<Customization>,
+        quick_mode: Option<BillingMode>,
     ) -> Self {
         Self {
             inner: appmarket::ImageProvisioning {
+                quick_mode: quick_mode.map(Into::into),
                 specification,
                 network: network.inner,
                 security_group: match new_security_group {

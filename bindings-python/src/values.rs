@@ -196,6 +196,7 @@ value_class!(
         lines: |q| q.lines.iter().cloned().map(QuoteLine::from).collect::<Vec<_>>(),
         total: |q| Money::from(q.total),
         for_reference_only: |q| q.for_reference_only,
+        hourly_rate: |q| q.hourly_rate.map(Money::from),
     }
 );
 

@@ -50,6 +50,10 @@ pub enum Action {
     Appeal,
     /// Operator resolves an appeal (APL-4).
     ResolveAppeal,
+    /// Delete (stop) a pay-per-use app (PRC-7).
+    DeleteApp,
+    /// Pay the arrears of a pay-per-use app (PRC-7).
+    PayArrears,
 }
 
 /// Whether an action is allowed now, and if not, which rule refuses it and why.

@@ -10,6 +10,8 @@ use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
 use crate::catalog::{BillingMode, DeliveryMethod, Product};
 use crate::error::Error;
+use crate::metering::{Metering, UsageCycle};
+use crate::payments::PaymentMethod;
 use crate::policy::Policy;
 use crate::pricing::{self, Quote};
 use crate::provisioning::ImageSetup;
@@ -33,6 +35,8 @@ pub enum AppStatus {
     Released,
     /// Unsubscribed.
     Unsubscribed,
+    /// A pay-per-use app its customer deleted (stopped): metering has ended (PRC-7, UNS-1).
+    Deleted,
 }
 
 impl fmt::Display for AppStatus {
@@ -44,6 +48,7 @@ impl fmt::Display for AppStatus {
             AppStatus::Frozen => "Frozen",
             AppStatus::Released => "Released",
             AppStatus::Unsubscribed => "Unsubscribed",
+            AppStatus::Deleted => "Deleted",
         })
     }
 }
@@ -144,6 +149,14 @@ pub struct AutoRenewal {
     /// After a declined charge, when it is retried (REN-6).
     #[serde(default)]
     pub retry_at: Option<DateTime<Utc>>,
+    /// How the charges are paid: balance or the bound credit card, as the customer chose
+    /// (REN-5; card by default).
+    #[serde(default = "card")]
+    pub method: PaymentMethod,
+}
+
+fn card() -> PaymentMethod {
+    PaymentMethod::CreditCard
 }
 
 /// A renewal applied to an app: which order paid it and which span of time it bought (REN-2,
@@ -207,6 +220,9 @@ pub struct PurchasedApp {
     /// Expiry reminders already sent for the current expiry, in days before it (LIFE-1).
     #[serde(default)]
     pub reminded: Vec<u32>,
+    /// The metering of a pay-per-use app (PRC-7).
+    #[serde(default)]
+    pub metering: Option<Metering>,
 }
 
 /// A command on an app.
@@ -249,6 +265,9 @@ pub enum AppCommand {
     AdvanceLifecycle,
     /// The app's order was unsubscribed (UNS, SUP-8, APL-4, UNS-6).
     MarkUnsubscribed,
+    /// The customer deletes (stops) a pay-per-use app: metering ends; the facade settles the
+    /// last started hours first (PRC-7).
+    Delete,
     /// A supervised app without a term (one-time, pay-per-use) goes into use when its flow
     /// completes (SUP-4, APP-4).
     Activate,
@@ -271,6 +290,8 @@ pub enum AppCommand {
         count: u32,
         /// Days before expiry of the charge.
         days_before: u32,
+        /// How the charges are paid; `None` keeps the current method (card by default).
+        method: Option<PaymentMethod>,
     },
     /// The customer disables auto-renewal (REN-6).
     DisableAutoRenewal,
@@ -364,6 +385,35 @@ pub enum AppEvent {
         /// The next attempt.
         retry_at: DateTime<Utc>,
     },
+    /// A pay-per-use app started accruing (PRC-7).
+    MeteringStarted {
+        /// From when.
+        at: DateTime<Utc>,
+    },
+    /// A billing cycle (or the last, partial one) was settled: paid, settled by a reseller,
+    /// or declined and owed (PRC-7).
+    UsageSettled {
+        /// The settlement.
+        cycle: UsageCycle,
+    },
+    /// An owed settlement was tried again (PRC-7): paid with `receipt`, or declined again.
+    UsageRetried {
+        /// The settlement's number.
+        number: u32,
+        /// The receipt, if paid.
+        receipt: Option<String>,
+        /// The decline's reason, if declined.
+        declined: Option<String>,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Nothing is owed any more: an app in arrears is restored (PRC-7, LIFE-1).
+    ArrearsCleared {
+        /// When a frozen app accrues again, if it does.
+        resumed_at: Option<DateTime<Utc>>,
+    },
+    /// The customer deleted the pay-per-use app; metering has ended (PRC-7).
+    Deleted,
     /// The app expires in `days` days (LIFE-1).
     ExpiryReminder {
         /// Days before expiry.
@@ -401,8 +451,64 @@ impl PurchasedApp {
         Some((zone.end_of_day(grace_end), zone.end_of_day(retention_end)))
     }
 
+    /// The instants at which the grace and retention periods of a pay-per-use app in arrears
+    /// end, counted from the day of the first owed settlement (PRC-7, LIFE-1).
+    pub fn arrears_instants(&self, policy: &Policy) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let since = self.metering.as_ref()?.arrears_since?;
+        let zone = policy.zone();
+        let lengths = policy.end_of_term_for(self.customer_level.as_deref());
+        let grace_end = zone.date_of(since) + Duration::days(i64::from(lengths.grace_days));
+        let retention_end = grace_end + Duration::days(i64::from(lengths.retention_days));
+        Some((zone.end_of_day(grace_end), zone.end_of_day(retention_end)))
+    }
+
+    /// Checks that `by` may delete (stop) the app: its owner, a pay-per-use app that has
+    /// started and is not released (PRC-7).
+    pub fn check_delete(&self, by: &Actor) -> Result<(), Error> {
+        self.owner(by)?;
+        if self.mode != BillingMode::PayPerUse || self.metering.is_none() {
+            return Err(Error::not_allowed(
+                "PRC-7",
+                format!(
+                    "only pay-per-use apps are deleted; app {} is {} (unsubscribe it instead, UNS-1)",
+                    self.id, self.mode
+                ),
+            ));
+        }
+        if !matches!(self.status, AppStatus::Active | AppStatus::GracePeriod | AppStatus::Frozen) {
+            return Err(Error::not_allowed(
+                "PRC-7",
+                format!("app {} is {}, so it cannot be deleted", self.id, self.status),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that `by` may pay the arrears of the app: its owner, with a settlement owed
+    /// (PRC-7).
+    pub fn check_pay_arrears(&self, by: &Actor) -> Result<(), Error> {
+        self.owner(by)?;
+        let owed = self.metering.as_ref().map(|m| m.owed().count()).unwrap_or(0);
+        if owed == 0 {
+            return Err(Error::not_allowed("PRC-7", format!("app {} owes nothing", self.id)));
+        }
+        Ok(())
+    }
+
     /// When the system must next look at this app (LIFE-1).
     pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        if let Some(metering) = &self.metering {
+            if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
+                return None;
+            }
+            let second = Duration::seconds(1);
+            let arrears = self.arrears_instants(policy).and_then(|(grace_end, retention_end)| match self.status {
+                AppStatus::GracePeriod => Some(grace_end + second),
+                AppStatus::Frozen => Some(retention_end + second),
+                _ => None,
+            });
+            return [metering.next_due(policy), arrears].into_iter().flatten().min();
+        }
         let term = self.term?;
         let (grace_end, retention_end) = self.end_of_term_instants(policy)?;
         let second = Duration::seconds(1);
@@ -449,7 +555,7 @@ impl PurchasedApp {
         if !self.info.has_password {
             return Err(Error::not_allowed("APP-5", format!("app {} has no password yet", self.id)));
         }
-        if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
+        if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed | AppStatus::Deleted) {
             return Err(Error::not_allowed("APP-5", format!("app {} is {}", self.id, self.status)));
         }
         Ok(())
@@ -614,7 +720,15 @@ impl PurchasedApp {
                 if self.status != AppStatus::Provisioning {
                     return Ok(vec![]);
                 }
-                Ok(vec![AppEvent::Activated])
+                let mut events = vec![AppEvent::Activated];
+                if self.metering.as_ref().is_some_and(|m| m.accruing_since.is_none() && m.cycles.is_empty()) {
+                    events.push(AppEvent::MeteringStarted { at: now });
+                }
+                Ok(events)
+            }
+            AppCommand::Delete => {
+                self.check_delete(by)?;
+                Ok(vec![AppEvent::Deleted])
             }
             AppCommand::Renew { order, months, renewal_day, auto } => {
                 renewal::check_renewable_state(self)?;
@@ -633,15 +747,23 @@ impl PurchasedApp {
                 });
                 Ok(events)
             }
-            AppCommand::SetAutoRenewal { periods, count, days_before } => {
+            AppCommand::SetAutoRenewal { periods, count, days_before, method } => {
                 renewal::check_auto_renewal(self, by, policy)?;
                 renewal::check_auto_renewal_settings(self.mode, *periods, *count, *days_before, policy)?;
+                let method = method.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard);
+                if !matches!(method, PaymentMethod::Balance | PaymentMethod::CreditCard) {
+                    return Err(Error::invalid(
+                        "method",
+                        format!("REN-5: auto-renewal is paid by balance or credit card, not {method}"),
+                    ));
+                }
                 let settings = AutoRenewal {
                     periods: *periods,
                     count: *count,
                     done: 0,
                     days_before: *days_before,
                     retry_at: None,
+                    method,
                 };
                 Ok(vec![AppEvent::AutoRenewalSet { settings }])
             }
@@ -664,6 +786,19 @@ impl PurchasedApp {
 
     /// The LIFE-1 transitions due at `now`, in order.
     pub fn lifecycle_events(&self, policy: &Policy, now: DateTime<Utc>) -> Vec<AppEvent> {
+        if self.metering.is_some() {
+            let Some((grace_end, retention_end)) = self.arrears_instants(policy) else { return vec![] };
+            let mut events = Vec::new();
+            let mut status = self.status;
+            if status == AppStatus::GracePeriod && now > grace_end {
+                events.push(AppEvent::Frozen);
+                status = AppStatus::Frozen;
+            }
+            if status == AppStatus::Frozen && now > retention_end {
+                events.push(AppEvent::Released);
+            }
+            return events;
+        }
         let (Some(term), Some((grace_end, retention_end))) = (self.term, self.end_of_term_instants(policy)) else {
             return vec![];
         };
@@ -714,10 +849,72 @@ impl PurchasedApp {
                 self.quantity = *quantity;
             }
             AppEvent::GracePeriodStarted => self.status = AppStatus::GracePeriod,
-            AppEvent::Frozen => self.status = AppStatus::Frozen,
+            AppEvent::Frozen => {
+                self.status = AppStatus::Frozen;
+                if let Some(m) = &mut self.metering {
+                    m.accruing_since = None;
+                }
+            }
             AppEvent::Released => {
                 self.status = AppStatus::Released;
                 self.auto_renewal = None;
+                if let Some(m) = &mut self.metering {
+                    m.accruing_since = None;
+                }
+            }
+            AppEvent::MeteringStarted { at } => {
+                if let Some(m) = &mut self.metering {
+                    m.accruing_since = Some(*at);
+                    m.settled_until = Some(*at);
+                }
+            }
+            AppEvent::UsageSettled { cycle } => {
+                if let Some(m) = &mut self.metering {
+                    if m.settled_until.is_none_or(|s| s < cycle.to) {
+                        m.settled_until = Some(cycle.to);
+                    }
+                    if cycle.is_owed() && m.arrears_since.is_none() {
+                        m.arrears_since = Some(cycle.last_attempt_at);
+                        if self.status == AppStatus::Active {
+                            self.status = AppStatus::GracePeriod;
+                        }
+                    }
+                    m.cycles.push(cycle.clone());
+                }
+            }
+            AppEvent::UsageRetried { number, receipt, declined, at } => {
+                if let Some(c) = self.metering.as_mut().and_then(|m| m.cycles.iter_mut().find(|c| c.number == *number))
+                {
+                    c.last_attempt_at = *at;
+                    match receipt {
+                        Some(r) => {
+                            c.receipt = Some(r.clone());
+                            c.paid_at = Some(*at);
+                        }
+                        None => {
+                            c.attempts += 1;
+                            c.declined = declined.clone();
+                        }
+                    }
+                }
+            }
+            AppEvent::ArrearsCleared { resumed_at } => {
+                if let Some(m) = &mut self.metering {
+                    m.arrears_since = None;
+                    if let Some(at) = resumed_at {
+                        m.accruing_since = Some(*at);
+                        m.settled_until = Some(*at);
+                    }
+                }
+                if matches!(self.status, AppStatus::GracePeriod | AppStatus::Frozen) {
+                    self.status = AppStatus::Active;
+                }
+            }
+            AppEvent::Deleted => {
+                self.status = AppStatus::Deleted;
+                if let Some(m) = &mut self.metering {
+                    m.accruing_since = None;
+                }
             }
             AppEvent::Unsubscribed => {
                 self.status = AppStatus::Unsubscribed;
@@ -759,6 +956,8 @@ impl PurchasedApp {
         vec![
             Availability::from_check(Action::RevealPassword, self.check_reveal_password(by)),
             Availability::from_check(Action::Upgrade, self.check_upgradable(by)),
+            Availability::from_check(Action::DeleteApp, self.check_delete(by)),
+            Availability::from_check(Action::PayArrears, self.check_pay_arrears(by)),
         ]
     }
 }

@@ -308,9 +308,30 @@ pub enum Command {
         count: u32,
         /// Days before expiry of the charge.
         days_before: u32,
+        /// How the charges are paid (balance or credit card); `None` keeps the current one.
+        #[serde(default)]
+        method: Option<PaymentMethod>,
     },
     /// [`Marketplace::disable_auto_renewal`](crate::Marketplace::disable_auto_renewal).
     DisableAutoRenewal {
+        /// The app.
+        app: AppId,
+    },
+    /// [`Marketplace::delete_app`](crate::Marketplace::delete_app) (PRC-7).
+    DeleteApp {
+        /// The app.
+        app: AppId,
+    },
+    /// [`Marketplace::pay_arrears`](crate::Marketplace::pay_arrears) (PRC-7).
+    PayArrears {
+        /// The app.
+        app: AppId,
+        /// The method; `None` for the order's.
+        #[serde(default)]
+        method: Option<PaymentMethod>,
+    },
+    /// [`Marketplace::usage_statement`](crate::Marketplace::usage_statement) (PRC-7).
+    UsageStatement {
         /// The app.
         app: AppId,
     },

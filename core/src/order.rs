@@ -346,6 +346,20 @@ impl Order {
         }
     }
 
+    /// Whether a reseller settled the order: its amounts are for reference only (ORD-4).
+    pub fn settled_by_reseller(&self) -> bool {
+        self.payment.as_ref().is_some_and(|p| p.settled_by_reseller.is_some())
+    }
+
+    /// What refunds are counted against: what was paid, or for a reseller-settled order the
+    /// reference amount (its refunds are for reference only too, ORD-4).
+    pub fn refund_base(&self) -> Money {
+        match &self.payment {
+            Some(p) if p.settled_by_reseller.is_some() => p.amount,
+            _ => self.amount_paid(),
+        }
+    }
+
     /// The app this order is about, if known.
     pub fn target_app(&self) -> Option<&AppId> {
         match &self.kind {
@@ -568,7 +582,7 @@ impl Order {
 
     /// Refuses a refund that is negative, foreign, or more than what is left of the payment.
     pub fn check_refund(&self, refund: &Money) -> Result<(), Error> {
-        let paid = self.amount_paid();
+        let paid = self.refund_base();
         paid.same_currency(refund, "refund")?;
         let left = paid.amount - self.refunded.amount;
         if refund.is_negative() || refund.amount > left {
@@ -746,7 +760,7 @@ pub fn quote_purchase(product: &Product, request: &PurchaseRequest, policy: &Pol
                 rust_decimal::Decimal::from(if plan.per_unit { request.quantity } else { 1 }),
                 rust_decimal::Decimal::ZERO,
             )
-            .build();
+            .build_hourly();
     }
     crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods)
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::DeliveryMethod;
 use crate::error::Error;
 use crate::money::{Currency, Money};
+use crate::supervision::FlowKind;
 use crate::time::BillingZone;
 
 /// Grace and retention lengths for one customer level (LIFE-1).
@@ -117,6 +118,22 @@ pub struct Policy {
     /// How long request ids are remembered, in days, before `forget_old_requests` may prune
     /// them; a pruned id is then a new request (1–3,650).
     pub request_retention_days: u32,
+    /// PRC-7: a pay-per-use billing cycle, in whole hours (1–24): `tick` settles each ended
+    /// cycle's started hours.
+    pub pay_per_use_cycle_hours: u32,
+    /// UNS-6: whether customers of supervised orders may ask the seller for a negotiated
+    /// refund.
+    pub negotiated_refunds: bool,
+    /// SUP-8: whether a flow closed after the longest flow refunds an uninvoiced order in full
+    /// (`true`) or completes it like an invoiced one (`false`).
+    pub max_age_refunds_uninvoiced: bool,
+    /// UNS-5: review thresholds in further currencies, at most one per currency (one given
+    /// here overrides `unsubscribe_review_above` in its currency). A refund in a currency with
+    /// no threshold at all waits for review.
+    pub unsubscribe_review_thresholds: Vec<Money>,
+    /// APL-1: the rejections that open the appeal, by flow kind where it differs from
+    /// `appeal_rejections` (the License page says "twice": a market may set `license` to 2).
+    pub appeal_rejections_by_kind: BTreeMap<FlowKind, u32>,
 }
 
 impl Default for Policy {
@@ -168,6 +185,11 @@ impl Default for Policy {
             max_page_size: 100,
             tick_claim_seconds: 300,
             request_retention_days: 30,
+            pay_per_use_cycle_hours: 1,
+            negotiated_refunds: true,
+            max_age_refunds_uninvoiced: true,
+            unsubscribe_review_thresholds: Vec::new(),
+            appeal_rejections_by_kind: BTreeMap::new(),
         }
     }
 }
@@ -301,8 +323,25 @@ impl Policy {
         if !(1..=3_650).contains(&self.request_retention_days) {
             return bad("request_retention_days", "request ids are kept 1–3,650 days");
         }
+        if !(1..=24).contains(&self.pay_per_use_cycle_hours) {
+            return bad("pay_per_use_cycle_hours", "a pay-per-use billing cycle lasts 1–24 whole hours");
+        }
         if self.unsubscribe_review_above.is_negative() {
             return bad("unsubscribe_review_above", "cannot be negative");
+        }
+        if std::iter::once(&self.appeal_rejections)
+            .chain(self.appeal_rejections_by_kind.values())
+            .any(|n| !(1..=100).contains(n))
+        {
+            return bad("appeal_rejections", "1–100 rejections open the appeal");
+        }
+        for (i, t) in self.unsubscribe_review_thresholds.iter().enumerate() {
+            if t.is_negative() {
+                return bad("unsubscribe_review_thresholds", "a threshold cannot be negative");
+            }
+            if self.unsubscribe_review_thresholds[..i].iter().any(|o| o.currency == t.currency) {
+                return bad("unsubscribe_review_thresholds", "at most one threshold per currency");
+            }
         }
         let fees = &self.handling_fees;
         let all = std::iter::once(&fees.monthly_and_one_year_percent)
@@ -320,6 +359,20 @@ impl Policy {
     pub fn zone(&self) -> BillingZone {
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)
             .unwrap_or_else(|_| BillingZone::from_offset_minutes(0).expect("UTC is a valid zone"))
+    }
+
+    /// The rejections that open the appeal of a flow of this kind (APL-1).
+    pub fn appeal_rejections_for(&self, kind: FlowKind) -> u32 {
+        self.appeal_rejections_by_kind.get(&kind).copied().unwrap_or(self.appeal_rejections)
+    }
+
+    /// The UNS-5 review threshold in a currency, if the policy sets one.
+    pub fn review_threshold(&self, currency: Currency) -> Option<Money> {
+        self.unsubscribe_review_thresholds
+            .iter()
+            .find(|t| t.currency == currency)
+            .or(Some(&self.unsubscribe_review_above).filter(|t| t.currency == currency))
+            .copied()
     }
 
     /// Grace and retention for a customer level (LIFE-1).

@@ -35,6 +35,10 @@ pub struct Quote {
     pub total: Money,
     /// A reseller settles the order: the amount is shown for reference only (ORD-4).
     pub for_reference_only: bool,
+    /// Pay-per-use: the price of one hour of the whole configuration, charged by started hour
+    /// after use; the total (charged up front) is then zero (PRC-7).
+    #[serde(default)]
+    pub hourly_rate: Option<Money>,
 }
 
 /// The label of the line that carries the rounding residue, so that the shown lines add up to
@@ -102,7 +106,20 @@ impl QuoteBuilder {
                 amount: residue,
             });
         }
-        Ok(Quote { lines, total, for_reference_only: false })
+        Ok(Quote { lines, total, for_reference_only: false, hourly_rate: None })
+    }
+
+    /// A pay-per-use quote: every line is priced per hour and charged after use, so nothing is
+    /// charged up front; the quote shows the hourly rate of all lines together (PRC-7).
+    pub fn build_hourly(self) -> Result<Quote, Error> {
+        let currency = self.currency;
+        let hourly = self
+            .lines
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.unit_price.amount.checked_mul(l.quantity)?));
+        let quote = self.build()?;
+        let hourly = hourly.ok_or_else(|| Error::invalid("money", "the hourly rate is out of range"))?;
+        Ok(Quote { hourly_rate: Some(Money::new(hourly, currency)), ..quote })
     }
 
     /// The exact (unrounded) total so far.
@@ -112,9 +129,15 @@ impl QuoteBuilder {
 }
 
 impl Quote {
+    /// The same quote, marked *for reference only* when a reseller settles (ORD-4).
+    pub fn for_reference(mut self, reseller_settles: bool) -> Quote {
+        self.for_reference_only |= reseller_settles;
+        self
+    }
+
     /// A quote of nothing.
     pub fn empty(currency: Currency) -> Quote {
-        Quote { lines: Vec::new(), total: Money::zero(currency), for_reference_only: false }
+        Quote { lines: Vec::new(), total: Money::zero(currency), for_reference_only: false, hourly_rate: None }
     }
 }
 
@@ -159,7 +182,9 @@ pub fn image_quote(
         Error::not_allowed("PRC-3", format!("the seller gave no cloud resource prices for {} billing", plan.mode))
     })?;
     let n = Decimal::from(instances);
-    let periods = Decimal::from(periods);
+    let hourly = plan.mode == crate::catalog::BillingMode::PayPerUse;
+    // Pay-per-use lines show the hourly price; nothing is charged up front (PRC-7).
+    let periods = if hourly { Decimal::ZERO } else { Decimal::from(periods) };
     let mut quote = QuoteBuilder::new(plan.price.currency)
         .line(format!("Image fee: {}, {}", spec.name, plan.mode), plan.price, n, periods)
         .line(format!("Cloud resource fee: instance flavour {}", resources.flavour), resource.flavour, n, periods)
@@ -177,7 +202,7 @@ pub fn image_quote(
             periods,
         );
     }
-    quote.build()
+    if hourly { quote.build_hourly() } else { quote.build() }
 }
 
 /// Remaining duration of a monthly plan, in months, from a change day to an expiry day (PRC-5).

@@ -71,6 +71,12 @@ pub struct ImageProvisioning {
     pub agree_terms: bool,
     /// Customized choices; `None` for quick provisioning.
     pub customization: Option<Customization>,
+    /// Quick provisioning: the billing mode the customer chose among the plans the image offers
+    /// — yearly, monthly or pay-per-use (IMG-1). `None` takes the first the image offers, in
+    /// that order: monthly, yearly, pay-per-use. Customized provisioning sets its mode in
+    /// `customization` instead.
+    #[serde(default)]
+    pub quick_mode: Option<BillingMode>,
 }
 
 impl std::fmt::Debug for ImageProvisioning {
@@ -82,6 +88,7 @@ impl std::fmt::Debug for ImageProvisioning {
             .field("login_password", &self.login_password)
             .field("agree_terms", &self.agree_terms)
             .field("customization", &self.customization)
+            .field("quick_mode", &self.quick_mode)
             .finish()
     }
 }
@@ -208,10 +215,23 @@ impl ImageProvisioning {
         let spec = product.specification(&self.specification)?;
         let (mode, periods, eip_mbit, server_name, instances, customized) = match &self.customization {
             None => {
-                let mode = [BillingMode::Monthly, BillingMode::Yearly, BillingMode::PayPerUse, BillingMode::OneTime]
-                    .into_iter()
-                    .find(|m| spec.plan(*m).is_ok())
-                    .ok_or_else(|| Error::invalid("specification", "the specification has no plan"))?;
+                let mode = match self.quick_mode {
+                    Some(BillingMode::OneTime) => {
+                        return Err(Error::invalid(
+                            "quick_mode",
+                            "quick provisioning is billed yearly, monthly or pay-per-use",
+                        ));
+                    }
+                    // The customer's choice, among the plans the image offers (CAT-2).
+                    Some(mode) => {
+                        spec.plan(mode)?;
+                        mode
+                    }
+                    None => [BillingMode::Monthly, BillingMode::Yearly, BillingMode::PayPerUse, BillingMode::OneTime]
+                        .into_iter()
+                        .find(|m| spec.plan(*m).is_ok())
+                        .ok_or_else(|| Error::invalid("specification", "the specification has no plan"))?,
+                };
                 let name: String = product
                     .name
                     .chars()
@@ -219,6 +239,12 @@ impl ImageProvisioning {
                     .take(policy.server_name_max_chars as usize)
                     .collect();
                 (mode, 1, None, name, policy.min_instances, false)
+            }
+            Some(_) if self.quick_mode.is_some() => {
+                return Err(Error::invalid(
+                    "quick_mode",
+                    "customized provisioning chooses its billing mode in the customization",
+                ));
             }
             Some(c) => {
                 check_server_name(&c.server_name, policy)?;

@@ -16,7 +16,7 @@ use crate::policy::Policy;
 
 /// Which supervision process a flow follows (SUP-1).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowKind {
     /// A licence: no request; the seller delivers offline (SUP-2).
@@ -191,6 +191,8 @@ pub enum CloseReason {
         /// The appeal.
         appeal: AppealId,
     },
+    /// The seller approved a negotiated refund: the order is unsubscribed (UNS-6).
+    NegotiatedRefund,
 }
 
 /// A service flow (SUP-1): one per supervised paid order.
@@ -285,6 +287,8 @@ pub enum FlowCommand {
     },
     /// System: close a flow open for the longest flow (SUP-8).
     CloseAtMaxAge,
+    /// Close the flow of an order unsubscribed by an approved negotiated refund (UNS-6).
+    CloseForRefund,
 }
 
 /// What happened to a flow. These are its operation records (SUP-7).
@@ -375,6 +379,9 @@ impl fmt::Display for FlowEvent {
             FlowEvent::Closed { reason: CloseReason::MaxAge } => f.write_str("Closed after the longest flow"),
             FlowEvent::Closed { reason: CloseReason::Appeal { appeal } } => {
                 write!(f, "Closed with a refund after appeal {appeal}")
+            }
+            FlowEvent::Closed { reason: CloseReason::NegotiatedRefund } => {
+                f.write_str("Closed: the seller approved a negotiated refund")
             }
         }
     }
@@ -545,6 +552,28 @@ impl ServiceFlow {
         format!("service flow {}", self.id)
     }
 
+    /// Checks that a negotiated refund may be asked or decided on this flow now (UNS-6): not
+    /// while an appeal freezes it (APL-2), and only while supervision is open.
+    pub fn check_refund_possible(&self) -> Result<(), Error> {
+        if self.status == FlowStatus::Frozen {
+            let appeal = self.appeal.as_ref().map(|a| format!(" by appeal {a}")).unwrap_or_default();
+            return Err(Error::not_allowed(
+                "APL-2",
+                format!(
+                    "{} is frozen{appeal}: no refund request or decision until the operator resolves it",
+                    self.what()
+                ),
+            ));
+        }
+        if !self.status.is_open() {
+            return Err(Error::not_allowed(
+                "UNS-6",
+                format!("{} is \"{}\": a negotiated refund needs open supervision", self.what(), self.status),
+            ));
+        }
+        Ok(())
+    }
+
     /// Which party `by` is, or [`Error::Forbidden`] (ACC-1).
     pub fn party_of(&self, by: &Actor) -> Result<Party, Error> {
         match by {
@@ -672,7 +701,7 @@ impl ServiceFlow {
         }
         let idle = now - self.updated_at > Duration::days(i64::from(policy.appeal_idle_days));
         let other_holds = self.next_step_by().is_some_and(|p| p != party);
-        let n = policy.appeal_rejections;
+        let n = policy.appeal_rejections_for(self.kind);
         let grounds = match party {
             Party::Customer if other_holds && idle => Some(AppealGrounds::SellerIdle),
             Party::Customer if self.request_rejections >= n => Some(AppealGrounds::RequestRejected),
@@ -814,6 +843,10 @@ impl ServiceFlow {
                     FlowOutcome::CompleteAsAccepted => FlowEvent::CompletedAsAccepted { appeal },
                     FlowOutcome::Close => FlowEvent::Closed { reason: CloseReason::Appeal { appeal } },
                 }])
+            }
+            FlowCommand::CloseForRefund => {
+                self.check_refund_possible()?;
+                Ok(vec![FlowEvent::Closed { reason: CloseReason::NegotiatedRefund }])
             }
             FlowCommand::CloseAtMaxAge => {
                 by.require_system("close service flows")?;

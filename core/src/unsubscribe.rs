@@ -175,7 +175,9 @@ pub fn refund_quote(
     let mut quote = QuoteBuilder::new(currency);
     let mut parts = Vec::with_capacity(orders.len());
     for (order, segment) in orders.iter().zip(segments) {
-        let paid = order.amount_paid();
+        // A reseller-settled order is refunded for reference only, on its reference amount
+        // (ORD-4): the reseller settles the refund, nothing goes through the gateway.
+        let paid = order.refund_base();
         paid.same_currency(&Money::zero(currency), "refund")?;
         let left = Money::new(paid.amount - order.refunded.amount, currency);
         let before = quote.exact_total();
@@ -227,9 +229,15 @@ pub fn refund_quote(
         let refund = Money::new(quote.exact_total() - before, currency).rounded();
         parts.push(RefundPart { order: order.id.clone(), refund });
     }
-    let quote = quote.build()?;
-    let threshold = &policy.unsubscribe_review_above;
-    let needs_review = threshold.currency == currency && quote.total.amount > threshold.amount;
+    let reference = orders.iter().any(|o| o.settled_by_reseller());
+    let quote = quote.build()?.for_reference(reference);
+    // UNS-5: above the currency's threshold; in a currency without one, any refund (Choice:
+    // a zero refund needs no review). A reference refund moves no money: no review (Choice).
+    let needs_review = !reference
+        && match policy.review_threshold(currency) {
+            Some(threshold) => quote.total.amount > threshold.amount,
+            None => quote.total.amount > Decimal::ZERO,
+        };
     Ok(RefundQuote { quote, parts, unconditional, needs_review })
 }
 

@@ -319,6 +319,26 @@ fn sup_8_closing_a_frozen_flow_closes_its_appeal() {
 }
 
 #[test]
+fn apl_1_the_rejection_count_is_set_per_flow_kind() {
+    let mut policy = Policy::default();
+    policy.appeal_rejections_by_kind.insert(FlowKind::License, 2);
+    let w = world_with(policy.clone());
+    let flow = w.license();
+    for _ in 0..2 {
+        w.deliver(&flow);
+        w.market.reject_delivery(&w.buyer, &flow.id, "Wrong key").unwrap();
+    }
+    let appeal = w.market.open_appeal(&w.buyer, &flow.id, "Rejected twice").unwrap();
+    assert_eq!(appeal.grounds, AppealGrounds::DeliveryRejected);
+    // Other kinds keep 3; old policy JSON loads; the JSON form names the kind.
+    assert_eq!(policy.appeal_rejections_for(FlowKind::Saas), 3);
+    let json = policy.to_json();
+    assert!(json.contains("\"license\": 2"), "{json}");
+    assert_eq!(Policy::from_json(&json).unwrap(), policy);
+    assert!(Policy::from_json(r#"{"appeal_rejections_by_kind": {"license": 0}}"#).is_err());
+}
+
+#[test]
 fn uns_2_an_appeal_cannot_refund_an_order_whose_invoice_is_issued() {
     let w = world();
     let (flow, appeal) = frozen(&w);

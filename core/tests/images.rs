@@ -8,6 +8,7 @@ use support::{World, field, usd};
 
 fn quick(password: &str) -> ImageProvisioning {
     ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-main".into(), subnet: "subnet-a".into() },
         security_group: SecurityGroup::Recommended,
@@ -19,6 +20,7 @@ fn quick(password: &str) -> ImageProvisioning {
 
 fn customized(instances: u32, server_name: &str) -> ImageProvisioning {
     ImageProvisioning {
+        quick_mode: None,
         customization: Some(Customization {
             mode: BillingMode::Monthly,
             eip_mbit: Some(5),
@@ -155,4 +157,30 @@ fn img_3_the_password_error_says_which_condition_failed() {
         assert!(err.to_string().contains(says), "{pw}: {err}");
         assert!(!err.to_string().contains(pw) || pw.len() < 8, "the error must not echo the password");
     }
+}
+
+#[test]
+fn img_1_quick_provisioning_bills_the_mode_the_customer_chooses() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    let yearly = ImageProvisioning { quick_mode: Some(BillingMode::Yearly), ..quick("Cloud#2026x") };
+    let order = w.market.provision_image(&alice, &p.id, yearly).unwrap();
+    assert_eq!((order.mode, order.periods), (BillingMode::Yearly, 1));
+    assert_eq!(order.quote.total, usd("640.00")); // 100 + 500 + 40 × 1
+    let hourly = ImageProvisioning { quick_mode: Some(BillingMode::PayPerUse), ..quick("Cloud#2026x") };
+    let order = w.market.provision_image(&alice, &p.id, hourly).unwrap();
+    assert_eq!((order.mode, order.quote.total), (BillingMode::PayPerUse, usd("0.00")));
+    // Only the modes the image offers, and never one-time; customized provisioning sets its
+    // mode in the customization.
+    let one_time = ImageProvisioning { quick_mode: Some(BillingMode::OneTime), ..quick("Cloud#2026x") };
+    assert_eq!(field(&w.refused(|| w.market.provision_image(&alice, &p.id, one_time.clone()))), "quick_mode");
+    let mut monthly_only = fixtures::image_draft();
+    monthly_only.specifications[0].plans.retain(|plan| plan.mode == BillingMode::Monthly);
+    let p2 = w.list(monthly_only);
+    let yearly = ImageProvisioning { quick_mode: Some(BillingMode::Yearly), ..quick("Cloud#2026x") };
+    let err = w.refused(|| w.market.provision_image(&alice, &p2.id, yearly));
+    assert!(err.to_string().contains("monthly"), "the error names the offered modes: {err}");
+    let both = ImageProvisioning { quick_mode: Some(BillingMode::Yearly), ..customized(1, "web-1") };
+    assert_eq!(field(&w.refused(|| w.market.provision_image(&alice, &p.id, both))), "quick_mode");
 }

@@ -202,7 +202,16 @@ fn ord_4_a_resellers_customer_is_settled_without_payment_and_for_reference_only(
         ..CustomerAccount::with_card(CustomerId::parse("dave").unwrap())
     });
     let p = w.saas();
-    let order = w.market.place_order(&dave, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    let request = World::request(&p, "Standard", BillingMode::Monthly, 10, 1);
+    // For reference only from the first quote, and on the placed order.
+    let first = w.market.quote_purchase_for(&dave, &request).unwrap();
+    assert!(first.for_reference_only);
+    assert_eq!(first.total.to_string(), "230.00 USD");
+    let alice = w.customer("alice");
+    assert!(!w.market.quote_purchase_for(&alice, &request).unwrap().for_reference_only);
+    assert!(matches!(w.market.quote_purchase_for(&w.seller, &request), Err(Error::Forbidden { .. })));
+    let order = w.market.place_order(&dave, request).unwrap();
+    assert!(order.quote.for_reference_only);
     w.market.accept_terms(&dave, &order.id).unwrap();
     let err = w.refused(|| w.market.pay(&dave, &order.id, Some(PaymentMethod::CreditCard)));
     assert_eq!(err.rule(), Some("ORD-4"));
@@ -385,4 +394,35 @@ fn sup_8_a_declined_refund_in_tick_does_not_stop_the_other_scheduled_work() {
         OrderStatus::Unsubscribed,
         "closed with a full refund at the next tick"
     );
+}
+
+#[test]
+fn ord_4_a_reseller_settled_unsubscription_refunds_for_reference_only() {
+    let w = World::new();
+    let dave = w.account(CustomerAccount {
+        bound_card: false,
+        reseller: Some("reseller-9".into()),
+        ..CustomerAccount::with_card(CustomerId::parse("dave").unwrap())
+    });
+    let p = w.list(appmarket::testing::fixtures::image_draft());
+    let request = ImageProvisioning {
+        quick_mode: None,
+        specification: "Default".into(),
+        network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new("Str0ng!Pass"),
+        agree_terms: true,
+        customization: None,
+    };
+    let order = w.market.provision_image(&dave, &p.id, request).unwrap();
+    assert!(order.quote.for_reference_only);
+    let order = w.market.pay(&dave, &order.id, None).unwrap();
+    let app = order.app.unwrap();
+    let quote = w.market.quote_unsubscribe(&dave, &app).unwrap();
+    assert!(quote.quote.for_reference_only, "never a silent 0.00");
+    assert_eq!(quote.quote.total, usd("64.00"));
+    assert!(!quote.needs_review);
+    let done = w.market.unsubscribe(&dave, &app).unwrap();
+    assert_eq!((done.status, done.refunded), (OrderStatus::Unsubscribed, usd("64.00")));
+    assert!(w.payments.refunds().is_empty(), "the reseller settles the refund");
 }

@@ -374,3 +374,22 @@ fn ren_1_tick_is_system_only() {
     let w = world();
     assert!(matches!(refused(&w, || w.market.tick(&w.alice)), Error::Forbidden { .. }));
 }
+
+#[test]
+fn ren_5_the_customer_chooses_balance_or_card_for_auto_renewal() {
+    let w = world_at("2026-04-15T02:00:00Z", saas_auto_policy());
+    let (_, app) = w.saas_app(1);
+    let err = refused(&w, || w.market.set_auto_renewal_paid_by(&w.alice, &app, 1, 0, 7, Some(PaymentMethod::Online)));
+    assert_eq!(field(&err), "method");
+    let set = w.market.set_auto_renewal_paid_by(&w.alice, &app, 1, 0, 7, Some(PaymentMethod::Balance)).unwrap();
+    assert_eq!(set.auto_renewal.unwrap().method, PaymentMethod::Balance);
+    // Modifying without a method keeps the chosen one.
+    let kept = w.market.set_auto_renewal(&w.alice, &app, 1, 0, 6).unwrap();
+    assert_eq!(kept.auto_renewal.unwrap().method, PaymentMethod::Balance);
+    w.payments.set_balance(&w.alice_id, money("1000 USD"));
+    let charges = w.payments.charges().len();
+    w.tick_at("2026-05-08T19:00:00Z");
+    let paid = &w.payments.charges()[charges];
+    assert_eq!(paid.method, PaymentMethod::Balance);
+    assert_eq!(w.payments.balance(&w.alice_id).unwrap().amount, money("1000 USD").amount - paid.amount.amount);
+}

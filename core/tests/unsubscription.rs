@@ -160,6 +160,7 @@ fn uns_5_a_renewal_period_not_started_is_refunded_in_full() {
 fn big_image(w: &World) -> (Order, AppId) {
     let p = w.list(fixtures::image_draft());
     let request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
         security_group: SecurityGroup::Recommended,
@@ -267,6 +268,145 @@ fn uns_6_only_open_supervised_orders_take_a_negotiated_refund() {
     let actions = w.market.available_actions(&w.alice, &Target::Order(order.id.clone())).unwrap();
     let r = actions.iter().find(|a| a.action == Action::RequestRefund).unwrap();
     assert_eq!(r.rule.as_deref(), Some("UNS-6"));
+}
+
+#[test]
+fn uns_6_approval_closes_the_service_flow_with_a_record() {
+    let w = world();
+    let (order, app) = supervised_order(&w);
+    w.market.request_refund(&w.alice, &order.id, money("40 USD"), "not what we needed").unwrap();
+    w.market.resolve_refund_request(&w.seller, &order.id, true).unwrap();
+    let flow = w.market.flow_of_order(&w.alice, &order.id).unwrap();
+    assert_eq!(flow.status, FlowStatus::Closed);
+    let records = w.market.records(&w.alice, &Target::Flow(flow.id.clone())).unwrap();
+    let last = records.last().unwrap();
+    assert!(matches!(
+        &last.kind,
+        EventKind::Flow(appmarket::supervision::FlowEvent::Closed {
+            reason: appmarket::supervision::CloseReason::NegotiatedRefund
+        })
+    ));
+    // The seller can no longer deliver to, nor push information to, the unsubscribed app.
+    let err = refused(&w, || w.market.deliver(&w.seller, &flow.id, Delivery::default(), None));
+    assert!(matches!(err, Error::NotAllowed { .. }), "{err}");
+    assert_eq!(w.app(&app).status, AppStatus::Unsubscribed);
+}
+
+#[test]
+fn uns_6_apl_2_no_refund_request_or_decision_while_an_appeal_freezes_the_flow() {
+    let w = world();
+    let (order, _) = supervised_order(&w);
+    w.market.request_refund(&w.alice, &order.id, money("40 USD"), "late").unwrap();
+    // The seller stays idle for more than 5 days: the customer appeals, the flow freezes.
+    w.advance(Duration::days(5) + Duration::seconds(1));
+    let flow = w.market.flow_of_order(&w.alice, &order.id).unwrap();
+    let appeal = w.market.open_appeal(&w.alice, &flow.id, "Seller silent").unwrap();
+    for approve in [true, false] {
+        let err = refused(&w, || w.market.resolve_refund_request(&w.seller, &order.id, approve));
+        assert_eq!(rule(&err), "APL-2", "{err}");
+    }
+    // Resumed, the request is decided; then a new request on a frozen flow is refused too.
+    w.market.resolve_appeal(&w.operator, &appeal.id, Resolution::Resume).unwrap();
+    w.market.resolve_refund_request(&w.seller, &order.id, false).unwrap();
+    w.advance(Duration::days(5) + Duration::seconds(1));
+    w.market.open_appeal(&w.alice, &flow.id, "Seller silent again").unwrap();
+    let err = refused(&w, || w.market.request_refund(&w.alice, &order.id, money("40 USD"), "late"));
+    assert_eq!(rule(&err), "APL-2");
+    let actions = w.market.available_actions(&w.alice, &Target::Order(order.id.clone())).unwrap();
+    let r = actions.iter().find(|a| a.action == Action::RequestRefund).unwrap();
+    assert_eq!((r.allowed, r.rule.as_deref()), (false, Some("APL-2")));
+}
+
+#[test]
+fn uns_6_approval_rechecks_that_supervision_is_still_open() {
+    let w = world();
+    let (order, _) = supervised_order(&w);
+    w.market.request_refund(&w.alice, &order.id, money("40 USD"), "late").unwrap();
+    // Meanwhile the seller delivers and the customer accepts: supervision has completed.
+    let flow = w.market.flow_of_order(&w.alice, &order.id).unwrap();
+    w.market.deliver(&w.seller, &flow.id, Delivery::default(), None).unwrap();
+    w.market.confirm_acceptance(&w.alice, &flow.id).unwrap();
+    let err = refused(&w, || w.market.resolve_refund_request(&w.seller, &order.id, true));
+    assert_eq!(rule(&err), "UNS-6");
+    assert!(err.to_string().contains("open supervision"), "{err}");
+}
+
+#[test]
+fn uns_6_negotiated_refunds_are_a_policy_switch() {
+    let w = world_at("2026-04-15T02:00:00Z", Policy { negotiated_refunds: false, ..Policy::default() });
+    let (order, _) = supervised_order(&w);
+    let err = refused(&w, || w.market.request_refund(&w.alice, &order.id, money("40 USD"), "late"));
+    assert_eq!(rule(&err), "UNS-6");
+    let actions = w.market.available_actions(&w.alice, &Target::Order(order.id.clone())).unwrap();
+    assert!(!actions.iter().find(|a| a.action == Action::RequestRefund).unwrap().allowed);
+    assert!(Policy::from_json(r#"{"negotiated_refunds": false}"#).is_ok());
+}
+
+#[test]
+fn sup_8_policy_may_complete_an_uninvoiced_flow_instead_of_refunding_it() {
+    let w = world_at("2026-04-15T02:00:00Z", Policy { max_age_refunds_uninvoiced: false, ..Policy::default() });
+    let (order, _) = supervised_order(&w);
+    w.advance(Duration::days(365));
+    w.market.tick(&Actor::System).unwrap();
+    let after = w.order(&order.id);
+    assert_eq!((after.status, after.refunded), (OrderStatus::Completed, money("0.00 USD")));
+    assert!(w.payments.refunds().is_empty());
+}
+
+/// The image fixture priced in euros.
+fn euro_image(w: &World) -> (Order, AppId) {
+    let mut draft = fixtures::image_draft();
+    let eur = |m: Money| Money::new(m.amount, Currency::EUR);
+    for plan in &mut draft.specifications[0].plans {
+        plan.price = eur(plan.price);
+    }
+    for r in &mut draft.image.as_mut().unwrap().plans {
+        (r.flavour, r.disk_per_gb, r.eip_per_mbit) = (eur(r.flavour), eur(r.disk_per_gb), eur(r.eip_per_mbit));
+    }
+    let p = w.list(draft);
+    let request = ImageProvisioning {
+        quick_mode: None,
+        specification: "Default".into(),
+        network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new("Str0ng!Pass"),
+        agree_terms: true,
+        customization: None,
+    };
+    let order = w.market.provision_image(&w.alice, &p.id, request).unwrap();
+    let paid = w.market.pay(&w.alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let app = paid.app.clone().unwrap();
+    (paid, app)
+}
+
+#[test]
+fn uns_5_a_refund_in_a_currency_without_a_threshold_waits_for_review() {
+    let w = world();
+    let (order, app) = euro_image(&w);
+    assert_eq!(order.quote.total, money("64.00 EUR"));
+    assert!(w.market.quote_unsubscribe(&w.alice, &app).unwrap().needs_review);
+    let pending = w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(pending.pending_unsubscription.map(|p| p.kind), Some(PendingKind::OperatorReview));
+}
+
+#[test]
+fn uns_5_thresholds_are_set_per_currency() {
+    let policy = Policy { unsubscribe_review_thresholds: vec![money("6500 EUR")], ..Policy::default() };
+    let w = world_at("2026-04-15T02:00:00Z", policy.clone());
+    let (_, app) = euro_image(&w);
+    assert!(!w.market.quote_unsubscribe(&w.alice, &app).unwrap().needs_review);
+    let done = w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(done.status, OrderStatus::Unsubscribed);
+    assert_eq!(policy.review_threshold(Currency::USD), Some(money("7000 USD")));
+    assert_eq!(policy.review_threshold(Currency::EUR), Some(money("6500 EUR")));
+    assert_eq!(policy.review_threshold(Currency::JPY), None);
+    // Old policy JSON still loads; nonsense thresholds are refused.
+    assert_eq!(Policy::from_json(r#"{"appeal_idle_days": 5}"#).unwrap(), Policy::default());
+    let twice = Policy { unsubscribe_review_thresholds: vec![money("1 EUR"), money("2 EUR")], ..Policy::default() };
+    assert!(twice.validate().is_err());
+    let negative = Policy { unsubscribe_review_thresholds: vec![money("-1 EUR")], ..Policy::default() };
+    assert!(negative.validate().is_err());
+    assert_eq!(Policy::from_json(&policy.to_json()).unwrap(), policy);
 }
 
 #[test]

@@ -1,5 +1,7 @@
 // A tour of the appmarket Kotlin bindings, mirroring the Rust tour (examples/tour.rs).
 // Run: make tour-kotlin   (or: mvn -B -q -f bindings-kotlin/jvm/pom.xml compile exec:java)
+// It keeps everything in a SQLite file, target/tour-kotlin.db (under CARGO_TARGET_DIR when set),
+// and starts from a fresh file at every run.
 package dev.appmarket.examples
 
 import dev.appmarket.Actor
@@ -10,6 +12,7 @@ import dev.appmarket.Order
 import dev.appmarket.Resolution
 import dev.appmarket.ServiceRequest
 import dev.appmarket.SimulatedPayments
+import dev.appmarket.SqliteStore
 import dev.appmarket.Target
 import dev.appmarket.AppFilter
 import dev.appmarket.BillingMode
@@ -104,10 +107,21 @@ fun printQuote(title: String, quote: Quote) {
     println("    total ${quote.total.amount.toPlainString()} ${quote.total.currency}")
 }
 
+/** A SQLite store in a fresh file under the target directory (an earlier one is removed). */
+fun freshStore(name: String): SqliteStore {
+    val dir = java.io.File(System.getenv("CARGO_TARGET_DIR") ?: "target")
+    dir.mkdirs()
+    val path = java.io.File(dir, name)
+    for (suffix in listOf("", "-wal", "-shm")) java.io.File(path.path + suffix).delete()
+    return SqliteStore(path.path)
+}
+
 fun main() {
     val clock = ManualClock(Instant.parse("2026-04-15T02:00:00Z"))
     val payments = SimulatedPayments()
-    Marketplace(clock = clock, payments = payments).use { market ->
+    val store = freshStore("tour-kotlin.db")
+    println("(store: the SQLite file ${store.path()}, started fresh)")
+    Marketplace(clock = clock, payments = payments, store = store).use { market ->
         // A seller lists a SaaS product and an image.
         val seller = Actor.Seller("isv-1")
         market.listProduct(seller, saasDraft())
@@ -165,6 +179,7 @@ fun main() {
         supervision(market, clock, seller, alice)
         afterSale(market, clock, payments, seller, alice, image.id)
     }
+    store.close() // the last handle: the file is checkpointed and closed
 }
 
 private fun buyOne(market: Marketplace, by: Actor, product: String, spec: String, mode: BillingMode): Order {

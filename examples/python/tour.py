@@ -7,12 +7,17 @@ Rust tour, a professional service goes through service supervision (request, rej
 again, delivery, rejection, delivery, acceptance, completion 3 hours later), and a second one ends
 in an appeal the operator closes with a partial refund.
 
+It keeps everything in a SQLite file, ``target/tour-python.db`` (under ``CARGO_TARGET_DIR`` when
+set), and starts from a fresh file at every run.
+
 Run: .venv/bin/python examples/python/tour.py
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pathlib
 from decimal import Decimal
 
 import appmarket as am
@@ -28,10 +33,23 @@ def show(quote: am.Quote) -> None:
     print(f"    {'total':<55} {quote.total}")
 
 
+def fresh_store(name: str) -> am.SqliteStore:
+    """A SQLite store in a fresh file under the target directory (an earlier one is removed)."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", root / "target"))
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / name
+    for suffix in ("", "-wal", "-shm"):
+        pathlib.Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return am.SqliteStore(path)
+
+
 def main() -> None:
     clock = am.ManualClock(dt.datetime(2026, 4, 1, 2, 0, tzinfo=dt.timezone.utc))
     payments = am.SimulatedPayments()
-    market = am.Marketplace(policy=am.Policy(), clock=clock, payments=payments)
+    store = fresh_store("tour-python.db")
+    print(f"(store: the SQLite file {store.path}, started fresh)")
+    market = am.Marketplace(policy=am.Policy(), clock=clock, payments=payments, store=store)
 
     seller = am.Actor.seller("isv-1")
     licences = am.QuantityAttribute("Number of Licenses", min=5, max=1000, step=5)

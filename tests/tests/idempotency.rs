@@ -91,6 +91,7 @@ fn every_mutating_call_replays_under_its_request_id() {
 
     let image = w.market.list_product(&seller, fixtures::image_draft()).unwrap();
     let provisioning = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "v".into(), subnet: "s".into() },
         security_group: SecurityGroup::Recommended,

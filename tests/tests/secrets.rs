@@ -14,6 +14,7 @@ fn app_5_passwords_never_leak_through_any_output() {
     let alice = Actor::Customer(alice_id);
     let image = market.list_product(&seller, fixtures::image_draft()).unwrap();
     let request = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "v".into(), subnet: "s".into() },
         security_group: SecurityGroup::Recommended,

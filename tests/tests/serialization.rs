@@ -95,6 +95,7 @@ fn public_values_round_trip_through_json() {
     round_trip(&market.quote_renewal(&alice, &app.id, 1, None).unwrap_or_else(|_| o2.quote.clone()));
     let image = page.items.iter().find(|p| p.delivery == DeliveryMethod::Image).unwrap();
     let provisioning = ImageProvisioning {
+        quick_mode: None,
         specification: "Default".into(),
         network: Network { vpc: "v".into(), subnet: "s".into() },
         security_group: SecurityGroup::Recommended,

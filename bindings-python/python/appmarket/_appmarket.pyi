@@ -3,6 +3,8 @@
 import datetime
 import decimal
 import enum
+import os
+import pathlib
 from typing import Any, final
 
 from appmarket._gateway import PaymentGateway
@@ -53,6 +55,7 @@ __all__ = [
     "PaymentDeclined",
     "GatewayError",
     "PaymentMethod",
+    "PostgresStore",
     "PendingKind",
     "PendingUnsubscription",
     "Policy",
@@ -70,6 +73,8 @@ __all__ = [
     "RefundRequest",
     "RenewalDay",
     "RenewalRecord",
+    "UsageCycle",
+    "UsageStatement",
     "Resolution",
     "ResourcePlan",
     "SavedItem",
@@ -79,6 +84,7 @@ __all__ = [
     "ServiceFlow",
     "ServiceRequest",
     "SimulatedPayments",
+    "SqliteStore",
     "SortOrder",
     "Specification",
     "Storage",
@@ -162,6 +168,7 @@ class AppStatus(enum.IntEnum):
     Frozen = 3
     Released = 4
     Unsubscribed = 5
+    Deleted = 6
 
 class PaymentMethod(enum.IntEnum):
     Balance = 0
@@ -197,6 +204,8 @@ class Action(enum.IntEnum):
     ResolveAppeal = 18
     IssueInvoice = 19
     ReturnInvoice = 20
+    DeleteApp = 21
+    PayArrears = 22
 
 class FlowKind(enum.IntEnum):
     License = 0
@@ -321,6 +330,8 @@ class Quote:
     def total(self) -> Money: ...
     @property
     def for_reference_only(self) -> bool: ...
+    @property
+    def hourly_rate(self) -> Money | None: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -770,6 +781,7 @@ class ImageProvisioning:
         agree_terms: bool = False,
         new_security_group: str | None = None,
         customization: Customization | None = None,
+        quick_mode: BillingMode | None = None,
     ) -> ImageProvisioning: ...
     @property
     def specification(self) -> str: ...
@@ -781,6 +793,8 @@ class ImageProvisioning:
     def agree_terms(self) -> bool: ...
     @property
     def customization(self) -> Customization | None: ...
+    @property
+    def quick_mode(self) -> BillingMode | None: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -859,6 +873,8 @@ class AutoRenewal:
     def done(self) -> int: ...
     @property
     def days_before(self) -> int: ...
+    @property
+    def method(self) -> PaymentMethod: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
@@ -1101,6 +1117,52 @@ class RenewalDay:
     def __eq__(self, value: object, /) -> bool: ...
 
 @final
+class UsageCycle:
+    @property
+    def number(self) -> int: ...
+    @property
+    def start(self) -> datetime.datetime: ...
+    @property
+    def end(self) -> datetime.datetime: ...
+    @property
+    def hours(self) -> int: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def receipt(self) -> str | None: ...
+    @property
+    def paid_at(self) -> datetime.datetime | None: ...
+    @property
+    def settled_by_reseller(self) -> str | None: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def declined(self) -> str | None: ...
+    @property
+    def owed(self) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class UsageStatement:
+    @property
+    def app(self) -> str: ...
+    @property
+    def hourly(self) -> Money: ...
+    @property
+    def accruing_since(self) -> datetime.datetime | None: ...
+    @property
+    def cycles(self) -> list[UsageCycle]: ...
+    @property
+    def hours(self) -> int: ...
+    @property
+    def charged(self) -> Money: ...
+    @property
+    def owed(self) -> Money: ...
+    @property
+    def for_reference_only(self) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
 class RenewalRecord:
     @property
     def order(self) -> str: ...
@@ -1197,6 +1259,18 @@ class SimulatedPayments:
     def refunds(self) -> list[Receipt]: ...
 
 @final
+class SqliteStore:
+    def __new__(cls, path: str | os.PathLike[str], *, synchronous: str = "normal") -> SqliteStore: ...
+    @property
+    def path(self) -> pathlib.Path: ...
+
+@final
+class PostgresStore:
+    def __new__(cls, url: str, *, schema: str = "public", pool_size: int = 8) -> PostgresStore: ...
+    @property
+    def schema(self) -> str: ...
+
+@final
 class ChargeRequest:
     @property
     def idempotency_key(self) -> str: ...
@@ -1233,6 +1307,7 @@ class Marketplace:
         policy: Policy | None = None,
         clock: ManualClock | None = None,
         payments: SimulatedPayments | PaymentGateway | None = None,
+        store: SqliteStore | PostgresStore | None = None,
     ) -> Marketplace: ...
     @property
     def policy(self) -> Policy: ...
@@ -1267,6 +1342,16 @@ class Marketplace:
     # orders
     def quote_purchase(
         self, *, product: str, specification: str, mode: BillingMode, quantity: int = 1, periods: int = 1
+    ) -> Quote: ...
+    def quote_purchase_for(
+        self,
+        by: Actor,
+        *,
+        product: str,
+        specification: str,
+        mode: BillingMode,
+        quantity: int = 1,
+        periods: int = 1,
     ) -> Quote: ...
     def place_order(
         self,
@@ -1376,9 +1461,23 @@ class Marketplace:
         request_id: str | None = None,
     ) -> Order: ...
     def set_auto_renewal(
-        self, by: Actor, app: str, *, periods: int, count: int, days_before: int, request_id: str | None = None
+        self,
+        by: Actor,
+        app: str,
+        *,
+        periods: int,
+        count: int,
+        days_before: int,
+        method: PaymentMethod | None = None,
+        request_id: str | None = None,
     ) -> PurchasedApp: ...
     def disable_auto_renewal(self, by: Actor, app: str, *, request_id: str | None = None) -> PurchasedApp: ...
+    # pay-per-use
+    def delete_app(self, by: Actor, app: str, *, request_id: str | None = None) -> PurchasedApp: ...
+    def pay_arrears(
+        self, by: Actor, app: str, method: PaymentMethod | None = None, *, request_id: str | None = None
+    ) -> PurchasedApp: ...
+    def usage_statement(self, by: Actor, app: str) -> UsageStatement: ...
     # unsubscription
     def quote_unsubscribe(self, by: Actor, app: str) -> RefundQuote: ...
     def unsubscribe(self, by: Actor, app: str, *, request_id: str | None = None) -> Order: ...

@@ -122,7 +122,7 @@ impl Marketplace {
                     from_specification: current.value.specification.clone(),
                     from_quantity: current.value.quantity,
                 },
-                quote,
+                quote.for_reference(account.is_reseller_customer()),
                 now,
             );
             let hold = current.value.decide(

@@ -4,6 +4,7 @@
 mod apps;
 mod catalog;
 mod invoices;
+mod metering;
 mod orders;
 mod renewal;
 mod run;

@@ -7,10 +7,11 @@ use super::{Decision, Marketplace};
 use crate::account::CustomerAccount;
 use crate::actor::{Actor, AppId, Caller, CustomerId, FlowId, OrderId, ProductId, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, ApplicationInfo, PurchasedApp, SellerInfo, Term};
-use crate::catalog::{Page, Product, check_page};
+use crate::catalog::{BillingMode, Page, Product, check_page};
 use crate::command::Command;
 use crate::error::Error;
 use crate::event::{EventKind, NewEvent};
+use crate::metering::Metering;
 use crate::money::Money;
 use crate::order::{
     Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
@@ -74,6 +75,14 @@ impl Marketplace {
         quote_purchase(&*self.shared_product(&request.product)?, request, &self.policy)
     }
 
+    /// Prices a purchase for the customer `by` without placing it: for a reseller's customer
+    /// the quote is *for reference only* from this first quote on (ORD-4, PRC-3).
+    pub fn quote_purchase_for(&self, by: &Actor, request: &PurchaseRequest) -> Result<Quote, Error> {
+        let customer = customer_only(by, "ask for a purchase quote")?;
+        let account = self.account(&customer)?;
+        Ok(self.quote_purchase(request)?.for_reference(account.is_reseller_customer()))
+    }
+
     fn ordering_customer(&self, actor: &Actor) -> Result<CustomerAccount, Error> {
         let Actor::Customer(customer) = actor else {
             return Err(Error::forbidden(format!("{actor} may not place orders: only a customer may")));
@@ -103,7 +112,7 @@ impl Marketplace {
                 request.quantity,
                 request.periods,
                 OrderKind::Purchase,
-                quote,
+                quote.for_reference(account.is_reseller_customer()),
                 now,
             );
             Ok(Decision::ok(self.placement_commit(actor, &order, vec![]), order))
@@ -187,6 +196,10 @@ impl Marketplace {
             let settlement = current.value.check_pay(actor, method, &account)?;
             self.check_before_payment(&current.value, now)?;
             let receipt = match settlement {
+                // PRC-7: nothing is charged up front; usage is settled after each cycle.
+                Settlement::Charge { method, amount } if current.value.mode == BillingMode::PayPerUse => {
+                    Ok(Receipt { id: format!("{order}:pay-per-use"), amount, method })
+                }
                 Settlement::Charge { method, amount } => {
                     let request = ChargeRequest {
                         idempotency_key: self.payment_key(format!("{order}:pay")),
@@ -238,11 +251,26 @@ impl Marketplace {
                     None => AppId::numbered(self.store.next_number(Sequence::App)?),
                 };
                 let product = self.shared_product(&order.product)?;
-                let app = new_app(app_id.clone(), order, &product, account, &self.policy, now);
+                let mut app = new_app(app_id.clone(), order, &product, account, &self.policy, now);
                 let flow = self.open_service_flow(order, &app, actor, now, &mut commit)?;
                 let mut events = vec![AppEvent::Created { order: order.id.clone() }];
                 if let Some(term) = app.term {
                     events.push(AppEvent::TermStarted { term });
+                }
+                if order.mode == BillingMode::PayPerUse {
+                    // PRC-7: an unsupervised app accrues from now; a supervised one once its
+                    // flow completes.
+                    let (method, reseller) = match &payment {
+                        Ok(receipt) => (Some(receipt.method), None),
+                        Err(reseller) => (None, Some(reseller.clone())),
+                    };
+                    let hourly = order.quote.hourly_rate.unwrap_or(Money::zero(order.quote.total.currency));
+                    app.metering = Some(Metering::new(hourly, method, reseller, None));
+                    if app.status == AppStatus::Active {
+                        let started = AppEvent::MeteringStarted { at: now };
+                        app.apply(&started);
+                        events.push(started);
+                    }
                 }
                 commit.writes.push(self.app_write(&app, 0));
                 commit.events.extend(app_events(actor, &app_id, events));
@@ -433,7 +461,7 @@ impl Marketplace {
                 plan.setup.instances,
                 plan.periods,
                 OrderKind::Image { setup: plan.setup },
-                quote,
+                quote.for_reference(account.is_reseller_customer()),
                 now,
             );
             let app_id = AppId::numbered(self.store.next_number(Sequence::App)?);
@@ -500,5 +528,6 @@ fn new_app(
         image,
         renewals: Vec::new(),
         reminded: Vec::new(),
+        metering: None,
     }
 }

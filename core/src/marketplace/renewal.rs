@@ -63,7 +63,7 @@ impl Marketplace {
                     months: renewal::months_of(current.value.mode, periods),
                     renewal_day,
                 },
-                quote,
+                quote.for_reference(account.is_reseller_customer()),
                 now,
             );
             let (next, hold) =
@@ -88,8 +88,23 @@ impl Marketplace {
         count: u32,
         days_before: u32,
     ) -> Result<PurchasedApp, Error> {
-        let fp = || Command::SetAutoRenewal { app: app.clone(), periods, count, days_before };
-        self.app_command(by, app, fp, AppCommand::SetAutoRenewal { periods, count, days_before })
+        self.set_auto_renewal_paid_by(by, app, periods, count, days_before, None)
+    }
+
+    /// [`Marketplace::set_auto_renewal`] with the payment method the customer chooses for the
+    /// charges: balance or the bound credit card (REN-5); `None` keeps the current one (card
+    /// by default).
+    pub fn set_auto_renewal_paid_by(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        periods: u32,
+        count: u32,
+        days_before: u32,
+        method: Option<PaymentMethod>,
+    ) -> Result<PurchasedApp, Error> {
+        let fp = || Command::SetAutoRenewal { app: app.clone(), periods, count, days_before, method };
+        self.app_command(by, app, fp, AppCommand::SetAutoRenewal { periods, count, days_before, method })
     }
 
     /// Disables auto-renewal of an app, until it is released (REN-6).
@@ -215,7 +230,7 @@ impl Marketplace {
                 let request = ChargeRequest {
                     idempotency_key: self.payment_key(renewal::charge_key(app, now, &self.policy)),
                     customer: app.customer.clone(),
-                    method: PaymentMethod::CreditCard,
+                    method: settings.method,
                     amount: quote.total,
                     description: format!("auto-renewal of app {}: {}", app.id, app.product_name),
                 };
@@ -244,7 +259,7 @@ impl Marketplace {
             app.quantity,
             settings.periods,
             OrderKind::Renewal { app: app.id.clone(), months, renewal_day: None },
-            quote,
+            quote.for_reference(account.is_reseller_customer()),
             now,
         );
         let cmd = match payment {

@@ -37,7 +37,10 @@ impl Marketplace {
             Command::RemoveFromList { product } => json(self.remove_from_list(c, &product)?),
             Command::SavedList {} => json(self.saved_list(by)?),
             Command::BuyFromList { request } => json(self.buy_from_list(c, request)?),
-            Command::QuotePurchase { request } => json(self.quote_purchase(&request)?),
+            Command::QuotePurchase { request } => match by {
+                crate::Actor::Customer(_) => json(self.quote_purchase_for(by, &request)?),
+                _ => json(self.quote_purchase(&request)?),
+            },
             Command::PlaceOrder { request } => json(self.place_order(c, request)?),
             Command::AcceptTerms { order } => json(self.accept_terms(c, &order)?),
             Command::Pay { order, method } => json(self.pay(c, &order, method)?),
@@ -76,10 +79,13 @@ impl Marketplace {
                 json(self.quote_renewal(by, &app, periods, renewal_day)?)
             }
             Command::Renew { app, periods, renewal_day } => json(self.renew(c, &app, periods, renewal_day)?),
-            Command::SetAutoRenewal { app, periods, count, days_before } => {
-                json(self.set_auto_renewal(c, &app, periods, count, days_before)?)
+            Command::SetAutoRenewal { app, periods, count, days_before, method } => {
+                json(self.set_auto_renewal_paid_by(c, &app, periods, count, days_before, method)?)
             }
             Command::DisableAutoRenewal { app } => json(self.disable_auto_renewal(c, &app)?),
+            Command::DeleteApp { app } => json(self.delete_app(c, &app)?),
+            Command::PayArrears { app, method } => json(self.pay_arrears(c, &app, method)?),
+            Command::UsageStatement { app } => json(self.usage_statement(by, &app)?),
             Command::QuoteUnsubscribe { app } => json(self.quote_unsubscribe(by, &app)?),
             Command::Unsubscribe { app } => json(self.unsubscribe(c, &app)?),
             Command::ReviewUnsubscription { order, approve } => json(self.review_unsubscription(c, &order, approve)?),

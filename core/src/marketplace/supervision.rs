@@ -53,7 +53,7 @@ impl Marketplace {
     }
 
     /// Decides a flow command and builds its commit (shared by every flow command).
-    fn decide_flow(
+    pub(crate) fn decide_flow(
         &self,
         current: &Versioned<ServiceFlow>,
         cmd: &FlowCommand,
@@ -298,7 +298,7 @@ impl Marketplace {
         }
         let order = self.get::<Order>(Target::Order(next.order.clone()))?;
         if order.value.status == OrderStatus::Processing {
-            if order.value.invoice_issued {
+            if order.value.invoice_issued || !self.policy.max_age_refunds_uninvoiced {
                 let (_, c) = self.decide_order(&order, &OrderCommand::CompleteNow, system, now)?;
                 commit.writes.extend(c.writes);
                 commit.events.extend(c.events);

@@ -153,7 +153,11 @@ impl Marketplace {
     fn tick_app(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
         let current = self.get::<PurchasedApp>(target.clone())?;
         let mut commit = Commit::default();
-        let mut next = self.charge_auto_renewal(&current, system, now, &mut commit)?;
+        let mut next = if current.value.metering.is_some() {
+            self.settle_usage(&current, system, now, false, &mut commit)?
+        } else {
+            self.charge_auto_renewal(&current, system, now, &mut commit)?
+        };
         let events = next.decide(&AppCommand::AdvanceLifecycle, system, &self.policy, now)?;
         events.iter().for_each(|e| next.apply(e));
         commit.writes.push(self.app_write(&next, current.version));

@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::money::Money;
 use crate::order::{Order, OrderCommand};
 use crate::store::{Commit, Record, StoreExt, Versioned, Write};
+use crate::supervision::{FlowCommand, ServiceFlow};
 use crate::unsubscribe::{self, PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
 
 /// Everything an unsubscription decided, before it is committed.
@@ -103,6 +104,10 @@ impl Marketplace {
         self.execute(by, fp, |actor, now| {
             let current = self.get::<Order>(Target::Order(order.clone()))?;
             unsubscribe::check_refund_request(&current.value, actor, Some(&amount))?;
+            if !self.policy.negotiated_refunds {
+                return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
+            }
+            self.refund_flow(&current.value)?;
             let chars = reason.trim().chars().count();
             if chars == 0 || chars > self.policy.reason_max_chars as usize {
                 return Err(Error::invalid(
@@ -140,6 +145,7 @@ impl Marketplace {
             let current = self.get::<Order>(Target::Order(order.clone()))?;
             actor.require_seller(&current.value.seller, &format!("order {order}"))?;
             let pending = self.pending_of(&current.value, PendingKind::NegotiatedRefund)?;
+            let flow = self.refund_flow(&current.value)?;
             if !approve {
                 let cmd = OrderCommand::RejectUnsubscription { reason: "rejected by the seller".into() };
                 let (next, commit) = self.decide_order(&current, &cmd, actor, now)?;
@@ -147,8 +153,23 @@ impl Marketplace {
             }
             let mut commit = Commit::default();
             let next = self.refund_parts(&[current], &pending.parts, false, actor, now, &mut commit)?;
+            // The order is unsubscribed: its flow closes, recorded (UNS-6, SUP-7).
+            if let Some(flow) = flow {
+                let (_, closed) = self.decide_flow(&flow, &FlowCommand::CloseForRefund, actor, now)?;
+                commit.writes.extend(closed.writes);
+                commit.events.extend(closed.events);
+            }
             Ok(Decision::ok(commit, next))
         })
+    }
+
+    /// The service flow of an order a negotiated refund is asked or decided on, checked: not
+    /// frozen by an appeal (APL-2), supervision still open (UNS-6).
+    fn refund_flow(&self, order: &Order) -> Result<Option<Versioned<ServiceFlow>>, Error> {
+        let Some(id) = &order.flow else { return Ok(None) };
+        let flow = self.get::<ServiceFlow>(Target::Flow(id.clone()))?;
+        flow.value.check_refund_possible()?;
+        Ok(Some(flow))
     }
 
     fn pending_of(&self, order: &Order, kind: PendingKind) -> Result<PendingUnsubscription, Error> {
@@ -217,6 +238,12 @@ impl Marketplace {
 
     /// The order's Request Refund button (UNS-6).
     pub(crate) fn refund_actions(&self, by: &Actor, order: &Order) -> Vec<Availability> {
-        vec![Availability::from_check(Action::RequestRefund, unsubscribe::check_refund_request(order, by, None))]
+        let check = unsubscribe::check_refund_request(order, by, None).and_then(|()| {
+            if !self.policy.negotiated_refunds {
+                return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
+            }
+            self.refund_flow(order).map(|_| ())
+        });
+        vec![Availability::from_check(Action::RequestRefund, check)]
     }
 }

@@ -23,11 +23,20 @@ pub struct World {
 }
 
 pub fn world() -> World {
+    world_with(Policy::default())
+}
+
+pub fn world_with(policy: Policy) -> World {
     let clock = ManualClock::new(fixtures::t0());
     let store = Arc::new(MemoryStore::new());
     let payments = Arc::new(SimulatedPayments::new());
-    let market =
-        Marketplace::builder().clock(clock.clone()).store(store.clone()).payments(payments.clone()).build().unwrap();
+    let market = Marketplace::builder()
+        .clock(clock.clone())
+        .store(store.clone())
+        .payments(payments.clone())
+        .policy(policy)
+        .build()
+        .unwrap();
     for c in ["alice", "mallory"] {
         market.register_customer(CustomerAccount::with_card(CustomerId::parse(c).unwrap())).unwrap();
     }

@@ -89,6 +89,7 @@ impl World {
     pub fn image_app(&self, mode: BillingMode, periods: u32) -> (Order, AppId) {
         let p = self.list(appmarket::testing::fixtures::image_draft());
         let request = ImageProvisioning {
+            quick_mode: None,
             specification: "Default".into(),
             network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
             security_group: SecurityGroup::Recommended,

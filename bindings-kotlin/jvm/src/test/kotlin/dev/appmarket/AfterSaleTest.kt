@@ -115,6 +115,7 @@ class AfterSaleTest {
         assertEquals("REN-6", assertThrows<AppMarketException.NotAllowed> { m.disableAutoRenewal(alice, app) }.rule)
         assertThrows<AppMarketException.InvalidInput> { m.setAutoRenewal(alice, app, 1u, 100u, 7u) }
         assertNotNull(m.setAutoRenewal(alice, app, 1u, 0u, 7u).autoRenewal)
+        assertEquals(PaymentMethod.BALANCE, m.setAutoRenewal(alice, app, 1u, 0u, 7u, method = PaymentMethod.BALANCE).autoRenewal!!.method)
         assertNull(m.disableAutoRenewal(alice, app).autoRenewal)
         assertThrows<AppMarketException.InvalidInput> { m.renew(alice, app, 1u, RenewalDay.Day(31u)) }
         assertEquals(0, BigDecimal("100.00").compareTo(m.quoteRenewal(alice, app, 1u).total.amount))

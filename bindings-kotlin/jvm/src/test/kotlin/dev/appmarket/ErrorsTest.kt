@@ -21,6 +21,7 @@ class ErrorsTest {
         is AppMarketException.PaymentDeclined -> "payment_declined"
         is AppMarketException.Gateway -> "gateway" // a host gateway that throws: GatewayTest
         is AppMarketException.Storage -> "storage" // only from a failing store: not reachable from Kotlin (in-memory store)
+        is AppMarketException.Gateway -> "gateway"
     }
 
     @Test

@@ -77,6 +77,7 @@ class ScenarioTest {
         is AppMarketException.PaymentDeclined -> Triple("payment_declined", null, null)
         is AppMarketException.Gateway -> Triple("gateway", null, null)
         is AppMarketException.Storage -> Triple("storage", null, null)
+        is AppMarketException.Gateway -> Triple("gateway", null, null)
     }
 
     private fun replay(file: File) {

@@ -1,0 +1,229 @@
+//! The PostgreSQL store (`appmarket-postgres`) against a real server.
+//!
+//! Targets:
+//! - place + accept terms + pay, each call its own transaction: ≥ 2,000 orders/s on one
+//!   connection, and 4 connections (4 threads, one pool of 4) ≥ 1.5× that;
+//! - `tick` over 1,000,000 apps of which 1% (10,000) are due: ≤ 1 s.
+//!
+//! Each figure is measured with durable commits (the default: a commit returns once the server
+//! flushed it) and with `synchronous_commit(false)`. The tick figure is measured with one host
+//! and with four hosts ticking the same database at once.
+//!
+//! Needs a server: `APPMARKET_BENCH_POSTGRES_URL`, else `APPMARKET_TEST_POSTGRES_URL`
+//! (`eval "$(.ci/postgres.sh start)"` starts a throw-away one). `POSTGRES_BENCH_APPS` sets the
+//! number of apps of the tick bench (default 1,000,000; 1% of them due).
+//!
+//! Run: `cargo bench -p appmarket-benches --bench postgres -- --sample-size 10`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration as StdDuration, Instant};
+
+use appmarket::testing::fixtures;
+use appmarket::*;
+use appmarket_postgres::PostgresStore;
+use chrono::Duration;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn url() -> Option<String> {
+    std::env::var("APPMARKET_BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("APPMARKET_TEST_POSTGRES_URL"))
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+fn schema(tag: &str) -> String {
+    format!("bench_{tag}_{}", std::process::id())
+}
+
+fn store(url: &str, schema: &str, pool: usize, durable: bool) -> Arc<PostgresStore> {
+    Arc::new(
+        PostgresStore::builder(url)
+            .schema(schema)
+            .pool_size(pool)
+            .synchronous_commit(durable)
+            .open()
+            .expect("open the bench store"),
+    )
+}
+
+fn request(product: &Product) -> PurchaseRequest {
+    PurchaseRequest {
+        product: product.id.clone(),
+        specification: "Standard".into(),
+        mode: BillingMode::Monthly,
+        quantity: 10,
+        periods: 1,
+    }
+}
+
+fn one_order(market: &Marketplace, buyer: &Actor, request: &PurchaseRequest) -> Order {
+    let order = market.place_order(buyer, request.clone()).expect("placed");
+    market.accept_terms(buyer, &order.id).expect("accepted");
+    market.pay(buyer, &order.id, Some(PaymentMethod::CreditCard)).expect("paid")
+}
+
+/// Orders per second over `for_how_long`, with `threads` threads on one marketplace whose
+/// store has a pool of `threads` connections.
+fn orders_per_second(url: &str, threads: usize, durable: bool, for_how_long: StdDuration) -> f64 {
+    let tag = format!("orders{threads}{}", if durable { "d" } else { "a" });
+    let (market, product, actors) = appmarket_benches::market_on(store(url, &schema(&tag), threads, durable), 64);
+    let request = request(&product);
+    let done = AtomicU64::new(0);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let (market, actors, request, done) = (&market, &actors, &request, &done);
+            s.spawn(move || {
+                let mut i = t;
+                while start.elapsed() < for_how_long {
+                    black_box(one_order(market, &actors[i % actors.len()], request));
+                    i += threads;
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn orders(c: &mut Criterion) {
+    let Some(url) = url() else {
+        println!(
+            "postgres bench skipped: set APPMARKET_BENCH_POSTGRES_URL (or run `eval \"$(.ci/postgres.sh start)\"`)"
+        );
+        return;
+    };
+    let (market, product, actors) = appmarket_benches::market_on(store(&url, &schema("criterion"), 1, true), 64);
+    let request = request(&product);
+    let mut i = 0usize;
+    let mut group = c.benchmark_group("postgres");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("place_accept_pay_one_connection", |b| {
+        b.iter(|| {
+            i += 1;
+            one_order(&market, &actors[i % actors.len()], &request)
+        })
+    });
+    group.finish();
+
+    let window = StdDuration::from_secs(5);
+    for durable in [true, false] {
+        let one = orders_per_second(&url, 1, durable, window);
+        let four = orders_per_second(&url, 4, durable, window);
+        println!(
+            "place+accept+pay, {} commits: 1 connection {one:.0} orders/s (target >= 2000), 4 connections \
+             {four:.0} orders/s, ratio {:.2} (target >= 1.5)",
+            if durable { "durable" } else { "asynchronous" },
+            four / one
+        );
+    }
+}
+
+struct TickFixture {
+    markets: Vec<Marketplace>,
+    stores: Vec<Arc<PostgresStore>>,
+    template: PurchasedApp,
+    policy: Policy,
+    now: chrono::DateTime<chrono::Utc>,
+    due_apps: Vec<(PurchasedApp, Option<chrono::DateTime<chrono::Utc>>)>,
+}
+
+impl TickFixture {
+    fn new(url: &str, durable: bool) -> TickFixture {
+        let schema = schema(if durable { "tickd" } else { "ticka" });
+        let clock = ManualClock::at("2026-04-15T02:00:00Z").unwrap();
+        let stores: Vec<Arc<PostgresStore>> = (0..4).map(|_| store(url, &schema, 2, durable)).collect();
+        let markets: Vec<Marketplace> = stores
+            .iter()
+            .map(|s| {
+                Marketplace::builder().clock(clock.clone()).store(s.clone()).marketplace_id("bench").build().unwrap()
+            })
+            .collect();
+        let market = &markets[0];
+        let seller = Actor::seller("isv-1").unwrap();
+        let product = market.list_product(&seller, fixtures::saas_draft()).unwrap();
+        let alice = CustomerId::parse("alice").unwrap();
+        market.register_customer(CustomerAccount::with_card(alice.clone())).unwrap();
+        let buyer = Actor::Customer(alice);
+        let paid = one_order(market, &buyer, &request(&product));
+        let template = market.app(&buyer, paid.app.as_ref().unwrap()).unwrap();
+        let policy = market.policy().clone();
+        // Tick runs 60 days later: the due apps expired before then; the others run for a year.
+        clock.advance(Duration::days(60)).unwrap();
+        let now = clock.instant();
+        TickFixture { markets, stores, template, policy, now, due_apps: Vec::new() }
+    }
+
+    fn app(&self, i: usize, due: bool) -> (PurchasedApp, Option<chrono::DateTime<chrono::Utc>>) {
+        let mut app = self.template.clone();
+        app.id = AppId::parse(&format!("APP-B{i:09}")).unwrap();
+        app.customer = CustomerId::parse(&format!("c{}", i % 200_000)).unwrap();
+        let zone = self.policy.zone();
+        app.term = Some(if due {
+            Term::starting(self.now - Duration::days(40), 1, zone)
+        } else {
+            Term::starting(self.now, 12, zone)
+        });
+        let next = app.next_due(&self.policy);
+        (app, next)
+    }
+
+    fn fill(&mut self, total: usize) {
+        const CHUNK: usize = 50_000;
+        let mut i = 0;
+        while i < total {
+            let end = (i + CHUNK).min(total);
+            let chunk: Vec<_> = (i..end).map(|n| self.app(n, n % 100 == 0)).collect();
+            self.due_apps
+                .extend(chunk.iter().filter(|(a, _)| a.term.is_some_and(|t| t.expires_at < self.now)).cloned());
+            self.stores[0].bulk_insert_apps(&chunk).unwrap();
+            i = end;
+        }
+    }
+
+    fn reset_due(&self) {
+        self.stores[0].bulk_insert_apps(&self.due_apps).unwrap();
+    }
+
+    /// One tick over the due apps by `hosts` hosts at once; the time until all are done.
+    fn tick(&self, hosts: usize) -> StdDuration {
+        self.reset_due();
+        let start = Instant::now();
+        let changed: u64 = std::thread::scope(|s| {
+            let handles: Vec<_> = self.markets[..hosts]
+                .iter()
+                .map(|m| s.spawn(move || m.tick(&Actor::System).unwrap().changed))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        let took = start.elapsed();
+        assert!(changed as usize >= self.due_apps.len(), "changed {changed} of {}", self.due_apps.len());
+        took
+    }
+}
+
+fn tick(_c: &mut Criterion) {
+    let Some(url) = url() else { return };
+    let apps: usize = std::env::var("POSTGRES_BENCH_APPS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    for durable in [false, true] {
+        let mut f = TickFixture::new(&url, durable);
+        let start = Instant::now();
+        f.fill(apps);
+        println!("filled {apps} apps in {:?}", start.elapsed());
+        for hosts in [1, 4] {
+            let mut runs: Vec<StdDuration> = (0..3).map(|_| f.tick(hosts)).collect();
+            runs.sort();
+            println!(
+                "tick over {apps} apps, {} due, {} commits, {hosts} host(s): median {:?} (target <= 1 s)",
+                f.due_apps.len(),
+                if durable { "durable" } else { "asynchronous" },
+                runs[1]
+            );
+        }
+    }
+}
+
+criterion_group!(benches, orders, tick);
+criterion_main!(benches);

@@ -1,0 +1,102 @@
+"""Pay-per-use metering (PRC-7) through the package: delete, arrears, usage statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import appmarket as am
+from conftest import World, license_draft, usd
+
+
+def hourly_app(w: World, method: am.PaymentMethod = am.PaymentMethod.CreditCard) -> str:
+    product = w.market.list_product(
+        w.seller,
+        am.ProductDraft(
+            name="Hourly Analytics",
+            category="Analytics",
+            delivery=am.DeliveryMethod.Saas,
+            specifications=[am.Specification("Hourly", plans=[am.PricePlan(am.BillingMode.PayPerUse, usd("0.30"))])],
+        ),
+    )
+    order = w.market.place_order(w.alice, product=product.id, specification="Hourly", mode=am.BillingMode.PayPerUse)
+    assert order.quote.total == usd("0.00") and order.quote.hourly_rate == usd("0.30")
+    w.market.accept_terms(w.alice, order.id)
+    paid = w.market.pay(w.alice, order.id, method)
+    assert paid.app is not None
+    return paid.app
+
+
+def test_prc_7_two_and_a_half_hours_then_deleted_is_three_started_hours(world: World) -> None:
+    w = world
+    app = hourly_app(w)
+    assert w.payments.charges() == []
+    w.clock.advance(dt.timedelta(hours=1))
+    w.market.tick(am.Actor.system())
+    w.clock.advance(dt.timedelta(minutes=90))
+    deleted = w.market.delete_app(w.alice, app)
+    assert deleted.status == am.AppStatus.Deleted
+    statement = w.market.usage_statement(w.seller, app)
+    assert (statement.hours, statement.charged, statement.owed) == (3, usd("0.90"), usd("0.00"))
+    assert [c.hours for c in statement.cycles] == [1, 1, 1]
+    assert all(c.receipt is not None and not c.owed for c in statement.cycles)
+    with pytest.raises(am.NotAllowed) as refused:
+        w.market.delete_app(w.alice, app)
+    assert refused.value.rule == "PRC-7"
+
+
+def test_prc_7_arrears_and_paying_them(world: World) -> None:
+    w = world
+    app = hourly_app(w, am.PaymentMethod.Balance)  # no balance: every settlement declines
+    w.clock.advance(dt.timedelta(hours=1))
+    w.market.tick(am.Actor.system())
+    assert w.market.app(w.alice, app).status == am.AppStatus.GracePeriod
+    statement = w.market.usage_statement(w.alice, app)
+    assert statement.owed == usd("0.30") and statement.cycles[0].declined is not None
+    actions = {a.action: a for a in w.market.available_actions(w.alice, am.Target.app(app))}
+    assert actions[am.Action.PayArrears].allowed and actions[am.Action.DeleteApp].allowed
+    restored = w.market.pay_arrears(w.alice, app, am.PaymentMethod.CreditCard)
+    assert restored.status == am.AppStatus.Active
+    assert w.market.usage_statement(w.alice, app).owed == usd("0.00")
+
+
+def test_ord_4_a_resellers_customer_sees_for_reference_only_from_the_first_quote(world: World) -> None:
+    w = world
+    w.market.register_customer(am.CustomerAccount("dave", bound_card=False, reseller="reseller-9"))
+    dave = am.Actor.customer("dave")
+    quote = w.market.quote_purchase_for(
+        dave, product=w.saas.id, specification="Standard", mode=am.BillingMode.Monthly, quantity=10
+    )
+    assert quote.for_reference_only and quote.total == usd("230.00")
+    mine = w.market.quote_purchase_for(
+        w.alice, product=w.saas.id, specification="Standard", mode=am.BillingMode.Monthly, quantity=10
+    )
+    assert not mine.for_reference_only
+
+
+def test_img_1_quick_provisioning_bills_the_chosen_mode(world: World) -> None:
+    w = world
+    request = am.ImageProvisioning(
+        specification="Default",
+        network=am.Network("vpc-1", "subnet-1"),
+        login_password="Secure!Pass9",
+        agree_terms=True,
+        quick_mode=am.BillingMode.Yearly,
+    )
+    assert request.quick_mode == am.BillingMode.Yearly
+    order = w.market.provision_image(w.alice, w.image.id, request)
+    assert order.mode == am.BillingMode.Yearly and order.quote.total == usd("640.00")
+
+
+def test_ren_5_auto_renewal_is_paid_by_the_chosen_method(world: World) -> None:
+    w = world
+    product = w.market.list_product(w.seller, license_draft())
+    order = w.market.place_order(w.alice, product=product.id, specification="Annual License", mode=am.BillingMode.Monthly)
+    w.market.accept_terms(w.alice, order.id)
+    app = w.market.pay(w.alice, order.id, am.PaymentMethod.CreditCard).app
+    assert app is not None
+    set_ = w.market.set_auto_renewal(w.alice, app, periods=1, count=0, days_before=7, method=am.PaymentMethod.Balance)
+    assert set_.auto_renewal is not None and set_.auto_renewal.method == am.PaymentMethod.Balance
+    with pytest.raises(am.InvalidInput):
+        w.market.set_auto_renewal(w.alice, app, periods=1, count=0, days_before=7, method=am.PaymentMethod.Online)

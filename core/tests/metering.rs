@@ -1,0 +1,356 @@
+//! Pay-per-use metering (PRC-7): settlement by cycle and at deletion, arrears (LIFE-1), the
+//! usage statement, and the UNS-1 refusal.
+
+mod support;
+
+use appmarket::testing::fixtures;
+use appmarket::*;
+use chrono::{DateTime, Duration, Utc};
+use proptest::prelude::*;
+use support::{World, usd};
+
+/// A SaaS product billed 0.30 an hour (flat), or 23 a month per licence.
+fn hourly_saas(price: &str) -> ProductDraft {
+    let mut draft = fixtures::saas_draft();
+    draft.name = "Hourly Analytics".into();
+    draft.specifications.truncate(1);
+    draft.specifications[0].plans.push(PricePlan { mode: BillingMode::PayPerUse, price: usd(price), per_unit: false });
+    draft
+}
+
+fn buy_hourly(w: &World, buyer: &Actor, price: &str) -> (Order, AppId) {
+    let p = w.list(hourly_saas(price));
+    let order = w.buy(buyer, World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1));
+    let app = order.app.clone().unwrap();
+    (order, app)
+}
+
+fn charged(w: &World) -> Money {
+    let total = w.payments.charges().iter().map(|r| r.amount.amount).sum();
+    Money::new(total, Currency::USD)
+}
+
+#[test]
+fn prc_7_a_pay_per_use_order_is_quoted_by_the_hour_and_charges_nothing_up_front() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(hourly_saas("0.30"));
+    let quote = w.market.quote_purchase(&World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1)).unwrap();
+    assert_eq!(quote.total, usd("0.00"));
+    assert_eq!(quote.hourly_rate, Some(usd("0.30")));
+    let (order, app) = buy_hourly(&w, &alice, "0.30");
+    assert_eq!(order.status, OrderStatus::Completed);
+    assert!(w.payments.charges().is_empty(), "nothing is charged up front");
+    let app = w.market.app(&alice, &app).unwrap();
+    assert_eq!(app.metering.unwrap().accruing_since, Some(fixtures::t0()));
+}
+
+#[test]
+fn prc_7_two_and_a_half_hours_at_0_30_then_deleted_is_three_started_hours() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let (_, app) = buy_hourly(&w, &alice, "0.30");
+    w.advance(Duration::hours(1));
+    w.tick();
+    assert_eq!(charged(&w), usd("0.30"));
+    w.advance(Duration::minutes(90));
+    let deleted = w.market.delete_app(&alice, &app).unwrap();
+    assert_eq!(deleted.status, AppStatus::Deleted);
+    assert_eq!(charged(&w), usd("0.90"));
+    let statement = w.market.usage_statement(&alice, &app).unwrap();
+    assert_eq!(statement.hours, 3);
+    assert_eq!(statement.charged, usd("0.90"));
+    assert_eq!(statement.owed, usd("0.00"));
+    assert_eq!(statement.cycles.iter().map(|c| c.hours).collect::<Vec<_>>(), vec![1, 1, 1]);
+    assert!(statement.cycles.iter().all(|c| c.receipt.is_some()));
+    // Metering has ended: time passes, nothing more is charged.
+    w.advance(Duration::hours(5));
+    w.tick();
+    assert_eq!(charged(&w), usd("0.90"));
+    // The seller sees the same statement; a stranger does not.
+    assert_eq!(w.market.usage_statement(&w.seller, &app).unwrap(), statement);
+    let bob = w.customer("bob");
+    assert!(matches!(w.market.usage_statement(&bob, &app), Err(Error::Forbidden { .. })));
+}
+
+#[test]
+fn prc_7_a_late_or_repeated_tick_charges_each_cycle_once() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let (_, app) = buy_hourly(&w, &alice, "0.30");
+    w.advance(Duration::hours(3) + Duration::minutes(10));
+    w.tick();
+    w.tick();
+    assert_eq!(w.payments.charges().len(), 3, "one charge per cycle");
+    assert_eq!(charged(&w), usd("0.90"));
+    let statement = w.market.usage_statement(&alice, &app).unwrap();
+    assert_eq!(statement.cycles.len(), 3);
+    assert_eq!(statement.accruing_since, Some(fixtures::t0()));
+}
+
+#[test]
+fn prc_7_the_cycle_length_is_policy() {
+    let policy = Policy { pay_per_use_cycle_hours: 4, ..Policy::default() };
+    let w = World::with_policy(policy);
+    let alice = w.customer("alice");
+    let (_, app) = buy_hourly(&w, &alice, "0.30");
+    w.advance(Duration::hours(3));
+    w.tick();
+    assert!(w.payments.charges().is_empty());
+    w.advance(Duration::hours(1));
+    w.tick();
+    assert_eq!(charged(&w), usd("1.20"));
+    assert_eq!(w.market.usage_statement(&alice, &app).unwrap().cycles[0].hours, 4);
+    assert!(Policy::from_json(r#"{"pay_per_use_cycle_hours": 0}"#).is_err());
+    assert!(Policy::from_json(r#"{"pay_per_use_cycle_hours": 25}"#).is_err());
+}
+
+#[test]
+fn prc_7_only_its_customer_deletes_a_pay_per_use_app_and_only_once() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let bob = w.customer("bob");
+    let (_, app) = buy_hourly(&w, &alice, "0.30");
+    let err = w.refused(|| w.market.delete_app(&bob, &app));
+    assert!(matches!(err, Error::Forbidden { .. }));
+    let monthly = w.buy(&alice, World::request(&w.saas(), "Standard", BillingMode::Monthly, 5, 1));
+    let err = w.refused(|| w.market.delete_app(&alice, monthly.app.as_ref().unwrap()));
+    assert_eq!(err.rule(), Some("PRC-7"));
+    w.advance(Duration::minutes(1));
+    w.market.delete_app(&alice, &app).unwrap();
+    let err = w.refused(|| w.market.delete_app(&alice, &app));
+    assert_eq!(err.rule(), Some("PRC-7"));
+    // 5 licences × 23 for the month, and the first started hour of the deleted app.
+    assert_eq!(charged(&w), usd("115.30"));
+}
+
+#[test]
+fn uns_1_a_pay_per_use_image_is_deleted_not_unsubscribed() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    let request = ImageProvisioning {
+        quick_mode: None,
+        specification: "Default".into(),
+        network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new("Str0ng!Pass"),
+        agree_terms: true,
+        customization: Some(Customization {
+            mode: BillingMode::PayPerUse,
+            eip_mbit: None,
+            server_name: "web-1".into(),
+            periods: 1,
+            instances: 2,
+        }),
+    };
+    let order = w.market.provision_image(&alice, &p.id, request).unwrap();
+    // 2 × (0.02 image + 0.07 flavour + 40 GB × 0.0001 disk) = 0.188 an hour; nothing up front.
+    assert_eq!(order.quote.total, usd("0.00"));
+    assert_eq!(order.quote.hourly_rate.unwrap().amount.normalize().to_string(), "0.188");
+    let order = w.market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    assert!(w.payments.charges().is_empty());
+    let app = order.app.unwrap();
+    let err = w.refused(|| w.market.unsubscribe(&alice, &app));
+    assert_eq!(err.rule(), Some("UNS-1"));
+    assert!(err.to_string().contains("delete"), "{err}");
+    let actions = w.market.available_actions(&alice, &Target::App(app.clone())).unwrap();
+    let find = |a: Action| actions.iter().find(|x| x.action == a).unwrap().clone();
+    assert!(!find(Action::Unsubscribe).allowed);
+    assert!(find(Action::DeleteApp).allowed);
+    assert_eq!(find(Action::PayArrears).rule.as_deref(), Some("PRC-7"));
+    w.advance(Duration::minutes(30));
+    w.market.delete_app(&alice, &app).unwrap();
+    assert_eq!(charged(&w), usd("0.19"));
+}
+
+#[test]
+fn prc_7_a_declined_settlement_puts_the_app_in_arrears_retried_each_cycle() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let alice_id = CustomerId::parse("alice").unwrap();
+    let (_, app) = buy_hourly(&w, &alice, "0.30");
+    w.payments.decline_next(&alice_id, "card expired");
+    assert!(w.market.tick(&alice).is_err(), "only the system settles");
+    w.advance(Duration::hours(1));
+    w.tick();
+    let a = w.market.app(&alice, &app).unwrap();
+    assert_eq!(a.status, AppStatus::GracePeriod);
+    let statement = w.market.usage_statement(&alice, &app).unwrap();
+    assert_eq!((statement.owed, statement.charged), (usd("0.30"), usd("0.00")));
+    assert_eq!(statement.cycles[0].declined.as_deref(), Some("card expired"));
+    // The next cycle charges cycle 2 and retries cycle 1 with a new key.
+    w.advance(Duration::hours(1));
+    w.tick();
+    let a = w.market.app(&alice, &app).unwrap();
+    assert_eq!(a.status, AppStatus::Active, "paid in full on the retry");
+    assert_eq!(charged(&w), usd("0.60"));
+    let keys = w.market.usage_statement(&alice, &app).unwrap();
+    assert_eq!(keys.owed, usd("0.00"));
+}
+
+/// Buys the hourly product paying by balance: settlements decline while the balance is short.
+fn buy_hourly_by_balance(w: &World, buyer: &Actor) -> AppId {
+    let p = w.list(hourly_saas("0.30"));
+    let order = w.market.place_order(buyer, World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1)).unwrap();
+    w.market.accept_terms(buyer, &order.id).unwrap();
+    w.market.pay(buyer, &order.id, Some(PaymentMethod::Balance)).unwrap().app.unwrap()
+}
+
+#[test]
+fn prc_7_arrears_follow_life_1_grace_frozen_released() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let app = buy_hourly_by_balance(&w, &alice);
+    w.advance(Duration::hours(1));
+    w.tick();
+    assert_eq!(w.market.app(&alice, &app).unwrap().status, AppStatus::GracePeriod);
+    // t0 is 2026-04-15 02:00 UTC = 10:00 UTC+8: grace runs to 2026-04-30 23:59:59 UTC+8.
+    let grace_end: DateTime<Utc> = "2026-04-30T15:59:59Z".parse().unwrap();
+    w.clock.set(grace_end).unwrap();
+    w.tick();
+    assert_eq!(w.market.app(&alice, &app).unwrap().status, AppStatus::GracePeriod);
+    w.clock.set(grace_end + Duration::seconds(1)).unwrap();
+    w.tick();
+    let frozen = w.market.app(&alice, &app).unwrap();
+    assert_eq!(frozen.status, AppStatus::Frozen);
+    assert_eq!(frozen.metering.as_ref().unwrap().accruing_since, None, "a frozen app does not accrue");
+    let hours = (grace_end - fixtures::t0()).num_seconds().div_euclid(3600) + 1;
+    let statement = w.market.usage_statement(&alice, &app).unwrap();
+    assert_eq!(statement.hours as i64, hours);
+    assert_eq!(statement.owed.amount, usd("0.30").amount * rust_decimal::Decimal::from(hours));
+    // Frozen for the retention period, then released; the debt stays on the statement.
+    w.clock.set("2026-05-15T16:00:00Z".parse().unwrap()).unwrap();
+    w.tick();
+    let released = w.market.app(&alice, &app).unwrap();
+    assert_eq!(released.status, AppStatus::Released);
+    assert_eq!(w.market.usage_statement(&alice, &app).unwrap().hours as i64, hours);
+    let err = w.refused(|| w.market.delete_app(&alice, &app));
+    assert_eq!(err.rule(), Some("PRC-7"));
+}
+
+#[test]
+fn prc_7_paying_arrears_restores_a_frozen_app_and_metering_resumes() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let alice_id = CustomerId::parse("alice").unwrap();
+    let app = buy_hourly_by_balance(&w, &alice);
+    w.advance(Duration::hours(1));
+    w.tick();
+    w.clock.set("2026-05-01T00:00:00Z".parse().unwrap()).unwrap();
+    w.tick();
+    assert_eq!(w.market.app(&alice, &app).unwrap().status, AppStatus::Frozen);
+    let owed = w.market.usage_statement(&alice, &app).unwrap().owed;
+    // Still short: declined, recorded, and the app stays frozen.
+    let err = w.market.pay_arrears(&alice, &app, None).unwrap_err();
+    assert!(matches!(err, Error::PaymentDeclined { .. }), "{err}");
+    assert_eq!(w.market.app(&alice, &app).unwrap().status, AppStatus::Frozen);
+    let bob = w.customer("bob");
+    assert!(matches!(w.refused(|| w.market.pay_arrears(&bob, &app, None)), Error::Forbidden { .. }));
+    // Paid by card: restored, and it accrues again from now.
+    let restored = w.market.pay_arrears(&alice, &app, Some(PaymentMethod::CreditCard)).unwrap();
+    assert_eq!(restored.status, AppStatus::Active);
+    let now = w.market.now();
+    assert_eq!(restored.metering.as_ref().unwrap().accruing_since, Some(now));
+    let statement = w.market.usage_statement(&alice, &app).unwrap();
+    assert_eq!((statement.owed, statement.charged), (usd("0.00"), owed));
+    let actions = w.market.available_actions(&alice, &Target::App(app.clone())).unwrap();
+    let pay = actions.iter().find(|a| a.action == Action::PayArrears).unwrap();
+    assert_eq!((pay.allowed, pay.rule.as_deref()), (false, Some("PRC-7")));
+    assert!(w.refused(|| w.market.pay_arrears(&alice, &app, None)).rule() == Some("PRC-7"));
+    // Later cycles use the order's method (balance) again: top it up.
+    w.payments.set_balance(&alice_id, usd("10"));
+    w.advance(Duration::hours(1));
+    w.tick();
+    let statement = w.market.usage_statement(&alice, &app).unwrap();
+    assert_eq!(statement.charged, owed.checked_add(&usd("0.30")).unwrap());
+    assert_eq!(w.market.app(&alice, &app).unwrap().status, AppStatus::Active);
+}
+
+#[test]
+fn prc_7_a_reseller_customers_usage_is_for_reference_only() {
+    let w = World::new();
+    let carol = w.account(CustomerAccount {
+        reseller: Some("reseller-1".into()),
+        ..CustomerAccount::with_card(CustomerId::parse("carol").unwrap())
+    });
+    let p = w.list(hourly_saas("0.30"));
+    let order = w.market.place_order(&carol, World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1)).unwrap();
+    w.market.accept_terms(&carol, &order.id).unwrap();
+    let order = w.market.pay(&carol, &order.id, None).unwrap();
+    let app = order.app.unwrap();
+    w.advance(Duration::hours(2));
+    w.tick();
+    let statement = w.market.usage_statement(&carol, &app).unwrap();
+    assert!(statement.for_reference_only);
+    assert_eq!((statement.hours, statement.owed), (2, usd("0.00")));
+    assert!(statement.cycles.iter().all(|c| c.settled_by_reseller.as_deref() == Some("reseller-1")));
+    assert!(w.payments.charges().is_empty());
+}
+
+#[test]
+fn prc_7_a_supervised_pay_per_use_app_accrues_from_acceptance() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let mut draft = hourly_saas("0.30");
+    draft.involves_supervision = true;
+    let p = w.list(draft);
+    let order = w.buy(&alice, World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1));
+    let app = order.app.clone().unwrap();
+    assert_eq!(w.market.app(&alice, &app).unwrap().metering.unwrap().accruing_since, None);
+    w.advance(Duration::hours(3));
+    w.tick();
+    assert!(w.payments.charges().is_empty(), "nothing accrues before the flow completes");
+    let flow = w.market.flow_of_order(&alice, &order.id).unwrap();
+    let request = ServiceRequest {
+        description: "Set it up".into(),
+        attachments: vec![Attachment { name: "plan.pdf".into(), bytes: 10 }],
+    };
+    w.market.submit_request(&alice, &flow.id, request).unwrap();
+    w.market.accept_request(&w.seller, &flow.id).unwrap();
+    let info =
+        ApplicationInfo { username: "admin".into(), management_url: "https://x".into(), ..ApplicationInfo::default() };
+    let delivery = Delivery { application_info: Some(info), ..Delivery::default() };
+    w.market.deliver(&w.seller, &flow.id, delivery, None).unwrap();
+    w.market.confirm_acceptance(&alice, &flow.id).unwrap();
+    let started = w.market.now();
+    assert_eq!(w.market.app(&alice, &app).unwrap().metering.unwrap().accruing_since, Some(started));
+    w.advance(Duration::minutes(61));
+    w.tick();
+    assert_eq!(charged(&w), usd("0.30"));
+}
+
+fn cadence_total(start_after: i64, run_for: i64, ticks: &[i64]) -> (u64, Money) {
+    let w = World::new();
+    let alice = w.customer("alice");
+    w.advance(Duration::seconds(start_after));
+    let (_, app) = buy_hourly(&w, &alice, "0.30");
+    let start = w.market.now();
+    let stop = start + Duration::seconds(run_for);
+    for gap in ticks {
+        let at = w.market.now() + Duration::seconds(*gap);
+        if at >= stop {
+            break;
+        }
+        w.clock.set(at).unwrap();
+        w.tick();
+    }
+    w.clock.set(stop).unwrap();
+    w.market.delete_app(&alice, &app).unwrap();
+    let hours = appmarket::pricing::started_hours(start, stop).max(if run_for == 0 { 0 } else { 1 });
+    (hours, charged(&w))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn prc_7_total_charged_is_started_hours_times_price_whatever_the_tick_cadence(
+        start_after in 0i64..7_200,
+        run_for in 1i64..(30 * 3_600),
+        ticks in proptest::collection::vec(1i64..(8 * 3_600), 0..12),
+    ) {
+        let (hours, total) = cadence_total(start_after, run_for, &ticks);
+        prop_assert_eq!(total, Money::new(usd("0.30").amount * rust_decimal::Decimal::from(hours), Currency::USD).rounded());
+    }
+}

@@ -1,0 +1,910 @@
+//! # appmarket-postgres
+//!
+//! A PostgreSQL [`Store`] for `appmarket`: several hosts (API servers, a worker running `tick`)
+//! share one database.
+//!
+//! - One row per aggregate: its JSON document plus the columns its queries filter on, with an
+//!   index per query; events, request records, passwords (apart, APP-5), sequences, due
+//!   instants and claims in tables of their own.
+//! - Every write checks the version it was loaded at (optimistic concurrency); a concurrent
+//!   change, a unique violation, a serialization failure or a deadlock is
+//!   [`Error::Conflict`], so the facade decides again.
+//! - Events are numbered gaplessly in commit order: a commit that appends events advances a
+//!   single stream-head row inside its transaction, so the next one waits for it.
+//! - Due items are claimed with one atomic upsert, so hosts running `tick` together process
+//!   each due item once.
+//! - New events are announced with `LISTEN/NOTIFY` after commit ([`PostgresStore::listener`]);
+//!   `events_since` stays the source of truth.
+//! - The schema is created and upgraded under an advisory lock; a newer schema is refused.
+//! - A connection that broke (server restart, `pg_terminate_backend`) is dropped from the pool:
+//!   the call in flight gets [`Error::Storage`], later calls open fresh connections.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use appmarket::Marketplace;
+//! use appmarket_postgres::PostgresStore;
+//!
+//! let store = PostgresStore::open("postgresql://appmarket:secret@127.0.0.1:5432/appmarket")?;
+//! let market = Marketplace::builder().store(Arc::new(store)).build()?;
+//! # Ok::<(), appmarket::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod errors;
+mod listener;
+mod pool;
+mod rows;
+mod schema;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use appmarket::actor::{AppId, CustomerId, ProductId, RequestId};
+use appmarket::catalog::{Page, PreparedQuery, Product, SearchText};
+use appmarket::event::{EVENT_SCHEMA_VERSION, Event, EventKind};
+use appmarket::secret::Secret;
+use appmarket::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreSnapshot};
+use appmarket::supervision::{FlowFilter, ServiceFlow};
+use appmarket::{Actor, AppFilter, Appeal, Error, Order, OrderFilter, PurchasedApp, Target};
+use chrono::{DateTime, Utc};
+use postgres::types::ToSql;
+use serde::{Deserialize, Serialize};
+
+pub use listener::EventListener;
+pub use schema::SCHEMA_VERSION;
+
+use errors::{is_connection_lost, to_error};
+use pool::{Conn, Pool, prepared};
+use rows::{KINDS, KindSql, Param, actor_key, enum_text, kind_sql, nanos, rank_and_id, record_of, row_of, target_key};
+
+/// Options of a [`PostgresStore`]; [`PostgresStore::builder`] makes one.
+#[derive(Debug, Clone)]
+pub struct PostgresStoreBuilder {
+    url: String,
+    schema: String,
+    pool_size: usize,
+    connect_timeout: Duration,
+    application_name: String,
+    synchronous_commit: bool,
+}
+
+impl PostgresStoreBuilder {
+    /// The PostgreSQL schema holding the tables (default `public`): several marketplaces can
+    /// share one database in schemas of their own. 1–40 lower-case letters, digits and `_`.
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// How many connections the store opens at most (default 8).
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = size;
+        self
+    }
+
+    /// The name the connections show in `pg_stat_activity` (default `appmarket`): name each
+    /// host to tell them apart.
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.application_name = name.into();
+        self
+    }
+
+    /// Whether a commit waits until the server has flushed it to disk (default `true`). With
+    /// `false` (PostgreSQL's `synchronous_commit = off`) commits return sooner and the stream
+    /// head is held for less time, but a crash of the database server may lose the last
+    /// fraction of a second of commits that had already returned (never half of one: the
+    /// database stays consistent). A crash of a host loses nothing either way.
+    pub fn synchronous_commit(mut self, on: bool) -> Self {
+        self.synchronous_commit = on;
+        self
+    }
+
+    /// How long opening a connection (and waiting for a free one) may take (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Connects, creates or upgrades the schema, and returns the store. A wrong URL, a wrong
+    /// password, a missing database or a database of a newer schema is an [`Error::Storage`]
+    /// saying what to fix.
+    pub fn open(self) -> Result<PostgresStore, Error> {
+        let schema = self.schema;
+        if schema.is_empty()
+            || schema.len() > 40
+            || !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            || schema.starts_with(|c: char| c.is_ascii_digit())
+        {
+            return Err(Error::invalid(
+                "schema",
+                format!(
+                    "`{schema}` is not a schema name: use 1–40 lower-case letters, digits and _, not starting with a digit"
+                ),
+            ));
+        }
+        if self.pool_size == 0 {
+            return Err(Error::invalid("pool_size", "a pool holds at least one connection"));
+        }
+        let mut config = postgres::Config::from_str(&self.url).map_err(|e| errors::url_error(&e))?;
+        config
+            .options(&format!(
+                "-c search_path={schema} -c synchronous_commit={}",
+                if self.synchronous_commit { "on" } else { "off" }
+            ))
+            .application_name(&self.application_name)
+            .connect_timeout(self.connect_timeout);
+        let pool = Pool::new(config, self.pool_size, self.connect_timeout);
+        let mut first = pool.connect()?;
+        schema::migrate(&mut first, &schema)?;
+        drop(first);
+        let channel = format!("appmarket_events_{schema}");
+        Ok(PostgresStore {
+            pool,
+            kinds: KINDS.iter().map(kind_sql).collect(),
+            events_sql: EVENTS_SQL.to_owned(),
+            channel,
+            schema,
+            products: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+/// Appends a commit's events: advances the stream head (locking it until the commit ends, so
+/// numbers follow commit order without gaps), inserts the events and announces the new head on
+/// the channel, delivered when the transaction commits. Returns the new head.
+const EVENTS_SQL: &str = "
+WITH head AS (UPDATE stream_head SET seq = seq + cardinality($1::text[]) WHERE id = 1 RETURNING seq),
+inserted AS (
+    INSERT INTO events (seq, target, doc)
+    SELECT head.seq - cardinality($1::text[]) + e.n, e.target, e.doc
+    FROM head, unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(target, doc, n)
+    RETURNING 1)
+SELECT seq, pg_notify($3, seq::text) FROM head";
+
+/// A product as cached: its version, the product and its search entry.
+type CachedProduct = (i64, Arc<Product>, Arc<SearchText>);
+
+/// The PostgreSQL store. `Send + Sync`; share one per process (it holds a pool).
+pub struct PostgresStore {
+    pool: Pool,
+    kinds: Vec<KindSql>,
+    events_sql: String,
+    channel: String,
+    schema: String,
+    /// Products by id, checked against the row's version on every read.
+    products: Mutex<HashMap<ProductId, CachedProduct>>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").field("schema", &self.schema).finish_non_exhaustive()
+    }
+}
+
+/// An event as stored: everything but its number, which is a column.
+#[derive(Serialize, Deserialize)]
+struct StoredEvent {
+    schema_version: u32,
+    at: DateTime<Utc>,
+    actor: Actor,
+    target: Target,
+    kind: EventKind,
+}
+
+/// How a call failed inside: on a connection that may have died while idle, before anything was
+/// applied (retry on a fresh one), or for good.
+enum Fail {
+    Retry(postgres::Error),
+    Final(Error),
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Fail {
+        Fail::Final(e)
+    }
+}
+
+fn page_bounds(page: u32, page_size: u32) -> (i64, i64) {
+    let offset = i64::from(page.saturating_sub(1)) * i64::from(page_size);
+    (i64::from(page_size), offset)
+}
+
+impl PostgresStore {
+    /// Opens the store at `url` (`postgresql://user:password@host:port/database`) with the
+    /// default options.
+    pub fn open(url: &str) -> Result<PostgresStore, Error> {
+        PostgresStore::builder(url).open()
+    }
+
+    /// Options for a store at `url`.
+    pub fn builder(url: &str) -> PostgresStoreBuilder {
+        PostgresStoreBuilder {
+            url: url.to_owned(),
+            schema: "public".into(),
+            pool_size: 8,
+            connect_timeout: Duration::from_secs(10),
+            application_name: "appmarket".into(),
+            synchronous_commit: true,
+        }
+    }
+
+    /// The schema the tables live in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The schema version recorded in the database.
+    pub fn schema_version(&self) -> Result<i32, Error> {
+        self.read("reading the schema version", |conn| schema::version(&mut conn.client).map_err(Fail::Final))
+    }
+
+    /// Everything the store holds, in the order of [`appmarket::MemoryStore::snapshot`]: two
+    /// stores with the same content give equal snapshots. Reads the whole database: for tests
+    /// and diagnostics of small stores.
+    pub fn snapshot(&self) -> Result<StoreSnapshot, Error> {
+        let mut records = Vec::new();
+        for (rank, kind) in KINDS.iter().enumerate() {
+            let sql = format!("SELECT version, doc FROM {} ORDER BY id", kind.table);
+            for row in self.query("reading a snapshot", &sql, &[])? {
+                records.push((record_of(rank, row.get(1))?, row.get::<_, i64>(0) as u64));
+            }
+        }
+        let due = self
+            .query("reading a snapshot", "SELECT at, target FROM due ORDER BY at, target", &[])?
+            .iter()
+            .map(|r| Ok((DateTime::from_timestamp_nanos(r.get(0)), rows::target_of_key(r.get(1))?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let events = self.events_since(0, usize::MAX)?;
+        let mut requests = Vec::new();
+        for row in self.query("reading a snapshot", "SELECT actor, id FROM requests", &[])? {
+            let actor = Actor::parse(row.get(0))?;
+            let id = RequestId::parse(row.get(1))?;
+            requests.extend(self.request(&actor, &id)?);
+        }
+        requests.sort_by(|a, b| (&a.actor, &a.id).cmp(&(&b.actor, &b.id)));
+        let apps_with_secrets = self
+            .query("reading a snapshot", "SELECT app FROM secrets ORDER BY app", &[])?
+            .iter()
+            .map(|r| AppId::parse(r.get(0)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let mut sequences: Vec<(String, u64)> = self
+            .query("reading a snapshot", "SELECT name, value FROM sequences", &[])?
+            .iter()
+            .map(|r| {
+                let name: &str = r.get(0);
+                let shown = ALL_SEQUENCES
+                    .iter()
+                    .find(|s| sequence_name(**s) == name)
+                    .map_or_else(|| name.to_owned(), |s| format!("{s:?}"));
+                (shown, r.get::<_, i64>(1) as u64)
+            })
+            .collect();
+        sequences.sort();
+        Ok(StoreSnapshot { records, due, events, requests, apps_with_secrets, sequences })
+    }
+
+    /// Benchmarks only: inserts apps with their due instants, without events, as if each had
+    /// just been saved at version 1, in batches of one statement. Not a repository operation.
+    #[doc(hidden)]
+    pub fn bulk_insert_apps(&self, apps: &[(PurchasedApp, Option<DateTime<Utc>>)]) -> Result<(), Error> {
+        for chunk in apps.chunks(2_000) {
+            let mut ids = Vec::with_capacity(chunk.len());
+            let mut docs = Vec::with_capacity(chunk.len());
+            let mut customers = Vec::with_capacity(chunk.len());
+            let mut listed = Vec::with_capacity(chunk.len());
+            let mut statuses = Vec::with_capacity(chunk.len());
+            let mut deliveries = Vec::with_capacity(chunk.len());
+            let mut modes = Vec::with_capacity(chunk.len());
+            let mut names = Vec::with_capacity(chunk.len());
+            let (mut due_keys, mut due_at) = (Vec::new(), Vec::new());
+            for (app, due) in chunk {
+                ids.push(app.id.to_string());
+                docs.push(serde_json::to_string(app).map_err(|e| Error::Storage { reason: e.to_string() })?);
+                customers.push(app.customer.to_string());
+                listed.push(app.is_listed());
+                statuses.push(enum_text(&app.status));
+                deliveries.push(enum_text(&app.delivery));
+                modes.push(enum_text(&app.mode));
+                names.push(app.product_name.to_lowercase());
+                if let Some(due) = due {
+                    due_keys.push(target_key(&Target::App(app.id.clone())));
+                    due_at.push(nanos(*due));
+                }
+            }
+            self.write("inserting apps", |conn| {
+                let mut tx = conn.client.transaction()?;
+                tx.execute(
+                    "INSERT INTO apps (id, version, doc, customer, listed, status, delivery, mode, name_lower)
+                     SELECT id, 1, doc, customer, listed, status, delivery, mode, name_lower
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::text[], $7::text[],
+                                 $8::text[]) AS a(id, doc, customer, listed, status, delivery, mode, name_lower)
+                     ON CONFLICT (id) DO UPDATE SET version = 1, doc = EXCLUDED.doc, status = EXCLUDED.status,
+                         listed = EXCLUDED.listed",
+                    &[&ids, &docs, &customers, &listed, &statuses, &deliveries, &modes, &names],
+                )?;
+                tx.execute(
+                    "INSERT INTO due (target, at) SELECT * FROM unnest($1::text[], $2::bigint[])
+                     ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at",
+                    &[&due_keys, &due_at],
+                )?;
+                tx.commit()
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A listener on a connection of its own, told of new events after each commit that
+    /// appends some; a host waits on it instead of polling, then reads
+    /// [`events_since`](Store::events_since) from its cursor.
+    pub fn listener(&self) -> Result<EventListener, Error> {
+        EventListener::new(self.pool.connect()?, &self.channel)
+    }
+
+    /// Runs a read; a connection that died while idle is replaced and the read runs again once.
+    fn read<T>(&self, what: &str, mut op: impl FnMut(&mut Conn) -> Result<T, Fail>) -> Result<T, Error> {
+        let op = |conn: &mut Conn| {
+            op(conn).map_err(|f| match f {
+                Fail::Retry(e) if is_connection_lost(&e) => Fail::Retry(e),
+                Fail::Retry(e) => Fail::Final(to_error(what, &e)),
+                other => other,
+            })
+        };
+        self.run(what, true, op)
+    }
+
+    /// Runs `op` on a pooled connection. A lost connection is dropped (and the idle ones with
+    /// it); when `op` says nothing was applied and the connection was an idle one, `op` runs
+    /// once more on a fresh connection.
+    fn run<T>(
+        &self,
+        what: &str,
+        may_retry: bool,
+        mut op: impl FnMut(&mut Conn) -> Result<T, Fail>,
+    ) -> Result<T, Error> {
+        let mut conn = self.pool.get()?;
+        match op(conn.conn()) {
+            Ok(v) => Ok(v),
+            Err(Fail::Final(e)) => {
+                if conn.conn().client.is_closed() {
+                    conn.broke();
+                }
+                Err(e)
+            }
+            Err(Fail::Retry(e)) => {
+                let lost = is_connection_lost(&e);
+                if lost {
+                    conn.broke();
+                }
+                let again = lost && may_retry && conn.reused;
+                drop(conn);
+                if !again {
+                    return Err(to_error(what, &e));
+                }
+                let mut fresh = self.pool.get()?;
+                op(fresh.conn()).map_err(|f| {
+                    let e = match f {
+                        Fail::Retry(e) => {
+                            if is_connection_lost(&e) {
+                                fresh.broke();
+                            }
+                            to_error(what, &e)
+                        }
+                        Fail::Final(e) => e,
+                    };
+                    if fresh.conn().client.is_closed() {
+                        fresh.broke();
+                    }
+                    e
+                })
+            }
+        }
+    }
+
+    /// A write of one statement: a lost connection is a [`Error::Storage`] (the statement may
+    /// or may not have run), any other failure too, a race a [`Error::Conflict`].
+    fn write<T>(&self, what: &str, mut op: impl FnMut(&mut Conn) -> Result<T, postgres::Error>) -> Result<T, Error> {
+        self.run(what, false, |conn| op(conn).map_err(Fail::Retry))
+    }
+
+    fn query(&self, what: &str, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<postgres::Row>, Error> {
+        self.read(what, |conn| {
+            let statement = conn.statement(sql).map_err(Fail::Retry)?;
+            conn.client.query(&statement, params).map_err(Fail::Retry)
+        })
+    }
+
+    /// A page of documents of one kind with the total count, newest first.
+    fn page_of<T>(
+        &self,
+        what: &str,
+        rank: usize,
+        filter_sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        (page, page_size): (u32, u32),
+        pick: impl Fn(Record) -> Option<T>,
+    ) -> Result<Page<T>, Error> {
+        let (limit, offset) = page_bounds(page, page_size);
+        let table = KINDS[rank].table;
+        let n = params.len();
+        let sql = format!(
+            "SELECT doc, count(*) OVER () FROM {table} WHERE {filter_sql} ORDER BY pos DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut all: Vec<&(dyn ToSql + Sync)> = params.to_vec();
+        all.push(&limit);
+        all.push(&offset);
+        let rows = self.query(what, &sql, &all)?;
+        let total = match rows.first() {
+            Some(row) => row.get::<_, i64>(1),
+            None if offset > 0 => {
+                let count = format!("SELECT count(*) FROM {table} WHERE {filter_sql}");
+                self.query(what, &count, params)?.first().map_or(0, |r| r.get::<_, i64>(0))
+            }
+            None => 0,
+        };
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(item) = pick(record_of(rank, row.get(0))?) {
+                items.push(item);
+            }
+        }
+        Ok(Page { items, page, page_size, total: total as u64 })
+    }
+
+    /// Products by id from the cache, refreshed for those whose row changed.
+    fn cached_products(&self, current: &[(String, i64)]) -> Result<Vec<CachedProduct>, Error> {
+        let stale: Vec<String> = {
+            let cache = self.products.lock().unwrap_or_else(|p| p.into_inner());
+            current
+                .iter()
+                .filter(|(id, v)| {
+                    ProductId::parse(id).ok().and_then(|pid| cache.get(&pid)).is_none_or(|(cv, _, _)| cv != v)
+                })
+                .map(|(id, _)| id.clone())
+                .collect()
+        };
+        if !stale.is_empty() {
+            let rows =
+                self.query("loading products", "SELECT id, version, doc FROM products WHERE id = ANY($1)", &[&stale])?;
+            let mut cache = self.products.lock().unwrap_or_else(|p| p.into_inner());
+            for row in rows {
+                let Record::Product(p) = record_of(1, row.get(2))? else { continue };
+                let text = Arc::new(SearchText::of(&p));
+                cache.insert(p.id.clone(), (row.get(1), Arc::new(p), text));
+            }
+        }
+        let cache = self.products.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(current
+            .iter()
+            .filter_map(|(id, _)| ProductId::parse(id).ok().and_then(|pid| cache.get(&pid).cloned()))
+            .collect())
+    }
+
+    fn commit_once(&self, conn: &mut Conn, commit: &Commit, at: DateTime<Utc>) -> Result<u64, Fail> {
+        let what = "saving a commit";
+        let (client, statements) = conn.parts();
+        // A dead idle connection fails here, before anything is sent: safe to retry.
+        let mut tx = client.transaction().map_err(Fail::Retry)?;
+        let fail = |e: postgres::Error| Fail::Final(to_error(what, &e));
+        let mut writes: Vec<(String, &appmarket::store::Write)> =
+            commit.writes.iter().map(|w| (target_key(&w.record.target()), w)).collect();
+        writes.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut touched = Vec::with_capacity(writes.len());
+        let (mut due_keys, mut due_at, mut not_due) = (Vec::new(), Vec::new(), Vec::new());
+        for (key, w) in &writes {
+            let row = row_of(&w.record)?;
+            let sql = &self.kinds[row.rank];
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&row.id, &row.doc];
+            params.extend(row.columns.iter().map(|p: &Param| p.as_ref() as &(dyn ToSql + Sync)));
+            let expected = i64::try_from(w.expected_version).unwrap_or(i64::MAX);
+            let changed = if w.expected_version == 0 {
+                let s = prepared(statements, &mut tx, &sql.insert).map_err(fail)?;
+                tx.execute(&s, &params).map_err(fail)?
+            } else {
+                params.push(&expected);
+                let s = prepared(statements, &mut tx, &sql.update).map_err(fail)?;
+                tx.execute(&s, &params).map_err(fail)?
+            };
+            if changed != 1 {
+                return Err(Fail::Final(Error::conflict(format!(
+                    "{} changed meanwhile (expected version {}): load it again and retry",
+                    w.record.target(),
+                    w.expected_version
+                ))));
+            }
+            touched.push(key.clone());
+            match w.due {
+                Some(due) => {
+                    due_keys.push(key.clone());
+                    due_at.push(nanos(due));
+                }
+                None => not_due.push(key.clone()),
+            }
+        }
+        if !touched.is_empty() {
+            let s = prepared(
+                statements,
+                &mut tx,
+                "WITH ended AS (DELETE FROM claims WHERE target = ANY($1)),
+                      undue AS (DELETE FROM due WHERE target = ANY($4))
+                 INSERT INTO due (target, at) SELECT * FROM unnest($2::text[], $3::bigint[])
+                 ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at",
+            )
+            .map_err(fail)?;
+            tx.execute(&s, &[&touched, &due_keys, &due_at, &not_due]).map_err(fail)?;
+        }
+        for (app, secret) in &commit.secrets {
+            let s = prepared(
+                statements,
+                &mut tx,
+                "INSERT INTO secrets (app, secret) VALUES ($1, $2) ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret",
+            )
+            .map_err(fail)?;
+            tx.execute(&s, &[&app.as_str(), &secret.expose()]).map_err(fail)?;
+        }
+        if let Some(req) = &commit.request {
+            // A revealed password goes to its own column: the document shows `***`.
+            let secret = match &req.reply {
+                Ok(Reply::Password(s)) => Some(s.expose()),
+                _ => None,
+            };
+            let doc = serde_json::to_string(req)
+                .map_err(|e| Error::Storage { reason: format!("cannot serialize a request record: {e}") })?;
+            let s = prepared(
+                statements,
+                &mut tx,
+                "INSERT INTO requests (actor, id, at, doc, secret) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (actor, id) DO NOTHING",
+            )
+            .map_err(fail)?;
+            let inserted = tx
+                .execute(&s, &[&actor_key(&req.actor), &req.id.as_str(), &nanos(req.at), &doc, &secret])
+                .map_err(fail)?;
+            if inserted != 1 {
+                return Err(Fail::Final(Error::conflict(format!("request id {} was used meanwhile", req.id))));
+            }
+        }
+        let head: i64 = if commit.events.is_empty() {
+            let s = prepared(statements, &mut tx, "SELECT seq FROM stream_head WHERE id = 1").map_err(fail)?;
+            tx.query_one(&s, &[]).map_err(fail)?.get(0)
+        } else {
+            let mut targets = Vec::with_capacity(commit.events.len());
+            let mut docs = Vec::with_capacity(commit.events.len());
+            for e in &commit.events {
+                targets.push(target_key(&e.target));
+                let stored = StoredEvent {
+                    schema_version: EVENT_SCHEMA_VERSION,
+                    at,
+                    actor: e.actor.clone(),
+                    target: e.target.clone(),
+                    kind: e.kind.clone(),
+                };
+                docs.push(
+                    serde_json::to_string(&stored)
+                        .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
+                );
+            }
+            let s = prepared(statements, &mut tx, &self.events_sql).map_err(fail)?;
+            tx.query_one(&s, &[&targets, &docs, &self.channel]).map_err(fail)?.get(0)
+        };
+        tx.commit().map_err(|e| {
+            if is_connection_lost(&e) {
+                Fail::Final(Error::Storage {
+                    reason: format!(
+                        "the connection to PostgreSQL broke while committing ({e}): the commit may or may not \
+                         have been applied; load the records again before retrying"
+                    ),
+                })
+            } else {
+                fail(e)
+            }
+        })?;
+        Ok(head as u64)
+    }
+}
+
+fn event_of(seq: i64, doc: &str) -> Result<Event, Error> {
+    let stored: StoredEvent = serde_json::from_str(doc).map_err(|e| errors::corrupt("event", e))?;
+    Ok(Event {
+        schema_version: stored.schema_version,
+        seq: seq as u64,
+        at: stored.at,
+        actor: stored.actor,
+        target: stored.target,
+        kind: stored.kind,
+    })
+}
+
+const ALL_SEQUENCES: [Sequence; 6] =
+    [Sequence::Product, Sequence::Order, Sequence::App, Sequence::Flow, Sequence::Appeal, Sequence::Invoice];
+
+fn sequence_name(sequence: Sequence) -> &'static str {
+    match sequence {
+        Sequence::Product => "product",
+        Sequence::Order => "order",
+        Sequence::App => "app",
+        Sequence::Flow => "flow",
+        Sequence::Appeal => "appeal",
+        Sequence::Invoice => "invoice",
+    }
+}
+
+impl Store for PostgresStore {
+    fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error> {
+        let (rank, id) = rank_and_id(target);
+        let rows = self.query("loading a record", &self.kinds[rank].load, &[&id])?;
+        match rows.first() {
+            None => Ok(None),
+            Some(row) => Ok(Some((record_of(rank, row.get(1))?, row.get::<_, i64>(0) as u64))),
+        }
+    }
+
+    fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
+        let cached = {
+            let cache = self.products.lock().unwrap_or_else(|p| p.into_inner());
+            cache.get(id).cloned()
+        };
+        let known = cached.as_ref().map_or(-1, |(v, _, _)| *v);
+        // The document only when the cached version is stale.
+        let rows = self.query(
+            "loading a product",
+            "SELECT version, CASE WHEN version = $2 THEN NULL ELSE doc END FROM products WHERE id = $1",
+            &[&id.as_str(), &known],
+        )?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        let version: i64 = row.get(0);
+        match (row.get::<_, Option<&str>>(1), cached) {
+            (None, Some((_, p, _))) => Ok(Some(p)),
+            (Some(doc), _) => {
+                let Record::Product(p) = record_of(1, doc)? else { return Ok(None) };
+                let p = Arc::new(p);
+                let text = Arc::new(SearchText::of(&p));
+                self.products
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(id.clone(), (version, Arc::clone(&p), text));
+                Ok(Some(p))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
+        self.run("saving a commit", true, |conn| self.commit_once(conn, &commit, at))
+    }
+
+    fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
+        let name = sequence_name(sequence);
+        self.write("numbering", |conn| {
+            let s = conn.statement(
+                "INSERT INTO sequences (name, value) VALUES ($1, 1)
+                 ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value",
+            )?;
+            conn.client.query_one(&s, &[&name]).map(|r| r.get::<_, i64>(0) as u64)
+        })
+    }
+
+    fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
+        let rows = self.query("searching products", "SELECT id, version FROM products WHERE listed", &[])?;
+        let current: Vec<(String, i64)> = rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1))).collect();
+        let products = self.cached_products(&current)?;
+        let matches: Vec<(u32, &SearchText, &Product)> =
+            products.iter().filter_map(|(_, p, text)| query.score(text).map(|s| (s, &**text, &**p))).collect();
+        Ok(query.page(matches))
+    }
+
+    fn orders_of(
+        &self,
+        customer: &CustomerId,
+        filter: &OrderFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<Order>, Error> {
+        let status = filter.status.as_ref().map(enum_text);
+        let product = filter.product.as_ref().map(|p| p.to_string());
+        self.page_of(
+            "listing orders",
+            3,
+            "customer = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR product = $3)",
+            &[&customer.as_str(), &status, &product],
+            (page, page_size),
+            |r| match r {
+                Record::Order(o) => Some(o),
+                _ => None,
+            },
+        )
+    }
+
+    fn apps_of(
+        &self,
+        customer: &CustomerId,
+        filter: &AppFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<PurchasedApp>, Error> {
+        let status = filter.status.as_ref().map(enum_text);
+        let delivery = filter.delivery.as_ref().map(enum_text);
+        let mode = filter.mode.as_ref().map(enum_text);
+        let name = filter.name.as_ref().map(|n| n.to_lowercase());
+        self.page_of(
+            "listing apps",
+            4,
+            "customer = $1 AND listed AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR delivery = $3)
+             AND ($4::text IS NULL OR mode = $4) AND ($5::text IS NULL OR strpos(name_lower, $5) > 0)",
+            &[&customer.as_str(), &status, &delivery, &mode, &name],
+            (page, page_size),
+            |r| match r {
+                Record::App(a) => Some(a),
+                _ => None,
+            },
+        )
+    }
+
+    fn flows_of(
+        &self,
+        party: &Actor,
+        filter: &FlowFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<ServiceFlow>, Error> {
+        let (column, id) = match party {
+            Actor::Customer(c) => ("customer", c.as_str()),
+            Actor::Seller(s) => ("seller", s.as_str()),
+            _ => return Ok(Page { items: vec![], page, page_size, total: 0 }),
+        };
+        let status = filter.status.as_ref().map(enum_text);
+        let kind = filter.kind.as_ref().map(enum_text);
+        let order = filter.order.as_ref().map(|o| o.to_string());
+        self.page_of(
+            "listing service flows",
+            5,
+            &format!(
+                "{column} = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)
+                 AND ($4::text IS NULL OR order_id = $4)"
+            ),
+            &[&id, &status, &kind, &order],
+            (page, page_size),
+            |r| match r {
+                Record::Flow(f) => Some(f),
+                _ => None,
+            },
+        )
+    }
+
+    fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {
+        let rows =
+            self.query("listing open appeals", "SELECT doc FROM appeals WHERE open ORDER BY opened_at, id", &[])?;
+        rows.iter()
+            .map(|row| match record_of(6, row.get(0))? {
+                Record::Appeal(a) => Ok(a),
+                _ => Err(errors::corrupt("appeal", "not an appeal")),
+            })
+            .collect()
+    }
+
+    fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query(
+            "reading the due index",
+            "SELECT target FROM due WHERE at <= $1 ORDER BY at, target LIMIT $2",
+            &[&nanos(now), &limit],
+        )?;
+        rows.iter().map(|r| rows::target_of_key(r.get(0))).collect()
+    }
+
+    fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query(
+            "reading events",
+            "SELECT seq, doc FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&cursor, &limit],
+        )?;
+        rows.iter().map(|r| event_of(r.get(0), r.get(1))).collect()
+    }
+
+    fn records(&self, target: &Target) -> Result<Vec<Event>, Error> {
+        let rows = self.query(
+            "reading a record's events",
+            "SELECT seq, doc FROM events WHERE target = $1 ORDER BY seq",
+            &[&target_key(target)],
+        )?;
+        rows.iter().map(|r| event_of(r.get(0), r.get(1))).collect()
+    }
+
+    fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
+        let rows = self.query(
+            "reading a request id",
+            "SELECT doc, secret FROM requests WHERE actor = $1 AND id = $2",
+            &[&actor_key(actor), &id.as_str()],
+        )?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        let mut record: RequestRecord =
+            serde_json::from_str(row.get(0)).map_err(|e| errors::corrupt("request record", e))?;
+        if let (Ok(Reply::Password(_)), Some(secret)) = (&record.reply, row.get::<_, Option<String>>(1)) {
+            record.reply = Ok(Reply::Password(Secret::new(secret)));
+        }
+        Ok(Some(record))
+    }
+
+    fn prune_requests(&self, before: DateTime<Utc>) -> Result<u64, Error> {
+        self.write("forgetting old request ids", |conn| {
+            let s = conn.statement("DELETE FROM requests WHERE at < $1")?;
+            conn.client.execute(&s, &[&nanos(before)])
+        })
+    }
+
+    fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error> {
+        let rows = self.query("reading a password", "SELECT secret FROM secrets WHERE app = $1", &[&app.as_str()])?;
+        Ok(rows.first().map(|r| Secret::new(r.get::<_, String>(0))))
+    }
+
+    fn marketplace_id(&self, proposed: &str) -> Result<String, Error> {
+        self.write("recording the marketplace id", |conn| {
+            let insert = conn.statement(
+                "INSERT INTO meta (key, value) VALUES ('marketplace_id', $1) ON CONFLICT (key) DO NOTHING",
+            )?;
+            conn.client.execute(&insert, &[&proposed])?;
+            let select = conn.statement("SELECT value FROM meta WHERE key = 'marketplace_id'")?;
+            conn.client.query_one(&select, &[]).map(|r| r.get(0))
+        })
+    }
+
+    fn claim(&self, target: &Target, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, Error> {
+        let key = target_key(target);
+        self.write("claiming a due item", |conn| {
+            // One statement, atomic: a claim still in force at `now` is left alone.
+            let s = conn.statement(
+                "INSERT INTO claims (target, until) VALUES ($1, $3)
+                 ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until WHERE claims.until <= $2
+                 RETURNING 1",
+            )?;
+            conn.client.query_opt(&s, &[&key, &nanos(now), &nanos(until)]).map(|r| r.is_some())
+        })
+    }
+
+    fn release(&self, target: &Target) -> Result<(), Error> {
+        let key = target_key(target);
+        self.write("releasing a claim", |conn| {
+            let s = conn.statement("DELETE FROM claims WHERE target = $1")?;
+            conn.client.execute(&s, &[&key]).map(|_| ())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_url_is_a_storage_error_naming_the_format() {
+        let err = PostgresStore::open("postgresql://u:p@host:notaport/db").unwrap_err();
+        assert!(
+            matches!(&err, Error::Storage { reason } if reason.contains("postgresql://user:password@host")),
+            "{err}"
+        );
+        assert!(!err.to_string().contains(":p@"), "the password is not repeated: {err}");
+    }
+
+    #[test]
+    fn a_bad_schema_name_is_invalid_input() {
+        let err = PostgresStore::builder("postgresql://localhost/db").schema("Robert'); DROP").open().unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "schema"), "{err}");
+    }
+
+    #[test]
+    fn target_keys_sort_like_targets() {
+        let a = Target::Order(appmarket::OrderId::parse("ORD-00000002").unwrap());
+        let b = Target::App(appmarket::AppId::parse("APP-00000001").unwrap());
+        let c = Target::Account(CustomerId::parse("zed").unwrap());
+        let mut targets = vec![b.clone(), a.clone(), c.clone()];
+        targets.sort();
+        let mut keys: Vec<String> = targets.iter().map(target_key).collect();
+        keys.sort();
+        assert_eq!(keys.iter().map(|k| rows::target_of_key(k).unwrap()).collect::<Vec<_>>(), targets);
+    }
+}

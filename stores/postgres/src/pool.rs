@@ -1,0 +1,162 @@
+//! A small connection pool: at most `size` connections, each with its own prepared statements.
+//! A connection that broke is dropped, and so is every idle one (they were opened before the
+//! same restart, most likely): the next call opens fresh ones.
+
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use postgres::{Client, GenericClient, NoTls, Statement};
+
+use crate::errors::connect_error;
+use appmarket::Error;
+
+/// One connection and the statements prepared on it.
+pub(crate) struct Conn {
+    pub(crate) client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// Prepares `sql` on `client` once per connection.
+pub(crate) fn prepared(
+    statements: &mut HashMap<String, Statement>,
+    client: &mut impl GenericClient,
+    sql: &str,
+) -> Result<Statement, postgres::Error> {
+    if let Some(s) = statements.get(sql) {
+        return Ok(s.clone());
+    }
+    let s = client.prepare(sql)?;
+    statements.insert(sql.to_owned(), s.clone());
+    Ok(s)
+}
+
+impl Conn {
+    /// The connection and its statement cache, borrowed apart (for transactions).
+    pub(crate) fn parts(&mut self) -> (&mut Client, &mut HashMap<String, Statement>) {
+        (&mut self.client, &mut self.statements)
+    }
+
+    /// A prepared statement for `sql`.
+    pub(crate) fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        prepared(&mut self.statements, &mut self.client, sql)
+    }
+}
+
+struct State {
+    idle: Vec<Conn>,
+    open: usize,
+}
+
+pub(crate) struct Pool {
+    config: postgres::Config,
+    size: usize,
+    /// How long a call waits for a free connection.
+    wait: Duration,
+    state: Mutex<State>,
+    freed: Condvar,
+}
+
+/// A connection taken from the pool; it goes back when dropped, unless it broke.
+pub(crate) struct Pooled<'p> {
+    pool: &'p Pool,
+    conn: Option<Conn>,
+    /// Whether it came from the idle list (it may have died while idle).
+    pub(crate) reused: bool,
+    broken: bool,
+}
+
+impl Pool {
+    pub(crate) fn new(config: postgres::Config, size: usize, wait: Duration) -> Pool {
+        Pool {
+            config,
+            size: size.max(1),
+            wait,
+            state: Mutex::new(State { idle: Vec::new(), open: 0 }),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens a connection outside the pool (for listeners and migrations).
+    pub(crate) fn connect(&self) -> Result<Client, Error> {
+        self.config.connect(NoTls).map_err(|e| connect_error(&self.config, &e))
+    }
+
+    /// A connection: an idle one, a new one while fewer than `size` are open, or the next one
+    /// freed.
+    pub(crate) fn get(&self) -> Result<Pooled<'_>, Error> {
+        let mut state = self.lock();
+        loop {
+            if let Some(conn) = state.idle.pop() {
+                return Ok(Pooled { pool: self, conn: Some(conn), reused: true, broken: false });
+            }
+            if state.open < self.size {
+                state.open += 1;
+                drop(state);
+                return match self.connect() {
+                    Ok(client) => Ok(Pooled {
+                        pool: self,
+                        conn: Some(Conn { client, statements: HashMap::new() }),
+                        reused: false,
+                        broken: false,
+                    }),
+                    Err(e) => {
+                        self.lock().open -= 1;
+                        self.freed.notify_one();
+                        Err(e)
+                    }
+                };
+            }
+            let (next, timeout) = self.freed.wait_timeout(state, self.wait).unwrap_or_else(|p| p.into_inner());
+            state = next;
+            if timeout.timed_out() && state.idle.is_empty() && state.open >= self.size {
+                return Err(Error::Storage {
+                    reason: format!(
+                        "no PostgreSQL connection was free within {:?} ({} in use): raise the pool size or \
+                         shorten the calls",
+                        self.wait, self.size
+                    ),
+                });
+            }
+        }
+    }
+}
+
+impl Pooled<'_> {
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("a pooled connection is present until dropped")
+    }
+
+    /// Marks the connection broken: it is closed instead of going back, and the idle ones with
+    /// it.
+    pub(crate) fn broke(&mut self) {
+        self.broken = true;
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        let mut closing = Vec::new();
+        let mut state = self.pool.lock();
+        if self.broken || conn.client.is_closed() {
+            state.open -= 1;
+            closing.push(conn);
+            if self.broken {
+                let stale = std::mem::take(&mut state.idle);
+                state.open -= stale.len();
+                closing.extend(stale);
+            }
+        } else {
+            state.idle.push(conn);
+        }
+        drop(state);
+        self.pool.freed.notify_all();
+        // Closed outside the lock: saying goodbye on a dead socket may take a moment.
+        drop(closing);
+    }
+}

@@ -1,0 +1,187 @@
+//! How records, targets, actors and instants map to rows and columns.
+
+use appmarket::actor::{AppId, AppealId, CustomerId, FlowId, InvoiceId, OrderId, ProductId};
+use appmarket::appeal::AppealStatus;
+use appmarket::store::Record;
+use appmarket::{Actor, Error, Target};
+use chrono::{DateTime, Utc};
+use postgres::types::ToSql;
+use serde::Serialize;
+
+use crate::errors::corrupt;
+
+/// One table per aggregate kind, in the order of `Target`'s variants (the rank).
+pub(crate) struct Kind {
+    pub(crate) table: &'static str,
+    pub(crate) what: &'static str,
+    /// Query columns after `id, version, doc`.
+    pub(crate) columns: &'static [&'static str],
+}
+
+pub(crate) const KINDS: [Kind; 8] = [
+    Kind { table: "accounts", what: "account", columns: &[] },
+    Kind { table: "products", what: "product", columns: &["listed"] },
+    Kind { table: "saved_lists", what: "saved list", columns: &[] },
+    Kind { table: "orders", what: "order", columns: &["customer", "status", "product"] },
+    Kind { table: "apps", what: "app", columns: &["customer", "listed", "status", "delivery", "mode", "name_lower"] },
+    Kind { table: "flows", what: "service flow", columns: &["customer", "seller", "status", "kind", "order_id"] },
+    Kind { table: "appeals", what: "appeal", columns: &["open", "opened_at"] },
+    Kind { table: "invoices", what: "invoice", columns: &[] },
+];
+
+/// The rank of a target's kind (its index in `KINDS`) and its id.
+pub(crate) fn rank_and_id(target: &Target) -> (usize, &str) {
+    match target {
+        Target::Account(id) => (0, id.as_str()),
+        Target::Product(id) => (1, id.as_str()),
+        Target::SavedList(id) => (2, id.as_str()),
+        Target::Order(id) => (3, id.as_str()),
+        Target::App(id) => (4, id.as_str()),
+        Target::Flow(id) => (5, id.as_str()),
+        Target::Appeal(id) => (6, id.as_str()),
+        Target::Invoice(id) => (7, id.as_str()),
+    }
+}
+
+/// A target as one text key, `"<rank>:<id>"`: sorts like `Target` (kind first, then id).
+pub(crate) fn target_key(target: &Target) -> String {
+    let (rank, id) = rank_and_id(target);
+    format!("{rank}:{id}")
+}
+
+/// The target of a key written by [`target_key`].
+pub(crate) fn target_of_key(key: &str) -> Result<Target, Error> {
+    let bad = || corrupt("target key", key);
+    let (rank, id) = key.split_once(':').ok_or_else(bad)?;
+    let target = match rank {
+        "0" => Target::Account(CustomerId::parse(id)?),
+        "1" => Target::Product(ProductId::parse(id)?),
+        "2" => Target::SavedList(CustomerId::parse(id)?),
+        "3" => Target::Order(OrderId::parse(id)?),
+        "4" => Target::App(AppId::parse(id)?),
+        "5" => Target::Flow(FlowId::parse(id)?),
+        "6" => Target::Appeal(AppealId::parse(id)?),
+        "7" => Target::Invoice(InvoiceId::parse(id)?),
+        _ => return Err(bad()),
+    };
+    Ok(target)
+}
+
+/// An actor as text: `customer:<id>`, `seller:<id>`, `operator:<id>` or `system`.
+pub(crate) fn actor_key(actor: &Actor) -> String {
+    match actor {
+        Actor::Customer(id) => format!("customer:{id}"),
+        Actor::Seller(id) => format!("seller:{id}"),
+        Actor::Operator(id) => format!("operator:{id}"),
+        Actor::System => "system".into(),
+    }
+}
+
+/// An instant as nanoseconds since the epoch (saturating outside 1677–2262).
+pub(crate) fn nanos(at: DateTime<Utc>) -> i64 {
+    at.timestamp_nanos_opt().unwrap_or(if at.timestamp() < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// A unit enum as its serialized name, e.g. `"pending_payment"`.
+pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+pub(crate) type Param = Box<dyn ToSql + Sync>;
+
+/// A record as a row: rank, id, JSON document and the query columns of its kind.
+pub(crate) struct Row {
+    pub(crate) rank: usize,
+    pub(crate) id: String,
+    pub(crate) doc: String,
+    pub(crate) columns: Vec<Param>,
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Storage { reason: format!("cannot serialize a record: {e}") })
+}
+
+/// The row of a record.
+pub(crate) fn row_of(record: &Record) -> Result<Row, Error> {
+    let target = record.target();
+    let (rank, id) = rank_and_id(&target);
+    let id = id.to_owned();
+    let (doc, columns): (String, Vec<Param>) = match record {
+        Record::Account(a) => (json(a)?, vec![]),
+        Record::Product(p) => (json(p)?, vec![Box::new(p.listed)]),
+        Record::SavedList(l) => (json(l)?, vec![]),
+        Record::Order(o) => (
+            json(o)?,
+            vec![Box::new(o.customer.to_string()), Box::new(enum_text(&o.status)), Box::new(o.product.to_string())],
+        ),
+        Record::App(a) => (
+            json(a)?,
+            vec![
+                Box::new(a.customer.to_string()),
+                Box::new(a.is_listed()),
+                Box::new(enum_text(&a.status)),
+                Box::new(enum_text(&a.delivery)),
+                Box::new(enum_text(&a.mode)),
+                Box::new(a.product_name.to_lowercase()),
+            ],
+        ),
+        Record::Flow(f) => (
+            json(f)?,
+            vec![
+                Box::new(f.customer.to_string()),
+                Box::new(f.seller.to_string()),
+                Box::new(enum_text(&f.status)),
+                Box::new(enum_text(&f.kind)),
+                Box::new(f.order.to_string()),
+            ],
+        ),
+        Record::Appeal(a) => (json(a)?, vec![Box::new(a.status == AppealStatus::Open), Box::new(nanos(a.opened_at))]),
+        Record::Invoice(i) => (json(i)?, vec![]),
+    };
+    Ok(Row { rank, id, doc, columns })
+}
+
+/// The record of a row's document.
+pub(crate) fn record_of(rank: usize, doc: &str) -> Result<Record, Error> {
+    let what = KINDS.get(rank).map_or("record", |k| k.what);
+    let bad = |e: serde_json::Error| corrupt(what, e);
+    Ok(match rank {
+        0 => Record::Account(serde_json::from_str(doc).map_err(bad)?),
+        1 => Record::Product(serde_json::from_str(doc).map_err(bad)?),
+        2 => Record::SavedList(serde_json::from_str(doc).map_err(bad)?),
+        3 => Record::Order(serde_json::from_str(doc).map_err(bad)?),
+        4 => Record::App(serde_json::from_str(doc).map_err(bad)?),
+        5 => Record::Flow(serde_json::from_str(doc).map_err(bad)?),
+        6 => Record::Appeal(serde_json::from_str(doc).map_err(bad)?),
+        7 => Record::Invoice(serde_json::from_str(doc).map_err(bad)?),
+        _ => return Err(corrupt("record", format!("unknown kind {rank}"))),
+    })
+}
+
+/// The SQL of one kind's table.
+pub(crate) struct KindSql {
+    pub(crate) load: String,
+    pub(crate) insert: String,
+    pub(crate) update: String,
+}
+
+pub(crate) fn kind_sql(kind: &Kind) -> KindSql {
+    let t = kind.table;
+    let cols: String = kind.columns.iter().map(|c| format!(", {c}")).collect();
+    let values: String = (0..kind.columns.len()).map(|i| format!(", ${}", i + 3)).collect();
+    let sets: String = kind.columns.iter().enumerate().map(|(i, c)| format!(", {c} = ${}", i + 3)).collect();
+    KindSql {
+        load: format!("SELECT version, doc FROM {t} WHERE id = $1"),
+        insert: format!(
+            "INSERT INTO {t} (id, version, doc{cols}) VALUES ($1, 1, $2{values}) ON CONFLICT (id) DO NOTHING"
+        ),
+        update: format!(
+            "UPDATE {t} SET version = version + 1, doc = $2{sets} WHERE id = $1 AND version = ${}",
+            kind.columns.len() + 3
+        ),
+    }
+}

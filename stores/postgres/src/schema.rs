@@ -1,0 +1,111 @@
+//! The tables, created and upgraded by numbered migrations in one transaction under an advisory
+//! lock, so hosts starting together do not race; a database of a newer schema is refused.
+
+use appmarket::Error;
+use postgres::Client;
+
+use crate::errors::to_error;
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Migration `n` (from 1) brings the schema from version `n - 1` to `n`.
+///
+/// Instants are stored as nanoseconds since the epoch (`bigint`), exactly as the library keeps
+/// them; ids compare bytewise (`COLLATE "C"`), as in Rust. Each aggregate has a row holding its
+/// JSON document (`doc`) and the columns its queries filter on.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE accounts (id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL);
+CREATE TABLE products (
+    id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL, listed boolean NOT NULL);
+CREATE INDEX products_listed ON products (id) WHERE listed;
+CREATE TABLE saved_lists (id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL);
+CREATE TABLE orders (
+    id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL, pos bigserial NOT NULL,
+    customer text COLLATE "C" NOT NULL, status text NOT NULL, product text COLLATE "C" NOT NULL);
+CREATE INDEX orders_by_customer ON orders (customer, pos DESC);
+CREATE TABLE apps (
+    id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL, pos bigserial NOT NULL,
+    customer text COLLATE "C" NOT NULL, listed boolean NOT NULL, status text NOT NULL, delivery text NOT NULL,
+    mode text NOT NULL, name_lower text NOT NULL);
+CREATE INDEX apps_by_customer ON apps (customer, pos DESC);
+CREATE TABLE flows (
+    id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL, pos bigserial NOT NULL,
+    customer text COLLATE "C" NOT NULL, seller text COLLATE "C" NOT NULL, status text NOT NULL,
+    kind text NOT NULL, order_id text COLLATE "C" NOT NULL);
+CREATE INDEX flows_by_customer ON flows (customer, pos DESC);
+CREATE INDEX flows_by_seller ON flows (seller, pos DESC);
+CREATE TABLE appeals (
+    id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL, open boolean NOT NULL,
+    opened_at bigint NOT NULL);
+CREATE INDEX open_appeals ON appeals (opened_at, id) WHERE open;
+CREATE TABLE invoices (id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL);
+-- When tick must next look at a target ("<rank>:<id>", sorting like appmarket::Target).
+CREATE TABLE due (target text COLLATE "C" PRIMARY KEY, at bigint NOT NULL);
+CREATE INDEX due_by_time ON due (at, target);
+-- Exclusive claims of due targets by hosts running tick.
+CREATE TABLE claims (target text COLLATE "C" PRIMARY KEY, until bigint NOT NULL);
+-- The event stream, numbered gaplessly in commit order through the stream head.
+CREATE TABLE events (seq bigint PRIMARY KEY, target text COLLATE "C" NOT NULL, doc text NOT NULL);
+CREATE INDEX events_by_target ON events (target, seq);
+CREATE TABLE stream_head (id int PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL);
+INSERT INTO stream_head VALUES (1, 0);
+-- Request ids, per actor; a revealed password is kept in its own column, never in the document.
+CREATE TABLE requests (
+    actor text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, at bigint NOT NULL, doc text NOT NULL,
+    secret text, PRIMARY KEY (actor, id));
+CREATE INDEX requests_by_time ON requests (at);
+-- Passwords, apart from the apps (APP-5).
+CREATE TABLE secrets (app text COLLATE "C" PRIMARY KEY, secret text NOT NULL);
+CREATE TABLE sequences (name text PRIMARY KEY, value bigint NOT NULL);
+CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+"#];
+
+/// Creates or upgrades the schema `schema` (and the schema itself).
+pub(crate) fn migrate(client: &mut Client, schema: &str) -> Result<(), Error> {
+    let fail = |e: postgres::Error| to_error("migrating the schema", &e);
+    let mut tx = client.transaction().map_err(fail)?;
+    // Hosts starting together: one migrates, the others wait here and then find it done.
+    tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", &[&format!("appmarket-schema:{schema}")]).map_err(fail)?;
+    tx.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS \"{schema}\";
+         CREATE TABLE IF NOT EXISTS \"{schema}\".appmarket_schema (
+             id int PRIMARY KEY CHECK (id = 1), version int NOT NULL)"
+    ))
+    .map_err(fail)?;
+    let table = format!("\"{schema}\".appmarket_schema");
+    let current: i32 = tx
+        .query_opt(&format!("SELECT version FROM {table} WHERE id = 1"), &[])
+        .map_err(fail)?
+        .map_or(0, |row| row.get(0));
+    if current > SCHEMA_VERSION {
+        return Err(Error::Storage {
+            reason: format!(
+                "the database schema `{schema}` is at version {current}, newer than this appmarket-postgres \
+                 supports ({SCHEMA_VERSION}): upgrade appmarket-postgres on this host, or point it at another \
+                 database"
+            ),
+        });
+    }
+    if current == SCHEMA_VERSION {
+        return tx.commit().map_err(fail);
+    }
+    tx.batch_execute(&format!("SET LOCAL search_path TO \"{schema}\"")).map_err(fail)?;
+    for migration in &MIGRATIONS[current as usize..] {
+        tx.batch_execute(migration).map_err(fail)?;
+    }
+    tx.execute(
+        &format!("INSERT INTO {table} (id, version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET version = $1"),
+        &[&SCHEMA_VERSION],
+    )
+    .map_err(fail)?;
+    tx.commit().map_err(fail)
+}
+
+/// The schema version recorded in the database.
+pub(crate) fn version(client: &mut Client) -> Result<i32, Error> {
+    client
+        .query_one("SELECT version FROM appmarket_schema WHERE id = 1", &[])
+        .map(|row| row.get(0))
+        .map_err(|e| to_error("reading the schema version", &e))
+}

@@ -1,0 +1,991 @@
+//! A persisted embedded store for appmarket: one SQLite file.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use appmarket::{CustomerAccount, CustomerId, Marketplace};
+//! use appmarket_sqlite::SqliteStore;
+//!
+//! # let dir = std::env::temp_dir().join(format!("appmarket-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let path = dir.join("market.db");
+//! let store = Arc::new(SqliteStore::open(&path)?);
+//! let market = Marketplace::builder().store(store).build()?;
+//! market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice")?))?;
+//! drop(market);
+//!
+//! // Reopened, the file still holds what happened.
+//! let market = Marketplace::builder().store(Arc::new(SqliteStore::open(&path)?)).build()?;
+//! assert_eq!(market.events_since(0, 10)?.len(), 1);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), appmarket::Error>(())
+//! ```
+//!
+//! [`SqliteStore`] implements [`appmarket::store::Store`] on rows, not on a map loaded at start:
+//!
+//! - every aggregate but products is a row of `records`: a JSON document plus the columns the
+//!   queries need (kind, id, version, customer, seller, status, due instant; the rowid is the
+//!   creation order), with an index per query (the due index, a customer's orders and apps, a
+//!   party's flows, open appeals);
+//! - products are rows of `products` and are also cached in memory, as the trait allows; the
+//!   cache catches up with what other processes saved through a catalogue counter;
+//! - the event log (`events`, gapless `seq` in commit order), request records per actor with
+//!   their creation time (`requests`), passwords apart from the apps (`secrets`, APP-5),
+//!   sequences, claims on due items and meta values (the marketplace id) have tables of their
+//!   own.
+//!
+//! A commit is one `BEGIN IMMEDIATE` transaction: the version checks (a stale version is
+//! [`Error::Conflict`] and nothing is written), the rows, the events, the secrets and the request
+//! record. The file is in WAL mode with a busy timeout; two processes may open the same file, one
+//! writes at a time, and a writer that cannot get the lock within the timeout gets
+//! [`Error::Conflict`], so the facade decides again.
+//!
+//! # Durability
+//!
+//! [`Synchronous::Normal`] (the default) in WAL mode loses nothing when the *process* crashes
+//! (killed, panics): every commit that returned `Ok` is in the WAL file, which the operating
+//! system keeps. On a *power loss or an operating-system crash*, the last commits before the loss
+//! may be rolled back (never half-applied: the file stays consistent). [`Synchronous::Full`]
+//! syncs the WAL at every commit, so a commit that returned `Ok` survives a power loss too, at
+//! the price of one `fsync` per commit.
+//!
+//! # Schema versions
+//!
+//! The schema version is `PRAGMA user_version`. A new file is created at [`SCHEMA_VERSION`]; an
+//! older file is migrated in one transaction when it is opened; a file from a newer build is
+//! refused with [`Error::Storage`] naming the path, and left untouched.
+//!
+//! # Connections
+//!
+//! One connection writes, behind a mutex: SQLite lets one writer at a time in any case, and one
+//! connection keeps its prepared statements and its page cache hot. A read runs on that
+//! connection when no commit holds it (its cache is the freshest: another connection's cache is
+//! dropped whenever the file changes), else on a small pool of read connections, so a query
+//! never waits behind a commit of another thread (WAL lets readers and a writer run at once).
+//! Each read sees the last committed state.
+//!
+//! Do not open the same file through a second copy of SQLite in the same process (for example
+//! Python's `sqlite3` module next to this store): SQLite's POSIX locks do not separate two
+//! copies of the library inside one process. Other processes are fine.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod schema;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use appmarket::Error;
+use appmarket::actor::{Actor, AppId, AppealId, CustomerId, FlowId, InvoiceId, OrderId, ProductId, RequestId, Target};
+use appmarket::app::{AppFilter, PurchasedApp};
+use appmarket::appeal::{Appeal, AppealStatus};
+use appmarket::catalog::{Page, PreparedQuery, Product, SearchText};
+use appmarket::event::{EVENT_SCHEMA_VERSION, Event};
+use appmarket::order::{Order, OrderFilter};
+use appmarket::secret::Secret;
+use appmarket::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreSnapshot};
+use appmarket::supervision::{FlowFilter, ServiceFlow};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+pub use schema::SCHEMA_VERSION;
+
+/// How hard SQLite syncs to disk (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// Syncs at checkpoints only. In WAL mode a process crash loses nothing; a power loss may
+    /// roll back the last commits (never half of one).
+    #[default]
+    Normal,
+    /// Syncs the WAL at every commit: a commit that returned `Ok` survives a power loss.
+    Full,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
+/// Options of a [`SqliteStore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// Durability against power loss; see [`Synchronous`].
+    pub synchronous: Synchronous,
+    /// How long a writer waits for another process's write lock before giving up with
+    /// [`Error::Conflict`]. Default 5 s.
+    pub busy_timeout: Duration,
+    /// How many idle read connections are kept. Default 4.
+    pub read_connections: usize,
+    /// The WAL is copied into the file (a checkpoint, with two `fsync`s) when it reaches this
+    /// many pages of 4 KiB. Default 10,000 (about 40 MB): a commit writes a few pages, and
+    /// rarer checkpoints write each hot page once instead of many times.
+    pub checkpoint_pages: u32,
+    /// The page cache of the writing connection, in KiB. Default 32,768 (32 MB, filled only as
+    /// pages are read).
+    pub cache_kib: u32,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> SqliteOptions {
+        SqliteOptions {
+            synchronous: Synchronous::Normal,
+            busy_timeout: Duration::from_secs(5),
+            read_connections: 4,
+            checkpoint_pages: 10_000,
+            cache_kib: 32 * 1024,
+        }
+    }
+}
+
+/// The cached catalogue: products in listing order, with their prepared search entries.
+#[derive(Default)]
+struct Catalog {
+    entries: Vec<(SearchText, Arc<Product>, u64)>,
+    index: HashMap<ProductId, usize>,
+    /// The catalogue counter this cache has caught up with.
+    seen: i64,
+}
+
+/// The SQLite store. `Send + Sync`; every method takes `&self`.
+pub struct SqliteStore {
+    path: PathBuf,
+    options: SqliteOptions,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    catalog: RwLock<Catalog>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).field("options", &self.options).finish()
+    }
+}
+
+/// The position of a target's variant in `Target`: (kind, id) sorts like `Target`.
+fn key(target: &Target) -> (i64, &str) {
+    match target {
+        Target::Account(id) => (0, id.as_str()),
+        Target::Product(id) => (1, id.as_str()),
+        Target::SavedList(id) => (2, id.as_str()),
+        Target::Order(id) => (3, id.as_str()),
+        Target::App(id) => (4, id.as_str()),
+        Target::Flow(id) => (5, id.as_str()),
+        Target::Appeal(id) => (6, id.as_str()),
+        Target::Invoice(id) => (7, id.as_str()),
+    }
+}
+
+const KIND_ORDER: i64 = 3;
+const KIND_APP: i64 = 4;
+const KIND_FLOW: i64 = 5;
+
+fn target_of(kind: i64, id: &str) -> Result<Target, Error> {
+    Ok(match kind {
+        0 => Target::Account(CustomerId::parse(id)?),
+        1 => Target::Product(ProductId::parse(id)?),
+        2 => Target::SavedList(CustomerId::parse(id)?),
+        3 => Target::Order(OrderId::parse(id)?),
+        4 => Target::App(AppId::parse(id)?),
+        5 => Target::Flow(FlowId::parse(id)?),
+        6 => Target::Appeal(AppealId::parse(id)?),
+        7 => Target::Invoice(InvoiceId::parse(id)?),
+        other => return Err(Error::Storage { reason: format!("unknown record kind {other} in the store") }),
+    })
+}
+
+/// Nanoseconds since the epoch; instants beyond 1677–2262 are clamped (they still sort).
+fn nanos(at: DateTime<Utc>) -> i64 {
+    at.timestamp_nanos_opt().unwrap_or(if at.timestamp() < 0 { i64::MIN } else { i64::MAX })
+}
+
+fn instant(nanos: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(nanos)
+}
+
+fn sequence_name(sequence: Sequence) -> String {
+    format!("{sequence:?}")
+}
+
+fn actor_key(actor: &Actor) -> Result<String, Error> {
+    serde_json::to_string(actor).map_err(|e| Error::Storage { reason: format!("cannot encode actor {actor}: {e}") })
+}
+
+/// The query columns of a record: customer, seller, status.
+fn columns(record: &Record) -> (Option<&str>, Option<&str>, Option<String>) {
+    match record {
+        Record::Order(o) => (Some(o.customer.as_str()), None, Some(format!("{:?}", o.status))),
+        Record::App(a) => (Some(a.customer.as_str()), None, Some(format!("{:?}", a.status))),
+        Record::Flow(f) => (Some(f.customer.as_str()), Some(f.seller.as_str()), Some(format!("{:?}", f.status))),
+        Record::Appeal(a) => (None, None, Some(format!("{:?}", a.status))),
+        _ => (None, None, None),
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store in the file at `path`, with the default options.
+    ///
+    /// A file that is not an appmarket store, is damaged or truncated, is read-only or lies in
+    /// a read-only directory, or comes from a newer schema is refused with [`Error::Storage`]
+    /// naming the path and the cause, and is left as it was.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, Error> {
+        SqliteStore::open_with(path, SqliteOptions::default())
+    }
+
+    /// Opens (or creates) the store in the file at `path` with `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<SqliteStore, Error> {
+        let path = path.as_ref().to_path_buf();
+        let fail = |cause: String| Error::Storage {
+            reason: format!("cannot open the SQLite store {}: {cause}", path.display()),
+        };
+        check_file(&path).map_err(&fail)?;
+        let conn =
+            Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+                .map_err(|e| fail(e.to_string()))?;
+        conn.busy_timeout(options.busy_timeout).map_err(|e| fail(e.to_string()))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| fail(format!("{e} (is it an appmarket store?)")))?;
+        if version > SCHEMA_VERSION {
+            return Err(fail(format!(
+                "its schema version is {version}, newer than this build's {SCHEMA_VERSION}: open it with a newer appmarket"
+            )));
+        }
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| fail(format!("{e} (is it an appmarket store?)")))?;
+        if version == 0 && tables > 0 {
+            return Err(fail(
+                "it is a SQLite database of something else (it has tables but no appmarket schema version)".into(),
+            ));
+        }
+        check_length(&conn, &path).map_err(&fail)?;
+        let mode: String =
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| fail(e.to_string()))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(fail(format!("cannot switch to WAL mode (journal mode stays {mode})")));
+        }
+        conn.pragma_update(None, "synchronous", options.synchronous.pragma()).map_err(|e| fail(e.to_string()))?;
+        conn.query_row(&format!("PRAGMA wal_autocheckpoint = {}", options.checkpoint_pages), [], |_| Ok(()))
+            .map_err(|e| fail(e.to_string()))?;
+        conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib)).map_err(|e| fail(e.to_string()))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let mut conn = conn;
+        migrate(&mut conn).map_err(|e| fail(format!("cannot bring the schema to version {SCHEMA_VERSION}: {e}")))?;
+        let store = SqliteStore {
+            path,
+            options,
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            catalog: RwLock::new(Catalog::default()),
+        };
+        {
+            let conn = store.writer();
+            store.catch_up(&conn)?;
+        }
+        Ok(store)
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fail(&self, doing: &str, e: impl std::fmt::Display) -> Error {
+        Error::Storage { reason: format!("SQLite store {}: {doing}: {e}", self.path.display()) }
+    }
+
+    fn sql(&self, doing: &str, e: rusqlite::Error) -> Error {
+        if is_busy(&e) {
+            Error::conflict(format!(
+                "SQLite store {} is busy with another writer ({doing}): try again",
+                self.path.display()
+            ))
+        } else {
+            self.fail(doing, e)
+        }
+    }
+
+    /// Runs `f` on the writing connection when no commit holds it (its page cache is the
+    /// freshest), else on a read connection from the pool.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        match self.writer.try_lock() {
+            Ok(conn) => return f(&conn),
+            Err(std::sync::TryLockError::Poisoned(p)) => return f(&p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => {}
+        }
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                    .map_err(|e| self.fail("opening a read connection", e))?;
+                conn.busy_timeout(self.options.busy_timeout).map_err(|e| self.fail("opening a read connection", e))?;
+                conn.set_prepared_statement_cache_capacity(64);
+                conn
+            }
+        };
+        let result = f(&conn);
+        let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < self.options.read_connections {
+            pool.push(conn);
+        }
+        result
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(&self, what: &str, doc: &str) -> Result<T, Error> {
+        serde_json::from_str(doc).map_err(|e| self.fail(&format!("decoding a stored {what}"), e))
+    }
+
+    fn encode<T: serde::Serialize>(&self, what: &str, value: &T) -> Result<String, Error> {
+        serde_json::to_string(value).map_err(|e| self.fail(&format!("encoding a {what}"), e))
+    }
+
+    /// Brings the cached catalogue up to the file's catalogue counter.
+    fn catch_up(&self, conn: &Connection) -> Result<(), Error> {
+        let counter: i64 = conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'catalog_seq'")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(|e| self.sql("reading the catalogue counter", e))?;
+        if self.catalog.read().unwrap_or_else(|p| p.into_inner()).seen >= counter {
+            return Ok(());
+        }
+        let mut catalog = self.catalog.write().unwrap_or_else(|p| p.into_inner());
+        if catalog.seen >= counter {
+            return Ok(());
+        }
+        let mut stmt = conn
+            .prepare_cached("SELECT version, doc FROM products WHERE changed > ?1 AND changed <= ?2 ORDER BY rowid")
+            .map_err(|e| self.sql("reading products", e))?;
+        let rows = stmt
+            .query_map(params![catalog.seen, counter], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.sql("reading products", e))?;
+        for row in rows {
+            let (version, doc) = row.map_err(|e| self.sql("reading products", e))?;
+            let Record::Product(product) = self.decode("product", &doc)? else {
+                return Err(self.fail("reading products", "a product row holds another kind of record"));
+            };
+            let entry = (SearchText::of(&product), Arc::new(product), version as u64);
+            match catalog.index.get(&entry.1.id).copied() {
+                Some(i) => catalog.entries[i] = entry,
+                None => {
+                    let i = catalog.entries.len();
+                    catalog.index.insert(entry.1.id.clone(), i);
+                    catalog.entries.push(entry);
+                }
+            }
+        }
+        catalog.seen = counter;
+        Ok(())
+    }
+
+    fn page<T>(
+        &self,
+        sql: &str,
+        kind: i64,
+        party: &str,
+        pick: impl Fn(Record) -> Option<T>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<T>, Error> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(sql).map_err(|e| self.sql("querying", e))?;
+            let rows =
+                stmt.query_map(params![kind, party], |r| r.get::<_, String>(0)).map_err(|e| self.sql("querying", e))?;
+            let mut all = Vec::new();
+            for doc in rows {
+                let doc = doc.map_err(|e| self.sql("querying", e))?;
+                if let Some(item) = pick(self.decode("record", &doc)?) {
+                    all.push(item);
+                }
+            }
+            Ok(Page::of(all, page, page_size))
+        })
+    }
+
+    /// Everything the store holds, in the order of `MemoryStore::snapshot`: two stores with the
+    /// same content give equal snapshots. Passwords are not included, only which apps have one.
+    pub fn snapshot(&self) -> Result<StoreSnapshot, Error> {
+        let mut conn = self.writer();
+        let tx = conn.transaction().map_err(|e| self.sql("reading a snapshot", e))?;
+        let q = |e| self.sql("reading a snapshot", e);
+        let mut records: Vec<(Record, u64)> = Vec::new();
+        for sql in ["SELECT doc, version FROM records", "SELECT doc, version FROM products"] {
+            let mut stmt = tx.prepare(sql).map_err(q)?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(q)?;
+            for row in rows {
+                let (doc, version) = row.map_err(q)?;
+                records.push((self.decode("record", &doc)?, version as u64));
+            }
+        }
+        records.sort_by_key(|(r, _)| r.target());
+        let mut due = Vec::new();
+        let mut stmt =
+            tx.prepare("SELECT due, kind, id FROM records WHERE due IS NOT NULL ORDER BY due, kind, id").map_err(q)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))
+            .map_err(q)?;
+        for row in rows {
+            let (at, kind, id) = row.map_err(q)?;
+            due.push((instant(at), target_of(kind, &id)?));
+        }
+        drop(stmt);
+        let mut events = Vec::new();
+        let mut stmt = tx.prepare("SELECT doc FROM events ORDER BY seq").map_err(q)?;
+        for doc in stmt.query_map([], |r| r.get::<_, String>(0)).map_err(q)? {
+            events.push(self.decode::<Event>("event", &doc.map_err(q)?)?);
+        }
+        drop(stmt);
+        let mut requests = Vec::new();
+        let mut stmt = tx.prepare("SELECT doc, password FROM requests").map_err(q)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))).map_err(q)?;
+        for row in rows {
+            let (doc, password) = row.map_err(q)?;
+            requests.push(self.request_record(&doc, password)?);
+        }
+        drop(stmt);
+        requests.sort_by(|a, b| (&a.actor, &a.id).cmp(&(&b.actor, &b.id)));
+        let mut apps_with_secrets = Vec::new();
+        let mut stmt = tx.prepare("SELECT app FROM secrets").map_err(q)?;
+        for app in stmt.query_map([], |r| r.get::<_, String>(0)).map_err(q)? {
+            apps_with_secrets.push(AppId::parse(&app.map_err(q)?)?);
+        }
+        drop(stmt);
+        apps_with_secrets.sort();
+        let mut sequences = Vec::new();
+        let mut stmt = tx.prepare("SELECT name, value FROM sequences ORDER BY name").map_err(q)?;
+        for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(q)? {
+            let (name, value) = row.map_err(q)?;
+            sequences.push((name, value as u64));
+        }
+        drop(stmt);
+        sequences.sort();
+        Ok(StoreSnapshot { records, due, events, requests, apps_with_secrets, sequences })
+    }
+
+    fn request_record(&self, doc: &str, password: Option<String>) -> Result<RequestRecord, Error> {
+        let mut record: RequestRecord = self.decode("request record", doc)?;
+        if let (Ok(Reply::Password(secret)), Some(password)) = (&mut record.reply, password) {
+            *secret = Secret::new(password);
+        }
+        Ok(record)
+    }
+
+    /// Benchmarks only: inserts apps with their due instants in one transaction, without
+    /// events, as if each had just been saved at version 1. Not a repository operation.
+    #[doc(hidden)]
+    pub fn bulk_insert_apps(
+        &self,
+        apps: impl IntoIterator<Item = (PurchasedApp, Option<DateTime<Utc>>)>,
+    ) -> Result<(), Error> {
+        let mut conn = self.writer();
+        let tx =
+            conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.sql("bulk insert", e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO records (kind, id, version, customer, seller, status, due, doc)
+                     VALUES (?1, ?2, 1, ?3, NULL, ?4, ?5, ?6)
+                     ON CONFLICT (kind, id) DO UPDATE SET version = 1, customer = ?3, status = ?4, due = ?5, doc = ?6",
+                )
+                .map_err(|e| self.sql("bulk insert", e))?;
+            for (app, due) in apps {
+                let record = Record::App(app);
+                let doc = self.encode("record", &record)?;
+                let Record::App(app) = record else { unreachable!() };
+                stmt.execute(params![
+                    KIND_APP,
+                    app.id.as_str(),
+                    app.customer.as_str(),
+                    format!("{:?}", app.status),
+                    due.map(nanos),
+                    doc
+                ])
+                .map_err(|e| self.sql("bulk insert", e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.sql("bulk insert", e))
+    }
+
+    /// Runs a checkpoint: copies the WAL into the file and truncates the WAL.
+    pub fn checkpoint(&self) -> Result<(), Error> {
+        self.writer()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|e| self.sql("checkpointing", e))
+    }
+}
+
+/// Refuses what SQLite would open but the store cannot use, before SQLite touches it.
+fn check_file(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir_meta =
+        std::fs::metadata(&dir).map_err(|e| format!("its directory {} cannot be used: {e}", dir.display()))?;
+    if !dir_meta.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    if dir_meta.permissions().mode() & 0o222 == 0 {
+        return Err(format!(
+            "its directory {} is read-only (the store writes its -wal and -shm files next to it)",
+            dir.display()
+        ));
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err("it is a directory, not a file".into()),
+        Ok(meta) if meta.permissions().readonly() => Err("the file is read-only".into()),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Refuses a file shorter than the pages its header counts (a truncated copy), when no WAL
+/// holds the missing pages.
+fn check_length(conn: &Connection, path: &Path) -> Result<(), String> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0) {
+        return Ok(());
+    }
+    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| e.to_string())?;
+    let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| e.to_string())?;
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let expected = (pages * size) as u64;
+    if len < expected {
+        return Err(format!("the file is truncated ({len} bytes, its header counts {pages} pages of {size} bytes)"));
+    }
+    Ok(())
+}
+
+/// Creates or migrates the schema in one transaction.
+fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    for step in &schema::MIGRATIONS[version as usize..SCHEMA_VERSION as usize] {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()
+}
+
+/// Test support: creates a file at an older schema version, to check migrations.
+#[doc(hidden)]
+pub fn create_at_version(path: impl AsRef<Path>, version: i64) -> Result<(), rusqlite::Error> {
+    let mut conn = Connection::open(path)?;
+    let tx = conn.transaction()?;
+    for step in &schema::MIGRATIONS[..version as usize] {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", version)?;
+    tx.commit()
+}
+
+/// Test support: sets a file's `user_version`.
+#[doc(hidden)]
+pub fn set_user_version(path: impl AsRef<Path>, version: i64) -> Result<(), rusqlite::Error> {
+    Connection::open(path)?.pragma_update(None, "user_version", version)
+}
+
+/// Test support: reads a file's `user_version`.
+#[doc(hidden)]
+pub fn user_version(path: impl AsRef<Path>) -> Result<i64, rusqlite::Error> {
+    Connection::open(path)?.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+impl Store for SqliteStore {
+    fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error> {
+        let (kind, id) = key(target);
+        let row: Option<(String, i64)> = self.read(|conn| {
+            let sql = if kind == 1 {
+                "SELECT doc, version FROM products WHERE id = ?2 AND ?1 = 1"
+            } else {
+                "SELECT doc, version FROM records WHERE kind = ?1 AND id = ?2"
+            };
+            conn.prepare_cached(sql)
+                .and_then(|mut s| s.query_row(params![kind, id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+                .map_err(|e| self.sql("loading", e))
+        })?;
+        match row {
+            None => Ok(None),
+            Some((doc, version)) => Ok(Some((self.decode("record", &doc)?, version as u64))),
+        }
+    }
+
+    fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
+        self.read(|conn| self.catch_up(conn))?;
+        let catalog = self.catalog.read().unwrap_or_else(|p| p.into_inner());
+        Ok(catalog.index.get(id).map(|i| Arc::clone(&catalog.entries[*i].1)))
+    }
+
+    fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
+        let mut conn = self.writer();
+        let tx =
+            conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.sql("committing", e))?;
+        let q = |e| self.sql("committing", e);
+        // Checks first: a stale version or a used request id writes nothing (the transaction
+        // rolls back when dropped).
+        for w in &commit.writes {
+            let target = w.record.target();
+            let (kind, id) = key(&target);
+            let sql = if kind == 1 {
+                "SELECT version FROM products WHERE id = ?2 AND ?1 = 1"
+            } else {
+                "SELECT version FROM records WHERE kind = ?1 AND id = ?2"
+            };
+            let current: u64 = tx
+                .prepare_cached(sql)
+                .and_then(|mut s| s.query_row(params![kind, id], |r| r.get::<_, i64>(0)).optional())
+                .map_err(q)?
+                .map_or(0, |v| v as u64);
+            if current != w.expected_version {
+                return Err(Error::conflict(format!(
+                    "{target} changed meanwhile (version {current}, expected {}): load it again and retry",
+                    w.expected_version
+                )));
+            }
+        }
+        let request = match &commit.request {
+            Some(req) => {
+                let actor = actor_key(&req.actor)?;
+                let used = tx
+                    .prepare_cached("SELECT 1 FROM requests WHERE actor = ?1 AND id = ?2")
+                    .and_then(|mut s| s.exists(params![actor, req.id.as_str()]))
+                    .map_err(q)?;
+                if used {
+                    return Err(Error::conflict(format!("request id {} was used meanwhile", req.id)));
+                }
+                Some(actor)
+            }
+            None => None,
+        };
+        let mut catalog_seq: Option<i64> = None;
+        for w in &commit.writes {
+            let target = w.record.target();
+            let (kind, id) = key(&target);
+            let version = (w.expected_version + 1) as i64;
+            let doc = self.encode("record", &w.record)?;
+            if kind == 1 {
+                let seq = match catalog_seq {
+                    Some(seq) => seq,
+                    None => {
+                        let seq: i64 = tx
+                            .prepare_cached(
+                                "UPDATE meta SET value = value + 1 WHERE key = 'catalog_seq' RETURNING value",
+                            )
+                            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+                            .map_err(q)?;
+                        catalog_seq = Some(seq);
+                        seq
+                    }
+                };
+                tx.prepare_cached(
+                    "INSERT INTO products (id, version, changed, doc) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO UPDATE SET version = ?2, changed = ?3, doc = ?4",
+                )
+                .and_then(|mut s| s.execute(params![id, version, seq, doc]))
+                .map_err(q)?;
+            } else {
+                let (customer, seller, status) = columns(&w.record);
+                let due = w.due.map(nanos);
+                if w.expected_version == 0 {
+                    tx.prepare_cached(
+                        "INSERT INTO records (kind, id, version, customer, seller, status, due, doc)
+                         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
+                    )
+                    .and_then(|mut s| s.execute(params![kind, id, customer, seller, status, due, doc]))
+                    .map_err(q)?;
+                } else {
+                    tx.prepare_cached(
+                        "UPDATE records SET version = ?3, status = ?4, due = ?5, doc = ?6 WHERE kind = ?1 AND id = ?2",
+                    )
+                    .and_then(|mut s| s.execute(params![kind, id, version, status, due, doc]))
+                    .map_err(q)?;
+                }
+            }
+            tx.prepare_cached("DELETE FROM claims WHERE kind = ?1 AND id = ?2")
+                .and_then(|mut s| s.execute(params![kind, id]))
+                .map_err(q)?;
+        }
+        for (app, secret) in &commit.secrets {
+            tx.prepare_cached("INSERT OR REPLACE INTO secrets (app, password) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(params![app.as_str(), secret.expose()]))
+                .map_err(q)?;
+        }
+        let mut last: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(q)?;
+        for e in commit.events {
+            last += 1;
+            let event = Event {
+                schema_version: EVENT_SCHEMA_VERSION,
+                seq: last as u64,
+                at,
+                actor: e.actor,
+                target: e.target,
+                kind: e.kind,
+            };
+            let doc = self.encode("event", &event)?;
+            let (kind, id) = key(&event.target);
+            tx.prepare_cached("INSERT INTO events (seq, kind, id, doc) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut s| s.execute(params![last, kind, id, doc]))
+                .map_err(q)?;
+        }
+        if let (Some(req), Some(actor)) = (&commit.request, request) {
+            let doc = self.encode("request record", req)?;
+            let password = match &req.reply {
+                Ok(Reply::Password(secret)) => Some(secret.expose()),
+                _ => None,
+            };
+            tx.prepare_cached("INSERT INTO requests (actor, id, at, doc, password) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .and_then(|mut s| s.execute(params![actor, req.id.as_str(), nanos(req.at), doc, password]))
+                .map_err(q)?;
+        }
+        tx.commit().map_err(q)?;
+        if catalog_seq.is_some() {
+            self.catch_up(&conn)?;
+        }
+        Ok(last as u64)
+    }
+
+    fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
+        let conn = self.writer();
+        conn.prepare_cached(
+            "INSERT INTO sequences (name, value) VALUES (?1, 1)
+             ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+        )
+        .and_then(|mut s| s.query_row(params![sequence_name(sequence)], |r| r.get::<_, i64>(0)))
+        .map(|n| n as u64)
+        .map_err(|e| self.sql("numbering", e))
+    }
+
+    fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
+        self.read(|conn| self.catch_up(conn))?;
+        let catalog = self.catalog.read().unwrap_or_else(|p| p.into_inner());
+        let matches: Vec<(u32, &SearchText, &Product)> =
+            catalog.entries.iter().filter_map(|(text, p, _)| query.score(text).map(|s| (s, text, &**p))).collect();
+        Ok(query.page(matches))
+    }
+
+    fn orders_of(
+        &self,
+        customer: &CustomerId,
+        filter: &OrderFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<Order>, Error> {
+        let pick = |r: Record| match r {
+            Record::Order(o) if filter.matches(&o) => Some(o),
+            _ => None,
+        };
+        self.page(
+            "SELECT doc FROM records WHERE kind = ?1 AND customer = ?2 ORDER BY rowid DESC",
+            KIND_ORDER,
+            customer.as_str(),
+            pick,
+            page,
+            page_size,
+        )
+    }
+
+    fn apps_of(
+        &self,
+        customer: &CustomerId,
+        filter: &AppFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<PurchasedApp>, Error> {
+        let pick = |r: Record| match r {
+            Record::App(a) if filter.matches(&a) => Some(a),
+            _ => None,
+        };
+        self.page(
+            "SELECT doc FROM records WHERE kind = ?1 AND customer = ?2 ORDER BY rowid DESC",
+            KIND_APP,
+            customer.as_str(),
+            pick,
+            page,
+            page_size,
+        )
+    }
+
+    fn flows_of(
+        &self,
+        party: &Actor,
+        filter: &FlowFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<ServiceFlow>, Error> {
+        let pick = |r: Record| match r {
+            Record::Flow(f) if filter.matches(&f) => Some(f),
+            _ => None,
+        };
+        match party {
+            Actor::Customer(c) => self.page(
+                "SELECT doc FROM records WHERE kind = ?1 AND customer = ?2 ORDER BY rowid DESC",
+                KIND_FLOW,
+                c.as_str(),
+                pick,
+                page,
+                page_size,
+            ),
+            Actor::Seller(s) => self.page(
+                "SELECT doc FROM records WHERE kind = ?1 AND seller = ?2 ORDER BY rowid DESC",
+                KIND_FLOW,
+                s.as_str(),
+                pick,
+                page,
+                page_size,
+            ),
+            _ => Ok(Page::of(Vec::new(), page, page_size)),
+        }
+    }
+
+    fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {
+        let mut open: Vec<Appeal> = self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT doc FROM records WHERE kind = 6 AND status = 'Open'")
+                .map_err(|e| self.sql("listing open appeals", e))?;
+            let rows =
+                stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.sql("listing open appeals", e))?;
+            let mut open = Vec::new();
+            for doc in rows {
+                if let Record::Appeal(a) =
+                    self.decode("record", &doc.map_err(|e| self.sql("listing open appeals", e))?)?
+                    && a.status == AppealStatus::Open
+                {
+                    open.push(a);
+                }
+            }
+            Ok(open)
+        })?;
+        open.sort_by(|a, b| (a.opened_at, &a.id).cmp(&(b.opened_at, &b.id)));
+        Ok(open)
+    }
+
+    fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error> {
+        let rows: Vec<(i64, String)> = self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT kind, id FROM records WHERE due IS NOT NULL AND due <= ?1 ORDER BY due, kind, id LIMIT ?2",
+                )
+                .map_err(|e| self.sql("reading the due index", e))?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt
+                .query_map(params![nanos(now), limit], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| self.sql("reading the due index", e))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql("reading the due index", e))
+        })?;
+        rows.iter().map(|(kind, id)| target_of(*kind, id)).collect()
+    }
+
+    fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        let docs: Vec<String> = self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT doc FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+                .map_err(|e| self.sql("reading events", e))?;
+            let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows =
+                stmt.query_map(params![cursor, limit], |r| r.get(0)).map_err(|e| self.sql("reading events", e))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql("reading events", e))
+        })?;
+        docs.iter().map(|d| self.decode("event", d)).collect()
+    }
+
+    fn records(&self, target: &Target) -> Result<Vec<Event>, Error> {
+        let (kind, id) = key(target);
+        let docs: Vec<String> = self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT doc FROM events WHERE kind = ?1 AND id = ?2 ORDER BY seq")
+                .map_err(|e| self.sql("reading events", e))?;
+            let rows = stmt.query_map(params![kind, id], |r| r.get(0)).map_err(|e| self.sql("reading events", e))?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql("reading events", e))
+        })?;
+        docs.iter().map(|d| self.decode("event", d)).collect()
+    }
+
+    fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
+        let actor = actor_key(actor)?;
+        let row: Option<(String, Option<String>)> = self.read(|conn| {
+            conn.prepare_cached("SELECT doc, password FROM requests WHERE actor = ?1 AND id = ?2")
+                .and_then(|mut s| s.query_row(params![actor, id.as_str()], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+                .map_err(|e| self.sql("reading a request record", e))
+        })?;
+        row.map(|(doc, password)| self.request_record(&doc, password)).transpose()
+    }
+
+    fn prune_requests(&self, before: DateTime<Utc>) -> Result<u64, Error> {
+        let conn = self.writer();
+        conn.prepare_cached("DELETE FROM requests WHERE at < ?1")
+            .and_then(|mut s| s.execute(params![nanos(before)]))
+            .map(|n| n as u64)
+            .map_err(|e| self.sql("pruning request records", e))
+    }
+
+    fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error> {
+        let row: Option<String> = self.read(|conn| {
+            conn.prepare_cached("SELECT password FROM secrets WHERE app = ?1")
+                .and_then(|mut s| s.query_row(params![app.as_str()], |r| r.get(0)).optional())
+                .map_err(|e| self.sql("reading a password", e))
+        })?;
+        Ok(row.map(Secret::new))
+    }
+
+    fn marketplace_id(&self, proposed: &str) -> Result<String, Error> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.sql("recording the marketplace id", e))?;
+        let q = |e| self.sql("recording the marketplace id", e);
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('marketplace_id', ?1) ON CONFLICT (key) DO NOTHING",
+            params![proposed],
+        )
+        .map_err(q)?;
+        let id: String =
+            tx.query_row("SELECT value FROM meta WHERE key = 'marketplace_id'", [], |r| r.get(0)).map_err(q)?;
+        tx.commit().map_err(q)?;
+        Ok(id)
+    }
+
+    fn claim(&self, target: &Target, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, Error> {
+        let (kind, id) = key(target);
+        let conn = self.writer();
+        conn.prepare_cached(
+            "INSERT INTO claims (kind, id, until) VALUES (?1, ?2, ?3)
+             ON CONFLICT (kind, id) DO UPDATE SET until = ?3 WHERE claims.until <= ?4",
+        )
+        .and_then(|mut s| s.execute(params![kind, id, nanos(until), nanos(now)]))
+        .map(|n| n == 1)
+        .map_err(|e| self.sql("claiming a due item", e))
+    }
+
+    fn release(&self, target: &Target) -> Result<(), Error> {
+        let (kind, id) = key(target);
+        let conn = self.writer();
+        conn.prepare_cached("DELETE FROM claims WHERE kind = ?1 AND id = ?2")
+            .and_then(|mut s| s.execute(params![kind, id]))
+            .map(|_| ())
+            .map_err(|e| self.sql("releasing a claim", e))
+    }
+}

@@ -1,0 +1,91 @@
+//! The schema and its migrations, versioned with `PRAGMA user_version`.
+
+/// The schema version this build writes. A file with a higher `user_version` is refused.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Migration `i` takes a file from version `i` to `i + 1`; all pending ones run in one
+/// transaction.
+pub const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: aggregates, products, events, request records, secrets, sequences, meta.
+    r#"
+    -- One row per aggregate other than products. `rowid` is the creation order; `kind` is the
+    -- position of the target's variant in `Target`, so (kind, id) sorts like `Target`.
+    CREATE TABLE records (
+        rowid    INTEGER PRIMARY KEY,
+        kind     INTEGER NOT NULL,
+        id       TEXT    NOT NULL,
+        version  INTEGER NOT NULL,
+        customer TEXT,
+        seller   TEXT,
+        status   TEXT,
+        due      INTEGER,
+        doc      TEXT    NOT NULL,
+        UNIQUE (kind, id)
+    );
+    -- `due`: earliest first; only rows with a due instant.
+    CREATE INDEX records_due ON records (due, kind, id) WHERE due IS NOT NULL;
+    -- A customer's orders and apps, a party's flows: newest first by rowid.
+    CREATE INDEX records_customer ON records (kind, customer) WHERE customer IS NOT NULL;
+    CREATE INDEX records_seller ON records (kind, seller) WHERE seller IS NOT NULL;
+    -- Open appeals.
+    CREATE INDEX records_open_appeals ON records (kind) WHERE status = 'Open' AND kind = 6;
+
+    -- Products apart: the store caches the catalogue; `changed` is the catalogue counter at the
+    -- product's last save, so a cache catches up with what others saved.
+    CREATE TABLE products (
+        rowid   INTEGER PRIMARY KEY,
+        id      TEXT    NOT NULL UNIQUE,
+        version INTEGER NOT NULL,
+        changed INTEGER NOT NULL,
+        doc     TEXT    NOT NULL
+    );
+    CREATE INDEX products_changed ON products (changed);
+
+    -- The event log: `seq` is gapless, in commit order.
+    CREATE TABLE events (
+        seq  INTEGER PRIMARY KEY,
+        kind INTEGER NOT NULL,
+        id   TEXT    NOT NULL,
+        doc  TEXT    NOT NULL
+    );
+    CREATE INDEX events_target ON events (kind, id);
+
+    -- Remembered request ids, per actor. A revealed password is kept in its own column, never
+    -- in the document (which shows it as ***).
+    CREATE TABLE requests (
+        actor    TEXT    NOT NULL,
+        id       TEXT    NOT NULL,
+        at       INTEGER NOT NULL,
+        doc      TEXT    NOT NULL,
+        password TEXT,
+        PRIMARY KEY (actor, id)
+    ) WITHOUT ROWID;
+
+    -- Passwords apart from the apps (APP-5).
+    CREATE TABLE secrets (
+        app      TEXT PRIMARY KEY,
+        password TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE sequences (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB
+    ) WITHOUT ROWID;
+    INSERT INTO meta (key, value) VALUES ('catalog_seq', 0);
+    "#,
+    // 1 -> 2: claims on due items for `tick`, and pruning request records by age.
+    r#"
+    CREATE TABLE claims (
+        kind  INTEGER NOT NULL,
+        id    TEXT    NOT NULL,
+        until INTEGER NOT NULL,
+        PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX requests_at ON requests (at);
+    "#,
+];

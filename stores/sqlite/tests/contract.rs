@@ -1,0 +1,42 @@
+//! The repository contract suite (`appmarket::testing::contract`) on the SQLite store.
+
+use appmarket::testing::contract;
+use appmarket_sqlite::SqliteStore;
+
+/// A fresh store in a file of its own under the target directory.
+fn fresh(name: &str) -> SqliteStore {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sqlite-contract");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    SqliteStore::open(&path).unwrap()
+}
+
+#[test]
+fn sqlite_store_passes_the_whole_suite() {
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    contract::run_all(|| fresh(&format!("all-{}", counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed))));
+}
+
+#[test]
+fn sqlite_store_loads_and_saves() {
+    contract::load_and_save(&fresh("load"));
+}
+
+#[test]
+fn sqlite_store_refuses_a_stale_version() {
+    contract::stale_version_is_a_conflict(&fresh("stale"));
+}
+
+#[test]
+fn sqlite_store_remembers_and_prunes_request_ids() {
+    contract::request_ids_are_remembered(&fresh("requests"));
+    contract::old_request_ids_are_pruned(&fresh("prune"));
+}
+
+#[test]
+fn sqlite_store_claims_due_items_exclusively() {
+    contract::due_claims_are_exclusive(&fresh("claims"));
+}

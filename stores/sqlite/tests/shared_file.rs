@@ -1,0 +1,89 @@
+//! Two stores on one file (as two processes would have): one writes at a time, a stale write is
+//! a `Conflict` that writes nothing, and each sees what the other committed, products included.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use appmarket::store::{Commit, Record, Store, StoreExt, Write};
+use appmarket::testing::fixtures;
+use appmarket::*;
+use appmarket_sqlite::SqliteStore;
+
+fn fresh(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sqlite-shared");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+#[test]
+fn a_stale_write_through_the_other_store_is_a_conflict_and_writes_nothing() {
+    let path = fresh("stale.db");
+    let (a, b) = (SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap());
+    let id = CustomerId::parse("alice").unwrap();
+    let target = Target::Account(id.clone());
+    let save = |store: &SqliteStore, version: u64| {
+        let write = Write {
+            record: Record::Account(CustomerAccount::with_card(id.clone())),
+            expected_version: version,
+            due: None,
+        };
+        let event = appmarket::event::NewEvent {
+            actor: Actor::System,
+            target: target.clone(),
+            kind: appmarket::event::EventKind::AccountRegistered,
+        };
+        store.commit(Commit { writes: vec![write], events: vec![event], ..Commit::default() }, fixtures::t0())
+    };
+    save(&a, 0).unwrap();
+    assert_eq!(b.get::<CustomerAccount>(&target).unwrap().version, 1, "b sees a's commit");
+    save(&b, 1).unwrap();
+    let err = save(&a, 1).expect_err("a's version is stale");
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    assert_eq!(a.get::<CustomerAccount>(&target).unwrap().version, 2);
+    assert_eq!(a.events_since(0, 10).unwrap().len(), 2, "the refused commit appended no event");
+}
+
+#[test]
+fn two_marketplaces_on_one_file_sell_concurrently() {
+    let path = fresh("concurrent.db");
+    let a = Arc::new(SqliteStore::open(&path).unwrap());
+    let b = Arc::new(SqliteStore::open(&path).unwrap());
+    let market = |store: Arc<SqliteStore>| {
+        Marketplace::builder().store(store).clock(ManualClock::new(fixtures::t0())).build().unwrap()
+    };
+    let (ma, mb) = (market(a.clone()), market(b.clone()));
+    assert_eq!(ma.id(), mb.id(), "one marketplace id recorded in the file");
+    let product = ma.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
+    // b's cached catalogue catches up with a product a listed.
+    assert_eq!(mb.product(&product.id).unwrap(), product);
+    ma.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
+    let alice = Actor::customer("alice").unwrap();
+    let request = PurchaseRequest {
+        product: product.id.clone(),
+        specification: "Standard".into(),
+        mode: BillingMode::Monthly,
+        quantity: 10,
+        periods: 1,
+    };
+    std::thread::scope(|s| {
+        for m in [&ma, &mb] {
+            let (alice, request) = (alice.clone(), request.clone());
+            s.spawn(move || {
+                for _ in 0..25 {
+                    let order = m.place_order(&alice, request.clone()).unwrap();
+                    m.accept_terms(&alice, &order.id).unwrap();
+                    m.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+                }
+            });
+        }
+    });
+    let orders = a.orders_of(&CustomerId::parse("alice").unwrap(), &OrderFilter::default(), 1, 1_000).unwrap();
+    assert_eq!(orders.total, 50);
+    assert!(orders.items.iter().all(|o| o.status == OrderStatus::Completed));
+    let events = b.events_since(0, usize::MAX).unwrap();
+    assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as u64 + 1), "event numbers have no gap");
+}
