@@ -11,7 +11,7 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::metering::{self, Metering, UsageCycle, UsageStatement};
 use crate::money::Money;
-use crate::payments::{ChargeRequest, Declined, PaymentMethod};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 use crate::store::{Commit, Versioned};
 
 /// What one charge of a settlement came to.
@@ -65,7 +65,7 @@ impl Marketplace {
             let mut events = Vec::new();
             let mut declined = None;
             for (number, amount, attempt) in owed {
-                let outcome = self.charge_usage(&next, number, attempt, amount, Some(method));
+                let outcome = self.charge_usage(&next, number, attempt, amount, Some(method))?;
                 let (receipt, reason) = match outcome {
                     Outcome::Paid(r) => (Some(r), None),
                     Outcome::Declined(reason) | Outcome::Reseller(reason) => {
@@ -129,7 +129,7 @@ impl Marketplace {
         for span in plan.spans {
             let number = next.metering.as_ref().map_or(1, Metering::next_number);
             let amount = Money::new(hourly.amount * rust_decimal::Decimal::from(span.hours), hourly.currency).rounded();
-            let outcome = self.charge_usage(&next, number, 0, amount, method);
+            let outcome = self.charge_usage(&next, number, 0, amount, method)?;
             let mut cycle = UsageCycle {
                 number,
                 from: span.from,
@@ -159,7 +159,7 @@ impl Marketplace {
             events.push(e);
         }
         for (number, amount, attempt) in plan.retries {
-            let (receipt, declined) = match self.charge_usage(&next, number, attempt, amount, method) {
+            let (receipt, declined) = match self.charge_usage(&next, number, attempt, amount, method)? {
                 Outcome::Paid(r) => (Some(r), None),
                 Outcome::Declined(reason) | Outcome::Reseller(reason) => (None, Some(reason)),
             };
@@ -172,7 +172,8 @@ impl Marketplace {
         Ok(next)
     }
 
-    /// One settlement charge through the gateway, keyed by app, cycle and attempt.
+    /// One settlement charge through the gateway, keyed by app, cycle and attempt; a failing
+    /// gateway is [`Error::Gateway`].
     fn charge_usage(
         &self,
         app: &PurchasedApp,
@@ -180,14 +181,14 @@ impl Marketplace {
         attempt: u32,
         amount: Money,
         method: Option<PaymentMethod>,
-    ) -> Outcome {
-        let Some(m) = &app.metering else { return Outcome::Declined("not metered".into()) };
+    ) -> Result<Outcome, Error> {
+        let Some(m) = &app.metering else { return Ok(Outcome::Declined("not metered".into())) };
         if let Some(reseller) = &m.reseller {
-            return Outcome::Reseller(reseller.clone());
+            return Ok(Outcome::Reseller(reseller.clone()));
         }
-        let Some(method) = method else { return Outcome::Declined("no payment method".into()) };
+        let Some(method) = method else { return Ok(Outcome::Declined("no payment method".into())) };
         if amount.amount.is_zero() {
-            return Outcome::Paid(String::new());
+            return Ok(Outcome::Paid(String::new()));
         }
         let request = ChargeRequest {
             idempotency_key: self.payment_key(Metering::charge_key(&app.id, number, attempt)),
@@ -196,9 +197,15 @@ impl Marketplace {
             amount,
             description: format!("pay-per-use usage {number} of app {}: {}", app.id, app.product_name),
         };
+        // A failing gateway (PaymentError::Failed) records nothing: the settlement stays due and
+        // is charged again under the same key.
         match self.payments.charge(&request) {
-            Ok(receipt) => Outcome::Paid(receipt.id),
-            Err(Declined(reason)) => Outcome::Declined(reason),
+            Ok(receipt) => {
+                crate::payments::check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
+                Ok(Outcome::Paid(receipt.id))
+            }
+            Err(PaymentError::Declined(reason)) => Ok(Outcome::Declined(reason)),
+            Err(PaymentError::Failed(reason)) => Err(Error::Gateway { reason }),
         }
     }
 }

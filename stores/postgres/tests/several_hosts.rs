@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use appmarket::payments::{ChargeRequest, Declined, Receipt, RefundRequest};
+use appmarket::payments::{ChargeRequest, PaymentError, Receipt, RefundRequest};
 use appmarket::store::{Commit, Record, Write};
 use appmarket::testing::fixtures;
 use appmarket::*;
@@ -30,11 +30,11 @@ impl CountingGateway {
 }
 
 impl PaymentGateway for CountingGateway {
-    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, Declined> {
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
         *self.calls.lock().unwrap().entry(request.idempotency_key.clone()).or_default() += 1;
         self.inner.charge(request)
     }
-    fn refund(&self, request: &RefundRequest) -> Result<Receipt, Declined> {
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError> {
         self.inner.refund(request)
     }
 }
@@ -217,7 +217,14 @@ fn four_tick_loops_charge_each_due_app_once() {
     // Auto-renewal as set on a licence (REN-5), written straight to the store for the copies.
     let mut template = first.app(&buyer, &app_id).unwrap();
     template.delivery = DeliveryMethod::License;
-    template.auto_renewal = Some(AutoRenewal { periods: 1, count: 0, done: 0, days_before: 3, retry_at: None });
+    template.auto_renewal = Some(AutoRenewal {
+        periods: 1,
+        count: 0,
+        done: 0,
+        days_before: 3,
+        retry_at: None,
+        method: PaymentMethod::CreditCard,
+    });
     let policy = first.policy().clone();
 
     // Copies of the app, all with the same term: their auto-renewal is due at the same instant.

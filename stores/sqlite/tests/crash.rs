@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use appmarket::payments::{ChargeRequest, Declined, PaymentGateway, Receipt, RefundRequest};
+use appmarket::payments::{ChargeRequest, PaymentError, PaymentGateway, Receipt, RefundRequest};
 use appmarket::store::{Reply, Store};
 use appmarket::testing::fixtures;
 use appmarket::*;
@@ -55,7 +55,7 @@ impl FileLedger {
 }
 
 impl PaymentGateway for FileLedger {
-    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, Declined> {
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
         let mut done = self.done.lock().unwrap();
         if let Some(receipt) = done.get(&request.idempotency_key) {
             return Ok(receipt.clone());
@@ -68,8 +68,8 @@ impl PaymentGateway for FileLedger {
         Ok(receipt)
     }
 
-    fn refund(&self, _: &RefundRequest) -> Result<Receipt, Declined> {
-        Err(Declined("this test gateway does not refund".into()))
+    fn refund(&self, _: &RefundRequest) -> Result<Receipt, PaymentError> {
+        Err(PaymentError::Declined("this test gateway does not refund".into()))
     }
 }
 
