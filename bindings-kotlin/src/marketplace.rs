@@ -127,9 +127,9 @@ pub struct Marketplace {
 
 #[uniffi::export]
 impl Marketplace {
-    /// A marketplace; `policy` defaults to `Policy()`, `clock` to the system clock, `payments`
-    /// to a new `SimulatedPayments` (or the host's own `gateway`: not both), `store` to a new
-    /// in-memory store (`SqliteStore(path)` keeps everything in a file). Refuses an
+    /// A marketplace; `policy` defaults to `Policy()`, `clock` to the system clock, payments to
+    /// a new `SimulatedPayments` — or `payments`, or the host's own `gateway` (not both), `store`
+    /// to a new in-memory store (`SqliteStore(path)` keeps everything in a file). Refuses an
     /// inconsistent policy.
     #[uniffi::constructor(default(policy = None, clock = None, payments = None, store = None, gateway = None))]
     pub fn new(

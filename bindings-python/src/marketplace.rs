@@ -98,11 +98,12 @@ impl Marketplace {
         Ok(self.inner.register_customer(account.inner)?.into())
     }
 
-    /// Runs the scheduled work due now; only the system may (ACC-1).
+    /// Runs the scheduled work due now; only the system may (ACC-1). Runs with the GIL
+    /// released: a long tick does not stop the other Python threads.
     #[pyo3(signature = (by = None))]
-    fn tick(&self, by: Option<Actor>) -> Fallible<TickReport> {
+    fn tick(&self, py: Python<'_>, by: Option<Actor>) -> Fallible<TickReport> {
         let by = by.map_or(appmarket::Actor::System, |a| a.inner);
-        Ok(self.inner.tick(&by)?.into())
+        Ok(py.detach(|| self.inner.tick(&by))?.into())
     }
 
     /// What `by` may do with `target` now, each with the rule that refuses it.
@@ -671,8 +672,9 @@ impl Marketplace {
     /// Runs a command given as JSON (`{"do": "accept_terms", "order": "ORD-00000001"}`, the
     /// core's `Command`) and returns its result as JSON text.
     #[pyo3(signature = (by, command_json, *, request_id = None))]
-    fn run_json(&self, by: &Actor, command_json: &str, request_id: Option<&str>) -> Fallible<String> {
-        Ok(self.inner.run_json(caller(by, request_id)?, command_json)?)
+    fn run_json(&self, py: Python<'_>, by: &Actor, command_json: &str, request_id: Option<&str>) -> Fallible<String> {
+        let caller = caller(by, request_id)?;
+        Ok(py.detach(|| self.inner.run_json(caller, command_json))?)
     }
 
     fn __repr__(&self) -> String {

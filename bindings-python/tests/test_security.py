@@ -54,3 +54,31 @@ def test_policy_out_of_range_and_non_objects_are_refused() -> None:
 def test_gateway_errors_have_their_own_class() -> None:
     assert issubclass(am.GatewayError, am.AppMarketError)
 
+
+
+def test_tick_releases_the_gil_so_other_threads_run(world: World) -> None:
+    import datetime as dt
+    import threading
+    import time
+
+    w, m = world, world.market
+    for _ in range(20_000):
+        m.place_order(w.alice, product=w.saas.id, specification="Standard", mode=am.BillingMode.Monthly, quantity=10)
+    w.clock.advance(dt.timedelta(days=7))
+    window: list[float] = []
+
+    def run_tick() -> None:
+        window.append(time.perf_counter())
+        report = m.tick()
+        window.append(time.perf_counter())
+        assert report.changed == 20_000
+
+    worker = threading.Thread(target=run_tick)
+    beats: list[float] = []
+    worker.start()
+    while worker.is_alive():
+        beats.append(time.perf_counter())
+    worker.join()
+    start, end = window
+    inside = [b for b in beats if start < b < end]
+    assert len(inside) > 100, f"only {len(inside)} beats of the main thread during a {end - start:.3f} s tick"

@@ -11,7 +11,7 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::metering::{self, Metering, UsageCycle, UsageStatement};
 use crate::money::Money;
-use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, check_receipt};
 use crate::store::{Commit, Versioned};
 
 /// What one charge of a settlement came to.
@@ -201,10 +201,11 @@ impl Marketplace {
         // is charged again under the same key.
         match self.payments.charge(&request) {
             Ok(receipt) => {
-                crate::payments::check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
+                check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
                 Ok(Outcome::Paid(receipt.id))
             }
             Err(PaymentError::Declined(reason)) => Ok(Outcome::Declined(reason)),
+            // Whether money moved is unknown: record nothing; the retry sends the same key.
             Err(PaymentError::Failed(reason)) => Err(Error::Gateway { reason }),
         }
     }
