@@ -172,8 +172,7 @@ impl Marketplace {
         Ok(next)
     }
 
-    /// One settlement charge through the gateway, keyed by app, cycle and attempt; a failing
-    /// gateway is [`Error::Gateway`].
+    /// One settlement charge through the gateway, keyed by app, cycle and attempt.
     fn charge_usage(
         &self,
         app: &PurchasedApp,
@@ -197,8 +196,6 @@ impl Marketplace {
             amount,
             description: format!("pay-per-use usage {number} of app {}: {}", app.id, app.product_name),
         };
-        // A failing gateway (PaymentError::Failed) records nothing: the settlement stays due and
-        // is charged again under the same key.
         match self.payments.charge(&request) {
             Ok(receipt) => {
                 check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
