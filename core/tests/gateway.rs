@@ -162,3 +162,51 @@ fn ord_3_the_idempotency_key_names_the_marketplace_and_the_order() {
     assert_eq!(keys[0], keys[1], "a retry sends the same key");
     assert!(keys[0].starts_with("shop-1:") && keys[0].contains(&order.id.to_string()), "{}", keys[0]);
 }
+
+#[test]
+fn prc_7_a_settlement_whose_gateway_fails_is_recorded_by_a_later_tick_and_charged_once() {
+    let clock = ManualClock::new(fixtures::t0());
+    let gateway = Arc::new(Failing::new(0, true));
+    let market = Marketplace::builder().clock(clock.clone()).payments(gateway.clone()).build().unwrap();
+    let mut draft = fixtures::saas_draft();
+    draft.specifications.truncate(1);
+    draft.specifications[0].plans.push(PricePlan {
+        mode: BillingMode::PayPerUse,
+        price: Money::parse("0.30 USD").unwrap(),
+        per_unit: false,
+    });
+    let product = market.list_product(Actor::seller("isv-1").unwrap(), draft).unwrap();
+    market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
+    let alice = Actor::customer("alice").unwrap();
+    let order = market
+        .place_order(
+            &alice,
+            PurchaseRequest {
+                product: product.id,
+                specification: "Standard".into(),
+                mode: BillingMode::PayPerUse,
+                quantity: 5,
+                periods: 1,
+            },
+        )
+        .unwrap();
+    market.accept_terms(&alice, &order.id).unwrap();
+    let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
+    let charges_before = gateway.inner.charges().len();
+
+    // The provider takes the money for the first hour, then the answer is lost.
+    gateway.fail.store(1, Ordering::SeqCst);
+    clock.advance(chrono::Duration::minutes(70)).unwrap();
+    let report = market.tick(&Actor::System).unwrap();
+    assert_eq!(report.failed, 1, "{report:?}");
+    assert!(market.usage_statement(&alice, &app).unwrap().cycles.is_empty(), "nothing recorded");
+    assert_eq!(gateway.inner.charges().len(), charges_before + 1);
+
+    // The next tick asks again under the same key: recorded, and charged once.
+    let report = market.tick(&Actor::System).unwrap();
+    assert_eq!(report.failed, 0, "{report:?}");
+    let statement = market.usage_statement(&alice, &app).unwrap();
+    assert_eq!(statement.cycles.len(), 1);
+    assert_eq!(statement.charged, Money::parse("0.30 USD").unwrap());
+    assert_eq!(gateway.inner.charges().len(), charges_before + 1);
+}
