@@ -10,7 +10,7 @@ use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
 use crate::catalog::{BillingMode, DeliveryMethod, Product};
 use crate::error::Error;
-use crate::metering::{Metering, UsageCycle};
+use crate::metering::{Metering, SettlementPlan, UsageCycle};
 use crate::payments::PaymentMethod;
 use crate::policy::Policy;
 use crate::pricing::{self, Quote};
@@ -986,5 +986,28 @@ impl AppFilter {
             && self.delivery.is_none_or(|d| d == app.delivery)
             && self.mode.is_none_or(|m| m == app.mode)
             && self.name.as_ref().is_none_or(|n| app.product_name.to_lowercase().contains(&n.to_lowercase()))
+    }
+}
+
+impl PurchasedApp {
+    /// Plans the settlement of a pay-per-use app at `now` (PRC-7). Accrual ends at the end of
+    /// the grace period of an app in arrears (it freezes, LIFE-1), and at `now` when `deleting`.
+    pub fn settlement_plan(&self, policy: &Policy, now: DateTime<Utc>, deleting: bool) -> SettlementPlan {
+        let Some(m) = &self.metering else { return SettlementPlan::default() };
+        let grace_end = self.arrears_instants(policy).map(|(g, _)| g).filter(|g| *g < now);
+        let until = grace_end.unwrap_or(now);
+        let mut spans = m.ended_cycles(until, policy);
+        if (deleting || grace_end.is_some())
+            && let Some(last) = m.partial_until(until, policy)
+        {
+            spans.push(last);
+        }
+        let cycle = Metering::cycle(policy);
+        let retries = if deleting {
+            vec![]
+        } else {
+            m.owed().filter(|c| c.last_attempt_at + cycle <= now).map(|c| (c.number, c.amount, c.attempts)).collect()
+        };
+        SettlementPlan { spans, retries }
     }
 }

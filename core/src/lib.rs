@@ -22,6 +22,7 @@ pub mod command;
 pub mod error;
 pub mod event;
 mod fingerprint;
+mod flow_kind;
 pub mod invoice;
 mod marketplace;
 pub mod metering;

@@ -208,27 +208,6 @@ pub struct SettlementPlan {
     pub retries: Vec<(u32, Money, u32)>,
 }
 
-/// Plans the settlement of a pay-per-use app at `now` (PRC-7). Accrual ends at the end of the
-/// grace period of an app in arrears (it freezes, LIFE-1), and at `now` when `deleting`.
-pub fn plan(app: &crate::app::PurchasedApp, policy: &Policy, now: DateTime<Utc>, deleting: bool) -> SettlementPlan {
-    let Some(m) = &app.metering else { return SettlementPlan::default() };
-    let grace_end = app.arrears_instants(policy).map(|(g, _)| g).filter(|g| *g < now);
-    let until = grace_end.unwrap_or(now);
-    let mut spans = m.ended_cycles(until, policy);
-    if (deleting || grace_end.is_some())
-        && let Some(last) = m.partial_until(until, policy)
-    {
-        spans.push(last);
-    }
-    let cycle = Metering::cycle(policy);
-    let retries = if deleting {
-        vec![]
-    } else {
-        m.owed().filter(|c| c.last_attempt_at + cycle <= now).map(|c| (c.number, c.amount, c.attempts)).collect()
-    };
-    SettlementPlan { spans, retries }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

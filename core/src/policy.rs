@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::DeliveryMethod;
 use crate::error::Error;
+use crate::flow_kind::FlowKind;
 use crate::money::{Currency, Money};
-use crate::supervision::FlowKind;
 use crate::time::BillingZone;
 
 /// Grace and retention lengths for one customer level (LIFE-1).

@@ -9,50 +9,11 @@ use serde::{Deserialize, Serialize};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, ProductId, SellerId};
 use crate::app::ApplicationInfo;
-use crate::catalog::DeliveryMethod;
 use crate::error::Error;
 use crate::order::Order;
 use crate::policy::Policy;
 
-/// Which supervision process a flow follows (SUP-1).
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlowKind {
-    /// A licence: no request; the seller delivers offline (SUP-2).
-    License,
-    /// A professional service: request (attachments optional), delivery, acceptance (SUP-3).
-    ProfessionalService,
-    /// A SaaS product that involves supervision: request (at least one attachment), delivery of
-    /// the application information, acceptance (SUP-3).
-    Saas,
-}
-
-impl FlowKind {
-    /// The flow kind of a delivery method, `None` for images (SUP-1).
-    pub fn of(delivery: DeliveryMethod) -> Option<FlowKind> {
-        match delivery {
-            DeliveryMethod::License => Some(FlowKind::License),
-            DeliveryMethod::ProfessionalService => Some(FlowKind::ProfessionalService),
-            DeliveryMethod::Saas => Some(FlowKind::Saas),
-            DeliveryMethod::Image => None,
-        }
-    }
-
-    fn delivery_rule(self) -> &'static str {
-        if self == FlowKind::License { "SUP-2" } else { "SUP-3" }
-    }
-}
-
-impl fmt::Display for FlowKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FlowKind::License => "License",
-            FlowKind::ProfessionalService => "Professional service",
-            FlowKind::Saas => "SaaS",
-        })
-    }
-}
+pub use crate::flow_kind::FlowKind;
 
 /// Where a flow stands. `Display` gives the status a person sees on the Service Supervision page.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -9,7 +9,7 @@ use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, PurchasedApp};
 use crate::command::Command;
 use crate::error::Error;
-use crate::metering::{self, Metering, UsageCycle, UsageStatement};
+use crate::metering::{Metering, UsageCycle, UsageStatement};
 use crate::money::Money;
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, check_receipt};
 use crate::store::{Commit, Versioned};
@@ -123,7 +123,7 @@ impl Marketplace {
         if matches!(next.status, AppStatus::Released | AppStatus::Unsubscribed | AppStatus::Provisioning) {
             return Ok(next);
         }
-        let plan = metering::plan(&next, &self.policy, now, deleting);
+        let plan = next.settlement_plan(&self.policy, now, deleting);
         let (method, hourly) = (m.method, m.hourly);
         let mut events = Vec::new();
         for span in plan.spans {
