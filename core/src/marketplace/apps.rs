@@ -1,7 +1,8 @@
 //! Purchased-app commands and queries: details, application information, password, upgrade
 //! (APP, PRC-4).
 
-use super::orders::{app_events, customer_only};
+use super::events::app_events;
+use super::orders::customer_only;
 use super::{Decision, Marketplace};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, AppFilter, ApplicationInfo, PurchasedApp};
@@ -135,7 +136,7 @@ impl Marketplace {
             hold.iter().for_each(|e| next.apply(e));
             let mut commit = Commit {
                 writes: vec![self.order_write(&order, 0), self.app_write(&next, current.version)],
-                events: super::orders::order_events(
+                events: super::events::order_events(
                     actor,
                     &order,
                     vec![OrderEvent::Placed { total: order.quote.total }],

@@ -2,27 +2,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::orders::order_events;
+use super::events::{invoice_events, order_events};
 use super::{Decision, Marketplace};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, Caller, InvoiceId, OrderId, Target};
 use crate::command::Command;
 use crate::error::Error;
-use crate::event::{EventKind, NewEvent};
 use crate::invoice::{self, Invoice, InvoiceCommand, InvoiceEvent};
 use crate::order::{Order, OrderCommand};
 use crate::store::{Commit, Record, Sequence, StoreExt, Versioned, Write};
-
-fn invoice_events(actor: &Actor, invoice: &InvoiceId, events: Vec<InvoiceEvent>) -> Vec<NewEvent> {
-    events
-        .into_iter()
-        .map(|e| NewEvent {
-            actor: actor.clone(),
-            target: Target::Invoice(invoice.clone()),
-            kind: EventKind::Invoice(e),
-        })
-        .collect()
-}
 
 impl Marketplace {
     /// An invoice `by` may see (its customer, an operator).

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::orders::app_events;
+use super::events::app_events;
 use super::{Decision, Marketplace};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, PurchasedApp};

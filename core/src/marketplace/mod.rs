@@ -3,6 +3,7 @@
 
 mod apps;
 mod catalog;
+mod events;
 mod invoices;
 mod metering;
 mod orders;

@@ -10,7 +10,6 @@ use crate::app::{AppCommand, AppEvent, AppStatus, ApplicationInfo, PurchasedApp,
 use crate::catalog::{BillingMode, Page, Product, check_page};
 use crate::command::Command;
 use crate::error::Error;
-use crate::event::{EventKind, NewEvent};
 use crate::metering::Metering;
 use crate::money::Money;
 use crate::order::{
@@ -23,22 +22,7 @@ use crate::provisioning::ImageProvisioning;
 use crate::store::{Commit, Record, Sequence, Versioned, Write};
 use crate::supervision::ServiceFlow;
 
-use super::supervision::flow_events;
-
-/// Events of one aggregate, ready to commit.
-pub(crate) fn order_events(actor: &Actor, order: &Order, events: Vec<OrderEvent>) -> Vec<NewEvent> {
-    events
-        .into_iter()
-        .map(|e| NewEvent { actor: actor.clone(), target: Target::Order(order.id.clone()), kind: EventKind::Order(e) })
-        .collect()
-}
-
-pub(crate) fn app_events(actor: &Actor, app: &AppId, events: Vec<AppEvent>) -> Vec<NewEvent> {
-    events
-        .into_iter()
-        .map(|e| NewEvent { actor: actor.clone(), target: Target::App(app.clone()), kind: EventKind::App(e) })
-        .collect()
-}
+use super::events::{app_events, flow_events, order_events};
 
 impl Marketplace {
     /// Decides an order command and builds its commit (shared by every order command).

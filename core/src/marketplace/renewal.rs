@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::orders::{app_events, order_events};
+use super::events::{app_events, order_events};
 use super::{Decision, Marketplace};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, Target};

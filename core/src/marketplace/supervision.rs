@@ -3,39 +3,22 @@
 
 use chrono::{DateTime, Utc};
 
-use super::orders::app_events;
+use super::events::{app_events, appeal_events, flow_events};
 use super::{Decision, Marketplace};
 use crate::actor::{Actor, AppealId, Caller, FlowId, OrderId, Target};
 use crate::app::{AppCommand, ApplicationInfo, PurchasedApp};
-use crate::appeal::{Appeal, AppealCommand, AppealEvent, Resolution};
+use crate::appeal::{Appeal, AppealCommand, Resolution};
 use crate::catalog::{Page, check_page};
 use crate::command::Command;
 use crate::error::Error;
-use crate::event::{EventKind, NewEvent};
 use crate::money::Money;
 use crate::order::{Order, OrderCommand, OrderStatus};
 use crate::secret::Secret;
 use crate::store::{Commit, Record, Sequence, Versioned, Write};
 use crate::supervision::{
-    Delivery, FlowCommand, FlowEvent, FlowFilter, ServiceFlow, ServiceRequest, SubmittedRequest, check_reason,
+    Delivery, FlowCommand, FlowFilter, ServiceFlow, ServiceRequest, SubmittedRequest, check_reason,
     sensitive_data_warnings,
 };
-
-/// Events of a flow, ready to commit.
-pub(crate) fn flow_events(actor: &Actor, flow: &FlowId, events: Vec<FlowEvent>) -> Vec<NewEvent> {
-    events
-        .into_iter()
-        .map(|e| NewEvent { actor: actor.clone(), target: Target::Flow(flow.clone()), kind: EventKind::Flow(e) })
-        .collect()
-}
-
-/// Events of an appeal, ready to commit.
-pub(crate) fn appeal_events(actor: &Actor, appeal: &AppealId, events: Vec<AppealEvent>) -> Vec<NewEvent> {
-    events
-        .into_iter()
-        .map(|e| NewEvent { actor: actor.clone(), target: Target::Appeal(appeal.clone()), kind: EventKind::Appeal(e) })
-        .collect()
-}
 
 /// What is left of an order's payment to refund.
 fn refundable(order: &Order) -> Money {

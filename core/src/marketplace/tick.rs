@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::orders::app_events;
+use super::events::app_events;
 use super::{Decision, Marketplace};
 use crate::actor::{Actor, Target};
 use crate::app::{AppCommand, PurchasedApp};

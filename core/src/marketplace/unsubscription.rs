@@ -198,7 +198,7 @@ impl Marketplace {
         if unconditional {
             let events = first.value.decide(&OrderCommand::MarkUnconditional, actor, &self.policy, now)?;
             events.iter().for_each(|e| first.value.apply(e, now));
-            commit.events.extend(super::orders::order_events(actor, &first.value, events));
+            commit.events.extend(super::events::order_events(actor, &first.value, events));
         }
         self.refund_order(&first, parts[0].refund, true, actor, now, commit)
     }
