@@ -326,6 +326,23 @@ pub enum Target {
     Invoice(InvoiceId),
 }
 
+impl Target {
+    /// The position of the variant in `Target` and the id as text: `(kind, id)` sorts like
+    /// `Target`, so stores can keep targets as two columns.
+    pub fn kind_and_id(&self) -> (usize, &str) {
+        match self {
+            Target::Account(id) => (0, id.as_str()),
+            Target::Product(id) => (1, id.as_str()),
+            Target::SavedList(id) => (2, id.as_str()),
+            Target::Order(id) => (3, id.as_str()),
+            Target::App(id) => (4, id.as_str()),
+            Target::Flow(id) => (5, id.as_str()),
+            Target::Appeal(id) => (6, id.as_str()),
+            Target::Invoice(id) => (7, id.as_str()),
+        }
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

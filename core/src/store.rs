@@ -262,15 +262,7 @@ pub trait StoreExt: Store {
 
     /// Loads an aggregate, [`Error::NotFound`] if absent.
     fn get<A: Aggregate>(&self, target: &Target) -> Result<Versioned<A>, Error> {
-        let id = match target {
-            Target::Account(id) | Target::SavedList(id) => id.to_string(),
-            Target::Product(id) => id.to_string(),
-            Target::Order(id) => id.to_string(),
-            Target::App(id) => id.to_string(),
-            Target::Flow(id) => id.to_string(),
-            Target::Appeal(id) => id.to_string(),
-            Target::Invoice(id) => id.to_string(),
-        };
+        let (_, id) = target.kind_and_id();
         self.find(target)?.ok_or_else(|| Error::not_found(A::WHAT, id))
     }
 }

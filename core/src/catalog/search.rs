@@ -239,6 +239,13 @@ impl PreparedQuery<'_> {
         Some(score)
     }
 
+    /// Scores prepared catalogue entries, then sorts the matches and cuts the page asked for:
+    /// every store's search over its cached catalogue.
+    pub fn search<'p>(&self, entries: impl IntoIterator<Item = (&'p SearchText, &'p Product)>) -> Page<Product> {
+        let matches = entries.into_iter().filter_map(|(text, p)| self.score(text).map(|s| (s, text, p))).collect();
+        self.page(matches)
+    }
+
     /// Sorts scored matches and cuts the page asked for; only the page's products are cloned.
     pub fn page<'p>(&self, mut matches: Vec<(u32, &'p SearchText, &'p Product)>) -> Page<Product> {
         let mode = self.query.billing_mode;

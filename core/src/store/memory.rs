@@ -354,9 +354,7 @@ impl Store for MemoryStore {
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
         let inner = self.read();
-        let matches: Vec<(u32, &SearchText, &Product)> =
-            inner.catalog.iter().filter_map(|(text, p, _)| query.score(text).map(|s| (s, text, &**p))).collect();
-        Ok(query.page(matches))
+        Ok(query.search(inner.catalog.iter().map(|(text, p, _)| (text, &**p))))
     }
 
     fn orders_of(

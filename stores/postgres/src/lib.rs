@@ -58,7 +58,7 @@ pub use schema::SCHEMA_VERSION;
 
 use errors::{is_connection_lost, to_error};
 use pool::{Conn, Pool, prepared};
-use rows::{KINDS, KindSql, Param, actor_key, enum_text, kind_sql, nanos, rank_and_id, record_of, row_of, target_key};
+use rows::{KINDS, KindSql, Param, actor_key, enum_text, kind_sql, nanos, record_of, row_of, target_key};
 
 /// Options of a [`PostgresStore`]; [`PostgresStore::builder`] makes one.
 #[derive(Debug, Clone)]
@@ -635,7 +635,7 @@ fn sequence_name(sequence: Sequence) -> &'static str {
 
 impl Store for PostgresStore {
     fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error> {
-        let (rank, id) = rank_and_id(target);
+        let (rank, id) = target.kind_and_id();
         let rows = self.query("loading a record", &self.kinds[rank].load, &[&id])?;
         match rows.first() {
             None => Ok(None),
@@ -692,9 +692,7 @@ impl Store for PostgresStore {
         let rows = self.query("searching products", "SELECT id, version FROM products WHERE listed", &[])?;
         let current: Vec<(String, i64)> = rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1))).collect();
         let products = self.cached_products(&current)?;
-        let matches: Vec<(u32, &SearchText, &Product)> =
-            products.iter().filter_map(|(_, p, text)| query.score(text).map(|s| (s, &**text, &**p))).collect();
-        Ok(query.page(matches))
+        Ok(query.search(products.iter().map(|(_, p, text)| (&**text, &**p))))
     }
 
     fn orders_of(

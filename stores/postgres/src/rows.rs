@@ -29,23 +29,9 @@ pub(crate) const KINDS: [Kind; 8] = [
     Kind { table: "invoices", what: "invoice", columns: &[] },
 ];
 
-/// The rank of a target's kind (its index in `KINDS`) and its id.
-pub(crate) fn rank_and_id(target: &Target) -> (usize, &str) {
-    match target {
-        Target::Account(id) => (0, id.as_str()),
-        Target::Product(id) => (1, id.as_str()),
-        Target::SavedList(id) => (2, id.as_str()),
-        Target::Order(id) => (3, id.as_str()),
-        Target::App(id) => (4, id.as_str()),
-        Target::Flow(id) => (5, id.as_str()),
-        Target::Appeal(id) => (6, id.as_str()),
-        Target::Invoice(id) => (7, id.as_str()),
-    }
-}
-
 /// A target as one text key, `"<rank>:<id>"`: sorts like `Target` (kind first, then id).
 pub(crate) fn target_key(target: &Target) -> String {
-    let (rank, id) = rank_and_id(target);
+    let (rank, id) = target.kind_and_id();
     format!("{rank}:{id}")
 }
 
@@ -108,7 +94,7 @@ fn json<T: Serialize>(value: &T) -> Result<String, Error> {
 /// The row of a record.
 pub(crate) fn row_of(record: &Record) -> Result<Row, Error> {
     let target = record.target();
-    let (rank, id) = rank_and_id(&target);
+    let (rank, id) = target.kind_and_id();
     let id = id.to_owned();
     let (doc, columns): (String, Vec<Param>) = match record {
         Record::Account(a) => (json(a)?, vec![]),

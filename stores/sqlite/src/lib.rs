@@ -167,18 +167,10 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-/// The position of a target's variant in `Target`: (kind, id) sorts like `Target`.
+/// The position of a target's variant in `Target` and its id: (kind, id) sorts like `Target`.
 fn key(target: &Target) -> (i64, &str) {
-    match target {
-        Target::Account(id) => (0, id.as_str()),
-        Target::Product(id) => (1, id.as_str()),
-        Target::SavedList(id) => (2, id.as_str()),
-        Target::Order(id) => (3, id.as_str()),
-        Target::App(id) => (4, id.as_str()),
-        Target::Flow(id) => (5, id.as_str()),
-        Target::Appeal(id) => (6, id.as_str()),
-        Target::Invoice(id) => (7, id.as_str()),
-    }
+    let (kind, id) = target.kind_and_id();
+    (kind as i64, id)
 }
 
 const KIND_ORDER: i64 = 3;
@@ -781,9 +773,7 @@ impl Store for SqliteStore {
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
         self.read(|conn| self.catch_up(conn))?;
         let catalog = self.catalog.read().unwrap_or_else(|p| p.into_inner());
-        let matches: Vec<(u32, &SearchText, &Product)> =
-            catalog.entries.iter().filter_map(|(text, p, _)| query.score(text).map(|s| (s, text, &**p))).collect();
-        Ok(query.page(matches))
+        Ok(query.search(catalog.entries.iter().map(|(text, p, _)| (text, &**p))))
     }
 
     fn orders_of(
