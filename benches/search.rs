@@ -5,33 +5,9 @@ use appmarket::testing::fixtures;
 use appmarket::*;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-const CATEGORIES: [&str; 10] = [
-    "Collaboration",
-    "Security",
-    "Developer Tools",
-    "Databases",
-    "AI",
-    "Storage",
-    "Networking",
-    "Analytics",
-    "CRM",
-    "ERP",
-];
-const WORDS: [&str; 12] =
-    ["email", "backup", "secure", "cloud", "fast", "managed", "open", "server", "hosting", "sync", "web", "office"];
-
 fn catalog(n: usize) -> Marketplace {
     let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).build().expect("valid");
-    let seller = Actor::seller("isv-bench").expect("valid id");
-    for i in 0..n {
-        let mut draft = if i % 3 == 0 { fixtures::license_draft() } else { fixtures::saas_draft() };
-        draft.name = format!("{} {} suite {i}", WORDS[i % 12], WORDS[(i / 12) % 12]);
-        draft.category = CATEGORIES[i % 10].into();
-        draft.tags = vec![WORDS[(i / 7) % 12].into(), WORDS[(i / 5) % 12].into()];
-        draft.description =
-            format!("A {} {} product for teams, number {i}.", WORDS[(i / 3) % 12], WORDS[(i / 11) % 12]);
-        market.list_product(&seller, draft).expect("listed");
-    }
+    appmarket_benches::list_catalog(&market, n);
     market
 }
 
