@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::CustomerAccount;
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, FlowId, InvoiceId, OrderId, ProductId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::catalog::{BillingMode, DeliveryMethod, Product};
 use crate::error::Error;
 use crate::money::Money;
@@ -437,7 +438,7 @@ impl Order {
     }
 
     /// When the system must next look at this order.
-    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+    fn due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         match self.status {
             OrderStatus::PendingPayment => {
                 Some(self.placed_at + Duration::days(i64::from(policy.order_payment_timeout_days)))
@@ -450,13 +451,8 @@ impl Order {
     }
 
     /// Decides a command into events, or refuses it without changing anything.
-    pub fn decide(
-        &self,
-        cmd: &OrderCommand,
-        by: &Actor,
-        policy: &Policy,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<OrderEvent>, Error> {
+    fn decide_command(&self, cmd: &OrderCommand, ctx: &Ctx<'_>) -> Result<Vec<OrderEvent>, Error> {
+        let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
             OrderCommand::AcceptTerms => {
                 self.check_accept_terms(by)?;
@@ -516,7 +512,7 @@ impl Order {
             OrderCommand::CompleteAfterAcceptance => {
                 by.require_system("complete orders")?;
                 self.require_status(OrderStatus::Processing, "SUP-4", "be completed")?;
-                let due = self.next_due(policy).ok_or_else(|| {
+                let due = self.due(policy).ok_or_else(|| {
                     Error::not_allowed("SUP-4", format!("order {} has not been accepted yet", self.id))
                 })?;
                 if now < due {
@@ -595,7 +591,8 @@ impl Order {
     }
 
     /// Applies an event.
-    pub fn apply(&mut self, event: &OrderEvent, at: DateTime<Utc>) {
+    fn apply_event(&mut self, event: &OrderEvent, ctx: &Ctx<'_>) {
+        let at = ctx.now;
         match event {
             OrderEvent::Placed { .. } => {}
             OrderEvent::TermsAccepted => self.terms_accepted_at = Some(at),
@@ -810,5 +807,23 @@ impl Order {
             pending_unsubscription: None,
             unconditional_unsubscription_at: None,
         }
+    }
+}
+
+impl Aggregate for Order {
+    const WHAT: &'static str = "order";
+    type Command = OrderCommand;
+    type Event = OrderEvent;
+
+    fn decide(&self, cmd: &OrderCommand, ctx: &Ctx<'_>) -> Result<Vec<OrderEvent>, Error> {
+        self.decide_command(cmd, ctx)
+    }
+
+    fn apply(&mut self, event: &OrderEvent, ctx: &Ctx<'_>) {
+        self.apply_event(event, ctx)
+    }
+
+    fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        self.due(policy)
     }
 }

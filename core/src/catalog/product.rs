@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{ProductId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::error::Error;
 use crate::money::{Currency, Money};
 
@@ -520,5 +521,54 @@ mod tests {
         let mut saas = fixtures::saas_draft();
         saas.image = fixtures::image_draft().image;
         assert!(saas.validate().is_err());
+    }
+}
+
+/// A command on a listed product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductCommand {
+    /// The seller delists it: it can no longer be found or ordered (CAT-3).
+    Delist,
+    /// The seller lists it again.
+    Relist,
+}
+
+/// What happened to a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductEvent {
+    /// Listed by its seller (CAT-1).
+    Listed {
+        /// Its name.
+        name: String,
+    },
+    /// Delisted (CAT-3).
+    Delisted,
+    /// Listed again.
+    Relisted,
+}
+
+impl Aggregate for Product {
+    const WHAT: &'static str = "product";
+    type Command = ProductCommand;
+    type Event = ProductEvent;
+
+    fn decide(&self, cmd: &ProductCommand, ctx: &Ctx<'_>) -> Result<Vec<ProductEvent>, Error> {
+        ctx.actor.require_seller(&self.seller, &format!("product {}", self.id))?;
+        let listed = *cmd == ProductCommand::Relist;
+        if self.listed == listed {
+            return Err(Error::not_allowed(
+                "CAT-3",
+                format!("product {} is already {}", self.id, if listed { "listed" } else { "delisted" }),
+            ));
+        }
+        Ok(vec![if listed { ProductEvent::Relisted } else { ProductEvent::Delisted }])
+    }
+
+    fn apply(&mut self, event: &ProductEvent, _ctx: &Ctx<'_>) {
+        match event {
+            ProductEvent::Listed { .. } => {}
+            ProductEvent::Delisted => self.listed = false,
+            ProductEvent::Relisted => self.listed = true,
+        }
     }
 }

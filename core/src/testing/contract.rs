@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 
+use crate::aggregate::Aggregate;
 use crate::account::CustomerAccount;
 use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, RequestId, SellerId, Target};
 use crate::app::AppFilter;
