@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::actor::CustomerId;
+use crate::actor::{CustomerId, MAX_ID_CHARS};
+use crate::error::Error;
 
 /// A buyer's account, registered by the host application.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -60,6 +61,17 @@ impl CustomerAccount {
             level: None,
             unconditional_unsubscriptions: YearlyCount::default(),
         }
+    }
+
+    /// Checks what the host registers: a reseller id has 1–64 characters, like every id
+    /// ([`MAX_ID_CHARS`]).
+    pub fn check(&self) -> Result<(), Error> {
+        if let Some(reseller) = &self.reseller
+            && (reseller.trim().is_empty() || reseller.chars().count() > MAX_ID_CHARS)
+        {
+            return Err(Error::invalid("reseller", format!("a reseller id has 1–{MAX_ID_CHARS} characters")));
+        }
+        Ok(())
     }
 
     /// Whether a reseller settles this customer's orders (ORD-4).

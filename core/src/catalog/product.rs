@@ -5,9 +5,10 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{ProductId, SellerId};
+use crate::actor::{Actor, ProductId, SellerId};
 use crate::error::Error;
 use crate::money::{Currency, Money};
+use crate::policy::Policy;
 
 /// How a product is delivered (CAT-1).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -280,11 +281,9 @@ pub struct Product {
     pub listed_at: DateTime<Utc>,
 }
 
-const NAME_MAX_CHARS: usize = 200;
-const TEXT_MAX_CHARS: usize = 10_000;
-
-fn check_text(field: &str, text: &str, min: usize, max: usize) -> Result<(), Error> {
+fn check_text(field: &str, text: &str, min: usize, max: u32) -> Result<(), Error> {
     let n = text.chars().count();
+    let max = max as usize;
     if n < min || n > max {
         return Err(Error::invalid(field, format!("needs {min}–{max} characters, got {n}")));
     }
@@ -292,13 +291,16 @@ fn check_text(field: &str, text: &str, min: usize, max: usize) -> Result<(), Err
 }
 
 impl ProductDraft {
-    /// Validates the draft and returns the one currency of its prices (CAT-1, CAT-2).
-    pub fn validate(&self) -> Result<Currency, Error> {
-        check_text("name", self.name.trim(), 1, NAME_MAX_CHARS)?;
-        check_text("category", self.category.trim(), 1, NAME_MAX_CHARS)?;
-        check_text("description", &self.description, 0, TEXT_MAX_CHARS)?;
+    /// Validates the draft and returns the one currency of its prices (CAT-1, CAT-2). The
+    /// lengths of names, description and tags are the policy's (`product_name_max_chars`,
+    /// `product_description_max_chars`, `product_tag_max_chars`, `image_flavour_max_chars`).
+    pub fn validate(&self, policy: &Policy) -> Result<Currency, Error> {
+        let name_max = policy.product_name_max_chars;
+        check_text("name", self.name.trim(), 1, name_max)?;
+        check_text("category", self.category.trim(), 1, name_max)?;
+        check_text("description", &self.description, 0, policy.product_description_max_chars)?;
         for tag in &self.tags {
-            check_text("tags", tag.trim(), 1, 50)?;
+            check_text("tags", tag.trim(), 1, policy.product_tag_max_chars)?;
         }
         if self.specifications.is_empty() {
             return Err(Error::invalid("specifications", "a product needs at least one specification"));
@@ -325,7 +327,7 @@ impl ProductDraft {
             Ok(())
         };
         for (i, spec) in self.specifications.iter().enumerate() {
-            check_text("specifications.name", spec.name.trim(), 1, NAME_MAX_CHARS)?;
+            check_text("specifications.name", spec.name.trim(), 1, name_max)?;
             if self.specifications[..i].iter().any(|s| s.name == spec.name) {
                 return Err(Error::invalid("specifications.name", format!("`{}` appears twice", spec.name)));
             }
@@ -345,7 +347,7 @@ impl ProductDraft {
                 }
             }
             if let Some(q) = &spec.quantity {
-                check_text("quantity.name", q.name.trim(), 1, NAME_MAX_CHARS)?;
+                check_text("quantity.name", q.name.trim(), 1, name_max)?;
                 if q.min == 0 || q.step == 0 || q.min > q.max {
                     return Err(Error::invalid("quantity", "needs 1 ≤ min ≤ max and a step of at least 1"));
                 }
@@ -359,7 +361,7 @@ impl ProductDraft {
                 return Err(Error::invalid("image", format!("only image products have image resources, not {d}")));
             }
             (Some(res), _) => {
-                check_text("image.flavour", res.flavour.trim(), 1, 64)?;
+                check_text("image.flavour", res.flavour.trim(), 1, policy.image_flavour_max_chars)?;
                 for plan in &res.plans {
                     check_price("image.plans", &plan.flavour, true)?;
                     check_price("image.plans", &plan.disk_per_gb, true)?;
@@ -443,6 +445,19 @@ impl Product {
             .unwrap_or_else(|| Money::zero(self.currency))
     }
 
+    /// Checks that `by` may list (`listed`) or delist the product: only its seller, and only
+    /// when it is not so already (CAT-3).
+    pub fn check_set_listed(&self, by: &Actor, listed: bool) -> Result<(), Error> {
+        by.require_seller(&self.seller, &format!("product {}", self.id))?;
+        if self.listed == listed {
+            return Err(Error::not_allowed(
+                "CAT-3",
+                format!("product {} is already {}", self.id, if listed { "listed" } else { "delisted" }),
+            ));
+        }
+        Ok(())
+    }
+
     /// Refuses to sell a delisted product (CAT-3).
     pub fn check_orderable(&self) -> Result<(), Error> {
         if self.listed {
@@ -465,7 +480,7 @@ mod tests {
     fn cat_1_license_and_professional_service_always_involve_supervision() {
         let mut draft = fixtures::license_draft();
         draft.involves_supervision = false;
-        let c = draft.validate().unwrap();
+        let c = draft.validate(&Policy::default()).unwrap();
         let p = Product::from_draft(
             ProductId::parse("p").unwrap(),
             SellerId::parse("s").unwrap(),
@@ -476,7 +491,7 @@ mod tests {
         assert!(p.involves_supervision);
         let mut img = fixtures::image_draft();
         img.involves_supervision = true;
-        let c = img.validate().unwrap();
+        let c = img.validate(&Policy::default()).unwrap();
         let p =
             Product::from_draft(ProductId::parse("p").unwrap(), SellerId::parse("s").unwrap(), img, c, fixtures::t0());
         assert!(!p.involves_supervision);
@@ -504,11 +519,11 @@ mod tests {
     fn cat_2_prices_must_be_positive_and_in_one_currency() {
         let mut draft = fixtures::saas_draft();
         draft.specifications[0].plans[0].price = Money::parse("0 USD").unwrap();
-        assert!(draft.validate().is_err());
+        assert!(draft.validate(&Policy::default()).is_err());
         draft.specifications[0].plans[0].price = Money::parse("-1 USD").unwrap();
-        assert!(draft.validate().is_err());
+        assert!(draft.validate(&Policy::default()).is_err());
         draft.specifications[0].plans[0].price = Money::parse("1 EUR").unwrap();
-        let err = draft.validate().unwrap_err();
+        let err = draft.validate(&Policy::default()).unwrap_err();
         assert!(err.to_string().contains("one currency"), "{err}");
     }
 
@@ -516,9 +531,9 @@ mod tests {
     fn cat_1_an_image_needs_its_resources() {
         let mut draft = fixtures::image_draft();
         draft.image = None;
-        assert!(draft.validate().is_err());
+        assert!(draft.validate(&Policy::default()).is_err());
         let mut saas = fixtures::saas_draft();
         saas.image = fixtures::image_draft().image;
-        assert!(saas.validate().is_err());
+        assert!(saas.validate(&Policy::default()).is_err());
     }
 }

@@ -43,10 +43,8 @@ impl Marketplace {
             || Command::ProvideApplicationInfo { app: app.clone(), info: info.clone(), password: password.clone() };
         self.execute(by, fp, |actor, now| {
             let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            if let Some(p) = &password
-                && (p.expose().is_empty() || p.expose().chars().count() > 128)
-            {
-                return Err(Error::invalid("password", "a password has 1–128 characters"));
+            if let Some(p) = &password {
+                ApplicationInfo::check_password(p, &self.policy)?;
             }
             let info = ApplicationInfo { has_password: password.is_some(), ..info.clone() };
             let cmd = AppCommand::ProvideApplicationInfo { info };

@@ -18,7 +18,7 @@ impl Marketplace {
             let Actor::Seller(seller) = actor else {
                 return Err(Error::forbidden(format!("{actor} may not list products: only a seller may")));
             };
-            let currency = draft.validate()?;
+            let currency = draft.validate(&self.policy)?;
             let id = ProductId::parse(&format!("PRD-{:08}", self.store.next_number(Sequence::Product)?))?;
             let product = Product::from_draft(id.clone(), seller.clone(), draft.clone(), currency, now);
             let commit = Commit {
@@ -44,13 +44,7 @@ impl Marketplace {
         };
         self.execute(by, fp, |actor, _| {
             let current = self.get::<Product>(Target::Product(product.clone()))?;
-            actor.require_seller(&current.value.seller, &format!("product {product}"))?;
-            if current.value.listed == listed {
-                return Err(Error::not_allowed(
-                    "CAT-3",
-                    format!("product {product} is already {}", if listed { "listed" } else { "delisted" }),
-                ));
-            }
+            current.value.check_set_listed(actor, listed)?;
             let mut next = current.value.clone();
             next.listed = listed;
             let kind = if listed { EventKind::ProductRelisted } else { EventKind::ProductDelisted };

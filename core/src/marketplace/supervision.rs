@@ -113,7 +113,7 @@ impl Marketplace {
             let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
             let cmd = FlowCommand::SubmitRequest(request.clone());
             let (next, commit) = self.decide_flow(&current, &cmd, actor, now)?;
-            let warnings = sensitive_data_warnings(&request);
+            let warnings = sensitive_data_warnings(&request, &self.policy);
             Ok(Decision::ok(commit, SubmittedRequest { flow: next, warnings }))
         })
     }
@@ -152,9 +152,7 @@ impl Marketplace {
                 if delivery.application_info.is_none() {
                     return Err(Error::invalid("password", "only a SaaS delivery carries a password"));
                 }
-                if p.expose().is_empty() || p.expose().chars().count() > 128 {
-                    return Err(Error::invalid("password", "a password has 1–128 characters"));
-                }
+                ApplicationInfo::check_password(p, &self.policy)?;
             }
             if let Some(info) = delivery.application_info {
                 let app = self.get::<PurchasedApp>(Target::App(next.app.clone()))?;

@@ -108,13 +108,7 @@ impl Marketplace {
                 return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
             }
             self.refund_flow(&current.value)?;
-            let chars = reason.trim().chars().count();
-            if chars == 0 || chars > self.policy.reason_max_chars as usize {
-                return Err(Error::invalid(
-                    "reason",
-                    format!("a reason has 1–{} characters", self.policy.reason_max_chars),
-                ));
-            }
+            crate::supervision::check_reason("reason", reason.trim(), &self.policy)?;
             let refund = amount.rounded();
             let quote = crate::pricing::QuoteBuilder::new(refund.currency)
                 .line("Negotiated refund (UNS-6)", refund, rust_decimal::Decimal::ONE, rust_decimal::Decimal::ONE)

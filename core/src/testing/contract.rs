@@ -24,7 +24,7 @@ fn customer() -> CustomerId {
 
 fn product(n: u64) -> Product {
     let draft = fixtures::saas_draft();
-    let currency = draft.validate().expect("valid draft");
+    let currency = draft.validate(&crate::Policy::default()).expect("valid draft");
     Product::from_draft(
         crate::actor::ProductId::parse(&format!("PRD-{n}")).expect("valid id"),
         crate::actor::SellerId::parse("contract-seller").expect("valid id"),
