@@ -79,3 +79,21 @@ impl CustomerAccount {
         self.reseller.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ord_4_a_reseller_id_has_1_to_64_characters() {
+        let mut account = CustomerAccount::with_card(CustomerId::parse("alice").unwrap());
+        assert!(account.check().is_ok());
+        for bad in [String::new(), "  ".into(), "r".repeat(65)] {
+            account.reseller = Some(bad);
+            let err = account.check().unwrap_err();
+            assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "reseller"), "{err}");
+        }
+        account.reseller = Some("r".repeat(64));
+        assert!(account.check().is_ok());
+    }
+}

@@ -477,6 +477,25 @@ mod tests {
     use crate::testing::fixtures;
 
     #[test]
+    fn cat_3_only_its_seller_lists_or_delists_a_product_and_not_twice() {
+        let draft = fixtures::saas_draft();
+        let currency = draft.validate(&Policy::default()).unwrap();
+        let seller = SellerId::parse("isv-1").unwrap();
+        let product = Product::from_draft(ProductId::parse("PRD-1").unwrap(), seller, draft, currency, fixtures::t0());
+        let owner = Actor::seller("isv-1").unwrap();
+        assert!(product.check_set_listed(&owner, false).is_ok());
+        let err = product.check_set_listed(&owner, true).unwrap_err();
+        assert_eq!(err.rule(), Some("CAT-3"));
+        assert!(err.to_string().contains("already listed"), "{err}");
+        for other in [Actor::seller("isv-2").unwrap(), Actor::customer("alice").unwrap()] {
+            assert!(matches!(product.check_set_listed(&other, false), Err(Error::Forbidden { .. })));
+        }
+        let delisted = Product { listed: false, ..product };
+        assert_eq!(delisted.check_set_listed(&owner, false).unwrap_err().rule(), Some("CAT-3"));
+        assert!(delisted.check_set_listed(&owner, true).is_ok());
+    }
+
+    #[test]
     fn cat_1_license_and_professional_service_always_involve_supervision() {
         let mut draft = fixtures::license_draft();
         draft.involves_supervision = false;
