@@ -304,7 +304,8 @@ fn cat_3_search_text_length_comes_from_policy() {
 fn cat_1_product_text_lengths_come_from_policy() {
     let draft = fixtures::image_draft(); // name 16, description 43, longest tag 5, flavour 10
     assert!(draft.validate(&Policy::default()).is_ok());
-    let cases: [(fn(&mut Policy), &str); 4] = [
+    type Change = fn(&mut Policy);
+    let cases: [(Change, &str); 4] = [
         (|p| p.product_name_max_chars = 15, "name"),
         (|p| p.product_description_max_chars = 40, "description"),
         (|p| p.product_tag_max_chars = 4, "tags"),
