@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::actor::CustomerId;
+use crate::actor::{CustomerId, MAX_ID_CHARS};
 use crate::aggregate::{Aggregate, Ctx};
 use crate::error::Error;
 
@@ -64,6 +64,17 @@ impl CustomerAccount {
         }
     }
 
+    /// Checks what the host registers: a reseller id has 1–64 characters, like every id
+    /// ([`MAX_ID_CHARS`]).
+    pub fn check(&self) -> Result<(), Error> {
+        if let Some(reseller) = &self.reseller
+            && (reseller.trim().is_empty() || reseller.chars().count() > MAX_ID_CHARS)
+        {
+            return Err(Error::invalid("reseller", format!("a reseller id has 1–{MAX_ID_CHARS} characters")));
+        }
+        Ok(())
+    }
+
     /// Whether a reseller settles this customer's orders (ORD-4).
     pub fn is_reseller_customer(&self) -> bool {
         self.reseller.is_some()
@@ -106,11 +117,7 @@ impl Aggregate for CustomerAccount {
                 if account.id != self.id {
                     return Err(Error::invalid("account", format!("account {} is not {}", account.id, self.id)));
                 }
-                if let Some(reseller) = &account.reseller
-                    && (reseller.trim().is_empty() || reseller.chars().count() > 64)
-                {
-                    return Err(Error::invalid("reseller", "a reseller id has 1–64 characters"));
-                }
+                account.check()?;
                 Ok(vec![AccountEvent::Registered { account: account.clone() }])
             }
             AccountCommand::CountUnconditionalUnsubscription => {
@@ -130,5 +137,23 @@ impl Aggregate for CustomerAccount {
                 self.unconditional_unsubscriptions = self.unconditional_unsubscriptions.incremented(*year);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ord_4_a_reseller_id_has_1_to_64_characters() {
+        let mut account = CustomerAccount::with_card(CustomerId::parse("alice").unwrap());
+        assert!(account.check().is_ok());
+        for bad in [String::new(), "  ".into(), "r".repeat(65)] {
+            account.reseller = Some(bad);
+            let err = account.check().unwrap_err();
+            assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "reseller"), "{err}");
+        }
+        account.reseller = Some("r".repeat(64));
+        assert!(account.check().is_ok());
     }
 }

@@ -17,6 +17,7 @@ use crate::policy::Policy;
 use crate::pricing::{self, Quote};
 use crate::provisioning::ImageSetup;
 use crate::renewal::{self, RenewalDay};
+use crate::secret::Secret;
 use crate::time::{BillingZone, add_months_clamped, last_day_of_month};
 
 /// Where a purchased app stands (APP-6, LIFE-1).
@@ -123,6 +124,36 @@ pub struct ApplicationInfo {
     pub product_guide: String,
     /// Whether a password has been provided.
     pub has_password: bool,
+}
+
+impl ApplicationInfo {
+    /// Checks the lengths of the username, URLs and guide link: at most
+    /// `application_info_max_chars` (2,048) characters each (APP-1).
+    pub fn check(&self, policy: &Policy) -> Result<(), Error> {
+        let max = policy.application_info_max_chars;
+        for (field, text) in [
+            ("username", &self.username),
+            ("management_url", &self.management_url),
+            ("frontend_url", &self.frontend_url),
+            ("product_guide", &self.product_guide),
+        ] {
+            if text.chars().count() > max as usize {
+                return Err(Error::invalid(field, format!("at most {max} characters")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the password a seller gives with the application information: 1 to
+    /// `application_password_max_chars` (128) characters (APP-5).
+    pub fn check_password(password: &Secret, policy: &Policy) -> Result<(), Error> {
+        let n = password.expose().chars().count();
+        let max = policy.application_password_max_chars;
+        if n == 0 || n > max as usize {
+            return Err(Error::invalid("password", format!("a password has 1–{max} characters")));
+        }
+        Ok(())
+    }
 }
 
 /// The seller information shown on the details page (APP-1).
@@ -661,16 +692,7 @@ impl PurchasedApp {
             }
             AppCommand::ProvideApplicationInfo { info } => {
                 by.require_seller(&self.seller.seller, &format!("app {}", self.id))?;
-                for (field, text) in [
-                    ("username", &info.username),
-                    ("management_url", &info.management_url),
-                    ("frontend_url", &info.frontend_url),
-                    ("product_guide", &info.product_guide),
-                ] {
-                    if text.chars().count() > 2048 {
-                        return Err(Error::invalid(field, "at most 2048 characters"));
-                    }
-                }
+                info.check(policy)?;
                 Ok(vec![AppEvent::ApplicationInfoProvided { info: info.clone() }])
             }
             AppCommand::RevealPassword => {

@@ -358,7 +358,8 @@ pub struct SubmittedRequest {
     pub warnings: Vec<String>,
 }
 
-/// Words that suggest a password, an account or personal data (SUP-6), lower case.
+/// The default words that suggest a password, an account or personal data (SUP-6), lower case;
+/// a market sets its own in [`Policy::sensitive_words`].
 pub const SENSITIVE_WORDS: &[&str] = &[
     "password",
     "passwd",
@@ -377,12 +378,13 @@ pub const SENSITIVE_WORDS: &[&str] = &[
 ];
 
 /// The sensitive-data warnings of a request: the description and each attachment name that
-/// mentions a word of [`SENSITIVE_WORDS`] (SUP-6). Never a refusal.
-pub fn sensitive_data_warnings(request: &ServiceRequest) -> Vec<String> {
+/// mentions a word of the policy's `sensitive_words` (SUP-6). Never a refusal.
+pub fn sensitive_data_warnings(request: &ServiceRequest, policy: &Policy) -> Vec<String> {
     let mut warnings = Vec::new();
     let mut scan = |place: String, text: &str| {
         let lower = text.to_lowercase();
-        let found: Vec<&str> = SENSITIVE_WORDS.iter().copied().filter(|w| lower.contains(w)).collect();
+        let found: Vec<&str> =
+            policy.sensitive_words.iter().map(String::as_str).filter(|w| lower.contains(w)).collect();
         if !found.is_empty() {
             warnings.push(format!(
                 "SUP-6: {place} mentions {}: for information security, do not include sensitive information \
@@ -425,7 +427,7 @@ pub fn check_request(kind: FlowKind, request: &ServiceRequest, policy: &Policy) 
         let ext = a.name.rsplit_once('.').map(|(stem, ext)| (stem.trim(), ext.to_lowercase()));
         let ok = matches!(&ext, Some((stem, ext)) if !stem.is_empty()
             && policy.attachment_extensions.iter().any(|e| e.eq_ignore_ascii_case(ext)));
-        if !ok || a.name.chars().count() > 255 {
+        if !ok || a.name.chars().count() > policy.attachment_name_max_chars as usize {
             return Err(Error::invalid(
                 "attachment",
                 format!(
@@ -731,17 +733,7 @@ impl ServiceFlow {
                 if info.management_url.trim().is_empty() && info.frontend_url.trim().is_empty() {
                     return Err(Error::invalid("management_url", "APP-4: give a management or frontend URL"));
                 }
-                for (field, text) in [
-                    ("username", &info.username),
-                    ("management_url", &info.management_url),
-                    ("frontend_url", &info.frontend_url),
-                    ("product_guide", &info.product_guide),
-                ] {
-                    if text.chars().count() > 2048 {
-                        return Err(Error::invalid(field, "at most 2048 characters"));
-                    }
-                }
-                Ok(())
+                info.check(policy)
             }
             (None, _) => Ok(()),
         }
@@ -962,7 +954,7 @@ pub(crate) mod tests {
     use crate::testing::fixtures;
 
     pub(crate) fn flow_of(draft: crate::catalog::ProductDraft) -> ServiceFlow {
-        let currency = draft.validate().unwrap();
+        let currency = draft.validate(&Policy::default()).unwrap();
         let seller = SellerId::parse("isv-1").unwrap();
         let product = Product::from_draft(ProductId::parse("PRD-1").unwrap(), seller, draft, currency, fixtures::t0());
         let spec = &product.specifications[0];
@@ -1050,7 +1042,7 @@ pub(crate) mod tests {
                 Attachment { name: "logo.png".into(), bytes: 1 },
             ],
         };
-        let warnings = sensitive_data_warnings(&req);
+        let warnings = sensitive_data_warnings(&req, &Policy::default());
         assert_eq!(warnings.len(), 2);
         assert!(warnings.iter().all(|w| w.starts_with("SUP-6")));
     }

@@ -42,10 +42,8 @@ impl Marketplace {
         self.execute(by, fp, |unit| {
             let target = Target::App(app.clone());
             unit.get::<PurchasedApp>(&target)?;
-            if let Some(p) = &password
-                && (p.expose().is_empty() || p.expose().chars().count() > 128)
-            {
-                return Err(Error::invalid("password", "a password has 1–128 characters"));
+            if let Some(p) = &password {
+                ApplicationInfo::check_password(p, &self.policy)?;
             }
             let info = ApplicationInfo { has_password: password.is_some(), ..info.clone() };
             let next = unit.decide::<PurchasedApp>(&target, &AppCommand::ProvideApplicationInfo { info })?.clone();

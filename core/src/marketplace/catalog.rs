@@ -20,7 +20,7 @@ impl Marketplace {
             let Actor::Seller(seller) = unit.actor() else {
                 return Err(Error::forbidden(format!("{} may not list products: only a seller may", unit.actor())));
             };
-            let currency = draft.validate()?;
+            let currency = draft.validate(&self.policy)?;
             let id = ProductId::parse(&format!("PRD-{:08}", self.store.next_number(Sequence::Product)?))?;
             let product = Product::from_draft(id, seller.clone(), draft.clone(), currency, unit.now());
             let events = vec![ProductEvent::Listed { name: product.name.clone() }];

@@ -137,12 +137,15 @@ impl MarketplaceBuilder {
         let id = match self.id {
             Some(asked) => {
                 if asked.is_empty()
-                    || asked.chars().count() > 64
+                    || asked.chars().count() > crate::actor::MAX_ID_CHARS
                     || asked.chars().any(|c| c.is_whitespace() || c == ':')
                 {
                     return Err(Error::invalid(
                         "marketplace_id",
-                        "a marketplace id has 1–64 characters, without spaces or ':'",
+                        format!(
+                            "a marketplace id has 1–{} characters, without spaces or ':'",
+                            crate::actor::MAX_ID_CHARS
+                        ),
                     ));
                 }
                 let recorded = store.marketplace_id(&asked)?;
@@ -169,7 +172,8 @@ impl MarketplaceBuilder {
 /// A value a mutating call returns, storable under its request id.
 pub(crate) trait Replied: Sized {
     fn to_reply(&self) -> Reply;
-    fn from_reply(reply: Reply) -> Option<Self>;
+    /// The reply as its typed result; the policy recomputes what is derived, not stored.
+    fn from_reply(reply: Reply, policy: &Policy) -> Option<Self>;
 }
 
 macro_rules! replied_record {
@@ -178,7 +182,7 @@ macro_rules! replied_record {
             fn to_reply(&self) -> Reply {
                 Reply::Record(Box::new(Record::$variant(self.clone())))
             }
-            fn from_reply(reply: Reply) -> Option<Self> {
+            fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
                 match reply {
                     Reply::Record(r) => match *r {
                         Record::$variant(v) => Some(v),
@@ -198,14 +202,15 @@ replied_record!(CustomerAccount, Account);
 replied_record!(ServiceFlow, Flow);
 replied_record!(Appeal, Appeal);
 
-/// A replayed submission gives the same warnings: they are a pure function of the request.
+/// A replayed submission gives the same warnings: they are a pure function of the request and
+/// the policy (SUP-6).
 impl Replied for SubmittedRequest {
     fn to_reply(&self) -> Reply {
         self.flow.to_reply()
     }
-    fn from_reply(reply: Reply) -> Option<Self> {
-        let flow = ServiceFlow::from_reply(reply)?;
-        let warnings = flow.request.as_ref().map(sensitive_data_warnings).unwrap_or_default();
+    fn from_reply(reply: Reply, policy: &Policy) -> Option<Self> {
+        let flow = ServiceFlow::from_reply(reply, policy)?;
+        let warnings = flow.request.as_ref().map(|r| sensitive_data_warnings(r, policy)).unwrap_or_default();
         Some(SubmittedRequest { flow, warnings })
     }
 }
@@ -215,7 +220,7 @@ impl Replied for Quote {
     fn to_reply(&self) -> Reply {
         Reply::Quote(self.clone())
     }
-    fn from_reply(reply: Reply) -> Option<Self> {
+    fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
         match reply {
             Reply::Quote(q) => Some(q),
             _ => None,
@@ -227,7 +232,7 @@ impl Replied for Secret {
     fn to_reply(&self) -> Reply {
         Reply::Password(self.clone())
     }
-    fn from_reply(reply: Reply) -> Option<Self> {
+    fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
         match reply {
             Reply::Password(s) => Some(s),
             _ => None,
@@ -239,7 +244,7 @@ impl Replied for () {
     fn to_reply(&self) -> Reply {
         Reply::Done
     }
-    fn from_reply(reply: Reply) -> Option<Self> {
+    fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
         matches!(reply, Reply::Done).then_some(())
     }
 }
@@ -357,7 +362,7 @@ impl Marketplace {
             )));
         }
         Ok(Some(match record.reply {
-            Ok(reply) => T::from_reply(reply)
+            Ok(reply) => T::from_reply(reply, &self.policy)
                 .ok_or_else(|| Error::conflict(format!("request id {id} was already used for a different command"))),
             Err(e) => Err(e),
         }))

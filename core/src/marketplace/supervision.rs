@@ -47,7 +47,7 @@ impl Marketplace {
         self.execute(by, fp, |unit| {
             let cmd = FlowCommand::SubmitRequest(request.clone());
             let next = unit.decide::<ServiceFlow>(&Target::Flow(flow.clone()), &cmd)?.clone();
-            let warnings = sensitive_data_warnings(&request);
+            let warnings = sensitive_data_warnings(&request, &self.policy);
             Ok(SubmittedRequest { flow: next, warnings })
         })
     }
@@ -87,9 +87,7 @@ impl Marketplace {
                 if delivery.application_info.is_none() {
                     return Err(Error::invalid("password", "only a SaaS delivery carries a password"));
                 }
-                if p.expose().is_empty() || p.expose().chars().count() > 128 {
-                    return Err(Error::invalid("password", "a password has 1–128 characters"));
-                }
+                ApplicationInfo::check_password(p, &self.policy)?;
             }
             if let Some(info) = delivery.application_info {
                 unit.decide::<PurchasedApp>(

@@ -94,7 +94,7 @@ impl Marketplace {
                 return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
             }
             self.refund_flow(unit, &current)?;
-            check_reason("reason", reason, &self.policy)?;
+            check_reason("reason", reason.trim(), &self.policy)?;
             let refund = amount.rounded();
             let quote = crate::pricing::QuoteBuilder::new(refund.currency)
                 .line("Negotiated refund (UNS-6)", refund, rust_decimal::Decimal::ONE, rust_decimal::Decimal::ONE)
