@@ -20,6 +20,7 @@ pub mod app;
 pub mod appeal;
 pub mod catalog;
 pub mod command;
+mod delivery;
 pub mod error;
 pub mod event;
 mod fingerprint;
