@@ -6,7 +6,7 @@ use crate::actor::{Actor, Caller, InvoiceId, OrderId, Target};
 use crate::command::Command;
 use crate::error::Error;
 use crate::invoice::{self, Invoice, InvoiceCommand, InvoiceEvent};
-use crate::order::{Order, OrderCommand};
+use crate::order::{Fact, Order, OrderCommand};
 use crate::store::{Sequence, StoreExt};
 
 impl Marketplace {
@@ -29,7 +29,7 @@ impl Marketplace {
             let amount = invoice::check_request(&current, unit.actor(), latest.as_ref())?;
             let id = InvoiceId::numbered(self.store.next_number(Sequence::Invoice)?);
             let inv = Invoice::requested(id.clone(), &current, amount, unit.now());
-            unit.decide::<Order>(&target, &OrderCommand::RecordInvoiceRequested { invoice: id })?;
+            unit.decide::<Order>(&target, &OrderCommand::from(Fact::RecordInvoiceRequested { invoice: id }))?;
             Ok(unit.create(inv, vec![InvoiceEvent::Requested { order: order.clone(), amount }]).clone())
         })
     }
@@ -62,8 +62,8 @@ impl Marketplace {
         };
         let next = unit.decide::<Invoice>(&target, &cmd)?.clone();
         let order_cmd = match cmd {
-            InvoiceCommand::Issue { .. } => OrderCommand::RecordInvoiceIssued { invoice: id.clone() },
-            InvoiceCommand::Return => OrderCommand::RecordInvoiceReturned { invoice: id.clone() },
+            InvoiceCommand::Issue { .. } => OrderCommand::from(Fact::RecordInvoiceIssued { invoice: id.clone() }),
+            InvoiceCommand::Return => OrderCommand::from(Fact::RecordInvoiceReturned { invoice: id.clone() }),
         };
         unit.decide::<Order>(&order, &order_cmd)?;
         Ok(next)

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::metering::Metering;
 use crate::money::Money;
 use crate::order::{
-    Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
+    Fact, Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
     check_periods, quote_purchase,
 };
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, Receipt, RefundRequest, check_receipt};
@@ -127,7 +127,10 @@ impl Marketplace {
                         }
                         Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
                         Err(PaymentError::Declined(reason)) => {
-                            unit.decide::<Order>(&target, &OrderCommand::RecordDecline { reason: reason.clone() })?;
+                            unit.decide::<Order>(
+                                &target,
+                                &OrderCommand::from(Fact::RecordDecline { reason: reason.clone() }),
+                            )?;
                             release_pending(unit, &target)?;
                             unit.save_refusal();
                             return Err(Error::PaymentDeclined { reason });
@@ -197,8 +200,8 @@ impl Marketplace {
             }
         };
         let cmd = match payment {
-            Ok(receipt) => OrderCommand::RecordPayment { receipt, app: app_id, flow },
-            Err(reseller) => OrderCommand::RecordSettlement { reseller, app: app_id, flow },
+            Ok(receipt) => OrderCommand::from(Fact::RecordPayment { receipt, app: app_id, flow }),
+            Err(reseller) => OrderCommand::from(Fact::RecordSettlement { reseller, app: app_id, flow }),
         };
         unit.decide::<Order>(&Target::Order(order.id.clone()), &cmd)?;
         Ok(())
@@ -237,9 +240,9 @@ impl Marketplace {
         let current = unit.get::<Order>(&target)?.clone();
         let refund = refund.rounded();
         let cmd = if unsubscribe {
-            OrderCommand::RecordUnsubscription { refund }
+            OrderCommand::from(Fact::RecordUnsubscription { refund })
         } else {
-            OrderCommand::RecordRefund { refund }
+            OrderCommand::from(Fact::RecordRefund { refund })
         };
         // Decide first: a refused refund never reaches the gateway.
         unit.check::<Order>(&target, &cmd)?;

@@ -10,7 +10,7 @@ use crate::aggregate::{Aggregate, Ctx};
 use crate::app::{AppCommand, AppStatus, PurchasedApp};
 use crate::command::Command;
 use crate::error::Error;
-use crate::order::{Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
+use crate::order::{Fact, Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 use crate::pricing::Quote;
 use crate::renewal::{self, RenewalDay};
@@ -222,8 +222,8 @@ impl Marketplace {
         let placed = vec![OrderEvent::Placed { total: order.quote.total }];
         let order_id = unit.create(order, placed).id.clone();
         let cmd = match payment {
-            Ok(receipt) => OrderCommand::RecordPayment { receipt, app: app.id.clone(), flow: None },
-            Err(reseller) => OrderCommand::RecordSettlement { reseller, app: app.id.clone(), flow: None },
+            Ok(receipt) => OrderCommand::from(Fact::RecordPayment { receipt, app: app.id.clone(), flow: None }),
+            Err(reseller) => OrderCommand::from(Fact::RecordSettlement { reseller, app: app.id.clone(), flow: None }),
         };
         unit.decide::<Order>(&order_target, &cmd)?;
         let renew = AppCommand::Renew { order: order_id, months, renewal_day: None, auto: true };

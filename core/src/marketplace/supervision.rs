@@ -10,7 +10,7 @@ use crate::catalog::{Page, check_page};
 use crate::command::Command;
 use crate::error::Error;
 use crate::money::Money;
-use crate::order::{Order, OrderCommand, OrderStatus};
+use crate::order::{Fact, Order, OrderCommand, OrderStatus};
 use crate::secret::Secret;
 use crate::store::Sequence;
 use crate::supervision::{
@@ -172,7 +172,7 @@ impl Marketplace {
                     self.refund_order(unit, &current.order, *refund, true)?;
                 }
                 Resolution::CloseWithRefund { refund } => {
-                    unit.decide::<Order>(&order, &OrderCommand::CompleteNow)?;
+                    unit.decide::<Order>(&order, &OrderCommand::from(Fact::CompleteNow))?;
                     self.refund_order(unit, &current.order, *refund, false)?;
                     start_service(unit, &flow, false)?;
                 }
@@ -197,7 +197,7 @@ impl Marketplace {
         let order = unit.get::<Order>(&order_target)?;
         if order.status == OrderStatus::Processing {
             if order.invoice_issued || !self.policy.max_age_refunds_uninvoiced {
-                unit.decide::<Order>(&order_target, &OrderCommand::CompleteNow)?;
+                unit.decide::<Order>(&order_target, &OrderCommand::from(Fact::CompleteNow))?;
                 start_service(unit, target, false)?;
             } else {
                 let left = refundable(order);
@@ -264,7 +264,7 @@ impl Marketplace {
 fn start_service(unit: &mut Unit<'_>, flow: &Target, accepted: bool) -> Result<(), Error> {
     let flow = unit.get::<ServiceFlow>(flow)?.clone();
     if accepted {
-        unit.decide::<Order>(&Target::Order(flow.order.clone()), &OrderCommand::RecordAcceptance)?;
+        unit.decide::<Order>(&Target::Order(flow.order.clone()), &OrderCommand::from(Fact::RecordAcceptance))?;
     }
     let app = Target::App(flow.app.clone());
     let cmd = match (flow.term_months, unit.get::<PurchasedApp>(&app)?.term) {

@@ -8,7 +8,7 @@ use crate::app::PurchasedApp;
 use crate::command::Command;
 use crate::error::Error;
 use crate::money::Money;
-use crate::order::{Order, OrderCommand};
+use crate::order::{Fact, Order, OrderCommand};
 use crate::supervision::{FlowCommand, ServiceFlow, check_reason};
 use crate::unsubscribe::{self, PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
 
@@ -46,7 +46,7 @@ impl Marketplace {
                     reason: None,
                     unconditional: plan.refund.unconditional,
                 };
-                unit.decide::<Order>(&first, &OrderCommand::HoldUnsubscription { pending })?;
+                unit.decide::<Order>(&first, &OrderCommand::from(Fact::HoldUnsubscription { pending }))?;
             } else {
                 self.refund_parts(unit, &plan.refund.parts, plan.refund.unconditional)?;
             }
@@ -68,7 +68,7 @@ impl Marketplace {
             let target = Target::Order(order.clone());
             let pending = pending_of(unit.get::<Order>(&target)?, PendingKind::OperatorReview)?;
             if !approve {
-                let cmd = OrderCommand::RejectUnsubscription { reason: "rejected by the operator".into() };
+                let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the operator".into() });
                 return Ok(unit.decide::<Order>(&target, &cmd)?.clone());
             }
             self.refund_parts(unit, &pending.parts, pending.unconditional)?;
@@ -106,7 +106,7 @@ impl Marketplace {
                 reason: Some(reason.trim().to_owned()),
                 unconditional: false,
             };
-            Ok(unit.decide::<Order>(&target, &OrderCommand::HoldUnsubscription { pending })?.clone())
+            Ok(unit.decide::<Order>(&target, &OrderCommand::from(Fact::HoldUnsubscription { pending }))?.clone())
         })
     }
 
@@ -126,7 +126,7 @@ impl Marketplace {
             let pending = pending_of(&current, PendingKind::NegotiatedRefund)?;
             let flow = self.refund_flow(unit, &current)?;
             if !approve {
-                let cmd = OrderCommand::RejectUnsubscription { reason: "rejected by the seller".into() };
+                let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the seller".into() });
                 return Ok(unit.decide::<Order>(&target, &cmd)?.clone());
             }
             self.refund_parts(unit, &pending.parts, false)?;
@@ -155,7 +155,7 @@ impl Marketplace {
         }
         let first = &parts[0];
         if unconditional {
-            unit.decide::<Order>(&Target::Order(first.order.clone()), &OrderCommand::MarkUnconditional)?;
+            unit.decide::<Order>(&Target::Order(first.order.clone()), &OrderCommand::from(Fact::MarkUnconditional))?;
         }
         self.refund_order(unit, &first.order, first.refund, true)
     }
