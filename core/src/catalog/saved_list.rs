@@ -7,6 +7,7 @@ use crate::actor::{CustomerId, ProductId};
 
 /// A product saved for later, with an optional specification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SavedItem {
     /// The product.
     pub product: ProductId,
@@ -18,6 +19,7 @@ pub struct SavedItem {
 
 /// A customer's saved list. Saving the same product and specification twice keeps one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SavedList {
     /// Whose list.
     pub customer: CustomerId,
