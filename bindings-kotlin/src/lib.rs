@@ -1,18 +1,12 @@
 //! Kotlin (JVM/Android) bindings of [`appmarket`], generated with UniFFI proc-macros.
 //!
-//! Thin by design. The value types (orders, apps, quotes, ids, money, the error…) are the core's
-//! own: they derive UniFFI's `Record`/`Enum`/`Error` behind the core's `uniffi` feature and
-//! cross the FFI as they are (Kotlin package `dev.appmarket.core`, see `core/src/ffi.rs`). This
-//! crate keeps only what cannot be derived (Kotlin package `dev.appmarket`):
-//! - `marketplace.rs`: the `Marketplace` object and its parts — `Policy`, `ManualClock`,
-//!   `SimulatedPayments`, `Store` — and the cross-cutting methods;
-//! - `catalog.rs`, `orders.rs`, `apps.rs`, `billing.rs`, `supervision.rs`: the facade methods of
-//!   each area (one `#[uniffi::export] impl Marketplace` block each), which call the same
-//!   method of [`appmarket::Marketplace`]; the pages of results (the core's `Page<T>` is
-//!   generic, which UniFFI cannot derive);
-//! - `gateway.rs`: the [`PaymentGateway`] interface a Kotlin host implements.
-//!
-//! No rule lives here.
+//! Thin by design: no rule lives here. The value types (orders, apps, quotes, ids, money, the
+//! error…) are the core's own, derived behind its `uniffi` feature (Kotlin package
+//! `dev.appmarket.core`, see `core/src/ffi.rs`). This crate (package `dev.appmarket`) keeps what
+//! cannot be derived: the `Marketplace` object and its parts (`marketplace.rs`), the facade
+//! methods of each area, passing core values straight through (`catalog.rs`, `orders.rs`,
+//! `apps.rs`, `billing.rs`, `supervision.rs`), the pages of results (the core's `Page<T>` is
+//! generic) and the [`PaymentGateway`] interface a Kotlin host implements (`gateway.rs`).
 
 uniffi::setup_scaffolding!();
 

@@ -14,8 +14,6 @@ use crate::{Result, caller};
 uniffi::use_remote_type!(appmarket::Timestamp);
 uniffi::use_remote_type!(appmarket::TimeSpan);
 
-// ---------------------------------------------------------------- policy
-
 /// The numbers of the rules (RULES.md §12). `Policy()` gives the marketplace's defaults;
 /// `Policy.fromJson(json)` overrides any field (missing fields keep their defaults).
 #[derive(Debug, Clone, uniffi::Object)]
@@ -43,8 +41,6 @@ impl Policy {
         self.core.to_json()
     }
 }
-
-// ---------------------------------------------------------------- clock
 
 /// A clock that moves only when told, never backwards (for tests and simulations). Share it
 /// with a `Marketplace`; without one, the marketplace uses the system clock.
@@ -76,8 +72,6 @@ impl ManualClock {
         self.core.advance(by)
     }
 }
-
-// ---------------------------------------------------------------- payments
 
 /// The simulated payment gateway: balances, scripted declines, and what was charged and
 /// refunded. Share it with a `Marketplace` to inspect and steer payments.
@@ -120,8 +114,6 @@ impl SimulatedPayments {
     }
 }
 
-// ---------------------------------------------------------------- store
-
 /// Where the marketplace keeps its state: `Marketplace(store = Store.sqlite("market.db"))` or
 /// `Marketplace(store = Store.postgres(url))`; without one, everything is kept in memory (as
 /// Python's `Marketplace(store=SqliteStore(…))` / `PostgresStore(…)` / nothing).
@@ -130,13 +122,6 @@ pub struct Store {
     core: Arc<dyn appmarket::store::Store>,
     path: Option<String>,
     schema: Option<String>,
-}
-
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never a PostgreSQL URL: it may hold a password.
-        write!(f, "Store(path={:?}, schema={:?})", self.path, self.schema)
-    }
 }
 
 #[uniffi::export]
@@ -181,8 +166,6 @@ impl Store {
         self.schema.clone()
     }
 }
-
-// ---------------------------------------------------------------- marketplace
 
 /// The marketplace: every command and query of the library. Thread-safe: share one instance
 /// across threads. Every mutating method takes an optional `requestId` that makes it

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.fail
 
 /**
- * `Marketplace.onPostgres(Store.postgres(url))`: two hosts on one database share state and request
+ * `Marketplace(store = Store.postgres(url))`: two hosts on one database share state and request
  * ids; a wrong password is a Storage error. Needs APPMARKET_TEST_POSTGRES_URL (`make test` starts a
  * server); without it the tests skip, except under CI=true, where they fail.
  */
