@@ -197,6 +197,29 @@ pub struct Policy {
     pub weekend_days: Vec<Weekday>,
 }
 
+/// The special characters a login password may use by default (IMG-3); a market sets its own in
+/// [`Policy::password_special_characters`].
+pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?~#*";
+
+/// The default words that suggest a password, an account or personal data (SUP-6), lower case;
+/// a market sets its own in [`Policy::sensitive_words`].
+pub const SENSITIVE_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "account",
+    "id card",
+    "id number",
+    "phone number",
+    "mobile number",
+    "credit card",
+    "密码",
+    "账号",
+    "帐号",
+    "身份证",
+    "手机号",
+];
+
 /// The defaults of the fields added after the first release, also used by [`Policy::default`],
 /// so that a policy JSON written before them still loads with today's values.
 mod defaults {
@@ -215,7 +238,7 @@ mod defaults {
         64
     }
     pub(super) fn password_special_characters() -> String {
-        crate::provisioning::PASSWORD_SPECIALS.to_owned()
+        super::PASSWORD_SPECIALS.to_owned()
     }
     pub(super) fn password_user_name() -> String {
         "root".to_owned()
@@ -224,7 +247,7 @@ mod defaults {
         255
     }
     pub(super) fn sensitive_words() -> Vec<String> {
-        crate::supervision::SENSITIVE_WORDS.iter().map(|w| (*w).to_owned()).collect()
+        super::SENSITIVE_WORDS.iter().map(|w| (*w).to_owned()).collect()
     }
     pub(super) fn application_info_max_chars() -> u32 {
         2_048

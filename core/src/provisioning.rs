@@ -7,9 +7,7 @@ use crate::error::Error;
 use crate::policy::Policy;
 use crate::secret::Secret;
 
-/// The special characters a login password may use by default (IMG-3); a market sets its own in
-/// [`Policy::password_special_characters`].
-pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?~#*";
+pub use crate::policy::PASSWORD_SPECIALS;
 
 /// The network a server joins (IMG-1).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

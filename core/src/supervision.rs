@@ -357,24 +357,7 @@ pub struct SubmittedRequest {
     pub warnings: Vec<String>,
 }
 
-/// The default words that suggest a password, an account or personal data (SUP-6), lower case;
-/// a market sets its own in [`Policy::sensitive_words`].
-pub const SENSITIVE_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "account",
-    "id card",
-    "id number",
-    "phone number",
-    "mobile number",
-    "credit card",
-    "密码",
-    "账号",
-    "帐号",
-    "身份证",
-    "手机号",
-];
+pub use crate::policy::SENSITIVE_WORDS;
 
 /// The sensitive-data warnings of a request: the description and each attachment name that
 /// mentions a word of the policy's `sensitive_words` (SUP-6). Never a refusal.

@@ -6,7 +6,7 @@ mod search;
 
 pub use product::{
     Attribute, BillingMode, DeliveryMethod, ImageResources, PricePlan, Product, ProductDraft, QuantityAttribute,
-    ResourcePlan, Specification, SupportRange,
+    ResourcePlan, Specification, SupportRange, check_periods,
 };
 pub use saved_list::{SavedItem, SavedList};
 pub use search::{Page, PreparedQuery, SearchQuery, SearchText, SortOrder, check_page};
