@@ -19,6 +19,7 @@ pub mod app;
 pub mod appeal;
 pub mod catalog;
 pub mod command;
+mod delivery_method;
 pub mod error;
 pub mod event;
 mod fingerprint;

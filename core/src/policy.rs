@@ -6,7 +6,7 @@ use chrono::{NaiveDate, Weekday};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::DeliveryMethod;
+use crate::delivery_method::DeliveryMethod;
 use crate::error::Error;
 use crate::flow_kind::FlowKind;
 use crate::money::{Currency, Money};
