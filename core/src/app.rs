@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::catalog::{BillingMode, DeliveryMethod, Product, check_periods};
 use crate::error::Error;
 use crate::metering::{Metering, SettlementPlan, UsageCycle};
@@ -644,7 +645,7 @@ impl PurchasedApp {
     }
 
     /// When the system must next look at this app (LIFE-1).
-    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+    fn due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         if let Some(metering) = &self.metering {
             if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
                 return None;
@@ -791,13 +792,8 @@ impl PurchasedApp {
     }
 
     /// Decides a command into events, or refuses it without changing anything.
-    pub fn decide(
-        &self,
-        cmd: &AppCommand,
-        by: &Actor,
-        policy: &Policy,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<AppEvent>, Error> {
+    fn decide_command(&self, cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<Vec<AppEvent>, Error> {
+        let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
             AppCommand::StartTerm { at, months } => {
                 if self.term.is_some() {
@@ -968,7 +964,7 @@ impl PurchasedApp {
     }
 
     /// Applies an event.
-    pub fn apply(&mut self, event: &AppEvent) {
+    fn apply_event(&mut self, event: &AppEvent) {
         match event {
             AppEvent::Created { .. } | AppEvent::PasswordRevealed => {}
             AppEvent::TermStarted { term } => {
@@ -1148,5 +1144,23 @@ impl PurchasedApp {
             m.owed().filter(|c| c.last_attempt_at + cycle <= now).map(|c| (c.number, c.amount, c.attempts)).collect()
         };
         SettlementPlan { spans, retries }
+    }
+}
+
+impl Aggregate for PurchasedApp {
+    const WHAT: &'static str = "app";
+    type Command = AppCommand;
+    type Event = AppEvent;
+
+    fn decide(&self, cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<Vec<AppEvent>, Error> {
+        self.decide_command(cmd, ctx)
+    }
+
+    fn apply(&mut self, event: &AppEvent, _ctx: &Ctx<'_>) {
+        self.apply_event(event)
+    }
+
+    fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        self.due(policy)
     }
 }

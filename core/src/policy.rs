@@ -6,11 +6,34 @@ use chrono::{NaiveDate, Weekday};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::delivery_method::DeliveryMethod;
+use crate::delivery::DeliveryMethod;
 use crate::error::Error;
 use crate::flow_kind::FlowKind;
 use crate::money::{Currency, Money};
 use crate::time::BillingZone;
+
+/// The special characters a login password may use by default (IMG-3); a market sets its own in
+/// [`Policy::password_special_characters`].
+pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?~#*";
+
+/// The default words that suggest a password, an account or personal data (SUP-6), lower case;
+/// a market sets its own in [`Policy::sensitive_words`].
+pub const SENSITIVE_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "account",
+    "id card",
+    "id number",
+    "phone number",
+    "mobile number",
+    "credit card",
+    "密码",
+    "账号",
+    "帐号",
+    "身份证",
+    "手机号",
+];
 
 /// Grace and retention lengths for one customer level (LIFE-1).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -197,33 +220,12 @@ pub struct Policy {
     pub weekend_days: Vec<Weekday>,
 }
 
-/// The special characters a login password may use by default (IMG-3); a market sets its own in
-/// [`Policy::password_special_characters`].
-pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?~#*";
-
-/// The default words that suggest a password, an account or personal data (SUP-6), lower case;
-/// a market sets its own in [`Policy::sensitive_words`].
-pub const SENSITIVE_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "account",
-    "id card",
-    "id number",
-    "phone number",
-    "mobile number",
-    "credit card",
-    "密码",
-    "账号",
-    "帐号",
-    "身份证",
-    "手机号",
-];
-
 /// The defaults of the fields added after the first release, also used by [`Policy::default`],
 /// so that a policy JSON written before them still loads with today's values.
 mod defaults {
     use chrono::Weekday;
+
+    use super::{PASSWORD_SPECIALS, SENSITIVE_WORDS};
 
     pub(super) fn renewal_day_max() -> u32 {
         28
@@ -238,7 +240,7 @@ mod defaults {
         64
     }
     pub(super) fn password_special_characters() -> String {
-        super::PASSWORD_SPECIALS.to_owned()
+        PASSWORD_SPECIALS.to_owned()
     }
     pub(super) fn password_user_name() -> String {
         "root".to_owned()
@@ -247,7 +249,7 @@ mod defaults {
         255
     }
     pub(super) fn sensitive_words() -> Vec<String> {
-        super::SENSITIVE_WORDS.iter().map(|w| (*w).to_owned()).collect()
+        SENSITIVE_WORDS.iter().map(|w| (*w).to_owned()).collect()
     }
     pub(super) fn application_info_max_chars() -> u32 {
         2_048

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, ProductId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::app::ApplicationInfo;
 use crate::error::Error;
 use crate::order::Order;
@@ -490,7 +491,7 @@ impl ServiceFlow {
     }
 
     /// When the system must next look at this flow (SUP-8).
-    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+    fn due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         self.status.is_open().then(|| self.closes_at(policy))
     }
 
@@ -722,13 +723,8 @@ impl ServiceFlow {
     }
 
     /// Decides a command into events, or refuses it without changing anything.
-    pub fn decide(
-        &self,
-        cmd: &FlowCommand,
-        by: &Actor,
-        policy: &Policy,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<FlowEvent>, Error> {
+    fn decide_command(&self, cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<Vec<FlowEvent>, Error> {
+        let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
             FlowCommand::SubmitRequest(request) => {
                 self.check_submit_request(by)?;
@@ -807,7 +803,8 @@ impl ServiceFlow {
     }
 
     /// Applies an event.
-    pub fn apply(&mut self, event: &FlowEvent, at: DateTime<Utc>) {
+    fn apply_event(&mut self, event: &FlowEvent, ctx: &Ctx<'_>) {
+        let at = ctx.now;
         match event {
             FlowEvent::Opened { .. } => {}
             FlowEvent::RequestSubmitted { request } => {
@@ -912,6 +909,24 @@ impl FlowFilter {
     }
 }
 
+impl Aggregate for ServiceFlow {
+    const WHAT: &'static str = "service flow";
+    type Command = FlowCommand;
+    type Event = FlowEvent;
+
+    fn decide(&self, cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<Vec<FlowEvent>, Error> {
+        self.decide_command(cmd, ctx)
+    }
+
+    fn apply(&mut self, event: &FlowEvent, ctx: &Ctx<'_>) {
+        self.apply_event(event, ctx)
+    }
+
+    fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        self.due(policy)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -953,8 +968,10 @@ pub(crate) mod tests {
     }
 
     fn step(flow: &mut ServiceFlow, cmd: FlowCommand, by: &Actor, at: DateTime<Utc>) {
-        let events = flow.decide(&cmd, by, &Policy::default(), at).unwrap();
-        events.iter().for_each(|e| flow.apply(e, at));
+        let policy = Policy::default();
+        let ctx = Ctx::new(by, at, &policy);
+        let events = flow.decide(&cmd, &ctx).unwrap();
+        events.iter().for_each(|e| flow.apply(e, &ctx));
     }
 
     #[test]
@@ -1053,7 +1070,8 @@ pub(crate) mod tests {
         let policy = Policy::default();
         let due = fixtures::t0() + Duration::days(365);
         assert_eq!(flow.next_due(&policy), Some(due));
-        let early = flow.decide(&FlowCommand::CloseAtMaxAge, &Actor::System, &policy, due - Duration::seconds(1));
+        let early =
+            flow.decide(&FlowCommand::CloseAtMaxAge, &Ctx::new(&Actor::System, due - Duration::seconds(1), &policy));
         assert_eq!(early.unwrap_err().rule(), Some("SUP-8"));
         step(&mut flow, FlowCommand::CloseAtMaxAge, &Actor::System, due);
         assert_eq!((flow.status, flow.next_due(&policy)), (FlowStatus::Closed, None));

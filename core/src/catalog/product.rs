@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, ProductId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::error::Error;
 use crate::money::{Currency, Money};
 use crate::policy::Policy;
 
-pub use crate::delivery_method::DeliveryMethod;
+pub use crate::delivery::DeliveryMethod;
 
 /// How a plan is billed (CAT-2).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -548,5 +549,48 @@ mod tests {
         let mut saas = fixtures::saas_draft();
         saas.image = fixtures::image_draft().image;
         assert!(saas.validate(&Policy::default()).is_err());
+    }
+}
+
+/// A command on a listed product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductCommand {
+    /// The seller delists it: it can no longer be found or ordered (CAT-3).
+    Delist,
+    /// The seller lists it again.
+    Relist,
+}
+
+/// What happened to a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductEvent {
+    /// Listed by its seller (CAT-1).
+    Listed {
+        /// Its name.
+        name: String,
+    },
+    /// Delisted (CAT-3).
+    Delisted,
+    /// Listed again.
+    Relisted,
+}
+
+impl Aggregate for Product {
+    const WHAT: &'static str = "product";
+    type Command = ProductCommand;
+    type Event = ProductEvent;
+
+    fn decide(&self, cmd: &ProductCommand, ctx: &Ctx<'_>) -> Result<Vec<ProductEvent>, Error> {
+        let listed = *cmd == ProductCommand::Relist;
+        self.check_set_listed(ctx.actor, listed)?;
+        Ok(vec![if listed { ProductEvent::Relisted } else { ProductEvent::Delisted }])
+    }
+
+    fn apply(&mut self, event: &ProductEvent, _ctx: &Ctx<'_>) {
+        match event {
+            ProductEvent::Listed { .. } => {}
+            ProductEvent::Delisted => self.listed = false,
+            ProductEvent::Relisted => self.listed = true,
+        }
     }
 }

@@ -5,6 +5,7 @@ use chrono::Duration;
 
 use crate::account::CustomerAccount;
 use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, RequestId, SellerId, Target};
+use crate::aggregate::Aggregate;
 use crate::app::AppFilter;
 use crate::appeal::{Appeal, AppealStatus};
 use crate::catalog::{Product, SearchQuery};

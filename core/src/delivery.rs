@@ -1,5 +1,5 @@
-//! How a product is delivered (CAT-1): its own file, so that the policy and the flow kinds can
-//! name delivery methods without depending on the catalogue (which reads the policy).
+//! How a product is delivered (CAT-1): a leaf of the crate, used by the catalog, the policy and
+//! the service flows.
 
 use std::fmt;
 
