@@ -210,9 +210,10 @@ pub fn refund_quote(
 }
 
 /// Checks a negotiated refund request (UNS-6): the order's customer, a supervised order whose
-/// flow is still open (`Processing`), no issued invoice (UNS-2), nothing pending, and
-/// `0 < amount ≤ paid − refunded` when an amount is given.
-pub fn check_refund_request(order: &Order, by: &Actor, amount: Option<&Money>) -> Result<(), Error> {
+/// flow is still open (`Processing`), no issued invoice (UNS-2), nothing pending,
+/// `0 < amount ≤ paid − refunded` when an amount is given, and a marketplace that offers
+/// negotiated refunds (`negotiated_refunds`).
+pub fn check_refund_request(order: &Order, by: &Actor, amount: Option<&Money>, policy: &Policy) -> Result<(), Error> {
     by.require_customer(&order.customer, &format!("order {}", order.id))?;
     if !order.involves_supervision || order.status != OrderStatus::Processing {
         return Err(Error::not_allowed(
@@ -242,6 +243,9 @@ pub fn check_refund_request(order: &Order, by: &Actor, amount: Option<&Money>) -
                 ),
             ));
         }
+    }
+    if !policy.negotiated_refunds {
+        return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
     }
     Ok(())
 }
