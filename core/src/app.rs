@@ -106,9 +106,7 @@ impl Term {
         let months = self.months + more;
         Term { months, expires_at: zone.end_of_day(self.date_after(months)), ..*self }
     }
-}
 
-impl Term {
     /// The term after renewing `months` from the current expiry (REN-2). Without a renewal date the
     /// anchor stays (APP-2); with one, the term ends on the first such day on or after the date it
     /// would otherwise reach, and that day becomes the anchor (REN-4).
@@ -124,8 +122,9 @@ impl Term {
 }
 
 impl AutoRenewal {
-    /// Checks auto-renewal settings (REN-5, REN-6): periods as a manual renewal, count 0–max (0 =
-    /// unlimited), charge day 0–7 days before expiry.
+    /// Checks auto-renewal settings (REN-5, REN-6): periods as a manual renewal, count 0 to
+    /// `auto_renewal_max_count` (0 = unlimited), charge day 0 to `auto_renewal_days_before` days
+    /// before expiry.
     pub fn check_settings(
         mode: BillingMode,
         periods: u32,
