@@ -23,6 +23,7 @@ pub use crate::catalog::check_periods;
 /// Why an unsubscription waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PendingKind {
     /// Refund above the review threshold: waits for an operator (UNS-5).
     OperatorReview,
@@ -32,6 +33,7 @@ pub enum PendingKind {
 
 /// The refund of one order of an unsubscription.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefundPart {
     /// The order.
     pub order: OrderId,
@@ -41,6 +43,7 @@ pub struct RefundPart {
 
 /// An unsubscription or refund waiting for an operator or the seller (UNS-5, UNS-6, INV-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PendingUnsubscription {
     /// Who must decide.
     pub kind: PendingKind,
@@ -58,6 +61,7 @@ pub struct PendingUnsubscription {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OrderStatus {
     /// Placed, not paid yet.
     PendingPayment,
@@ -86,6 +90,7 @@ impl fmt::Display for OrderStatus {
 /// What an order buys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OrderKind {
     /// A new purchase from the product page or the saved list.
     Purchase,
@@ -117,6 +122,7 @@ pub enum OrderKind {
 
 /// How an order was paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Payment {
     /// The method, or `None` when a reseller settled (ORD-4).
     pub method: Option<PaymentMethod>,
@@ -132,6 +138,7 @@ pub struct Payment {
 
 /// An order (ORD-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Order {
     /// Id.
     pub id: OrderId,
@@ -738,10 +745,13 @@ impl Order {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OrderFilter {
     /// Only this status.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status: Option<OrderStatus>,
     /// Only this product.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub product: Option<ProductId>,
 }
 
@@ -756,6 +766,7 @@ impl OrderFilter {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PurchaseRequest {
     /// The product.
     pub product: ProductId,
@@ -764,8 +775,10 @@ pub struct PurchaseRequest {
     /// The billing mode.
     pub mode: BillingMode,
     /// Quantity (1 when the specification has no quantity attribute).
+    #[cfg_attr(feature = "uniffi", uniffi(default = 1))]
     pub quantity: u32,
     /// Periods: monthly 1–9, yearly 1–3; 1 for one-time and pay-per-use.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 1))]
     pub periods: u32,
 }
 

@@ -19,6 +19,7 @@ pub use crate::order::{PendingKind, PendingUnsubscription, RefundPart};
 
 /// An itemised unsubscription refund (PRC-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefundQuote {
     /// The itemised refund; its total is what the customer gets back.
     pub quote: Quote,
