@@ -56,6 +56,39 @@ macro_rules! stored_conversions {
 }
 stored_conversions!(Account, Product, SavedList, Order, App, Flow, Appeal, Invoice);
 
+/// The global event stream, in chunks of a fixed size: appending never moves what is stored
+/// (a single vector's doubling copied the whole stream, which showed in a journey's profile).
+#[derive(Default)]
+struct EventLog {
+    chunks: Vec<Vec<Event>>,
+    len: usize,
+}
+
+const EVENT_CHUNK: usize = 4096;
+
+impl EventLog {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, event: Event) {
+        if self.len % EVENT_CHUNK == 0 {
+            self.chunks.push(Vec::with_capacity(EVENT_CHUNK));
+        }
+        self.chunks.last_mut().expect("a chunk was just made").push(event);
+        self.len += 1;
+    }
+
+    fn get(&self, index: usize) -> &Event {
+        &self.chunks[index / EVENT_CHUNK][index % EVENT_CHUNK]
+    }
+
+    fn iter_from(&self, start: usize) -> impl Iterator<Item = &Event> {
+        let start = start.min(self.len);
+        self.chunks.iter().skip(start / EVENT_CHUNK).flatten().skip(start % EVENT_CHUNK)
+    }
+}
+
 /// A record with its version and when `tick` must next look at it.
 #[derive(Debug, Clone)]
 struct Slot {
@@ -75,7 +108,7 @@ struct Inner {
     flows_by_party: Map<Actor, Vec<Target>>,
     open_appeals: BTreeSet<Target>,
     due: BTreeSet<(DateTime<Utc>, Target)>,
-    events: Vec<Event>,
+    events: EventLog,
     events_by_target: Map<Target, Vec<u32>>,
     requests: Map<(Actor, RequestId), RequestRecord>,
     claims: Map<Target, DateTime<Utc>>,
@@ -158,7 +191,7 @@ impl MemoryStore {
         StoreSnapshot {
             records,
             due: inner.due.iter().cloned().collect(),
-            events: inner.events.clone(),
+            events: inner.events.iter_from(0).cloned().collect(),
             requests,
             apps_with_secrets,
             sequences,
@@ -446,7 +479,7 @@ impl Store for MemoryStore {
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
         let inner = self.read();
         let start = usize::try_from(cursor).unwrap_or(usize::MAX).min(inner.events.len());
-        Ok(inner.events[start..].iter().take(limit).cloned().collect())
+        Ok(inner.events.iter_from(start).take(limit).cloned().collect())
     }
 
     fn records(&self, target: &Target) -> Result<Vec<Event>, Error> {
@@ -454,7 +487,7 @@ impl Store for MemoryStore {
         Ok(inner
             .events_by_target
             .get(target)
-            .map(|ix| ix.iter().map(|i| inner.events[*i as usize].clone()).collect())
+            .map(|ix| ix.iter().map(|i| inner.events.get(*i as usize).clone()).collect())
             .unwrap_or_default())
     }
 
