@@ -72,7 +72,7 @@ impl EventLog {
     }
 
     fn push(&mut self, event: Event) {
-        if self.len % EVENT_CHUNK == 0 {
+        if self.len.is_multiple_of(EVENT_CHUNK) {
             self.chunks.push(Vec::with_capacity(EVENT_CHUNK));
         }
         self.chunks.last_mut().expect("a chunk was just made").push(event);
