@@ -6,6 +6,7 @@
 
 mod memory;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -246,6 +247,45 @@ pub trait Store: Send + Sync {
     /// Ends a claim early (the scheduled work failed and committed nothing, so the target may be
     /// tried again at once).
     fn release(&self, target: &Target) -> Result<(), Error>;
+
+    /// Claims a page of due work in one go: up to `limit` targets due at or before `now`,
+    /// earliest first, that are not in `skip` and that no claim in force at `now` holds, each
+    /// claimed until `until` (as [`claim`](Store::claim) would). Returns the claimed targets in
+    /// due order; an empty list means nothing more is due and free.
+    ///
+    /// The default walks [`due`](Store::due) and claims one target at a time; stores should
+    /// claim the page in one transaction (or one statement), so that `tick` pays one write per
+    /// page instead of one per target.
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+        skip: &HashSet<Target>,
+    ) -> Result<Vec<Target>, Error> {
+        let mut claimed = Vec::new();
+        let mut tried = HashSet::new();
+        let mut window = limit.saturating_add(skip.len()).max(1);
+        loop {
+            let due = self.due(now, window)?;
+            let exhausted = due.len() < window;
+            for target in due {
+                if claimed.len() >= limit {
+                    return Ok(claimed);
+                }
+                if skip.contains(&target) || !tried.insert(target.clone()) {
+                    continue;
+                }
+                if self.claim(&target, now, until)? {
+                    claimed.push(target);
+                }
+            }
+            if exhausted || claimed.len() >= limit {
+                return Ok(claimed);
+            }
+            window = window.saturating_mul(2);
+        }
+    }
 }
 
 /// Typed loading on top of [`Store`].

@@ -63,18 +63,15 @@ impl Marketplace {
         let mut report = TickReport::default();
         let mut seen = HashSet::new();
         loop {
-            let due = self.store.due(now, BATCH + seen.len())?;
-            let fresh: Vec<Target> = due.into_iter().filter(|t| !seen.contains(t)).collect();
-            if fresh.is_empty() {
+            let until = now + chrono::Duration::seconds(i64::from(self.policy.tick_claim_seconds));
+            // One claim per page: what another host running `tick` holds is its work, not ours,
+            // and what this tick already looked at is passed over.
+            let claimed = self.store.claim_due(now, until, BATCH, &seen)?;
+            if claimed.is_empty() {
                 return Ok(report);
             }
-            let until = now + chrono::Duration::seconds(i64::from(self.policy.tick_claim_seconds));
-            for target in fresh {
-                // Another host running `tick` on the same store holds it: its work, not ours.
-                if !self.store.claim(&target, now, until)? {
-                    seen.insert(target);
-                    continue;
-                }
+            let mut pending = claimed.into_iter();
+            while let Some(target) = pending.next() {
                 report.examined += 1;
                 match self.tick_one(&target, now) {
                     Ok(true) => report.changed += 1,
@@ -86,7 +83,10 @@ impl Marketplace {
                         report.failed += 1;
                     }
                     Err(other) => {
-                        self.store.release(&target)?;
+                        // The rest of the page goes back too, so another tick need not wait.
+                        for t in std::iter::once(&target).chain(pending.as_slice()) {
+                            self.store.release(t)?;
+                        }
                         return Err(other);
                     }
                 }

@@ -1,6 +1,8 @@
 //! The repository contract suite: every [`Store`] adapter must pass it (in the style of bdk's
 //! `persist_test_utils`). Call [`run_all`] with a factory of empty stores.
 
+use std::collections::HashSet;
+
 use chrono::Duration;
 
 use crate::account::CustomerAccount;
@@ -183,6 +185,72 @@ pub fn due_claims_are_exclusive<S: Store>(store: &S) {
     assert!(store.claim(&other, t, t + Duration::minutes(5)).expect("claim"));
 }
 
+/// A page of due work is claimed at once (`claim_due`): earliest first, up to the limit,
+/// passing over what the caller skips and what a claim in force holds, and exclusive with
+/// single claims. A page claim ends when it runs out, at the target's next commit or when
+/// released.
+pub fn due_pages_are_claimed_exclusively<S: Store>(store: &S) {
+    let timeout = Duration::days(i64::from(Policy::default().order_payment_timeout_days));
+    let writes = (1..=5).map(|n| write(Record::Order(order(n)), 0)).collect();
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    let target = |n: u64| Target::Order(OrderId::numbered(n));
+    // Orders 1 to 4 are due; 5 is due a second later.
+    let now = fixtures::t0() + timeout + Duration::seconds(4);
+    let until = now + Duration::minutes(5);
+    let none = HashSet::new();
+    assert!(store.claim(&target(2), now, until).expect("claim"), "another host holds 2");
+    assert_eq!(store.claim_due(now, until, 2, &none).expect("claim a page"), vec![target(1), target(3)]);
+    assert_eq!(store.claim_due(now, until, 10, &none).expect("claim a page"), vec![target(4)]);
+    assert_eq!(store.claim_due(now, until, 10, &none).expect("claim a page"), Vec::<Target>::new());
+    assert!(!store.claim(&target(1), now, until).expect("claim"), "a page claim holds like a single one");
+    // Released, or committed: free again, unless skipped.
+    store.release(&target(3)).expect("release");
+    store.commit(Commit { writes: vec![write(Record::Order(order(4)), 1)], ..Commit::default() }, now).expect("save");
+    let skip: HashSet<Target> = [target(3)].into_iter().collect();
+    assert_eq!(store.claim_due(now, until, 10, &skip).expect("claim a page"), vec![target(4)]);
+    assert_eq!(store.claim_due(now, until, 10, &none).expect("claim a page"), vec![target(3)]);
+    assert!(store.claim_due(now, until, 0, &none).expect("claim a page").is_empty());
+    // At `until` every claim has run out.
+    let later = until + Duration::seconds(1);
+    assert_eq!(
+        store.claim_due(until, later, 10, &none).expect("claim a page"),
+        (1..=5).map(target).collect::<Vec<_>>()
+    );
+}
+
+/// Hosts claiming pages of the same due work at once never get the same target, and together
+/// get all of it.
+pub fn due_pages_are_exclusive_across_hosts<S: Store>(store: &S) {
+    let timeout = Duration::days(i64::from(Policy::default().order_payment_timeout_days));
+    let writes = (1..=60).map(|n| write(Record::Order(order(n)), 0)).collect();
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    let now = fixtures::t0() + timeout + Duration::minutes(2);
+    let until = now + Duration::minutes(5);
+    let got: Vec<Vec<Target>> = std::thread::scope(|s| {
+        let hosts: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let page = store.claim_due(now, until, 7, &HashSet::new()).expect("claim a page");
+                        if page.is_empty() {
+                            return mine;
+                        }
+                        mine.extend(page);
+                    }
+                })
+            })
+            .collect();
+        hosts.into_iter().map(|h| h.join().expect("host")).collect()
+    });
+    let mut all: Vec<Target> = got.into_iter().flatten().collect();
+    let claimed = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), claimed, "a target was claimed by two hosts");
+    assert_eq!(all, (1..=60).map(|n| Target::Order(OrderId::numbered(n))).collect::<Vec<_>>());
+}
+
 /// Owner queries filter and page, newest first; search finds listed products.
 pub fn queries_filter_and_page<S: Store>(store: &S) {
     let writes = (1..=5).map(|n| write(Record::Order(order(n)), 0)).collect();
@@ -333,6 +401,8 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     old_request_ids_are_pruned(&new_store());
     marketplace_id_is_recorded(&new_store());
     due_claims_are_exclusive(&new_store());
+    due_pages_are_claimed_exclusively(&new_store());
+    due_pages_are_exclusive_across_hosts(&new_store());
     queries_filter_and_page(&new_store());
     due_index_is_ordered(&new_store());
     events_are_numbered(&new_store());

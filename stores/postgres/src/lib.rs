@@ -37,7 +37,7 @@ mod pool;
 mod rows;
 mod schema;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -871,6 +871,40 @@ impl Store for PostgresStore {
             let s = conn.statement("DELETE FROM claims WHERE target = $1")?;
             conn.client.execute(&s, &[&key]).map(|_| ())
         })
+    }
+
+    /// One statement: the page of due rows not claimed at `now` nor skipped, locked with
+    /// `FOR UPDATE SKIP LOCKED` (hosts claiming at the same moment take different pages rather
+    /// than queueing on the same rows), claimed by one upsert that leaves a claim in force alone.
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+        skip: &HashSet<Target>,
+    ) -> Result<Vec<Target>, Error> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let skip: Vec<String> = skip.iter().map(target_key).collect();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.write("claiming due items", |conn| {
+            let s = conn.statement(
+                "WITH page AS (
+                     SELECT d.target, d.at FROM due d
+                     WHERE d.at <= $1 AND d.target <> ALL($4::text[])
+                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.target = d.target AND c.until > $1)
+                     ORDER BY d.at, d.target LIMIT $3
+                     FOR UPDATE OF d SKIP LOCKED),
+                 claimed AS (
+                     INSERT INTO claims (target, until) SELECT target, $2 FROM page ORDER BY target
+                     ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until WHERE claims.until <= $1
+                     RETURNING target)
+                 SELECT page.target FROM page JOIN claimed USING (target) ORDER BY page.at, page.target",
+            )?;
+            conn.client.query(&s, &[&nanos(now), &nanos(until), &limit, &skip])
+        })?;
+        rows.iter().map(|r| rows::target_of_key(r.get(0))).collect()
     }
 }
 

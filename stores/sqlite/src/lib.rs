@@ -72,7 +72,7 @@
 
 mod schema;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -977,5 +977,56 @@ impl Store for SqliteStore {
             .and_then(|mut s| s.execute(params![kind, id]))
             .map(|_| ())
             .map_err(|e| self.sql("releasing a claim", e))
+    }
+
+    /// One `BEGIN IMMEDIATE` transaction: reads the due index past the claims in force and the
+    /// skipped targets, and claims the page.
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+        skip: &HashSet<Target>,
+    ) -> Result<Vec<Target>, Error> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.writer();
+        let q = |e| self.sql("claiming due items", e);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(q)?;
+        let mut claimed = Vec::new();
+        {
+            let mut select = tx
+                .prepare_cached(
+                    "SELECT r.kind, r.id FROM records r INDEXED BY records_due
+                     WHERE r.due IS NOT NULL AND r.due <= ?1
+                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.kind = r.kind AND c.id = r.id AND c.until > ?1)
+                     ORDER BY r.due, r.kind, r.id",
+                )
+                .map_err(q)?;
+            let mut rows = select.query(params![nanos(now)]).map_err(q)?;
+            while claimed.len() < limit {
+                let Some(row) = rows.next().map_err(q)? else { break };
+                let target =
+                    target_of(row.get(0).map_err(q)?, row.get_ref(1).and_then(|v| Ok(v.as_str()?)).map_err(q)?)?;
+                if !skip.contains(&target) {
+                    claimed.push(target);
+                }
+            }
+        }
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO claims (kind, id, until) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (kind, id) DO UPDATE SET until = ?3",
+                )
+                .map_err(q)?;
+            for target in &claimed {
+                let (kind, id) = key(target);
+                upsert.execute(params![kind, id, nanos(until)]).map_err(q)?;
+            }
+        }
+        tx.commit().map_err(q)?;
+        Ok(claimed)
     }
 }
