@@ -248,6 +248,27 @@ pub trait Store: Send + Sync {
     /// tried again at once).
     fn release(&self, target: &Target) -> Result<(), Error>;
 
+    /// Saves independent commits made at `at`, in order, each atomically and each on its own
+    /// (as [`commit`](Store::commit) would): one whose version check fails gets
+    /// [`Error::Conflict`] in its slot and the others are saved. Returns one result per commit.
+    ///
+    /// The outer error is a failure of the storage itself; commits before it in the list may
+    /// have been saved (a store that saves them in one transaction saved none).
+    ///
+    /// The default saves them one by one; stores should save them in one transaction, so that
+    /// `tick` pays one durable write per page of due work instead of one per target.
+    fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
+        let mut saved = Vec::with_capacity(commits.len());
+        for commit in commits {
+            match self.commit(commit, at) {
+                Ok(seq) => saved.push(Ok(seq)),
+                Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(saved)
+    }
+
     /// Claims a page of due work in one go: up to `limit` targets due at or before `now`,
     /// earliest first, that are not in `skip` and that no claim in force at `now` holds, each
     /// claimed until `until` (as [`claim`](Store::claim) would). Returns the claimed targets in

@@ -70,29 +70,90 @@ impl Marketplace {
             if claimed.is_empty() {
                 return Ok(report);
             }
+            // Apps' scheduled work reads only the app, its product and its account, so the
+            // page's apps are decided one by one and saved together (`Store::commit_many`: one
+            // store transaction per page); other targets are done one at a time, in order.
+            let mut apps: Vec<(Target, Commit)> = Vec::new();
             let mut pending = claimed.into_iter();
             while let Some(target) = pending.next() {
                 report.examined += 1;
-                match self.tick_one(&target, now) {
-                    Ok(true) => report.changed += 1,
-                    Ok(false) => {}
-                    // One aggregate's failure (a declined refund, a lost race) must not stop the
-                    // others' scheduled work; it stays due for the next tick.
-                    Err(Error::PaymentDeclined { .. } | Error::Gateway { .. } | Error::Conflict { .. }) => {
-                        self.store.release(&target)?;
-                        report.failed += 1;
-                    }
-                    Err(other) => {
-                        // The rest of the page goes back too, so another tick need not wait.
-                        for t in std::iter::once(&target).chain(pending.as_slice()) {
-                            self.store.release(t)?;
+                let outcome = if matches!(target, Target::App(_)) {
+                    match self.tick_app(&target, &Actor::System, now) {
+                        Ok(commit) => {
+                            apps.push((target.clone(), commit));
+                            seen.insert(target);
+                            continue;
                         }
-                        return Err(other);
+                        Err(Error::NotFound { .. }) => Ok(false),
+                        Err(e) => Err(e),
                     }
+                } else {
+                    self.save_ticked_apps(&mut apps, now, &mut report)?;
+                    self.tick_one(&target, now)
+                };
+                if let Err(e) = self.count_tick(&target, outcome, &mut report) {
+                    // The rest of the page goes back too, so another tick need not wait.
+                    self.save_ticked_apps(&mut apps, now, &mut report)?;
+                    for t in pending.as_slice() {
+                        self.store.release(t)?;
+                    }
+                    return Err(e);
                 }
                 seen.insert(target);
             }
+            self.save_ticked_apps(&mut apps, now, &mut report)?;
         }
+    }
+
+    /// Counts one target's outcome. One aggregate's failure (a declined refund, a lost race)
+    /// must not stop the others' scheduled work: its claim is released and it stays due for the
+    /// next tick. Any other error is returned (after releasing the claim).
+    fn count_tick(&self, target: &Target, outcome: Result<bool, Error>, report: &mut TickReport) -> Result<(), Error> {
+        match outcome {
+            Ok(true) => report.changed += 1,
+            Ok(false) => {}
+            Err(Error::PaymentDeclined { .. } | Error::Gateway { .. } | Error::Conflict { .. }) => {
+                self.store.release(target)?;
+                report.failed += 1;
+            }
+            Err(other) => {
+                self.store.release(target)?;
+                return Err(other);
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves the decided apps of a page together; one that lost a race is decided again on its
+    /// own, as a single tick would.
+    fn save_ticked_apps(
+        &self,
+        apps: &mut Vec<(Target, Commit)>,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), Error> {
+        if apps.is_empty() {
+            return Ok(());
+        }
+        let (targets, commits): (Vec<Target>, Vec<Commit>) = apps.drain(..).unzip();
+        let saved = match self.store.commit_many(commits, now) {
+            Ok(saved) => saved,
+            Err(e) => {
+                for t in &targets {
+                    self.store.release(t)?;
+                }
+                return Err(e);
+            }
+        };
+        for (target, result) in targets.iter().zip(saved) {
+            let outcome = match result {
+                Ok(_) => Ok(true),
+                Err(Error::Conflict { .. }) => self.tick_one(target, now),
+                Err(other) => Err(other),
+            };
+            self.count_tick(target, outcome, report)?;
+        }
+        Ok(())
     }
 
     /// Forgets request ids older than the policy's retention (`request_retention_days`); a

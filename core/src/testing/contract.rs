@@ -185,6 +185,40 @@ pub fn due_claims_are_exclusive<S: Store>(store: &S) {
     assert!(store.claim(&other, t, t + Duration::minutes(5)).expect("claim"));
 }
 
+/// `commit_many` saves each commit on its own, in order: a stale one (also one made stale by an
+/// earlier commit of the same batch) is a conflict in its slot and saves nothing, and the others
+/// are saved with their events numbered in list order; a saved commit ends the claim on its
+/// target.
+pub fn commits_are_saved_together_each_on_its_own<S: Store>(store: &S) {
+    let t = fixtures::t0();
+    let target = |n: u64| Target::Order(OrderId::numbered(n));
+    store.commit(Commit { writes: vec![write(Record::Order(order(1)), 0)], ..Commit::default() }, t).expect("save");
+    assert!(store.claim(&target(1), t, t + Duration::minutes(5)).expect("claim"));
+    let one = |n: u64, version: u64| Commit {
+        writes: vec![write(Record::Order(order(n)), version)],
+        events: vec![event(target(n))],
+        ..Commit::default()
+    };
+    let saved =
+        store.commit_many(vec![one(1, 1), one(2, 0), one(3, 7), one(1, 1), one(4, 0)], t).expect("save together");
+    assert_eq!(saved.len(), 5);
+    assert_eq!(saved[0].as_ref().ok(), Some(&1));
+    assert_eq!(saved[1].as_ref().ok(), Some(&2));
+    assert!(matches!(saved[2], Err(Error::Conflict { .. })), "a stale version: {:?}", saved[2]);
+    assert!(matches!(saved[3], Err(Error::Conflict { .. })), "made stale by the first: {:?}", saved[3]);
+    assert_eq!(saved[4].as_ref().ok(), Some(&3));
+    assert_eq!(store.get::<Order>(&target(1)).expect("load").version, 2);
+    assert_eq!(store.get::<Order>(&target(4)).expect("load").version, 1);
+    assert!(store.load(&target(3)).expect("load").is_none());
+    let events = store.events_since(0, 10).expect("events");
+    assert_eq!(
+        events.iter().map(|e| (e.seq, e.target.clone())).collect::<Vec<_>>(),
+        vec![(1, target(1)), (2, target(2)), (3, target(4))]
+    );
+    assert!(store.claim(&target(1), t, t + Duration::minutes(5)).expect("claim"), "the commit ended the claim");
+    assert!(store.commit_many(Vec::new(), t).expect("nothing to save").is_empty());
+}
+
 /// A page of due work is claimed at once (`claim_due`): earliest first, up to the limit,
 /// passing over what the caller skips and what a claim in force holds, and exclusive with
 /// single claims. A page claim ends when it runs out, at the target's next commit or when
@@ -401,6 +435,7 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     old_request_ids_are_pruned(&new_store());
     marketplace_id_is_recorded(&new_store());
     due_claims_are_exclusive(&new_store());
+    commits_are_saved_together_each_on_its_own(&new_store());
     due_pages_are_claimed_exclusively(&new_store());
     due_pages_are_exclusive_across_hosts(&new_store());
     queries_filter_and_page(&new_store());

@@ -485,10 +485,62 @@ impl PostgresStore {
     }
 
     fn commit_once(&self, conn: &mut Conn, commit: &Commit, at: DateTime<Utc>) -> Result<u64, Fail> {
-        let what = "saving a commit";
         let (client, statements) = conn.parts();
         // A dead idle connection fails here, before anything is sent: safe to retry.
         let mut tx = client.transaction().map_err(Fail::Retry)?;
+        let head = self.apply(&mut tx, statements, commit, at)?;
+        Self::end(tx)?;
+        Ok(head as u64)
+    }
+
+    /// Several commits in one transaction; `None` (and nothing saved) when one of them fails
+    /// its checks, so that the caller saves them one by one.
+    fn commit_many_once(
+        &self,
+        conn: &mut Conn,
+        commits: &[Commit],
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<u64>>, Fail> {
+        let (client, statements) = conn.parts();
+        let mut tx = client.transaction().map_err(Fail::Retry)?;
+        let mut heads = Vec::with_capacity(commits.len());
+        for commit in commits {
+            match self.apply(&mut tx, statements, commit, at) {
+                Ok(head) => heads.push(head as u64),
+                // The transaction rolls back when dropped.
+                Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
+                Err(other) => return Err(other),
+            }
+        }
+        Self::end(tx)?;
+        Ok(Some(heads))
+    }
+
+    /// Commits a transaction; a connection lost at that moment leaves the outcome unknown.
+    fn end(tx: postgres::Transaction<'_>) -> Result<(), Fail> {
+        tx.commit().map_err(|e| {
+            if is_connection_lost(&e) {
+                Fail::Final(Error::Storage {
+                    reason: format!(
+                        "the connection to PostgreSQL broke while committing ({e}): the commit may or may not \
+                         have been applied; load the records again before retrying"
+                    ),
+                })
+            } else {
+                Fail::Final(to_error("saving a commit", &e))
+            }
+        })
+    }
+
+    /// Writes one commit inside `tx`; returns the stream head after it.
+    fn apply(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        statements: &mut HashMap<String, postgres::Statement>,
+        commit: &Commit,
+        at: DateTime<Utc>,
+    ) -> Result<i64, Fail> {
+        let what = "saving a commit";
         let fail = |e: postgres::Error| Fail::Final(to_error(what, &e));
         let mut writes: Vec<(String, &appmarket::store::Write)> =
             commit.writes.iter().map(|w| (target_key(&w.record.target()), w)).collect();
@@ -502,11 +554,11 @@ impl PostgresStore {
             params.extend(row.columns.iter().map(|p: &Param| p.as_ref() as &(dyn ToSql + Sync)));
             let expected = i64::try_from(w.expected_version).unwrap_or(i64::MAX);
             let changed = if w.expected_version == 0 {
-                let s = prepared(statements, &mut tx, &sql.insert).map_err(fail)?;
+                let s = prepared(statements, tx, &sql.insert).map_err(fail)?;
                 tx.execute(&s, &params).map_err(fail)?
             } else {
                 params.push(&expected);
-                let s = prepared(statements, &mut tx, &sql.update).map_err(fail)?;
+                let s = prepared(statements, tx, &sql.update).map_err(fail)?;
                 tx.execute(&s, &params).map_err(fail)?
             };
             if changed != 1 {
@@ -528,7 +580,7 @@ impl PostgresStore {
         if !touched.is_empty() {
             let s = prepared(
                 statements,
-                &mut tx,
+                tx,
                 "WITH ended AS (DELETE FROM claims WHERE target = ANY($1)),
                       undue AS (DELETE FROM due WHERE target = ANY($4))
                  INSERT INTO due (target, at) SELECT * FROM unnest($2::text[], $3::bigint[])
@@ -540,7 +592,7 @@ impl PostgresStore {
         for (app, secret) in &commit.secrets {
             let s = prepared(
                 statements,
-                &mut tx,
+                tx,
                 "INSERT INTO secrets (app, secret) VALUES ($1, $2) ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret",
             )
             .map_err(fail)?;
@@ -556,7 +608,7 @@ impl PostgresStore {
                 .map_err(|e| Error::Storage { reason: format!("cannot serialize a request record: {e}") })?;
             let s = prepared(
                 statements,
-                &mut tx,
+                tx,
                 "INSERT INTO requests (actor, id, at, doc, secret) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (actor, id) DO NOTHING",
             )
@@ -569,7 +621,7 @@ impl PostgresStore {
             }
         }
         let head: i64 = if commit.events.is_empty() {
-            let s = prepared(statements, &mut tx, "SELECT seq FROM stream_head WHERE id = 1").map_err(fail)?;
+            let s = prepared(statements, tx, "SELECT seq FROM stream_head WHERE id = 1").map_err(fail)?;
             tx.query_one(&s, &[]).map_err(fail)?.get(0)
         } else {
             let mut targets = Vec::with_capacity(commit.events.len());
@@ -588,22 +640,10 @@ impl PostgresStore {
                         .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
                 );
             }
-            let s = prepared(statements, &mut tx, &self.events_sql).map_err(fail)?;
+            let s = prepared(statements, tx, &self.events_sql).map_err(fail)?;
             tx.query_one(&s, &[&targets, &docs, &self.channel]).map_err(fail)?.get(0)
         };
-        tx.commit().map_err(|e| {
-            if is_connection_lost(&e) {
-                Fail::Final(Error::Storage {
-                    reason: format!(
-                        "the connection to PostgreSQL broke while committing ({e}): the commit may or may not \
-                         have been applied; load the records again before retrying"
-                    ),
-                })
-            } else {
-                fail(e)
-            }
-        })?;
-        Ok(head as u64)
+        Ok(head)
     }
 }
 
@@ -675,6 +715,23 @@ impl Store for PostgresStore {
 
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
         self.run("saving a commit", true, |conn| self.commit_once(conn, &commit, at))
+    }
+
+    /// One transaction for all (one flush for a durable commit). When one of them fails its
+    /// checks, that transaction is rolled back and they are saved one by one.
+    fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
+        if let Some(heads) = self.run("saving commits", true, |conn| self.commit_many_once(conn, &commits, at))? {
+            return Ok(heads.into_iter().map(Ok).collect());
+        }
+        let mut saved = Vec::with_capacity(commits.len());
+        for commit in commits {
+            match self.commit(commit, at) {
+                Ok(seq) => saved.push(Ok(seq)),
+                Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(saved)
     }
 
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
