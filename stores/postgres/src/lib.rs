@@ -58,7 +58,7 @@ pub use schema::SCHEMA_VERSION;
 
 use errors::{is_connection_lost, to_error};
 use pool::{Conn, Pool, prepared};
-use rows::{KINDS, KindSql, Param, actor_key, enum_text, kind_sql, nanos, record_of, row_of, target_key};
+use rows::{KINDS, KindSql, actor_key, enum_text, kind_sql, nanos, record_of, row_of, target_key};
 
 /// Options of a [`PostgresStore`]; [`PostgresStore::builder`] makes one.
 #[derive(Debug, Clone)]
@@ -144,25 +144,12 @@ impl PostgresStoreBuilder {
         Ok(PostgresStore {
             pool,
             kinds: KINDS.iter().map(kind_sql).collect(),
-            events_sql: EVENTS_SQL.to_owned(),
             channel,
             schema,
             products: Mutex::new(HashMap::new()),
         })
     }
 }
-
-/// Appends a commit's events: advances the stream head (locking it until the commit ends, so
-/// numbers follow commit order without gaps), inserts the events and announces the new head on
-/// the channel, delivered when the transaction commits. Returns the new head.
-const EVENTS_SQL: &str = "
-WITH head AS (UPDATE stream_head SET seq = seq + cardinality($1::text[]) WHERE id = 1 RETURNING seq),
-inserted AS (
-    INSERT INTO events (seq, target, doc)
-    SELECT head.seq - cardinality($1::text[]) + e.n, e.target, e.doc
-    FROM head, unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(target, doc, n)
-    RETURNING 1)
-SELECT seq, pg_notify($3, seq::text) FROM head";
 
 /// A product as cached: its version, the product and its search entry.
 type CachedProduct = (i64, Arc<Product>, Arc<SearchText>);
@@ -171,7 +158,6 @@ type CachedProduct = (i64, Arc<Product>, Arc<SearchText>);
 pub struct PostgresStore {
     pool: Pool,
     kinds: Vec<KindSql>,
-    events_sql: String,
     channel: String,
     schema: String,
     /// Products by id, checked against the row's version on every read.
@@ -532,7 +518,11 @@ impl PostgresStore {
         })
     }
 
-    /// Writes one commit inside `tx`; returns the stream head after it.
+    /// Writes one commit inside `tx` in one statement (one round trip): a data-modifying CTE
+    /// per write (writes sorted by key, so hosts lock rows in the same order), the due index and
+    /// claims, passwords, the request record and the events, then checks every write and the
+    /// request id with `appmarket_check`, which raises (and so undoes the whole statement) when
+    /// one failed. Returns the stream head after it.
     fn apply(
         &self,
         tx: &mut postgres::Transaction<'_>,
@@ -540,34 +530,24 @@ impl PostgresStore {
         commit: &Commit,
         at: DateTime<Utc>,
     ) -> Result<i64, Fail> {
+        use std::fmt::Write as _;
         let what = "saving a commit";
         let fail = |e: postgres::Error| Fail::Final(to_error(what, &e));
         let mut writes: Vec<(String, &appmarket::store::Write)> =
             commit.writes.iter().map(|w| (target_key(&w.record.target()), w)).collect();
         writes.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut touched = Vec::with_capacity(writes.len());
-        let (mut due_keys, mut due_at, mut not_due) = (Vec::new(), Vec::new(), Vec::new());
+        let mut rows = Vec::with_capacity(writes.len());
+        let mut expected = Vec::with_capacity(writes.len());
+        let mut messages = Vec::with_capacity(writes.len() + 1);
+        let (mut touched, mut due_keys, mut due_at, mut not_due) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (key, w) in &writes {
-            let row = row_of(&w.record)?;
-            let sql = &self.kinds[row.rank];
-            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&row.id, &row.doc];
-            params.extend(row.columns.iter().map(|p: &Param| p.as_ref() as &(dyn ToSql + Sync)));
-            let expected = i64::try_from(w.expected_version).unwrap_or(i64::MAX);
-            let changed = if w.expected_version == 0 {
-                let s = prepared(statements, tx, &sql.insert).map_err(fail)?;
-                tx.execute(&s, &params).map_err(fail)?
-            } else {
-                params.push(&expected);
-                let s = prepared(statements, tx, &sql.update).map_err(fail)?;
-                tx.execute(&s, &params).map_err(fail)?
-            };
-            if changed != 1 {
-                return Err(Fail::Final(Error::conflict(format!(
-                    "{} changed meanwhile (expected version {}): load it again and retry",
-                    w.record.target(),
-                    w.expected_version
-                ))));
-            }
+            rows.push(row_of(&w.record)?);
+            expected.push(i64::try_from(w.expected_version).unwrap_or(i64::MAX));
+            messages.push(format!(
+                "{} changed meanwhile (expected version {}): load it again and retry",
+                w.record.target(),
+                w.expected_version
+            ));
             touched.push(key.clone());
             match w.due {
                 Some(due) => {
@@ -577,73 +557,169 @@ impl PostgresStore {
                 None => not_due.push(key.clone()),
             }
         }
-        if !touched.is_empty() {
-            let s = prepared(
-                statements,
-                tx,
-                "WITH ended AS (DELETE FROM claims WHERE target = ANY($1)),
-                      undue AS (DELETE FROM due WHERE target = ANY($4))
-                 INSERT INTO due (target, at) SELECT * FROM unnest($2::text[], $3::bigint[])
-                 ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at",
-            )
-            .map_err(fail)?;
-            tx.execute(&s, &[&touched, &due_keys, &due_at, &not_due]).map_err(fail)?;
-        }
+        // Passwords: the last one given for an app wins.
+        let mut secrets: Vec<(&str, &str)> = Vec::new();
         for (app, secret) in &commit.secrets {
-            let s = prepared(
-                statements,
-                tx,
-                "INSERT INTO secrets (app, secret) VALUES ($1, $2) ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret",
-            )
-            .map_err(fail)?;
-            tx.execute(&s, &[&app.as_str(), &secret.expose()]).map_err(fail)?;
+            secrets.retain(|(a, _)| *a != app.as_str());
+            secrets.push((app.as_str(), secret.expose()));
         }
-        if let Some(req) = &commit.request {
-            // A revealed password goes to its own column: the document shows `***`.
-            let secret = match &req.reply {
-                Ok(Reply::Password(s)) => Some(s.expose()),
-                _ => None,
-            };
-            let doc = serde_json::to_string(req)
-                .map_err(|e| Error::Storage { reason: format!("cannot serialize a request record: {e}") })?;
-            let s = prepared(
-                statements,
-                tx,
-                "INSERT INTO requests (actor, id, at, doc, secret) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (actor, id) DO NOTHING",
-            )
-            .map_err(fail)?;
-            let inserted = tx
-                .execute(&s, &[&actor_key(&req.actor), &req.id.as_str(), &nanos(req.at), &doc, &secret])
-                .map_err(fail)?;
-            if inserted != 1 {
-                return Err(Fail::Final(Error::conflict(format!("request id {} was used meanwhile", req.id))));
-            }
-        }
-        let head: i64 = if commit.events.is_empty() {
-            let s = prepared(statements, tx, "SELECT seq FROM stream_head WHERE id = 1").map_err(fail)?;
-            tx.query_one(&s, &[]).map_err(fail)?.get(0)
-        } else {
-            let mut targets = Vec::with_capacity(commit.events.len());
-            let mut docs = Vec::with_capacity(commit.events.len());
-            for e in &commit.events {
-                targets.push(target_key(&e.target));
-                let stored = StoredEvent {
-                    schema_version: EVENT_SCHEMA_VERSION,
-                    at,
-                    actor: e.actor.clone(),
-                    target: e.target.clone(),
-                    kind: e.kind.clone(),
+        let (secret_apps, secret_values): (Vec<&str>, Vec<&str>) = secrets.into_iter().unzip();
+        let request = match &commit.request {
+            Some(req) => {
+                // A revealed password goes to its own column: the document shows `***`.
+                let secret = match &req.reply {
+                    Ok(Reply::Password(s)) => Some(s.expose().to_owned()),
+                    _ => None,
                 };
-                docs.push(
-                    serde_json::to_string(&stored)
-                        .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
-                );
+                let doc = serde_json::to_string(req)
+                    .map_err(|e| Error::Storage { reason: format!("cannot serialize a request record: {e}") })?;
+                messages.push(format!("request id {} was used meanwhile", req.id));
+                Some((actor_key(&req.actor), req.id.as_str().to_owned(), nanos(req.at), doc, secret))
             }
-            let s = prepared(statements, tx, &self.events_sql).map_err(fail)?;
-            tx.query_one(&s, &[&targets, &docs, &self.channel]).map_err(fail)?.get(0)
+            None => None,
         };
-        Ok(head)
+        let mut event_targets = Vec::with_capacity(commit.events.len());
+        let mut event_docs = Vec::with_capacity(commit.events.len());
+        for e in &commit.events {
+            event_targets.push(target_key(&e.target));
+            let stored = StoredEvent {
+                schema_version: EVENT_SCHEMA_VERSION,
+                at,
+                actor: e.actor.clone(),
+                target: e.target.clone(),
+                kind: e.kind.clone(),
+            };
+            event_docs.push(
+                serde_json::to_string(&stored)
+                    .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
+            );
+        }
+
+        // The placeholder of the parameter just pushed.
+        fn next(params: &mut Vec<&(dyn ToSql + Sync)>, _what: &str) -> String {
+            format!("${}", params.len())
+        }
+        // A write as a CTE and its check. A large commit (more than one chunk of writes) runs
+        // its earlier chunks as statements of their own in the same transaction, so that a
+        // statement stays within PostgreSQL's parameter limit and statement shapes stay few.
+        const CHUNK: usize = 32;
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        let mut ctes: Vec<String> = Vec::new();
+        let mut checks: Vec<String> = Vec::new();
+        let chunks = rows.len().div_ceil(CHUNK).max(1);
+        for (i, row) in rows.iter().enumerate() {
+            let kind = &KINDS[row.rank];
+            params.push(&row.id);
+            let id = next(&mut params, "id");
+            params.push(&row.doc);
+            let doc = next(&mut params, "doc");
+            let mut cols = Vec::with_capacity(row.columns.len());
+            for c in &row.columns {
+                params.push(c.as_ref() as &(dyn ToSql + Sync));
+                cols.push(next(&mut params, "column"));
+            }
+            let t = kind.table;
+            let w = ctes.len();
+            let cte = if expected[i] == 0 {
+                let names: String = kind.columns.iter().map(|c| format!(", {c}")).collect();
+                let values: String = cols.iter().map(|v| format!(", {v}")).collect();
+                format!(
+                    "w{w} AS (INSERT INTO {t} (id, version, doc{names}) VALUES ({id}, 1, {doc}{values}) \
+                     ON CONFLICT (id) DO NOTHING RETURNING 1)"
+                )
+            } else {
+                params.push(&expected[i]);
+                let version = next(&mut params, "version");
+                let sets: String = kind.columns.iter().zip(&cols).map(|(c, v)| format!(", {c} = {v}")).collect();
+                format!(
+                    "w{w} AS (UPDATE {t} SET version = version + 1, doc = {doc}{sets} \
+                     WHERE id = {id} AND version = {version} RETURNING 1)"
+                )
+            };
+            ctes.push(cte);
+            params.push(&messages[i]);
+            let message = next(&mut params, "message");
+            checks.push(format!("appmarket_check((SELECT count(*) FROM w{w}) = 1, 'AM001', {message})"));
+            if (i + 1) % CHUNK == 0 && (i + 1) / CHUNK < chunks {
+                let sql = format!("WITH {} SELECT {}", ctes.join(",\n "), checks.join(" AND "));
+                let s = prepared(statements, tx, &sql).map_err(fail)?;
+                tx.query_one(&s, &params).map_err(fail)?;
+                params.clear();
+                ctes.clear();
+                checks.clear();
+            }
+        }
+        if !touched.is_empty() {
+            params.push(&touched);
+            let touched = next(&mut params, "touched");
+            params.push(&not_due);
+            let not_due = next(&mut params, "not due");
+            params.push(&due_keys);
+            let keys = next(&mut params, "due keys");
+            params.push(&due_at);
+            let at = next(&mut params, "due at");
+            ctes.push(format!("ended AS (DELETE FROM claims WHERE target = ANY({touched}::text[]))"));
+            ctes.push(format!("undue AS (DELETE FROM due WHERE target = ANY({not_due}::text[]))"));
+            ctes.push(format!(
+                "due_set AS (INSERT INTO due (target, at) SELECT * FROM unnest({keys}::text[], {at}::bigint[]) \
+                 ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at)"
+            ));
+        }
+        if !secret_apps.is_empty() {
+            params.push(&secret_apps);
+            let apps = next(&mut params, "secret apps");
+            params.push(&secret_values);
+            let values = next(&mut params, "secrets");
+            ctes.push(format!(
+                "kept AS (INSERT INTO secrets (app, secret) SELECT * FROM unnest({apps}::text[], {values}::text[]) \
+                 ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret)"
+            ));
+        }
+        if let Some((actor, id, req_at, doc, secret)) = &request {
+            let mut p = Vec::new();
+            for v in [actor as &(dyn ToSql + Sync), id, req_at, doc, secret] {
+                params.push(v);
+                p.push(next(&mut params, "request"));
+            }
+            ctes.push(format!(
+                "req AS (INSERT INTO requests (actor, id, at, doc, secret) VALUES ({}, {}, {}, {}, {}) \
+                 ON CONFLICT (actor, id) DO NOTHING RETURNING 1)",
+                p[0], p[1], p[2], p[3], p[4]
+            ));
+            params.push(&messages[rows.len()]);
+            let message = next(&mut params, "message");
+            checks.push(format!("appmarket_check((SELECT count(*) FROM req) = 1, 'AM002', {message})"));
+        }
+        // The stream head last: it is held until the transaction ends.
+        let head = if event_docs.is_empty() {
+            "(SELECT seq FROM stream_head WHERE id = 1)".to_owned()
+        } else {
+            params.push(&event_targets);
+            let targets = next(&mut params, "event targets");
+            params.push(&event_docs);
+            let docs = next(&mut params, "events");
+            params.push(&self.channel);
+            let channel = next(&mut params, "channel");
+            ctes.push(format!(
+                "head AS (UPDATE stream_head SET seq = seq + cardinality({targets}::text[]) WHERE id = 1 RETURNING seq)"
+            ));
+            ctes.push(format!(
+                "appended AS (INSERT INTO events (seq, target, doc) \
+                 SELECT head.seq - cardinality({targets}::text[]) + e.n, e.target, e.doc \
+                 FROM head, unnest({targets}::text[], {docs}::text[]) WITH ORDINALITY AS e(target, doc, n))"
+            ));
+            format!("(SELECT seq FROM head), pg_notify({channel}, (SELECT seq FROM head)::text)")
+        };
+        let mut sql = String::new();
+        if !ctes.is_empty() {
+            let _ = write!(sql, "WITH {} ", ctes.join(",\n "));
+        }
+        let checked = if checks.is_empty() { "true".to_owned() } else { checks.join(" AND ") };
+        // The checks first (they run the writes), the stream head last.
+        let _ = write!(sql, "SELECT {checked}, {head}");
+        let s = prepared(statements, tx, &sql).map_err(fail)?;
+        let row = tx.query_one(&s, &params).map_err(fail)?;
+        Ok(row.get(1))
     }
 }
 
