@@ -248,6 +248,13 @@ pub trait Store: Send + Sync {
     /// tried again at once).
     fn release(&self, target: &Target) -> Result<(), Error>;
 
+    /// Loads several records at once, each with its version, in the order of `targets` (`None`
+    /// for an absent one). The default loads them one by one; a store on a server should load
+    /// them in one round trip.
+    fn load_many(&self, targets: &[Target]) -> Result<Vec<Option<(Record, u64)>>, Error> {
+        targets.iter().map(|t| self.load(t)).collect()
+    }
+
     /// Saves independent commits made at `at`, in order, each atomically and each on its own
     /// (as [`commit`](Store::commit) would): one whose version check fails gets
     /// [`Error::Conflict`] in its slot and the others are saved. Returns one result per commit.

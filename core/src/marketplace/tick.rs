@@ -11,7 +11,7 @@ use crate::actor::{Actor, Target};
 use crate::app::{AppCommand, PurchasedApp};
 use crate::error::Error;
 use crate::order::{Order, OrderCommand, OrderStatus};
-use crate::store::Commit;
+use crate::store::{Commit, Record, Versioned};
 
 /// What a `tick` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -74,11 +74,18 @@ impl Marketplace {
             // page's apps are decided one by one and saved together (`Store::commit_many`: one
             // store transaction per page); other targets are done one at a time, in order.
             let mut apps: Vec<(Target, Commit)> = Vec::new();
+            let app_targets: Vec<Target> = claimed.iter().filter(|t| matches!(t, Target::App(_))).cloned().collect();
+            let mut loaded = self.store.load_many(&app_targets)?.into_iter();
             let mut pending = claimed.into_iter();
             while let Some(target) = pending.next() {
                 report.examined += 1;
                 let outcome = if matches!(target, Target::App(_)) {
-                    match self.tick_app(&target, &Actor::System, now) {
+                    let current = match loaded.next().flatten() {
+                        Some((Record::App(app), version)) => Ok(Versioned { value: app, version }),
+                        Some(_) => Err(Error::Storage { reason: format!("{target} holds the wrong kind of record") }),
+                        None => Err(Error::not_found("app", target.kind_and_id().1)),
+                    };
+                    match current.and_then(|current| self.tick_loaded_app(current, &Actor::System, now)) {
                         Ok(commit) => {
                             apps.push((target.clone(), commit));
                             seen.insert(target);
@@ -212,7 +219,15 @@ impl Marketplace {
     }
 
     fn tick_app(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
-        let current = self.get::<PurchasedApp>(target.clone())?;
+        self.tick_loaded_app(self.get::<PurchasedApp>(target.clone())?, system, now)
+    }
+
+    fn tick_loaded_app(
+        &self,
+        current: Versioned<PurchasedApp>,
+        system: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Commit, Error> {
         let mut commit = Commit::default();
         let mut next = if current.value.metering.is_some() {
             self.settle_usage(&current, system, now, false, &mut commit)?

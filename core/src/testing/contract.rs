@@ -185,7 +185,7 @@ pub fn due_claims_are_exclusive<S: Store>(store: &S) {
     assert!(store.claim(&other, t, t + Duration::minutes(5)).expect("claim"));
 }
 
-/// `commit_many` saves each commit on its own, in order: a stale one (also one made stale by an
+/// `commit_many` saves each commit on its own, in order, and `load_many` reads several records: a stale one (also one made stale by an
 /// earlier commit of the same batch) is a conflict in its slot and saves nothing, and the others
 /// are saved with their events numbered in list order; a saved commit ends the claim on its
 /// target.
@@ -217,6 +217,12 @@ pub fn commits_are_saved_together_each_on_its_own<S: Store>(store: &S) {
     );
     assert!(store.claim(&target(1), t, t + Duration::minutes(5)).expect("claim"), "the commit ended the claim");
     assert!(store.commit_many(Vec::new(), t).expect("nothing to save").is_empty());
+    // `load_many` answers in the order asked, `None` for what is absent.
+    let account = Target::Account(customer());
+    let loaded = store.load_many(&[target(4), target(3), account, target(1), target(4)]).expect("load many");
+    let versions: Vec<Option<u64>> = loaded.iter().map(|l| l.as_ref().map(|(_, v)| *v)).collect();
+    assert_eq!(versions, vec![Some(1), None, None, Some(2), Some(1)]);
+    assert_eq!(loaded[3].as_ref().map(|(r, _)| r.target()), Some(target(1)));
 }
 
 /// A page of due work is claimed at once (`claim_due`): earliest first, up to the limit,

@@ -759,6 +759,29 @@ impl Store for PostgresStore {
         }
     }
 
+    /// One query per kind among the targets.
+    fn load_many(&self, targets: &[Target]) -> Result<Vec<Option<(Record, u64)>>, Error> {
+        let mut found: HashMap<(usize, String), (Record, u64)> = HashMap::with_capacity(targets.len());
+        for (rank, kind) in KINDS.iter().enumerate() {
+            let ids: Vec<&str> =
+                targets.iter().map(Target::kind_and_id).filter(|(r, _)| *r == rank).map(|(_, id)| id).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let sql = format!("SELECT id, version, doc FROM {} WHERE id = ANY($1)", kind.table);
+            for row in self.query("loading records", &sql, &[&ids])? {
+                found.insert((rank, row.get(0)), (record_of(rank, row.get(2))?, row.get::<_, i64>(1) as u64));
+            }
+        }
+        Ok(targets
+            .iter()
+            .map(|t| {
+                let (rank, id) = t.kind_and_id();
+                found.get(&(rank, id.to_owned())).cloned()
+            })
+            .collect())
+    }
+
     fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
         let cached = {
             let cache = self.products.lock().unwrap_or_else(|p| p.into_inner());
