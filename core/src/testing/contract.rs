@@ -217,6 +217,15 @@ pub fn commits_are_saved_together_each_on_its_own<S: Store>(store: &S) {
     );
     assert!(store.claim(&target(1), t, t + Duration::minutes(5)).expect("claim"), "the commit ended the claim");
     assert!(store.commit_many(Vec::new(), t).expect("nothing to save").is_empty());
+    // All fresh: each returns the head after it, a commit without events the head before it.
+    let quiet = Commit { writes: vec![write(Record::Order(order(6)), 0)], ..Commit::default() };
+    let saved = store.commit_many(vec![one(5, 0), quiet, one(7, 0)], t).expect("save together");
+    assert_eq!(saved.iter().map(|r| r.as_ref().ok().copied()).collect::<Vec<_>>(), vec![Some(4), Some(4), Some(5)]);
+    let later = store.events_since(3, 10).expect("events");
+    assert_eq!(
+        later.iter().map(|e| (e.seq, e.target.clone())).collect::<Vec<_>>(),
+        vec![(4, target(5)), (5, target(7))]
+    );
     // `load_many` answers in the order asked, `None` for what is absent.
     let account = Target::Account(customer());
     let loaded = store.load_many(&[target(4), target(3), account, target(1), target(4)]).expect("load many");

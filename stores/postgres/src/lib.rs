@@ -490,12 +490,34 @@ impl PostgresStore {
         let (client, statements) = conn.parts();
         let mut tx = client.transaction().map_err(Fail::Retry)?;
         let mut heads = Vec::with_capacity(commits.len());
-        for commit in commits {
-            match self.apply(&mut tx, statements, commit, at) {
-                Ok(head) => heads.push(head as u64),
-                // The transaction rolls back when dropped.
-                Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
-                Err(other) => return Err(other),
+        // Groups of consecutive commits touching different targets, up to 32 writes, each
+        // group one statement.
+        let mut group: Vec<&Commit> = Vec::new();
+        let mut keys = HashSet::new();
+        let mut writes = 0;
+        for (i, commit) in commits.iter().enumerate() {
+            let targets: Vec<Target> = commit.writes.iter().map(|w| w.record.target()).collect();
+            let fits = writes + targets.len() <= 32 && targets.iter().all(|t| !keys.contains(t));
+            if !fits && !group.is_empty() {
+                match self.apply_group(&mut tx, statements, &group, at) {
+                    Ok(h) => heads.extend(h.into_iter().map(|h| h as u64)),
+                    // The transaction rolls back when dropped.
+                    Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
+                    Err(other) => return Err(other),
+                }
+                group.clear();
+                keys.clear();
+                writes = 0;
+            }
+            writes += targets.len();
+            keys.extend(targets);
+            group.push(commit);
+            if i + 1 == commits.len() {
+                match self.apply_group(&mut tx, statements, &group, at) {
+                    Ok(h) => heads.extend(h.into_iter().map(|h| h as u64)),
+                    Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
+                    Err(other) => return Err(other),
+                }
             }
         }
         Self::end(tx)?;
@@ -530,11 +552,24 @@ impl PostgresStore {
         commit: &Commit,
         at: DateTime<Utc>,
     ) -> Result<i64, Fail> {
+        Ok(self.apply_group(tx, statements, &[commit], at)?[0])
+    }
+
+    /// Writes several commits whose writes touch different targets in one statement (as
+    /// [`apply`](Self::apply) does one), their events numbered in list order. Returns the stream
+    /// head after each.
+    fn apply_group(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        statements: &mut HashMap<String, postgres::Statement>,
+        commits: &[&Commit],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<i64>, Fail> {
         use std::fmt::Write as _;
         let what = "saving a commit";
         let fail = |e: postgres::Error| Fail::Final(to_error(what, &e));
         let mut writes: Vec<(String, &appmarket::store::Write)> =
-            commit.writes.iter().map(|w| (target_key(&w.record.target()), w)).collect();
+            commits.iter().flat_map(|c| &c.writes).map(|w| (target_key(&w.record.target()), w)).collect();
         writes.sort_by(|a, b| a.0.cmp(&b.0));
         let mut rows = Vec::with_capacity(writes.len());
         let mut expected = Vec::with_capacity(writes.len());
@@ -559,28 +594,32 @@ impl PostgresStore {
         }
         // Passwords: the last one given for an app wins.
         let mut secrets: Vec<(&str, &str)> = Vec::new();
-        for (app, secret) in &commit.secrets {
+        for (app, secret) in commits.iter().flat_map(|c| &c.secrets) {
             secrets.retain(|(a, _)| *a != app.as_str());
             secrets.push((app.as_str(), secret.expose()));
         }
         let (secret_apps, secret_values): (Vec<&str>, Vec<&str>) = secrets.into_iter().unzip();
-        let request = match &commit.request {
-            Some(req) => {
-                // A revealed password goes to its own column: the document shows `***`.
-                let secret = match &req.reply {
-                    Ok(Reply::Password(s)) => Some(s.expose().to_owned()),
-                    _ => None,
-                };
-                let doc = serde_json::to_string(req)
-                    .map_err(|e| Error::Storage { reason: format!("cannot serialize a request record: {e}") })?;
-                messages.push(format!("request id {} was used meanwhile", req.id));
-                Some((actor_key(&req.actor), req.id.as_str().to_owned(), nanos(req.at), doc, secret))
-            }
-            None => None,
-        };
-        let mut event_targets = Vec::with_capacity(commit.events.len());
-        let mut event_docs = Vec::with_capacity(commit.events.len());
-        for e in &commit.events {
+        let mut requests = Vec::new();
+        for req in commits.iter().filter_map(|c| c.request.as_ref()) {
+            // A revealed password goes to its own column: the document shows `***`.
+            let secret = match &req.reply {
+                Ok(Reply::Password(s)) => Some(s.expose().to_owned()),
+                _ => None,
+            };
+            let doc = serde_json::to_string(req)
+                .map_err(|e| Error::Storage { reason: format!("cannot serialize a request record: {e}") })?;
+            requests.push((
+                actor_key(&req.actor),
+                req.id.as_str().to_owned(),
+                nanos(req.at),
+                doc,
+                secret,
+                format!("request id {} was used meanwhile", req.id),
+            ));
+        }
+        let mut event_targets = Vec::new();
+        let mut event_docs = Vec::new();
+        for e in commits.iter().flat_map(|c| &c.events) {
             event_targets.push(target_key(&e.target));
             let stored = StoredEvent {
                 schema_version: EVENT_SCHEMA_VERSION,
@@ -675,20 +714,20 @@ impl PostgresStore {
                  ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret)"
             ));
         }
-        if let Some((actor, id, req_at, doc, secret)) = &request {
+        for (j, (actor, id, req_at, doc, secret, message)) in requests.iter().enumerate() {
             let mut p = Vec::new();
             for v in [actor as &(dyn ToSql + Sync), id, req_at, doc, secret] {
                 params.push(v);
                 p.push(next(&mut params, "request"));
             }
             ctes.push(format!(
-                "req AS (INSERT INTO requests (actor, id, at, doc, secret) VALUES ({}, {}, {}, {}, {}) \
+                "req{j} AS (INSERT INTO requests (actor, id, at, doc, secret) VALUES ({}, {}, {}, {}, {}) \
                  ON CONFLICT (actor, id) DO NOTHING RETURNING 1)",
                 p[0], p[1], p[2], p[3], p[4]
             ));
-            params.push(&messages[rows.len()]);
+            params.push(message);
             let message = next(&mut params, "message");
-            checks.push(format!("appmarket_check((SELECT count(*) FROM req) = 1, 'AM002', {message})"));
+            checks.push(format!("appmarket_check((SELECT count(*) FROM req{j}) = 1, 'AM002', {message})"));
         }
         // The stream head last: it is held until the transaction ends.
         let head = if event_docs.is_empty() {
@@ -719,7 +758,14 @@ impl PostgresStore {
         let _ = write!(sql, "SELECT {checked}, {head}");
         let s = prepared(statements, tx, &sql).map_err(fail)?;
         let row = tx.query_one(&s, &params).map_err(fail)?;
-        Ok(row.get(1))
+        let mut head: i64 = row.get(1);
+        // The head after each commit: the final head less the events of the commits after it.
+        let mut heads = vec![0; commits.len()];
+        for (j, commit) in commits.iter().enumerate().rev() {
+            heads[j] = head;
+            head -= commit.events.len() as i64;
+        }
+        Ok(heads)
     }
 }
 
