@@ -5,13 +5,12 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::events::app_events;
-use super::{Decision, Marketplace};
+use super::orders::release_pending;
+use super::{Marketplace, Unit};
 use crate::actor::{Actor, Target};
 use crate::app::{AppCommand, PurchasedApp};
 use crate::error::Error;
 use crate::order::{Order, OrderCommand, OrderStatus};
-use crate::store::{Commit, Record, Versioned};
 
 /// What a `tick` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -23,6 +22,14 @@ pub struct TickReport {
     /// Aggregates whose scheduled work failed (e.g. the gateway declined a refund); they stay
     /// due and are tried again at the next `tick`.
     pub failed: u64,
+}
+
+/// A due app decided by `tick`, waiting to be saved with the rest of its page: the error is a
+/// refusal whose effects are saved all the same (a declined charge).
+struct TickedApp {
+    target: Target,
+    commit: crate::store::Commit,
+    refusal: Option<Error>,
 }
 
 /// How many due aggregates one pass takes from the index.
@@ -71,32 +78,28 @@ impl Marketplace {
                 return Ok(report);
             }
             // Apps' scheduled work reads only the app, its product and its account, so the
-            // page's apps are decided one by one and saved together (`Store::commit_many`: one
-            // store transaction per page); other targets are done one at a time, in order.
-            let mut apps: Vec<(Target, Commit)> = Vec::new();
+            // page's apps are loaded together, decided one by one and saved together
+            // (`Store::commit_many`: one store transaction per page); other targets are done one
+            // at a time, in order.
             let app_targets: Vec<Target> = claimed.iter().filter(|t| matches!(t, Target::App(_))).cloned().collect();
             let mut loaded = self.store.load_many(&app_targets)?.into_iter();
+            let mut apps: Vec<TickedApp> = Vec::new();
             let mut pending = claimed.into_iter();
             while let Some(target) = pending.next() {
                 report.examined += 1;
                 let outcome = if matches!(target, Target::App(_)) {
-                    let current = match loaded.next().flatten() {
-                        Some((Record::App(app), version)) => Ok(Versioned { value: app, version }),
-                        Some(_) => Err(Error::Storage { reason: format!("{target} holds the wrong kind of record") }),
-                        None => Err(Error::not_found("app", target.kind_and_id().1)),
-                    };
-                    match current.and_then(|current| self.tick_loaded_app(current, &Actor::System, now)) {
-                        Ok(commit) => {
-                            apps.push((target.clone(), commit));
+                    match self.decide_due_app(&target, loaded.next().flatten(), now) {
+                        Ok(Some(decided)) => {
+                            apps.push(decided);
                             seen.insert(target);
                             continue;
                         }
-                        Err(Error::NotFound { .. }) => Ok(false),
+                        Ok(None) => Ok(false),
                         Err(e) => Err(e),
                     }
                 } else {
                     self.save_ticked_apps(&mut apps, now, &mut report)?;
-                    self.tick_one(&target, now)
+                    self.tick_one(&target)
                 };
                 if let Err(e) = self.count_tick(&target, outcome, &mut report) {
                     // The rest of the page goes back too, so another tick need not wait.
@@ -109,6 +112,26 @@ impl Marketplace {
                 seen.insert(target);
             }
             self.save_ticked_apps(&mut apps, now, &mut report)?;
+        }
+    }
+
+    /// Decides a due app's scheduled work on its loaded record, as `tick_one` would; `None`
+    /// when the app is gone (nothing to do).
+    fn decide_due_app(
+        &self,
+        target: &Target,
+        loaded: Option<(crate::store::Record, u64)>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TickedApp>, Error> {
+        let Some((record, version)) = loaded else { return Ok(None) };
+        let system = Actor::System;
+        let mut unit = Unit::new(self, &system, now);
+        unit.preload(target, record, version)?;
+        let result = self.tick_app(&mut unit, target);
+        match result {
+            Err(Error::NotFound { .. }) if !unit.saves_refusal() => Ok(None),
+            Err(e) if !unit.saves_refusal() => Err(e),
+            result => Ok(Some(TickedApp { target: target.clone(), commit: unit.into_commit(), refusal: result.err() })),
         }
     }
 
@@ -135,30 +158,32 @@ impl Marketplace {
     /// own, as a single tick would.
     fn save_ticked_apps(
         &self,
-        apps: &mut Vec<(Target, Commit)>,
+        apps: &mut Vec<TickedApp>,
         now: DateTime<Utc>,
         report: &mut TickReport,
     ) -> Result<(), Error> {
         if apps.is_empty() {
             return Ok(());
         }
-        let (targets, commits): (Vec<Target>, Vec<Commit>) = apps.drain(..).unzip();
+        let (rest, commits): (Vec<(Target, Option<Error>)>, Vec<_>) =
+            apps.drain(..).map(|a| ((a.target, a.refusal), a.commit)).unzip();
         let saved = match self.store.commit_many(commits, now) {
             Ok(saved) => saved,
             Err(e) => {
-                for t in &targets {
+                for (t, _) in &rest {
                     self.store.release(t)?;
                 }
                 return Err(e);
             }
         };
-        for (target, result) in targets.iter().zip(saved) {
-            let outcome = match result {
-                Ok(_) => Ok(true),
-                Err(Error::Conflict { .. }) => self.tick_one(target, now),
-                Err(other) => Err(other),
+        for ((target, refusal), result) in rest.into_iter().zip(saved) {
+            let outcome = match (result, refusal) {
+                (Ok(_), None) => Ok(true),
+                (Ok(_), Some(refusal)) => Err(refusal),
+                (Err(Error::Conflict { .. }), _) => self.tick_one(&target),
+                (Err(other), _) => Err(other),
             };
-            self.count_tick(target, outcome, report)?;
+            self.count_tick(&target, outcome, report)?;
         }
         Ok(())
     }
@@ -173,18 +198,16 @@ impl Marketplace {
     }
 
     /// Lets one due aggregate decide its system command; returns whether it changed.
-    fn tick_one(&self, target: &Target, now: DateTime<Utc>) -> Result<bool, Error> {
-        let system = Actor::System;
+    fn tick_one(&self, target: &Target) -> Result<bool, Error> {
         self.execute(
             Actor::System,
             || crate::command::Command::Tick {},
-            |_, _| {
-                let commit = match target {
-                    Target::Order(_) => self.tick_order(target, &system, now)?,
-                    Target::App(_) => self.tick_app(target, &system, now)?,
-                    _ => self.tick_more(target, &system, now)?,
-                };
-                Ok(Decision::ok(commit, ()))
+            |unit| match target {
+                Target::Order(_) => tick_order(unit, target),
+                Target::App(_) => self.tick_app(unit, target),
+                Target::Flow(_) => self.tick_flow(unit, target),
+                // Appeals have no due work (overdue appeals are a query).
+                _ => Ok(()),
             },
         )
         .map(|()| true)
@@ -194,70 +217,32 @@ impl Marketplace {
         })
     }
 
-    fn tick_order(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
-        let current = self.get::<Order>(target.clone())?;
-        let cmd = match current.value.status {
-            OrderStatus::PendingPayment => OrderCommand::CancelUnpaid,
-            OrderStatus::Processing => OrderCommand::CompleteAfterAcceptance,
-            _ => return Ok(self.reindex_order(&current.value, current.version)),
-        };
-        match self.decide_order(&current, &cmd, system, now) {
-            Ok((next, mut commit)) => {
-                if next.status == OrderStatus::Cancelled {
-                    self.release_pending(&next, system, now, &mut commit)?;
-                }
-                self.after_order_tick(&next, system, now, &mut commit)?;
-                Ok(commit)
-            }
-            Err(Error::NotAllowed { .. }) => Ok(self.reindex_order(&current.value, current.version)),
-            Err(e) => Err(e),
-        }
-    }
-
-    fn reindex_order(&self, order: &Order, version: u64) -> Commit {
-        Commit { writes: vec![self.order_write(order, version)], ..Commit::default() }
-    }
-
-    fn tick_app(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
-        self.tick_loaded_app(self.get::<PurchasedApp>(target.clone())?, system, now)
-    }
-
-    fn tick_loaded_app(
-        &self,
-        current: Versioned<PurchasedApp>,
-        system: &Actor,
-        now: DateTime<Utc>,
-    ) -> Result<Commit, Error> {
-        let mut commit = Commit::default();
-        let mut next = if current.value.metering.is_some() {
-            self.settle_usage(&current, system, now, false, &mut commit)?
+    /// A due app: its pay-per-use settlement or auto-renewal charge, then its lifecycle
+    /// (grace, frozen, released, reminders; LIFE-1).
+    fn tick_app(&self, unit: &mut Unit<'_>, target: &Target) -> Result<(), Error> {
+        if unit.get::<PurchasedApp>(target)?.metering.is_some() {
+            self.settle_usage(unit, target, false)?;
         } else {
-            self.charge_auto_renewal(&current, system, now, &mut commit)?
-        };
-        let events = next.decide(&AppCommand::AdvanceLifecycle, system, &self.policy, now)?;
-        events.iter().for_each(|e| next.apply(e));
-        commit.writes.push(self.app_write(&next, current.version));
-        commit.events.extend(app_events(system, &next.id, events));
-        Ok(commit)
-    }
-
-    /// Seam for aggregates added later: flows close after the longest flow (SUP-8); appeals
-    /// have no due work (overdue appeals are a query).
-    fn tick_more(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
-        match target {
-            Target::Flow(_) => self.tick_flow(target, system, now),
-            _ => Ok(Commit::default()),
+            self.charge_auto_renewal(unit, target)?;
         }
+        unit.decide::<PurchasedApp>(target, &AppCommand::AdvanceLifecycle)?;
+        // Written even when nothing changed, so that the store knows when it is next due.
+        unit.rewrite::<PurchasedApp>(target)
     }
+}
 
-    /// Seam: what else changes when the system completes or cancels an order.
-    fn after_order_tick(
-        &self,
-        _order: &Order,
-        _system: &Actor,
-        _now: DateTime<Utc>,
-        _commit: &mut Commit,
-    ) -> Result<(), Error> {
-        Ok(())
+/// A due order: cancelled when unpaid too long (ORD-3), completed after the delay after
+/// acceptance (SUP-4); anything else is only re-indexed.
+fn tick_order(unit: &mut Unit<'_>, target: &Target) -> Result<(), Error> {
+    let cmd = match unit.get::<Order>(target)?.status {
+        OrderStatus::PendingPayment => OrderCommand::CancelUnpaid,
+        OrderStatus::Processing => OrderCommand::CompleteAfterAcceptance,
+        _ => return unit.rewrite::<Order>(target),
+    };
+    match unit.decide::<Order>(target, &cmd) {
+        Ok(next) if next.status == OrderStatus::Cancelled => release_pending(unit, target),
+        Ok(_) => Ok(()),
+        Err(Error::NotAllowed { .. }) => unit.rewrite::<Order>(target),
+        Err(e) => Err(e),
     }
 }
