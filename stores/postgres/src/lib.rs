@@ -635,7 +635,7 @@ impl PostgresStore {
         }
 
         // The placeholder of the parameter just pushed.
-        fn next(params: &mut Vec<&(dyn ToSql + Sync)>, _what: &str) -> String {
+        fn next(params: &[&(dyn ToSql + Sync)], _what: &str) -> String {
             format!("${}", params.len())
         }
         // A write as a CTE and its check. A large commit (more than one chunk of writes) runs
@@ -649,13 +649,13 @@ impl PostgresStore {
         for (i, row) in rows.iter().enumerate() {
             let kind = &KINDS[row.rank];
             params.push(&row.id);
-            let id = next(&mut params, "id");
+            let id = next(&params, "id");
             params.push(&row.doc);
-            let doc = next(&mut params, "doc");
+            let doc = next(&params, "doc");
             let mut cols = Vec::with_capacity(row.columns.len());
             for c in &row.columns {
                 params.push(c.as_ref() as &(dyn ToSql + Sync));
-                cols.push(next(&mut params, "column"));
+                cols.push(next(&params, "column"));
             }
             let t = kind.table;
             let w = ctes.len();
@@ -668,7 +668,7 @@ impl PostgresStore {
                 )
             } else {
                 params.push(&expected[i]);
-                let version = next(&mut params, "version");
+                let version = next(&params, "version");
                 let sets: String = kind.columns.iter().zip(&cols).map(|(c, v)| format!(", {c} = {v}")).collect();
                 format!(
                     "w{w} AS (UPDATE {t} SET version = version + 1, doc = {doc}{sets} \
@@ -677,7 +677,7 @@ impl PostgresStore {
             };
             ctes.push(cte);
             params.push(&messages[i]);
-            let message = next(&mut params, "message");
+            let message = next(&params, "message");
             checks.push(format!("appmarket_check((SELECT count(*) FROM w{w}) = 1, 'AM001', {message})"));
             if (i + 1) % CHUNK == 0 && (i + 1) / CHUNK < chunks {
                 let sql = format!("WITH {} SELECT {}", ctes.join(",\n "), checks.join(" AND "));
@@ -690,13 +690,13 @@ impl PostgresStore {
         }
         if !touched.is_empty() {
             params.push(&touched);
-            let touched = next(&mut params, "touched");
+            let touched = next(&params, "touched");
             params.push(&not_due);
-            let not_due = next(&mut params, "not due");
+            let not_due = next(&params, "not due");
             params.push(&due_keys);
-            let keys = next(&mut params, "due keys");
+            let keys = next(&params, "due keys");
             params.push(&due_at);
-            let at = next(&mut params, "due at");
+            let at = next(&params, "due at");
             ctes.push(format!("ended AS (DELETE FROM claims WHERE target = ANY({touched}::text[]))"));
             ctes.push(format!("undue AS (DELETE FROM due WHERE target = ANY({not_due}::text[]))"));
             ctes.push(format!(
@@ -706,9 +706,9 @@ impl PostgresStore {
         }
         if !secret_apps.is_empty() {
             params.push(&secret_apps);
-            let apps = next(&mut params, "secret apps");
+            let apps = next(&params, "secret apps");
             params.push(&secret_values);
-            let values = next(&mut params, "secrets");
+            let values = next(&params, "secrets");
             ctes.push(format!(
                 "kept AS (INSERT INTO secrets (app, secret) SELECT * FROM unnest({apps}::text[], {values}::text[]) \
                  ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret)"
@@ -718,7 +718,7 @@ impl PostgresStore {
             let mut p = Vec::new();
             for v in [actor as &(dyn ToSql + Sync), id, req_at, doc, secret] {
                 params.push(v);
-                p.push(next(&mut params, "request"));
+                p.push(next(&params, "request"));
             }
             ctes.push(format!(
                 "req{j} AS (INSERT INTO requests (actor, id, at, doc, secret) VALUES ({}, {}, {}, {}, {}) \
@@ -726,7 +726,7 @@ impl PostgresStore {
                 p[0], p[1], p[2], p[3], p[4]
             ));
             params.push(message);
-            let message = next(&mut params, "message");
+            let message = next(&params, "message");
             checks.push(format!("appmarket_check((SELECT count(*) FROM req{j}) = 1, 'AM002', {message})"));
         }
         // The stream head last: it is held until the transaction ends.
@@ -734,11 +734,11 @@ impl PostgresStore {
             "(SELECT seq FROM stream_head WHERE id = 1)".to_owned()
         } else {
             params.push(&event_targets);
-            let targets = next(&mut params, "event targets");
+            let targets = next(&params, "event targets");
             params.push(&event_docs);
-            let docs = next(&mut params, "events");
+            let docs = next(&params, "events");
             params.push(&self.channel);
-            let channel = next(&mut params, "channel");
+            let channel = next(&params, "channel");
             ctes.push(format!(
                 "head AS (UPDATE stream_head SET seq = seq + cardinality({targets}::text[]) WHERE id = 1 RETURNING seq)"
             ));
