@@ -11,8 +11,11 @@
 //!   [`Error::Conflict`], so the facade decides again.
 //! - Events are numbered gaplessly in commit order: a commit that appends events advances a
 //!   single stream-head row inside its transaction, so the next one waits for it.
-//! - Due items are claimed with one atomic upsert, so hosts running `tick` together process
-//!   each due item once.
+//! - Due items are claimed a page at a time with one statement (`FOR UPDATE SKIP LOCKED` and
+//!   an upsert), so hosts running `tick` together process each due item once and take different
+//!   pages; a page's apps are loaded with one query and saved in one transaction.
+//! - A commit is one statement (data-modifying CTEs whose checks raise and undo it), so it
+//!   costs three round trips (`BEGIN`, the statement, `COMMIT`) whatever it holds.
 //! - New events are announced with `LISTEN/NOTIFY` after commit ([`PostgresStore::listener`]);
 //!   `events_since` stays the source of truth.
 //! - The schema is created and upgraded under an advisory lock; a newer schema is refused.
