@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
 use crate::aggregate::{Aggregate, Ctx};
-use crate::catalog::{BillingMode, DeliveryMethod, Product};
+use crate::catalog::{BillingMode, DeliveryMethod, Product, check_periods};
 use crate::error::Error;
 use crate::metering::{Metering, SettlementPlan, UsageCycle};
 use crate::payments::PaymentMethod;
 use crate::policy::Policy;
 use crate::pricing::{self, Quote};
 use crate::provisioning::ImageSetup;
-use crate::renewal::{self, RenewalDay};
+use crate::renewal_day::RenewalDay;
 use crate::secret::Secret;
 use crate::time::{BillingZone, add_months_clamped, last_day_of_month};
 
@@ -24,6 +24,7 @@ use crate::time::{BillingZone, add_months_clamped, last_day_of_month};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AppStatus {
     /// Paid, waiting for its service flow to complete (APP-3).
     Provisioning,
@@ -58,6 +59,7 @@ impl fmt::Display for AppStatus {
 /// The term of a yearly/monthly app (APP-2): it ends at 23:59:59 (billing zone) on the date
 /// reached by adding `months` to the anchor date, clamped to the end of a shorter month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Term {
     /// When the term started (payment, or acceptance / enabling time for supervised apps).
     pub started_at: DateTime<Utc>,
@@ -106,6 +108,122 @@ impl Term {
         let months = self.months + more;
         Term { months, expires_at: zone.end_of_day(self.date_after(months)), ..*self }
     }
+
+    /// The term after renewing `months` from the current expiry (REN-2). Without a renewal date the
+    /// anchor stays (APP-2); with one, the term ends on the first such day on or after the date it
+    /// would otherwise reach, and that day becomes the anchor (REN-4).
+    pub fn renewed(&self, months: u32, day: Option<RenewalDay>, zone: BillingZone) -> Result<Term, Error> {
+        let Some(day) = day else { return Ok(self.extended(months, zone)) };
+        // The policy's limit was checked when the renewal was priced (`price_renewal`); a paid
+        // renewal still applies after the policy changes, within what every month has.
+        day.check_latest(RenewalDay::LATEST_DAY)?;
+        let natural = self.date_after(self.months + months);
+        let end = day.on_or_after(natural);
+        Ok(Term { anchor: end, months: 0, expires_at: zone.end_of_day(end), renewal_day: Some(day), ..*self })
+    }
+}
+
+impl AutoRenewal {
+    /// Checks auto-renewal settings (REN-5, REN-6): periods as a manual renewal, count 0 to
+    /// `auto_renewal_max_count` (0 = unlimited), charge day 0 to `auto_renewal_days_before` days
+    /// before expiry.
+    pub fn check_settings(
+        mode: BillingMode,
+        periods: u32,
+        count: u32,
+        days_before: u32,
+        policy: &Policy,
+    ) -> Result<(), Error> {
+        check_periods(mode, periods, policy, "REN-5")?;
+        if count > policy.auto_renewal_max_count {
+            return Err(Error::invalid(
+                "count",
+                format!("REN-5: renewals are 0 (unlimited) to {}, got {count}", policy.auto_renewal_max_count),
+            ));
+        }
+        if days_before > policy.auto_renewal_days_before {
+            return Err(Error::invalid(
+                "days_before",
+                format!(
+                    "REN-6: the charge is 0–{} days before expiry, got {days_before}",
+                    policy.auto_renewal_days_before
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The renewal rules that the app decides by itself (REN-1, REN-5, REN-6); the prices and the
+/// manual-renewal check are in [`crate::renewal`].
+impl PurchasedApp {
+    /// The app's state allows a renewal (REN-1): a yearly/monthly app whose term has started,
+    /// neither released nor unsubscribed.
+    pub fn check_renewable_state(&self) -> Result<(), Error> {
+        if !self.mode.is_subscription() {
+            return Err(Error::not_allowed(
+                "REN-1",
+                format!("only yearly/monthly apps can be renewed; app {} is {}", self.id, self.mode),
+            ));
+        }
+        if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
+            return Err(Error::not_allowed(
+                "REN-1",
+                format!("app {} is {}, so it cannot be renewed", self.id, self.status),
+            ));
+        }
+        if self.term.is_none() {
+            return Err(Error::not_allowed("REN-1", format!("the term of app {} has not started yet", self.id)));
+        }
+        Ok(())
+    }
+
+    /// Checks that `by` may set, change or disable auto-renewal of the app (REN-5, REN-6).
+    pub fn check_auto_renewal(&self, by: &Actor, policy: &Policy) -> Result<(), Error> {
+        by.require_customer(&self.customer, &format!("app {}", self.id))?;
+        if !self.mode.is_subscription() {
+            return Err(Error::not_allowed(
+                "REN-5",
+                format!("auto-renewal applies to yearly/monthly apps; app {} is {}", self.id, self.mode),
+            ));
+        }
+        if !policy.auto_renewal_delivery_methods.contains(&self.delivery) {
+            let allowed: Vec<String> = policy.auto_renewal_delivery_methods.iter().map(|d| d.to_string()).collect();
+            return Err(Error::not_allowed(
+                "REN-5",
+                format!("auto-renewal applies to {}; app {} is {}", allowed.join(", "), self.id, self.delivery),
+            ));
+        }
+        if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
+            return Err(Error::not_allowed(
+                "REN-6",
+                format!("app {} is {}: auto-renewal can be changed only until release", self.id, self.status),
+            ));
+        }
+        Ok(())
+    }
+
+    /// When auto-renewal next charges the app, if it will (REN-6): at the charge hour (billing zone)
+    /// `days_before` days before the expiry date, or at the pending retry after a decline; never after
+    /// the retention period ends, never while another order of the app is unpaid, never once the
+    /// set number of renewals is done.
+    pub fn next_auto_renewal_charge(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        let ar = self.auto_renewal?;
+        let term = self.term?;
+        if !matches!(self.status, AppStatus::Active | AppStatus::GracePeriod | AppStatus::Frozen)
+            || self.pending_order.is_some()
+            || (ar.count != 0 && ar.done >= ar.count)
+        {
+            return None;
+        }
+        let zone = policy.zone();
+        let at = ar.retry_at.unwrap_or_else(|| {
+            let day = term.expiry_date(zone) - Duration::days(i64::from(ar.days_before));
+            zone.instant_at(day, policy.auto_renewal_charge_hour, 0, 0)
+        });
+        let (_, retention_end) = self.end_of_term_instants(policy)?;
+        (at <= retention_end).then_some(at)
+    }
 }
 
 /// The application information shown on the details page (APP-1). The password is not here:
@@ -113,16 +231,22 @@ impl Term {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ApplicationInfo {
     /// Username.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub username: String,
     /// Management URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub management_url: String,
     /// Frontend URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub frontend_url: String,
     /// Product guide link.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub product_guide: String,
     /// Whether a password has been provided.
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub has_password: bool,
 }
 
@@ -158,6 +282,7 @@ impl ApplicationInfo {
 
 /// The seller information shown on the details page (APP-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SellerInfo {
     /// The seller.
     pub seller: SellerId,
@@ -169,6 +294,7 @@ pub struct SellerInfo {
 
 /// Auto-renewal settings (REN-5, REN-6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AutoRenewal {
     /// Periods per renewal (months for monthly plans, years for yearly plans).
     pub periods: u32,
@@ -194,6 +320,7 @@ fn card() -> PaymentMethod {
 /// A renewal applied to an app: which order paid it and which span of time it bought (REN-2,
 /// UNS-5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RenewalRecord {
     /// The renewal order.
     pub order: OrderId,
@@ -207,6 +334,7 @@ pub struct RenewalRecord {
 
 /// A purchased app (resource) (APP-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PurchasedApp {
     /// Id.
     pub id: AppId,
@@ -551,7 +679,7 @@ impl PurchasedApp {
             _ => None,
         }?;
         let reminder = self.next_reminder(policy).map(|(_, at)| at);
-        let charge = renewal::next_charge(self, policy);
+        let charge = self.next_auto_renewal_charge(policy);
         [Some(lifecycle), reminder, charge].into_iter().flatten().min()
     }
 
@@ -749,9 +877,9 @@ impl PurchasedApp {
                 Ok(vec![AppEvent::Deleted])
             }
             AppCommand::Renew { order, months, renewal_day, auto } => {
-                renewal::check_renewable_state(self)?;
+                self.check_renewable_state()?;
                 let term = self.term.ok_or_else(|| Error::not_allowed("REN-1", "the term has not started"))?;
-                let next = renewal::renewed_term(&term, *months, *renewal_day, policy.zone())?;
+                let next = term.renewed(*months, *renewal_day, policy.zone())?;
                 let mut events = Vec::new();
                 if self.pending_order.as_ref() == Some(order) {
                     events.push(AppEvent::PendingOrderReleased { order: order.clone() });
@@ -766,8 +894,8 @@ impl PurchasedApp {
                 Ok(events)
             }
             AppCommand::SetAutoRenewal { periods, count, days_before, method } => {
-                renewal::check_auto_renewal(self, by, policy)?;
-                renewal::check_auto_renewal_settings(self.mode, *periods, *count, *days_before, policy)?;
+                self.check_auto_renewal(by, policy)?;
+                AutoRenewal::check_settings(self.mode, *periods, *count, *days_before, policy)?;
                 let method = method.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard);
                 if !matches!(method, PaymentMethod::Balance | PaymentMethod::CreditCard) {
                     return Err(Error::invalid(
@@ -786,7 +914,7 @@ impl PurchasedApp {
                 Ok(vec![AppEvent::AutoRenewalSet { settings }])
             }
             AppCommand::DisableAutoRenewal => {
-                renewal::check_auto_renewal(self, by, policy)?;
+                self.check_auto_renewal(by, policy)?;
                 if self.auto_renewal.is_none() {
                     return Err(Error::not_allowed("REN-6", format!("auto-renewal of app {} is not enabled", self.id)));
                 }
@@ -985,14 +1113,19 @@ impl PurchasedApp {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AppFilter {
     /// Only this status.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status: Option<AppStatus>,
     /// Only this delivery method.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub delivery: Option<DeliveryMethod>,
     /// Only this billing mode.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub mode: Option<BillingMode>,
     /// Only apps whose product name contains this (case-insensitive).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub name: Option<String>,
 }
 

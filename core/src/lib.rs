@@ -23,6 +23,8 @@ pub mod command;
 mod delivery;
 pub mod error;
 pub mod event;
+#[cfg(feature = "uniffi")]
+pub mod ffi;
 mod fingerprint;
 mod flow_kind;
 pub mod invoice;
@@ -35,6 +37,7 @@ pub mod policy;
 pub mod pricing;
 pub mod provisioning;
 pub mod renewal;
+mod renewal_day;
 #[doc = include_str!("../RULES.md")]
 pub mod rules {}
 pub mod secret;
@@ -43,6 +46,10 @@ pub mod supervision;
 pub mod testing;
 pub mod time;
 pub mod unsubscribe;
+
+// The UniFFI namespace of the core's value types (feature `uniffi`, see [`ffi`]).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("appmarket");
 
 pub use account::CustomerAccount;
 pub use actions::{Action, Availability};
