@@ -4,6 +4,7 @@
 //! one Python thread waits on the file (a commit, a busy lock held by another process), the
 //! other Python threads run.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -98,6 +99,21 @@ impl<S: Store> Store for Detached<S> {
     }
     fn release(&self, target: &Target) -> Result<(), Error> {
         self.run(|s| s.release(target))
+    }
+    fn load_many(&self, targets: &[Target]) -> Result<Vec<Option<(Record, u64)>>, Error> {
+        self.run(|s| s.load_many(targets))
+    }
+    fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
+        self.run(|s| s.commit_many(commits, at))
+    }
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+        skip: &HashSet<Target>,
+    ) -> Result<Vec<Target>, Error> {
+        self.run(|s| s.claim_due(now, until, limit, skip))
     }
 }
 

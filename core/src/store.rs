@@ -6,6 +6,7 @@
 
 mod memory;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -283,6 +284,73 @@ pub trait Store: Send + Sync {
     /// Ends a claim early (the scheduled work failed and committed nothing, so the target may be
     /// tried again at once).
     fn release(&self, target: &Target) -> Result<(), Error>;
+
+    /// Loads several records at once, each with its version, in the order of `targets` (`None`
+    /// for an absent one). The default loads them one by one; a store on a server should load
+    /// them in one round trip.
+    fn load_many(&self, targets: &[Target]) -> Result<Vec<Option<(Record, u64)>>, Error> {
+        targets.iter().map(|t| self.load(t)).collect()
+    }
+
+    /// Saves independent commits made at `at`, in order, each atomically and each on its own
+    /// (as [`commit`](Store::commit) would): one whose version check fails gets
+    /// [`Error::Conflict`] in its slot and the others are saved. Returns one result per commit.
+    ///
+    /// The outer error is a failure of the storage itself; commits before it in the list may
+    /// have been saved (a store that saves them in one transaction saved none).
+    ///
+    /// The default saves them one by one; stores should save them in one transaction, so that
+    /// `tick` pays one durable write per page of due work instead of one per target.
+    fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
+        let mut saved = Vec::with_capacity(commits.len());
+        for commit in commits {
+            match self.commit(commit, at) {
+                Ok(seq) => saved.push(Ok(seq)),
+                Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(saved)
+    }
+
+    /// Claims a page of due work in one go: up to `limit` targets due at or before `now`,
+    /// earliest first, that are not in `skip` and that no claim in force at `now` holds, each
+    /// claimed until `until` (as [`claim`](Store::claim) would). Returns the claimed targets in
+    /// due order; an empty list means nothing more is due and free.
+    ///
+    /// The default walks [`due`](Store::due) and claims one target at a time; stores should
+    /// claim the page in one transaction (or one statement), so that `tick` pays one write per
+    /// page instead of one per target.
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+        skip: &HashSet<Target>,
+    ) -> Result<Vec<Target>, Error> {
+        let mut claimed = Vec::new();
+        let mut tried = HashSet::new();
+        let mut window = limit.saturating_add(skip.len()).max(1);
+        loop {
+            let due = self.due(now, window)?;
+            let exhausted = due.len() < window;
+            for target in due {
+                if claimed.len() >= limit {
+                    return Ok(claimed);
+                }
+                if skip.contains(&target) || !tried.insert(target.clone()) {
+                    continue;
+                }
+                if self.claim(&target, now, until)? {
+                    claimed.push(target);
+                }
+            }
+            if exhausted || claimed.len() >= limit {
+                return Ok(claimed);
+            }
+            window = window.saturating_mul(2);
+        }
+    }
 }
 
 /// Typed loading on top of [`Store`].

@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
+
 use super::orders::release_pending;
 use super::{Marketplace, Unit};
 use crate::actor::{Actor, Target};
@@ -21,6 +23,14 @@ pub struct TickReport {
     /// Aggregates whose scheduled work failed (e.g. the gateway declined a refund); they stay
     /// due and are tried again at the next `tick`.
     pub failed: u64,
+}
+
+/// A due app decided by `tick`, waiting to be saved with the rest of its page: the error is a
+/// refusal whose effects are saved all the same (a declined charge).
+struct TickedApp {
+    target: Target,
+    commit: crate::store::Commit,
+    refusal: Option<Error>,
 }
 
 /// How many due aggregates one pass takes from the index.
@@ -61,36 +71,122 @@ impl Marketplace {
         let mut report = TickReport::default();
         let mut seen = HashSet::new();
         loop {
-            let due = self.store.due(now, BATCH + seen.len())?;
-            let fresh: Vec<Target> = due.into_iter().filter(|t| !seen.contains(t)).collect();
-            if fresh.is_empty() {
+            let until = now + chrono::Duration::seconds(i64::from(self.policy.tick_claim_seconds));
+            // One claim per page: what another host running `tick` holds is its work, not ours,
+            // and what this tick already looked at is passed over.
+            let claimed = self.store.claim_due(now, until, BATCH, &seen)?;
+            if claimed.is_empty() {
                 return Ok(report);
             }
-            let until = now + chrono::Duration::seconds(i64::from(self.policy.tick_claim_seconds));
-            for target in fresh {
-                // Another host running `tick` on the same store holds it: its work, not ours.
-                if !self.store.claim(&target, now, until)? {
-                    seen.insert(target);
-                    continue;
-                }
+            // Apps' scheduled work reads only the app, its product and its account, so the
+            // page's apps are loaded together, decided one by one and saved together
+            // (`Store::commit_many`: one store transaction per page); other targets are done one
+            // at a time, in order.
+            let app_targets: Vec<Target> = claimed.iter().filter(|t| matches!(t, Target::App(_))).cloned().collect();
+            let mut loaded = self.store.load_many(&app_targets)?.into_iter();
+            let mut apps: Vec<TickedApp> = Vec::new();
+            let mut pending = claimed.into_iter();
+            while let Some(target) = pending.next() {
                 report.examined += 1;
-                match self.tick_one(&target) {
-                    Ok(true) => report.changed += 1,
-                    Ok(false) => {}
-                    // One aggregate's failure (a declined refund, a lost race) must not stop the
-                    // others' scheduled work; it stays due for the next tick.
-                    Err(Error::PaymentDeclined { .. } | Error::Gateway { .. } | Error::Conflict { .. }) => {
-                        self.store.release(&target)?;
-                        report.failed += 1;
+                let outcome = if matches!(target, Target::App(_)) {
+                    match self.decide_due_app(&target, loaded.next().flatten(), now) {
+                        Ok(Some(decided)) => {
+                            apps.push(decided);
+                            seen.insert(target);
+                            continue;
+                        }
+                        Ok(None) => Ok(false),
+                        Err(e) => Err(e),
                     }
-                    Err(other) => {
-                        self.store.release(&target)?;
-                        return Err(other);
+                } else {
+                    self.save_ticked_apps(&mut apps, now, &mut report)?;
+                    self.tick_one(&target)
+                };
+                if let Err(e) = self.count_tick(&target, outcome, &mut report) {
+                    // The rest of the page goes back too, so another tick need not wait.
+                    self.save_ticked_apps(&mut apps, now, &mut report)?;
+                    for t in pending.as_slice() {
+                        self.store.release(t)?;
                     }
+                    return Err(e);
                 }
                 seen.insert(target);
             }
+            self.save_ticked_apps(&mut apps, now, &mut report)?;
         }
+    }
+
+    /// Decides a due app's scheduled work on its loaded record, as `tick_one` would; `None`
+    /// when the app is gone (nothing to do).
+    fn decide_due_app(
+        &self,
+        target: &Target,
+        loaded: Option<(crate::store::Record, u64)>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TickedApp>, Error> {
+        let Some((record, version)) = loaded else { return Ok(None) };
+        let system = Actor::System;
+        let mut unit = Unit::new(self, &system, now);
+        unit.preload(target, record, version)?;
+        let result = self.tick_app(&mut unit, target);
+        match result {
+            Err(Error::NotFound { .. }) if !unit.saves_refusal() => Ok(None),
+            Err(e) if !unit.saves_refusal() => Err(e),
+            result => Ok(Some(TickedApp { target: target.clone(), commit: unit.into_commit(), refusal: result.err() })),
+        }
+    }
+
+    /// Counts one target's outcome. One aggregate's failure (a declined refund, a lost race)
+    /// must not stop the others' scheduled work: its claim is released and it stays due for the
+    /// next tick. Any other error is returned (after releasing the claim).
+    fn count_tick(&self, target: &Target, outcome: Result<bool, Error>, report: &mut TickReport) -> Result<(), Error> {
+        match outcome {
+            Ok(true) => report.changed += 1,
+            Ok(false) => {}
+            Err(Error::PaymentDeclined { .. } | Error::Gateway { .. } | Error::Conflict { .. }) => {
+                self.store.release(target)?;
+                report.failed += 1;
+            }
+            Err(other) => {
+                self.store.release(target)?;
+                return Err(other);
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves the decided apps of a page together; one that lost a race is decided again on its
+    /// own, as a single tick would.
+    fn save_ticked_apps(
+        &self,
+        apps: &mut Vec<TickedApp>,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> Result<(), Error> {
+        if apps.is_empty() {
+            return Ok(());
+        }
+        let (rest, commits): (Vec<(Target, Option<Error>)>, Vec<_>) =
+            apps.drain(..).map(|a| ((a.target, a.refusal), a.commit)).unzip();
+        let saved = match self.store.commit_many(commits, now) {
+            Ok(saved) => saved,
+            Err(e) => {
+                for (t, _) in &rest {
+                    self.store.release(t)?;
+                }
+                return Err(e);
+            }
+        };
+        for ((target, refusal), result) in rest.into_iter().zip(saved) {
+            let outcome = match (result, refusal) {
+                (Ok(_), None) => Ok(true),
+                (Ok(_), Some(refusal)) => Err(refusal),
+                (Err(Error::Conflict { .. }), _) => self.tick_one(&target),
+                (Err(other), _) => Err(other),
+            };
+            self.count_tick(&target, outcome, report)?;
+        }
+        Ok(())
     }
 
     /// Forgets request ids older than the policy's retention (`request_retention_days`); a

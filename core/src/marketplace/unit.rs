@@ -73,6 +73,18 @@ impl<'a> Unit<'a> {
         Ok(Some(self.entries.len() - 1))
     }
 
+    /// Seeds the unit with `target` as already loaded (at `version`), so that the first use
+    /// does not load it again: for scheduled work that loads a page of targets at once.
+    pub(crate) fn preload(&mut self, target: &Target, record: Record, version: u64) -> Result<(), Error> {
+        if record.target() != *target {
+            return Err(Error::Storage { reason: format!("{target} holds the wrong kind of record") });
+        }
+        if !self.entries.iter().any(|e| e.target == *target) {
+            self.entries.push(Entry { target: target.clone(), version, record, written: false });
+        }
+        Ok(())
+    }
+
     fn at<A: Stored>(&self, i: usize) -> &A {
         A::in_record(&self.entries[i].record).expect("checked when loaded")
     }

@@ -1,6 +1,6 @@
 //! The in-memory store: the embedded default.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The store's maps: foldhash's seeded hasher instead of SipHash, which dominated the profile of
 /// a journey (a key is hashed several times per commit); still seeded per process.
@@ -524,5 +524,28 @@ impl Store for MemoryStore {
 
     fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error> {
         Ok(self.read().secrets.get(app).cloned())
+    }
+
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+        skip: &HashSet<Target>,
+    ) -> Result<Vec<Target>, Error> {
+        let mut inner = self.write();
+        let Inner { due, claims, .. } = &mut *inner;
+        let mut claimed = Vec::new();
+        for (_, target) in due.iter().take_while(|(at, _)| *at <= now) {
+            if claimed.len() >= limit {
+                break;
+            }
+            if skip.contains(target) || claims.get(target).is_some_and(|held| *held > now) {
+                continue;
+            }
+            claims.insert(target.clone(), until);
+            claimed.push(target.clone());
+        }
+        Ok(claimed)
     }
 }

@@ -1,6 +1,8 @@
 //! The repository contract suite: every [`Store`] adapter must pass it (in the style of bdk's
 //! `persist_test_utils`). Call [`run_all`] with a factory of empty stores.
 
+use std::collections::HashSet;
+
 use chrono::Duration;
 
 use crate::account::CustomerAccount;
@@ -184,6 +186,121 @@ pub fn due_claims_are_exclusive<S: Store>(store: &S) {
     assert!(store.claim(&other, t, t + Duration::minutes(5)).expect("claim"));
 }
 
+/// `commit_many` saves each commit on its own, in order, and `load_many` reads several records: a stale one (also one made stale by an
+/// earlier commit of the same batch) is a conflict in its slot and saves nothing, and the others
+/// are saved with their events numbered in list order; a saved commit ends the claim on its
+/// target.
+pub fn commits_are_saved_together_each_on_its_own<S: Store>(store: &S) {
+    let t = fixtures::t0();
+    let target = |n: u64| Target::Order(OrderId::numbered(n));
+    store.commit(Commit { writes: vec![write(Record::Order(order(1)), 0)], ..Commit::default() }, t).expect("save");
+    assert!(store.claim(&target(1), t, t + Duration::minutes(5)).expect("claim"));
+    let one = |n: u64, version: u64| Commit {
+        writes: vec![write(Record::Order(order(n)), version)],
+        events: vec![event(target(n))],
+        ..Commit::default()
+    };
+    let saved =
+        store.commit_many(vec![one(1, 1), one(2, 0), one(3, 7), one(1, 1), one(4, 0)], t).expect("save together");
+    assert_eq!(saved.len(), 5);
+    assert_eq!(saved[0].as_ref().ok(), Some(&1));
+    assert_eq!(saved[1].as_ref().ok(), Some(&2));
+    assert!(matches!(saved[2], Err(Error::Conflict { .. })), "a stale version: {:?}", saved[2]);
+    assert!(matches!(saved[3], Err(Error::Conflict { .. })), "made stale by the first: {:?}", saved[3]);
+    assert_eq!(saved[4].as_ref().ok(), Some(&3));
+    assert_eq!(store.get::<Order>(&target(1)).expect("load").version, 2);
+    assert_eq!(store.get::<Order>(&target(4)).expect("load").version, 1);
+    assert!(store.load(&target(3)).expect("load").is_none());
+    let events = store.events_since(0, 10).expect("events");
+    assert_eq!(
+        events.iter().map(|e| (e.seq, e.target.clone())).collect::<Vec<_>>(),
+        vec![(1, target(1)), (2, target(2)), (3, target(4))]
+    );
+    assert!(store.claim(&target(1), t, t + Duration::minutes(5)).expect("claim"), "the commit ended the claim");
+    assert!(store.commit_many(Vec::new(), t).expect("nothing to save").is_empty());
+    // All fresh: each returns the head after it, a commit without events the head before it.
+    let quiet = Commit { writes: vec![write(Record::Order(order(6)), 0)], ..Commit::default() };
+    let saved = store.commit_many(vec![one(5, 0), quiet, one(7, 0)], t).expect("save together");
+    assert_eq!(saved.iter().map(|r| r.as_ref().ok().copied()).collect::<Vec<_>>(), vec![Some(4), Some(4), Some(5)]);
+    let later = store.events_since(3, 10).expect("events");
+    assert_eq!(
+        later.iter().map(|e| (e.seq, e.target.clone())).collect::<Vec<_>>(),
+        vec![(4, target(5)), (5, target(7))]
+    );
+    // `load_many` answers in the order asked, `None` for what is absent.
+    let account = Target::Account(customer());
+    let loaded = store.load_many(&[target(4), target(3), account, target(1), target(4)]).expect("load many");
+    let versions: Vec<Option<u64>> = loaded.iter().map(|l| l.as_ref().map(|(_, v)| *v)).collect();
+    assert_eq!(versions, vec![Some(1), None, None, Some(2), Some(1)]);
+    assert_eq!(loaded[3].as_ref().map(|(r, _)| r.target()), Some(target(1)));
+}
+
+/// A page of due work is claimed at once (`claim_due`): earliest first, up to the limit,
+/// passing over what the caller skips and what a claim in force holds, and exclusive with
+/// single claims. A page claim ends when it runs out, at the target's next commit or when
+/// released.
+pub fn due_pages_are_claimed_exclusively<S: Store>(store: &S) {
+    let timeout = Duration::days(i64::from(Policy::default().order_payment_timeout_days));
+    let writes = (1..=5).map(|n| write(Record::Order(order(n)), 0)).collect();
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    let target = |n: u64| Target::Order(OrderId::numbered(n));
+    // Orders 1 to 4 are due; 5 is due a second later.
+    let now = fixtures::t0() + timeout + Duration::seconds(4);
+    let until = now + Duration::minutes(5);
+    let none = HashSet::new();
+    assert!(store.claim(&target(2), now, until).expect("claim"), "another host holds 2");
+    assert_eq!(store.claim_due(now, until, 2, &none).expect("claim a page"), vec![target(1), target(3)]);
+    assert_eq!(store.claim_due(now, until, 10, &none).expect("claim a page"), vec![target(4)]);
+    assert_eq!(store.claim_due(now, until, 10, &none).expect("claim a page"), Vec::<Target>::new());
+    assert!(!store.claim(&target(1), now, until).expect("claim"), "a page claim holds like a single one");
+    // Released, or committed: free again, unless skipped.
+    store.release(&target(3)).expect("release");
+    store.commit(Commit { writes: vec![write(Record::Order(order(4)), 1)], ..Commit::default() }, now).expect("save");
+    let skip: HashSet<Target> = [target(3)].into_iter().collect();
+    assert_eq!(store.claim_due(now, until, 10, &skip).expect("claim a page"), vec![target(4)]);
+    assert_eq!(store.claim_due(now, until, 10, &none).expect("claim a page"), vec![target(3)]);
+    assert!(store.claim_due(now, until, 0, &none).expect("claim a page").is_empty());
+    // At `until` every claim has run out.
+    let later = until + Duration::seconds(1);
+    assert_eq!(
+        store.claim_due(until, later, 10, &none).expect("claim a page"),
+        (1..=5).map(target).collect::<Vec<_>>()
+    );
+}
+
+/// Hosts claiming pages of the same due work at once never get the same target, and together
+/// get all of it.
+pub fn due_pages_are_exclusive_across_hosts<S: Store>(store: &S) {
+    let timeout = Duration::days(i64::from(Policy::default().order_payment_timeout_days));
+    let writes = (1..=60).map(|n| write(Record::Order(order(n)), 0)).collect();
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    let now = fixtures::t0() + timeout + Duration::minutes(2);
+    let until = now + Duration::minutes(5);
+    let got: Vec<Vec<Target>> = std::thread::scope(|s| {
+        let hosts: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let page = store.claim_due(now, until, 7, &HashSet::new()).expect("claim a page");
+                        if page.is_empty() {
+                            return mine;
+                        }
+                        mine.extend(page);
+                    }
+                })
+            })
+            .collect();
+        hosts.into_iter().map(|h| h.join().expect("host")).collect()
+    });
+    let mut all: Vec<Target> = got.into_iter().flatten().collect();
+    let claimed = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), claimed, "a target was claimed by two hosts");
+    assert_eq!(all, (1..=60).map(|n| Target::Order(OrderId::numbered(n))).collect::<Vec<_>>());
+}
+
 /// Owner queries filter and page, newest first; search finds listed products.
 pub fn queries_filter_and_page<S: Store>(store: &S) {
     let writes = (1..=5).map(|n| write(Record::Order(order(n)), 0)).collect();
@@ -334,6 +451,9 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     old_request_ids_are_pruned(&new_store());
     marketplace_id_is_recorded(&new_store());
     due_claims_are_exclusive(&new_store());
+    commits_are_saved_together_each_on_its_own(&new_store());
+    due_pages_are_claimed_exclusively(&new_store());
+    due_pages_are_exclusive_across_hosts(&new_store());
     queries_filter_and_page(&new_store());
     due_index_is_ordered(&new_store());
     events_are_numbered(&new_store());

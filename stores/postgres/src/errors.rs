@@ -84,6 +84,12 @@ pub(crate) fn is_race(e: &postgres::Error) -> bool {
 
 /// A failed call as an `appmarket::Error`.
 pub(crate) fn to_error(what: &str, e: &postgres::Error) -> Error {
+    // Raised by `appmarket_check` in a commit: a stale version (AM001), a used request id (AM002).
+    if let Some(db) = e.as_db_error()
+        && matches!(db.code().code(), "AM001" | "AM002")
+    {
+        return Error::conflict(db.message().to_owned());
+    }
     if is_race(e) {
         return Error::conflict(format!("a concurrent change won while {what}: load again and retry"));
     }

@@ -11,8 +11,11 @@
 //!   [`Error::Conflict`], so the facade decides again.
 //! - Events are numbered gaplessly in commit order: a commit that appends events advances a
 //!   single stream-head row inside its transaction, so the next one waits for it.
-//! - Due items are claimed with one atomic upsert, so hosts running `tick` together process
-//!   each due item once.
+//! - Due items are claimed a page at a time with one statement (`FOR UPDATE SKIP LOCKED` and
+//!   an upsert), so hosts running `tick` together process each due item once and take different
+//!   pages; a page's apps are loaded with one query and saved in one transaction.
+//! - A commit is one statement (data-modifying CTEs whose checks raise and undo it), so it
+//!   costs three round trips (`BEGIN`, the statement, `COMMIT`) whatever it holds.
 //! - New events are announced with `LISTEN/NOTIFY` after commit ([`PostgresStore::listener`]);
 //!   `events_since` stays the source of truth.
 //! - The schema is created and upgraded under an advisory lock; a newer schema is refused.
@@ -37,7 +40,7 @@ mod pool;
 mod rows;
 mod schema;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -58,7 +61,7 @@ pub use schema::SCHEMA_VERSION;
 
 use errors::{is_connection_lost, to_error};
 use pool::{Conn, Pool, prepared};
-use rows::{KINDS, KindSql, Param, actor_key, enum_text, kind_sql, nanos, record_of, row_of, target_key};
+use rows::{KINDS, KindSql, actor_key, enum_text, kind_sql, nanos, record_of, row_of, target_key};
 
 /// Options of a [`PostgresStore`]; [`PostgresStore::builder`] makes one.
 #[derive(Debug, Clone)]
@@ -144,25 +147,12 @@ impl PostgresStoreBuilder {
         Ok(PostgresStore {
             pool,
             kinds: KINDS.iter().map(kind_sql).collect(),
-            events_sql: EVENTS_SQL.to_owned(),
             channel,
             schema,
             products: Mutex::new(HashMap::new()),
         })
     }
 }
-
-/// Appends a commit's events: advances the stream head (locking it until the commit ends, so
-/// numbers follow commit order without gaps), inserts the events and announces the new head on
-/// the channel, delivered when the transaction commits. Returns the new head.
-const EVENTS_SQL: &str = "
-WITH head AS (UPDATE stream_head SET seq = seq + cardinality($1::text[]) WHERE id = 1 RETURNING seq),
-inserted AS (
-    INSERT INTO events (seq, target, doc)
-    SELECT head.seq - cardinality($1::text[]) + e.n, e.target, e.doc
-    FROM head, unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(target, doc, n)
-    RETURNING 1)
-SELECT seq, pg_notify($3, seq::text) FROM head";
 
 /// A product as cached: its version, the product and its search entry.
 type CachedProduct = (i64, Arc<Product>, Arc<SearchText>);
@@ -171,7 +161,6 @@ type CachedProduct = (i64, Arc<Product>, Arc<SearchText>);
 pub struct PostgresStore {
     pool: Pool,
     kinds: Vec<KindSql>,
-    events_sql: String,
     channel: String,
     schema: String,
     /// Products by id, checked against the row's version on every read.
@@ -485,112 +474,61 @@ impl PostgresStore {
     }
 
     fn commit_once(&self, conn: &mut Conn, commit: &Commit, at: DateTime<Utc>) -> Result<u64, Fail> {
-        let what = "saving a commit";
         let (client, statements) = conn.parts();
         // A dead idle connection fails here, before anything is sent: safe to retry.
         let mut tx = client.transaction().map_err(Fail::Retry)?;
-        let fail = |e: postgres::Error| Fail::Final(to_error(what, &e));
-        let mut writes: Vec<(String, &appmarket::store::Write)> =
-            commit.writes.iter().map(|w| (target_key(&w.record.target()), w)).collect();
-        writes.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut touched = Vec::with_capacity(writes.len());
-        let (mut due_keys, mut due_at, mut not_due) = (Vec::new(), Vec::new(), Vec::new());
-        for (key, w) in &writes {
-            let row = row_of(&w.record)?;
-            let sql = &self.kinds[row.rank];
-            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&row.id, &row.doc];
-            params.extend(row.columns.iter().map(|p: &Param| p.as_ref() as &(dyn ToSql + Sync)));
-            let expected = i64::try_from(w.expected_version).unwrap_or(i64::MAX);
-            let changed = if w.expected_version == 0 {
-                let s = prepared(statements, &mut tx, &sql.insert).map_err(fail)?;
-                tx.execute(&s, &params).map_err(fail)?
-            } else {
-                params.push(&expected);
-                let s = prepared(statements, &mut tx, &sql.update).map_err(fail)?;
-                tx.execute(&s, &params).map_err(fail)?
-            };
-            if changed != 1 {
-                return Err(Fail::Final(Error::conflict(format!(
-                    "{} changed meanwhile (expected version {}): load it again and retry",
-                    w.record.target(),
-                    w.expected_version
-                ))));
-            }
-            touched.push(key.clone());
-            match w.due {
-                Some(due) => {
-                    due_keys.push(key.clone());
-                    due_at.push(nanos(due));
+        let head = self.apply(&mut tx, statements, commit, at)?;
+        Self::end(tx)?;
+        Ok(head as u64)
+    }
+
+    /// Several commits in one transaction; `None` (and nothing saved) when one of them fails
+    /// its checks, so that the caller saves them one by one.
+    fn commit_many_once(
+        &self,
+        conn: &mut Conn,
+        commits: &[Commit],
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<u64>>, Fail> {
+        let (client, statements) = conn.parts();
+        let mut tx = client.transaction().map_err(Fail::Retry)?;
+        let mut heads = Vec::with_capacity(commits.len());
+        // Groups of consecutive commits touching different targets, up to 32 writes, each
+        // group one statement.
+        let mut group: Vec<&Commit> = Vec::new();
+        let mut keys = HashSet::new();
+        let mut writes = 0;
+        for (i, commit) in commits.iter().enumerate() {
+            let targets: Vec<Target> = commit.writes.iter().map(|w| w.record.target()).collect();
+            let fits = writes + targets.len() <= 32 && targets.iter().all(|t| !keys.contains(t));
+            if !fits && !group.is_empty() {
+                match self.apply_group(&mut tx, statements, &group, at) {
+                    Ok(h) => heads.extend(h.into_iter().map(|h| h as u64)),
+                    // The transaction rolls back when dropped.
+                    Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
+                    Err(other) => return Err(other),
                 }
-                None => not_due.push(key.clone()),
+                group.clear();
+                keys.clear();
+                writes = 0;
+            }
+            writes += targets.len();
+            keys.extend(targets);
+            group.push(commit);
+            if i + 1 == commits.len() {
+                match self.apply_group(&mut tx, statements, &group, at) {
+                    Ok(h) => heads.extend(h.into_iter().map(|h| h as u64)),
+                    Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
+                    Err(other) => return Err(other),
+                }
             }
         }
-        if !touched.is_empty() {
-            let s = prepared(
-                statements,
-                &mut tx,
-                "WITH ended AS (DELETE FROM claims WHERE target = ANY($1)),
-                      undue AS (DELETE FROM due WHERE target = ANY($4))
-                 INSERT INTO due (target, at) SELECT * FROM unnest($2::text[], $3::bigint[])
-                 ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at",
-            )
-            .map_err(fail)?;
-            tx.execute(&s, &[&touched, &due_keys, &due_at, &not_due]).map_err(fail)?;
-        }
-        for (app, secret) in &commit.secrets {
-            let s = prepared(
-                statements,
-                &mut tx,
-                "INSERT INTO secrets (app, secret) VALUES ($1, $2) ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret",
-            )
-            .map_err(fail)?;
-            tx.execute(&s, &[&app.as_str(), &secret.expose()]).map_err(fail)?;
-        }
-        if let Some(req) = &commit.request {
-            // A revealed password goes to its own column: the document shows `***`.
-            let secret = match &req.reply {
-                Ok(Reply::Password(s)) => Some(s.expose()),
-                _ => None,
-            };
-            let doc = serde_json::to_string(req)
-                .map_err(|e| Error::Storage { reason: format!("cannot serialize a request record: {e}") })?;
-            let s = prepared(
-                statements,
-                &mut tx,
-                "INSERT INTO requests (actor, id, at, doc, secret) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (actor, id) DO NOTHING",
-            )
-            .map_err(fail)?;
-            let inserted = tx
-                .execute(&s, &[&actor_key(&req.actor), &req.id.as_str(), &nanos(req.at), &doc, &secret])
-                .map_err(fail)?;
-            if inserted != 1 {
-                return Err(Fail::Final(Error::conflict(format!("request id {} was used meanwhile", req.id))));
-            }
-        }
-        let head: i64 = if commit.events.is_empty() {
-            let s = prepared(statements, &mut tx, "SELECT seq FROM stream_head WHERE id = 1").map_err(fail)?;
-            tx.query_one(&s, &[]).map_err(fail)?.get(0)
-        } else {
-            let mut targets = Vec::with_capacity(commit.events.len());
-            let mut docs = Vec::with_capacity(commit.events.len());
-            for e in &commit.events {
-                targets.push(target_key(&e.target));
-                let stored = StoredEvent {
-                    schema_version: EVENT_SCHEMA_VERSION,
-                    at,
-                    actor: e.actor.clone(),
-                    target: e.target.clone(),
-                    kind: e.kind.clone(),
-                };
-                docs.push(
-                    serde_json::to_string(&stored)
-                        .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
-                );
-            }
-            let s = prepared(statements, &mut tx, &self.events_sql).map_err(fail)?;
-            tx.query_one(&s, &[&targets, &docs, &self.channel]).map_err(fail)?.get(0)
-        };
+        Self::end(tx)?;
+        Ok(Some(heads))
+    }
+
+    /// Commits a transaction; a connection lost at that moment leaves the outcome unknown.
+    fn end(tx: postgres::Transaction<'_>) -> Result<(), Fail> {
         tx.commit().map_err(|e| {
             if is_connection_lost(&e) {
                 Fail::Final(Error::Storage {
@@ -600,10 +538,237 @@ impl PostgresStore {
                     ),
                 })
             } else {
-                fail(e)
+                Fail::Final(to_error("saving a commit", &e))
             }
-        })?;
-        Ok(head as u64)
+        })
+    }
+
+    /// Writes one commit inside `tx` in one statement (one round trip): a data-modifying CTE
+    /// per write (writes sorted by key, so hosts lock rows in the same order), the due index and
+    /// claims, passwords, the request record and the events, then checks every write and the
+    /// request id with `appmarket_check`, which raises (and so undoes the whole statement) when
+    /// one failed. Returns the stream head after it.
+    fn apply(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        statements: &mut HashMap<String, postgres::Statement>,
+        commit: &Commit,
+        at: DateTime<Utc>,
+    ) -> Result<i64, Fail> {
+        Ok(self.apply_group(tx, statements, &[commit], at)?[0])
+    }
+
+    /// Writes several commits whose writes touch different targets in one statement (as
+    /// [`apply`](Self::apply) does one), their events numbered in list order. Returns the stream
+    /// head after each.
+    fn apply_group(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        statements: &mut HashMap<String, postgres::Statement>,
+        commits: &[&Commit],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<i64>, Fail> {
+        use std::fmt::Write as _;
+        let what = "saving a commit";
+        let fail = |e: postgres::Error| Fail::Final(to_error(what, &e));
+        let mut writes: Vec<(String, &appmarket::store::Write)> =
+            commits.iter().flat_map(|c| &c.writes).map(|w| (target_key(&w.record.target()), w)).collect();
+        writes.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut rows = Vec::with_capacity(writes.len());
+        let mut expected = Vec::with_capacity(writes.len());
+        let mut messages = Vec::with_capacity(writes.len() + 1);
+        let (mut touched, mut due_keys, mut due_at, mut not_due) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (key, w) in &writes {
+            rows.push(row_of(&w.record)?);
+            expected.push(i64::try_from(w.expected_version).unwrap_or(i64::MAX));
+            messages.push(format!(
+                "{} changed meanwhile (expected version {}): load it again and retry",
+                w.record.target(),
+                w.expected_version
+            ));
+            touched.push(key.clone());
+            match w.due {
+                Some(due) => {
+                    due_keys.push(key.clone());
+                    due_at.push(nanos(due));
+                }
+                None => not_due.push(key.clone()),
+            }
+        }
+        // Passwords: the last one given for an app wins.
+        let mut secrets: Vec<(&str, &str)> = Vec::new();
+        for (app, secret) in commits.iter().flat_map(|c| &c.secrets) {
+            secrets.retain(|(a, _)| *a != app.as_str());
+            secrets.push((app.as_str(), secret.expose()));
+        }
+        let (secret_apps, secret_values): (Vec<&str>, Vec<&str>) = secrets.into_iter().unzip();
+        let mut requests = Vec::new();
+        for req in commits.iter().filter_map(|c| c.request.as_ref()) {
+            // A revealed password goes to its own column: the document shows `***`.
+            let secret = match &req.reply {
+                Ok(Reply::Password(s)) => Some(s.expose().to_owned()),
+                _ => None,
+            };
+            let doc = serde_json::to_string(req)
+                .map_err(|e| Error::Storage { reason: format!("cannot serialize a request record: {e}") })?;
+            requests.push((
+                actor_key(&req.actor),
+                req.id.as_str().to_owned(),
+                nanos(req.at),
+                doc,
+                secret,
+                format!("request id {} was used meanwhile", req.id),
+            ));
+        }
+        let mut event_targets = Vec::new();
+        let mut event_docs = Vec::new();
+        for e in commits.iter().flat_map(|c| &c.events) {
+            event_targets.push(target_key(&e.target));
+            let stored = StoredEvent {
+                schema_version: EVENT_SCHEMA_VERSION,
+                at,
+                actor: e.actor.clone(),
+                target: e.target.clone(),
+                kind: e.kind.clone(),
+            };
+            event_docs.push(
+                serde_json::to_string(&stored)
+                    .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
+            );
+        }
+
+        // The placeholder of the parameter just pushed.
+        fn next(params: &[&(dyn ToSql + Sync)], _what: &str) -> String {
+            format!("${}", params.len())
+        }
+        // A write as a CTE and its check. A large commit (more than one chunk of writes) runs
+        // its earlier chunks as statements of their own in the same transaction, so that a
+        // statement stays within PostgreSQL's parameter limit and statement shapes stay few.
+        const CHUNK: usize = 32;
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        let mut ctes: Vec<String> = Vec::new();
+        let mut checks: Vec<String> = Vec::new();
+        let chunks = rows.len().div_ceil(CHUNK).max(1);
+        for (i, row) in rows.iter().enumerate() {
+            let kind = &KINDS[row.rank];
+            params.push(&row.id);
+            let id = next(&params, "id");
+            params.push(&row.doc);
+            let doc = next(&params, "doc");
+            let mut cols = Vec::with_capacity(row.columns.len());
+            for c in &row.columns {
+                params.push(c.as_ref() as &(dyn ToSql + Sync));
+                cols.push(next(&params, "column"));
+            }
+            let t = kind.table;
+            let w = ctes.len();
+            let cte = if expected[i] == 0 {
+                let names: String = kind.columns.iter().map(|c| format!(", {c}")).collect();
+                let values: String = cols.iter().map(|v| format!(", {v}")).collect();
+                format!(
+                    "w{w} AS (INSERT INTO {t} (id, version, doc{names}) VALUES ({id}, 1, {doc}{values}) \
+                     ON CONFLICT (id) DO NOTHING RETURNING 1)"
+                )
+            } else {
+                params.push(&expected[i]);
+                let version = next(&params, "version");
+                let sets: String = kind.columns.iter().zip(&cols).map(|(c, v)| format!(", {c} = {v}")).collect();
+                format!(
+                    "w{w} AS (UPDATE {t} SET version = version + 1, doc = {doc}{sets} \
+                     WHERE id = {id} AND version = {version} RETURNING 1)"
+                )
+            };
+            ctes.push(cte);
+            params.push(&messages[i]);
+            let message = next(&params, "message");
+            checks.push(format!("appmarket_check((SELECT count(*) FROM w{w}) = 1, 'AM001', {message})"));
+            if (i + 1) % CHUNK == 0 && (i + 1) / CHUNK < chunks {
+                let sql = format!("WITH {} SELECT {}", ctes.join(",\n "), checks.join(" AND "));
+                let s = prepared(statements, tx, &sql).map_err(fail)?;
+                tx.query_one(&s, &params).map_err(fail)?;
+                params.clear();
+                ctes.clear();
+                checks.clear();
+            }
+        }
+        if !touched.is_empty() {
+            params.push(&touched);
+            let touched = next(&params, "touched");
+            params.push(&not_due);
+            let not_due = next(&params, "not due");
+            params.push(&due_keys);
+            let keys = next(&params, "due keys");
+            params.push(&due_at);
+            let at = next(&params, "due at");
+            ctes.push(format!("ended AS (DELETE FROM claims WHERE target = ANY({touched}::text[]))"));
+            ctes.push(format!("undue AS (DELETE FROM due WHERE target = ANY({not_due}::text[]))"));
+            ctes.push(format!(
+                "due_set AS (INSERT INTO due (target, at) SELECT * FROM unnest({keys}::text[], {at}::bigint[]) \
+                 ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at)"
+            ));
+        }
+        if !secret_apps.is_empty() {
+            params.push(&secret_apps);
+            let apps = next(&params, "secret apps");
+            params.push(&secret_values);
+            let values = next(&params, "secrets");
+            ctes.push(format!(
+                "kept AS (INSERT INTO secrets (app, secret) SELECT * FROM unnest({apps}::text[], {values}::text[]) \
+                 ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret)"
+            ));
+        }
+        for (j, (actor, id, req_at, doc, secret, message)) in requests.iter().enumerate() {
+            let mut p = Vec::new();
+            for v in [actor as &(dyn ToSql + Sync), id, req_at, doc, secret] {
+                params.push(v);
+                p.push(next(&params, "request"));
+            }
+            ctes.push(format!(
+                "req{j} AS (INSERT INTO requests (actor, id, at, doc, secret) VALUES ({}, {}, {}, {}, {}) \
+                 ON CONFLICT (actor, id) DO NOTHING RETURNING 1)",
+                p[0], p[1], p[2], p[3], p[4]
+            ));
+            params.push(message);
+            let message = next(&params, "message");
+            checks.push(format!("appmarket_check((SELECT count(*) FROM req{j}) = 1, 'AM002', {message})"));
+        }
+        // The stream head last: it is held until the transaction ends.
+        let head = if event_docs.is_empty() {
+            "(SELECT seq FROM stream_head WHERE id = 1)".to_owned()
+        } else {
+            params.push(&event_targets);
+            let targets = next(&params, "event targets");
+            params.push(&event_docs);
+            let docs = next(&params, "events");
+            params.push(&self.channel);
+            let channel = next(&params, "channel");
+            ctes.push(format!(
+                "head AS (UPDATE stream_head SET seq = seq + cardinality({targets}::text[]) WHERE id = 1 RETURNING seq)"
+            ));
+            ctes.push(format!(
+                "appended AS (INSERT INTO events (seq, target, doc) \
+                 SELECT head.seq - cardinality({targets}::text[]) + e.n, e.target, e.doc \
+                 FROM head, unnest({targets}::text[], {docs}::text[]) WITH ORDINALITY AS e(target, doc, n))"
+            ));
+            format!("(SELECT seq FROM head), pg_notify({channel}, (SELECT seq FROM head)::text)")
+        };
+        let mut sql = String::new();
+        if !ctes.is_empty() {
+            let _ = write!(sql, "WITH {} ", ctes.join(",\n "));
+        }
+        let checked = if checks.is_empty() { "true".to_owned() } else { checks.join(" AND ") };
+        // The checks first (they run the writes), the stream head last.
+        let _ = write!(sql, "SELECT {checked}, {head}");
+        let s = prepared(statements, tx, &sql).map_err(fail)?;
+        let row = tx.query_one(&s, &params).map_err(fail)?;
+        let mut head: i64 = row.get(1);
+        // The head after each commit: the final head less the events of the commits after it.
+        let mut heads = vec![0; commits.len()];
+        for (j, commit) in commits.iter().enumerate().rev() {
+            heads[j] = head;
+            head -= commit.events.len() as i64;
+        }
+        Ok(heads)
     }
 }
 
@@ -643,6 +808,29 @@ impl Store for PostgresStore {
         }
     }
 
+    /// One query per kind among the targets.
+    fn load_many(&self, targets: &[Target]) -> Result<Vec<Option<(Record, u64)>>, Error> {
+        let mut found: HashMap<(usize, String), (Record, u64)> = HashMap::with_capacity(targets.len());
+        for (rank, kind) in KINDS.iter().enumerate() {
+            let ids: Vec<&str> =
+                targets.iter().map(Target::kind_and_id).filter(|(r, _)| *r == rank).map(|(_, id)| id).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let sql = format!("SELECT id, version, doc FROM {} WHERE id = ANY($1)", kind.table);
+            for row in self.query("loading records", &sql, &[&ids])? {
+                found.insert((rank, row.get(0)), (record_of(rank, row.get(2))?, row.get::<_, i64>(1) as u64));
+            }
+        }
+        Ok(targets
+            .iter()
+            .map(|t| {
+                let (rank, id) = t.kind_and_id();
+                found.get(&(rank, id.to_owned())).cloned()
+            })
+            .collect())
+    }
+
     fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
         let cached = {
             let cache = self.products.lock().unwrap_or_else(|p| p.into_inner());
@@ -675,6 +863,23 @@ impl Store for PostgresStore {
 
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
         self.run("saving a commit", true, |conn| self.commit_once(conn, &commit, at))
+    }
+
+    /// One transaction for all (one flush for a durable commit). When one of them fails its
+    /// checks, that transaction is rolled back and they are saved one by one.
+    fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
+        if let Some(heads) = self.run("saving commits", true, |conn| self.commit_many_once(conn, &commits, at))? {
+            return Ok(heads.into_iter().map(Ok).collect());
+        }
+        let mut saved = Vec::with_capacity(commits.len());
+        for commit in commits {
+            match self.commit(commit, at) {
+                Ok(seq) => saved.push(Ok(seq)),
+                Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(saved)
     }
 
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
@@ -871,6 +1076,40 @@ impl Store for PostgresStore {
             let s = conn.statement("DELETE FROM claims WHERE target = $1")?;
             conn.client.execute(&s, &[&key]).map(|_| ())
         })
+    }
+
+    /// One statement: the page of due rows not claimed at `now` nor skipped, locked with
+    /// `FOR UPDATE SKIP LOCKED` (hosts claiming at the same moment take different pages rather
+    /// than queueing on the same rows), claimed by one upsert that leaves a claim in force alone.
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+        skip: &HashSet<Target>,
+    ) -> Result<Vec<Target>, Error> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let skip: Vec<String> = skip.iter().map(target_key).collect();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.write("claiming due items", |conn| {
+            let s = conn.statement(
+                "WITH page AS (
+                     SELECT d.target, d.at FROM due d
+                     WHERE d.at <= $1 AND d.target <> ALL($4::text[])
+                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.target = d.target AND c.until > $1)
+                     ORDER BY d.at, d.target LIMIT $3
+                     FOR UPDATE OF d SKIP LOCKED),
+                 claimed AS (
+                     INSERT INTO claims (target, until) SELECT target, $2 FROM page ORDER BY target
+                     ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until WHERE claims.until <= $1
+                     RETURNING target)
+                 SELECT page.target FROM page JOIN claimed USING (target) ORDER BY page.at, page.target",
+            )?;
+            conn.client.query(&s, &[&nanos(now), &nanos(until), &limit, &skip])
+        })?;
+        rows.iter().map(|r| rows::target_of_key(r.get(0))).collect()
     }
 }
 

@@ -151,23 +151,8 @@ pub(crate) fn record_of(rank: usize, doc: &str) -> Result<Record, Error> {
 /// The SQL of one kind's table.
 pub(crate) struct KindSql {
     pub(crate) load: String,
-    pub(crate) insert: String,
-    pub(crate) update: String,
 }
 
 pub(crate) fn kind_sql(kind: &Kind) -> KindSql {
-    let t = kind.table;
-    let cols: String = kind.columns.iter().map(|c| format!(", {c}")).collect();
-    let values: String = (0..kind.columns.len()).map(|i| format!(", ${}", i + 3)).collect();
-    let sets: String = kind.columns.iter().enumerate().map(|(i, c)| format!(", {c} = ${}", i + 3)).collect();
-    KindSql {
-        load: format!("SELECT version, doc FROM {t} WHERE id = $1"),
-        insert: format!(
-            "INSERT INTO {t} (id, version, doc{cols}) VALUES ($1, 1, $2{values}) ON CONFLICT (id) DO NOTHING"
-        ),
-        update: format!(
-            "UPDATE {t} SET version = version + 1, doc = $2{sets} WHERE id = $1 AND version = ${}",
-            kind.columns.len() + 3
-        ),
-    }
+    KindSql { load: format!("SELECT version, doc FROM {} WHERE id = $1", kind.table) }
 }

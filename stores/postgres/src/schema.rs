@@ -7,14 +7,15 @@ use postgres::Client;
 use crate::errors::to_error;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Migration `n` (from 1) brings the schema from version `n - 1` to `n`.
 ///
 /// Instants are stored as nanoseconds since the epoch (`bigint`), exactly as the library keeps
 /// them; ids compare bytewise (`COLLATE "C"`), as in Rust. Each aggregate has a row holding its
 /// JSON document (`doc`) and the columns its queries filter on.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts (id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL);
 CREATE TABLE products (
     id text COLLATE "C" PRIMARY KEY, version bigint NOT NULL, doc text NOT NULL, listed boolean NOT NULL);
@@ -59,7 +60,22 @@ CREATE INDEX requests_by_time ON requests (at);
 CREATE TABLE secrets (app text COLLATE "C" PRIMARY KEY, secret text NOT NULL);
 CREATE TABLE sequences (name text PRIMARY KEY, value bigint NOT NULL);
 CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
-"#];
+"#,
+    r#"
+-- A commit is one statement: each write and the request id are checked by this function, which
+-- raises (undoing the whole statement) when one failed. AM001: a stale version; AM002: a used
+-- request id.
+CREATE FUNCTION appmarket_check(ok boolean, code text, message text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT ok THEN
+        RAISE EXCEPTION USING ERRCODE = code, MESSAGE = message;
+    END IF;
+    RETURN true;
+END
+$$;
+"#,
+];
 
 /// Creates or upgrades the schema `schema` (and the schema itself).
 pub(crate) fn migrate(client: &mut Client, schema: &str) -> Result<(), Error> {

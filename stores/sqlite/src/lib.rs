@@ -72,7 +72,7 @@
 
 mod schema;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -408,6 +408,133 @@ impl SqliteStore {
         })
     }
 
+    /// Applies one commit inside the caller's write transaction: the checks first (a stale
+    /// version or a used request id is [`Error::Conflict`] and writes nothing), then the rows.
+    /// Returns the last event's seq and whether the catalogue changed.
+    fn apply(&self, tx: &Connection, commit: Commit, at: DateTime<Utc>) -> Result<(u64, bool), Error> {
+        let q = |e| self.sql("committing", e);
+        // Checks first: a stale version or a used request id writes nothing (the transaction
+        // rolls back when dropped).
+        for w in &commit.writes {
+            let target = w.record.target();
+            let (kind, id) = key(&target);
+            let sql = if kind == 1 {
+                "SELECT version FROM products WHERE id = ?2 AND ?1 = 1"
+            } else {
+                "SELECT version FROM records WHERE kind = ?1 AND id = ?2"
+            };
+            let current: u64 = tx
+                .prepare_cached(sql)
+                .and_then(|mut s| s.query_row(params![kind, id], |r| r.get::<_, i64>(0)).optional())
+                .map_err(q)?
+                .map_or(0, |v| v as u64);
+            if current != w.expected_version {
+                return Err(Error::conflict(format!(
+                    "{target} changed meanwhile (version {current}, expected {}): load it again and retry",
+                    w.expected_version
+                )));
+            }
+        }
+        let request = match &commit.request {
+            Some(req) => {
+                let actor = actor_key(&req.actor)?;
+                let used = tx
+                    .prepare_cached("SELECT 1 FROM requests WHERE actor = ?1 AND id = ?2")
+                    .and_then(|mut s| s.exists(params![actor, req.id.as_str()]))
+                    .map_err(q)?;
+                if used {
+                    return Err(Error::conflict(format!("request id {} was used meanwhile", req.id)));
+                }
+                Some(actor)
+            }
+            None => None,
+        };
+        let mut catalog_seq: Option<i64> = None;
+        for w in &commit.writes {
+            let target = w.record.target();
+            let (kind, id) = key(&target);
+            let version = (w.expected_version + 1) as i64;
+            let doc = self.encode("record", &w.record)?;
+            if kind == 1 {
+                let seq = match catalog_seq {
+                    Some(seq) => seq,
+                    None => {
+                        let seq: i64 = tx
+                            .prepare_cached(
+                                "UPDATE meta SET value = value + 1 WHERE key = 'catalog_seq' RETURNING value",
+                            )
+                            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+                            .map_err(q)?;
+                        catalog_seq = Some(seq);
+                        seq
+                    }
+                };
+                tx.prepare_cached(
+                    "INSERT INTO products (id, version, changed, doc) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO UPDATE SET version = ?2, changed = ?3, doc = ?4",
+                )
+                .and_then(|mut s| s.execute(params![id, version, seq, doc]))
+                .map_err(q)?;
+            } else {
+                let (customer, seller, status) = columns(&w.record);
+                let due = w.due.map(nanos);
+                if w.expected_version == 0 {
+                    tx.prepare_cached(
+                        "INSERT INTO records (kind, id, version, customer, seller, status, due, doc)
+                         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
+                    )
+                    .and_then(|mut s| s.execute(params![kind, id, customer, seller, status, due, doc]))
+                    .map_err(q)?;
+                } else {
+                    tx.prepare_cached(
+                        "UPDATE records SET version = ?3, status = ?4, due = ?5, doc = ?6 WHERE kind = ?1 AND id = ?2",
+                    )
+                    .and_then(|mut s| s.execute(params![kind, id, version, status, due, doc]))
+                    .map_err(q)?;
+                }
+            }
+            tx.prepare_cached("DELETE FROM claims WHERE kind = ?1 AND id = ?2")
+                .and_then(|mut s| s.execute(params![kind, id]))
+                .map_err(q)?;
+        }
+        for (app, secret) in &commit.secrets {
+            tx.prepare_cached("INSERT OR REPLACE INTO secrets (app, password) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(params![app.as_str(), secret.expose()]))
+                .map_err(q)?;
+        }
+        let mut last: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(q)?;
+        for e in commit.events {
+            last += 1;
+            let event = Event {
+                schema_version: EVENT_SCHEMA_VERSION,
+                seq: last as u64,
+                at,
+                actor: e.actor,
+                target: e.target,
+                kind: e.kind,
+            };
+            let doc = self.encode("event", &event)?;
+            let (kind, id) = key(&event.target);
+            tx.prepare_cached("INSERT INTO events (seq, kind, id, doc) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut s| s.execute(params![last, kind, id, doc]))
+                .map_err(q)?;
+        }
+        if let (Some(req), Some(actor)) = (&commit.request, request) {
+            let doc = self.encode("request record", req)?;
+            let password = match &req.reply {
+                Ok(Reply::Password(secret)) => Some(secret.expose()),
+                _ => None,
+            };
+            tx.prepare_cached("INSERT INTO requests (actor, id, at, doc, password) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .and_then(|mut s| s.execute(params![actor, req.id.as_str(), nanos(req.at), doc, password]))
+                .map_err(q)?;
+        }
+        Ok((last as u64, catalog_seq.is_some()))
+    }
+
     /// Everything the store holds, in the order of `MemoryStore::snapshot`: two stores with the
     /// same content give equal snapshots. Passwords are not included, only which apps have one.
     pub fn snapshot(&self) -> Result<StoreSnapshot, Error> {
@@ -632,131 +759,37 @@ impl Store for SqliteStore {
         let mut conn = self.writer();
         let tx =
             conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.sql("committing", e))?;
-        let q = |e| self.sql("committing", e);
-        // Checks first: a stale version or a used request id writes nothing (the transaction
-        // rolls back when dropped).
-        for w in &commit.writes {
-            let target = w.record.target();
-            let (kind, id) = key(&target);
-            let sql = if kind == 1 {
-                "SELECT version FROM products WHERE id = ?2 AND ?1 = 1"
-            } else {
-                "SELECT version FROM records WHERE kind = ?1 AND id = ?2"
-            };
-            let current: u64 = tx
-                .prepare_cached(sql)
-                .and_then(|mut s| s.query_row(params![kind, id], |r| r.get::<_, i64>(0)).optional())
-                .map_err(q)?
-                .map_or(0, |v| v as u64);
-            if current != w.expected_version {
-                return Err(Error::conflict(format!(
-                    "{target} changed meanwhile (version {current}, expected {}): load it again and retry",
-                    w.expected_version
-                )));
-            }
-        }
-        let request = match &commit.request {
-            Some(req) => {
-                let actor = actor_key(&req.actor)?;
-                let used = tx
-                    .prepare_cached("SELECT 1 FROM requests WHERE actor = ?1 AND id = ?2")
-                    .and_then(|mut s| s.exists(params![actor, req.id.as_str()]))
-                    .map_err(q)?;
-                if used {
-                    return Err(Error::conflict(format!("request id {} was used meanwhile", req.id)));
-                }
-                Some(actor)
-            }
-            None => None,
-        };
-        let mut catalog_seq: Option<i64> = None;
-        for w in &commit.writes {
-            let target = w.record.target();
-            let (kind, id) = key(&target);
-            let version = (w.expected_version + 1) as i64;
-            let doc = self.encode("record", &w.record)?;
-            if kind == 1 {
-                let seq = match catalog_seq {
-                    Some(seq) => seq,
-                    None => {
-                        let seq: i64 = tx
-                            .prepare_cached(
-                                "UPDATE meta SET value = value + 1 WHERE key = 'catalog_seq' RETURNING value",
-                            )
-                            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-                            .map_err(q)?;
-                        catalog_seq = Some(seq);
-                        seq
-                    }
-                };
-                tx.prepare_cached(
-                    "INSERT INTO products (id, version, changed, doc) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (id) DO UPDATE SET version = ?2, changed = ?3, doc = ?4",
-                )
-                .and_then(|mut s| s.execute(params![id, version, seq, doc]))
-                .map_err(q)?;
-            } else {
-                let (customer, seller, status) = columns(&w.record);
-                let due = w.due.map(nanos);
-                if w.expected_version == 0 {
-                    tx.prepare_cached(
-                        "INSERT INTO records (kind, id, version, customer, seller, status, due, doc)
-                         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
-                    )
-                    .and_then(|mut s| s.execute(params![kind, id, customer, seller, status, due, doc]))
-                    .map_err(q)?;
-                } else {
-                    tx.prepare_cached(
-                        "UPDATE records SET version = ?3, status = ?4, due = ?5, doc = ?6 WHERE kind = ?1 AND id = ?2",
-                    )
-                    .and_then(|mut s| s.execute(params![kind, id, version, status, due, doc]))
-                    .map_err(q)?;
-                }
-            }
-            tx.prepare_cached("DELETE FROM claims WHERE kind = ?1 AND id = ?2")
-                .and_then(|mut s| s.execute(params![kind, id]))
-                .map_err(q)?;
-        }
-        for (app, secret) in &commit.secrets {
-            tx.prepare_cached("INSERT OR REPLACE INTO secrets (app, password) VALUES (?1, ?2)")
-                .and_then(|mut s| s.execute(params![app.as_str(), secret.expose()]))
-                .map_err(q)?;
-        }
-        let mut last: i64 = tx
-            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .map_err(q)?;
-        for e in commit.events {
-            last += 1;
-            let event = Event {
-                schema_version: EVENT_SCHEMA_VERSION,
-                seq: last as u64,
-                at,
-                actor: e.actor,
-                target: e.target,
-                kind: e.kind,
-            };
-            let doc = self.encode("event", &event)?;
-            let (kind, id) = key(&event.target);
-            tx.prepare_cached("INSERT INTO events (seq, kind, id, doc) VALUES (?1, ?2, ?3, ?4)")
-                .and_then(|mut s| s.execute(params![last, kind, id, doc]))
-                .map_err(q)?;
-        }
-        if let (Some(req), Some(actor)) = (&commit.request, request) {
-            let doc = self.encode("request record", req)?;
-            let password = match &req.reply {
-                Ok(Reply::Password(secret)) => Some(secret.expose()),
-                _ => None,
-            };
-            tx.prepare_cached("INSERT INTO requests (actor, id, at, doc, password) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .and_then(|mut s| s.execute(params![actor, req.id.as_str(), nanos(req.at), doc, password]))
-                .map_err(q)?;
-        }
-        tx.commit().map_err(q)?;
-        if catalog_seq.is_some() {
+        let (last, catalog) = self.apply(&tx, commit, at)?;
+        tx.commit().map_err(|e| self.sql("committing", e))?;
+        if catalog {
             self.catch_up(&conn)?;
         }
-        Ok(last as u64)
+        Ok(last)
+    }
+
+    /// One `BEGIN IMMEDIATE` transaction for all: a commit that fails its checks wrote nothing
+    /// (the checks come before the writes) and the others go on.
+    fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
+        let mut conn = self.writer();
+        let tx =
+            conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.sql("committing", e))?;
+        let mut saved = Vec::with_capacity(commits.len());
+        let mut catalog = false;
+        for commit in commits {
+            match self.apply(&tx, commit, at) {
+                Ok((last, changed)) => {
+                    catalog |= changed;
+                    saved.push(Ok(last));
+                }
+                Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
+                Err(other) => return Err(other),
+            }
+        }
+        tx.commit().map_err(|e| self.sql("committing", e))?;
+        if catalog {
+            self.catch_up(&conn)?;
+        }
+        Ok(saved)
     }
 
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
@@ -977,5 +1010,56 @@ impl Store for SqliteStore {
             .and_then(|mut s| s.execute(params![kind, id]))
             .map(|_| ())
             .map_err(|e| self.sql("releasing a claim", e))
+    }
+
+    /// One `BEGIN IMMEDIATE` transaction: reads the due index past the claims in force and the
+    /// skipped targets, and claims the page.
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+        skip: &HashSet<Target>,
+    ) -> Result<Vec<Target>, Error> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.writer();
+        let q = |e| self.sql("claiming due items", e);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(q)?;
+        let mut claimed = Vec::new();
+        {
+            let mut select = tx
+                .prepare_cached(
+                    "SELECT r.kind, r.id FROM records r INDEXED BY records_due
+                     WHERE r.due IS NOT NULL AND r.due <= ?1
+                       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.kind = r.kind AND c.id = r.id AND c.until > ?1)
+                     ORDER BY r.due, r.kind, r.id",
+                )
+                .map_err(q)?;
+            let mut rows = select.query(params![nanos(now)]).map_err(q)?;
+            while claimed.len() < limit {
+                let Some(row) = rows.next().map_err(q)? else { break };
+                let target =
+                    target_of(row.get(0).map_err(q)?, row.get_ref(1).and_then(|v| Ok(v.as_str()?)).map_err(q)?)?;
+                if !skip.contains(&target) {
+                    claimed.push(target);
+                }
+            }
+        }
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO claims (kind, id, until) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (kind, id) DO UPDATE SET until = ?3",
+                )
+                .map_err(q)?;
+            for target in &claimed {
+                let (kind, id) = key(target);
+                upsert.execute(params![kind, id, nanos(until)]).map_err(q)?;
+            }
+        }
+        tx.commit().map_err(q)?;
+        Ok(claimed)
     }
 }
