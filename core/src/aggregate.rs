@@ -42,6 +42,31 @@ impl<'a> Ctx<'a> {
 ///
 /// `apply` takes the [`Ctx`] too: an event records what happened, while who did it and when are
 /// kept once, on the event's envelope ([`Event`](crate::Event)), not repeated in every payload.
+///
+/// ```
+/// use appmarket::catalog::ProductCommand;
+/// use appmarket::testing::fixtures;
+/// use appmarket::*;
+///
+/// let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).build()?;
+/// let seller = Actor::seller("isv-1")?;
+/// let product = market.list_product(&seller, fixtures::saas_draft())?;
+///
+/// let policy = Policy::default();
+/// let ctx = Ctx::new(&seller, fixtures::t0(), &policy);
+/// let events = product.decide(&ProductCommand::Delist, &ctx)?;
+/// let mut delisted = product.clone();
+/// events.iter().for_each(|e| delisted.apply(e, &ctx));
+/// assert!(!delisted.listed);
+///
+/// // Deciding is pure and names the rule that refuses: delisting twice is CAT-3.
+/// let again = delisted.decide(&ProductCommand::Delist, &ctx).unwrap_err();
+/// assert_eq!(again.rule(), Some("CAT-3"));
+/// // Another seller may not act on it at all (ACC-1).
+/// let other = Actor::seller("isv-2")?;
+/// assert_eq!(product.decide(&ProductCommand::Delist, &Ctx::new(&other, fixtures::t0(), &policy)).unwrap_err().kind(), "forbidden");
+/// # Ok::<(), appmarket::Error>(())
+/// ```
 pub trait Aggregate: Clone {
     /// A name for messages, e.g. `"order"`.
     const WHAT: &'static str;
