@@ -196,3 +196,49 @@ fn cat_4_removing_an_item_and_refusals() {
     assert_eq!(field(&w.refused(|| w.market.save_to_list(&alice, &p.id, Some("Gold")))), "specification");
     assert!(matches!(w.refused(|| w.market.save_to_list(&w.seller, &p.id, None)), Error::Forbidden { .. }));
 }
+
+mod indexed_search {
+    use appmarket::catalog::{PreparedQuery, SearchText};
+    use appmarket::testing::fixtures;
+    use appmarket::*;
+    use proptest::prelude::*;
+
+    const SYLLABLES: [&str; 8] = ["sec", "ure", "host", "ing", "ba", "ckup", "é", "mail"];
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::collection::vec(prop::sample::select(SYLLABLES.to_vec()), 1..4), 1..5)
+            .prop_map(|words| words.iter().map(|w| w.concat()).collect::<Vec<_>>().join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// CAT-3: the store's indexed text search returns exactly what scoring every listed
+        /// product returns, whatever the words (shorter than the index's trigrams too).
+        #[test]
+        fn cat_3_indexed_search_finds_what_a_full_scan_finds(
+            names in prop::collection::vec((text(), text()), 1..25),
+            query in text(),
+            delist in 0..25usize,
+        ) {
+            let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).build().unwrap();
+            let seller = Actor::seller("isv-1").unwrap();
+            let mut products = Vec::new();
+            for (name, description) in &names {
+                let mut draft = fixtures::saas_draft();
+                draft.name = name.to_uppercase();
+                draft.description = description.clone();
+                products.push(market.list_product(&seller, draft).unwrap());
+            }
+            if let Some(p) = products.get(delist) {
+                products[delist] = market.delist_product(&seller, &p.id).unwrap();
+            }
+            let q = SearchQuery { text: query, page_size: 100, ..SearchQuery::default() };
+            let policy = Policy::default();
+            let prepared: PreparedQuery<'_> = q.prepare(&policy).unwrap();
+            let texts: Vec<SearchText> = products.iter().map(SearchText::of).collect();
+            let scanned = prepared.search(texts.iter().zip(&products));
+            prop_assert_eq!(market.search(&q).unwrap(), scanned);
+        }
+    }
+}

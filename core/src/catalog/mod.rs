@@ -3,6 +3,7 @@
 mod product;
 mod saved_list;
 mod search;
+mod text_index;
 
 pub use product::{
     Attribute, BillingMode, DeliveryMethod, ImageResources, PricePlan, Product, ProductCommand, ProductDraft,
@@ -10,3 +11,4 @@ pub use product::{
 };
 pub use saved_list::{SavedItem, SavedList, SavedListCommand, SavedListEvent};
 pub use search::{Page, PreparedQuery, SearchQuery, SearchText, SortOrder, check_page};
+pub use text_index::TextIndex;

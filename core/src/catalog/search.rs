@@ -170,6 +170,11 @@ fn mode_index(mode: BillingMode) -> usize {
 }
 
 impl SearchText {
+    /// The lower-cased name, tags and description, as one text.
+    pub(crate) fn haystack(&self) -> &str {
+        &self.haystack
+    }
+
     /// The searchable facets and text of a product.
     pub fn of(product: &Product) -> SearchText {
         let mut lowest_by_mode: [Option<Decimal>; 4] = [None; 4];
@@ -263,6 +268,11 @@ impl SearchQuery {
 }
 
 impl PreparedQuery<'_> {
+    /// The query's lower-cased words.
+    pub(crate) fn word_bytes(&self) -> impl Iterator<Item = &[u8]> {
+        self.words.iter().map(|w| w.finder.needle())
+    }
+
     /// The relevance score of a product, or `None` if it does not match. Looks only at the
     /// prepared entry.
     pub fn score(&self, text: &SearchText) -> Option<u32> {

@@ -14,7 +14,7 @@ use super::{Commit, Record, RequestRecord, Sequence, Store};
 use crate::actor::{Actor, AppId, CustomerId, ProductId, RequestId, Target};
 use crate::app::{AppFilter, PurchasedApp};
 use crate::appeal::{Appeal, AppealStatus};
-use crate::catalog::{Page, PreparedQuery, Product, SearchText};
+use crate::catalog::{Page, PreparedQuery, Product, SearchText, TextIndex};
 use crate::error::Error;
 use crate::event::{EVENT_SCHEMA_VERSION, Event};
 use crate::order::{Order, OrderFilter};
@@ -103,6 +103,8 @@ struct Inner {
     /// Products apart from the other records: a contiguous catalog with prepared search entries.
     catalog: Vec<(SearchText, Arc<Product>, u64)>,
     catalog_index: Map<ProductId, usize>,
+    /// The catalogue's text by trigram, so that a text search reads only possible matches.
+    text_index: TextIndex,
     orders_by_customer: Map<CustomerId, Vec<Target>>,
     apps_by_customer: Map<CustomerId, Vec<Target>>,
     flows_by_party: Map<Actor, Vec<Target>>,
@@ -345,10 +347,15 @@ impl Store for MemoryStore {
             match w.record {
                 Record::Product(p) => {
                     let entry = (SearchText::of(&p), Arc::new(p), w.expected_version + 1);
+                    let inner = &mut *inner;
                     match inner.catalog_index.get(&entry.1.id).copied() {
-                        Some(i) => inner.catalog[i] = entry,
+                        Some(i) => {
+                            inner.text_index.put(i as u32, Some(&inner.catalog[i].0), &entry.0);
+                            inner.catalog[i] = entry;
+                        }
                         None => {
                             let i = inner.catalog.len();
+                            inner.text_index.put(i as u32, None, &entry.0);
                             inner.catalog_index.insert(entry.1.id.clone(), i);
                             inner.catalog.push(entry);
                         }
@@ -391,7 +398,13 @@ impl Store for MemoryStore {
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
         let inner = self.read();
-        Ok(query.search(inner.catalog.iter().map(|(text, p, _)| (text, &**p))))
+        Ok(match inner.text_index.candidates(query) {
+            Some(positions) => query.search(positions.into_iter().map(|i| {
+                let (text, p, _) = &inner.catalog[i as usize];
+                (text, &**p)
+            })),
+            None => query.search(inner.catalog.iter().map(|(text, p, _)| (text, &**p))),
+        })
     }
 
     fn orders_of(
