@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::DeliveryMethod;
+use crate::dunning::{self, RetryWait};
 use crate::error::Error;
 use crate::flow_kind::FlowKind;
 use crate::money::{Currency, Money};
@@ -139,6 +140,15 @@ pub struct Policy {
     pub public_holidays: Vec<NaiveDate>,
     /// APL-4: make-up working days: weekend dates (billing zone) that are working days.
     pub makeup_working_days: Vec<NaiveDate>,
+    /// PRC-8: whether a downgrade (a cheaper specification, fewer units) may be scheduled for
+    /// the end of the term (`true`) or is refused as by PRC-4 (`false`, the user guide's rule).
+    pub downgrade_at_renewal: bool,
+    /// REN-7: the waits between declined auto-renewal charges (REN-6), the last one repeating
+    /// until the retention period ends. Default: daily at the charge hour.
+    pub auto_renewal_retries: Vec<RetryWait>,
+    /// REN-7: the waits between declined pay-per-use settlement attempts (PRC-7), the last one
+    /// repeating until the app is released. Default: every billing cycle.
+    pub pay_per_use_retries: Vec<RetryWait>,
 }
 
 impl Default for Policy {
@@ -197,6 +207,9 @@ impl Default for Policy {
             appeal_rejections_by_kind: BTreeMap::new(),
             public_holidays: Vec::new(),
             makeup_working_days: Vec::new(),
+            downgrade_at_renewal: false,
+            auto_renewal_retries: vec![RetryWait::Days(1)],
+            pay_per_use_retries: vec![RetryWait::Cycles(1)],
         }
     }
 }
@@ -259,6 +272,7 @@ impl Policy {
     /// | `unsubscribe_review_above` | 0–10¹² |
     /// | `upgrade_discount` | 0 < d ≤ 1 |
     /// | handling fees | 0–100 percent |
+    /// | `auto_renewal_retries`, `pay_per_use_retries` | 1–32 waits: days 1–365, hours or cycles 1–8,760 |
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |field: &str, reason: &str| Err(Error::invalid(field, reason));
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)?;
@@ -366,6 +380,8 @@ impl Policy {
                 return bad("unsubscribe_review_thresholds", "at most one threshold per currency");
             }
         }
+        dunning::check_schedule("auto_renewal_retries", &self.auto_renewal_retries)?;
+        dunning::check_schedule("pay_per_use_retries", &self.pay_per_use_retries)?;
         let fees = &self.handling_fees;
         let all = std::iter::once(&fees.monthly_and_one_year_percent)
             .chain(&fees.two_year_percent)
@@ -439,5 +455,22 @@ mod tests {
         assert!(Policy::from_json(r#"{"no_such_field": 1}"#).is_err());
         assert!(Policy::from_json(r#"{"upgrade_discount": "0"}"#).is_err());
         assert!(Policy::from_json(r#"{"billing_utc_offset_minutes": 5000}"#).is_err());
+    }
+
+    #[test]
+    fn ren_7_retry_schedules_are_data_and_validated() {
+        let p = Policy::from_json(r#"{"auto_renewal_retries": [{"hours": 6}, {"days": 2}]}"#).unwrap();
+        assert_eq!(p.auto_renewal_retries, vec![RetryWait::Hours(6), RetryWait::Days(2)]);
+        assert_eq!(p.pay_per_use_retries, vec![RetryWait::Cycles(1)]);
+        for bad in [
+            r#"{"auto_renewal_retries": []}"#,
+            r#"{"pay_per_use_retries": [{"days": 0}]}"#,
+            r#"{"pay_per_use_retries": [{"weeks": 1}]}"#,
+        ] {
+            assert!(Policy::from_json(bad).is_err(), "{bad}");
+        }
+        let err = Policy::from_json(r#"{"pay_per_use_retries": [{"hours": 9000}]}"#).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "pay_per_use_retries"), "{err}");
+        assert!(!Policy::default().downgrade_at_renewal);
     }
 }

@@ -142,7 +142,9 @@ pub fn price_renewal(
         d.check()?;
     }
     let term = app.term.ok_or_else(|| Error::not_allowed("REN-1", "the term has not started"))?;
-    let spec = product.specification(&app.specification)?;
+    // A scheduled downgrade prices the renewal (PRC-8).
+    let (spec_name, quantity) = app.renewal_configuration();
+    let spec = product.specification(spec_name)?;
     let plan = spec.plan(app.mode)?;
     // An image renews its servers too: the image fee and the cloud resource fee (PRC-3).
     let (period_price, mut quote) = match (&product.image, &app.image) {
@@ -156,9 +158,9 @@ pub fn price_renewal(
             (Money::new(per_period, one.total.currency), q)
         }
         _ => {
-            let price = pricing::period_price(spec, plan, app.quantity)?;
+            let price = pricing::period_price(spec, plan, quantity)?;
             let q = QuoteBuilder::new(price.currency).line(
-                format!("Renewal: {}, {} × {periods}", app.specification, app.mode),
+                format!("Renewal: {spec_name}, {} × {periods}", app.mode),
                 price,
                 Decimal::ONE,
                 Decimal::from(periods),
@@ -254,10 +256,10 @@ pub fn next_charge(app: &PurchasedApp, policy: &Policy) -> Option<DateTime<Utc>>
     (at <= retention_end).then_some(at)
 }
 
-/// The retry after a charge declined at `now`: the next day's charge hour (REN-6).
-pub fn retry_after(now: DateTime<Utc>, policy: &Policy) -> DateTime<Utc> {
-    let zone = policy.zone();
-    zone.instant_at(zone.date_of(now) + Duration::days(1), policy.auto_renewal_charge_hour, 0, 0)
+/// The retry after the `declined`-th declined charge (1 = the first), declined at `now`: by
+/// the policy's `auto_renewal_retries` (REN-6, REN-7; by default the next day's charge hour).
+pub fn retry_after(now: DateTime<Utc>, declined: u32, policy: &Policy) -> DateTime<Utc> {
+    crate::dunning::next_attempt(&policy.auto_renewal_retries, declined, now, policy)
 }
 
 /// The idempotency key of an auto-renewal charge: one per app, term (its expiry) and attempt
@@ -330,7 +332,8 @@ mod tests {
     fn ren_6_retry_is_the_next_day_at_the_charge_hour() {
         let p = Policy::default();
         let now = zone().instant_at(d(2026, 5, 8), 3, 0, 0);
-        assert_eq!(retry_after(now, &p), zone().instant_at(d(2026, 5, 9), 3, 0, 0));
+        assert_eq!(retry_after(now, 1, &p), zone().instant_at(d(2026, 5, 9), 3, 0, 0));
+        assert_eq!(retry_after(now, 5, &p), zone().instant_at(d(2026, 5, 9), 3, 0, 0));
     }
 
     #[test]

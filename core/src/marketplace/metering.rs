@@ -8,6 +8,7 @@ use super::{Decision, Marketplace};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, PurchasedApp};
 use crate::command::Command;
+use crate::dunning::DeclinedCharge;
 use crate::error::Error;
 use crate::metering::{Metering, UsageCycle, UsageStatement};
 use crate::money::Money;
@@ -76,6 +77,7 @@ impl Marketplace {
                 let e = AppEvent::UsageRetried { number, receipt, declined: reason, at: now };
                 next.apply(&e);
                 events.push(e);
+                events.extend(self.declined_settlement(&next, number));
             }
             events.extend(cleared(&mut next, now));
             let commit = Commit {
@@ -157,6 +159,7 @@ impl Marketplace {
             let e = AppEvent::UsageSettled { cycle };
             next.apply(&e);
             events.push(e);
+            events.extend(self.declined_settlement(&next, number));
         }
         for (number, amount, attempt) in plan.retries {
             let (receipt, declined) = match self.charge_usage(&next, number, attempt, amount, method)? {
@@ -166,10 +169,30 @@ impl Marketplace {
             let e = AppEvent::UsageRetried { number, receipt, declined, at: now };
             next.apply(&e);
             events.push(e);
+            events.extend(self.declined_settlement(&next, number));
         }
         events.extend(cleared(&mut next, now));
         commit.events.extend(app_events(actor, &next.id, events));
         Ok(next)
+    }
+
+    /// The [`AppEvent::ChargeDeclined`] of settlement `number` if its last attempt was declined
+    /// (REN-7), with the next attempt when it falls before the retention period ends.
+    fn declined_settlement(&self, app: &PurchasedApp, number: u32) -> Option<AppEvent> {
+        let cycle = app.metering.as_ref()?.cycles.iter().find(|c| c.number == number)?;
+        if !cycle.is_owed() || cycle.settled_by_reseller.is_some() {
+            return None;
+        }
+        let reason = cycle.declined.clone()?;
+        let retry = cycle.retry_at(&self.policy);
+        let retention_end = app.arrears_instants(&self.policy).map(|(_, end)| end);
+        Some(AppEvent::ChargeDeclined {
+            charge: DeclinedCharge::Settlement { number },
+            attempt: cycle.attempts,
+            amount: cycle.amount,
+            reason,
+            next_attempt_at: Some(retry).filter(|r| retention_end.is_none_or(|end| *r <= end)),
+        })
     }
 
     /// One settlement charge through the gateway, keyed by app, cycle and attempt; a receipt

@@ -513,5 +513,6 @@ fn new_app(
         renewals: Vec::new(),
         reminded: Vec::new(),
         metering: None,
+        scheduled_downgrade: None,
     }
 }

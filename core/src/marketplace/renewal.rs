@@ -50,13 +50,15 @@ impl Marketplace {
                 renewal::renewal_quote(&current.value, actor, &product, periods, renewal_day, &self.policy)?;
             let account = self.account(&current.value.customer)?;
             check_may_order(&account)?;
+            // A scheduled downgrade is renewed at its configuration (PRC-8).
+            let (specification, quantity) = current.value.renewal_configuration();
             let order = Order::placed(
                 self.new_order_id()?,
                 current.value.customer.clone(),
                 &product,
-                current.value.specification.clone(),
+                specification.to_owned(),
                 current.value.mode,
-                current.value.quantity,
+                quantity,
                 periods,
                 OrderKind::Renewal {
                     app: app.clone(),
@@ -241,8 +243,8 @@ impl Marketplace {
                     }
                     Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
                     Err(PaymentError::Declined(reason)) => {
-                        let retry_at = renewal::retry_after(now, &self.policy);
-                        let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at };
+                        let retry_at = renewal::retry_after(now, settings.declined + 1, &self.policy);
+                        let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at, amount: quote.total };
                         let (next, events) = self.decide_app(current, &cmd, system, now)?;
                         commit.events.extend(events);
                         return Ok(next);
@@ -250,13 +252,14 @@ impl Marketplace {
                 }
             }
         };
+        let (specification, quantity) = app.renewal_configuration();
         let mut order = Order::placed(
             self.new_order_id()?,
             app.customer.clone(),
             &product,
-            app.specification.clone(),
+            specification.to_owned(),
             app.mode,
-            app.quantity,
+            quantity,
             settings.periods,
             OrderKind::Renewal { app: app.id.clone(), months, renewal_day: None },
             quote.for_reference(account.is_reseller_customer()),
@@ -280,9 +283,11 @@ impl Marketplace {
 
     /// The renewal buttons of an app (REN-1, REN-5), from the same checks as the commands.
     pub(crate) fn renewal_actions(&self, by: &Actor, app: &PurchasedApp) -> Vec<Availability> {
-        vec![
+        let mut actions = vec![
             Availability::from_check(Action::Renew, renewal::check_renewable(app, by)),
             Availability::from_check(Action::SetAutoRenewal, renewal::check_auto_renewal(app, by, &self.policy)),
-        ]
+        ];
+        actions.extend(self.downgrade_actions(by, app));
+        actions
     }
 }
