@@ -262,11 +262,16 @@ pub fn retry_after(now: DateTime<Utc>, declined: u32, policy: &Policy) -> DateTi
     crate::dunning::next_attempt(&policy.auto_renewal_retries, declined, now, policy)
 }
 
-/// The idempotency key of an auto-renewal charge: one per app, term (its expiry) and attempt
-/// day, so that running `tick` twice charges once and a retry is a new charge (REN-6).
+/// The idempotency key of an auto-renewal charge: one per app, term (its expiry), attempt day
+/// and, after a decline, attempt number, so that running `tick` twice charges once and a retry
+/// is a new charge, also a retry the same day (REN-6, REN-7).
 pub fn charge_key(app: &PurchasedApp, now: DateTime<Utc>, policy: &Policy) -> String {
     let expiry = app.term.map_or(0, |t| t.expires_at.timestamp());
-    format!("{}:auto-renewal:{expiry}:{}", app.id, policy.zone().date_of(now))
+    let key = format!("{}:auto-renewal:{expiry}:{}", app.id, policy.zone().date_of(now));
+    match app.auto_renewal.map_or(0, |a| a.declined) {
+        0 => key,
+        declined => format!("{key}:attempt-{}", declined + 1),
+    }
 }
 
 #[cfg(test)]
