@@ -90,6 +90,21 @@ pub struct AutoRenewal {
     pub method: PaymentMethod,
 }
 
+/// A downgrade scheduled for the end of the term (PRC-8).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ScheduledDowngrade {
+    /// The specification from then on.
+    pub specification: String,
+    /// The quantity from then on.
+    pub quantity: u32,
+    /// When it was scheduled.
+    pub scheduled_at: Timestamp,
+    /// When it takes effect: the end of the term it was scheduled in.
+    pub effective_at: Timestamp,
+    /// The first renewal paid at its price, if any (then it can no longer be cancelled).
+    pub renewal_order: Option<String>,
+}
+
 /// A purchased app (a resource).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PurchasedApp {
@@ -135,6 +150,8 @@ pub struct PurchasedApp {
     pub renewals: Vec<RenewalRecord>,
     /// Expiry reminders sent for the current term (days before expiry).
     pub reminded: Vec<u32>,
+    /// A downgrade scheduled for the end of the term (PRC-8).
+    pub scheduled_downgrade: Option<ScheduledDowngrade>,
 }
 
 /// Which apps to list; every field has a default.
@@ -247,6 +264,13 @@ impl From<appmarket::PurchasedApp> for PurchasedApp {
             image: a.image.map(|i| (*i).into()),
             renewals: all(a.renewals),
             reminded: a.reminded,
+            scheduled_downgrade: a.scheduled_downgrade.map(|d| ScheduledDowngrade {
+                specification: d.specification,
+                quantity: d.quantity,
+                scheduled_at: d.scheduled_at,
+                effective_at: d.effective_at,
+                renewal_order: d.renewal_order.map(|o| o.to_string()),
+            }),
         }
     }
 }
@@ -318,5 +342,30 @@ impl Marketplace {
         request_id: Option<String>,
     ) -> Result<Order> {
         Ok(self.core.order_upgrade(caller(by, request_id)?, &id(app)?, &specification, quantity)?.into())
+    }
+
+    /// Schedules a downgrade (a cheaper specification or fewer units) for the end of the term,
+    /// where the policy allows it; renewals are priced with it and `tick` applies it (PRC-8).
+    #[uniffi::method(default(request_id = None))]
+    pub fn schedule_downgrade(
+        &self,
+        by: Actor,
+        app: String,
+        specification: String,
+        quantity: u32,
+        request_id: Option<String>,
+    ) -> Result<PurchasedApp> {
+        Ok(self.core.schedule_downgrade(caller(by, request_id)?, &id(app)?, &specification, quantity)?.into())
+    }
+
+    /// Cancels the scheduled downgrade, unless a renewal was paid at its price (PRC-8).
+    #[uniffi::method(default(request_id = None))]
+    pub fn cancel_scheduled_downgrade(
+        &self,
+        by: Actor,
+        app: String,
+        request_id: Option<String>,
+    ) -> Result<PurchasedApp> {
+        Ok(self.core.cancel_scheduled_downgrade(caller(by, request_id)?, &id(app)?)?.into())
     }
 }

@@ -95,6 +95,10 @@ mirror_enum!(
         DeleteApp,
         /// Pay the arrears of a pay-per-use app (PRC-7).
         PayArrears,
+        /// Schedule a downgrade for the end of the term (PRC-8).
+        ScheduleDowngrade,
+        /// Cancel the scheduled downgrade (PRC-8).
+        CancelScheduledDowngrade,
     }
 );
 

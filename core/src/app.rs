@@ -706,9 +706,13 @@ impl PurchasedApp {
             Some(attr) => format!("{name}, {}: {q}", attr.name),
             None => name.to_owned(),
         };
-        let (old_price, new_price) =
-            (pricing::period_price(current, old_plan, self.quantity)?, pricing::period_price(target, new_plan, quantity)?);
-        if policy.downgrade_at_renewal && old_price.currency == new_price.currency && new_price.amount < old_price.amount
+        let (old_price, new_price) = (
+            pricing::period_price(current, old_plan, self.quantity)?,
+            pricing::period_price(target, new_plan, quantity)?,
+        );
+        if policy.downgrade_at_renewal
+            && old_price.currency == new_price.currency
+            && new_price.amount < old_price.amount
         {
             return Err(Error::not_allowed(
                 "PRC-4",

@@ -82,6 +82,26 @@ pub fn check_may_cancel(app: &PurchasedApp, by: &Actor) -> Result<(), Error> {
     check_not_paid_for(app)
 }
 
+/// Checks that the product offers a cheaper configuration than the app's in its billing mode
+/// (PRC-8): some specification at its smallest quantity costs less per period.
+pub fn check_has_cheaper(app: &PurchasedApp, product: &Product) -> Result<(), Error> {
+    let current = product.specification(&app.specification)?;
+    let old_price = pricing::period_price(current, current.plan(app.mode)?, app.quantity)?;
+    let cheaper = product.specifications.iter().any(|spec| {
+        let smallest = spec.quantity.as_ref().map_or(1, |q| q.min);
+        spec.plan(app.mode)
+            .and_then(|plan| pricing::period_price(spec, plan, smallest))
+            .is_ok_and(|p| p.currency == old_price.currency && p.amount < old_price.amount)
+    });
+    if !cheaper {
+        return refuse(format!(
+            "app {} is already at the cheapest configuration its product offers {}",
+            app.id, app.mode
+        ));
+    }
+    Ok(())
+}
+
 /// Checks the target of a downgrade (PRC-8): a specification of the product with a plan in the
 /// app's billing mode, a quantity the specification allows, and a period price below the
 /// current configuration's (a target at the same or a higher price is an upgrade, PRC-4).

@@ -70,12 +70,7 @@ pub fn check_schedule(field: &str, waits: &[RetryWait]) -> Result<(), Error> {
 
 /// The next attempt after the `declined`-th declined attempt (1 = the first charge) made at
 /// `declined_at` (REN-7): the `declined`-th wait of the schedule, the last one repeating.
-pub fn next_attempt(
-    waits: &[RetryWait],
-    declined: u32,
-    declined_at: DateTime<Utc>,
-    policy: &Policy,
-) -> DateTime<Utc> {
+pub fn next_attempt(waits: &[RetryWait], declined: u32, declined_at: DateTime<Utc>, policy: &Policy) -> DateTime<Utc> {
     let index = (declined.max(1) as usize - 1).min(waits.len().saturating_sub(1));
     let wait = waits.get(index).copied().unwrap_or(RetryWait::Days(1));
     wait.after(declined_at, policy)

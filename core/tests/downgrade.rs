@@ -82,10 +82,12 @@ fn prc_8_downgrade_scheduled_is_visible_and_tick_applies_it_at_the_end_of_the_te
     assert_eq!((a.specification.as_str(), a.quantity, a.status), ("Standard", 5, AppStatus::GracePeriod));
     assert_eq!(a.scheduled_downgrade, None);
     let records = w.market.records(&w.alice, &Target::App(app.clone())).unwrap();
-    assert!(records.iter().any(|e| matches!(
-        &e.kind,
-        EventKind::App(AppEvent::DowngradeApplied { from_quantity: 10, quantity: 5, .. })
-    )));
+    assert!(
+        records.iter().any(|e| matches!(
+            &e.kind,
+            EventKind::App(AppEvent::DowngradeApplied { from_quantity: 10, quantity: 5, .. })
+        ))
+    );
     // Renewed in grace at the new configuration.
     let order = w.market.renew(&w.alice, &app, 1, None).unwrap();
     assert_eq!((order.quantity, order.quote.total), (5, money("115.00 USD")));
@@ -193,10 +195,7 @@ fn prc_8_targets_that_are_not_downgrades_and_wrong_callers_are_refused_and_chang
         Error::Forbidden { .. }
     ));
     w.market.schedule_downgrade(&w.alice, &app, "Standard", 5).unwrap();
-    assert!(matches!(
-        refused(&w, || w.market.cancel_scheduled_downgrade(&w.bob, &app)),
-        Error::Forbidden { .. }
-    ));
+    assert!(matches!(refused(&w, || w.market.cancel_scheduled_downgrade(&w.bob, &app)), Error::Forbidden { .. }));
     let unknown = AppId::parse("APP-99999999").unwrap();
     assert!(matches!(
         refused(&w, || w.market.schedule_downgrade(&w.alice, &unknown, "Standard", 5)),
@@ -239,10 +238,23 @@ fn prc_8_unsubscription_and_release_drop_the_scheduled_downgrade() {
 fn prc_8_commands_run_as_json() {
     let w = world_at("2026-04-15T02:00:00Z", downgrades());
     let (_, app) = w.saas_app(1);
-    let schedule = format!(r#"{{"do": "schedule_downgrade", "app": "{app}", "specification": "Standard", "quantity": 5}}"#);
+    let schedule =
+        format!(r#"{{"do": "schedule_downgrade", "app": "{app}", "specification": "Standard", "quantity": 5}}"#);
     let out = w.market.run_json(&w.alice, &schedule).unwrap();
     assert!(out.contains("\"scheduled_downgrade\":{"), "{out}");
     let cancel = format!(r#"{{"do": "cancel_scheduled_downgrade", "app": "{app}"}}"#);
     let out = w.market.run_json(&w.alice, &cancel).unwrap();
     assert!(out.contains("\"scheduled_downgrade\":null"), "{out}");
+}
+
+#[test]
+fn prc_8_an_app_at_the_cheapest_configuration_lists_no_downgrade() {
+    let w = world_at("2026-04-15T02:00:00Z", downgrades());
+    let p = w.list(appmarket::testing::fixtures::saas_draft());
+    let (_, app) = w.buy(&p, "Standard", BillingMode::Monthly, 5, 1);
+    let listed = action(&w, &w.alice, &app, Action::ScheduleDowngrade);
+    assert_eq!((listed.allowed, listed.rule.as_deref()), (false, Some("PRC-8")));
+    assert!(listed.reason.unwrap().contains("cheapest"));
+    let err = refused(&w, || w.market.schedule_downgrade(&w.alice, &app, "Standard", 5));
+    assert_eq!(rule(&err), "PRC-8");
 }

@@ -33,10 +33,7 @@ fn auto_policy() -> Policy {
 
 #[test]
 fn ren_7_auto_renewal_retries_follow_the_schedule_in_the_policy() {
-    let policy = Policy {
-        auto_renewal_retries: vec![RetryWait::Hours(6), RetryWait::Days(2)],
-        ..auto_policy()
-    };
+    let policy = Policy { auto_renewal_retries: vec![RetryWait::Hours(6), RetryWait::Days(2)], ..auto_policy() };
     let w = world_at("2026-04-15T02:00:00Z", policy);
     let (_, app) = w.saas_app(1);
     w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0).unwrap();

@@ -27,7 +27,7 @@ impl Marketplace {
         let cmd = AppCommand::ScheduleDowngrade { specification: specification.to_owned(), quantity };
         self.app_command_checked(by, app, fp, cmd, |actor, current| {
             downgrade::check_may_schedule(current, actor, &self.policy)?;
-            let product = self.product(&current.product)?;
+            let product = self.shared_product(&current.product)?;
             downgrade::check_target(current, &product, specification, quantity)
         })
     }
@@ -60,7 +60,13 @@ impl Marketplace {
     /// The downgrade buttons of an app (PRC-8), from the same checks as the commands.
     pub(crate) fn downgrade_actions(&self, by: &Actor, app: &PurchasedApp) -> Vec<Availability> {
         vec![
-            Availability::from_check(Action::ScheduleDowngrade, downgrade::check_may_schedule(app, by, &self.policy)),
+            Availability::from_check(
+                Action::ScheduleDowngrade,
+                downgrade::check_may_schedule(app, by, &self.policy).and_then(|()| {
+                    let product = self.shared_product(&app.product)?;
+                    downgrade::check_has_cheaper(app, &product)
+                }),
+            ),
             Availability::from_check(Action::CancelScheduledDowngrade, downgrade::check_may_cancel(app, by)),
         ]
     }
