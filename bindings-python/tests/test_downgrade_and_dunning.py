@@ -46,7 +46,7 @@ def test_prc_8_refused_by_default_and_state_unchanged(world: World) -> None:
         w.market.schedule_downgrade(w.alice, app, specification="Standard", quantity=5)
     assert refused.value.rule == "PRC-8" == listed.rule and not listed.allowed
     with pytest.raises(am.NotAllowed) as upgrade:
-        w.market.order_upgrade(w.alice, app, "Standard", 5)
+        w.market.order_upgrade(w.alice, app, specification="Standard", quantity=5)
     assert upgrade.value.rule == "PRC-4"
     assert w.market.app(w.alice, app) == before
 
@@ -64,7 +64,8 @@ def test_prc_8_downgrade_scheduled_renewed_and_applied_by_tick() -> None:
     assert (upgrade.allowed, upgrade.rule) == (False, "PRC-8")
     assert w.market.quote_renewal(w.alice, app, 1).total == usd("115.00")
     # A second schedule replaces the first; cancelling drops it.
-    w.market.schedule_downgrade(w.alice, app, specification="Standard", quantity=15)
+    replaced = w.market.schedule_downgrade(w.alice, app, specification="Premium", quantity=5)
+    assert replaced.scheduled_downgrade is not None and replaced.scheduled_downgrade.specification == "Premium"
     assert w.market.cancel_scheduled_downgrade(w.alice, app).scheduled_downgrade is None
     with pytest.raises(am.NotAllowed) as refused:
         w.market.cancel_scheduled_downgrade(w.alice, app)
@@ -93,9 +94,8 @@ def test_ren_7_retry_schedule_from_the_policy_and_declines_are_events() -> None:
     w.payments.decline_next("alice", "card expired")
     w.clock.set(dt.datetime(2026, 5, 14, 19, 0, tzinfo=dt.timezone.utc))
     w.market.tick(am.Actor.system())
-    declined = [
-        e.kind["event"] for e in w.market.events_since(0, 1000) if e.kind["event"].get("type") == "charge_declined"
-    ]
+    kinds = [e.kind.get("event", {}) for e in w.market.events_since(0, 1000)]
+    declined = [k for k in kinds if k.get("type") == "charge_declined"]
     assert len(declined) == 1
     assert declined[0]["charge"] == {"charge": "auto_renewal"}
     assert declined[0]["attempt"] == 1 and declined[0]["reason"] == "card expired"
