@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::actor::CustomerId;
+use crate::actor::{CustomerId, MAX_ID_CHARS};
+use crate::aggregate::{Aggregate, Ctx};
+use crate::error::Error;
 
 /// A buyer's account, registered by the host application.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -62,8 +64,96 @@ impl CustomerAccount {
         }
     }
 
+    /// Checks what the host registers: a reseller id has 1–64 characters, like every id
+    /// ([`MAX_ID_CHARS`]).
+    pub fn check(&self) -> Result<(), Error> {
+        if let Some(reseller) = &self.reseller
+            && (reseller.trim().is_empty() || reseller.chars().count() > MAX_ID_CHARS)
+        {
+            return Err(Error::invalid("reseller", format!("a reseller id has 1–{MAX_ID_CHARS} characters")));
+        }
+        Ok(())
+    }
+
     /// Whether a reseller settles this customer's orders (ORD-4).
     pub fn is_reseller_customer(&self) -> bool {
         self.reseller.is_some()
+    }
+}
+
+/// A command on a customer account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountCommand {
+    /// The host registers the account, or updates it; the marketplace's own counters stay.
+    Register(CustomerAccount),
+    /// An unconditional unsubscription is counted in the current year (UNS-3).
+    CountUnconditionalUnsubscription,
+}
+
+/// What happened to a customer account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountEvent {
+    /// Registered or updated by the host.
+    Registered {
+        /// The account as the host gave it.
+        account: CustomerAccount,
+    },
+    /// An unconditional unsubscription was counted (UNS-3).
+    UnconditionalUnsubscriptionCounted {
+        /// The year counted.
+        year: i32,
+    },
+}
+
+impl Aggregate for CustomerAccount {
+    const WHAT: &'static str = "account";
+    type Command = AccountCommand;
+    type Event = AccountEvent;
+
+    fn decide(&self, cmd: &AccountCommand, ctx: &Ctx<'_>) -> Result<Vec<AccountEvent>, Error> {
+        match cmd {
+            AccountCommand::Register(account) => {
+                ctx.actor.require_system("register customer accounts")?;
+                if account.id != self.id {
+                    return Err(Error::invalid("account", format!("account {} is not {}", account.id, self.id)));
+                }
+                account.check()?;
+                Ok(vec![AccountEvent::Registered { account: account.clone() }])
+            }
+            AccountCommand::CountUnconditionalUnsubscription => {
+                Ok(vec![AccountEvent::UnconditionalUnsubscriptionCounted { year: ctx.policy.zone().year_of(ctx.now) }])
+            }
+        }
+    }
+
+    fn apply(&mut self, event: &AccountEvent, _ctx: &Ctx<'_>) {
+        match event {
+            AccountEvent::Registered { account } => {
+                // The marketplace's own counters are not the host's to set (UNS-3).
+                let counted = self.unconditional_unsubscriptions;
+                *self = CustomerAccount { unconditional_unsubscriptions: counted, ..account.clone() };
+            }
+            AccountEvent::UnconditionalUnsubscriptionCounted { year } => {
+                self.unconditional_unsubscriptions = self.unconditional_unsubscriptions.incremented(*year);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ord_4_a_reseller_id_has_1_to_64_characters() {
+        let mut account = CustomerAccount::with_card(CustomerId::parse("alice").unwrap());
+        assert!(account.check().is_ok());
+        for bad in [String::new(), "  ".into(), "r".repeat(65)] {
+            account.reseller = Some(bad);
+            let err = account.check().unwrap_err();
+            assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "reseller"), "{err}");
+        }
+        account.reseller = Some("r".repeat(64));
+        assert!(account.check().is_ok());
     }
 }

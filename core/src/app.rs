@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::catalog::{BillingMode, DeliveryMethod, Product};
 use crate::downgrade::{self, ScheduledDowngrade};
 use crate::dunning::DeclinedCharge;
@@ -19,6 +20,7 @@ use crate::policy::Policy;
 use crate::pricing::{self, Quote};
 use crate::provisioning::ImageSetup;
 use crate::renewal::{self, RenewalDay};
+use crate::secret::Secret;
 use crate::time::{BillingZone, add_months_clamped, last_day_of_month};
 
 /// Where a purchased app stands (APP-6, LIFE-1).
@@ -125,6 +127,36 @@ pub struct ApplicationInfo {
     pub product_guide: String,
     /// Whether a password has been provided.
     pub has_password: bool,
+}
+
+impl ApplicationInfo {
+    /// Checks the lengths of the username, URLs and guide link: at most
+    /// `application_info_max_chars` (2,048) characters each (APP-1).
+    pub fn check(&self, policy: &Policy) -> Result<(), Error> {
+        let max = policy.application_info_max_chars;
+        for (field, text) in [
+            ("username", &self.username),
+            ("management_url", &self.management_url),
+            ("frontend_url", &self.frontend_url),
+            ("product_guide", &self.product_guide),
+        ] {
+            if text.chars().count() > max as usize {
+                return Err(Error::invalid(field, format!("at most {max} characters")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the password a seller gives with the application information: 1 to
+    /// `application_password_max_chars` (128) characters (APP-5).
+    pub fn check_password(password: &Secret, policy: &Policy) -> Result<(), Error> {
+        let n = password.expose().chars().count();
+        let max = policy.application_password_max_chars;
+        if n == 0 || n > max as usize {
+            return Err(Error::invalid("password", format!("a password has 1–{max} characters")));
+        }
+        Ok(())
+    }
 }
 
 /// The seller information shown on the details page (APP-1).
@@ -551,7 +583,7 @@ impl PurchasedApp {
     }
 
     /// When the system must next look at this app (LIFE-1).
-    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+    fn due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         if let Some(metering) = &self.metering {
             if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
                 return None;
@@ -733,13 +765,8 @@ impl PurchasedApp {
     }
 
     /// Decides a command into events, or refuses it without changing anything.
-    pub fn decide(
-        &self,
-        cmd: &AppCommand,
-        by: &Actor,
-        policy: &Policy,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<AppEvent>, Error> {
+    fn decide_command(&self, cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<Vec<AppEvent>, Error> {
+        let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
             AppCommand::StartTerm { at, months } => {
                 if self.term.is_some() {
@@ -755,16 +782,7 @@ impl PurchasedApp {
             }
             AppCommand::ProvideApplicationInfo { info } => {
                 by.require_seller(&self.seller.seller, &format!("app {}", self.id))?;
-                for (field, text) in [
-                    ("username", &info.username),
-                    ("management_url", &info.management_url),
-                    ("frontend_url", &info.frontend_url),
-                    ("product_guide", &info.product_guide),
-                ] {
-                    if text.chars().count() > 2048 {
-                        return Err(Error::invalid(field, "at most 2048 characters"));
-                    }
-                }
+                info.check(policy)?;
                 Ok(vec![AppEvent::ApplicationInfoProvided { info: info.clone() }])
             }
             AppCommand::RevealPassword => {
@@ -963,7 +981,7 @@ impl PurchasedApp {
     }
 
     /// Applies an event.
-    pub fn apply(&mut self, event: &AppEvent) {
+    fn apply_event(&mut self, event: &AppEvent) {
         match event {
             AppEvent::Created { .. } | AppEvent::PasswordRevealed => {}
             AppEvent::TermStarted { term } => {
@@ -1159,5 +1177,23 @@ impl PurchasedApp {
             m.owed().filter(|c| c.retry_at(policy) <= now).map(|c| (c.number, c.amount, c.attempts)).collect()
         };
         SettlementPlan { spans, retries }
+    }
+}
+
+impl Aggregate for PurchasedApp {
+    const WHAT: &'static str = "app";
+    type Command = AppCommand;
+    type Event = AppEvent;
+
+    fn decide(&self, cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<Vec<AppEvent>, Error> {
+        self.decide_command(cmd, ctx)
+    }
+
+    fn apply(&mut self, event: &AppEvent, _ctx: &Ctx<'_>) {
+        self.apply_event(event)
+    }
+
+    fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        self.due(policy)
     }
 }

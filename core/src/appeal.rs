@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppealId, CustomerId, FlowId, OperatorId, OrderId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::error::Error;
 use crate::money::Money;
 use crate::policy::Policy;
@@ -194,7 +195,8 @@ impl Appeal {
     }
 
     /// Decides a command into events, or refuses it without changing anything.
-    pub fn decide(&self, cmd: &AppealCommand, by: &Actor) -> Result<Vec<AppealEvent>, Error> {
+    fn decide_command(&self, cmd: &AppealCommand, ctx: &Ctx<'_>) -> Result<Vec<AppealEvent>, Error> {
+        let by = ctx.actor;
         match cmd {
             AppealCommand::Resolve { resolution, refundable } => {
                 self.check_resolve(by)?;
@@ -219,7 +221,8 @@ impl Appeal {
     }
 
     /// Applies an event; `by` is who caused it.
-    pub fn apply(&mut self, event: &AppealEvent, by: &Actor, at: DateTime<Utc>) {
+    fn apply_event(&mut self, event: &AppealEvent, ctx: &Ctx<'_>) {
+        let (by, at) = (ctx.actor, ctx.now);
         match event {
             AppealEvent::Opened { .. } => {}
             AppealEvent::Resolved { resolution } => {
@@ -244,9 +247,24 @@ impl Appeal {
     }
 }
 
+impl Aggregate for Appeal {
+    const WHAT: &'static str = "appeal";
+    type Command = AppealCommand;
+    type Event = AppealEvent;
+
+    fn decide(&self, cmd: &AppealCommand, ctx: &Ctx<'_>) -> Result<Vec<AppealEvent>, Error> {
+        self.decide_command(cmd, ctx)
+    }
+
+    fn apply(&mut self, event: &AppealEvent, ctx: &Ctx<'_>) {
+        self.apply_event(event, ctx)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Policy;
     use crate::supervision::tests::flow_of;
     use crate::testing::fixtures;
 
@@ -295,9 +313,11 @@ mod tests {
         let appeal = open_appeal();
         let operator = Actor::operator("ops").unwrap();
         let left = Money::parse("100 USD").unwrap();
+        let policy = Policy::default();
+        let ctx = Ctx::new(&operator, fixtures::t0(), &policy);
         let resolve = |refund: &str| {
             let resolution = Resolution::CloseWithRefund { refund: Money::parse(refund).unwrap() };
-            appeal.decide(&AppealCommand::Resolve { resolution, refundable: left }, &operator)
+            appeal.decide(&AppealCommand::Resolve { resolution, refundable: left }, &ctx)
         };
         assert!(resolve("100 USD").is_ok());
         assert!(resolve("0.01 USD").is_ok());
@@ -310,11 +330,14 @@ mod tests {
     fn apl_4_only_an_open_appeal_is_resolved_and_only_by_an_operator() {
         let mut appeal = open_appeal();
         let cmd = AppealCommand::Resolve { resolution: Resolution::Resume, refundable: Money::parse("1 USD").unwrap() };
-        assert_eq!(appeal.decide(&cmd, &Actor::customer("alice").unwrap()).unwrap_err().kind(), "forbidden");
+        let policy = Policy::default();
+        let alice = Actor::customer("alice").unwrap();
+        assert_eq!(appeal.decide(&cmd, &Ctx::new(&alice, fixtures::t0(), &policy)).unwrap_err().kind(), "forbidden");
         let operator = Actor::operator("ops").unwrap();
-        let events = appeal.decide(&cmd, &operator).unwrap();
-        events.iter().for_each(|e| appeal.apply(e, &operator, fixtures::t0()));
+        let ctx = Ctx::new(&operator, fixtures::t0(), &policy);
+        let events = appeal.decide(&cmd, &ctx).unwrap();
+        events.iter().for_each(|e| appeal.apply(e, &ctx));
         assert_eq!(appeal.status, AppealStatus::Resolved);
-        assert_eq!(appeal.decide(&cmd, &operator).unwrap_err().rule(), Some("APL-4"));
+        assert_eq!(appeal.decide(&cmd, &ctx).unwrap_err().rule(), Some("APL-4"));
     }
 }

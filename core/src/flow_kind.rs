@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::DeliveryMethod;
+use crate::delivery::DeliveryMethod;
 
 /// Which supervision process a flow follows (SUP-1).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

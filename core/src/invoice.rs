@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, CustomerId, InvoiceId, OrderId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::error::Error;
 use crate::money::Money;
 use crate::order::Order;
-use crate::policy::Policy;
 
 /// Where an invoice stands (INV-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -164,14 +164,9 @@ impl Invoice {
     }
 
     /// Decides a command into events, or refuses it without changing anything.
-    pub fn decide(
-        &self,
-        cmd: InvoiceCommand,
-        by: &Actor,
-        _policy: &Policy,
-        _now: DateTime<Utc>,
-    ) -> Result<Vec<InvoiceEvent>, Error> {
-        match cmd {
+    fn decide_command(&self, cmd: &InvoiceCommand, ctx: &Ctx<'_>) -> Result<Vec<InvoiceEvent>, Error> {
+        let by = ctx.actor;
+        match *cmd {
             InvoiceCommand::Issue { invoiceable } => {
                 self.check_issue(by)?;
                 if !invoiceable.amount.is_sign_positive() || invoiceable.is_zero() {
@@ -196,7 +191,8 @@ impl Invoice {
     }
 
     /// Applies an event.
-    pub fn apply(&mut self, event: &InvoiceEvent, at: DateTime<Utc>) {
+    fn apply_event(&mut self, event: &InvoiceEvent, ctx: &Ctx<'_>) {
+        let at = ctx.now;
         match event {
             InvoiceEvent::Requested { .. } => self.status = InvoiceStatus::Requested,
             InvoiceEvent::AmountAdjusted { amount } => self.amount = *amount,
@@ -217,5 +213,19 @@ impl Invoice {
             Availability::from_check(Action::IssueInvoice, self.check_issue(by)),
             Availability::from_check(Action::ReturnInvoice, self.check_return(by)),
         ]
+    }
+}
+
+impl Aggregate for Invoice {
+    const WHAT: &'static str = "invoice";
+    type Command = InvoiceCommand;
+    type Event = InvoiceEvent;
+
+    fn decide(&self, cmd: &InvoiceCommand, ctx: &Ctx<'_>) -> Result<Vec<InvoiceEvent>, Error> {
+        self.decide_command(cmd, ctx)
+    }
+
+    fn apply(&mut self, event: &InvoiceEvent, ctx: &Ctx<'_>) {
+        self.apply_event(event, ctx)
     }
 }

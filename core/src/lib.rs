@@ -15,10 +15,12 @@
 pub mod account;
 pub mod actions;
 pub mod actor;
+pub mod aggregate;
 pub mod app;
 pub mod appeal;
 pub mod catalog;
 pub mod command;
+mod delivery;
 pub mod downgrade;
 pub mod dunning;
 pub mod error;
@@ -50,6 +52,7 @@ pub use actor::{
     Actor, AppId, AppealId, Caller, CustomerId, FlowId, InvoiceId, OperatorId, OrderId, ProductId, RequestId, SellerId,
     Target,
 };
+pub use aggregate::{Aggregate, Ctx};
 pub use app::{AppFilter, AppStatus, ApplicationInfo, AutoRenewal, PurchasedApp, RenewalRecord, SellerInfo, Term};
 pub use appeal::{Appeal, AppealStatus, Resolution};
 pub use catalog::{

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::CustomerAccount;
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, FlowId, InvoiceId, OrderId, ProductId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::catalog::{BillingMode, DeliveryMethod, Product};
 use crate::error::Error;
 use crate::money::Money;
@@ -154,13 +155,36 @@ pub struct Order {
     pub unconditional_unsubscription_at: Option<DateTime<Utc>>,
 }
 
-/// A command on an order.
+/// A command on an order: what a customer or the system may ask of it. What the marketplace
+/// itself records on an order (a payment its gateway took, an invoice it issued, …) is a
+/// [`OrderFact`], which only the library can make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderCommand {
     /// The customer accepts the terms and conditions (ORD-2).
     AcceptTerms,
     /// The customer cancels an unpaid order.
     Cancel,
+    /// System: cancel an order unpaid for too long (ORD-3).
+    CancelUnpaid,
+    /// System: complete the order once the delay after acceptance has passed (SUP-4).
+    CompleteAfterAcceptance,
+    /// A fact the marketplace records (see [`OrderFact`]).
+    Record(OrderFact),
+}
+
+/// A fact the marketplace records on an order after its own checks or a port's answer. It has
+/// no public constructor: no caller can claim a payment or an invoice.
+///
+/// ```compile_fail
+/// // Outside the library a fact cannot be made, so an order cannot be told it was paid.
+/// let paid = appmarket::order::OrderFact(appmarket::order::Fact::CompleteNow);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFact(pub(crate) Fact);
+
+/// The facts of [`OrderFact`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fact {
     /// The gateway charged the customer (ORD-3).
     RecordPayment {
         /// The gateway's receipt.
@@ -184,12 +208,8 @@ pub enum OrderCommand {
         /// The gateway's reason.
         reason: String,
     },
-    /// System: cancel an order unpaid for too long (ORD-3).
-    CancelUnpaid,
     /// The customer accepted the service; the order completes after the delay (SUP-4).
     RecordAcceptance,
-    /// System: complete the order once the delay after acceptance has passed (SUP-4).
-    CompleteAfterAcceptance,
     /// Close a supervised order as completed now (SUP-8, APL-4).
     CompleteNow,
     /// The order was unsubscribed with a refund (UNS, SUP-8, APL-4, UNS-6).
@@ -229,6 +249,12 @@ pub enum OrderCommand {
     },
     /// The unsubscription is the five-day unconditional one (UNS-3).
     MarkUnconditional,
+}
+
+impl From<Fact> for OrderCommand {
+    fn from(fact: Fact) -> OrderCommand {
+        OrderCommand::Record(OrderFact(fact))
+    }
 }
 
 /// What happened to an order. These are its operation records.
@@ -437,7 +463,7 @@ impl Order {
     }
 
     /// When the system must next look at this order.
-    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+    fn due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         match self.status {
             OrderStatus::PendingPayment => {
                 Some(self.placed_at + Duration::days(i64::from(policy.order_payment_timeout_days)))
@@ -450,13 +476,8 @@ impl Order {
     }
 
     /// Decides a command into events, or refuses it without changing anything.
-    pub fn decide(
-        &self,
-        cmd: &OrderCommand,
-        by: &Actor,
-        policy: &Policy,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<OrderEvent>, Error> {
+    fn decide_command(&self, cmd: &OrderCommand, ctx: &Ctx<'_>) -> Result<Vec<OrderEvent>, Error> {
+        let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
             OrderCommand::AcceptTerms => {
                 self.check_accept_terms(by)?;
@@ -466,7 +487,7 @@ impl Order {
                 self.check_cancel(by)?;
                 Ok(vec![OrderEvent::Cancelled { reason: "cancelled by the customer".into() }])
             }
-            OrderCommand::RecordPayment { receipt, app, flow } => {
+            OrderCommand::Record(OrderFact(Fact::RecordPayment { receipt, app, flow })) => {
                 self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
                 let mut events = vec![
                     OrderEvent::Paid { method: receipt.method, receipt: receipt.id.clone(), amount: receipt.amount },
@@ -477,7 +498,7 @@ impl Order {
                 }
                 Ok(events)
             }
-            OrderCommand::RecordSettlement { reseller, app, flow } => {
+            OrderCommand::Record(OrderFact(Fact::RecordSettlement { reseller, app, flow })) => {
                 self.require_status(OrderStatus::PendingPayment, "ORD-4", "be settled")?;
                 let mut events = vec![
                     OrderEvent::SettledByReseller { reseller: reseller.clone(), amount: self.quote.total },
@@ -488,7 +509,7 @@ impl Order {
                 }
                 Ok(events)
             }
-            OrderCommand::RecordDecline { reason } => {
+            OrderCommand::Record(OrderFact(Fact::RecordDecline { reason })) => {
                 self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
                 Ok(vec![
                     OrderEvent::PaymentFailed { reason: reason.clone() },
@@ -509,14 +530,14 @@ impl Order {
                     reason: format!("not paid within {} days", policy.order_payment_timeout_days),
                 }])
             }
-            OrderCommand::RecordAcceptance => {
+            OrderCommand::Record(OrderFact(Fact::RecordAcceptance)) => {
                 self.require_status(OrderStatus::Processing, "SUP-4", "record an acceptance")?;
                 Ok(vec![OrderEvent::AcceptanceRecorded])
             }
             OrderCommand::CompleteAfterAcceptance => {
                 by.require_system("complete orders")?;
                 self.require_status(OrderStatus::Processing, "SUP-4", "be completed")?;
-                let due = self.next_due(policy).ok_or_else(|| {
+                let due = self.due(policy).ok_or_else(|| {
                     Error::not_allowed("SUP-4", format!("order {} has not been accepted yet", self.id))
                 })?;
                 if now < due {
@@ -532,11 +553,11 @@ impl Order {
                 }
                 Ok(vec![OrderEvent::Completed])
             }
-            OrderCommand::CompleteNow => {
+            OrderCommand::Record(OrderFact(Fact::CompleteNow)) => {
                 self.require_status(OrderStatus::Processing, "SUP-8", "be completed")?;
                 Ok(vec![OrderEvent::Completed])
             }
-            OrderCommand::RecordUnsubscription { refund } => {
+            OrderCommand::Record(OrderFact(Fact::RecordUnsubscription { refund })) => {
                 if !matches!(self.status, OrderStatus::Processing | OrderStatus::Completed) {
                     return Err(Error::not_allowed(
                         "UNS-1",
@@ -547,21 +568,21 @@ impl Order {
                 self.check_refund(refund)?;
                 Ok(vec![OrderEvent::Unsubscribed { refund: *refund }])
             }
-            OrderCommand::RecordRefund { refund } => {
+            OrderCommand::Record(OrderFact(Fact::RecordRefund { refund })) => {
                 self.check_not_invoiced()?;
                 self.check_refund(refund)?;
                 Ok(vec![OrderEvent::Refunded { refund: *refund }])
             }
-            OrderCommand::RecordInvoiceRequested { invoice } => {
+            OrderCommand::Record(OrderFact(Fact::RecordInvoiceRequested { invoice })) => {
                 Ok(vec![OrderEvent::InvoiceRequested { invoice: invoice.clone() }])
             }
-            OrderCommand::RecordInvoiceIssued { invoice } => {
+            OrderCommand::Record(OrderFact(Fact::RecordInvoiceIssued { invoice })) => {
                 Ok(vec![OrderEvent::InvoiceIssued { invoice: invoice.clone() }])
             }
-            OrderCommand::RecordInvoiceReturned { invoice } => {
+            OrderCommand::Record(OrderFact(Fact::RecordInvoiceReturned { invoice })) => {
                 Ok(vec![OrderEvent::InvoiceReturned { invoice: invoice.clone() }])
             }
-            OrderCommand::HoldUnsubscription { pending } => {
+            OrderCommand::Record(OrderFact(Fact::HoldUnsubscription { pending })) => {
                 if self.pending_unsubscription.is_some() {
                     return Err(Error::not_allowed(
                         "UNS-5",
@@ -570,13 +591,15 @@ impl Order {
                 }
                 Ok(vec![OrderEvent::UnsubscriptionRequested { pending: pending.clone() }])
             }
-            OrderCommand::RejectUnsubscription { reason } => {
+            OrderCommand::Record(OrderFact(Fact::RejectUnsubscription { reason })) => {
                 if self.pending_unsubscription.is_none() {
                     return Err(Error::not_allowed("UNS-5", format!("nothing of order {} waits for review", self.id)));
                 }
                 Ok(vec![OrderEvent::UnsubscriptionRejected { reason: reason.clone() }])
             }
-            OrderCommand::MarkUnconditional => Ok(vec![OrderEvent::UnconditionalUnsubscription]),
+            OrderCommand::Record(OrderFact(Fact::MarkUnconditional)) => {
+                Ok(vec![OrderEvent::UnconditionalUnsubscription])
+            }
         }
     }
 
@@ -595,7 +618,8 @@ impl Order {
     }
 
     /// Applies an event.
-    pub fn apply(&mut self, event: &OrderEvent, at: DateTime<Utc>) {
+    fn apply_event(&mut self, event: &OrderEvent, ctx: &Ctx<'_>) {
+        let at = ctx.now;
         match event {
             OrderEvent::Placed { .. } => {}
             OrderEvent::TermsAccepted => self.terms_accepted_at = Some(at),
@@ -810,5 +834,23 @@ impl Order {
             pending_unsubscription: None,
             unconditional_unsubscription_at: None,
         }
+    }
+}
+
+impl Aggregate for Order {
+    const WHAT: &'static str = "order";
+    type Command = OrderCommand;
+    type Event = OrderEvent;
+
+    fn decide(&self, cmd: &OrderCommand, ctx: &Ctx<'_>) -> Result<Vec<OrderEvent>, Error> {
+        self.decide_command(cmd, ctx)
+    }
+
+    fn apply(&mut self, event: &OrderEvent, ctx: &Ctx<'_>) {
+        self.apply_event(event, ctx)
+    }
+
+    fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        self.due(policy)
     }
 }

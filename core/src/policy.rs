@@ -2,16 +2,39 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Weekday};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::DeliveryMethod;
+use crate::delivery::DeliveryMethod;
 use crate::dunning::{self, RetryWait};
 use crate::error::Error;
 use crate::flow_kind::FlowKind;
 use crate::money::{Currency, Money};
 use crate::time::BillingZone;
+
+/// The special characters a login password may use by default (IMG-3); a market sets its own in
+/// [`Policy::password_special_characters`].
+pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?~#*";
+
+/// The default words that suggest a password, an account or personal data (SUP-6), lower case;
+/// a market sets its own in [`Policy::sensitive_words`].
+pub const SENSITIVE_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "account",
+    "id card",
+    "id number",
+    "phone number",
+    "mobile number",
+    "credit card",
+    "密码",
+    "账号",
+    "帐号",
+    "身份证",
+    "手机号",
+];
 
 /// Grace and retention lengths for one customer level (LIFE-1).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -140,15 +163,135 @@ pub struct Policy {
     pub public_holidays: Vec<NaiveDate>,
     /// APL-4: make-up working days: weekend dates (billing zone) that are working days.
     pub makeup_working_days: Vec<NaiveDate>,
+    /// REN-4: the latest day of the month a renewal date may name (1–28); the last day of the
+    /// month is always allowed.
+    #[serde(default = "defaults::renewal_day_max")]
+    pub renewal_day_max: u32,
+    /// IMG-2: least EIP bandwidth of a customized image order, in Mbit/s.
+    #[serde(default = "defaults::eip_min_mbit")]
+    pub eip_min_mbit: u32,
+    /// IMG-2: most EIP bandwidth of a customized image order, in Mbit/s.
+    #[serde(default = "defaults::eip_max_mbit")]
+    pub eip_max_mbit: u32,
+    /// IMG-1: longest VPC or subnet name, in characters.
+    #[serde(default = "defaults::name_64")]
+    pub network_name_max_chars: u32,
+    /// IMG-1: longest name of a new security group, in characters.
+    #[serde(default = "defaults::name_64")]
+    pub security_group_name_max_chars: u32,
+    /// IMG-3: the special characters a login password may use (ASCII punctuation).
+    #[serde(default = "defaults::password_special_characters")]
+    pub password_special_characters: String,
+    /// IMG-3: the user name that a login password must not contain, nor its reverse
+    /// (case-insensitive).
+    #[serde(default = "defaults::password_user_name")]
+    pub password_user_name: String,
+    /// SUP-3: longest attachment name, in characters.
+    #[serde(default = "defaults::attachment_name_max_chars")]
+    pub attachment_name_max_chars: u32,
+    /// SUP-6: words, in lower case, that make a description or attachment name earn a
+    /// sensitive-data warning.
+    #[serde(default = "defaults::sensitive_words")]
+    pub sensitive_words: Vec<String>,
+    /// APP-1: longest username, management URL, frontend URL or product guide link of the
+    /// application information, in characters.
+    #[serde(default = "defaults::application_info_max_chars")]
+    pub application_info_max_chars: u32,
+    /// APP-5: longest application password a seller gives, in characters.
+    #[serde(default = "defaults::application_password_max_chars")]
+    pub application_password_max_chars: u32,
+    /// CAT-3: longest search text, in characters.
+    #[serde(default = "defaults::search_text_max_chars")]
+    pub search_text_max_chars: u32,
+    /// CAT-1: longest product name, in characters (also of its category, specification names
+    /// and quantity name).
+    #[serde(default = "defaults::product_name_max_chars")]
+    pub product_name_max_chars: u32,
+    /// CAT-1: longest product description, in characters.
+    #[serde(default = "defaults::product_description_max_chars")]
+    pub product_description_max_chars: u32,
+    /// CAT-1: longest tag of a product, in characters.
+    #[serde(default = "defaults::product_tag_max_chars")]
+    pub product_tag_max_chars: u32,
+    /// CAT-1: longest flavour name of an image product, in characters.
+    #[serde(default = "defaults::name_64")]
+    pub image_flavour_max_chars: u32,
+    /// APL-4: the days of the week that are not working days (Saturday and Sunday).
+    #[serde(default = "defaults::weekend_days")]
+    pub weekend_days: Vec<Weekday>,
     /// PRC-8: whether a downgrade (a cheaper specification, fewer units) may be scheduled for
     /// the end of the term (`true`) or is refused as by PRC-4 (`false`, the user guide's rule).
+    #[serde(default)]
     pub downgrade_at_renewal: bool,
     /// REN-7: the waits between declined auto-renewal charges (REN-6), the last one repeating
     /// until the retention period ends. Default: daily at the charge hour.
+    #[serde(default = "defaults::auto_renewal_retries")]
     pub auto_renewal_retries: Vec<RetryWait>,
     /// REN-7: the waits between declined pay-per-use settlement attempts (PRC-7), the last one
     /// repeating until the app is released. Default: every billing cycle.
+    #[serde(default = "defaults::pay_per_use_retries")]
     pub pay_per_use_retries: Vec<RetryWait>,
+}
+
+/// The defaults of the fields added after the first release, also used by [`Policy::default`],
+/// so that a policy JSON written before them still loads with today's values.
+mod defaults {
+    use chrono::Weekday;
+
+    use super::{PASSWORD_SPECIALS, SENSITIVE_WORDS};
+    use crate::dunning::RetryWait;
+
+    pub(super) fn renewal_day_max() -> u32 {
+        28
+    }
+    pub(super) fn eip_min_mbit() -> u32 {
+        1
+    }
+    pub(super) fn eip_max_mbit() -> u32 {
+        2_000
+    }
+    pub(super) fn name_64() -> u32 {
+        64
+    }
+    pub(super) fn password_special_characters() -> String {
+        PASSWORD_SPECIALS.to_owned()
+    }
+    pub(super) fn password_user_name() -> String {
+        "root".to_owned()
+    }
+    pub(super) fn attachment_name_max_chars() -> u32 {
+        255
+    }
+    pub(super) fn sensitive_words() -> Vec<String> {
+        SENSITIVE_WORDS.iter().map(|w| (*w).to_owned()).collect()
+    }
+    pub(super) fn application_info_max_chars() -> u32 {
+        2_048
+    }
+    pub(super) fn application_password_max_chars() -> u32 {
+        128
+    }
+    pub(super) fn search_text_max_chars() -> u32 {
+        200
+    }
+    pub(super) fn product_name_max_chars() -> u32 {
+        200
+    }
+    pub(super) fn product_description_max_chars() -> u32 {
+        10_000
+    }
+    pub(super) fn product_tag_max_chars() -> u32 {
+        50
+    }
+    pub(super) fn weekend_days() -> Vec<Weekday> {
+        vec![Weekday::Sat, Weekday::Sun]
+    }
+    pub(super) fn auto_renewal_retries() -> Vec<RetryWait> {
+        vec![RetryWait::Days(1)]
+    }
+    pub(super) fn pay_per_use_retries() -> Vec<RetryWait> {
+        vec![RetryWait::Cycles(1)]
+    }
 }
 
 impl Default for Policy {
@@ -207,9 +350,26 @@ impl Default for Policy {
             appeal_rejections_by_kind: BTreeMap::new(),
             public_holidays: Vec::new(),
             makeup_working_days: Vec::new(),
+            renewal_day_max: defaults::renewal_day_max(),
+            eip_min_mbit: defaults::eip_min_mbit(),
+            eip_max_mbit: defaults::eip_max_mbit(),
+            network_name_max_chars: defaults::name_64(),
+            security_group_name_max_chars: defaults::name_64(),
+            password_special_characters: defaults::password_special_characters(),
+            password_user_name: defaults::password_user_name(),
+            attachment_name_max_chars: defaults::attachment_name_max_chars(),
+            sensitive_words: defaults::sensitive_words(),
+            application_info_max_chars: defaults::application_info_max_chars(),
+            application_password_max_chars: defaults::application_password_max_chars(),
+            search_text_max_chars: defaults::search_text_max_chars(),
+            product_name_max_chars: defaults::product_name_max_chars(),
+            product_description_max_chars: defaults::product_description_max_chars(),
+            product_tag_max_chars: defaults::product_tag_max_chars(),
+            image_flavour_max_chars: defaults::name_64(),
+            weekend_days: defaults::weekend_days(),
             downgrade_at_renewal: false,
-            auto_renewal_retries: vec![RetryWait::Days(1)],
-            pay_per_use_retries: vec![RetryWait::Cycles(1)],
+            auto_renewal_retries: defaults::auto_renewal_retries(),
+            pay_per_use_retries: defaults::pay_per_use_retries(),
         }
     }
 }
@@ -272,11 +432,24 @@ impl Policy {
     /// | `unsubscribe_review_above` | 0–10¹² |
     /// | `upgrade_discount` | 0 < d ≤ 1 |
     /// | handling fees | 0–100 percent |
+    /// | `renewal_day_max` | 1–28 |
+    /// | `eip_min_mbit` ≤ `eip_max_mbit` | 1–100,000 |
+    /// | `network_name_max_chars`, `security_group_name_max_chars`, `image_flavour_max_chars` | 1–255 |
+    /// | `attachment_name_max_chars` | 1–1,000 |
+    /// | `application_info_max_chars` | 1–100,000 |
+    /// | `application_password_max_chars` | 1–1,024 |
+    /// | `search_text_max_chars`, `product_name_max_chars` | 1–10,000 |
+    /// | `product_description_max_chars` | 1–1,000,000 |
+    /// | `product_tag_max_chars` | 1–1,000 |
+    /// | `password_special_characters` | 1–32 distinct ASCII punctuation characters |
+    /// | `password_user_name` | 1–64 characters, no white space |
+    /// | `sensitive_words` | at most 1,000 words, each 1–100 characters in lower case |
+    /// | `weekend_days` | at most 6 distinct days |
     /// | `auto_renewal_retries`, `pay_per_use_retries` | 1–32 waits: days 1–365, hours or cycles 1–8,760 |
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |field: &str, reason: &str| Err(Error::invalid(field, reason));
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)?;
-        let ranges: [(&str, u64, u64, u64); 21] = [
+        let ranges: [(&str, u64, u64, u64); 34] = [
             ("order_payment_timeout_days", self.order_payment_timeout_days.into(), 1, 365),
             ("appeal_idle_days", self.appeal_idle_days.into(), 1, 365),
             ("appeal_resolution_working_days", self.appeal_resolution_working_days.into(), 1, 365),
@@ -298,6 +471,19 @@ impl Policy {
             ("password_max_chars", self.password_max_chars.into(), 1, 128),
             ("password_min_chars", self.password_min_chars.into(), 1, 128),
             ("max_page_size", self.max_page_size.into(), 1, 10_000),
+            ("renewal_day_max", self.renewal_day_max.into(), 1, 28),
+            ("eip_min_mbit", self.eip_min_mbit.into(), 1, 100_000),
+            ("eip_max_mbit", self.eip_max_mbit.into(), 1, 100_000),
+            ("network_name_max_chars", self.network_name_max_chars.into(), 1, 255),
+            ("security_group_name_max_chars", self.security_group_name_max_chars.into(), 1, 255),
+            ("image_flavour_max_chars", self.image_flavour_max_chars.into(), 1, 255),
+            ("attachment_name_max_chars", self.attachment_name_max_chars.into(), 1, 1_000),
+            ("application_info_max_chars", self.application_info_max_chars.into(), 1, 100_000),
+            ("application_password_max_chars", self.application_password_max_chars.into(), 1, 1_024),
+            ("search_text_max_chars", self.search_text_max_chars.into(), 1, 10_000),
+            ("product_name_max_chars", self.product_name_max_chars.into(), 1, 10_000),
+            ("product_description_max_chars", self.product_description_max_chars.into(), 1, 1_000_000),
+            ("product_tag_max_chars", self.product_tag_max_chars.into(), 1, 1_000),
         ];
         for (field, value, min, max) in ranges {
             if value < min || value > max {
@@ -380,6 +566,39 @@ impl Policy {
                 return bad("unsubscribe_review_thresholds", "at most one threshold per currency");
             }
         }
+        if self.eip_min_mbit > self.eip_max_mbit {
+            return bad("eip_min_mbit", "needs min ≤ max");
+        }
+        let specials = &self.password_special_characters;
+        if specials.is_empty()
+            || specials.chars().count() > 32
+            || specials.chars().any(|c| !c.is_ascii_punctuation())
+            || specials.chars().enumerate().any(|(i, c)| specials.chars().skip(i + 1).any(|o| o == c))
+        {
+            return bad("password_special_characters", "needs 1–32 distinct ASCII punctuation characters");
+        }
+        let user = &self.password_user_name;
+        if user.is_empty() || user.chars().count() > 64 || user.chars().any(char::is_whitespace) {
+            return bad("password_user_name", "a user name has 1–64 characters, without white space");
+        }
+        if self.sensitive_words.len() > 1_000 {
+            return bad("sensitive_words", "at most 1,000 words");
+        }
+        if let Some(w) = self
+            .sensitive_words
+            .iter()
+            .find(|w| w.trim().is_empty() || w.chars().count() > 100 || **w != w.to_lowercase())
+        {
+            return Err(Error::invalid(
+                "sensitive_words",
+                format!("each word has 1–100 characters in lower case, not {w:?}"),
+            ));
+        }
+        if self.weekend_days.len() > 6
+            || self.weekend_days.iter().enumerate().any(|(i, d)| self.weekend_days[..i].contains(d))
+        {
+            return bad("weekend_days", "at most 6 distinct days: a week needs a working day");
+        }
         dunning::check_schedule("auto_renewal_retries", &self.auto_renewal_retries)?;
         dunning::check_schedule("pay_per_use_retries", &self.pay_per_use_retries)?;
         let fees = &self.handling_fees;
@@ -414,14 +633,14 @@ impl Policy {
             .copied()
     }
 
-    /// Whether a billing-zone date is a working day (APL-4): Monday to Friday unless a public
-    /// holiday, and the make-up working days.
+    /// Whether a billing-zone date is a working day (APL-4): a day outside `weekend_days`
+    /// (Monday to Friday by default) unless a public holiday, and the make-up working days.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         use chrono::Datelike;
         if self.makeup_working_days.contains(&date) {
             return true;
         }
-        !matches!(date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) && !self.public_holidays.contains(&date)
+        !self.weekend_days.contains(&date.weekday()) && !self.public_holidays.contains(&date)
     }
 
     /// Grace and retention for a customer level (LIFE-1).

@@ -7,8 +7,7 @@ use crate::error::Error;
 use crate::policy::Policy;
 use crate::secret::Secret;
 
-/// Special characters a login password may use (IMG-3).
-pub const PASSWORD_SPECIALS: &str = "!@$%^-_=+[{}]:,./?~#*";
+pub use crate::policy::PASSWORD_SPECIALS;
 
 /// The network a server joins (IMG-1).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -43,13 +42,14 @@ pub enum SecurityGroup {
 pub struct Customization {
     /// Billing mode.
     pub mode: BillingMode,
-    /// EIP bandwidth in Mbit/s, if an EIP is wanted.
+    /// EIP bandwidth in Mbit/s, if an EIP is wanted: the policy's `eip_min_mbit` (1) to
+    /// `eip_max_mbit` (2,000).
     pub eip_mbit: Option<u32>,
-    /// Server name: 1–64 letters, digits, `_`, `-`, `.`.
+    /// Server name: 1 to the policy's `server_name_max_chars` (64) letters, digits, `_`, `-`, `.`.
     pub server_name: String,
     /// Number of periods (months or years).
     pub periods: u32,
-    /// Number of instances, 1–50.
+    /// Number of instances: the policy's `min_instances` (1) to `max_instances` (50).
     pub instances: u32,
 }
 
@@ -141,14 +141,15 @@ pub fn check_login_password(password: &str, policy: &Policy) -> Result<(), Error
             policy.password_min_chars, policy.password_max_chars
         ));
     }
-    if let Some(bad) = password.chars().find(|c| !(c.is_ascii_alphanumeric() || PASSWORD_SPECIALS.contains(*c))) {
-        return fail(format!("contains {bad:?}, which is not allowed: use letters, digits and {PASSWORD_SPECIALS}"));
+    let specials = policy.password_special_characters.as_str();
+    if let Some(bad) = password.chars().find(|c| !(c.is_ascii_alphanumeric() || specials.contains(*c))) {
+        return fail(format!("contains {bad:?}, which is not allowed: use letters, digits and {specials}"));
     }
     let classes = [
         password.chars().any(|c| c.is_ascii_uppercase()),
         password.chars().any(|c| c.is_ascii_lowercase()),
         password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| PASSWORD_SPECIALS.contains(c)),
+        password.chars().any(|c| specials.contains(c)),
     ]
     .iter()
     .filter(|x| **x)
@@ -156,13 +157,15 @@ pub fn check_login_password(password: &str, policy: &Policy) -> Result<(), Error
     if classes < policy.password_min_classes {
         return fail(format!(
             "must contain at least {} of: upper-case letters, lower-case letters, digits, special characters \
-             ({PASSWORD_SPECIALS}); it has {classes}",
+             ({specials}); it has {classes}",
             policy.password_min_classes
         ));
     }
-    let lower = password.to_ascii_lowercase();
-    if lower.contains("root") || lower.contains("toor") {
-        return fail("must not contain the user name `root` or its reverse".into());
+    let lower = password.to_lowercase();
+    let user = policy.password_user_name.to_lowercase();
+    let reverse: String = user.chars().rev().collect();
+    if lower.contains(&user) || lower.contains(&reverse) {
+        return fail(format!("must not contain the user name `{}` or its reverse", policy.password_user_name));
     }
     Ok(())
 }
@@ -182,10 +185,10 @@ pub fn check_server_name(name: &str, policy: &Policy) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_label(field: &str, text: &str) -> Result<(), Error> {
+fn check_label(field: &str, text: &str, max: u32) -> Result<(), Error> {
     let n = text.trim().chars().count();
-    if n == 0 || n > 64 {
-        return Err(Error::invalid(field, format!("needs 1–64 characters, got {n}")));
+    if n == 0 || n > max as usize {
+        return Err(Error::invalid(field, format!("needs 1–{max} characters, got {n}")));
     }
     Ok(())
 }
@@ -200,14 +203,14 @@ impl ImageProvisioning {
         if !self.agree_terms {
             return Err(Error::not_allowed("IMG-1", "agree to the terms to provision the image"));
         }
-        check_label("network.vpc", &self.network.vpc)?;
-        check_label("network.subnet", &self.network.subnet)?;
+        check_label("network.vpc", &self.network.vpc, policy.network_name_max_chars)?;
+        check_label("network.subnet", &self.network.subnet, policy.network_name_max_chars)?;
         let security_group = match &self.security_group {
             SecurityGroup::Recommended => resources.recommended_security_group.clone().ok_or_else(|| {
                 Error::invalid("security_group", "the seller recommends no security group: create a new one")
             })?,
             SecurityGroup::New { name } => {
-                check_label("security_group", name)?;
+                check_label("security_group", name, policy.security_group_name_max_chars)?;
                 name.trim().to_owned()
             }
         };
@@ -258,9 +261,12 @@ impl ImageProvisioning {
                     ));
                 }
                 if let Some(mbit) = c.eip_mbit
-                    && !(1..=2000).contains(&mbit)
+                    && !(policy.eip_min_mbit..=policy.eip_max_mbit).contains(&mbit)
                 {
-                    return Err(Error::invalid("eip_mbit", format!("EIP bandwidth is 1–2000 Mbit/s, got {mbit}")));
+                    return Err(Error::invalid(
+                        "eip_mbit",
+                        format!("EIP bandwidth is {}–{} Mbit/s, got {mbit}", policy.eip_min_mbit, policy.eip_max_mbit),
+                    ));
                 }
                 (c.mode, c.periods, c.eip_mbit, c.server_name.clone(), c.instances, true)
             }

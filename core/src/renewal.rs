@@ -17,7 +17,8 @@ use crate::policy::Policy;
 use crate::pricing::{self, Quote, QuoteBuilder};
 use crate::time::{BillingZone, last_day_of_month};
 
-/// A renewal date (REN-4): a day of the month 1–28, or the last day of the month.
+/// A renewal date (REN-4): a day of the month 1–28 (up to the policy's `renewal_day_max`), or
+/// the last day of the month.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,19 +31,27 @@ pub enum RenewalDay {
 }
 
 impl RenewalDay {
+    /// The latest day of the month that every month has: no policy allows a later one.
+    pub const LATEST_DAY: u32 = 28;
+
     /// A day of the month, 1–28 (REN-4); 29–31 and 0 are refused: choose [`RenewalDay::LastDay`].
+    /// A policy may allow fewer days ([`RenewalDay::check`]).
     pub fn day(day: u32) -> Result<RenewalDay, Error> {
         let d = RenewalDay::Day(day);
-        d.check()?;
+        d.check_latest(RenewalDay::LATEST_DAY)?;
         Ok(d)
     }
 
-    /// Refuses a day outside 1–28 (REN-4).
-    pub fn check(&self) -> Result<(), Error> {
+    /// Refuses a day outside 1 to the policy's `renewal_day_max` (28) (REN-4).
+    pub fn check(&self, policy: &Policy) -> Result<(), Error> {
+        self.check_latest(policy.renewal_day_max.min(RenewalDay::LATEST_DAY))
+    }
+
+    fn check_latest(&self, latest: u32) -> Result<(), Error> {
         match self {
-            RenewalDay::Day(d) if !(1..=28).contains(d) => Err(Error::invalid(
+            RenewalDay::Day(d) if !(1..=latest).contains(d) => Err(Error::invalid(
                 "renewal_day",
-                format!("REN-4: a renewal date is a day 1–28 or the last day of the month, got {d}"),
+                format!("REN-4: a renewal date is a day 1–{latest} or the last day of the month, got {d}"),
             )),
             _ => Ok(()),
         }
@@ -73,7 +82,9 @@ impl RenewalDay {
 /// would otherwise reach, and that day becomes the anchor (REN-4).
 pub fn renewed_term(term: &Term, months: u32, day: Option<RenewalDay>, zone: BillingZone) -> Result<Term, Error> {
     let Some(day) = day else { return Ok(term.extended(months, zone)) };
-    day.check()?;
+    // The policy's limit was checked when the renewal was priced (`price_renewal`); a paid
+    // renewal still applies after the policy changes, within what every month has.
+    day.check_latest(RenewalDay::LATEST_DAY)?;
     let natural = term.date_after(term.months + months);
     let end = day.on_or_after(natural);
     Ok(Term { anchor: end, months: 0, expires_at: zone.end_of_day(end), renewal_day: Some(day), ..*term })
@@ -139,7 +150,7 @@ pub fn price_renewal(
     check_renewable_state(app)?;
     check_periods(app.mode, periods, policy, "REN-1")?;
     if let Some(d) = day {
-        d.check()?;
+        d.check(policy)?;
     }
     let term = app.term.ok_or_else(|| Error::not_allowed("REN-1", "the term has not started"))?;
     // A scheduled downgrade prices the renewal (PRC-8).

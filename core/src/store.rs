@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 
 pub use memory::{MemoryStore, StoreSnapshot};
 
-use crate::account::CustomerAccount;
+use crate::account::{AccountEvent, CustomerAccount};
 use crate::actor::{Actor, AppId, CustomerId, ProductId, RequestId, Target};
+pub use crate::aggregate::Aggregate;
 use crate::app::{AppFilter, PurchasedApp};
 use crate::appeal::Appeal;
-use crate::catalog::{Page, PreparedQuery, Product, SavedList};
+use crate::catalog::{Page, PreparedQuery, Product, ProductEvent, SavedList, SavedListEvent};
 use crate::error::Error;
-use crate::event::{Event, NewEvent};
+use crate::event::{Event, EventKind, NewEvent};
 use crate::invoice::Invoice;
 use crate::order::{Order, OrderFilter};
 use crate::pricing::Quote;
@@ -73,20 +74,31 @@ impl Record {
     }
 }
 
-/// An aggregate kept by the store.
-pub trait Aggregate: Clone + Sized {
-    /// A name for messages, e.g. `"order"`.
-    const WHAT: &'static str;
+/// An aggregate kept by the store: how it is wrapped as a [`Record`], and how its events are
+/// recorded in the global stream.
+pub trait Stored: Aggregate {
+    /// What it is, for the store and the events.
+    fn target(&self) -> Target;
     /// Wraps it for the store.
     fn into_record(self) -> Record;
     /// Unwraps it from the store.
     fn from_record(record: Record) -> Option<Self>;
+    /// Looks into a record.
+    fn in_record(record: &Record) -> Option<&Self>;
+    /// Looks into a record to change it.
+    fn in_record_mut(record: &mut Record) -> Option<&mut Self>;
+    /// The event as the global stream records it; `None` for a change kept without an operation
+    /// record (a counter of the marketplace's own).
+    fn event_kind(event: Self::Event) -> Option<EventKind>;
 }
 
-macro_rules! aggregate {
-    ($ty:ty, $variant:ident, $what:literal) => {
-        impl Aggregate for $ty {
-            const WHAT: &'static str = $what;
+macro_rules! stored {
+    ($ty:ty, $variant:ident, |$s:ident| $target:expr, |$e:ident| $kind:expr) => {
+        impl Stored for $ty {
+            fn target(&self) -> Target {
+                let $s = self;
+                $target
+            }
             fn into_record(self) -> Record {
                 Record::$variant(self)
             }
@@ -96,17 +108,42 @@ macro_rules! aggregate {
                     _ => None,
                 }
             }
+            fn in_record(record: &Record) -> Option<&Self> {
+                match record {
+                    Record::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn in_record_mut(record: &mut Record) -> Option<&mut Self> {
+                match record {
+                    Record::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn event_kind($e: Self::Event) -> Option<EventKind> {
+                $kind
+            }
         }
     };
 }
-aggregate!(CustomerAccount, Account, "account");
-aggregate!(Product, Product, "product");
-aggregate!(SavedList, SavedList, "saved list");
-aggregate!(Order, Order, "order");
-aggregate!(PurchasedApp, App, "app");
-aggregate!(ServiceFlow, Flow, "service flow");
-aggregate!(Appeal, Appeal, "appeal");
-aggregate!(Invoice, Invoice, "invoice");
+stored!(CustomerAccount, Account, |a| Target::Account(a.id.clone()), |e| match e {
+    AccountEvent::Registered { .. } => Some(EventKind::AccountRegistered),
+    AccountEvent::UnconditionalUnsubscriptionCounted { .. } => None,
+});
+stored!(Product, Product, |p| Target::Product(p.id.clone()), |e| Some(match e {
+    ProductEvent::Listed { name } => EventKind::ProductListed { name },
+    ProductEvent::Delisted => EventKind::ProductDelisted,
+    ProductEvent::Relisted => EventKind::ProductRelisted,
+}));
+stored!(SavedList, SavedList, |l| Target::SavedList(l.customer.clone()), |e| Some(match e {
+    SavedListEvent::ItemSaved { product, specification } => EventKind::ItemSaved { product, specification },
+    SavedListEvent::ItemRemoved { product } => EventKind::ItemRemoved { product },
+}));
+stored!(Order, Order, |o| Target::Order(o.id.clone()), |e| Some(EventKind::Order(e)));
+stored!(PurchasedApp, App, |a| Target::App(a.id.clone()), |e| Some(EventKind::App(e)));
+stored!(ServiceFlow, Flow, |f| Target::Flow(f.id.clone()), |e| Some(EventKind::Flow(e)));
+stored!(Appeal, Appeal, |a| Target::Appeal(a.id.clone()), |e| Some(EventKind::Appeal(e)));
+stored!(Invoice, Invoice, |i| Target::Invoice(i.id.clone()), |e| Some(EventKind::Invoice(e)));
 
 /// One aggregate to save: the version it was loaded at (0 when new) and when the system must
 /// next look at it.
@@ -251,7 +288,7 @@ pub trait Store: Send + Sync {
 /// Typed loading on top of [`Store`].
 pub trait StoreExt: Store {
     /// Loads an aggregate, `None` if absent.
-    fn find<A: Aggregate>(&self, target: &Target) -> Result<Option<Versioned<A>>, Error> {
+    fn find<A: Stored>(&self, target: &Target) -> Result<Option<Versioned<A>>, Error> {
         match self.load(target)? {
             None => Ok(None),
             Some((record, version)) => A::from_record(record)
@@ -261,7 +298,7 @@ pub trait StoreExt: Store {
     }
 
     /// Loads an aggregate, [`Error::NotFound`] if absent.
-    fn get<A: Aggregate>(&self, target: &Target) -> Result<Versioned<A>, Error> {
+    fn get<A: Stored>(&self, target: &Target) -> Result<Versioned<A>, Error> {
         let (_, id) = target.kind_and_id();
         self.find(target)?.ok_or_else(|| Error::not_found(A::WHAT, id))
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, ProductId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::app::ApplicationInfo;
 use crate::error::Error;
 use crate::order::Order;
@@ -357,31 +358,16 @@ pub struct SubmittedRequest {
     pub warnings: Vec<String>,
 }
 
-/// Words that suggest a password, an account or personal data (SUP-6), lower case.
-pub const SENSITIVE_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "pwd",
-    "account",
-    "id card",
-    "id number",
-    "phone number",
-    "mobile number",
-    "credit card",
-    "密码",
-    "账号",
-    "帐号",
-    "身份证",
-    "手机号",
-];
+pub use crate::policy::SENSITIVE_WORDS;
 
 /// The sensitive-data warnings of a request: the description and each attachment name that
-/// mentions a word of [`SENSITIVE_WORDS`] (SUP-6). Never a refusal.
-pub fn sensitive_data_warnings(request: &ServiceRequest) -> Vec<String> {
+/// mentions a word of the policy's `sensitive_words` (SUP-6). Never a refusal.
+pub fn sensitive_data_warnings(request: &ServiceRequest, policy: &Policy) -> Vec<String> {
     let mut warnings = Vec::new();
     let mut scan = |place: String, text: &str| {
         let lower = text.to_lowercase();
-        let found: Vec<&str> = SENSITIVE_WORDS.iter().copied().filter(|w| lower.contains(w)).collect();
+        let found: Vec<&str> =
+            policy.sensitive_words.iter().map(String::as_str).filter(|w| lower.contains(w)).collect();
         if !found.is_empty() {
             warnings.push(format!(
                 "SUP-6: {place} mentions {}: for information security, do not include sensitive information \
@@ -424,7 +410,7 @@ pub fn check_request(kind: FlowKind, request: &ServiceRequest, policy: &Policy) 
         let ext = a.name.rsplit_once('.').map(|(stem, ext)| (stem.trim(), ext.to_lowercase()));
         let ok = matches!(&ext, Some((stem, ext)) if !stem.is_empty()
             && policy.attachment_extensions.iter().any(|e| e.eq_ignore_ascii_case(ext)));
-        if !ok || a.name.chars().count() > 255 {
+        if !ok || a.name.chars().count() > policy.attachment_name_max_chars as usize {
             return Err(Error::invalid(
                 "attachment",
                 format!(
@@ -505,7 +491,7 @@ impl ServiceFlow {
     }
 
     /// When the system must next look at this flow (SUP-8).
-    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+    fn due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         self.status.is_open().then(|| self.closes_at(policy))
     }
 
@@ -730,30 +716,15 @@ impl ServiceFlow {
                 if info.management_url.trim().is_empty() && info.frontend_url.trim().is_empty() {
                     return Err(Error::invalid("management_url", "APP-4: give a management or frontend URL"));
                 }
-                for (field, text) in [
-                    ("username", &info.username),
-                    ("management_url", &info.management_url),
-                    ("frontend_url", &info.frontend_url),
-                    ("product_guide", &info.product_guide),
-                ] {
-                    if text.chars().count() > 2048 {
-                        return Err(Error::invalid(field, "at most 2048 characters"));
-                    }
-                }
-                Ok(())
+                info.check(policy)
             }
             (None, _) => Ok(()),
         }
     }
 
     /// Decides a command into events, or refuses it without changing anything.
-    pub fn decide(
-        &self,
-        cmd: &FlowCommand,
-        by: &Actor,
-        policy: &Policy,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<FlowEvent>, Error> {
+    fn decide_command(&self, cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<Vec<FlowEvent>, Error> {
+        let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
             FlowCommand::SubmitRequest(request) => {
                 self.check_submit_request(by)?;
@@ -832,7 +803,8 @@ impl ServiceFlow {
     }
 
     /// Applies an event.
-    pub fn apply(&mut self, event: &FlowEvent, at: DateTime<Utc>) {
+    fn apply_event(&mut self, event: &FlowEvent, ctx: &Ctx<'_>) {
+        let at = ctx.now;
         match event {
             FlowEvent::Opened { .. } => {}
             FlowEvent::RequestSubmitted { request } => {
@@ -937,6 +909,24 @@ impl FlowFilter {
     }
 }
 
+impl Aggregate for ServiceFlow {
+    const WHAT: &'static str = "service flow";
+    type Command = FlowCommand;
+    type Event = FlowEvent;
+
+    fn decide(&self, cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<Vec<FlowEvent>, Error> {
+        self.decide_command(cmd, ctx)
+    }
+
+    fn apply(&mut self, event: &FlowEvent, ctx: &Ctx<'_>) {
+        self.apply_event(event, ctx)
+    }
+
+    fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        self.due(policy)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -947,7 +937,7 @@ pub(crate) mod tests {
     use crate::testing::fixtures;
 
     pub(crate) fn flow_of(draft: crate::catalog::ProductDraft) -> ServiceFlow {
-        let currency = draft.validate().unwrap();
+        let currency = draft.validate(&Policy::default()).unwrap();
         let seller = SellerId::parse("isv-1").unwrap();
         let product = Product::from_draft(ProductId::parse("PRD-1").unwrap(), seller, draft, currency, fixtures::t0());
         let spec = &product.specifications[0];
@@ -978,8 +968,10 @@ pub(crate) mod tests {
     }
 
     fn step(flow: &mut ServiceFlow, cmd: FlowCommand, by: &Actor, at: DateTime<Utc>) {
-        let events = flow.decide(&cmd, by, &Policy::default(), at).unwrap();
-        events.iter().for_each(|e| flow.apply(e, at));
+        let policy = Policy::default();
+        let ctx = Ctx::new(by, at, &policy);
+        let events = flow.decide(&cmd, &ctx).unwrap();
+        events.iter().for_each(|e| flow.apply(e, &ctx));
     }
 
     #[test]
@@ -1033,7 +1025,7 @@ pub(crate) mod tests {
                 Attachment { name: "logo.png".into(), bytes: 1 },
             ],
         };
-        let warnings = sensitive_data_warnings(&req);
+        let warnings = sensitive_data_warnings(&req, &Policy::default());
         assert_eq!(warnings.len(), 2);
         assert!(warnings.iter().all(|w| w.starts_with("SUP-6")));
     }
@@ -1078,7 +1070,8 @@ pub(crate) mod tests {
         let policy = Policy::default();
         let due = fixtures::t0() + Duration::days(365);
         assert_eq!(flow.next_due(&policy), Some(due));
-        let early = flow.decide(&FlowCommand::CloseAtMaxAge, &Actor::System, &policy, due - Duration::seconds(1));
+        let early =
+            flow.decide(&FlowCommand::CloseAtMaxAge, &Ctx::new(&Actor::System, due - Duration::seconds(1), &policy));
         assert_eq!(early.unwrap_err().rule(), Some("SUP-8"));
         step(&mut flow, FlowCommand::CloseAtMaxAge, &Actor::System, due);
         assert_eq!((flow.status, flow.next_due(&policy)), (FlowStatus::Closed, None));

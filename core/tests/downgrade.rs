@@ -225,9 +225,10 @@ fn prc_8_unsubscription_and_release_drop_the_scheduled_downgrade() {
     let w = world_at("2026-04-15T02:00:00Z", downgrades());
     let (_, app) = w.saas_app(1);
     let scheduled = w.market.schedule_downgrade(&w.alice, &app, "Standard", 5).unwrap();
+    let ctx = Ctx::new(&Actor::System, w.market.now(), w.market.policy());
     for event in [AppEvent::Unsubscribed, AppEvent::Released] {
         let mut a = scheduled.clone();
-        a.apply(&event);
+        a.apply(&event, &ctx);
         assert_eq!(a.scheduled_downgrade, None, "{event:?}");
         assert_eq!(a.quantity, 10);
         assert_eq!(a.next_due(w.market.policy()), None);

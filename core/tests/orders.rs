@@ -273,6 +273,11 @@ fn acc_1_another_customer_cannot_touch_or_see_an_order() {
     let order = w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
     assert!(matches!(w.refused(|| w.market.accept_terms(&mallory, &order.id)), Error::Forbidden { .. }));
     assert!(matches!(w.refused(|| w.market.cancel_order(&mallory, &order.id)), Error::Forbidden { .. }));
+    w.market.accept_terms(&alice, &order.id).unwrap();
+    for payer in [&mallory, &w.seller, &Actor::operator("ops").unwrap(), &Actor::customer("ghost").unwrap()] {
+        let err = w.refused(|| w.market.pay(payer, &order.id, Some(PaymentMethod::CreditCard)));
+        assert!(matches!(err, Error::Forbidden { .. }), "{payer}: {err}");
+    }
     assert!(matches!(w.market.order(&mallory, &order.id), Err(Error::Forbidden { .. })));
     assert!(matches!(w.market.records(&mallory, &Target::Order(order.id.clone())), Err(Error::Forbidden { .. })));
     // The seller of the product sees it; another seller does not.

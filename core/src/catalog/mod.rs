@@ -5,8 +5,8 @@ mod saved_list;
 mod search;
 
 pub use product::{
-    Attribute, BillingMode, DeliveryMethod, ImageResources, PricePlan, Product, ProductDraft, QuantityAttribute,
-    ResourcePlan, Specification, SupportRange,
+    Attribute, BillingMode, DeliveryMethod, ImageResources, PricePlan, Product, ProductCommand, ProductDraft,
+    ProductEvent, QuantityAttribute, ResourcePlan, Specification, SupportRange,
 };
-pub use saved_list::{SavedItem, SavedList};
+pub use saved_list::{SavedItem, SavedList, SavedListCommand, SavedListEvent};
 pub use search::{Page, PreparedQuery, SearchQuery, SearchText, SortOrder, check_page};

@@ -5,35 +5,13 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{ProductId, SellerId};
+use crate::actor::{Actor, ProductId, SellerId};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::error::Error;
 use crate::money::{Currency, Money};
+use crate::policy::Policy;
 
-/// How a product is delivered (CAT-1).
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryMethod {
-    /// A machine image, provisioned as cloud servers.
-    Image,
-    /// Software as a service.
-    Saas,
-    /// A licence, delivered offline by the seller.
-    License,
-    /// A professional service, delivered offline by the seller.
-    ProfessionalService,
-}
-
-impl fmt::Display for DeliveryMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DeliveryMethod::Image => "Image",
-            DeliveryMethod::Saas => "SaaS",
-            DeliveryMethod::License => "License",
-            DeliveryMethod::ProfessionalService => "Professional service",
-        })
-    }
-}
+pub use crate::delivery::DeliveryMethod;
 
 /// How a plan is billed (CAT-2).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -280,11 +258,9 @@ pub struct Product {
     pub listed_at: DateTime<Utc>,
 }
 
-const NAME_MAX_CHARS: usize = 200;
-const TEXT_MAX_CHARS: usize = 10_000;
-
-fn check_text(field: &str, text: &str, min: usize, max: usize) -> Result<(), Error> {
+fn check_text(field: &str, text: &str, min: usize, max: u32) -> Result<(), Error> {
     let n = text.chars().count();
+    let max = max as usize;
     if n < min || n > max {
         return Err(Error::invalid(field, format!("needs {min}–{max} characters, got {n}")));
     }
@@ -292,13 +268,16 @@ fn check_text(field: &str, text: &str, min: usize, max: usize) -> Result<(), Err
 }
 
 impl ProductDraft {
-    /// Validates the draft and returns the one currency of its prices (CAT-1, CAT-2).
-    pub fn validate(&self) -> Result<Currency, Error> {
-        check_text("name", self.name.trim(), 1, NAME_MAX_CHARS)?;
-        check_text("category", self.category.trim(), 1, NAME_MAX_CHARS)?;
-        check_text("description", &self.description, 0, TEXT_MAX_CHARS)?;
+    /// Validates the draft and returns the one currency of its prices (CAT-1, CAT-2). The
+    /// lengths of names, description and tags are the policy's (`product_name_max_chars`,
+    /// `product_description_max_chars`, `product_tag_max_chars`, `image_flavour_max_chars`).
+    pub fn validate(&self, policy: &Policy) -> Result<Currency, Error> {
+        let name_max = policy.product_name_max_chars;
+        check_text("name", self.name.trim(), 1, name_max)?;
+        check_text("category", self.category.trim(), 1, name_max)?;
+        check_text("description", &self.description, 0, policy.product_description_max_chars)?;
         for tag in &self.tags {
-            check_text("tags", tag.trim(), 1, 50)?;
+            check_text("tags", tag.trim(), 1, policy.product_tag_max_chars)?;
         }
         if self.specifications.is_empty() {
             return Err(Error::invalid("specifications", "a product needs at least one specification"));
@@ -325,7 +304,7 @@ impl ProductDraft {
             Ok(())
         };
         for (i, spec) in self.specifications.iter().enumerate() {
-            check_text("specifications.name", spec.name.trim(), 1, NAME_MAX_CHARS)?;
+            check_text("specifications.name", spec.name.trim(), 1, name_max)?;
             if self.specifications[..i].iter().any(|s| s.name == spec.name) {
                 return Err(Error::invalid("specifications.name", format!("`{}` appears twice", spec.name)));
             }
@@ -345,7 +324,7 @@ impl ProductDraft {
                 }
             }
             if let Some(q) = &spec.quantity {
-                check_text("quantity.name", q.name.trim(), 1, NAME_MAX_CHARS)?;
+                check_text("quantity.name", q.name.trim(), 1, name_max)?;
                 if q.min == 0 || q.step == 0 || q.min > q.max {
                     return Err(Error::invalid("quantity", "needs 1 ≤ min ≤ max and a step of at least 1"));
                 }
@@ -359,7 +338,7 @@ impl ProductDraft {
                 return Err(Error::invalid("image", format!("only image products have image resources, not {d}")));
             }
             (Some(res), _) => {
-                check_text("image.flavour", res.flavour.trim(), 1, 64)?;
+                check_text("image.flavour", res.flavour.trim(), 1, policy.image_flavour_max_chars)?;
                 for plan in &res.plans {
                     check_price("image.plans", &plan.flavour, true)?;
                     check_price("image.plans", &plan.disk_per_gb, true)?;
@@ -443,6 +422,19 @@ impl Product {
             .unwrap_or_else(|| Money::zero(self.currency))
     }
 
+    /// Checks that `by` may list (`listed`) or delist the product: only its seller, and only
+    /// when it is not so already (CAT-3).
+    pub fn check_set_listed(&self, by: &Actor, listed: bool) -> Result<(), Error> {
+        by.require_seller(&self.seller, &format!("product {}", self.id))?;
+        if self.listed == listed {
+            return Err(Error::not_allowed(
+                "CAT-3",
+                format!("product {} is already {}", self.id, if listed { "listed" } else { "delisted" }),
+            ));
+        }
+        Ok(())
+    }
+
     /// Refuses to sell a delisted product (CAT-3).
     pub fn check_orderable(&self) -> Result<(), Error> {
         if self.listed {
@@ -462,10 +454,29 @@ mod tests {
     use crate::testing::fixtures;
 
     #[test]
+    fn cat_3_only_its_seller_lists_or_delists_a_product_and_not_twice() {
+        let draft = fixtures::saas_draft();
+        let currency = draft.validate(&Policy::default()).unwrap();
+        let seller = SellerId::parse("isv-1").unwrap();
+        let product = Product::from_draft(ProductId::parse("PRD-1").unwrap(), seller, draft, currency, fixtures::t0());
+        let owner = Actor::seller("isv-1").unwrap();
+        assert!(product.check_set_listed(&owner, false).is_ok());
+        let err = product.check_set_listed(&owner, true).unwrap_err();
+        assert_eq!(err.rule(), Some("CAT-3"));
+        assert!(err.to_string().contains("already listed"), "{err}");
+        for other in [Actor::seller("isv-2").unwrap(), Actor::customer("alice").unwrap()] {
+            assert!(matches!(product.check_set_listed(&other, false), Err(Error::Forbidden { .. })));
+        }
+        let delisted = Product { listed: false, ..product };
+        assert_eq!(delisted.check_set_listed(&owner, false).unwrap_err().rule(), Some("CAT-3"));
+        assert!(delisted.check_set_listed(&owner, true).is_ok());
+    }
+
+    #[test]
     fn cat_1_license_and_professional_service_always_involve_supervision() {
         let mut draft = fixtures::license_draft();
         draft.involves_supervision = false;
-        let c = draft.validate().unwrap();
+        let c = draft.validate(&Policy::default()).unwrap();
         let p = Product::from_draft(
             ProductId::parse("p").unwrap(),
             SellerId::parse("s").unwrap(),
@@ -476,7 +487,7 @@ mod tests {
         assert!(p.involves_supervision);
         let mut img = fixtures::image_draft();
         img.involves_supervision = true;
-        let c = img.validate().unwrap();
+        let c = img.validate(&Policy::default()).unwrap();
         let p =
             Product::from_draft(ProductId::parse("p").unwrap(), SellerId::parse("s").unwrap(), img, c, fixtures::t0());
         assert!(!p.involves_supervision);
@@ -504,11 +515,11 @@ mod tests {
     fn cat_2_prices_must_be_positive_and_in_one_currency() {
         let mut draft = fixtures::saas_draft();
         draft.specifications[0].plans[0].price = Money::parse("0 USD").unwrap();
-        assert!(draft.validate().is_err());
+        assert!(draft.validate(&Policy::default()).is_err());
         draft.specifications[0].plans[0].price = Money::parse("-1 USD").unwrap();
-        assert!(draft.validate().is_err());
+        assert!(draft.validate(&Policy::default()).is_err());
         draft.specifications[0].plans[0].price = Money::parse("1 EUR").unwrap();
-        let err = draft.validate().unwrap_err();
+        let err = draft.validate(&Policy::default()).unwrap_err();
         assert!(err.to_string().contains("one currency"), "{err}");
     }
 
@@ -516,9 +527,52 @@ mod tests {
     fn cat_1_an_image_needs_its_resources() {
         let mut draft = fixtures::image_draft();
         draft.image = None;
-        assert!(draft.validate().is_err());
+        assert!(draft.validate(&Policy::default()).is_err());
         let mut saas = fixtures::saas_draft();
         saas.image = fixtures::image_draft().image;
-        assert!(saas.validate().is_err());
+        assert!(saas.validate(&Policy::default()).is_err());
+    }
+}
+
+/// A command on a listed product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductCommand {
+    /// The seller delists it: it can no longer be found or ordered (CAT-3).
+    Delist,
+    /// The seller lists it again.
+    Relist,
+}
+
+/// What happened to a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductEvent {
+    /// Listed by its seller (CAT-1).
+    Listed {
+        /// Its name.
+        name: String,
+    },
+    /// Delisted (CAT-3).
+    Delisted,
+    /// Listed again.
+    Relisted,
+}
+
+impl Aggregate for Product {
+    const WHAT: &'static str = "product";
+    type Command = ProductCommand;
+    type Event = ProductEvent;
+
+    fn decide(&self, cmd: &ProductCommand, ctx: &Ctx<'_>) -> Result<Vec<ProductEvent>, Error> {
+        let listed = *cmd == ProductCommand::Relist;
+        self.check_set_listed(ctx.actor, listed)?;
+        Ok(vec![if listed { ProductEvent::Relisted } else { ProductEvent::Delisted }])
+    }
+
+    fn apply(&mut self, event: &ProductEvent, _ctx: &Ctx<'_>) {
+        match event {
+            ProductEvent::Listed { .. } => {}
+            ProductEvent::Delisted => self.listed = false,
+            ProductEvent::Relisted => self.listed = true,
+        }
     }
 }

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{CustomerId, ProductId};
+use crate::actor::{Actor, CustomerId, ProductId};
+use crate::aggregate::{Aggregate, Ctx};
+use crate::error::Error;
 
 /// A product saved for later, with an optional specification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,5 +52,79 @@ impl SavedList {
         let before = self.items.len();
         self.items.retain(|i| &i.product != product);
         before != self.items.len()
+    }
+}
+
+/// A command on a customer's saved list (CAT-4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavedListCommand {
+    /// Save a product, with an optional specification; saving twice keeps one entry.
+    Save {
+        /// The product.
+        product: ProductId,
+        /// The specification chosen, if any.
+        specification: Option<String>,
+    },
+    /// Remove a product (every specification of it).
+    Remove {
+        /// The product.
+        product: ProductId,
+    },
+}
+
+/// What happened to a saved list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavedListEvent {
+    /// A product was saved.
+    ItemSaved {
+        /// The product.
+        product: ProductId,
+        /// The specification, if any.
+        specification: Option<String>,
+    },
+    /// A product was removed.
+    ItemRemoved {
+        /// The product.
+        product: ProductId,
+    },
+}
+
+impl Aggregate for SavedList {
+    const WHAT: &'static str = "saved list";
+    type Command = SavedListCommand;
+    type Event = SavedListEvent;
+
+    fn decide(&self, cmd: &SavedListCommand, ctx: &Ctx<'_>) -> Result<Vec<SavedListEvent>, Error> {
+        match ctx.actor {
+            Actor::Customer(c) if *c == self.customer => {}
+            other => {
+                return Err(Error::forbidden(format!("{other} may not keep this saved list: only its customer may")));
+            }
+        }
+        match cmd {
+            SavedListCommand::Save { product, specification } => {
+                if self.contains(product, specification.as_deref()) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![SavedListEvent::ItemSaved { product: product.clone(), specification: specification.clone() }])
+            }
+            SavedListCommand::Remove { product } => {
+                if !self.items.iter().any(|i| &i.product == product) {
+                    return Err(Error::not_found("saved product", product));
+                }
+                Ok(vec![SavedListEvent::ItemRemoved { product: product.clone() }])
+            }
+        }
+    }
+
+    fn apply(&mut self, event: &SavedListEvent, ctx: &Ctx<'_>) {
+        match event {
+            SavedListEvent::ItemSaved { product, specification } => {
+                self.save(product.clone(), specification.clone(), ctx.now);
+            }
+            SavedListEvent::ItemRemoved { product } => {
+                self.remove(product);
+            }
+        }
     }
 }

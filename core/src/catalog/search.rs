@@ -172,8 +172,11 @@ impl SearchQuery {
     /// Validates the query and prepares its words.
     pub fn prepare(&self, policy: &Policy) -> Result<PreparedQuery<'_>, Error> {
         check_page(self.page, self.page_size, policy)?;
-        if self.text.chars().count() > 200 {
-            return Err(Error::invalid("text", "search text has at most 200 characters"));
+        if self.text.chars().count() > policy.search_text_max_chars as usize {
+            return Err(Error::invalid(
+                "text",
+                format!("search text has at most {} characters", policy.search_text_max_chars),
+            ));
         }
         for (field, price) in [("min_price", &self.min_price), ("max_price", &self.max_price)] {
             if let Some(p) = price

@@ -1,9 +1,8 @@
 //! Purchased-app commands and queries: details, application information, password, upgrade
 //! (APP, PRC-4).
 
-use super::events::app_events;
+use super::Marketplace;
 use super::orders::customer_only;
-use super::{Decision, Marketplace};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, AppFilter, ApplicationInfo, PurchasedApp};
 use crate::catalog::{Page, check_page};
@@ -12,7 +11,6 @@ use crate::error::Error;
 use crate::order::{Order, OrderEvent, OrderKind};
 use crate::pricing::Quote;
 use crate::secret::Secret;
-use crate::store::Commit;
 
 impl Marketplace {
     /// A purchased app `by` may see (its customer, its seller, an operator).
@@ -41,48 +39,27 @@ impl Marketplace {
     ) -> Result<PurchasedApp, Error> {
         let fp =
             || Command::ProvideApplicationInfo { app: app.clone(), info: info.clone(), password: password.clone() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            if let Some(p) = &password
-                && (p.expose().is_empty() || p.expose().chars().count() > 128)
-            {
-                return Err(Error::invalid("password", "a password has 1–128 characters"));
+        self.execute(by, fp, |unit| {
+            let target = Target::App(app.clone());
+            unit.get::<PurchasedApp>(&target)?;
+            if let Some(p) = &password {
+                ApplicationInfo::check_password(p, &self.policy)?;
             }
             let info = ApplicationInfo { has_password: password.is_some(), ..info.clone() };
-            let cmd = AppCommand::ProvideApplicationInfo { info };
-            let events = current.value.decide(&cmd, actor, &self.policy, now)?;
-            let mut next = current.value.clone();
-            events.iter().for_each(|e| next.apply(e));
-            let mut commit = Commit {
-                writes: vec![self.app_write(&next, current.version)],
-                events: app_events(actor, app, events),
-                ..Commit::default()
-            };
+            let next = unit.decide::<PurchasedApp>(&target, &AppCommand::ProvideApplicationInfo { info })?.clone();
             if let Some(p) = &password {
-                commit.secrets.push((app.clone(), p.clone()));
+                unit.keep_secret(app.clone(), p.clone());
             }
-            Ok(Decision::ok(commit, next))
+            Ok(next)
         })
     }
 
     /// Reveals an app's password to its owner, and records that it was revealed (APP-5).
     pub fn reveal_password(&self, by: impl Into<Caller>, app: &AppId) -> Result<Secret, Error> {
         let fp = || Command::RevealPassword { app: app.clone() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            let events = current.value.decide(&AppCommand::RevealPassword, actor, &self.policy, now)?;
-            let secret = self
-                .store
-                .secret(app)?
-                .ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))?;
-            let mut next = current.value.clone();
-            events.iter().for_each(|e| next.apply(e));
-            let commit = Commit {
-                writes: vec![self.app_write(&next, current.version)],
-                events: app_events(actor, app, events),
-                ..Commit::default()
-            };
-            Ok(Decision::ok(commit, secret))
+        self.execute(by, fp, |unit| {
+            unit.decide::<PurchasedApp>(&Target::App(app.clone()), &AppCommand::RevealPassword)?;
+            self.store.secret(app)?.ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))
         })
     }
 
@@ -104,47 +81,34 @@ impl Marketplace {
         quantity: u32,
     ) -> Result<Order, Error> {
         let fp = || Command::OrderUpgrade { app: app.clone(), specification: specification.to_owned(), quantity };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            let product = self.shared_product(&current.value.product)?;
-            let quote = current.value.upgrade_quote(actor, &product, specification, quantity, &self.policy, now)?;
-            let account = self.account(&current.value.customer)?;
+        self.execute(by, fp, |unit| {
+            let target = Target::App(app.clone());
+            let current = unit.get::<PurchasedApp>(&target)?.clone();
+            let product = self.shared_product(&current.product)?;
+            let quote =
+                current.upgrade_quote(unit.actor(), &product, specification, quantity, &self.policy, unit.now())?;
+            let account = self.account(&current.customer)?;
             crate::order::check_may_order(&account)?;
             let order = Order::placed(
                 self.new_order_id()?,
-                current.value.customer.clone(),
+                current.customer.clone(),
                 &product,
                 specification.to_owned(),
-                current.value.mode,
+                current.mode,
                 quantity,
                 1,
                 OrderKind::Upgrade {
                     app: app.clone(),
-                    from_specification: current.value.specification.clone(),
-                    from_quantity: current.value.quantity,
+                    from_specification: current.specification.clone(),
+                    from_quantity: current.quantity,
                 },
                 quote.for_reference(account.is_reseller_customer()),
-                now,
+                unit.now(),
             );
-            let hold = current.value.decide(
-                &AppCommand::HoldPendingOrder { order: order.id.clone() },
-                actor,
-                &self.policy,
-                now,
-            )?;
-            let mut next = current.value.clone();
-            hold.iter().for_each(|e| next.apply(e));
-            let mut commit = Commit {
-                writes: vec![self.order_write(&order, 0), self.app_write(&next, current.version)],
-                events: super::events::order_events(
-                    actor,
-                    &order,
-                    vec![OrderEvent::Placed { total: order.quote.total }],
-                ),
-                ..Commit::default()
-            };
-            commit.events.extend(app_events(actor, app, hold));
-            Ok(Decision::ok(commit, order))
+            let events = vec![OrderEvent::Placed { total: order.quote.total }];
+            let order = unit.create(order, events).clone();
+            unit.decide::<PurchasedApp>(&target, &AppCommand::HoldPendingOrder { order: order.id.clone() })?;
+            Ok(order)
         })
     }
 }

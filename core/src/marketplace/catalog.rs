@@ -1,36 +1,30 @@
 //! Catalog commands and queries: listing, search, the saved list (CAT).
 
-use super::{Decision, Marketplace};
+use super::{Marketplace, Unit};
 use crate::actor::{Actor, Caller, CustomerId, ProductId, Target};
-use crate::catalog::{Page, Product, ProductDraft, SavedList, SearchQuery};
+use crate::aggregate::Aggregate;
+use crate::catalog::{
+    Page, Product, ProductCommand, ProductDraft, ProductEvent, SavedList, SavedListCommand, SearchQuery,
+};
 use crate::command::Command;
 use crate::error::Error;
-use crate::event::{EventKind, NewEvent};
 use crate::order::{Order, PurchaseRequest};
-use crate::store::{Commit, Record, Sequence, StoreExt, Write};
+use crate::store::{Sequence, StoreExt};
 
 impl Marketplace {
     /// A seller lists a product (CAT-1, CAT-2). Prices must be above zero and in one currency.
     pub fn list_product(&self, by: impl Into<Caller>, draft: ProductDraft) -> Result<Product, Error> {
         let caller = by.into();
         let fp = || Command::ListProduct { draft: draft.clone() };
-        self.execute(caller, fp, |actor, now| {
-            let Actor::Seller(seller) = actor else {
-                return Err(Error::forbidden(format!("{actor} may not list products: only a seller may")));
+        self.execute(caller, fp, |unit| {
+            let Actor::Seller(seller) = unit.actor() else {
+                return Err(Error::forbidden(format!("{} may not list products: only a seller may", unit.actor())));
             };
-            let currency = draft.validate()?;
+            let currency = draft.validate(&self.policy)?;
             let id = ProductId::parse(&format!("PRD-{:08}", self.store.next_number(Sequence::Product)?))?;
-            let product = Product::from_draft(id.clone(), seller.clone(), draft.clone(), currency, now);
-            let commit = Commit {
-                writes: vec![Write { record: Record::Product(product.clone()), expected_version: 0, due: None }],
-                events: vec![NewEvent {
-                    actor: actor.clone(),
-                    target: Target::Product(id),
-                    kind: EventKind::ProductListed { name: product.name.clone() },
-                }],
-                ..Commit::default()
-            };
-            Ok(Decision::ok(commit, product))
+            let product = Product::from_draft(id, seller.clone(), draft.clone(), currency, unit.now());
+            let events = vec![ProductEvent::Listed { name: product.name.clone() }];
+            Ok(unit.create(product, events).clone())
         })
     }
 
@@ -42,29 +36,8 @@ impl Marketplace {
                 Command::DelistProduct { product: product.clone() }
             }
         };
-        self.execute(by, fp, |actor, _| {
-            let current = self.get::<Product>(Target::Product(product.clone()))?;
-            actor.require_seller(&current.value.seller, &format!("product {product}"))?;
-            if current.value.listed == listed {
-                return Err(Error::not_allowed(
-                    "CAT-3",
-                    format!("product {product} is already {}", if listed { "listed" } else { "delisted" }),
-                ));
-            }
-            let mut next = current.value.clone();
-            next.listed = listed;
-            let kind = if listed { EventKind::ProductRelisted } else { EventKind::ProductDelisted };
-            let commit = Commit {
-                writes: vec![Write {
-                    record: Record::Product(next.clone()),
-                    expected_version: current.version,
-                    due: None,
-                }],
-                events: vec![NewEvent { actor: actor.clone(), target: Target::Product(product.clone()), kind }],
-                ..Commit::default()
-            };
-            Ok(Decision::ok(commit, next))
-        })
+        let cmd = if listed { ProductCommand::Relist } else { ProductCommand::Delist };
+        self.execute(by, fp, |unit| Ok(unit.decide::<Product>(&Target::Product(product.clone()), &cmd)?.clone()))
     }
 
     /// The seller delists a product: it can no longer be found or ordered, but what was bought
@@ -110,35 +83,43 @@ impl Marketplace {
         specification: Option<&str>,
     ) -> Result<SavedList, Error> {
         let fp = || Command::SaveToList { product: product.clone(), specification: specification.map(str::to_owned) };
-        self.execute(by, fp, |actor, now| {
-            let customer = Self::customer_of(actor, "keep a saved list")?;
-            let p = self.product(product)?;
+        self.execute(by, fp, |unit| {
+            Self::customer_of(unit.actor(), "keep a saved list")?;
+            let p = self.shared_product(product)?;
             p.check_orderable()?;
             if let Some(spec) = specification {
                 p.specification(spec)?;
             }
-            let (mut list, version) = self.saved_list_of(customer)?;
-            if !list.save(product.clone(), specification.map(str::to_owned), now) {
-                return Ok(Decision::ok(Commit::default(), list));
-            }
-            let kind =
-                EventKind::ItemSaved { product: product.clone(), specification: specification.map(str::to_owned) };
-            Ok(Decision::ok(saved_list_commit(actor, &list, version, kind), list))
+            let cmd =
+                SavedListCommand::Save { product: product.clone(), specification: specification.map(str::to_owned) };
+            self.decide_saved_list(unit, &cmd)
         })
     }
 
     /// Removes a product from the customer's list.
     pub fn remove_from_list(&self, by: impl Into<Caller>, product: &ProductId) -> Result<SavedList, Error> {
         let fp = || Command::RemoveFromList { product: product.clone() };
-        self.execute(by, fp, |actor, _| {
-            let customer = Self::customer_of(actor, "keep a saved list")?;
-            let (mut list, version) = self.saved_list_of(customer)?;
-            if !list.remove(product) {
-                return Err(Error::not_found("saved product", product));
-            }
-            let kind = EventKind::ItemRemoved { product: product.clone() };
-            Ok(Decision::ok(saved_list_commit(actor, &list, version, kind), list))
+        self.execute(by, fp, |unit| {
+            Self::customer_of(unit.actor(), "keep a saved list")?;
+            self.decide_saved_list(unit, &SavedListCommand::Remove { product: product.clone() })
         })
+    }
+
+    /// Lets the calling customer's saved list decide; a list is created on its first save.
+    fn decide_saved_list(&self, unit: &mut Unit<'_>, cmd: &SavedListCommand) -> Result<SavedList, Error> {
+        let customer = Self::customer_of(unit.actor(), "keep a saved list")?;
+        let target = Target::SavedList(customer.clone());
+        if unit.find::<SavedList>(&target)?.is_none() {
+            let empty = SavedList::new(customer);
+            let events = empty.decide(cmd, &unit.ctx())?;
+            let mut list = empty.clone();
+            events.iter().for_each(|e| list.apply(e, &unit.ctx()));
+            if events.is_empty() {
+                return Ok(list);
+            }
+            return Ok(unit.create(list, events).clone());
+        }
+        Ok(unit.decide::<SavedList>(&target, cmd)?.clone())
     }
 
     /// The customer's saved list (empty if nothing was saved).
@@ -167,14 +148,5 @@ impl Marketplace {
             })?;
         }
         self.place_order(caller, request)
-    }
-}
-
-/// Saves a changed saved list with the event that changed it.
-fn saved_list_commit(actor: &Actor, list: &SavedList, version: u64, kind: EventKind) -> Commit {
-    Commit {
-        writes: vec![Write { record: Record::SavedList(list.clone()), expected_version: version, due: None }],
-        events: vec![NewEvent { actor: actor.clone(), target: Target::SavedList(list.customer.clone()), kind }],
-        ..Commit::default()
     }
 }

@@ -1,14 +1,13 @@
 //! Downgrade at renewal (PRC-8): scheduling and cancelling a cheaper configuration for the end
 //! of the term. `tick` applies it (LIFE-1 pass) and renewals are priced with it (REN-1).
 
-use super::{Decision, Marketplace};
+use super::Marketplace;
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, PurchasedApp};
 use crate::command::Command;
 use crate::downgrade;
 use crate::error::Error;
-use crate::store::Commit;
 
 impl Marketplace {
     /// Schedules a downgrade of an app — a cheaper specification or fewer units — for the end
@@ -48,12 +47,11 @@ impl Marketplace {
         cmd: AppCommand,
         check: impl Fn(&Actor, &PurchasedApp) -> Result<(), Error>,
     ) -> Result<PurchasedApp, Error> {
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            check(actor, &current.value)?;
-            let (next, events) = self.decide_app(&current, &cmd, actor, now)?;
-            let commit = Commit { writes: vec![self.app_write(&next, current.version)], events, ..Commit::default() };
-            Ok(Decision::ok(commit, next))
+        self.execute(by, fp, |unit| {
+            let target = Target::App(app.clone());
+            let actor = unit.actor();
+            check(actor, unit.get::<PurchasedApp>(&target)?)?;
+            Ok(unit.decide::<PurchasedApp>(&target, &cmd)?.clone())
         })
     }
 

@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::events::app_events;
-use super::{Decision, Marketplace};
+use super::{Marketplace, Unit};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, PurchasedApp};
 use crate::command::Command;
@@ -13,7 +12,6 @@ use crate::error::Error;
 use crate::metering::{Metering, UsageCycle, UsageStatement};
 use crate::money::Money;
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, check_receipt};
-use crate::store::{Commit, Versioned};
 
 /// What one charge of a settlement came to.
 enum Outcome {
@@ -29,16 +27,12 @@ impl Marketplace {
     /// deleted all the same.
     pub fn delete_app(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp, Error> {
         let command = || Command::DeleteApp { app: app.clone() };
-        self.execute(by, command, |actor, now| {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            current.value.check_delete(actor)?;
-            let mut commit = Commit::default();
-            let mut next = self.settle_usage(&current, actor, now, true, &mut commit)?;
-            let events = next.decide(&AppCommand::Delete, actor, &self.policy, now)?;
-            events.iter().for_each(|e| next.apply(e));
-            commit.events.extend(app_events(actor, app, events));
-            commit.writes.push(self.app_write(&next, current.version));
-            Ok(Decision::ok(commit, next))
+        self.execute(by, command, |unit| {
+            let target = Target::App(app.clone());
+            let actor = unit.actor();
+            unit.get::<PurchasedApp>(&target)?.check_delete(actor)?;
+            self.settle_usage(unit, &target, true)?;
+            Ok(unit.decide::<PurchasedApp>(&target, &AppCommand::Delete)?.clone())
         })
     }
 
@@ -53,20 +47,21 @@ impl Marketplace {
         method: Option<PaymentMethod>,
     ) -> Result<PurchasedApp, Error> {
         let command = || Command::PayArrears { app: app.clone(), method };
-        self.execute(by, command, |actor, now| {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            current.value.check_pay_arrears(actor)?;
-            let m = current.value.metering.as_ref().expect("checked: the app is metered");
+        self.execute(by, command, |unit| {
+            let target = Target::App(app.clone());
+            let now = unit.now();
+            let current = unit.get::<PurchasedApp>(&target)?.clone();
+            current.check_pay_arrears(unit.actor())?;
+            let m = current.metering.as_ref().expect("checked: the app is metered");
             let method = match method.or(m.method) {
                 Some(method) => method,
                 None => return Err(Error::invalid("method", "choose a payment method")),
             };
             let owed: Vec<_> = m.owed().map(|c| (c.number, c.amount, c.attempts)).collect();
-            let mut next = current.value.clone();
-            let mut events = Vec::new();
             let mut declined = None;
             for (number, amount, attempt) in owed {
-                let outcome = self.charge_usage(&next, number, attempt, amount, Some(method))?;
+                let outcome =
+                    self.charge_usage(unit.get::<PurchasedApp>(&target)?, number, attempt, amount, Some(method))?;
                 let (receipt, reason) = match outcome {
                     Outcome::Paid(r) => (Some(r), None),
                     Outcome::Declined(reason) | Outcome::Reseller(reason) => {
@@ -74,21 +69,21 @@ impl Marketplace {
                         (None, Some(reason))
                     }
                 };
-                let e = AppEvent::UsageRetried { number, receipt, declined: reason, at: now };
-                next.apply(&e);
-                events.push(e);
-                events.extend(self.declined_settlement(&next, number));
+                unit.record_facts::<PurchasedApp>(
+                    &target,
+                    vec![AppEvent::UsageRetried { number, receipt, declined: reason, at: now }],
+                )?;
+                self.record_declined(unit, &target, number)?;
             }
-            events.extend(cleared(&mut next, now));
-            let commit = Commit {
-                writes: vec![self.app_write(&next, current.version)],
-                events: app_events(actor, app, events),
-                ..Commit::default()
-            };
-            Ok(match declined {
-                None => Decision::ok(commit, next),
-                Some(reason) => Decision { commit, result: Err(Error::PaymentDeclined { reason }) },
-            })
+            let cleared = cleared(unit.get::<PurchasedApp>(&target)?, now);
+            let next = unit.record_facts::<PurchasedApp>(&target, cleared)?.clone();
+            match declined {
+                None => Ok(next),
+                Some(reason) => {
+                    unit.save_refusal();
+                    Err(Error::PaymentDeclined { reason })
+                }
+            }
         })
     }
 
@@ -108,30 +103,23 @@ impl Marketplace {
         Ok(m.statement(app))
     }
 
-    /// Settles a pay-per-use app at `now` (PRC-7): each ended cycle, the last partial one when
-    /// `deleting` or freezing, and the owed settlements due for a retry; every charge with its
-    /// own idempotency key (one per app and cycle, one per retry). Appends the events to
-    /// `commit` and returns the app after them (the caller writes it).
-    pub(crate) fn settle_usage(
-        &self,
-        current: &Versioned<PurchasedApp>,
-        actor: &Actor,
-        now: DateTime<Utc>,
-        deleting: bool,
-        commit: &mut Commit,
-    ) -> Result<PurchasedApp, Error> {
-        let mut next = current.value.clone();
-        let Some(m) = &next.metering else { return Ok(next) };
-        if matches!(next.status, AppStatus::Released | AppStatus::Unsubscribed | AppStatus::Provisioning) {
-            return Ok(next);
+    /// Settles a pay-per-use app at the unit's instant (PRC-7): each ended cycle, the last
+    /// partial one when `deleting` or freezing, and the owed settlements due for a retry; every
+    /// charge with its own idempotency key (one per app and cycle, one per retry).
+    pub(crate) fn settle_usage(&self, unit: &mut Unit<'_>, target: &Target, deleting: bool) -> Result<(), Error> {
+        let now = unit.now();
+        let app = unit.get::<PurchasedApp>(target)?;
+        let Some(m) = &app.metering else { return Ok(()) };
+        if matches!(app.status, AppStatus::Released | AppStatus::Unsubscribed | AppStatus::Provisioning) {
+            return Ok(());
         }
-        let plan = next.settlement_plan(&self.policy, now, deleting);
+        let plan = app.settlement_plan(&self.policy, now, deleting);
         let (method, hourly) = (m.method, m.hourly);
-        let mut events = Vec::new();
         for span in plan.spans {
-            let number = next.metering.as_ref().map_or(1, Metering::next_number);
+            let app = unit.get::<PurchasedApp>(target)?;
+            let number = app.metering.as_ref().map_or(1, Metering::next_number);
             let amount = Money::new(hourly.amount * rust_decimal::Decimal::from(span.hours), hourly.currency).rounded();
-            let outcome = self.charge_usage(&next, number, 0, amount, method)?;
+            let outcome = self.charge_usage(app, number, 0, amount, method)?;
             let mut cycle = UsageCycle {
                 number,
                 from: span.from,
@@ -156,24 +144,32 @@ impl Marketplace {
                     cycle.declined = Some(reason);
                 }
             }
-            let e = AppEvent::UsageSettled { cycle };
-            next.apply(&e);
-            events.push(e);
-            events.extend(self.declined_settlement(&next, number));
+            unit.record_facts::<PurchasedApp>(target, vec![AppEvent::UsageSettled { cycle }])?;
+            self.record_declined(unit, target, number)?;
         }
         for (number, amount, attempt) in plan.retries {
-            let (receipt, declined) = match self.charge_usage(&next, number, attempt, amount, method)? {
+            let app = unit.get::<PurchasedApp>(target)?;
+            let (receipt, declined) = match self.charge_usage(app, number, attempt, amount, method)? {
                 Outcome::Paid(r) => (Some(r), None),
                 Outcome::Declined(reason) | Outcome::Reseller(reason) => (None, Some(reason)),
             };
-            let e = AppEvent::UsageRetried { number, receipt, declined, at: now };
-            next.apply(&e);
-            events.push(e);
-            events.extend(self.declined_settlement(&next, number));
+            unit.record_facts::<PurchasedApp>(
+                target,
+                vec![AppEvent::UsageRetried { number, receipt, declined, at: now }],
+            )?;
+            self.record_declined(unit, target, number)?;
         }
-        events.extend(cleared(&mut next, now));
-        commit.events.extend(app_events(actor, &next.id, events));
-        Ok(next)
+        let cleared = cleared(unit.get::<PurchasedApp>(target)?, now);
+        unit.record_facts::<PurchasedApp>(target, cleared)?;
+        Ok(())
+    }
+
+    /// Records an [`AppEvent::ChargeDeclined`] when the last attempt of settlement `number` was
+    /// declined (REN-7).
+    fn record_declined(&self, unit: &mut Unit<'_>, target: &Target, number: u32) -> Result<(), Error> {
+        let declined = self.declined_settlement(unit.get::<PurchasedApp>(target)?, number);
+        unit.record_facts::<PurchasedApp>(target, declined.into_iter().collect())?;
+        Ok(())
     }
 
     /// The [`AppEvent::ChargeDeclined`] of settlement `number` if its last attempt was declined
@@ -234,13 +230,11 @@ impl Marketplace {
 
 /// When nothing is owed any more, an app in arrears is restored; a frozen one accrues again
 /// from `now` (PRC-7, LIFE-1).
-fn cleared(next: &mut PurchasedApp, now: DateTime<Utc>) -> Vec<AppEvent> {
-    let Some(m) = &next.metering else { return vec![] };
+fn cleared(app: &PurchasedApp, now: DateTime<Utc>) -> Vec<AppEvent> {
+    let Some(m) = &app.metering else { return vec![] };
     if m.arrears_since.is_none() || m.owed().next().is_some() {
         return vec![];
     }
-    let resumed_at = (next.status == AppStatus::Frozen).then_some(now);
-    let e = AppEvent::ArrearsCleared { resumed_at };
-    next.apply(&e);
-    vec![e]
+    let resumed_at = (app.status == AppStatus::Frozen).then_some(now);
+    vec![AppEvent::ArrearsCleared { resumed_at }]
 }

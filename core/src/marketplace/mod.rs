@@ -4,7 +4,6 @@
 mod apps;
 mod catalog;
 mod downgrade;
-mod events;
 mod invoices;
 mod metering;
 mod orders;
@@ -12,6 +11,7 @@ mod renewal;
 mod run;
 mod supervision;
 mod tick;
+mod unit;
 mod unsubscription;
 
 use std::sync::Arc;
@@ -19,22 +19,24 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use tick::TickReport;
+pub(crate) use unit::Unit;
 
-use crate::account::CustomerAccount;
+use crate::account::{AccountCommand, CustomerAccount};
 use crate::actions::Availability;
 use crate::actor::{Actor, Caller, CustomerId, RequestId, Target};
+use crate::aggregate::Aggregate;
 use crate::app::PurchasedApp;
 use crate::appeal::Appeal;
 use crate::catalog::{Product, SavedList};
 use crate::error::Error;
-use crate::event::{Event, EventKind, NewEvent};
+use crate::event::Event;
 use crate::invoice::Invoice;
 use crate::order::Order;
 use crate::payments::{PaymentGateway, SimulatedPayments};
 use crate::policy::Policy;
 use crate::pricing::Quote;
 use crate::secret::Secret;
-use crate::store::{Commit, MemoryStore, Record, Reply, RequestRecord, Store, StoreExt, Versioned, Write};
+use crate::store::{MemoryStore, Record, Reply, RequestRecord, Store, StoreExt, Stored, Versioned};
 use crate::supervision::{ServiceFlow, SubmittedRequest, sensitive_data_warnings};
 use crate::time::{Clock, SystemClock};
 
@@ -136,12 +138,15 @@ impl MarketplaceBuilder {
         let id = match self.id {
             Some(asked) => {
                 if asked.is_empty()
-                    || asked.chars().count() > 64
+                    || asked.chars().count() > crate::actor::MAX_ID_CHARS
                     || asked.chars().any(|c| c.is_whitespace() || c == ':')
                 {
                     return Err(Error::invalid(
                         "marketplace_id",
-                        "a marketplace id has 1–64 characters, without spaces or ':'",
+                        format!(
+                            "a marketplace id has 1–{} characters, without spaces or ':'",
+                            crate::actor::MAX_ID_CHARS
+                        ),
                     ));
                 }
                 let recorded = store.marketplace_id(&asked)?;
@@ -165,23 +170,11 @@ impl MarketplaceBuilder {
     }
 }
 
-/// What one attempt of a command decided: what to save, and what to return. A `result` that is
-/// an error is still saved (a declined payment cancels the order, ORD-3).
-pub(crate) struct Decision<T> {
-    pub(crate) commit: Commit,
-    pub(crate) result: Result<T, Error>,
-}
-
-impl<T> Decision<T> {
-    pub(crate) fn ok(commit: Commit, value: T) -> Decision<T> {
-        Decision { commit, result: Ok(value) }
-    }
-}
-
 /// A value a mutating call returns, storable under its request id.
 pub(crate) trait Replied: Sized {
     fn to_reply(&self) -> Reply;
-    fn from_reply(reply: Reply) -> Option<Self>;
+    /// The reply as its typed result; the policy recomputes what is derived, not stored.
+    fn from_reply(reply: Reply, policy: &Policy) -> Option<Self>;
 }
 
 macro_rules! replied_record {
@@ -190,7 +183,7 @@ macro_rules! replied_record {
             fn to_reply(&self) -> Reply {
                 Reply::Record(Box::new(Record::$variant(self.clone())))
             }
-            fn from_reply(reply: Reply) -> Option<Self> {
+            fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
                 match reply {
                     Reply::Record(r) => match *r {
                         Record::$variant(v) => Some(v),
@@ -210,14 +203,15 @@ replied_record!(CustomerAccount, Account);
 replied_record!(ServiceFlow, Flow);
 replied_record!(Appeal, Appeal);
 
-/// A replayed submission gives the same warnings: they are a pure function of the request.
+/// A replayed submission gives the same warnings: they are a pure function of the request and
+/// the policy (SUP-6).
 impl Replied for SubmittedRequest {
     fn to_reply(&self) -> Reply {
         self.flow.to_reply()
     }
-    fn from_reply(reply: Reply) -> Option<Self> {
-        let flow = ServiceFlow::from_reply(reply)?;
-        let warnings = flow.request.as_ref().map(sensitive_data_warnings).unwrap_or_default();
+    fn from_reply(reply: Reply, policy: &Policy) -> Option<Self> {
+        let flow = ServiceFlow::from_reply(reply, policy)?;
+        let warnings = flow.request.as_ref().map(|r| sensitive_data_warnings(r, policy)).unwrap_or_default();
         Some(SubmittedRequest { flow, warnings })
     }
 }
@@ -227,7 +221,7 @@ impl Replied for Quote {
     fn to_reply(&self) -> Reply {
         Reply::Quote(self.clone())
     }
-    fn from_reply(reply: Reply) -> Option<Self> {
+    fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
         match reply {
             Reply::Quote(q) => Some(q),
             _ => None,
@@ -239,7 +233,7 @@ impl Replied for Secret {
     fn to_reply(&self) -> Reply {
         Reply::Password(self.clone())
     }
-    fn from_reply(reply: Reply) -> Option<Self> {
+    fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
         match reply {
             Reply::Password(s) => Some(s),
             _ => None,
@@ -251,7 +245,7 @@ impl Replied for () {
     fn to_reply(&self) -> Reply {
         Reply::Done
     }
-    fn from_reply(reply: Reply) -> Option<Self> {
+    fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
         matches!(reply, Reply::Done).then_some(())
     }
 }
@@ -302,13 +296,15 @@ impl Marketplace {
         self.clock.now()
     }
 
-    /// Runs a mutating command: replays a used request id, otherwise decides and commits,
-    /// deciding again when a concurrent change won the race.
+    /// Runs a mutating command: replays a used request id, otherwise lets `attempt` decide in a
+    /// fresh [`Unit`] and commits the unit, deciding again when a concurrent change won the race.
+    /// A refusal commits nothing, unless the unit says the refusal itself is to be saved (a
+    /// declined payment cancels the order, ORD-3).
     pub(crate) fn execute<T: Replied>(
         &self,
         caller: impl Into<Caller>,
         command: impl FnOnce() -> crate::command::Command,
-        mut attempt: impl FnMut(&Actor, DateTime<Utc>) -> Result<Decision<T>, Error>,
+        mut attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let caller = caller.into();
         let fingerprint = caller.request_id.as_ref().map(|_| command().fingerprint());
@@ -318,18 +314,18 @@ impl Marketplace {
         let now = self.clock_now()?;
         let mut last = None;
         for _ in 0..MAX_ATTEMPTS {
-            let Decision { mut commit, result } = match attempt(&caller.actor, now) {
-                Ok(decision) => decision,
-                Err(refused) => {
-                    // A concurrent call under the same request id may have committed between
-                    // our replay check and our load (the order is paid now, say): its result
-                    // is the answer, not the refusal that its effect causes.
-                    if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
-                        return replayed;
-                    }
-                    return Err(refused);
+            let mut unit = Unit::new(self, &caller.actor, now);
+            let result = attempt(&mut unit);
+            if result.is_err() && !unit.saves_refusal() {
+                // A concurrent call under the same request id may have committed between
+                // our replay check and our load (the order is paid now, say): its result
+                // is the answer, not the refusal that its effect causes.
+                if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
+                    return replayed;
                 }
-            };
+                return result;
+            }
+            let mut commit = unit.into_commit();
             if let (Some(id), Some(fp)) = (&caller.request_id, &fingerprint) {
                 commit.request = Some(RequestRecord {
                     actor: caller.actor.clone(),
@@ -367,13 +363,13 @@ impl Marketplace {
             )));
         }
         Ok(Some(match record.reply {
-            Ok(reply) => T::from_reply(reply)
+            Ok(reply) => T::from_reply(reply, &self.policy)
                 .ok_or_else(|| Error::conflict(format!("request id {id} was already used for a different command"))),
             Err(e) => Err(e),
         }))
     }
 
-    pub(crate) fn get<A: crate::store::Aggregate>(&self, target: Target) -> Result<Versioned<A>, Error> {
+    pub(crate) fn get<A: Stored>(&self, target: Target) -> Result<Versioned<A>, Error> {
         self.store.get(&target)
     }
 
@@ -385,34 +381,22 @@ impl Marketplace {
     }
 
     /// Registers a customer account, or updates it (a host-level setting, not a marketplace
-    /// command: no actor).
+    /// command: only [`Actor::System`] runs it). The marketplace's own counters (UNS-3) stay.
     pub fn register_customer(&self, account: CustomerAccount) -> Result<CustomerAccount, Error> {
-        if let Some(reseller) = &account.reseller
-            && (reseller.trim().is_empty() || reseller.chars().count() > 64)
-        {
-            return Err(Error::invalid("reseller", "a reseller id has 1–64 characters"));
-        }
         self.execute(
             Actor::System,
             || crate::command::Command::RegisterCustomer { account: account.clone() },
-            |_, _| {
+            |unit| {
                 let target = Target::Account(account.id.clone());
-                let stored = self.store.find::<CustomerAccount>(&target)?;
-                let version = stored.as_ref().map_or(0, |v| v.version);
-                // The marketplace's own counters are not the host's to set (UNS-3).
-                let mut account = account.clone();
-                account.unconditional_unsubscriptions =
-                    stored.map(|v| v.value.unconditional_unsubscriptions).unwrap_or_default();
-                let commit = Commit {
-                    writes: vec![Write {
-                        record: Record::Account(account.clone()),
-                        expected_version: version,
-                        due: None,
-                    }],
-                    events: vec![NewEvent { actor: Actor::System, target, kind: EventKind::AccountRegistered }],
-                    ..Commit::default()
-                };
-                Ok(Decision::ok(commit, account))
+                let cmd = AccountCommand::Register(account.clone());
+                if unit.find::<CustomerAccount>(&target)?.is_none() {
+                    let blank =
+                        CustomerAccount { unconditional_unsubscriptions: Default::default(), ..account.clone() };
+                    let events = blank.decide(&cmd, &unit.ctx())?;
+                    unit.create(blank, events);
+                    return Ok(unit.get::<CustomerAccount>(&target)?.clone());
+                }
+                Ok(unit.decide::<CustomerAccount>(&target, &cmd)?.clone())
             },
         )
     }

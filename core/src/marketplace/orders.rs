@@ -1,11 +1,11 @@
 //! Order commands and queries: place, accept terms, pay, cancel, image provisioning (ORD, IMG).
 
-use chrono::DateTime;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
-use super::{Decision, Marketplace};
+use super::{Marketplace, Unit};
 use crate::account::CustomerAccount;
 use crate::actor::{Actor, AppId, Caller, CustomerId, FlowId, OrderId, ProductId, Target};
+use crate::aggregate::Aggregate;
 use crate::app::{AppCommand, AppEvent, AppStatus, ApplicationInfo, PurchasedApp, SellerInfo, Term};
 use crate::catalog::{BillingMode, Page, Product, check_page};
 use crate::command::Command;
@@ -13,47 +13,16 @@ use crate::error::Error;
 use crate::metering::Metering;
 use crate::money::Money;
 use crate::order::{
-    Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
+    Fact, Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
     check_periods, quote_purchase,
 };
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, Receipt, RefundRequest, check_receipt};
 use crate::pricing::{Quote, image_quote};
 use crate::provisioning::ImageProvisioning;
-use crate::store::{Commit, Record, Sequence, Versioned, Write};
+use crate::store::Sequence;
 use crate::supervision::ServiceFlow;
 
-use super::events::{app_events, flow_events, order_events};
-
 impl Marketplace {
-    /// Decides an order command and builds its commit (shared by every order command).
-    pub(crate) fn decide_order(
-        &self,
-        current: &Versioned<Order>,
-        cmd: &OrderCommand,
-        actor: &Actor,
-        now: DateTime<Utc>,
-    ) -> Result<(Order, Commit), Error> {
-        let events = current.value.decide(cmd, actor, &self.policy, now)?;
-        let mut next = current.value.clone();
-        for e in &events {
-            next.apply(e, now);
-        }
-        let commit = Commit {
-            writes: vec![self.order_write(&next, current.version)],
-            events: order_events(actor, &next, events),
-            ..Commit::default()
-        };
-        Ok((next, commit))
-    }
-
-    pub(crate) fn order_write(&self, order: &Order, expected_version: u64) -> Write {
-        Write { record: Record::Order(order.clone()), expected_version, due: order.next_due(&self.policy) }
-    }
-
-    pub(crate) fn app_write(&self, app: &PurchasedApp, expected_version: u64) -> Write {
-        Write { record: Record::App(app.clone()), expected_version, due: app.next_due(&self.policy) }
-    }
-
     /// Prices a purchase without placing it (ORD-1, PRC-3).
     pub fn quote_purchase(&self, request: &PurchaseRequest) -> Result<Quote, Error> {
         quote_purchase(&*self.shared_product(&request.product)?, request, &self.policy)
@@ -83,8 +52,8 @@ impl Marketplace {
     /// Places an order, pending payment, with its quote fixed (ORD-1).
     pub fn place_order(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order, Error> {
         let fp = || Command::PlaceOrder { request: request.clone() };
-        self.execute(by, fp, |actor, now| {
-            let account = self.ordering_customer(actor)?;
+        self.execute(by, fp, |unit| {
+            let account = self.ordering_customer(unit.actor())?;
             let product = self.shared_product(&request.product)?;
             let quote = quote_purchase(&product, &request, &self.policy)?;
             let order = Order::placed(
@@ -97,67 +66,30 @@ impl Marketplace {
                 request.periods,
                 OrderKind::Purchase,
                 quote.for_reference(account.is_reseller_customer()),
-                now,
+                unit.now(),
             );
-            Ok(Decision::ok(self.placement_commit(actor, &order, vec![]), order))
+            let events = vec![OrderEvent::Placed { total: order.quote.total }];
+            Ok(unit.create(order, events).clone())
         })
-    }
-
-    fn placement_commit(&self, actor: &Actor, order: &Order, more: Vec<OrderEvent>) -> Commit {
-        let mut events = vec![OrderEvent::Placed { total: order.quote.total }];
-        events.extend(more);
-        Commit {
-            writes: vec![self.order_write(order, 0)],
-            events: order_events(actor, order, events),
-            ..Commit::default()
-        }
     }
 
     /// The customer accepts the terms and conditions (ORD-2, 2.1 step 5).
     pub fn accept_terms(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order, Error> {
         let fp = || Command::AcceptTerms { order: order.clone() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<Order>(Target::Order(order.clone()))?;
-            let (next, commit) = self.decide_order(&current, &OrderCommand::AcceptTerms, actor, now)?;
-            Ok(Decision::ok(commit, next))
+        self.execute(by, fp, |unit| {
+            Ok(unit.decide::<Order>(&Target::Order(order.clone()), &OrderCommand::AcceptTerms)?.clone())
         })
     }
 
     /// The customer cancels an unpaid order.
     pub fn cancel_order(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order, Error> {
         let fp = || Command::CancelOrder { order: order.clone() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<Order>(Target::Order(order.clone()))?;
-            let (next, mut commit) = self.decide_order(&current, &OrderCommand::Cancel, actor, now)?;
-            self.release_pending(&next, actor, now, &mut commit)?;
-            Ok(Decision::ok(commit, next))
+        self.execute(by, fp, |unit| {
+            let target = Target::Order(order.clone());
+            unit.decide::<Order>(&target, &OrderCommand::Cancel)?;
+            release_pending(unit, &target)?;
+            Ok(unit.get::<Order>(&target)?.clone())
         })
-    }
-
-    /// When an upgrade or renewal order will not be paid, its app no longer waits for it.
-    pub(crate) fn release_pending(
-        &self,
-        order: &Order,
-        actor: &Actor,
-        now: DateTime<Utc>,
-        commit: &mut Commit,
-    ) -> Result<(), Error> {
-        if let OrderKind::Upgrade { app, .. } | OrderKind::Renewal { app, .. } = &order.kind {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            let events = current.value.decide(
-                &AppCommand::ReleasePendingOrder { order: order.id.clone() },
-                actor,
-                &self.policy,
-                now,
-            )?;
-            if !events.is_empty() {
-                let mut next = current.value.clone();
-                events.iter().for_each(|e| next.apply(e));
-                commit.writes.push(self.app_write(&next, current.version));
-                commit.events.extend(app_events(actor, app, events));
-            }
-        }
-        Ok(())
     }
 
     /// Pays an order (ORD-2, ORD-3) — or, for a reseller's customer, confirms it with no method
@@ -169,19 +101,15 @@ impl Marketplace {
     /// the order stays unpaid, and paying again sends the same idempotency key.
     pub fn pay(&self, by: impl Into<Caller>, order: &OrderId, method: Option<PaymentMethod>) -> Result<Order, Error> {
         let fp = || Command::Pay { order: order.clone(), method };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<Order>(Target::Order(order.clone()))?;
-            let account = match actor {
-                Actor::Customer(c) if *c == current.value.customer => self.account(c)?,
-                other => {
-                    return Err(Error::forbidden(format!("{other} may not pay order {order}: only its customer may")));
-                }
-            };
-            let settlement = current.value.check_pay(actor, method, &account)?;
-            self.check_before_payment(&current.value, now)?;
+        self.execute(by, fp, |unit| {
+            let target = Target::Order(order.clone());
+            let current = unit.get::<Order>(&target)?.clone();
+            let account = self.account(&current.customer)?;
+            let settlement = current.check_pay(unit.actor(), method, &account)?;
+            self.check_before_payment(&current, unit.now())?;
             let receipt = match settlement {
                 // PRC-7: nothing is charged up front; usage is settled after each cycle.
-                Settlement::Charge { method, amount } if current.value.mode == BillingMode::PayPerUse => {
+                Settlement::Charge { method, amount } if current.mode == BillingMode::PayPerUse => {
                     Ok(Receipt { id: format!("{order}:pay-per-use"), amount, method })
                 }
                 Settlement::Charge { method, amount } => {
@@ -190,7 +118,7 @@ impl Marketplace {
                         customer: account.id.clone(),
                         method,
                         amount,
-                        description: current.value.product_name.clone(),
+                        description: current.product_name.clone(),
                     };
                     match self.payments.charge(&request) {
                         Ok(receipt) => {
@@ -199,35 +127,33 @@ impl Marketplace {
                         }
                         Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
                         Err(PaymentError::Declined(reason)) => {
-                            let (next, mut commit) = self.decide_order(
-                                &current,
-                                &OrderCommand::RecordDecline { reason: reason.clone() },
-                                actor,
-                                now,
+                            unit.decide::<Order>(
+                                &target,
+                                &OrderCommand::from(Fact::RecordDecline { reason: reason.clone() }),
                             )?;
-                            self.release_pending(&next, actor, now, &mut commit)?;
-                            return Ok(Decision { commit, result: Err(Error::PaymentDeclined { reason }) });
+                            release_pending(unit, &target)?;
+                            unit.save_refusal();
+                            return Err(Error::PaymentDeclined { reason });
                         }
                     }
                 }
                 Settlement::Reseller(reseller) => Err(reseller),
             };
-            let (next, commit) = self.fulfil(&current, receipt, &account, actor, now)?;
-            Ok(Decision::ok(commit, next))
+            self.fulfil(unit, &current, receipt, &account)?;
+            Ok(unit.get::<Order>(&target)?.clone())
         })
     }
 
-    /// After payment: create or change the app, open a flow if supervised (ORD-5).
+    /// After payment: create or change the app, open a flow if supervised (ORD-5), and record
+    /// the payment on the order.
     fn fulfil(
         &self,
-        current: &Versioned<Order>,
+        unit: &mut Unit<'_>,
+        order: &Order,
         payment: Result<Receipt, String>,
         account: &CustomerAccount,
-        actor: &Actor,
-        now: DateTime<Utc>,
-    ) -> Result<(Order, Commit), Error> {
-        let order = &current.value;
-        let mut commit = Commit::default();
+    ) -> Result<(), Error> {
+        let now = unit.now();
         let (app_id, flow): (AppId, Option<FlowId>) = match &order.kind {
             OrderKind::Purchase | OrderKind::Image { .. } => {
                 let app_id = match &order.app {
@@ -236,7 +162,7 @@ impl Marketplace {
                 };
                 let product = self.shared_product(&order.product)?;
                 let mut app = new_app(app_id.clone(), order, &product, account, &self.policy, now);
-                let flow = self.open_service_flow(order, &app, actor, now, &mut commit)?;
+                let flow = self.open_service_flow(unit, order, &app)?;
                 let mut events = vec![AppEvent::Created { order: order.id.clone() }];
                 if let Some(term) = app.term {
                     events.push(AppEvent::TermStarted { term });
@@ -252,122 +178,95 @@ impl Marketplace {
                     app.metering = Some(Metering::new(hourly, method, reseller, None));
                     if app.status == AppStatus::Active {
                         let started = AppEvent::MeteringStarted { at: now };
-                        app.apply(&started);
+                        app.apply(&started, &unit.ctx());
                         events.push(started);
                     }
                 }
-                commit.writes.push(self.app_write(&app, 0));
-                commit.events.extend(app_events(actor, &app_id, events));
+                unit.create(app, events);
                 (app_id, flow)
             }
             OrderKind::Upgrade { app, .. } => {
-                let app_now = self.get::<PurchasedApp>(Target::App(app.clone()))?;
                 let cmd = AppCommand::ApplyUpgrade {
                     order: order.id.clone(),
                     specification: order.specification.clone(),
                     quantity: order.quantity,
                 };
-                let events = app_now.value.decide(&cmd, actor, &self.policy, now)?;
-                let mut next = app_now.value.clone();
-                events.iter().for_each(|e| next.apply(e));
-                commit.writes.push(self.app_write(&next, app_now.version));
-                commit.events.extend(app_events(actor, app, events));
+                unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?;
                 (app.clone(), None)
             }
             OrderKind::Renewal { app, .. } => {
-                self.apply_paid_renewal(order, actor, now, &mut commit)?;
+                self.renew_paid(unit, order)?;
                 (app.clone(), None)
             }
         };
         let cmd = match payment {
-            Ok(receipt) => OrderCommand::RecordPayment { receipt, app: app_id, flow },
-            Err(reseller) => OrderCommand::RecordSettlement { reseller, app: app_id, flow },
+            Ok(receipt) => OrderCommand::from(Fact::RecordPayment { receipt, app: app_id, flow }),
+            Err(reseller) => OrderCommand::from(Fact::RecordSettlement { reseller, app: app_id, flow }),
         };
-        let (next, order_commit) = self.decide_order(current, &cmd, actor, now)?;
-        let mut writes = order_commit.writes;
-        writes.append(&mut commit.writes);
-        let mut events = order_commit.events;
-        events.append(&mut commit.events);
-        Ok((next, Commit { writes, events, ..commit }))
+        unit.decide::<Order>(&Target::Order(order.id.clone()), &cmd)?;
+        Ok(())
     }
 
     /// Opens the service flow of a supervised order (SUP-1, SUP-2); the order then stays
     /// `Processing` while the flow is open (ORD-5). `None` for orders without supervision.
     fn open_service_flow(
         &self,
+        unit: &mut Unit<'_>,
         order: &Order,
         app: &PurchasedApp,
-        actor: &Actor,
-        now: DateTime<Utc>,
-        commit: &mut Commit,
     ) -> Result<Option<FlowId>, Error> {
         if !order.involves_supervision {
             return Ok(None);
         }
         let id = FlowId::numbered(self.store.next_number(Sequence::Flow)?);
-        let Some((flow, event)) = ServiceFlow::open(id.clone(), order, app.id.clone(), now) else {
+        let Some((flow, event)) = ServiceFlow::open(id.clone(), order, app.id.clone(), unit.now()) else {
             return Ok(None);
         };
-        commit.writes.push(self.flow_write(&flow, 0));
-        commit.events.extend(flow_events(actor, &id, vec![event]));
+        unit.create(flow, vec![event]);
         Ok(Some(id))
-    }
-
-    /// Seam for renewals (REN): applies a paid renewal order to its app.
-    fn apply_paid_renewal(
-        &self,
-        order: &Order,
-        actor: &Actor,
-        now: DateTime<Utc>,
-        commit: &mut Commit,
-    ) -> Result<(), Error> {
-        self.renew_paid(order, actor, now, commit)
     }
 
     /// Refunds part or all of what an order's customer paid, through the gateway, and records
     /// it: with `unsubscribe` the order becomes `Unsubscribed` and its app too (UNS, SUP-8,
-    /// APL-4, UNS-6); without, the order stands. Appends to `commit`; returns the new order.
+    /// APL-4, UNS-6); without, the order stands.
     pub(crate) fn refund_order(
         &self,
-        current: &Versioned<Order>,
+        unit: &mut Unit<'_>,
+        order: &OrderId,
         refund: Money,
         unsubscribe: bool,
-        actor: &Actor,
-        now: DateTime<Utc>,
-        commit: &mut Commit,
-    ) -> Result<Order, Error> {
-        let order = &current.value;
+    ) -> Result<(), Error> {
+        let target = Target::Order(order.clone());
+        let current = unit.get::<Order>(&target)?.clone();
         let refund = refund.rounded();
         let cmd = if unsubscribe {
-            OrderCommand::RecordUnsubscription { refund }
+            OrderCommand::from(Fact::RecordUnsubscription { refund })
         } else {
-            OrderCommand::RecordRefund { refund }
+            OrderCommand::from(Fact::RecordRefund { refund })
         };
         // Decide first: a refused refund never reaches the gateway.
-        order.decide(&cmd, actor, &self.policy, now)?;
-        let mut app_change = None;
+        unit.check::<Order>(&target, &cmd)?;
         // A renewal order's app is unsubscribed with its purchase order, once.
-        if unsubscribe
-            && !matches!(order.kind, OrderKind::Renewal { .. })
-            && let Some(app) = &order.app
-        {
-            let app_now = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            let events = app_now.value.decide(&AppCommand::MarkUnsubscribed, actor, &self.policy, now)?;
-            app_change = Some((app_now, events));
+        let app = match (&current.kind, &current.app) {
+            (OrderKind::Renewal { .. }, _) | (_, None) => None,
+            (_, Some(app)) => unsubscribe.then(|| Target::App(app.clone())),
+        };
+        if let Some(app) = &app {
+            unit.check::<PurchasedApp>(app, &AppCommand::MarkUnsubscribed)?;
         }
         if !refund.is_zero()
-            && let Some(method) = order.payment.as_ref().and_then(|p| p.method)
+            && let Some(method) = current.payment.as_ref().and_then(|p| p.method)
         {
             let request = RefundRequest {
                 idempotency_key: self.payment_key(format!(
                     "{}:refund:{}",
-                    order.id,
-                    order.refunded.amount + refund.amount
+                    current.id,
+                    current.refunded.amount + refund.amount
                 )),
-                customer: order.customer.clone(),
+                customer: current.customer.clone(),
                 method,
                 amount: refund,
-                description: format!("refund of order {}", order.id),
+                description: format!("refund of order {}", current.id),
             };
             let receipt = self.payments.refund(&request).map_err(|e| match e {
                 PaymentError::Declined(reason) => Error::PaymentDeclined { reason: format!("refund failed: {reason}") },
@@ -375,16 +274,11 @@ impl Marketplace {
             })?;
             check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
         }
-        let (next, order_commit) = self.decide_order(current, &cmd, actor, now)?;
-        commit.writes.extend(order_commit.writes);
-        commit.events.extend(order_commit.events);
-        if let Some((app_now, events)) = app_change {
-            let mut app_next = app_now.value.clone();
-            events.iter().for_each(|e| app_next.apply(e));
-            commit.writes.push(self.app_write(&app_next, app_now.version));
-            commit.events.extend(app_events(actor, &app_next.id, events));
+        unit.decide::<Order>(&target, &cmd)?;
+        if let Some(app) = &app {
+            unit.decide::<PurchasedApp>(app, &AppCommand::MarkUnsubscribed)?;
         }
-        Ok(next)
+        Ok(())
     }
 
     /// An order `by` may see (its customer, its seller, an operator).
@@ -432,8 +326,8 @@ impl Marketplace {
         request: ImageProvisioning,
     ) -> Result<Order, Error> {
         let fp = || Command::ProvisionImage { product: product.clone(), request: request.clone() };
-        self.execute(by, fp, |actor, now| {
-            let account = self.ordering_customer(actor)?;
+        self.execute(by, fp, |unit| {
+            let account = self.ordering_customer(unit.actor())?;
             let p = self.shared_product(product)?;
             let (quote, plan) = self.image_order_parts(&p, &request)?;
             let mut order = Order::placed(
@@ -446,16 +340,27 @@ impl Marketplace {
                 plan.periods,
                 OrderKind::Image { setup: plan.setup },
                 quote.for_reference(account.is_reseller_customer()),
-                now,
+                unit.now(),
             );
             let app_id = AppId::numbered(self.store.next_number(Sequence::App)?);
             order.app = Some(app_id.clone());
-            order.apply(&OrderEvent::TermsAccepted, now);
-            let mut commit = self.placement_commit(actor, &order, vec![OrderEvent::TermsAccepted]);
-            commit.secrets.push((app_id, request.login_password.clone()));
-            Ok(Decision::ok(commit, order))
+            let events = vec![OrderEvent::Placed { total: order.quote.total }, OrderEvent::TermsAccepted];
+            order.apply(&events[1], &unit.ctx());
+            unit.keep_secret(app_id, request.login_password.clone());
+            Ok(unit.create(order, events).clone())
         })
     }
+}
+
+/// When an upgrade or renewal order will not be paid, its app no longer waits for it.
+pub(crate) fn release_pending(unit: &mut Unit<'_>, order: &Target) -> Result<(), Error> {
+    let order = unit.get::<Order>(order)?;
+    if let OrderKind::Upgrade { app, .. } | OrderKind::Renewal { app, .. } = &order.kind {
+        let cmd = AppCommand::ReleasePendingOrder { order: order.id.clone() };
+        let app = Target::App(app.clone());
+        unit.decide::<PurchasedApp>(&app, &cmd)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn customer_only(by: &Actor, doing: &str) -> Result<CustomerId, Error> {

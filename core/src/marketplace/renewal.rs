@@ -3,19 +3,17 @@
 
 use chrono::{DateTime, Utc};
 
-use super::events::{app_events, order_events};
-use super::{Decision, Marketplace};
+use super::{Marketplace, Unit};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, Target};
+use crate::aggregate::{Aggregate, Ctx};
 use crate::app::{AppCommand, AppStatus, PurchasedApp};
 use crate::command::Command;
 use crate::error::Error;
-use crate::event::NewEvent;
-use crate::order::{Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
+use crate::order::{Fact, Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 use crate::pricing::Quote;
 use crate::renewal::{self, RenewalDay};
-use crate::store::{Commit, Versioned};
 
 impl Marketplace {
     /// The itemised price of renewing an app for `periods` periods (1–9 months or 1–3 years) at
@@ -43,40 +41,32 @@ impl Marketplace {
         renewal_day: Option<RenewalDay>,
     ) -> Result<Order, Error> {
         let fp = || Command::Renew { app: app.clone(), periods, renewal_day };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            let product = self.product(&current.value.product)?;
+        self.execute(by, fp, |unit| {
+            let target = Target::App(app.clone());
+            let current = unit.get::<PurchasedApp>(&target)?.clone();
+            let product = self.product(&current.product)?;
             let (quote, _) =
-                renewal::renewal_quote(&current.value, actor, &product, periods, renewal_day, &self.policy)?;
-            let account = self.account(&current.value.customer)?;
+                renewal::renewal_quote(&current, unit.actor(), &product, periods, renewal_day, &self.policy)?;
+            let account = self.account(&current.customer)?;
             check_may_order(&account)?;
             // A scheduled downgrade is renewed at its configuration (PRC-8).
-            let (specification, quantity) = current.value.renewal_configuration();
+            let (specification, quantity) = current.renewal_configuration();
             let order = Order::placed(
                 self.new_order_id()?,
-                current.value.customer.clone(),
+                current.customer.clone(),
                 &product,
                 specification.to_owned(),
-                current.value.mode,
+                current.mode,
                 quantity,
                 periods,
-                OrderKind::Renewal {
-                    app: app.clone(),
-                    months: renewal::months_of(current.value.mode, periods),
-                    renewal_day,
-                },
+                OrderKind::Renewal { app: app.clone(), months: renewal::months_of(current.mode, periods), renewal_day },
                 quote.for_reference(account.is_reseller_customer()),
-                now,
+                unit.now(),
             );
-            let (next, hold) =
-                self.decide_app(&current, &AppCommand::HoldPendingOrder { order: order.id.clone() }, actor, now)?;
-            let mut commit = Commit {
-                writes: vec![self.order_write(&order, 0), self.app_write(&next, current.version)],
-                events: order_events(actor, &order, vec![OrderEvent::Placed { total: order.quote.total }]),
-                ..Commit::default()
-            };
-            commit.events.extend(hold);
-            Ok(Decision::ok(commit, order))
+            let events = vec![OrderEvent::Placed { total: order.quote.total }];
+            let order = unit.create(order, events).clone();
+            unit.decide::<PurchasedApp>(&target, &AppCommand::HoldPendingOrder { order: order.id.clone() })?;
+            Ok(order)
         })
     }
 
@@ -122,26 +112,7 @@ impl Marketplace {
         fp: impl FnOnce() -> Command,
         cmd: AppCommand,
     ) -> Result<PurchasedApp, Error> {
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            let (next, events) = self.decide_app(&current, &cmd, actor, now)?;
-            let commit = Commit { writes: vec![self.app_write(&next, current.version)], events, ..Commit::default() };
-            Ok(Decision::ok(commit, next))
-        })
-    }
-
-    /// Decides an app command; returns the next state and its events, ready to commit.
-    pub(crate) fn decide_app(
-        &self,
-        current: &Versioned<PurchasedApp>,
-        cmd: &AppCommand,
-        actor: &Actor,
-        now: DateTime<Utc>,
-    ) -> Result<(PurchasedApp, Vec<NewEvent>), Error> {
-        let events = current.value.decide(cmd, actor, &self.policy, now)?;
-        let mut next = current.value.clone();
-        events.iter().for_each(|e| next.apply(e));
-        Ok((next, app_events(actor, &current.value.id, events)))
+        self.execute(by, fp, |unit| Ok(unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?.clone()))
     }
 
     /// Before a renewal order is charged: the app must still be renewable (REN-1), so that a
@@ -178,59 +149,43 @@ impl Marketplace {
             let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
             let cmd =
                 AppCommand::Renew { order: order.id.clone(), months: *months, renewal_day: *renewal_day, auto: false };
-            current.value.decide(&cmd, &Actor::System, &self.policy, now)?;
+            current.value.decide(&cmd, &Ctx::new(&Actor::System, now, &self.policy))?;
         }
         Ok(())
     }
 
     /// A paid renewal order extends its app's term (REN-2, REN-4) and returns an app in its
     /// grace or retention period to `Active`.
-    pub(crate) fn renew_paid(
-        &self,
-        order: &Order,
-        actor: &Actor,
-        now: DateTime<Utc>,
-        commit: &mut Commit,
-    ) -> Result<(), Error> {
+    pub(crate) fn renew_paid(&self, unit: &mut Unit<'_>, order: &Order) -> Result<(), Error> {
         let OrderKind::Renewal { app, months, renewal_day } = &order.kind else {
             return Err(Error::not_allowed("REN-1", format!("order {} is not a renewal", order.id)));
         };
-        let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
         let cmd =
             AppCommand::Renew { order: order.id.clone(), months: *months, renewal_day: *renewal_day, auto: false };
-        let (next, events) = self.decide_app(&current, &cmd, actor, now)?;
-        commit.writes.push(self.app_write(&next, current.version));
-        commit.events.extend(events);
+        unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?;
         Ok(())
     }
 
     /// System: charges a due auto-renewal (REN-5, REN-6). On success a completed renewal order
     /// extends the term; on a decline the charge is retried the next day at the charge hour.
-    /// Returns the app after the charge; appends the order and events to `commit` (the caller
-    /// writes the app).
-    pub(crate) fn charge_auto_renewal(
-        &self,
-        current: &Versioned<PurchasedApp>,
-        system: &Actor,
-        now: DateTime<Utc>,
-        commit: &mut Commit,
-    ) -> Result<PurchasedApp, Error> {
-        let app = &current.value;
-        let (Some(due), Some(settings)) = (renewal::next_charge(app, &self.policy), app.auto_renewal) else {
-            return Ok(app.clone());
+    pub(crate) fn charge_auto_renewal(&self, unit: &mut Unit<'_>, target: &Target) -> Result<(), Error> {
+        let app = unit.get::<PurchasedApp>(target)?.clone();
+        let now = unit.now();
+        let (Some(due), Some(settings)) = (renewal::next_charge(&app, &self.policy), app.auto_renewal) else {
+            return Ok(());
         };
         if due > now {
-            return Ok(app.clone());
+            return Ok(());
         }
         let product = self.product(&app.product)?;
-        let (quote, _) = renewal::price_renewal(app, &product, settings.periods, None, &self.policy)?;
+        let (quote, _) = renewal::price_renewal(&app, &product, settings.periods, None, &self.policy)?;
         let account = self.account(&app.customer)?;
         let months = renewal::months_of(app.mode, settings.periods);
         let payment = match &account.reseller {
             Some(reseller) => Err(reseller.clone()),
             None => {
                 let request = ChargeRequest {
-                    idempotency_key: self.payment_key(renewal::charge_key(app, now, &self.policy)),
+                    idempotency_key: self.payment_key(renewal::charge_key(&app, now, &self.policy)),
                     customer: app.customer.clone(),
                     method: settings.method,
                     amount: quote.total,
@@ -245,15 +200,14 @@ impl Marketplace {
                     Err(PaymentError::Declined(reason)) => {
                         let retry_at = renewal::retry_after(now, settings.declined + 1, &self.policy);
                         let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at, amount: quote.total };
-                        let (next, events) = self.decide_app(current, &cmd, system, now)?;
-                        commit.events.extend(events);
-                        return Ok(next);
+                        unit.decide::<PurchasedApp>(target, &cmd)?;
+                        return Ok(());
                     }
                 }
             }
         };
         let (specification, quantity) = app.renewal_configuration();
-        let mut order = Order::placed(
+        let order = Order::placed(
             self.new_order_id()?,
             app.customer.clone(),
             &product,
@@ -265,20 +219,17 @@ impl Marketplace {
             quote.for_reference(account.is_reseller_customer()),
             now,
         );
+        let order_target = Target::Order(order.id.clone());
+        let placed = vec![OrderEvent::Placed { total: order.quote.total }];
+        let order_id = unit.create(order, placed).id.clone();
         let cmd = match payment {
-            Ok(receipt) => OrderCommand::RecordPayment { receipt, app: app.id.clone(), flow: None },
-            Err(reseller) => OrderCommand::RecordSettlement { reseller, app: app.id.clone(), flow: None },
+            Ok(receipt) => OrderCommand::from(Fact::RecordPayment { receipt, app: app.id.clone(), flow: None }),
+            Err(reseller) => OrderCommand::from(Fact::RecordSettlement { reseller, app: app.id.clone(), flow: None }),
         };
-        let mut order_evts = vec![OrderEvent::Placed { total: order.quote.total }];
-        let paid = order.decide(&cmd, system, &self.policy, now)?;
-        paid.iter().for_each(|e| order.apply(e, now));
-        order_evts.extend(paid);
-        let renew = AppCommand::Renew { order: order.id.clone(), months, renewal_day: None, auto: true };
-        let (next, events) = self.decide_app(current, &renew, system, now)?;
-        commit.writes.push(self.order_write(&order, 0));
-        commit.events.extend(order_events(system, &order, order_evts));
-        commit.events.extend(events);
-        Ok(next)
+        unit.decide::<Order>(&order_target, &cmd)?;
+        let renew = AppCommand::Renew { order: order_id, months, renewal_day: None, auto: true };
+        unit.decide::<PurchasedApp>(target, &renew)?;
+        Ok(())
     }
 
     /// The renewal buttons of an app (REN-1, REN-5), from the same checks as the commands.

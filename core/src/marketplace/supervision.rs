@@ -1,20 +1,18 @@
 //! Service supervision and appeals: flow commands and queries, appeals, the 365-day close
 //! (SUP-1..8, APL-1..4, APP-3, APP-4).
 
-use chrono::{DateTime, Utc};
-
-use super::events::{app_events, appeal_events, flow_events};
-use super::{Decision, Marketplace};
+use super::{Marketplace, Unit};
 use crate::actor::{Actor, AppealId, Caller, FlowId, OrderId, Target};
+use crate::aggregate::Aggregate;
 use crate::app::{AppCommand, ApplicationInfo, PurchasedApp};
 use crate::appeal::{Appeal, AppealCommand, Resolution};
 use crate::catalog::{Page, check_page};
 use crate::command::Command;
 use crate::error::Error;
 use crate::money::Money;
-use crate::order::{Order, OrderCommand, OrderStatus};
+use crate::order::{Fact, Order, OrderCommand, OrderStatus};
 use crate::secret::Secret;
-use crate::store::{Commit, Record, Sequence, Versioned, Write};
+use crate::store::Sequence;
 use crate::supervision::{
     Delivery, FlowCommand, FlowFilter, ServiceFlow, ServiceRequest, SubmittedRequest, check_reason,
     sensitive_data_warnings,
@@ -27,33 +25,6 @@ fn refundable(order: &Order) -> Money {
 }
 
 impl Marketplace {
-    pub(crate) fn flow_write(&self, flow: &ServiceFlow, expected_version: u64) -> Write {
-        Write { record: Record::Flow(flow.clone()), expected_version, due: flow.next_due(&self.policy) }
-    }
-
-    fn appeal_write(&self, appeal: &Appeal, expected_version: u64) -> Write {
-        Write { record: Record::Appeal(appeal.clone()), expected_version, due: None }
-    }
-
-    /// Decides a flow command and builds its commit (shared by every flow command).
-    pub(crate) fn decide_flow(
-        &self,
-        current: &Versioned<ServiceFlow>,
-        cmd: &FlowCommand,
-        actor: &Actor,
-        now: DateTime<Utc>,
-    ) -> Result<(ServiceFlow, Commit), Error> {
-        let events = current.value.decide(cmd, actor, &self.policy, now)?;
-        let mut next = current.value.clone();
-        events.iter().for_each(|e| next.apply(e, now));
-        let commit = Commit {
-            writes: vec![self.flow_write(&next, current.version)],
-            events: flow_events(actor, &next.id, events),
-            ..Commit::default()
-        };
-        Ok((next, commit))
-    }
-
     fn flow_command(
         &self,
         by: impl Into<Caller>,
@@ -61,43 +32,7 @@ impl Marketplace {
         fingerprint: impl FnOnce() -> Command,
         cmd: FlowCommand,
     ) -> Result<ServiceFlow, Error> {
-        self.execute(by, fingerprint, |actor, now| {
-            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
-            let (next, commit) = self.decide_flow(&current, &cmd, actor, now)?;
-            Ok(Decision::ok(commit, next))
-        })
-    }
-
-    /// The service goes into use: the order records the acceptance (it completes after the
-    /// delay, SUP-4) when `accepted`, and the app's term starts at the seller's actual enabling
-    /// time or now (APP-3); an app without a term is activated (APP-4).
-    fn start_service(
-        &self,
-        flow: &ServiceFlow,
-        accepted: bool,
-        actor: &Actor,
-        now: DateTime<Utc>,
-        commit: &mut Commit,
-    ) -> Result<(), Error> {
-        if accepted {
-            let order = self.get::<Order>(Target::Order(flow.order.clone()))?;
-            let (_, c) = self.decide_order(&order, &OrderCommand::RecordAcceptance, actor, now)?;
-            commit.writes.extend(c.writes);
-            commit.events.extend(c.events);
-        }
-        let app = self.get::<PurchasedApp>(Target::App(flow.app.clone()))?;
-        let cmd = match (flow.term_months, app.value.term) {
-            (Some(months), None) => AppCommand::StartTerm { at: flow.enabling_time.unwrap_or(now), months },
-            _ => AppCommand::Activate,
-        };
-        let events = app.value.decide(&cmd, actor, &self.policy, now)?;
-        if !events.is_empty() {
-            let mut next = app.value.clone();
-            events.iter().for_each(|e| next.apply(e));
-            commit.writes.push(self.app_write(&next, app.version));
-            commit.events.extend(app_events(actor, &next.id, events));
-        }
-        Ok(())
+        self.execute(by, fingerprint, |unit| Ok(unit.decide::<ServiceFlow>(&Target::Flow(flow.clone()), &cmd)?.clone()))
     }
 
     /// The customer submits a request (SUP-3). Text that looks like a password, an account or
@@ -109,12 +44,11 @@ impl Marketplace {
         request: ServiceRequest,
     ) -> Result<SubmittedRequest, Error> {
         let fp = || Command::SubmitRequest { flow: flow.clone(), request: request.clone() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
+        self.execute(by, fp, |unit| {
             let cmd = FlowCommand::SubmitRequest(request.clone());
-            let (next, commit) = self.decide_flow(&current, &cmd, actor, now)?;
-            let warnings = sensitive_data_warnings(&request);
-            Ok(Decision::ok(commit, SubmittedRequest { flow: next, warnings }))
+            let next = unit.decide::<ServiceFlow>(&Target::Flow(flow.clone()), &cmd)?.clone();
+            let warnings = sensitive_data_warnings(&request, &self.policy);
+            Ok(SubmittedRequest { flow: next, warnings })
         })
     }
 
@@ -140,35 +74,31 @@ impl Marketplace {
         password: Option<Secret>,
     ) -> Result<ServiceFlow, Error> {
         let fp = || Command::Deliver { flow: flow.clone(), delivery: delivery.clone(), password: password.clone() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
+        self.execute(by, fp, |unit| {
+            let target = Target::Flow(flow.clone());
             let mut delivery = delivery.clone();
-            let had_password = current.value.application_info.as_ref().is_some_and(|i| i.has_password);
+            let had_password =
+                unit.get::<ServiceFlow>(&target)?.application_info.as_ref().is_some_and(|i| i.has_password);
             if let Some(info) = &mut delivery.application_info {
                 info.has_password = password.is_some() || had_password;
             }
-            let (next, mut commit) = self.decide_flow(&current, &FlowCommand::Deliver(delivery.clone()), actor, now)?;
+            let next = unit.decide::<ServiceFlow>(&target, &FlowCommand::Deliver(delivery.clone()))?.clone();
             if let Some(p) = &password {
                 if delivery.application_info.is_none() {
                     return Err(Error::invalid("password", "only a SaaS delivery carries a password"));
                 }
-                if p.expose().is_empty() || p.expose().chars().count() > 128 {
-                    return Err(Error::invalid("password", "a password has 1–128 characters"));
-                }
+                ApplicationInfo::check_password(p, &self.policy)?;
             }
             if let Some(info) = delivery.application_info {
-                let app = self.get::<PurchasedApp>(Target::App(next.app.clone()))?;
-                let events =
-                    app.value.decide(&AppCommand::ProvideApplicationInfo { info }, actor, &self.policy, now)?;
-                let mut app_next = app.value.clone();
-                events.iter().for_each(|e| app_next.apply(e));
-                commit.writes.push(self.app_write(&app_next, app.version));
-                commit.events.extend(app_events(actor, &app_next.id, events));
+                unit.decide::<PurchasedApp>(
+                    &Target::App(next.app.clone()),
+                    &AppCommand::ProvideApplicationInfo { info },
+                )?;
                 if let Some(p) = &password {
-                    commit.secrets.push((app_next.id.clone(), p.clone()));
+                    unit.keep_secret(next.app.clone(), p.clone());
                 }
             }
-            Ok(Decision::ok(commit, next))
+            Ok(next)
         })
     }
 
@@ -176,11 +106,11 @@ impl Marketplace {
     /// delay, and the app's term starts (SUP-4, APP-3, APP-4).
     pub fn confirm_acceptance(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow, Error> {
         let fp = || Command::ConfirmAcceptance { flow: flow.clone() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
-            let (next, mut commit) = self.decide_flow(&current, &FlowCommand::ConfirmAcceptance, actor, now)?;
-            self.start_service(&next, true, actor, now, &mut commit)?;
-            Ok(Decision::ok(commit, next))
+        self.execute(by, fp, |unit| {
+            let target = Target::Flow(flow.clone());
+            unit.decide::<ServiceFlow>(&target, &FlowCommand::ConfirmAcceptance)?;
+            start_service(unit, &target, true)?;
+            Ok(unit.get::<ServiceFlow>(&target)?.clone())
         })
     }
 
@@ -200,18 +130,16 @@ impl Marketplace {
     /// (APL-1, APL-2, APL-3).
     pub fn open_appeal(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<Appeal, Error> {
         let fp = || Command::OpenAppeal { flow: flow.clone(), reason: reason.to_owned() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<ServiceFlow>(Target::Flow(flow.clone()))?;
+        self.execute(by, fp, |unit| {
+            let target = Target::Flow(flow.clone());
+            let current = unit.get::<ServiceFlow>(&target)?.clone();
             // Every check before the appeal is numbered: a refusal changes nothing.
-            current.value.check_appeal(actor, &self.policy, now)?;
+            current.check_appeal(unit.actor(), &self.policy, unit.now())?;
             check_reason("reason", reason, &self.policy)?;
             let id = AppealId::numbered(self.store.next_number(Sequence::Appeal)?);
-            let (appeal, event) = Appeal::open(id.clone(), &current.value, actor, reason, &self.policy, now)?;
-            let (_, mut commit) =
-                self.decide_flow(&current, &FlowCommand::Freeze { appeal: id.clone() }, actor, now)?;
-            commit.writes.push(self.appeal_write(&appeal, 0));
-            commit.events.extend(appeal_events(actor, &id, vec![event]));
-            Ok(Decision::ok(commit, appeal))
+            let (appeal, event) = Appeal::open(id.clone(), &current, unit.actor(), reason, &self.policy, unit.now())?;
+            unit.decide::<ServiceFlow>(&target, &FlowCommand::Freeze { appeal: id })?;
+            Ok(unit.create(appeal, vec![event]).clone())
         })
     }
 
@@ -225,72 +153,58 @@ impl Marketplace {
         resolution: Resolution,
     ) -> Result<Appeal, Error> {
         let fp = || Command::ResolveAppeal { appeal: appeal.clone(), resolution: resolution.clone() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<Appeal>(Target::Appeal(appeal.clone()))?;
-            current.value.check_resolve(actor)?;
-            let order = self.get::<Order>(Target::Order(current.value.order.clone()))?;
-            let left = refundable(&order.value);
+        self.execute(by, fp, |unit| {
+            let target = Target::Appeal(appeal.clone());
+            let current = unit.get::<Appeal>(&target)?.clone();
+            current.check_resolve(unit.actor())?;
+            let order = Target::Order(current.order.clone());
+            let left = refundable(unit.get::<Order>(&order)?);
             let cmd = AppealCommand::Resolve { resolution: resolution.clone(), refundable: left };
-            let events = current.value.decide(&cmd, actor)?;
-            let flow = self.get::<ServiceFlow>(Target::Flow(current.value.flow.clone()))?;
+            current.decide(&cmd, &unit.ctx())?;
+            let flow = Target::Flow(current.flow.clone());
             let flow_cmd = FlowCommand::Resolve { appeal: appeal.clone(), outcome: resolution.outcome() };
-            let (flow_next, mut commit) = self.decide_flow(&flow, &flow_cmd, actor, now)?;
-            let mut next = current.value.clone();
-            events.iter().for_each(|e| next.apply(e, actor, now));
-            commit.writes.push(self.appeal_write(&next, current.version));
-            commit.events.extend(appeal_events(actor, appeal, events));
+            unit.decide::<ServiceFlow>(&flow, &flow_cmd)?;
+            let next = unit.decide::<Appeal>(&target, &cmd)?.clone();
             match &resolution {
                 Resolution::Resume => {}
-                Resolution::CompleteAsAccepted => self.start_service(&flow_next, true, actor, now, &mut commit)?,
+                Resolution::CompleteAsAccepted => start_service(unit, &flow, true)?,
                 Resolution::CloseWithRefund { refund } if refund.amount == left.amount => {
-                    self.refund_order(&order, *refund, true, actor, now, &mut commit)?;
+                    self.refund_order(unit, &current.order, *refund, true)?;
                 }
                 Resolution::CloseWithRefund { refund } => {
-                    let (completed, c) = self.decide_order(&order, &OrderCommand::CompleteNow, actor, now)?;
-                    commit.events.extend(c.events);
-                    let completed = Versioned { value: completed, version: order.version };
-                    self.refund_order(&completed, *refund, false, actor, now, &mut commit)?;
-                    self.start_service(&flow_next, false, actor, now, &mut commit)?;
+                    unit.decide::<Order>(&order, &OrderCommand::from(Fact::CompleteNow))?;
+                    self.refund_order(unit, &current.order, *refund, false)?;
+                    start_service(unit, &flow, false)?;
                 }
             }
-            Ok(Decision::ok(commit, next))
+            Ok(next)
         })
     }
 
     /// System: closes a flow open for the longest flow (SUP-8). An invoiced order completes;
     /// otherwise it is unsubscribed with a full refund. An open appeal closes with the flow.
-    pub(crate) fn tick_flow(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
-        let current = self.get::<ServiceFlow>(target.clone())?;
-        let (next, mut commit) = match self.decide_flow(&current, &FlowCommand::CloseAtMaxAge, system, now) {
-            Ok(decided) => decided,
-            Err(Error::NotAllowed { .. }) => {
-                return Ok(Commit {
-                    writes: vec![self.flow_write(&current.value, current.version)],
-                    ..Commit::default()
-                });
-            }
+    pub(crate) fn tick_flow(&self, unit: &mut Unit<'_>, target: &Target) -> Result<(), Error> {
+        let appeal = unit.get::<ServiceFlow>(target)?.appeal.clone();
+        let next = match unit.decide::<ServiceFlow>(target, &FlowCommand::CloseAtMaxAge) {
+            Ok(next) => next.clone(),
+            Err(Error::NotAllowed { .. }) => return unit.rewrite::<ServiceFlow>(target),
             Err(e) => return Err(e),
         };
-        if let Some(id) = &current.value.appeal {
-            let appeal = self.get::<Appeal>(Target::Appeal(id.clone()))?;
-            let events = appeal.value.decide(&AppealCommand::CloseWithFlow, system)?;
-            let mut closed = appeal.value.clone();
-            events.iter().for_each(|e| closed.apply(e, system, now));
-            commit.writes.push(self.appeal_write(&closed, appeal.version));
-            commit.events.extend(appeal_events(system, id, events));
+        if let Some(id) = &appeal {
+            unit.decide::<Appeal>(&Target::Appeal(id.clone()), &AppealCommand::CloseWithFlow)?;
         }
-        let order = self.get::<Order>(Target::Order(next.order.clone()))?;
-        if order.value.status == OrderStatus::Processing {
-            if order.value.invoice_issued || !self.policy.max_age_refunds_uninvoiced {
-                let (_, c) = self.decide_order(&order, &OrderCommand::CompleteNow, system, now)?;
-                commit.writes.extend(c.writes);
-                commit.events.extend(c.events);
-                self.start_service(&next, false, system, now, &mut commit)?;
+        let order_target = Target::Order(next.order.clone());
+        let order = unit.get::<Order>(&order_target)?;
+        if order.status == OrderStatus::Processing {
+            if order.invoice_issued || !self.policy.max_age_refunds_uninvoiced {
+                unit.decide::<Order>(&order_target, &OrderCommand::from(Fact::CompleteNow))?;
+                start_service(unit, target, false)?;
             } else {
-                self.refund_order(&order, refundable(&order.value), true, system, now, &mut commit)?;
+                let left = refundable(order);
+                self.refund_order(unit, &next.order, left, true)?;
             }
         }
-        Ok(commit)
+        Ok(())
     }
 
     /// A service flow `by` may see (its customer, its seller, an operator).
@@ -342,4 +256,21 @@ impl Marketplace {
         let now = self.clock_now()?;
         Ok(self.store.open_appeals()?.into_iter().filter(|a| a.is_overdue(&self.policy, now)).collect())
     }
+}
+
+/// The service goes into use: the order records the acceptance (it completes after the delay,
+/// SUP-4) when `accepted`, and the app's term starts at the seller's actual enabling time or now
+/// (APP-3); an app without a term is activated (APP-4).
+fn start_service(unit: &mut Unit<'_>, flow: &Target, accepted: bool) -> Result<(), Error> {
+    let flow = unit.get::<ServiceFlow>(flow)?.clone();
+    if accepted {
+        unit.decide::<Order>(&Target::Order(flow.order.clone()), &OrderCommand::from(Fact::RecordAcceptance))?;
+    }
+    let app = Target::App(flow.app.clone());
+    let cmd = match (flow.term_months, unit.get::<PurchasedApp>(&app)?.term) {
+        (Some(months), None) => AppCommand::StartTerm { at: flow.enabling_time.unwrap_or(unit.now()), months },
+        _ => AppCommand::Activate,
+    };
+    unit.decide::<PurchasedApp>(&app, &cmd)?;
+    Ok(())
 }

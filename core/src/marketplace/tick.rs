@@ -3,15 +3,12 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
-
-use super::events::app_events;
-use super::{Decision, Marketplace};
+use super::orders::release_pending;
+use super::{Marketplace, Unit};
 use crate::actor::{Actor, Target};
 use crate::app::{AppCommand, PurchasedApp};
 use crate::error::Error;
 use crate::order::{Order, OrderCommand, OrderStatus};
-use crate::store::Commit;
 
 /// What a `tick` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -76,7 +73,7 @@ impl Marketplace {
                     continue;
                 }
                 report.examined += 1;
-                match self.tick_one(&target, now) {
+                match self.tick_one(&target) {
                     Ok(true) => report.changed += 1,
                     Ok(false) => {}
                     // One aggregate's failure (a declined refund, a lost race) must not stop the
@@ -105,18 +102,16 @@ impl Marketplace {
     }
 
     /// Lets one due aggregate decide its system command; returns whether it changed.
-    fn tick_one(&self, target: &Target, now: DateTime<Utc>) -> Result<bool, Error> {
-        let system = Actor::System;
+    fn tick_one(&self, target: &Target) -> Result<bool, Error> {
         self.execute(
             Actor::System,
             || crate::command::Command::Tick {},
-            |_, _| {
-                let commit = match target {
-                    Target::Order(_) => self.tick_order(target, &system, now)?,
-                    Target::App(_) => self.tick_app(target, &system, now)?,
-                    _ => self.tick_more(target, &system, now)?,
-                };
-                Ok(Decision::ok(commit, ()))
+            |unit| match target {
+                Target::Order(_) => tick_order(unit, target),
+                Target::App(_) => self.tick_app(unit, target),
+                Target::Flow(_) => self.tick_flow(unit, target),
+                // Appeals have no due work (overdue appeals are a query).
+                _ => Ok(()),
             },
         )
         .map(|()| true)
@@ -126,62 +121,32 @@ impl Marketplace {
         })
     }
 
-    fn tick_order(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
-        let current = self.get::<Order>(target.clone())?;
-        let cmd = match current.value.status {
-            OrderStatus::PendingPayment => OrderCommand::CancelUnpaid,
-            OrderStatus::Processing => OrderCommand::CompleteAfterAcceptance,
-            _ => return Ok(self.reindex_order(&current.value, current.version)),
-        };
-        match self.decide_order(&current, &cmd, system, now) {
-            Ok((next, mut commit)) => {
-                if next.status == OrderStatus::Cancelled {
-                    self.release_pending(&next, system, now, &mut commit)?;
-                }
-                self.after_order_tick(&next, system, now, &mut commit)?;
-                Ok(commit)
-            }
-            Err(Error::NotAllowed { .. }) => Ok(self.reindex_order(&current.value, current.version)),
-            Err(e) => Err(e),
-        }
-    }
-
-    fn reindex_order(&self, order: &Order, version: u64) -> Commit {
-        Commit { writes: vec![self.order_write(order, version)], ..Commit::default() }
-    }
-
-    fn tick_app(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
-        let current = self.get::<PurchasedApp>(target.clone())?;
-        let mut commit = Commit::default();
-        let mut next = if current.value.metering.is_some() {
-            self.settle_usage(&current, system, now, false, &mut commit)?
+    /// A due app: its pay-per-use settlement or auto-renewal charge, then its lifecycle
+    /// (grace, frozen, released, reminders; LIFE-1).
+    fn tick_app(&self, unit: &mut Unit<'_>, target: &Target) -> Result<(), Error> {
+        if unit.get::<PurchasedApp>(target)?.metering.is_some() {
+            self.settle_usage(unit, target, false)?;
         } else {
-            self.charge_auto_renewal(&current, system, now, &mut commit)?
-        };
-        let events = next.decide(&AppCommand::AdvanceLifecycle, system, &self.policy, now)?;
-        events.iter().for_each(|e| next.apply(e));
-        commit.writes.push(self.app_write(&next, current.version));
-        commit.events.extend(app_events(system, &next.id, events));
-        Ok(commit)
-    }
-
-    /// Seam for aggregates added later: flows close after the longest flow (SUP-8); appeals
-    /// have no due work (overdue appeals are a query).
-    fn tick_more(&self, target: &Target, system: &Actor, now: DateTime<Utc>) -> Result<Commit, Error> {
-        match target {
-            Target::Flow(_) => self.tick_flow(target, system, now),
-            _ => Ok(Commit::default()),
+            self.charge_auto_renewal(unit, target)?;
         }
+        unit.decide::<PurchasedApp>(target, &AppCommand::AdvanceLifecycle)?;
+        // Written even when nothing changed, so that the store knows when it is next due.
+        unit.rewrite::<PurchasedApp>(target)
     }
+}
 
-    /// Seam: what else changes when the system completes or cancels an order.
-    fn after_order_tick(
-        &self,
-        _order: &Order,
-        _system: &Actor,
-        _now: DateTime<Utc>,
-        _commit: &mut Commit,
-    ) -> Result<(), Error> {
-        Ok(())
+/// A due order: cancelled when unpaid too long (ORD-3), completed after the delay after
+/// acceptance (SUP-4); anything else is only re-indexed.
+fn tick_order(unit: &mut Unit<'_>, target: &Target) -> Result<(), Error> {
+    let cmd = match unit.get::<Order>(target)?.status {
+        OrderStatus::PendingPayment => OrderCommand::CancelUnpaid,
+        OrderStatus::Processing => OrderCommand::CompleteAfterAcceptance,
+        _ => return unit.rewrite::<Order>(target),
+    };
+    match unit.decide::<Order>(target, &cmd) {
+        Ok(next) if next.status == OrderStatus::Cancelled => release_pending(unit, target),
+        Ok(_) => Ok(()),
+        Err(Error::NotAllowed { .. }) => unit.rewrite::<Order>(target),
+        Err(e) => Err(e),
     }
 }

@@ -1,33 +1,33 @@
 //! Unsubscription commands: quote, unsubscribe, operator review, negotiated refunds (UNS-1..6).
 
-use chrono::{DateTime, Utc};
-
-use super::{Decision, Marketplace};
-use crate::account::CustomerAccount;
+use super::{Marketplace, Unit};
+use crate::account::{AccountCommand, CustomerAccount};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, OrderId, Target};
 use crate::app::PurchasedApp;
 use crate::command::Command;
 use crate::error::Error;
 use crate::money::Money;
-use crate::order::{Order, OrderCommand};
-use crate::store::{Commit, Record, StoreExt, Versioned, Write};
-use crate::supervision::{FlowCommand, ServiceFlow};
+use crate::order::{Fact, Order, OrderCommand};
+use crate::supervision::{FlowCommand, ServiceFlow, check_reason};
 use crate::unsubscribe::{self, PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
 
 /// Everything an unsubscription decided, before it is committed.
 struct Plan {
-    orders: Vec<Versioned<Order>>,
+    /// The app's orders: the purchase first, then its renewals.
+    orders: Vec<OrderId>,
     refund: RefundQuote,
-    /// The account, locked by its version when the unconditional quota is used (UNS-3).
-    quota_lock: Option<Versioned<CustomerAccount>>,
+    /// Whether the unconditional quota is used (UNS-3): the account's counter is then counted,
+    /// at the version the plan read.
+    uses_quota: bool,
 }
 
 impl Marketplace {
     /// The itemised refund an unsubscription of the app would give now (UNS-3..5). Changes
     /// nothing.
     pub fn quote_unsubscribe(&self, by: &Actor, app: &AppId) -> Result<RefundQuote, Error> {
-        self.plan_unsubscribe(by, app, self.clock_now()?).map(|p| p.refund)
+        let mut unit = Unit::new(self, by, self.clock_now()?);
+        self.plan_unsubscribe(&mut unit, app).map(|p| p.refund)
     }
 
     /// Unsubscribes from an app (UNS-1..5): refunds every order of it (the purchase and its
@@ -35,11 +35,10 @@ impl Marketplace {
     /// waits for an operator instead. Returns the app's purchase order.
     pub fn unsubscribe(&self, by: impl Into<Caller>, app: &AppId) -> Result<Order, Error> {
         let fp = || Command::Unsubscribe { app: app.clone() };
-        self.execute(by, fp, |actor, now| {
-            let plan = self.plan_unsubscribe(actor, app, now)?;
-            let mut commit = Commit::default();
-            let first = &plan.orders[0];
-            let result = if plan.refund.needs_review {
+        self.execute(by, fp, |unit| {
+            let plan = self.plan_unsubscribe(unit, app)?;
+            let first = Target::Order(plan.orders[0].clone());
+            if plan.refund.needs_review {
                 let pending = PendingUnsubscription {
                     kind: PendingKind::OperatorReview,
                     parts: plan.refund.parts.clone(),
@@ -47,47 +46,33 @@ impl Marketplace {
                     reason: None,
                     unconditional: plan.refund.unconditional,
                 };
-                let (next, c) = self.decide_order(first, &OrderCommand::HoldUnsubscription { pending }, actor, now)?;
-                commit = c;
-                next
+                unit.decide::<Order>(&first, &OrderCommand::from(Fact::HoldUnsubscription { pending }))?;
             } else {
-                self.refund_parts(&plan.orders, &plan.refund.parts, plan.refund.unconditional, actor, now, &mut commit)?
-            };
-            if let Some(lock) = plan.quota_lock {
+                self.refund_parts(unit, &plan.refund.parts, plan.refund.unconditional)?;
+            }
+            if plan.uses_quota {
                 // The quota is counted when the unconditional unsubscription is asked, also when
                 // it then waits for review; the version check serialises racing requests.
-                let mut account = lock.value;
-                let year = self.policy.zone().year_of(now);
-                account.unconditional_unsubscriptions = account.unconditional_unsubscriptions.incremented(year);
-                commit.writes.push(Write {
-                    record: Record::Account(account),
-                    expected_version: lock.version,
-                    due: None,
-                });
+                let customer = Target::Account(unit.get::<PurchasedApp>(&Target::App(app.clone()))?.customer.clone());
+                unit.decide::<CustomerAccount>(&customer, &AccountCommand::CountUnconditionalUnsubscription)?;
             }
-            Ok(Decision::ok(commit, result))
+            Ok(unit.get::<Order>(&first)?.clone())
         })
     }
 
     /// The operator approves or rejects an unsubscription waiting for review (UNS-5).
     pub fn review_unsubscription(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order, Error> {
         let fp = || Command::ReviewUnsubscription { order: order.clone(), approve };
-        self.execute(by, fp, |actor, now| {
-            actor.require_operator("review unsubscriptions")?;
-            let current = self.get::<Order>(Target::Order(order.clone()))?;
-            let pending = self.pending_of(&current.value, PendingKind::OperatorReview)?;
+        self.execute(by, fp, |unit| {
+            unit.actor().require_operator("review unsubscriptions")?;
+            let target = Target::Order(order.clone());
+            let pending = pending_of(unit.get::<Order>(&target)?, PendingKind::OperatorReview)?;
             if !approve {
-                let cmd = OrderCommand::RejectUnsubscription { reason: "rejected by the operator".into() };
-                let (next, commit) = self.decide_order(&current, &cmd, actor, now)?;
-                return Ok(Decision::ok(commit, next));
+                let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the operator".into() });
+                return Ok(unit.decide::<Order>(&target, &cmd)?.clone());
             }
-            let mut orders = vec![current];
-            for part in pending.parts.iter().skip(1) {
-                orders.push(self.get::<Order>(Target::Order(part.order.clone()))?);
-            }
-            let mut commit = Commit::default();
-            let next = self.refund_parts(&orders, &pending.parts, pending.unconditional, actor, now, &mut commit)?;
-            Ok(Decision::ok(commit, next))
+            self.refund_parts(unit, &pending.parts, pending.unconditional)?;
+            Ok(unit.get::<Order>(&target)?.clone())
         })
     }
 
@@ -101,20 +86,15 @@ impl Marketplace {
         reason: &str,
     ) -> Result<Order, Error> {
         let fp = || Command::RequestRefund { order: order.clone(), amount, reason: reason.to_owned() };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<Order>(Target::Order(order.clone()))?;
-            unsubscribe::check_refund_request(&current.value, actor, Some(&amount))?;
+        self.execute(by, fp, |unit| {
+            let target = Target::Order(order.clone());
+            let current = unit.get::<Order>(&target)?.clone();
+            unsubscribe::check_refund_request(&current, unit.actor(), Some(&amount))?;
             if !self.policy.negotiated_refunds {
                 return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
             }
-            self.refund_flow(&current.value)?;
-            let chars = reason.trim().chars().count();
-            if chars == 0 || chars > self.policy.reason_max_chars as usize {
-                return Err(Error::invalid(
-                    "reason",
-                    format!("a reason has 1–{} characters", self.policy.reason_max_chars),
-                ));
-            }
+            self.refund_flow(unit, &current)?;
+            check_reason("reason", reason.trim(), &self.policy)?;
             let refund = amount.rounded();
             let quote = crate::pricing::QuoteBuilder::new(refund.currency)
                 .line("Negotiated refund (UNS-6)", refund, rust_decimal::Decimal::ONE, rust_decimal::Decimal::ONE)
@@ -126,9 +106,7 @@ impl Marketplace {
                 reason: Some(reason.trim().to_owned()),
                 unconditional: false,
             };
-            let (next, commit) =
-                self.decide_order(&current, &OrderCommand::HoldUnsubscription { pending }, actor, now)?;
-            Ok(Decision::ok(commit, next))
+            Ok(unit.decide::<Order>(&target, &OrderCommand::from(Fact::HoldUnsubscription { pending }))?.clone())
         })
     }
 
@@ -141,98 +119,77 @@ impl Marketplace {
         approve: bool,
     ) -> Result<Order, Error> {
         let fp = || Command::ResolveRefundRequest { order: order.clone(), approve };
-        self.execute(by, fp, |actor, now| {
-            let current = self.get::<Order>(Target::Order(order.clone()))?;
-            actor.require_seller(&current.value.seller, &format!("order {order}"))?;
-            let pending = self.pending_of(&current.value, PendingKind::NegotiatedRefund)?;
-            let flow = self.refund_flow(&current.value)?;
+        self.execute(by, fp, |unit| {
+            let target = Target::Order(order.clone());
+            let current = unit.get::<Order>(&target)?.clone();
+            unit.actor().require_seller(&current.seller, &format!("order {order}"))?;
+            let pending = pending_of(&current, PendingKind::NegotiatedRefund)?;
+            let flow = self.refund_flow(unit, &current)?;
             if !approve {
-                let cmd = OrderCommand::RejectUnsubscription { reason: "rejected by the seller".into() };
-                let (next, commit) = self.decide_order(&current, &cmd, actor, now)?;
-                return Ok(Decision::ok(commit, next));
+                let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the seller".into() });
+                return Ok(unit.decide::<Order>(&target, &cmd)?.clone());
             }
-            let mut commit = Commit::default();
-            let next = self.refund_parts(&[current], &pending.parts, false, actor, now, &mut commit)?;
+            self.refund_parts(unit, &pending.parts, false)?;
             // The order is unsubscribed: its flow closes, recorded (UNS-6, SUP-7).
             if let Some(flow) = flow {
-                let (_, closed) = self.decide_flow(&flow, &FlowCommand::CloseForRefund, actor, now)?;
-                commit.writes.extend(closed.writes);
-                commit.events.extend(closed.events);
+                unit.decide::<ServiceFlow>(&flow, &FlowCommand::CloseForRefund)?;
             }
-            Ok(Decision::ok(commit, next))
+            Ok(unit.get::<Order>(&target)?.clone())
         })
     }
 
     /// The service flow of an order a negotiated refund is asked or decided on, checked: not
     /// frozen by an appeal (APL-2), supervision still open (UNS-6).
-    fn refund_flow(&self, order: &Order) -> Result<Option<Versioned<ServiceFlow>>, Error> {
+    fn refund_flow(&self, unit: &mut Unit<'_>, order: &Order) -> Result<Option<Target>, Error> {
         let Some(id) = &order.flow else { return Ok(None) };
-        let flow = self.get::<ServiceFlow>(Target::Flow(id.clone()))?;
-        flow.value.check_refund_possible()?;
-        Ok(Some(flow))
-    }
-
-    fn pending_of(&self, order: &Order, kind: PendingKind) -> Result<PendingUnsubscription, Error> {
-        let rule = if kind == PendingKind::OperatorReview { "UNS-5" } else { "UNS-6" };
-        match &order.pending_unsubscription {
-            Some(p) if p.kind == kind => Ok(p.clone()),
-            _ => Err(Error::not_allowed(rule, format!("nothing of order {} waits for this decision", order.id))),
-        }
+        let target = Target::Flow(id.clone());
+        unit.get::<ServiceFlow>(&target)?.check_refund_possible()?;
+        Ok(Some(target))
     }
 
     /// Refunds each order its part and unsubscribes it; the purchase order (first) last, so
-    /// that the app is marked once. Returns the purchase order after.
-    fn refund_parts(
-        &self,
-        orders: &[Versioned<Order>],
-        parts: &[RefundPart],
-        unconditional: bool,
-        actor: &Actor,
-        now: DateTime<Utc>,
-        commit: &mut Commit,
-    ) -> Result<Order, Error> {
-        for (order, part) in orders.iter().zip(parts).skip(1) {
-            self.refund_order(order, part.refund, true, actor, now, commit)?;
+    /// that the app is marked once.
+    fn refund_parts(&self, unit: &mut Unit<'_>, parts: &[RefundPart], unconditional: bool) -> Result<(), Error> {
+        for part in parts.iter().skip(1) {
+            self.refund_order(unit, &part.order, part.refund, true)?;
         }
-        let mut first = orders[0].clone();
+        let first = &parts[0];
         if unconditional {
-            let events = first.value.decide(&OrderCommand::MarkUnconditional, actor, &self.policy, now)?;
-            events.iter().for_each(|e| first.value.apply(e, now));
-            commit.events.extend(super::events::order_events(actor, &first.value, events));
+            unit.decide::<Order>(&Target::Order(first.order.clone()), &OrderCommand::from(Fact::MarkUnconditional))?;
         }
-        self.refund_order(&first, parts[0].refund, true, actor, now, commit)
+        self.refund_order(unit, &first.order, first.refund, true)
     }
 
-    fn plan_unsubscribe(&self, by: &Actor, app: &AppId, now: DateTime<Utc>) -> Result<Plan, Error> {
-        let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-        let a = &current.value;
-        unsubscribe::check_eligible(a, by)?;
-        let mut orders = vec![self.get::<Order>(Target::Order(a.order.clone()))?];
-        for r in &a.renewals {
-            orders.push(self.get::<Order>(Target::Order(r.order.clone()))?);
+    fn plan_unsubscribe(&self, unit: &mut Unit<'_>, app: &AppId) -> Result<Plan, Error> {
+        let (by, now) = (unit.actor(), unit.now());
+        let a = unit.get::<PurchasedApp>(&Target::App(app.clone()))?.clone();
+        unsubscribe::check_eligible(&a, by)?;
+        let ids: Vec<OrderId> =
+            std::iter::once(a.order.clone()).chain(a.renewals.iter().map(|r| r.order.clone())).collect();
+        let mut orders = Vec::with_capacity(ids.len());
+        for id in &ids {
+            orders.push(unit.get::<Order>(&Target::Order(id.clone()))?.clone());
         }
-        unsubscribe::check_orders(orders.iter().map(|o| &o.value))?;
-        let mut quota_lock = None;
-        if unsubscribe::within_unconditional_window(a, &self.policy, now) {
+        unsubscribe::check_orders(orders.iter())?;
+        let mut uses_quota = false;
+        if unsubscribe::within_unconditional_window(&a, &self.policy, now) {
             // UNS-3: a counter per customer and calendar year, kept on the account.
-            let account = self.store.get::<CustomerAccount>(&Target::Account(a.customer.clone()))?;
+            let account = unit.get::<CustomerAccount>(&Target::Account(a.customer.clone()))?;
             let year = self.policy.zone().year_of(now);
-            if account.value.unconditional_unsubscriptions.in_year(year)
-                < self.policy.unconditional_unsubscribe_per_year
-            {
-                quota_lock = Some(account);
-            }
+            uses_quota =
+                account.unconditional_unsubscriptions.in_year(year) < self.policy.unconditional_unsubscribe_per_year;
         }
-        let purchase_months = orders[0].value.mode.months_per_period().unwrap_or(0) * orders[0].value.periods;
-        let segments = unsubscribe::segments(a, purchase_months);
-        let refs: Vec<&Order> = orders.iter().map(|o| &o.value).collect();
-        let refund = unsubscribe::refund_quote(&refs, &segments, quota_lock.is_some(), &self.policy, now)?;
-        Ok(Plan { orders, refund, quota_lock })
+        let purchase_months = orders[0].mode.months_per_period().unwrap_or(0) * orders[0].periods;
+        let segments = unsubscribe::segments(&a, purchase_months);
+        let refs: Vec<&Order> = orders.iter().collect();
+        let refund = unsubscribe::refund_quote(&refs, &segments, uses_quota, &self.policy, now)?;
+        Ok(Plan { orders: ids, refund, uses_quota })
     }
 
     /// The app's Unsubscribe button (UNS-1, UNS-2, UNS-5), from the same checks as the command.
     pub(crate) fn unsubscribe_actions(&self, by: &Actor, app: &PurchasedApp) -> Vec<Availability> {
-        let check = self.clock_now().and_then(|now| self.plan_unsubscribe(by, &app.id, now)).map(|_| ());
+        let check =
+            self.clock_now().and_then(|now| self.plan_unsubscribe(&mut Unit::new(self, by, now), &app.id)).map(|_| ());
         vec![Availability::from_check(Action::Unsubscribe, check)]
     }
 
@@ -242,8 +199,17 @@ impl Marketplace {
             if !self.policy.negotiated_refunds {
                 return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
             }
-            self.refund_flow(order).map(|_| ())
+            let mut unit = Unit::new(self, by, self.clock_now()?);
+            self.refund_flow(&mut unit, order).map(|_| ())
         });
         vec![Availability::from_check(Action::RequestRefund, check)]
+    }
+}
+
+fn pending_of(order: &Order, kind: PendingKind) -> Result<PendingUnsubscription, Error> {
+    let rule = if kind == PendingKind::OperatorReview { "UNS-5" } else { "UNS-6" };
+    match &order.pending_unsubscription {
+        Some(p) if p.kind == kind => Ok(p.clone()),
+        _ => Err(Error::not_allowed(rule, format!("nothing of order {} waits for this decision", order.id))),
     }
 }

@@ -5,6 +5,7 @@ use chrono::Duration;
 
 use crate::account::CustomerAccount;
 use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, RequestId, SellerId, Target};
+use crate::aggregate::Aggregate;
 use crate::app::AppFilter;
 use crate::appeal::{Appeal, AppealStatus};
 use crate::catalog::{Product, SearchQuery};
@@ -24,7 +25,7 @@ fn customer() -> CustomerId {
 
 fn product(n: u64) -> Product {
     let draft = fixtures::saas_draft();
-    let currency = draft.validate().expect("valid draft");
+    let currency = draft.validate(&crate::Policy::default()).expect("valid draft");
     Product::from_draft(
         crate::actor::ProductId::parse(&format!("PRD-{n}")).expect("valid id"),
         crate::actor::SellerId::parse("contract-seller").expect("valid id"),

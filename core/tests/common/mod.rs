@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use appmarket::order::{OrderCommand, OrderStatus};
-use appmarket::store::{Commit, Record, StoreExt, Write};
+use appmarket::order::OrderStatus;
 use appmarket::testing::fixtures;
 use appmarket::*;
 use chrono::Duration;
@@ -124,22 +123,12 @@ impl World {
         self.market.flow(&self.operator, &flow.id).unwrap()
     }
 
-    /// Marks the flow's order invoiced, as the invoice module would (INV-1).
+    /// Has the flow's order invoiced: the customer requests the invoice and the operator
+    /// issues it (INV-1).
     pub fn mark_invoiced(&self, flow: &ServiceFlow) {
-        let target = Target::Order(flow.order.clone());
-        let current = self.store.get::<Order>(&target).unwrap();
-        let cmd = OrderCommand::RecordInvoiceIssued { invoice: InvoiceId::parse("INV-1").unwrap() };
-        let now = self.clock.instant();
-        let events = current.value.decide(&cmd, &Actor::System, self.market.policy(), now).unwrap();
-        let mut next = current.value.clone();
-        events.iter().for_each(|e| next.apply(e, now));
-        assert!(next.invoice_issued);
-        let write = Write {
-            due: next.next_due(self.market.policy()),
-            record: Record::Order(next),
-            expected_version: current.version,
-        };
-        self.store.commit(Commit { writes: vec![write], ..Commit::default() }, now).unwrap();
+        let invoice = self.market.request_invoice(&self.buyer, &flow.order).unwrap();
+        self.market.issue_invoice(&self.operator, &invoice.id).unwrap();
+        assert!(self.order(flow).invoice_issued);
     }
 
     /// Submits a valid request (professional service or SaaS).

@@ -1,0 +1,200 @@
+//! The unit of work of one command: each target is loaded once and kept as a working copy;
+//! several aggregates decide in turn on those copies (payment → order → app → flow); the unit
+//! then becomes one [`Commit`] with exactly one write per changed target, at the version it was
+//! loaded at, and the decided events in the order they were decided.
+//!
+//! A refused decision changes nothing in the unit: `decide` is pure, and only its events are
+//! applied.
+
+use chrono::{DateTime, Utc};
+
+use super::Marketplace;
+use crate::actor::{Actor, AppId, Target};
+use crate::aggregate::{Aggregate, Ctx};
+use crate::error::Error;
+use crate::event::NewEvent;
+use crate::policy::Policy;
+use crate::secret::Secret;
+use crate::store::{Commit, Record, Stored, Write};
+
+/// One target in the unit.
+struct Entry {
+    target: Target,
+    /// The version it was loaded at; 0 for a new aggregate.
+    version: u64,
+    /// The working copy.
+    record: Record,
+    /// Whether the commit writes it.
+    written: bool,
+}
+
+/// The working copies and decided events of one command.
+pub(crate) struct Unit<'a> {
+    market: &'a Marketplace,
+    actor: &'a Actor,
+    now: DateTime<Utc>,
+    entries: Vec<Entry>,
+    events: Vec<NewEvent>,
+    secrets: Vec<(AppId, Secret)>,
+    save_refusal: bool,
+}
+
+impl<'a> Unit<'a> {
+    /// An empty unit for a command of `actor` at `now`.
+    pub(crate) fn new(market: &'a Marketplace, actor: &'a Actor, now: DateTime<Utc>) -> Unit<'a> {
+        Unit { market, actor, now, entries: Vec::new(), events: Vec::new(), secrets: Vec::new(), save_refusal: false }
+    }
+
+    /// The context every decision of the unit sees.
+    pub(crate) fn ctx(&self) -> Ctx<'a> {
+        Ctx::new(self.actor, self.now, &self.market.policy)
+    }
+
+    /// Who the command is from.
+    pub(crate) fn actor(&self) -> &'a Actor {
+        self.actor
+    }
+
+    /// The command's instant.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The entry of `target`, loaded from the store on first use; `None` when absent.
+    fn entry<A: Stored>(&mut self, target: &Target) -> Result<Option<usize>, Error> {
+        if let Some(i) = self.entries.iter().position(|e| e.target == *target) {
+            return Ok(Some(i));
+        }
+        let Some((record, version)) = self.market.store.load(target)? else { return Ok(None) };
+        if A::in_record(&record).is_none() {
+            return Err(Error::Storage { reason: format!("{target} holds the wrong kind of record") });
+        }
+        self.entries.push(Entry { target: target.clone(), version, record, written: false });
+        Ok(Some(self.entries.len() - 1))
+    }
+
+    fn at<A: Stored>(&self, i: usize) -> &A {
+        A::in_record(&self.entries[i].record).expect("checked when loaded")
+    }
+
+    /// The working copy of `target`, `None` if absent.
+    pub(crate) fn find<A: Stored>(&mut self, target: &Target) -> Result<Option<&A>, Error> {
+        Ok(self.entry::<A>(target)?.map(|i| self.at::<A>(i)))
+    }
+
+    /// The working copy of `target`; [`Error::NotFound`] if absent.
+    pub(crate) fn get<A: Stored>(&mut self, target: &Target) -> Result<&A, Error> {
+        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        Ok(self.at::<A>(i))
+    }
+
+    /// Lets `target` decide `cmd` and applies what it decided to the working copy; a refusal
+    /// changes nothing. Returns the working copy after.
+    pub(crate) fn decide<A: Stored>(&mut self, target: &Target, cmd: &A::Command) -> Result<&A, Error> {
+        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        let ctx = self.ctx();
+        let events = self.at::<A>(i).decide(cmd, &ctx)?;
+        self.record::<A>(i, events, &ctx);
+        Ok(self.at::<A>(i))
+    }
+
+    /// Whether `target` would accept `cmd` now, changing nothing: for a command whose effects
+    /// start at a port (a refused refund never reaches the gateway).
+    pub(crate) fn check<A: Stored>(&mut self, target: &Target, cmd: &A::Command) -> Result<(), Error> {
+        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        let ctx = self.ctx();
+        self.at::<A>(i).decide(cmd, &ctx).map(|_| ())
+    }
+
+    /// Applies events the unit already decided on `target` (a gateway's outcome recorded as
+    /// the aggregate's own fact, see [`Unit::decide`] for commands).
+    fn record<A: Stored>(&mut self, i: usize, events: Vec<A::Event>, ctx: &Ctx<'_>) {
+        if events.is_empty() {
+            return;
+        }
+        let entry = &mut self.entries[i];
+        let value = A::in_record_mut(&mut entry.record).expect("checked when loaded");
+        for e in &events {
+            value.apply(e, ctx);
+        }
+        entry.written = true;
+        let target = entry.target.clone();
+        self.events.extend(events.into_iter().filter_map(A::event_kind).map(|kind| NewEvent {
+            actor: self.actor.clone(),
+            target: target.clone(),
+            kind,
+        }));
+    }
+
+    /// Adds a new aggregate, as built, with the events that record how it came to be.
+    pub(crate) fn create<A: Stored>(&mut self, value: A, events: Vec<A::Event>) -> &A {
+        let target = value.target();
+        self.events.extend(events.into_iter().filter_map(A::event_kind).map(|kind| NewEvent {
+            actor: self.actor.clone(),
+            target: target.clone(),
+            kind,
+        }));
+        self.entries.push(Entry { target, version: 0, record: value.into_record(), written: true });
+        self.at::<A>(self.entries.len() - 1)
+    }
+
+    /// Writes `target` again unchanged, so that the store recomputes when it is due (scheduled
+    /// work that found nothing to do).
+    pub(crate) fn rewrite<A: Stored>(&mut self, target: &Target) -> Result<(), Error> {
+        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        self.entries[i].written = true;
+        Ok(())
+    }
+
+    /// Saves what was decided even though the command ends in an error: the error is itself
+    /// the outcome (a declined payment cancels the order, ORD-3).
+    pub(crate) fn save_refusal(&mut self) {
+        self.save_refusal = true;
+    }
+
+    /// Whether the unit is saved even when the command ends in an error.
+    pub(crate) fn saves_refusal(&self) -> bool {
+        self.save_refusal
+    }
+
+    /// Applies facts the facade learnt from a port (the gateway's outcome of a settlement) to
+    /// `target`, as its events.
+    pub(crate) fn record_facts<A: Stored>(&mut self, target: &Target, events: Vec<A::Event>) -> Result<&A, Error> {
+        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        let ctx = self.ctx();
+        self.record::<A>(i, events, &ctx);
+        Ok(self.at::<A>(i))
+    }
+
+    /// Keeps an app's password apart from the app (APP-5).
+    pub(crate) fn keep_secret(&mut self, app: AppId, secret: Secret) {
+        self.secrets.push((app, secret));
+    }
+
+    /// The unit as one commit: one write per changed target at its loaded version, the events
+    /// in decision order, the secrets.
+    pub(crate) fn into_commit(self) -> Commit {
+        let policy = &self.market.policy;
+        let writes = self
+            .entries
+            .into_iter()
+            .filter(|e| e.written)
+            .map(|e| Write { due: next_due(&e.record, policy), expected_version: e.version, record: e.record })
+            .collect();
+        Commit { writes, events: self.events, secrets: self.secrets, request: None }
+    }
+}
+
+/// When `tick` must next look at a record.
+fn next_due(record: &Record, policy: &Policy) -> Option<DateTime<Utc>> {
+    match record {
+        Record::Account(a) => a.next_due(policy),
+        Record::Product(p) => p.next_due(policy),
+        Record::SavedList(l) => l.next_due(policy),
+        Record::Order(o) => o.next_due(policy),
+        Record::App(a) => a.next_due(policy),
+        Record::Flow(f) => f.next_due(policy),
+        Record::Appeal(a) => a.next_due(policy),
+        Record::Invoice(i) => i.next_due(policy),
+    }
+}
