@@ -73,6 +73,7 @@ __all__ = [
     "RefundRequest",
     "RenewalDay",
     "RenewalRecord",
+    "ScheduledDowngrade",
     "UsageCycle",
     "UsageStatement",
     "Resolution",
