@@ -27,6 +27,7 @@ impl Marketplace {
         self.app_command_checked(by, app, fp, cmd, |actor, current| {
             downgrade::check_may_schedule(current, actor, &self.policy)?;
             let product = self.shared_product(&current.product)?;
+            downgrade::check_has_cheaper(current, &product)?;
             downgrade::check_target(current, &product, specification, quantity)
         })
     }
