@@ -60,8 +60,8 @@ class DowngradeTest {
         w.clock.set(Instant.parse("2026-05-14T19:00:00Z"))
         w.market.tick(Actor.System)
         val declined = w.market.eventsSince(0u, 1000u)
-            .map { JSONObject(it.kindJson).getJSONObject("event") }
-            .filter { it.getString("type") == "charge_declined" }
+            .mapNotNull { JSONObject(it.kindJson).optJSONObject("event") }
+            .filter { it.optString("type") == "charge_declined" }
         assertEquals(1, declined.size)
         assertEquals(1, declined[0].getInt("attempt"))
         assertEquals("2026-05-15T01:00:00Z", declined[0].getString("next_attempt_at"))
