@@ -4,43 +4,7 @@
 
 use std::sync::Arc;
 
-use appmarket::payments::PaymentError;
-
-use crate::conversions::{IntoCore, Money};
-use crate::records::{PaymentMethod, Receipt};
-
-/// A charge asked of the host's gateway.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ChargeRequest {
-    /// The same every time the marketplace asks for the same money (a retry after a failure,
-    /// a replayed request id): charge at most once per key, and answer a repeated key with the
-    /// first receipt (or the first decline).
-    pub idempotency_key: String,
-    /// Who pays.
-    pub customer: String,
-    /// How.
-    pub method: PaymentMethod,
-    /// How much (rounded to the currency's minor unit).
-    pub amount: Money,
-    /// What for (the product name, or the auto-renewal).
-    pub description: String,
-}
-
-/// A refund asked of the host's gateway, back to the way the order was paid. The same key rule
-/// as a charge: refund at most once per key.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct RefundRequest {
-    /// The same every time the marketplace asks for the same refund.
-    pub idempotency_key: String,
-    /// Who is refunded.
-    pub customer: String,
-    /// The method the payment used.
-    pub method: PaymentMethod,
-    /// How much.
-    pub amount: Money,
-    /// What for.
-    pub description: String,
-}
+use appmarket::payments::{ChargeRequest, PaymentError, Receipt, RefundRequest};
 
 /// How a gateway says no. Kotlin: `GatewayException.Declined(reason)` (the provider refused, no
 /// money moved: ORD-3 cancels the order) and `GatewayException.Failed(reason)` (could not tell).
@@ -88,39 +52,20 @@ pub trait PaymentGateway: Send + Sync {
 /// The host's gateway as the core's port.
 pub(crate) struct HostGateway(pub(crate) Arc<dyn PaymentGateway>);
 
-fn answer(method: &str, answer: Result<Receipt, GatewayError>) -> Result<appmarket::payments::Receipt, PaymentError> {
+fn answer(method: &str, answer: Result<Receipt, GatewayError>) -> Result<Receipt, PaymentError> {
     match answer {
-        Ok(receipt) => {
-            let amount = receipt.amount.into_core().map_err(|e| {
-                PaymentError::Failed(format!("the gateway's {method} returned a receipt with a bad amount: {e}"))
-            })?;
-            Ok(appmarket::payments::Receipt { id: receipt.id, amount, method: receipt.method.into() })
-        }
+        Ok(receipt) => Ok(receipt),
         Err(GatewayError::Declined { reason }) => Err(PaymentError::Declined(reason)),
         Err(GatewayError::Failed { reason }) => Err(PaymentError::Failed(format!("the gateway's {method}: {reason}"))),
     }
 }
 
 impl appmarket::PaymentGateway for HostGateway {
-    fn charge(&self, r: &appmarket::payments::ChargeRequest) -> Result<appmarket::payments::Receipt, PaymentError> {
-        let request = ChargeRequest {
-            idempotency_key: r.idempotency_key.clone(),
-            customer: r.customer.to_string(),
-            method: r.method.into(),
-            amount: r.amount.into(),
-            description: r.description.clone(),
-        };
-        answer("charge", self.0.charge(request))
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
+        answer("charge", self.0.charge(request.clone()))
     }
 
-    fn refund(&self, r: &appmarket::payments::RefundRequest) -> Result<appmarket::payments::Receipt, PaymentError> {
-        let request = RefundRequest {
-            idempotency_key: r.idempotency_key.clone(),
-            customer: r.customer.to_string(),
-            method: r.method.into(),
-            amount: r.amount.into(),
-            description: r.description.clone(),
-        };
-        answer("refund", self.0.refund(request))
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError> {
+        answer("refund", self.0.refund(request.clone()))
     }
 }

@@ -1,43 +1,61 @@
 //! Kotlin (JVM/Android) bindings of [`appmarket`], generated with UniFFI proc-macros.
 //!
-//! Thin by design: every function converts its arguments into core types, calls the same
-//! method of [`appmarket::Marketplace`], and converts the result back. No rule lives here.
-//!
-//! One file per area:
-//! - `conversions.rs`: custom types (`Decimal` ⇄ `BigDecimal`, `Timestamp` ⇄ `Instant`, …), ids,
-//!   [`Actor`], [`Target`], [`Money`] and the [`IntoCore`] trait;
-//! - `errors.rs`: [`AppMarketError`] (Kotlin `AppMarketException`);
-//! - `gateway.rs`: the [`PaymentGateway`] interface a Kotlin host implements;
-//! - `records.rs`: values shared by several areas (quotes, events, availability, accounts);
-//! - `catalog.rs`, `orders.rs`, `apps.rs`: the records of the area and the `Marketplace`
-//!   methods of the area (each in its own `#[uniffi::export] impl Marketplace` block);
-//! - `marketplace.rs`: the `Marketplace` object, `Policy`, `ManualClock`, `SimulatedPayments`
-//!   and the cross-cutting methods (accounts, tick, actions, records, events, now).
+//! Thin by design: no rule lives here. The value types (orders, apps, quotes, ids, money, the
+//! error…) are the core's own, derived behind its `uniffi` feature (Kotlin package
+//! `dev.appmarket.core`, see `core/src/ffi.rs`). This crate (package `dev.appmarket`) keeps what
+//! cannot be derived: the `Marketplace` object and its parts (`marketplace.rs`), the facade
+//! methods of each area, passing core values straight through (`catalog.rs`, `orders.rs`,
+//! `apps.rs`, `billing.rs`, `supervision.rs`), the pages of results (the core's `Page<T>` is
+//! generic) and the [`PaymentGateway`] interface a Kotlin host implements (`gateway.rs`).
 
 uniffi::setup_scaffolding!();
 
 mod apps;
 mod billing;
 mod catalog;
-mod conversions;
-mod errors;
 mod gateway;
 mod marketplace;
 mod orders;
-mod postgres_store;
-mod records;
-mod sqlite_store;
 mod supervision;
 
 pub use apps::*;
 pub use billing::*;
 pub use catalog::*;
-pub use conversions::*;
-pub use errors::*;
 pub use gateway::*;
 pub use marketplace::*;
 pub use orders::*;
-pub use postgres_store::*;
-pub use records::*;
-pub use sqlite_store::*;
 pub use supervision::*;
+
+/// The result of every fallible exported function; the error is the core's
+/// ([`appmarket::Error`], Kotlin `AppMarketException`).
+pub type Result<T, E = appmarket::Error> = std::result::Result<T, E>;
+
+/// The core caller: an actor, with an optional request id that makes the call idempotent.
+fn caller(actor: appmarket::Actor, request_id: Option<appmarket::RequestId>) -> appmarket::Caller {
+    appmarket::Caller { actor, request_id }
+}
+
+/// A page of results (the core's `Page<T>`, which UniFFI cannot derive: it is generic).
+macro_rules! page {
+    ($(#[doc = $doc:literal])* $name:ident of $item:ty) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+        pub struct $name {
+            /// The items of this page.
+            pub items: Vec<$item>,
+            /// Page number, from 1.
+            pub page: u32,
+            /// Items per page.
+            pub page_size: u32,
+            /// Matches over all pages.
+            pub total: u64,
+        }
+
+        impl From<appmarket::Page<$item>> for $name {
+            fn from(p: appmarket::Page<$item>) -> Self {
+                $name { items: p.items, page: p.page, page_size: p.page_size, total: p.total }
+            }
+        }
+    };
+}
+use page;

@@ -3,11 +3,16 @@
 
 use std::sync::Arc;
 
-use crate::conversions::{Actor, IntoCore, Money, Target, TimeSpan, Timestamp, all, caller, id};
-use crate::errors::Result;
-use crate::records::{Availability, CustomerAccount, Event, Receipt, TickReport};
+use appmarket::ffi::{TimeSpan, Timestamp};
+use appmarket::payments::Receipt;
+use appmarket::{Actor, Availability, CustomerAccount, CustomerId, Event, Money, RequestId, Target, TickReport};
 
-// ---------------------------------------------------------------- policy
+use crate::gateway::{HostGateway, PaymentGateway};
+use crate::{Result, caller};
+
+// The core's instants and durations in this crate's own signatures (the clock).
+uniffi::use_remote_type!(appmarket::Timestamp);
+uniffi::use_remote_type!(appmarket::TimeSpan);
 
 /// The numbers of the rules (RULES.md §12). `Policy()` gives the marketplace's defaults;
 /// `Policy.fromJson(json)` overrides any field (missing fields keep their defaults).
@@ -37,8 +42,6 @@ impl Policy {
     }
 }
 
-// ---------------------------------------------------------------- clock
-
 /// A clock that moves only when told, never backwards (for tests and simulations). Share it
 /// with a `Marketplace`; without one, the marketplace uses the system clock.
 #[derive(Debug, Clone, uniffi::Object)]
@@ -61,16 +64,14 @@ impl ManualClock {
 
     /// Moves the clock to `to`; refuses going backwards (`InvalidInput`).
     pub fn set(&self, to: Timestamp) -> Result<()> {
-        Ok(self.core.set(to)?)
+        self.core.set(to)
     }
 
     /// Moves the clock on by `by`; refuses a negative duration (`InvalidInput`).
     pub fn advance(&self, by: TimeSpan) -> Result<()> {
-        Ok(self.core.advance(by)?)
+        self.core.advance(by)
     }
 }
-
-// ---------------------------------------------------------------- payments
 
 /// The simulated payment gateway: balances, scripted declines, and what was charged and
 /// refunded. Share it with a `Marketplace` to inspect and steer payments.
@@ -88,34 +89,83 @@ impl SimulatedPayments {
     }
 
     /// Sets a customer's account balance (for `PaymentMethod.BALANCE`).
-    pub fn set_balance(&self, customer: String, balance: Money) -> Result<()> {
-        self.core.set_balance(&id(customer)?, balance.into_core()?);
-        Ok(())
+    pub fn set_balance(&self, customer: CustomerId, balance: Money) {
+        self.core.set_balance(&customer, balance);
     }
 
     /// A customer's account balance, if set.
-    pub fn balance(&self, customer: String) -> Result<Option<Money>> {
-        Ok(self.core.balance(&id(customer)?).map(Into::into))
+    pub fn balance(&self, customer: CustomerId) -> Option<Money> {
+        self.core.balance(&customer)
     }
 
     /// Declines the customer's next charge with `reason`.
-    pub fn decline_next(&self, customer: String, reason: String) -> Result<()> {
-        self.core.decline_next(&id(customer)?, &reason);
-        Ok(())
+    pub fn decline_next(&self, customer: CustomerId, reason: String) {
+        self.core.decline_next(&customer, &reason);
     }
 
     /// Every successful charge, oldest first.
     pub fn charges(&self) -> Vec<Receipt> {
-        all(self.core.charges())
+        self.core.charges()
     }
 
     /// Every successful refund, oldest first.
     pub fn refunds(&self) -> Vec<Receipt> {
-        all(self.core.refunds())
+        self.core.refunds()
     }
 }
 
-// ---------------------------------------------------------------- marketplace
+/// Where the marketplace keeps its state: `Marketplace(store = Store.sqlite("market.db"))` or
+/// `Marketplace(store = Store.postgres(url))`; without one, everything is kept in memory (as
+/// Python's `Marketplace(store=SqliteStore(…))` / `PostgresStore(…)` / nothing).
+#[derive(uniffi::Object)]
+pub struct Store {
+    core: Arc<dyn appmarket::store::Store>,
+    path: Option<String>,
+    schema: Option<String>,
+}
+
+#[uniffi::export]
+impl Store {
+    /// A store kept in one SQLite file, opened (or created) at `path`, which survives restarts
+    /// and crashes. `fullSync` syncs every commit to disk, so that a power loss loses nothing
+    /// that returned; without it (the default) a crash of the process loses nothing. A file that
+    /// is not a store, is damaged, read-only or from a newer version is refused with
+    /// `AppMarketException.Storage` naming the path.
+    #[uniffi::constructor(default(full_sync = false))]
+    pub fn sqlite(path: String, full_sync: bool) -> Result<Arc<Self>> {
+        use appmarket_sqlite::{SqliteOptions, Synchronous};
+        let synchronous = if full_sync { Synchronous::Full } else { Synchronous::Normal };
+        let core =
+            appmarket_sqlite::SqliteStore::open_with(&path, SqliteOptions { synchronous, ..Default::default() })?;
+        let path = core.path().display().to_string();
+        Ok(Arc::new(Store { core: Arc::new(core), path: Some(path), schema: None }))
+    }
+
+    /// A store in a PostgreSQL database at `url` (`postgresql://user:password@host:port/db`),
+    /// shared by every host that opens it: no lost update, request ids executed once across
+    /// hosts, each due item processed by one host's `tick`, events numbered in commit order.
+    /// Tables live in `schema` (default `public`; several marketplaces can share a database),
+    /// with at most `poolSize` connections (default 8); they are created or upgraded. A wrong
+    /// URL, password or database, or a newer schema, is `AppMarketException.Storage` saying what
+    /// to fix.
+    #[uniffi::constructor(default(schema = "public", pool_size = 8))]
+    pub fn postgres(url: String, schema: String, pool_size: u32) -> Result<Arc<Self>> {
+        let core =
+            appmarket_postgres::PostgresStore::builder(&url).schema(schema).pool_size(pool_size as usize).open()?;
+        let schema = core.schema().to_owned();
+        Ok(Arc::new(Store { core: Arc::new(core), path: None, schema: Some(schema) }))
+    }
+
+    /// The SQLite file's path (`null` for PostgreSQL).
+    pub fn path(&self) -> Option<String> {
+        self.path.clone()
+    }
+
+    /// The PostgreSQL schema holding the tables (`null` for SQLite).
+    pub fn schema(&self) -> Option<String> {
+        self.schema.clone()
+    }
+}
 
 /// The marketplace: every command and query of the library. Thread-safe: share one instance
 /// across threads. Every mutating method takes an optional `requestId` that makes it
@@ -127,21 +177,22 @@ pub struct Marketplace {
 
 #[uniffi::export]
 impl Marketplace {
-    /// A marketplace; `policy` defaults to `Policy()`, `clock` to the system clock, payments to
-    /// a new `SimulatedPayments` — or `payments`, or the host's own `gateway` (not both), `store`
-    /// to a new in-memory store (`SqliteStore(path)` keeps everything in a file). Refuses an
+    /// A marketplace. Each part is one argument, as in Python: `policy` defaults to `Policy()`,
+    /// `clock` to the system clock (`ManualClock(start)` for tests and simulations), `store` to
+    /// a new in-memory store (`Store.sqlite(path)`, `Store.postgres(url)`), payments to a new
+    /// `SimulatedPayments` — or `payments`, or the host's own `gateway` (not both). Refuses an
     /// inconsistent policy.
     #[uniffi::constructor(default(policy = None, clock = None, payments = None, store = None, gateway = None))]
     pub fn new(
         policy: Option<Arc<Policy>>,
         clock: Option<Arc<ManualClock>>,
         payments: Option<Arc<SimulatedPayments>>,
-        store: Option<Arc<crate::sqlite_store::SqliteStore>>,
-        gateway: Option<Arc<dyn crate::gateway::PaymentGateway>>,
+        store: Option<Arc<Store>>,
+        gateway: Option<Arc<dyn PaymentGateway>>,
     ) -> Result<Arc<Self>> {
         let mut builder = appmarket::Marketplace::builder();
         if let Some(store) = store {
-            builder = builder.store(store.as_store());
+            builder = builder.store(store.core.clone());
         }
         if let Some(policy) = policy {
             builder = builder.policy(policy.core.clone());
@@ -151,13 +202,13 @@ impl Marketplace {
         }
         match (payments, gateway) {
             (Some(_), Some(_)) => {
-                return Err(crate::errors::AppMarketError::invalid(
+                return Err(appmarket::Error::invalid(
                     "gateway",
                     "give either payments (the simulated gateway) or gateway (your own), not both",
                 ));
             }
             (Some(payments), None) => builder = builder.payments(payments.core.clone()),
-            (None, Some(gateway)) => builder = builder.payments(Arc::new(crate::gateway::HostGateway(gateway))),
+            (None, Some(gateway)) => builder = builder.payments(Arc::new(HostGateway(gateway))),
             (None, None) => {}
         }
         Ok(Arc::new(Marketplace { core: builder.build()? }))
@@ -175,63 +226,73 @@ impl Marketplace {
 
     /// Registers a customer account, or updates it (a host-level setting: no actor).
     pub fn register_customer(&self, account: CustomerAccount) -> Result<CustomerAccount> {
-        Ok(self.core.register_customer(account.into_core()?)?.into())
+        self.core.register_customer(account)
     }
 
     /// Runs the scheduled work due at the clock's current instant (only `Actor.System`).
     pub fn tick(&self, by: Actor) -> Result<TickReport> {
-        Ok(self.core.tick(&by.into_core()?)?.into())
+        self.core.tick(&by)
     }
 
     /// What `by` may do with an order or an app now, each with the rule that refuses it.
     pub fn available_actions(&self, by: Actor, target: Target) -> Result<Vec<Availability>> {
-        Ok(all(self.core.available_actions(&by.into_core()?, &target.into_core()?)?))
+        self.core.available_actions(&by, &target)
     }
 
     /// The operation records of something `by` may see, oldest first.
     pub fn records(&self, by: Actor, target: Target) -> Result<Vec<Event>> {
-        Ok(all(self.core.records(&by.into_core()?, &target.into_core()?)?))
+        self.core.records(&by, &target)
     }
 
     /// Runs a command given as JSON (`{"do": "place_order", …}`, see core's `Command`) and
     /// returns its result as JSON, for hosts that drive the marketplace by messages (the
     /// scenario runner uses it).
     #[uniffi::method(default(request_id = None))]
-    pub fn run_json(&self, by: Actor, command: String, request_id: Option<String>) -> Result<String> {
-        Ok(self.core.run_json(caller(by, request_id)?, &command)?)
+    pub fn run_json(&self, by: Actor, command: String, request_id: Option<RequestId>) -> Result<String> {
+        self.core.run_json(caller(by, request_id), &command)
     }
 
     /// Up to `limit` events after `cursor` (0 for the start), for notifications.
     pub fn events_since(&self, cursor: u64, limit: u32) -> Result<Vec<Event>> {
-        Ok(all(self.core.events_since(cursor, limit as usize)?))
+        self.core.events_since(cursor, limit as usize)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::errors::AppMarketError;
-
-    #[test]
-    fn core_errors_map_one_to_one() {
-        let e: AppMarketError = appmarket::Error::not_allowed("ORD-2", "no card").into();
-        assert_eq!(e, AppMarketError::NotAllowed { rule: "ORD-2".into(), reason: "no card".into() });
-        assert_eq!(e.to_string(), appmarket::Error::not_allowed("ORD-2", "no card").to_string());
-    }
+    use appmarket::Error;
 
     #[test]
     fn a_failed_lift_downcasts_to_the_typed_error() {
-        let err = AppMarketError::lift("amount", "too big");
-        assert!(matches!(err.downcast::<AppMarketError>(), Ok(AppMarketError::InvalidInput { .. })));
+        use uniffi::Lift;
+        let err = <appmarket::CustomerId as Lift<crate::UniFfiTag>>::try_lift(uniffi::RustBuffer::from_vec(vec![]))
+            .unwrap_err();
+        assert!(matches!(err.downcast::<Error>(), Ok(Error::InvalidInput { ref field, .. }) if field == "customer_id"));
     }
 
     #[test]
-    fn ids_and_actors_are_parsed_by_the_core() {
+    fn core_values_and_errors_cross_as_they_are() {
         let m = Marketplace::new(None, None, None, None, None).unwrap();
-        let err = m.saved_list(Actor::Customer { id: String::new() }).unwrap_err();
-        assert!(matches!(err, AppMarketError::InvalidInput { ref field, .. } if field == "customer_id"), "{err}");
-        let json = m.run_json(Actor::Customer { id: "alice".into() }, r#"{"do":"saved_list"}"#.into(), None).unwrap();
+        let alice = Actor::customer("alice").unwrap();
+        let json = m.run_json(alice.clone(), r#"{"do":"saved_list"}"#.into(), None).unwrap();
         assert!(json.contains("alice"), "{json}");
-        assert!(matches!(m.tick(Actor::Customer { id: "alice".into() }), Err(AppMarketError::Forbidden { .. })));
+        assert!(matches!(m.tick(alice), Err(Error::Forbidden { .. })));
+    }
+
+    #[test]
+    fn payments_or_gateway_not_both() {
+        struct Never;
+        impl PaymentGateway for Never {
+            fn charge(&self, _: appmarket::payments::ChargeRequest) -> Result<Receipt, crate::GatewayError> {
+                unreachable!()
+            }
+            fn refund(&self, _: appmarket::payments::RefundRequest) -> Result<Receipt, crate::GatewayError> {
+                unreachable!()
+            }
+        }
+        let err =
+            Marketplace::new(None, None, Some(SimulatedPayments::new()), None, Some(Arc::new(Never))).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "gateway"), "{err}");
     }
 }

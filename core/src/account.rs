@@ -10,6 +10,7 @@ use crate::error::Error;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CustomerAccount {
     /// The account id.
     pub id: CustomerId,
@@ -25,6 +26,7 @@ pub struct CustomerAccount {
     /// Unconditional unsubscriptions used in the current calendar year (UNS-3), kept by the
     /// marketplace: registering an account again never changes it.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub unconditional_unsubscriptions: YearlyCount,
 }
 
@@ -32,10 +34,13 @@ pub struct CustomerAccount {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct YearlyCount {
     /// The year counted.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 0))]
     pub year: i32,
     /// How many in that year.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 0))]
     pub count: u32,
 }
 

@@ -7,6 +7,7 @@ use crate::error::Error;
 /// Every button a marketplace page can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Action {
     /// Accept the terms and conditions of an order (ORD-2).
     AcceptTerms,
@@ -62,6 +63,7 @@ pub enum Action {
 
 /// Whether an action is allowed now, and if not, which rule refuses it and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Availability {
     /// The action.
     pub action: Action,

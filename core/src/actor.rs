@@ -169,13 +169,14 @@ impl InvoiceId {
 /// (`register_customer`), and, like [`Actor::Operator`], it may read everything.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "role", content = "id", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Actor {
     /// A buyer.
-    Customer(CustomerId),
+    Customer(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] CustomerId),
     /// A seller (ISV).
-    Seller(SellerId),
+    Seller(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] SellerId),
     /// The marketplace's operations manager.
-    Operator(OperatorId),
+    Operator(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] OperatorId),
     /// Scheduled work driven by the clock (`tick`).
     System,
 }
@@ -307,23 +308,24 @@ impl From<&Caller> for Caller {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Target {
     /// A customer account.
-    Account(CustomerId),
+    Account(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] CustomerId),
     /// A product.
-    Product(ProductId),
+    Product(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] ProductId),
     /// A customer's saved list.
-    SavedList(CustomerId),
+    SavedList(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] CustomerId),
     /// An order.
-    Order(OrderId),
+    Order(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] OrderId),
     /// A purchased app.
-    App(AppId),
+    App(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] AppId),
     /// A service flow.
-    Flow(FlowId),
+    Flow(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] FlowId),
     /// An appeal.
-    Appeal(AppealId),
+    Appeal(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] AppealId),
     /// An invoice.
-    Invoice(InvoiceId),
+    Invoice(#[cfg_attr(feature = "uniffi", uniffi(name = "id"))] InvoiceId),
 }
 
 impl Target {

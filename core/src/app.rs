@@ -27,6 +27,7 @@ use crate::time::{BillingZone, add_months_clamped, last_day_of_month};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AppStatus {
     /// Paid, waiting for its service flow to complete (APP-3).
     Provisioning,
@@ -61,6 +62,7 @@ impl fmt::Display for AppStatus {
 /// The term of a yearly/monthly app (APP-2): it ends at 23:59:59 (billing zone) on the date
 /// reached by adding `months` to the anchor date, clamped to the end of a shorter month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Term {
     /// When the term started (payment, or acceptance / enabling time for supervised apps).
     pub started_at: DateTime<Utc>,
@@ -116,16 +118,22 @@ impl Term {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ApplicationInfo {
     /// Username.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub username: String,
     /// Management URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub management_url: String,
     /// Frontend URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub frontend_url: String,
     /// Product guide link.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub product_guide: String,
     /// Whether a password has been provided.
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub has_password: bool,
 }
 
@@ -161,6 +169,7 @@ impl ApplicationInfo {
 
 /// The seller information shown on the details page (APP-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SellerInfo {
     /// The seller.
     pub seller: SellerId,
@@ -172,6 +181,7 @@ pub struct SellerInfo {
 
 /// Auto-renewal settings (REN-5, REN-6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AutoRenewal {
     /// Periods per renewal (months for monthly plans, years for yearly plans).
     pub periods: u32,
@@ -201,6 +211,7 @@ fn card() -> PaymentMethod {
 /// A renewal applied to an app: which order paid it and which span of time it bought (REN-2,
 /// UNS-5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RenewalRecord {
     /// The renewal order.
     pub order: OrderId,
@@ -214,6 +225,7 @@ pub struct RenewalRecord {
 
 /// A purchased app (resource) (APP-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PurchasedApp {
     /// Id.
     pub id: AppId,
@@ -1136,14 +1148,19 @@ impl PurchasedApp {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AppFilter {
     /// Only this status.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status: Option<AppStatus>,
     /// Only this delivery method.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub delivery: Option<DeliveryMethod>,
     /// Only this billing mode.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub mode: Option<BillingMode>,
     /// Only apps whose product name contains this (case-insensitive).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub name: Option<String>,
 }
 

@@ -15,6 +15,7 @@ use crate::supervision::{AppealGrounds, FlowOutcome, Party, ServiceFlow};
 /// Where an appeal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AppealStatus {
     /// Waiting for the operator; the flow is frozen (APL-2).
     Open,
@@ -29,6 +30,7 @@ pub enum AppealStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Resolution {
     /// The flow resumes where it was.
     Resume,
@@ -54,6 +56,7 @@ impl Resolution {
 
 /// An appeal (APL-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Appeal {
     /// Id.
     pub id: AppealId,

@@ -17,6 +17,7 @@ use crate::pricing;
 /// A downgrade scheduled for the end of the term (PRC-8): the renewals paid from now on are
 /// priced with it, and `tick` applies it when the term it was scheduled in ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ScheduledDowngrade {
     /// The specification from then on.
     pub specification: String,

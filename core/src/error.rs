@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// so adding a variant is a breaking change inside the workspace.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi(name = "AppMarketError"))]
 pub enum Error {
     /// A field of the input is malformed or out of range.
     #[error("invalid {field}: {reason}")]

@@ -55,6 +55,7 @@ pub enum EventKind {
 
 /// An event as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Event {
     /// Schema version of this event.
     pub schema_version: u32,

@@ -11,6 +11,7 @@ use crate::delivery::DeliveryMethod;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FlowKind {
     /// A licence: no request; the seller delivers offline (SUP-2).
     License,

@@ -13,6 +13,7 @@ use crate::order::Order;
 /// Where an invoice stands (INV-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum InvoiceStatus {
     /// Requested by the customer.
     Requested,
@@ -24,6 +25,7 @@ pub enum InvoiceStatus {
 
 /// An invoice of one order (INV-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Invoice {
     /// Id.
     pub id: InvoiceId,

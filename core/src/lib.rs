@@ -25,6 +25,8 @@ pub mod downgrade;
 pub mod dunning;
 pub mod error;
 pub mod event;
+#[cfg(feature = "uniffi")]
+pub mod ffi;
 mod fingerprint;
 mod flow_kind;
 pub mod invoice;
@@ -45,6 +47,10 @@ pub mod supervision;
 pub mod testing;
 pub mod time;
 pub mod unsubscribe;
+
+// The UniFFI namespace of the core's value types (feature `uniffi`, see [`ffi`]).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("appmarket");
 
 pub use account::CustomerAccount;
 pub use actions::{Action, Availability};

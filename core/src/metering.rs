@@ -15,6 +15,7 @@ use crate::pricing::started_hours;
 /// One settlement of a pay-per-use app: the started hours of a billing cycle (or of the last,
 /// partial cycle when the app was deleted or frozen), their amount, and how it was paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UsageCycle {
     /// 1 for the first settlement of the app, then 2, 3, …
     pub number: u32,
@@ -55,6 +56,7 @@ impl UsageCycle {
 
 /// The metering of a pay-per-use app (PRC-7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Metering {
     /// The price of one hour of the whole configuration (all units, every fee line).
     pub hourly: Money,
@@ -75,6 +77,7 @@ pub struct Metering {
 
 /// The usage statement of a pay-per-use app, for its customer and its seller (PRC-7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UsageStatement {
     /// The app.
     pub app: AppId,

@@ -314,6 +314,7 @@ pub const NOISE_DP: u32 = 20;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Money {
     /// The amount, serialized as a string so that no language reads it as a float.
     pub amount: Decimal,

@@ -21,6 +21,7 @@ use crate::provisioning::ImageSetup;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OrderStatus {
     /// Placed, not paid yet.
     PendingPayment,
@@ -49,6 +50,7 @@ impl fmt::Display for OrderStatus {
 /// What an order buys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OrderKind {
     /// A new purchase from the product page or the saved list.
     Purchase,
@@ -80,6 +82,7 @@ pub enum OrderKind {
 
 /// How an order was paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Payment {
     /// The method, or `None` when a reseller settled (ORD-4).
     pub method: Option<PaymentMethod>,
@@ -95,6 +98,7 @@ pub struct Payment {
 
 /// An order (ORD-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Order {
     /// Id.
     pub id: OrderId,
@@ -701,10 +705,13 @@ impl Order {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OrderFilter {
     /// Only this status.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status: Option<OrderStatus>,
     /// Only this product.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub product: Option<ProductId>,
 }
 
@@ -719,6 +726,7 @@ impl OrderFilter {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PurchaseRequest {
     /// The product.
     pub product: ProductId,
@@ -727,8 +735,10 @@ pub struct PurchaseRequest {
     /// The billing mode.
     pub mode: BillingMode,
     /// Quantity (1 when the specification has no quantity attribute).
+    #[cfg_attr(feature = "uniffi", uniffi(default = 1))]
     pub quantity: u32,
     /// Periods: monthly 1–9, yearly 1–3; 1 for one-time and pay-per-use.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 1))]
     pub periods: u32,
 }
 

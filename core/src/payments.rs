@@ -13,6 +13,7 @@ use crate::money::Money;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PaymentMethod {
     /// The account balance.
     Balance,
@@ -37,6 +38,7 @@ impl fmt::Display for PaymentMethod {
 
 /// A charge asked of the gateway. The idempotency key makes a retried charge charge once.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChargeRequest {
     /// The same key always gives the same receipt and charges once.
     pub idempotency_key: String,
@@ -52,6 +54,7 @@ pub struct ChargeRequest {
 
 /// A refund asked of the gateway, back to the way it was paid.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefundRequest {
     /// The same key always gives the same receipt and refunds once.
     pub idempotency_key: String,
@@ -67,6 +70,7 @@ pub struct RefundRequest {
 
 /// Proof that the gateway moved money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Receipt {
     /// The gateway's id of the transaction.
     pub id: String,

@@ -11,6 +11,7 @@ use crate::time::days_in_month;
 
 /// One line of a quote: `amount = unit_price × quantity × periods`, shown rounded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct QuoteLine {
     /// What the line is for.
     pub label: String,
@@ -28,6 +29,7 @@ pub struct QuoteLine {
 /// The shown lines always add up to the total: when rounding each line leaves a residue (a cent
 /// or so), it is shown on a last line labelled [`ROUNDING_LABEL`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Quote {
     /// The lines.
     pub lines: Vec<QuoteLine>,

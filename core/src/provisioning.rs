@@ -13,6 +13,7 @@ pub use crate::policy::PASSWORD_SPECIALS;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Network {
     /// VPC name or id.
     pub vpc: String,
@@ -25,6 +26,7 @@ pub struct Network {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SecurityGroup {
     /// The group the seller recommends.
     Recommended,
@@ -39,6 +41,7 @@ pub enum SecurityGroup {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Customization {
     /// Billing mode.
     pub mode: BillingMode,
@@ -58,6 +61,7 @@ pub struct Customization {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ImageProvisioning {
     /// The specification of the image product.
     pub specification: String,
@@ -70,12 +74,14 @@ pub struct ImageProvisioning {
     /// The customer agreed to the terms.
     pub agree_terms: bool,
     /// Customized choices; `None` for quick provisioning.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub customization: Option<Customization>,
     /// Quick provisioning: the billing mode the customer chose among the plans the image offers
     /// — yearly, monthly or pay-per-use (IMG-1). `None` takes the first the image offers, in
     /// that order: monthly, yearly, pay-per-use. Customized provisioning sets its mode in
     /// `customization` instead.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub quick_mode: Option<BillingMode>,
 }
 
@@ -95,6 +101,7 @@ impl std::fmt::Debug for ImageProvisioning {
 
 /// What is kept of a provisioning request on the order: everything but the password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ImageSetup {
     /// Instance flavour.
     pub flavour: String,

@@ -23,9 +23,10 @@ use crate::time::{BillingZone, last_day_of_month};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RenewalDay {
     /// A day of the month, 1–28.
-    Day(u32),
+    Day(#[cfg_attr(feature = "uniffi", uniffi(name = "day"))] u32),
     /// The last day of the month.
     LastDay,
 }

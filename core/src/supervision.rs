@@ -20,6 +20,7 @@ pub use crate::flow_kind::FlowKind;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum FlowStatus {
     /// The customer must submit a request (SUP-3).
     AwaitingRequest,
@@ -61,6 +62,7 @@ impl fmt::Display for FlowStatus {
 /// A party of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Party {
     /// The customer of the order.
     Customer,
@@ -71,6 +73,7 @@ pub enum Party {
 /// Why a party may appeal (APL-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum AppealGrounds {
     /// The seller has not updated the flow for more than the idle days.
     SellerIdle,
@@ -97,6 +100,7 @@ impl fmt::Display for AppealGrounds {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Attachment {
     /// File name, with one of the policy's extensions.
     pub name: String,
@@ -108,11 +112,13 @@ pub struct Attachment {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ServiceRequest {
     /// Requirement description, 1–1,000 characters.
     pub description: String,
     /// Attachments: at least one for SaaS, optional for professional services.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub attachments: Vec<Attachment>,
 }
 
@@ -121,12 +127,16 @@ pub struct ServiceRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Delivery {
     /// An optional note for the customer.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub note: String,
     /// The actual enabling time, which then starts the term (APP-3); yearly/monthly only.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub enabling_time: Option<DateTime<Utc>>,
     /// SaaS only, required there: username and URLs. The password travels apart (APP-5).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub application_info: Option<ApplicationInfo>,
 }
 
@@ -159,6 +169,7 @@ pub enum CloseReason {
 
 /// A service flow (SUP-1): one per supervised paid order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ServiceFlow {
     /// Id.
     pub id: FlowId,
@@ -351,6 +362,7 @@ impl fmt::Display for FlowEvent {
 
 /// The result of submitting a request: the flow, and the sensitive-data warnings (SUP-6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SubmittedRequest {
     /// The flow after the request.
     pub flow: ServiceFlow,
@@ -891,12 +903,16 @@ impl ServiceFlow {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FlowFilter {
     /// Only this status.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub status: Option<FlowStatus>,
     /// Only this process.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub kind: Option<FlowKind>,
     /// Only the flow of this order.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub order: Option<OrderId>,
 }
 

@@ -18,6 +18,7 @@ use crate::time::add_months_clamped;
 /// Why an unsubscription waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PendingKind {
     /// Refund above the review threshold: waits for an operator (UNS-5).
     OperatorReview,
@@ -27,6 +28,7 @@ pub enum PendingKind {
 
 /// The refund of one order of an unsubscription.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefundPart {
     /// The order.
     pub order: OrderId,
@@ -36,6 +38,7 @@ pub struct RefundPart {
 
 /// An unsubscription or refund waiting for an operator or the seller (UNS-5, UNS-6, INV-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PendingUnsubscription {
     /// Who must decide.
     pub kind: PendingKind,
@@ -51,6 +54,7 @@ pub struct PendingUnsubscription {
 
 /// An itemised unsubscription refund (PRC-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RefundQuote {
     /// The itemised refund; its total is what the customer gets back.
     pub quote: Quote,

@@ -4,38 +4,39 @@
 // and starts from a fresh file at every run.
 package dev.appmarket.examples
 
-import dev.appmarket.Actor
-import dev.appmarket.AppMarketException
-import dev.appmarket.Attachment
-import dev.appmarket.Delivery
-import dev.appmarket.Order
-import dev.appmarket.Resolution
-import dev.appmarket.ServiceRequest
-import dev.appmarket.SimulatedPayments
-import dev.appmarket.SqliteStore
-import dev.appmarket.Target
-import dev.appmarket.AppFilter
-import dev.appmarket.BillingMode
-import dev.appmarket.CustomerAccount
-import dev.appmarket.DeliveryMethod
-import dev.appmarket.ImageProvisioning
-import dev.appmarket.ImageResources
 import dev.appmarket.ManualClock
 import dev.appmarket.Marketplace
-import dev.appmarket.Money
-import dev.appmarket.Network
-import dev.appmarket.PaymentMethod
-import dev.appmarket.PricePlan
-import dev.appmarket.ProductDraft
-import dev.appmarket.PurchaseRequest
-import dev.appmarket.QuantityAttribute
-import dev.appmarket.Quote
-import dev.appmarket.ResourcePlan
 import dev.appmarket.SearchQuery
 import dev.appmarket.SecretText
-import dev.appmarket.SecurityGroup
-import dev.appmarket.Specification
-import dev.appmarket.SupportRange
+import dev.appmarket.SimulatedPayments
+import dev.appmarket.Store
+import dev.appmarket.core.Actor
+import dev.appmarket.core.AppFilter
+import dev.appmarket.core.AppMarketException
+import dev.appmarket.core.Attachment
+import dev.appmarket.core.BillingMode
+import dev.appmarket.core.CustomerAccount
+import dev.appmarket.core.Delivery
+import dev.appmarket.core.DeliveryMethod
+import dev.appmarket.core.ImageProvisioning
+import dev.appmarket.core.ImageResources
+import dev.appmarket.core.Money
+import dev.appmarket.core.Network
+import dev.appmarket.core.Order
+import dev.appmarket.core.PaymentMethod
+import dev.appmarket.core.PricePlan
+import dev.appmarket.core.ProductDraft
+import dev.appmarket.core.PurchaseRequest
+import dev.appmarket.core.QuantityAttribute
+import dev.appmarket.core.Quote
+import dev.appmarket.core.Resolution
+import dev.appmarket.core.ResourcePlan
+import dev.appmarket.core.SecurityGroup
+import dev.appmarket.core.ServiceRequest
+import dev.appmarket.core.Specification
+import dev.appmarket.core.SupportRange
+import dev.appmarket.core.Target
+import dev.appmarket.statusText
 import java.math.BigDecimal
 import java.time.Duration
 import java.time.Instant
@@ -108,12 +109,12 @@ fun printQuote(title: String, quote: Quote) {
 }
 
 /** A SQLite store in a fresh file under the target directory (an earlier one is removed). */
-fun freshStore(name: String): SqliteStore {
+fun freshStore(name: String): Store {
     val dir = java.io.File(System.getenv("CARGO_TARGET_DIR") ?: "target")
     dir.mkdirs()
     val path = java.io.File(dir, name)
     for (suffix in listOf("", "-wal", "-shm")) java.io.File(path.path + suffix).delete()
-    return SqliteStore(path.path)
+    return Store.sqlite(path.path)
 }
 
 fun main() {
@@ -189,7 +190,7 @@ private fun buyOne(market: Marketplace, by: Actor, product: String, spec: String
 }
 
 private fun printRecords(market: Marketplace, by: Actor, target: Target) {
-    for (e in market.records(by, target)) println("    ${e.at}  ${e.actor}  ${e.kindJson}")
+    for (e in market.records(by, target)) println("    ${e.at}  ${e.actor}  ${e.kind}")
 }
 
 /** A professional service under service supervision, and a second one that ends in an appeal. */

@@ -17,6 +17,7 @@ pub use crate::delivery::DeliveryMethod;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum BillingMode {
     /// Rated by the hour (PRC-7).
     PayPerUse,
@@ -59,6 +60,7 @@ impl fmt::Display for BillingMode {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct QuantityAttribute {
     /// Its name as the product page shows it.
     pub name: String,
@@ -91,6 +93,7 @@ impl QuantityAttribute {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PricePlan {
     /// The billing mode.
     pub mode: BillingMode,
@@ -104,6 +107,7 @@ pub struct PricePlan {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Attribute {
     /// Name.
     pub name: String,
@@ -115,14 +119,17 @@ pub struct Attribute {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Specification {
     /// Its name, unique within the product.
     pub name: String,
     /// Fixed attributes.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub attributes: Vec<Attribute>,
     /// The quantity the buyer chooses, if any; without one the quantity is 1.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub quantity: Option<QuantityAttribute>,
     /// Plans, at most one per billing mode.
     pub plans: Vec<PricePlan>,
@@ -157,10 +164,13 @@ impl Specification {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SupportRange {
     /// Seller email.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub email: String,
     /// Seller phone.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub phone: String,
 }
 
@@ -168,6 +178,7 @@ pub struct SupportRange {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ResourcePlan {
     /// The billing mode these prices are for.
     pub mode: BillingMode,
@@ -183,6 +194,7 @@ pub struct ResourcePlan {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ImageResources {
     /// The product's instance flavour, e.g. `s6.large.2`.
     pub flavour: String,
@@ -198,6 +210,7 @@ pub struct ImageResources {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProductDraft {
     /// Product name.
     pub name: String,
@@ -208,25 +221,31 @@ pub struct ProductDraft {
     /// For SaaS: whether it involves service supervision. Licences and professional services
     /// always do, images never; the value given is ignored for them.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub involves_supervision: bool,
     /// Tags.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub tags: Vec<String>,
     /// Description.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub description: String,
     /// Support contacts.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub support: SupportRange,
     /// One or more specifications.
     pub specifications: Vec<Specification>,
     /// Required for images: flavour, disk and resource prices.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub image: Option<ImageResources>,
 }
 
 /// A listed (or delisted) product.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Product {
     /// Id.
     pub id: ProductId,

@@ -9,6 +9,7 @@ use crate::error::Error;
 
 /// A product saved for later, with an optional specification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SavedItem {
     /// The product.
     pub product: ProductId,
@@ -20,6 +21,7 @@ pub struct SavedItem {
 
 /// A customer's saved list. Saving the same product and specification twice keeps one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SavedList {
     /// Whose list.
     pub customer: CustomerId,

@@ -14,6 +14,7 @@ use crate::policy::Policy;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SortOrder {
     /// Best text match first (name over tags over description), then newest.
     #[default]

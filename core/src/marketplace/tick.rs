@@ -12,6 +12,7 @@ use crate::order::{Order, OrderCommand, OrderStatus};
 
 /// What a `tick` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TickReport {
     /// Aggregates looked at.
     pub examined: u64,

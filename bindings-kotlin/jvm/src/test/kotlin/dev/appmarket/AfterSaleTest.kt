@@ -1,5 +1,6 @@
 package dev.appmarket
 
+import dev.appmarket.core.*
 import dev.appmarket.examples.imageDraft
 import dev.appmarket.examples.quickProvisioning
 import dev.appmarket.examples.usd

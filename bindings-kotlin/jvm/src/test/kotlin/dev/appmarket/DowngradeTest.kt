@@ -1,5 +1,7 @@
 package dev.appmarket
 
+import dev.appmarket.core.*
+import dev.appmarket.core.Target // not kotlin.annotation.Target
 import java.time.Instant
 import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -60,7 +62,7 @@ class DowngradeTest {
         w.clock.set(Instant.parse("2026-05-14T19:00:00Z"))
         w.market.tick(Actor.System)
         val declined = w.market.eventsSince(0u, 1000u)
-            .mapNotNull { JSONObject(it.kindJson).optJSONObject("event") }
+            .mapNotNull { JSONObject(it.kind).optJSONObject("event") }
             .filter { it.optString("type") == "charge_declined" }
         assertEquals(1, declined.size)
         assertEquals(1, declined[0].getInt("attempt"))

@@ -1,5 +1,7 @@
 package dev.appmarket
 
+import dev.appmarket.core.*
+import dev.appmarket.core.Target // not kotlin.annotation.Target
 import dev.appmarket.examples.saasDraft
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue

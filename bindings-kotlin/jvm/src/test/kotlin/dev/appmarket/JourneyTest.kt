@@ -1,5 +1,7 @@
 package dev.appmarket
 
+import dev.appmarket.core.*
+import dev.appmarket.core.Target // not kotlin.annotation.Target
 import dev.appmarket.examples.imageDraft
 import dev.appmarket.examples.quickProvisioning
 import dev.appmarket.examples.usd
@@ -115,11 +117,11 @@ class JourneyTest {
 
         // Records, events, payments.
         val records = m.records(alice, Target.App(app.id))
-        assertTrue(records.any { it.kindJson.contains("password_revealed") && it.actor == alice }, "$records")
+        assertTrue(records.any { it.kind.contains("password_revealed") && it.actor == alice }, "$records")
         val events = m.eventsSince(0u, 1000u)
         assertEquals((1..events.size).map { it.toULong() }, events.map { it.seq })
         assertEquals(events.drop(3), m.eventsSince(3u, 1000u))
-        assertFalse(events.any { it.kindJson.contains("S3cret") || it.kindJson.contains("Cloud#2026x") })
+        assertFalse(events.any { it.kind.contains("S3cret") || it.kind.contains("Cloud#2026x") })
         assertEquals(3, w.payments.charges().size)
         assertEquals(emptyList<Receipt>(), w.payments.refunds())
         assertNull(w.payments.balance("bob"))

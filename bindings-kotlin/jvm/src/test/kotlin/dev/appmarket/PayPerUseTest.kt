@@ -1,5 +1,7 @@
 package dev.appmarket
 
+import dev.appmarket.core.*
+import dev.appmarket.core.Target // not kotlin.annotation.Target
 import dev.appmarket.examples.imageDraft
 import dev.appmarket.examples.quickProvisioning
 import dev.appmarket.examples.usd

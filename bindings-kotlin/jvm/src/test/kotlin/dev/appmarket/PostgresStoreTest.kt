@@ -1,5 +1,6 @@
 package dev.appmarket
 
+import dev.appmarket.core.*
 import dev.appmarket.examples.saasDraft
 import java.time.Instant
 import java.util.concurrent.atomic.AtomicInteger
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.fail
 
 /**
- * `Marketplace.onPostgres(PostgresStore(url))`: two hosts on one database share state and request
+ * `Marketplace(store = Store.postgres(url))`: two hosts on one database share state and request
  * ids; a wrong password is a Storage error. Needs APPMARKET_TEST_POSTGRES_URL (`make test` starts a
  * server); without it the tests skip, except under CI=true, where they fail.
  */
@@ -35,11 +36,11 @@ class PostgresStoreTest {
         val url = serverUrl()
         val schema = freshSchema()
         val alice = Actor.Customer("alice")
-        val paid = PostgresStore(url, schema = schema, poolSize = 2u).use { store ->
+        val paid = Store.postgres(url, schema = schema, poolSize = 2u).use { store ->
             assertEquals(schema, store.schema())
             val password = url.substringAfter("://").substringBefore("@").substringAfter(":")
             assertFalse(store.toString().contains(password), "the password is never shown")
-            Marketplace.onPostgres(store, clock = ManualClock(t0)).use { m ->
+            Marketplace(store = store, clock = ManualClock(t0)).use { m ->
                 val product = m.listProduct(Actor.Seller("isv-1"), saasDraft("Coremail Pro Email Hosting"))
                 m.registerCustomer(CustomerAccount("alice", boundCard = true, creditEnabled = false, reseller = null, level = null))
                 val order = m.placeOrder(alice, PurchaseRequest(product.id, "Standard", BillingMode.MONTHLY, 10u))
@@ -47,8 +48,8 @@ class PostgresStoreTest {
                 m.pay(alice, order.id, PaymentMethod.CREDIT_CARD, requestId = "pay-1")
             }
         }
-        PostgresStore(url, schema = schema).use { store ->
-            Marketplace.onPostgres(store, clock = ManualClock(t0)).use { m ->
+        Store.postgres(url, schema = schema).use { store ->
+            Marketplace(store = store, clock = ManualClock(t0)).use { m ->
                 assertEquals(paid, m.order(alice, paid.id))
                 // The request id is remembered in the database: the other host replays the payment.
                 assertEquals(paid, m.pay(alice, paid.id, PaymentMethod.CREDIT_CARD, requestId = "pay-1"))
@@ -61,7 +62,7 @@ class PostgresStoreTest {
         val url = serverUrl()
         val (credentials, rest) = url.substringAfter("://").split("@", limit = 2)
         val wrong = "postgresql://${credentials.substringBefore(':')}:not-it@$rest"
-        val e = assertThrows<AppMarketException.Storage> { PostgresStore(wrong, schema = freshSchema()) }
+        val e = assertThrows<AppMarketException.Storage> { Store.postgres(wrong, schema = freshSchema()) }
         assertTrue(e.reason.contains("password") && !e.reason.contains("not-it"), e.reason)
     }
 

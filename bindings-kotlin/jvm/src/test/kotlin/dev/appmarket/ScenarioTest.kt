@@ -1,5 +1,6 @@
 package dev.appmarket
 
+import dev.appmarket.core.*
 import java.io.File
 import java.math.BigDecimal
 import java.time.Duration

@@ -1,5 +1,6 @@
 package dev.appmarket
 
+import dev.appmarket.core.*
 import dev.appmarket.examples.saasDraft
 import java.nio.file.Files
 import java.time.Instant
@@ -8,7 +9,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
-/** `Marketplace(store = SqliteStore(path))`: state survives reopening the file; bad files are Storage errors. */
+/** `Marketplace(store = Store.sqlite(path))`: state survives reopening the file; bad files are Storage errors. */
 class SqliteStoreTest {
     private val t0: Instant = Instant.parse("2026-04-15T02:00:00Z")
 
@@ -17,7 +18,7 @@ class SqliteStoreTest {
         val dir = Files.createTempDirectory("appmarket-sqlite")
         val path = dir.resolve("market.db").toString()
         val alice = Actor.Customer("alice")
-        val paid = SqliteStore(path).use { store ->
+        val paid = Store.sqlite(path).use { store ->
             assertEquals(path, store.path())
             Marketplace(clock = ManualClock(t0), store = store).use { m ->
                 val product = m.listProduct(Actor.Seller("isv-1"), saasDraft("Coremail Pro Email Hosting"))
@@ -27,7 +28,7 @@ class SqliteStoreTest {
                 m.pay(alice, order.id, PaymentMethod.CREDIT_CARD, requestId = "pay-1")
             }
         }
-        SqliteStore(path).use { store ->
+        Store.sqlite(path).use { store ->
             Marketplace(clock = ManualClock(t0), store = store).use { m ->
                 assertEquals(paid, m.order(alice, paid.id))
                 // The request id is remembered in the file: re-sending it replays the payment.
@@ -40,7 +41,7 @@ class SqliteStoreTest {
     fun aFileThatIsNotADatabaseIsAStorageErrorNamingIt() {
         val file = Files.createTempDirectory("appmarket-sqlite").resolve("notes.db")
         Files.writeString(file, "not a database\n".repeat(100))
-        val e = assertThrows<AppMarketException.Storage> { SqliteStore(file.toString()) }
+        val e = assertThrows<AppMarketException.Storage> { Store.sqlite(file.toString()) }
         assertTrue(e.reason.contains(file.toString()) && e.reason.contains("not a database"), e.reason)
         assertEquals("not a database\n".repeat(100), Files.readString(file))
     }

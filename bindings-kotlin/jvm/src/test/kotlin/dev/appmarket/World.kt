@@ -1,5 +1,6 @@
 package dev.appmarket
 
+import dev.appmarket.core.*
 import dev.appmarket.examples.saasDraft
 import java.time.Instant
 

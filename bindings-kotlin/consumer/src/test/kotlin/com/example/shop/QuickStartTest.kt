@@ -1,21 +1,9 @@
 package com.example.shop
 
-import dev.appmarket.Actor
-import dev.appmarket.AppMarketException
-import dev.appmarket.BillingMode
-import dev.appmarket.CustomerAccount
-import dev.appmarket.DeliveryMethod
 import dev.appmarket.ManualClock
 import dev.appmarket.Marketplace
-import dev.appmarket.Money
-import dev.appmarket.OrderStatus
-import dev.appmarket.PaymentMethod
-import dev.appmarket.PricePlan
-import dev.appmarket.ProductDraft
-import dev.appmarket.PurchaseRequest
-import dev.appmarket.QuantityAttribute
 import dev.appmarket.SearchQuery
-import dev.appmarket.Specification
+import dev.appmarket.core.*
 import java.math.BigDecimal
 import java.time.Instant
 import org.junit.jupiter.api.Assertions.assertEquals
