@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
 use crate::aggregate::{Aggregate, Ctx};
-use crate::catalog::{BillingMode, DeliveryMethod, Product};
+use crate::catalog::{BillingMode, DeliveryMethod, Product, check_periods};
 use crate::downgrade::{self, ScheduledDowngrade};
 use crate::dunning::DeclinedCharge;
 use crate::error::Error;
@@ -19,7 +19,7 @@ use crate::payments::PaymentMethod;
 use crate::policy::Policy;
 use crate::pricing::{self, Quote};
 use crate::provisioning::ImageSetup;
-use crate::renewal::{self, RenewalDay};
+use crate::renewal_day::RenewalDay;
 use crate::secret::Secret;
 use crate::time::{BillingZone, add_months_clamped, last_day_of_month};
 
@@ -110,6 +110,122 @@ impl Term {
     pub fn extended(&self, more: u32, zone: BillingZone) -> Term {
         let months = self.months + more;
         Term { months, expires_at: zone.end_of_day(self.date_after(months)), ..*self }
+    }
+
+    /// The term after renewing `months` from the current expiry (REN-2). Without a renewal date the
+    /// anchor stays (APP-2); with one, the term ends on the first such day on or after the date it
+    /// would otherwise reach, and that day becomes the anchor (REN-4).
+    pub fn renewed(&self, months: u32, day: Option<RenewalDay>, zone: BillingZone) -> Result<Term, Error> {
+        let Some(day) = day else { return Ok(self.extended(months, zone)) };
+        // The policy's limit was checked when the renewal was priced (`price_renewal`); a paid
+        // renewal still applies after the policy changes, within what every month has.
+        day.check_latest(RenewalDay::LATEST_DAY)?;
+        let natural = self.date_after(self.months + months);
+        let end = day.on_or_after(natural);
+        Ok(Term { anchor: end, months: 0, expires_at: zone.end_of_day(end), renewal_day: Some(day), ..*self })
+    }
+}
+
+impl AutoRenewal {
+    /// Checks auto-renewal settings (REN-5, REN-6): periods as a manual renewal, count 0 to
+    /// `auto_renewal_max_count` (0 = unlimited), charge day 0 to `auto_renewal_days_before` days
+    /// before expiry.
+    pub fn check_settings(
+        mode: BillingMode,
+        periods: u32,
+        count: u32,
+        days_before: u32,
+        policy: &Policy,
+    ) -> Result<(), Error> {
+        check_periods(mode, periods, policy, "REN-5")?;
+        if count > policy.auto_renewal_max_count {
+            return Err(Error::invalid(
+                "count",
+                format!("REN-5: renewals are 0 (unlimited) to {}, got {count}", policy.auto_renewal_max_count),
+            ));
+        }
+        if days_before > policy.auto_renewal_days_before {
+            return Err(Error::invalid(
+                "days_before",
+                format!(
+                    "REN-6: the charge is 0–{} days before expiry, got {days_before}",
+                    policy.auto_renewal_days_before
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The renewal rules that the app decides by itself (REN-1, REN-5, REN-6); the prices and the
+/// manual-renewal check are in [`crate::renewal`].
+impl PurchasedApp {
+    /// The app's state allows a renewal (REN-1): a yearly/monthly app whose term has started,
+    /// neither released nor unsubscribed.
+    pub fn check_renewable_state(&self) -> Result<(), Error> {
+        if !self.mode.is_subscription() {
+            return Err(Error::not_allowed(
+                "REN-1",
+                format!("only yearly/monthly apps can be renewed; app {} is {}", self.id, self.mode),
+            ));
+        }
+        if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
+            return Err(Error::not_allowed(
+                "REN-1",
+                format!("app {} is {}, so it cannot be renewed", self.id, self.status),
+            ));
+        }
+        if self.term.is_none() {
+            return Err(Error::not_allowed("REN-1", format!("the term of app {} has not started yet", self.id)));
+        }
+        Ok(())
+    }
+
+    /// Checks that `by` may set, change or disable auto-renewal of the app (REN-5, REN-6).
+    pub fn check_auto_renewal(&self, by: &Actor, policy: &Policy) -> Result<(), Error> {
+        by.require_customer(&self.customer, &format!("app {}", self.id))?;
+        if !self.mode.is_subscription() {
+            return Err(Error::not_allowed(
+                "REN-5",
+                format!("auto-renewal applies to yearly/monthly apps; app {} is {}", self.id, self.mode),
+            ));
+        }
+        if !policy.auto_renewal_delivery_methods.contains(&self.delivery) {
+            let allowed: Vec<String> = policy.auto_renewal_delivery_methods.iter().map(|d| d.to_string()).collect();
+            return Err(Error::not_allowed(
+                "REN-5",
+                format!("auto-renewal applies to {}; app {} is {}", allowed.join(", "), self.id, self.delivery),
+            ));
+        }
+        if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
+            return Err(Error::not_allowed(
+                "REN-6",
+                format!("app {} is {}: auto-renewal can be changed only until release", self.id, self.status),
+            ));
+        }
+        Ok(())
+    }
+
+    /// When auto-renewal next charges the app, if it will (REN-6): at the charge hour (billing zone)
+    /// `days_before` days before the expiry date, or at the pending retry after a decline; never after
+    /// the retention period ends, never while another order of the app is unpaid, never once the
+    /// set number of renewals is done.
+    pub fn next_auto_renewal_charge(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        let ar = self.auto_renewal?;
+        let term = self.term?;
+        if !matches!(self.status, AppStatus::Active | AppStatus::GracePeriod | AppStatus::Frozen)
+            || self.pending_order.is_some()
+            || (ar.count != 0 && ar.done >= ar.count)
+        {
+            return None;
+        }
+        let zone = policy.zone();
+        let at = ar.retry_at.unwrap_or_else(|| {
+            let day = term.expiry_date(zone) - Duration::days(i64::from(ar.days_before));
+            zone.instant_at(day, policy.auto_renewal_charge_hour, 0, 0)
+        });
+        let (_, retention_end) = self.end_of_term_instants(policy)?;
+        (at <= retention_end).then_some(at)
     }
 }
 
@@ -618,7 +734,7 @@ impl PurchasedApp {
             _ => None,
         }?;
         let reminder = self.next_reminder(policy).map(|(_, at)| at);
-        let charge = renewal::next_charge(self, policy);
+        let charge = self.next_auto_renewal_charge(policy);
         let downgrade = self.scheduled_downgrade.as_ref().map(|d| d.effective_at + second);
         [Some(lifecycle), reminder, charge, downgrade].into_iter().flatten().min()
     }
@@ -851,9 +967,9 @@ impl PurchasedApp {
                 Ok(vec![AppEvent::Deleted])
             }
             AppCommand::Renew { order, months, renewal_day, auto } => {
-                renewal::check_renewable_state(self)?;
+                self.check_renewable_state()?;
                 let term = self.term.ok_or_else(|| Error::not_allowed("REN-1", "the term has not started"))?;
-                let next = renewal::renewed_term(&term, *months, *renewal_day, policy.zone())?;
+                let next = term.renewed(*months, *renewal_day, policy.zone())?;
                 let mut events = Vec::new();
                 if self.pending_order.as_ref() == Some(order) {
                     events.push(AppEvent::PendingOrderReleased { order: order.clone() });
@@ -868,8 +984,8 @@ impl PurchasedApp {
                 Ok(events)
             }
             AppCommand::SetAutoRenewal { periods, count, days_before, method } => {
-                renewal::check_auto_renewal(self, by, policy)?;
-                renewal::check_auto_renewal_settings(self.mode, *periods, *count, *days_before, policy)?;
+                self.check_auto_renewal(by, policy)?;
+                AutoRenewal::check_settings(self.mode, *periods, *count, *days_before, policy)?;
                 let method = method.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard);
                 if !matches!(method, PaymentMethod::Balance | PaymentMethod::CreditCard) {
                     return Err(Error::invalid(
@@ -889,7 +1005,7 @@ impl PurchasedApp {
                 Ok(vec![AppEvent::AutoRenewalSet { settings }])
             }
             AppCommand::DisableAutoRenewal => {
-                renewal::check_auto_renewal(self, by, policy)?;
+                self.check_auto_renewal(by, policy)?;
                 if self.auto_renewal.is_none() {
                     return Err(Error::not_allowed("REN-6", format!("auto-renewal of app {} is not enabled", self.id)));
                 }

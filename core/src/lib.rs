@@ -39,6 +39,7 @@ pub mod policy;
 pub mod pricing;
 pub mod provisioning;
 pub mod renewal;
+mod renewal_day;
 #[doc = include_str!("../RULES.md")]
 pub mod rules {}
 pub mod secret;

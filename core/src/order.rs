@@ -16,6 +16,46 @@ use crate::payments::{PaymentMethod, Receipt};
 use crate::policy::Policy;
 use crate::pricing::Quote;
 use crate::provisioning::ImageSetup;
+use crate::renewal_day::RenewalDay;
+
+pub use crate::catalog::check_periods;
+
+/// Why an unsubscription waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum PendingKind {
+    /// Refund above the review threshold: waits for an operator (UNS-5).
+    OperatorReview,
+    /// Negotiated refund of a supervised order: waits for the seller (UNS-6).
+    NegotiatedRefund,
+}
+
+/// The refund of one order of an unsubscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RefundPart {
+    /// The order.
+    pub order: OrderId,
+    /// Its refund, rounded.
+    pub refund: Money,
+}
+
+/// An unsubscription or refund waiting for an operator or the seller (UNS-5, UNS-6, INV-2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PendingUnsubscription {
+    /// Who must decide.
+    pub kind: PendingKind,
+    /// The refunds, order by order.
+    pub parts: Vec<RefundPart>,
+    /// The itemised refund.
+    pub quote: Quote,
+    /// The customer's reason (UNS-6).
+    pub reason: Option<String>,
+    /// Whether it is a five-day unconditional unsubscription (UNS-3).
+    pub unconditional: bool,
+}
 
 /// Where an order stands (ORD-6).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -76,7 +116,7 @@ pub enum OrderKind {
         months: u32,
         /// The renewal date chosen, if any (REN-4).
         #[serde(default)]
-        renewal_day: Option<crate::renewal::RenewalDay>,
+        renewal_day: Option<RenewalDay>,
     },
 }
 
@@ -153,7 +193,7 @@ pub struct Order {
     /// An unsubscription or negotiated refund waiting for an operator or the seller (UNS-5,
     /// UNS-6, INV-2).
     #[serde(default)]
-    pub pending_unsubscription: Option<crate::unsubscribe::PendingUnsubscription>,
+    pub pending_unsubscription: Option<PendingUnsubscription>,
     /// When it was unsubscribed by the five-day unconditional unsubscription (UNS-3).
     #[serde(default)]
     pub unconditional_unsubscription_at: Option<DateTime<Utc>>,
@@ -244,7 +284,7 @@ pub(crate) enum Fact {
     /// An unsubscription or negotiated refund waits for a decision (UNS-5, UNS-6).
     HoldUnsubscription {
         /// What waits.
-        pending: crate::unsubscribe::PendingUnsubscription,
+        pending: PendingUnsubscription,
     },
     /// The waiting unsubscription or refund was rejected (UNS-5, UNS-6).
     RejectUnsubscription {
@@ -337,7 +377,7 @@ pub enum OrderEvent {
     /// An unsubscription or negotiated refund waits for a decision (UNS-5, UNS-6).
     UnsubscriptionRequested {
         /// What waits.
-        pending: crate::unsubscribe::PendingUnsubscription,
+        pending: PendingUnsubscription,
     },
     /// The waiting unsubscription or refund was rejected.
     UnsubscriptionRejected {
@@ -740,24 +780,6 @@ pub struct PurchaseRequest {
     /// Periods: monthly 1–9, yearly 1–3; 1 for one-time and pay-per-use.
     #[cfg_attr(feature = "uniffi", uniffi(default = 1))]
     pub periods: u32,
-}
-
-/// Checks the number of periods for a billing mode (ORD-1, REN-1).
-pub fn check_periods(mode: BillingMode, periods: u32, policy: &Policy, rule: &str) -> Result<(), Error> {
-    let max = match mode {
-        BillingMode::Monthly => policy.max_monthly_periods,
-        BillingMode::Yearly => policy.max_yearly_periods,
-        BillingMode::OneTime | BillingMode::PayPerUse => 1,
-    };
-    if periods == 0 || periods > max {
-        let unit = match mode {
-            BillingMode::Monthly => "months",
-            BillingMode::Yearly => "years",
-            _ => "periods",
-        };
-        return Err(Error::invalid("periods", format!("{rule}: {mode} allows 1–{max} {unit}, got {periods}")));
-    }
-    Ok(())
 }
 
 /// Checks that an account may place orders at all (ORD-2): a bound card, unless a reseller settles.

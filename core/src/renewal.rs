@@ -1,112 +1,33 @@
 //! Renewal rules: manual renewal, the renewal date, and the auto-renewal schedule (REN-1..6).
 //!
-//! Pure functions: the [`PurchasedApp`] aggregate and the facade call them, and
-//! `available_actions` calls the same checks.
+//! Pure functions: the facade calls them, and `available_actions` calls the same checks. The
+//! rules an app decides by itself live on [`PurchasedApp`], [`Term`] and
+//! [`AutoRenewal`]; the functions of the same name here call them.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
-use crate::app::{AppStatus, PurchasedApp, Term};
+use crate::app::{AutoRenewal, PurchasedApp, Term};
+use crate::catalog::check_periods;
 use crate::catalog::{BillingMode, Product};
 use crate::error::Error;
 use crate::money::Money;
-use crate::order::check_periods;
 use crate::policy::Policy;
 use crate::pricing::{self, Quote, QuoteBuilder};
-use crate::time::{BillingZone, last_day_of_month};
+use crate::time::BillingZone;
 
-/// A renewal date (REN-4): a day of the month 1–28 (up to the policy's `renewal_day_max`), or
-/// the last day of the month.
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum RenewalDay {
-    /// A day of the month, 1–28.
-    Day(#[cfg_attr(feature = "uniffi", uniffi(name = "day"))] u32),
-    /// The last day of the month.
-    LastDay,
-}
+pub use crate::renewal_day::RenewalDay;
 
-impl RenewalDay {
-    /// The latest day of the month that every month has: no policy allows a later one.
-    pub const LATEST_DAY: u32 = 28;
-
-    /// A day of the month, 1–28 (REN-4); 29–31 and 0 are refused: choose [`RenewalDay::LastDay`].
-    /// A policy may allow fewer days ([`RenewalDay::check`]).
-    pub fn day(day: u32) -> Result<RenewalDay, Error> {
-        let d = RenewalDay::Day(day);
-        d.check_latest(RenewalDay::LATEST_DAY)?;
-        Ok(d)
-    }
-
-    /// Refuses a day outside 1 to the policy's `renewal_day_max` (28) (REN-4).
-    pub fn check(&self, policy: &Policy) -> Result<(), Error> {
-        self.check_latest(policy.renewal_day_max.min(RenewalDay::LATEST_DAY))
-    }
-
-    fn check_latest(&self, latest: u32) -> Result<(), Error> {
-        match self {
-            RenewalDay::Day(d) if !(1..=latest).contains(d) => Err(Error::invalid(
-                "renewal_day",
-                format!("REN-4: a renewal date is a day 1–{latest} or the last day of the month, got {d}"),
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// Whether `date` falls on this renewal date.
-    pub fn matches(&self, date: NaiveDate) -> bool {
-        match self {
-            RenewalDay::Day(d) => date.day() == *d,
-            RenewalDay::LastDay => date == last_day_of_month(date),
-        }
-    }
-
-    /// The first date on or after `date` that falls on this renewal date (REN-4).
-    pub fn on_or_after(&self, date: NaiveDate) -> NaiveDate {
-        match self {
-            RenewalDay::LastDay => last_day_of_month(date),
-            RenewalDay::Day(d) => {
-                let this_month = date.with_day(*d).unwrap_or(date);
-                if this_month >= date { this_month } else { crate::time::add_months_clamped(this_month, 1) }
-            }
-        }
-    }
-}
-
-/// The term after renewing `months` from the current expiry (REN-2). Without a renewal date the
-/// anchor stays (APP-2); with one, the term ends on the first such day on or after the date it
-/// would otherwise reach, and that day becomes the anchor (REN-4).
+/// The term after renewing `months` from the current expiry (REN-2, REN-4): see
+/// [`Term::renewed`].
 pub fn renewed_term(term: &Term, months: u32, day: Option<RenewalDay>, zone: BillingZone) -> Result<Term, Error> {
-    let Some(day) = day else { return Ok(term.extended(months, zone)) };
-    // The policy's limit was checked when the renewal was priced (`price_renewal`); a paid
-    // renewal still applies after the policy changes, within what every month has.
-    day.check_latest(RenewalDay::LATEST_DAY)?;
-    let natural = term.date_after(term.months + months);
-    let end = day.on_or_after(natural);
-    Ok(Term { anchor: end, months: 0, expires_at: zone.end_of_day(end), renewal_day: Some(day), ..*term })
+    term.renewed(months, day, zone)
 }
 
-/// The app's state allows a renewal (REN-1): a yearly/monthly app whose term has started,
-/// neither released nor unsubscribed.
+/// The app's state allows a renewal (REN-1): see [`PurchasedApp::check_renewable_state`].
 pub fn check_renewable_state(app: &PurchasedApp) -> Result<(), Error> {
-    if !app.mode.is_subscription() {
-        return Err(Error::not_allowed(
-            "REN-1",
-            format!("only yearly/monthly apps can be renewed; app {} is {}", app.id, app.mode),
-        ));
-    }
-    if matches!(app.status, AppStatus::Released | AppStatus::Unsubscribed) {
-        return Err(Error::not_allowed("REN-1", format!("app {} is {}, so it cannot be renewed", app.id, app.status)));
-    }
-    if app.term.is_none() {
-        return Err(Error::not_allowed("REN-1", format!("the term of app {} has not started yet", app.id)));
-    }
-    Ok(())
+    app.check_renewable_state()
 }
 
 /// Checks that `by` may renew the app manually now (REN-1).
@@ -196,33 +117,13 @@ pub fn price_renewal(
     Ok((quote.build()?, next))
 }
 
-/// Checks that `by` may set, change or disable auto-renewal of the app (REN-5, REN-6).
+/// Checks that `by` may set, change or disable auto-renewal of the app (REN-5, REN-6): see
+/// [`PurchasedApp::check_auto_renewal`].
 pub fn check_auto_renewal(app: &PurchasedApp, by: &Actor, policy: &Policy) -> Result<(), Error> {
-    by.require_customer(&app.customer, &format!("app {}", app.id))?;
-    if !app.mode.is_subscription() {
-        return Err(Error::not_allowed(
-            "REN-5",
-            format!("auto-renewal applies to yearly/monthly apps; app {} is {}", app.id, app.mode),
-        ));
-    }
-    if !policy.auto_renewal_delivery_methods.contains(&app.delivery) {
-        let allowed: Vec<String> = policy.auto_renewal_delivery_methods.iter().map(|d| d.to_string()).collect();
-        return Err(Error::not_allowed(
-            "REN-5",
-            format!("auto-renewal applies to {}; app {} is {}", allowed.join(", "), app.id, app.delivery),
-        ));
-    }
-    if matches!(app.status, AppStatus::Released | AppStatus::Unsubscribed) {
-        return Err(Error::not_allowed(
-            "REN-6",
-            format!("app {} is {}: auto-renewal can be changed only until release", app.id, app.status),
-        ));
-    }
-    Ok(())
+    app.check_auto_renewal(by, policy)
 }
 
-/// Checks auto-renewal settings (REN-5, REN-6): periods as a manual renewal, count 0–max (0 =
-/// unlimited), charge day 0–7 days before expiry.
+/// Checks auto-renewal settings (REN-5, REN-6): see [`AutoRenewal::check_settings`].
 pub fn check_auto_renewal_settings(
     mode: BillingMode,
     periods: u32,
@@ -230,42 +131,13 @@ pub fn check_auto_renewal_settings(
     days_before: u32,
     policy: &Policy,
 ) -> Result<(), Error> {
-    check_periods(mode, periods, policy, "REN-5")?;
-    if count > policy.auto_renewal_max_count {
-        return Err(Error::invalid(
-            "count",
-            format!("REN-5: renewals are 0 (unlimited) to {}, got {count}", policy.auto_renewal_max_count),
-        ));
-    }
-    if days_before > policy.auto_renewal_days_before {
-        return Err(Error::invalid(
-            "days_before",
-            format!("REN-6: the charge is 0–{} days before expiry, got {days_before}", policy.auto_renewal_days_before),
-        ));
-    }
-    Ok(())
+    AutoRenewal::check_settings(mode, periods, count, days_before, policy)
 }
 
-/// When auto-renewal next charges the app, if it will (REN-6): at the charge hour (billing zone)
-/// `days_before` days before the expiry date, or at the pending retry after a decline; never after
-/// the retention period ends, never while another order of the app is unpaid, never once the
-/// set number of renewals is done.
+/// When auto-renewal next charges the app, if it will (REN-6): see
+/// [`PurchasedApp::next_auto_renewal_charge`].
 pub fn next_charge(app: &PurchasedApp, policy: &Policy) -> Option<DateTime<Utc>> {
-    let ar = app.auto_renewal?;
-    let term = app.term?;
-    if !matches!(app.status, AppStatus::Active | AppStatus::GracePeriod | AppStatus::Frozen)
-        || app.pending_order.is_some()
-        || (ar.count != 0 && ar.done >= ar.count)
-    {
-        return None;
-    }
-    let zone = policy.zone();
-    let at = ar.retry_at.unwrap_or_else(|| {
-        let day = term.expiry_date(zone) - Duration::days(i64::from(ar.days_before));
-        zone.instant_at(day, policy.auto_renewal_charge_hour, 0, 0)
-    });
-    let (_, retention_end) = app.end_of_term_instants(policy)?;
-    (at <= retention_end).then_some(at)
+    app.next_auto_renewal_charge(policy)
 }
 
 /// The retry after the `declined`-th declined charge (1 = the first), declined at `now`: by
@@ -288,8 +160,9 @@ pub fn charge_key(app: &PurchasedApp, now: DateTime<Utc>, policy: &Policy) -> St
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+
     use super::*;
-    use crate::time::BillingZone;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

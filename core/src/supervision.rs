@@ -13,6 +13,7 @@ use crate::app::ApplicationInfo;
 use crate::error::Error;
 use crate::order::Order;
 use crate::policy::Policy;
+use crate::secret::Secret;
 
 pub use crate::flow_kind::FlowKind;
 
@@ -138,6 +139,19 @@ pub struct Delivery {
     /// SaaS only, required there: username and URLs. The password travels apart (APP-5).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub application_info: Option<ApplicationInfo>,
+}
+
+impl Delivery {
+    /// Checks the password that travels with a delivery (APP-5): only a SaaS delivery, which
+    /// carries application information, has one, of 1 to `application_password_max_chars`
+    /// characters.
+    pub fn check_password(&self, password: Option<&Secret>, policy: &Policy) -> Result<(), Error> {
+        let Some(password) = password else { return Ok(()) };
+        if self.application_info.is_none() {
+            return Err(Error::invalid("password", "only a SaaS delivery carries a password"));
+        }
+        ApplicationInfo::check_password(password, policy)
+    }
 }
 
 /// How the operator's resolution of an appeal ends the freeze (APL-4).

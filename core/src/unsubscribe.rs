@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::actor::{Actor, OrderId};
+use crate::actor::Actor;
 use crate::app::{AppStatus, PurchasedApp};
 use crate::catalog::{BillingMode, DeliveryMethod};
 use crate::error::Error;
@@ -15,42 +15,7 @@ use crate::policy::Policy;
 use crate::pricing::{Quote, QuoteBuilder};
 use crate::time::add_months_clamped;
 
-/// Why an unsubscription waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum PendingKind {
-    /// Refund above the review threshold: waits for an operator (UNS-5).
-    OperatorReview,
-    /// Negotiated refund of a supervised order: waits for the seller (UNS-6).
-    NegotiatedRefund,
-}
-
-/// The refund of one order of an unsubscription.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct RefundPart {
-    /// The order.
-    pub order: OrderId,
-    /// Its refund, rounded.
-    pub refund: Money,
-}
-
-/// An unsubscription or refund waiting for an operator or the seller (UNS-5, UNS-6, INV-2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct PendingUnsubscription {
-    /// Who must decide.
-    pub kind: PendingKind,
-    /// The refunds, order by order.
-    pub parts: Vec<RefundPart>,
-    /// The itemised refund.
-    pub quote: Quote,
-    /// The customer's reason (UNS-6).
-    pub reason: Option<String>,
-    /// Whether it is a five-day unconditional unsubscription (UNS-3).
-    pub unconditional: bool,
-}
+pub use crate::order::{PendingKind, PendingUnsubscription, RefundPart};
 
 /// An itemised unsubscription refund (PRC-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,9 +211,10 @@ pub fn refund_quote(
 }
 
 /// Checks a negotiated refund request (UNS-6): the order's customer, a supervised order whose
-/// flow is still open (`Processing`), no issued invoice (UNS-2), nothing pending, and
-/// `0 < amount ≤ paid − refunded` when an amount is given.
-pub fn check_refund_request(order: &Order, by: &Actor, amount: Option<&Money>) -> Result<(), Error> {
+/// flow is still open (`Processing`), no issued invoice (UNS-2), nothing pending,
+/// `0 < amount ≤ paid − refunded` when an amount is given, and a marketplace that offers
+/// negotiated refunds (`negotiated_refunds`).
+pub fn check_refund_request(order: &Order, by: &Actor, amount: Option<&Money>, policy: &Policy) -> Result<(), Error> {
     by.require_customer(&order.customer, &format!("order {}", order.id))?;
     if !order.involves_supervision || order.status != OrderStatus::Processing {
         return Err(Error::not_allowed(
@@ -278,6 +244,9 @@ pub fn check_refund_request(order: &Order, by: &Actor, amount: Option<&Money>) -
                 ),
             ));
         }
+    }
+    if !policy.negotiated_refunds {
+        return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
     }
     Ok(())
 }

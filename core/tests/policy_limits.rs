@@ -286,6 +286,13 @@ fn app_5_application_password_length_comes_from_policy() {
     w.market.deliver(&w.seller, &flow.id, delivery, Some(Secret::new("S3cret!p"))).unwrap();
     let err = w.refused(|m| m.provide_application_info(&w.seller, &flow.app, app_info(), Some(password.clone())));
     assert_eq!(field(&err), Some("password"));
+    // Only a SaaS delivery, which carries application information, has a password.
+    let service = w.professional_service();
+    w.submit(&service);
+    w.market.accept_request(&w.seller, &service.id).unwrap();
+    let err = w.refused(|m| m.deliver(&w.seller, &service.id, Delivery::default(), Some(Secret::new("S3cret!p"))));
+    assert_eq!(field(&err), Some("password"));
+    assert!(err.to_string().contains("only a SaaS delivery"), "{err}");
 }
 
 #[test]

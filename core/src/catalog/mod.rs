@@ -6,7 +6,7 @@ mod search;
 
 pub use product::{
     Attribute, BillingMode, DeliveryMethod, ImageResources, PricePlan, Product, ProductCommand, ProductDraft,
-    ProductEvent, QuantityAttribute, ResourcePlan, Specification, SupportRange,
+    ProductEvent, QuantityAttribute, ResourcePlan, Specification, SupportRange, check_periods,
 };
 pub use saved_list::{SavedItem, SavedList, SavedListCommand, SavedListEvent};
 pub use search::{Page, PreparedQuery, SearchQuery, SearchText, SortOrder, check_page};

@@ -467,6 +467,24 @@ impl Product {
     }
 }
 
+/// Checks the number of periods for a billing mode (ORD-1, REN-1).
+pub fn check_periods(mode: BillingMode, periods: u32, policy: &Policy, rule: &str) -> Result<(), Error> {
+    let max = match mode {
+        BillingMode::Monthly => policy.max_monthly_periods,
+        BillingMode::Yearly => policy.max_yearly_periods,
+        BillingMode::OneTime | BillingMode::PayPerUse => 1,
+    };
+    if periods == 0 || periods > max {
+        let unit = match mode {
+            BillingMode::Monthly => "months",
+            BillingMode::Yearly => "years",
+            _ => "periods",
+        };
+        return Err(Error::invalid("periods", format!("{rule}: {mode} allows 1–{max} {unit}, got {periods}")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

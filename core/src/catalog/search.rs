@@ -123,9 +123,41 @@ pub struct SearchText {
     lowest: Decimal,
     currency: crate::money::Currency,
     listed_at: DateTime<Utc>,
-    name: String,
-    tags: String,
-    description: String,
+    /// The product id's first 16 bytes, zero-padded: ids compare as these arrays do, unless
+    /// both are equal (then the ids themselves decide), without reading the product.
+    id_prefix: [u8; 16],
+    /// The lower-cased name, tags and description, separated by [`FIELD_SEPARATOR`]: one text to
+    /// search per word, the field told by where the first match is.
+    haystack: String,
+    /// Where the name ends in `haystack`.
+    name_end: usize,
+    /// Where the tags end in `haystack`.
+    tags_end: usize,
+    /// A 256-bit sketch of the byte pairs in `haystack`: a word whose pairs are not all in it
+    /// cannot occur, so most entries are ruled out without a text search.
+    pairs: Pairs,
+}
+
+/// Separates the fields of [`SearchText::haystack`]; a query word containing it matches nothing.
+const FIELD_SEPARATOR: char = '\u{1}';
+
+/// A 256-bit set of hashed byte pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Pairs([u64; 4]);
+
+impl Pairs {
+    fn of(text: &[u8]) -> Pairs {
+        let mut bits = [0u64; 4];
+        for w in text.windows(2) {
+            let h = (u32::from(w[0]).wrapping_mul(31) ^ u32::from(w[1]).wrapping_mul(131)) & 255;
+            bits[(h >> 6) as usize] |= 1 << (h & 63);
+        }
+        Pairs(bits)
+    }
+
+    fn contains(&self, other: &Pairs) -> bool {
+        self.0.iter().zip(&other.0).all(|(a, b)| a & b == *b)
+    }
 }
 
 fn mode_index(mode: BillingMode) -> usize {
@@ -145,6 +177,17 @@ impl SearchText {
             let slot = &mut lowest_by_mode[mode_index(plan.mode)];
             *slot = Some(slot.map_or(plan.price.amount, |p| p.min(plan.price.amount)));
         }
+        let field = |text: &str| text.to_lowercase().replace(FIELD_SEPARATOR, " ");
+        let (name, tags, description) =
+            (field(&product.name), field(&product.tags.join(" ")), field(&product.description));
+        let mut haystack = String::with_capacity(name.len() + tags.len() + description.len() + 2);
+        haystack.push_str(&name);
+        let name_end = haystack.len();
+        haystack.push(FIELD_SEPARATOR);
+        haystack.push_str(&tags);
+        let tags_end = haystack.len();
+        haystack.push(FIELD_SEPARATOR);
+        haystack.push_str(&description);
         SearchText {
             listed: product.listed,
             delivery: product.delivery,
@@ -154,9 +197,17 @@ impl SearchText {
             lowest: product.lowest_price().amount,
             currency: product.currency,
             listed_at: product.listed_at,
-            name: product.name.to_lowercase(),
-            tags: product.tags.join(" ").to_lowercase(),
-            description: product.description.to_lowercase(),
+            id_prefix: {
+                let mut prefix = [0u8; 16];
+                let id = product.id.as_str().as_bytes();
+                let n = id.len().min(16);
+                prefix[..n].copy_from_slice(&id[..n]);
+                prefix
+            },
+            pairs: Pairs::of(haystack.as_bytes()),
+            haystack,
+            name_end,
+            tags_end,
         }
     }
 }
@@ -165,8 +216,15 @@ impl SearchText {
 #[derive(Debug, Clone)]
 pub struct PreparedQuery<'q> {
     query: &'q SearchQuery,
-    words: Vec<String>,
+    words: Vec<Word>,
     category: Option<String>,
+}
+
+/// A query word, ready to be looked for.
+#[derive(Debug, Clone)]
+struct Word {
+    finder: memchr::memmem::Finder<'static>,
+    pairs: Pairs,
 }
 
 impl SearchQuery {
@@ -192,7 +250,14 @@ impl SearchQuery {
                 return Err(Error::invalid("min_price", format!("the lower bound {lo} is above the upper bound {hi}")));
             }
         }
-        let words = self.text.split_whitespace().map(str::to_lowercase).collect();
+        let words = self
+            .text
+            .split_whitespace()
+            .map(|w| {
+                let w = w.to_lowercase();
+                Word { pairs: Pairs::of(w.as_bytes()), finder: memchr::memmem::Finder::new(w.as_bytes()).into_owned() }
+            })
+            .collect();
         Ok(PreparedQuery { query: self, words, category: self.category.as_ref().map(|c| c.to_lowercase()) })
     }
 }
@@ -230,13 +295,20 @@ impl PreparedQuery<'_> {
         }
         let mut score = 0;
         for word in &self.words {
-            score += if text.name.contains(word.as_str()) {
+            if !text.pairs.contains(&word.pairs) {
+                return None;
+            }
+            // The first match is in the best field that holds the word: name, tags, description.
+            let at = word.finder.find(text.haystack.as_bytes())?;
+            let end = at + word.finder.needle().len();
+            score += if end <= text.name_end {
                 3
-            } else if text.tags.contains(word.as_str()) {
+            } else if at > text.name_end && end <= text.tags_end {
                 2
-            } else if text.description.contains(word.as_str()) {
+            } else if at > text.tags_end {
                 1
             } else {
+                // Across a field separator: only a word holding the separator; look per field.
                 return None;
             };
         }
@@ -252,25 +324,29 @@ impl PreparedQuery<'_> {
 
     /// Sorts scored matches and cuts the page asked for; only the page's products are cloned.
     pub fn page<'p>(&self, mut matches: Vec<(u32, &'p SearchText, &'p Product)>) -> Page<Product> {
+        type Match<'m> = (u32, &'m SearchText, &'m Product);
         let mode = self.query.billing_mode;
         let price = |t: &SearchText| mode.and_then(|m| t.lowest_by_mode[mode_index(m)]).unwrap_or(t.lowest);
-        let newest = |a: &Product, b: &Product| b.listed_at.cmp(&a.listed_at).then_with(|| a.id.cmp(&b.id));
-        match self.query.sort {
-            SortOrder::Relevance => matches.sort_by(|(sa, _, a), (sb, _, b)| sb.cmp(sa).then_with(|| newest(a, b))),
-            SortOrder::PriceAscending => {
-                matches.sort_by(|(_, ta, a), (_, tb, b)| price(ta).cmp(&price(tb)).then_with(|| newest(a, b)))
-            }
-            SortOrder::PriceDescending => {
-                matches.sort_by(|(_, ta, a), (_, tb, b)| price(tb).cmp(&price(ta)).then_with(|| newest(a, b)))
-            }
-            SortOrder::Newest => {
-                matches.sort_by(|(_, ta, a), (_, tb, b)| tb.listed_at.cmp(&ta.listed_at).then_with(|| a.id.cmp(&b.id)))
-            }
-        }
+        // Newest first, then by id; the instants are read from the compact entries.
+        let newest = |(_, ta, a): &Match<'_>, (_, tb, b): &Match<'_>| {
+            tb.listed_at.cmp(&ta.listed_at).then_with(|| ta.id_prefix.cmp(&tb.id_prefix)).then_with(|| a.id.cmp(&b.id))
+        };
+        let order = |x: &Match<'_>, y: &Match<'_>| match self.query.sort {
+            SortOrder::Relevance => y.0.cmp(&x.0).then_with(|| newest(x, y)),
+            SortOrder::PriceAscending => price(x.1).cmp(&price(y.1)).then_with(|| newest(x, y)),
+            SortOrder::PriceDescending => price(y.1).cmp(&price(x.1)).then_with(|| newest(x, y)),
+            SortOrder::Newest => newest(x, y),
+        };
         let total = matches.len() as u64;
         let start = (self.query.page as usize - 1).saturating_mul(self.query.page_size as usize);
-        let items =
-            matches.into_iter().skip(start).take(self.query.page_size as usize).map(|(_, _, p)| p.clone()).collect();
+        let end = start.saturating_add(self.query.page_size as usize);
+        // Only the pages up to the one asked for are sorted: select them first (linear).
+        if end < matches.len() {
+            matches.select_nth_unstable_by(end, order);
+            matches.truncate(end);
+        }
+        matches.sort_by(order);
+        let items = matches.into_iter().skip(start).map(|(_, _, p)| p.clone()).collect();
         Page { items, page: self.query.page, page_size: self.query.page_size, total }
     }
 }

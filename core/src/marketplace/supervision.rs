@@ -83,12 +83,7 @@ impl Marketplace {
                 info.has_password = password.is_some() || had_password;
             }
             let next = unit.decide::<ServiceFlow>(&target, &FlowCommand::Deliver(delivery.clone()))?.clone();
-            if let Some(p) = &password {
-                if delivery.application_info.is_none() {
-                    return Err(Error::invalid("password", "only a SaaS delivery carries a password"));
-                }
-                ApplicationInfo::check_password(p, &self.policy)?;
-            }
+            delivery.check_password(password.as_ref(), &self.policy)?;
             if let Some(info) = delivery.application_info {
                 unit.decide::<PurchasedApp>(
                     &Target::App(next.app.clone()),

@@ -89,10 +89,7 @@ impl Marketplace {
         self.execute(by, fp, |unit| {
             let target = Target::Order(order.clone());
             let current = unit.get::<Order>(&target)?.clone();
-            unsubscribe::check_refund_request(&current, unit.actor(), Some(&amount))?;
-            if !self.policy.negotiated_refunds {
-                return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
-            }
+            unsubscribe::check_refund_request(&current, unit.actor(), Some(&amount), &self.policy)?;
             self.refund_flow(unit, &current)?;
             check_reason("reason", reason.trim(), &self.policy)?;
             let refund = amount.rounded();
@@ -195,10 +192,7 @@ impl Marketplace {
 
     /// The order's Request Refund button (UNS-6).
     pub(crate) fn refund_actions(&self, by: &Actor, order: &Order) -> Vec<Availability> {
-        let check = unsubscribe::check_refund_request(order, by, None).and_then(|()| {
-            if !self.policy.negotiated_refunds {
-                return Err(Error::not_allowed("UNS-6", "this marketplace does not offer negotiated refunds"));
-            }
+        let check = unsubscribe::check_refund_request(order, by, None, &self.policy).and_then(|()| {
             let mut unit = Unit::new(self, by, self.clock_now()?);
             self.refund_flow(&mut unit, order).map(|_| ())
         });
