@@ -43,6 +43,8 @@ pub enum Op {
     DecideRefund { seller: usize, order: usize, approve: bool },
     DeleteApp { customer: usize, app: usize },
     PayArrears { customer: usize, app: usize },
+    ScheduleDowngrade { customer: usize, app: usize },
+    CancelDowngrade { customer: usize, app: usize },
 }
 
 /// Generates one step.
@@ -90,6 +92,8 @@ pub fn op() -> impl Strategy<Value = Op> {
         }),
         (0..2usize, 0..6usize).prop_map(|(customer, app)| Op::DeleteApp { customer, app }),
         (0..2usize, 0..6usize).prop_map(|(customer, app)| Op::PayArrears { customer, app }),
+        (0..2usize, 0..6usize).prop_map(|(customer, app)| Op::ScheduleDowngrade { customer, app }),
+        (0..2usize, 0..6usize).prop_map(|(customer, app)| Op::CancelDowngrade { customer, app }),
     ]
 }
 
@@ -130,7 +134,15 @@ impl World {
     /// over two stores make the same payment keys.
     pub fn with_store(store: Arc<dyn Store>, snapshot: impl Fn() -> StoreSnapshot + 'static) -> World {
         let clock = ManualClock::new(fixtures::t0());
-        let market = Marketplace::builder().clock(clock.clone()).store(store).marketplace_id("props").build().unwrap();
+        // Downgrades at renewal on (PRC-8), so that the sequences schedule and cancel them too.
+        let policy = Policy { downgrade_at_renewal: true, ..Policy::default() };
+        let market = Marketplace::builder()
+            .clock(clock.clone())
+            .store(store)
+            .policy(policy)
+            .marketplace_id("props")
+            .build()
+            .unwrap();
         for c in CUSTOMERS {
             market.register_customer(CustomerAccount::with_card(CustomerId::parse(c).unwrap())).unwrap();
         }
@@ -364,6 +376,19 @@ impl World {
                 let Some(id) = pick(&self.apps, app) else { return Ok(()) };
                 self.agrees(&customer(c), &Target::App(id.clone()), Action::PayArrears, |m, by| {
                     m.pay_arrears(by, &id, None).map(|_| ())
+                })
+            }
+            // Standard × 5 is the cheapest configuration of the SaaS products (PRC-8).
+            Op::ScheduleDowngrade { customer: c, app } => {
+                let Some(id) = pick(&self.apps, app) else { return Ok(()) };
+                self.agrees(&customer(c), &Target::App(id.clone()), Action::ScheduleDowngrade, |m, by| {
+                    m.schedule_downgrade(by, &id, "Standard", 5).map(|_| ())
+                })
+            }
+            Op::CancelDowngrade { customer: c, app } => {
+                let Some(id) = pick(&self.apps, app) else { return Ok(()) };
+                self.agrees(&customer(c), &Target::App(id.clone()), Action::CancelScheduledDowngrade, |m, by| {
+                    m.cancel_scheduled_downgrade(by, &id).map(|_| ())
                 })
             }
         }

@@ -59,4 +59,29 @@ impl Marketplace {
     ) -> Result<Order> {
         self.core.order_upgrade(caller(by, request_id), &app, &specification, quantity)
     }
+
+    /// Schedules a downgrade (a cheaper specification or fewer units) for the end of the term,
+    /// where the policy allows it; renewals are priced with it and `tick` applies it (PRC-8).
+    #[uniffi::method(default(request_id = None))]
+    pub fn schedule_downgrade(
+        &self,
+        by: Actor,
+        app: AppId,
+        specification: String,
+        quantity: u32,
+        request_id: Option<RequestId>,
+    ) -> Result<PurchasedApp> {
+        self.core.schedule_downgrade(caller(by, request_id), &app, &specification, quantity)
+    }
+
+    /// Cancels the scheduled downgrade, unless a renewal was paid at its price (PRC-8).
+    #[uniffi::method(default(request_id = None))]
+    pub fn cancel_scheduled_downgrade(
+        &self,
+        by: Actor,
+        app: AppId,
+        request_id: Option<RequestId>,
+    ) -> Result<PurchasedApp> {
+        self.core.cancel_scheduled_downgrade(caller(by, request_id), &app)
+    }
 }

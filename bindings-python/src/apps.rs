@@ -69,6 +69,17 @@ value_class!(
 );
 
 value_class!(
+    /// A downgrade scheduled for the end of the term (PRC-8).
+    ScheduledDowngrade(appmarket::ScheduledDowngrade) {
+        specification: |d| d.specification.clone(),
+        quantity: |d| d.quantity,
+        scheduled_at: |d| d.scheduled_at,
+        effective_at: |d| d.effective_at,
+        renewal_order: |d| d.renewal_order.as_ref().map(ToString::to_string),
+    }
+);
+
+value_class!(
     /// A purchased app (APP-1).
     PurchasedApp(appmarket::PurchasedApp) {
         id: |a| a.id.to_string(),
@@ -92,6 +103,7 @@ value_class!(
         image: |a| a.image.clone().map(|i| ImageSetup::from(*i)),
         renewals: |a| a.renewals.iter().cloned().map(RenewalRecord::from).collect::<Vec<_>>(),
         reminded: |a| a.reminded.clone(),
+        scheduled_downgrade: |a| a.scheduled_downgrade.clone().map(ScheduledDowngrade::from),
     }
 
     /// The expiry instant, if the app has a term.
@@ -126,6 +138,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ApplicationInfo>()?;
     m.add_class::<SellerInfo>()?;
     m.add_class::<AutoRenewal>()?;
+    m.add_class::<ScheduledDowngrade>()?;
     m.add_class::<PurchasedApp>()?;
     m.add_class::<AppPage>()?;
     Ok(())

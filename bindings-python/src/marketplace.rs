@@ -563,6 +563,28 @@ impl Marketplace {
         Ok(self.inner.disable_auto_renewal(caller(by, request_id)?, &AppId::parse(app)?)?.into())
     }
 
+    /// Schedules a downgrade — a cheaper specification or fewer units — for the end of the
+    /// term, where the policy's `downgrade_at_renewal` allows it; renewals are priced with it
+    /// and `tick` applies it (PRC-8).
+    #[pyo3(signature = (by, app, *, specification, quantity, request_id = None))]
+    fn schedule_downgrade(
+        &self,
+        by: &Actor,
+        app: &str,
+        specification: &str,
+        quantity: u32,
+        request_id: Option<&str>,
+    ) -> Fallible<PurchasedApp> {
+        let app = AppId::parse(app)?;
+        Ok(self.inner.schedule_downgrade(caller(by, request_id)?, &app, specification, quantity)?.into())
+    }
+
+    /// Cancels the scheduled downgrade of an app, unless a renewal was paid at its price (PRC-8).
+    #[pyo3(signature = (by, app, *, request_id = None))]
+    fn cancel_scheduled_downgrade(&self, by: &Actor, app: &str, request_id: Option<&str>) -> Fallible<PurchasedApp> {
+        Ok(self.inner.cancel_scheduled_downgrade(caller(by, request_id)?, &AppId::parse(app)?)?.into())
+    }
+
     // ------------------------------------------------------------------ pay-per-use (PRC-7)
 
     /// Deletes (stops) a pay-per-use app: metering ends and the started hours not settled yet

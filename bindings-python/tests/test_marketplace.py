@@ -92,7 +92,7 @@ def test_enums() -> None:
     assert len(set(members)) == 4
     assert am.Action.Pay in set(am.Action) - {am.Action.Upgrade} and int(am.SortOrder.Newest) == 3
     assert [m.name for m in am.PaymentMethod] == ["Balance", "CreditCard", "Credit", "Online"]
-    assert len(am.Action) == 23 and list(am.BillingMode)[0] is am.BillingMode.PayPerUse
+    assert len(am.Action) == 25 and list(am.BillingMode)[0] is am.BillingMode.PayPerUse
     assert am.FlowStatus.InService.is_open and not am.FlowStatus.Closed.is_open
     assert am.FlowKind.ProfessionalService.text and am.AppealGrounds.SellerIdle.text
 

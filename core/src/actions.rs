@@ -55,6 +55,10 @@ pub enum Action {
     DeleteApp,
     /// Pay the arrears of a pay-per-use app (PRC-7).
     PayArrears,
+    /// Schedule a downgrade for the end of the term (PRC-8).
+    ScheduleDowngrade,
+    /// Cancel the scheduled downgrade (PRC-8).
+    CancelScheduledDowngrade,
 }
 
 /// Whether an action is allowed now, and if not, which rule refuses it and why.

@@ -10,8 +10,11 @@ use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
 use crate::aggregate::{Aggregate, Ctx};
 use crate::catalog::{BillingMode, DeliveryMethod, Product, check_periods};
+use crate::downgrade::{self, ScheduledDowngrade};
+use crate::dunning::DeclinedCharge;
 use crate::error::Error;
 use crate::metering::{Metering, SettlementPlan, UsageCycle};
+use crate::money::Money;
 use crate::payments::PaymentMethod;
 use crate::policy::Policy;
 use crate::pricing::{self, Quote};
@@ -311,6 +314,10 @@ pub struct AutoRenewal {
     /// (REN-5; card by default).
     #[serde(default = "card")]
     pub method: PaymentMethod,
+    /// Declined charges of the current term so far: the position in the retry schedule
+    /// (REN-7).
+    #[serde(default)]
+    pub declined: u32,
 }
 
 fn card() -> PaymentMethod {
@@ -383,6 +390,9 @@ pub struct PurchasedApp {
     /// The metering of a pay-per-use app (PRC-7).
     #[serde(default)]
     pub metering: Option<Metering>,
+    /// A downgrade scheduled for the end of the term, if any (PRC-8).
+    #[serde(default)]
+    pub scheduled_downgrade: Option<ScheduledDowngrade>,
 }
 
 /// A command on an app.
@@ -455,13 +465,26 @@ pub enum AppCommand {
     },
     /// The customer disables auto-renewal (REN-6).
     DisableAutoRenewal,
-    /// System: the auto-renewal charge was declined; it is retried at `retry_at` (REN-6).
+    /// System: the auto-renewal charge was declined; it is retried at `retry_at` (REN-6,
+    /// REN-7).
     RecordAutoRenewalDeclined {
         /// The gateway's reason.
         reason: String,
         /// The next attempt.
         retry_at: DateTime<Utc>,
+        /// The amount declined.
+        amount: Money,
     },
+    /// The customer schedules a downgrade for the end of the term, replacing any scheduled
+    /// before (PRC-8). The facade checks the target against the product first.
+    ScheduleDowngrade {
+        /// The specification from then on.
+        specification: String,
+        /// The quantity from then on.
+        quantity: u32,
+    },
+    /// The customer cancels the scheduled downgrade (PRC-8).
+    CancelScheduledDowngrade,
 }
 
 /// What happened to an app. These are its operation records.
@@ -574,6 +597,38 @@ pub enum AppEvent {
     },
     /// The customer deleted the pay-per-use app; metering has ended (PRC-7).
     Deleted,
+    /// A downgrade was scheduled for the end of the term, replacing any before (PRC-8).
+    DowngradeScheduled {
+        /// The downgrade.
+        downgrade: ScheduledDowngrade,
+    },
+    /// The customer cancelled the scheduled downgrade (PRC-8).
+    DowngradeCancelled,
+    /// The scheduled downgrade took effect at the end of its term (PRC-8).
+    DowngradeApplied {
+        /// Specification before.
+        from_specification: String,
+        /// Quantity before.
+        from_quantity: u32,
+        /// Specification after.
+        specification: String,
+        /// Quantity after.
+        quantity: u32,
+    },
+    /// A charge of a retry schedule was declined (REN-7): one event per failed attempt, with
+    /// the next attempt if there will be one, for a host to notify the customer.
+    ChargeDeclined {
+        /// What the charge was for.
+        charge: DeclinedCharge,
+        /// Declined attempts of this charge so far, this one included.
+        attempt: u32,
+        /// The amount declined.
+        amount: Money,
+        /// The gateway's reason.
+        reason: String,
+        /// The next attempt, if the schedule makes one before the retention period ends.
+        next_attempt_at: Option<DateTime<Utc>>,
+    },
     /// The app expires in `days` days (LIFE-1).
     ExpiryReminder {
         /// Days before expiry.
@@ -680,7 +735,8 @@ impl PurchasedApp {
         }?;
         let reminder = self.next_reminder(policy).map(|(_, at)| at);
         let charge = self.next_auto_renewal_charge(policy);
-        [Some(lifecycle), reminder, charge].into_iter().flatten().min()
+        let downgrade = self.scheduled_downgrade.as_ref().map(|d| d.effective_at + second);
+        [Some(lifecycle), reminder, charge, downgrade].into_iter().flatten().min()
     }
 
     /// The earliest expiry reminder not sent yet, with its instant: 00:00 (billing zone) on the
@@ -745,7 +801,25 @@ impl PurchasedApp {
         if let Some(order) = &self.pending_order {
             return Err(Error::not_allowed("PRC-4", format!("order {order} of this app is still unpaid")));
         }
+        if let Some(d) = &self.scheduled_downgrade {
+            return Err(Error::not_allowed(
+                "PRC-8",
+                format!(
+                    "a downgrade to {} × {} is scheduled for {}: cancel it before upgrading",
+                    d.specification, d.quantity, d.effective_at
+                ),
+            ));
+        }
         Ok(())
+    }
+
+    /// The specification and quantity the next renewal is priced with (REN-1, PRC-8): the
+    /// scheduled downgrade's, if one is scheduled, else the current ones.
+    pub fn renewal_configuration(&self) -> (&str, u32) {
+        match &self.scheduled_downgrade {
+            Some(d) => (&d.specification, d.quantity),
+            None => (&self.specification, self.quantity),
+        }
     }
 
     /// The upgrade quote to a target configuration (PRC-4, PRC-5, PRC-6).
@@ -792,11 +866,27 @@ impl PurchasedApp {
             Some(attr) => format!("{name}, {}: {q}", attr.name),
             None => name.to_owned(),
         };
+        let (old_price, new_price) = (
+            pricing::period_price(current, old_plan, self.quantity)?,
+            pricing::period_price(target, new_plan, quantity)?,
+        );
+        if policy.downgrade_at_renewal
+            && old_price.currency == new_price.currency
+            && new_price.amount < old_price.amount
+        {
+            return Err(Error::not_allowed(
+                "PRC-4",
+                format!(
+                    "{specification} × {quantity} ({new_price} per period) is cheaper than the current configuration: \
+                     a downgrade is not an upgrade; schedule it for the end of the term instead (PRC-8)"
+                ),
+            ));
+        }
         pricing::upgrade_quote(
             &label(&self.specification, self.quantity),
-            pricing::period_price(current, old_plan, self.quantity)?,
+            old_price,
             &label(specification, quantity),
-            pricing::period_price(target, new_plan, quantity)?,
+            new_price,
             remaining,
             policy.upgrade_discount,
         )
@@ -910,6 +1000,7 @@ impl PurchasedApp {
                     days_before: *days_before,
                     retry_at: None,
                     method,
+                    declined: 0,
                 };
                 Ok(vec![AppEvent::AutoRenewalSet { settings }])
             }
@@ -920,12 +1011,44 @@ impl PurchasedApp {
                 }
                 Ok(vec![AppEvent::AutoRenewalDisabled])
             }
-            AppCommand::RecordAutoRenewalDeclined { reason, retry_at } => {
+            AppCommand::RecordAutoRenewalDeclined { reason, retry_at, amount } => {
                 by.require_system("record auto-renewal charges")?;
-                if self.auto_renewal.is_none() {
+                let Some(settings) = self.auto_renewal else {
                     return Err(Error::not_allowed("REN-6", format!("auto-renewal of app {} is not enabled", self.id)));
+                };
+                let retention_end = self.end_of_term_instants(policy).map(|(_, r)| r);
+                Ok(vec![
+                    AppEvent::AutoRenewalDeclined { reason: reason.clone(), retry_at: *retry_at },
+                    AppEvent::ChargeDeclined {
+                        charge: DeclinedCharge::AutoRenewal,
+                        attempt: settings.declined + 1,
+                        amount: *amount,
+                        reason: reason.clone(),
+                        next_attempt_at: Some(*retry_at).filter(|r| retention_end.is_some_and(|end| *r <= end)),
+                    },
+                ])
+            }
+            AppCommand::ScheduleDowngrade { specification, quantity } => {
+                downgrade::check_may_schedule(self, by, policy)?;
+                let term = self.term.ok_or_else(|| Error::not_allowed("PRC-8", "the term has not started"))?;
+                if *specification == self.specification && *quantity == self.quantity {
+                    return Err(Error::not_allowed(
+                        "PRC-8",
+                        "the target is the current configuration: cancel the scheduled downgrade instead",
+                    ));
                 }
-                Ok(vec![AppEvent::AutoRenewalDeclined { reason: reason.clone(), retry_at: *retry_at }])
+                let downgrade = ScheduledDowngrade {
+                    specification: specification.clone(),
+                    quantity: *quantity,
+                    scheduled_at: now,
+                    effective_at: term.expires_at,
+                    renewal_order: None,
+                };
+                Ok(vec![AppEvent::DowngradeScheduled { downgrade }])
+            }
+            AppCommand::CancelScheduledDowngrade => {
+                downgrade::check_may_cancel(self, by)?;
+                Ok(vec![AppEvent::DowngradeCancelled])
             }
         }
     }
@@ -949,6 +1072,17 @@ impl PurchasedApp {
             return vec![];
         };
         let mut events = Vec::new();
+        if let Some(d) = &self.scheduled_downgrade
+            && now > d.effective_at
+            && !matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed)
+        {
+            events.push(AppEvent::DowngradeApplied {
+                from_specification: self.specification.clone(),
+                from_quantity: self.quantity,
+                specification: d.specification.clone(),
+                quantity: d.quantity,
+            });
+        }
         let mut reminded = self.reminded.clone();
         loop {
             match self.reminder_after(&reminded, policy) {
@@ -1004,6 +1138,7 @@ impl PurchasedApp {
             AppEvent::Released => {
                 self.status = AppStatus::Released;
                 self.auto_renewal = None;
+                self.scheduled_downgrade = None;
                 if let Some(m) = &mut self.metering {
                     m.accruing_since = None;
                 }
@@ -1065,6 +1200,7 @@ impl PurchasedApp {
             AppEvent::Unsubscribed => {
                 self.status = AppStatus::Unsubscribed;
                 self.auto_renewal = None;
+                self.scheduled_downgrade = None;
             }
             AppEvent::Activated => self.status = AppStatus::Active,
             AppEvent::Renewed { order, from, term, months, auto } => {
@@ -1079,8 +1215,14 @@ impl PurchasedApp {
                     months: *months,
                 });
                 self.reminded.clear();
+                if let Some(d) = &mut self.scheduled_downgrade
+                    && d.renewal_order.is_none()
+                {
+                    d.renewal_order = Some(order.clone());
+                }
                 if let Some(ar) = &mut self.auto_renewal {
                     ar.retry_at = None;
+                    ar.declined = 0;
                     if *auto {
                         ar.done += 1;
                     }
@@ -1091,8 +1233,17 @@ impl PurchasedApp {
             AppEvent::AutoRenewalDeclined { retry_at, .. } => {
                 if let Some(ar) = &mut self.auto_renewal {
                     ar.retry_at = Some(*retry_at);
+                    ar.declined += 1;
                 }
             }
+            AppEvent::DowngradeScheduled { downgrade } => self.scheduled_downgrade = Some(downgrade.clone()),
+            AppEvent::DowngradeCancelled => self.scheduled_downgrade = None,
+            AppEvent::DowngradeApplied { specification, quantity, .. } => {
+                self.specification = specification.clone();
+                self.quantity = *quantity;
+                self.scheduled_downgrade = None;
+            }
+            AppEvent::ChargeDeclined { .. } => {}
             AppEvent::ExpiryReminder { days, .. } => self.reminded.push(*days),
         }
     }
@@ -1153,11 +1304,10 @@ impl PurchasedApp {
         {
             spans.push(last);
         }
-        let cycle = Metering::cycle(policy);
         let retries = if deleting {
             vec![]
         } else {
-            m.owed().filter(|c| c.last_attempt_at + cycle <= now).map(|c| (c.number, c.amount, c.attempts)).collect()
+            m.owed().filter(|c| c.retry_at(policy) <= now).map(|c| (c.number, c.amount, c.attempts)).collect()
         };
         SettlementPlan { spans, retries }
     }

@@ -317,6 +317,20 @@ pub enum Command {
         /// The app.
         app: AppId,
     },
+    /// [`Marketplace::schedule_downgrade`](crate::Marketplace::schedule_downgrade) (PRC-8).
+    ScheduleDowngrade {
+        /// The app.
+        app: AppId,
+        /// Target specification.
+        specification: String,
+        /// Target quantity.
+        quantity: u32,
+    },
+    /// [`Marketplace::cancel_scheduled_downgrade`](crate::Marketplace::cancel_scheduled_downgrade) (PRC-8).
+    CancelScheduledDowngrade {
+        /// The app.
+        app: AppId,
+    },
     /// [`Marketplace::delete_app`](crate::Marketplace::delete_app) (PRC-7).
     DeleteApp {
         /// The app.

@@ -21,6 +21,8 @@ pub mod appeal;
 pub mod catalog;
 pub mod command;
 mod delivery;
+pub mod downgrade;
+pub mod dunning;
 pub mod error;
 pub mod event;
 #[cfg(feature = "uniffi")]
@@ -64,6 +66,8 @@ pub use catalog::{
     Attribute, BillingMode, DeliveryMethod, ImageResources, Page, PricePlan, Product, ProductDraft, QuantityAttribute,
     ResourcePlan, SavedItem, SavedList, SearchQuery, SortOrder, Specification, SupportRange,
 };
+pub use downgrade::ScheduledDowngrade;
+pub use dunning::{DeclinedCharge, RetryWait};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind};
 pub use invoice::{Invoice, InvoiceStatus};

@@ -46,6 +46,12 @@ impl UsageCycle {
     pub fn is_owed(&self) -> bool {
         self.receipt.is_none() && self.settled_by_reseller.is_none()
     }
+
+    /// When an owed settlement is tried again: by the policy's `pay_per_use_retries` after its
+    /// last attempt (PRC-7, REN-7; by default one billing cycle later).
+    pub fn retry_at(&self, policy: &Policy) -> DateTime<Utc> {
+        crate::dunning::next_attempt(&policy.pay_per_use_retries, self.attempts, self.last_attempt_at, policy)
+    }
 }
 
 /// The metering of a pay-per-use app (PRC-7).
@@ -169,12 +175,12 @@ impl Metering {
         Money::new(sum, self.hourly.currency).rounded()
     }
 
-    /// When `tick` must next look: the end of the current cycle while accruing, and one cycle
-    /// after the last attempt of an owed settlement (retried each cycle).
+    /// When `tick` must next look: the end of the current cycle while accruing, and the retry
+    /// of an owed settlement (REN-7: by default one cycle after its last attempt).
     pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         let cycle = Metering::cycle(policy);
         let settle = self.accruing_since.and(self.settled_until).map(|s| s + cycle);
-        let retry = self.owed().map(|c| c.last_attempt_at + cycle).min();
+        let retry = self.owed().map(|c| c.retry_at(policy)).min();
         [settle, retry].into_iter().flatten().min()
     }
 

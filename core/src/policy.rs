@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::DeliveryMethod;
+use crate::dunning::{self, RetryWait};
 use crate::error::Error;
 use crate::flow_kind::FlowKind;
 use crate::money::{Currency, Money};
@@ -218,6 +219,18 @@ pub struct Policy {
     /// APL-4: the days of the week that are not working days (Saturday and Sunday).
     #[serde(default = "defaults::weekend_days")]
     pub weekend_days: Vec<Weekday>,
+    /// PRC-8: whether a downgrade (a cheaper specification, fewer units) may be scheduled for
+    /// the end of the term (`true`) or is refused as by PRC-4 (`false`, the user guide's rule).
+    #[serde(default)]
+    pub downgrade_at_renewal: bool,
+    /// REN-7: the waits between declined auto-renewal charges (REN-6), the last one repeating
+    /// until the retention period ends. Default: daily at the charge hour.
+    #[serde(default = "defaults::auto_renewal_retries")]
+    pub auto_renewal_retries: Vec<RetryWait>,
+    /// REN-7: the waits between declined pay-per-use settlement attempts (PRC-7), the last one
+    /// repeating until the app is released. Default: every billing cycle.
+    #[serde(default = "defaults::pay_per_use_retries")]
+    pub pay_per_use_retries: Vec<RetryWait>,
 }
 
 /// The defaults of the fields added after the first release, also used by [`Policy::default`],
@@ -226,6 +239,7 @@ mod defaults {
     use chrono::Weekday;
 
     use super::{PASSWORD_SPECIALS, SENSITIVE_WORDS};
+    use crate::dunning::RetryWait;
 
     pub(super) fn renewal_day_max() -> u32 {
         28
@@ -271,6 +285,12 @@ mod defaults {
     }
     pub(super) fn weekend_days() -> Vec<Weekday> {
         vec![Weekday::Sat, Weekday::Sun]
+    }
+    pub(super) fn auto_renewal_retries() -> Vec<RetryWait> {
+        vec![RetryWait::Days(1)]
+    }
+    pub(super) fn pay_per_use_retries() -> Vec<RetryWait> {
+        vec![RetryWait::Cycles(1)]
     }
 }
 
@@ -347,6 +367,9 @@ impl Default for Policy {
             product_tag_max_chars: defaults::product_tag_max_chars(),
             image_flavour_max_chars: defaults::name_64(),
             weekend_days: defaults::weekend_days(),
+            downgrade_at_renewal: false,
+            auto_renewal_retries: defaults::auto_renewal_retries(),
+            pay_per_use_retries: defaults::pay_per_use_retries(),
         }
     }
 }
@@ -422,6 +445,7 @@ impl Policy {
     /// | `password_user_name` | 1–64 characters, no white space |
     /// | `sensitive_words` | at most 1,000 words, each 1–100 characters in lower case |
     /// | `weekend_days` | at most 6 distinct days |
+    /// | `auto_renewal_retries`, `pay_per_use_retries` | 1–32 waits: days 1–365, hours or cycles 1–8,760 |
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |field: &str, reason: &str| Err(Error::invalid(field, reason));
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)?;
@@ -575,6 +599,8 @@ impl Policy {
         {
             return bad("weekend_days", "at most 6 distinct days: a week needs a working day");
         }
+        dunning::check_schedule("auto_renewal_retries", &self.auto_renewal_retries)?;
+        dunning::check_schedule("pay_per_use_retries", &self.pay_per_use_retries)?;
         let fees = &self.handling_fees;
         let all = std::iter::once(&fees.monthly_and_one_year_percent)
             .chain(&fees.two_year_percent)
@@ -648,5 +674,22 @@ mod tests {
         assert!(Policy::from_json(r#"{"no_such_field": 1}"#).is_err());
         assert!(Policy::from_json(r#"{"upgrade_discount": "0"}"#).is_err());
         assert!(Policy::from_json(r#"{"billing_utc_offset_minutes": 5000}"#).is_err());
+    }
+
+    #[test]
+    fn ren_7_retry_schedules_are_data_and_validated() {
+        let p = Policy::from_json(r#"{"auto_renewal_retries": [{"hours": 6}, {"days": 2}]}"#).unwrap();
+        assert_eq!(p.auto_renewal_retries, vec![RetryWait::Hours(6), RetryWait::Days(2)]);
+        assert_eq!(p.pay_per_use_retries, vec![RetryWait::Cycles(1)]);
+        for bad in [
+            r#"{"auto_renewal_retries": []}"#,
+            r#"{"pay_per_use_retries": [{"days": 0}]}"#,
+            r#"{"pay_per_use_retries": [{"weeks": 1}]}"#,
+        ] {
+            assert!(Policy::from_json(bad).is_err(), "{bad}");
+        }
+        let err = Policy::from_json(r#"{"pay_per_use_retries": [{"hours": 9000}]}"#).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "pay_per_use_retries"), "{err}");
+        assert!(!Policy::default().downgrade_at_renewal);
     }
 }

@@ -4,7 +4,7 @@
 //! rules an app decides by itself live on [`PurchasedApp`], [`Term`] and
 //! [`AutoRenewal`]; the functions of the same name here call them.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::actor::Actor;
@@ -75,7 +75,9 @@ pub fn price_renewal(
         d.check(policy)?;
     }
     let term = app.term.ok_or_else(|| Error::not_allowed("REN-1", "the term has not started"))?;
-    let spec = product.specification(&app.specification)?;
+    // A scheduled downgrade prices the renewal (PRC-8).
+    let (spec_name, quantity) = app.renewal_configuration();
+    let spec = product.specification(spec_name)?;
     let plan = spec.plan(app.mode)?;
     // An image renews its servers too: the image fee and the cloud resource fee (PRC-3).
     let (period_price, mut quote) = match (&product.image, &app.image) {
@@ -89,9 +91,9 @@ pub fn price_renewal(
             (Money::new(per_period, one.total.currency), q)
         }
         _ => {
-            let price = pricing::period_price(spec, plan, app.quantity)?;
+            let price = pricing::period_price(spec, plan, quantity)?;
             let q = QuoteBuilder::new(price.currency).line(
-                format!("Renewal: {}, {} × {periods}", app.specification, app.mode),
+                format!("Renewal: {spec_name}, {} × {periods}", app.mode),
                 price,
                 Decimal::ONE,
                 Decimal::from(periods),
@@ -138,17 +140,22 @@ pub fn next_charge(app: &PurchasedApp, policy: &Policy) -> Option<DateTime<Utc>>
     app.next_auto_renewal_charge(policy)
 }
 
-/// The retry after a charge declined at `now`: the next day's charge hour (REN-6).
-pub fn retry_after(now: DateTime<Utc>, policy: &Policy) -> DateTime<Utc> {
-    let zone = policy.zone();
-    zone.instant_at(zone.date_of(now) + Duration::days(1), policy.auto_renewal_charge_hour, 0, 0)
+/// The retry after the `declined`-th declined charge (1 = the first), declined at `now`: by
+/// the policy's `auto_renewal_retries` (REN-6, REN-7; by default the next day's charge hour).
+pub fn retry_after(now: DateTime<Utc>, declined: u32, policy: &Policy) -> DateTime<Utc> {
+    crate::dunning::next_attempt(&policy.auto_renewal_retries, declined, now, policy)
 }
 
-/// The idempotency key of an auto-renewal charge: one per app, term (its expiry) and attempt
-/// day, so that running `tick` twice charges once and a retry is a new charge (REN-6).
+/// The idempotency key of an auto-renewal charge: one per app, term (its expiry), attempt day
+/// and, after a decline, attempt number, so that running `tick` twice charges once and a retry
+/// is a new charge, also a retry the same day (REN-6, REN-7).
 pub fn charge_key(app: &PurchasedApp, now: DateTime<Utc>, policy: &Policy) -> String {
     let expiry = app.term.map_or(0, |t| t.expires_at.timestamp());
-    format!("{}:auto-renewal:{expiry}:{}", app.id, policy.zone().date_of(now))
+    let key = format!("{}:auto-renewal:{expiry}:{}", app.id, policy.zone().date_of(now));
+    match app.auto_renewal.map_or(0, |a| a.declined) {
+        0 => key,
+        declined => format!("{key}:attempt-{}", declined + 1),
+    }
 }
 
 #[cfg(test)]
@@ -215,7 +222,8 @@ mod tests {
     fn ren_6_retry_is_the_next_day_at_the_charge_hour() {
         let p = Policy::default();
         let now = zone().instant_at(d(2026, 5, 8), 3, 0, 0);
-        assert_eq!(retry_after(now, &p), zone().instant_at(d(2026, 5, 9), 3, 0, 0));
+        assert_eq!(retry_after(now, 1, &p), zone().instant_at(d(2026, 5, 9), 3, 0, 0));
+        assert_eq!(retry_after(now, 5, &p), zone().instant_at(d(2026, 5, 9), 3, 0, 0));
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! - an accepted supervised order is completed only 3 hours after acceptance (SUP-4);
 //! - every app belongs to a paid order;
 //! - every refused command leaves the store identical;
-//! - `available_actions` agrees with the commands.
+//! - `available_actions` agrees with the commands (also scheduling and cancelling a downgrade
+//!   at renewal, PRC-8, which the sequences' policy allows).
 //!
 //! The generator and runner live in `appmarket_tests::commands`, for reuse on other stores.
 

@@ -214,6 +214,18 @@ fn acc_1_fingerprints_are_pinned() {
     assert_eq!(pay.fingerprint(), "v1:e0717aaf6bbdb04d101f6db75b0e43590cd9d30ba686e7e60cb97a9186c6472d");
 }
 
+#[test]
+fn prc_8_downgrade_command_fingerprints_are_pinned() {
+    // SHA-256 of the canonical JSON, computed independently with Python's hashlib.
+    let schedule = Command::from_json(
+        r#"{"do": "schedule_downgrade", "app": "APP-00000001", "specification": "Standard", "quantity": 5}"#,
+    )
+    .unwrap();
+    assert_eq!(schedule.fingerprint(), "v1:bea3d507183f5b4b6c436ef99e8ada9b382ea23614933d1f4441a24b7bcf930e");
+    let cancel = Command::from_json(r#"{"do": "cancel_scheduled_downgrade", "app": "APP-00000001"}"#).unwrap();
+    assert_eq!(cancel.fingerprint(), "v1:f500e87165d90bc1c23d6c848a5b0571274f970e268c989edd0587c27966b8b2");
+}
+
 /// Every object inside every command of the shared scenarios, with one unknown field added,
 /// is refused: no command ignores a field it does not know.
 #[test]

@@ -7,6 +7,7 @@ use super::{Marketplace, Unit};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, PurchasedApp};
 use crate::command::Command;
+use crate::dunning::DeclinedCharge;
 use crate::error::Error;
 use crate::metering::{Metering, UsageCycle, UsageStatement};
 use crate::money::Money;
@@ -72,6 +73,7 @@ impl Marketplace {
                     &target,
                     vec![AppEvent::UsageRetried { number, receipt, declined: reason, at: now }],
                 )?;
+                self.record_declined(unit, &target, number)?;
             }
             let cleared = cleared(unit.get::<PurchasedApp>(&target)?, now);
             let next = unit.record_facts::<PurchasedApp>(&target, cleared)?.clone();
@@ -143,6 +145,7 @@ impl Marketplace {
                 }
             }
             unit.record_facts::<PurchasedApp>(target, vec![AppEvent::UsageSettled { cycle }])?;
+            self.record_declined(unit, target, number)?;
         }
         for (number, amount, attempt) in plan.retries {
             let app = unit.get::<PurchasedApp>(target)?;
@@ -154,10 +157,38 @@ impl Marketplace {
                 target,
                 vec![AppEvent::UsageRetried { number, receipt, declined, at: now }],
             )?;
+            self.record_declined(unit, target, number)?;
         }
         let cleared = cleared(unit.get::<PurchasedApp>(target)?, now);
         unit.record_facts::<PurchasedApp>(target, cleared)?;
         Ok(())
+    }
+
+    /// Records an [`AppEvent::ChargeDeclined`] when the last attempt of settlement `number` was
+    /// declined (REN-7).
+    fn record_declined(&self, unit: &mut Unit<'_>, target: &Target, number: u32) -> Result<(), Error> {
+        let declined = self.declined_settlement(unit.get::<PurchasedApp>(target)?, number);
+        unit.record_facts::<PurchasedApp>(target, declined.into_iter().collect())?;
+        Ok(())
+    }
+
+    /// The [`AppEvent::ChargeDeclined`] of settlement `number` if its last attempt was declined
+    /// (REN-7), with the next attempt when it falls before the retention period ends.
+    fn declined_settlement(&self, app: &PurchasedApp, number: u32) -> Option<AppEvent> {
+        let cycle = app.metering.as_ref()?.cycles.iter().find(|c| c.number == number)?;
+        if !cycle.is_owed() || cycle.settled_by_reseller.is_some() {
+            return None;
+        }
+        let reason = cycle.declined.clone()?;
+        let retry = cycle.retry_at(&self.policy);
+        let retention_end = app.arrears_instants(&self.policy).map(|(_, end)| end);
+        Some(AppEvent::ChargeDeclined {
+            charge: DeclinedCharge::Settlement { number },
+            attempt: cycle.attempts,
+            amount: cycle.amount,
+            reason,
+            next_attempt_at: Some(retry).filter(|r| retention_end.is_none_or(|end| *r <= end)),
+        })
     }
 
     /// One settlement charge through the gateway, keyed by app, cycle and attempt; a receipt

@@ -3,6 +3,7 @@
 
 mod apps;
 mod catalog;
+mod downgrade;
 mod invoices;
 mod metering;
 mod orders;

@@ -418,5 +418,6 @@ fn new_app(
         renewals: Vec::new(),
         reminded: Vec::new(),
         metering: None,
+        scheduled_downgrade: None,
     }
 }

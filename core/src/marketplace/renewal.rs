@@ -49,13 +49,15 @@ impl Marketplace {
                 renewal::renewal_quote(&current, unit.actor(), &product, periods, renewal_day, &self.policy)?;
             let account = self.account(&current.customer)?;
             check_may_order(&account)?;
+            // A scheduled downgrade is renewed at its configuration (PRC-8).
+            let (specification, quantity) = current.renewal_configuration();
             let order = Order::placed(
                 self.new_order_id()?,
                 current.customer.clone(),
                 &product,
-                current.specification.clone(),
+                specification.to_owned(),
                 current.mode,
-                current.quantity,
+                quantity,
                 periods,
                 OrderKind::Renewal { app: app.clone(), months: renewal::months_of(current.mode, periods), renewal_day },
                 quote.for_reference(account.is_reseller_customer()),
@@ -196,23 +198,22 @@ impl Marketplace {
                     }
                     Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
                     Err(PaymentError::Declined(reason)) => {
-                        let retry_at = renewal::retry_after(now, &self.policy);
-                        unit.decide::<PurchasedApp>(
-                            target,
-                            &AppCommand::RecordAutoRenewalDeclined { reason, retry_at },
-                        )?;
+                        let retry_at = renewal::retry_after(now, settings.declined + 1, &self.policy);
+                        let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at, amount: quote.total };
+                        unit.decide::<PurchasedApp>(target, &cmd)?;
                         return Ok(());
                     }
                 }
             }
         };
+        let (specification, quantity) = app.renewal_configuration();
         let order = Order::placed(
             self.new_order_id()?,
             app.customer.clone(),
             &product,
-            app.specification.clone(),
+            specification.to_owned(),
             app.mode,
-            app.quantity,
+            quantity,
             settings.periods,
             OrderKind::Renewal { app: app.id.clone(), months, renewal_day: None },
             quote.for_reference(account.is_reseller_customer()),
@@ -233,9 +234,11 @@ impl Marketplace {
 
     /// The renewal buttons of an app (REN-1, REN-5), from the same checks as the commands.
     pub(crate) fn renewal_actions(&self, by: &Actor, app: &PurchasedApp) -> Vec<Availability> {
-        vec![
+        let mut actions = vec![
             Availability::from_check(Action::Renew, renewal::check_renewable(app, by)),
             Availability::from_check(Action::SetAutoRenewal, renewal::check_auto_renewal(app, by, &self.policy)),
-        ]
+        ];
+        actions.extend(self.downgrade_actions(by, app));
+        actions
     }
 }

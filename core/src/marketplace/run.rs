@@ -83,6 +83,10 @@ impl Marketplace {
                 json(self.set_auto_renewal_paid_by(c, &app, periods, count, days_before, method)?)
             }
             Command::DisableAutoRenewal { app } => json(self.disable_auto_renewal(c, &app)?),
+            Command::ScheduleDowngrade { app, specification, quantity } => {
+                json(self.schedule_downgrade(c, &app, &specification, quantity)?)
+            }
+            Command::CancelScheduledDowngrade { app } => json(self.cancel_scheduled_downgrade(c, &app)?),
             Command::DeleteApp { app } => json(self.delete_app(c, &app)?),
             Command::PayArrears { app, method } => json(self.pay_arrears(c, &app, method)?),
             Command::UsageStatement { app } => json(self.usage_statement(by, &app)?),

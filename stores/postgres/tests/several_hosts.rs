@@ -224,6 +224,7 @@ fn four_tick_loops_charge_each_due_app_once() {
         days_before: 3,
         retry_at: None,
         method: PaymentMethod::CreditCard,
+        declined: 0,
     });
     let policy = first.policy().clone();
 
