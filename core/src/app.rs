@@ -10,7 +10,6 @@ use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
 use crate::aggregate::{Aggregate, Ctx};
 use crate::catalog::{BillingMode, DeliveryMethod, Product, check_periods};
-use crate::downgrade::{self, ScheduledDowngrade};
 use crate::dunning::DeclinedCharge;
 use crate::error::Error;
 use crate::metering::{Metering, SettlementPlan, UsageCycle};
@@ -1029,7 +1028,7 @@ impl PurchasedApp {
                 ])
             }
             AppCommand::ScheduleDowngrade { specification, quantity } => {
-                downgrade::check_may_schedule(self, by, policy)?;
+                self.check_may_schedule_downgrade(by, policy)?;
                 let term = self.term.ok_or_else(|| Error::not_allowed("PRC-8", "the term has not started"))?;
                 if *specification == self.specification && *quantity == self.quantity {
                     return Err(Error::not_allowed(
@@ -1047,7 +1046,7 @@ impl PurchasedApp {
                 Ok(vec![AppEvent::DowngradeScheduled { downgrade }])
             }
             AppCommand::CancelScheduledDowngrade => {
-                downgrade::check_may_cancel(self, by)?;
+                self.check_may_cancel_downgrade(by)?;
                 Ok(vec![AppEvent::DowngradeCancelled])
             }
         }
@@ -1328,5 +1327,88 @@ impl Aggregate for PurchasedApp {
 
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         self.due(policy)
+    }
+}
+
+/// A downgrade scheduled for the end of the term (PRC-8): the renewals paid from now on are
+/// priced with it, and `tick` applies it when the term it was scheduled in ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ScheduledDowngrade {
+    /// The specification from then on.
+    pub specification: String,
+    /// The quantity from then on.
+    pub quantity: u32,
+    /// When the customer scheduled it.
+    pub scheduled_at: DateTime<Utc>,
+    /// When it takes effect: the end of the term it was scheduled in.
+    pub effective_at: DateTime<Utc>,
+    /// The first renewal paid at its price, if any: from then on it can no longer be cancelled
+    /// or replaced.
+    #[serde(default)]
+    pub renewal_order: Option<OrderId>,
+}
+
+fn refuse_downgrade(reason: String) -> Result<(), Error> {
+    Err(Error::not_allowed("PRC-8", reason))
+}
+
+/// Downgrade at renewal (PRC-8): what the app itself decides.
+impl PurchasedApp {
+    /// Checks that `by` may schedule a downgrade of the app now (PRC-8): the policy allows it; its
+    /// customer; a yearly/monthly app, not an image, active in its term; no unpaid order; no
+    /// scheduled downgrade already paid for by a renewal.
+    pub fn check_may_schedule_downgrade(&self, by: &Actor, policy: &Policy) -> Result<(), Error> {
+        by.require_customer(&self.customer, &format!("app {}", self.id))?;
+        if !policy.downgrade_at_renewal {
+            return refuse_downgrade(
+                "this marketplace does not schedule downgrades: downgrades are refused (PRC-4)".into(),
+            );
+        }
+        if !self.mode.is_subscription() || self.delivery == DeliveryMethod::Image {
+            return refuse_downgrade(format!(
+                "downgrades at renewal apply to yearly/monthly apps other than images; app {} is {} {}",
+                self.id, self.delivery, self.mode
+            ));
+        }
+        if self.status != AppStatus::Active || self.term.is_none() {
+            return refuse_downgrade(format!(
+                "only active apps can schedule a downgrade; app {} is {}",
+                self.id, self.status
+            ));
+        }
+        if let Some(order) = &self.pending_order {
+            return refuse_downgrade(format!(
+                "order {order} of app {} is still unpaid: pay or cancel it first",
+                self.id
+            ));
+        }
+        self.check_downgrade_not_paid_for()
+    }
+
+    fn check_downgrade_not_paid_for(&self) -> Result<(), Error> {
+        match self.scheduled_downgrade.as_ref().and_then(|d| d.renewal_order.as_ref().map(|o| (d, o))) {
+            Some((d, order)) => refuse_downgrade(format!(
+                "the downgrade of app {} to {} × {} is paid for by renewal order {order}; it takes effect at {}",
+                self.id, d.specification, d.quantity, d.effective_at
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks that `by` may cancel the app's scheduled downgrade (PRC-8): its customer, a downgrade
+    /// scheduled and not yet paid for by a renewal, no unpaid order.
+    pub fn check_may_cancel_downgrade(&self, by: &Actor) -> Result<(), Error> {
+        by.require_customer(&self.customer, &format!("app {}", self.id))?;
+        if self.scheduled_downgrade.is_none() {
+            return refuse_downgrade(format!("app {} has no scheduled downgrade", self.id));
+        }
+        if let Some(order) = &self.pending_order {
+            return refuse_downgrade(format!(
+                "order {order} of app {} is still unpaid: pay or cancel it first",
+                self.id
+            ));
+        }
+        self.check_downgrade_not_paid_for()
     }
 }

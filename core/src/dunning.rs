@@ -1,29 +1,14 @@
 //! Dunning as data (REN-7): when a declined charge is tried again. The retry schedules of
 //! auto-renewal (REN-6) and of pay-per-use settlement (PRC-7) are lists of waits in
-//! [`Policy`]; every declined attempt is an [`AppEvent::ChargeDeclined`](crate::app::AppEvent)
+//! [`Policy`]; every declined attempt is an app event `ChargeDeclined`
 //! a host can notify on.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
 use crate::policy::Policy;
 
-/// One wait of a retry schedule (REN-7): how long after a declined attempt the next one is
-/// made. In JSON `{"days": 1}`, `{"hours": 6}` or `{"cycles": 1}`.
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum RetryWait {
-    /// At the charge hour (`auto_renewal_charge_hour`, billing zone) this many days after the
-    /// day of the declined attempt (1–365).
-    Days(u32),
-    /// This many hours after the declined attempt (1–8,760).
-    Hours(u32),
-    /// This many pay-per-use billing cycles (`pay_per_use_cycle_hours`) after the declined
-    /// attempt (1–8,760).
-    Cycles(u32),
-}
+pub use crate::policy::{MAX_WAITS, RetryWait, check_schedule};
 
 impl RetryWait {
     /// The instant of the next attempt after one declined at `declined_at`.
@@ -40,32 +25,6 @@ impl RetryWait {
             }
         }
     }
-
-    fn check(&self, field: &str) -> Result<(), Error> {
-        let (value, max) = match *self {
-            RetryWait::Days(d) => (d, 365),
-            RetryWait::Hours(h) => (h, 8_760),
-            RetryWait::Cycles(c) => (c, 8_760),
-        };
-        if value == 0 || value > max {
-            return Err(Error::invalid(field, format!("REN-7: a wait is 1–{max}, got {value} in {self:?}")));
-        }
-        Ok(())
-    }
-}
-
-/// The most waits in one schedule.
-pub const MAX_WAITS: usize = 32;
-
-/// Checks a retry schedule (REN-7): 1–32 waits, each in its range.
-pub fn check_schedule(field: &str, waits: &[RetryWait]) -> Result<(), Error> {
-    if waits.is_empty() || waits.len() > MAX_WAITS {
-        return Err(Error::invalid(
-            field,
-            format!("REN-7: a retry schedule has 1–{MAX_WAITS} waits, got {}", waits.len()),
-        ));
-    }
-    waits.iter().try_for_each(|w| w.check(field))
 }
 
 /// The next attempt after the `declined`-th declined attempt (1 = the first charge) made at

@@ -7,7 +7,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::DeliveryMethod;
-use crate::dunning::{self, RetryWait};
 use crate::error::Error;
 use crate::flow_kind::FlowKind;
 use crate::money::{Currency, Money};
@@ -238,8 +237,8 @@ pub struct Policy {
 mod defaults {
     use chrono::Weekday;
 
+    use super::RetryWait;
     use super::{PASSWORD_SPECIALS, SENSITIVE_WORDS};
-    use crate::dunning::RetryWait;
 
     pub(super) fn renewal_day_max() -> u32 {
         28
@@ -599,8 +598,8 @@ impl Policy {
         {
             return bad("weekend_days", "at most 6 distinct days: a week needs a working day");
         }
-        dunning::check_schedule("auto_renewal_retries", &self.auto_renewal_retries)?;
-        dunning::check_schedule("pay_per_use_retries", &self.pay_per_use_retries)?;
+        check_schedule("auto_renewal_retries", &self.auto_renewal_retries)?;
+        check_schedule("pay_per_use_retries", &self.pay_per_use_retries)?;
         let fees = &self.handling_fees;
         let all = std::iter::once(&fees.monthly_and_one_year_percent)
             .chain(&fees.two_year_percent)
@@ -647,6 +646,50 @@ impl Policy {
     pub fn end_of_term_for(&self, level: Option<&str>) -> EndOfTerm {
         level.and_then(|l| self.end_of_term_by_level.get(l)).copied().unwrap_or(self.end_of_term)
     }
+}
+
+/// One wait of a retry schedule (REN-7): how long after a declined attempt the next one is
+/// made. In JSON `{"days": 1}`, `{"hours": 6}` or `{"cycles": 1}`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RetryWait {
+    /// At the charge hour (`auto_renewal_charge_hour`, billing zone) this many days after the
+    /// day of the declined attempt (1–365).
+    Days(u32),
+    /// This many hours after the declined attempt (1–8,760).
+    Hours(u32),
+    /// This many pay-per-use billing cycles (`pay_per_use_cycle_hours`) after the declined
+    /// attempt (1–8,760).
+    Cycles(u32),
+}
+
+impl RetryWait {
+    fn check(&self, field: &str) -> Result<(), Error> {
+        let (value, max) = match *self {
+            RetryWait::Days(d) => (d, 365),
+            RetryWait::Hours(h) => (h, 8_760),
+            RetryWait::Cycles(c) => (c, 8_760),
+        };
+        if value == 0 || value > max {
+            return Err(Error::invalid(field, format!("REN-7: a wait is 1–{max}, got {value} in {self:?}")));
+        }
+        Ok(())
+    }
+}
+
+/// The most waits in one schedule.
+pub const MAX_WAITS: usize = 32;
+
+/// Checks a retry schedule (REN-7): 1–32 waits, each in its range.
+pub fn check_schedule(field: &str, waits: &[RetryWait]) -> Result<(), Error> {
+    if waits.is_empty() || waits.len() > MAX_WAITS {
+        return Err(Error::invalid(
+            field,
+            format!("REN-7: a retry schedule has 1–{MAX_WAITS} waits, got {}", waits.len()),
+        ));
+    }
+    waits.iter().try_for_each(|w| w.check(field))
 }
 
 #[cfg(test)]
