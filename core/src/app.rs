@@ -709,35 +709,6 @@ impl PurchasedApp {
         Ok(())
     }
 
-    /// When the system must next look at this app (LIFE-1).
-    fn due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
-        if let Some(metering) = &self.metering {
-            if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
-                return None;
-            }
-            let second = Duration::seconds(1);
-            let arrears = self.arrears_instants(policy).and_then(|(grace_end, retention_end)| match self.status {
-                AppStatus::GracePeriod => Some(grace_end + second),
-                AppStatus::Frozen => Some(retention_end + second),
-                _ => None,
-            });
-            return [metering.next_due(policy), arrears].into_iter().flatten().min();
-        }
-        let term = self.term?;
-        let (grace_end, retention_end) = self.end_of_term_instants(policy)?;
-        let second = Duration::seconds(1);
-        let lifecycle = match self.status {
-            AppStatus::Active => Some(term.expires_at + second),
-            AppStatus::GracePeriod => Some(grace_end + second),
-            AppStatus::Frozen => Some(retention_end + second),
-            _ => None,
-        }?;
-        let reminder = self.next_reminder(policy).map(|(_, at)| at);
-        let charge = self.next_auto_renewal_charge(policy);
-        let downgrade = self.scheduled_downgrade.as_ref().map(|d| d.effective_at + second);
-        [Some(lifecycle), reminder, charge, downgrade].into_iter().flatten().min()
-    }
-
     /// The earliest expiry reminder not sent yet, with its instant: 00:00 (billing zone) on the
     /// day `days` before the expiry date (LIFE-1).
     pub fn next_reminder(&self, policy: &Policy) -> Option<(u32, DateTime<Utc>)> {
@@ -891,8 +862,132 @@ impl PurchasedApp {
         )
     }
 
-    /// Decides a command into events, or refuses it without changing anything.
-    fn decide_command(&self, cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<Vec<AppEvent>, Error> {
+    /// The LIFE-1 transitions due at `now`, in order.
+    pub fn lifecycle_events(&self, policy: &Policy, now: DateTime<Utc>) -> Vec<AppEvent> {
+        if self.metering.is_some() {
+            let Some((grace_end, retention_end)) = self.arrears_instants(policy) else { return vec![] };
+            let mut events = Vec::new();
+            let mut status = self.status;
+            if status == AppStatus::GracePeriod && now > grace_end {
+                events.push(AppEvent::Frozen);
+                status = AppStatus::Frozen;
+            }
+            if status == AppStatus::Frozen && now > retention_end {
+                events.push(AppEvent::Released);
+            }
+            return events;
+        }
+        let (Some(term), Some((grace_end, retention_end))) = (self.term, self.end_of_term_instants(policy)) else {
+            return vec![];
+        };
+        let mut events = Vec::new();
+        if let Some(d) = &self.scheduled_downgrade
+            && now > d.effective_at
+            && !matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed)
+        {
+            events.push(AppEvent::DowngradeApplied {
+                from_specification: self.specification.clone(),
+                from_quantity: self.quantity,
+                specification: d.specification.clone(),
+                quantity: d.quantity,
+            });
+        }
+        let mut reminded = self.reminded.clone();
+        loop {
+            match self.reminder_after(&reminded, policy) {
+                Some((days, at)) if at <= now && now <= term.expires_at => {
+                    reminded.push(days);
+                    events.push(AppEvent::ExpiryReminder { days, expires_at: term.expires_at });
+                }
+                _ => break,
+            }
+        }
+        let mut status = self.status;
+        if status == AppStatus::Active && now > term.expires_at {
+            events.push(AppEvent::GracePeriodStarted);
+            status = AppStatus::GracePeriod;
+        }
+        if status == AppStatus::GracePeriod && now > grace_end {
+            events.push(AppEvent::Frozen);
+            status = AppStatus::Frozen;
+        }
+        if status == AppStatus::Frozen && now > retention_end {
+            events.push(AppEvent::Released);
+        }
+        events
+    }
+
+    /// The customer-facing actions on this app and whether each is allowed now.
+    pub fn available_actions(&self, by: &Actor) -> Vec<Availability> {
+        vec![
+            Availability::from_check(Action::RevealPassword, self.check_reveal_password(by)),
+            Availability::from_check(Action::Upgrade, self.check_upgradable(by)),
+            Availability::from_check(Action::DeleteApp, self.check_delete(by)),
+            Availability::from_check(Action::PayArrears, self.check_pay_arrears(by)),
+        ]
+    }
+}
+
+/// Which of a customer's purchased apps to list.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct AppFilter {
+    /// Only this status.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub status: Option<AppStatus>,
+    /// Only this delivery method.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub delivery: Option<DeliveryMethod>,
+    /// Only this billing mode.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub mode: Option<BillingMode>,
+    /// Only apps whose product name contains this (case-insensitive).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub name: Option<String>,
+}
+
+impl AppFilter {
+    /// Whether an app passes the filter; unlisted apps (APP-4) never do.
+    pub fn matches(&self, app: &PurchasedApp) -> bool {
+        app.is_listed()
+            && self.status.is_none_or(|s| s == app.status)
+            && self.delivery.is_none_or(|d| d == app.delivery)
+            && self.mode.is_none_or(|m| m == app.mode)
+            && self.name.as_ref().is_none_or(|n| app.product_name.to_lowercase().contains(&n.to_lowercase()))
+    }
+}
+
+impl PurchasedApp {
+    /// Plans the settlement of a pay-per-use app at `now` (PRC-7). Accrual ends at the end of
+    /// the grace period of an app in arrears (it freezes, LIFE-1), and at `now` when `deleting`.
+    pub fn settlement_plan(&self, policy: &Policy, now: DateTime<Utc>, deleting: bool) -> SettlementPlan {
+        let Some(m) = &self.metering else { return SettlementPlan::default() };
+        let grace_end = self.arrears_instants(policy).map(|(g, _)| g).filter(|g| *g < now);
+        let until = grace_end.unwrap_or(now);
+        let mut spans = m.ended_cycles(until, policy);
+        if (deleting || grace_end.is_some())
+            && let Some(last) = m.partial_until(until, policy)
+        {
+            spans.push(last);
+        }
+        let retries = if deleting {
+            vec![]
+        } else {
+            m.owed().filter(|c| c.retry_at(policy) <= now).map(|c| (c.number, c.amount, c.attempts)).collect()
+        };
+        SettlementPlan { spans, retries }
+    }
+}
+
+impl Aggregate for PurchasedApp {
+    const WHAT: &'static str = "app";
+    type Command = AppCommand;
+    type Event = AppEvent;
+
+    fn decide(&self, cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<Vec<AppEvent>, Error> {
         let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
             AppCommand::StartTerm { at, months } => {
@@ -1052,63 +1147,7 @@ impl PurchasedApp {
         }
     }
 
-    /// The LIFE-1 transitions due at `now`, in order.
-    pub fn lifecycle_events(&self, policy: &Policy, now: DateTime<Utc>) -> Vec<AppEvent> {
-        if self.metering.is_some() {
-            let Some((grace_end, retention_end)) = self.arrears_instants(policy) else { return vec![] };
-            let mut events = Vec::new();
-            let mut status = self.status;
-            if status == AppStatus::GracePeriod && now > grace_end {
-                events.push(AppEvent::Frozen);
-                status = AppStatus::Frozen;
-            }
-            if status == AppStatus::Frozen && now > retention_end {
-                events.push(AppEvent::Released);
-            }
-            return events;
-        }
-        let (Some(term), Some((grace_end, retention_end))) = (self.term, self.end_of_term_instants(policy)) else {
-            return vec![];
-        };
-        let mut events = Vec::new();
-        if let Some(d) = &self.scheduled_downgrade
-            && now > d.effective_at
-            && !matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed)
-        {
-            events.push(AppEvent::DowngradeApplied {
-                from_specification: self.specification.clone(),
-                from_quantity: self.quantity,
-                specification: d.specification.clone(),
-                quantity: d.quantity,
-            });
-        }
-        let mut reminded = self.reminded.clone();
-        loop {
-            match self.reminder_after(&reminded, policy) {
-                Some((days, at)) if at <= now && now <= term.expires_at => {
-                    reminded.push(days);
-                    events.push(AppEvent::ExpiryReminder { days, expires_at: term.expires_at });
-                }
-                _ => break,
-            }
-        }
-        let mut status = self.status;
-        if status == AppStatus::Active && now > term.expires_at {
-            events.push(AppEvent::GracePeriodStarted);
-            status = AppStatus::GracePeriod;
-        }
-        if status == AppStatus::GracePeriod && now > grace_end {
-            events.push(AppEvent::Frozen);
-            status = AppStatus::Frozen;
-        }
-        if status == AppStatus::Frozen && now > retention_end {
-            events.push(AppEvent::Released);
-        }
-        events
-    }
-
-    /// Applies an event.
-    fn apply_event(&mut self, event: &AppEvent) {
+    fn apply(&mut self, event: &AppEvent, _ctx: &Ctx<'_>) {
         match event {
             AppEvent::Created { .. } | AppEvent::PasswordRevealed => {}
             AppEvent::TermStarted { term } => {
@@ -1247,86 +1286,32 @@ impl PurchasedApp {
         }
     }
 
-    /// The customer-facing actions on this app and whether each is allowed now.
-    pub fn available_actions(&self, by: &Actor) -> Vec<Availability> {
-        vec![
-            Availability::from_check(Action::RevealPassword, self.check_reveal_password(by)),
-            Availability::from_check(Action::Upgrade, self.check_upgradable(by)),
-            Availability::from_check(Action::DeleteApp, self.check_delete(by)),
-            Availability::from_check(Action::PayArrears, self.check_pay_arrears(by)),
-        ]
-    }
-}
-
-/// Which of a customer's purchased apps to list.
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[serde(default)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct AppFilter {
-    /// Only this status.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub status: Option<AppStatus>,
-    /// Only this delivery method.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub delivery: Option<DeliveryMethod>,
-    /// Only this billing mode.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub mode: Option<BillingMode>,
-    /// Only apps whose product name contains this (case-insensitive).
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub name: Option<String>,
-}
-
-impl AppFilter {
-    /// Whether an app passes the filter; unlisted apps (APP-4) never do.
-    pub fn matches(&self, app: &PurchasedApp) -> bool {
-        app.is_listed()
-            && self.status.is_none_or(|s| s == app.status)
-            && self.delivery.is_none_or(|d| d == app.delivery)
-            && self.mode.is_none_or(|m| m == app.mode)
-            && self.name.as_ref().is_none_or(|n| app.product_name.to_lowercase().contains(&n.to_lowercase()))
-    }
-}
-
-impl PurchasedApp {
-    /// Plans the settlement of a pay-per-use app at `now` (PRC-7). Accrual ends at the end of
-    /// the grace period of an app in arrears (it freezes, LIFE-1), and at `now` when `deleting`.
-    pub fn settlement_plan(&self, policy: &Policy, now: DateTime<Utc>, deleting: bool) -> SettlementPlan {
-        let Some(m) = &self.metering else { return SettlementPlan::default() };
-        let grace_end = self.arrears_instants(policy).map(|(g, _)| g).filter(|g| *g < now);
-        let until = grace_end.unwrap_or(now);
-        let mut spans = m.ended_cycles(until, policy);
-        if (deleting || grace_end.is_some())
-            && let Some(last) = m.partial_until(until, policy)
-        {
-            spans.push(last);
-        }
-        let retries = if deleting {
-            vec![]
-        } else {
-            m.owed().filter(|c| c.retry_at(policy) <= now).map(|c| (c.number, c.amount, c.attempts)).collect()
-        };
-        SettlementPlan { spans, retries }
-    }
-}
-
-impl Aggregate for PurchasedApp {
-    const WHAT: &'static str = "app";
-    type Command = AppCommand;
-    type Event = AppEvent;
-
-    fn decide(&self, cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<Vec<AppEvent>, Error> {
-        self.decide_command(cmd, ctx)
-    }
-
-    fn apply(&mut self, event: &AppEvent, _ctx: &Ctx<'_>) {
-        self.apply_event(event)
-    }
-
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
-        self.due(policy)
+        if let Some(metering) = &self.metering {
+            if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
+                return None;
+            }
+            let second = Duration::seconds(1);
+            let arrears = self.arrears_instants(policy).and_then(|(grace_end, retention_end)| match self.status {
+                AppStatus::GracePeriod => Some(grace_end + second),
+                AppStatus::Frozen => Some(retention_end + second),
+                _ => None,
+            });
+            return [metering.next_due(policy), arrears].into_iter().flatten().min();
+        }
+        let term = self.term?;
+        let (grace_end, retention_end) = self.end_of_term_instants(policy)?;
+        let second = Duration::seconds(1);
+        let lifecycle = match self.status {
+            AppStatus::Active => Some(term.expires_at + second),
+            AppStatus::GracePeriod => Some(grace_end + second),
+            AppStatus::Frozen => Some(retention_end + second),
+            _ => None,
+        }?;
+        let reminder = self.next_reminder(policy).map(|(_, at)| at);
+        let charge = self.next_auto_renewal_charge(policy);
+        let downgrade = self.scheduled_downgrade.as_ref().map(|d| d.effective_at + second);
+        [Some(lifecycle), reminder, charge, downgrade].into_iter().flatten().min()
     }
 }
 

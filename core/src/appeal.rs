@@ -197,8 +197,18 @@ impl Appeal {
         Ok(())
     }
 
-    /// Decides a command into events, or refuses it without changing anything.
-    fn decide_command(&self, cmd: &AppealCommand, ctx: &Ctx<'_>) -> Result<Vec<AppealEvent>, Error> {
+    /// The operator's actions on this appeal and whether `by` may take each now.
+    pub fn available_actions(&self, by: &Actor) -> Vec<Availability> {
+        vec![Availability::from_check(Action::ResolveAppeal, self.check_resolve(by))]
+    }
+}
+
+impl Aggregate for Appeal {
+    const WHAT: &'static str = "appeal";
+    type Command = AppealCommand;
+    type Event = AppealEvent;
+
+    fn decide(&self, cmd: &AppealCommand, ctx: &Ctx<'_>) -> Result<Vec<AppealEvent>, Error> {
         let by = ctx.actor;
         match cmd {
             AppealCommand::Resolve { resolution, refundable } => {
@@ -223,8 +233,7 @@ impl Appeal {
         }
     }
 
-    /// Applies an event; `by` is who caused it.
-    fn apply_event(&mut self, event: &AppealEvent, ctx: &Ctx<'_>) {
+    fn apply(&mut self, event: &AppealEvent, ctx: &Ctx<'_>) {
         let (by, at) = (ctx.actor, ctx.now);
         match event {
             AppealEvent::Opened { .. } => {}
@@ -242,25 +251,6 @@ impl Appeal {
                 self.resolved_at = Some(at);
             }
         }
-    }
-
-    /// The operator's actions on this appeal and whether `by` may take each now.
-    pub fn available_actions(&self, by: &Actor) -> Vec<Availability> {
-        vec![Availability::from_check(Action::ResolveAppeal, self.check_resolve(by))]
-    }
-}
-
-impl Aggregate for Appeal {
-    const WHAT: &'static str = "appeal";
-    type Command = AppealCommand;
-    type Event = AppealEvent;
-
-    fn decide(&self, cmd: &AppealCommand, ctx: &Ctx<'_>) -> Result<Vec<AppealEvent>, Error> {
-        self.decide_command(cmd, ctx)
-    }
-
-    fn apply(&mut self, event: &AppealEvent, ctx: &Ctx<'_>) {
-        self.apply_event(event, ctx)
     }
 }
 

@@ -165,8 +165,21 @@ impl Invoice {
         Ok(())
     }
 
-    /// Decides a command into events, or refuses it without changing anything.
-    fn decide_command(&self, cmd: &InvoiceCommand, ctx: &Ctx<'_>) -> Result<Vec<InvoiceEvent>, Error> {
+    /// The actions on this invoice and whether each is allowed now.
+    pub fn available_actions(&self, by: &Actor) -> Vec<Availability> {
+        vec![
+            Availability::from_check(Action::IssueInvoice, self.check_issue(by)),
+            Availability::from_check(Action::ReturnInvoice, self.check_return(by)),
+        ]
+    }
+}
+
+impl Aggregate for Invoice {
+    const WHAT: &'static str = "invoice";
+    type Command = InvoiceCommand;
+    type Event = InvoiceEvent;
+
+    fn decide(&self, cmd: &InvoiceCommand, ctx: &Ctx<'_>) -> Result<Vec<InvoiceEvent>, Error> {
         let by = ctx.actor;
         match *cmd {
             InvoiceCommand::Issue { invoiceable } => {
@@ -192,8 +205,7 @@ impl Invoice {
         }
     }
 
-    /// Applies an event.
-    fn apply_event(&mut self, event: &InvoiceEvent, ctx: &Ctx<'_>) {
+    fn apply(&mut self, event: &InvoiceEvent, ctx: &Ctx<'_>) {
         let at = ctx.now;
         match event {
             InvoiceEvent::Requested { .. } => self.status = InvoiceStatus::Requested,
@@ -207,27 +219,5 @@ impl Invoice {
                 self.returned_at = Some(at);
             }
         }
-    }
-
-    /// The actions on this invoice and whether each is allowed now.
-    pub fn available_actions(&self, by: &Actor) -> Vec<Availability> {
-        vec![
-            Availability::from_check(Action::IssueInvoice, self.check_issue(by)),
-            Availability::from_check(Action::ReturnInvoice, self.check_return(by)),
-        ]
-    }
-}
-
-impl Aggregate for Invoice {
-    const WHAT: &'static str = "invoice";
-    type Command = InvoiceCommand;
-    type Event = InvoiceEvent;
-
-    fn decide(&self, cmd: &InvoiceCommand, ctx: &Ctx<'_>) -> Result<Vec<InvoiceEvent>, Error> {
-        self.decide_command(cmd, ctx)
-    }
-
-    fn apply(&mut self, event: &InvoiceEvent, ctx: &Ctx<'_>) {
-        self.apply_event(event, ctx)
     }
 }

@@ -506,147 +506,6 @@ impl Order {
         }
     }
 
-    /// When the system must next look at this order.
-    fn due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
-        match self.status {
-            OrderStatus::PendingPayment => {
-                Some(self.placed_at + Duration::days(i64::from(policy.order_payment_timeout_days)))
-            }
-            OrderStatus::Processing => {
-                self.accepted_at.map(|t| t + Duration::hours(i64::from(policy.completion_delay_hours)))
-            }
-            _ => None,
-        }
-    }
-
-    /// Decides a command into events, or refuses it without changing anything.
-    fn decide_command(&self, cmd: &OrderCommand, ctx: &Ctx<'_>) -> Result<Vec<OrderEvent>, Error> {
-        let Ctx { actor: by, now, policy } = *ctx;
-        match cmd {
-            OrderCommand::AcceptTerms => {
-                self.check_accept_terms(by)?;
-                Ok(vec![OrderEvent::TermsAccepted])
-            }
-            OrderCommand::Cancel => {
-                self.check_cancel(by)?;
-                Ok(vec![OrderEvent::Cancelled { reason: "cancelled by the customer".into() }])
-            }
-            OrderCommand::Record(OrderFact(Fact::RecordPayment { receipt, app, flow })) => {
-                self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
-                let mut events = vec![
-                    OrderEvent::Paid { method: receipt.method, receipt: receipt.id.clone(), amount: receipt.amount },
-                    OrderEvent::Fulfilled { app: app.clone(), flow: flow.clone() },
-                ];
-                if flow.is_none() {
-                    events.push(OrderEvent::Completed);
-                }
-                Ok(events)
-            }
-            OrderCommand::Record(OrderFact(Fact::RecordSettlement { reseller, app, flow })) => {
-                self.require_status(OrderStatus::PendingPayment, "ORD-4", "be settled")?;
-                let mut events = vec![
-                    OrderEvent::SettledByReseller { reseller: reseller.clone(), amount: self.quote.total },
-                    OrderEvent::Fulfilled { app: app.clone(), flow: flow.clone() },
-                ];
-                if flow.is_none() {
-                    events.push(OrderEvent::Completed);
-                }
-                Ok(events)
-            }
-            OrderCommand::Record(OrderFact(Fact::RecordDecline { reason })) => {
-                self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
-                Ok(vec![
-                    OrderEvent::PaymentFailed { reason: reason.clone() },
-                    OrderEvent::Cancelled { reason: format!("payment failed: {reason}") },
-                ])
-            }
-            OrderCommand::CancelUnpaid => {
-                by.require_system("cancel unpaid orders")?;
-                self.require_status(OrderStatus::PendingPayment, "ORD-3", "be cancelled as unpaid")?;
-                let due = self.placed_at + Duration::days(i64::from(policy.order_payment_timeout_days));
-                if now < due {
-                    return Err(Error::not_allowed(
-                        "ORD-3",
-                        format!("order {} may be paid until {}", self.id, due.to_rfc3339()),
-                    ));
-                }
-                Ok(vec![OrderEvent::Cancelled {
-                    reason: format!("not paid within {} days", policy.order_payment_timeout_days),
-                }])
-            }
-            OrderCommand::Record(OrderFact(Fact::RecordAcceptance)) => {
-                self.require_status(OrderStatus::Processing, "SUP-4", "record an acceptance")?;
-                Ok(vec![OrderEvent::AcceptanceRecorded])
-            }
-            OrderCommand::CompleteAfterAcceptance => {
-                by.require_system("complete orders")?;
-                self.require_status(OrderStatus::Processing, "SUP-4", "be completed")?;
-                let due = self.due(policy).ok_or_else(|| {
-                    Error::not_allowed("SUP-4", format!("order {} has not been accepted yet", self.id))
-                })?;
-                if now < due {
-                    return Err(Error::not_allowed(
-                        "SUP-4",
-                        format!(
-                            "order {} completes at {}, {} hours after acceptance",
-                            self.id,
-                            due.to_rfc3339(),
-                            policy.completion_delay_hours
-                        ),
-                    ));
-                }
-                Ok(vec![OrderEvent::Completed])
-            }
-            OrderCommand::Record(OrderFact(Fact::CompleteNow)) => {
-                self.require_status(OrderStatus::Processing, "SUP-8", "be completed")?;
-                Ok(vec![OrderEvent::Completed])
-            }
-            OrderCommand::Record(OrderFact(Fact::RecordUnsubscription { refund })) => {
-                if !matches!(self.status, OrderStatus::Processing | OrderStatus::Completed) {
-                    return Err(Error::not_allowed(
-                        "UNS-1",
-                        format!("order {} is {}, so it cannot be unsubscribed", self.id, self.status),
-                    ));
-                }
-                self.check_not_invoiced()?;
-                self.check_refund(refund)?;
-                Ok(vec![OrderEvent::Unsubscribed { refund: *refund }])
-            }
-            OrderCommand::Record(OrderFact(Fact::RecordRefund { refund })) => {
-                self.check_not_invoiced()?;
-                self.check_refund(refund)?;
-                Ok(vec![OrderEvent::Refunded { refund: *refund }])
-            }
-            OrderCommand::Record(OrderFact(Fact::RecordInvoiceRequested { invoice })) => {
-                Ok(vec![OrderEvent::InvoiceRequested { invoice: invoice.clone() }])
-            }
-            OrderCommand::Record(OrderFact(Fact::RecordInvoiceIssued { invoice })) => {
-                Ok(vec![OrderEvent::InvoiceIssued { invoice: invoice.clone() }])
-            }
-            OrderCommand::Record(OrderFact(Fact::RecordInvoiceReturned { invoice })) => {
-                Ok(vec![OrderEvent::InvoiceReturned { invoice: invoice.clone() }])
-            }
-            OrderCommand::Record(OrderFact(Fact::HoldUnsubscription { pending })) => {
-                if self.pending_unsubscription.is_some() {
-                    return Err(Error::not_allowed(
-                        "UNS-5",
-                        format!("an unsubscription of order {} is already waiting", self.id),
-                    ));
-                }
-                Ok(vec![OrderEvent::UnsubscriptionRequested { pending: pending.clone() }])
-            }
-            OrderCommand::Record(OrderFact(Fact::RejectUnsubscription { reason })) => {
-                if self.pending_unsubscription.is_none() {
-                    return Err(Error::not_allowed("UNS-5", format!("nothing of order {} waits for review", self.id)));
-                }
-                Ok(vec![OrderEvent::UnsubscriptionRejected { reason: reason.clone() }])
-            }
-            OrderCommand::Record(OrderFact(Fact::MarkUnconditional)) => {
-                Ok(vec![OrderEvent::UnconditionalUnsubscription])
-            }
-        }
-    }
-
     /// Refuses a refund that is negative, foreign, or more than what is left of the payment.
     pub fn check_refund(&self, refund: &Money) -> Result<(), Error> {
         let paid = self.refund_base();
@@ -659,68 +518,6 @@ impl Order {
             ));
         }
         Ok(())
-    }
-
-    /// Applies an event.
-    fn apply_event(&mut self, event: &OrderEvent, ctx: &Ctx<'_>) {
-        let at = ctx.now;
-        match event {
-            OrderEvent::Placed { .. } => {}
-            OrderEvent::TermsAccepted => self.terms_accepted_at = Some(at),
-            OrderEvent::Paid { method, receipt, amount } => {
-                self.payment = Some(Payment {
-                    method: Some(*method),
-                    receipt: Some(receipt.clone()),
-                    settled_by_reseller: None,
-                    amount: *amount,
-                    paid_at: at,
-                });
-            }
-            OrderEvent::SettledByReseller { reseller, amount } => {
-                self.payment = Some(Payment {
-                    method: None,
-                    receipt: None,
-                    settled_by_reseller: Some(reseller.clone()),
-                    amount: *amount,
-                    paid_at: at,
-                });
-                self.quote.for_reference_only = true;
-            }
-            OrderEvent::PaymentFailed { .. } => {}
-            OrderEvent::Cancelled { reason } => {
-                self.status = OrderStatus::Cancelled;
-                self.cancel_reason = Some(reason.clone());
-            }
-            OrderEvent::Fulfilled { app, flow } => {
-                self.app = Some(app.clone());
-                self.flow = flow.clone();
-                self.status = OrderStatus::Processing;
-            }
-            OrderEvent::AcceptanceRecorded => self.accepted_at = Some(at),
-            OrderEvent::Completed => {
-                self.status = OrderStatus::Completed;
-                self.completed_at = Some(at);
-            }
-            OrderEvent::Unsubscribed { refund } => {
-                self.status = OrderStatus::Unsubscribed;
-                self.pending_unsubscription = None;
-                self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
-            }
-            OrderEvent::Refunded { refund } => {
-                // A refund settles any refund request or review it supersedes (UNS-6).
-                self.pending_unsubscription = None;
-                self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
-            }
-            OrderEvent::InvoiceRequested { invoice } => self.invoice = Some(invoice.clone()),
-            OrderEvent::InvoiceIssued { invoice } => {
-                self.invoice = Some(invoice.clone());
-                self.invoice_issued = true;
-            }
-            OrderEvent::InvoiceReturned { .. } => self.invoice_issued = false,
-            OrderEvent::UnsubscriptionRequested { pending } => self.pending_unsubscription = Some(pending.clone()),
-            OrderEvent::UnsubscriptionRejected { .. } => self.pending_unsubscription = None,
-            OrderEvent::UnconditionalUnsubscription => self.unconditional_unsubscription_at = Some(at),
-        }
     }
 
     /// The customer-facing actions on this order and whether each is allowed now.
@@ -875,14 +672,202 @@ impl Aggregate for Order {
     type Event = OrderEvent;
 
     fn decide(&self, cmd: &OrderCommand, ctx: &Ctx<'_>) -> Result<Vec<OrderEvent>, Error> {
-        self.decide_command(cmd, ctx)
+        let Ctx { actor: by, now, policy } = *ctx;
+        match cmd {
+            OrderCommand::AcceptTerms => {
+                self.check_accept_terms(by)?;
+                Ok(vec![OrderEvent::TermsAccepted])
+            }
+            OrderCommand::Cancel => {
+                self.check_cancel(by)?;
+                Ok(vec![OrderEvent::Cancelled { reason: "cancelled by the customer".into() }])
+            }
+            OrderCommand::Record(OrderFact(Fact::RecordPayment { receipt, app, flow })) => {
+                self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
+                let mut events = vec![
+                    OrderEvent::Paid { method: receipt.method, receipt: receipt.id.clone(), amount: receipt.amount },
+                    OrderEvent::Fulfilled { app: app.clone(), flow: flow.clone() },
+                ];
+                if flow.is_none() {
+                    events.push(OrderEvent::Completed);
+                }
+                Ok(events)
+            }
+            OrderCommand::Record(OrderFact(Fact::RecordSettlement { reseller, app, flow })) => {
+                self.require_status(OrderStatus::PendingPayment, "ORD-4", "be settled")?;
+                let mut events = vec![
+                    OrderEvent::SettledByReseller { reseller: reseller.clone(), amount: self.quote.total },
+                    OrderEvent::Fulfilled { app: app.clone(), flow: flow.clone() },
+                ];
+                if flow.is_none() {
+                    events.push(OrderEvent::Completed);
+                }
+                Ok(events)
+            }
+            OrderCommand::Record(OrderFact(Fact::RecordDecline { reason })) => {
+                self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
+                Ok(vec![
+                    OrderEvent::PaymentFailed { reason: reason.clone() },
+                    OrderEvent::Cancelled { reason: format!("payment failed: {reason}") },
+                ])
+            }
+            OrderCommand::CancelUnpaid => {
+                by.require_system("cancel unpaid orders")?;
+                self.require_status(OrderStatus::PendingPayment, "ORD-3", "be cancelled as unpaid")?;
+                let due = self.placed_at + Duration::days(i64::from(policy.order_payment_timeout_days));
+                if now < due {
+                    return Err(Error::not_allowed(
+                        "ORD-3",
+                        format!("order {} may be paid until {}", self.id, due.to_rfc3339()),
+                    ));
+                }
+                Ok(vec![OrderEvent::Cancelled {
+                    reason: format!("not paid within {} days", policy.order_payment_timeout_days),
+                }])
+            }
+            OrderCommand::Record(OrderFact(Fact::RecordAcceptance)) => {
+                self.require_status(OrderStatus::Processing, "SUP-4", "record an acceptance")?;
+                Ok(vec![OrderEvent::AcceptanceRecorded])
+            }
+            OrderCommand::CompleteAfterAcceptance => {
+                by.require_system("complete orders")?;
+                self.require_status(OrderStatus::Processing, "SUP-4", "be completed")?;
+                let due = self.next_due(policy).ok_or_else(|| {
+                    Error::not_allowed("SUP-4", format!("order {} has not been accepted yet", self.id))
+                })?;
+                if now < due {
+                    return Err(Error::not_allowed(
+                        "SUP-4",
+                        format!(
+                            "order {} completes at {}, {} hours after acceptance",
+                            self.id,
+                            due.to_rfc3339(),
+                            policy.completion_delay_hours
+                        ),
+                    ));
+                }
+                Ok(vec![OrderEvent::Completed])
+            }
+            OrderCommand::Record(OrderFact(Fact::CompleteNow)) => {
+                self.require_status(OrderStatus::Processing, "SUP-8", "be completed")?;
+                Ok(vec![OrderEvent::Completed])
+            }
+            OrderCommand::Record(OrderFact(Fact::RecordUnsubscription { refund })) => {
+                if !matches!(self.status, OrderStatus::Processing | OrderStatus::Completed) {
+                    return Err(Error::not_allowed(
+                        "UNS-1",
+                        format!("order {} is {}, so it cannot be unsubscribed", self.id, self.status),
+                    ));
+                }
+                self.check_not_invoiced()?;
+                self.check_refund(refund)?;
+                Ok(vec![OrderEvent::Unsubscribed { refund: *refund }])
+            }
+            OrderCommand::Record(OrderFact(Fact::RecordRefund { refund })) => {
+                self.check_not_invoiced()?;
+                self.check_refund(refund)?;
+                Ok(vec![OrderEvent::Refunded { refund: *refund }])
+            }
+            OrderCommand::Record(OrderFact(Fact::RecordInvoiceRequested { invoice })) => {
+                Ok(vec![OrderEvent::InvoiceRequested { invoice: invoice.clone() }])
+            }
+            OrderCommand::Record(OrderFact(Fact::RecordInvoiceIssued { invoice })) => {
+                Ok(vec![OrderEvent::InvoiceIssued { invoice: invoice.clone() }])
+            }
+            OrderCommand::Record(OrderFact(Fact::RecordInvoiceReturned { invoice })) => {
+                Ok(vec![OrderEvent::InvoiceReturned { invoice: invoice.clone() }])
+            }
+            OrderCommand::Record(OrderFact(Fact::HoldUnsubscription { pending })) => {
+                if self.pending_unsubscription.is_some() {
+                    return Err(Error::not_allowed(
+                        "UNS-5",
+                        format!("an unsubscription of order {} is already waiting", self.id),
+                    ));
+                }
+                Ok(vec![OrderEvent::UnsubscriptionRequested { pending: pending.clone() }])
+            }
+            OrderCommand::Record(OrderFact(Fact::RejectUnsubscription { reason })) => {
+                if self.pending_unsubscription.is_none() {
+                    return Err(Error::not_allowed("UNS-5", format!("nothing of order {} waits for review", self.id)));
+                }
+                Ok(vec![OrderEvent::UnsubscriptionRejected { reason: reason.clone() }])
+            }
+            OrderCommand::Record(OrderFact(Fact::MarkUnconditional)) => {
+                Ok(vec![OrderEvent::UnconditionalUnsubscription])
+            }
+        }
     }
 
     fn apply(&mut self, event: &OrderEvent, ctx: &Ctx<'_>) {
-        self.apply_event(event, ctx)
+        let at = ctx.now;
+        match event {
+            OrderEvent::Placed { .. } => {}
+            OrderEvent::TermsAccepted => self.terms_accepted_at = Some(at),
+            OrderEvent::Paid { method, receipt, amount } => {
+                self.payment = Some(Payment {
+                    method: Some(*method),
+                    receipt: Some(receipt.clone()),
+                    settled_by_reseller: None,
+                    amount: *amount,
+                    paid_at: at,
+                });
+            }
+            OrderEvent::SettledByReseller { reseller, amount } => {
+                self.payment = Some(Payment {
+                    method: None,
+                    receipt: None,
+                    settled_by_reseller: Some(reseller.clone()),
+                    amount: *amount,
+                    paid_at: at,
+                });
+                self.quote.for_reference_only = true;
+            }
+            OrderEvent::PaymentFailed { .. } => {}
+            OrderEvent::Cancelled { reason } => {
+                self.status = OrderStatus::Cancelled;
+                self.cancel_reason = Some(reason.clone());
+            }
+            OrderEvent::Fulfilled { app, flow } => {
+                self.app = Some(app.clone());
+                self.flow = flow.clone();
+                self.status = OrderStatus::Processing;
+            }
+            OrderEvent::AcceptanceRecorded => self.accepted_at = Some(at),
+            OrderEvent::Completed => {
+                self.status = OrderStatus::Completed;
+                self.completed_at = Some(at);
+            }
+            OrderEvent::Unsubscribed { refund } => {
+                self.status = OrderStatus::Unsubscribed;
+                self.pending_unsubscription = None;
+                self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
+            }
+            OrderEvent::Refunded { refund } => {
+                // A refund settles any refund request or review it supersedes (UNS-6).
+                self.pending_unsubscription = None;
+                self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
+            }
+            OrderEvent::InvoiceRequested { invoice } => self.invoice = Some(invoice.clone()),
+            OrderEvent::InvoiceIssued { invoice } => {
+                self.invoice = Some(invoice.clone());
+                self.invoice_issued = true;
+            }
+            OrderEvent::InvoiceReturned { .. } => self.invoice_issued = false,
+            OrderEvent::UnsubscriptionRequested { pending } => self.pending_unsubscription = Some(pending.clone()),
+            OrderEvent::UnsubscriptionRejected { .. } => self.pending_unsubscription = None,
+            OrderEvent::UnconditionalUnsubscription => self.unconditional_unsubscription_at = Some(at),
+        }
     }
 
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
-        self.due(policy)
+        match self.status {
+            OrderStatus::PendingPayment => {
+                Some(self.placed_at + Duration::days(i64::from(policy.order_payment_timeout_days)))
+            }
+            OrderStatus::Processing => {
+                self.accepted_at.map(|t| t + Duration::hours(i64::from(policy.completion_delay_hours)))
+            }
+            _ => None,
+        }
     }
 }

@@ -516,11 +516,6 @@ impl ServiceFlow {
         self.opened_at + Duration::days(i64::from(policy.flow_max_days) - i64::from(policy.appeal_blackout_days))
     }
 
-    /// When the system must next look at this flow (SUP-8).
-    fn due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
-        self.status.is_open().then(|| self.closes_at(policy))
-    }
-
     fn what(&self) -> String {
         format!("service flow {}", self.id)
     }
@@ -748,8 +743,55 @@ impl ServiceFlow {
         }
     }
 
-    /// Decides a command into events, or refuses it without changing anything.
-    fn decide_command(&self, cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<Vec<FlowEvent>, Error> {
+    /// The actions of the Service Supervision page and whether `by` may take each now, from the
+    /// same checks as the commands.
+    pub fn available_actions(&self, by: &Actor, policy: &Policy, now: DateTime<Utc>) -> Vec<Availability> {
+        vec![
+            Availability::from_check(Action::SubmitRequest, self.check_submit_request(by)),
+            Availability::from_check(Action::AcceptRequest, self.check_review_request(by)),
+            Availability::from_check(Action::RejectRequest, self.check_review_request(by)),
+            Availability::from_check(Action::Deliver, self.check_deliver(by)),
+            Availability::from_check(Action::ConfirmAcceptance, self.check_confirm_acceptance(by)),
+            Availability::from_check(Action::RejectDelivery, self.check_reject_delivery(by)),
+            Availability::from_check(Action::RemindSeller, self.check_remind_seller(by, policy, now)),
+            Availability::from_check(Action::Appeal, self.check_appeal(by, policy, now).map(|_| ())),
+        ]
+    }
+}
+
+/// Which flows to list.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct FlowFilter {
+    /// Only this status.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub status: Option<FlowStatus>,
+    /// Only this process.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub kind: Option<FlowKind>,
+    /// Only the flow of this order.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub order: Option<OrderId>,
+}
+
+impl FlowFilter {
+    /// Whether a flow passes the filter.
+    pub fn matches(&self, flow: &ServiceFlow) -> bool {
+        self.status.is_none_or(|s| s == flow.status)
+            && self.kind.is_none_or(|k| k == flow.kind)
+            && self.order.as_ref().is_none_or(|o| *o == flow.order)
+    }
+}
+
+impl Aggregate for ServiceFlow {
+    const WHAT: &'static str = "service flow";
+    type Command = FlowCommand;
+    type Event = FlowEvent;
+
+    fn decide(&self, cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<Vec<FlowEvent>, Error> {
         let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
             FlowCommand::SubmitRequest(request) => {
@@ -828,8 +870,7 @@ impl ServiceFlow {
         }
     }
 
-    /// Applies an event.
-    fn apply_event(&mut self, event: &FlowEvent, ctx: &Ctx<'_>) {
+    fn apply(&mut self, event: &FlowEvent, ctx: &Ctx<'_>) {
         let at = ctx.now;
         match event {
             FlowEvent::Opened { .. } => {}
@@ -896,64 +937,8 @@ impl ServiceFlow {
         }
     }
 
-    /// The actions of the Service Supervision page and whether `by` may take each now, from the
-    /// same checks as the commands.
-    pub fn available_actions(&self, by: &Actor, policy: &Policy, now: DateTime<Utc>) -> Vec<Availability> {
-        vec![
-            Availability::from_check(Action::SubmitRequest, self.check_submit_request(by)),
-            Availability::from_check(Action::AcceptRequest, self.check_review_request(by)),
-            Availability::from_check(Action::RejectRequest, self.check_review_request(by)),
-            Availability::from_check(Action::Deliver, self.check_deliver(by)),
-            Availability::from_check(Action::ConfirmAcceptance, self.check_confirm_acceptance(by)),
-            Availability::from_check(Action::RejectDelivery, self.check_reject_delivery(by)),
-            Availability::from_check(Action::RemindSeller, self.check_remind_seller(by, policy, now)),
-            Availability::from_check(Action::Appeal, self.check_appeal(by, policy, now).map(|_| ())),
-        ]
-    }
-}
-
-/// Which flows to list.
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[serde(default)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct FlowFilter {
-    /// Only this status.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub status: Option<FlowStatus>,
-    /// Only this process.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub kind: Option<FlowKind>,
-    /// Only the flow of this order.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    pub order: Option<OrderId>,
-}
-
-impl FlowFilter {
-    /// Whether a flow passes the filter.
-    pub fn matches(&self, flow: &ServiceFlow) -> bool {
-        self.status.is_none_or(|s| s == flow.status)
-            && self.kind.is_none_or(|k| k == flow.kind)
-            && self.order.as_ref().is_none_or(|o| *o == flow.order)
-    }
-}
-
-impl Aggregate for ServiceFlow {
-    const WHAT: &'static str = "service flow";
-    type Command = FlowCommand;
-    type Event = FlowEvent;
-
-    fn decide(&self, cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<Vec<FlowEvent>, Error> {
-        self.decide_command(cmd, ctx)
-    }
-
-    fn apply(&mut self, event: &FlowEvent, ctx: &Ctx<'_>) {
-        self.apply_event(event, ctx)
-    }
-
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
-        self.due(policy)
+        self.status.is_open().then(|| self.closes_at(policy))
     }
 }
 
