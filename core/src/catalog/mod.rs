@@ -1,10 +1,12 @@
 //! The catalog: products, search and the saved list (CAT).
 
+mod catalogue;
 mod product;
 mod saved_list;
 mod search;
 mod text_index;
 
+pub use catalogue::Catalogue;
 pub use product::{
     Attribute, BillingMode, DeliveryMethod, ImageResources, PricePlan, Product, ProductCommand, ProductDraft,
     ProductEvent, QuantityAttribute, ResourcePlan, Specification, SupportRange, check_periods,

@@ -14,7 +14,7 @@ use super::{Commit, Record, RequestRecord, Sequence, Store};
 use crate::actor::{Actor, AppId, CustomerId, ProductId, RequestId, Target};
 use crate::app::{AppFilter, PurchasedApp};
 use crate::appeal::{Appeal, AppealStatus};
-use crate::catalog::{Page, PreparedQuery, Product, SearchText, TextIndex};
+use crate::catalog::{Catalogue, Page, PreparedQuery, Product};
 use crate::error::Error;
 use crate::event::{EVENT_SCHEMA_VERSION, Event};
 use crate::order::{Order, OrderFilter};
@@ -101,10 +101,7 @@ struct Slot {
 struct Inner {
     records: Map<Target, Slot>,
     /// Products apart from the other records: a contiguous catalog with prepared search entries.
-    catalog: Vec<(SearchText, Arc<Product>, u64)>,
-    catalog_index: Map<ProductId, usize>,
-    /// The catalogue's text by trigram, so that a text search reads only possible matches.
-    text_index: TextIndex,
+    catalog: Catalogue,
     orders_by_customer: Map<CustomerId, Vec<Target>>,
     apps_by_customer: Map<CustomerId, Vec<Target>>,
     flows_by_party: Map<Actor, Vec<Target>>,
@@ -156,7 +153,7 @@ pub struct StoreSnapshot {
 impl Inner {
     fn version_of(&self, target: &Target) -> u64 {
         match target {
-            Target::Product(id) => self.catalog_index.get(id).map_or(0, |i| self.catalog[*i].2),
+            Target::Product(id) => self.catalog.get(id).map_or(0, |(_, v)| v),
             _ => self.records.get(target).map_or(0, |slot| slot.version),
         }
     }
@@ -182,7 +179,7 @@ impl MemoryStore {
         let inner = self.read();
         let mut records: Vec<(Record, u64)> =
             inner.records.values().map(|slot| (slot.record.to_record(), slot.version)).collect();
-        records.extend(inner.catalog.iter().map(|(_, p, v)| (Record::Product(Product::clone(p)), *v)));
+        records.extend(inner.catalog.iter().map(|(p, v)| (Record::Product(Product::clone(p)), v)));
         records.sort_by_key(|(r, _)| r.target());
         let mut requests: Vec<RequestRecord> = inner.requests.values().cloned().collect();
         requests.sort_by(|a, b| (&a.actor, &a.id).cmp(&(&b.actor, &b.id)));
@@ -277,17 +274,14 @@ impl Store for MemoryStore {
     fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error> {
         let inner = self.read();
         Ok(match target {
-            Target::Product(id) => inner
-                .catalog_index
-                .get(id)
-                .map(|i| (Record::Product(Product::clone(&inner.catalog[*i].1)), inner.catalog[*i].2)),
+            Target::Product(id) => inner.catalog.get(id).map(|(p, v)| (Record::Product(Product::clone(p)), v)),
             _ => inner.records.get(target).map(|slot| (slot.record.to_record(), slot.version)),
         })
     }
 
     fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
         let inner = self.read();
-        Ok(inner.catalog_index.get(id).map(|i| Arc::clone(&inner.catalog[*i].1)))
+        Ok(inner.catalog.get(id).map(|(p, _)| Arc::clone(p)))
     }
 
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
@@ -345,22 +339,7 @@ impl Store for MemoryStore {
                 }
             }
             match w.record {
-                Record::Product(p) => {
-                    let entry = (SearchText::of(&p), Arc::new(p), w.expected_version + 1);
-                    let inner = &mut *inner;
-                    match inner.catalog_index.get(&entry.1.id).copied() {
-                        Some(i) => {
-                            inner.text_index.put(i as u32, Some(&inner.catalog[i].0), &entry.0);
-                            inner.catalog[i] = entry;
-                        }
-                        None => {
-                            let i = inner.catalog.len();
-                            inner.text_index.put(i as u32, None, &entry.0);
-                            inner.catalog_index.insert(entry.1.id.clone(), i);
-                            inner.catalog.push(entry);
-                        }
-                    }
-                }
+                Record::Product(p) => inner.catalog.put(p, w.expected_version + 1),
                 record => {
                     let slot = Slot { record: record.into(), version: w.expected_version + 1, due: w.due };
                     inner.records.insert(target, slot);
@@ -398,13 +377,7 @@ impl Store for MemoryStore {
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
         let inner = self.read();
-        Ok(match inner.text_index.candidates(query) {
-            Some(positions) => query.search(positions.into_iter().map(|i| {
-                let (text, p, _) = &inner.catalog[i as usize];
-                (text, &**p)
-            })),
-            None => query.search(inner.catalog.iter().map(|(text, p, _)| (text, &**p))),
-        })
+        Ok(inner.catalog.search(query))
     }
 
     fn orders_of(

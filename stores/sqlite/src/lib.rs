@@ -72,7 +72,7 @@
 
 mod schema;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -81,7 +81,7 @@ use appmarket::Error;
 use appmarket::actor::{Actor, AppId, AppealId, CustomerId, FlowId, InvoiceId, OrderId, ProductId, RequestId, Target};
 use appmarket::app::{AppFilter, PurchasedApp};
 use appmarket::appeal::{Appeal, AppealStatus};
-use appmarket::catalog::{Page, PreparedQuery, Product, SearchText};
+use appmarket::catalog::{Catalogue, Page, PreparedQuery, Product};
 use appmarket::event::{EVENT_SCHEMA_VERSION, Event};
 use appmarket::order::{Order, OrderFilter};
 use appmarket::secret::Secret;
@@ -146,8 +146,7 @@ impl Default for SqliteOptions {
 /// The cached catalogue: products in listing order, with their prepared search entries.
 #[derive(Default)]
 struct Catalog {
-    entries: Vec<(SearchText, Arc<Product>, u64)>,
-    index: HashMap<ProductId, usize>,
+    products: Catalogue,
     /// The catalogue counter this cache has caught up with.
     seen: i64,
 }
@@ -370,15 +369,7 @@ impl SqliteStore {
             let Record::Product(product) = self.decode("product", &doc)? else {
                 return Err(self.fail("reading products", "a product row holds another kind of record"));
             };
-            let entry = (SearchText::of(&product), Arc::new(product), version as u64);
-            match catalog.index.get(&entry.1.id).copied() {
-                Some(i) => catalog.entries[i] = entry,
-                None => {
-                    let i = catalog.entries.len();
-                    catalog.index.insert(entry.1.id.clone(), i);
-                    catalog.entries.push(entry);
-                }
-            }
+            catalog.products.put(product, version as u64);
         }
         catalog.seen = counter;
         Ok(())
@@ -752,7 +743,7 @@ impl Store for SqliteStore {
     fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
         self.read(|conn| self.catch_up(conn))?;
         let catalog = self.catalog.read().unwrap_or_else(|p| p.into_inner());
-        Ok(catalog.index.get(id).map(|i| Arc::clone(&catalog.entries[*i].1)))
+        Ok(catalog.products.get(id).map(|(p, _)| Arc::clone(p)))
     }
 
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
@@ -806,7 +797,7 @@ impl Store for SqliteStore {
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
         self.read(|conn| self.catch_up(conn))?;
         let catalog = self.catalog.read().unwrap_or_else(|p| p.into_inner());
-        Ok(query.search(catalog.entries.iter().map(|(text, p, _)| (text, &**p))))
+        Ok(catalog.products.search(query))
     }
 
     fn orders_of(
