@@ -394,16 +394,11 @@ pub struct PurchasedApp {
     pub scheduled_downgrade: Option<ScheduledDowngrade>,
 }
 
-/// A command on an app.
+/// A command on an app: what its customer, its seller or the system may ask of it. What the
+/// marketplace itself records on an app (a paid upgrade or renewal, the start of its term, an
+/// unpaid order waiting, …) is an [`AppFact`], which only the library can make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppCommand {
-    /// Start the term (at payment, or at acceptance / enabling time for supervised apps, APP-3).
-    StartTerm {
-        /// When the term starts.
-        at: DateTime<Utc>,
-        /// Months in the term (a year is 12).
-        months: u32,
-    },
     /// The seller provides the application information (the password goes to the store apart).
     ProvideApplicationInfo {
         /// The information.
@@ -411,6 +406,58 @@ pub enum AppCommand {
     },
     /// The owner reveals the password (APP-5).
     RevealPassword,
+    /// System: move through the end of a term as time passes (LIFE-1).
+    AdvanceLifecycle,
+    /// The customer deletes (stops) a pay-per-use app: metering ends; the facade settles the
+    /// last started hours first (PRC-7).
+    Delete,
+    /// The customer enables or modifies auto-renewal (REN-5, REN-6).
+    SetAutoRenewal {
+        /// Periods per renewal.
+        periods: u32,
+        /// Renewals wanted, 0 = unlimited.
+        count: u32,
+        /// Days before expiry of the charge.
+        days_before: u32,
+        /// How the charges are paid; `None` keeps the current method (card by default).
+        method: Option<PaymentMethod>,
+    },
+    /// The customer disables auto-renewal (REN-6).
+    DisableAutoRenewal,
+    /// The customer schedules a downgrade for the end of the term, replacing any scheduled
+    /// before (PRC-8). The facade checks the target against the product first.
+    ScheduleDowngrade {
+        /// The specification from then on.
+        specification: String,
+        /// The quantity from then on.
+        quantity: u32,
+    },
+    /// The customer cancels the scheduled downgrade (PRC-8).
+    CancelScheduledDowngrade,
+    /// A fact the marketplace records (see [`AppFact`]).
+    Record(AppFact),
+}
+
+/// A fact the marketplace records on an app after its own checks or a port's answer. It has
+/// no public constructor: no caller can claim an upgrade or a renewal was paid.
+///
+/// ```compile_fail
+/// // Outside the library a fact cannot be made, so an app cannot be told it was renewed.
+/// let renewed = appmarket::app::AppFact(appmarket::app::Fact::Activate);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppFact(pub(crate) Fact);
+
+/// The facts of [`AppFact`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fact {
+    /// Start the term (at payment, or at acceptance / enabling time for supervised apps, APP-3).
+    StartTerm {
+        /// When the term starts.
+        at: DateTime<Utc>,
+        /// Months in the term (a year is 12).
+        months: u32,
+    },
     /// An upgrade or renewal order of this app was placed and awaits payment.
     HoldPendingOrder {
         /// The order.
@@ -430,13 +477,8 @@ pub enum AppCommand {
         /// New quantity.
         quantity: u32,
     },
-    /// System: move through the end of a term as time passes (LIFE-1).
-    AdvanceLifecycle,
     /// The app's order was unsubscribed (UNS, SUP-8, APL-4, UNS-6).
     MarkUnsubscribed,
-    /// The customer deletes (stops) a pay-per-use app: metering ends; the facade settles the
-    /// last started hours first (PRC-7).
-    Delete,
     /// A supervised app without a term (one-time, pay-per-use) goes into use when its flow
     /// completes (SUP-4, APP-4).
     Activate,
@@ -451,19 +493,6 @@ pub enum AppCommand {
         /// Whether auto-renewal made it (REN-5).
         auto: bool,
     },
-    /// The customer enables or modifies auto-renewal (REN-5, REN-6).
-    SetAutoRenewal {
-        /// Periods per renewal.
-        periods: u32,
-        /// Renewals wanted, 0 = unlimited.
-        count: u32,
-        /// Days before expiry of the charge.
-        days_before: u32,
-        /// How the charges are paid; `None` keeps the current method (card by default).
-        method: Option<PaymentMethod>,
-    },
-    /// The customer disables auto-renewal (REN-6).
-    DisableAutoRenewal,
     /// System: the auto-renewal charge was declined; it is retried at `retry_at` (REN-6,
     /// REN-7).
     RecordAutoRenewalDeclined {
@@ -474,16 +503,12 @@ pub enum AppCommand {
         /// The amount declined.
         amount: Money,
     },
-    /// The customer schedules a downgrade for the end of the term, replacing any scheduled
-    /// before (PRC-8). The facade checks the target against the product first.
-    ScheduleDowngrade {
-        /// The specification from then on.
-        specification: String,
-        /// The quantity from then on.
-        quantity: u32,
-    },
-    /// The customer cancels the scheduled downgrade (PRC-8).
-    CancelScheduledDowngrade,
+}
+
+impl From<Fact> for AppCommand {
+    fn from(fact: Fact) -> AppCommand {
+        AppCommand::Record(AppFact(fact))
+    }
 }
 
 /// What happened to an app. These are its operation records.
@@ -990,7 +1015,7 @@ impl Aggregate for PurchasedApp {
     fn decide(&self, cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<Vec<AppEvent>, Error> {
         let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
-            AppCommand::StartTerm { at, months } => {
+            AppCommand::Record(AppFact(Fact::StartTerm { at, months })) => {
                 if self.term.is_some() {
                     return Err(Error::not_allowed(
                         "APP-3",
@@ -1011,7 +1036,7 @@ impl Aggregate for PurchasedApp {
                 self.check_reveal_password(by)?;
                 Ok(vec![AppEvent::PasswordRevealed])
             }
-            AppCommand::HoldPendingOrder { order } => {
+            AppCommand::Record(AppFact(Fact::HoldPendingOrder { order })) => {
                 if let Some(pending) = &self.pending_order {
                     return Err(Error::not_allowed(
                         "REN-1",
@@ -1020,13 +1045,13 @@ impl Aggregate for PurchasedApp {
                 }
                 Ok(vec![AppEvent::PendingOrderHeld { order: order.clone() }])
             }
-            AppCommand::ReleasePendingOrder { order } => {
+            AppCommand::Record(AppFact(Fact::ReleasePendingOrder { order })) => {
                 if self.pending_order.as_ref() != Some(order) {
                     return Ok(vec![]);
                 }
                 Ok(vec![AppEvent::PendingOrderReleased { order: order.clone() }])
             }
-            AppCommand::ApplyUpgrade { order, specification, quantity } => Ok(vec![
+            AppCommand::Record(AppFact(Fact::ApplyUpgrade { order, specification, quantity })) => Ok(vec![
                 AppEvent::PendingOrderReleased { order: order.clone() },
                 AppEvent::Upgraded {
                     order: order.clone(),
@@ -1040,13 +1065,13 @@ impl Aggregate for PurchasedApp {
                 by.require_system("advance app lifecycles")?;
                 Ok(self.lifecycle_events(policy, now))
             }
-            AppCommand::MarkUnsubscribed => {
+            AppCommand::Record(AppFact(Fact::MarkUnsubscribed)) => {
                 if matches!(self.status, AppStatus::Unsubscribed | AppStatus::Released) {
                     return Err(Error::not_allowed("UNS-1", format!("app {} is already {}", self.id, self.status)));
                 }
                 Ok(vec![AppEvent::Unsubscribed])
             }
-            AppCommand::Activate => {
+            AppCommand::Record(AppFact(Fact::Activate)) => {
                 if self.status != AppStatus::Provisioning {
                     return Ok(vec![]);
                 }
@@ -1060,7 +1085,7 @@ impl Aggregate for PurchasedApp {
                 self.check_delete(by)?;
                 Ok(vec![AppEvent::Deleted])
             }
-            AppCommand::Renew { order, months, renewal_day, auto } => {
+            AppCommand::Record(AppFact(Fact::Renew { order, months, renewal_day, auto })) => {
                 self.check_renewable_state()?;
                 let term = self.term.ok_or_else(|| Error::not_allowed("REN-1", "the term has not started"))?;
                 let next = term.renewed(*months, *renewal_day, policy.zone())?;
@@ -1105,7 +1130,7 @@ impl Aggregate for PurchasedApp {
                 }
                 Ok(vec![AppEvent::AutoRenewalDisabled])
             }
-            AppCommand::RecordAutoRenewalDeclined { reason, retry_at, amount } => {
+            AppCommand::Record(AppFact(Fact::RecordAutoRenewalDeclined { reason, retry_at, amount })) => {
                 by.require_system("record auto-renewal charges")?;
                 let Some(settings) = self.auto_renewal else {
                     return Err(Error::not_allowed("REN-6", format!("auto-renewal of app {} is not enabled", self.id)));

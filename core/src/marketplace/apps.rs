@@ -4,7 +4,7 @@
 use super::Marketplace;
 use super::orders::customer_only;
 use crate::actor::{Actor, AppId, Caller, Target};
-use crate::app::{AppCommand, AppFilter, ApplicationInfo, PurchasedApp};
+use crate::app::{self, AppCommand, AppFilter, ApplicationInfo, PurchasedApp};
 use crate::catalog::{Page, check_page};
 use crate::command::Command;
 use crate::error::Error;
@@ -107,7 +107,10 @@ impl Marketplace {
             );
             let events = vec![OrderEvent::Placed { total: order.quote.total }];
             let order = unit.create(order, events).clone();
-            unit.decide::<PurchasedApp>(&target, &AppCommand::HoldPendingOrder { order: order.id.clone() })?;
+            unit.decide::<PurchasedApp>(
+                &target,
+                &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
+            )?;
             Ok(order)
         })
     }

@@ -6,7 +6,7 @@ use super::{Marketplace, Unit};
 use crate::account::CustomerAccount;
 use crate::actor::{Actor, AppId, Caller, CustomerId, FlowId, OrderId, ProductId, Target};
 use crate::aggregate::Aggregate;
-use crate::app::{AppCommand, AppEvent, AppStatus, ApplicationInfo, PurchasedApp, SellerInfo, Term};
+use crate::app::{self, AppCommand, AppEvent, AppStatus, ApplicationInfo, PurchasedApp, SellerInfo, Term};
 use crate::catalog::{BillingMode, Page, Product, check_page};
 use crate::command::Command;
 use crate::error::Error;
@@ -186,11 +186,11 @@ impl Marketplace {
                 (app_id, flow)
             }
             OrderKind::Upgrade { app, .. } => {
-                let cmd = AppCommand::ApplyUpgrade {
+                let cmd = AppCommand::from(app::Fact::ApplyUpgrade {
                     order: order.id.clone(),
                     specification: order.specification.clone(),
                     quantity: order.quantity,
-                };
+                });
                 unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?;
                 (app.clone(), None)
             }
@@ -252,7 +252,7 @@ impl Marketplace {
             (_, Some(app)) => unsubscribe.then(|| Target::App(app.clone())),
         };
         if let Some(app) = &app {
-            unit.check::<PurchasedApp>(app, &AppCommand::MarkUnsubscribed)?;
+            unit.check::<PurchasedApp>(app, &AppCommand::from(app::Fact::MarkUnsubscribed))?;
         }
         if !refund.is_zero()
             && let Some(method) = current.payment.as_ref().and_then(|p| p.method)
@@ -276,7 +276,7 @@ impl Marketplace {
         }
         unit.decide::<Order>(&target, &cmd)?;
         if let Some(app) = &app {
-            unit.decide::<PurchasedApp>(app, &AppCommand::MarkUnsubscribed)?;
+            unit.decide::<PurchasedApp>(app, &AppCommand::from(app::Fact::MarkUnsubscribed))?;
         }
         Ok(())
     }
@@ -356,7 +356,7 @@ impl Marketplace {
 pub(crate) fn release_pending(unit: &mut Unit<'_>, order: &Target) -> Result<(), Error> {
     let order = unit.get::<Order>(order)?;
     if let OrderKind::Upgrade { app, .. } | OrderKind::Renewal { app, .. } = &order.kind {
-        let cmd = AppCommand::ReleasePendingOrder { order: order.id.clone() };
+        let cmd = AppCommand::from(app::Fact::ReleasePendingOrder { order: order.id.clone() });
         let app = Target::App(app.clone());
         unit.decide::<PurchasedApp>(&app, &cmd)?;
     }

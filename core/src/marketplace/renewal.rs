@@ -7,7 +7,7 @@ use super::{Marketplace, Unit};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::aggregate::{Aggregate, Ctx};
-use crate::app::{AppCommand, AppStatus, PurchasedApp};
+use crate::app::{self, AppCommand, AppStatus, PurchasedApp};
 use crate::command::Command;
 use crate::error::Error;
 use crate::order::{Fact, Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
@@ -65,7 +65,10 @@ impl Marketplace {
             );
             let events = vec![OrderEvent::Placed { total: order.quote.total }];
             let order = unit.create(order, events).clone();
-            unit.decide::<PurchasedApp>(&target, &AppCommand::HoldPendingOrder { order: order.id.clone() })?;
+            unit.decide::<PurchasedApp>(
+                &target,
+                &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
+            )?;
             Ok(order)
         })
     }
@@ -147,8 +150,12 @@ impl Marketplace {
         }
         if let OrderKind::Renewal { app, months, renewal_day } = &order.kind {
             let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            let cmd =
-                AppCommand::Renew { order: order.id.clone(), months: *months, renewal_day: *renewal_day, auto: false };
+            let cmd = AppCommand::from(app::Fact::Renew {
+                order: order.id.clone(),
+                months: *months,
+                renewal_day: *renewal_day,
+                auto: false,
+            });
             current.value.decide(&cmd, &Ctx::new(&Actor::System, now, &self.policy))?;
         }
         Ok(())
@@ -160,8 +167,12 @@ impl Marketplace {
         let OrderKind::Renewal { app, months, renewal_day } = &order.kind else {
             return Err(Error::not_allowed("REN-1", format!("order {} is not a renewal", order.id)));
         };
-        let cmd =
-            AppCommand::Renew { order: order.id.clone(), months: *months, renewal_day: *renewal_day, auto: false };
+        let cmd = AppCommand::from(app::Fact::Renew {
+            order: order.id.clone(),
+            months: *months,
+            renewal_day: *renewal_day,
+            auto: false,
+        });
         unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?;
         Ok(())
     }
@@ -199,7 +210,11 @@ impl Marketplace {
                     Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
                     Err(PaymentError::Declined(reason)) => {
                         let retry_at = renewal::retry_after(now, settings.declined + 1, &self.policy);
-                        let cmd = AppCommand::RecordAutoRenewalDeclined { reason, retry_at, amount: quote.total };
+                        let cmd = AppCommand::from(app::Fact::RecordAutoRenewalDeclined {
+                            reason,
+                            retry_at,
+                            amount: quote.total,
+                        });
                         unit.decide::<PurchasedApp>(target, &cmd)?;
                         return Ok(());
                     }
@@ -227,7 +242,7 @@ impl Marketplace {
             Err(reseller) => OrderCommand::from(Fact::RecordSettlement { reseller, app: app.id.clone(), flow: None }),
         };
         unit.decide::<Order>(&order_target, &cmd)?;
-        let renew = AppCommand::Renew { order: order_id, months, renewal_day: None, auto: true };
+        let renew = AppCommand::from(app::Fact::Renew { order: order_id, months, renewal_day: None, auto: true });
         unit.decide::<PurchasedApp>(target, &renew)?;
         Ok(())
     }

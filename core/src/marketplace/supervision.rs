@@ -4,7 +4,7 @@
 use super::{Marketplace, Unit};
 use crate::actor::{Actor, AppealId, Caller, FlowId, OrderId, Target};
 use crate::aggregate::Aggregate;
-use crate::app::{AppCommand, ApplicationInfo, PurchasedApp};
+use crate::app::{self, AppCommand, ApplicationInfo, PurchasedApp};
 use crate::appeal::{Appeal, AppealCommand, Resolution};
 use crate::catalog::{Page, check_page};
 use crate::command::Command;
@@ -263,8 +263,10 @@ fn start_service(unit: &mut Unit<'_>, flow: &Target, accepted: bool) -> Result<(
     }
     let app = Target::App(flow.app.clone());
     let cmd = match (flow.term_months, unit.get::<PurchasedApp>(&app)?.term) {
-        (Some(months), None) => AppCommand::StartTerm { at: flow.enabling_time.unwrap_or(unit.now()), months },
-        _ => AppCommand::Activate,
+        (Some(months), None) => {
+            AppCommand::from(app::Fact::StartTerm { at: flow.enabling_time.unwrap_or(unit.now()), months })
+        }
+        _ => AppCommand::from(app::Fact::Activate),
     };
     unit.decide::<PurchasedApp>(&app, &cmd)?;
     Ok(())
