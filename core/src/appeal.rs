@@ -86,7 +86,8 @@ pub struct Appeal {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
-/// A command on an appeal.
+/// A command on an appeal: what the operator may ask of it. What the marketplace itself records on
+/// it is an [`AppealFact`], which only the library can make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppealCommand {
     /// The operator resolves it (APL-4).
@@ -96,8 +97,30 @@ pub enum AppealCommand {
         /// What is left of the order's payment to refund.
         refundable: Money,
     },
+    /// A fact the marketplace records (see [`AppealFact`]).
+    Record(AppealFact),
+}
+
+/// A fact the marketplace records on an appeal after its own checks. It has no public
+/// constructor: no caller can claim that the flow closed.
+///
+/// ```compile_fail
+/// let closed = appmarket::appeal::AppealFact(appmarket::appeal::Fact::CloseWithFlow);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppealFact(pub(crate) Fact);
+
+/// The facts of [`AppealFact`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fact {
     /// System: the flow was closed after the longest flow (SUP-8); the appeal closes with it.
     CloseWithFlow,
+}
+
+impl From<Fact> for AppealCommand {
+    fn from(fact: Fact) -> AppealCommand {
+        AppealCommand::Record(AppealFact(fact))
+    }
 }
 
 /// What happened to an appeal. These are its operation records.
@@ -224,7 +247,7 @@ impl Aggregate for Appeal {
                 }
                 Ok(vec![AppealEvent::Resolved { resolution: resolution.clone() }])
             }
-            AppealCommand::CloseWithFlow => {
+            AppealCommand::Record(AppealFact(Fact::CloseWithFlow)) => {
                 if self.status != AppealStatus::Open {
                     return Ok(vec![]);
                 }

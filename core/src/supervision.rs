@@ -237,7 +237,8 @@ pub struct ServiceFlow {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// A command on a flow.
+/// A command on a flow: what its customer, its seller or the system may ask of it. What the marketplace itself records on
+/// it is a [`FlowFact`], which only the library can make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlowCommand {
     /// The customer submits a request (SUP-3).
@@ -260,6 +261,24 @@ pub enum FlowCommand {
     },
     /// The customer reminds the seller (SUP-5).
     RemindSeller,
+    /// System: close a flow open for the longest flow (SUP-8).
+    CloseAtMaxAge,
+    /// A fact the marketplace records (see [`FlowFact`]).
+    Record(FlowFact),
+}
+
+/// A fact the marketplace records on a flow after its own checks. It has no public
+/// constructor: no caller can claim that an appeal froze or resolved the flow.
+///
+/// ```compile_fail
+/// let frozen = appmarket::supervision::FlowFact(appmarket::supervision::Fact::CloseForRefund);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowFact(pub(crate) Fact);
+
+/// The facts of [`FlowFact`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fact {
     /// A party appeals: the flow freezes (APL-1..3).
     Freeze {
         /// The new appeal.
@@ -272,10 +291,14 @@ pub enum FlowCommand {
         /// How the flow goes on.
         outcome: FlowOutcome,
     },
-    /// System: close a flow open for the longest flow (SUP-8).
-    CloseAtMaxAge,
     /// Close the flow of an order unsubscribed by an approved negotiated refund (UNS-6).
     CloseForRefund,
+}
+
+impl From<Fact> for FlowCommand {
+    fn from(fact: Fact) -> FlowCommand {
+        FlowCommand::Record(FlowFact(fact))
+    }
 }
 
 /// What happened to a flow. These are its operation records (SUP-7).
@@ -830,12 +853,12 @@ impl Aggregate for ServiceFlow {
                 self.check_remind_seller(by, policy, now)?;
                 Ok(vec![FlowEvent::SellerReminded])
             }
-            FlowCommand::Freeze { appeal } => {
+            FlowCommand::Record(FlowFact(Fact::Freeze { appeal })) => {
                 let grounds = self.check_appeal(by, policy, now)?;
                 let party = self.party_of(by)?;
                 Ok(vec![FlowEvent::Frozen { appeal: appeal.clone(), by: party, grounds }])
             }
-            FlowCommand::Resolve { appeal, outcome } => {
+            FlowCommand::Record(FlowFact(Fact::Resolve { appeal, outcome })) => {
                 self.check_resolve(by, appeal)?;
                 let appeal = appeal.clone();
                 Ok(vec![match outcome {
@@ -844,7 +867,7 @@ impl Aggregate for ServiceFlow {
                     FlowOutcome::Close => FlowEvent::Closed { reason: CloseReason::Appeal { appeal } },
                 }])
             }
-            FlowCommand::CloseForRefund => {
+            FlowCommand::Record(FlowFact(Fact::CloseForRefund)) => {
                 self.check_refund_possible()?;
                 Ok(vec![FlowEvent::Closed { reason: CloseReason::NegotiatedRefund }])
             }
@@ -1061,11 +1084,11 @@ pub(crate) mod tests {
         let mut flow = flow_of(fixtures::license_draft());
         let at = fixtures::t0() + Duration::days(6);
         let appeal = AppealId::numbered(1);
-        step(&mut flow, FlowCommand::Freeze { appeal: appeal.clone() }, &customer(), at);
+        step(&mut flow, FlowCommand::from(Fact::Freeze { appeal: appeal.clone() }), &customer(), at);
         assert_eq!(flow.check_deliver(&seller()).unwrap_err().rule(), Some("APL-2"));
         assert_eq!(flow.check_remind_seller(&customer(), &Policy::default(), at).unwrap_err().rule(), Some("APL-2"));
         let operator = Actor::operator("ops").unwrap();
-        step(&mut flow, FlowCommand::Resolve { appeal, outcome: FlowOutcome::Resume }, &operator, at);
+        step(&mut flow, FlowCommand::from(Fact::Resolve { appeal, outcome: FlowOutcome::Resume }), &operator, at);
         assert_eq!(flow.status, FlowStatus::InService);
         assert!(flow.check_deliver(&seller()).is_ok());
     }

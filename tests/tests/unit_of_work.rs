@@ -1,7 +1,9 @@
 //! The unit of work, as the store sees it: over random command sequences (payments, appeals,
 //! refunds, unsubscriptions, renewals, `tick`), every commit writes each target at most once,
-//! at the version the target had when the command loaded it. The stores cannot catch a double
-//! write themselves: both writes would carry the same expected version.
+//! and a commit carrying a version other than the target's is refused, never saved (a stale
+//! load: `tick` decides a page's apps on the versions it loaded at the start of the page, and one
+//! an order changed meanwhile is decided again). The stores cannot catch a double write
+//! themselves: both writes would carry the same expected version.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -20,19 +22,22 @@ struct Watching {
 }
 
 impl Watching {
-    fn check(&self, commit: &Commit) {
+    /// The commit's faults: double writes, and the stale writes it carries (which the store
+    /// must refuse).
+    fn check(&self, commit: &Commit) -> (Vec<String>, Vec<String>) {
         let mut seen = HashSet::new();
-        let mut faults = self.faults.lock().unwrap();
+        let (mut doubles, mut stale) = (Vec::new(), Vec::new());
         for w in &commit.writes {
             let target = w.record.target();
             if !seen.insert(target.clone()) {
-                faults.push(format!("{target} written twice in one commit"));
+                doubles.push(format!("{target} written twice in one commit"));
             }
             let now = self.inner.load(&target).unwrap().map_or(0, |(_, v)| v);
             if now != w.expected_version {
-                faults.push(format!("{target} written at version {} but is at {now}", w.expected_version));
+                stale.push(format!("{target} written at version {} but is at {now}", w.expected_version));
             }
         }
+        (doubles, stale)
     }
 }
 
@@ -44,8 +49,14 @@ impl Store for Watching {
         self.inner.product(id)
     }
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
-        self.check(&commit);
-        self.inner.commit(commit, at)
+        let (doubles, stale) = self.check(&commit);
+        let result = self.inner.commit(commit, at);
+        let mut faults = self.faults.lock().unwrap();
+        faults.extend(doubles);
+        if result.is_ok() && !stale.is_empty() {
+            faults.push(format!("a stale commit was saved: {stale:?}"));
+        }
+        result
     }
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
         self.inner.next_number(sequence)

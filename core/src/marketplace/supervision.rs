@@ -5,7 +5,7 @@ use super::{Marketplace, Unit};
 use crate::actor::{Actor, AppealId, Caller, FlowId, OrderId, Target};
 use crate::aggregate::Aggregate;
 use crate::app::{self, AppCommand, ApplicationInfo, PurchasedApp};
-use crate::appeal::{Appeal, AppealCommand, Resolution};
+use crate::appeal::{self, Appeal, AppealCommand, Resolution};
 use crate::catalog::{Page, check_page};
 use crate::command::Command;
 use crate::error::Error;
@@ -14,7 +14,7 @@ use crate::order::{Fact, Order, OrderCommand, OrderStatus};
 use crate::secret::Secret;
 use crate::store::Sequence;
 use crate::supervision::{
-    Delivery, FlowCommand, FlowFilter, ServiceFlow, ServiceRequest, SubmittedRequest, check_reason,
+    self, Delivery, FlowCommand, FlowFilter, ServiceFlow, ServiceRequest, SubmittedRequest, check_reason,
     sensitive_data_warnings,
 };
 
@@ -133,7 +133,7 @@ impl Marketplace {
             check_reason("reason", reason, &self.policy)?;
             let id = AppealId::numbered(self.store.next_number(Sequence::Appeal)?);
             let (appeal, event) = Appeal::open(id.clone(), &current, unit.actor(), reason, &self.policy, unit.now())?;
-            unit.decide::<ServiceFlow>(&target, &FlowCommand::Freeze { appeal: id })?;
+            unit.decide::<ServiceFlow>(&target, &FlowCommand::from(supervision::Fact::Freeze { appeal: id }))?;
             Ok(unit.create(appeal, vec![event]).clone())
         })
     }
@@ -157,7 +157,8 @@ impl Marketplace {
             let cmd = AppealCommand::Resolve { resolution: resolution.clone(), refundable: left };
             current.decide(&cmd, &unit.ctx())?;
             let flow = Target::Flow(current.flow.clone());
-            let flow_cmd = FlowCommand::Resolve { appeal: appeal.clone(), outcome: resolution.outcome() };
+            let flow_cmd =
+                FlowCommand::from(supervision::Fact::Resolve { appeal: appeal.clone(), outcome: resolution.outcome() });
             unit.decide::<ServiceFlow>(&flow, &flow_cmd)?;
             let next = unit.decide::<Appeal>(&target, &cmd)?.clone();
             match &resolution {
@@ -186,7 +187,7 @@ impl Marketplace {
             Err(e) => return Err(e),
         };
         if let Some(id) = &appeal {
-            unit.decide::<Appeal>(&Target::Appeal(id.clone()), &AppealCommand::CloseWithFlow)?;
+            unit.decide::<Appeal>(&Target::Appeal(id.clone()), &AppealCommand::from(appeal::Fact::CloseWithFlow))?;
         }
         let order_target = Target::Order(next.order.clone());
         let order = unit.get::<Order>(&order_target)?;

@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::money::Money;
 use crate::order::{Fact, Order, OrderCommand};
-use crate::supervision::{FlowCommand, ServiceFlow, check_reason};
+use crate::supervision::{self, FlowCommand, ServiceFlow, check_reason};
 use crate::unsubscribe::{self, PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
 
 /// Everything an unsubscription decided, before it is committed.
@@ -89,8 +89,7 @@ impl Marketplace {
         self.execute(by, fp, |unit| {
             let target = Target::Order(order.clone());
             let current = unit.get::<Order>(&target)?.clone();
-            unsubscribe::check_refund_request(&current, unit.actor(), Some(&amount), &self.policy)?;
-            self.refund_flow(unit, &current)?;
+            self.check_refund_request(unit, &current, Some(&amount))?;
             check_reason("reason", reason.trim(), &self.policy)?;
             let refund = amount.rounded();
             let quote = crate::pricing::QuoteBuilder::new(refund.currency)
@@ -129,10 +128,19 @@ impl Marketplace {
             self.refund_parts(unit, &pending.parts, false)?;
             // The order is unsubscribed: its flow closes, recorded (UNS-6, SUP-7).
             if let Some(flow) = flow {
-                unit.decide::<ServiceFlow>(&flow, &FlowCommand::CloseForRefund)?;
+                unit.decide::<ServiceFlow>(&flow, &FlowCommand::from(supervision::Fact::CloseForRefund))?;
             }
             Ok(unit.get::<Order>(&target)?.clone())
         })
+    }
+
+    /// Whether the unit's actor may ask a negotiated refund of `order` now (UNS-6): its customer;
+    /// a flow frozen by an appeal refuses it first (APL-2), then the order's own state.
+    fn check_refund_request(&self, unit: &mut Unit<'_>, order: &Order, amount: Option<&Money>) -> Result<(), Error> {
+        let by = unit.actor();
+        by.require_customer(&order.customer, &format!("order {}", order.id))?;
+        self.refund_flow(unit, order)?;
+        unsubscribe::check_refund_request(order, by, amount, &self.policy)
     }
 
     /// The service flow of an order a negotiated refund is asked or decided on, checked: not
@@ -192,10 +200,8 @@ impl Marketplace {
 
     /// The order's Request Refund button (UNS-6).
     pub(crate) fn refund_actions(&self, by: &Actor, order: &Order) -> Vec<Availability> {
-        let check = unsubscribe::check_refund_request(order, by, None, &self.policy).and_then(|()| {
-            let mut unit = Unit::new(self, by, self.clock_now()?);
-            self.refund_flow(&mut unit, order).map(|_| ())
-        });
+        let check =
+            self.clock_now().and_then(|now| self.check_refund_request(&mut Unit::new(self, by, now), order, None));
         vec![Availability::from_check(Action::RequestRefund, check)]
     }
 }
