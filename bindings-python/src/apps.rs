@@ -65,6 +65,8 @@ value_class!(
         done: |a| a.done,
         days_before: |a| a.days_before,
         method: |a| PaymentMethod::from(a.method),
+        retry_at: |a| a.retry_at,
+        declined: |a| a.declined,
     }
 );
 

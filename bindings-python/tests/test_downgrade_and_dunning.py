@@ -101,7 +101,12 @@ def test_ren_7_retry_schedule_from_the_policy_and_declines_are_events() -> None:
     assert declined[0]["attempt"] == 1 and declined[0]["reason"] == "card expired"
     assert declined[0]["next_attempt_at"] == "2026-05-15T01:00:00Z"
     assert json.loads(w.market.events_since(0, 1000)[-1].kind_json)["area"] == "app"
+    settings = w.market.app(w.alice, app).auto_renewal
+    assert settings is not None
+    assert (settings.declined, settings.retry_at) == (1, dt.datetime(2026, 5, 15, 1, 0, tzinfo=dt.timezone.utc))
     # Paid on the retry six hours later.
     w.clock.set(dt.datetime(2026, 5, 15, 1, 0, tzinfo=dt.timezone.utc))
     w.market.tick(am.Actor.system())
+    renewed = w.market.app(w.alice, app).auto_renewal
+    assert renewed is not None and (renewed.declined, renewed.retry_at) == (0, None)
     assert w.market.app(w.alice, app).expires_at == dt.datetime(2026, 6, 15, 15, 59, 59, tzinfo=dt.timezone.utc)
