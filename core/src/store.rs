@@ -302,15 +302,7 @@ pub trait Store: Send + Sync {
     /// The default saves them one by one; stores should save them in one transaction, so that
     /// `tick` pays one durable write per page of due work instead of one per target.
     fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
-        let mut saved = Vec::with_capacity(commits.len());
-        for commit in commits {
-            match self.commit(commit, at) {
-                Ok(seq) => saved.push(Ok(seq)),
-                Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
-                Err(other) => return Err(other),
-            }
-        }
-        Ok(saved)
+        commit_one_by_one(self, commits, at)
     }
 
     /// Claims a page of due work in one go: up to `limit` targets due at or before `now`,
@@ -351,6 +343,26 @@ pub trait Store: Send + Sync {
             window = window.saturating_mul(2);
         }
     }
+}
+
+/// Saves commits one by one with [`Store::commit`], as [`Store::commit_many`] promises: a
+/// stale commit gets its `Conflict` in its slot, any other error stops and is returned. The
+/// default of `commit_many`, and a store's fallback when its one-transaction path cannot be
+/// used.
+pub fn commit_one_by_one<S: Store + ?Sized>(
+    store: &S,
+    commits: Vec<Commit>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Result<u64, Error>>, Error> {
+    let mut saved = Vec::with_capacity(commits.len());
+    for commit in commits {
+        match store.commit(commit, at) {
+            Ok(seq) => saved.push(Ok(seq)),
+            Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(saved)
 }
 
 /// Typed loading on top of [`Store`].

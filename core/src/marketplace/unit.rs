@@ -85,6 +85,21 @@ impl<'a> Unit<'a> {
         Ok(())
     }
 
+    /// The entry of `target`, loaded on first use; [`Error::NotFound`] if absent.
+    fn existing<A: Stored>(&mut self, target: &Target) -> Result<usize, Error> {
+        self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))
+    }
+
+    /// Wraps an aggregate's decided events for the commit, as done by the unit's actor.
+    fn push_events<A: Stored>(&mut self, target: &Target, events: Vec<A::Event>) {
+        let actor = self.actor;
+        self.events.extend(events.into_iter().filter_map(A::event_kind).map(|kind| NewEvent {
+            actor: actor.clone(),
+            target: target.clone(),
+            kind,
+        }));
+    }
+
     fn at<A: Stored>(&self, i: usize) -> &A {
         A::in_record(&self.entries[i].record).expect("checked when loaded")
     }
@@ -96,14 +111,14 @@ impl<'a> Unit<'a> {
 
     /// The working copy of `target`; [`Error::NotFound`] if absent.
     pub(crate) fn get<A: Stored>(&mut self, target: &Target) -> Result<&A, Error> {
-        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        let i = self.existing::<A>(target)?;
         Ok(self.at::<A>(i))
     }
 
     /// Lets `target` decide `cmd` and applies what it decided to the working copy; a refusal
     /// changes nothing. Returns the working copy after.
     pub(crate) fn decide<A: Stored>(&mut self, target: &Target, cmd: &A::Command) -> Result<&A, Error> {
-        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        let i = self.existing::<A>(target)?;
         let ctx = self.ctx();
         let events = self.at::<A>(i).decide(cmd, &ctx)?;
         self.record::<A>(i, events, &ctx);
@@ -113,7 +128,7 @@ impl<'a> Unit<'a> {
     /// Whether `target` would accept `cmd` now, changing nothing: for a command whose effects
     /// start at a port (a refused refund never reaches the gateway).
     pub(crate) fn check<A: Stored>(&mut self, target: &Target, cmd: &A::Command) -> Result<(), Error> {
-        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        let i = self.existing::<A>(target)?;
         let ctx = self.ctx();
         self.at::<A>(i).decide(cmd, &ctx).map(|_| ())
     }
@@ -131,21 +146,13 @@ impl<'a> Unit<'a> {
         }
         entry.written = true;
         let target = entry.target.clone();
-        self.events.extend(events.into_iter().filter_map(A::event_kind).map(|kind| NewEvent {
-            actor: self.actor.clone(),
-            target: target.clone(),
-            kind,
-        }));
+        self.push_events::<A>(&target, events);
     }
 
     /// Adds a new aggregate, as built, with the events that record how it came to be.
     pub(crate) fn create<A: Stored>(&mut self, value: A, events: Vec<A::Event>) -> &A {
         let target = value.target();
-        self.events.extend(events.into_iter().filter_map(A::event_kind).map(|kind| NewEvent {
-            actor: self.actor.clone(),
-            target: target.clone(),
-            kind,
-        }));
+        self.push_events::<A>(&target, events);
         self.entries.push(Entry { target, version: 0, record: value.into_record(), written: true });
         self.at::<A>(self.entries.len() - 1)
     }
@@ -153,7 +160,7 @@ impl<'a> Unit<'a> {
     /// Writes `target` again unchanged, so that the store recomputes when it is due (scheduled
     /// work that found nothing to do).
     pub(crate) fn rewrite<A: Stored>(&mut self, target: &Target) -> Result<(), Error> {
-        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        let i = self.existing::<A>(target)?;
         self.entries[i].written = true;
         Ok(())
     }
@@ -172,7 +179,7 @@ impl<'a> Unit<'a> {
     /// Applies facts the facade learnt from a port (the gateway's outcome of a settlement) to
     /// `target`, as its events.
     pub(crate) fn record_facts<A: Stored>(&mut self, target: &Target, events: Vec<A::Event>) -> Result<&A, Error> {
-        let i = self.entry::<A>(target)?.ok_or_else(|| Error::not_found(A::WHAT, target.kind_and_id().1))?;
+        let i = self.existing::<A>(target)?;
         let ctx = self.ctx();
         self.record::<A>(i, events, &ctx);
         Ok(self.at::<A>(i))

@@ -24,7 +24,7 @@ use crate::supervision::{FlowFilter, ServiceFlow};
 /// A record as the store keeps it: each aggregate in a box of its own size, so that a map slot
 /// stays small and an app does not pay for the largest aggregate.
 #[derive(Debug, Clone)]
-enum Stored {
+enum Boxed {
     Account(Box<crate::account::CustomerAccount>),
     Product(Box<Product>),
     SavedList(Box<crate::catalog::SavedList>),
@@ -37,18 +37,18 @@ enum Stored {
 
 macro_rules! stored_conversions {
     ($($variant:ident),*) => {
-        impl From<Record> for Stored {
-            fn from(record: Record) -> Stored {
+        impl From<Record> for Boxed {
+            fn from(record: Record) -> Boxed {
                 match record {
-                    $(Record::$variant(v) => Stored::$variant(Box::new(v)),)*
+                    $(Record::$variant(v) => Boxed::$variant(Box::new(v)),)*
                 }
             }
         }
 
-        impl Stored {
+        impl Boxed {
             fn to_record(&self) -> Record {
                 match self {
-                    $(Stored::$variant(v) => Record::$variant((**v).clone()),)*
+                    $(Boxed::$variant(v) => Record::$variant((**v).clone()),)*
                 }
             }
         }
@@ -92,7 +92,7 @@ impl EventLog {
 /// A record with its version and when `tick` must next look at it.
 #[derive(Debug, Clone)]
 struct Slot {
-    record: Stored,
+    record: Boxed,
     version: u64,
     due: Option<DateTime<Utc>>,
 }
@@ -216,7 +216,7 @@ impl MemoryStore {
             if let Some(due) = due {
                 inner.due.insert((due, target.clone()));
             }
-            inner.records.insert(target, Slot { record: Stored::App(Box::new(app)), version: 1, due });
+            inner.records.insert(target, Slot { record: Boxed::App(Box::new(app)), version: 1, due });
         }
     }
 
@@ -241,7 +241,7 @@ fn page_of<T: Clone>(
     inner: &Inner,
     targets: Option<&Vec<Target>>,
     unfiltered: bool,
-    pick: impl for<'a> Fn(&'a Stored) -> Option<&'a T>,
+    pick: impl for<'a> Fn(&'a Boxed) -> Option<&'a T>,
     page: u32,
     page_size: u32,
 ) -> Page<T> {
@@ -393,7 +393,7 @@ impl Store for MemoryStore {
             inner.orders_by_customer.get(customer),
             *filter == OrderFilter::default(),
             |r| match r {
-                Stored::Order(o) if filter.matches(o) => Some(&**o),
+                Boxed::Order(o) if filter.matches(o) => Some(&**o),
                 _ => None,
             },
             page,
@@ -414,7 +414,7 @@ impl Store for MemoryStore {
             inner.apps_by_customer.get(customer),
             false, // unlisted apps (APP-4) never match: always test each
             |r| match r {
-                Stored::App(a) if filter.matches(a) => Some(&**a),
+                Boxed::App(a) if filter.matches(a) => Some(&**a),
                 _ => None,
             },
             page,
@@ -435,7 +435,7 @@ impl Store for MemoryStore {
             inner.flows_by_party.get(party),
             *filter == FlowFilter::default(),
             |r| match r {
-                Stored::Flow(f) if filter.matches(f) => Some(&**f),
+                Boxed::Flow(f) if filter.matches(f) => Some(&**f),
                 _ => None,
             },
             page,
@@ -449,7 +449,7 @@ impl Store for MemoryStore {
             .open_appeals
             .iter()
             .filter_map(|t| match inner.records.get(t).map(|slot| &slot.record) {
-                Some(Stored::Appeal(a)) if a.status == AppealStatus::Open => Some(Appeal::clone(a)),
+                Some(Boxed::Appeal(a)) if a.status == AppealStatus::Open => Some(Appeal::clone(a)),
                 _ => None,
             })
             .collect();

@@ -871,15 +871,7 @@ impl Store for PostgresStore {
         if let Some(heads) = self.run("saving commits", true, |conn| self.commit_many_once(conn, &commits, at))? {
             return Ok(heads.into_iter().map(Ok).collect());
         }
-        let mut saved = Vec::with_capacity(commits.len());
-        for commit in commits {
-            match self.commit(commit, at) {
-                Ok(seq) => saved.push(Ok(seq)),
-                Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
-                Err(other) => return Err(other),
-            }
-        }
-        Ok(saved)
+        appmarket::store::commit_one_by_one(self, commits, at)
     }
 
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
