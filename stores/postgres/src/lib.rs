@@ -14,13 +14,21 @@
 //! - Due items are claimed a page at a time with one statement (`FOR UPDATE SKIP LOCKED` and
 //!   an upsert), so hosts running `tick` together process each due item once and take different
 //!   pages; a page's apps are loaded with one query and saved in one transaction.
-//! - A commit is one statement (data-modifying CTEs whose checks raise and undo it), so it
-//!   costs three round trips (`BEGIN`, the statement, `COMMIT`) whatever it holds.
+//! - A commit is one statement (data-modifying CTEs whose checks raise and undo it), sent on
+//!   its own outside a transaction block: atomic by itself, one round trip whatever it holds
+//!   (a commit of more than 32 writes runs as several statements in one transaction).
+//! - Numbers (`next_number`) are reserved 64 at a time by one statement and handed out from
+//!   memory: unique across hosts and increasing on each, but not in creation order across
+//!   hosts, and a host that restarts skips the rest of its block (gaps).
 //! - New events are announced with `LISTEN/NOTIFY` after commit ([`PostgresStore::listener`]);
 //!   `events_since` stays the source of truth.
 //! - The schema is created and upgraded under an advisory lock; a newer schema is refused.
 //! - A connection that broke (server restart, `pg_terminate_backend`) is dropped from the pool:
-//!   the call in flight gets [`Error::Storage`], later calls open fresh connections.
+//!   the call in flight gets [`Error::Storage`], later calls open fresh connections. An idle
+//!   connection is checked before use without a round trip (what the server sent meanwhile is
+//!   read), so a commit is not sent on a connection known to be dead; one that breaks while a
+//!   commit runs gets an error saying the commit may or may not have been applied (a request
+//!   id makes the retry safe).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -99,7 +107,12 @@ impl PostgresStoreBuilder {
     /// `false` (PostgreSQL's `synchronous_commit = off`) commits return sooner and the stream
     /// head is held for less time, but a crash of the database server may lose the last
     /// fraction of a second of commits that had already returned (never half of one: the
-    /// database stays consistent). A crash of a host loses nothing either way.
+    /// database stays consistent), events that hosts had already read included: their numbers
+    /// are then given to the next events. A crash of a host loses nothing either way.
+    ///
+    /// Durable commits that append events are saved one at a time, each waiting for its flush
+    /// (the stream head is held until then, so that event numbers follow commit order): their
+    /// rate is bounded by the disk's flush time, whatever the number of connections.
     pub fn synchronous_commit(mut self, on: bool) -> Self {
         self.synchronous_commit = on;
         self
@@ -150,6 +163,7 @@ impl PostgresStoreBuilder {
             channel,
             schema,
             products: Mutex::new(HashMap::new()),
+            numbers: Mutex::new(HashMap::new()),
         })
     }
 }
@@ -165,6 +179,20 @@ pub struct PostgresStore {
     schema: String,
     /// Products by id, checked against the row's version on every read.
     products: Mutex<HashMap<ProductId, CachedProduct>>,
+    /// Numbers reserved by this store and not handed out yet, by sequence name.
+    numbers: Mutex<HashMap<&'static str, Block>>,
+}
+
+/// How many numbers of a sequence a store reserves at once (one statement).
+const NUMBER_BLOCK: i64 = 64;
+
+/// A block of reserved numbers: `next..=last` are this store's to hand out, while the pool saw
+/// no broken connection since (`breaks`): a server that restarted may have lost the reservation
+/// (with asynchronous commits), so the rest of the block is dropped then.
+struct Block {
+    next: u64,
+    last: u64,
+    breaks: u64,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -259,8 +287,9 @@ impl PostgresStore {
             .iter()
             .map(|r| AppId::parse(r.get(0)))
             .collect::<Result<Vec<_>, Error>>()?;
-        let mut sequences: Vec<(String, u64)> = self
-            .query("reading a snapshot", "SELECT name, value FROM sequences", &[])?
+        let rows = self.query("reading a snapshot", "SELECT name, value FROM sequences", &[])?;
+        let blocks = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut sequences: Vec<(String, u64)> = rows
             .iter()
             .map(|r| {
                 let name: &str = r.get(0);
@@ -268,9 +297,13 @@ impl PostgresStore {
                     .iter()
                     .find(|s| sequence_name(**s) == name)
                     .map_or_else(|| name.to_owned(), |s| format!("{s:?}"));
-                (shown, r.get::<_, i64>(1) as u64)
+                // The last number handed out: this store's reserved block is not counted.
+                let value = r.get::<_, i64>(1) as u64;
+                let unused = blocks.get(name).filter(|b| b.last == value).map_or(0, |b| b.last + 1 - b.next);
+                (shown, value - unused)
             })
             .collect();
+        drop(blocks);
         sequences.sort();
         Ok(StoreSnapshot { records, due, events, requests, apps_with_secrets, sequences })
     }
@@ -475,11 +508,17 @@ impl PostgresStore {
 
     fn commit_once(&self, conn: &mut Conn, commit: &Commit, at: DateTime<Utc>) -> Result<u64, Fail> {
         let (client, statements) = conn.parts();
+        if commit.writes.len() <= CHUNK {
+            // One statement, on its own: atomic without BEGIN and COMMIT (one round trip, and the
+            // stream head is held only while the server runs it).
+            let head = self.apply_group(client, statements, &[commit], at, true)?;
+            return Ok(head[0] as u64);
+        }
         // A dead idle connection fails here, before anything is sent: safe to retry.
         let mut tx = client.transaction().map_err(Fail::Retry)?;
-        let head = self.apply(&mut tx, statements, commit, at)?;
+        let head = self.apply_group(&mut tx, statements, &[commit], at, false)?;
         Self::end(tx)?;
-        Ok(head as u64)
+        Ok(head[0] as u64)
     }
 
     /// Several commits in one transaction; `None` (and nothing saved) when one of them fails
@@ -502,7 +541,7 @@ impl PostgresStore {
             let targets: Vec<Target> = commit.writes.iter().map(|w| w.record.target()).collect();
             let fits = writes + targets.len() <= 32 && targets.iter().all(|t| !keys.contains(t));
             if !fits && !group.is_empty() {
-                match self.apply_group(&mut tx, statements, &group, at) {
+                match self.apply_group(&mut tx, statements, &group, at, false) {
                     Ok(h) => heads.extend(h.into_iter().map(|h| h as u64)),
                     // The transaction rolls back when dropped.
                     Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
@@ -516,7 +555,7 @@ impl PostgresStore {
             keys.extend(targets);
             group.push(commit);
             if i + 1 == commits.len() {
-                match self.apply_group(&mut tx, statements, &group, at) {
+                match self.apply_group(&mut tx, statements, &group, at, false) {
                     Ok(h) => heads.extend(h.into_iter().map(|h| h as u64)),
                     Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
                     Err(other) => return Err(other),
@@ -531,46 +570,39 @@ impl PostgresStore {
     fn end(tx: postgres::Transaction<'_>) -> Result<(), Fail> {
         tx.commit().map_err(|e| {
             if is_connection_lost(&e) {
-                Fail::Final(Error::Storage {
-                    reason: format!(
-                        "the connection to PostgreSQL broke while committing ({e}): the commit may or may not \
-                         have been applied; load the records again before retrying"
-                    ),
-                })
+                Fail::Final(unknown_outcome(&e))
             } else {
                 Fail::Final(to_error("saving a commit", &e))
             }
         })
     }
 
-    /// Writes one commit inside `tx` in one statement (one round trip): a data-modifying CTE
-    /// per write (writes sorted by key, so hosts lock rows in the same order), the due index and
-    /// claims, passwords, the request record and the events, then checks every write and the
-    /// request id with `appmarket_check`, which raises (and so undoes the whole statement) when
-    /// one failed. Returns the stream head after it.
-    fn apply(
-        &self,
-        tx: &mut postgres::Transaction<'_>,
-        statements: &mut HashMap<String, postgres::Statement>,
-        commit: &Commit,
-        at: DateTime<Utc>,
-    ) -> Result<i64, Fail> {
-        Ok(self.apply_group(tx, statements, &[commit], at)?[0])
-    }
-
-    /// Writes several commits whose writes touch different targets in one statement (as
-    /// [`apply`](Self::apply) does one), their events numbered in list order. Returns the stream
-    /// head after each.
+    /// Writes commits whose writes touch different targets in one statement (one round trip):
+    /// a data-modifying CTE per write (writes sorted by key, so hosts lock rows in the same
+    /// order), the due index and claims, passwords, the request records and the events
+    /// (numbered in list order), then checks every write and request id with `appmarket_check`,
+    /// which raises (and so undoes the whole statement) when one failed. Returns the stream head
+    /// after each commit.
+    ///
+    /// With `alone` the statement is sent outside a transaction (it is atomic on its own): a
+    /// connection lost while it runs leaves its outcome unknown. Otherwise it runs inside the
+    /// transaction `tx`, and a group of more than [`CHUNK`] writes runs its earlier writes as
+    /// statements of their own.
     fn apply_group(
         &self,
-        tx: &mut postgres::Transaction<'_>,
+        tx: &mut impl postgres::GenericClient,
         statements: &mut HashMap<String, postgres::Statement>,
         commits: &[&Commit],
         at: DateTime<Utc>,
+        alone: bool,
     ) -> Result<Vec<i64>, Fail> {
         use std::fmt::Write as _;
         let what = "saving a commit";
-        let fail = |e: postgres::Error| Fail::Final(to_error(what, &e));
+        let fail = |e: postgres::Error| {
+            Fail::Final(if alone && is_connection_lost(&e) { unknown_outcome(&e) } else { to_error(what, &e) })
+        };
+        // Preparing runs nothing: a connection lost then may be replaced and the commit sent again.
+        let prepare_fail = |e: postgres::Error| if is_connection_lost(&e) { Fail::Retry(e) } else { fail(e) };
         let mut writes: Vec<(String, &appmarket::store::Write)> =
             commits.iter().flat_map(|c| &c.writes).map(|w| (target_key(&w.record.target()), w)).collect();
         writes.sort_by(|a, b| a.0.cmp(&b.0));
@@ -644,7 +676,6 @@ impl PostgresStore {
         // A write as a CTE and its check. A large commit (more than one chunk of writes) runs
         // its earlier chunks as statements of their own in the same transaction, so that a
         // statement stays within PostgreSQL's parameter limit and statement shapes stay few.
-        const CHUNK: usize = 32;
         let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
         let mut ctes: Vec<String> = Vec::new();
         let mut checks: Vec<String> = Vec::new();
@@ -684,7 +715,7 @@ impl PostgresStore {
             checks.push(format!("appmarket_check((SELECT count(*) FROM w{w}) = 1, 'AM001', {message})"));
             if (i + 1) % CHUNK == 0 && (i + 1) / CHUNK < chunks {
                 let sql = format!("WITH {} SELECT {}", ctes.join(",\n "), checks.join(" AND "));
-                let s = prepared(statements, tx, &sql).map_err(fail)?;
+                let s = prepared(statements, tx, &sql).map_err(prepare_fail)?;
                 tx.query_one(&s, &params).map_err(fail)?;
                 params.clear();
                 ctes.clear();
@@ -759,7 +790,7 @@ impl PostgresStore {
         let checked = if checks.is_empty() { "true".to_owned() } else { checks.join(" AND ") };
         // The checks first (they run the writes), the stream head last.
         let _ = write!(sql, "SELECT {checked}, {head}");
-        let s = prepared(statements, tx, &sql).map_err(fail)?;
+        let s = prepared(statements, tx, &sql).map_err(prepare_fail)?;
         let row = tx.query_one(&s, &params).map_err(fail)?;
         let mut head: i64 = row.get(1);
         // The head after each commit: the final head less the events of the commits after it.
@@ -769,6 +800,22 @@ impl PostgresStore {
             head -= commit.events.len() as i64;
         }
         Ok(heads)
+    }
+}
+
+/// Writes per statement of a commit: a commit of more runs as several statements in one
+/// transaction, so that a statement stays within PostgreSQL's parameter limit and statement
+/// shapes stay few.
+const CHUNK: usize = 32;
+
+/// A connection lost while a commit was being applied (or committed): it may or may not have
+/// been saved.
+fn unknown_outcome(e: &postgres::Error) -> Error {
+    Error::Storage {
+        reason: format!(
+            "the connection to PostgreSQL broke while committing ({e}): the commit may or may not have been \
+             applied; load the records again (or send the same request id again) before retrying"
+        ),
     }
 }
 
@@ -874,15 +921,31 @@ impl Store for PostgresStore {
         appmarket::store::commit_one_by_one(self, commits, at)
     }
 
+    /// From a block of numbers this store reserved (one statement per [`NUMBER_BLOCK`]
+    /// numbers): unique across hosts, increasing on each host, but not in creation order across
+    /// hosts, and the unused rest of a block is skipped when the store is dropped (a host
+    /// restarts) or its connections broke.
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
         let name = sequence_name(sequence);
-        self.write("numbering", |conn| {
+        let mut blocks = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        let breaks = self.pool.breaks();
+        if let Some(block) = blocks.get_mut(name)
+            && block.breaks == breaks
+            && block.next <= block.last
+        {
+            block.next += 1;
+            return Ok(block.next - 1);
+        }
+        let last = self.write("numbering", |conn| {
             let s = conn.statement(
-                "INSERT INTO sequences (name, value) VALUES ($1, 1)
-                 ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value",
+                "INSERT INTO sequences (name, value) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE SET value = sequences.value + $2 RETURNING value",
             )?;
-            conn.client.query_one(&s, &[&name]).map(|r| r.get::<_, i64>(0) as u64)
-        })
+            conn.client.query_one(&s, &[&name, &NUMBER_BLOCK]).map(|r| r.get::<_, i64>(0) as u64)
+        })?;
+        let first = last + 1 - NUMBER_BLOCK as u64;
+        blocks.insert(name, Block { next: first + 1, last, breaks });
+        Ok(first)
     }
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
