@@ -4,16 +4,19 @@
 //! share one database.
 //!
 //! - One row per aggregate: its JSON document plus the columns its queries filter on, with an
-//!   index per query; events, request records, passwords (apart, APP-5), sequences, due
-//!   instants and claims in tables of their own.
+//!   index per query; events, request records, passwords (apart, APP-5), sequences and due
+//!   instants (with their claims) in tables of their own. Tables whose rows are updated leave
+//!   room on each page (`fillfactor`), so that an update changing no indexed column stays on
+//!   its page and touches no index.
 //! - Every write checks the version it was loaded at (optimistic concurrency); a concurrent
 //!   change, a unique violation, a serialization failure or a deadlock is
 //!   [`Error::Conflict`], so the facade decides again.
 //! - Events are numbered gaplessly in commit order: a commit that appends events advances a
 //!   single stream-head row inside its transaction, so the next one waits for it.
-//! - Due items are claimed a page at a time with one statement (`FOR UPDATE SKIP LOCKED` and
-//!   an upsert), so hosts running `tick` together process each due item once and take different
-//!   pages; a page's apps are loaded with one query and saved in one transaction.
+//! - Due items are claimed a page at a time with one statement (`FOR UPDATE SKIP LOCKED`, then
+//!   the due rows' `claimed_until` set), so hosts running `tick` together process each due item
+//!   once and take different pages; a page's apps are loaded with one query and saved in one
+//!   transaction, whose writes end the claims.
 //! - A commit is one statement (data-modifying CTEs whose checks raise and undo it), sent on
 //!   its own outside a transaction block: atomic by itself, one round trip whatever it holds
 //!   (a commit of more than 32 writes runs as several statements in one transaction).
@@ -349,7 +352,7 @@ impl PostgresStore {
                 )?;
                 tx.execute(
                     "INSERT INTO due (target, at) SELECT * FROM unnest($1::text[], $2::bigint[])
-                     ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at",
+                     ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at, claimed_until = NULL",
                     &[&due_keys, &due_at],
                 )?;
                 tx.commit()
@@ -735,7 +738,7 @@ impl PostgresStore {
             ctes.push(format!("undue AS (DELETE FROM due WHERE target = ANY({not_due}::text[]))"));
             ctes.push(format!(
                 "due_set AS (INSERT INTO due (target, at) SELECT * FROM unnest({keys}::text[], {at}::bigint[]) \
-                 ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at)"
+                 ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at, claimed_until = NULL)"
             ));
         }
         if !secret_apps.is_empty() {
@@ -1112,30 +1115,44 @@ impl Store for PostgresStore {
         })
     }
 
+    /// One statement: a due target's claim is its due row's `claimed_until`, set unless a claim
+    /// is in force (the row lock makes it exclusive with page claims); a target without a due
+    /// row is claimed in the claims table.
     fn claim(&self, target: &Target, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, Error> {
         let key = target_key(target);
         self.write("claiming a due item", |conn| {
-            // One statement, atomic: a claim still in force at `now` is left alone.
             let s = conn.statement(
-                "INSERT INTO claims (target, until) VALUES ($1, $3)
-                 ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until WHERE claims.until <= $2
-                 RETURNING 1",
+                "WITH held AS (SELECT 1 FROM claims WHERE target = $1 AND until > $2),
+                 on_due AS (
+                     UPDATE due SET claimed_until = $3
+                     WHERE target = $1 AND coalesce(claimed_until, $2) <= $2 AND NOT EXISTS (SELECT 1 FROM held)
+                     RETURNING 1),
+                 is_due AS (SELECT 1 FROM due WHERE target = $1),
+                 apart AS (
+                     INSERT INTO claims (target, until) SELECT $1, $3 WHERE NOT EXISTS (SELECT 1 FROM is_due)
+                     ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until WHERE claims.until <= $2
+                     RETURNING 1)
+                 SELECT (SELECT count(*) FROM on_due) + (SELECT count(*) FROM apart)",
             )?;
-            conn.client.query_opt(&s, &[&key, &nanos(now), &nanos(until)]).map(|r| r.is_some())
+            conn.client.query_one(&s, &[&key, &nanos(now), &nanos(until)]).map(|r| r.get::<_, i64>(0) > 0)
         })
     }
 
     fn release(&self, target: &Target) -> Result<(), Error> {
         let key = target_key(target);
         self.write("releasing a claim", |conn| {
-            let s = conn.statement("DELETE FROM claims WHERE target = $1")?;
+            let s = conn.statement(
+                "WITH apart AS (DELETE FROM claims WHERE target = $1)
+                 UPDATE due SET claimed_until = NULL WHERE target = $1 AND claimed_until IS NOT NULL",
+            )?;
             conn.client.execute(&s, &[&key]).map(|_| ())
         })
     }
 
     /// One statement: the page of due rows not claimed at `now` nor skipped, locked with
     /// `FOR UPDATE SKIP LOCKED` (hosts claiming at the same moment take different pages rather
-    /// than queueing on the same rows), claimed by one upsert that leaves a claim in force alone.
+    /// than queueing on the same rows), claimed by setting their `claimed_until` (an update in
+    /// place: no row of its own).
     fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -1151,16 +1168,15 @@ impl Store for PostgresStore {
         let rows = self.write("claiming due items", |conn| {
             let s = conn.statement(
                 "WITH page AS (
-                     SELECT d.target, d.at FROM due d
-                     WHERE d.at <= $1 AND d.target <> ALL($4::text[])
+                     SELECT d.target FROM due d
+                     WHERE d.at <= $1 AND coalesce(d.claimed_until, $1) <= $1 AND d.target <> ALL($4::text[])
                        AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.target = d.target AND c.until > $1)
                      ORDER BY d.at, d.target LIMIT $3
                      FOR UPDATE OF d SKIP LOCKED),
                  claimed AS (
-                     INSERT INTO claims (target, until) SELECT target, $2 FROM page ORDER BY target
-                     ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until WHERE claims.until <= $1
-                     RETURNING target)
-                 SELECT page.target FROM page JOIN claimed USING (target) ORDER BY page.at, page.target",
+                     UPDATE due SET claimed_until = $2 FROM page WHERE due.target = page.target
+                     RETURNING due.target, due.at)
+                 SELECT target FROM claimed ORDER BY at, target",
             )?;
             conn.client.query(&s, &[&nanos(now), &nanos(until), &limit, &skip])
         })?;
