@@ -86,9 +86,9 @@ fn a_version_2_schema_is_upgraded_and_its_claims_hold() {
     let target = Target::Account(alice.clone());
     let account = appmarket::store::Record::Account(appmarket::CustomerAccount::with_card(alice));
     // Due at t0, as far as the store knows (it keeps whatever instant a write gives).
-    let due = Some(appmarket::testing::fixtures::t0());
-    let write = appmarket::store::Write { record: account, expected_version: 0, due };
-    store.commit(appmarket::store::Commit { writes: vec![write], ..Default::default() }, due.unwrap()).expect("save");
+    let t0 = appmarket::testing::fixtures::t0();
+    let write = appmarket::store::Write { record: account, expected_version: 0, due: Some(t0) };
+    store.commit(appmarket::store::Commit { writes: vec![write], ..Default::default() }, t0).expect("save");
     drop(store);
     // Back to version 2 as it was, with a claim of the due account in force in the claims table.
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
