@@ -532,6 +532,9 @@ impl PostgresStore {
         commits: &[Commit],
         at: DateTime<Utc>,
     ) -> Result<Option<Vec<u64>>, Fail> {
+        if let Some(apps) = app_updates(commits) {
+            return self.commit_apps_at_once(conn, commits, &apps, at);
+        }
         let (client, statements) = conn.parts();
         let mut tx = client.transaction().map_err(Fail::Retry)?;
         let mut heads = Vec::with_capacity(commits.len());
@@ -566,6 +569,119 @@ impl PostgresStore {
             }
         }
         Self::end(tx)?;
+        Ok(Some(heads))
+    }
+
+    /// Commits that each update one app and nothing else (a page of `tick`) in one statement
+    /// outside a transaction block: the apps updated from arrays (one plan whatever their
+    /// number), their due rows, claims and events as [`apply_group`](Self::apply_group) does;
+    /// `None` (and nothing saved) when one of them is stale.
+    fn commit_apps_at_once(
+        &self,
+        conn: &mut Conn,
+        commits: &[Commit],
+        apps: &[AppUpdate<'_>],
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<u64>>, Fail> {
+        let what = "saving commits";
+        let n = apps.len();
+        // In key order, so that hosts lock rows in the same order.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|a, b| apps[*a].0.id.as_str().cmp(apps[*b].0.id.as_str()));
+        let (mut ids, mut expected, mut docs) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut customers, mut listed, mut statuses) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
+        let (mut deliveries, mut modes, mut names) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
+        let (mut touched, mut due_keys, mut due_at, mut not_due) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for i in order {
+            let (app, version, due) = apps[i];
+            ids.push(app.id.as_str());
+            expected.push(i64::try_from(version).unwrap_or(i64::MAX));
+            docs.push(
+                serde_json::to_string(app)
+                    .map_err(|e| Error::Storage { reason: format!("cannot serialize a record: {e}") })?,
+            );
+            let c = rows::app_columns(app);
+            customers.push(c.customer);
+            listed.push(c.listed);
+            statuses.push(c.status);
+            deliveries.push(c.delivery);
+            modes.push(c.mode);
+            names.push(c.name_lower);
+            let key = target_key(&Target::App(app.id.clone()));
+            match due {
+                Some(due) => {
+                    due_keys.push(key.clone());
+                    due_at.push(nanos(due));
+                }
+                None => not_due.push(key.clone()),
+            }
+            touched.push(key);
+        }
+        let (event_targets, event_docs) = stored_events(commits.iter(), at)?;
+        let count = n as i64;
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+            &ids,
+            &expected,
+            &docs,
+            &customers,
+            &listed,
+            &statuses,
+            &deliveries,
+            &modes,
+            &names,
+            &touched,
+            &not_due,
+            &due_keys,
+            &due_at,
+            &count,
+        ];
+        let head = if event_docs.is_empty() {
+            "(SELECT seq FROM stream_head WHERE id = 1)"
+        } else {
+            params.extend([&event_targets as &(dyn ToSql + Sync), &event_docs, &self.channel]);
+            "(SELECT seq FROM head), pg_notify($17, (SELECT seq FROM head)::text)"
+        };
+        let events = if event_docs.is_empty() {
+            ""
+        } else {
+            ",
+             head AS (UPDATE stream_head SET seq = seq + cardinality($15::text[]) WHERE id = 1 RETURNING seq),
+             appended AS (INSERT INTO events (seq, target, doc)
+                 SELECT head.seq - cardinality($15::text[]) + e.n, e.target, e.doc
+                 FROM head, unnest($15::text[], $16::text[]) WITH ORDINALITY AS e(target, doc, n))"
+        };
+        let sql = format!(
+            "WITH v AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[],
+                                          $7::text[], $8::text[], $9::text[])
+                        AS v(id, expected, doc, customer, listed, status, delivery, mode, name_lower)),
+             w AS (UPDATE apps a SET version = a.version + 1, doc = v.doc, customer = v.customer, listed = v.listed,
+                       status = v.status, delivery = v.delivery, mode = v.mode, name_lower = v.name_lower
+                   FROM v WHERE a.id = v.id AND a.version = v.expected RETURNING 1),
+             ended AS (DELETE FROM claims WHERE target = ANY($10::text[])),
+             undue AS (DELETE FROM due WHERE target = ANY($11::text[])),
+             due_set AS (INSERT INTO due (target, at) SELECT * FROM unnest($12::text[], $13::bigint[])
+                         ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at, claimed_until = NULL){events}
+             SELECT appmarket_check((SELECT count(*) FROM w) = $14, 'AM001', 'an app changed meanwhile'), {head}"
+        );
+        let fail = |e: postgres::Error| {
+            Fail::Final(if is_connection_lost(&e) { unknown_outcome(&e) } else { to_error(what, &e) })
+        };
+        let s = conn.statement(&sql).map_err(|e| if is_connection_lost(&e) { Fail::Retry(e) } else { fail(e) })?;
+        let row = match conn.client.query_one(&s, &params) {
+            Ok(row) => row,
+            Err(e) => {
+                return match fail(e) {
+                    Fail::Final(Error::Conflict { .. }) => Ok(None),
+                    other => Err(other),
+                };
+            }
+        };
+        let mut head: i64 = row.get(1);
+        let mut heads = vec![0; commits.len()];
+        for (j, commit) in commits.iter().enumerate().rev() {
+            heads[j] = head as u64;
+            head -= commit.events.len() as i64;
+        }
         Ok(Some(heads))
     }
 
@@ -655,22 +771,7 @@ impl PostgresStore {
                 format!("request id {} was used meanwhile", req.id),
             ));
         }
-        let mut event_targets = Vec::new();
-        let mut event_docs = Vec::new();
-        for e in commits.iter().flat_map(|c| &c.events) {
-            event_targets.push(target_key(&e.target));
-            let stored = StoredEvent {
-                schema_version: EVENT_SCHEMA_VERSION,
-                at,
-                actor: e.actor.clone(),
-                target: e.target.clone(),
-                kind: e.kind.clone(),
-            };
-            event_docs.push(
-                serde_json::to_string(&stored)
-                    .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
-            );
-        }
+        let (event_targets, event_docs) = stored_events(commits.iter().copied(), at)?;
 
         // The placeholder of the parameter just pushed.
         fn next(params: &[&(dyn ToSql + Sync)], _what: &str) -> String {
@@ -804,6 +905,49 @@ impl PostgresStore {
         }
         Ok(heads)
     }
+}
+
+/// The events of `commits` as stored: their targets' keys and their documents, in order.
+fn stored_events<'a>(
+    commits: impl Iterator<Item = &'a Commit>,
+    at: DateTime<Utc>,
+) -> Result<(Vec<String>, Vec<String>), Error> {
+    let mut targets = Vec::new();
+    let mut docs = Vec::new();
+    for e in commits.flat_map(|c| &c.events) {
+        targets.push(target_key(&e.target));
+        let stored = StoredEvent {
+            schema_version: EVENT_SCHEMA_VERSION,
+            at,
+            actor: e.actor.clone(),
+            target: e.target.clone(),
+            kind: e.kind.clone(),
+        };
+        docs.push(
+            serde_json::to_string(&stored)
+                .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
+        );
+    }
+    Ok((targets, docs))
+}
+
+/// An app to save: the app, the version it was loaded at and when it is next due.
+type AppUpdate<'a> = (&'a PurchasedApp, u64, Option<DateTime<Utc>>);
+
+/// The apps of commits that each update one app (at a version above 0) and nothing else, all
+/// different, with their versions and due instants; `None` for any other list.
+fn app_updates(commits: &[Commit]) -> Option<Vec<AppUpdate<'_>>> {
+    let mut seen = HashSet::with_capacity(commits.len());
+    let mut apps = Vec::with_capacity(commits.len());
+    for c in commits {
+        let ([w], None, true) = (c.writes.as_slice(), &c.request, c.secrets.is_empty()) else { return None };
+        let Record::App(app) = &w.record else { return None };
+        if w.expected_version == 0 || !seen.insert(app.id.as_str()) {
+            return None;
+        }
+        apps.push((app, w.expected_version, w.due));
+    }
+    (!apps.is_empty()).then_some(apps)
 }
 
 /// Writes per statement of a commit: a commit of more runs as several statements in one
