@@ -15,8 +15,8 @@
 //!   single stream-head row inside its transaction, so the next one waits for it.
 //! - Due items are claimed a page at a time with one statement (`FOR UPDATE SKIP LOCKED`, then
 //!   the due rows' `claimed_until` set), so hosts running `tick` together process each due item
-//!   once and take different pages; a page's apps are loaded with one query and saved in one
-//!   transaction, whose writes end the claims.
+//!   once and take different pages; a page's apps are loaded with one query and saved by one
+//!   statement (the apps updated from arrays), whose writes end the claims.
 //! - A commit is one statement (data-modifying CTEs whose checks raise and undo it), sent on
 //!   its own outside a transaction block: atomic by itself, one round trip whatever it holds
 //!   (a commit of more than 32 writes runs as several statements in one transaction).
