@@ -265,7 +265,9 @@ fn start_service(unit: &mut Unit<'_>, flow: &Target, accepted: bool) -> Result<(
         unit.decide::<Order>(&order, &OrderCommand::from(Fact::RecordAcceptance))?;
     }
     let cmd = match (term_months, unit.get::<PurchasedApp>(&app)?.term) {
-        (Some(months), None) => AppCommand::from(app::Fact::StartTerm { at: enabling_time.unwrap_or(unit.now()), months }),
+        (Some(months), None) => {
+            AppCommand::from(app::Fact::StartTerm { at: enabling_time.unwrap_or(unit.now()), months })
+        }
         _ => AppCommand::from(app::Fact::Activate),
     };
     unit.decide::<PurchasedApp>(&app, &cmd)?;

@@ -1068,7 +1068,7 @@ impl Store for PostgresStore {
         appmarket::store::commit_one_by_one(self, commits, at)
     }
 
-    /// From a block of numbers this store reserved (one statement per [`NUMBER_BLOCK`]
+    /// From a block of numbers this store reserved (one statement per 64
     /// numbers): unique across hosts, increasing on each host, but not in creation order across
     /// hosts, and the unused rest of a block is skipped when the store is dropped (a host
     /// restarts) or its connections broke.
