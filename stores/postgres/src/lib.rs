@@ -1296,7 +1296,7 @@ impl Store for PostgresStore {
     /// One statement: the page of due rows not claimed at `now` nor skipped, locked with
     /// `FOR UPDATE SKIP LOCKED` (hosts claiming at the same moment take different pages rather
     /// than queueing on the same rows), claimed by setting their `claimed_until` (an update in
-    /// place: no row of its own).
+    /// place, found by the locked row's address: no row of its own, no index lookup).
     fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -1312,13 +1312,13 @@ impl Store for PostgresStore {
         let rows = self.write("claiming due items", |conn| {
             let s = conn.statement(
                 "WITH page AS (
-                     SELECT d.target FROM due d
+                     SELECT d.ctid FROM due d
                      WHERE d.at <= $1 AND coalesce(d.claimed_until, $1) <= $1 AND d.target <> ALL($4::text[])
                        AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.target = d.target AND c.until > $1)
                      ORDER BY d.at, d.target LIMIT $3
                      FOR UPDATE OF d SKIP LOCKED),
                  claimed AS (
-                     UPDATE due SET claimed_until = $2 FROM page WHERE due.target = page.target
+                     UPDATE due SET claimed_until = $2 WHERE ctid = ANY(ARRAY(SELECT ctid FROM page))
                      RETURNING due.target, due.at)
                  SELECT target FROM claimed ORDER BY at, target",
             )?;
