@@ -13,7 +13,7 @@
 //! (`eval "$(.ci/postgres.sh start)"` starts a throw-away one). `POSTGRES_BENCH_APPS` sets the
 //! number of apps of the tick bench (default 1,000,000; 1% of them due); `POSTGRES_BENCH_ONLY`
 //! = `orders` or `tick` runs one half. Each figure is printed with the bench process's CPU time
-//! (the client's; the server's is not in it).
+//! (the client's; the server's is not in it). Each figure's schema is dropped after it.
 //!
 //! Run: `cargo bench -p appmarket-benches --bench postgres -- --sample-size 10`.
 
@@ -83,7 +83,8 @@ fn one_order(market: &Marketplace, buyer: &Actor, request: &PurchaseRequest) -> 
 /// store has a pool of `threads` connections.
 fn orders_per_second(url: &str, threads: usize, durable: bool, for_how_long: StdDuration) -> (f64, f64) {
     let tag = format!("orders{threads}{}", if durable { "d" } else { "a" });
-    let (market, product, actors) = appmarket_benches::market_on(store(url, &schema(&tag), threads, durable), 64);
+    let db = store(url, &schema(&tag), threads, durable);
+    let (market, product, actors) = appmarket_benches::market_on(db.clone(), 64);
     let request = request(&product);
     let done = AtomicU64::new(0);
     let cpu = cpu_seconds();
@@ -102,7 +103,9 @@ fn orders_per_second(url: &str, threads: usize, durable: bool, for_how_long: Std
         }
     });
     let n = done.load(Ordering::Relaxed) as f64;
-    (n / start.elapsed().as_secs_f64(), (cpu_seconds() - cpu) / n)
+    let figures = (n / start.elapsed().as_secs_f64(), (cpu_seconds() - cpu) / n);
+    db.drop_schema().expect("drop the bench schema");
+    figures
 }
 
 fn orders(c: &mut Criterion) {
@@ -115,7 +118,8 @@ fn orders(c: &mut Criterion) {
         );
         return;
     };
-    let (market, product, actors) = appmarket_benches::market_on(store(&url, &schema("criterion"), 1, true), 64);
+    let db = store(&url, &schema("criterion"), 1, true);
+    let (market, product, actors) = appmarket_benches::market_on(db.clone(), 64);
     let request = request(&product);
     let mut i = 0usize;
     let mut group = c.benchmark_group("postgres");
@@ -127,6 +131,7 @@ fn orders(c: &mut Criterion) {
         })
     });
     group.finish();
+    db.drop_schema().expect("drop the bench schema");
 
     let window = StdDuration::from_secs(5);
     for durable in [true, false] {
@@ -252,6 +257,7 @@ fn tick(_c: &mut Criterion) {
                 runs.iter().map(|r| r.0).collect::<Vec<_>>()
             );
         }
+        f.stores[0].drop_schema().expect("drop the bench schema");
     }
 }
 

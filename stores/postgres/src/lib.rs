@@ -361,6 +361,14 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Benchmarks only: drops this store's schema and everything in it (a bench's million apps
+    /// would otherwise stay on the server). Not a repository operation.
+    #[doc(hidden)]
+    pub fn drop_schema(&self) -> Result<(), Error> {
+        let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema);
+        self.write("dropping the schema", |conn| conn.client.batch_execute(&sql))
+    }
+
     /// A listener on a connection of its own, told of new events after each commit that
     /// appends some; a host waits on it instead of polling, then reads
     /// [`events_since`](Store::events_since) from its cursor.
