@@ -38,9 +38,10 @@ kotlin-release:
 	$(CARGO) build --release --locked -p appmarket-kotlin --lib
 
 # Tests, then installs the jar (with the native library) and its sources jar in the local Maven
-# repository; the consumer project then runs the README quick start against that jar alone.
+# repository, from a clean `target/` (classes of types that moved package must not linger); the
+# consumer project then runs the README quick start against that jar alone.
 test-kotlin: kotlin-bindings kotlin-release
-	$(MVN) install
+	$(MVN) clean install
 	mvn -B -q -f bindings-kotlin/consumer/pom.xml test
 
 tour-kotlin: kotlin-bindings
