@@ -48,6 +48,17 @@
 //! syncs the WAL at every commit, so a commit that returned `Ok` survives a power loss too, at
 //! the price of one `fsync` per commit.
 //!
+//! # Numbering
+//!
+//! Order, app, flow, appeal, invoice and product numbers ([`Store::next_number`]) are reserved
+//! in the file in blocks of [`SqliteOptions::number_block`] (default 64), one write transaction
+//! per block, and handed out from memory: numbering is not a write transaction of its own on
+//! every order. A number is never handed out twice, also between processes sharing the file;
+//! numbers increase within one store but not across stores (two processes sharing a file
+//! interleave their blocks), and they may have gaps: the rest of a block is given back when the
+//! store is dropped (if no one reserved after it), and skipped after a crash or when another
+//! store reserved meanwhile. A block of 1 numbers without gaps, at one transaction per number.
+//!
 //! # Schema versions
 //!
 //! The schema version is `PRAGMA user_version`. A new file is created at [`SCHEMA_VERSION`]; an
@@ -72,7 +83,7 @@
 
 mod schema;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -129,6 +140,10 @@ pub struct SqliteOptions {
     /// The page cache of the writing connection, in KiB. Default 32,768 (32 MB, filled only as
     /// pages are read).
     pub cache_kib: u32,
+    /// How many numbers of a sequence (order, app, flow... ids) one write transaction reserves;
+    /// they are then handed out from memory. Default 64; 0 counts as 1. See
+    /// [Numbering](crate#numbering).
+    pub number_block: u32,
 }
 
 impl Default for SqliteOptions {
@@ -139,6 +154,7 @@ impl Default for SqliteOptions {
             read_connections: 4,
             checkpoint_pages: 10_000,
             cache_kib: 32 * 1024,
+            number_block: 64,
         }
     }
 }
@@ -151,10 +167,19 @@ struct Catalog {
     seen: i64,
 }
 
+/// Numbers of one sequence reserved in the file and not yet handed out: `next..=end`.
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    next: u64,
+    end: u64,
+}
+
 /// The SQLite store. `Send + Sync`; every method takes `&self`.
 pub struct SqliteStore {
     path: PathBuf,
     options: SqliteOptions,
+    /// Reserved numbers per sequence. Lock order: `numbers` before `writer`.
+    numbers: Mutex<HashMap<Sequence, Block>>,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     catalog: RwLock<Catalog>,
@@ -163,6 +188,27 @@ pub struct SqliteStore {
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore").field("path", &self.path).field("options", &self.options).finish()
+    }
+}
+
+/// Gives back the numbers reserved and not handed out, when no one reserved after this store:
+/// a file closed cleanly continues its sequences without a gap. Best effort: when the file is
+/// busy or the store is not closed (a crash), the rest of the block is skipped.
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        let numbers = self.numbers.get_mut().unwrap_or_else(|p| p.into_inner());
+        let conn = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
+        let unused: Vec<(Sequence, Block)> =
+            numbers.iter().filter(|(_, b)| b.next <= b.end).map(|(s, b)| (*s, *b)).collect();
+        if unused.is_empty() || conn.busy_timeout(Duration::from_millis(100)).is_err() {
+            return;
+        }
+        for (sequence, block) in unused {
+            let _ = conn.execute(
+                "UPDATE sequences SET value = ?3 WHERE name = ?1 AND value = ?2",
+                params![sequence_name(sequence), block.end as i64, (block.next - 1) as i64],
+            );
+        }
     }
 }
 
@@ -275,6 +321,7 @@ impl SqliteStore {
         let store = SqliteStore {
             path,
             options,
+            numbers: Mutex::new(HashMap::new()),
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
             catalog: RwLock::new(Catalog::default()),
@@ -528,7 +575,11 @@ impl SqliteStore {
 
     /// Everything the store holds, in the order of `MemoryStore::snapshot`: two stores with the
     /// same content give equal snapshots. Passwords are not included, only which apps have one.
+    ///
+    /// A sequence shows the last number handed out when this store reserved the file's last
+    /// block (as the file will after the store is closed), else the last number reserved.
     pub fn snapshot(&self) -> Result<StoreSnapshot, Error> {
+        let numbers = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
         let mut conn = self.writer();
         let tx = conn.transaction().map_err(|e| self.sql("reading a snapshot", e))?;
         let q = |e| self.sql("reading a snapshot", e);
@@ -579,7 +630,13 @@ impl SqliteStore {
         let mut stmt = tx.prepare("SELECT name, value FROM sequences ORDER BY name").map_err(q)?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(q)? {
             let (name, value) = row.map_err(q)?;
-            sequences.push((name, value as u64));
+            let mut value = value as u64;
+            if let Some(block) = numbers.iter().find(|(s, _)| sequence_name(**s) == name).map(|(_, b)| b)
+                && block.end == value
+            {
+                value = block.next - 1;
+            }
+            sequences.push((name, value));
         }
         drop(stmt);
         sequences.sort();
@@ -783,15 +840,29 @@ impl Store for SqliteStore {
         Ok(saved)
     }
 
+    /// Hands out the next number of the block this store reserved; when the block is used up,
+    /// one write transaction reserves the next `number_block` numbers in the file.
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
-        let conn = self.writer();
-        conn.prepare_cached(
-            "INSERT INTO sequences (name, value) VALUES (?1, 1)
-             ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-        )
-        .and_then(|mut s| s.query_row(params![sequence_name(sequence)], |r| r.get::<_, i64>(0)))
-        .map(|n| n as u64)
-        .map_err(|e| self.sql("numbering", e))
+        let mut numbers = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(block) = numbers.get_mut(&sequence)
+            && block.next <= block.end
+        {
+            block.next += 1;
+            return Ok(block.next - 1);
+        }
+        let size = u64::from(self.options.number_block.max(1));
+        let end = self
+            .writer()
+            .prepare_cached(
+                "INSERT INTO sequences (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = value + ?2 RETURNING value",
+            )
+            .and_then(|mut s| s.query_row(params![sequence_name(sequence), size as i64], |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
+            .map_err(|e| self.sql("numbering", e))?;
+        let first = end - size + 1;
+        numbers.insert(sequence, Block { next: first + 1, end });
+        Ok(first)
     }
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
