@@ -797,6 +797,43 @@ impl Store for SqliteStore {
         }
     }
 
+    /// One read transaction for all (one lock of the file instead of one per record), each
+    /// record read by its key with one cached statement.
+    fn load_many(&self, targets: &[Target]) -> Result<Vec<Option<(Record, u64)>>, Error> {
+        if targets.len() < 2 {
+            return targets.iter().map(|t| self.load(t)).collect();
+        }
+        self.read(|conn| {
+            let q = |e| self.sql("loading", e);
+            let tx = conn.unchecked_transaction().map_err(q)?;
+            let mut loaded = Vec::with_capacity(targets.len());
+            {
+                let mut records =
+                    tx.prepare_cached("SELECT doc, version FROM records WHERE kind = ?1 AND id = ?2").map_err(q)?;
+                let mut products = tx.prepare_cached("SELECT doc, version FROM products WHERE id = ?1").map_err(q)?;
+                for target in targets {
+                    let (kind, id) = key(target);
+                    let mut rows = if kind == 1 {
+                        products.query(params![id]).map_err(q)?
+                    } else {
+                        records.query(params![kind, id]).map_err(q)?
+                    };
+                    let row = match rows.next().map_err(q)? {
+                        None => None,
+                        Some(row) => {
+                            let doc = row.get_ref(0).and_then(|v| Ok(v.as_str()?)).map_err(q)?;
+                            let version: i64 = row.get(1).map_err(q)?;
+                            Some((self.decode("record", doc)?, version as u64))
+                        }
+                    };
+                    loaded.push(row);
+                }
+            }
+            tx.finish().map_err(q)?;
+            Ok(loaded)
+        })
+    }
+
     fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
         self.read(|conn| self.catch_up(conn))?;
         let catalog = self.catalog.read().unwrap_or_else(|p| p.into_inner());
