@@ -48,6 +48,19 @@
 //! syncs the WAL at every commit, so a commit that returned `Ok` survives a power loss too, at
 //! the price of one `fsync` per commit.
 //!
+//! # Checkpoints
+//!
+//! Commits append to the WAL; a checkpoint copies it into the file (with an `fsync` of each
+//! under [`Synchronous::Normal`] and [`Synchronous::Full`]) so that it can start over. By
+//! default ([`SqliteOptions::background_checkpoints`]) the store checkpoints on a thread of its
+//! own, with its own connection, when the WAL reaches [`SqliteOptions::checkpoint_pages`]: no
+//! call waits for the copy and its `fsync`s, which run beside the commits (a `PASSIVE`
+//! checkpoint). The pages committed during that pass are copied by the next commit (a short
+//! pass), so the WAL starts over instead of growing. With `background_checkpoints: false`,
+//! SQLite's own automatic checkpoint runs inside the commit that filled the WAL. Either way a
+//! checkpoint changes nothing that a crash could lose or half-apply. The thread stops when the
+//! store is dropped.
+//!
 //! # Numbering
 //!
 //! Order, app, flow, appeal, invoice and product numbers ([`Store::next_number`]) are reserved
@@ -85,7 +98,8 @@ mod schema;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use appmarket::Error;
@@ -135,8 +149,12 @@ pub struct SqliteOptions {
     pub read_connections: usize,
     /// The WAL is copied into the file (a checkpoint, with two `fsync`s) when it reaches this
     /// many pages of 4 KiB. Default 10,000 (about 40 MB): a commit writes a few pages, and
-    /// rarer checkpoints write each hot page once instead of many times.
+    /// rarer checkpoints write each hot page once instead of many times. 0: never on its own
+    /// (only [`SqliteStore::checkpoint`]).
     pub checkpoint_pages: u32,
+    /// Whether checkpoints run on a thread of the store (default `true`) instead of inside the
+    /// commit that filled the WAL. See [Checkpoints](crate#checkpoints).
+    pub background_checkpoints: bool,
     /// The page cache of the writing connection, in KiB. Default 32,768 (32 MB, filled only as
     /// pages are read).
     pub cache_kib: u32,
@@ -153,6 +171,7 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             read_connections: 4,
             checkpoint_pages: 10_000,
+            background_checkpoints: true,
             cache_kib: 32 * 1024,
             number_block: 64,
         }
@@ -181,6 +200,7 @@ pub struct SqliteStore {
     /// Reserved numbers per sequence. Lock order: `numbers` before `writer`.
     numbers: Mutex<HashMap<Sequence, Block>>,
     writer: Mutex<Connection>,
+    checkpointer: Option<Checkpointer>,
     readers: Mutex<Vec<Connection>>,
     catalog: RwLock<Catalog>,
 }
@@ -196,8 +216,11 @@ impl std::fmt::Debug for SqliteStore {
 /// busy or the store is not closed (a crash), the rest of the block is skipped.
 impl Drop for SqliteStore {
     fn drop(&mut self) {
+        if let Some(checkpointer) = self.checkpointer.take() {
+            checkpointer.stop();
+        }
         let numbers = self.numbers.get_mut().unwrap_or_else(|p| p.into_inner());
-        let conn = self.writer.get_mut().unwrap_or_else(|p| p.into_inner());
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let unused: Vec<(Sequence, Block)> =
             numbers.iter().filter(|(_, b)| b.next <= b.end).map(|(s, b)| (*s, *b)).collect();
         if unused.is_empty() || conn.busy_timeout(Duration::from_millis(100)).is_err() {
@@ -208,6 +231,95 @@ impl Drop for SqliteStore {
                 "UPDATE sequences SET value = ?3 WHERE name = ?1 AND value = ?2",
                 params![sequence_name(sequence), block.end as i64, (block.next - 1) as i64],
             );
+        }
+    }
+}
+
+/// What the committing connection and the checkpoint thread tell each other.
+#[derive(Default)]
+struct CheckpointSignal {
+    /// (a checkpoint is wanted, the thread is to stop)
+    state: Mutex<(bool, bool)>,
+    wake: Condvar,
+    /// The thread's pass is done: the next commit copies what was committed meanwhile.
+    tail: AtomicBool,
+}
+
+impl CheckpointSignal {
+    fn set(&self, want: bool, stop: bool) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 |= want;
+        state.1 |= stop;
+        self.wake.notify_one();
+    }
+}
+
+/// The thread that checkpoints the WAL, with its own connection.
+struct Checkpointer {
+    signal: Arc<CheckpointSignal>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    /// Starts the thread on `conn`, and has the writer's commits wake it when the WAL holds
+    /// `pages` pages or more (SQLite's own automatic checkpoint is turned off).
+    ///
+    /// A `PASSIVE` checkpoint on the thread copies the WAL into the file beside the commits
+    /// (the `fsync`s and the bulk of the copying). What was committed meanwhile is copied by the
+    /// writer's next commit, right after it (a short pass over a few pages), so that the WAL
+    /// is complete before this store's next write begins, and starts over instead of growing.
+    /// Failures (another process checkpointing, a reader in the way) are left to the next
+    /// round.
+    fn start(writer: &mut Connection, conn: Connection, pages: u32) -> Result<Checkpointer, String> {
+        let signal = Arc::new(CheckpointSignal::default());
+        writer.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(())).map_err(|e| e.to_string())?;
+        let hook = Arc::clone(&signal);
+        writer
+            .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, in_wal: std::ffi::c_int| {
+                if hook.tail.swap(false, Ordering::AcqRel) {
+                    // The commit stands whatever the checkpoint says: errors wait for a later one.
+                    let _ = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE);
+                } else if i64::from(in_wal) >= i64::from(pages) {
+                    hook.set(true, false);
+                }
+                Ok(())
+            }))
+            .map_err(|e| e.to_string())?;
+        let inbox = Arc::clone(&signal);
+        let thread = std::thread::Builder::new()
+            .name("appmarket-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(&conn, &inbox))
+            .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
+        Ok(Checkpointer { signal, thread: Some(thread) })
+    }
+
+    fn stop(mut self) {
+        self.signal.set(false, true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Checkpoints whenever the writer asks, until told to stop; see [`Checkpointer::start`].
+fn checkpoint_loop(conn: &Connection, signal: &CheckpointSignal) {
+    loop {
+        {
+            let mut state = signal.state.lock().unwrap_or_else(|p| p.into_inner());
+            while !state.0 && !state.1 {
+                state = signal.wake.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+            if state.1 {
+                return;
+            }
+            state.0 = false;
+        }
+        let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0));
+        // The commits during the pass asked again: the tail pass answers them, and the WAL
+        // starts over at the commit after it (another pass now would hold it up).
+        signal.state.lock().unwrap_or_else(|p| p.into_inner()).0 = false;
+        if let Ok(0) = done {
+            signal.tail.store(true, Ordering::Release);
         }
     }
 }
@@ -318,11 +430,25 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(64);
         let mut conn = conn;
         migrate(&mut conn).map_err(|e| fail(format!("cannot bring the schema to version {SCHEMA_VERSION}: {e}")))?;
+        let writer = Mutex::new(conn);
+        let checkpointer = if options.background_checkpoints && options.checkpoint_pages > 0 {
+            let start = || -> Result<Checkpointer, String> {
+                let own =
+                    Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| e.to_string())?;
+                own.pragma_update(None, "synchronous", options.synchronous.pragma()).map_err(|e| e.to_string())?;
+                let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+                Checkpointer::start(&mut conn, own, options.checkpoint_pages)
+            };
+            Some(start().map_err(|e| fail(format!("cannot set up checkpoints: {e}")))?)
+        } else {
+            None
+        };
         let store = SqliteStore {
             path,
             options,
             numbers: Mutex::new(HashMap::new()),
-            writer: Mutex::new(conn),
+            writer,
+            checkpointer,
             readers: Mutex::new(Vec::new()),
             catalog: RwLock::new(Catalog::default()),
         };
