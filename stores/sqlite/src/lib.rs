@@ -288,7 +288,7 @@ impl Checkpointer {
         let inbox = Arc::clone(&signal);
         let thread = std::thread::Builder::new()
             .name("appmarket-sqlite-checkpoint".into())
-            .spawn(move || checkpoint_loop(&conn, &inbox))
+            .spawn(move || checkpoint_loop(&conn, &inbox, pages))
             .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
         Ok(Checkpointer { signal, thread: Some(thread) })
     }
@@ -302,7 +302,7 @@ impl Checkpointer {
 }
 
 /// Checkpoints whenever the writer asks, until told to stop; see [`Checkpointer::start`].
-fn checkpoint_loop(conn: &Connection, signal: &CheckpointSignal) {
+fn checkpoint_loop(conn: &Connection, signal: &CheckpointSignal, pages: u32) {
     loop {
         {
             let mut state = signal.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -314,15 +314,35 @@ fn checkpoint_loop(conn: &Connection, signal: &CheckpointSignal) {
             }
             state.0 = false;
         }
-        let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0));
-        // The commits during the pass asked again: the tail pass answers them, and the WAL
+        // Passes until what was committed during the last one is a short tail (or 8 passes).
+        let short = i64::from(pages / 32).max(64);
+        let mut done = false;
+        for _ in 0..8 {
+            match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            }) {
+                Ok((0, log, copied)) if log - copied <= short => {
+                    done = true;
+                    break;
+                }
+                Ok((0, _, _)) => done = true,
+                _ => {
+                    done = false;
+                    break;
+                }
+            }
+        }
+        // The commits during the passes asked again: the tail pass answers them, and the WAL
         // starts over at the commit after it (another pass now would hold it up).
         signal.state.lock().unwrap_or_else(|p| p.into_inner()).0 = false;
-        if let Ok(0) = done {
+        if done {
             signal.tail.store(true, Ordering::Release);
         }
     }
 }
+
+/// A record's row as a commit finds it: rowid, status and due instant.
+type Row = (i64, Option<String>, Option<i64>);
 
 /// The position of a target's variant in `Target` and its id: (kind, id) sorts like `Target`.
 fn key(target: &Target) -> (i64, &str) {
@@ -578,20 +598,32 @@ impl SqliteStore {
     fn apply(&self, tx: &Connection, commit: Commit, at: DateTime<Utc>) -> Result<(u64, bool), Error> {
         let q = |e| self.sql("committing", e);
         // Checks first: a stale version or a used request id writes nothing (the transaction
-        // rolls back when dropped).
+        // rolls back when dropped). A record's row is found here once: its rowid, and its
+        // indexed status and due instant, which an update leaves alone when they did not change.
+        let mut rows: Vec<Option<Row>> = Vec::with_capacity(commit.writes.len());
         for w in &commit.writes {
             let target = w.record.target();
             let (kind, id) = key(&target);
-            let sql = if kind == 1 {
-                "SELECT version FROM products WHERE id = ?2 AND ?1 = 1"
+            let current: u64 = if kind == 1 {
+                rows.push(None);
+                tx.prepare_cached("SELECT version FROM products WHERE id = ?1")
+                    .and_then(|mut s| s.query_row(params![id], |r| r.get::<_, i64>(0)).optional())
+                    .map_err(q)?
+                    .map_or(0, |v| v as u64)
             } else {
-                "SELECT version FROM records WHERE kind = ?1 AND id = ?2"
+                let row = tx
+                    .prepare_cached("SELECT rowid, version, status, due FROM records WHERE kind = ?1 AND id = ?2")
+                    .and_then(|mut s| {
+                        s.query_row(params![kind, id], |r| {
+                            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?))
+                        })
+                        .optional()
+                    })
+                    .map_err(q)?;
+                let version = row.as_ref().map_or(0, |r| r.1 as u64);
+                rows.push(row.map(|(rowid, _, status, due)| (rowid, status, due)));
+                version
             };
-            let current: u64 = tx
-                .prepare_cached(sql)
-                .and_then(|mut s| s.query_row(params![kind, id], |r| r.get::<_, i64>(0)).optional())
-                .map_err(q)?
-                .map_or(0, |v| v as u64);
             if current != w.expected_version {
                 return Err(Error::conflict(format!(
                     "{target} changed meanwhile (version {current}, expected {}): load it again and retry",
@@ -614,7 +646,7 @@ impl SqliteStore {
             None => None,
         };
         let mut catalog_seq: Option<i64> = None;
-        for w in &commit.writes {
+        for (i, (w, row)) in commit.writes.iter().zip(rows).enumerate() {
             let target = w.record.target();
             let (kind, id) = key(&target);
             let version = (w.expected_version + 1) as i64;
@@ -650,11 +682,24 @@ impl SqliteStore {
                     .and_then(|mut s| s.execute(params![kind, id, customer, seller, status, due, doc]))
                     .map_err(q)?;
                 } else {
-                    tx.prepare_cached(
-                        "UPDATE records SET version = ?3, status = ?4, due = ?5, doc = ?6 WHERE kind = ?1 AND id = ?2",
-                    )
-                    .and_then(|mut s| s.execute(params![kind, id, version, status, due, doc]))
-                    .map_err(q)?;
+                    let Some((rowid, old_status, old_due)) = row else {
+                        return Err(self.fail("committing", format!("{target} has a version but no row")));
+                    };
+                    // Written twice in one commit: the row found by the checks is not the
+                    // latest, so every column is written.
+                    let once =
+                        commit.writes.iter().enumerate().all(|(j, other)| j == i || other.record.target() != target);
+                    if once && old_status == status && old_due == due {
+                        tx.prepare_cached("UPDATE records SET version = ?2, doc = ?3 WHERE rowid = ?1")
+                            .and_then(|mut s| s.execute(params![rowid, version, doc]))
+                            .map_err(q)?;
+                    } else {
+                        tx.prepare_cached(
+                            "UPDATE records SET version = ?2, status = ?3, due = ?4, doc = ?5 WHERE rowid = ?1",
+                        )
+                        .and_then(|mut s| s.execute(params![rowid, version, status, due, doc]))
+                        .map_err(q)?;
+                    }
                 }
             }
             tx.prepare_cached("DELETE FROM claims WHERE kind = ?1 AND id = ?2")
