@@ -55,8 +55,10 @@
 //! default ([`SqliteOptions::background_checkpoints`]) the store checkpoints on a thread of its
 //! own, with its own connection, when the WAL reaches [`SqliteOptions::checkpoint_pages`]: no
 //! call waits for the copy and its `fsync`s, which run beside the commits (a `PASSIVE`
-//! checkpoint). The pages committed during that pass are copied by the next commit (a short
-//! pass), so the WAL starts over instead of growing. With `background_checkpoints: false`,
+//! checkpoint). The pages committed during that pass are copied by the next commit when they
+//! are few (a short pass; else the thread makes another pass first), so the WAL starts over
+//! instead of growing; a WAL four times larger than `checkpoint_pages` (large commits in a row)
+//! is checkpointed by the commit itself. With `background_checkpoints: false`,
 //! SQLite's own automatic checkpoint runs inside the commit that filled the WAL. Either way a
 //! checkpoint changes nothing that a crash could lose or half-apply. The thread stops when the
 //! store is dropped.
@@ -98,7 +100,7 @@ mod schema;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
@@ -243,6 +245,8 @@ struct CheckpointSignal {
     wake: Condvar,
     /// The thread's pass is done: the next commit copies what was committed meanwhile.
     tail: AtomicBool,
+    /// The WAL frames the thread's last pass left copied.
+    copied: AtomicI64,
 }
 
 impl CheckpointSignal {
@@ -266,20 +270,24 @@ impl Checkpointer {
     ///
     /// A `PASSIVE` checkpoint on the thread copies the WAL into the file beside the commits
     /// (the `fsync`s and the bulk of the copying). What was committed meanwhile is copied by the
-    /// writer's next commit, right after it (a short pass over a few pages), so that the WAL
-    /// is complete before this store's next write begins, and starts over instead of growing.
-    /// Failures (another process checkpointing, a reader in the way) are left to the next
-    /// round.
+    /// writer's next commit, right after it, when that is a short tail (else the thread makes
+    /// another pass first), so that the WAL is complete before this store's next write begins,
+    /// and starts over instead of growing. Should the WAL reach four times `pages` all the same
+    /// (large commits in a row), the commit checkpoints as SQLite's own automatic checkpoint
+    /// would. Failures (another process checkpointing, a reader in the way) are left to the
+    /// next round.
     fn start(writer: &mut Connection, conn: Connection, pages: u32) -> Result<Checkpointer, String> {
         let signal = Arc::new(CheckpointSignal::default());
         writer.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(())).map_err(|e| e.to_string())?;
         let hook = Arc::clone(&signal);
         writer
             .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, in_wal: std::ffi::c_int| {
-                if hook.tail.swap(false, Ordering::AcqRel) {
+                let (in_wal, pages) = (i64::from(in_wal), i64::from(pages));
+                let tail = hook.tail.swap(false, Ordering::AcqRel);
+                if in_wal >= 4 * pages || (tail && in_wal - hook.copied.load(Ordering::Acquire) <= short(pages)) {
                     // The commit stands whatever the checkpoint says: errors wait for a later one.
                     let _ = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE);
-                } else if i64::from(in_wal) >= i64::from(pages) {
+                } else if tail || in_wal >= pages {
                     hook.set(true, false);
                 }
                 Ok(())
@@ -301,6 +309,11 @@ impl Checkpointer {
     }
 }
 
+/// How many WAL frames a commit copies itself after the checkpoint thread's pass.
+fn short(pages: i64) -> i64 {
+    (pages / 32).max(64)
+}
+
 /// Checkpoints whenever the writer asks, until told to stop; see [`Checkpointer::start`].
 fn checkpoint_loop(conn: &Connection, signal: &CheckpointSignal, pages: u32) {
     loop {
@@ -315,19 +328,19 @@ fn checkpoint_loop(conn: &Connection, signal: &CheckpointSignal, pages: u32) {
             state.0 = false;
         }
         // Passes until what was committed during the last one is a short tail (or 8 passes).
-        let short = i64::from(pages / 32).max(64);
-        let mut done = false;
+        let mut done = None;
         for _ in 0..8 {
             match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
             }) {
-                Ok((0, log, copied)) if log - copied <= short => {
-                    done = true;
-                    break;
+                Ok((0, log, copied)) => {
+                    done = Some(copied);
+                    if log - copied <= short(i64::from(pages)) {
+                        break;
+                    }
                 }
-                Ok((0, _, _)) => done = true,
                 _ => {
-                    done = false;
+                    done = None;
                     break;
                 }
             }
@@ -335,7 +348,8 @@ fn checkpoint_loop(conn: &Connection, signal: &CheckpointSignal, pages: u32) {
         // The commits during the passes asked again: the tail pass answers them, and the WAL
         // starts over at the commit after it (another pass now would hold it up).
         signal.state.lock().unwrap_or_else(|p| p.into_inner()).0 = false;
-        if done {
+        if let Some(copied) = done {
+            signal.copied.store(copied, Ordering::Release);
             signal.tail.store(true, Ordering::Release);
         }
     }
