@@ -11,7 +11,9 @@
 //!
 //! Needs a server: `APPMARKET_BENCH_POSTGRES_URL`, else `APPMARKET_TEST_POSTGRES_URL`
 //! (`eval "$(.ci/postgres.sh start)"` starts a throw-away one). `POSTGRES_BENCH_APPS` sets the
-//! number of apps of the tick bench (default 1,000,000; 1% of them due).
+//! number of apps of the tick bench (default 1,000,000; 1% of them due); `POSTGRES_BENCH_ONLY`
+//! = `orders` or `tick` runs one half. Each figure is printed with the bench process's CPU time
+//! (the client's; the server's is not in it). Each figure's schema is dropped after it.
 //!
 //! Run: `cargo bench -p appmarket-benches --bench postgres -- --sample-size 10`.
 
@@ -48,6 +50,19 @@ fn store(url: &str, schema: &str, pool: usize, durable: bool) -> Arc<PostgresSto
     )
 }
 
+/// CPU seconds used by this process so far (user + system), where `/proc` tells it.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // After the command name in parentheses: state is field 3, utime 14 and stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn runs(half: &str) -> bool {
+    std::env::var("POSTGRES_BENCH_ONLY").map_or(true, |only| only.is_empty() || only == half)
+}
+
 fn request(product: &Product) -> PurchaseRequest {
     PurchaseRequest {
         product: product.id.clone(),
@@ -66,11 +81,13 @@ fn one_order(market: &Marketplace, buyer: &Actor, request: &PurchaseRequest) -> 
 
 /// Orders per second over `for_how_long`, with `threads` threads on one marketplace whose
 /// store has a pool of `threads` connections.
-fn orders_per_second(url: &str, threads: usize, durable: bool, for_how_long: StdDuration) -> f64 {
+fn orders_per_second(url: &str, threads: usize, durable: bool, for_how_long: StdDuration) -> (f64, f64) {
     let tag = format!("orders{threads}{}", if durable { "d" } else { "a" });
-    let (market, product, actors) = appmarket_benches::market_on(store(url, &schema(&tag), threads, durable), 64);
+    let db = store(url, &schema(&tag), threads, durable);
+    let (market, product, actors) = appmarket_benches::market_on(db.clone(), 64);
     let request = request(&product);
     let done = AtomicU64::new(0);
+    let cpu = cpu_seconds();
     let start = Instant::now();
     std::thread::scope(|s| {
         for t in 0..threads {
@@ -85,17 +102,24 @@ fn orders_per_second(url: &str, threads: usize, durable: bool, for_how_long: Std
             });
         }
     });
-    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    let n = done.load(Ordering::Relaxed) as f64;
+    let figures = (n / start.elapsed().as_secs_f64(), (cpu_seconds() - cpu) / n);
+    db.drop_schema().expect("drop the bench schema");
+    figures
 }
 
 fn orders(c: &mut Criterion) {
+    if !runs("orders") {
+        return;
+    }
     let Some(url) = url() else {
         println!(
             "postgres bench skipped: set APPMARKET_BENCH_POSTGRES_URL (or run `eval \"$(.ci/postgres.sh start)\"`)"
         );
         return;
     };
-    let (market, product, actors) = appmarket_benches::market_on(store(&url, &schema("criterion"), 1, true), 64);
+    let db = store(&url, &schema("criterion"), 1, true);
+    let (market, product, actors) = appmarket_benches::market_on(db.clone(), 64);
     let request = request(&product);
     let mut i = 0usize;
     let mut group = c.benchmark_group("postgres");
@@ -107,16 +131,19 @@ fn orders(c: &mut Criterion) {
         })
     });
     group.finish();
+    db.drop_schema().expect("drop the bench schema");
 
     let window = StdDuration::from_secs(5);
     for durable in [true, false] {
-        let one = orders_per_second(&url, 1, durable, window);
-        let four = orders_per_second(&url, 4, durable, window);
+        let (one, cpu1) = orders_per_second(&url, 1, durable, window);
+        let (four, cpu4) = orders_per_second(&url, 4, durable, window);
         println!(
             "place+accept+pay, {} commits: 1 connection {one:.0} orders/s (target >= 2000), 4 connections \
-             {four:.0} orders/s, ratio {:.2} (target >= 1.5)",
+             {four:.0} orders/s, ratio {:.2} (target >= 1.5); client CPU per order {:.0} µs / {:.0} µs",
             if durable { "durable" } else { "asynchronous" },
-            four / one
+            four / one,
+            cpu1 * 1e6,
+            cpu4 * 1e6
         );
     }
 }
@@ -188,8 +215,9 @@ impl TickFixture {
     }
 
     /// One tick over the due apps by `hosts` hosts at once; the time until all are done.
-    fn tick(&self, hosts: usize) -> StdDuration {
+    fn tick(&self, hosts: usize) -> (StdDuration, f64) {
         self.reset_due();
+        let cpu = cpu_seconds();
         let start = Instant::now();
         let changed: u64 = std::thread::scope(|s| {
             let handles: Vec<_> = self.markets[..hosts]
@@ -199,12 +227,16 @@ impl TickFixture {
             handles.into_iter().map(|h| h.join().unwrap()).sum()
         });
         let took = start.elapsed();
+        let cpu = cpu_seconds() - cpu;
         assert!(changed as usize >= self.due_apps.len(), "changed {changed} of {}", self.due_apps.len());
-        took
+        (took, cpu)
     }
 }
 
 fn tick(_c: &mut Criterion) {
+    if !runs("tick") {
+        return;
+    }
     let Some(url) = url() else { return };
     let apps: usize = std::env::var("POSTGRES_BENCH_APPS").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
     for durable in [false, true] {
@@ -213,15 +245,19 @@ fn tick(_c: &mut Criterion) {
         f.fill(apps);
         println!("filled {apps} apps in {:?}", start.elapsed());
         for hosts in [1, 4] {
-            let mut runs: Vec<StdDuration> = (0..3).map(|_| f.tick(hosts)).collect();
-            runs.sort();
+            let mut runs: Vec<(StdDuration, f64)> = (0..3).map(|_| f.tick(hosts)).collect();
+            runs.sort_by_key(|r| r.0);
             println!(
-                "tick over {apps} apps, {} due, {} commits, {hosts} host(s): median {:?} (target <= 1 s)",
+                "tick over {apps} apps, {} due, {} commits, {hosts} host(s): median {:?} (target <= 1 s), \
+                 client CPU {:.2} s; runs {:?}",
                 f.due_apps.len(),
                 if durable { "durable" } else { "asynchronous" },
-                runs[1]
+                runs[1].0,
+                runs[1].1,
+                runs.iter().map(|r| r.0).collect::<Vec<_>>()
             );
         }
+        f.stores[0].drop_schema().expect("drop the bench schema");
     }
 }
 

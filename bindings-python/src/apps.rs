@@ -105,7 +105,7 @@ value_class!(
         image: |a| a.image.clone().map(|i| ImageSetup::from(*i)),
         renewals: |a| a.renewals.iter().cloned().map(RenewalRecord::from).collect::<Vec<_>>(),
         reminded: |a| a.reminded.clone(),
-        scheduled_downgrade: |a| a.scheduled_downgrade.clone().map(ScheduledDowngrade::from),
+        scheduled_downgrade: |a| a.scheduled_downgrade.clone().map(|d| ScheduledDowngrade::from(*d)),
     }
 
     /// The expiry instant, if the app has a term.

@@ -386,12 +386,13 @@ pub struct PurchasedApp {
     /// Expiry reminders already sent for the current expiry, in days before it (LIFE-1).
     #[serde(default)]
     pub reminded: Vec<u32>,
-    /// The metering of a pay-per-use app (PRC-7).
+    /// The metering of a pay-per-use app (PRC-7). Boxed, like `image`: only some apps have
+    /// it, and every app would otherwise carry its size (the store's bytes per app).
     #[serde(default)]
-    pub metering: Option<Metering>,
-    /// A downgrade scheduled for the end of the term, if any (PRC-8).
+    pub metering: Option<Box<Metering>>,
+    /// A downgrade scheduled for the end of the term, if any (PRC-8); boxed like `metering`.
     #[serde(default)]
-    pub scheduled_downgrade: Option<ScheduledDowngrade>,
+    pub scheduled_downgrade: Option<Box<ScheduledDowngrade>>,
 }
 
 /// A command on an app: what its customer, its seller or the system may ask of it. What the
@@ -1299,7 +1300,7 @@ impl Aggregate for PurchasedApp {
                     ar.declined += 1;
                 }
             }
-            AppEvent::DowngradeScheduled { downgrade } => self.scheduled_downgrade = Some(downgrade.clone()),
+            AppEvent::DowngradeScheduled { downgrade } => self.scheduled_downgrade = Some(Box::new(downgrade.clone())),
             AppEvent::DowngradeCancelled => self.scheduled_downgrade = None,
             AppEvent::DowngradeApplied { specification, quantity, .. } => {
                 self.specification = specification.clone();

@@ -555,7 +555,13 @@ pub struct OrderFilter {
 impl OrderFilter {
     /// Whether an order passes the filter.
     pub fn matches(&self, order: &Order) -> bool {
-        self.status.is_none_or(|s| s == order.status) && self.product.as_ref().is_none_or(|p| *p == order.product)
+        self.matches_parts(order.status, &order.product)
+    }
+
+    /// Whether an order of this status and product passes the filter: for a store that keeps
+    /// the two beside its list of a customer's orders.
+    pub fn matches_parts(&self, status: OrderStatus, product: &ProductId) -> bool {
+        self.status.is_none_or(|s| s == status) && self.product.as_ref().is_none_or(|p| p == product)
     }
 }
 

@@ -38,6 +38,9 @@ pub struct Versioned<A> {
 }
 
 /// Anything the store keeps, one variant per aggregate.
+// Unboxed on purpose: boxing every variant was measured (journey bench, stop 18) at about 2%,
+// and a record is boxed anyway where it is kept (the memory store's slots).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Record {

@@ -217,9 +217,9 @@ mod indexed_search {
         /// product returns, whatever the words (shorter than the index's trigrams too).
         #[test]
         fn cat_3_indexed_search_finds_what_a_full_scan_finds(
-            names in prop::collection::vec((text(), text()), 1..25),
+            names in prop::collection::vec((text(), text()), 1..80),
             query in text(),
-            delist in 0..25usize,
+            delist in 0..80usize,
         ) {
             let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).build().unwrap();
             let seller = Actor::seller("isv-1").unwrap();

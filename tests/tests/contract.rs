@@ -24,6 +24,11 @@ fn memory_store_filters_and_pages() {
 }
 
 #[test]
+fn memory_store_filters_orders_by_their_current_status() {
+    contract::filtered_orders_follow_status_changes(&MemoryStore::new());
+}
+
+#[test]
 fn memory_store_keeps_the_due_index_in_order() {
     contract::due_index_is_ordered(&MemoryStore::new());
 }

@@ -160,6 +160,23 @@ impl Pairs {
     }
 }
 
+/// What a text scan reads of an entry, kept side by side with the others in a catalogue (with
+/// the haystack in one shared buffer), so that scanning many entries reads memory in order:
+/// one allocation per product's text cost a cache miss each, most of a text search's time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScanEntry {
+    /// Where the haystack is in the shared buffer.
+    pub(crate) start: u32,
+    /// Where it ends.
+    pub(crate) end: u32,
+    name_end: u32,
+    tags_end: u32,
+    pairs: Pairs,
+    listed: bool,
+    listed_at: DateTime<Utc>,
+    id_prefix: [u8; 16],
+}
+
 fn mode_index(mode: BillingMode) -> usize {
     match mode {
         BillingMode::PayPerUse => 0,
@@ -173,6 +190,20 @@ impl SearchText {
     /// The lower-cased name, tags and description, as one text.
     pub(crate) fn haystack(&self) -> &str {
         &self.haystack
+    }
+
+    /// The entry's scan fields, its haystack being copied to `start` of a shared buffer.
+    pub(crate) fn scan_entry(&self, start: u32) -> ScanEntry {
+        ScanEntry {
+            start,
+            end: start + self.haystack.len() as u32,
+            name_end: self.name_end as u32,
+            tags_end: self.tags_end as u32,
+            pairs: self.pairs,
+            listed: self.listed,
+            listed_at: self.listed_at,
+            id_prefix: self.id_prefix,
+        }
     }
 
     /// The searchable facets and text of a product.
@@ -223,6 +254,8 @@ pub struct PreparedQuery<'q> {
     query: &'q SearchQuery,
     words: Vec<Word>,
     category: Option<String>,
+    /// Whether it asks for more than the words (delivery, seller, category, mode, price).
+    has_facets: bool,
 }
 
 /// A query word, ready to be looked for.
@@ -263,7 +296,13 @@ impl SearchQuery {
                 Word { pairs: Pairs::of(w.as_bytes()), finder: memchr::memmem::Finder::new(w.as_bytes()).into_owned() }
             })
             .collect();
-        Ok(PreparedQuery { query: self, words, category: self.category.as_ref().map(|c| c.to_lowercase()) })
+        let has_facets = self.delivery.is_some()
+            || self.seller.is_some()
+            || self.category.is_some()
+            || self.billing_mode.is_some()
+            || self.min_price.is_some()
+            || self.max_price.is_some();
+        Ok(PreparedQuery { query: self, words, category: self.category.as_ref().map(|c| c.to_lowercase()), has_facets })
     }
 }
 
@@ -276,18 +315,37 @@ impl PreparedQuery<'_> {
     /// The relevance score of a product, or `None` if it does not match. Looks only at the
     /// prepared entry.
     pub fn score(&self, text: &SearchText) -> Option<u32> {
+        if !self.facets_match(text) {
+            return None;
+        }
+        self.words_score(&text.pairs, text.haystack.as_bytes(), text.name_end, text.tags_end)
+    }
+
+    /// [`PreparedQuery::score`] of an entry whose scan fields and haystack a catalogue keeps
+    /// side by side (`haystacks`): the entry itself is read only when the query has a facet.
+    pub(crate) fn score_scan(&self, text: &SearchText, scan: &ScanEntry, haystacks: &[u8]) -> Option<u32> {
+        if !scan.listed || (self.has_facets && !self.facets_match(text)) {
+            return None;
+        }
+        let haystack = &haystacks[scan.start as usize..scan.end as usize];
+        self.words_score(&scan.pairs, haystack, scan.name_end as usize, scan.tags_end as usize)
+    }
+
+    /// Whether the product is listed and has the asked facets (delivery, seller, category,
+    /// billing mode, price range).
+    fn facets_match(&self, text: &SearchText) -> bool {
         let q = self.query;
         if !text.listed
             || q.delivery.is_some_and(|d| d != text.delivery)
             || q.seller.as_ref().is_some_and(|s| *s != text.seller)
             || self.category.as_ref().is_some_and(|c| *c != text.category)
         {
-            return None;
+            return false;
         }
         if let Some(mode) = q.billing_mode
             && text.lowest_by_mode[mode_index(mode)].is_none()
         {
-            return None;
+            return false;
         }
         if q.min_price.is_some() || q.max_price.is_some() {
             let in_range = |price: Decimal| {
@@ -300,22 +358,28 @@ impl PreparedQuery<'_> {
                 None => Some(text.lowest),
             };
             if !lowest.is_some_and(in_range) {
-                return None;
+                return false;
             }
         }
+        true
+    }
+
+    /// The words' score in a haystack (name up to `name_end`, tags up to `tags_end`, then
+    /// the description), or `None` if a word is missing.
+    fn words_score(&self, pairs: &Pairs, haystack: &[u8], name_end: usize, tags_end: usize) -> Option<u32> {
         let mut score = 0;
         for word in &self.words {
-            if !text.pairs.contains(&word.pairs) {
+            if !pairs.contains(&word.pairs) {
                 return None;
             }
             // The first match is in the best field that holds the word: name, tags, description.
-            let at = word.finder.find(text.haystack.as_bytes())?;
+            let at = word.finder.find(haystack)?;
             let end = at + word.finder.needle().len();
-            score += if end <= text.name_end {
+            score += if end <= name_end {
                 3
-            } else if at > text.name_end && end <= text.tags_end {
+            } else if at > name_end && end <= tags_end {
                 2
-            } else if at > text.tags_end {
+            } else if at > tags_end {
                 1
             } else {
                 // Across a field separator: only a word holding the separator; look per field.
@@ -328,23 +392,32 @@ impl PreparedQuery<'_> {
     /// Scores prepared catalogue entries, then sorts the matches and cuts the page asked for:
     /// every store's search over its cached catalogue.
     pub fn search<'p>(&self, entries: impl IntoIterator<Item = (&'p SearchText, &'p Product)>) -> Page<Product> {
-        let matches = entries.into_iter().filter_map(|(text, p)| self.score(text).map(|s| (s, text, p))).collect();
+        let matches = entries
+            .into_iter()
+            .filter_map(|(text, p)| {
+                let score = self.score(text)?;
+                Some(Match { score, listed_at: text.listed_at, id_prefix: text.id_prefix, text, product: p })
+            })
+            .collect();
         self.page(matches)
     }
 
     /// Sorts scored matches and cuts the page asked for; only the page's products are cloned.
-    pub fn page<'p>(&self, mut matches: Vec<(u32, &'p SearchText, &'p Product)>) -> Page<Product> {
-        type Match<'m> = (u32, &'m SearchText, &'m Product);
+    pub(crate) fn page(&self, mut matches: Vec<Match<'_>>) -> Page<Product> {
         let mode = self.query.billing_mode;
         let price = |t: &SearchText| mode.and_then(|m| t.lowest_by_mode[mode_index(m)]).unwrap_or(t.lowest);
-        // Newest first, then by id; the instants are read from the compact entries.
-        let newest = |(_, ta, a): &Match<'_>, (_, tb, b): &Match<'_>| {
-            tb.listed_at.cmp(&ta.listed_at).then_with(|| ta.id_prefix.cmp(&tb.id_prefix)).then_with(|| a.id.cmp(&b.id))
+        // Newest first, then by id: from the keys copied into the matches, so that sorting
+        // reads no entry until two ids share their first 16 bytes.
+        let newest = |a: &Match<'_>, b: &Match<'_>| {
+            b.listed_at
+                .cmp(&a.listed_at)
+                .then_with(|| a.id_prefix.cmp(&b.id_prefix))
+                .then_with(|| a.product.id.cmp(&b.product.id))
         };
         let order = |x: &Match<'_>, y: &Match<'_>| match self.query.sort {
-            SortOrder::Relevance => y.0.cmp(&x.0).then_with(|| newest(x, y)),
-            SortOrder::PriceAscending => price(x.1).cmp(&price(y.1)).then_with(|| newest(x, y)),
-            SortOrder::PriceDescending => price(y.1).cmp(&price(x.1)).then_with(|| newest(x, y)),
+            SortOrder::Relevance => y.score.cmp(&x.score).then_with(|| newest(x, y)),
+            SortOrder::PriceAscending => price(x.text).cmp(&price(y.text)).then_with(|| newest(x, y)),
+            SortOrder::PriceDescending => price(y.text).cmp(&price(x.text)).then_with(|| newest(x, y)),
             SortOrder::Newest => newest(x, y),
         };
         let total = matches.len() as u64;
@@ -356,7 +429,23 @@ impl PreparedQuery<'_> {
             matches.truncate(end);
         }
         matches.sort_by(order);
-        let items = matches.into_iter().skip(start).map(|(_, _, p)| p.clone()).collect();
+        let items = matches.into_iter().skip(start).map(|m| m.product.clone()).collect();
         Page { items, page: self.query.page, page_size: self.query.page_size, total }
+    }
+}
+
+/// A scored match, with the keys of the default order copied out of its entry.
+pub(crate) struct Match<'p> {
+    score: u32,
+    listed_at: DateTime<Utc>,
+    id_prefix: [u8; 16],
+    text: &'p SearchText,
+    product: &'p Product,
+}
+
+impl<'p> Match<'p> {
+    /// A match found by a catalogue scan: its keys come from the scan entry.
+    pub(crate) fn scanned(score: u32, scan: &ScanEntry, text: &'p SearchText, product: &'p Product) -> Match<'p> {
+        Match { score, listed_at: scan.listed_at, id_prefix: scan.id_prefix, text, product }
     }
 }

@@ -10,7 +10,69 @@ use super::search::{PreparedQuery, SearchText};
 /// Entry positions (in catalogue order) per trigram of their text.
 #[derive(Debug, Default, Clone)]
 pub struct TextIndex {
-    postings: HashMap<[u8; 3], Vec<u32>, foldhash::fast::RandomState>,
+    postings: HashMap<[u8; 3], Posting, foldhash::fast::RandomState>,
+}
+
+/// The sorted positions of one trigram; a trigram found in many entries also keeps them as a
+/// bit set (no larger than the list), so that intersecting with it is one bit test per
+/// candidate instead of a walk through the long list.
+#[derive(Debug, Default, Clone)]
+struct Posting {
+    list: Vec<u32>,
+    /// Empty while the trigram is rare.
+    bits: Vec<u64>,
+}
+
+impl Posting {
+    fn insert(&mut self, position: u32) {
+        match self.list.last() {
+            Some(&last) if last >= position => match self.list.binary_search(&position) {
+                Ok(_) => return,
+                Err(i) => self.list.insert(i, position),
+            },
+            _ => self.list.push(position),
+        }
+        if !self.bits.is_empty() {
+            self.set(position);
+        } else if self.list.len() * 32 > position as usize {
+            // Dense: a bit per position up to here is no larger than the list.
+            for p in self.list.clone() {
+                self.set(p);
+            }
+        }
+    }
+
+    fn remove(&mut self, position: u32) {
+        if let Ok(i) = self.list.binary_search(&position) {
+            self.list.remove(i);
+            if let Some(word) = self.bits.get_mut(position as usize / 64) {
+                *word &= !(1 << (position % 64));
+            }
+        }
+    }
+
+    fn set(&mut self, position: u32) {
+        let word = position as usize / 64;
+        if self.bits.len() <= word {
+            self.bits.resize(word + 1, 0);
+        }
+        self.bits[word] |= 1 << (position % 64);
+    }
+
+    /// Keeps in `result` (sorted) the positions this trigram has.
+    fn keep_common(&self, result: &mut Vec<u32>) {
+        if !self.bits.is_empty() {
+            let bits = &self.bits;
+            result.retain(|p| bits.get(*p as usize / 64).is_some_and(|w| w & (1 << (p % 64)) != 0));
+            return;
+        }
+        // Both are sorted: one linear merge keeps what is in both.
+        let mut rest = self.list.iter().peekable();
+        result.retain(|p| {
+            while rest.next_if(|q| *q < p).is_some() {}
+            rest.peek().is_some_and(|q| *q == p)
+        });
+    }
 }
 
 /// The distinct trigrams of a text.
@@ -35,23 +97,13 @@ impl TextIndex {
                 return;
             }
             for t in trigrams(old.haystack().as_bytes()) {
-                if let Some(list) = self.postings.get_mut(&t)
-                    && let Ok(i) = list.binary_search(&position)
-                {
-                    list.remove(i);
+                if let Some(posting) = self.postings.get_mut(&t) {
+                    posting.remove(position);
                 }
             }
         }
         for t in trigrams(new.haystack().as_bytes()) {
-            let list = self.postings.entry(t).or_default();
-            match list.last() {
-                Some(&last) if last >= position => {
-                    if let Err(i) = list.binary_search(&position) {
-                        list.insert(i, position);
-                    }
-                }
-                _ => list.push(position),
-            }
+            self.postings.entry(t).or_default().insert(position);
         }
     }
 
@@ -68,22 +120,19 @@ impl TextIndex {
         if wanted.is_empty() {
             return None;
         }
-        let mut lists = Vec::with_capacity(wanted.len());
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut postings = Vec::with_capacity(wanted.len());
         for t in &wanted {
             match self.postings.get(t) {
-                Some(list) => lists.push(list.as_slice()),
+                Some(posting) => postings.push(posting),
                 None => return Some(Vec::new()),
             }
         }
-        lists.sort_by_key(|l| l.len());
-        let mut result: Vec<u32> = lists[0].to_vec();
-        for list in &lists[1..] {
-            // Both are sorted: one linear merge keeps what is in both.
-            let mut rest = list.iter().peekable();
-            result.retain(|p| {
-                while rest.next_if(|q| *q < p).is_some() {}
-                rest.peek().is_some_and(|q| *q == p)
-            });
+        postings.sort_by_key(|p| p.list.len());
+        let mut result: Vec<u32> = postings[0].list.clone();
+        for posting in &postings[1..] {
+            posting.keep_common(&mut result);
             if result.is_empty() {
                 break;
             }

@@ -117,7 +117,7 @@ impl Marketplace {
         let (method, hourly) = (m.method, m.hourly);
         for span in plan.spans {
             let app = unit.get::<PurchasedApp>(target)?;
-            let number = app.metering.as_ref().map_or(1, Metering::next_number);
+            let number = app.metering.as_ref().map_or(1, |m| m.next_number());
             let amount = Money::new(hourly.amount * rust_decimal::Decimal::from(span.hours), hourly.currency).rounded();
             let outcome = self.charge_usage(app, number, 0, amount, method)?;
             let mut cycle = UsageCycle {

@@ -175,7 +175,7 @@ impl Marketplace {
                         Err(reseller) => (None, Some(reseller.clone())),
                     };
                     let hourly = order.quote.hourly_rate.unwrap_or(Money::zero(order.quote.total.currency));
-                    app.metering = Some(Metering::new(hourly, method, reseller, None));
+                    app.metering = Some(Box::new(Metering::new(hourly, method, reseller, None)));
                     if app.status == AppStatus::Active {
                         let started = AppEvent::MeteringStarted { at: now };
                         app.apply(&started, &unit.ctx());

@@ -258,14 +258,15 @@ impl Marketplace {
 /// SUP-4) when `accepted`, and the app's term starts at the seller's actual enabling time or now
 /// (APP-3); an app without a term is activated (APP-4).
 fn start_service(unit: &mut Unit<'_>, flow: &Target, accepted: bool) -> Result<(), Error> {
-    let flow = unit.get::<ServiceFlow>(flow)?.clone();
+    let flow = unit.get::<ServiceFlow>(flow)?;
+    let (order, app, term_months, enabling_time) =
+        (Target::Order(flow.order.clone()), Target::App(flow.app.clone()), flow.term_months, flow.enabling_time);
     if accepted {
-        unit.decide::<Order>(&Target::Order(flow.order.clone()), &OrderCommand::from(Fact::RecordAcceptance))?;
+        unit.decide::<Order>(&order, &OrderCommand::from(Fact::RecordAcceptance))?;
     }
-    let app = Target::App(flow.app.clone());
-    let cmd = match (flow.term_months, unit.get::<PurchasedApp>(&app)?.term) {
+    let cmd = match (term_months, unit.get::<PurchasedApp>(&app)?.term) {
         (Some(months), None) => {
-            AppCommand::from(app::Fact::StartTerm { at: flow.enabling_time.unwrap_or(unit.now()), months })
+            AppCommand::from(app::Fact::StartTerm { at: enabling_time.unwrap_or(unit.now()), months })
         }
         _ => AppCommand::from(app::Fact::Activate),
     };

@@ -17,7 +17,7 @@ use crate::appeal::{Appeal, AppealStatus};
 use crate::catalog::{Catalogue, Page, PreparedQuery, Product};
 use crate::error::Error;
 use crate::event::{EVENT_SCHEMA_VERSION, Event};
-use crate::order::{Order, OrderFilter};
+use crate::order::{Order, OrderFilter, OrderStatus};
 use crate::secret::Secret;
 use crate::supervision::{FlowFilter, ServiceFlow};
 
@@ -95,6 +95,18 @@ struct Slot {
     record: Boxed,
     version: u64,
     due: Option<DateTime<Utc>>,
+    /// An order's place in its customer's list (0 for other records).
+    position: u32,
+}
+
+/// An order in its customer's list, with what the order filters test copied beside it: a
+/// filtered page reads the list in order and looks up only the page's orders (looking up
+/// every order of a customer with 100,000 of them took 20 ms).
+#[derive(Debug, Clone)]
+struct ListedOrder {
+    target: Target,
+    status: OrderStatus,
+    product: ProductId,
 }
 
 #[derive(Default)]
@@ -102,7 +114,7 @@ struct Inner {
     records: Map<Target, Slot>,
     /// Products apart from the other records: a contiguous catalog with prepared search entries.
     catalog: Catalogue,
-    orders_by_customer: Map<CustomerId, Vec<Target>>,
+    orders_by_customer: Map<CustomerId, Vec<ListedOrder>>,
     apps_by_customer: Map<CustomerId, Vec<Target>>,
     flows_by_party: Map<Actor, Vec<Target>>,
     open_appeals: BTreeSet<Target>,
@@ -216,7 +228,7 @@ impl MemoryStore {
             if let Some(due) = due {
                 inner.due.insert((due, target.clone()));
             }
-            inner.records.insert(target, Slot { record: Boxed::App(Box::new(app)), version: 1, due });
+            inner.records.insert(target, Slot { record: Boxed::App(Box::new(app)), version: 1, due, position: 0 });
         }
     }
 
@@ -315,11 +327,24 @@ impl Store for MemoryStore {
                     inner.due.insert((due, target.clone()));
                 }
             }
+            let mut position = 0;
+            if let Record::Order(o) = &w.record {
+                let listed = ListedOrder { target: target.clone(), status: o.status, product: o.product.clone() };
+                let Inner { orders_by_customer, records, .. } = &mut *inner;
+                let list = orders_by_customer.entry(o.customer.clone()).or_default();
+                match records.get(&target) {
+                    Some(slot) => {
+                        position = slot.position;
+                        list[position as usize] = listed;
+                    }
+                    None => {
+                        position = list.len() as u32;
+                        list.push(listed);
+                    }
+                }
+            }
             if w.expected_version == 0 {
                 match &w.record {
-                    Record::Order(o) => {
-                        inner.orders_by_customer.entry(o.customer.clone()).or_default().push(target.clone())
-                    }
                     Record::App(a) => {
                         inner.apps_by_customer.entry(a.customer.clone()).or_default().push(target.clone())
                     }
@@ -341,7 +366,7 @@ impl Store for MemoryStore {
             match w.record {
                 Record::Product(p) => inner.catalog.put(p, w.expected_version + 1),
                 record => {
-                    let slot = Slot { record: record.into(), version: w.expected_version + 1, due: w.due };
+                    let slot = Slot { record: record.into(), version: w.expected_version + 1, due: w.due, position };
                     inner.records.insert(target, slot);
                 }
             }
@@ -388,17 +413,25 @@ impl Store for MemoryStore {
         page_size: u32,
     ) -> Result<Page<Order>, Error> {
         let inner = self.read();
-        Ok(page_of(
-            &inner,
-            inner.orders_by_customer.get(customer),
-            *filter == OrderFilter::default(),
-            |r| match r {
-                Boxed::Order(o) if filter.matches(o) => Some(&**o),
-                _ => None,
-            },
-            page,
-            page_size,
-        ))
+        let list = inner.orders_by_customer.get(customer).map_or(&[][..], Vec::as_slice);
+        let order = |listed: &ListedOrder| match inner.records.get(&listed.target).map(|slot| &slot.record) {
+            Some(Boxed::Order(o)) => Some(Order::clone(o)),
+            _ => None,
+        };
+        let start = (page.saturating_sub(1) as usize).saturating_mul(page_size as usize);
+        if *filter == OrderFilter::default() {
+            let items = list.iter().rev().skip(start).take(page_size as usize).filter_map(order).collect();
+            return Ok(Page { items, page, page_size, total: list.len() as u64 });
+        }
+        let mut items = Vec::new();
+        let mut total = 0u64;
+        for listed in list.iter().rev().filter(|l| filter.matches_parts(l.status, &l.product)) {
+            if total as usize >= start && items.len() < page_size as usize {
+                items.extend(order(listed));
+            }
+            total += 1;
+        }
+        Ok(Page { items, page, page_size, total })
     }
 
     fn apps_of(

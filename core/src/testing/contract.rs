@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::Duration;
 
 use crate::account::CustomerAccount;
-use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, RequestId, SellerId, Target};
+use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, ProductId, RequestId, SellerId, Target};
 use crate::aggregate::Aggregate;
 use crate::app::AppFilter;
 use crate::appeal::{Appeal, AppealStatus};
@@ -301,6 +301,38 @@ pub fn due_pages_are_exclusive_across_hosts<S: Store>(store: &S) {
     assert_eq!(all, (1..=60).map(|n| Target::Order(OrderId::numbered(n))).collect::<Vec<_>>());
 }
 
+/// A customer's orders filtered by status follow every status change, old orders' too; pages
+/// and totals are those of filtering the whole list.
+pub fn filtered_orders_follow_status_changes<S: Store>(store: &S) {
+    let n = 40u64;
+    let writes = (1..=n).map(|k| write(Record::Order(order(k)), 0)).collect();
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    // Cancel every third order, the oldest first, one commit each.
+    let mut statuses: Vec<OrderStatus> = (1..=n).map(|_| OrderStatus::PendingPayment).collect();
+    for k in (1..=n).filter(|k| k % 3 == 0) {
+        let mut o = order(k);
+        o.status = OrderStatus::Cancelled;
+        store
+            .commit(Commit { writes: vec![write(Record::Order(o), 1)], ..Commit::default() }, fixtures::t0())
+            .expect("save");
+        statuses[k as usize - 1] = OrderStatus::Cancelled;
+    }
+    for status in [OrderStatus::Cancelled, OrderStatus::PendingPayment, OrderStatus::Completed] {
+        let expected: Vec<OrderId> =
+            (1..=n).rev().filter(|k| statuses[*k as usize - 1] == status).map(OrderId::numbered).collect();
+        let filter = OrderFilter { status: Some(status), ..OrderFilter::default() };
+        for page in 1..=4 {
+            let got = store.orders_of(&customer(), &filter, page, 7).expect("query");
+            assert_eq!(got.total, expected.len() as u64, "{status:?}");
+            let want: Vec<OrderId> = expected.iter().skip((page as usize - 1) * 7).take(7).cloned().collect();
+            assert_eq!(got.items.iter().map(|o| o.id.clone()).collect::<Vec<_>>(), want, "{status:?} page {page}");
+            assert!(got.items.iter().all(|o| o.status == status));
+        }
+    }
+    let other = OrderFilter { product: Some(ProductId::parse("PRD-other").expect("id")), ..OrderFilter::default() };
+    assert_eq!(store.orders_of(&customer(), &other, 1, 10).expect("query").total, 0);
+}
+
 /// Owner queries filter and page, newest first; search finds listed products.
 pub fn queries_filter_and_page<S: Store>(store: &S) {
     let writes = (1..=5).map(|n| write(Record::Order(order(n)), 0)).collect();
@@ -455,6 +487,7 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     due_pages_are_claimed_exclusively(&new_store());
     due_pages_are_exclusive_across_hosts(&new_store());
     queries_filter_and_page(&new_store());
+    filtered_orders_follow_status_changes(&new_store());
     due_index_is_ordered(&new_store());
     events_are_numbered(&new_store());
     flows_by_party(&new_store());

@@ -4,23 +4,34 @@
 //! share one database.
 //!
 //! - One row per aggregate: its JSON document plus the columns its queries filter on, with an
-//!   index per query; events, request records, passwords (apart, APP-5), sequences, due
-//!   instants and claims in tables of their own.
+//!   index per query; events, request records, passwords (apart, APP-5), sequences and due
+//!   instants (with their claims) in tables of their own. Tables whose rows are updated leave
+//!   room on each page (`fillfactor`), so that an update changing no indexed column stays on
+//!   its page and touches no index.
 //! - Every write checks the version it was loaded at (optimistic concurrency); a concurrent
 //!   change, a unique violation, a serialization failure or a deadlock is
 //!   [`Error::Conflict`], so the facade decides again.
 //! - Events are numbered gaplessly in commit order: a commit that appends events advances a
 //!   single stream-head row inside its transaction, so the next one waits for it.
-//! - Due items are claimed a page at a time with one statement (`FOR UPDATE SKIP LOCKED` and
-//!   an upsert), so hosts running `tick` together process each due item once and take different
-//!   pages; a page's apps are loaded with one query and saved in one transaction.
-//! - A commit is one statement (data-modifying CTEs whose checks raise and undo it), so it
-//!   costs three round trips (`BEGIN`, the statement, `COMMIT`) whatever it holds.
+//! - Due items are claimed a page at a time with one statement (`FOR UPDATE SKIP LOCKED`, then
+//!   the due rows' `claimed_until` set), so hosts running `tick` together process each due item
+//!   once and take different pages; a page's apps are loaded with one query and saved by one
+//!   statement (the apps updated from arrays), whose writes end the claims.
+//! - A commit is one statement (data-modifying CTEs whose checks raise and undo it), sent on
+//!   its own outside a transaction block: atomic by itself, one round trip whatever it holds
+//!   (a commit of more than 32 writes runs as several statements in one transaction).
+//! - Numbers (`next_number`) are reserved 64 at a time by one statement and handed out from
+//!   memory: unique across hosts and increasing on each, but not in creation order across
+//!   hosts, and a host that restarts skips the rest of its block (gaps).
 //! - New events are announced with `LISTEN/NOTIFY` after commit ([`PostgresStore::listener`]);
 //!   `events_since` stays the source of truth.
 //! - The schema is created and upgraded under an advisory lock; a newer schema is refused.
 //! - A connection that broke (server restart, `pg_terminate_backend`) is dropped from the pool:
-//!   the call in flight gets [`Error::Storage`], later calls open fresh connections.
+//!   the call in flight gets [`Error::Storage`], later calls open fresh connections. An idle
+//!   connection is checked before use without a round trip (what the server sent meanwhile is
+//!   read), so a commit is not sent on a connection known to be dead; one that breaks while a
+//!   commit runs gets an error saying the commit may or may not have been applied (a request
+//!   id makes the retry safe).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -99,7 +110,12 @@ impl PostgresStoreBuilder {
     /// `false` (PostgreSQL's `synchronous_commit = off`) commits return sooner and the stream
     /// head is held for less time, but a crash of the database server may lose the last
     /// fraction of a second of commits that had already returned (never half of one: the
-    /// database stays consistent). A crash of a host loses nothing either way.
+    /// database stays consistent), events that hosts had already read included: their numbers
+    /// are then given to the next events. A crash of a host loses nothing either way.
+    ///
+    /// Durable commits that append events are saved one at a time, each waiting for its flush
+    /// (the stream head is held until then, so that event numbers follow commit order): their
+    /// rate is bounded by the disk's flush time, whatever the number of connections.
     pub fn synchronous_commit(mut self, on: bool) -> Self {
         self.synchronous_commit = on;
         self
@@ -150,6 +166,7 @@ impl PostgresStoreBuilder {
             channel,
             schema,
             products: Mutex::new(HashMap::new()),
+            numbers: Mutex::new(HashMap::new()),
         })
     }
 }
@@ -165,6 +182,20 @@ pub struct PostgresStore {
     schema: String,
     /// Products by id, checked against the row's version on every read.
     products: Mutex<HashMap<ProductId, CachedProduct>>,
+    /// Numbers reserved by this store and not handed out yet, by sequence name.
+    numbers: Mutex<HashMap<&'static str, Block>>,
+}
+
+/// How many numbers of a sequence a store reserves at once (one statement).
+const NUMBER_BLOCK: i64 = 64;
+
+/// A block of reserved numbers: `next..=last` are this store's to hand out, while the pool saw
+/// no broken connection since (`breaks`): a server that restarted may have lost the reservation
+/// (with asynchronous commits), so the rest of the block is dropped then.
+struct Block {
+    next: u64,
+    last: u64,
+    breaks: u64,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -259,8 +290,9 @@ impl PostgresStore {
             .iter()
             .map(|r| AppId::parse(r.get(0)))
             .collect::<Result<Vec<_>, Error>>()?;
-        let mut sequences: Vec<(String, u64)> = self
-            .query("reading a snapshot", "SELECT name, value FROM sequences", &[])?
+        let rows = self.query("reading a snapshot", "SELECT name, value FROM sequences", &[])?;
+        let blocks = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut sequences: Vec<(String, u64)> = rows
             .iter()
             .map(|r| {
                 let name: &str = r.get(0);
@@ -268,9 +300,13 @@ impl PostgresStore {
                     .iter()
                     .find(|s| sequence_name(**s) == name)
                     .map_or_else(|| name.to_owned(), |s| format!("{s:?}"));
-                (shown, r.get::<_, i64>(1) as u64)
+                // The last number handed out: this store's reserved block is not counted.
+                let value = r.get::<_, i64>(1) as u64;
+                let unused = blocks.get(name).filter(|b| b.last == value).map_or(0, |b| b.last + 1 - b.next);
+                (shown, value - unused)
             })
             .collect();
+        drop(blocks);
         sequences.sort();
         Ok(StoreSnapshot { records, due, events, requests, apps_with_secrets, sequences })
     }
@@ -316,13 +352,21 @@ impl PostgresStore {
                 )?;
                 tx.execute(
                     "INSERT INTO due (target, at) SELECT * FROM unnest($1::text[], $2::bigint[])
-                     ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at",
+                     ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at, claimed_until = NULL",
                     &[&due_keys, &due_at],
                 )?;
                 tx.commit()
             })?;
         }
         Ok(())
+    }
+
+    /// Benchmarks only: drops this store's schema and everything in it (a bench's million apps
+    /// would otherwise stay on the server). Not a repository operation.
+    #[doc(hidden)]
+    pub fn drop_schema(&self) -> Result<(), Error> {
+        let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema);
+        self.write("dropping the schema", |conn| conn.client.batch_execute(&sql))
     }
 
     /// A listener on a connection of its own, told of new events after each commit that
@@ -475,11 +519,17 @@ impl PostgresStore {
 
     fn commit_once(&self, conn: &mut Conn, commit: &Commit, at: DateTime<Utc>) -> Result<u64, Fail> {
         let (client, statements) = conn.parts();
+        if commit.writes.len() <= CHUNK {
+            // One statement, on its own: atomic without BEGIN and COMMIT (one round trip, and the
+            // stream head is held only while the server runs it).
+            let head = self.apply_group(client, statements, &[commit], at, true)?;
+            return Ok(head[0] as u64);
+        }
         // A dead idle connection fails here, before anything is sent: safe to retry.
         let mut tx = client.transaction().map_err(Fail::Retry)?;
-        let head = self.apply(&mut tx, statements, commit, at)?;
+        let head = self.apply_group(&mut tx, statements, &[commit], at, false)?;
         Self::end(tx)?;
-        Ok(head as u64)
+        Ok(head[0] as u64)
     }
 
     /// Several commits in one transaction; `None` (and nothing saved) when one of them fails
@@ -490,6 +540,9 @@ impl PostgresStore {
         commits: &[Commit],
         at: DateTime<Utc>,
     ) -> Result<Option<Vec<u64>>, Fail> {
+        if let Some(apps) = app_updates(commits) {
+            return self.commit_apps_at_once(conn, commits, &apps, at);
+        }
         let (client, statements) = conn.parts();
         let mut tx = client.transaction().map_err(Fail::Retry)?;
         let mut heads = Vec::with_capacity(commits.len());
@@ -502,7 +555,7 @@ impl PostgresStore {
             let targets: Vec<Target> = commit.writes.iter().map(|w| w.record.target()).collect();
             let fits = writes + targets.len() <= 32 && targets.iter().all(|t| !keys.contains(t));
             if !fits && !group.is_empty() {
-                match self.apply_group(&mut tx, statements, &group, at) {
+                match self.apply_group(&mut tx, statements, &group, at, false) {
                     Ok(h) => heads.extend(h.into_iter().map(|h| h as u64)),
                     // The transaction rolls back when dropped.
                     Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
@@ -516,7 +569,7 @@ impl PostgresStore {
             keys.extend(targets);
             group.push(commit);
             if i + 1 == commits.len() {
-                match self.apply_group(&mut tx, statements, &group, at) {
+                match self.apply_group(&mut tx, statements, &group, at, false) {
                     Ok(h) => heads.extend(h.into_iter().map(|h| h as u64)),
                     Err(Fail::Final(Error::Conflict { .. })) => return Ok(None),
                     Err(other) => return Err(other),
@@ -527,50 +580,156 @@ impl PostgresStore {
         Ok(Some(heads))
     }
 
+    /// Commits that each update one app and nothing else (a page of `tick`) in one statement
+    /// outside a transaction block: the apps updated from arrays (one plan whatever their
+    /// number), their due rows, claims and events as [`apply_group`](Self::apply_group) does;
+    /// `None` (and nothing saved) when one of them is stale.
+    fn commit_apps_at_once(
+        &self,
+        conn: &mut Conn,
+        commits: &[Commit],
+        apps: &[AppUpdate<'_>],
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<u64>>, Fail> {
+        let what = "saving commits";
+        let n = apps.len();
+        // In key order, so that hosts lock rows in the same order.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|a, b| apps[*a].0.id.as_str().cmp(apps[*b].0.id.as_str()));
+        let (mut ids, mut expected, mut docs) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut customers, mut listed, mut statuses) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
+        let (mut deliveries, mut modes, mut names) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
+        let (mut touched, mut due_keys, mut due_at, mut not_due) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for i in order {
+            let (app, version, due) = apps[i];
+            ids.push(app.id.as_str());
+            expected.push(i64::try_from(version).unwrap_or(i64::MAX));
+            docs.push(
+                serde_json::to_string(app)
+                    .map_err(|e| Error::Storage { reason: format!("cannot serialize a record: {e}") })?,
+            );
+            let c = rows::app_columns(app);
+            customers.push(c.customer);
+            listed.push(c.listed);
+            statuses.push(c.status);
+            deliveries.push(c.delivery);
+            modes.push(c.mode);
+            names.push(c.name_lower);
+            let key = target_key(&Target::App(app.id.clone()));
+            match due {
+                Some(due) => {
+                    due_keys.push(key.clone());
+                    due_at.push(nanos(due));
+                }
+                None => not_due.push(key.clone()),
+            }
+            touched.push(key);
+        }
+        let (event_targets, event_docs) = stored_events(commits.iter(), at)?;
+        let count = n as i64;
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+            &ids,
+            &expected,
+            &docs,
+            &customers,
+            &listed,
+            &statuses,
+            &deliveries,
+            &modes,
+            &names,
+            &touched,
+            &not_due,
+            &due_keys,
+            &due_at,
+            &count,
+        ];
+        let head = if event_docs.is_empty() {
+            "(SELECT seq FROM stream_head WHERE id = 1)"
+        } else {
+            params.extend([&event_targets as &(dyn ToSql + Sync), &event_docs, &self.channel]);
+            "(SELECT seq FROM head), pg_notify($17, (SELECT seq FROM head)::text)"
+        };
+        let events = if event_docs.is_empty() {
+            ""
+        } else {
+            ",
+             head AS (UPDATE stream_head SET seq = seq + cardinality($15::text[]) WHERE id = 1 RETURNING seq),
+             appended AS (INSERT INTO events (seq, target, doc)
+                 SELECT head.seq - cardinality($15::text[]) + e.n, e.target, e.doc
+                 FROM head, unnest($15::text[], $16::text[]) WITH ORDINALITY AS e(target, doc, n))"
+        };
+        let sql = format!(
+            "WITH v AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[],
+                                          $7::text[], $8::text[], $9::text[])
+                        AS v(id, expected, doc, customer, listed, status, delivery, mode, name_lower)),
+             w AS (UPDATE apps a SET version = a.version + 1, doc = v.doc, customer = v.customer, listed = v.listed,
+                       status = v.status, delivery = v.delivery, mode = v.mode, name_lower = v.name_lower
+                   FROM v WHERE a.id = v.id AND a.version = v.expected RETURNING 1),
+             ended AS (DELETE FROM claims WHERE target = ANY($10::text[])),
+             undue AS (DELETE FROM due WHERE target = ANY($11::text[])),
+             due_set AS (INSERT INTO due (target, at) SELECT * FROM unnest($12::text[], $13::bigint[])
+                         ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at, claimed_until = NULL){events}
+             SELECT appmarket_check((SELECT count(*) FROM w) = $14, 'AM001', 'an app changed meanwhile'), {head}"
+        );
+        let fail = |e: postgres::Error| {
+            Fail::Final(if is_connection_lost(&e) { unknown_outcome(&e) } else { to_error(what, &e) })
+        };
+        let s = conn.statement(&sql).map_err(|e| if is_connection_lost(&e) { Fail::Retry(e) } else { fail(e) })?;
+        let row = match conn.client.query_one(&s, &params) {
+            Ok(row) => row,
+            Err(e) => {
+                return match fail(e) {
+                    Fail::Final(Error::Conflict { .. }) => Ok(None),
+                    other => Err(other),
+                };
+            }
+        };
+        let mut head: i64 = row.get(1);
+        let mut heads = vec![0; commits.len()];
+        for (j, commit) in commits.iter().enumerate().rev() {
+            heads[j] = head as u64;
+            head -= commit.events.len() as i64;
+        }
+        Ok(Some(heads))
+    }
+
     /// Commits a transaction; a connection lost at that moment leaves the outcome unknown.
     fn end(tx: postgres::Transaction<'_>) -> Result<(), Fail> {
         tx.commit().map_err(|e| {
             if is_connection_lost(&e) {
-                Fail::Final(Error::Storage {
-                    reason: format!(
-                        "the connection to PostgreSQL broke while committing ({e}): the commit may or may not \
-                         have been applied; load the records again before retrying"
-                    ),
-                })
+                Fail::Final(unknown_outcome(&e))
             } else {
                 Fail::Final(to_error("saving a commit", &e))
             }
         })
     }
 
-    /// Writes one commit inside `tx` in one statement (one round trip): a data-modifying CTE
-    /// per write (writes sorted by key, so hosts lock rows in the same order), the due index and
-    /// claims, passwords, the request record and the events, then checks every write and the
-    /// request id with `appmarket_check`, which raises (and so undoes the whole statement) when
-    /// one failed. Returns the stream head after it.
-    fn apply(
-        &self,
-        tx: &mut postgres::Transaction<'_>,
-        statements: &mut HashMap<String, postgres::Statement>,
-        commit: &Commit,
-        at: DateTime<Utc>,
-    ) -> Result<i64, Fail> {
-        Ok(self.apply_group(tx, statements, &[commit], at)?[0])
-    }
-
-    /// Writes several commits whose writes touch different targets in one statement (as
-    /// [`apply`](Self::apply) does one), their events numbered in list order. Returns the stream
-    /// head after each.
+    /// Writes commits whose writes touch different targets in one statement (one round trip):
+    /// a data-modifying CTE per write (writes sorted by key, so hosts lock rows in the same
+    /// order), the due index and claims, passwords, the request records and the events
+    /// (numbered in list order), then checks every write and request id with `appmarket_check`,
+    /// which raises (and so undoes the whole statement) when one failed. Returns the stream head
+    /// after each commit.
+    ///
+    /// With `alone` the statement is sent outside a transaction (it is atomic on its own): a
+    /// connection lost while it runs leaves its outcome unknown. Otherwise it runs inside the
+    /// transaction `tx`, and a group of more than [`CHUNK`] writes runs its earlier writes as
+    /// statements of their own.
     fn apply_group(
         &self,
-        tx: &mut postgres::Transaction<'_>,
+        tx: &mut impl postgres::GenericClient,
         statements: &mut HashMap<String, postgres::Statement>,
         commits: &[&Commit],
         at: DateTime<Utc>,
+        alone: bool,
     ) -> Result<Vec<i64>, Fail> {
         use std::fmt::Write as _;
         let what = "saving a commit";
-        let fail = |e: postgres::Error| Fail::Final(to_error(what, &e));
+        let fail = |e: postgres::Error| {
+            Fail::Final(if alone && is_connection_lost(&e) { unknown_outcome(&e) } else { to_error(what, &e) })
+        };
+        // Preparing runs nothing: a connection lost then may be replaced and the commit sent again.
+        let prepare_fail = |e: postgres::Error| if is_connection_lost(&e) { Fail::Retry(e) } else { fail(e) };
         let mut writes: Vec<(String, &appmarket::store::Write)> =
             commits.iter().flat_map(|c| &c.writes).map(|w| (target_key(&w.record.target()), w)).collect();
         writes.sort_by(|a, b| a.0.cmp(&b.0));
@@ -620,22 +779,7 @@ impl PostgresStore {
                 format!("request id {} was used meanwhile", req.id),
             ));
         }
-        let mut event_targets = Vec::new();
-        let mut event_docs = Vec::new();
-        for e in commits.iter().flat_map(|c| &c.events) {
-            event_targets.push(target_key(&e.target));
-            let stored = StoredEvent {
-                schema_version: EVENT_SCHEMA_VERSION,
-                at,
-                actor: e.actor.clone(),
-                target: e.target.clone(),
-                kind: e.kind.clone(),
-            };
-            event_docs.push(
-                serde_json::to_string(&stored)
-                    .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
-            );
-        }
+        let (event_targets, event_docs) = stored_events(commits.iter().copied(), at)?;
 
         // The placeholder of the parameter just pushed.
         fn next(params: &[&(dyn ToSql + Sync)], _what: &str) -> String {
@@ -644,7 +788,6 @@ impl PostgresStore {
         // A write as a CTE and its check. A large commit (more than one chunk of writes) runs
         // its earlier chunks as statements of their own in the same transaction, so that a
         // statement stays within PostgreSQL's parameter limit and statement shapes stay few.
-        const CHUNK: usize = 32;
         let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
         let mut ctes: Vec<String> = Vec::new();
         let mut checks: Vec<String> = Vec::new();
@@ -684,7 +827,7 @@ impl PostgresStore {
             checks.push(format!("appmarket_check((SELECT count(*) FROM w{w}) = 1, 'AM001', {message})"));
             if (i + 1) % CHUNK == 0 && (i + 1) / CHUNK < chunks {
                 let sql = format!("WITH {} SELECT {}", ctes.join(",\n "), checks.join(" AND "));
-                let s = prepared(statements, tx, &sql).map_err(fail)?;
+                let s = prepared(statements, tx, &sql).map_err(prepare_fail)?;
                 tx.query_one(&s, &params).map_err(fail)?;
                 params.clear();
                 ctes.clear();
@@ -704,7 +847,7 @@ impl PostgresStore {
             ctes.push(format!("undue AS (DELETE FROM due WHERE target = ANY({not_due}::text[]))"));
             ctes.push(format!(
                 "due_set AS (INSERT INTO due (target, at) SELECT * FROM unnest({keys}::text[], {at}::bigint[]) \
-                 ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at)"
+                 ON CONFLICT (target) DO UPDATE SET at = EXCLUDED.at, claimed_until = NULL)"
             ));
         }
         if !secret_apps.is_empty() {
@@ -759,7 +902,7 @@ impl PostgresStore {
         let checked = if checks.is_empty() { "true".to_owned() } else { checks.join(" AND ") };
         // The checks first (they run the writes), the stream head last.
         let _ = write!(sql, "SELECT {checked}, {head}");
-        let s = prepared(statements, tx, &sql).map_err(fail)?;
+        let s = prepared(statements, tx, &sql).map_err(prepare_fail)?;
         let row = tx.query_one(&s, &params).map_err(fail)?;
         let mut head: i64 = row.get(1);
         // The head after each commit: the final head less the events of the commits after it.
@@ -769,6 +912,65 @@ impl PostgresStore {
             head -= commit.events.len() as i64;
         }
         Ok(heads)
+    }
+}
+
+/// The events of `commits` as stored: their targets' keys and their documents, in order.
+fn stored_events<'a>(
+    commits: impl Iterator<Item = &'a Commit>,
+    at: DateTime<Utc>,
+) -> Result<(Vec<String>, Vec<String>), Error> {
+    let mut targets = Vec::new();
+    let mut docs = Vec::new();
+    for e in commits.flat_map(|c| &c.events) {
+        targets.push(target_key(&e.target));
+        let stored = StoredEvent {
+            schema_version: EVENT_SCHEMA_VERSION,
+            at,
+            actor: e.actor.clone(),
+            target: e.target.clone(),
+            kind: e.kind.clone(),
+        };
+        docs.push(
+            serde_json::to_string(&stored)
+                .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
+        );
+    }
+    Ok((targets, docs))
+}
+
+/// An app to save: the app, the version it was loaded at and when it is next due.
+type AppUpdate<'a> = (&'a PurchasedApp, u64, Option<DateTime<Utc>>);
+
+/// The apps of commits that each update one app (at a version above 0) and nothing else, all
+/// different, with their versions and due instants; `None` for any other list.
+fn app_updates(commits: &[Commit]) -> Option<Vec<AppUpdate<'_>>> {
+    let mut seen = HashSet::with_capacity(commits.len());
+    let mut apps = Vec::with_capacity(commits.len());
+    for c in commits {
+        let ([w], None, true) = (c.writes.as_slice(), &c.request, c.secrets.is_empty()) else { return None };
+        let Record::App(app) = &w.record else { return None };
+        if w.expected_version == 0 || !seen.insert(app.id.as_str()) {
+            return None;
+        }
+        apps.push((app, w.expected_version, w.due));
+    }
+    (!apps.is_empty()).then_some(apps)
+}
+
+/// Writes per statement of a commit: a commit of more runs as several statements in one
+/// transaction, so that a statement stays within PostgreSQL's parameter limit and statement
+/// shapes stay few.
+const CHUNK: usize = 32;
+
+/// A connection lost while a commit was being applied (or committed): it may or may not have
+/// been saved.
+fn unknown_outcome(e: &postgres::Error) -> Error {
+    Error::Storage {
+        reason: format!(
+            "the connection to PostgreSQL broke while committing ({e}): the commit may or may not have been \
+             applied; load the records again (or send the same request id again) before retrying"
+        ),
     }
 }
 
@@ -874,15 +1076,31 @@ impl Store for PostgresStore {
         appmarket::store::commit_one_by_one(self, commits, at)
     }
 
+    /// From a block of numbers this store reserved (one statement per 64
+    /// numbers): unique across hosts, increasing on each host, but not in creation order across
+    /// hosts, and the unused rest of a block is skipped when the store is dropped (a host
+    /// restarts) or its connections broke.
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
         let name = sequence_name(sequence);
-        self.write("numbering", |conn| {
+        let mut blocks = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        let breaks = self.pool.breaks();
+        if let Some(block) = blocks.get_mut(name)
+            && block.breaks == breaks
+            && block.next <= block.last
+        {
+            block.next += 1;
+            return Ok(block.next - 1);
+        }
+        let last = self.write("numbering", |conn| {
             let s = conn.statement(
-                "INSERT INTO sequences (name, value) VALUES ($1, 1)
-                 ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value",
+                "INSERT INTO sequences (name, value) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE SET value = sequences.value + $2 RETURNING value",
             )?;
-            conn.client.query_one(&s, &[&name]).map(|r| r.get::<_, i64>(0) as u64)
-        })
+            conn.client.query_one(&s, &[&name, &NUMBER_BLOCK]).map(|r| r.get::<_, i64>(0) as u64)
+        })?;
+        let first = last + 1 - NUMBER_BLOCK as u64;
+        blocks.insert(name, Block { next: first + 1, last, breaks });
+        Ok(first)
     }
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
@@ -1049,30 +1267,44 @@ impl Store for PostgresStore {
         })
     }
 
+    /// One statement: a due target's claim is its due row's `claimed_until`, set unless a claim
+    /// is in force (the row lock makes it exclusive with page claims); a target without a due
+    /// row is claimed in the claims table.
     fn claim(&self, target: &Target, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, Error> {
         let key = target_key(target);
         self.write("claiming a due item", |conn| {
-            // One statement, atomic: a claim still in force at `now` is left alone.
             let s = conn.statement(
-                "INSERT INTO claims (target, until) VALUES ($1, $3)
-                 ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until WHERE claims.until <= $2
-                 RETURNING 1",
+                "WITH held AS (SELECT 1 FROM claims WHERE target = $1 AND until > $2),
+                 on_due AS (
+                     UPDATE due SET claimed_until = $3
+                     WHERE target = $1 AND coalesce(claimed_until, $2) <= $2 AND NOT EXISTS (SELECT 1 FROM held)
+                     RETURNING 1),
+                 is_due AS (SELECT 1 FROM due WHERE target = $1),
+                 apart AS (
+                     INSERT INTO claims (target, until) SELECT $1, $3 WHERE NOT EXISTS (SELECT 1 FROM is_due)
+                     ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until WHERE claims.until <= $2
+                     RETURNING 1)
+                 SELECT (SELECT count(*) FROM on_due) + (SELECT count(*) FROM apart)",
             )?;
-            conn.client.query_opt(&s, &[&key, &nanos(now), &nanos(until)]).map(|r| r.is_some())
+            conn.client.query_one(&s, &[&key, &nanos(now), &nanos(until)]).map(|r| r.get::<_, i64>(0) > 0)
         })
     }
 
     fn release(&self, target: &Target) -> Result<(), Error> {
         let key = target_key(target);
         self.write("releasing a claim", |conn| {
-            let s = conn.statement("DELETE FROM claims WHERE target = $1")?;
+            let s = conn.statement(
+                "WITH apart AS (DELETE FROM claims WHERE target = $1)
+                 UPDATE due SET claimed_until = NULL WHERE target = $1 AND claimed_until IS NOT NULL",
+            )?;
             conn.client.execute(&s, &[&key]).map(|_| ())
         })
     }
 
     /// One statement: the page of due rows not claimed at `now` nor skipped, locked with
     /// `FOR UPDATE SKIP LOCKED` (hosts claiming at the same moment take different pages rather
-    /// than queueing on the same rows), claimed by one upsert that leaves a claim in force alone.
+    /// than queueing on the same rows), claimed by setting their `claimed_until` (an update in
+    /// place, found by the locked row's address: no row of its own, no index lookup).
     fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -1088,16 +1320,15 @@ impl Store for PostgresStore {
         let rows = self.write("claiming due items", |conn| {
             let s = conn.statement(
                 "WITH page AS (
-                     SELECT d.target, d.at FROM due d
-                     WHERE d.at <= $1 AND d.target <> ALL($4::text[])
+                     SELECT d.ctid FROM due d
+                     WHERE d.at <= $1 AND coalesce(d.claimed_until, $1) <= $1 AND d.target <> ALL($4::text[])
                        AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.target = d.target AND c.until > $1)
                      ORDER BY d.at, d.target LIMIT $3
                      FOR UPDATE OF d SKIP LOCKED),
                  claimed AS (
-                     INSERT INTO claims (target, until) SELECT target, $2 FROM page ORDER BY target
-                     ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until WHERE claims.until <= $1
-                     RETURNING target)
-                 SELECT page.target FROM page JOIN claimed USING (target) ORDER BY page.at, page.target",
+                     UPDATE due SET claimed_until = $2 WHERE ctid = ANY(ARRAY(SELECT ctid FROM page))
+                     RETURNING due.target, due.at)
+                 SELECT target FROM claimed ORDER BY at, target",
             )?;
             conn.client.query(&s, &[&nanos(now), &nanos(until), &limit, &skip])
         })?;

@@ -1,11 +1,17 @@
 //! A small connection pool: at most `size` connections, each with its own prepared statements.
 //! A connection that broke is dropped, and so is every idle one (they were opened before the
-//! same restart, most likely): the next call opens fresh ones.
+//! same restart, most likely): the next call opens fresh ones. An idle connection is checked
+//! before it is handed out, without a round trip: what the server sent meanwhile is read (a
+//! server that restarted or ended the backend said so and closed the socket), and a closed one is
+//! dropped. So a statement is sent on a connection that was alive a moment before, and a
+//! statement that fails with a lost connection may have run.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, GenericClient, NoTls, Statement};
 
 use crate::errors::connect_error;
@@ -41,6 +47,17 @@ impl Conn {
     pub(crate) fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
         prepared(&mut self.statements, &mut self.client, sql)
     }
+
+    /// Whether the connection is still open, as far as what the server sent tells: reads what
+    /// arrived meanwhile without waiting (a server that restarted, or ended this backend, sent
+    /// an error and closed the socket, which closes the client).
+    fn alive(&mut self) -> bool {
+        if self.client.is_closed() {
+            return false;
+        }
+        let _ = self.client.notifications().iter().next();
+        !self.client.is_closed()
+    }
 }
 
 struct State {
@@ -55,6 +72,8 @@ pub(crate) struct Pool {
     wait: Duration,
     state: Mutex<State>,
     freed: Condvar,
+    /// How many times a connection was found broken (the server may have restarted).
+    breaks: AtomicU64,
 }
 
 /// A connection taken from the pool; it goes back when dropped, unless it broke.
@@ -74,6 +93,7 @@ impl Pool {
             wait,
             state: Mutex::new(State { idle: Vec::new(), open: 0 }),
             freed: Condvar::new(),
+            breaks: AtomicU64::new(0),
         }
     }
 
@@ -86,13 +106,33 @@ impl Pool {
         self.config.connect(NoTls).map_err(|e| connect_error(&self.config, &e))
     }
 
-    /// A connection: an idle one, a new one while fewer than `size` are open, or the next one
-    /// freed.
+    /// How many times a connection was found broken so far: a change means the server may have
+    /// restarted (and lost what it had not flushed, with asynchronous commits).
+    pub(crate) fn breaks(&self) -> u64 {
+        self.breaks.load(Ordering::SeqCst)
+    }
+
+    /// A connection: an idle one that is still open, a new one while fewer than `size` are
+    /// open, or the next one freed.
     pub(crate) fn get(&self) -> Result<Pooled<'_>, Error> {
         let mut state = self.lock();
         loop {
-            if let Some(conn) = state.idle.pop() {
-                return Ok(Pooled { pool: self, conn: Some(conn), reused: true, broken: false });
+            if let Some(mut conn) = state.idle.pop() {
+                drop(state);
+                if conn.alive() {
+                    return Ok(Pooled { pool: self, conn: Some(conn), reused: true, broken: false });
+                }
+                // Closed meanwhile: dropped, and the idle ones with it (the same restart).
+                self.breaks.fetch_add(1, Ordering::SeqCst);
+                let mut closing = vec![conn];
+                state = self.lock();
+                closing.append(&mut state.idle);
+                state.open -= closing.len();
+                drop(state);
+                drop(closing);
+                self.freed.notify_all();
+                state = self.lock();
+                continue;
             }
             if state.open < self.size {
                 state.open += 1;
@@ -144,6 +184,7 @@ impl Drop for Pooled<'_> {
         let mut closing = Vec::new();
         let mut state = self.pool.lock();
         if self.broken || conn.client.is_closed() {
+            self.pool.breaks.fetch_add(1, Ordering::SeqCst);
             state.open -= 1;
             closing.push(conn);
             if self.broken {

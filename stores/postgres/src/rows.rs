@@ -3,7 +3,7 @@
 use appmarket::actor::{AppId, AppealId, CustomerId, FlowId, InvoiceId, OrderId, ProductId};
 use appmarket::appeal::AppealStatus;
 use appmarket::store::Record;
-use appmarket::{Actor, Error, Target};
+use appmarket::{Actor, Error, PurchasedApp, Target};
 use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
 use serde::Serialize;
@@ -104,17 +104,20 @@ pub(crate) fn row_of(record: &Record) -> Result<Row, Error> {
             json(o)?,
             vec![Box::new(o.customer.to_string()), Box::new(enum_text(&o.status)), Box::new(o.product.to_string())],
         ),
-        Record::App(a) => (
-            json(a)?,
-            vec![
-                Box::new(a.customer.to_string()),
-                Box::new(a.is_listed()),
-                Box::new(enum_text(&a.status)),
-                Box::new(enum_text(&a.delivery)),
-                Box::new(enum_text(&a.mode)),
-                Box::new(a.product_name.to_lowercase()),
-            ],
-        ),
+        Record::App(a) => {
+            let c = app_columns(a);
+            (
+                json(a)?,
+                vec![
+                    Box::new(c.customer),
+                    Box::new(c.listed),
+                    Box::new(c.status),
+                    Box::new(c.delivery),
+                    Box::new(c.mode),
+                    Box::new(c.name_lower),
+                ],
+            )
+        }
         Record::Flow(f) => (
             json(f)?,
             vec![
@@ -129,6 +132,27 @@ pub(crate) fn row_of(record: &Record) -> Result<Row, Error> {
         Record::Invoice(i) => (json(i)?, vec![]),
     };
     Ok(Row { rank, id, doc, columns })
+}
+
+/// The query columns of an app's row (`KINDS[4].columns`).
+pub(crate) struct AppColumns {
+    pub(crate) customer: String,
+    pub(crate) listed: bool,
+    pub(crate) status: String,
+    pub(crate) delivery: String,
+    pub(crate) mode: String,
+    pub(crate) name_lower: String,
+}
+
+pub(crate) fn app_columns(a: &PurchasedApp) -> AppColumns {
+    AppColumns {
+        customer: a.customer.to_string(),
+        listed: a.is_listed(),
+        status: enum_text(&a.status),
+        delivery: enum_text(&a.delivery),
+        mode: enum_text(&a.mode),
+        name_lower: a.product_name.to_lowercase(),
+    }
 }
 
 /// The record of a row's document.

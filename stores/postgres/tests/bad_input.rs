@@ -1,5 +1,6 @@
-//! Bad input: a wrong URL, a wrong password, a missing database, a newer schema, a row edited by
-//! hand — each a typed `Error::Storage` saying what to fix, never a panic.
+//! Bad input: a wrong URL, a wrong password, a missing database, a newer schema (an older one is
+//! upgraded), a row edited by hand — each a typed `Error::Storage` saying what to fix, never a
+//! panic.
 
 mod common;
 
@@ -72,6 +73,51 @@ fn a_newer_schema_is_refused_and_left_alone() {
     let still: i32 =
         admin.query_one(&format!("SELECT version FROM {schema}.appmarket_schema"), &[]).expect("read").get(0);
     assert_eq!(still, newer, "a refused open changes nothing");
+}
+
+/// A database of schema version 2 (claims only in their own table, no `fillfactor`) is brought
+/// to the current version on open; what it held stays, its claims in force hold.
+#[test]
+fn a_version_2_schema_is_upgraded_and_its_claims_hold() {
+    let Some(url) = common::url() else { return };
+    let schema = common::fresh_schema("upgrade");
+    let store = PostgresStore::builder(&url).schema(&schema).open().expect("open");
+    let alice = appmarket::CustomerId::parse("alice").expect("id");
+    let target = Target::Account(alice.clone());
+    let account = appmarket::store::Record::Account(appmarket::CustomerAccount::with_card(alice));
+    // Due at t0, as far as the store knows (it keeps whatever instant a write gives).
+    let t0 = appmarket::testing::fixtures::t0();
+    let write = appmarket::store::Write { record: account, expected_version: 0, due: Some(t0) };
+    store.commit(appmarket::store::Commit { writes: vec![write], ..Default::default() }, t0).expect("save");
+    drop(store);
+    // Back to version 2 as it was, with a claim of the due account in force in the claims table.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    admin
+        .batch_execute(&format!(
+            "SET search_path TO {schema};
+             ALTER TABLE due DROP COLUMN claimed_until;
+             ALTER TABLE accounts RESET (fillfactor); ALTER TABLE orders RESET (fillfactor);
+             ALTER TABLE apps RESET (fillfactor); ALTER TABLE flows RESET (fillfactor);
+             ALTER TABLE due RESET (fillfactor);
+             INSERT INTO claims (target, until) VALUES ('0:alice', 9223372036854775807);
+             UPDATE appmarket_schema SET version = 2;"
+        ))
+        .expect("back to version 2");
+    let store = PostgresStore::builder(&url).schema(&schema).open().expect("open upgrades");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    assert_eq!(store.load(&target).expect("load").map(|(_, v)| v), Some(1), "the account is kept");
+    let now = appmarket::testing::fixtures::t0();
+    let until = now + chrono::Duration::minutes(5);
+    assert!(!store.claim(&target, now, until).expect("claim"), "the old claim holds");
+    let none = std::collections::HashSet::new();
+    assert!(store.claim_due(now, until, 10, &none).expect("claim a page").is_empty(), "for pages too");
+    store.release(&target).expect("release");
+    assert_eq!(store.claim_due(now, until, 10, &none).expect("claim a page"), vec![target.clone()]);
+    let fillfactor: Vec<String> = admin
+        .query_one(&format!("SELECT reloptions FROM pg_class WHERE oid = '{schema}.apps'::regclass"), &[])
+        .expect("read")
+        .get(0);
+    assert_eq!(fillfactor, vec!["fillfactor=80".to_owned()]);
 }
 
 #[test]

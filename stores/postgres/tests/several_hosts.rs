@@ -281,3 +281,38 @@ fn four_tick_loops_charge_each_due_app_once() {
     let one = first.app(&buyer, &AppId::parse("APP-R0000000").unwrap()).unwrap();
     assert_eq!(one.auto_renewal.unwrap().done, 1, "renewed once");
 }
+
+/// Numbers come from blocks each store reserves in one statement: unique across hosts,
+/// increasing on each host, the first store's first number 1.
+#[test]
+fn numbers_are_unique_across_hosts_and_increase_on_each() {
+    let Some(url) = common::url() else { return };
+    let schema = common::fresh_schema("numbers");
+    let stores: Vec<PostgresStore> =
+        (0..HOSTS).map(|_| PostgresStore::builder(&url).schema(&schema).pool_size(1).open().expect("open")).collect();
+    let per_host: Vec<Vec<u64>> = std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .map(|store| {
+                s.spawn(move || {
+                    (0..300).map(|_| appmarket::Store::next_number(store, store::Sequence::Order).unwrap()).collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for numbers in &per_host {
+        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "increasing on each host: {numbers:?}");
+    }
+    let mut all: Vec<u64> = per_host.concat();
+    all.sort_unstable();
+    let n = all.len();
+    all.dedup();
+    assert_eq!(all.len(), n, "no number is given twice");
+    let other = PostgresStore::builder(&url).schema(&schema).open().expect("open");
+    let next = appmarket::Store::next_number(&other, store::Sequence::Order).unwrap();
+    assert!(next > *all.last().unwrap(), "a new host starts after every reserved number");
+    let fresh = PostgresStore::builder(&url).schema(common::fresh_schema("numbers")).open().expect("open");
+    assert_eq!(appmarket::Store::next_number(&fresh, store::Sequence::App).unwrap(), 1);
+    assert_eq!(appmarket::Store::next_number(&fresh, store::Sequence::App).unwrap(), 2);
+}
