@@ -53,6 +53,7 @@ fn orders(c: &mut Criterion) {
     // not depend on how busy the machine's other processes keep its cores.
     let n = 20_000;
     let cpu = thread_cpu_ns();
+    let all = process_cpu_ns();
     let wall = Instant::now();
     for k in 0..n {
         let buyer = &actors[k % actors.len()];
@@ -60,12 +61,16 @@ fn orders(c: &mut Criterion) {
         market.accept_terms(buyer, &order.id).expect("accepted");
         market.pay(buyer, &order.id, Some(PaymentMethod::CreditCard)).expect("paid");
     }
+    let wall = wall.elapsed().as_secs_f64() * 1e6 / n as f64;
     let cpu = (thread_cpu_ns() - cpu) as f64 / n as f64;
+    let all = (process_cpu_ns() - all) as f64 / n as f64;
     println!(
-        "place+accept+pay on SQLite: {:.1} µs CPU per order = {:.0} orders/s on one core (wall {:.1} µs; target >= 20,000/s)",
+        "place+accept+pay on SQLite: {:.1} µs CPU per order = {:.0} orders/s on one core (wall {wall:.1} µs; \
+         all threads, with the store's checkpoint thread: {:.1} µs CPU = {:.0}/s; target >= 20,000/s)",
         cpu / 1e3,
         1e9 / cpu,
-        wall.elapsed().as_secs_f64() * 1e6 / n as f64
+        all / 1e3,
+        1e9 / all,
     );
     let mut i = 0usize;
     let mut group = c.benchmark_group("sqlite");
@@ -184,21 +189,31 @@ impl Fixture {
         report
     }
 
-    /// The median wall time of `runs` ticks, and the median CPU time of this thread.
-    fn median_tick(&self, runs: usize) -> (StdDuration, StdDuration) {
-        let mut times: Vec<(StdDuration, StdDuration)> = (0..runs)
+    /// Medians of `runs` ticks: wall time, CPU time of this thread, and CPU time of all threads
+    /// for the tick and for the checkpoint of what it wrote (the WAL is checkpointed before each
+    /// tick, untimed, and after it, timed: what the store's checkpoint thread did not copy yet).
+    fn median_tick(&self, runs: usize) -> (StdDuration, StdDuration, StdDuration) {
+        let mut times: Vec<(StdDuration, StdDuration, StdDuration)> = (0..runs)
             .map(|_| {
                 self.reset_due();
+                self.store.checkpoint().unwrap();
                 let cpu = thread_cpu_ns();
+                let all = process_cpu_ns();
                 let start = Instant::now();
                 black_box(self.tick());
-                (start.elapsed(), StdDuration::from_nanos(thread_cpu_ns() - cpu))
+                let wall = start.elapsed();
+                let cpu = thread_cpu_ns() - cpu;
+                self.store.checkpoint().unwrap();
+                let all = process_cpu_ns() - all;
+                (wall, StdDuration::from_nanos(cpu), StdDuration::from_nanos(all))
             })
             .collect();
         let mut cpu: Vec<StdDuration> = times.iter().map(|t| t.1).collect();
+        let mut all: Vec<StdDuration> = times.iter().map(|t| t.2).collect();
         times.sort();
         cpu.sort();
-        (times[runs / 2].0, cpu[runs / 2])
+        all.sort();
+        (times[runs / 2].0, cpu[runs / 2], all[runs / 2])
     }
 
     fn file_size(&self) -> u64 {
@@ -217,6 +232,15 @@ fn open_in_child(path: &Path) -> (f64, u64) {
     let line = text.lines().find(|l| l.starts_with("opened ")).unwrap_or_else(|| panic!("child said {text}"));
     let mut parts = line.split_whitespace().skip(1);
     (parts.next().unwrap().parse().unwrap(), parts.next().unwrap().parse().unwrap())
+}
+
+/// Nanoseconds all live threads of this process spent on a CPU (`/proc/self/task/*/schedstat`).
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+        .sum()
 }
 
 /// Nanoseconds this thread spent on a CPU (`/proc/thread-self/schedstat`).
@@ -267,14 +291,19 @@ fn tick_and_open(c: &mut Criterion) {
         });
         let large = f.median_tick(5);
         println!(
-            "median tick (wall / CPU): 1M apps {small:?}, 5M apps {large:?}, ratio {:.2} / {:.2} (target <= 1.5)",
+            "median tick (wall / CPU / CPU of all threads incl. checkpointing its writes): 1M apps {small:?}, \
+             5M apps {large:?}, ratio {:.2} / {:.2} / {:.2} (target <= 1.5)",
             large.0.as_secs_f64() / small.0.as_secs_f64(),
-            large.1.as_secs_f64() / small.1.as_secs_f64()
+            large.1.as_secs_f64() / small.1.as_secs_f64(),
+            large.2.as_secs_f64() / small.2.as_secs_f64()
         );
         let (secs, rss) = open_in_child(&f.path);
         println!("open 5,000,000-app file: {:.1} ms, resident {:.1} MB", secs * 1e3, rss as f64 / 1e6);
     } else {
-        println!("median tick (wall, CPU): 1M apps {small:?} (5M skipped)");
+        println!(
+            "median tick (wall / CPU / CPU of all threads incl. checkpointing its writes): 1M apps {small:?} \
+             (5M skipped; target <= 250 ms)"
+        );
     }
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", f.path.display()));

@@ -48,6 +48,32 @@
 //! syncs the WAL at every commit, so a commit that returned `Ok` survives a power loss too, at
 //! the price of one `fsync` per commit.
 //!
+//! # Checkpoints
+//!
+//! Commits append to the WAL; a checkpoint copies it into the file (with an `fsync` of each
+//! under [`Synchronous::Normal`] and [`Synchronous::Full`]) so that it can start over. By
+//! default ([`SqliteOptions::background_checkpoints`]) the store checkpoints on a thread of its
+//! own, with its own connection, when the WAL reaches [`SqliteOptions::checkpoint_pages`]: no
+//! call waits for the copy and its `fsync`s, which run beside the commits (a `PASSIVE`
+//! checkpoint). The pages committed during that pass are copied by the next commit when they
+//! are few (a short pass; else the thread makes another pass first), so the WAL starts over
+//! instead of growing; a WAL four times larger than `checkpoint_pages` (large commits in a row)
+//! is checkpointed by the commit itself. With `background_checkpoints: false`,
+//! SQLite's own automatic checkpoint runs inside the commit that filled the WAL. Either way a
+//! checkpoint changes nothing that a crash could lose or half-apply. The thread stops when the
+//! store is dropped.
+//!
+//! # Numbering
+//!
+//! Order, app, flow, appeal, invoice and product numbers ([`Store::next_number`]) are reserved
+//! in the file in blocks of [`SqliteOptions::number_block`] (default 64), one write transaction
+//! per block, and handed out from memory: numbering is not a write transaction of its own on
+//! every order. A number is never handed out twice, also between processes sharing the file;
+//! numbers increase within one store but not across stores (two processes sharing a file
+//! interleave their blocks), and they may have gaps: the rest of a block is given back when the
+//! store is dropped (if no one reserved after it), and skipped after a crash or when another
+//! store reserved meanwhile. A block of 1 numbers without gaps, at one transaction per number.
+//!
 //! # Schema versions
 //!
 //! The schema version is `PRAGMA user_version`. A new file is created at [`SCHEMA_VERSION`]; an
@@ -72,9 +98,10 @@
 
 mod schema;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use appmarket::Error;
@@ -124,11 +151,19 @@ pub struct SqliteOptions {
     pub read_connections: usize,
     /// The WAL is copied into the file (a checkpoint, with two `fsync`s) when it reaches this
     /// many pages of 4 KiB. Default 10,000 (about 40 MB): a commit writes a few pages, and
-    /// rarer checkpoints write each hot page once instead of many times.
+    /// rarer checkpoints write each hot page once instead of many times. 0: never on its own
+    /// (only [`SqliteStore::checkpoint`]).
     pub checkpoint_pages: u32,
+    /// Whether checkpoints run on a thread of the store (default `true`) instead of inside the
+    /// commit that filled the WAL. See [Checkpoints](crate#checkpoints).
+    pub background_checkpoints: bool,
     /// The page cache of the writing connection, in KiB. Default 32,768 (32 MB, filled only as
     /// pages are read).
     pub cache_kib: u32,
+    /// How many numbers of a sequence (order, app, flow... ids) one write transaction reserves;
+    /// they are then handed out from memory. Default 64; 0 counts as 1. See
+    /// [Numbering](crate#numbering).
+    pub number_block: u32,
 }
 
 impl Default for SqliteOptions {
@@ -138,7 +173,9 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             read_connections: 4,
             checkpoint_pages: 10_000,
+            background_checkpoints: true,
             cache_kib: 32 * 1024,
+            number_block: 64,
         }
     }
 }
@@ -151,11 +188,21 @@ struct Catalog {
     seen: i64,
 }
 
+/// Numbers of one sequence reserved in the file and not yet handed out: `next..=end`.
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    next: u64,
+    end: u64,
+}
+
 /// The SQLite store. `Send + Sync`; every method takes `&self`.
 pub struct SqliteStore {
     path: PathBuf,
     options: SqliteOptions,
+    /// Reserved numbers per sequence. Lock order: `numbers` before `writer`.
+    numbers: Mutex<HashMap<Sequence, Block>>,
     writer: Mutex<Connection>,
+    checkpointer: Option<Checkpointer>,
     readers: Mutex<Vec<Connection>>,
     catalog: RwLock<Catalog>,
 }
@@ -165,6 +212,151 @@ impl std::fmt::Debug for SqliteStore {
         f.debug_struct("SqliteStore").field("path", &self.path).field("options", &self.options).finish()
     }
 }
+
+/// Gives back the numbers reserved and not handed out, when no one reserved after this store:
+/// a file closed cleanly continues its sequences without a gap. Best effort: when the file is
+/// busy or the store is not closed (a crash), the rest of the block is skipped.
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Some(checkpointer) = self.checkpointer.take() {
+            checkpointer.stop();
+        }
+        let numbers = self.numbers.get_mut().unwrap_or_else(|p| p.into_inner());
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let unused: Vec<(Sequence, Block)> =
+            numbers.iter().filter(|(_, b)| b.next <= b.end).map(|(s, b)| (*s, *b)).collect();
+        if unused.is_empty() || conn.busy_timeout(Duration::from_millis(100)).is_err() {
+            return;
+        }
+        for (sequence, block) in unused {
+            let _ = conn.execute(
+                "UPDATE sequences SET value = ?3 WHERE name = ?1 AND value = ?2",
+                params![sequence_name(sequence), block.end as i64, (block.next - 1) as i64],
+            );
+        }
+    }
+}
+
+/// What the committing connection and the checkpoint thread tell each other.
+#[derive(Default)]
+struct CheckpointSignal {
+    /// (a checkpoint is wanted, the thread is to stop)
+    state: Mutex<(bool, bool)>,
+    wake: Condvar,
+    /// The thread's pass is done: the next commit copies what was committed meanwhile.
+    tail: AtomicBool,
+    /// The WAL frames the thread's last pass left copied.
+    copied: AtomicI64,
+}
+
+impl CheckpointSignal {
+    fn set(&self, want: bool, stop: bool) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.0 |= want;
+        state.1 |= stop;
+        self.wake.notify_one();
+    }
+}
+
+/// The thread that checkpoints the WAL, with its own connection.
+struct Checkpointer {
+    signal: Arc<CheckpointSignal>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    /// Starts the thread on `conn`, and has the writer's commits wake it when the WAL holds
+    /// `pages` pages or more (SQLite's own automatic checkpoint is turned off).
+    ///
+    /// A `PASSIVE` checkpoint on the thread copies the WAL into the file beside the commits
+    /// (the `fsync`s and the bulk of the copying). What was committed meanwhile is copied by the
+    /// writer's next commit, right after it, when that is a short tail (else the thread makes
+    /// another pass first), so that the WAL is complete before this store's next write begins,
+    /// and starts over instead of growing. Should the WAL reach four times `pages` all the same
+    /// (large commits in a row), the commit checkpoints as SQLite's own automatic checkpoint
+    /// would. Failures (another process checkpointing, a reader in the way) are left to the
+    /// next round.
+    fn start(writer: &mut Connection, conn: Connection, pages: u32) -> Result<Checkpointer, String> {
+        let signal = Arc::new(CheckpointSignal::default());
+        writer.query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(())).map_err(|e| e.to_string())?;
+        let hook = Arc::clone(&signal);
+        writer
+            .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, in_wal: std::ffi::c_int| {
+                let (in_wal, pages) = (i64::from(in_wal), i64::from(pages));
+                let tail = hook.tail.swap(false, Ordering::AcqRel);
+                if in_wal >= 4 * pages || (tail && in_wal - hook.copied.load(Ordering::Acquire) <= short(pages)) {
+                    // The commit stands whatever the checkpoint says: errors wait for a later one.
+                    let _ = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::PASSIVE);
+                } else if tail || in_wal >= pages {
+                    hook.set(true, false);
+                }
+                Ok(())
+            }))
+            .map_err(|e| e.to_string())?;
+        let inbox = Arc::clone(&signal);
+        let thread = std::thread::Builder::new()
+            .name("appmarket-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(&conn, &inbox, pages))
+            .map_err(|e| format!("cannot start the checkpoint thread: {e}"))?;
+        Ok(Checkpointer { signal, thread: Some(thread) })
+    }
+
+    fn stop(mut self) {
+        self.signal.set(false, true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// How many WAL frames a commit copies itself after the checkpoint thread's pass.
+fn short(pages: i64) -> i64 {
+    (pages / 32).max(64)
+}
+
+/// Checkpoints whenever the writer asks, until told to stop; see [`Checkpointer::start`].
+fn checkpoint_loop(conn: &Connection, signal: &CheckpointSignal, pages: u32) {
+    loop {
+        {
+            let mut state = signal.state.lock().unwrap_or_else(|p| p.into_inner());
+            while !state.0 && !state.1 {
+                state = signal.wake.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+            if state.1 {
+                return;
+            }
+            state.0 = false;
+        }
+        // Passes until what was committed during the last one is a short tail (or 8 passes).
+        let mut done = None;
+        for _ in 0..8 {
+            match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            }) {
+                Ok((0, log, copied)) => {
+                    done = Some(copied);
+                    if log - copied <= short(i64::from(pages)) {
+                        break;
+                    }
+                }
+                _ => {
+                    done = None;
+                    break;
+                }
+            }
+        }
+        // The commits during the passes asked again: the tail pass answers them, and the WAL
+        // starts over at the commit after it (another pass now would hold it up).
+        signal.state.lock().unwrap_or_else(|p| p.into_inner()).0 = false;
+        if let Some(copied) = done {
+            signal.copied.store(copied, Ordering::Release);
+            signal.tail.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// A record's row as a commit finds it: rowid, status and due instant.
+type Row = (i64, Option<String>, Option<i64>);
 
 /// The position of a target's variant in `Target` and its id: (kind, id) sorts like `Target`.
 fn key(target: &Target) -> (i64, &str) {
@@ -272,10 +464,25 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(64);
         let mut conn = conn;
         migrate(&mut conn).map_err(|e| fail(format!("cannot bring the schema to version {SCHEMA_VERSION}: {e}")))?;
+        let writer = Mutex::new(conn);
+        let checkpointer = if options.background_checkpoints && options.checkpoint_pages > 0 {
+            let start = || -> Result<Checkpointer, String> {
+                let own =
+                    Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| e.to_string())?;
+                own.pragma_update(None, "synchronous", options.synchronous.pragma()).map_err(|e| e.to_string())?;
+                let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+                Checkpointer::start(&mut conn, own, options.checkpoint_pages)
+            };
+            Some(start().map_err(|e| fail(format!("cannot set up checkpoints: {e}")))?)
+        } else {
+            None
+        };
         let store = SqliteStore {
             path,
             options,
-            writer: Mutex::new(conn),
+            numbers: Mutex::new(HashMap::new()),
+            writer,
+            checkpointer,
             readers: Mutex::new(Vec::new()),
             catalog: RwLock::new(Catalog::default()),
         };
@@ -405,20 +612,32 @@ impl SqliteStore {
     fn apply(&self, tx: &Connection, commit: Commit, at: DateTime<Utc>) -> Result<(u64, bool), Error> {
         let q = |e| self.sql("committing", e);
         // Checks first: a stale version or a used request id writes nothing (the transaction
-        // rolls back when dropped).
+        // rolls back when dropped). A record's row is found here once: its rowid, and its
+        // indexed status and due instant, which an update leaves alone when they did not change.
+        let mut rows: Vec<Option<Row>> = Vec::with_capacity(commit.writes.len());
         for w in &commit.writes {
             let target = w.record.target();
             let (kind, id) = key(&target);
-            let sql = if kind == 1 {
-                "SELECT version FROM products WHERE id = ?2 AND ?1 = 1"
+            let current: u64 = if kind == 1 {
+                rows.push(None);
+                tx.prepare_cached("SELECT version FROM products WHERE id = ?1")
+                    .and_then(|mut s| s.query_row(params![id], |r| r.get::<_, i64>(0)).optional())
+                    .map_err(q)?
+                    .map_or(0, |v| v as u64)
             } else {
-                "SELECT version FROM records WHERE kind = ?1 AND id = ?2"
+                let row = tx
+                    .prepare_cached("SELECT rowid, version, status, due FROM records WHERE kind = ?1 AND id = ?2")
+                    .and_then(|mut s| {
+                        s.query_row(params![kind, id], |r| {
+                            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?))
+                        })
+                        .optional()
+                    })
+                    .map_err(q)?;
+                let version = row.as_ref().map_or(0, |r| r.1 as u64);
+                rows.push(row.map(|(rowid, _, status, due)| (rowid, status, due)));
+                version
             };
-            let current: u64 = tx
-                .prepare_cached(sql)
-                .and_then(|mut s| s.query_row(params![kind, id], |r| r.get::<_, i64>(0)).optional())
-                .map_err(q)?
-                .map_or(0, |v| v as u64);
             if current != w.expected_version {
                 return Err(Error::conflict(format!(
                     "{target} changed meanwhile (version {current}, expected {}): load it again and retry",
@@ -441,7 +660,7 @@ impl SqliteStore {
             None => None,
         };
         let mut catalog_seq: Option<i64> = None;
-        for w in &commit.writes {
+        for (i, (w, row)) in commit.writes.iter().zip(rows).enumerate() {
             let target = w.record.target();
             let (kind, id) = key(&target);
             let version = (w.expected_version + 1) as i64;
@@ -477,11 +696,24 @@ impl SqliteStore {
                     .and_then(|mut s| s.execute(params![kind, id, customer, seller, status, due, doc]))
                     .map_err(q)?;
                 } else {
-                    tx.prepare_cached(
-                        "UPDATE records SET version = ?3, status = ?4, due = ?5, doc = ?6 WHERE kind = ?1 AND id = ?2",
-                    )
-                    .and_then(|mut s| s.execute(params![kind, id, version, status, due, doc]))
-                    .map_err(q)?;
+                    let Some((rowid, old_status, old_due)) = row else {
+                        return Err(self.fail("committing", format!("{target} has a version but no row")));
+                    };
+                    // Written twice in one commit: the row found by the checks is not the
+                    // latest, so every column is written.
+                    let once =
+                        commit.writes.iter().enumerate().all(|(j, other)| j == i || other.record.target() != target);
+                    if once && old_status == status && old_due == due {
+                        tx.prepare_cached("UPDATE records SET version = ?2, doc = ?3 WHERE rowid = ?1")
+                            .and_then(|mut s| s.execute(params![rowid, version, doc]))
+                            .map_err(q)?;
+                    } else {
+                        tx.prepare_cached(
+                            "UPDATE records SET version = ?2, status = ?3, due = ?4, doc = ?5 WHERE rowid = ?1",
+                        )
+                        .and_then(|mut s| s.execute(params![rowid, version, status, due, doc]))
+                        .map_err(q)?;
+                    }
                 }
             }
             tx.prepare_cached("DELETE FROM claims WHERE kind = ?1 AND id = ?2")
@@ -528,7 +760,11 @@ impl SqliteStore {
 
     /// Everything the store holds, in the order of `MemoryStore::snapshot`: two stores with the
     /// same content give equal snapshots. Passwords are not included, only which apps have one.
+    ///
+    /// A sequence shows the last number handed out when this store reserved the file's last
+    /// block (as the file will after the store is closed), else the last number reserved.
     pub fn snapshot(&self) -> Result<StoreSnapshot, Error> {
+        let numbers = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
         let mut conn = self.writer();
         let tx = conn.transaction().map_err(|e| self.sql("reading a snapshot", e))?;
         let q = |e| self.sql("reading a snapshot", e);
@@ -579,7 +815,13 @@ impl SqliteStore {
         let mut stmt = tx.prepare("SELECT name, value FROM sequences ORDER BY name").map_err(q)?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(q)? {
             let (name, value) = row.map_err(q)?;
-            sequences.push((name, value as u64));
+            let mut value = value as u64;
+            if let Some(block) = numbers.iter().find(|(s, _)| sequence_name(**s) == name).map(|(_, b)| b)
+                && block.end == value
+            {
+                value = block.next - 1;
+            }
+            sequences.push((name, value));
         }
         drop(stmt);
         sequences.sort();
@@ -740,6 +982,43 @@ impl Store for SqliteStore {
         }
     }
 
+    /// One read transaction for all (one lock of the file instead of one per record), each
+    /// record read by its key with one cached statement.
+    fn load_many(&self, targets: &[Target]) -> Result<Vec<Option<(Record, u64)>>, Error> {
+        if targets.len() < 2 {
+            return targets.iter().map(|t| self.load(t)).collect();
+        }
+        self.read(|conn| {
+            let q = |e| self.sql("loading", e);
+            let tx = conn.unchecked_transaction().map_err(q)?;
+            let mut loaded = Vec::with_capacity(targets.len());
+            {
+                let mut records =
+                    tx.prepare_cached("SELECT doc, version FROM records WHERE kind = ?1 AND id = ?2").map_err(q)?;
+                let mut products = tx.prepare_cached("SELECT doc, version FROM products WHERE id = ?1").map_err(q)?;
+                for target in targets {
+                    let (kind, id) = key(target);
+                    let mut rows = if kind == 1 {
+                        products.query(params![id]).map_err(q)?
+                    } else {
+                        records.query(params![kind, id]).map_err(q)?
+                    };
+                    let row = match rows.next().map_err(q)? {
+                        None => None,
+                        Some(row) => {
+                            let doc = row.get_ref(0).and_then(|v| Ok(v.as_str()?)).map_err(q)?;
+                            let version: i64 = row.get(1).map_err(q)?;
+                            Some((self.decode("record", doc)?, version as u64))
+                        }
+                    };
+                    loaded.push(row);
+                }
+            }
+            tx.finish().map_err(q)?;
+            Ok(loaded)
+        })
+    }
+
     fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
         self.read(|conn| self.catch_up(conn))?;
         let catalog = self.catalog.read().unwrap_or_else(|p| p.into_inner());
@@ -783,15 +1062,29 @@ impl Store for SqliteStore {
         Ok(saved)
     }
 
+    /// Hands out the next number of the block this store reserved; when the block is used up,
+    /// one write transaction reserves the next `number_block` numbers in the file.
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
-        let conn = self.writer();
-        conn.prepare_cached(
-            "INSERT INTO sequences (name, value) VALUES (?1, 1)
-             ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-        )
-        .and_then(|mut s| s.query_row(params![sequence_name(sequence)], |r| r.get::<_, i64>(0)))
-        .map(|n| n as u64)
-        .map_err(|e| self.sql("numbering", e))
+        let mut numbers = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(block) = numbers.get_mut(&sequence)
+            && block.next <= block.end
+        {
+            block.next += 1;
+            return Ok(block.next - 1);
+        }
+        let size = u64::from(self.options.number_block.max(1));
+        let end = self
+            .writer()
+            .prepare_cached(
+                "INSERT INTO sequences (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = value + ?2 RETURNING value",
+            )
+            .and_then(|mut s| s.query_row(params![sequence_name(sequence), size as i64], |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
+            .map_err(|e| self.sql("numbering", e))?;
+        let first = end - size + 1;
+        numbers.insert(sequence, Block { next: first + 1, end });
+        Ok(first)
     }
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {

@@ -87,3 +87,48 @@ fn two_marketplaces_on_one_file_sell_concurrently() {
     let events = b.events_since(0, usize::MAX).unwrap();
     assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as u64 + 1), "event numbers have no gap");
 }
+
+#[test]
+fn two_stores_on_one_file_never_hand_out_the_same_number() {
+    use appmarket::store::Sequence;
+    let path = fresh("numbers.db");
+    let a = SqliteStore::open(&path).unwrap();
+    let b = SqliteStore::open(&path).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let (mut last_a, mut last_b) = (0, 0);
+    for _ in 0..200 {
+        let n = a.next_number(Sequence::Order).unwrap();
+        assert!(n > last_a, "a's numbers increase");
+        assert!(seen.insert(n), "{n} handed out twice");
+        last_a = n;
+        let n = b.next_number(Sequence::Order).unwrap();
+        assert!(n > last_b, "b's numbers increase");
+        assert!(seen.insert(n), "{n} handed out twice");
+        last_b = n;
+    }
+    // The sequences are apart: apps start at 1.
+    assert_eq!(a.next_number(Sequence::App).unwrap(), 1);
+}
+
+#[test]
+fn a_block_is_given_back_on_close_and_skipped_after_a_crash() {
+    use appmarket::store::Sequence;
+    let path = fresh("blocks.db");
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.next_number(Sequence::Flow).unwrap(), 1);
+    assert_eq!(store.next_number(Sequence::Flow).unwrap(), 2);
+    drop(store);
+    // Closed cleanly and no one reserved meanwhile: no gap.
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.next_number(Sequence::Flow).unwrap(), 3);
+    // Not closed (as after a crash): the rest of the block is skipped, never handed out again.
+    std::mem::forget(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.next_number(Sequence::Flow).unwrap(), 3 + 64);
+    // A block of one numbers without gaps, also across stores.
+    let options = appmarket_sqlite::SqliteOptions { number_block: 1, ..Default::default() };
+    let one = SqliteStore::open_with(&path, options).unwrap();
+    assert_eq!(one.next_number(Sequence::Appeal).unwrap(), 1);
+    assert_eq!(store.next_number(Sequence::Appeal).unwrap(), 2);
+    assert_eq!(one.next_number(Sequence::Appeal).unwrap(), 66, "the other store holds 2..=65");
+}
