@@ -14,13 +14,7 @@ const ORDERS: usize = 100_000;
 fn customer_with_many_orders(c: &mut Criterion) {
     let (market, product, actors) = appmarket_benches::market_with_saas(1);
     let buyer = &actors[0];
-    let request = PurchaseRequest {
-        product: product.id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(product.id.clone());
     for _ in 0..ORDERS {
         market.place_order(buyer, request.clone()).expect("placed");
     }

@@ -1,18 +1,13 @@
 //! Place + accept terms + pay with the in-memory store and simulated payments.
 //! Target: ≥ 100,000 orders/s on one core (≤ 10 µs per order).
 
+use appmarket::testing::fixtures;
 use appmarket::*;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn place_and_pay(c: &mut Criterion) {
     let (market, product, actors) = appmarket_benches::market_with_saas(64);
-    let request = PurchaseRequest {
-        product: product.id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(product.id.clone());
     let mut i = 0usize;
     let mut group = c.benchmark_group("orders");
     group.throughput(Throughput::Elements(1));

@@ -64,13 +64,7 @@ fn runs(half: &str) -> bool {
 }
 
 fn request(product: &Product) -> PurchaseRequest {
-    PurchaseRequest {
-        product: product.id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    }
+    fixtures::standard_monthly(product.id.clone())
 }
 
 fn one_order(market: &Marketplace, buyer: &Actor, request: &PurchaseRequest) -> Order {

@@ -25,13 +25,7 @@ fn quotes(c: &mut Criterion) {
         })
     });
     let (market, product, _) = appmarket_benches::market_with_saas(0);
-    let request = PurchaseRequest {
-        product: product.id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(product.id.clone());
     c.bench_function("quote/new_purchase_via_facade", |b| b.iter(|| market.quote_purchase(black_box(&request))));
 }
 

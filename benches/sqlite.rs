@@ -42,13 +42,7 @@ fn fresh(name: &str) -> PathBuf {
 fn orders(c: &mut Criterion) {
     let store = Arc::new(SqliteStore::open(fresh("orders.db")).unwrap());
     let (market, product, actors) = appmarket_benches::market_on(store, 64);
-    let request = PurchaseRequest {
-        product: product.id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(product.id.clone());
     // CPU time of this thread (on-CPU nanoseconds from the scheduler), so that the figure does
     // not depend on how busy the machine's other processes keep its cores.
     let n = 20_000;
@@ -129,13 +123,7 @@ fn fixture(name: &str) -> Fixture {
     let alice = CustomerId::parse("alice").unwrap();
     market.register_customer(CustomerAccount::with_card(alice.clone())).unwrap();
     let buyer = Actor::Customer(alice);
-    let request = PurchaseRequest {
-        product: product.id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(product.id.clone());
     let order = market.place_order(&buyer, request).unwrap();
     market.accept_terms(&buyer, &order.id).unwrap();
     let paid = market.pay(&buyer, &order.id, Some(PaymentMethod::CreditCard)).unwrap();

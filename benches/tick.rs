@@ -75,18 +75,7 @@ fn fixture() -> Fixture {
     let alice = CustomerId::parse("alice").unwrap();
     market.register_customer(CustomerAccount::with_card(alice.clone())).unwrap();
     let buyer = Actor::Customer(alice);
-    let order = market
-        .place_order(
-            &buyer,
-            PurchaseRequest {
-                product: product.id.clone(),
-                specification: "Standard".into(),
-                mode: BillingMode::Monthly,
-                quantity: 10,
-                periods: 1,
-            },
-        )
-        .unwrap();
+    let order = market.place_order(&buyer, fixtures::standard_monthly(product.id.clone())).unwrap();
     market.accept_terms(&buyer, &order.id).unwrap();
     let paid = market.pay(&buyer, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
     let template = market.app(&buyer, paid.app.as_ref().unwrap()).unwrap();

@@ -4,22 +4,14 @@
 use std::time::Instant;
 
 use appmarket::testing::fixtures;
-use appmarket::{
-    Actor, BillingMode, CustomerAccount, CustomerId, ManualClock, Marketplace, PaymentMethod, PurchaseRequest,
-};
+use appmarket::{Actor, CustomerAccount, CustomerId, ManualClock, Marketplace, PaymentMethod};
 
 fn main() -> Result<(), appmarket::Error> {
     let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).build()?;
     let product = market.list_product(&Actor::seller("isv-1")?, fixtures::saas_draft())?;
     market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice")?))?;
     let alice = Actor::customer("alice")?;
-    let request = PurchaseRequest {
-        product: product.id,
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(product.id);
 
     let n = 200_000;
     let start = Instant::now();

@@ -8,11 +8,13 @@ pub mod contract;
 pub mod fixtures {
     use chrono::{DateTime, Utc};
 
+    use crate::actor::ProductId;
     use crate::catalog::{
         Attribute, BillingMode, DeliveryMethod, ImageResources, PricePlan, ProductDraft, QuantityAttribute,
         ResourcePlan, Specification, SupportRange,
     };
     use crate::money::Money;
+    use crate::order::PurchaseRequest;
 
     fn usd(amount: &str) -> Money {
         Money::parse(&format!("{amount} USD")).expect("a valid amount")
@@ -29,6 +31,17 @@ pub mod fixtures {
     /// 2026-04-15 02:00:00 UTC (10:00 in the billing zone), the middle of a 30-day month.
     pub fn t0() -> DateTime<Utc> {
         crate::time::parse_instant("2026-04-15T02:00:00Z").expect("a valid instant")
+    }
+
+    /// A purchase of 10 "Standard" licences of [`saas_draft`]'s product `product` for one month.
+    pub fn standard_monthly(product: ProductId) -> PurchaseRequest {
+        PurchaseRequest {
+            product,
+            specification: "Standard".into(),
+            mode: BillingMode::Monthly,
+            quantity: 10,
+            periods: 1,
+        }
     }
 
     /// A SaaS product without supervision: "Standard" at 23 USD per licence per month (230 per

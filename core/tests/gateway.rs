@@ -74,13 +74,7 @@ fn setup(gateway: Failing) -> Setup {
     let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
     market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
     let alice = Actor::customer("alice").unwrap();
-    let request = PurchaseRequest {
-        product: product.id,
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(product.id);
     let order = market.place_order(&alice, request).unwrap();
     market.accept_terms(&alice, &order.id).unwrap();
     Setup { market, store, gateway, alice, order }
@@ -141,18 +135,7 @@ fn ord_3_the_idempotency_key_names_the_marketplace_and_the_order() {
     let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
     market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
     let alice = Actor::customer("alice").unwrap();
-    let order = market
-        .place_order(
-            &alice,
-            PurchaseRequest {
-                product: product.id,
-                specification: "Standard".into(),
-                mode: BillingMode::Monthly,
-                quantity: 10,
-                periods: 1,
-            },
-        )
-        .unwrap();
+    let order = market.place_order(&alice, fixtures::standard_monthly(product.id)).unwrap();
     market.accept_terms(&alice, &order.id).unwrap();
     for _ in 0..2 {
         market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap_err();

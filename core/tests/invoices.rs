@@ -55,38 +55,14 @@ fn inv_1_returning_an_invoice_that_was_never_issued_is_refused() {
 fn inv_1_unpaid_and_reseller_settled_orders_cannot_be_invoiced() {
     let w = world();
     let p = w.list(fixtures::saas_draft());
-    let unpaid = w
-        .market
-        .place_order(
-            &w.alice,
-            PurchaseRequest {
-                product: p.id.clone(),
-                specification: "Standard".into(),
-                mode: BillingMode::Monthly,
-                quantity: 10,
-                periods: 1,
-            },
-        )
-        .unwrap();
+    let unpaid = w.market.place_order(&w.alice, fixtures::standard_monthly(p.id.clone())).unwrap();
     assert_eq!(rule(&refused(&w, || w.market.request_invoice(&w.alice, &unpaid.id))), "INV-1");
     let carol_id = CustomerId::parse("carol").unwrap();
     let account =
         CustomerAccount { reseller: Some("reseller-1".into()), ..CustomerAccount::with_card(carol_id.clone()) };
     w.market.register_customer(account).unwrap();
     let carol = Actor::Customer(carol_id);
-    let order = w
-        .market
-        .place_order(
-            &carol,
-            PurchaseRequest {
-                product: p.id.clone(),
-                specification: "Standard".into(),
-                mode: BillingMode::Monthly,
-                quantity: 10,
-                periods: 1,
-            },
-        )
-        .unwrap();
+    let order = w.market.place_order(&carol, fixtures::standard_monthly(p.id.clone())).unwrap();
     w.market.accept_terms(&carol, &order.id).unwrap();
     w.market.pay(&carol, &order.id, None).unwrap();
     assert_eq!(rule(&refused(&w, || w.market.request_invoice(&carol, &order.id))), "INV-1");

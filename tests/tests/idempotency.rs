@@ -67,13 +67,7 @@ fn every_mutating_call_replays_under_its_request_id() {
     w.replays(&seller, |c| w.market.delist_product(c, &saas.id));
     w.replays(&seller, |c| w.market.relist_product(c, &saas.id));
     w.replays(&alice, |c| w.market.save_to_list(c, &saas.id, Some("Standard")));
-    let request = PurchaseRequest {
-        product: saas.id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(saas.id.clone());
     let listed = w.replays(&alice, |c| w.market.buy_from_list(c, request.clone()));
     w.replays(&alice, |c| w.market.cancel_order(c, &listed.id));
     w.replays(&alice, |c| w.market.remove_from_list(c, &saas.id));

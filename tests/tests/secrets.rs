@@ -31,18 +31,7 @@ fn app_5_passwords_never_leak_through_any_output() {
     let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
     let app_id = order.app.clone().unwrap();
     let saas = market.list_product(&seller, fixtures::saas_draft()).unwrap();
-    let o2 = market
-        .place_order(
-            &alice,
-            PurchaseRequest {
-                product: saas.id,
-                specification: "Standard".into(),
-                mode: BillingMode::Monthly,
-                quantity: 10,
-                periods: 1,
-            },
-        )
-        .unwrap();
+    let o2 = market.place_order(&alice, fixtures::standard_monthly(saas.id)).unwrap();
     market.accept_terms(&alice, &o2.id).unwrap();
     let o2 = market.pay(&alice, &o2.id, Some(PaymentMethod::CreditCard)).unwrap();
     let app2 = market
@@ -55,18 +44,7 @@ fn app_5_passwords_never_leak_through_any_output() {
         .unwrap();
     // A supervised SaaS delivers its password with the flow (APP-4, APP-5).
     let crm = market.list_product(&seller, fixtures::supervised_saas_draft()).unwrap();
-    let o3 = market
-        .place_order(
-            &alice,
-            PurchaseRequest {
-                product: crm.id,
-                specification: "Standard".into(),
-                mode: BillingMode::Monthly,
-                quantity: 10,
-                periods: 1,
-            },
-        )
-        .unwrap();
+    let o3 = market.place_order(&alice, fixtures::standard_monthly(crm.id)).unwrap();
     market.accept_terms(&alice, &o3.id).unwrap();
     let o3 = market.pay(&alice, &o3.id, Some(PaymentMethod::CreditCard)).unwrap();
     let flow = market.flow_of_order(&alice, &o3.id).unwrap();

@@ -48,13 +48,8 @@ fn public_values_round_trip_through_json() {
     let p = &page.items[0];
     let saved = market.save_to_list(&alice, &p.id, None).unwrap();
     round_trip(&saved);
-    let request = PurchaseRequest {
-        product: page.items.iter().find(|p| p.delivery == DeliveryMethod::Saas).unwrap().id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request =
+        fixtures::standard_monthly(page.items.iter().find(|p| p.delivery == DeliveryMethod::Saas).unwrap().id.clone());
     round_trip(&request);
     let order = market.place_order(&alice, request).unwrap();
     round_trip(&order.quote);

@@ -31,13 +31,7 @@ fn a_page_of_app_updates_is_saved_together() {
     let alice = CustomerId::parse("alice").unwrap();
     market.register_customer(CustomerAccount::with_card(alice.clone())).unwrap();
     let buyer = Actor::Customer(alice);
-    let request = PurchaseRequest {
-        product: product.id,
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(product.id);
     let order = market.place_order(&buyer, request).unwrap();
     market.accept_terms(&buyer, &order.id).unwrap();
     let paid = market.pay(&buyer, &order.id, Some(PaymentMethod::CreditCard)).unwrap();

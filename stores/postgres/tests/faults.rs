@@ -37,13 +37,7 @@ fn setup(url: &str) -> Setup {
 }
 
 fn request(product: &ProductId) -> PurchaseRequest {
-    PurchaseRequest {
-        product: product.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    }
+    fixtures::standard_monthly(product.clone())
 }
 
 /// What must not change when a commit fails: the customer's orders and the event stream.

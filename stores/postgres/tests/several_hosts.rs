@@ -67,13 +67,7 @@ fn hosts(url: &str, tag: &str) -> Hosts {
 }
 
 fn request(product: &ProductId) -> PurchaseRequest {
-    PurchaseRequest {
-        product: product.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    }
+    fixtures::standard_monthly(product.clone())
 }
 
 /// Reads the stream by cursor while others commit: every batch must continue exactly at the

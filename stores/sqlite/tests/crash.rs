@@ -78,13 +78,7 @@ fn alice() -> Actor {
 }
 
 fn request(product: &Product) -> PurchaseRequest {
-    PurchaseRequest {
-        product: product.id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    }
+    fixtures::standard_monthly(product.id.clone())
 }
 
 fn market(store: Arc<dyn Store>, payments: Arc<dyn PaymentGateway>) -> Marketplace {

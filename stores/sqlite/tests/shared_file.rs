@@ -62,13 +62,7 @@ fn two_marketplaces_on_one_file_sell_concurrently() {
     assert_eq!(mb.product(&product.id).unwrap(), product);
     ma.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
     let alice = Actor::customer("alice").unwrap();
-    let request = PurchaseRequest {
-        product: product.id.clone(),
-        specification: "Standard".into(),
-        mode: BillingMode::Monthly,
-        quantity: 10,
-        periods: 1,
-    };
+    let request = fixtures::standard_monthly(product.id.clone());
     std::thread::scope(|s| {
         for m in [&ma, &mb] {
             let (alice, request) = (alice.clone(), request.clone());
