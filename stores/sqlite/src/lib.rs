@@ -615,9 +615,9 @@ impl SqliteStore {
         // rolls back when dropped). A record's row is found here once: its rowid, and its
         // indexed status and due instant, which an update leaves alone when they did not change.
         let mut rows: Vec<Option<Row>> = Vec::with_capacity(commit.writes.len());
-        for w in &commit.writes {
-            let target = w.record.target();
-            let (kind, id) = key(&target);
+        let targets: Vec<Target> = commit.writes.iter().map(|w| w.record.target()).collect();
+        for (w, target) in commit.writes.iter().zip(&targets) {
+            let (kind, id) = key(target);
             let current: u64 = if kind == 1 {
                 rows.push(None);
                 tx.prepare_cached("SELECT version FROM products WHERE id = ?1")
@@ -660,9 +660,8 @@ impl SqliteStore {
             None => None,
         };
         let mut catalog_seq: Option<i64> = None;
-        for (i, (w, row)) in commit.writes.iter().zip(rows).enumerate() {
-            let target = w.record.target();
-            let (kind, id) = key(&target);
+        for ((w, target), row) in commit.writes.iter().zip(&targets).zip(rows) {
+            let (kind, id) = key(target);
             let version = (w.expected_version + 1) as i64;
             let doc = self.encode("record", &w.record)?;
             if kind == 1 {
@@ -701,8 +700,7 @@ impl SqliteStore {
                     };
                     // Written twice in one commit: the row found by the checks is not the
                     // latest, so every column is written.
-                    let once =
-                        commit.writes.iter().enumerate().all(|(j, other)| j == i || other.record.target() != target);
+                    let once = targets.iter().filter(|other| *other == target).count() == 1;
                     if once && old_status == status && old_due == due {
                         tx.prepare_cached("UPDATE records SET version = ?2, doc = ?3 WHERE rowid = ?1")
                             .and_then(|mut s| s.execute(params![rowid, version, doc]))
