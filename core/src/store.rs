@@ -205,6 +205,37 @@ pub struct Commit {
     pub request: Option<RequestRecord>,
 }
 
+impl Commit {
+    /// Refuses a commit that writes one target twice ([`Error::InvalidInput`]): one write per
+    /// target, at the version it was loaded at, is what makes a commit's version checks mean
+    /// something, and a store could not say which of two writes wins. Every store calls it
+    /// before it checks or writes anything; the facade's unit of work never builds such a
+    /// commit.
+    ///
+    /// ```
+    /// use appmarket::store::{Commit, Record, Write};
+    /// use appmarket::CustomerAccount;
+    ///
+    /// let account = CustomerAccount::with_card(appmarket::CustomerId::parse("alice")?);
+    /// let write = Write { record: Record::Account(account), expected_version: 0, due: None };
+    /// let twice = Commit { writes: vec![write.clone(), write], ..Commit::default() };
+    /// assert_eq!(twice.check_writes().unwrap_err().kind(), "invalid_input");
+    /// # Ok::<(), appmarket::Error>(())
+    /// ```
+    pub fn check_writes(&self) -> Result<(), Error> {
+        for (i, w) in self.writes.iter().enumerate().skip(1) {
+            let target = w.record.target();
+            if self.writes[..i].iter().any(|earlier| earlier.record.target() == target) {
+                return Err(Error::invalid(
+                    "commit",
+                    format!("the commit writes {target} twice: merge its changes into one write"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Kinds of ids the store numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sequence {
@@ -230,7 +261,9 @@ pub trait Store: Send + Sync {
     fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error>;
     /// Saves a commit atomically: every write's expected version must match (else
     /// [`Error::Conflict`] and nothing is saved), events are numbered and appended, the due index
-    /// is updated. Returns the `seq` of the last event in the stream after the commit.
+    /// is updated. Returns the `seq` of the last event in the stream after the commit. A commit
+    /// that writes one target twice is [`Error::InvalidInput`] ([`Commit::check_writes`]) and
+    /// saves nothing.
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error>;
     /// The next number of a sequence (from 1).
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error>;
@@ -297,7 +330,8 @@ pub trait Store: Send + Sync {
 
     /// Saves independent commits made at `at`, in order, each atomically and each on its own
     /// (as [`commit`](Store::commit) would): one whose version check fails gets
-    /// [`Error::Conflict`] in its slot and the others are saved. Returns one result per commit.
+    /// [`Error::Conflict`] in its slot, one that writes a target twice
+    /// [`Error::InvalidInput`], and the others are saved. Returns one result per commit.
     ///
     /// The outer error is a failure of the storage itself; commits before it in the list may
     /// have been saved (a store that saves them in one transaction saved none).
@@ -349,7 +383,8 @@ pub trait Store: Send + Sync {
 }
 
 /// Saves commits one by one with [`Store::commit`], as [`Store::commit_many`] promises: a
-/// stale commit gets its `Conflict` in its slot, any other error stops and is returned. The
+/// stale commit gets its `Conflict` in its slot (one that writes a target twice its
+/// `InvalidInput`), any other error stops and is returned. The
 /// default of `commit_many`, and a store's fallback when its one-transaction path cannot be
 /// used.
 pub fn commit_one_by_one<S: Store + ?Sized>(
@@ -361,7 +396,7 @@ pub fn commit_one_by_one<S: Store + ?Sized>(
     for commit in commits {
         match store.commit(commit, at) {
             Ok(seq) => saved.push(Ok(seq)),
-            Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
+            Err(e @ (Error::Conflict { .. } | Error::InvalidInput { .. })) => saved.push(Err(e)),
             Err(other) => return Err(other),
         }
     }

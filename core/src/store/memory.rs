@@ -297,6 +297,7 @@ impl Store for MemoryStore {
     }
 
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
+        commit.check_writes()?;
         let mut inner = self.write();
         for w in &commit.writes {
             let target = w.record.target();

@@ -235,6 +235,55 @@ pub fn commits_are_saved_together_each_on_its_own<S: Store>(store: &S) {
     assert_eq!(loaded[3].as_ref().map(|(r, _)| r.target()), Some(target(1)));
 }
 
+/// A commit that writes one target twice is refused with `InvalidInput` and saves nothing, not
+/// its other writes, events or request record; in `commit_many` it gets the refusal in its slot
+/// and the others are saved.
+pub fn a_target_written_twice_is_refused<S: Store>(store: &S) {
+    let t = fixtures::t0();
+    let target = |n: u64| Target::Order(OrderId::numbered(n));
+    store.commit(Commit { writes: vec![write(Record::Order(order(1)), 0)], ..Commit::default() }, t).expect("save");
+    let before = store.events_since(0, 10).expect("events");
+    let mut changed = order(1);
+    changed.status = OrderStatus::Cancelled;
+    let request = RequestRecord {
+        actor: Actor::Customer(customer()),
+        id: RequestId::parse("req-twice").expect("valid id"),
+        at: t,
+        fingerprint: "twice".into(),
+        reply: Ok(Reply::Done),
+    };
+    // Twice new, twice updated: each refused before anything is written.
+    let twice = [
+        vec![write(Record::Order(order(2)), 0), write(Record::Order(order(3)), 0), write(Record::Order(order(2)), 0)],
+        vec![write(Record::Order(changed.clone()), 1), write(Record::Order(order(1)), 1)],
+    ];
+    for writes in twice {
+        let commit =
+            Commit { writes, events: vec![event(target(1))], request: Some(request.clone()), ..Commit::default() };
+        let err = store.commit(commit, t).expect_err("a target written twice");
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+        assert!(err.to_string().contains("twice"), "{err}");
+    }
+    assert_eq!(store.get::<Order>(&target(1)).expect("load").version, 1);
+    assert_eq!(store.get::<Order>(&target(1)).expect("load").value, order(1));
+    assert!(store.load(&target(2)).expect("load").is_none());
+    assert!(store.load(&target(3)).expect("load").is_none());
+    assert_eq!(store.events_since(0, 10).expect("events"), before);
+    assert!(store.request(&request.actor, &request.id).expect("request").is_none());
+    // In a batch: the refusal in its slot, the others saved.
+    let once =
+        Commit { writes: vec![write(Record::Order(order(4)), 0)], events: vec![event(target(4))], ..Commit::default() };
+    let twice = Commit {
+        writes: vec![write(Record::Order(changed.clone()), 1), write(Record::Order(changed), 1)],
+        ..Commit::default()
+    };
+    let saved = store.commit_many(vec![twice, once], t).expect("save together");
+    assert!(matches!(saved[0], Err(Error::InvalidInput { .. })), "{:?}", saved[0]);
+    assert!(saved[1].is_ok(), "{:?}", saved[1]);
+    assert_eq!(store.get::<Order>(&target(1)).expect("load").version, 1);
+    assert_eq!(store.get::<Order>(&target(4)).expect("load").version, 1);
+}
+
 /// A page of due work is claimed at once (`claim_due`): earliest first, up to the limit,
 /// passing over what the caller skips and what a claim in force holds, and exclusive with
 /// single claims. A page claim ends when it runs out, at the target's next commit or when
@@ -484,6 +533,7 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     marketplace_id_is_recorded(&new_store());
     due_claims_are_exclusive(&new_store());
     commits_are_saved_together_each_on_its_own(&new_store());
+    a_target_written_twice_is_refused(&new_store());
     due_pages_are_claimed_exclusively(&new_store());
     due_pages_are_exclusive_across_hosts(&new_store());
     queries_filter_and_page(&new_store());

@@ -1064,12 +1064,17 @@ impl Store for PostgresStore {
     }
 
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
+        commit.check_writes()?;
         self.run("saving a commit", true, |conn| self.commit_once(conn, &commit, at))
     }
 
     /// One transaction for all (one flush for a durable commit). When one of them fails its
     /// checks, that transaction is rolled back and they are saved one by one.
     fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
+        // One that writes a target twice gets its refusal in its slot, the others are saved.
+        if commits.iter().any(|c| c.check_writes().is_err()) {
+            return appmarket::store::commit_one_by_one(self, commits, at);
+        }
         if let Some(heads) = self.run("saving commits", true, |conn| self.commit_many_once(conn, &commits, at))? {
             return Ok(heads.into_iter().map(Ok).collect());
         }

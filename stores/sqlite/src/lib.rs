@@ -611,6 +611,7 @@ impl SqliteStore {
     /// Returns the last event's seq and whether the catalogue changed.
     fn apply(&self, tx: &Connection, commit: Commit, at: DateTime<Utc>) -> Result<(u64, bool), Error> {
         let q = |e| self.sql("committing", e);
+        commit.check_writes()?;
         // Checks first: a stale version or a used request id writes nothing (the transaction
         // rolls back when dropped). A record's row is found here once: its rowid, and its
         // indexed status and due instant, which an update leaves alone when they did not change.
@@ -698,10 +699,7 @@ impl SqliteStore {
                     let Some((rowid, old_status, old_due)) = row else {
                         return Err(self.fail("committing", format!("{target} has a version but no row")));
                     };
-                    // Written twice in one commit: the row found by the checks is not the
-                    // latest, so every column is written.
-                    let once = targets.iter().filter(|other| *other == target).count() == 1;
-                    if once && old_status == status && old_due == due {
+                    if old_status == status && old_due == due {
                         tx.prepare_cached("UPDATE records SET version = ?2, doc = ?3 WHERE rowid = ?1")
                             .and_then(|mut s| s.execute(params![rowid, version, doc]))
                             .map_err(q)?;
@@ -1035,8 +1033,9 @@ impl Store for SqliteStore {
         Ok(last)
     }
 
-    /// One `BEGIN IMMEDIATE` transaction for all: a commit that fails its checks wrote nothing
-    /// (the checks come before the writes) and the others go on.
+    /// One `BEGIN IMMEDIATE` transaction for all: a commit that fails its checks (a stale
+    /// version, a target written twice) wrote nothing (the checks come before the writes) and
+    /// the others go on.
     fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
         let mut conn = self.writer();
         let tx =
@@ -1049,7 +1048,7 @@ impl Store for SqliteStore {
                     catalog |= changed;
                     saved.push(Ok(last));
                 }
-                Err(e @ Error::Conflict { .. }) => saved.push(Err(e)),
+                Err(e @ (Error::Conflict { .. } | Error::InvalidInput { .. })) => saved.push(Err(e)),
                 Err(other) => return Err(other),
             }
         }
