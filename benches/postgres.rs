@@ -3,8 +3,9 @@
 //! Targets:
 //! - place + accept terms + pay, each call its own transaction: ≥ 2,000 orders/s on one
 //!   connection, and 4 connections (4 threads, one pool of 4) ≥ 1.5× that. Printed before it,
-//!   the floor of one connection to the server at hand: three reads and three one-statement
-//!   commits per order, and three commits alone, through the postgres driver with no store;
+//!   the floor of 1 and of 4 connections to the server at hand: three reads and three
+//!   one-statement commits per order, and three commits alone, through the postgres driver with
+//!   no store;
 //! - `tick` over 1,000,000 apps of which 1% (10,000) are due: ≤ 1 s.
 //!
 //! Each figure is measured with durable commits (the default: a commit returns once the server
@@ -104,42 +105,53 @@ fn orders_per_second(url: &str, threads: usize, durable: bool, for_how_long: Std
     figures
 }
 
-/// The floors under the orders figures: what one connection to this server can do at best for
-/// an order of three commands, with the postgres driver alone and one row of about an order's
-/// size. Per command, a store must read what it decides on (one round trip) and commit (at least
-/// one more); a store that cached every read would still commit three times. Returns the
-/// orders/s of (three reads and three one-statement commits, three commits alone).
-fn orders_floor(url: &str, durable: bool) -> (f64, f64) {
-    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect for the floor");
+/// The floors under the orders figures: what `connections` connections to this server can do
+/// at best for orders of three commands, with the postgres driver alone, each connection on its
+/// own row of about an order's size. Per command, a store must read what it decides on (one
+/// round trip) and commit (at least one more); a store that cached every read would still
+/// commit three times. Returns the orders/s of (three reads and three one-statement commits,
+/// three commits alone).
+fn orders_floor(url: &str, durable: bool, connections: usize) -> (f64, f64) {
     let schema = schema("floor");
-    client
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).expect("connect for the floor");
+    admin
         .batch_execute(&format!(
             "CREATE SCHEMA {schema}; CREATE TABLE {schema}.records (id BIGINT PRIMARY KEY, version BIGINT, doc TEXT);
-             INSERT INTO {schema}.records VALUES (1, 0, repeat('x', 1200));
-             SET synchronous_commit = {}",
-            if durable { "on" } else { "off" }
+             INSERT INTO {schema}.records SELECT g, 0, repeat('x', 1200) FROM generate_series(0, {connections}) g"
         ))
         .expect("floor schema");
-    let read = client.prepare(&format!("SELECT doc, version FROM {schema}.records WHERE id = 1")).unwrap();
-    let write =
-        client.prepare(&format!("UPDATE {schema}.records SET version = version + 1, doc = $1 WHERE id = 1")).unwrap();
-    let doc = "y".repeat(1200);
-    let mut rate = |with_reads: bool| {
+    let rate = |with_reads: bool| {
+        let done = AtomicU64::new(0);
+        let window = StdDuration::from_secs(3);
         let start = Instant::now();
-        let mut n = 0u32;
-        while start.elapsed() < StdDuration::from_secs(3) {
-            for _ in 0..3 {
-                if with_reads {
-                    client.query_one(&read, &[]).expect("floor read");
-                }
-                client.execute(&write, &[&doc]).expect("floor write");
+        std::thread::scope(|scope| {
+            for row in 0..connections as i64 {
+                let (schema, done) = (&schema, &done);
+                scope.spawn(move || {
+                    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect for the floor");
+                    let sync = if durable { "on" } else { "off" };
+                    client.batch_execute(&format!("SET synchronous_commit = {sync}")).expect("set commits");
+                    let read = client.prepare(&format!("SELECT doc, version FROM {schema}.records WHERE id = $1"));
+                    let write = client
+                        .prepare(&format!("UPDATE {schema}.records SET version = version + 1, doc = $2 WHERE id = $1"));
+                    let (read, write) = (read.expect("prepare"), write.expect("prepare"));
+                    let doc = "y".repeat(1200);
+                    while start.elapsed() < window {
+                        for _ in 0..3 {
+                            if with_reads {
+                                client.query_one(&read, &[&row]).expect("floor read");
+                            }
+                            client.execute(&write, &[&row, &doc]).expect("floor write");
+                        }
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
             }
-            n += 1;
-        }
-        f64::from(n) / start.elapsed().as_secs_f64()
+        });
+        done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
     };
     let figures = (rate(true), rate(false));
-    client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).expect("drop the floor schema");
+    admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).expect("drop the floor schema");
     figures
 }
 
@@ -170,11 +182,15 @@ fn orders(c: &mut Criterion) {
 
     let window = StdDuration::from_secs(5);
     for durable in [true, false] {
-        let (reads_and_commits, commits) = orders_floor(&url, durable);
+        let (reads1, commits1) = orders_floor(&url, durable, 1);
+        let (reads4, commits4) = orders_floor(&url, durable, 4);
         println!(
-            "floor, {} commits, one connection, the driver alone: 3 reads + 3 one-statement commits \
-             {reads_and_commits:.0} orders/s; 3 commits alone {commits:.0} orders/s",
+            "floor, {} commits, the driver alone: 3 reads + 3 one-statement commits per order: 1 connection \
+             {reads1:.0} orders/s, 4 connections {reads4:.0} (ratio {:.2}); 3 commits alone: {commits1:.0} / \
+             {commits4:.0} (ratio {:.2})",
             if durable { "durable" } else { "asynchronous" },
+            reads4 / reads1,
+            commits4 / commits1,
         );
         let (one, cpu1) = orders_per_second(&url, 1, durable, window);
         let (four, cpu4) = orders_per_second(&url, 4, durable, window);
