@@ -284,9 +284,9 @@ pub fn a_target_written_twice_is_refused<S: Store>(store: &S) {
     assert_eq!(store.get::<Order>(&target(4)).expect("load").version, 1);
 }
 
-/// A page of app updates (what `tick` saves; stores may save it in a few statements): saved together, a stale one
-/// a conflict in its slot with the others saved one by one, events numbered in list order, due
-/// rows moved and page claims ended.
+/// A page of app updates (what `tick` saves; a store may save it in a few statements): saved
+/// together, a stale one a conflict in its slot with the others saved one by one, events
+/// numbered in list order, due rows moved and page claims ended.
 pub fn a_page_of_app_updates_is_saved_together<S: Store>(store: &S) {
     use crate::*;
     // The template app comes from a marketplace of its own; only its value is used.
