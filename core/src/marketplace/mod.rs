@@ -181,12 +181,12 @@ macro_rules! replied_record {
     ($ty:ty, $variant:ident) => {
         impl Replied for $ty {
             fn to_reply(&self) -> Reply {
-                Reply::Record(Box::new(Record::$variant(self.clone())))
+                Reply::Record(Record::$variant(Box::new(self.clone())))
             }
             fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
                 match reply {
-                    Reply::Record(r) => match *r {
-                        Record::$variant(v) => Some(v),
+                    Reply::Record(r) => match r {
+                        Record::$variant(v) => Some(*v),
                         _ => None,
                     },
                     _ => None,

@@ -194,12 +194,12 @@ impl<'a> Unit<'a> {
     /// in decision order, the secrets.
     pub(crate) fn into_commit(self) -> Commit {
         let policy = &self.market.policy;
-        let writes = self
-            .entries
-            .into_iter()
-            .filter(|e| e.written)
-            .map(|e| Write { due: next_due(&e.record, policy), expected_version: e.version, record: e.record })
-            .collect();
+        // Pushed, not collected: collecting in place would keep (and then shrink) the entries'
+        // buffer.
+        let mut writes = Vec::with_capacity(self.entries.iter().filter(|e| e.written).count());
+        for e in self.entries.into_iter().filter(|e| e.written) {
+            writes.push(Write { due: next_due(&e.record, policy), expected_version: e.version, record: e.record });
+        }
         Commit { writes, events: self.events, secrets: self.secrets, request: None }
     }
 }

@@ -21,41 +21,6 @@ use crate::order::{Order, OrderFilter, OrderStatus};
 use crate::secret::Secret;
 use crate::supervision::{FlowFilter, ServiceFlow};
 
-/// A record as the store keeps it: each aggregate in a box of its own size, so that a map slot
-/// stays small and an app does not pay for the largest aggregate.
-#[derive(Debug, Clone)]
-enum Boxed {
-    Account(Box<crate::account::CustomerAccount>),
-    Product(Box<Product>),
-    SavedList(Box<crate::catalog::SavedList>),
-    Order(Box<Order>),
-    App(Box<PurchasedApp>),
-    Flow(Box<ServiceFlow>),
-    Appeal(Box<Appeal>),
-    Invoice(Box<crate::invoice::Invoice>),
-}
-
-macro_rules! stored_conversions {
-    ($($variant:ident),*) => {
-        impl From<Record> for Boxed {
-            fn from(record: Record) -> Boxed {
-                match record {
-                    $(Record::$variant(v) => Boxed::$variant(Box::new(v)),)*
-                }
-            }
-        }
-
-        impl Boxed {
-            fn to_record(&self) -> Record {
-                match self {
-                    $(Boxed::$variant(v) => Record::$variant((**v).clone()),)*
-                }
-            }
-        }
-    };
-}
-stored_conversions!(Account, Product, SavedList, Order, App, Flow, Appeal, Invoice);
-
 /// The global event stream, in chunks of a fixed size: appending never moves what is stored
 /// (a single vector's doubling copied the whole stream, which showed in a journey's profile).
 #[derive(Default)]
@@ -92,7 +57,9 @@ impl EventLog {
 /// A record with its version and when `tick` must next look at it.
 #[derive(Debug, Clone)]
 struct Slot {
-    record: Boxed,
+    /// The record: each aggregate in a box of its own size, so that a map slot stays small and
+    /// an app does not pay for the largest aggregate.
+    record: Record,
     version: u64,
     due: Option<DateTime<Utc>>,
     /// An order's place in its customer's list (0 for other records).
@@ -190,8 +157,8 @@ impl MemoryStore {
     pub fn snapshot(&self) -> StoreSnapshot {
         let inner = self.read();
         let mut records: Vec<(Record, u64)> =
-            inner.records.values().map(|slot| (slot.record.to_record(), slot.version)).collect();
-        records.extend(inner.catalog.iter().map(|(p, v)| (Record::Product(Product::clone(p)), v)));
+            inner.records.values().map(|slot| (slot.record.clone(), slot.version)).collect();
+        records.extend(inner.catalog.iter().map(|(p, v)| (Record::Product(Box::new(Product::clone(p))), v)));
         records.sort_by_key(|(r, _)| r.target());
         let mut requests: Vec<RequestRecord> = inner.requests.values().cloned().collect();
         requests.sort_by(|a, b| (&a.actor, &a.id).cmp(&(&b.actor, &b.id)));
@@ -228,7 +195,7 @@ impl MemoryStore {
             if let Some(due) = due {
                 inner.due.insert((due, target.clone()));
             }
-            inner.records.insert(target, Slot { record: Boxed::App(Box::new(app)), version: 1, due, position: 0 });
+            inner.records.insert(target, Slot { record: Record::App(Box::new(app)), version: 1, due, position: 0 });
         }
     }
 
@@ -253,7 +220,7 @@ fn page_of<T: Clone>(
     inner: &Inner,
     targets: Option<&Vec<Target>>,
     unfiltered: bool,
-    pick: impl for<'a> Fn(&'a Boxed) -> Option<&'a T>,
+    pick: impl for<'a> Fn(&'a Record) -> Option<&'a T>,
     page: u32,
     page_size: u32,
 ) -> Page<T> {
@@ -286,8 +253,10 @@ impl Store for MemoryStore {
     fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error> {
         let inner = self.read();
         Ok(match target {
-            Target::Product(id) => inner.catalog.get(id).map(|(p, v)| (Record::Product(Product::clone(p)), v)),
-            _ => inner.records.get(target).map(|slot| (slot.record.to_record(), slot.version)),
+            Target::Product(id) => {
+                inner.catalog.get(id).map(|(p, v)| (Record::Product(Box::new(Product::clone(p))), v))
+            }
+            _ => inner.records.get(target).map(|slot| (slot.record.clone(), slot.version)),
         })
     }
 
@@ -365,9 +334,9 @@ impl Store for MemoryStore {
                 }
             }
             match w.record {
-                Record::Product(p) => inner.catalog.put(p, w.expected_version + 1),
+                Record::Product(p) => inner.catalog.put(*p, w.expected_version + 1),
                 record => {
-                    let slot = Slot { record: record.into(), version: w.expected_version + 1, due: w.due, position };
+                    let slot = Slot { record, version: w.expected_version + 1, due: w.due, position };
                     inner.records.insert(target, slot);
                 }
             }
@@ -416,7 +385,7 @@ impl Store for MemoryStore {
         let inner = self.read();
         let list = inner.orders_by_customer.get(customer).map_or(&[][..], Vec::as_slice);
         let order = |listed: &ListedOrder| match inner.records.get(&listed.target).map(|slot| &slot.record) {
-            Some(Boxed::Order(o)) => Some(Order::clone(o)),
+            Some(Record::Order(o)) => Some(Order::clone(o)),
             _ => None,
         };
         let start = (page.saturating_sub(1) as usize).saturating_mul(page_size as usize);
@@ -448,7 +417,7 @@ impl Store for MemoryStore {
             inner.apps_by_customer.get(customer),
             false, // unlisted apps (APP-4) never match: always test each
             |r| match r {
-                Boxed::App(a) if filter.matches(a) => Some(&**a),
+                Record::App(a) if filter.matches(a) => Some(&**a),
                 _ => None,
             },
             page,
@@ -469,7 +438,7 @@ impl Store for MemoryStore {
             inner.flows_by_party.get(party),
             *filter == FlowFilter::default(),
             |r| match r {
-                Boxed::Flow(f) if filter.matches(f) => Some(&**f),
+                Record::Flow(f) if filter.matches(f) => Some(&**f),
                 _ => None,
             },
             page,
@@ -483,7 +452,7 @@ impl Store for MemoryStore {
             .open_appeals
             .iter()
             .filter_map(|t| match inner.records.get(t).map(|slot| &slot.record) {
-                Some(Boxed::Appeal(a)) if a.status == AppealStatus::Open => Some(Appeal::clone(a)),
+                Some(Record::Appeal(a)) if a.status == AppealStatus::Open => Some(Appeal::clone(a)),
                 _ => None,
             })
             .collect();

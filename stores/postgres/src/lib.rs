@@ -507,7 +507,7 @@ impl PostgresStore {
             for row in rows {
                 let Record::Product(p) = record_of(1, row.get(2))? else { continue };
                 let text = Arc::new(SearchText::of(&p));
-                cache.insert(p.id.clone(), (row.get(1), Arc::new(p), text));
+                cache.insert(p.id.clone(), (row.get(1), Arc::new(*p), text));
             }
         }
         let cache = self.products.lock().unwrap_or_else(|p| p.into_inner());
@@ -953,7 +953,7 @@ fn app_updates(commits: &[Commit]) -> Option<Vec<AppUpdate<'_>>> {
         if w.expected_version == 0 || !seen.insert(app.id.as_str()) {
             return None;
         }
-        apps.push((app, w.expected_version, w.due));
+        apps.push((&**app, w.expected_version, w.due));
     }
     (!apps.is_empty()).then_some(apps)
 }
@@ -1051,7 +1051,7 @@ impl Store for PostgresStore {
             (None, Some((_, p, _))) => Ok(Some(p)),
             (Some(doc), _) => {
                 let Record::Product(p) = record_of(1, doc)? else { return Ok(None) };
-                let p = Arc::new(p);
+                let p = Arc::new(*p);
                 let text = Arc::new(SearchText::of(&p));
                 self.products
                     .lock()
@@ -1131,7 +1131,7 @@ impl Store for PostgresStore {
             &[&customer.as_str(), &status, &product],
             (page, page_size),
             |r| match r {
-                Record::Order(o) => Some(o),
+                Record::Order(o) => Some(*o),
                 _ => None,
             },
         )
@@ -1156,7 +1156,7 @@ impl Store for PostgresStore {
             &[&customer.as_str(), &status, &delivery, &mode, &name],
             (page, page_size),
             |r| match r {
-                Record::App(a) => Some(a),
+                Record::App(a) => Some(*a),
                 _ => None,
             },
         )
@@ -1187,7 +1187,7 @@ impl Store for PostgresStore {
             &[&id, &status, &kind, &order],
             (page, page_size),
             |r| match r {
-                Record::Flow(f) => Some(f),
+                Record::Flow(f) => Some(*f),
                 _ => None,
             },
         )
@@ -1198,7 +1198,7 @@ impl Store for PostgresStore {
             self.query("listing open appeals", "SELECT doc FROM appeals WHERE open ORDER BY opened_at, id", &[])?;
         rows.iter()
             .map(|row| match record_of(6, row.get(0))? {
-                Record::Appeal(a) => Ok(a),
+                Record::Appeal(a) => Ok(*a),
                 _ => Err(errors::corrupt("appeal", "not an appeal")),
             })
             .collect()

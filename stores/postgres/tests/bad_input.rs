@@ -84,7 +84,7 @@ fn a_version_2_schema_is_upgraded_and_its_claims_hold() {
     let store = PostgresStore::builder(&url).schema(&schema).open().expect("open");
     let alice = appmarket::CustomerId::parse("alice").expect("id");
     let target = Target::Account(alice.clone());
-    let account = appmarket::store::Record::Account(appmarket::CustomerAccount::with_card(alice));
+    let account = appmarket::store::Record::Account(Box::new(appmarket::CustomerAccount::with_card(alice)));
     // Due at t0, as far as the store knows (it keeps whatever instant a write gives).
     let t0 = appmarket::testing::fixtures::t0();
     let write = appmarket::store::Write { record: account, expected_version: 0, due: Some(t0) };

@@ -226,7 +226,7 @@ fn four_tick_loops_charge_each_due_app_once() {
     let n = due_apps();
     let store = PostgresStore::builder(&url).schema(&h.schema).open().expect("open");
     let mut writes: Vec<Write> = vec![Write {
-        record: Record::App(template.clone()),
+        record: Record::App(Box::new(template.clone())),
         expected_version: store_version(&store, &app_id),
         due: template.next_due(&policy),
     }];
@@ -234,7 +234,7 @@ fn four_tick_loops_charge_each_due_app_once() {
         let mut app = template.clone();
         app.id = AppId::parse(&format!("APP-R{i:07}")).unwrap();
         let due = app.next_due(&policy);
-        Write { record: Record::App(app), expected_version: 0, due }
+        Write { record: Record::App(Box::new(app)), expected_version: 0, due }
     }));
     appmarket::Store::commit(&store, Commit { writes, ..Commit::default() }, h.clock.instant()).unwrap();
     h.clock.advance(Duration::days(29)).unwrap();

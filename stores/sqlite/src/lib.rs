@@ -576,7 +576,7 @@ impl SqliteStore {
             let Record::Product(product) = self.decode("product", &doc)? else {
                 return Err(self.fail("reading products", "a product row holds another kind of record"));
             };
-            catalog.products.put(product, version as u64);
+            catalog.products.put(*product, version as u64);
         }
         catalog.seen = counter;
         Ok(())
@@ -851,7 +851,7 @@ impl SqliteStore {
                 )
                 .map_err(|e| self.sql("bulk insert", e))?;
             for (app, due) in apps {
-                let record = Record::App(app);
+                let record = Record::App(Box::new(app));
                 let doc = self.encode("record", &record)?;
                 let Record::App(app) = record else { unreachable!() };
                 stmt.execute(params![
@@ -1098,7 +1098,7 @@ impl Store for SqliteStore {
         page_size: u32,
     ) -> Result<Page<Order>, Error> {
         let pick = |r: Record| match r {
-            Record::Order(o) if filter.matches(&o) => Some(o),
+            Record::Order(o) if filter.matches(&o) => Some(*o),
             _ => None,
         };
         self.page(
@@ -1119,7 +1119,7 @@ impl Store for SqliteStore {
         page_size: u32,
     ) -> Result<Page<PurchasedApp>, Error> {
         let pick = |r: Record| match r {
-            Record::App(a) if filter.matches(&a) => Some(a),
+            Record::App(a) if filter.matches(&a) => Some(*a),
             _ => None,
         };
         self.page(
@@ -1140,7 +1140,7 @@ impl Store for SqliteStore {
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
         let pick = |r: Record| match r {
-            Record::Flow(f) if filter.matches(&f) => Some(f),
+            Record::Flow(f) if filter.matches(&f) => Some(*f),
             _ => None,
         };
         match party {
@@ -1177,7 +1177,7 @@ impl Store for SqliteStore {
                     self.decode("record", &doc.map_err(|e| self.sql("listing open appeals", e))?)?
                     && a.status == AppealStatus::Open
                 {
-                    open.push(a);
+                    open.push(*a);
                 }
             }
             Ok(open)

@@ -181,7 +181,7 @@ fn check(path: &Path, seen: &HashMap<String, String>, expected: &HashMap<String,
             .unwrap()
             .unwrap_or_else(|| panic!("{rid} returned Ok ({result}) but is not remembered"));
         let Ok(Reply::Record(reply)) = record.reply else { panic!("{rid} is remembered as {:?}", record.reply) };
-        let appmarket::store::Record::Order(order) = *reply else { panic!("{rid} returned another record") };
+        let appmarket::store::Record::Order(order) = reply else { panic!("{rid} returned another record") };
         assert!(result.starts_with(&format!("{} {:?}", order.id, order.status)), "{rid}: {result} vs {order:?}");
     }
     let events = store.events_since(0, usize::MAX).unwrap();

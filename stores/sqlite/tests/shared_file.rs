@@ -27,7 +27,7 @@ fn a_stale_write_through_the_other_store_is_a_conflict_and_writes_nothing() {
     let target = Target::Account(id.clone());
     let save = |store: &SqliteStore, version: u64| {
         let write = Write {
-            record: Record::Account(CustomerAccount::with_card(id.clone())),
+            record: Record::Account(Box::new(CustomerAccount::with_card(id.clone()))),
             expected_version: version,
             due: None,
         };
