@@ -227,7 +227,7 @@ impl Actor {
     }
 
     /// Refuses unless this is the customer `owner` (ACC-1).
-    pub fn require_customer(&self, owner: &CustomerId, what: &str) -> Result<(), Error> {
+    pub fn require_customer(&self, owner: &CustomerId, what: impl fmt::Display) -> Result<(), Error> {
         match self {
             Actor::Customer(c) if c == owner => Ok(()),
             other => Err(Error::forbidden(format!("{other} may not act on {what}: only its customer may"))),
@@ -235,7 +235,7 @@ impl Actor {
     }
 
     /// Refuses unless this is the seller `owner` (ACC-1).
-    pub fn require_seller(&self, owner: &SellerId, what: &str) -> Result<(), Error> {
+    pub fn require_seller(&self, owner: &SellerId, what: impl fmt::Display) -> Result<(), Error> {
         match self {
             Actor::Seller(s) if s == owner => Ok(()),
             other => Err(Error::forbidden(format!("{other} may not act on {what}: only its seller may"))),
@@ -243,7 +243,7 @@ impl Actor {
     }
 
     /// Refuses unless this is an operator (ACC-1).
-    pub fn require_operator(&self, what: &str) -> Result<(), Error> {
+    pub fn require_operator(&self, what: impl fmt::Display) -> Result<(), Error> {
         match self {
             Actor::Operator(_) => Ok(()),
             other => Err(Error::forbidden(format!("{other} may not {what}: only an operator may"))),
@@ -251,7 +251,7 @@ impl Actor {
     }
 
     /// Refuses unless this is the system (ACC-1).
-    pub fn require_system(&self, what: &str) -> Result<(), Error> {
+    pub fn require_system(&self, what: impl fmt::Display) -> Result<(), Error> {
         match self {
             Actor::System => Ok(()),
             other => Err(Error::forbidden(format!("{other} may not {what}: only the system may"))),

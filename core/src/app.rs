@@ -182,7 +182,7 @@ impl PurchasedApp {
 
     /// Checks that `by` may set, change or disable auto-renewal of the app (REN-5, REN-6).
     pub fn check_auto_renewal(&self, by: &Actor, policy: &Policy) -> Result<(), Error> {
-        by.require_customer(&self.customer, &format!("app {}", self.id))?;
+        by.require_customer(&self.customer, format_args!("app {}", self.id))?;
         if !self.mode.is_subscription() {
             return Err(Error::not_allowed(
                 "REN-5",
@@ -529,7 +529,7 @@ pub enum AppEvent {
     /// The seller provided the application information.
     ApplicationInfoProvided {
         /// The information (without the password).
-        info: ApplicationInfo,
+        info: Box<ApplicationInfo>,
     },
     /// The owner revealed the password (APP-5).
     PasswordRevealed,
@@ -602,7 +602,7 @@ pub enum AppEvent {
     /// or declined and owed (PRC-7).
     UsageSettled {
         /// The settlement.
-        cycle: UsageCycle,
+        cycle: Box<UsageCycle>,
     },
     /// An owed settlement was tried again (PRC-7): paid with `receipt`, or declined again.
     UsageRetried {
@@ -625,7 +625,7 @@ pub enum AppEvent {
     /// A downgrade was scheduled for the end of the term, replacing any before (PRC-8).
     DowngradeScheduled {
         /// The downgrade.
-        downgrade: ScheduledDowngrade,
+        downgrade: Box<ScheduledDowngrade>,
     },
     /// The customer cancelled the scheduled downgrade (PRC-8).
     DowngradeCancelled,
@@ -758,7 +758,7 @@ impl PurchasedApp {
     }
 
     fn owner(&self, by: &Actor) -> Result<(), Error> {
-        by.require_customer(&self.customer, &format!("app {}", self.id))
+        by.require_customer(&self.customer, format_args!("app {}", self.id))
     }
 
     /// Checks that `by` may reveal the password (APP-5).
@@ -1029,9 +1029,9 @@ impl Aggregate for PurchasedApp {
                 Ok(vec![AppEvent::TermStarted { term: Term::starting(*at, *months, policy.zone()) }])
             }
             AppCommand::ProvideApplicationInfo { info } => {
-                by.require_seller(&self.seller.seller, &format!("app {}", self.id))?;
+                by.require_seller(&self.seller.seller, format_args!("app {}", self.id))?;
                 info.check(policy)?;
-                Ok(vec![AppEvent::ApplicationInfoProvided { info: info.clone() }])
+                Ok(vec![AppEvent::ApplicationInfoProvided { info: Box::new(info.clone()) }])
             }
             AppCommand::RevealPassword => {
                 self.check_reveal_password(by)?;
@@ -1164,7 +1164,7 @@ impl Aggregate for PurchasedApp {
                     effective_at: term.expires_at,
                     renewal_order: None,
                 };
-                Ok(vec![AppEvent::DowngradeScheduled { downgrade }])
+                Ok(vec![AppEvent::DowngradeScheduled { downgrade: Box::new(downgrade) }])
             }
             AppCommand::CancelScheduledDowngrade => {
                 self.check_may_cancel_downgrade(by)?;
@@ -1184,7 +1184,7 @@ impl Aggregate for PurchasedApp {
             }
             AppEvent::ApplicationInfoProvided { info } => {
                 let has_password = self.info.has_password || info.has_password;
-                self.info = ApplicationInfo { has_password, ..info.clone() };
+                self.info = ApplicationInfo { has_password, ..ApplicationInfo::clone(info) };
             }
             AppEvent::PendingOrderHeld { order } => self.pending_order = Some(order.clone()),
             AppEvent::PendingOrderReleased { .. } => self.pending_order = None,
@@ -1224,7 +1224,7 @@ impl Aggregate for PurchasedApp {
                             self.status = AppStatus::GracePeriod;
                         }
                     }
-                    m.cycles.push(cycle.clone());
+                    m.cycles.push(UsageCycle::clone(cycle));
                 }
             }
             AppEvent::UsageRetried { number, receipt, declined, at } => {
@@ -1300,7 +1300,7 @@ impl Aggregate for PurchasedApp {
                     ar.declined += 1;
                 }
             }
-            AppEvent::DowngradeScheduled { downgrade } => self.scheduled_downgrade = Some(Box::new(downgrade.clone())),
+            AppEvent::DowngradeScheduled { downgrade } => self.scheduled_downgrade = Some(downgrade.clone()),
             AppEvent::DowngradeCancelled => self.scheduled_downgrade = None,
             AppEvent::DowngradeApplied { specification, quantity, .. } => {
                 self.specification = specification.clone();
@@ -1370,7 +1370,7 @@ impl PurchasedApp {
     /// customer; a yearly/monthly app, not an image, active in its term; no unpaid order; no
     /// scheduled downgrade already paid for by a renewal.
     pub fn check_may_schedule_downgrade(&self, by: &Actor, policy: &Policy) -> Result<(), Error> {
-        by.require_customer(&self.customer, &format!("app {}", self.id))?;
+        by.require_customer(&self.customer, format_args!("app {}", self.id))?;
         if !policy.downgrade_at_renewal {
             return refuse_downgrade(
                 "this marketplace does not schedule downgrades: downgrades are refused (PRC-4)".into(),
@@ -1410,7 +1410,7 @@ impl PurchasedApp {
     /// Checks that `by` may cancel the app's scheduled downgrade (PRC-8): its customer, a downgrade
     /// scheduled and not yet paid for by a renewal, no unpaid order.
     pub fn check_may_cancel_downgrade(&self, by: &Actor) -> Result<(), Error> {
-        by.require_customer(&self.customer, &format!("app {}", self.id))?;
+        by.require_customer(&self.customer, format_args!("app {}", self.id))?;
         if self.scheduled_downgrade.is_none() {
             return refuse_downgrade(format!("app {} has no scheduled downgrade", self.id));
         }

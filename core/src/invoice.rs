@@ -83,7 +83,7 @@ pub enum InvoiceEvent {
 /// and gives its amount (INV-1, INV-2): the order's customer, a paid order not settled by a
 /// reseller, no invoice requested or issued and not returned, no unsubscription pending.
 pub fn check_request(order: &Order, by: &Actor, latest: Option<&Invoice>) -> Result<Money, Error> {
-    by.require_customer(&order.customer, &format!("order {}", order.id))?;
+    by.require_customer(&order.customer, format_args!("order {}", order.id))?;
     let Some(payment) = &order.payment else {
         return Err(Error::not_allowed("INV-1", format!("order {} has not been paid", order.id)));
     };
@@ -154,7 +154,7 @@ impl Invoice {
     /// Checks that `by` may return it (INV-1): its customer or an operator, an issued invoice.
     pub fn check_return(&self, by: &Actor) -> Result<(), Error> {
         if !matches!(by, Actor::Operator(_)) {
-            by.require_customer(&self.customer, &format!("invoice {}", self.id))?;
+            by.require_customer(&self.customer, format_args!("invoice {}", self.id))?;
         }
         if self.status != InvoiceStatus::Issued {
             return Err(Error::not_allowed(

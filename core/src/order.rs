@@ -377,7 +377,7 @@ pub enum OrderEvent {
     /// An unsubscription or negotiated refund waits for a decision (UNS-5, UNS-6).
     UnsubscriptionRequested {
         /// What waits.
-        pending: PendingUnsubscription,
+        pending: Box<PendingUnsubscription>,
     },
     /// The waiting unsubscription or refund was rejected.
     UnsubscriptionRejected {
@@ -458,7 +458,7 @@ impl Order {
     }
 
     fn check_accept_terms(&self, by: &Actor) -> Result<(), Error> {
-        by.require_customer(&self.customer, &format!("order {}", self.id))?;
+        by.require_customer(&self.customer, format_args!("order {}", self.id))?;
         self.require_status(OrderStatus::PendingPayment, "ORD-2", "accept terms")?;
         if self.terms_accepted_at.is_some() {
             return Err(Error::not_allowed("ORD-2", format!("the terms of order {} are already accepted", self.id)));
@@ -467,7 +467,7 @@ impl Order {
     }
 
     fn check_cancel(&self, by: &Actor) -> Result<(), Error> {
-        by.require_customer(&self.customer, &format!("order {}", self.id))?;
+        by.require_customer(&self.customer, format_args!("order {}", self.id))?;
         self.require_status(OrderStatus::PendingPayment, "ORD-6", "be cancelled")
     }
 
@@ -478,7 +478,7 @@ impl Order {
         method: Option<PaymentMethod>,
         account: &CustomerAccount,
     ) -> Result<Settlement, Error> {
-        by.require_customer(&self.customer, &format!("order {}", self.id))?;
+        by.require_customer(&self.customer, format_args!("order {}", self.id))?;
         self.require_status(OrderStatus::PendingPayment, "ORD-3", "be paid")?;
         if self.terms_accepted_at.is_none() {
             return Err(Error::not_allowed(
@@ -790,7 +790,7 @@ impl Aggregate for Order {
                         format!("an unsubscription of order {} is already waiting", self.id),
                     ));
                 }
-                Ok(vec![OrderEvent::UnsubscriptionRequested { pending: pending.clone() }])
+                Ok(vec![OrderEvent::UnsubscriptionRequested { pending: Box::new(pending.clone()) }])
             }
             OrderCommand::Record(OrderFact(Fact::RejectUnsubscription { reason })) => {
                 if self.pending_unsubscription.is_none() {
@@ -859,7 +859,9 @@ impl Aggregate for Order {
                 self.invoice_issued = true;
             }
             OrderEvent::InvoiceReturned { .. } => self.invoice_issued = false,
-            OrderEvent::UnsubscriptionRequested { pending } => self.pending_unsubscription = Some(pending.clone()),
+            OrderEvent::UnsubscriptionRequested { pending } => {
+                self.pending_unsubscription = Some(PendingUnsubscription::clone(pending))
+            }
             OrderEvent::UnsubscriptionRejected { .. } => self.pending_unsubscription = None,
             OrderEvent::UnconditionalUnsubscription => self.unconditional_unsubscription_at = Some(at),
         }

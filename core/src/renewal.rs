@@ -32,7 +32,7 @@ pub fn check_renewable_state(app: &PurchasedApp) -> Result<(), Error> {
 
 /// Checks that `by` may renew the app manually now (REN-1).
 pub fn check_renewable(app: &PurchasedApp, by: &Actor) -> Result<(), Error> {
-    by.require_customer(&app.customer, &format!("app {}", app.id))?;
+    by.require_customer(&app.customer, format_args!("app {}", app.id))?;
     check_renewable_state(app)?;
     if let Some(order) = &app.pending_order {
         return Err(Error::not_allowed("REN-1", format!("order {order} of app {} is still unpaid", app.id)));

@@ -331,7 +331,7 @@ pub enum FlowEvent {
         /// The actual enabling time, if entered (APP-3).
         enabling_time: Option<DateTime<Utc>>,
         /// SaaS application information, without the password.
-        application_info: Option<ApplicationInfo>,
+        application_info: Option<Box<ApplicationInfo>>,
     },
     /// The customer accepted the delivery (SUP-4).
     AcceptanceConfirmed,
@@ -413,7 +413,8 @@ pub use crate::policy::SENSITIVE_WORDS;
 /// mentions a word of the policy's `sensitive_words` (SUP-6). Never a refusal.
 pub fn sensitive_data_warnings(request: &ServiceRequest, policy: &Policy) -> Vec<String> {
     let mut warnings = Vec::new();
-    let mut scan = |place: String, text: &str| {
+    // The place is only written out when a warning names it.
+    let mut scan = |place: &dyn std::fmt::Display, text: &str| {
         let lower = text.to_lowercase();
         let found: Vec<&str> =
             policy.sensitive_words.iter().map(String::as_str).filter(|w| lower.contains(w)).collect();
@@ -425,9 +426,9 @@ pub fn sensitive_data_warnings(request: &ServiceRequest, policy: &Policy) -> Vec
             ));
         }
     };
-    scan("the description".into(), &request.description);
+    scan(&"the description", &request.description);
     for a in &request.attachments {
-        scan(format!("attachment `{}`", a.name), &a.name);
+        scan(&format_args!("attachment `{}`", a.name), &a.name);
     }
     warnings
 }
@@ -837,7 +838,7 @@ impl Aggregate for ServiceFlow {
                 Ok(vec![FlowEvent::Delivered {
                     note: delivery.note.clone(),
                     enabling_time: delivery.enabling_time,
-                    application_info: delivery.application_info.clone(),
+                    application_info: delivery.application_info.clone().map(Box::new),
                 }])
             }
             FlowCommand::ConfirmAcceptance => {
@@ -916,7 +917,7 @@ impl Aggregate for ServiceFlow {
                 self.delivered_at = Some(at);
                 self.enabling_time = *enabling_time;
                 if application_info.is_some() {
-                    self.application_info = application_info.clone();
+                    self.application_info = application_info.as_deref().cloned();
                 }
                 self.status = FlowStatus::AwaitingAcceptance;
                 self.updated_at = at;

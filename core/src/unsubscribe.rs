@@ -45,7 +45,7 @@ pub struct Segment {
 /// Checks that `by` may unsubscribe from the app at all (UNS-1): images bought yearly/monthly,
 /// not yet unsubscribed or released, with no unpaid order.
 pub fn check_eligible(app: &PurchasedApp, by: &Actor) -> Result<(), Error> {
-    by.require_customer(&app.customer, &format!("app {}", app.id))?;
+    by.require_customer(&app.customer, format_args!("app {}", app.id))?;
     if app.delivery != DeliveryMethod::Image {
         let hint = if app.involves_supervision { "; ask the seller for a negotiated refund (UNS-6)" } else { "" };
         return Err(Error::not_allowed("UNS-1", format!("{} products cannot be unsubscribed{hint}", app.delivery)));
@@ -215,7 +215,7 @@ pub fn refund_quote(
 /// `0 < amount ≤ paid − refunded` when an amount is given, and a marketplace that offers
 /// negotiated refunds (`negotiated_refunds`).
 pub fn check_refund_request(order: &Order, by: &Actor, amount: Option<&Money>, policy: &Policy) -> Result<(), Error> {
-    by.require_customer(&order.customer, &format!("order {}", order.id))?;
+    by.require_customer(&order.customer, format_args!("order {}", order.id))?;
     if !order.involves_supervision || order.status != OrderStatus::Processing {
         return Err(Error::not_allowed(
             "UNS-6",

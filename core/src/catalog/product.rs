@@ -444,7 +444,7 @@ impl Product {
     /// Checks that `by` may list (`listed`) or delist the product: only its seller, and only
     /// when it is not so already (CAT-3).
     pub fn check_set_listed(&self, by: &Actor, listed: bool) -> Result<(), Error> {
-        by.require_seller(&self.seller, &format!("product {}", self.id))?;
+        by.require_seller(&self.seller, format_args!("product {}", self.id))?;
         if self.listed == listed {
             return Err(Error::not_allowed(
                 "CAT-3",

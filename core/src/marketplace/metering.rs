@@ -144,7 +144,7 @@ impl Marketplace {
                     cycle.declined = Some(reason);
                 }
             }
-            unit.record_facts::<PurchasedApp>(target, vec![AppEvent::UsageSettled { cycle }])?;
+            unit.record_facts::<PurchasedApp>(target, vec![AppEvent::UsageSettled { cycle: Box::new(cycle) }])?;
             self.record_declined(unit, target, number)?;
         }
         for (number, amount, attempt) in plan.retries {

@@ -118,7 +118,7 @@ impl Marketplace {
         self.execute(by, fp, |unit| {
             let target = Target::Order(order.clone());
             let current = unit.get::<Order>(&target)?.clone();
-            unit.actor().require_seller(&current.seller, &format!("order {order}"))?;
+            unit.actor().require_seller(&current.seller, format_args!("order {order}"))?;
             let pending = pending_of(&current, PendingKind::NegotiatedRefund)?;
             let flow = self.refund_flow(unit, &current)?;
             if !approve {
@@ -138,7 +138,7 @@ impl Marketplace {
     /// a flow frozen by an appeal refuses it first (APL-2), then the order's own state.
     fn check_refund_request(&self, unit: &mut Unit<'_>, order: &Order, amount: Option<&Money>) -> Result<(), Error> {
         let by = unit.actor();
-        by.require_customer(&order.customer, &format!("order {}", order.id))?;
+        by.require_customer(&order.customer, format_args!("order {}", order.id))?;
         self.refund_flow(unit, order)?;
         unsubscribe::check_refund_request(order, by, amount, &self.policy)
     }
