@@ -237,6 +237,15 @@ pub struct ServiceFlow {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+/// A flow as messages name it ("service flow 7").
+struct FlowName<'a>(&'a FlowId);
+
+impl std::fmt::Display for FlowName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "service flow {}", self.0)
+    }
+}
+
 /// A command on a flow: what its customer, its seller or the system may ask of it. What the marketplace itself records on
 /// it is a [`FlowFact`], which only the library can make.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -540,8 +549,9 @@ impl ServiceFlow {
         self.opened_at + Duration::days(i64::from(policy.flow_max_days) - i64::from(policy.appeal_blackout_days))
     }
 
-    fn what(&self) -> String {
-        format!("service flow {}", self.id)
+    /// How messages name it; written out only when a message is.
+    fn what(&self) -> impl std::fmt::Display + '_ {
+        FlowName(&self.id)
     }
 
     /// Checks that a negotiated refund may be asked or decided on this flow now (UNS-6): not
@@ -598,12 +608,12 @@ impl ServiceFlow {
     }
 
     fn customer_step(&self, by: &Actor) -> Result<(), Error> {
-        by.require_customer(&self.customer, &self.what())?;
+        by.require_customer(&self.customer, self.what())?;
         self.require_not_frozen()
     }
 
     fn seller_step(&self, by: &Actor) -> Result<(), Error> {
-        by.require_seller(&self.seller, &self.what())?;
+        by.require_seller(&self.seller, self.what())?;
         self.require_not_frozen()
     }
 

@@ -185,10 +185,7 @@ macro_rules! replied_record {
             }
             fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
                 match reply {
-                    Reply::Record(r) => match r {
-                        Record::$variant(v) => Some(*v),
-                        _ => None,
-                    },
+                    Reply::Record(Record::$variant(v)) => Some(*v),
                     _ => None,
                 }
             }
