@@ -1,5 +1,6 @@
 //! The in-memory store: the embedded default.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The store's maps: foldhash's seeded hasher instead of SipHash, which dominated the profile of
@@ -284,61 +285,63 @@ impl Store for MemoryStore {
             return Err(Error::conflict(format!("request id {} was used meanwhile", req.id)));
         }
         for w in commit.writes {
-            let mut target = w.record.target();
-            inner.claims.remove(&target);
-            let old = inner.records.get(&target).and_then(|slot| slot.due);
-            if old != w.due {
-                if let Some(old) = old {
-                    let key = (old, target);
-                    inner.due.remove(&key);
-                    target = key.1;
-                }
-                if let Some(due) = w.due {
-                    inner.due.insert((due, target.clone()));
-                }
+            let target = w.record.target();
+            let Inner {
+                records, catalog, orders_by_customer, apps_by_customer, flows_by_party, open_appeals, due, claims, ..
+            } = &mut *inner;
+            if !claims.is_empty() {
+                claims.remove(&target);
             }
-            let mut position = 0;
-            if let Record::Order(o) = &w.record {
-                let listed = ListedOrder { target: target.clone(), status: o.status, product: o.product.clone() };
-                let Inner { orders_by_customer, records, .. } = &mut *inner;
-                let list = orders_by_customer.entry(o.customer.clone()).or_default();
-                match records.get(&target) {
-                    Some(slot) => {
-                        position = slot.position;
-                        list[position as usize] = listed;
-                    }
-                    None => {
-                        position = list.len() as u32;
+            if let Record::Product(p) = w.record {
+                catalog.put(*p, w.expected_version + 1);
+                continue;
+            }
+            // One lookup per write: the slot is updated in place, or made.
+            let (slot, fresh) = match records.entry(target) {
+                Entry::Occupied(e) => {
+                    let slot = e.into_mut();
+                    slot.record = w.record;
+                    (slot, false)
+                }
+                Entry::Vacant(e) => (e.insert(Slot { record: w.record, version: 0, due: None, position: 0 }), true),
+            };
+            slot.version = w.expected_version + 1;
+            if slot.due != w.due {
+                if let Some(old) = slot.due {
+                    due.remove(&(old, slot.record.target()));
+                }
+                if let Some(at) = w.due {
+                    due.insert((at, slot.record.target()));
+                }
+                slot.due = w.due;
+            }
+            match &slot.record {
+                Record::Order(o) => {
+                    let listed = ListedOrder { target: slot.record.target(), status: o.status, product: o.product.clone() };
+                    let list = orders_by_customer.entry(o.customer.clone()).or_default();
+                    if fresh {
+                        slot.position = list.len() as u32;
                         list.push(listed);
+                    } else {
+                        list[slot.position as usize] = listed;
                     }
                 }
-            }
-            if w.expected_version == 0 {
-                match &w.record {
-                    Record::App(a) => {
-                        inner.apps_by_customer.entry(a.customer.clone()).or_default().push(target.clone())
+                Record::App(a) if w.expected_version == 0 => {
+                    apps_by_customer.entry(a.customer.clone()).or_default().push(slot.record.target())
+                }
+                Record::Flow(f) if w.expected_version == 0 => {
+                    for party in [Actor::Customer(f.customer.clone()), Actor::Seller(f.seller.clone())] {
+                        flows_by_party.entry(party).or_default().push(slot.record.target());
                     }
-                    Record::Flow(f) => {
-                        for party in [Actor::Customer(f.customer.clone()), Actor::Seller(f.seller.clone())] {
-                            inner.flows_by_party.entry(party).or_default().push(target.clone());
-                        }
+                }
+                Record::Appeal(a) => {
+                    if a.status == AppealStatus::Open {
+                        open_appeals.insert(slot.record.target());
+                    } else {
+                        open_appeals.remove(&slot.record.target());
                     }
-                    _ => {}
                 }
-            }
-            if let Record::Appeal(a) = &w.record {
-                if a.status == AppealStatus::Open {
-                    inner.open_appeals.insert(target.clone());
-                } else {
-                    inner.open_appeals.remove(&target);
-                }
-            }
-            match w.record {
-                Record::Product(p) => inner.catalog.put(*p, w.expected_version + 1),
-                record => {
-                    let slot = Slot { record, version: w.expected_version + 1, due: w.due, position };
-                    inner.records.insert(target, slot);
-                }
+                _ => {}
             }
         }
         for (app, secret) in commit.secrets {
