@@ -114,7 +114,7 @@ impl Marketplace {
                 }
                 Settlement::Charge { method, amount } => {
                     let request = ChargeRequest {
-                        idempotency_key: self.payment_key(format!("{order}:pay")),
+                        idempotency_key: self.payment_key(format_args!("{order}:pay")),
                         customer: account.id.clone(),
                         method,
                         amount,
@@ -258,7 +258,7 @@ impl Marketplace {
             && let Some(method) = current.payment.as_ref().and_then(|p| p.method)
         {
             let request = RefundRequest {
-                idempotency_key: self.payment_key(format!(
+                idempotency_key: self.payment_key(format_args!(
                     "{}:refund:{}",
                     current.id,
                     current.refunded.amount + refund.amount

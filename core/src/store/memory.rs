@@ -287,7 +287,15 @@ impl Store for MemoryStore {
         for w in commit.writes {
             let target = w.record.target();
             let Inner {
-                records, catalog, orders_by_customer, apps_by_customer, flows_by_party, open_appeals, due, claims, ..
+                records,
+                catalog,
+                orders_by_customer,
+                apps_by_customer,
+                flows_by_party,
+                open_appeals,
+                due,
+                claims,
+                ..
             } = &mut *inner;
             if !claims.is_empty() {
                 claims.remove(&target);
@@ -317,7 +325,8 @@ impl Store for MemoryStore {
             }
             match &slot.record {
                 Record::Order(o) => {
-                    let listed = ListedOrder { target: slot.record.target(), status: o.status, product: o.product.clone() };
+                    let listed =
+                        ListedOrder { target: slot.record.target(), status: o.status, product: o.product.clone() };
                     let list = orders_by_customer.entry(o.customer.clone()).or_default();
                     if fresh {
                         slot.position = list.len() as u32;
