@@ -81,13 +81,15 @@ pub fn make_class(py: Python<'_>, name: &str, doc: &str, members: &[&str]) -> Py
     Ok(class.cast_into::<PyType>()?.unbind())
 }
 
-/// The `.name` of a member of `class`; a `TypeError` for anything else (an int, a string, a
-/// member of another enumeration).
-pub fn member_name(ob: &Bound<'_, PyAny>, class: &Bound<'_, PyType>) -> PyResult<String> {
+/// The value of a member of `class` (its index in declaration order); a `TypeError` for
+/// anything else (an int, a string, a member of another enumeration). Read as the int it is:
+/// the enumeration's `.name` is a Python-level property, and reading it cost more than the
+/// rest of a call's arguments.
+pub fn member_index(ob: &Bound<'_, PyAny>, class: &Bound<'_, PyType>) -> PyResult<usize> {
     if !ob.is_instance(class)? {
         return Err(PyTypeError::new_err(format!("expected {}, got {}", class.name()?, ob.get_type().name()?)));
     }
-    ob.getattr("name")?.extract()
+    ob.extract()
 }
 
 /// Adds a read-only property computed by `getter` (a function of the member) to an enumeration.

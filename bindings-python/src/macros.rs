@@ -78,9 +78,9 @@ macro_rules! mirror_enum {
             type Error = pyo3::PyErr;
 
             fn extract(ob: pyo3::Borrowed<'a, 'py, pyo3::PyAny>) -> pyo3::PyResult<Self> {
-                let name = crate::enums::member_name(&ob, $name::class(ob.py())?)?;
-                $name::ALL.iter().copied().find(|v| v.name() == name).ok_or_else(|| {
-                    pyo3::exceptions::PyTypeError::new_err(format!("{name} is not a {}", stringify!($name)))
+                let index = crate::enums::member_index(&ob, $name::class(ob.py())?)?;
+                $name::ALL.get(index).copied().ok_or_else(|| {
+                    pyo3::exceptions::PyTypeError::new_err(format!("{index} is not a {}", stringify!($name)))
                 })
             }
         }
