@@ -12,9 +12,8 @@
 //!   down outside the timed part (what the rules and the pipeline cost).
 
 use std::sync::Arc;
-use std::time::{Duration as Elapsed, Instant};
 
-use appmarket::supervision::{Attachment, Delivery, ServiceRequest};
+use appmarket::supervision::{Delivery, ServiceRequest};
 use appmarket::testing::fixtures;
 use appmarket::*;
 use chrono::Duration;
@@ -52,17 +51,8 @@ impl Journeys {
                 Actor::Customer(id)
             })
             .collect();
-        let purchase = PurchaseRequest {
-            product: product.id.clone(),
-            specification: "Basic Migration".into(),
-            mode: BillingMode::OneTime,
-            quantity: 1,
-            periods: 1,
-        };
-        let request = ServiceRequest {
-            description: "Move the shop to the new cloud.".into(),
-            attachments: vec![Attachment { name: "plan.pdf".into(), bytes: 1024 }],
-        };
+        let purchase = fixtures::basic_migration(product.id.clone());
+        let request = fixtures::migration_request();
         Journeys { clock, market, seller, buyers, purchase, request, done: 0 }
     }
 
@@ -94,21 +84,7 @@ fn journey(c: &mut Criterion) {
     let mut grown = Journeys::new();
     group.bench_function("professional_service", |b| b.iter(|| grown.run()));
     group.bench_function("professional_service_fresh_store", |b| {
-        b.iter_custom(|iters| {
-            let mut timed = Elapsed::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let batch = left.min(FRESH_EVERY);
-                let mut journeys = Journeys::new();
-                let start = Instant::now();
-                for _ in 0..batch {
-                    std::hint::black_box(journeys.run());
-                }
-                timed += start.elapsed();
-                left -= batch;
-            }
-            timed
-        })
+        b.iter_custom(|iters| appmarket_benches::timed_on_fresh(iters, FRESH_EVERY, Journeys::new, |j, _| j.run()))
     });
     group.finish();
 }

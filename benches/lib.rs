@@ -2,6 +2,7 @@
 //! doc comment; the figures are reported in the issue notes, not asserted by tests.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use appmarket::testing::fixtures;
 use appmarket::*;
@@ -59,4 +60,29 @@ pub fn list_catalog(market: &Marketplace, n: usize) {
             format!("A {} {} product for teams, number {i}.", WORDS[(i / 3) % 12], WORDS[(i / 11) % 12]);
         market.list_product(&seller, draft).expect("listed");
     }
+}
+
+/// Times `iters` runs of `run` (given the fixture and the run's number within it) on a fresh
+/// fixture from `setup` every `every` runs; setting up and tearing down are not timed. For
+/// criterion's `iter_custom`: the in-memory store's cost without the growth of its heap.
+pub fn timed_on_fresh<F, R>(
+    iters: u64,
+    every: u64,
+    mut setup: impl FnMut() -> F,
+    mut run: impl FnMut(&mut F, u64) -> R,
+) -> Duration {
+    let mut timed = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let batch = left.min(every.max(1));
+        let mut fixture = setup();
+        let start = Instant::now();
+        for i in 0..batch {
+            std::hint::black_box(run(&mut fixture, i));
+        }
+        timed += start.elapsed();
+        drop(fixture);
+        left -= batch;
+    }
+    timed
 }

@@ -5,8 +5,6 @@
 //! millions of orders (page faults included), and `place_accept_pay_fresh_store` on a fresh
 //! market every 2,000 orders, set up and torn down outside the timed part.
 
-use std::time::{Duration, Instant};
-
 use appmarket::testing::fixtures;
 use appmarket::*;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -35,21 +33,14 @@ fn place_and_pay(c: &mut Criterion) {
         })
     });
     group.bench_function("place_accept_pay_fresh_store", |b| {
+        let setup = || {
+            let (market, product, actors) = appmarket_benches::market_with_saas(64);
+            (market, fixtures::standard_monthly(product.id), actors)
+        };
         b.iter_custom(|iters| {
-            let mut timed = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let batch = left.min(FRESH_EVERY);
-                let (market, product, actors) = appmarket_benches::market_with_saas(64);
-                let request = fixtures::standard_monthly(product.id.clone());
-                let start = Instant::now();
-                for i in 0..batch as usize {
-                    std::hint::black_box(order(&market, &actors, &request, i));
-                }
-                timed += start.elapsed();
-                left -= batch;
-            }
-            timed
+            appmarket_benches::timed_on_fresh(iters, FRESH_EVERY, setup, |(market, request, actors), i| {
+                order(market, actors, request, i as usize)
+            })
         })
     });
     group.finish();

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use appmarket::supervision::{Attachment, Delivery, ServiceRequest};
+use appmarket::supervision::Delivery;
 use appmarket::testing::fixtures;
 use appmarket::*;
 use chrono::Duration;
@@ -25,17 +25,8 @@ fn main() -> Result<(), Error> {
     let product = market.list_product(&seller, fixtures::professional_service_draft())?;
     market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice")?))?;
     let buyer = Actor::customer("alice")?;
-    let purchase = PurchaseRequest {
-        product: product.id,
-        specification: "Basic Migration".into(),
-        mode: BillingMode::OneTime,
-        quantity: 1,
-        periods: 1,
-    };
-    let request = ServiceRequest {
-        description: "Move the shop to the new cloud.".into(),
-        attachments: vec![Attachment { name: "plan.pdf".into(), bytes: 1024 }],
-    };
+    let purchase = fixtures::basic_migration(product.id);
+    let request = fixtures::migration_request();
     let start = cpu_seconds();
     for _ in 0..n {
         let order = market.place_order(&buyer, purchase.clone())?;

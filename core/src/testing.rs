@@ -15,6 +15,7 @@ pub mod fixtures {
     };
     use crate::money::Money;
     use crate::order::PurchaseRequest;
+    use crate::supervision::{Attachment, ServiceRequest};
 
     fn usd(amount: &str) -> Money {
         Money::parse(&format!("{amount} USD")).expect("a valid amount")
@@ -41,6 +42,26 @@ pub mod fixtures {
             mode: BillingMode::Monthly,
             quantity: 10,
             periods: 1,
+        }
+    }
+
+    /// A one-time purchase of one "Basic Migration" of [`professional_service_draft`]'s product
+    /// `product`: the order of the professional-service journey.
+    pub fn basic_migration(product: ProductId) -> PurchaseRequest {
+        PurchaseRequest {
+            product,
+            specification: "Basic Migration".into(),
+            mode: BillingMode::OneTime,
+            quantity: 1,
+            periods: 1,
+        }
+    }
+
+    /// The customer's request of the professional-service journey: a description and one plan.
+    pub fn migration_request() -> ServiceRequest {
+        ServiceRequest {
+            description: "Move the shop to the new cloud.".into(),
+            attachments: vec![Attachment { name: "plan.pdf".into(), bytes: 1024 }],
         }
     }
 
