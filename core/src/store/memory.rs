@@ -308,6 +308,8 @@ impl Store for MemoryStore {
             if !claims.is_empty() {
                 claims.remove(&target);
             }
+            // Products live in the catalogue and are never due (`Product` keeps the default
+            // `next_due`), so they have no slot and no place in the due index.
             if let Record::Product(p) = w.record {
                 catalog.put(*p, w.expected_version + 1);
                 continue;
