@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use appmarket::supervision::{Delivery, ServiceRequest};
+use appmarket::supervision::{Attachment, Delivery, ServiceRequest};
 use appmarket::testing::fixtures;
 use appmarket::*;
 use chrono::Duration;
@@ -52,7 +52,10 @@ impl Journeys {
             })
             .collect();
         let purchase = fixtures::basic_migration(product.id.clone());
-        let request = fixtures::migration_request();
+        let request = ServiceRequest {
+            description: "Move the shop to the new cloud.".into(),
+            attachments: vec![Attachment { name: "plan.pdf".into(), bytes: 1024 }],
+        };
         Journeys { clock, market, seller, buyers, purchase, request, done: 0 }
     }
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use appmarket::supervision::Delivery;
+use appmarket::supervision::{Attachment, Delivery, ServiceRequest};
 use appmarket::testing::fixtures;
 use appmarket::*;
 use chrono::Duration;
@@ -26,7 +26,10 @@ fn main() -> Result<(), Error> {
     market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice")?))?;
     let buyer = Actor::customer("alice")?;
     let purchase = fixtures::basic_migration(product.id);
-    let request = fixtures::migration_request();
+    let request = ServiceRequest {
+        description: "Move the shop to the new cloud.".into(),
+        attachments: vec![Attachment { name: "plan.pdf".into(), bytes: 1024 }],
+    };
     let start = cpu_seconds();
     for _ in 0..n {
         let order = market.place_order(&buyer, purchase.clone())?;

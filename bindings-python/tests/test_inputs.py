@@ -48,6 +48,7 @@ def test_bad_arguments_to_the_facade(world: World) -> None:
         (TypeError, lambda: m.saved_list("alice")),  # type: ignore[arg-type]
         (TypeError, lambda: m.quote_purchase(product=p, specification="Standard", mode="monthly")),  # type: ignore[arg-type]
         (TypeError, lambda: m.quote_purchase(product=p, specification="Standard", mode=1)),  # type: ignore[arg-type]
+        (TypeError, lambda: m.quote_purchase(product=p, specification="Standard", mode=am.PaymentMethod.CreditCard)),  # type: ignore[arg-type]
         (TypeError, lambda: m.quote_purchase(product=p, specification=None, mode=am.BillingMode.Monthly)),  # type: ignore[arg-type]
         (OverflowError, lambda: m.quote_purchase(product=p, specification="Standard", mode=am.BillingMode.Monthly, quantity=2**32)),
         (OverflowError, lambda: m.quote_purchase(product=p, specification="Standard", mode=am.BillingMode.Monthly, quantity=2**70)),

@@ -15,7 +15,6 @@ pub mod fixtures {
     };
     use crate::money::Money;
     use crate::order::PurchaseRequest;
-    use crate::supervision::{Attachment, ServiceRequest};
 
     fn usd(amount: &str) -> Money {
         Money::parse(&format!("{amount} USD")).expect("a valid amount")
@@ -54,14 +53,6 @@ pub mod fixtures {
             mode: BillingMode::OneTime,
             quantity: 1,
             periods: 1,
-        }
-    }
-
-    /// The customer's request of the professional-service journey: a description and one plan.
-    pub fn migration_request() -> ServiceRequest {
-        ServiceRequest {
-            description: "Move the shop to the new cloud.".into(),
-            attachments: vec![Attachment { name: "plan.pdf".into(), bytes: 1024 }],
         }
     }
 

@@ -16,7 +16,7 @@ use crate::event::{EventKind, NewEvent};
 use crate::order::{Order, OrderFilter, OrderKind, OrderStatus};
 use crate::policy::Policy;
 use crate::pricing::purchase_quote;
-use crate::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreExt, Write};
+use crate::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreExt, Stored, Write};
 use crate::supervision::{AppealGrounds, FlowFilter, FlowKind, FlowStatus, Party, ServiceFlow};
 
 use super::fixtures;
@@ -55,7 +55,8 @@ fn order(n: u64) -> Order {
     )
 }
 
-fn write(record: Record, expected_version: u64) -> Write {
+fn write<A: Stored>(value: A, expected_version: u64) -> Write {
+    let record = value.into_record();
     let due = match &record {
         Record::Order(o) => o.next_due(&Policy::default()),
         _ => None,
@@ -72,21 +73,13 @@ pub fn load_and_save<S: Store>(store: &S) {
     let o = order(1);
     let target = Target::Order(o.id.clone());
     assert!(store.load(&target).expect("load").is_none());
-    store
-        .commit(
-            Commit { writes: vec![write(Record::Order(Box::new(o.clone())), 0)], ..Commit::default() },
-            fixtures::t0(),
-        )
-        .expect("save");
+    store.commit(Commit { writes: vec![write(o.clone(), 0)], ..Commit::default() }, fixtures::t0()).expect("save");
     let loaded = store.get::<Order>(&target).expect("load");
     assert_eq!((loaded.value.clone(), loaded.version), (o.clone(), 1));
     let mut changed = o;
     changed.status = OrderStatus::Cancelled;
     store
-        .commit(
-            Commit { writes: vec![write(Record::Order(Box::new(changed.clone())), 1)], ..Commit::default() },
-            fixtures::t0(),
-        )
+        .commit(Commit { writes: vec![write(changed.clone(), 1)], ..Commit::default() }, fixtures::t0())
         .expect("save");
     let loaded = store.get::<Order>(&target).expect("load");
     assert_eq!((loaded.value, loaded.version), (changed, 2));
@@ -96,27 +89,15 @@ pub fn load_and_save<S: Store>(store: &S) {
 pub fn stale_version_is_a_conflict<S: Store>(store: &S) {
     let o = order(1);
     let target = Target::Order(o.id.clone());
-    store
-        .commit(
-            Commit { writes: vec![write(Record::Order(Box::new(o.clone())), 0)], ..Commit::default() },
-            fixtures::t0(),
-        )
-        .expect("save");
-    let stale = Commit {
-        writes: vec![write(Record::Order(Box::new(o.clone())), 0)],
-        events: vec![event(target.clone())],
-        ..Commit::default()
-    };
+    store.commit(Commit { writes: vec![write(o.clone(), 0)], ..Commit::default() }, fixtures::t0()).expect("save");
+    let stale = Commit { writes: vec![write(o.clone(), 0)], events: vec![event(target.clone())], ..Commit::default() };
     let err = store.commit(stale, fixtures::t0()).expect_err("stale");
     assert!(matches!(err, Error::Conflict { .. }), "{err}");
     assert_eq!(store.get::<Order>(&target).expect("load").version, 1);
     assert!(store.records(&target).expect("records").is_empty());
     // All or nothing: a commit with one stale write saves none of its writes.
     let fresh = order(2);
-    let mixed = Commit {
-        writes: vec![write(Record::Order(Box::new(fresh.clone())), 0), write(Record::Order(Box::new(o)), 0)],
-        ..Commit::default()
-    };
+    let mixed = Commit { writes: vec![write(fresh.clone(), 0), write(o, 0)], ..Commit::default() };
     assert!(store.commit(mixed, fixtures::t0()).is_err());
     assert!(store.load(&Target::Order(fresh.id)).expect("load").is_none());
 }
@@ -177,19 +158,12 @@ pub fn marketplace_id_is_recorded<S: Store>(store: &S) {
 pub fn due_claims_are_exclusive<S: Store>(store: &S) {
     let o = order(1);
     let target = Target::Order(o.id.clone());
-    store
-        .commit(
-            Commit { writes: vec![write(Record::Order(Box::new(o.clone())), 0)], ..Commit::default() },
-            fixtures::t0(),
-        )
-        .expect("save");
+    store.commit(Commit { writes: vec![write(o.clone(), 0)], ..Commit::default() }, fixtures::t0()).expect("save");
     let t = fixtures::t0();
     assert!(store.claim(&target, t, t + Duration::minutes(5)).expect("claim"));
     assert!(!store.claim(&target, t + Duration::minutes(1), t + Duration::minutes(6)).expect("claim"));
     assert!(store.claim(&target, t + Duration::minutes(5), t + Duration::minutes(10)).expect("claim"));
-    store
-        .commit(Commit { writes: vec![write(Record::Order(Box::new(o)), 1)], ..Commit::default() }, fixtures::t0())
-        .expect("save");
+    store.commit(Commit { writes: vec![write(o, 1)], ..Commit::default() }, fixtures::t0()).expect("save");
     assert!(store.claim(&target, t + Duration::minutes(6), t + Duration::minutes(11)).expect("claim"));
     assert!(store.claim(&target, t + Duration::minutes(7), t + Duration::minutes(12)).is_ok_and(|won| !won));
     store.release(&target).expect("release");
@@ -205,12 +179,10 @@ pub fn due_claims_are_exclusive<S: Store>(store: &S) {
 pub fn commits_are_saved_together_each_on_its_own<S: Store>(store: &S) {
     let t = fixtures::t0();
     let target = |n: u64| Target::Order(OrderId::numbered(n));
-    store
-        .commit(Commit { writes: vec![write(Record::Order(Box::new(order(1))), 0)], ..Commit::default() }, t)
-        .expect("save");
+    store.commit(Commit { writes: vec![write(order(1), 0)], ..Commit::default() }, t).expect("save");
     assert!(store.claim(&target(1), t, t + Duration::minutes(5)).expect("claim"));
     let one = |n: u64, version: u64| Commit {
-        writes: vec![write(Record::Order(Box::new(order(n))), version)],
+        writes: vec![write(order(n), version)],
         events: vec![event(target(n))],
         ..Commit::default()
     };
@@ -233,7 +205,7 @@ pub fn commits_are_saved_together_each_on_its_own<S: Store>(store: &S) {
     assert!(store.claim(&target(1), t, t + Duration::minutes(5)).expect("claim"), "the commit ended the claim");
     assert!(store.commit_many(Vec::new(), t).expect("nothing to save").is_empty());
     // All fresh: each returns the head after it, a commit without events the head before it.
-    let quiet = Commit { writes: vec![write(Record::Order(Box::new(order(6))), 0)], ..Commit::default() };
+    let quiet = Commit { writes: vec![write(order(6), 0)], ..Commit::default() };
     let saved = store.commit_many(vec![one(5, 0), quiet, one(7, 0)], t).expect("save together");
     assert_eq!(saved.iter().map(|r| r.as_ref().ok().copied()).collect::<Vec<_>>(), vec![Some(4), Some(4), Some(5)]);
     let later = store.events_since(3, 10).expect("events");
@@ -255,9 +227,7 @@ pub fn commits_are_saved_together_each_on_its_own<S: Store>(store: &S) {
 pub fn a_target_written_twice_is_refused<S: Store>(store: &S) {
     let t = fixtures::t0();
     let target = |n: u64| Target::Order(OrderId::numbered(n));
-    store
-        .commit(Commit { writes: vec![write(Record::Order(Box::new(order(1))), 0)], ..Commit::default() }, t)
-        .expect("save");
+    store.commit(Commit { writes: vec![write(order(1), 0)], ..Commit::default() }, t).expect("save");
     let before = store.events_since(0, 10).expect("events");
     let mut changed = order(1);
     changed.status = OrderStatus::Cancelled;
@@ -270,12 +240,8 @@ pub fn a_target_written_twice_is_refused<S: Store>(store: &S) {
     };
     // Twice new, twice updated: each refused before anything is written.
     let twice = [
-        vec![
-            write(Record::Order(Box::new(order(2))), 0),
-            write(Record::Order(Box::new(order(3))), 0),
-            write(Record::Order(Box::new(order(2))), 0),
-        ],
-        vec![write(Record::Order(Box::new(changed.clone())), 1), write(Record::Order(Box::new(order(1))), 1)],
+        vec![write(order(2), 0), write(order(3), 0), write(order(2), 0)],
+        vec![write(changed.clone(), 1), write(order(1), 1)],
     ];
     for writes in twice {
         let commit =
@@ -291,15 +257,8 @@ pub fn a_target_written_twice_is_refused<S: Store>(store: &S) {
     assert_eq!(store.events_since(0, 10).expect("events"), before);
     assert!(store.request(&request.actor, &request.id).expect("request").is_none());
     // In a batch: the refusal in its slot, the others saved.
-    let once = Commit {
-        writes: vec![write(Record::Order(Box::new(order(4))), 0)],
-        events: vec![event(target(4))],
-        ..Commit::default()
-    };
-    let twice = Commit {
-        writes: vec![write(Record::Order(Box::new(changed.clone())), 1), write(Record::Order(Box::new(changed)), 1)],
-        ..Commit::default()
-    };
+    let once = Commit { writes: vec![write(order(4), 0)], events: vec![event(target(4))], ..Commit::default() };
+    let twice = Commit { writes: vec![write(changed.clone(), 1), write(changed, 1)], ..Commit::default() };
     let saved = store.commit_many(vec![twice, once], t).expect("save together");
     assert!(matches!(saved[0], Err(Error::InvalidInput { .. })), "{:?}", saved[0]);
     assert!(saved[1].is_ok(), "{:?}", saved[1]);
@@ -390,7 +349,7 @@ pub fn a_page_of_app_updates_is_saved_together<S: Store>(store: &S) {
 /// released.
 pub fn due_pages_are_claimed_exclusively<S: Store>(store: &S) {
     let timeout = Duration::days(i64::from(Policy::default().order_payment_timeout_days));
-    let writes = (1..=5).map(|n| write(Record::Order(Box::new(order(n))), 0)).collect();
+    let writes = (1..=5).map(|n| write(order(n), 0)).collect();
     store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
     let target = |n: u64| Target::Order(OrderId::numbered(n));
     // Orders 1 to 4 are due; 5 is due a second later.
@@ -404,9 +363,7 @@ pub fn due_pages_are_claimed_exclusively<S: Store>(store: &S) {
     assert!(!store.claim(&target(1), now, until).expect("claim"), "a page claim holds like a single one");
     // Released, or committed: free again, unless skipped.
     store.release(&target(3)).expect("release");
-    store
-        .commit(Commit { writes: vec![write(Record::Order(Box::new(order(4))), 1)], ..Commit::default() }, now)
-        .expect("save");
+    store.commit(Commit { writes: vec![write(order(4), 1)], ..Commit::default() }, now).expect("save");
     let skip: HashSet<Target> = [target(3)].into_iter().collect();
     assert_eq!(store.claim_due(now, until, 10, &skip).expect("claim a page"), vec![target(4)]);
     assert_eq!(store.claim_due(now, until, 10, &none).expect("claim a page"), vec![target(3)]);
@@ -423,7 +380,7 @@ pub fn due_pages_are_claimed_exclusively<S: Store>(store: &S) {
 /// get all of it.
 pub fn due_pages_are_exclusive_across_hosts<S: Store>(store: &S) {
     let timeout = Duration::days(i64::from(Policy::default().order_payment_timeout_days));
-    let writes = (1..=60).map(|n| write(Record::Order(Box::new(order(n))), 0)).collect();
+    let writes = (1..=60).map(|n| write(order(n), 0)).collect();
     store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
     let now = fixtures::t0() + timeout + Duration::minutes(2);
     let until = now + Duration::minutes(5);
@@ -456,16 +413,14 @@ pub fn due_pages_are_exclusive_across_hosts<S: Store>(store: &S) {
 /// and totals are those of filtering the whole list.
 pub fn filtered_orders_follow_status_changes<S: Store>(store: &S) {
     let n = 40u64;
-    let writes = (1..=n).map(|k| write(Record::Order(Box::new(order(k))), 0)).collect();
+    let writes = (1..=n).map(|k| write(order(k), 0)).collect();
     store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
     // Cancel every third order, the oldest first, one commit each.
     let mut statuses: Vec<OrderStatus> = (1..=n).map(|_| OrderStatus::PendingPayment).collect();
     for k in (1..=n).filter(|k| k % 3 == 0) {
         let mut o = order(k);
         o.status = OrderStatus::Cancelled;
-        store
-            .commit(Commit { writes: vec![write(Record::Order(Box::new(o)), 1)], ..Commit::default() }, fixtures::t0())
-            .expect("save");
+        store.commit(Commit { writes: vec![write(o, 1)], ..Commit::default() }, fixtures::t0()).expect("save");
         statuses[k as usize - 1] = OrderStatus::Cancelled;
     }
     for status in [OrderStatus::Cancelled, OrderStatus::PendingPayment, OrderStatus::Completed] {
@@ -486,7 +441,7 @@ pub fn filtered_orders_follow_status_changes<S: Store>(store: &S) {
 
 /// Owner queries filter and page, newest first; search finds listed products.
 pub fn queries_filter_and_page<S: Store>(store: &S) {
-    let writes = (1..=5).map(|n| write(Record::Order(Box::new(order(n))), 0)).collect();
+    let writes = (1..=5).map(|n| write(order(n), 0)).collect();
     store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
     let all = store.orders_of(&customer(), &OrderFilter::default(), 1, 2).expect("query");
     assert_eq!(all.total, 5);
@@ -502,16 +457,7 @@ pub fn queries_filter_and_page<S: Store>(store: &S) {
     let mut delisted = product(2);
     delisted.listed = false;
     store
-        .commit(
-            Commit {
-                writes: vec![
-                    write(Record::Product(Box::new(product(1))), 0),
-                    write(Record::Product(Box::new(delisted)), 0),
-                ],
-                ..Commit::default()
-            },
-            fixtures::t0(),
-        )
+        .commit(Commit { writes: vec![write(product(1), 0), write(delisted, 0)], ..Commit::default() }, fixtures::t0())
         .expect("save");
     let policy = Policy::default();
     let query = SearchQuery { text: "EMAIL hosting".into(), ..SearchQuery::default() };
@@ -522,7 +468,7 @@ pub fn queries_filter_and_page<S: Store>(store: &S) {
 /// The due index gives what is due, earliest first, and forgets what is no longer due.
 pub fn due_index_is_ordered<S: Store>(store: &S) {
     let timeout = Duration::days(i64::from(Policy::default().order_payment_timeout_days));
-    let writes = [3, 1, 2].into_iter().map(|n| write(Record::Order(Box::new(order(n))), 0)).collect();
+    let writes = [3, 1, 2].into_iter().map(|n| write(order(n), 0)).collect();
     store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
     let at = fixtures::t0() + timeout + Duration::seconds(2);
     let due = store.due(at, 10).expect("due");
@@ -530,9 +476,7 @@ pub fn due_index_is_ordered<S: Store>(store: &S) {
     assert_eq!(store.due(at, 1).expect("due").len(), 1);
     let mut done = order(1);
     done.status = OrderStatus::Cancelled;
-    store
-        .commit(Commit { writes: vec![write(Record::Order(Box::new(done)), 1)], ..Commit::default() }, fixtures::t0())
-        .expect("save");
+    store.commit(Commit { writes: vec![write(done, 1)], ..Commit::default() }, fixtures::t0()).expect("save");
     assert_eq!(store.due(at, 10).expect("due"), vec![Target::Order(OrderId::numbered(2))]);
 }
 
@@ -542,7 +486,7 @@ pub fn events_are_numbered<S: Store>(store: &S) {
     let b = Target::Order(OrderId::numbered(9));
     let account = CustomerAccount::with_card(customer());
     let commit = Commit {
-        writes: vec![write(Record::Account(Box::new(account)), 0)],
+        writes: vec![write(account, 0)],
         events: vec![event(a.clone()), event(b.clone()), event(a.clone())],
         ..Commit::default()
     };
@@ -585,7 +529,7 @@ fn appeal(n: u64, status: AppealStatus) -> Appeal {
 
 /// Flows are found by their customer and by their seller, newest first, filtered and paged.
 pub fn flows_by_party<S: Store>(store: &S) {
-    let writes = (1..=3).map(|n| write(Record::Flow(Box::new(flow(n))), 0)).collect();
+    let writes = (1..=3).map(|n| write(flow(n), 0)).collect();
     store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
     let seller = Actor::Seller(SellerId::parse("contract-seller").expect("valid id"));
     for party in [Actor::Customer(customer()), seller] {
@@ -598,9 +542,7 @@ pub fn flows_by_party<S: Store>(store: &S) {
     }
     let mut moved = flow(2);
     moved.status = FlowStatus::RequestSubmitted;
-    store
-        .commit(Commit { writes: vec![write(Record::Flow(Box::new(moved)), 1)], ..Commit::default() }, fixtures::t0())
-        .expect("save");
+    store.commit(Commit { writes: vec![write(moved, 1)], ..Commit::default() }, fixtures::t0()).expect("save");
     let submitted = FlowFilter { status: Some(FlowStatus::RequestSubmitted), ..FlowFilter::default() };
     assert_eq!(store.flows_of(&Actor::Customer(customer()), &submitted, 1, 10).expect("query").total, 1);
     let licences = FlowFilter { kind: Some(FlowKind::License), ..FlowFilter::default() };
@@ -612,9 +554,9 @@ pub fn flows_by_party<S: Store>(store: &S) {
 /// Open appeals are listed oldest first; a resolved appeal leaves the list.
 pub fn open_appeals_are_listed<S: Store>(store: &S) {
     let writes = vec![
-        write(Record::Appeal(Box::new(appeal(1, AppealStatus::Open))), 0),
-        write(Record::Appeal(Box::new(appeal(2, AppealStatus::Open))), 0),
-        write(Record::Appeal(Box::new(appeal(3, AppealStatus::Resolved))), 0),
+        write(appeal(1, AppealStatus::Open), 0),
+        write(appeal(2, AppealStatus::Open), 0),
+        write(appeal(3, AppealStatus::Resolved), 0),
     ];
     store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
     let open = store.open_appeals().expect("query");
@@ -623,12 +565,7 @@ pub fn open_appeals_are_listed<S: Store>(store: &S) {
         vec![AppealId::numbered(2), AppealId::numbered(1)]
     );
     let resolved = appeal(2, AppealStatus::Resolved);
-    store
-        .commit(
-            Commit { writes: vec![write(Record::Appeal(Box::new(resolved)), 1)], ..Commit::default() },
-            fixtures::t0(),
-        )
-        .expect("save");
+    store.commit(Commit { writes: vec![write(resolved, 1)], ..Commit::default() }, fixtures::t0()).expect("save");
     assert_eq!(store.open_appeals().expect("query").len(), 1);
 }
 
