@@ -45,14 +45,21 @@ impl BillingMode {
     }
 }
 
-impl fmt::Display for BillingMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl BillingMode {
+    /// The mode as quotes and messages write it ("monthly").
+    pub fn as_str(self) -> &'static str {
+        match self {
             BillingMode::PayPerUse => "pay-per-use",
             BillingMode::Monthly => "monthly",
             BillingMode::Yearly => "yearly",
             BillingMode::OneTime => "one-time",
-        })
+        }
+    }
+}
+
+impl fmt::Display for BillingMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
