@@ -55,21 +55,9 @@ impl Journeys {
 
     fn on(store: Arc<MemoryStore>) -> Journeys {
         let clock = ManualClock::new(fixtures::t0());
-        let market = Marketplace::builder()
-            .clock(clock.clone())
-            .store(store)
-            .payments(Arc::new(SimulatedPayments::new()))
-            .build()
-            .expect("valid policy");
+        let (market, product, buyers) =
+            appmarket_benches::market_with(store, clock.clone(), fixtures::professional_service_draft(), 64);
         let seller = Actor::seller("isv-bench").expect("valid id");
-        let product = market.list_product(&seller, fixtures::professional_service_draft()).expect("valid draft");
-        let buyers = (0..64)
-            .map(|i| {
-                let id = CustomerId::parse(&format!("c{i}")).expect("valid id");
-                market.register_customer(CustomerAccount::with_card(id.clone())).expect("registered");
-                Actor::Customer(id)
-            })
-            .collect();
         let purchase = fixtures::basic_migration(product.id.clone());
         let request = ServiceRequest {
             description: "Move the shop to the new cloud.".into(),

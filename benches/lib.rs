@@ -15,14 +15,25 @@ pub fn market_with_saas(customers: usize) -> (Marketplace, Product, Vec<Actor>) 
 /// A marketplace on a manual clock over `store`, with one SaaS product and `customers`
 /// registered buyers.
 pub fn market_on(store: Arc<dyn store::Store>, customers: usize) -> (Marketplace, Product, Vec<Actor>) {
+    market_with(store, ManualClock::new(fixtures::t0()), fixtures::saas_draft(), customers)
+}
+
+/// A marketplace on `clock` over `store`, with the product of `draft` listed by the seller
+/// `isv-bench` and `customers` registered buyers (`c0`, `c1`, …).
+pub fn market_with(
+    store: Arc<dyn store::Store>,
+    clock: ManualClock,
+    draft: ProductDraft,
+    customers: usize,
+) -> (Marketplace, Product, Vec<Actor>) {
     let market = Marketplace::builder()
-        .clock(ManualClock::new(fixtures::t0()))
+        .clock(clock)
         .store(store)
         .payments(Arc::new(SimulatedPayments::new()))
         .build()
         .expect("valid policy");
     let seller = Actor::seller("isv-bench").expect("valid id");
-    let product = market.list_product(&seller, fixtures::saas_draft()).expect("valid draft");
+    let product = market.list_product(&seller, draft).expect("valid draft");
     let actors = (0..customers)
         .map(|i| {
             let id = CustomerId::parse(&format!("c{i}")).expect("valid id");

@@ -35,6 +35,10 @@ fn order(market: &Marketplace, actors: &[Actor], request: &PurchaseRequest, i: u
 /// Records by target, hashed as in the in-memory store.
 type Records = HashMap<Target, Record, foldhash::fast::RandomState>;
 
+/// What the floor's fixtures are made from: a real paid order, its app, and the events of each
+/// of its three calls.
+type Sample = (Order, PurchasedApp, [Vec<Event>; 3]);
+
 /// The floor's fixture: a real paid order, its app and its events, and a map and stream that
 /// fill as orders are "placed".
 struct Floor {
@@ -48,7 +52,7 @@ struct Floor {
 
 impl Floor {
     /// One order placed, accepted and paid by the real pipeline, read back from its store.
-    fn sample() -> (Order, PurchasedApp, [Vec<Event>; 3]) {
+    fn sample() -> Sample {
         let store = Arc::new(MemoryStore::new());
         let (market, product, actors) = appmarket_benches::market_on(store.clone(), 1);
         let request = fixtures::standard_monthly(product.id.clone());
@@ -69,7 +73,7 @@ impl Floor {
         (order, app, events)
     }
 
-    fn new(sample: &(Order, PurchasedApp, [Vec<Event>; 3])) -> Floor {
+    fn new(sample: &Sample) -> Floor {
         let (order, app, events) = sample.clone();
         let per_order: usize = events.iter().map(Vec::len).sum();
         Floor {

@@ -43,11 +43,9 @@ impl BillingMode {
     pub fn is_subscription(&self) -> bool {
         self.months_per_period().is_some()
     }
-}
 
-impl BillingMode {
     /// The mode as quotes and messages write it ("monthly").
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             BillingMode::PayPerUse => "pay-per-use",
             BillingMode::Monthly => "monthly",
