@@ -97,6 +97,7 @@
 #![warn(missing_docs)]
 
 mod schema;
+mod wal;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -115,6 +116,7 @@ use appmarket::secret::Secret;
 use appmarket::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreSnapshot};
 use appmarket::supervision::{FlowFilter, ServiceFlow};
 use chrono::{DateTime, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 pub use schema::SCHEMA_VERSION;
@@ -216,6 +218,10 @@ impl std::fmt::Debug for SqliteStore {
 /// Gives back the numbers reserved and not handed out, when no one reserved after this store:
 /// a file closed cleanly continues its sequences without a gap. Best effort: when the file is
 /// busy or the store is not closed (a crash), the rest of the block is skipped.
+///
+/// Then checkpoints the WAL into the file and empties it (`TRUNCATE`), so that the file alone
+/// holds every commit of the store: also while other stores have it open, when they are not
+/// reading at that moment (else the last store to close does it).
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         if let Some(checkpointer) = self.checkpointer.take() {
@@ -225,7 +231,7 @@ impl Drop for SqliteStore {
         let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let unused: Vec<(Sequence, Block)> =
             numbers.iter().filter(|(_, b)| b.next <= b.end).map(|(s, b)| (*s, *b)).collect();
-        if unused.is_empty() || conn.busy_timeout(Duration::from_millis(100)).is_err() {
+        if conn.busy_timeout(Duration::from_millis(100)).is_err() {
             return;
         }
         for (sequence, block) in unused {
@@ -234,6 +240,7 @@ impl Drop for SqliteStore {
                 params![sequence_name(sequence), block.end as i64, (block.next - 1) as i64],
             );
         }
+        let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
 }
 
@@ -431,27 +438,72 @@ impl SqliteStore {
             reason: format!("cannot open the SQLite store {}: {cause}", path.display()),
         };
         check_file(&path).map_err(&fail)?;
-        let conn =
-            Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
-                .map_err(|e| fail(e.to_string()))?;
+        let wal = wal::check(&wal_path(&path)).map_err(&fail)?;
+        let created = create(&path, wal).map_err(&fail)?;
+        let opened = SqliteStore::open_file(path.clone(), options, wal > 0);
+        if opened.is_err() && created {
+            let _ = std::fs::remove_file(&path);
+        }
+        opened
+    }
+
+    /// Opens the store in the file at `path`, which exists and whose WAL (`wal`: it has one)
+    /// checked. Every refusal comes before the first change to the file.
+    fn open_file(path: PathBuf, options: SqliteOptions, wal: bool) -> Result<SqliteStore, Error> {
+        let fail = |cause: String| Error::Storage {
+            reason: format!("cannot open the SQLite store {}: {cause}", path.display()),
+        };
+        let conn = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| fail(e.to_string()))?;
+        // Closing the connection would checkpoint the WAL into the file: a refused file keeps
+        // both as they were.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, wal).map_err(|e| fail(e.to_string()))?;
         conn.busy_timeout(options.busy_timeout).map_err(|e| fail(e.to_string()))?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| fail(format!("{e} (is it an appmarket store?)")))?;
+        if version < 0 {
+            return Err(fail(format!(
+                "its schema version is {version}, which no appmarket build writes: the file is damaged or was \
+                 changed by another program; restore it from a backup"
+            )));
+        }
         if version > SCHEMA_VERSION {
             return Err(fail(format!(
                 "its schema version is {version}, newer than this build's {SCHEMA_VERSION}: open it with a newer appmarket"
             )));
         }
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        let (tables, pages): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM sqlite_master), (SELECT page_count FROM pragma_page_count)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(|e| fail(format!("{e} (is it an appmarket store?)")))?;
         if version == 0 && tables > 0 {
             return Err(fail(
                 "it is a SQLite database of something else (it has tables but no appmarket schema version)".into(),
             ));
         }
+        if tables == 0 && (version > 0 || pages > 0) {
+            return Err(fail(
+                "it is a SQLite file with no appmarket schema (no tables). If it was copied while a store had it \
+                 open, the schema and the last commits are in its -wal file: copy that file with it, or copy \
+                 once every store is closed; if it is a new store whose creation was cut short, delete it"
+                    .into(),
+            ));
+        }
         check_length(&conn, &path).map_err(&fail)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false).map_err(|e| fail(e.to_string()))?;
+        // A new file gets its schema in the WAL (until the first checkpoint, a copy without the
+        // WAL is a file with no schema, refused); a file in another journal mode is migrated
+        // first, so that a migration that fails leaves it as it was.
+        let mut conn = conn;
+        let schema = |conn: &mut Connection| {
+            migrate(conn).map_err(|e| fail(format!("cannot bring the schema to version {SCHEMA_VERSION}: {e}")))
+        };
+        if pages > 0 {
+            schema(&mut conn)?;
+        }
         let mode: String =
             conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| fail(e.to_string()))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -462,13 +514,13 @@ impl SqliteStore {
             .map_err(|e| fail(e.to_string()))?;
         conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib)).map_err(|e| fail(e.to_string()))?;
         conn.set_prepared_statement_cache_capacity(64);
-        let mut conn = conn;
-        migrate(&mut conn).map_err(|e| fail(format!("cannot bring the schema to version {SCHEMA_VERSION}: {e}")))?;
+        if pages == 0 {
+            schema(&mut conn)?;
+        }
         let writer = Mutex::new(conn);
         let checkpointer = if options.background_checkpoints && options.checkpoint_pages > 0 {
             let start = || -> Result<Checkpointer, String> {
-                let own =
-                    Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| e.to_string())?;
+                let own = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| e.to_string())?;
                 own.pragma_update(None, "synchronous", options.synchronous.pragma()).map_err(|e| e.to_string())?;
                 let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
                 Checkpointer::start(&mut conn, own, options.checkpoint_pages)
@@ -529,7 +581,7 @@ impl SqliteStore {
         let conn = match pooled {
             Some(conn) => conn,
             None => {
-                let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                let conn = connect(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
                     .map_err(|e| self.fail("opening a read connection", e))?;
                 conn.busy_timeout(self.options.busy_timeout).map_err(|e| self.fail("opening a read connection", e))?;
                 conn.set_prepared_statement_cache_capacity(64);
@@ -876,6 +928,58 @@ impl SqliteStore {
     }
 }
 
+/// Opens a connection to the file at `path`, a file path and never a URI: the bundled SQLite
+/// reads a name that begins with `file:` as a URI whatever the flags say, so a relative path is
+/// given to it as `./path`.
+fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    if path.is_relative() {
+        Connection::open_with_flags(Path::new(".").join(path), flags)
+    } else {
+        Connection::open_with_flags(path, flags)
+    }
+}
+
+fn wal_path(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
+/// Creates the file at `path` when it is missing, owner-only (0600) whatever the umask: it holds
+/// app passwords. SQLite gives the `-wal` and `-shm` files it creates the file's mode; a file
+/// that exists keeps its mode. Refuses a WAL of `wal` bytes whose file is missing or empty.
+/// Returns whether it created the file.
+fn create(path: &Path, wal: u64) -> Result<bool, String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let len = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta.len()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e.to_string()),
+    };
+    if wal > 0 && len.unwrap_or(0) == 0 {
+        return Err(format!(
+            "the file is {} but its -wal file {} holds commits: restore the file from a backup, or move the \
+             -wal file away to start a new store",
+            if len.is_some() { "empty" } else { "missing" },
+            wal_path(path).display()
+        ));
+    }
+    if len.is_some() {
+        return Ok(false);
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(file) => match file.set_permissions(std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                let _ = std::fs::remove_file(path);
+                Err(format!("cannot make the new file owner-only: {e}"))
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(format!("cannot create the file: {e}")),
+    }
+}
+
 /// Refuses what SQLite would open but the store cannot use, before SQLite touches it.
 fn check_file(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
@@ -906,9 +1010,7 @@ fn check_file(path: &Path) -> Result<(), String> {
 /// Refuses a file shorter than the pages its header counts (a truncated copy), when no WAL
 /// holds the missing pages.
 fn check_length(conn: &Connection, path: &Path) -> Result<(), String> {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    if std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0) {
+    if std::fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0) {
         return Ok(());
     }
     let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| e.to_string())?;
@@ -925,10 +1027,13 @@ fn check_length(conn: &Connection, path: &Path) -> Result<(), String> {
 fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let Ok(from) = usize::try_from(version) else {
+        return Err(rusqlite::Error::IntegralValueOutOfRange(0, version));
+    };
     if version >= SCHEMA_VERSION {
         return Ok(());
     }
-    for step in &schema::MIGRATIONS[version as usize..SCHEMA_VERSION as usize] {
+    for step in &schema::MIGRATIONS[from..SCHEMA_VERSION as usize] {
         tx.execute_batch(step)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
