@@ -439,6 +439,7 @@ impl SqliteStore {
         };
         check_file(&path).map_err(&fail)?;
         let wal = wal::check(&wal_path(&path)).map_err(&fail)?;
+        check_length(&path, wal).map_err(&fail)?;
         let created = create(&path, wal).map_err(&fail)?;
         let opened = SqliteStore::open_file(path.clone(), options, wal > 0);
         if opened.is_err() && created {
@@ -492,7 +493,6 @@ impl SqliteStore {
                     .into(),
             ));
         }
-        check_length(&conn, &path).map_err(&fail)?;
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false).map_err(|e| fail(e.to_string()))?;
         // A new file gets its schema in the WAL (until the first checkpoint, a copy without the
         // WAL is a file with no schema, refused); a file in another journal mode is migrated
@@ -983,6 +983,9 @@ fn create(path: &Path, wal: u64) -> Result<bool, String> {
 /// Refuses what SQLite would open but the store cannot use, before SQLite touches it.
 fn check_file(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
+    if path.as_os_str().is_empty() {
+        return Err("the path is empty".into());
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -1008,16 +1011,34 @@ fn check_file(path: &Path) -> Result<(), String> {
 }
 
 /// Refuses a file shorter than the pages its header counts (a truncated copy), when no WAL
-/// holds the missing pages.
-fn check_length(conn: &Connection, path: &Path) -> Result<(), String> {
-    if std::fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0) {
+/// holds the missing pages. Reads the header itself, before SQLite: SQLite would first read the
+/// schema, which may lie in the missing part. A file too short for a header, or whose header
+/// is not SQLite's, is left to SQLite to judge.
+fn check_length(path: &Path, wal: u64) -> Result<(), String> {
+    use std::io::Read;
+    let mut header = [0; 100];
+    let len = match std::fs::File::open(path).and_then(|mut file| {
+        let len = file.metadata()?.len();
+        if wal == 0 && len >= 100 {
+            file.read_exact(&mut header)?;
+        }
+        Ok(len)
+    }) {
+        Ok(len) => len,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let word = |at: usize| u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+    // The page count at 28 is valid when the change counter at 24 matches the one at 92.
+    if &header[..16] != b"SQLite format 3\0" || word(24) != word(92) {
         return Ok(());
     }
-    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| e.to_string())?;
-    let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| e.to_string())?;
-    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let expected = (pages * size) as u64;
-    if len < expected {
+    let size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        size => u64::from(size),
+    };
+    let pages = u64::from(word(28));
+    if len < pages * size {
         return Err(format!("the file is truncated ({len} bytes, its header counts {pages} pages of {size} bytes)"));
     }
     Ok(())

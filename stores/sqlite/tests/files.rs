@@ -85,7 +85,7 @@ fn foreign_db(path: &Path) {
 
 #[test]
 fn a_truncated_file_is_refused() {
-    let d = dir("truncated");
+    let d = dir("cut-file");
     let path = d.join("market.db");
     filled(&path);
     let bytes = std::fs::read(&path).unwrap();
