@@ -44,7 +44,9 @@
 //! [`Synchronous::Normal`] (the default) in WAL mode loses nothing when the *process* crashes
 //! (killed, panics): every commit that returned `Ok` is in the WAL file, which the operating
 //! system keeps. On a *power loss or an operating-system crash*, the last commits before the loss
-//! may be rolled back (never half-applied: the file stays consistent). [`Synchronous::Full`]
+//! may be rolled back (never half-applied: the file stays consistent), or the WAL may keep
+//! commits after frames that did not reach the disk, a WAL the store refuses (see
+//! [Files](crate#files)) until told to drop them. [`Synchronous::Full`]
 //! syncs the WAL at every commit, so a commit that returned `Ok` survives a power loss too, at
 //! the price of one `fsync` per commit.
 //!
@@ -77,8 +79,42 @@
 //! # Schema versions
 //!
 //! The schema version is `PRAGMA user_version`. A new file is created at [`SCHEMA_VERSION`]; an
-//! older file is migrated in one transaction when it is opened; a file from a newer build is
-//! refused with [`Error::Storage`] naming the path, and left untouched.
+//! older file is migrated in one transaction when it is opened; a file from a newer build, or
+//! with a negative version, is refused with [`Error::Storage`] naming the path, and left
+//! untouched.
+//!
+//! # Files
+//!
+//! The path is a file path, never a SQLite URI: `file:m.db?nolock=1` and `:memory:` are file
+//! names. Before SQLite opens the file, the store refuses, with [`Error::Storage`] naming the
+//! path, what to do, and creating or changing nothing: a missing or read-only directory, a
+//! read-only file, a file shorter than its header says, and a `-wal` file that is damaged or
+//! cut short (see below), or that holds commits next to a missing or empty file. Then it
+//! refuses a file that is not a SQLite database, one of another program (tables, no schema
+//! version), one that is not empty but has no tables (copied without its `-wal` file before
+//! the first checkpoint, while the schema is still there), and one from a newer build; a file
+//! in another journal mode is migrated before it is switched to WAL.
+//!
+//! The `-wal` file is checked frame by frame (its format:
+//! <https://sqlite.org/fileformat2.html#walformat>), because SQLite reads a WAL whose header
+//! does not check as empty and stops at the first frame that does not check: a damaged or cut
+//! WAL would open with part of the commits, and the next write would overwrite the rest. The
+//! store refuses a header that does not check, a last frame cut where no killed process cuts
+//! one (after its 24-byte header or at a 4 KiB boundary), and a committed transaction after a
+//! frame that does not check. What a killed process leaves (an unfinished transaction, a
+//! frame cut at those places) opens as SQLite recovers it, losing nothing that was committed.
+//! A WAL cut at a frame boundary, or right after a frame header, looks like that and cannot be
+//! told apart; neither can a file copied without its `-wal` once it has been checkpointed (it
+//! opens as the store was at the last checkpoint).
+//!
+//! Dropping a store checkpoints the WAL into the file and empties it (`TRUNCATE`): once every
+//! store on it is closed, the file alone holds everything. While a store has it open, the
+//! recent commits are in the `-wal` file: copy a store with every store on it closed, or with
+//! SQLite's backup API or `VACUUM INTO` from another process.
+//!
+//! The file holds app passwords: a new file is created owner-only (0600) whatever the umask,
+//! and SQLite gives the `-wal` and `-shm` files the mode of the file; a file that exists keeps
+//! the mode its operator gave it.
 //!
 //! # Connections
 //!
@@ -424,9 +460,11 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 impl SqliteStore {
     /// Opens (or creates) the store in the file at `path`, with the default options.
     ///
-    /// A file that is not an appmarket store, is damaged or truncated, is read-only or lies in
-    /// a read-only directory, or comes from a newer schema is refused with [`Error::Storage`]
-    /// naming the path and the cause, and is left as it was.
+    /// A file that is not an appmarket store, is damaged or truncated (or its `-wal` file is),
+    /// is read-only or lies in a read-only directory, or comes from a newer schema is refused
+    /// with [`Error::Storage`] naming the path and the cause, and is left as it was. `path` is a
+    /// file path, never a SQLite URI; a new file is created owner-only (0600). See
+    /// [Files](crate#files).
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, Error> {
         SqliteStore::open_with(path, SqliteOptions::default())
     }
@@ -438,7 +476,7 @@ impl SqliteStore {
             reason: format!("cannot open the SQLite store {}: {cause}", path.display()),
         };
         check_file(&path).map_err(&fail)?;
-        let wal = wal::check(&wal_path(&path)).map_err(&fail)?;
+        let wal = wal::check(&path).map_err(&fail)?;
         check_length(&path, wal).map_err(&fail)?;
         let created = create(&path, wal).map_err(&fail)?;
         let opened = SqliteStore::open_file(path.clone(), options, wal > 0);
@@ -939,12 +977,6 @@ fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     }
 }
 
-fn wal_path(path: &Path) -> PathBuf {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    PathBuf::from(wal)
-}
-
 /// Creates the file at `path` when it is missing, owner-only (0600) whatever the umask: it holds
 /// app passwords. SQLite gives the `-wal` and `-shm` files it creates the file's mode; a file
 /// that exists keeps its mode. Refuses a WAL of `wal` bytes whose file is missing or empty.
@@ -961,7 +993,7 @@ fn create(path: &Path, wal: u64) -> Result<bool, String> {
             "the file is {} but its -wal file {} holds commits: restore the file from a backup, or move the \
              -wal file away to start a new store",
             if len.is_some() { "empty" } else { "missing" },
-            wal_path(path).display()
+            wal::file_of(path).display()
         ));
     }
     if len.is_some() {

@@ -19,7 +19,7 @@
 //! that runs on from the frame before it) after a frame that does not check.
 
 use std::io::{BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const HEADER: usize = 32;
 const FRAME_HEADER: usize = 24;
@@ -53,9 +53,17 @@ enum Look {
     Damaged(String),
 }
 
-/// Checks the WAL file at `wal`; returns its length (0 when there is none). A refusal says
-/// what is wrong and what to do.
-pub(crate) fn check(wal: &Path) -> Result<u64, String> {
+/// The WAL file of the store file at `path`: `path` + `-wal`.
+pub(crate) fn file_of(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
+/// Checks the WAL file of the store file at `path`; returns its length (0 when there is none).
+/// A refusal says what is wrong and what to do.
+pub(crate) fn check(path: &Path) -> Result<u64, String> {
+    let wal = &file_of(path);
     // Another process that has the store open may append, or start the WAL over, meanwhile:
     // a file that changed under the look is looked at again.
     for _ in 0..3 {
@@ -72,10 +80,13 @@ pub(crate) fn check(wal: &Path) -> Result<u64, String> {
             Ok(Look::Changed) => continue,
             Ok(Look::Damaged(what)) => {
                 return Err(format!(
-                    "its -wal file {} (the last commits) {what}: it is damaged or was cut short by a copy. \
-                     Restore the file and its -wal file from a backup, or copy them again once every \
-                     store that has them open is closed",
-                    wal.display()
+                    "its -wal file {} (the last commits) {what}: it is damaged, was cut short by a copy, \
+                     or lost writes in a power loss. Restore the file and its -wal file from a backup, or \
+                     copy them again once every store that has them open is closed; or, to keep what \
+                     SQLite can still read of it and lose the rest, run \
+                     `sqlite3 '{}' 'PRAGMA wal_checkpoint(TRUNCATE)'` once",
+                    wal.display(),
+                    path.display()
                 ));
             }
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => continue,
@@ -148,7 +159,7 @@ fn look(wal: &Path, len: u64) -> std::io::Result<Look> {
         }
         previous = stored;
     }
-    let cut = rest != 0 && rest != FRAME_HEADER as u64 && len % 4096 != 0;
+    let cut = rest != 0 && rest != FRAME_HEADER as u64 && !len.is_multiple_of(4096);
     if cut {
         if !unchanged(wal, &header)? || std::fs::metadata(wal)?.len() != len {
             return Ok(Look::Changed);
