@@ -221,14 +221,16 @@ fn event() -> appmarket::event::NewEvent {
     }
 }
 
-/// An open store with `commits` commits of one event each, all still in its `-wal` file.
-fn live(path: &Path, commits: usize) -> SqliteStore {
-    let store = SqliteStore::open(path).unwrap();
+/// An open store in a new directory `name` with `commits` commits of one event each, all still
+/// in its `-wal` file.
+fn live(name: &str, commits: usize) -> (PathBuf, SqliteStore) {
+    let path = dir(name).join("market.db");
+    let store = SqliteStore::open(&path).unwrap();
     for _ in 0..commits {
         let commit = appmarket::store::Commit { events: vec![event()], ..Default::default() };
         store.commit(commit, appmarket::testing::fixtures::t0()).unwrap();
     }
-    store
+    (path, store)
 }
 
 fn wal_of(path: &Path) -> PathBuf {
@@ -248,10 +250,17 @@ fn copy(from: &Path, name: &str, wal: Option<&dyn Fn(Vec<u8>) -> Vec<u8>>) -> Pa
 
 const FRAME: usize = 24 + 4096;
 
+/// A change to a `-wal` file: the byte at `at` flipped.
+fn flipped(at: usize) -> impl Fn(Vec<u8>) -> Vec<u8> {
+    move |mut wal| {
+        wal[at] ^= 0x55;
+        wal
+    }
+}
+
 #[test]
 fn a_file_copied_without_its_wal_is_refused() {
-    let path = dir("live-no-wal").join("market.db");
-    let _store = live(&path, 200);
+    let (path, _store) = live("live-no-wal", 200);
     assert!(std::fs::metadata(wal_of(&path)).unwrap().len() > 0, "the commits are in the -wal file");
     let copied = copy(&path, "copied-no-wal", None);
     let reason = refused(&copied, "no appmarket schema");
@@ -260,22 +269,16 @@ fn a_file_copied_without_its_wal_is_refused() {
 
 #[test]
 fn a_file_copied_with_its_whole_wal_opens_with_every_commit() {
-    let path = dir("live-whole").join("market.db");
-    let _store = live(&path, 200);
+    let (path, _store) = live("live-whole", 200);
     let copied = copy(&path, "copied-whole", Some(&|wal| wal));
     assert_eq!(SqliteStore::open(&copied).unwrap().events_since(0, 1_000).unwrap().len(), 200);
 }
 
 #[test]
 fn a_wal_with_a_damaged_header_is_refused() {
-    let path = dir("live-header").join("market.db");
-    let _store = live(&path, 200);
+    let (path, _store) = live("live-header", 200);
     for (at, name) in [(0, "magic"), (5, "version"), (17, "salt"), (26, "checksum")] {
-        let damage = move |mut wal: Vec<u8>| {
-            wal[at] ^= 0x55;
-            wal
-        };
-        let copied = copy(&path, &format!("damaged-header-{name}"), Some(&damage));
+        let copied = copy(&path, &format!("damaged-header-{name}"), Some(&flipped(at)));
         let reason = refused(&copied, "-wal");
         assert!(reason.contains("header"), "{name}: {reason}");
     }
@@ -285,8 +288,7 @@ fn a_wal_with_a_damaged_header_is_refused() {
 
 #[test]
 fn a_wal_cut_short_is_refused() {
-    let path = dir("live-cut").join("market.db");
-    let _store = live(&path, 200);
+    let (path, _store) = live("live-cut", 200);
     let len = std::fs::metadata(wal_of(&path)).unwrap().len() as usize;
     // Half of its frames and a part of the next one, as a copy cut off midway leaves it.
     let cut = 32 + (len - 32) / FRAME / 2 * FRAME + 1_000;
@@ -304,16 +306,11 @@ fn a_wal_cut_short_is_refused() {
 
 #[test]
 fn a_wal_damaged_before_its_last_commit_is_refused() {
-    let path = dir("live-frame").join("market.db");
-    let _store = live(&path, 200);
+    let (path, _store) = live("live-frame", 200);
     let len = std::fs::metadata(wal_of(&path)).unwrap().len() as usize;
     let middle = (len - 32) / FRAME / 2;
     for (offset, name) in [(100, "page"), (0, "page-number")] {
-        let damage = move |mut wal: Vec<u8>| {
-            wal[32 + middle * FRAME + offset] ^= 0x55;
-            wal
-        };
-        let copied = copy(&path, &format!("damaged-frame-{name}"), Some(&damage));
+        let copied = copy(&path, &format!("damaged-frame-{name}"), Some(&flipped(32 + middle * FRAME + offset)));
         let reason = refused(&copied, "-wal");
         assert!(reason.contains("damaged"), "{name}: {reason}");
     }
@@ -323,8 +320,7 @@ fn a_wal_damaged_before_its_last_commit_is_refused() {
 /// frame cut after its header: the store opens with every commit, as SQLite recovers it.
 #[test]
 fn a_wal_torn_as_a_killed_process_leaves_it_opens_with_every_commit() {
-    let path = dir("live-torn").join("market.db");
-    let _store = live(&path, 200);
+    let (path, _store) = live("live-torn", 200);
     let wal = std::fs::read(wal_of(&path)).unwrap();
     // The last frame again (a commit frame), its commit flag cleared: an unfinished transaction.
     let mut unfinished = wal[wal.len() - FRAME..].to_vec();
@@ -345,8 +341,7 @@ fn a_wal_torn_as_a_killed_process_leaves_it_opens_with_every_commit() {
 
 #[test]
 fn a_wal_without_its_file_is_refused_and_no_file_is_created() {
-    let path = dir("live-orphan").join("market.db");
-    let _store = live(&path, 20);
+    let (path, _store) = live("live-orphan", 20);
     let orphan = dir("orphan-wal").join("market.db");
     std::fs::copy(wal_of(&path), wal_of(&orphan)).unwrap();
     refused(&orphan, "-wal");
@@ -356,9 +351,9 @@ fn a_wal_without_its_file_is_refused_and_no_file_is_created() {
 /// file open: the file alone then holds them.
 #[test]
 fn dropping_a_store_checkpoints_its_commits_into_the_file() {
-    let path = dir("drop-checkpoint").join("market.db");
+    let (path, store) = live("drop-checkpoint", 50);
     let other = SqliteStore::open(&path).unwrap();
-    drop(live(&path, 50));
+    drop(store);
     let copied = copy(&path, "drop-checkpoint-copy", None);
     assert_eq!(SqliteStore::open(&copied).unwrap().events_since(0, 1_000).unwrap().len(), 50);
     drop(other);
