@@ -475,31 +475,84 @@ impl SqliteStore {
         let fail = |cause: String| Error::Storage {
             reason: format!("cannot open the SQLite store {}: {cause}", path.display()),
         };
+        // Stores of this process open one at a time: a store that creates a file has its schema
+        // written before another looks at it.
+        let _opening = OPENING.lock().unwrap_or_else(|p| p.into_inner());
         check_file(&path).map_err(&fail)?;
+        let len = match std::fs::metadata(&path) {
+            Ok(meta) => Some(meta.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(fail(e.to_string())),
+        };
         let wal = wal::check(&path).map_err(&fail)?;
-        check_length(&path, wal).map_err(&fail)?;
-        let created = create(&path, wal).map_err(&fail)?;
-        let opened = SqliteStore::open_file(path.clone(), options, wal > 0);
-        if opened.is_err() && created {
+        if wal > 0 && len.unwrap_or(0) == 0 {
+            return Err(fail(format!(
+                "the file is {} but its -wal file {} holds commits: restore the file from a backup, or move \
+                 the -wal file away to start a new store",
+                if len.is_some() { "empty" } else { "missing" },
+                wal::file_of(&path).display()
+            )));
+        }
+        let opened = SqliteStore::open_file(path.clone(), options, wal > 0, len.is_none());
+        if opened.is_err() && len.is_none() {
             let _ = std::fs::remove_file(&path);
         }
         opened
     }
 
-    /// Opens the store in the file at `path`, which exists and whose WAL (`wal`: it has one)
+    /// Opens the store in the file at `path` (`new`: creates it), whose WAL (`wal`: it has one)
     /// checked. Every refusal comes before the first change to the file.
-    fn open_file(path: PathBuf, options: SqliteOptions, wal: bool) -> Result<SqliteStore, Error> {
+    fn open_file(path: PathBuf, options: SqliteOptions, wal: bool, new: bool) -> Result<SqliteStore, Error> {
+        use std::os::unix::fs::PermissionsExt;
         let fail = |cause: String| Error::Storage {
             reason: format!("cannot open the SQLite store {}: {cause}", path.display()),
         };
-        let conn = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| fail(e.to_string()))?;
+        let create = if new { OpenFlags::SQLITE_OPEN_CREATE } else { OpenFlags::empty() };
+        let conn = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | create).map_err(|e| fail(e.to_string()))?;
+        if new {
+            // Owner-only whatever the umask, before anything is written: the file holds app
+            // passwords, and SQLite gives its -wal and -shm files the file's mode. (By path: a
+            // descriptor of the file closed by this process would drop the locks SQLite holds.)
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| fail(format!("cannot make the new file owner-only: {e}")))?;
+        }
         // Closing the connection would checkpoint the WAL into the file: a refused file keeps
         // both as they were.
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, wal).map_err(|e| fail(e.to_string()))?;
         conn.busy_timeout(options.busy_timeout).map_err(|e| fail(e.to_string()))?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| fail(format!("{e} (is it an appmarket store?)")))?;
+        let probe = |immediate: bool| -> Result<(i64, i64, i64), String> {
+            let look = || {
+                conn.query_row(
+                    "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master), \
+                     (SELECT page_count FROM pragma_page_count)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+            };
+            let found = if immediate {
+                conn.execute_batch("BEGIN IMMEDIATE").and_then(|()| {
+                    let found = look();
+                    conn.execute_batch("ROLLBACK").and(found)
+                })
+            } else {
+                look()
+            };
+            found.map_err(|e| match truncated(&path) {
+                Some(cause) => cause,
+                None => format!("{e} (is it an appmarket store?)"),
+            })
+        };
+        let (mut version, mut tables, mut pages) = probe(false).map_err(&fail)?;
+        // A store of another process that creates the file switches it to WAL (its first page)
+        // before it writes the schema: its write is waited for before the file is called one
+        // with no schema.
+        for _ in 0..5 {
+            if tables > 0 || pages == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            (version, tables, pages) = probe(true).map_err(&fail)?;
+        }
         if version < 0 {
             return Err(fail(format!(
                 "its schema version is {version}, which no appmarket build writes: the file is damaged or was \
@@ -511,13 +564,6 @@ impl SqliteStore {
                 "its schema version is {version}, newer than this build's {SCHEMA_VERSION}: open it with a newer appmarket"
             )));
         }
-        let (tables, pages): (i64, i64) = conn
-            .query_row(
-                "SELECT (SELECT count(*) FROM sqlite_master), (SELECT page_count FROM pragma_page_count)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(|e| fail(format!("{e} (is it an appmarket store?)")))?;
         if version == 0 && tables > 0 {
             return Err(fail(
                 "it is a SQLite database of something else (it has tables but no appmarket schema version)".into(),
@@ -531,6 +577,7 @@ impl SqliteStore {
                     .into(),
             ));
         }
+        check_length(&conn, &path).map_err(&fail)?;
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false).map_err(|e| fail(e.to_string()))?;
         // A new file gets its schema in the WAL (until the first checkpoint, a copy without the
         // WAL is a file with no schema, refused); a file in another journal mode is migrated
@@ -966,6 +1013,9 @@ impl SqliteStore {
     }
 }
 
+/// Held while a store opens, in this process.
+static OPENING: Mutex<()> = Mutex::new(());
+
 /// Opens a connection to the file at `path`, a file path and never a URI: the bundled SQLite
 /// reads a name that begins with `file:` as a URI whatever the flags say, so a relative path is
 /// given to it as `./path`.
@@ -974,41 +1024,6 @@ fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
         Connection::open_with_flags(Path::new(".").join(path), flags)
     } else {
         Connection::open_with_flags(path, flags)
-    }
-}
-
-/// Creates the file at `path` when it is missing, owner-only (0600) whatever the umask: it holds
-/// app passwords. SQLite gives the `-wal` and `-shm` files it creates the file's mode; a file
-/// that exists keeps its mode. Refuses a WAL of `wal` bytes whose file is missing or empty.
-/// Returns whether it created the file.
-fn create(path: &Path, wal: u64) -> Result<bool, String> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let len = match std::fs::metadata(path) {
-        Ok(meta) => Some(meta.len()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e.to_string()),
-    };
-    if wal > 0 && len.unwrap_or(0) == 0 {
-        return Err(format!(
-            "the file is {} but its -wal file {} holds commits: restore the file from a backup, or move the \
-             -wal file away to start a new store",
-            if len.is_some() { "empty" } else { "missing" },
-            wal::file_of(path).display()
-        ));
-    }
-    if len.is_some() {
-        return Ok(false);
-    }
-    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-        Ok(file) => match file.set_permissions(std::fs::Permissions::from_mode(0o600)) {
-            Ok(()) => Ok(true),
-            Err(e) => {
-                let _ = std::fs::remove_file(path);
-                Err(format!("cannot make the new file owner-only: {e}"))
-            }
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(format!("cannot create the file: {e}")),
     }
 }
 
@@ -1042,38 +1057,54 @@ fn check_file(path: &Path) -> Result<(), String> {
     }
 }
 
+/// Whether the WAL of the file at `path` has frames now (another store may be writing them).
+fn has_wal(path: &Path) -> bool {
+    std::fs::metadata(wal::file_of(path)).is_ok_and(|m| m.len() > 0)
+}
+
 /// Refuses a file shorter than the pages its header counts (a truncated copy), when no WAL
-/// holds the missing pages. Reads the header itself, before SQLite: SQLite would first read the
-/// schema, which may lie in the missing part. A file too short for a header, or whose header
-/// is not SQLite's, is left to SQLite to judge.
-fn check_length(path: &Path, wal: u64) -> Result<(), String> {
+/// holds the missing pages.
+fn check_length(conn: &Connection, path: &Path) -> Result<(), String> {
+    if has_wal(path) {
+        return Ok(());
+    }
+    let pages: u32 = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| e.to_string())?;
+    let size: u32 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| e.to_string())?;
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    shorter(len, u64::from(pages), u64::from(size))
+}
+
+fn shorter(len: u64, pages: u64, size: u64) -> Result<(), String> {
+    if len < pages * size {
+        return Err(format!("the file is truncated ({len} bytes, its header counts {pages} pages of {size} bytes)"));
+    }
+    Ok(())
+}
+
+/// Why SQLite cannot read the file, when it is truncated: SQLite first reads the schema, which
+/// may lie in the missing part, and says only that the file is malformed. Reads the header
+/// itself; called only on a file SQLite cannot read, which no store has open (a descriptor of
+/// the file closed by this process drops the locks SQLite holds on it).
+fn truncated(path: &Path) -> Option<String> {
     use std::io::Read;
     let mut header = [0; 100];
-    let len = match std::fs::File::open(path).and_then(|mut file| {
-        let len = file.metadata()?.len();
-        if wal == 0 && len >= 100 {
+    let len = std::fs::File::open(path)
+        .and_then(|mut file| {
             file.read_exact(&mut header)?;
-        }
-        Ok(len)
-    }) {
-        Ok(len) => len,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e.to_string()),
-    };
+            file.metadata()
+        })
+        .ok()?
+        .len();
     let word = |at: usize| u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
     // The page count at 28 is valid when the change counter at 24 matches the one at 92.
-    if &header[..16] != b"SQLite format 3\0" || word(24) != word(92) {
-        return Ok(());
+    if has_wal(path) || &header[..16] != b"SQLite format 3\0" || word(24) != word(92) {
+        return None;
     }
     let size = match u16::from_be_bytes([header[16], header[17]]) {
         1 => 65_536,
         size => u64::from(size),
     };
-    let pages = u64::from(word(28));
-    if len < pages * size {
-        return Err(format!("the file is truncated ({len} bytes, its header counts {pages} pages of {size} bytes)"));
-    }
-    Ok(())
+    shorter(len, u64::from(word(28)), size).err()
 }
 
 /// Creates or migrates the schema in one transaction.
