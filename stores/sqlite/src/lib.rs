@@ -86,14 +86,16 @@
 //! # Files
 //!
 //! The path is a file path, never a SQLite URI: `file:m.db?nolock=1` and `:memory:` are file
-//! names. Before SQLite opens the file, the store refuses, with [`Error::Storage`] naming the
-//! path, what to do, and creating or changing nothing: a missing or read-only directory, a
-//! read-only file, a file shorter than its header says, and a `-wal` file that is damaged or
-//! cut short (see below), or that holds commits next to a missing or empty file. Then it
-//! refuses a file that is not a SQLite database, one of another program (tables, no schema
-//! version), one that is not empty but has no tables (copied without its `-wal` file before
-//! the first checkpoint, while the schema is still there), and one from a newer build; a file
-//! in another journal mode is migrated before it is switched to WAL.
+//! names. Every refusal is an [`Error::Storage`] naming the path and what to do, and leaves the
+//! file and its `-wal` file as they were (a missing file is not created). Before SQLite opens
+//! the file, the store refuses an empty path, a missing or read-only directory, a read-only
+//! file, and a `-wal` file that is damaged or cut short (see below), or that holds commits next
+//! to a missing or empty file. Then, before it writes, it refuses a file that is not a SQLite
+//! database or is truncated, one of another program (tables, no schema version), one that is
+//! not empty but has no tables (copied without its `-wal` file before the first checkpoint,
+//! while the schema is still there), and one with a negative or newer schema version. A file in
+//! another journal mode is migrated before it is switched to WAL. Stores that open a new file
+//! at the same moment wait for the one that writes its schema.
 //!
 //! The `-wal` file is checked frame by frame (its format:
 //! <https://sqlite.org/fileformat2.html#walformat>), because SQLite reads a WAL whose header
