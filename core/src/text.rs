@@ -59,7 +59,7 @@ pub(crate) enum Text {
     /// `reason_max_chars`.
     Reason,
     /// A search's text: `search_text_max_chars`.
-    SearchText,
+    Search,
     /// A customer account's reseller or level: 64 characters, as an id.
     AccountLabel,
 }
@@ -86,7 +86,7 @@ impl Text {
             Text::RequestDescription => policy.description_max_chars,
             Text::AttachmentName => policy.attachment_name_max_chars,
             Text::Reason => policy.reason_max_chars,
-            Text::SearchText => policy.search_text_max_chars,
+            Text::Search => policy.search_text_max_chars,
             Text::AccountLabel => return MAX_ID_CHARS,
         };
         max as usize
@@ -274,7 +274,7 @@ impl Input for SearchQuery {
             page: _,
             page_size: _,
         } = self;
-        check(at.field("text"), text, Text::SearchText, policy)?;
+        check(at.field("text"), text, Text::Search, policy)?;
         check_some(at.field("category"), category.as_deref(), Text::Name, policy)
     }
 }

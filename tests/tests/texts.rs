@@ -42,14 +42,14 @@ fn world() -> World {
         .clock(ManualClock::new(fixtures::t0()))
         .build()
         .unwrap();
-    let saas = market.list_product(&seller(), fixtures::saas_draft()).unwrap().id;
-    let image = market.list_product(&seller(), fixtures::image_draft()).unwrap().id;
-    let service = market.list_product(&seller(), fixtures::professional_service_draft()).unwrap().id;
+    let saas = market.list_product(seller(), fixtures::saas_draft()).unwrap().id;
+    let image = market.list_product(seller(), fixtures::image_draft()).unwrap().id;
+    let service = market.list_product(seller(), fixtures::professional_service_draft()).unwrap().id;
     market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
     let buy = |request: PurchaseRequest| {
-        let order = market.place_order(&alice(), request).unwrap();
-        market.accept_terms(&alice(), &order.id).unwrap();
-        market.pay(&alice(), &order.id, Some(PaymentMethod::CreditCard)).unwrap()
+        let order = market.place_order(alice(), request).unwrap();
+        market.accept_terms(alice(), &order.id).unwrap();
+        market.pay(alice(), &order.id, Some(PaymentMethod::CreditCard)).unwrap()
     };
     let order = buy(fixtures::standard_monthly(saas.clone()));
     let app = market.apps(&alice(), &AppFilter::default(), 1, 20).unwrap().items[0].id.clone();
@@ -317,6 +317,9 @@ fn a_nul_or_a_control_character_in_any_text_of_any_command_is_refused_naming_the
     assert_eq!(w.market.events_since(0, 10_000).unwrap().len(), events);
 }
 
+/// A facade call whose result is ignored but for its error.
+type Call<'a> = Box<dyn Fn() -> Result<(), Error> + 'a>;
+
 #[test]
 fn the_typed_facade_refuses_the_same_texts_before_anything_happens() {
     let w = world();
@@ -337,55 +340,55 @@ fn the_typed_facade_refuses_the_same_texts_before_anything_happens() {
     };
     let mut with_attribute = fixtures::saas_draft();
     with_attribute.specifications[0].attributes[0].value = nul.into();
-    let calls: Vec<(&str, Box<dyn Fn() -> Result<(), Error> + '_>)> = vec![
+    let calls: Vec<(&str, Call<'_>)> = vec![
         (
             "draft.name",
             Box::new(|| {
-                m.list_product(&seller(), ProductDraft { name: nul.into(), ..fixtures::saas_draft() }).map(drop)
+                m.list_product(seller(), ProductDraft { name: nul.into(), ..fixtures::saas_draft() }).map(drop)
             }),
         ),
         (
             "draft.specifications.attributes.value",
-            Box::new(|| m.list_product(&seller(), with_attribute.clone()).map(drop)),
+            Box::new(|| m.list_product(seller(), with_attribute.clone()).map(drop)),
         ),
         ("query.text", Box::new(|| m.search(&SearchQuery { text: nul.into(), ..SearchQuery::default() }).map(drop))),
-        ("specification", Box::new(|| m.save_to_list(&alice(), &w.saas, Some(nul)).map(drop))),
-        ("request.specification", Box::new(|| m.buy_from_list(&alice(), request(nul)).map(drop))),
+        ("specification", Box::new(|| m.save_to_list(alice(), &w.saas, Some(nul)).map(drop))),
+        ("request.specification", Box::new(|| m.buy_from_list(alice(), request(nul)).map(drop))),
         ("request.specification", Box::new(|| m.quote_purchase(&request(nul)).map(drop))),
         ("request.specification", Box::new(|| m.quote_purchase_for(&alice(), &request(nul)).map(drop))),
-        ("request.specification", Box::new(|| m.place_order(&alice(), request(nul)).map(drop))),
+        ("request.specification", Box::new(|| m.place_order(alice(), request(nul)).map(drop))),
         ("request.network.vpc", Box::new(|| m.quote_image(&w.image, &provisioning).map(drop))),
-        ("request.network.vpc", Box::new(|| m.provision_image(&alice(), &w.image, provisioning.clone()).map(drop))),
+        ("request.network.vpc", Box::new(|| m.provision_image(alice(), &w.image, provisioning.clone()).map(drop))),
         (
             "filter.name",
             Box::new(|| {
                 m.apps(&alice(), &AppFilter { name: Some(nul.into()), ..AppFilter::default() }, 1, 20).map(drop)
             }),
         ),
-        ("info.frontend_url", Box::new(|| m.provide_application_info(&seller(), &w.app, info.clone(), None).map(drop))),
+        ("info.frontend_url", Box::new(|| m.provide_application_info(seller(), &w.app, info.clone(), None).map(drop))),
         (
             "password",
             Box::new(|| {
-                m.provide_application_info(&seller(), &w.app, ApplicationInfo::default(), Some(Secret::new(nul)))
+                m.provide_application_info(seller(), &w.app, ApplicationInfo::default(), Some(Secret::new(nul)))
                     .map(drop)
             }),
         ),
         ("specification", Box::new(|| m.quote_upgrade(&alice(), &w.app, nul, 10).map(drop))),
-        ("specification", Box::new(|| m.order_upgrade(&alice(), &w.app, nul, 10).map(drop))),
-        ("specification", Box::new(|| m.schedule_downgrade(&alice(), &w.app, nul, 5).map(drop))),
+        ("specification", Box::new(|| m.order_upgrade(alice(), &w.app, nul, 10).map(drop))),
+        ("specification", Box::new(|| m.schedule_downgrade(alice(), &w.app, nul, 5).map(drop))),
         (
             "request.description",
             Box::new(|| {
-                m.submit_request(&alice(), &w.flow, ServiceRequest { description: nul.into(), attachments: vec![] })
+                m.submit_request(alice(), &w.flow, ServiceRequest { description: nul.into(), attachments: vec![] })
                     .map(drop)
             }),
         ),
-        ("reason", Box::new(|| m.reject_request(&seller(), &w.flow, nul).map(drop))),
+        ("reason", Box::new(|| m.reject_request(seller(), &w.flow, nul).map(drop))),
         (
             "delivery.application_info.frontend_url",
             Box::new(|| {
                 m.deliver(
-                    &seller(),
+                    seller(),
                     &w.flow,
                     Delivery { application_info: Some(info.clone()), ..Delivery::default() },
                     None,
@@ -393,10 +396,10 @@ fn the_typed_facade_refuses_the_same_texts_before_anything_happens() {
                 .map(drop)
             }),
         ),
-        ("password", Box::new(|| m.deliver(&seller(), &w.flow, Delivery::default(), Some(Secret::new(nul))).map(drop))),
-        ("reason", Box::new(|| m.reject_delivery(&alice(), &w.flow, nul).map(drop))),
-        ("reason", Box::new(|| m.open_appeal(&alice(), &w.flow, nul).map(drop))),
-        ("reason", Box::new(|| m.request_refund(&alice(), &w.order, Money::parse("1.00 USD").unwrap(), nul).map(drop))),
+        ("password", Box::new(|| m.deliver(seller(), &w.flow, Delivery::default(), Some(Secret::new(nul))).map(drop))),
+        ("reason", Box::new(|| m.reject_delivery(alice(), &w.flow, nul).map(drop))),
+        ("reason", Box::new(|| m.open_appeal(alice(), &w.flow, nul).map(drop))),
+        ("reason", Box::new(|| m.request_refund(alice(), &w.order, Money::parse("1.00 USD").unwrap(), nul).map(drop))),
         (
             "account.level",
             Box::new(|| {
@@ -421,12 +424,12 @@ fn multi_line_texts_keep_their_line_breaks_and_tabs() {
     let w = world();
     let reason = "Step 1 failed:\r\n\tthe site is down.\nPlease look.";
     let flow = w.market.submit_request(
-        &alice(),
+        alice(),
         &w.flow,
         ServiceRequest { description: "Migrate:\n\twww.example.com".into(), attachments: vec![] },
     );
     assert!(flow.is_ok(), "{flow:?}");
-    let rejected = w.market.reject_request(&seller(), &w.flow, reason).unwrap();
+    let rejected = w.market.reject_request(seller(), &w.flow, reason).unwrap();
     let quoted = serde_json::to_string(reason).unwrap();
     let records = w.market.records(&alice(), &Target::Flow(rejected.id)).unwrap();
     assert!(serde_json::to_string(&records).unwrap().contains(&quoted[1..quoted.len() - 1]), "{records:?}");
@@ -438,11 +441,11 @@ fn a_text_over_its_limit_is_refused_naming_the_field() {
     let before = state(&w);
     let max = w.market.policy().product_name_max_chars as usize;
     let long = PurchaseRequest { specification: "S".repeat(max + 1), ..fixtures::standard_monthly(w.saas.clone()) };
-    let err = w.market.place_order(&alice(), long).unwrap_err();
+    let err = w.market.place_order(alice(), long).unwrap_err();
     assert_eq!(invalid_field(&err), "request.specification", "{err}");
     assert!(err.to_string().contains(&format!("at most {max} characters")), "{err}");
     let support = SupportRange { email: "e".repeat(max + 1), phone: "1".into() };
-    let err = w.market.list_product(&seller(), ProductDraft { support, ..fixtures::saas_draft() }).unwrap_err();
+    let err = w.market.list_product(seller(), ProductDraft { support, ..fixtures::saas_draft() }).unwrap_err();
     assert_eq!(invalid_field(&err), "draft.support.email", "{err}");
     assert_eq!(state(&w), before);
 }
