@@ -130,12 +130,15 @@ pub(crate) fn check(at: At<'_>, text: &str, kind: Text, policy: &Policy) -> Resu
         count += 1;
         if c.is_control() && !(multi_line && matches!(c, '\n' | '\r' | '\t')) {
             let allowed = if multi_line {
-                "only line breaks (\\n, \\r) and tabs are allowed"
+                "this text may hold no control character but line breaks (\\n, \\r) and tabs"
             } else {
-                "it is one line of text without control characters"
+                "this text is one line without control characters"
             };
             let what = if c == '\0' { "a NUL character (U+0000)".to_owned() } else { format!("U+{:04X}", c as u32) };
-            return Err(Error::invalid(at.to_string(), format!("character {count} is {what}: {allowed}; remove it")));
+            return Err(Error::invalid(
+                at.to_string(),
+                format!("character {count} is {what}, and {allowed}: remove it"),
+            ));
         }
     }
     let max = kind.max_chars(policy);

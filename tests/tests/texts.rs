@@ -449,3 +449,12 @@ fn a_text_over_its_limit_is_refused_naming_the_field() {
     assert_eq!(invalid_field(&err), "draft.support.email", "{err}");
     assert_eq!(state(&w), before);
 }
+
+#[test]
+fn a_marketplace_id_with_a_nul_is_refused_before_the_store_records_it() {
+    let store = Arc::new(MemoryStore::new());
+    let before = memory_snapshot(&store);
+    let err = Marketplace::builder().store(store.clone()).marketplace_id("mkt\u{0}1").build().unwrap_err();
+    assert_eq!(invalid_field(&err), "marketplace_id", "{err}");
+    assert_eq!(memory_snapshot(&store), before);
+}

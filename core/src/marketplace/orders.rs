@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 
 use super::{Marketplace, Unit};
-
 use crate::account::CustomerAccount;
 use crate::actor::{Actor, AppId, Caller, CustomerId, FlowId, OrderId, ProductId, Target};
 use crate::aggregate::Aggregate;
