@@ -125,6 +125,18 @@ def test_failed_commands_change_nothing(world: World) -> None:
     assert m.events_since() == before
 
 
+
+def test_a_nul_in_a_product_name_is_refused_naming_the_field(world: World) -> None:
+    w, m = world, world.market
+    before, charges = m.events_since(), w.payments.charges()
+    with pytest.raises(am.InvalidInput) as e:
+        m.list_product(w.seller, saas_draft(name="Mail\x00Pro"))
+    assert e.value.field == "draft.name"
+    with pytest.raises(am.InvalidInput) as e:
+        m.apps(w.alice, name="\x00")
+    assert e.value.field == "filter.name"
+    assert m.events_since() == before and w.payments.charges() == charges
+
 ids = st.one_of(st.text(max_size=80), st.from_regex(r"[A-Z]{3}-[0-9]{8}", fullmatch=True))
 ints = st.one_of(st.integers(min_value=-(2**80), max_value=2**80), st.integers(min_value=0, max_value=2000))
 

@@ -46,6 +46,7 @@ pub mod secret;
 pub mod store;
 pub mod supervision;
 pub mod testing;
+mod text;
 pub mod time;
 pub mod unsubscribe;
 

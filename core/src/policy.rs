@@ -202,8 +202,9 @@ pub struct Policy {
     /// CAT-3: longest search text, in characters.
     #[serde(default = "defaults::search_text_max_chars")]
     pub search_text_max_chars: u32,
-    /// CAT-1: longest product name, in characters (also of its category, specification names
-    /// and quantity name).
+    /// CAT-1: longest product name, in characters (also of its category, specification,
+    /// quantity and attribute names, attribute values, support email and phone, and of a
+    /// specification, category or app name a request or filter gives).
     #[serde(default = "defaults::product_name_max_chars")]
     pub product_name_max_chars: u32,
     /// CAT-1: longest product description, in characters.

@@ -175,11 +175,11 @@ fn img_1_network_and_security_group_names_come_from_policy() {
     assert!(quote_image(Policy::default(), &image_request(None, &long, new_group(), "Cloud#2026x")).is_ok());
     let short_network = policy(|p| p.network_name_max_chars = 10);
     let err = quote_image(short_network, &image_request(None, &long, recommended(), "Cloud#2026x")).unwrap_err();
-    assert_eq!(field(&err), Some("network.vpc"));
+    assert_eq!(field(&err), Some("request.network.vpc"));
     let short_group = policy(|p| p.security_group_name_max_chars = 10);
     let err = quote_image(short_group.clone(), &image_request(None, "vpc", new_group(), "Cloud#2026x")).unwrap_err();
-    assert_eq!(field(&err), Some("security_group"));
-    assert!(err.to_string().contains("1–10"), "{err}");
+    assert_eq!(field(&err), Some("request.security_group.name"));
+    assert!(err.to_string().contains("at most 10 characters"), "{err}");
     assert!(quote_image(short_group, &image_request(None, &long, recommended(), "Cloud#2026x")).is_ok());
 }
 
@@ -219,7 +219,7 @@ fn sup_3_attachment_name_length_comes_from_policy() {
     let w = world_with(short);
     let flow = w.saas();
     let err = w.refused(|m| m.submit_request(&w.buyer, &flow.id, req.clone()));
-    assert_eq!(field(&err), Some("attachment"));
+    assert_eq!(field(&err), Some("request.attachments.name"));
 }
 
 #[test]
@@ -263,7 +263,7 @@ fn app_1_application_info_length_comes_from_policy() {
     w.market.accept_request(&w.seller, &flow.id).unwrap();
     let delivery = Delivery { application_info: Some(info), ..Delivery::default() };
     let err = w.refused(|m| m.deliver(&w.seller, &flow.id, delivery.clone(), None));
-    assert_eq!(field(&err), Some("management_url"));
+    assert_eq!(field(&err), Some("delivery.application_info.management_url"));
 }
 
 #[test]
@@ -302,7 +302,7 @@ fn cat_3_search_text_length_comes_from_policy() {
     assert!(w.market.search(&query).is_ok());
     let w = world_with(policy(|p| p.search_text_max_chars = 10));
     let err = w.market.search(&query).unwrap_err();
-    assert_eq!(field(&err), Some("text"));
+    assert_eq!(field(&err), Some("query.text"));
     assert!(err.to_string().contains("at most 10 characters"), "{err}");
     assert!(w.market.search(&SearchQuery { text: "email".into(), ..SearchQuery::default() }).is_ok());
 }
@@ -325,7 +325,7 @@ fn cat_1_product_text_lengths_come_from_policy() {
         // Listing is refused and changes nothing.
         let w = world_with(market);
         let err = w.refused(|m| m.list_product(&w.seller, draft.clone()));
-        assert_eq!(field(&err), Some(field_name), "{err}");
+        assert_eq!(field(&err), Some(format!("draft.{field_name}").as_str()), "{err}");
     }
 }
 

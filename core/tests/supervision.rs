@@ -87,7 +87,7 @@ fn sup_3_a_description_of_1001_characters_is_refused() {
     let flow = w.saas();
     let req = ServiceRequest { description: "a".repeat(1001), ..request() };
     let err = w.refused(|m| m.submit_request(&w.buyer, &flow.id, req));
-    assert_eq!(field(&err), Some("description"));
+    assert_eq!(field(&err), Some("request.description"));
 }
 
 #[test]

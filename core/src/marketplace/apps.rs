@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::order::{Order, OrderEvent, OrderKind};
 use crate::pricing::Quote;
 use crate::secret::Secret;
+use crate::text::Text;
 
 impl Marketplace {
     /// A purchased app `by` may see (its customer, its seller, an operator).
@@ -23,6 +24,7 @@ impl Marketplace {
     /// The customer's purchased apps, newest first; supervised SaaS apps appear once their flow
     /// completes (APP-4).
     pub fn apps(&self, by: &Actor, filter: &AppFilter, page: u32, page_size: u32) -> Result<Page<PurchasedApp>, Error> {
+        self.check_input("filter", filter)?;
         check_page(page, page_size, &self.policy)?;
         let customer = customer_only(by, "list purchased apps")?;
         self.store.apps_of(&customer, filter, page, page_size)
@@ -37,6 +39,8 @@ impl Marketplace {
         info: ApplicationInfo,
         password: Option<Secret>,
     ) -> Result<PurchasedApp, Error> {
+        self.check_input("info", &info)?;
+        self.check_input("password", &password)?;
         let fp =
             || Command::ProvideApplicationInfo { app: app.clone(), info: info.clone(), password: password.clone() };
         self.execute(by, fp, |unit| {
@@ -66,6 +70,7 @@ impl Marketplace {
     /// The itemised cost of upgrading an app to a target configuration (PRC-4..6). Changes
     /// nothing.
     pub fn quote_upgrade(&self, by: &Actor, app: &AppId, specification: &str, quantity: u32) -> Result<Quote, Error> {
+        self.check_text("specification", specification, Text::Name)?;
         let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
         let product = self.shared_product(&current.value.product)?;
         current.value.upgrade_quote(by, &product, specification, quantity, &self.policy, self.clock_now()?)
@@ -80,6 +85,7 @@ impl Marketplace {
         specification: &str,
         quantity: u32,
     ) -> Result<Order, Error> {
+        self.check_text("specification", specification, Text::Name)?;
         let fp = || Command::OrderUpgrade { app: app.clone(), specification: specification.to_owned(), quantity };
         self.execute(by, fp, |unit| {
             let target = Target::App(app.clone());

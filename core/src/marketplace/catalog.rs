@@ -10,10 +10,12 @@ use crate::command::Command;
 use crate::error::Error;
 use crate::order::{Order, PurchaseRequest};
 use crate::store::{Sequence, StoreExt};
+use crate::text::Text;
 
 impl Marketplace {
     /// A seller lists a product (CAT-1, CAT-2). Prices must be above zero and in one currency.
     pub fn list_product(&self, by: impl Into<Caller>, draft: ProductDraft) -> Result<Product, Error> {
+        self.check_input("draft", &draft)?;
         let caller = by.into();
         let fp = || Command::ListProduct { draft: draft.clone() };
         self.execute(caller, fp, |unit| {
@@ -63,6 +65,7 @@ impl Marketplace {
 
     /// Searches listed products (CAT-3).
     pub fn search(&self, query: &SearchQuery) -> Result<Page<Product>, Error> {
+        self.check_input("query", query)?;
         let prepared = query.prepare(&self.policy)?;
         self.store.search(&prepared)
     }
@@ -82,6 +85,9 @@ impl Marketplace {
         product: &ProductId,
         specification: Option<&str>,
     ) -> Result<SavedList, Error> {
+        if let Some(spec) = specification {
+            self.check_text("specification", spec, Text::Name)?;
+        }
         let fp = || Command::SaveToList { product: product.clone(), specification: specification.map(str::to_owned) };
         self.execute(by, fp, |unit| {
             Self::customer_of(unit.actor(), "keep a saved list")?;
@@ -137,6 +143,7 @@ impl Marketplace {
     /// Buys from the saved list: starts an order as if from the product page (CAT-4). The
     /// product must be in the list; `request.specification` may be empty to use the saved one.
     pub fn buy_from_list(&self, by: impl Into<Caller>, mut request: PurchaseRequest) -> Result<Order, Error> {
+        self.check_input("request", &request)?;
         let caller = by.into();
         let list = self.saved_list(&caller.actor)?;
         let saved = list.items.iter().find(|i| i.product == request.product).ok_or_else(|| {

@@ -8,6 +8,7 @@ use crate::app::{AppCommand, PurchasedApp};
 use crate::command::Command;
 use crate::downgrade;
 use crate::error::Error;
+use crate::text::Text;
 
 impl Marketplace {
     /// Schedules a downgrade of an app — a cheaper specification or fewer units — for the end
@@ -22,6 +23,7 @@ impl Marketplace {
         specification: &str,
         quantity: u32,
     ) -> Result<PurchasedApp, Error> {
+        self.check_text("specification", specification, Text::Name)?;
         let fp = || Command::ScheduleDowngrade { app: app.clone(), specification: specification.to_owned(), quantity };
         let cmd = AppCommand::ScheduleDowngrade { specification: specification.to_owned(), quantity };
         self.app_command_checked(by, app, fp, cmd, |actor, current| {

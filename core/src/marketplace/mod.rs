@@ -141,12 +141,12 @@ impl MarketplaceBuilder {
             Some(asked) => {
                 if asked.is_empty()
                     || asked.chars().count() > crate::actor::MAX_ID_CHARS
-                    || asked.chars().any(|c| c.is_whitespace() || c == ':')
+                    || asked.chars().any(|c| c.is_whitespace() || c.is_control() || c == ':')
                 {
                     return Err(Error::invalid(
                         "marketplace_id",
                         format!(
-                            "a marketplace id has 1–{} characters, without spaces or ':'",
+                            "a marketplace id has 1–{} characters, without spaces, control characters or ':'",
                             crate::actor::MAX_ID_CHARS
                         ),
                     ));
@@ -412,6 +412,7 @@ impl Marketplace {
     /// Registers a customer account, or updates it (a host-level setting, not a marketplace
     /// command: only [`Actor::System`] runs it). The marketplace's own counters (UNS-3) stay.
     pub fn register_customer(&self, account: CustomerAccount) -> Result<CustomerAccount, Error> {
+        self.check_input("account", &account)?;
         self.execute(
             Actor::System,
             || crate::command::Command::RegisterCustomer { account: account.clone() },

@@ -25,12 +25,14 @@ use crate::supervision::ServiceFlow;
 impl Marketplace {
     /// Prices a purchase without placing it (ORD-1, PRC-3).
     pub fn quote_purchase(&self, request: &PurchaseRequest) -> Result<Quote, Error> {
+        self.check_input("request", request)?;
         quote_purchase(&*self.shared_product(&request.product)?, request, &self.policy)
     }
 
     /// Prices a purchase for the customer `by` without placing it: for a reseller's customer
     /// the quote is *for reference only* from this first quote on (ORD-4, PRC-3).
     pub fn quote_purchase_for(&self, by: &Actor, request: &PurchaseRequest) -> Result<Quote, Error> {
+        self.check_input("request", request)?;
         let customer = customer_only(by, "ask for a purchase quote")?;
         let account = self.account(&customer)?;
         Ok(self.quote_purchase(request)?.for_reference(account.is_reseller_customer()))
@@ -51,6 +53,7 @@ impl Marketplace {
 
     /// Places an order, pending payment, with its quote fixed (ORD-1).
     pub fn place_order(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order, Error> {
+        self.check_input("request", &request)?;
         let fp = || Command::PlaceOrder { request: request.clone() };
         self.execute(by, fp, |unit| {
             let account = self.ordering_customer(unit.actor())?;
@@ -295,6 +298,7 @@ impl Marketplace {
 
     /// Prices an image provisioning request: image fee and cloud resource fee, each shown (PRC-3).
     pub fn quote_image(&self, product: &ProductId, request: &ImageProvisioning) -> Result<Quote, Error> {
+        self.check_input("request", request)?;
         let product = self.shared_product(product)?;
         self.image_order_parts(&product, request).map(|(q, _)| q)
     }
@@ -323,6 +327,7 @@ impl Marketplace {
         product: &ProductId,
         request: ImageProvisioning,
     ) -> Result<Order, Error> {
+        self.check_input("request", &request)?;
         let fp = || Command::ProvisionImage { product: product.clone(), request: request.clone() };
         self.execute(by, fp, |unit| {
             let account = self.ordering_customer(unit.actor())?;

@@ -17,6 +17,7 @@ use crate::supervision::{
     self, Delivery, FlowCommand, FlowFilter, ServiceFlow, ServiceRequest, SubmittedRequest, check_reason,
     sensitive_data_warnings,
 };
+use crate::text::Text;
 
 /// What is left of an order's payment to refund.
 fn refundable(order: &Order) -> Money {
@@ -43,6 +44,7 @@ impl Marketplace {
         flow: &FlowId,
         request: ServiceRequest,
     ) -> Result<SubmittedRequest, Error> {
+        self.check_input("request", &request)?;
         let fp = || Command::SubmitRequest { flow: flow.clone(), request: request.clone() };
         self.execute(by, fp, |unit| {
             let cmd = FlowCommand::SubmitRequest(request.clone());
@@ -59,6 +61,7 @@ impl Marketplace {
 
     /// The seller rejects the request with a reason; it returns to the customer (SUP-3).
     pub fn reject_request(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow, Error> {
+        self.check_text("reason", reason, Text::Reason)?;
         let cmd = FlowCommand::RejectRequest { reason: reason.to_owned() };
         self.flow_command(by, flow, || Command::RejectRequest { flow: flow.clone(), reason: reason.to_owned() }, cmd)
     }
@@ -73,6 +76,8 @@ impl Marketplace {
         delivery: Delivery,
         password: Option<Secret>,
     ) -> Result<ServiceFlow, Error> {
+        self.check_input("delivery", &delivery)?;
+        self.check_input("password", &password)?;
         let fp = || Command::Deliver { flow: flow.clone(), delivery: delivery.clone(), password: password.clone() };
         self.execute(by, fp, |unit| {
             let target = Target::Flow(flow.clone());
@@ -111,6 +116,7 @@ impl Marketplace {
 
     /// The customer rejects the delivery with a reason; it returns to the seller (SUP-3).
     pub fn reject_delivery(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow, Error> {
+        self.check_text("reason", reason, Text::Reason)?;
         let cmd = FlowCommand::RejectDelivery { reason: reason.to_owned() };
         self.flow_command(by, flow, || Command::RejectDelivery { flow: flow.clone(), reason: reason.to_owned() }, cmd)
     }
@@ -124,6 +130,7 @@ impl Marketplace {
     /// The customer or the seller appeals; the flow is frozen until the operator resolves it
     /// (APL-1, APL-2, APL-3).
     pub fn open_appeal(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<Appeal, Error> {
+        self.check_text("reason", reason, Text::Reason)?;
         let fp = || Command::OpenAppeal { flow: flow.clone(), reason: reason.to_owned() };
         self.execute(by, fp, |unit| {
             let target = Target::Flow(flow.clone());

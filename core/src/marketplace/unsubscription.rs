@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::money::Money;
 use crate::order::{Fact, Order, OrderCommand};
 use crate::supervision::{self, FlowCommand, ServiceFlow, check_reason};
+use crate::text::Text;
 use crate::unsubscribe::{self, PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
 
 /// Everything an unsubscription decided, before it is committed.
@@ -86,6 +87,7 @@ impl Marketplace {
         amount: Money,
         reason: &str,
     ) -> Result<Order, Error> {
+        self.check_text("reason", reason, Text::Reason)?;
         let fp = || Command::RequestRefund { order: order.clone(), amount, reason: reason.to_owned() };
         self.execute(by, fp, |unit| {
             let target = Target::Order(order.clone());

@@ -1,11 +1,18 @@
 //! Bad input: a wrong URL, a wrong password, a missing database, a newer schema (an older one is
 //! upgraded), a row edited by hand — each a typed `Error::Storage` saying what to fix, never a
-//! panic.
+//! panic. Text PostgreSQL cannot keep (a NUL) is refused by the core as `InvalidInput` before
+//! the store or the gateway sees it.
 
 mod common;
 
 use appmarket::store::Store;
-use appmarket::{Error, OrderId, Target};
+use std::sync::Arc;
+
+use appmarket::testing::fixtures;
+use appmarket::{
+    Actor, AppFilter, CustomerAccount, CustomerId, Error, ManualClock, Marketplace, OrderId, PaymentMethod,
+    ProductDraft, SimulatedPayments, Target,
+};
 use appmarket_postgres::{PostgresStore, SCHEMA_VERSION};
 
 fn storage_reason(result: Result<PostgresStore, Error>) -> String {
@@ -150,4 +157,49 @@ fn a_row_edited_by_hand_is_a_storage_error_not_a_panic() {
         .expect("insert");
     let err = store.load(&Target::Order(OrderId::parse("ORD-00000001").unwrap())).expect_err("corrupt");
     assert!(matches!(&err, Error::Storage { reason } if reason.contains("does not read back")), "{err}");
+}
+
+/// PostgreSQL text cannot hold a NUL: a product named with one would take the money of every
+/// payment for it and then fail to record it. The core refuses the name, and a NUL in a
+/// listing filter, as `InvalidInput` naming the field, so no charge is ever made for it.
+#[test]
+fn a_nul_in_a_product_name_is_refused_before_any_charge() {
+    let Some(url) = common::url() else { return };
+    let store = Arc::new(common::fresh_store(&url, "nul"));
+    let payments = Arc::new(SimulatedPayments::new());
+    let market = Marketplace::builder()
+        .store(store)
+        .payments(payments.clone())
+        .clock(ManualClock::new(fixtures::t0()))
+        .build()
+        .expect("market");
+    let seller = Actor::seller("isv-1").expect("seller");
+    let draft = ProductDraft { name: "Mail\0Pro".into(), ..fixtures::saas_draft() };
+    let err = market.list_product(&seller, draft).expect_err("a NUL in a name");
+    assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "draft.name"), "{err}");
+    assert!(market.search(&Default::default()).expect("search").items.is_empty(), "nothing was listed");
+
+    // The same purchase of a product with a clean name is charged once and recorded.
+    let product = market.list_product(&seller, fixtures::saas_draft()).expect("list");
+    let alice = CustomerId::parse("alice").expect("id");
+    market.register_customer(CustomerAccount::with_card(alice.clone())).expect("register");
+    let buyer = Actor::Customer(alice);
+    let order = market.place_order(&buyer, fixtures::standard_monthly(product.id)).expect("order");
+    market.accept_terms(&buyer, &order.id).expect("terms");
+    assert!(payments.charges().is_empty(), "no charge before paying");
+    market.pay(&buyer, &order.id, Some(PaymentMethod::CreditCard)).expect("pay");
+    assert_eq!(payments.charges().len(), 1);
+
+    let filter = AppFilter { name: Some("\0".into()), ..AppFilter::default() };
+    let err = market.apps(&buyer, &filter, 1, 20).expect_err("a NUL in a filter");
+    assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "filter.name"), "{err}");
+    let json = market.run_json(
+        &seller,
+        &format!(
+            r#"{{"do": "list_product", "draft": {}}}"#,
+            serde_json::to_string(&ProductDraft { name: "Mail\0Pro".into(), ..fixtures::saas_draft() }).unwrap()
+        ),
+    );
+    assert!(matches!(&json, Err(Error::InvalidInput { field, .. }) if field == "draft.name"), "{json:?}");
+    assert_eq!(payments.charges().len(), 1, "no charge for what was refused");
 }

@@ -55,7 +55,7 @@ class AfterSaleTest {
         assertEquals(1uL, m.flows(alice, FlowFilter(), 1u, 10u).total)
 
         val tooLong = assertThrows<AppMarketException.InvalidInput> { m.submitRequest(alice, flow.id, ServiceRequest("x".repeat(1001))) }
-        assertEquals("description", tooLong.field)
+        assertEquals("request.description", tooLong.field)
         val submitted = m.submitRequest(alice, flow.id, ServiceRequest("Migrate www.example.com; the admin password is in the sheet.", listOf(Attachment("plan.pdf", 1000uL))))
         assertTrue(submitted.warnings.isNotEmpty(), "SUP-6 warns, never refuses")
         m.rejectRequest(w.seller, flow.id, "Please add the database size.")

@@ -81,9 +81,11 @@ class ErrorsTest {
         assertEquals("seller_id", field { m.listProduct(Actor.Seller(""), saasDraft()) })
         assertEquals("request_id", field { m.placeOrder(alice, PurchaseRequest(product.id, "Standard", BillingMode.MONTHLY, 10u), requestId = "") })
         assertEquals("customer_id", field { m.registerCustomer(CustomerAccount("a".repeat(65), true, false, null, null)) })
-        // Over-long text.
-        assertEquals("text", field { m.search(SearchQuery(text = "x".repeat(201))) })
-        assertEquals("name", field { m.listProduct(w.seller, saasDraft(name = "n".repeat(201))) })
+        // Over-long text, and text with a NUL or another control character: the field's path.
+        assertEquals("query.text", field { m.search(SearchQuery(text = "x".repeat(201))) })
+        assertEquals("draft.name", field { m.listProduct(w.seller, saasDraft(name = "n".repeat(201))) })
+        assertEquals("draft.name", field { m.listProduct(w.seller, saasDraft(name = "Mail\u0000Pro")) })
+        assertEquals("filter.name", field { m.apps(alice, AppFilter(name = "\u001b[2J"), 1u, 10u) })
         assertEquals("name", field { m.listProduct(w.seller, saasDraft(name = " ")) })
         // Out-of-range counts.
         fun req(quantity: UInt, periods: UInt = 1u) = PurchaseRequest(product.id, "Standard", BillingMode.MONTHLY, quantity, periods)
