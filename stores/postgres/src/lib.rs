@@ -80,7 +80,7 @@ pub struct PostgresStoreBuilder {
     url: String,
     schema: String,
     pool_size: usize,
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
     application_name: String,
     synchronous_commit: bool,
 }
@@ -121,9 +121,11 @@ impl PostgresStoreBuilder {
         self
     }
 
-    /// How long opening a connection (and waiting for a free one) may take (default 10 s).
+    /// How long opening a connection (and waiting for a free one) may take: the TCP connect,
+    /// the TLS request, the startup and the authentication together. Default: the URL's
+    /// `connect_timeout` (in seconds), else 10 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
         self
     }
 
@@ -148,14 +150,16 @@ impl PostgresStoreBuilder {
             return Err(Error::invalid("pool_size", "a pool holds at least one connection"));
         }
         let mut config = postgres::Config::from_str(&self.url).map_err(|e| errors::url_error(&e))?;
+        let connect_timeout =
+            self.connect_timeout.or(config.get_connect_timeout().copied()).unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         config
             .options(&format!(
                 "-c search_path={schema} -c synchronous_commit={}",
                 if self.synchronous_commit { "on" } else { "off" }
             ))
             .application_name(&self.application_name)
-            .connect_timeout(self.connect_timeout);
-        let pool = Pool::new(config, self.pool_size, self.connect_timeout);
+            .connect_timeout(connect_timeout);
+        let pool = Pool::new(config, self.pool_size, connect_timeout);
         let mut first = pool.connect()?;
         schema::migrate(&mut first, &schema)?;
         drop(first);
@@ -185,6 +189,9 @@ pub struct PostgresStore {
     /// Numbers reserved by this store and not handed out yet, by sequence name.
     numbers: Mutex<HashMap<&'static str, Block>>,
 }
+
+/// How long opening a connection may take when neither the builder nor the URL says.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many numbers of a sequence a store reserves at once (one statement).
 const NUMBER_BLOCK: i64 = 64;
@@ -245,7 +252,7 @@ impl PostgresStore {
             url: url.to_owned(),
             schema: "public".into(),
             pool_size: 8,
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: None,
             application_name: "appmarket".into(),
             synchronous_commit: true,
         }

@@ -1,0 +1,96 @@
+//! Opening a store against an endpoint that is not a working PostgreSQL server: a typed
+//! `Error::Storage` within the connect timeout, whatever phase of the handshake stalls. Only
+//! loopback listeners of the test's own; no server needed.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use appmarket::Error;
+use appmarket_postgres::PostgresStore;
+
+/// A loopback listener that accepts every connection and then does `with` to it, on a thread
+/// of its own for the rest of the test.
+fn listener(with: fn(std::net::TcpStream)) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().expect("its address").port();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || with(stream));
+        }
+    });
+    port
+}
+
+/// Reads what the client sends and never answers, until the client goes away.
+fn silent(mut stream: std::net::TcpStream) {
+    let mut buf = [0u8; 512];
+    while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+}
+
+/// Closes at once.
+fn closing(stream: std::net::TcpStream) {
+    drop(stream);
+}
+
+fn storage_reason(result: Result<PostgresStore, Error>) -> String {
+    match result {
+        Err(Error::Storage { reason }) => reason,
+        Err(other) => panic!("expected a storage error, got {other}"),
+        Ok(_) => panic!("expected a storage error, got a store"),
+    }
+}
+
+/// A little more than the timeout: the thread hand-over and the error's formatting.
+const MARGIN: Duration = Duration::from_millis(750);
+
+#[test]
+fn a_server_that_accepts_and_never_answers_fails_within_the_urls_connect_timeout() {
+    let port = listener(silent);
+    let started = Instant::now();
+    let reason =
+        storage_reason(PostgresStore::open(&format!("postgresql://me:pw@127.0.0.1:{port}/db?connect_timeout=1")));
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(1) + MARGIN, "took {elapsed:?}");
+    assert!(reason.contains(&format!("127.0.0.1:{port}")) && reason.contains("within 1s"), "{reason}");
+    assert!(!reason.contains(":pw@"), "the password is never repeated: {reason}");
+}
+
+#[test]
+fn the_builders_connect_timeout_bounds_the_whole_handshake() {
+    let port = listener(silent);
+    let started = Instant::now();
+    let reason = storage_reason(
+        PostgresStore::builder(&format!("postgresql://me:pw@127.0.0.1:{port}/db"))
+            .connect_timeout(Duration::from_secs(2))
+            .open(),
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(2) + MARGIN, "took {elapsed:?}");
+    assert!(reason.contains("within 2s"), "{reason}");
+}
+
+#[test]
+fn the_builders_connect_timeout_wins_over_the_urls() {
+    let port = listener(silent);
+    let started = Instant::now();
+    storage_reason(
+        PostgresStore::builder(&format!("postgresql://me:pw@127.0.0.1:{port}/db?connect_timeout=30"))
+            .connect_timeout(Duration::from_secs(1))
+            .open(),
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(1) + MARGIN, "took {elapsed:?}");
+}
+
+#[test]
+fn a_server_that_accepts_and_closes_is_a_storage_error_at_once() {
+    let port = listener(closing);
+    let started = Instant::now();
+    let reason =
+        storage_reason(PostgresStore::open(&format!("postgresql://me:pw@127.0.0.1:{port}/db?connect_timeout=2")));
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+    assert!(reason.contains(&format!("127.0.0.1:{port}")) && reason.contains("is the server running"), "{reason}");
+}
