@@ -234,6 +234,26 @@ impl From<Error> for Fail {
     }
 }
 
+/// A listing's conditions: `owned` (the owner, `$1`) and each filter that is set, written with
+/// `$?` for its parameter. Only the set filters appear, so that each combination is a statement
+/// of its own, planned on its index.
+fn conditions<'a>(
+    owned: &str,
+    owner: &'a (dyn ToSql + Sync),
+    filters: &[(&str, &'a Option<String>)],
+) -> (String, Vec<&'a (dyn ToSql + Sync)>) {
+    let mut sql = owned.to_owned();
+    let mut params = vec![owner];
+    for (condition, value) in filters {
+        if let Some(value) = value {
+            params.push(value);
+            sql.push_str(" AND ");
+            sql.push_str(&condition.replace("$?", &format!("${}", params.len())));
+        }
+    }
+    (sql, params)
+}
+
 fn page_bounds(page: u32, page_size: u32) -> (i64, i64) {
     let offset = i64::from(page.saturating_sub(1)) * i64::from(page_size);
     (i64::from(page_size), offset)
@@ -456,35 +476,32 @@ impl PostgresStore {
         })
     }
 
-    /// A page of documents of one kind with the total count, newest first.
+    /// A page of documents of one kind with the total count, newest first. The page reads the
+    /// index of its conditions and stops at its last row; the count, when the page does not tell
+    /// it (a full page, or one past the end), reads the same index only.
     fn page_of<T>(
         &self,
         what: &str,
         rank: usize,
-        filter_sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        (filter_sql, params): (String, Vec<&(dyn ToSql + Sync)>),
         (page, page_size): (u32, u32),
         pick: impl Fn(Record) -> Option<T>,
     ) -> Result<Page<T>, Error> {
         let (limit, offset) = page_bounds(page, page_size);
         let table = KINDS[rank].table;
         let n = params.len();
-        let sql = format!(
-            "SELECT doc, count(*) OVER () FROM {table} WHERE {filter_sql} ORDER BY pos DESC LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        );
-        let mut all: Vec<&(dyn ToSql + Sync)> = params.to_vec();
+        let sql =
+            format!("SELECT doc FROM {table} WHERE {filter_sql} ORDER BY pos DESC LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        let mut all = params.clone();
         all.push(&limit);
         all.push(&offset);
         let rows = self.query(what, &sql, &all)?;
-        let total = match rows.first() {
-            Some(row) => row.get::<_, i64>(1),
-            None if offset > 0 => {
+        let total = match Page::<T>::total_of_last(page, page_size, rows.len()) {
+            Some(total) => total,
+            None => {
                 let count = format!("SELECT count(*) FROM {table} WHERE {filter_sql}");
-                self.query(what, &count, params)?.first().map_or(0, |r| r.get::<_, i64>(0))
+                self.query(what, &count, &params)?.first().map_or(0, |r| r.get::<_, i64>(0)) as u64
             }
-            None => 0,
         };
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
@@ -492,7 +509,7 @@ impl PostgresStore {
                 items.push(item);
             }
         }
-        Ok(Page { items, page, page_size, total: total as u64 })
+        Ok(Page { items, page, page_size, total })
     }
 
     /// Products by id from the cache, refreshed for those whose row changed.
@@ -1131,17 +1148,27 @@ impl Store for PostgresStore {
     ) -> Result<Page<Order>, Error> {
         let status = filter.status.as_ref().map(enum_text);
         let product = filter.product.as_ref().map(|p| p.to_string());
+        let customer = customer.as_str();
         self.page_of(
             "listing orders",
             3,
-            "customer = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR product = $3)",
-            &[&customer.as_str(), &status, &product],
+            conditions("customer = $1", &customer, &[("status = $?", &status), ("product = $?", &product)]),
             (page, page_size),
             |r| match r {
                 Record::Order(o) => Some(*o),
                 _ => None,
             },
         )
+    }
+
+    fn unpaid_orders(&self, customer: &CustomerId) -> Result<u64, Error> {
+        let unpaid = enum_text(&appmarket::OrderStatus::PendingPayment);
+        let rows = self.query(
+            "counting unpaid orders",
+            "SELECT count(*) FROM orders WHERE customer = $1 AND status = $2",
+            &[&customer.as_str(), &unpaid],
+        )?;
+        Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0)) as u64)
     }
 
     fn apps_of(
@@ -1155,12 +1182,20 @@ impl Store for PostgresStore {
         let delivery = filter.delivery.as_ref().map(enum_text);
         let mode = filter.mode.as_ref().map(enum_text);
         let name = filter.name.as_ref().map(|n| n.to_lowercase());
+        let customer = customer.as_str();
         self.page_of(
             "listing apps",
             4,
-            "customer = $1 AND listed AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR delivery = $3)
-             AND ($4::text IS NULL OR mode = $4) AND ($5::text IS NULL OR strpos(name_lower, $5) > 0)",
-            &[&customer.as_str(), &status, &delivery, &mode, &name],
+            conditions(
+                "customer = $1 AND listed",
+                &customer,
+                &[
+                    ("status = $?", &status),
+                    ("delivery = $?", &delivery),
+                    ("mode = $?", &mode),
+                    ("strpos(name_lower, $?) > 0", &name),
+                ],
+            ),
             (page, page_size),
             |r| match r {
                 Record::App(a) => Some(*a),
@@ -1187,11 +1222,11 @@ impl Store for PostgresStore {
         self.page_of(
             "listing service flows",
             5,
-            &format!(
-                "{column} = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)
-                 AND ($4::text IS NULL OR order_id = $4)"
+            conditions(
+                &format!("{column} = $1"),
+                &id,
+                &[("status = $?", &status), ("kind = $?", &kind), ("order_id = $?", &order)],
             ),
-            &[&id, &status, &kind, &order],
             (page, page_size),
             |r| match r {
                 Record::Flow(f) => Some(*f),
