@@ -712,6 +712,12 @@ impl SqliteStore {
                         tx.prepare_cached("UPDATE records SET version = ?2, doc = ?3 WHERE rowid = ?1")
                             .and_then(|mut s| s.execute(params![rowid, version, doc]))
                             .map_err(q)?;
+                    } else if old_columns.same_but_status(&columns) {
+                        let mut values: Vec<&dyn ToSql> = vec![&rowid, &version, &due, &doc];
+                        values.extend(columns.status_values());
+                        tx.prepare_cached(listing::UPDATE_STATUS)
+                            .and_then(|mut s| s.execute(values.as_slice()))
+                            .map_err(q)?;
                     } else {
                         let mut values: Vec<&dyn ToSql> = vec![&rowid, &version, &due, &doc];
                         values.extend(columns.values());

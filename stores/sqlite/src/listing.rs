@@ -59,6 +59,10 @@ pub(crate) const UPSERT: &str = concat!(
      product = ?8, listed = ?9, delivery = ?10, mode = ?11, name_lower = ?12, flow_kind = ?13, order_id = ?14"
 );
 
+/// A record rewritten with a new status: rowid, version, due instant, document, status, listed.
+pub(crate) const UPDATE_STATUS: &str =
+    "UPDATE records SET version = ?2, due = ?3, doc = ?4, status = ?5, listed = ?6 WHERE rowid = ?1";
+
 /// A record rewritten with its columns: rowid, version, due instant, document, then the columns.
 pub(crate) const UPDATE: &str = "UPDATE records SET version = ?2, due = ?3, doc = ?4, customer = ?5, seller = ?6, \
      status = ?7, product = ?8, listed = ?9, delivery = ?10, mode = ?11, name_lower = ?12, flow_kind = ?13, \
@@ -96,7 +100,22 @@ impl Columns {
         }
     }
 
-    /// The values to bind, in the order of [`NAMES`].
+    /// Whether only the status (and with it an app's `listed`) differs from `other`: the change
+    /// most commits make, which rewrites the status indexes alone.
+    pub(crate) fn same_but_status(&self, other: &Columns) -> bool {
+        type Rest<'a> = [&'a Option<String>; 7];
+        fn rest(c: &Columns) -> Rest<'_> {
+            [&c.customer, &c.seller, &c.product, &c.delivery, &c.mode, &c.name_lower, &c.flow_kind]
+        }
+        rest(self) == rest(other) && self.order_id == other.order_id
+    }
+
+    /// The status and `listed` values to bind.
+    pub(crate) fn status_values(&self) -> [&dyn ToSql; 2] {
+        [&self.status, &self.listed]
+    }
+
+    /// The values to bind, in the order of `names!()`.
     pub(crate) fn values(&self) -> [&dyn ToSql; 10] {
         [
             &self.customer,
@@ -112,7 +131,7 @@ impl Columns {
         ]
     }
 
-    /// The columns read from `row`, from column `at` on, in the order of [`NAMES`].
+    /// The columns read from `row`, from column `at` on, in the order of `names!()`.
     pub(crate) fn read(row: &Row<'_>, at: usize) -> rusqlite::Result<Columns> {
         Ok(Columns {
             customer: row.get(at)?,
