@@ -26,6 +26,13 @@
 //! - New events are announced with `LISTEN/NOTIFY` after commit ([`PostgresStore::listener`]);
 //!   `events_since` stays the source of truth.
 //! - The schema is created and upgraded under an advisory lock; a newer schema is refused.
+//! - Opening a connection is bounded by the connect timeout as a whole (TCP, the TLS request,
+//!   the startup, the authentication and a first query): a server that accepts and never
+//!   answers is an [`Error::Storage`] after it, not a hang. The timeout is the builder's
+//!   ([`PostgresStoreBuilder::connect_timeout`]), else the URL's `connect_timeout`, else 10 s.
+//! - A listing (`orders_of`, `apps_of`, `flows_of`) reads the index of its filters newest first
+//!   and stops at its page; its total is counted on the same index only when the page does not
+//!   tell it (a full page, or one past the end).
 //! - A connection that broke (server restart, `pg_terminate_backend`) is dropped from the pool:
 //!   the call in flight gets [`Error::Storage`], later calls open fresh connections. An idle
 //!   connection is checked before use without a round trip (what the server sent meanwhile is

@@ -103,13 +103,14 @@ impl Pool {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Opens a connection (the pool's, and those of listeners and migrations) within the
-    /// connect timeout, whatever phase stalls: TCP, the TLS request, the startup, the
-    /// authentication. `postgres::Config::connect_timeout` bounds only the TCP connect, and the
-    /// blocking client exposes no socket to put a read timeout on while it connects, so the
-    /// handshake runs on a thread of its own and the caller waits for it until the deadline. A
-    /// handshake given up on ends when the server answers or closes (a connection made too late
-    /// is closed at once); it never holds a pool slot.
+    /// Opens a connection (the pool's, and those of listeners and migrations) and runs a first
+    /// query on it within the connect timeout, whatever phase stalls: TCP, the TLS request, the
+    /// startup, the authentication, or a server (or a pooler in front of one) that lets the
+    /// client in and then does not answer. `postgres::Config::connect_timeout` bounds only the
+    /// TCP connect, and the blocking client exposes no socket to put a read timeout on while it
+    /// connects, so the handshake runs on a thread of its own and the caller waits for it until
+    /// the deadline. A handshake given up on ends when the server answers or closes (a
+    /// connection made too late is closed at once); it never holds a pool slot.
     pub(crate) fn connect(&self) -> Result<Client, Error> {
         let (sent, answer) = mpsc::sync_channel(1);
         let config = self.config.clone();
@@ -117,7 +118,10 @@ impl Pool {
             .name("appmarket-postgres-connect".into())
             .spawn(move || {
                 // Refused once the caller stopped waiting: the client is dropped, which closes it.
-                let _ = sent.send(config.connect(NoTls));
+                let _ = sent.send(config.connect(NoTls).and_then(|mut client| {
+                    client.simple_query("SELECT 1")?;
+                    Ok(client)
+                }));
             })
             .map_err(|e| Error::Storage { reason: format!("cannot start a thread to connect to PostgreSQL: {e}") })?;
         match answer.recv_timeout(self.wait) {

@@ -94,3 +94,31 @@ fn a_server_that_accepts_and_closes_is_a_storage_error_at_once() {
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
     assert!(reason.contains(&format!("127.0.0.1:{port}")) && reason.contains("is the server running"), "{reason}");
 }
+
+/// Lets the client in as a server would (authentication accepted, ready for a query), then
+/// never answers its first query: a server that stalls, or a pooler waiting for one.
+fn lets_in_then_stalls(mut stream: std::net::TcpStream) {
+    use std::io::Write;
+    let mut length = [0u8; 4];
+    if stream.read_exact(&mut length).is_err() {
+        return;
+    }
+    let mut startup = vec![0u8; u32::from_be_bytes(length) as usize - 4];
+    if stream.read_exact(&mut startup).is_err() {
+        return;
+    }
+    // AuthenticationOk, then ReadyForQuery (idle).
+    let _ = stream.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 0, b'Z', 0, 0, 0, 5, b'I']);
+    silent(stream);
+}
+
+#[test]
+fn a_server_that_lets_the_client_in_and_never_answers_a_query_fails_within_the_timeout() {
+    let port = listener(lets_in_then_stalls);
+    let started = Instant::now();
+    let reason =
+        storage_reason(PostgresStore::open(&format!("postgresql://me:pw@127.0.0.1:{port}/db?connect_timeout=1")));
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(1) + MARGIN, "took {elapsed:?}");
+    assert!(reason.contains("within 1s"), "{reason}");
+}

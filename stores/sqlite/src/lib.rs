@@ -23,9 +23,13 @@
 //! [`SqliteStore`] implements [`appmarket::store::Store`] on rows, not on a map loaded at start:
 //!
 //! - every aggregate but products is a row of `records`: a JSON document plus the columns the
-//!   queries need (kind, id, version, customer, seller, status, due instant; the rowid is the
-//!   creation order), with an index per query (the due index, a customer's orders and apps, a
-//!   party's flows, open appeals);
+//!   queries need (kind, id, version, customer, seller, status, due instant, and what the
+//!   listings filter on: an order's product, an app's delivery, mode, product name and whether
+//!   it is listed, a flow's process and order; the rowid is the creation order), with an index
+//!   per query (the due index, a customer's orders and apps by status, orders by product, a
+//!   party's flows by status, a flow by its order, open appeals). A listing is filtered,
+//!   ordered and paged in SQL on them and decodes only its page; its total is counted on the
+//!   index only when the page does not tell it;
 //! - products are rows of `products` and are also cached in memory, as the trait allows; the
 //!   cache catches up with what other processes saved through a catalogue counter;
 //! - the event log (`events`, gapless `seq` in commit order), request records per actor with
