@@ -34,12 +34,18 @@ fn closing(stream: std::net::TcpStream) {
     drop(stream);
 }
 
-fn storage_reason(result: Result<PostgresStore, Error>) -> String {
-    match result {
-        Err(Error::Storage { reason }) => reason,
+/// Opens a store with `open`; returns the storage error's reason and how long it took.
+fn refused(open: impl FnOnce() -> Result<PostgresStore, Error>) -> (String, Duration) {
+    let started = Instant::now();
+    match open() {
+        Err(Error::Storage { reason }) => (reason, started.elapsed()),
         Err(other) => panic!("expected a storage error, got {other}"),
         Ok(_) => panic!("expected a storage error, got a store"),
     }
+}
+
+fn url(port: u16, query: &str) -> String {
+    format!("postgresql://me:pw@127.0.0.1:{port}/db{query}")
 }
 
 /// A little more than the timeout: the thread hand-over and the error's formatting.
@@ -48,10 +54,7 @@ const MARGIN: Duration = Duration::from_millis(750);
 #[test]
 fn a_server_that_accepts_and_never_answers_fails_within_the_urls_connect_timeout() {
     let port = listener(silent);
-    let started = Instant::now();
-    let reason =
-        storage_reason(PostgresStore::open(&format!("postgresql://me:pw@127.0.0.1:{port}/db?connect_timeout=1")));
-    let elapsed = started.elapsed();
+    let (reason, elapsed) = refused(|| PostgresStore::open(&url(port, "?connect_timeout=1")));
     assert!(elapsed < Duration::from_secs(1) + MARGIN, "took {elapsed:?}");
     assert!(reason.contains(&format!("127.0.0.1:{port}")) && reason.contains("within 1s"), "{reason}");
     assert!(!reason.contains(":pw@"), "the password is never repeated: {reason}");
@@ -60,13 +63,8 @@ fn a_server_that_accepts_and_never_answers_fails_within_the_urls_connect_timeout
 #[test]
 fn the_builders_connect_timeout_bounds_the_whole_handshake() {
     let port = listener(silent);
-    let started = Instant::now();
-    let reason = storage_reason(
-        PostgresStore::builder(&format!("postgresql://me:pw@127.0.0.1:{port}/db"))
-            .connect_timeout(Duration::from_secs(2))
-            .open(),
-    );
-    let elapsed = started.elapsed();
+    let (reason, elapsed) =
+        refused(|| PostgresStore::builder(&url(port, "")).connect_timeout(Duration::from_secs(2)).open());
     assert!(elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(2) + MARGIN, "took {elapsed:?}");
     assert!(reason.contains("within 2s"), "{reason}");
 }
@@ -74,23 +72,16 @@ fn the_builders_connect_timeout_bounds_the_whole_handshake() {
 #[test]
 fn the_builders_connect_timeout_wins_over_the_urls() {
     let port = listener(silent);
-    let started = Instant::now();
-    storage_reason(
-        PostgresStore::builder(&format!("postgresql://me:pw@127.0.0.1:{port}/db?connect_timeout=30"))
-            .connect_timeout(Duration::from_secs(1))
-            .open(),
-    );
-    let elapsed = started.elapsed();
+    let (_, elapsed) = refused(|| {
+        PostgresStore::builder(&url(port, "?connect_timeout=30")).connect_timeout(Duration::from_secs(1)).open()
+    });
     assert!(elapsed < Duration::from_secs(1) + MARGIN, "took {elapsed:?}");
 }
 
 #[test]
 fn a_server_that_accepts_and_closes_is_a_storage_error_at_once() {
     let port = listener(closing);
-    let started = Instant::now();
-    let reason =
-        storage_reason(PostgresStore::open(&format!("postgresql://me:pw@127.0.0.1:{port}/db?connect_timeout=2")));
-    let elapsed = started.elapsed();
+    let (reason, elapsed) = refused(|| PostgresStore::open(&url(port, "?connect_timeout=2")));
     assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
     assert!(reason.contains(&format!("127.0.0.1:{port}")) && reason.contains("is the server running"), "{reason}");
 }
@@ -115,10 +106,7 @@ fn lets_in_then_stalls(mut stream: std::net::TcpStream) {
 #[test]
 fn a_server_that_lets_the_client_in_and_never_answers_a_query_fails_within_the_timeout() {
     let port = listener(lets_in_then_stalls);
-    let started = Instant::now();
-    let reason =
-        storage_reason(PostgresStore::open(&format!("postgresql://me:pw@127.0.0.1:{port}/db?connect_timeout=1")));
-    let elapsed = started.elapsed();
+    let (reason, elapsed) = refused(|| PostgresStore::open(&url(port, "?connect_timeout=1")));
     assert!(elapsed < Duration::from_secs(1) + MARGIN, "took {elapsed:?}");
     assert!(reason.contains("within 1s"), "{reason}");
 }

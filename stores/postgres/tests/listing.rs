@@ -66,7 +66,11 @@ fn pages_and_counts_are_planned_on_indexes() {
     let schema = common::fresh_schema("plans");
     drop(PostgresStore::builder(&url).schema(&schema).open().expect("open"));
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
-    admin.batch_execute(&format!("SET search_path TO {schema}; SET enable_seqscan = off; SET enable_sort = off; SET enable_bitmapscan = off;")).expect("set");
+    admin
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; SET enable_seqscan = off; SET enable_sort = off; SET enable_bitmapscan = off;"
+        ))
+        .expect("set");
     for (table, conditions) in [
         ("orders", "customer = 'c'"),
         ("orders", "customer = 'c' AND status = 'completed'"),

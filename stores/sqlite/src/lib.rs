@@ -596,7 +596,8 @@ impl SqliteStore {
             let mut items = Vec::new();
             let mut shown = 0;
             {
-                let sql = format!("SELECT doc FROM records WHERE {} ORDER BY rowid DESC LIMIT ? OFFSET ?", conditions.sql);
+                let sql =
+                    format!("SELECT doc FROM records WHERE {} ORDER BY rowid DESC LIMIT ? OFFSET ?", conditions.sql);
                 let mut stmt = tx.prepare_cached(&sql).map_err(q)?;
                 let mut params = conditions.params.clone();
                 params.push(&limit);
@@ -725,9 +726,7 @@ impl SqliteStore {
                     } else {
                         let mut values: Vec<&dyn ToSql> = vec![&rowid, &version, &due, &doc];
                         values.extend(columns.values());
-                        tx.prepare_cached(listing::UPDATE)
-                            .and_then(|mut s| s.execute(values.as_slice()))
-                            .map_err(q)?;
+                        tx.prepare_cached(listing::UPDATE).and_then(|mut s| s.execute(values.as_slice())).map_err(q)?;
                     }
                 }
             }

@@ -182,9 +182,8 @@ pub(crate) fn backfill(conn: &Connection) -> rusqlite::Result<()> {
         .collect::<rusqlite::Result<_>>()?;
     let mut update = conn.prepare(UPDATE)?;
     for (rowid, version, due, doc) in rows {
-        let record: Record = serde_json::from_str(&doc).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
-        })?;
+        let record: Record = serde_json::from_str(&doc)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e)))?;
         let columns = Columns::of(&record);
         let mut values: Vec<&dyn ToSql> = vec![&rowid, &version, &due, &doc];
         values.extend(columns.values());
@@ -195,11 +194,9 @@ pub(crate) fn backfill(conn: &Connection) -> rusqlite::Result<()> {
 
 /// How many of a customer's orders wait for payment (ORD-7): a count on the status index.
 pub(crate) fn unpaid_orders(conn: &Connection, customer: &str) -> Result<u64, rusqlite::Error> {
-    conn.prepare_cached(
-        "SELECT count(*) FROM records WHERE kind = 3 AND customer = ?1 AND status = 'PendingPayment'",
-    )?
-    .query_row(params![customer], |r| r.get::<_, i64>(0))
-    .map(|n| n as u64)
+    conn.prepare_cached("SELECT count(*) FROM records WHERE kind = 3 AND customer = ?1 AND status = 'PendingPayment'")?
+        .query_row(params![customer], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
 }
 
 #[cfg(test)]
