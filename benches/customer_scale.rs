@@ -12,7 +12,12 @@ use criterion::{Criterion, criterion_group, criterion_main};
 const ORDERS: usize = 100_000;
 
 fn customer_with_many_orders(c: &mut Criterion) {
-    let (market, product, actors) = appmarket_benches::market_with_saas(1);
+    // Room for all of them unpaid (ORD-7).
+    let policy = Policy { max_unpaid_orders_per_customer: 1_000_000, ..Policy::default() };
+    let clock = ManualClock::new(fixtures::t0());
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let (market, product, actors) =
+        appmarket_benches::market_with_policy(store, clock, fixtures::saas_draft(), 1, policy);
     let buyer = &actors[0];
     let request = fixtures::standard_monthly(product.id.clone());
     for _ in 0..ORDERS {

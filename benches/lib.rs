@@ -26,7 +26,19 @@ pub fn market_with(
     draft: ProductDraft,
     customers: usize,
 ) -> (Marketplace, Product, Vec<Actor>) {
+    market_with_policy(store, clock, draft, customers, Policy::default())
+}
+
+/// [`market_with`] under `policy`.
+pub fn market_with_policy(
+    store: Arc<dyn store::Store>,
+    clock: ManualClock,
+    draft: ProductDraft,
+    customers: usize,
+    policy: Policy,
+) -> (Marketplace, Product, Vec<Actor>) {
     let market = Marketplace::builder()
+        .policy(policy)
         .clock(clock)
         .store(store)
         .payments(Arc::new(SimulatedPayments::new()))

@@ -137,8 +137,10 @@ fn orders_floor() -> f64 {
     let write = |kind: i64, id: &str, version: i64, status: &str, due: Option<i64>, doc: &str| {
         if version == 1 {
             c.prepare_cached(
-                "INSERT INTO records (kind, id, version, customer, seller, status, due, doc)
-                 VALUES (?1, ?2, 1, 'c0', 'isv-bench', ?3, ?4, ?5)",
+                "INSERT INTO records (kind, id, version, customer, status, due, doc, product, listed, delivery, mode,
+                                      name_lower)
+                 VALUES (?1, ?2, 1, 'c0', ?3, ?4, ?5, iif(?1 = 3, 'PRD-1', NULL), iif(?1 = 4, 1, NULL),
+                         iif(?1 = 4, 'Saas', NULL), iif(?1 = 4, 'Monthly', NULL), iif(?1 = 4, 'email hosting', NULL))",
             )
             .unwrap()
             .execute(params![kind, id, status, due, doc])

@@ -74,6 +74,8 @@ pub struct Policy {
     pub max_monthly_periods: u32,
     /// ORD-1, REN-1: most yearly periods in one order or renewal.
     pub max_yearly_periods: u32,
+    /// ORD-7: most orders a customer may have waiting for payment when placing another.
+    pub max_unpaid_orders_per_customer: u32,
     /// SUP-4: the order is completed this many hours after acceptance.
     pub completion_delay_hours: u32,
     /// SUP-5: at most one reminder to the seller per this many hours.
@@ -302,6 +304,7 @@ impl Default for Policy {
             order_payment_timeout_days: 7,
             max_monthly_periods: 9,
             max_yearly_periods: 3,
+            max_unpaid_orders_per_customer: 100,
             completion_delay_hours: 3,
             reminder_interval_hours: 24,
             description_min_chars: 1,
@@ -412,6 +415,7 @@ impl Policy {
     /// | `order_payment_timeout_days`, `appeal_idle_days`, `appeal_resolution_working_days`, `auto_renewal_days_before` | 1–365 |
     /// | `max_monthly_periods` | 1–120 |
     /// | `max_yearly_periods` | 1–10 |
+    /// | `max_unpaid_orders_per_customer` | 1–1,000,000 |
     /// | `completion_delay_hours`, `unconditional_unsubscribe_hours` | 0–8,760 |
     /// | `reminder_interval_hours` | 1–8,760 |
     /// | `description_min_chars` ≤ `description_max_chars`, `reason_max_chars` | 1–100,000 |
@@ -449,13 +453,14 @@ impl Policy {
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |field: &str, reason: &str| Err(Error::invalid(field, reason));
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)?;
-        let ranges: [(&str, u64, u64, u64); 34] = [
+        let ranges: [(&str, u64, u64, u64); 35] = [
             ("order_payment_timeout_days", self.order_payment_timeout_days.into(), 1, 365),
             ("appeal_idle_days", self.appeal_idle_days.into(), 1, 365),
             ("appeal_resolution_working_days", self.appeal_resolution_working_days.into(), 1, 365),
             ("auto_renewal_days_before", self.auto_renewal_days_before.into(), 1, 365),
             ("max_monthly_periods", self.max_monthly_periods.into(), 1, 120),
             ("max_yearly_periods", self.max_yearly_periods.into(), 1, 10),
+            ("max_unpaid_orders_per_customer", self.max_unpaid_orders_per_customer.into(), 1, 1_000_000),
             ("completion_delay_hours", self.completion_delay_hours.into(), 0, 8_760),
             ("unconditional_unsubscribe_hours", self.unconditional_unsubscribe_hours.into(), 0, 8_760),
             ("reminder_interval_hours", self.reminder_interval_hours.into(), 1, 8_760),

@@ -23,7 +23,7 @@ use crate::catalog::{Page, PreparedQuery, Product, ProductEvent, SavedList, Save
 use crate::error::Error;
 use crate::event::{Event, EventKind, NewEvent};
 use crate::invoice::Invoice;
-use crate::order::{Order, OrderFilter};
+use crate::order::{Order, OrderFilter, OrderStatus};
 use crate::pricing::Quote;
 use crate::secret::Secret;
 use crate::supervision::{FlowFilter, ServiceFlow};
@@ -276,6 +276,13 @@ pub trait Store: Send + Sync {
         page: u32,
         page_size: u32,
     ) -> Result<Page<Order>, Error>;
+    /// How many of a customer's orders wait for payment (ORD-7). The default counts through
+    /// [`orders_of`](Store::orders_of); a store should answer from an index or a counter, since
+    /// every order placed asks.
+    fn unpaid_orders(&self, customer: &CustomerId) -> Result<u64, Error> {
+        let unpaid = OrderFilter { status: Some(OrderStatus::PendingPayment), product: None };
+        Ok(self.orders_of(customer, &unpaid, 1, 1)?.total)
+    }
     /// A customer's purchased apps, newest first.
     fn apps_of(
         &self,

@@ -188,3 +188,15 @@ fn img_1_quick_provisioning_bills_the_mode_the_customer_chooses() {
     let both = ImageProvisioning { quick_mode: Some(BillingMode::Yearly), ..customized(1, "web-1") };
     assert_eq!(field(&w.refused(|| w.market.provision_image(&alice, &p.id, both))), "quick_mode");
 }
+
+#[test]
+fn ord_7_an_image_order_counts_and_is_refused_past_the_limit() {
+    let w = World::with_policy(Policy { max_unpaid_orders_per_customer: 2, ..Policy::default() });
+    let alice = w.customer("alice");
+    let p = w.list(fixtures::image_draft());
+    w.market.provision_image(&alice, &p.id, quick("Cloud#2026x")).unwrap();
+    let saas = w.saas();
+    w.market.place_order(&alice, World::request(&saas, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    let err = w.refused(|| w.market.provision_image(&alice, &p.id, quick("Cloud#2026x")));
+    assert_eq!(err.rule(), Some("ORD-7"));
+}

@@ -1,4 +1,4 @@
-//! Orders and payment (ORD-1..6), actors (ACC-1..2), through the facade.
+//! Orders and payment (ORD-1..7), actors (ACC-1..2), through the facade.
 
 mod support;
 
@@ -73,6 +73,53 @@ fn cat_2_quantity_outside_min_max_step_is_refused() {
             w.refused(|| w.market.place_order(&alice, World::request(&p, "Standard", BillingMode::Monthly, q, 1)));
         assert_eq!(field(&err), "quantity", "{q}");
     }
+}
+
+#[test]
+fn ord_7_a_customer_with_the_most_unpaid_orders_cannot_place_another() {
+    let w = World::with_policy(Policy { max_unpaid_orders_per_customer: 3, ..Policy::default() });
+    let alice = w.customer("alice");
+    let bob = w.customer("bob");
+    let p = w.saas();
+    let request = || World::request(&p, "Standard", BillingMode::Monthly, 10, 1);
+    let placed: Vec<Order> = (0..3).map(|_| w.market.place_order(&alice, request()).unwrap()).collect();
+    let err = w.refused(|| w.market.place_order(&alice, request()));
+    assert_eq!(err.rule(), Some("ORD-7"));
+    assert!(err.to_string().contains("3 orders waiting for payment"), "{err}");
+    // Another customer's unpaid orders are their own.
+    w.market.place_order(&bob, request()).unwrap();
+    // A cancelled order, or a paid one, no longer waits for payment.
+    w.market.cancel_order(&alice, &placed[0].id).unwrap();
+    w.market.place_order(&alice, request()).unwrap();
+    w.refused(|| w.market.place_order(&alice, request()));
+    w.market.accept_terms(&alice, &placed[1].id).unwrap();
+    w.market.pay(&alice, &placed[1].id, Some(PaymentMethod::CreditCard)).unwrap();
+    w.market.place_order(&alice, request()).unwrap();
+    assert_eq!(w.refused(|| w.market.place_order(&alice, request())).rule(), Some("ORD-7"));
+}
+
+#[test]
+fn ord_7_orders_cancelled_by_tick_for_want_of_payment_make_room() {
+    let w = World::with_policy(Policy { max_unpaid_orders_per_customer: 2, ..Policy::default() });
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let request = || World::request(&p, "Standard", BillingMode::Monthly, 10, 1);
+    w.market.place_order(&alice, request()).unwrap();
+    w.market.place_order(&alice, request()).unwrap();
+    w.refused(|| w.market.place_order(&alice, request()));
+    w.advance(Duration::days(8));
+    w.tick();
+    w.market.place_order(&alice, request()).unwrap();
+}
+
+#[test]
+fn ord_7_the_limit_is_1_to_1_000_000() {
+    for limit in [0, 1_000_001] {
+        let policy = Policy { max_unpaid_orders_per_customer: limit, ..Policy::default() };
+        let err = policy.validate().unwrap_err();
+        assert_eq!(field(&err), "max_unpaid_orders_per_customer");
+    }
+    assert_eq!(Policy::default().max_unpaid_orders_per_customer, 100);
 }
 
 #[test]

@@ -94,6 +94,14 @@ impl<T> Page<T> {
         let items = all.into_iter().skip(start).take(page_size as usize).collect();
         Page { items, page, page_size, total }
     }
+
+    /// The total a page of `shown` items tells by itself, without counting: when it is the last
+    /// page (fewer items than its size, and not past the end), the matches are those of the pages
+    /// before it and its own. `None` when a store must count.
+    pub fn total_of_last(page: u32, page_size: u32, shown: usize) -> Option<u64> {
+        let before = u64::from(page.saturating_sub(1)) * u64::from(page_size);
+        (shown < page_size as usize && (shown > 0 || before == 0)).then_some(before + shown as u64)
+    }
 }
 
 /// Checks a page request against the policy (CAT-3).

@@ -44,6 +44,13 @@ impl Marketplace {
         };
         let account = self.account(customer)?;
         check_may_order(&account)?;
+        let limit = self.policy.max_unpaid_orders_per_customer;
+        if self.store.unpaid_orders(customer)? >= u64::from(limit) {
+            return Err(Error::not_allowed(
+                "ORD-7",
+                format!("customer {customer} already has {limit} orders waiting for payment: pay or cancel one first"),
+            ));
+        }
         Ok(account)
     }
 

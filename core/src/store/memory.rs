@@ -87,6 +87,8 @@ struct Inner {
     /// Products apart from the other records: a contiguous catalog with prepared search entries.
     catalog: Catalogue,
     orders_by_customer: Map<CustomerId, Vec<ListedOrder>>,
+    /// How many of each customer's orders wait for payment (ORD-7).
+    unpaid_by_customer: Map<CustomerId, u64>,
     apps_by_customer: Map<CustomerId, Vec<Target>>,
     flows_by_party: Map<Actor, Vec<Target>>,
     open_appeals: BTreeSet<Target>,
@@ -298,6 +300,7 @@ impl Store for MemoryStore {
                 records,
                 catalog,
                 orders_by_customer,
+                unpaid_by_customer,
                 apps_by_customer,
                 flows_by_party,
                 open_appeals,
@@ -340,11 +343,18 @@ impl Store for MemoryStore {
                     let listed =
                         ListedOrder { target: slot.record.target(), status: o.status, product: o.product.clone() };
                     let list = orders_by_customer.entry(o.customer.clone()).or_default();
-                    if fresh {
+                    let was_unpaid = if fresh {
                         slot.position = list.len() as u32;
                         list.push(listed);
+                        false
                     } else {
-                        list[slot.position as usize] = listed;
+                        let old = std::mem::replace(&mut list[slot.position as usize], listed);
+                        old.status == OrderStatus::PendingPayment
+                    };
+                    let unpaid = o.status == OrderStatus::PendingPayment;
+                    if unpaid != was_unpaid {
+                        let count = unpaid_by_customer.entry(o.customer.clone()).or_default();
+                        *count = if unpaid { *count + 1 } else { count.saturating_sub(1) };
                     }
                 }
                 Record::App(a) if w.expected_version == 0 => {
@@ -425,6 +435,10 @@ impl Store for MemoryStore {
             total += 1;
         }
         Ok(Page { items, page, page_size, total })
+    }
+
+    fn unpaid_orders(&self, customer: &CustomerId) -> Result<u64, Error> {
+        Ok(self.read().unpaid_by_customer.get(customer).copied().unwrap_or(0))
     }
 
     fn apps_of(

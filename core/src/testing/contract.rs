@@ -266,12 +266,10 @@ pub fn a_target_written_twice_is_refused<S: Store>(store: &S) {
     assert_eq!(store.get::<Order>(&target(4)).expect("load").version, 1);
 }
 
-/// A page of app updates (what `tick` saves; a store may save it in a few statements): saved
-/// together, a stale one a conflict in its slot with the others saved one by one, events
-/// numbered in list order, due rows moved and page claims ended.
-pub fn a_page_of_app_updates_is_saved_together<S: Store>(store: &S) {
+/// An app as paying for it makes it, from a marketplace of its own (only its value is used),
+/// and the instant it was paid at.
+fn paid_app() -> (crate::PurchasedApp, chrono::DateTime<chrono::Utc>) {
     use crate::*;
-    // The template app comes from a marketplace of its own; only its value is used.
     let clock = ManualClock::new(fixtures::t0());
     let market = Marketplace::builder().clock(clock.clone()).build().expect("build");
     let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
@@ -282,8 +280,15 @@ pub fn a_page_of_app_updates_is_saved_together<S: Store>(store: &S) {
     let order = market.place_order(&buyer, request).unwrap();
     market.accept_terms(&buyer, &order.id).unwrap();
     let paid = market.pay(&buyer, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
-    let template = market.app(&buyer, paid.app.as_ref().unwrap()).unwrap();
-    let t = clock.instant();
+    (market.app(&buyer, paid.app.as_ref().unwrap()).unwrap(), clock.instant())
+}
+
+/// A page of app updates (what `tick` saves; a store may save it in a few statements): saved
+/// together, a stale one a conflict in its slot with the others saved one by one, events
+/// numbered in list order, due rows moved and page claims ended.
+pub fn a_page_of_app_updates_is_saved_together<S: Store>(store: &S) {
+    use crate::*;
+    let (template, t) = paid_app();
     let app = |n: u32| {
         let mut a = template.clone();
         a.id = AppId::parse(&format!("APP-P{n:07}")).unwrap();
@@ -569,6 +574,229 @@ pub fn open_appeals_are_listed<S: Store>(store: &S) {
     assert_eq!(store.open_appeals().expect("query").len(), 1);
 }
 
+/// Orders, apps and flows of two customers and two sellers, of varied statuses, products,
+/// delivery methods, billing modes, names (one not in ASCII), processes and orders, saved in
+/// creation order and then some changed (their indexed columns with them). Returns every
+/// record as last saved, in creation order: what [`check_listings`] compares the listings with.
+pub fn save_varied_listings<S: Store>(store: &S) -> Vec<Record> {
+    use crate::catalog::{BillingMode, DeliveryMethod};
+    use crate::{AppStatus, FlowKind};
+    let other = CustomerId::parse("contract-other").expect("valid id");
+    let customer_of = |n: u64| if n % 4 == 3 { other.clone() } else { customer() };
+    let orders: Vec<Order> = (1..=30)
+        .map(|n| {
+            let mut o = order(n);
+            o.customer = customer_of(n);
+            o.product = ProductId::parse(&format!("PRD-{}", n % 3)).expect("valid id");
+            o
+        })
+        .collect();
+    let (template, _) = paid_app();
+    let statuses = [AppStatus::Active, AppStatus::Provisioning, AppStatus::Frozen, AppStatus::Unsubscribed];
+    let deliveries = [DeliveryMethod::Saas, DeliveryMethod::License, DeliveryMethod::Image];
+    let modes = [BillingMode::Monthly, BillingMode::Yearly, BillingMode::PayPerUse];
+    let names = ["Email Suite", "ÜRÜN Suite Pro", "Backup"];
+    let apps: Vec<crate::PurchasedApp> = (1..=30u64)
+        .map(|n| {
+            let mut a = template.clone();
+            a.id = AppId::numbered(n);
+            a.customer = customer_of(n);
+            a.status = statuses[n as usize % 4];
+            a.delivery = deliveries[n as usize % 3];
+            a.mode = modes[(n / 2) as usize % 3];
+            a.product_name = names[(n / 3) as usize % 3].into();
+            a
+        })
+        .collect();
+    let sellers = ["contract-seller", "contract-seller-2"];
+    let kinds = [FlowKind::License, FlowKind::ProfessionalService, FlowKind::Saas];
+    let flows: Vec<ServiceFlow> = (1..=24u64)
+        .map(|n| {
+            let mut f = flow(n);
+            f.customer = customer_of(n);
+            f.seller = SellerId::parse(sellers[(n / 2) as usize % 2]).expect("valid id");
+            f.kind = kinds[n as usize % 3];
+            f.order = OrderId::numbered(n % 5);
+            f
+        })
+        .collect();
+    // Interleaved, so that each kind's creation order is not its id order alone.
+    let mut writes = Vec::new();
+    for n in 0..30 {
+        writes.push(write(orders[n].clone(), 0));
+        writes.push(write(apps[n].clone(), 0));
+        if let Some(f) = flows.get(n) {
+            writes.push(write(f.clone(), 0));
+        }
+    }
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    let (mut orders, mut apps, mut flows) = (orders, apps, flows);
+    let mut changes = Vec::new();
+    for o in orders.iter_mut().filter(|o| o.id.as_str().ends_with('5') || o.id.as_str().ends_with('2')) {
+        o.status = if o.id.as_str().ends_with('5') { OrderStatus::Cancelled } else { OrderStatus::Completed };
+        changes.push(write(o.clone(), 1));
+    }
+    for a in apps.iter_mut().step_by(5) {
+        a.status = AppStatus::Active;
+        a.product_name = "Renamed Suite".into();
+        changes.push(write(a.clone(), 1));
+    }
+    for f in flows.iter_mut().step_by(3) {
+        f.status = FlowStatus::RequestSubmitted;
+        changes.push(write(f.clone(), 1));
+    }
+    store.commit(Commit { writes: changes, ..Commit::default() }, fixtures::t0()).expect("save the changes");
+    let mut records = Vec::new();
+    for n in 0..30 {
+        records.push(orders[n].clone().into_record());
+        records.push(apps[n].clone().into_record());
+        if let Some(f) = flows.get(n) {
+            records.push(f.clone().into_record());
+        }
+    }
+    records
+}
+
+/// Checks every listing of `store` against filtering `records` (every record, in creation
+/// order) with the filters' own `matches`: each filter alone and some together, every page of
+/// three and one past the end, the same items newest first and the same total.
+pub fn check_listings<S: Store>(store: &S, records: &[Record]) {
+    use crate::catalog::{BillingMode, DeliveryMethod, Page};
+    use crate::{AppStatus, FlowKind};
+    fn pages<T: Clone, K: PartialEq + std::fmt::Debug>(
+        all: Vec<T>,
+        key: impl Fn(&T) -> K,
+        mut list: impl FnMut(u32) -> Page<T>,
+        what: &str,
+    ) {
+        let expected: Vec<T> = all.into_iter().rev().collect();
+        let last = expected.len().div_ceil(3) as u32 + 1;
+        for page in 1..=last {
+            let want = Page::of(expected.clone(), page, 3);
+            let got = list(page);
+            assert_eq!(got.total, want.total, "{what}, page {page}: the total");
+            assert_eq!(
+                got.items.iter().map(&key).collect::<Vec<_>>(),
+                want.items.iter().map(&key).collect::<Vec<_>>(),
+                "{what}, page {page}"
+            );
+        }
+    }
+    let customers = [customer(), CustomerId::parse("contract-other").expect("valid id")];
+    let product = |n: u64| Some(ProductId::parse(&format!("PRD-{n}")).expect("valid id"));
+    let order_filters = [
+        OrderFilter::default(),
+        OrderFilter { status: Some(OrderStatus::PendingPayment), product: None },
+        OrderFilter { status: Some(OrderStatus::Cancelled), product: None },
+        OrderFilter { status: Some(OrderStatus::Completed), product: None },
+        OrderFilter { status: None, product: product(1) },
+        OrderFilter { status: Some(OrderStatus::PendingPayment), product: product(2) },
+        OrderFilter { status: None, product: product(9) },
+    ];
+    let app_filters = [
+        AppFilter::default(),
+        AppFilter { status: Some(AppStatus::Active), ..AppFilter::default() },
+        AppFilter { status: Some(AppStatus::Provisioning), ..AppFilter::default() },
+        AppFilter { delivery: Some(DeliveryMethod::License), ..AppFilter::default() },
+        AppFilter { mode: Some(BillingMode::Yearly), ..AppFilter::default() },
+        AppFilter { name: Some("ürün".into()), ..AppFilter::default() },
+        AppFilter { name: Some("SUITE".into()), ..AppFilter::default() },
+        AppFilter {
+            status: Some(AppStatus::Active),
+            delivery: Some(DeliveryMethod::Saas),
+            mode: Some(BillingMode::Monthly),
+            name: Some("suite".into()),
+        },
+    ];
+    let flow_filters = [
+        FlowFilter::default(),
+        FlowFilter { status: Some(FlowStatus::RequestSubmitted), ..FlowFilter::default() },
+        FlowFilter { kind: Some(FlowKind::Saas), ..FlowFilter::default() },
+        FlowFilter { order: Some(OrderId::numbered(3)), ..FlowFilter::default() },
+        FlowFilter { status: Some(FlowStatus::AwaitingRequest), kind: Some(FlowKind::License), order: None },
+    ];
+    for c in &customers {
+        for filter in &order_filters {
+            let all = records.iter().filter_map(|r| match r {
+                Record::Order(o) if o.customer == *c && filter.matches(o) => Some(Order::clone(o)),
+                _ => None,
+            });
+            let list = |page| store.orders_of(c, filter, page, 3).expect("orders");
+            pages(all.collect(), |o| o.id.clone(), list, &format!("orders of {c} {filter:?}"));
+        }
+        for filter in &app_filters {
+            let all = records.iter().filter_map(|r| match r {
+                Record::App(a) if a.customer == *c && filter.matches(a) => Some(crate::PurchasedApp::clone(a)),
+                _ => None,
+            });
+            let list = |page| store.apps_of(c, filter, page, 3).expect("apps");
+            pages(all.collect(), |a| a.id.clone(), list, &format!("apps of {c} {filter:?}"));
+        }
+    }
+    let parties = [
+        Actor::Customer(customers[0].clone()),
+        Actor::Customer(customers[1].clone()),
+        Actor::Seller(SellerId::parse("contract-seller").expect("valid id")),
+        Actor::Seller(SellerId::parse("contract-seller-2").expect("valid id")),
+    ];
+    for party in &parties {
+        for filter in &flow_filters {
+            let all = records.iter().filter_map(|r| match r {
+                Record::Flow(f) if party_of(f, party) && filter.matches(f) => Some(ServiceFlow::clone(f)),
+                _ => None,
+            });
+            let list = |page| store.flows_of(party, filter, page, 3).expect("flows");
+            pages(all.collect(), |f| f.id.clone(), list, &format!("flows of {party} {filter:?}"));
+        }
+    }
+}
+
+fn party_of(flow: &ServiceFlow, party: &Actor) -> bool {
+    match party {
+        Actor::Customer(c) => flow.customer == *c,
+        Actor::Seller(s) => flow.seller == *s,
+        _ => false,
+    }
+}
+
+/// Every listing filters, orders and pages as its filter says, the records' changes included
+/// (see [`check_listings`]).
+pub fn listings_filter_and_page_as_their_filters_say<S: Store>(store: &S) {
+    let records = save_varied_listings(store);
+    check_listings(store, &records);
+}
+
+/// ORD-7: a customer's unpaid orders are counted, following every status change (paid,
+/// cancelled, saved alone or with others); other customers' orders do not count.
+pub fn ord_7_unpaid_orders_are_counted_per_customer<S: Store>(store: &S) {
+    let other = CustomerId::parse("contract-other").expect("valid id");
+    assert_eq!(store.unpaid_orders(&customer()).expect("count"), 0);
+    let mut writes: Vec<Write> = (1..=6).map(|n| write(order(n), 0)).collect();
+    let mut theirs = order(7);
+    theirs.customer = other.clone();
+    writes.push(write(theirs, 0));
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    assert_eq!(store.unpaid_orders(&customer()).expect("count"), 6);
+    assert_eq!(store.unpaid_orders(&other).expect("count"), 1);
+    let changed = |n: u64, status: OrderStatus| {
+        let mut o = order(n);
+        o.status = status;
+        Commit { writes: vec![write(o, 1)], ..Commit::default() }
+    };
+    store.commit(changed(1, OrderStatus::Cancelled), fixtures::t0()).expect("cancel");
+    assert_eq!(store.unpaid_orders(&customer()).expect("count"), 5);
+    let saved = store
+        .commit_many(vec![changed(2, OrderStatus::Processing), changed(3, OrderStatus::Completed)], fixtures::t0())
+        .expect("save together");
+    assert!(saved.iter().all(Result::is_ok), "{saved:?}");
+    assert_eq!(store.unpaid_orders(&customer()).expect("count"), 3);
+    // A stale change saves nothing and counts nothing.
+    assert!(store.commit(changed(4, OrderStatus::Cancelled), fixtures::t0()).is_ok());
+    assert!(store.commit(changed(4, OrderStatus::PendingPayment), fixtures::t0()).is_err());
+    assert_eq!(store.unpaid_orders(&customer()).expect("count"), 2);
+    assert_eq!(store.unpaid_orders(&other).expect("count"), 1);
+}
+
 /// Runs every contract test, each on a fresh store.
 pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     load_and_save(&new_store());
@@ -588,4 +816,6 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     events_are_numbered(&new_store());
     flows_by_party(&new_store());
     open_appeals_are_listed(&new_store());
+    listings_filter_and_page_as_their_filters_say(&new_store());
+    ord_7_unpaid_orders_are_counted_per_customer(&new_store());
 }

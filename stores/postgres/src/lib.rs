@@ -26,6 +26,13 @@
 //! - New events are announced with `LISTEN/NOTIFY` after commit ([`PostgresStore::listener`]);
 //!   `events_since` stays the source of truth.
 //! - The schema is created and upgraded under an advisory lock; a newer schema is refused.
+//! - Opening a connection is bounded by the connect timeout as a whole (TCP, the TLS request,
+//!   the startup, the authentication and a first query): a server that accepts and never
+//!   answers is an [`Error::Storage`] after it, not a hang. The timeout is the builder's
+//!   ([`PostgresStoreBuilder::connect_timeout`]), else the URL's `connect_timeout`, else 10 s.
+//! - A listing (`orders_of`, `apps_of`, `flows_of`) reads the index of its filters newest first
+//!   and stops at its page; its total is counted on the same index only when the page does not
+//!   tell it (a full page, or one past the end).
 //! - A connection that broke (server restart, `pg_terminate_backend`) is dropped from the pool:
 //!   the call in flight gets [`Error::Storage`], later calls open fresh connections. An idle
 //!   connection is checked before use without a round trip (what the server sent meanwhile is
@@ -80,7 +87,7 @@ pub struct PostgresStoreBuilder {
     url: String,
     schema: String,
     pool_size: usize,
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
     application_name: String,
     synchronous_commit: bool,
 }
@@ -121,9 +128,11 @@ impl PostgresStoreBuilder {
         self
     }
 
-    /// How long opening a connection (and waiting for a free one) may take (default 10 s).
+    /// How long opening a connection (and waiting for a free one) may take: the TCP connect,
+    /// the TLS request, the startup and the authentication together. Default: the URL's
+    /// `connect_timeout` (in seconds), else 10 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
         self
     }
 
@@ -148,14 +157,16 @@ impl PostgresStoreBuilder {
             return Err(Error::invalid("pool_size", "a pool holds at least one connection"));
         }
         let mut config = postgres::Config::from_str(&self.url).map_err(|e| errors::url_error(&e))?;
+        let connect_timeout =
+            self.connect_timeout.or(config.get_connect_timeout().copied()).unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         config
             .options(&format!(
                 "-c search_path={schema} -c synchronous_commit={}",
                 if self.synchronous_commit { "on" } else { "off" }
             ))
             .application_name(&self.application_name)
-            .connect_timeout(self.connect_timeout);
-        let pool = Pool::new(config, self.pool_size, self.connect_timeout);
+            .connect_timeout(connect_timeout);
+        let pool = Pool::new(config, self.pool_size, connect_timeout);
         let mut first = pool.connect()?;
         schema::migrate(&mut first, &schema)?;
         drop(first);
@@ -185,6 +196,9 @@ pub struct PostgresStore {
     /// Numbers reserved by this store and not handed out yet, by sequence name.
     numbers: Mutex<HashMap<&'static str, Block>>,
 }
+
+/// How long opening a connection may take when neither the builder nor the URL says.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many numbers of a sequence a store reserves at once (one statement).
 const NUMBER_BLOCK: i64 = 64;
@@ -227,6 +241,26 @@ impl From<Error> for Fail {
     }
 }
 
+/// A listing's conditions: `owned` (the owner, `$1`) and each filter that is set, written with
+/// `$?` for its parameter. Only the set filters appear, so that each combination is a statement
+/// of its own, planned on its index.
+fn conditions<'a>(
+    owned: &str,
+    owner: &'a (dyn ToSql + Sync),
+    filters: &[(&str, &'a Option<String>)],
+) -> (String, Vec<&'a (dyn ToSql + Sync)>) {
+    let mut sql = owned.to_owned();
+    let mut params = vec![owner];
+    for (condition, value) in filters {
+        if let Some(value) = value {
+            params.push(value);
+            sql.push_str(" AND ");
+            sql.push_str(&condition.replace("$?", &format!("${}", params.len())));
+        }
+    }
+    (sql, params)
+}
+
 fn page_bounds(page: u32, page_size: u32) -> (i64, i64) {
     let offset = i64::from(page.saturating_sub(1)) * i64::from(page_size);
     (i64::from(page_size), offset)
@@ -245,7 +279,7 @@ impl PostgresStore {
             url: url.to_owned(),
             schema: "public".into(),
             pool_size: 8,
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: None,
             application_name: "appmarket".into(),
             synchronous_commit: true,
         }
@@ -449,35 +483,32 @@ impl PostgresStore {
         })
     }
 
-    /// A page of documents of one kind with the total count, newest first.
+    /// A page of documents of one kind with the total count, newest first. The page reads the
+    /// index of its conditions and stops at its last row; the count, when the page does not tell
+    /// it (a full page, or one past the end), reads the same index only.
     fn page_of<T>(
         &self,
         what: &str,
         rank: usize,
-        filter_sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        (filter_sql, params): (String, Vec<&(dyn ToSql + Sync)>),
         (page, page_size): (u32, u32),
         pick: impl Fn(Record) -> Option<T>,
     ) -> Result<Page<T>, Error> {
         let (limit, offset) = page_bounds(page, page_size);
         let table = KINDS[rank].table;
         let n = params.len();
-        let sql = format!(
-            "SELECT doc, count(*) OVER () FROM {table} WHERE {filter_sql} ORDER BY pos DESC LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        );
-        let mut all: Vec<&(dyn ToSql + Sync)> = params.to_vec();
+        let sql =
+            format!("SELECT doc FROM {table} WHERE {filter_sql} ORDER BY pos DESC LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        let mut all = params.clone();
         all.push(&limit);
         all.push(&offset);
         let rows = self.query(what, &sql, &all)?;
-        let total = match rows.first() {
-            Some(row) => row.get::<_, i64>(1),
-            None if offset > 0 => {
+        let total = match Page::<T>::total_of_last(page, page_size, rows.len()) {
+            Some(total) => total,
+            None => {
                 let count = format!("SELECT count(*) FROM {table} WHERE {filter_sql}");
-                self.query(what, &count, params)?.first().map_or(0, |r| r.get::<_, i64>(0))
+                self.query(what, &count, &params)?.first().map_or(0, |r| r.get::<_, i64>(0)) as u64
             }
-            None => 0,
         };
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
@@ -485,7 +516,7 @@ impl PostgresStore {
                 items.push(item);
             }
         }
-        Ok(Page { items, page, page_size, total: total as u64 })
+        Ok(Page { items, page, page_size, total })
     }
 
     /// Products by id from the cache, refreshed for those whose row changed.
@@ -1124,17 +1155,27 @@ impl Store for PostgresStore {
     ) -> Result<Page<Order>, Error> {
         let status = filter.status.as_ref().map(enum_text);
         let product = filter.product.as_ref().map(|p| p.to_string());
+        let customer = customer.as_str();
         self.page_of(
             "listing orders",
             3,
-            "customer = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR product = $3)",
-            &[&customer.as_str(), &status, &product],
+            conditions("customer = $1", &customer, &[("status = $?", &status), ("product = $?", &product)]),
             (page, page_size),
             |r| match r {
                 Record::Order(o) => Some(*o),
                 _ => None,
             },
         )
+    }
+
+    fn unpaid_orders(&self, customer: &CustomerId) -> Result<u64, Error> {
+        let unpaid = enum_text(&appmarket::OrderStatus::PendingPayment);
+        let rows = self.query(
+            "counting unpaid orders",
+            "SELECT count(*) FROM orders WHERE customer = $1 AND status = $2",
+            &[&customer.as_str(), &unpaid],
+        )?;
+        Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0)) as u64)
     }
 
     fn apps_of(
@@ -1148,12 +1189,20 @@ impl Store for PostgresStore {
         let delivery = filter.delivery.as_ref().map(enum_text);
         let mode = filter.mode.as_ref().map(enum_text);
         let name = filter.name.as_ref().map(|n| n.to_lowercase());
+        let customer = customer.as_str();
         self.page_of(
             "listing apps",
             4,
-            "customer = $1 AND listed AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR delivery = $3)
-             AND ($4::text IS NULL OR mode = $4) AND ($5::text IS NULL OR strpos(name_lower, $5) > 0)",
-            &[&customer.as_str(), &status, &delivery, &mode, &name],
+            conditions(
+                "customer = $1 AND listed",
+                &customer,
+                &[
+                    ("status = $?", &status),
+                    ("delivery = $?", &delivery),
+                    ("mode = $?", &mode),
+                    ("strpos(name_lower, $?) > 0", &name),
+                ],
+            ),
             (page, page_size),
             |r| match r {
                 Record::App(a) => Some(*a),
@@ -1180,11 +1229,11 @@ impl Store for PostgresStore {
         self.page_of(
             "listing service flows",
             5,
-            &format!(
-                "{column} = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)
-                 AND ($4::text IS NULL OR order_id = $4)"
+            conditions(
+                &format!("{column} = $1"),
+                &id,
+                &[("status = $?", &status), ("kind = $?", &kind), ("order_id = $?", &order)],
             ),
-            &[&id, &status, &kind, &order],
             (page, page_size),
             |r| match r {
                 Record::Flow(f) => Some(*f),

@@ -8,13 +8,15 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::thread;
 use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, GenericClient, NoTls, Statement};
 
-use crate::errors::connect_error;
+use crate::errors::{address, connect_error};
 use appmarket::Error;
 
 /// One connection and the statements prepared on it.
@@ -68,7 +70,7 @@ struct State {
 pub(crate) struct Pool {
     config: postgres::Config,
     size: usize,
-    /// How long a call waits for a free connection.
+    /// How long opening a connection may take, and how long a call waits for a free one.
     wait: Duration,
     state: Mutex<State>,
     freed: Condvar,
@@ -101,9 +103,41 @@ impl Pool {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Opens a connection outside the pool (for listeners and migrations).
+    /// Opens a connection (the pool's, and those of listeners and migrations) and runs a first
+    /// query on it within the connect timeout, whatever phase stalls: TCP, the TLS request, the
+    /// startup, the authentication, or a server (or a pooler in front of one) that lets the
+    /// client in and then does not answer. `postgres::Config::connect_timeout` bounds only the
+    /// TCP connect, and the blocking client exposes no socket to put a read timeout on while it
+    /// connects, so the handshake runs on a thread of its own and the caller waits for it until
+    /// the deadline. A handshake given up on ends when the server answers or closes (a
+    /// connection made too late is closed at once); it never holds a pool slot.
     pub(crate) fn connect(&self) -> Result<Client, Error> {
-        self.config.connect(NoTls).map_err(|e| connect_error(&self.config, &e))
+        let (sent, answer) = mpsc::sync_channel(1);
+        let config = self.config.clone();
+        thread::Builder::new()
+            .name("appmarket-postgres-connect".into())
+            .spawn(move || {
+                // Refused once the caller stopped waiting: the client is dropped, which closes it.
+                let _ = sent.send(config.connect(NoTls).and_then(|mut client| {
+                    client.simple_query("SELECT 1")?;
+                    Ok(client)
+                }));
+            })
+            .map_err(|e| Error::Storage { reason: format!("cannot start a thread to connect to PostgreSQL: {e}") })?;
+        match answer.recv_timeout(self.wait) {
+            Ok(connected) => connected.map_err(|e| connect_error(&self.config, &e)),
+            Err(RecvTimeoutError::Timeout) => Err(Error::Storage {
+                reason: format!(
+                    "PostgreSQL at {} did not complete the connection within {:?}: is it a PostgreSQL server, \
+                     and does it answer (raise connect_timeout for a slow network)?",
+                    address(&self.config),
+                    self.wait
+                ),
+            }),
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(Error::Storage { reason: "the thread connecting to PostgreSQL ended without an answer".into() })
+            }
+        }
     }
 
     /// How many times a connection was found broken so far: a change means the server may have

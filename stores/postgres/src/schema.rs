@@ -7,7 +7,7 @@ use postgres::Client;
 use crate::errors::to_error;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Migration `n` (from 1) brings the schema from version `n - 1` to `n`.
 ///
@@ -87,6 +87,17 @@ ALTER TABLE due SET (fillfactor = 80);
 -- A due target's claim is a column of its due row (claiming is an update in place); the claims
 -- table keeps the claims of targets without a due row and those made before this version.
 ALTER TABLE due ADD COLUMN claimed_until bigint;
+"#,
+    r#"
+-- A listing reads the index of what it filters on, newest first, and stops at its page; a
+-- count of its matches reads the same index only. Unlisted apps (APP-4) are never listed.
+CREATE INDEX orders_by_customer_status ON orders (customer, status, pos DESC);
+CREATE INDEX orders_by_customer_product ON orders (customer, product, pos DESC);
+CREATE INDEX apps_listed_by_customer ON apps (customer, pos DESC) WHERE listed;
+CREATE INDEX apps_listed_by_customer_status ON apps (customer, status, pos DESC) WHERE listed;
+CREATE INDEX flows_by_customer_status ON flows (customer, status, pos DESC);
+CREATE INDEX flows_by_seller_status ON flows (seller, status, pos DESC);
+CREATE INDEX flows_by_order ON flows (order_id);
 "#,
 ];
 

@@ -23,9 +23,13 @@
 //! [`SqliteStore`] implements [`appmarket::store::Store`] on rows, not on a map loaded at start:
 //!
 //! - every aggregate but products is a row of `records`: a JSON document plus the columns the
-//!   queries need (kind, id, version, customer, seller, status, due instant; the rowid is the
-//!   creation order), with an index per query (the due index, a customer's orders and apps, a
-//!   party's flows, open appeals);
+//!   queries need (kind, id, version, customer, seller, status, due instant, and what the
+//!   listings filter on: an order's product, an app's delivery, mode, product name and whether
+//!   it is listed, a flow's process and order; the rowid is the creation order), with an index
+//!   per query (the due index, a customer's orders and apps by status, orders by product, a
+//!   party's flows by status, a flow by its order, open appeals). A listing is filtered,
+//!   ordered and paged in SQL on them and decodes only its page; its total is counted on the
+//!   index only when the page does not tell it;
 //! - products are rows of `products` and are also cached in memory, as the trait allows; the
 //!   cache catches up with what other processes saved through a catalogue counter;
 //! - the event log (`events`, gapless `seq` in commit order), request records per actor with
@@ -134,6 +138,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod listing;
 mod schema;
 mod wal;
 
@@ -155,7 +160,10 @@ use appmarket::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, St
 use appmarket::supervision::{FlowFilter, ServiceFlow};
 use chrono::{DateTime, Utc};
 use rusqlite::config::DbConfig;
+use rusqlite::types::ToSql;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use listing::{Columns, Conditions, text};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -400,8 +408,8 @@ fn checkpoint_loop(conn: &Connection, signal: &CheckpointSignal, pages: u32) {
     }
 }
 
-/// A record's row as a commit finds it: rowid, status and due instant.
-type Row = (i64, Option<String>, Option<i64>);
+/// A record's row as a commit finds it: rowid, due instant and the columns it is found by.
+type Row = (i64, Option<i64>, Columns);
 
 /// The position of a target's variant in `Target` and its id: (kind, id) sorts like `Target`.
 fn key(target: &Target) -> (i64, &str) {
@@ -409,9 +417,7 @@ fn key(target: &Target) -> (i64, &str) {
     (kind as i64, id)
 }
 
-const KIND_ORDER: i64 = 3;
 const KIND_APP: i64 = 4;
-const KIND_FLOW: i64 = 5;
 
 fn target_of(kind: i64, id: &str) -> Result<Target, Error> {
     Ok(match kind {
@@ -442,17 +448,6 @@ fn sequence_name(sequence: Sequence) -> String {
 
 fn actor_key(actor: &Actor) -> Result<String, Error> {
     serde_json::to_string(actor).map_err(|e| Error::Storage { reason: format!("cannot encode actor {actor}: {e}") })
-}
-
-/// The query columns of a record: customer, seller, status.
-fn columns(record: &Record) -> (Option<&str>, Option<&str>, Option<String>) {
-    match record {
-        Record::Order(o) => (Some(o.customer.as_str()), None, Some(format!("{:?}", o.status))),
-        Record::App(a) => (Some(a.customer.as_str()), None, Some(format!("{:?}", a.status))),
-        Record::Flow(f) => (Some(f.customer.as_str()), Some(f.seller.as_str()), Some(format!("{:?}", f.status))),
-        Record::Appeal(a) => (None, None, Some(format!("{:?}", a.status))),
-        _ => (None, None, None),
-    }
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
@@ -721,27 +716,47 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// A page of the records matching `conditions`, newest first, with their total: the page
+    /// reads the index of its conditions and stops at its last row; the count, when the page does
+    /// not tell it (a full page, or one past the end), reads the same index only. Both in one
+    /// read transaction.
     fn page<T>(
         &self,
-        sql: &str,
-        kind: i64,
-        party: &str,
+        conditions: Conditions<'_>,
         pick: impl Fn(Record) -> Option<T>,
         page: u32,
         page_size: u32,
     ) -> Result<Page<T>, Error> {
+        let q = |e| self.sql("listing", e);
+        let limit = i64::from(page_size);
+        let offset = i64::from(page.saturating_sub(1)) * limit;
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(sql).map_err(|e| self.sql("querying", e))?;
-            let rows =
-                stmt.query_map(params![kind, party], |r| r.get::<_, String>(0)).map_err(|e| self.sql("querying", e))?;
-            let mut all = Vec::new();
-            for doc in rows {
-                let doc = doc.map_err(|e| self.sql("querying", e))?;
-                if let Some(item) = pick(self.decode("record", &doc)?) {
-                    all.push(item);
+            let tx = conn.unchecked_transaction().map_err(q)?;
+            let mut items = Vec::new();
+            let mut shown = 0;
+            {
+                let sql =
+                    format!("SELECT doc FROM records WHERE {} ORDER BY rowid DESC LIMIT ? OFFSET ?", conditions.sql);
+                let mut stmt = tx.prepare_cached(&sql).map_err(q)?;
+                let mut params = conditions.params.clone();
+                params.push(&limit);
+                params.push(&offset);
+                let mut rows = stmt.query(params.as_slice()).map_err(q)?;
+                while let Some(row) = rows.next().map_err(q)? {
+                    shown += 1;
+                    let doc = row.get_ref(0).and_then(|v| Ok(v.as_str()?)).map_err(q)?;
+                    items.extend(pick(self.decode("record", doc)?));
                 }
             }
-            Ok(Page::of(all, page, page_size))
+            let total = match Page::<T>::total_of_last(page, page_size, shown) {
+                Some(total) => total,
+                None => tx
+                    .prepare_cached(&format!("SELECT count(*) FROM records WHERE {}", conditions.sql))
+                    .and_then(|mut s| s.query_row(conditions.params.as_slice(), |r| r.get::<_, i64>(0)))
+                    .map_err(q)? as u64,
+            };
+            tx.finish().map_err(q)?;
+            Ok(Page { items, page, page_size, total })
         })
     }
 
@@ -766,16 +781,16 @@ impl SqliteStore {
                     .map_or(0, |v| v as u64)
             } else {
                 let row = tx
-                    .prepare_cached("SELECT rowid, version, status, due FROM records WHERE kind = ?1 AND id = ?2")
+                    .prepare_cached(listing::SELECT_ROW)
                     .and_then(|mut s| {
                         s.query_row(params![kind, id], |r| {
-                            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?))
+                            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?, Columns::read(r, 3)?))
                         })
                         .optional()
                     })
                     .map_err(q)?;
                 let version = row.as_ref().map_or(0, |r| r.1 as u64);
-                rows.push(row.map(|(rowid, _, status, due)| (rowid, status, due)));
+                rows.push(row.map(|(rowid, _, due, columns)| (rowid, due, columns)));
                 version
             };
             if current != w.expected_version {
@@ -825,29 +840,32 @@ impl SqliteStore {
                 .and_then(|mut s| s.execute(params![id, version, seq, doc]))
                 .map_err(q)?;
             } else {
-                let (customer, seller, status) = columns(&w.record);
+                let columns = Columns::of(&w.record);
                 let due = w.due.map(nanos);
                 if w.expected_version == 0 {
-                    tx.prepare_cached(
-                        "INSERT INTO records (kind, id, version, customer, seller, status, due, doc)
-                         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
-                    )
-                    .and_then(|mut s| s.execute(params![kind, id, customer, seller, status, due, doc]))
-                    .map_err(q)?;
+                    let mut values: Vec<&dyn ToSql> = vec![&kind, &id, &due, &doc];
+                    values.extend(columns.values());
+                    tx.prepare_cached(listing::INSERT).and_then(|mut s| s.execute(values.as_slice())).map_err(q)?;
                 } else {
-                    let Some((rowid, old_status, old_due)) = row else {
+                    let Some((rowid, old_due, old_columns)) = row else {
                         return Err(self.fail("committing", format!("{target} has a version but no row")));
                     };
-                    if old_status == status && old_due == due {
+                    // The indexed columns are written only when they changed: most commits change
+                    // the document alone, and an index entry rewritten is pages written.
+                    if old_columns == columns && old_due == due {
                         tx.prepare_cached("UPDATE records SET version = ?2, doc = ?3 WHERE rowid = ?1")
                             .and_then(|mut s| s.execute(params![rowid, version, doc]))
                             .map_err(q)?;
+                    } else if old_columns.same_but_status(&columns) {
+                        let mut values: Vec<&dyn ToSql> = vec![&rowid, &version, &due, &doc];
+                        values.extend(columns.status_values());
+                        tx.prepare_cached(listing::UPDATE_STATUS)
+                            .and_then(|mut s| s.execute(values.as_slice()))
+                            .map_err(q)?;
                     } else {
-                        tx.prepare_cached(
-                            "UPDATE records SET version = ?2, status = ?3, due = ?4, doc = ?5 WHERE rowid = ?1",
-                        )
-                        .and_then(|mut s| s.execute(params![rowid, version, status, due, doc]))
-                        .map_err(q)?;
+                        let mut values: Vec<&dyn ToSql> = vec![&rowid, &version, &due, &doc];
+                        values.extend(columns.values());
+                        tx.prepare_cached(listing::UPDATE).and_then(|mut s| s.execute(values.as_slice())).map_err(q)?;
                     }
                 }
             }
@@ -982,26 +1000,16 @@ impl SqliteStore {
         let tx =
             conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.sql("bulk insert", e))?;
         {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO records (kind, id, version, customer, seller, status, due, doc)
-                     VALUES (?1, ?2, 1, ?3, NULL, ?4, ?5, ?6)
-                     ON CONFLICT (kind, id) DO UPDATE SET version = 1, customer = ?3, status = ?4, due = ?5, doc = ?6",
-                )
-                .map_err(|e| self.sql("bulk insert", e))?;
+            let mut stmt = tx.prepare_cached(listing::UPSERT).map_err(|e| self.sql("bulk insert", e))?;
             for (app, due) in apps {
                 let record = Record::App(Box::new(app));
                 let doc = self.encode("record", &record)?;
+                let columns = Columns::of(&record);
                 let Record::App(app) = record else { unreachable!() };
-                stmt.execute(params![
-                    KIND_APP,
-                    app.id.as_str(),
-                    app.customer.as_str(),
-                    format!("{:?}", app.status),
-                    due.map(nanos),
-                    doc
-                ])
-                .map_err(|e| self.sql("bulk insert", e))?;
+                let (id, due) = (app.id.as_str(), due.map(nanos));
+                let mut values: Vec<&dyn ToSql> = vec![&KIND_APP, &id, &due, &doc];
+                values.extend(columns.values());
+                stmt.execute(values.as_slice()).map_err(|e| self.sql("bulk insert", e))?;
             }
         }
         tx.commit().map_err(|e| self.sql("bulk insert", e))
@@ -1119,8 +1127,11 @@ fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     if version >= SCHEMA_VERSION {
         return Ok(());
     }
-    for step in &schema::MIGRATIONS[from..SCHEMA_VERSION as usize] {
+    for (step, to) in schema::MIGRATIONS[from..SCHEMA_VERSION as usize].iter().zip(version + 1..) {
         tx.execute_batch(step)?;
+        if to == schema::LISTING_COLUMNS {
+            listing::backfill(&tx)?;
+        }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()
@@ -1288,18 +1299,20 @@ impl Store for SqliteStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<Order>, Error> {
+        let customer = customer.as_str();
+        let (status, product) = (filter.status.map(text), filter.product.as_ref().map(|p| p.as_str().to_owned()));
+        let conditions = Conditions::new("kind = 3 AND customer = ?", &customer)
+            .and("status = ?", &status)
+            .and("product = ?", &product);
         let pick = |r: Record| match r {
-            Record::Order(o) if filter.matches(&o) => Some(*o),
+            Record::Order(o) => Some(*o),
             _ => None,
         };
-        self.page(
-            "SELECT doc FROM records WHERE kind = ?1 AND customer = ?2 ORDER BY rowid DESC",
-            KIND_ORDER,
-            customer.as_str(),
-            pick,
-            page,
-            page_size,
-        )
+        self.page(conditions, pick, page, page_size)
+    }
+
+    fn unpaid_orders(&self, customer: &CustomerId) -> Result<u64, Error> {
+        self.read(|conn| listing::unpaid_orders(conn, customer.as_str()).map_err(|e| self.sql("counting orders", e)))
     }
 
     fn apps_of(
@@ -1309,18 +1322,21 @@ impl Store for SqliteStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<PurchasedApp>, Error> {
+        let customer = customer.as_str();
+        let status = filter.status.map(text);
+        let (delivery, mode) = (filter.delivery.map(text), filter.mode.map(text));
+        let name = filter.name.as_ref().map(|n| n.to_lowercase());
+        // Unlisted apps (APP-4) are never listed.
+        let conditions = Conditions::new("kind = 4 AND listed = 1 AND customer = ?", &customer)
+            .and("status = ?", &status)
+            .and("delivery = ?", &delivery)
+            .and("mode = ?", &mode)
+            .and("instr(name_lower, ?) > 0", &name);
         let pick = |r: Record| match r {
-            Record::App(a) if filter.matches(&a) => Some(*a),
+            Record::App(a) => Some(*a),
             _ => None,
         };
-        self.page(
-            "SELECT doc FROM records WHERE kind = ?1 AND customer = ?2 ORDER BY rowid DESC",
-            KIND_APP,
-            customer.as_str(),
-            pick,
-            page,
-            page_size,
-        )
+        self.page(conditions, pick, page, page_size)
     }
 
     fn flows_of(
@@ -1330,29 +1346,22 @@ impl Store for SqliteStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
+        let (owned, id) = match party {
+            Actor::Customer(c) => ("kind = 5 AND customer = ?", c.as_str()),
+            Actor::Seller(s) => ("kind = 5 AND seller = ?", s.as_str()),
+            _ => return Ok(Page::of(Vec::new(), page, page_size)),
+        };
+        let (status, kind) = (filter.status.map(text), filter.kind.map(text));
+        let order = filter.order.as_ref().map(|o| o.as_str().to_owned());
+        let conditions = Conditions::new(owned, &id)
+            .and("status = ?", &status)
+            .and("flow_kind = ?", &kind)
+            .and("order_id = ?", &order);
         let pick = |r: Record| match r {
-            Record::Flow(f) if filter.matches(&f) => Some(*f),
+            Record::Flow(f) => Some(*f),
             _ => None,
         };
-        match party {
-            Actor::Customer(c) => self.page(
-                "SELECT doc FROM records WHERE kind = ?1 AND customer = ?2 ORDER BY rowid DESC",
-                KIND_FLOW,
-                c.as_str(),
-                pick,
-                page,
-                page_size,
-            ),
-            Actor::Seller(s) => self.page(
-                "SELECT doc FROM records WHERE kind = ?1 AND seller = ?2 ORDER BY rowid DESC",
-                KIND_FLOW,
-                s.as_str(),
-                pick,
-                page,
-                page_size,
-            ),
-            _ => Ok(Page::of(Vec::new(), page, page_size)),
-        }
+        self.page(conditions, pick, page, page_size)
     }
 
     fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {

@@ -1,7 +1,11 @@
 //! The schema and its migrations, versioned with `PRAGMA user_version`.
 
 /// The schema version this build writes. A file with a higher `user_version` is refused.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// The version whose migration adds the listing columns, which [`crate::listing::backfill`]
+/// then fills from the documents.
+pub const LISTING_COLUMNS: i64 = 3;
 
 /// Migration `i` takes a file from version `i` to `i + 1`; all pending ones run in one
 /// transaction.
@@ -87,5 +91,22 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, id)
     ) WITHOUT ROWID;
     CREATE INDEX requests_at ON requests (at);
+    "#,
+    // 2 -> 3: the columns the listings filter on, and their indexes; a listing reads the index
+    // of what it filters on, newest first (the rowid ends every index), and stops at its page; a
+    // count of its matches reads the index only. The columns are filled from the documents.
+    r#"
+    ALTER TABLE records ADD COLUMN product    TEXT;    -- an order's product
+    ALTER TABLE records ADD COLUMN listed     INTEGER; -- an app shown among purchased apps (APP-4)
+    ALTER TABLE records ADD COLUMN delivery   TEXT;    -- an app's delivery method
+    ALTER TABLE records ADD COLUMN mode       TEXT;    -- an app's billing mode
+    ALTER TABLE records ADD COLUMN name_lower TEXT;    -- an app's product name in lower case
+    ALTER TABLE records ADD COLUMN flow_kind  TEXT;    -- a flow's process
+    ALTER TABLE records ADD COLUMN order_id   TEXT;    -- a flow's order
+    CREATE INDEX records_customer_status ON records (kind, customer, status) WHERE customer IS NOT NULL;
+    CREATE INDEX records_seller_status ON records (kind, seller, status) WHERE seller IS NOT NULL;
+    CREATE INDEX records_customer_product ON records (kind, customer, product) WHERE product IS NOT NULL;
+    CREATE INDEX records_listed_apps ON records (customer, status) WHERE kind = 4 AND listed = 1;
+    CREATE INDEX records_flow_order ON records (order_id) WHERE order_id IS NOT NULL;
     "#,
 ];

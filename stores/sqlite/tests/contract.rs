@@ -40,3 +40,13 @@ fn sqlite_store_remembers_and_prunes_request_ids() {
 fn sqlite_store_claims_due_items_exclusively() {
     contract::due_claims_are_exclusive(&fresh("claims"));
 }
+
+#[test]
+fn sqlite_store_lists_as_the_filters_say() {
+    contract::listings_filter_and_page_as_their_filters_say(&fresh("listings"));
+}
+
+#[test]
+fn ord_7_sqlite_store_counts_unpaid_orders_per_customer() {
+    contract::ord_7_unpaid_orders_are_counted_per_customer(&fresh("unpaid"));
+}

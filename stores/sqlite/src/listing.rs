@@ -1,0 +1,221 @@
+//! What the listings (`orders_of`, `apps_of`, `flows_of`) find records by: columns of `records`
+//! beside the document, filtered, ordered and paged in SQL on their indexes.
+
+use appmarket::store::Record;
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, Row, params};
+
+/// The columns a record is found by: its owners, its status and what the listings filter on.
+/// `None` where the kind has no such thing.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Columns {
+    pub(crate) customer: Option<String>,
+    pub(crate) seller: Option<String>,
+    pub(crate) status: Option<String>,
+    /// An order's product.
+    product: Option<String>,
+    /// Whether an app is shown among purchased apps (APP-4).
+    listed: Option<bool>,
+    delivery: Option<String>,
+    mode: Option<String>,
+    /// An app's product name in lower case (Rust's, so that it matches `AppFilter::matches`).
+    name_lower: Option<String>,
+    flow_kind: Option<String>,
+    order_id: Option<String>,
+}
+
+/// A value as the columns keep it: its `Debug` name (`PendingPayment`).
+pub(crate) fn text(value: impl std::fmt::Debug) -> String {
+    format!("{value:?}")
+}
+
+/// The column names, in the order of [`Columns::values`].
+macro_rules! names {
+    () => {
+        "customer, seller, status, product, listed, delivery, mode, name_lower, flow_kind, order_id"
+    };
+}
+
+/// A record's row as a commit checks it: rowid, version, due instant, then the columns.
+pub(crate) const SELECT_ROW: &str =
+    concat!("SELECT rowid, version, due, ", names!(), " FROM records WHERE kind = ?1 AND id = ?2");
+
+/// A new record: kind, id, due instant, document, then the columns.
+macro_rules! insert {
+    () => {
+        concat!(
+            "INSERT INTO records (kind, id, version, due, doc, ",
+            names!(),
+            ") VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        )
+    };
+}
+pub(crate) const INSERT: &str = insert!();
+
+/// A record inserted at version 1, or rewritten as if saved anew (benchmarks' bulk loads).
+pub(crate) const UPSERT: &str = concat!(
+    insert!(),
+    " ON CONFLICT (kind, id) DO UPDATE SET version = 1, due = ?3, doc = ?4, customer = ?5, seller = ?6, status = ?7, \
+     product = ?8, listed = ?9, delivery = ?10, mode = ?11, name_lower = ?12, flow_kind = ?13, order_id = ?14"
+);
+
+/// A record rewritten with a new status: rowid, version, due instant, document, status, listed.
+pub(crate) const UPDATE_STATUS: &str =
+    "UPDATE records SET version = ?2, due = ?3, doc = ?4, status = ?5, listed = ?6 WHERE rowid = ?1";
+
+/// A record rewritten with its columns: rowid, version, due instant, document, then the columns.
+pub(crate) const UPDATE: &str = "UPDATE records SET version = ?2, due = ?3, doc = ?4, customer = ?5, seller = ?6, \
+     status = ?7, product = ?8, listed = ?9, delivery = ?10, mode = ?11, name_lower = ?12, flow_kind = ?13, \
+     order_id = ?14 WHERE rowid = ?1";
+
+impl Columns {
+    pub(crate) fn of(record: &Record) -> Columns {
+        let owned = |s: &str| Some(s.to_owned());
+        match record {
+            Record::Order(o) => Columns {
+                customer: owned(o.customer.as_str()),
+                status: Some(text(o.status)),
+                product: owned(o.product.as_str()),
+                ..Columns::default()
+            },
+            Record::App(a) => Columns {
+                customer: owned(a.customer.as_str()),
+                status: Some(text(a.status)),
+                listed: Some(a.is_listed()),
+                delivery: Some(text(a.delivery)),
+                mode: Some(text(a.mode)),
+                name_lower: Some(a.product_name.to_lowercase()),
+                ..Columns::default()
+            },
+            Record::Flow(f) => Columns {
+                customer: owned(f.customer.as_str()),
+                seller: owned(f.seller.as_str()),
+                status: Some(text(f.status)),
+                flow_kind: Some(text(f.kind)),
+                order_id: owned(f.order.as_str()),
+                ..Columns::default()
+            },
+            Record::Appeal(a) => Columns { status: Some(text(a.status)), ..Columns::default() },
+            _ => Columns::default(),
+        }
+    }
+
+    /// Whether only the status (and with it an app's `listed`) differs from `other`: the change
+    /// most commits make, which rewrites the status indexes alone.
+    pub(crate) fn same_but_status(&self, other: &Columns) -> bool {
+        type Rest<'a> = [&'a Option<String>; 7];
+        fn rest(c: &Columns) -> Rest<'_> {
+            [&c.customer, &c.seller, &c.product, &c.delivery, &c.mode, &c.name_lower, &c.flow_kind]
+        }
+        rest(self) == rest(other) && self.order_id == other.order_id
+    }
+
+    /// The status and `listed` values to bind.
+    pub(crate) fn status_values(&self) -> [&dyn ToSql; 2] {
+        [&self.status, &self.listed]
+    }
+
+    /// The values to bind, in the order of `names!()`.
+    pub(crate) fn values(&self) -> [&dyn ToSql; 10] {
+        [
+            &self.customer,
+            &self.seller,
+            &self.status,
+            &self.product,
+            &self.listed,
+            &self.delivery,
+            &self.mode,
+            &self.name_lower,
+            &self.flow_kind,
+            &self.order_id,
+        ]
+    }
+
+    /// The columns read from `row`, from column `at` on, in the order of `names!()`.
+    pub(crate) fn read(row: &Row<'_>, at: usize) -> rusqlite::Result<Columns> {
+        Ok(Columns {
+            customer: row.get(at)?,
+            seller: row.get(at + 1)?,
+            status: row.get(at + 2)?,
+            product: row.get(at + 3)?,
+            listed: row.get(at + 4)?,
+            delivery: row.get(at + 5)?,
+            mode: row.get(at + 6)?,
+            name_lower: row.get(at + 7)?,
+            flow_kind: row.get(at + 8)?,
+            order_id: row.get(at + 9)?,
+        })
+    }
+}
+
+/// A listing's conditions: `owned` (the kind and the owner) and each filter that is set, each
+/// with one `?`. Only the set filters appear, so that each combination is a statement of its own,
+/// planned on its index.
+pub(crate) struct Conditions<'a> {
+    pub(crate) sql: String,
+    pub(crate) params: Vec<&'a dyn ToSql>,
+}
+
+impl<'a> Conditions<'a> {
+    pub(crate) fn new(owned: &str, owner: &'a dyn ToSql) -> Conditions<'a> {
+        Conditions { sql: owned.to_owned(), params: vec![owner] }
+    }
+
+    /// Adds `condition` (with one `?`) when `value` is set.
+    pub(crate) fn and(mut self, condition: &str, value: &'a Option<String>) -> Conditions<'a> {
+        if let Some(value) = value {
+            self.sql.push_str(" AND ");
+            self.sql.push_str(condition);
+            self.params.push(value);
+        }
+        self
+    }
+}
+
+/// Fills the listing columns of every order, app and flow from its document: a file written
+/// before the columns existed.
+pub(crate) fn backfill(conn: &Connection) -> rusqlite::Result<()> {
+    type Stored = (i64, i64, Option<i64>, String);
+    let rows: Vec<Stored> = conn
+        .prepare("SELECT rowid, version, due, doc FROM records WHERE kind IN (3, 4, 5)")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = conn.prepare(UPDATE)?;
+    for (rowid, version, due, doc) in rows {
+        let record: Record = serde_json::from_str(&doc)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e)))?;
+        let columns = Columns::of(&record);
+        let mut values: Vec<&dyn ToSql> = vec![&rowid, &version, &due, &doc];
+        values.extend(columns.values());
+        update.execute(values.as_slice())?;
+    }
+    Ok(())
+}
+
+/// How many of a customer's orders wait for payment (ORD-7): a count on the status index.
+pub(crate) fn unpaid_orders(conn: &Connection, customer: &str) -> Result<u64, rusqlite::Error> {
+    conn.prepare_cached("SELECT count(*) FROM records WHERE kind = 3 AND customer = ?1 AND status = 'PendingPayment'")?
+        .query_row(params![customer], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unpaid_status_is_the_columns_text_of_pending_payment() {
+        assert_eq!(text(appmarket::OrderStatus::PendingPayment), "PendingPayment");
+    }
+
+    #[test]
+    fn the_statements_bind_every_column_once() {
+        let columns = names!().split(", ").count();
+        assert_eq!(Columns::default().values().len(), columns);
+        assert_eq!(INSERT.matches('?').count(), 4 + columns);
+        assert_eq!(UPDATE.matches('?').count(), 4 + columns);
+        for name in names!().split(", ") {
+            assert!(UPDATE.contains(&format!(" {name} = ?")), "{name}");
+        }
+    }
+}
