@@ -508,7 +508,8 @@ pub fn records_are_paged<S: Store>(store: &S) {
     let mine = Target::Order(o.id.clone());
     let other = Target::Order(OrderId::numbered(8));
     // Without the record: seqs 1 (mine), 2 (other), 3 (mine).
-    let apart = Commit { events: vec![event(mine.clone()), event(other.clone()), event(mine.clone())], ..Commit::default() };
+    let apart =
+        Commit { events: vec![event(mine.clone()), event(other.clone()), event(mine.clone())], ..Commit::default() };
     store.commit(apart, fixtures::t0()).expect("save");
     // With it: seqs 4 (other), 5 and 6 (mine); then 7 (mine) without it again.
     let kept = Commit {

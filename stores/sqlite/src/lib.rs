@@ -1414,9 +1414,7 @@ impl Store for SqliteStore {
         let docs: Vec<String> = self.read(|conn| {
             // `events_target` on (kind, id) holds the rowid, `seq`: the index gives the page in order.
             let mut stmt = conn
-                .prepare_cached(
-                    "SELECT doc FROM events WHERE kind = ?1 AND id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
-                )
+                .prepare_cached("SELECT doc FROM events WHERE kind = ?1 AND id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4")
                 .map_err(|e| self.sql("reading events", e))?;
             let rows = stmt
                 .query_map(params![kind, id, after, limit], |r| r.get(0))
