@@ -17,12 +17,13 @@
 //! Run: `cargo bench -p appmarket-benches --bench metering -- --sample-size 10`.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use appmarket::testing::fixtures;
 use appmarket::*;
+use appmarket_benches::fresh_file;
 use appmarket_sqlite::SqliteStore;
 use chrono::Duration;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -87,19 +88,10 @@ fn median_catch_up(days: i64, runs: usize) -> StdDuration {
     times[runs / 2]
 }
 
-fn fresh(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("metering-bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
-}
-
 /// A SQLite marketplace whose app is `days` old and settled up to now.
 fn sqlite_app(days: i64) -> (Marketplace, ManualClock) {
-    let store = Arc::new(SqliteStore::open(fresh(&format!("after-{days}-days.db"))).expect("opened"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("metering-bench");
+    let store = Arc::new(SqliteStore::open(fresh_file(&dir, &format!("after-{days}-days.db"))).expect("opened"));
     // Settled in one go before measuring: the history is what matters here, not its making.
     let policy = Policy { max_settlements_per_tick: 8_760, ..Policy::default() };
     let (market, clock) = hourly_app(store, policy);

@@ -385,14 +385,19 @@ impl appmarket::PaymentGateway for Skewed {
     }
 }
 
-#[test]
-fn prc_7_a_receipt_for_another_amount_records_nothing_and_the_cycle_stays_due() {
+/// A marketplace on a manual clock and a memory store, charging through `gateway`, where alice
+/// has bought the hourly product by card.
+fn hourly_on(
+    gateway: std::sync::Arc<dyn appmarket::PaymentGateway>,
+    policy: Policy,
+) -> (Marketplace, ManualClock, std::sync::Arc<MemoryStore>, Actor, AppId) {
     let clock = ManualClock::new(fixtures::t0());
     let store = std::sync::Arc::new(MemoryStore::new());
     let market = Marketplace::builder()
         .clock(clock.clone())
         .store(store.clone())
-        .payments(std::sync::Arc::new(Skewed))
+        .payments(gateway)
+        .policy(policy)
         .build()
         .unwrap();
     let alice = Actor::customer("alice").unwrap();
@@ -401,6 +406,12 @@ fn prc_7_a_receipt_for_another_amount_records_nothing_and_the_cycle_stays_due() 
     let order = market.place_order(&alice, World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1)).unwrap();
     market.accept_terms(&alice, &order.id).unwrap();
     let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
+    (market, clock, store, alice, app)
+}
+
+#[test]
+fn prc_7_a_receipt_for_another_amount_records_nothing_and_the_cycle_stays_due() {
+    let (market, clock, _, alice, app) = hourly_on(std::sync::Arc::new(Skewed), Policy::default());
     clock.advance(Duration::hours(1)).unwrap();
     let report = market.tick(&Actor::System).unwrap();
     assert_eq!(report.failed, 1);
@@ -444,23 +455,9 @@ impl appmarket::PaymentGateway for KeyedGateway {
 
 #[test]
 fn prc_7_a_settlement_key_names_one_span_so_a_lost_answer_does_not_block_the_next_span() {
-    let clock = ManualClock::new(fixtures::t0());
-    let store = std::sync::Arc::new(MemoryStore::new());
     let gateway = std::sync::Arc::new(KeyedGateway::default());
     let policy = Policy { pay_per_use_cycle_hours: 24, ..Policy::default() };
-    let market = Marketplace::builder()
-        .clock(clock.clone())
-        .store(store.clone())
-        .payments(gateway.clone())
-        .policy(policy)
-        .build()
-        .unwrap();
-    let alice = Actor::customer("alice").unwrap();
-    market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
-    let p = market.list_product(Actor::seller("isv-1").unwrap(), hourly_saas("0.30")).unwrap();
-    let order = market.place_order(&alice, World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1)).unwrap();
-    market.accept_terms(&alice, &order.id).unwrap();
-    let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
+    let (market, clock, store, alice, app) = hourly_on(gateway.clone(), policy);
     // Deleting at +3 h asks 0.90 for the first settlement; the answer is lost: nothing changes.
     clock.advance(Duration::hours(3)).unwrap();
     let before = appmarket::store::memory_snapshot(&store);
