@@ -246,7 +246,8 @@ impl Metering {
 
     /// Records another attempt at owed settlement `number`; a paid one is owed no more.
     pub fn retried(&mut self, number: u32, receipt: Option<&str>, declined: Option<&str>, at: DateTime<Utc>) {
-        let Some(i) = self.owed.iter().position(|c| c.number == number) else { return };
+        // Owed settlements are kept in the order of their numbers.
+        let Ok(i) = self.owed.binary_search_by_key(&number, |c| c.number) else { return };
         self.owed[i].retried(receipt, declined, at);
         if !self.owed[i].is_owed() {
             self.owed.remove(i);

@@ -194,7 +194,8 @@ impl Marketplace {
     /// The [`AppEvent::ChargeDeclined`] of settlement `number` if its last attempt was declined
     /// (REN-7), with the next attempt when it falls before the retention period ends.
     fn declined_settlement(&self, app: &PurchasedApp, number: u32) -> Option<AppEvent> {
-        let cycle = app.metering.as_ref()?.owed.iter().find(|c| c.number == number)?;
+        // The settlement just made is the last owed one; a retried one is found by its number.
+        let cycle = app.metering.as_ref()?.owed.iter().rev().find(|c| c.number == number)?;
         if !cycle.is_owed() || cycle.settled_by_reseller.is_some() {
             return None;
         }
