@@ -1,6 +1,7 @@
 //! Shared setup for the criterion benches in this folder. Targets are stated in each bench's
 //! doc comment; the figures are reported in the issue notes, not asserted by tests.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -108,4 +109,15 @@ pub fn timed_on_fresh<F, R>(
         left -= batch;
     }
     timed
+}
+
+/// The path of a database file `name` in `dir` (created if missing), with any file left there
+/// by an earlier run (and its `-wal`, `-shm`) removed.
+pub fn fresh_file(dir: &Path, name: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join(name);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
 }

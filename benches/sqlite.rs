@@ -32,13 +32,7 @@ const DUE: usize = 10_000;
 
 /// A fresh file under the target directory.
 fn fresh(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sqlite-bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
+    appmarket_benches::fresh_file(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("sqlite-bench"), name)
 }
 
 fn orders(c: &mut Criterion) {

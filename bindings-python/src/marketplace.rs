@@ -113,9 +113,12 @@ impl Marketplace {
         Ok(self.inner.available_actions(&by.inner, &target.inner)?.into_iter().map(Availability::from).collect())
     }
 
-    /// The operation records of something `by` may see, oldest first.
-    fn records(&self, by: &Actor, target: &Target) -> Fallible<Vec<Event>> {
-        Ok(self.inner.records(&by.inner, &target.inner)?.into_iter().map(Event::from).collect())
+    /// The operation records of something `by` may see, oldest first: up to `limit` events
+    /// (none: the policy's `max_records_page`) after the event whose `seq` is `after`.
+    #[pyo3(signature = (by, target, after = 0, limit = None))]
+    fn records(&self, by: &Actor, target: &Target, after: u64, limit: Option<usize>) -> Fallible<Vec<Event>> {
+        let limit = limit.unwrap_or(usize::MAX);
+        Ok(self.inner.records(&by.inner, &target.inner, after, limit)?.into_iter().map(Event::from).collect())
     }
 
     /// Up to `limit` events after `cursor` (0 for the start).

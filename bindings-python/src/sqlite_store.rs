@@ -79,8 +79,8 @@ impl<S: Store> Store for Detached<S> {
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
         self.run(|s| s.events_since(cursor, limit))
     }
-    fn records(&self, target: &Target) -> Result<Vec<Event>, Error> {
-        self.run(|s| s.records(target))
+    fn records(&self, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        self.run(|s| s.records(target, after, limit))
     }
     fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
         self.run(|s| s.request(actor, id))

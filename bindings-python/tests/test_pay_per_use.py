@@ -100,3 +100,21 @@ def test_ren_5_auto_renewal_is_paid_by_the_chosen_method(world: World) -> None:
     assert set_.auto_renewal is not None and set_.auto_renewal.method == am.PaymentMethod.Balance
     with pytest.raises(am.InvalidInput):
         w.market.set_auto_renewal(w.alice, app, periods=1, count=0, days_before=7, method=am.PaymentMethod.Online)
+
+
+def test_prc_7_a_tick_settles_a_bounded_number_per_app_and_records_come_in_pages(world: World) -> None:
+    w = world
+    app = hourly_app(w)
+    w.clock.advance(dt.timedelta(hours=30))
+    assert w.market.tick(am.Actor.system()).examined == 1
+    assert len(w.market.usage_statement(w.alice, app).cycles) == 24  # max_settlements_per_tick
+    assert w.market.tick(am.Actor.system()).examined == 1, "still behind: still due"
+    assert w.market.tick(am.Actor.system()).examined == 0
+    statement = w.market.usage_statement(w.alice, app)
+    assert (statement.hours, statement.charged) == (30, usd("9.00"))
+    target = am.Target.app(app)
+    everything = w.market.records(w.alice, target)
+    first = w.market.records(w.alice, target, limit=10)
+    rest = w.market.records(w.alice, target, after=first[-1].seq)
+    assert len(first) == 10 and first + rest == everything
+    assert w.market.records(w.alice, target, after=everything[-1].seq) == []

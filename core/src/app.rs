@@ -770,7 +770,7 @@ impl PurchasedApp {
     /// (PRC-7).
     pub fn check_pay_arrears(&self, by: &Actor) -> Result<(), Error> {
         self.owner(by)?;
-        let owed = self.metering.as_ref().map(|m| m.owed().count()).unwrap_or(0);
+        let owed = self.metering.as_ref().map_or(0, |m| m.owed.len());
         if owed == 0 {
             return Err(Error::not_allowed("PRC-7", format!("app {} owes nothing", self.id)));
         }
@@ -936,7 +936,10 @@ impl PurchasedApp {
             let Some((grace_end, retention_end)) = self.arrears_instants(policy) else { return vec![] };
             let mut events = Vec::new();
             let mut status = self.status;
-            if status == AppStatus::GracePeriod && now > grace_end {
+            // Frozen once its usage is settled up to the end of grace (a `tick` settles a
+            // bounded number of cycles, PRC-7).
+            let settled = self.metering.as_ref().is_some_and(|m| m.settled_up_to(grace_end));
+            if status == AppStatus::GracePeriod && now > grace_end && settled {
                 events.push(AppEvent::Frozen);
                 status = AppStatus::Frozen;
             }
@@ -1031,20 +1034,29 @@ impl AppFilter {
 impl PurchasedApp {
     /// Plans the settlement of a pay-per-use app at `now` (PRC-7). Accrual ends at the end of
     /// the grace period of an app in arrears (it freezes, LIFE-1), and at `now` when `deleting`.
-    pub fn settlement_plan(&self, policy: &Policy, now: DateTime<Utc>, deleting: bool) -> SettlementPlan {
+    /// A plan holds at most `limit` charges, oldest spans first, then the retries; the last
+    /// partial span only once every whole one before it is in the plan. Deleting settles
+    /// everything at once: pass `usize::MAX`.
+    pub fn settlement_plan(&self, policy: &Policy, now: DateTime<Utc>, deleting: bool, limit: usize) -> SettlementPlan {
         let Some(m) = &self.metering else { return SettlementPlan::default() };
         let grace_end = self.arrears_instants(policy).map(|(g, _)| g).filter(|g| *g < now);
         let until = grace_end.unwrap_or(now);
-        let mut spans = m.ended_cycles(until, policy);
+        let mut spans = m.ended_cycles(until, limit, policy);
+        let next_from = spans.last().map(|s| s.to).or(m.settled_until);
+        let caught_up = next_from.is_some_and(|from| from + Metering::cycle(policy) > until);
         if (deleting || grace_end.is_some())
-            && let Some(last) = m.partial_until(until, policy)
+            && caught_up
+            && spans.len() < limit
+            && let Some(last) = next_from.and_then(|from| m.partial_until(from, until))
         {
             spans.push(last);
         }
         let retries = if deleting {
             vec![]
         } else {
-            m.owed().filter(|c| c.retry_at(policy) <= now).map(|c| (c.number, c.amount, c.attempts)).collect()
+            let room = limit.saturating_sub(spans.len());
+            let due = m.owed.iter().filter(|c| c.retry_at(policy) <= now);
+            due.take(room).map(|c| (c.number, c.amount, c.attempts)).collect()
         };
         SettlementPlan { spans, retries }
     }
@@ -1119,7 +1131,7 @@ impl Aggregate for PurchasedApp {
                     return Ok(vec![]);
                 }
                 let mut events = vec![AppEvent::Activated];
-                if self.metering.as_ref().is_some_and(|m| m.accruing_since.is_none() && m.cycles.is_empty()) {
+                if self.metering.as_ref().is_some_and(|m| m.accruing_since.is_none() && m.settlements == 0) {
                     events.push(AppEvent::MeteringStarted { at: now });
                 }
                 Ok(events)
@@ -1264,35 +1276,21 @@ impl Aggregate for PurchasedApp {
                     self.remember_receipt(r);
                 }
                 if let Some(m) = &mut self.metering {
-                    if m.settled_until.is_none_or(|s| s < cycle.to) {
-                        m.settled_until = Some(cycle.to);
-                    }
                     if cycle.is_owed() && m.arrears_since.is_none() {
                         m.arrears_since = Some(cycle.last_attempt_at);
                         if self.status == AppStatus::Active {
                             self.status = AppStatus::GracePeriod;
                         }
                     }
-                    m.cycles.push(UsageCycle::clone(cycle));
+                    m.settled(cycle);
                 }
             }
             AppEvent::UsageRetried { number, receipt, declined, at } => {
                 if let Some(r) = receipt {
                     self.remember_receipt(r);
                 }
-                if let Some(c) = self.metering.as_mut().and_then(|m| m.cycles.iter_mut().find(|c| c.number == *number))
-                {
-                    c.last_attempt_at = *at;
-                    match receipt {
-                        Some(r) => {
-                            c.receipt = Some(r.clone());
-                            c.paid_at = Some(*at);
-                        }
-                        None => {
-                            c.attempts += 1;
-                            c.declined = declined.clone();
-                        }
-                    }
+                if let Some(m) = &mut self.metering {
+                    m.retried(*number, receipt.as_deref(), declined.as_deref(), *at);
                 }
             }
             AppEvent::ArrearsCleared { resumed_at } => {

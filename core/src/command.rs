@@ -413,6 +413,13 @@ pub enum Command {
     Records {
         /// What about.
         target: Target,
+        /// The events after this `seq` (0 for the first page).
+        #[serde(default)]
+        after: u64,
+        /// Most events to return; none (or more than the policy's `max_records_page`) for
+        /// `max_records_page`.
+        #[serde(default)]
+        limit: Option<u32>,
     },
 }
 

@@ -147,6 +147,12 @@ pub struct Policy {
     /// PRC-7: a pay-per-use billing cycle, in whole hours (1–24): `tick` settles each ended
     /// cycle's started hours.
     pub pay_per_use_cycle_hours: u32,
+    /// PRC-7: most settlements one `tick` makes for one pay-per-use app (1–8,760); an app
+    /// further behind stays due and the next `tick` goes on from there.
+    pub max_settlements_per_tick: u32,
+    /// Most events one call of `records` returns (1–100,000); the caller pages on with the
+    /// last event's `seq`.
+    pub max_records_page: u32,
     /// UNS-6: whether customers of supervised orders may ask the seller for a negotiated
     /// refund.
     pub negotiated_refunds: bool,
@@ -347,6 +353,8 @@ impl Default for Policy {
             tick_claim_seconds: 300,
             request_retention_days: 30,
             pay_per_use_cycle_hours: 1,
+            max_settlements_per_tick: 24,
+            max_records_page: 1_000,
             negotiated_refunds: true,
             max_age_refunds_uninvoiced: true,
             unsubscribe_review_thresholds: Vec::new(),
@@ -422,6 +430,8 @@ impl Policy {
     /// | `attachment_max_bytes` | 1–10 GiB |
     /// | `appeal_rejections`, each of `appeal_rejections_by_kind` | 1–100 |
     /// | `pay_per_use_cycle_hours` | 1–24 |
+    /// | `max_settlements_per_tick` | 1–8,760 |
+    /// | `max_records_page` | 1–100,000 |
     /// | `unsubscribe_review_thresholds` | at most 200, one per currency, each 0–10¹² |
     /// | `public_holidays`, `makeup_working_days` | at most 10,000 each, no date in both |
     /// | `flow_max_days` | 1–3,650, longer than `appeal_blackout_days` |
@@ -540,6 +550,12 @@ impl Policy {
         }
         if !(1..=24).contains(&self.pay_per_use_cycle_hours) {
             return bad("pay_per_use_cycle_hours", "a pay-per-use billing cycle lasts 1–24 whole hours");
+        }
+        if !(1..=8_760).contains(&self.max_settlements_per_tick) {
+            return bad("max_settlements_per_tick", "a tick makes 1–8,760 settlements per app");
+        }
+        if !(1..=100_000).contains(&self.max_records_page) {
+            return bad("max_records_page", "a page of records holds 1–100,000 events");
         }
         if self.unsubscribe_review_above.is_negative() {
             return bad("unsubscribe_review_above", "cannot be negative");

@@ -305,8 +305,8 @@ pub trait Store: Send + Sync {
     fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error>;
     /// Up to `limit` events after `cursor` (a seq; 0 for the start).
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error>;
-    /// The events of one target, oldest first.
-    fn records(&self, target: &Target) -> Result<Vec<Event>, Error>;
+    /// Up to `limit` events of one target after `after` (a seq; 0 for the start), oldest first.
+    fn records(&self, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error>;
     /// The remembered outcome of `actor`'s request id. A commit whose request record has the
     /// same actor and id as a remembered one is a [`Error::Conflict`].
     fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error>;

@@ -81,7 +81,7 @@ fn prc_8_downgrade_scheduled_is_visible_and_tick_applies_it_at_the_end_of_the_te
     let a = w.app(&app);
     assert_eq!((a.specification.as_str(), a.quantity, a.status), ("Standard", 5, AppStatus::GracePeriod));
     assert_eq!(a.scheduled_downgrade, None);
-    let records = w.market.records(&w.alice, &Target::App(app.clone())).unwrap();
+    let records = w.market.records(&w.alice, &Target::App(app.clone()), 0, usize::MAX).unwrap();
     assert!(
         records.iter().any(|e| matches!(
             &e.kind,

@@ -25,6 +25,17 @@ fn buy_hourly(w: &World, buyer: &Actor, price: &str) -> (Order, AppId) {
     (order, app)
 }
 
+/// Runs `tick` until nothing is due: one `tick` makes at most `max_settlements_per_tick`
+/// settlements per app, and an app left behind stays due. Returns how many ticks did work.
+fn catch_up(w: &World) -> u32 {
+    let mut ticks = 0;
+    while w.tick().examined > 0 {
+        ticks += 1;
+        assert!(ticks < 100_000, "tick does not catch up");
+    }
+    ticks
+}
+
 fn charged(w: &World) -> Money {
     let total = w.payments.charges().iter().map(|r| r.amount.amount).sum();
     Money::new(total, Currency::USD)
@@ -211,7 +222,7 @@ fn prc_7_arrears_follow_life_1_grace_frozen_released() {
     w.tick();
     assert_eq!(w.market.app(&alice, &app).unwrap().status, AppStatus::GracePeriod);
     w.clock.set(grace_end + Duration::seconds(1)).unwrap();
-    w.tick();
+    catch_up(&w);
     let frozen = w.market.app(&alice, &app).unwrap();
     assert_eq!(frozen.status, AppStatus::Frozen);
     assert_eq!(frozen.metering.as_ref().unwrap().accruing_since, None, "a frozen app does not accrue");
@@ -238,7 +249,7 @@ fn prc_7_paying_arrears_restores_a_frozen_app_and_metering_resumes() {
     w.advance(Duration::hours(1));
     w.tick();
     w.clock.set("2026-05-01T00:00:00Z".parse().unwrap()).unwrap();
-    w.tick();
+    catch_up(&w);
     assert_eq!(w.market.app(&alice, &app).unwrap().status, AppStatus::Frozen);
     let owed = w.market.usage_statement(&alice, &app).unwrap().owed;
     // Still short: declined, recorded, and the app stays frozen.
@@ -374,14 +385,19 @@ impl appmarket::PaymentGateway for Skewed {
     }
 }
 
-#[test]
-fn prc_7_a_receipt_for_another_amount_records_nothing_and_the_cycle_stays_due() {
+/// A marketplace on a manual clock and a memory store, charging through `gateway`, where alice
+/// has bought the hourly product by card.
+fn hourly_on(
+    gateway: std::sync::Arc<dyn appmarket::PaymentGateway>,
+    policy: Policy,
+) -> (Marketplace, ManualClock, std::sync::Arc<MemoryStore>, Actor, AppId) {
     let clock = ManualClock::new(fixtures::t0());
     let store = std::sync::Arc::new(MemoryStore::new());
     let market = Marketplace::builder()
         .clock(clock.clone())
         .store(store.clone())
-        .payments(std::sync::Arc::new(Skewed))
+        .payments(gateway)
+        .policy(policy)
         .build()
         .unwrap();
     let alice = Actor::customer("alice").unwrap();
@@ -390,10 +406,217 @@ fn prc_7_a_receipt_for_another_amount_records_nothing_and_the_cycle_stays_due() 
     let order = market.place_order(&alice, World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1)).unwrap();
     market.accept_terms(&alice, &order.id).unwrap();
     let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
+    (market, clock, store, alice, app)
+}
+
+#[test]
+fn prc_7_a_receipt_for_another_amount_records_nothing_and_the_cycle_stays_due() {
+    let (market, clock, _, alice, app) = hourly_on(std::sync::Arc::new(Skewed), Policy::default());
     clock.advance(Duration::hours(1)).unwrap();
     let report = market.tick(&Actor::System).unwrap();
     assert_eq!(report.failed, 1);
     assert!(market.usage_statement(&alice, &app).unwrap().cycles.is_empty());
     assert!(matches!(market.delete_app(&alice, &app), Err(Error::Gateway { .. })));
     assert_eq!(market.app(&alice, &app).unwrap().status, AppStatus::Active);
+}
+
+/// A gateway that keeps every idempotency key with the amount first asked under it, as real
+/// gateways do: the same key for another amount is refused. Its first charge fails (the answer
+/// is lost, no money moved); the others go to the simulated gateway.
+#[derive(Default)]
+struct KeyedGateway {
+    inner: SimulatedPayments,
+    asked: std::sync::Mutex<std::collections::HashMap<String, Money>>,
+    failed_once: std::sync::atomic::AtomicBool,
+}
+
+impl appmarket::PaymentGateway for KeyedGateway {
+    fn charge(
+        &self,
+        r: &appmarket::payments::ChargeRequest,
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::PaymentError> {
+        let first = *self.asked.lock().unwrap().entry(r.idempotency_key.clone()).or_insert(r.amount);
+        if first != r.amount {
+            let reason = format!("key {} was asked {first}, now {}", r.idempotency_key, r.amount);
+            return Err(appmarket::payments::PaymentError::Failed(reason));
+        }
+        if !self.failed_once.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(appmarket::payments::PaymentError::Failed("timed out".into()));
+        }
+        self.inner.charge(r)
+    }
+    fn refund(
+        &self,
+        r: &appmarket::payments::RefundRequest,
+    ) -> Result<appmarket::payments::Receipt, appmarket::payments::PaymentError> {
+        self.inner.refund(r)
+    }
+}
+
+#[test]
+fn prc_7_a_settlement_key_names_one_span_so_a_lost_answer_does_not_block_the_next_span() {
+    let gateway = std::sync::Arc::new(KeyedGateway::default());
+    let policy = Policy { pay_per_use_cycle_hours: 24, ..Policy::default() };
+    let (market, clock, store, alice, app) = hourly_on(gateway.clone(), policy);
+    // Deleting at +3 h asks 0.90 for the first settlement; the answer is lost: nothing changes.
+    clock.advance(Duration::hours(3)).unwrap();
+    let before = appmarket::store::memory_snapshot(&store);
+    assert!(matches!(market.delete_app(&alice, &app), Err(Error::Gateway { .. })));
+    assert_eq!(before, appmarket::store::memory_snapshot(&store), "a lost answer records nothing");
+    assert_eq!(market.app(&alice, &app).unwrap().status, AppStatus::Active);
+    // The cycle's end: the first settlement is now 24 hours, another span, asked under its own key.
+    clock.advance(Duration::hours(21)).unwrap();
+    let report = market.tick(&Actor::System).unwrap();
+    assert_eq!((report.changed, report.failed), (1, 0));
+    let statement = market.usage_statement(&alice, &app).unwrap();
+    assert_eq!(statement.cycles.iter().map(|c| (c.number, c.hours)).collect::<Vec<_>>(), vec![(1, 24)]);
+    assert_eq!(statement.charged, usd("7.20"));
+    // Deleting an hour later settles the started hour: recorded once each, charged once each.
+    clock.advance(Duration::hours(1)).unwrap();
+    market.delete_app(&alice, &app).unwrap();
+    market.tick(&Actor::System).unwrap();
+    let statement = market.usage_statement(&alice, &app).unwrap();
+    assert_eq!(statement.cycles.iter().map(|c| (c.number, c.hours)).collect::<Vec<_>>(), vec![(1, 24), (2, 1)]);
+    let receipts = gateway.inner.charges();
+    assert_eq!(receipts.len(), 2, "one charge per settled span");
+    let total = receipts.iter().map(|r| r.amount.amount).sum();
+    assert_eq!(statement.charged, Money::new(total, Currency::USD), "charged = recorded");
+    assert_eq!(statement.charged, usd("7.50"));
+    // Three keys were asked, each for one amount: the lost span's, and the two settled spans'.
+    let asked = gateway.asked.lock().unwrap();
+    assert_eq!(asked.len(), 3);
+    assert!(asked.keys().all(|k| k.contains(&format!("{app}:usage:"))), "{asked:?}");
+}
+
+/// An hourly app bought at t0 whose `tick` does not run for `days`.
+fn idle_for(w: &World, days: i64) -> (Actor, AppId) {
+    let alice = w.customer("alice");
+    let (_, app) = buy_hourly(w, &alice, "0.30");
+    w.advance(Duration::days(days));
+    (alice, app)
+}
+
+#[test]
+fn prc_7_a_tick_settles_at_most_the_policy_number_per_app_and_the_app_stays_due_until_caught_up() {
+    let w = World::new();
+    let (alice, app) = idle_for(&w, 365);
+    let report = w.tick();
+    assert_eq!((report.examined, report.changed), (1, 1));
+    let settled = |w: &World| w.market.usage_statement(&alice, &app).unwrap().cycles.len();
+    assert_eq!(settled(&w), 24, "max_settlements_per_tick (24)");
+    assert_eq!(w.tick().examined, 1, "still behind: still due");
+    assert_eq!(settled(&w), 48);
+    // A year is 8,760 cycles: 365 ticks of 24, the last of which catches up.
+    assert_eq!(catch_up(&w), 365 - 2);
+    assert_eq!(settled(&w), 8_760);
+    assert_eq!(w.tick().examined, 0, "caught up: due at the end of the open cycle");
+    let m = w.market.app(&alice, &app).unwrap().metering.unwrap();
+    assert_eq!(m.settled_until, Some(fixtures::t0() + Duration::days(365)));
+    assert_eq!(m.settlements, 8_760);
+}
+
+#[test]
+fn prc_7_a_years_catch_up_charges_what_it_records_once_per_cycle() {
+    let policy = Policy { max_settlements_per_tick: 1_000, ..Policy::default() };
+    let w = World::with_policy(policy);
+    let (alice, app) = idle_for(&w, 365);
+    catch_up(&w);
+    let statement = w.market.usage_statement(&alice, &app).unwrap();
+    assert_eq!((statement.hours, statement.cycles.len()), (8_760, 8_760));
+    assert!(statement.cycles.iter().enumerate().all(|(i, c)| c.number as usize == i + 1 && c.hours == 1));
+    assert_eq!(statement.charged, charged(&w), "charged = recorded");
+    assert_eq!(statement.charged, usd("2628.00"));
+    assert_eq!(w.payments.charges().len(), 8_760, "one charge per cycle");
+    // Deleting now settles the started hour of the open cycle.
+    w.advance(Duration::minutes(1));
+    w.market.delete_app(&alice, &app).unwrap();
+    assert_eq!(w.market.usage_statement(&alice, &app).unwrap().charged, charged(&w));
+}
+
+#[test]
+fn prc_7_an_app_stays_small_after_a_year_of_hourly_ticks() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let (_, app) = buy_hourly(&w, &alice, "0.30");
+    for _ in 0..8_760 {
+        w.advance(Duration::hours(1));
+        w.tick();
+    }
+    let current = w.market.app(&alice, &app).unwrap();
+    let size = serde_json::to_string(&current).unwrap().len();
+    assert!(size < 8 * 1024, "the app's document is {size} bytes after a year");
+    assert_eq!(current.metering.as_ref().unwrap().settlements, 8_760);
+    assert_eq!(w.market.usage_statement(&alice, &app).unwrap().cycles.len(), 8_760);
+    // Its records come a page at a time (max_records_page), oldest first.
+    let target = Target::App(app.clone());
+    let first = w.market.records(&alice, &target, 0, usize::MAX).unwrap();
+    assert_eq!(first.len(), 1_000);
+    let (mut all, mut after) = (0, 0);
+    loop {
+        let page = w.market.records(&alice, &target, after, 700).unwrap();
+        assert!(page.len() <= 700 && page.iter().all(|e| e.seq > after && e.target == target));
+        assert!(page.windows(2).all(|p| p[0].seq < p[1].seq));
+        all += page.len();
+        match page.last() {
+            Some(last) if page.len() == 700 => after = last.seq,
+            _ => break,
+        }
+    }
+    assert!(all > 8_760, "{all} events");
+    assert_eq!(first[0..10], w.market.records(&alice, &target, 0, 10).unwrap()[..]);
+    // The same through `run_json`.
+    let json = format!(
+        r#"{{"do": "records", "target": {}, "after": {}, "limit": 3}}"#,
+        serde_json::to_string(&target).unwrap(),
+        first[4].seq
+    );
+    let page: Vec<Event> = serde_json::from_str(&w.market.run_json(&alice, &json).unwrap()).unwrap();
+    assert_eq!(page[..], first[5..8]);
+}
+
+#[test]
+fn prc_7_an_app_written_with_every_settlement_in_its_document_loads_with_the_owed_ones_only() {
+    let w = World::new();
+    let alice = w.customer("alice");
+    let alice_id = CustomerId::parse("alice").unwrap();
+    let (_, app) = buy_hourly(&w, &alice, "0.30");
+    w.advance(Duration::hours(1));
+    w.tick();
+    w.payments.decline_next(&alice_id, "card expired");
+    w.advance(Duration::hours(1));
+    w.tick();
+    let current = w.market.app(&alice, &app).unwrap();
+    let statement = w.market.usage_statement(&alice, &app).unwrap();
+    assert_eq!(statement.cycles.len(), 2);
+    // The document as the library wrote it while the app kept every settlement: `cycles`,
+    // no `settlements`, no `owed`.
+    let mut doc = serde_json::to_value(&current).unwrap();
+    let metering = doc["metering"].as_object_mut().unwrap();
+    metering.remove("settlements");
+    metering.remove("owed");
+    metering.insert("cycles".into(), serde_json::to_value(&statement.cycles).unwrap());
+    let old = doc.to_string();
+    assert!(old.contains(r#""cycles":[{"#) && !old.contains("settlements"), "{old}");
+    let loaded: PurchasedApp = serde_json::from_str(&old).unwrap();
+    assert_eq!(loaded, current);
+    let m = loaded.metering.as_ref().unwrap();
+    assert_eq!((m.settlements, m.owed.len(), m.owed[0].number), (2, 1, 2));
+    let written = serde_json::to_string(&loaded).unwrap();
+    assert!(!written.contains("cycles") && written.len() < old.len(), "{written}");
+}
+
+#[test]
+fn prc_7_the_settlements_per_tick_and_the_records_page_are_policy_with_a_range() {
+    for (json, field) in [
+        (r#"{"max_settlements_per_tick": 0}"#, "max_settlements_per_tick"),
+        (r#"{"max_settlements_per_tick": 8761}"#, "max_settlements_per_tick"),
+        (r#"{"max_records_page": 0}"#, "max_records_page"),
+        (r#"{"max_records_page": 100001}"#, "max_records_page"),
+    ] {
+        let err = Policy::from_json(json).unwrap_err();
+        assert_eq!(support::field(&err), field, "{json}: {err}");
+    }
+    let p = Policy::from_json(r#"{"max_settlements_per_tick": 8760, "max_records_page": 1}"#).unwrap();
+    assert_eq!((p.max_settlements_per_tick, p.max_records_page), (8_760, 1));
+    assert_eq!((Policy::default().max_settlements_per_tick, Policy::default().max_records_page), (24, 1_000));
 }

@@ -288,7 +288,7 @@ fn ord_6_every_status_change_is_an_event_with_time_and_actor() {
     let alice = w.customer("alice");
     let p = w.saas();
     let order = w.buy(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1));
-    let records = w.market.records(&alice, &Target::Order(order.id.clone())).unwrap();
+    let records = w.market.records(&alice, &Target::Order(order.id.clone()), 0, usize::MAX).unwrap();
     let kinds: Vec<String> = records
         .iter()
         .map(|e| match &e.kind {
@@ -326,7 +326,10 @@ fn acc_1_another_customer_cannot_touch_or_see_an_order() {
         assert!(matches!(err, Error::Forbidden { .. }), "{payer}: {err}");
     }
     assert!(matches!(w.market.order(&mallory, &order.id), Err(Error::Forbidden { .. })));
-    assert!(matches!(w.market.records(&mallory, &Target::Order(order.id.clone())), Err(Error::Forbidden { .. })));
+    assert!(matches!(
+        w.market.records(&mallory, &Target::Order(order.id.clone()), 0, usize::MAX),
+        Err(Error::Forbidden { .. })
+    ));
     // The seller of the product sees it; another seller does not.
     assert!(w.market.order(&w.seller, &order.id).is_ok());
     assert!(w.market.order(&Actor::seller("isv-2").unwrap(), &order.id).is_err());

@@ -278,7 +278,7 @@ fn ren_6_a_declined_charge_is_retried_daily_and_the_last_retry_is_on_the_last_re
     w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0).unwrap();
     declining_until(&w, "2026-06-12T19:00:00Z");
     assert_eq!(w.app(&app).status, AppStatus::Frozen);
-    let declines = w.market.records(&w.alice, &Target::App(app.clone())).unwrap();
+    let declines = w.market.records(&w.alice, &Target::App(app.clone()), 0, usize::MAX).unwrap();
     let n =
         declines.iter().filter(|e| matches!(e.kind, EventKind::App(app::AppEvent::AutoRenewalDeclined { .. }))).count();
     assert_eq!(n, 30);
@@ -336,7 +336,7 @@ fn life_1_expiry_reminders_7_3_and_1_days_before_each_once() {
     let (_, app) = w.saas_app(1);
     let reminders = |w: &World| -> Vec<u32> {
         w.market
-            .records(&w.alice, &Target::App(app.clone()))
+            .records(&w.alice, &Target::App(app.clone()), 0, usize::MAX)
             .unwrap()
             .into_iter()
             .filter_map(|e| match e.kind {

@@ -82,8 +82,8 @@ impl Store for Watching {
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
         self.inner.events_since(cursor, limit)
     }
-    fn records(&self, target: &Target) -> Result<Vec<Event>, Error> {
-        self.inner.records(target)
+    fn records(&self, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        self.inner.records(target, after, limit)
     }
     fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
         self.inner.request(actor, id)

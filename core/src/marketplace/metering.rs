@@ -9,7 +9,8 @@ use crate::app::{AppCommand, AppEvent, AppStatus, PurchasedApp};
 use crate::command::Command;
 use crate::dunning::DeclinedCharge;
 use crate::error::Error;
-use crate::metering::{Metering, UsageCycle, UsageStatement};
+use crate::event::EventKind;
+use crate::metering::{Metering, UsageCycle, UsageEvent, UsageStatement};
 use crate::money::Money;
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 
@@ -57,10 +58,10 @@ impl Marketplace {
                 Some(method) => method,
                 None => return Err(Error::invalid("method", "choose a payment method")),
             };
-            let owed: Vec<_> = m.owed().map(|c| (c.number, c.amount, c.attempts)).collect();
+            let owed: Vec<_> = m.owed.iter().map(|c| (c.number, c.hours, c.amount, c.attempts)).collect();
             let mut declined = None;
-            for (number, amount, attempt) in owed {
-                let outcome = self.charge_usage(unit, &target, number, attempt, amount, Some(method))?;
+            for (number, hours, amount, attempt) in owed {
+                let outcome = self.charge_usage(unit, &target, (number, hours, attempt), amount, Some(method))?;
                 let (receipt, reason) = match outcome {
                     Outcome::Paid(r) => (Some(r), None),
                     Outcome::Declined(reason) | Outcome::Reseller(reason) => {
@@ -89,22 +90,41 @@ impl Marketplace {
     /// The usage statement of a pay-per-use app — its settlements with hours, amounts and
     /// receipts, what was charged and what is owed — for its customer, its seller or an
     /// operator (PRC-7).
+    ///
+    /// The settlements are read from the app's events, a page of the store at a time.
     pub fn usage_statement(&self, by: &Actor, app: &AppId) -> Result<UsageStatement, Error> {
         let target = Target::App(app.clone());
         self.check_can_view(by, &target)?;
-        let current = self.get::<PurchasedApp>(target)?.value;
+        let current = self.get::<PurchasedApp>(target.clone())?.value;
         let m = current.metering.as_ref().ok_or_else(|| {
             Error::not_allowed(
                 "PRC-7",
                 format!("app {app} is {}, not pay-per-use: it has no usage statement", current.mode),
             )
         })?;
-        Ok(m.statement(app))
+        let page = self.policy.max_records_page.max(1) as usize;
+        let (mut events, mut after) = (Vec::new(), 0);
+        loop {
+            let batch = self.store.records(&target, after, page)?;
+            after = batch.last().map_or(after, |e| e.seq);
+            let done = batch.len() < page;
+            events.extend(batch.into_iter().filter_map(|e| match e.kind {
+                EventKind::App(event @ (AppEvent::UsageSettled { .. } | AppEvent::UsageRetried { .. })) => Some(event),
+                _ => None,
+            }));
+            if done {
+                break;
+            }
+        }
+        Ok(m.statement(app, events.iter().filter_map(usage_event)))
     }
 
     /// Settles a pay-per-use app at the unit's instant (PRC-7): each ended cycle, the last
     /// partial one when `deleting` or freezing, and the owed settlements due for a retry; every
     /// charge with its own idempotency key (one per app and cycle, one per retry).
+    ///
+    /// Deleting settles every started hour; otherwise at most `max_settlements_per_tick`
+    /// charges are made, and an app left behind stays due for the next `tick`.
     pub(crate) fn settle_usage(&self, unit: &mut Unit<'_>, target: &Target, deleting: bool) -> Result<(), Error> {
         let now = unit.now();
         let app = unit.get::<PurchasedApp>(target)?;
@@ -112,13 +132,14 @@ impl Marketplace {
         if matches!(app.status, AppStatus::Released | AppStatus::Unsubscribed | AppStatus::Provisioning) {
             return Ok(());
         }
-        let plan = app.settlement_plan(&self.policy, now, deleting);
+        let limit = if deleting { usize::MAX } else { self.policy.max_settlements_per_tick as usize };
+        let plan = app.settlement_plan(&self.policy, now, deleting, limit);
         let (method, hourly) = (m.method, m.hourly);
         for span in plan.spans {
             let app = unit.get::<PurchasedApp>(target)?;
             let number = app.metering.as_ref().map_or(1, |m| m.next_number());
             let amount = Money::new(hourly.amount * rust_decimal::Decimal::from(span.hours), hourly.currency).rounded();
-            let outcome = self.charge_usage(unit, target, number, 0, amount, method)?;
+            let outcome = self.charge_usage(unit, target, (number, span.hours, 0), amount, method)?;
             let mut cycle = UsageCycle {
                 number,
                 from: span.from,
@@ -147,7 +168,7 @@ impl Marketplace {
             self.record_declined(unit, target, number)?;
         }
         for (number, amount, attempt) in plan.retries {
-            let (receipt, declined) = match self.charge_usage(unit, target, number, attempt, amount, method)? {
+            let (receipt, declined) = match self.charge_usage(unit, target, (number, 0, attempt), amount, method)? {
                 Outcome::Paid(r) => (Some(r), None),
                 Outcome::Declined(reason) | Outcome::Reseller(reason) => (None, Some(reason)),
             };
@@ -173,7 +194,8 @@ impl Marketplace {
     /// The [`AppEvent::ChargeDeclined`] of settlement `number` if its last attempt was declined
     /// (REN-7), with the next attempt when it falls before the retention period ends.
     fn declined_settlement(&self, app: &PurchasedApp, number: u32) -> Option<AppEvent> {
-        let cycle = app.metering.as_ref()?.cycles.iter().find(|c| c.number == number)?;
+        // The settlement just made is the last owed one; a retried one is found by its number.
+        let cycle = app.metering.as_ref()?.owed.iter().rev().find(|c| c.number == number)?;
         if !cycle.is_owed() || cycle.settled_by_reseller.is_some() {
             return None;
         }
@@ -189,14 +211,14 @@ impl Marketplace {
         })
     }
 
-    /// One settlement charge through the gateway, keyed by app, cycle and attempt; a receipt
-    /// for another amount is an [`Error::Gateway`] and records nothing.
+    /// One settlement charge through the gateway, keyed by app, settlement (number and started
+    /// hours) and attempt; a receipt for another amount is an [`Error::Gateway`] and records
+    /// nothing.
     fn charge_usage(
         &self,
         unit: &mut Unit<'_>,
         target: &Target,
-        number: u32,
-        attempt: u32,
+        (number, hours, attempt): (u32, u64, u32),
         amount: Money,
         method: Option<PaymentMethod>,
     ) -> Result<Outcome, Error> {
@@ -210,7 +232,7 @@ impl Marketplace {
             return Ok(Outcome::Paid(String::new()));
         }
         let request = ChargeRequest {
-            idempotency_key: self.payment_key(Metering::charge_key(&app.id, number, attempt)),
+            idempotency_key: self.payment_key(Metering::charge_key(&app.id, number, hours, attempt)),
             customer: app.customer.clone(),
             method,
             amount,
@@ -229,9 +251,23 @@ impl Marketplace {
 /// from `now` (PRC-7, LIFE-1).
 fn cleared(app: &PurchasedApp, now: DateTime<Utc>) -> Vec<AppEvent> {
     let Some(m) = &app.metering else { return vec![] };
-    if m.arrears_since.is_none() || m.owed().next().is_some() {
+    if m.arrears_since.is_none() || !m.owed.is_empty() {
         return vec![];
     }
     let resumed_at = (app.status == AppStatus::Frozen).then_some(now);
     vec![AppEvent::ArrearsCleared { resumed_at }]
+}
+
+/// A settlement event as the usage statement reads it.
+fn usage_event(event: &AppEvent) -> Option<UsageEvent<'_>> {
+    match event {
+        AppEvent::UsageSettled { cycle } => Some(UsageEvent::Settled(cycle)),
+        AppEvent::UsageRetried { number, receipt, declined, at } => Some(UsageEvent::Retried {
+            number: *number,
+            receipt: receipt.as_deref(),
+            declined: declined.as_deref(),
+            at: *at,
+        }),
+        _ => None,
+    }
 }

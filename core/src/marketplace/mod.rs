@@ -437,10 +437,13 @@ impl Marketplace {
         self.store.events_since(cursor, limit.min(10_000))
     }
 
-    /// The operation records of something `by` may see, oldest first.
-    pub fn records(&self, by: &Actor, target: &Target) -> Result<Vec<Event>, Error> {
+    /// The operation records of something `by` may see, oldest first: up to `limit` events
+    /// (at most the policy's `max_records_page`) after the event whose `seq` is `after` (0 for
+    /// the first page). The next page starts after the last event's `seq`; a page shorter than
+    /// asked is the last.
+    pub fn records(&self, by: &Actor, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error> {
         self.check_can_view(by, target)?;
-        self.store.records(target)
+        self.store.records(target, after, limit.min(self.policy.max_records_page as usize))
     }
 
     /// What `by` may do with `target` now, each with the rule that refuses it.

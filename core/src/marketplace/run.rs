@@ -101,7 +101,9 @@ impl Marketplace {
             Command::Invoice { invoice } => json(self.invoice(by, &invoice)?),
             Command::Tick {} => json(self.tick(by)?),
             Command::AvailableActions { target } => json(self.available_actions(by, &target)?),
-            Command::Records { target } => json(self.records(by, &target)?),
+            Command::Records { target, after, limit } => {
+                json(self.records(by, &target, after, limit.map_or(usize::MAX, |l| l as usize))?)
+            }
         }
     }
 

@@ -508,14 +508,19 @@ impl Store for MemoryStore {
         Ok(inner.events.iter_from(start).take(limit).cloned().collect())
     }
 
-    fn records(&self, target: &Target) -> Result<Vec<Event>, Error> {
+    fn records(&self, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error> {
         let inner = self.read();
-        let kept = inner.records.get(target).map_or(&[][..], |slot| slot.events.as_slice());
-        let apart = inner.events_by_target.get(target).map_or(&[][..], Vec::as_slice);
-        let mut ix: Vec<u32> = kept.iter().chain(apart).copied().collect();
+        // Both lists hold stream positions in order; the event at position i has seq i + 1.
+        fn from(ix: &[u32], after: u64) -> &[u32] {
+            &ix[ix.partition_point(|&i| u64::from(i) < after)..]
+        }
+        let kept = from(inner.records.get(target).map_or(&[][..], |slot| slot.events.as_slice()), after);
+        let apart = from(inner.events_by_target.get(target).map_or(&[][..], Vec::as_slice), after);
+        let mut ix: Vec<u32> = kept.iter().take(limit).chain(apart.iter().take(limit)).copied().collect();
         if !kept.is_empty() && !apart.is_empty() {
             ix.sort_unstable();
         }
+        ix.truncate(limit);
         Ok(ix.into_iter().map(|i| inner.events.get(i as usize).clone()).collect())
     }
 

@@ -94,7 +94,7 @@ pub fn stale_version_is_a_conflict<S: Store>(store: &S) {
     let err = store.commit(stale, fixtures::t0()).expect_err("stale");
     assert!(matches!(err, Error::Conflict { .. }), "{err}");
     assert_eq!(store.get::<Order>(&target).expect("load").version, 1);
-    assert!(store.records(&target).expect("records").is_empty());
+    assert!(store.records(&target, 0, 10).expect("records").is_empty());
     // All or nothing: a commit with one stale write saves none of its writes.
     let fresh = order(2);
     let mixed = Commit { writes: vec![write(fresh.clone(), 0), write(o, 0)], ..Commit::default() };
@@ -501,9 +501,41 @@ pub fn events_are_numbered<S: Store>(store: &S) {
     assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert_eq!(store.events_since(1, 10).expect("events").len(), 2);
     assert_eq!(store.events_since(3, 10).expect("events").len(), 0);
-    assert_eq!(store.records(&a).expect("records").len(), 2);
+    assert_eq!(store.records(&a, 0, 10).expect("records").len(), 2);
     assert_eq!(store.next_number(Sequence::Order).expect("seq"), 1);
     assert_eq!(store.next_number(Sequence::Order).expect("seq"), 2);
+}
+
+/// A target's events are read a page at a time, oldest first, after a `seq`: those committed
+/// with its record and those committed without it, among other targets' events.
+pub fn records_are_paged<S: Store>(store: &S) {
+    let o = order(9);
+    let mine = Target::Order(o.id.clone());
+    let other = Target::Order(OrderId::numbered(8));
+    // Without the record: seqs 1 (mine), 2 (other), 3 (mine).
+    let apart =
+        Commit { events: vec![event(mine.clone()), event(other.clone()), event(mine.clone())], ..Commit::default() };
+    store.commit(apart, fixtures::t0()).expect("save");
+    // With it: seqs 4 (other), 5 and 6 (mine); then 7 (mine) without it again.
+    let kept = Commit {
+        writes: vec![write(o, 0)],
+        events: vec![event(other.clone()), event(mine.clone()), event(mine.clone())],
+        ..Commit::default()
+    };
+    store.commit(kept, fixtures::t0()).expect("save");
+    store.commit(Commit { events: vec![event(mine.clone())], ..Commit::default() }, fixtures::t0()).expect("save");
+    let seqs = |after, limit| -> Vec<u64> {
+        store.records(&mine, after, limit).expect("records").iter().map(|e| e.seq).collect()
+    };
+    assert_eq!(seqs(0, 100), vec![1, 3, 5, 6, 7]);
+    assert_eq!(seqs(0, 2), vec![1, 3]);
+    assert_eq!(seqs(3, 2), vec![5, 6]);
+    assert_eq!(seqs(4, 1), vec![5]);
+    assert_eq!(seqs(6, 2), vec![7]);
+    assert_eq!(seqs(7, 2), Vec::<u64>::new());
+    assert_eq!(seqs(0, 0), Vec::<u64>::new());
+    assert_eq!(seqs(u64::MAX, usize::MAX), Vec::<u64>::new());
+    assert!(store.records(&other, 0, usize::MAX).expect("records").iter().all(|e| e.target == other));
 }
 
 fn flow(n: u64) -> ServiceFlow {
@@ -814,6 +846,7 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     filtered_orders_follow_status_changes(&new_store());
     due_index_is_ordered(&new_store());
     events_are_numbered(&new_store());
+    records_are_paged(&new_store());
     flows_by_party(&new_store());
     open_appeals_are_listed(&new_store());
     listings_filter_and_page_as_their_filters_say(&new_store());

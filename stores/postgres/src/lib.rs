@@ -1274,11 +1274,13 @@ impl Store for PostgresStore {
         rows.iter().map(|r| event_of(r.get(0), r.get(1))).collect()
     }
 
-    fn records(&self, target: &Target) -> Result<Vec<Event>, Error> {
+    fn records(&self, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self.query(
             "reading a record's events",
-            "SELECT seq, doc FROM events WHERE target = $1 ORDER BY seq",
-            &[&target_key(target)],
+            "SELECT seq, doc FROM events WHERE target = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &[&target_key(target), &after, &limit],
         )?;
         rows.iter().map(|r| event_of(r.get(0), r.get(1))).collect()
     }

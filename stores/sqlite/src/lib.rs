@@ -1416,13 +1416,18 @@ impl Store for SqliteStore {
         docs.iter().map(|d| self.decode("event", d)).collect()
     }
 
-    fn records(&self, target: &Target) -> Result<Vec<Event>, Error> {
+    fn records(&self, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error> {
         let (kind, id) = key(target);
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let docs: Vec<String> = self.read(|conn| {
+            // `events_target` on (kind, id) holds the rowid, `seq`: the index gives the page in order.
             let mut stmt = conn
-                .prepare_cached("SELECT doc FROM events WHERE kind = ?1 AND id = ?2 ORDER BY seq")
+                .prepare_cached("SELECT doc FROM events WHERE kind = ?1 AND id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4")
                 .map_err(|e| self.sql("reading events", e))?;
-            let rows = stmt.query_map(params![kind, id], |r| r.get(0)).map_err(|e| self.sql("reading events", e))?;
+            let rows = stmt
+                .query_map(params![kind, id, after, limit], |r| r.get(0))
+                .map_err(|e| self.sql("reading events", e))?;
             rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sql("reading events", e))
         })?;
         docs.iter().map(|d| self.decode("event", d)).collect()

@@ -50,6 +50,24 @@ class PayPerUseTest {
     }
 
     @Test
+    fun prc7ATickSettlesABoundedNumberPerAppAndRecordsComeInPages() = World().use { w ->
+        val alice = w.customer("alice")
+        val app = w.hourlyApp(alice, PaymentMethod.CREDIT_CARD)
+        w.clock.advance(Duration.ofHours(30))
+        assertEquals(1uL, w.market.tick(Actor.System).examined)
+        assertEquals(24, w.market.usageStatement(alice, app).cycles.size) // maxSettlementsPerTick
+        assertEquals(1uL, w.market.tick(Actor.System).examined, "still behind: still due")
+        assertEquals(0uL, w.market.tick(Actor.System).examined)
+        assertEquals(30uL, w.market.usageStatement(alice, app).hours)
+        val target = Target.App(app)
+        val everything = w.market.records(alice, target)
+        val first = w.market.records(alice, target, limit = 10u)
+        val rest = w.market.records(alice, target, after = first.last().seq)
+        assertEquals(10, first.size)
+        assertEquals(everything, first + rest)
+    }
+
+    @Test
     fun prc7ArrearsArePaidWithPayArrears() = World().use { w ->
         val alice = w.customer("alice")
         val app = w.hourlyApp(alice, PaymentMethod.BALANCE) // no balance: settlements decline
