@@ -431,7 +431,7 @@ fn multi_line_texts_keep_their_line_breaks_and_tabs() {
     assert!(flow.is_ok(), "{flow:?}");
     let rejected = w.market.reject_request(seller(), &w.flow, reason).unwrap();
     let quoted = serde_json::to_string(reason).unwrap();
-    let records = w.market.records(&alice(), &Target::Flow(rejected.id)).unwrap();
+    let records = w.market.records(&alice(), &Target::Flow(rejected.id), 0, 1000).unwrap();
     assert!(serde_json::to_string(&records).unwrap().contains(&quoted[1..quoted.len() - 1]), "{records:?}");
 }
 
