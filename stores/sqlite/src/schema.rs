@@ -1,7 +1,7 @@
 //! The schema and its migrations, versioned with `PRAGMA user_version`.
 
 /// The schema version this build writes. A file with a higher `user_version` is refused.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migration `i` takes a file from version `i` to `i + 1`; all pending ones run in one
 /// transaction.
@@ -87,5 +87,22 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, id)
     ) WITHOUT ROWID;
     CREATE INDEX requests_at ON requests (at);
+    "#,
+    // 2 -> 3: no password in request records (a replayed reveal reads the app's password), and
+    // passwords either in plain text (a store without a secret key) or sealed with the key.
+    r#"
+    -- A request record of a reveal made before kept the password itself: it is dropped, so a
+    -- retry of that request id reveals the app's current password again.
+    DELETE FROM requests WHERE password IS NOT NULL;
+    ALTER TABLE requests DROP COLUMN password;
+    CREATE TABLE secrets_sealed (
+        app      TEXT PRIMARY KEY,
+        password TEXT,
+        sealed   BLOB,
+        CHECK ((password IS NULL) <> (sealed IS NULL))
+    ) WITHOUT ROWID;
+    INSERT INTO secrets_sealed (app, password) SELECT app, password FROM secrets;
+    DROP TABLE secrets;
+    ALTER TABLE secrets_sealed RENAME TO secrets;
     "#,
 ];
