@@ -7,7 +7,7 @@ use postgres::Client;
 use crate::errors::to_error;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Migration `n` (from 1) brings the schema from version `n - 1` to `n`.
 ///
@@ -87,6 +87,16 @@ ALTER TABLE due SET (fillfactor = 80);
 -- A due target's claim is a column of its due row (claiming is an update in place); the claims
 -- table keeps the claims of targets without a due row and those made before this version.
 ALTER TABLE due ADD COLUMN claimed_until bigint;
+"#,
+    r#"
+-- Request records keep no password: a replayed reveal reads the app's password. A record of a
+-- reveal made before kept one: it is dropped, so a retry of that request id reveals the app's
+-- current password again.
+DELETE FROM requests WHERE secret IS NOT NULL;
+ALTER TABLE requests DROP COLUMN secret;
+-- A password is in plain text (`secret`, a store without a secret key) or sealed with the key.
+ALTER TABLE secrets ALTER COLUMN secret DROP NOT NULL, ADD COLUMN sealed bytea,
+    ADD CONSTRAINT secrets_one_form CHECK ((secret IS NULL) <> (sealed IS NULL));
 "#,
 ];
 

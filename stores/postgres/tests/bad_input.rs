@@ -100,6 +100,9 @@ fn a_version_2_schema_is_upgraded_and_its_claims_hold() {
              ALTER TABLE apps RESET (fillfactor); ALTER TABLE flows RESET (fillfactor);
              ALTER TABLE due RESET (fillfactor);
              INSERT INTO claims (target, until) VALUES ('0:alice', 9223372036854775807);
+             ALTER TABLE secrets DROP CONSTRAINT secrets_one_form, DROP COLUMN sealed;
+             ALTER TABLE secrets ALTER COLUMN secret SET NOT NULL;
+             ALTER TABLE requests ADD COLUMN secret text;
              UPDATE appmarket_schema SET version = 2;"
         ))
         .expect("back to version 2");
