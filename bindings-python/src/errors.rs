@@ -71,6 +71,9 @@ impl From<Failure> for PyErr {
 /// Maps a core error to its Python class. Exhaustive on purpose: a new core variant must get
 /// its own class here before the crate compiles.
 pub fn core_error(e: Error) -> PyErr {
+    if let Some(interrupt) = crate::gateway::take_interrupt() {
+        return interrupt;
+    }
     let message = e.to_string();
     let kind = e.kind();
     let (err, attrs): (PyErr, Vec<(&str, String)>) = match e {

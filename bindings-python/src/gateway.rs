@@ -7,7 +7,13 @@
 //! The facade may call the gateway with the GIL released (`Marketplace.pay` releases it), so
 //! each call takes the GIL back with `Python::attach` for exactly as long as the Python method
 //! runs.
+//!
+//! A `BaseException` that is not an `Exception` (`KeyboardInterrupt`, `SystemExit`) is not a
+//! gateway's answer but the host stopping: the call fails (so the core records nothing), every
+//! later gateway call of the same command fails without running Python, and the binding
+//! raises the original exception instead of the command's result ([`take_interrupt`]).
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -45,6 +51,24 @@ value_class!(
     }
 );
 
+thread_local! {
+    /// A `KeyboardInterrupt` or `SystemExit` a gateway raised on this thread, to be raised to
+    /// the host once the command returns.
+    static INTERRUPT: RefCell<Option<PyErr>> = const { RefCell::new(None) };
+}
+
+/// The `KeyboardInterrupt` or `SystemExit` a gateway raised during the command that just ran
+/// on this thread, if any: the binding raises it instead of the command's result.
+pub fn take_interrupt() -> Option<PyErr> {
+    INTERRUPT.with(|i| i.borrow_mut().take())
+}
+
+/// Raises what [`take_interrupt`] holds, for a command that may end well although a gateway
+/// call was interrupted (`tick` goes on to the next item).
+pub fn reraise_interrupt() -> PyResult<()> {
+    take_interrupt().map_or(Ok(()), Err)
+}
+
 /// A Python object used as the core's payment port.
 struct HostGateway {
     object: Py<PyAny>,
@@ -58,9 +82,17 @@ impl HostGateway {
         method: &str,
         request: impl for<'py> IntoPyObject<'py>,
     ) -> Result<appmarket::payments::Receipt, PaymentError> {
+        if INTERRUPT.with(|i| i.borrow().is_some()) {
+            return Err(PaymentError::Failed(format!("the host was interrupted before the gateway's {method}")));
+        }
         Python::attach(|py| {
             let answer = match self.object.bind(py).call_method1(method, (request,)) {
                 Ok(answer) => answer,
+                Err(err) if !err.is_instance_of::<pyo3::exceptions::PyException>(py) => {
+                    let kind = err.get_type(py).name().map(|n| n.to_string()).unwrap_or_default();
+                    INTERRUPT.with(|i| *i.borrow_mut() = Some(err));
+                    return Err(PaymentError::Failed(format!("the gateway's {method} raised {kind}")));
+                }
                 Err(err) if err.is_instance_of::<PaymentDeclined>(py) => {
                     let value = err.value(py);
                     let reason = value

@@ -103,7 +103,9 @@ impl Marketplace {
     #[pyo3(signature = (by = None))]
     fn tick(&self, py: Python<'_>, by: Option<Actor>) -> Fallible<TickReport> {
         let by = by.map_or(appmarket::Actor::System, |a| a.inner);
-        Ok(py.detach(|| self.inner.tick(&by))?.into())
+        let report = py.detach(|| self.inner.tick(&by))?;
+        crate::gateway::reraise_interrupt()?;
+        Ok(report.into())
     }
 
     /// What `by` may do with `target` now, each with the rule that refuses it.
@@ -696,7 +698,9 @@ impl Marketplace {
     #[pyo3(signature = (by, command_json, *, request_id = None))]
     fn run_json(&self, py: Python<'_>, by: &Actor, command_json: &str, request_id: Option<&str>) -> Fallible<String> {
         let caller = caller(by, request_id)?;
-        Ok(py.detach(|| self.inner.run_json(caller, command_json))?)
+        let answer = py.detach(|| self.inner.run_json(caller, command_json))?;
+        crate::gateway::reraise_interrupt()?;
+        Ok(answer)
     }
 
     fn __repr__(&self) -> String {

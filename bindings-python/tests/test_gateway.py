@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from typing import Any
@@ -169,3 +170,58 @@ def test_a_gateway_returning_something_else_than_a_receipt_is_a_failure() -> Non
 def test_an_object_without_charge_and_refund_is_refused() -> None:
     with pytest.raises(TypeError, match="refund"):
         am.Marketplace(payments=type("Half", (), {"charge": lambda self, r: None})())
+
+
+class InterruptingGateway(LedgerGateway):
+    """A gateway during whose charge the host is stopped (Ctrl-C, sys.exit)."""
+
+    def __init__(self, stop: type[BaseException]) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def charge(self, request: am.ChargeRequest) -> am.Receipt:
+        self.calls += 1
+        raise self.stop()
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_ord_3_ctrl_c_or_exit_inside_a_gateway_reaches_the_host_and_records_nothing(
+        stop: type[BaseException]) -> None:
+    gateway = InterruptingGateway(stop)
+    market, alice, order = market_with(gateway)
+    events = market.events_since(0, 1000)
+    with pytest.raises(stop):
+        market.pay(alice, order, am.PaymentMethod.CreditCard, request_id="pay-1")
+    assert market.order(alice, order).status == am.OrderStatus.PendingPayment
+    assert market.events_since(0, 1000) == events
+    # Nothing was remembered under the request id: the host may try again.
+    gateway.stop = KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        market.pay(alice, order, am.PaymentMethod.CreditCard, request_id="pay-1")
+    assert gateway.calls == 2
+
+
+def test_prc_7_ctrl_c_inside_a_gateway_during_tick_reaches_the_host_and_records_nothing() -> None:
+    gateway = InterruptingGateway(KeyboardInterrupt)
+    clock = am.ManualClock(T0)
+    market = am.Marketplace(clock=clock, payments=gateway)
+    market.register_customer(am.CustomerAccount.with_card("alice"))
+    alice = am.Actor.customer("alice")
+    product = market.list_product(
+        am.Actor.seller("isv-1"),
+        am.ProductDraft(
+            name="Hourly Analytics",
+            category="Analytics",
+            delivery=am.DeliveryMethod.Saas,
+            specifications=[am.Specification("Hourly", plans=[am.PricePlan(am.BillingMode.PayPerUse, usd("0.30"))])],
+        ),
+    )
+    order = market.place_order(alice, product=product.id, specification="Hourly", mode=am.BillingMode.PayPerUse)
+    market.accept_terms(alice, order.id)
+    market.pay(alice, order.id, am.PaymentMethod.CreditCard)  # pay-per-use: nothing charged up front
+    clock.advance(dt.timedelta(hours=2))
+    events = market.events_since(0, 1000)
+    with pytest.raises(KeyboardInterrupt):
+        market.tick(am.Actor.system())
+    assert market.events_since(0, 1000) == events
+    assert gateway.calls == 1, "the interrupted tick asks the gateway nothing more"

@@ -14,7 +14,7 @@ use crate::dunning::DeclinedCharge;
 use crate::error::Error;
 use crate::metering::{Metering, SettlementPlan, UsageCycle};
 use crate::money::Money;
-use crate::payments::PaymentMethod;
+use crate::payments::{PaymentMethod, ReturnedCharge};
 use crate::policy::Policy;
 use crate::pricing::{self, Quote};
 use crate::provisioning::ImageSetup;
@@ -159,6 +159,19 @@ impl AutoRenewal {
 /// The renewal rules that the app decides by itself (REN-1, REN-5, REN-6); the prices and the
 /// manual-renewal check are in [`crate::renewal`].
 impl PurchasedApp {
+    /// Whether the gateway receipt `id` is recorded on the app (see
+    /// [`PurchasedApp::recent_receipts`]).
+    pub fn holds_receipt(&self, id: &str) -> bool {
+        self.recent_receipts.iter().any(|r| r == id)
+    }
+
+    fn remember_receipt(&mut self, id: &str) {
+        if self.recent_receipts.len() >= RECENT_RECEIPTS {
+            self.recent_receipts.remove(0);
+        }
+        self.recent_receipts.push(id.to_owned());
+    }
+
     /// The app's state allows a renewal (REN-1): a yearly/monthly app whose term has started,
     /// neither released nor unsubscribed.
     pub fn check_renewable_state(&self) -> Result<(), Error> {
@@ -393,6 +406,22 @@ pub struct PurchasedApp {
     /// A downgrade scheduled for the end of the term, if any (PRC-8); boxed like `metering`.
     #[serde(default)]
     pub scheduled_downgrade: Option<Box<ScheduledDowngrade>>,
+    /// The gateway receipts most recently recorded on the app (usage settlements,
+    /// auto-renewals; at most [`RECENT_RECEIPTS`]): a charge decided again after a lost race
+    /// knows whether the winner recorded it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_receipts: Vec<String>,
+    /// How many charges for the app were given back because, decided again, nothing wanted
+    /// them any more; a later charge asks the gateway under a fresh key.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub charges_returned: u32,
+}
+
+/// How many receipts an app remembers (see [`PurchasedApp::recent_receipts`]).
+pub const RECENT_RECEIPTS: usize = 32;
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A command on an app: what its customer, its seller or the system may ask of it. What the
@@ -493,7 +522,11 @@ pub(crate) enum Fact {
         renewal_day: Option<RenewalDay>,
         /// Whether auto-renewal made it (REN-5).
         auto: bool,
+        /// The receipt of an auto-renewal charge.
+        receipt: Option<String>,
     },
+    /// A charge the app no longer wanted, given back (see [`ReturnedCharge`]).
+    ReturnCharge(ReturnedCharge),
     /// System: the auto-renewal charge was declined; it is retried at `retry_at` (REN-6,
     /// REN-7).
     RecordAutoRenewalDeclined {
@@ -578,6 +611,15 @@ pub enum AppEvent {
         months: u32,
         /// Whether auto-renewal made it (REN-5).
         auto: bool,
+        /// The receipt of the auto-renewal charge that paid it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt: Option<String>,
+    },
+    /// A charge taken for the app that, decided again after a concurrent change, nothing
+    /// wanted any more: given back with a refund.
+    ChargeReturned {
+        /// The charge and its refund.
+        returned: Box<ReturnedCharge>,
     },
     /// Auto-renewal was enabled or modified (REN-5, REN-6).
     AutoRenewalSet {
@@ -1086,7 +1128,10 @@ impl Aggregate for PurchasedApp {
                 self.check_delete(by)?;
                 Ok(vec![AppEvent::Deleted])
             }
-            AppCommand::Record(AppFact(Fact::Renew { order, months, renewal_day, auto })) => {
+            AppCommand::Record(AppFact(Fact::ReturnCharge(returned))) => {
+                Ok(vec![AppEvent::ChargeReturned { returned: Box::new(returned.clone()) }])
+            }
+            AppCommand::Record(AppFact(Fact::Renew { order, months, renewal_day, auto, receipt })) => {
                 self.check_renewable_state()?;
                 let term = self.term.ok_or_else(|| Error::not_allowed("REN-1", "the term has not started"))?;
                 let next = term.renewed(*months, *renewal_day, policy.zone())?;
@@ -1100,6 +1145,7 @@ impl Aggregate for PurchasedApp {
                     term: next,
                     months: *months,
                     auto: *auto,
+                    receipt: receipt.clone(),
                 });
                 Ok(events)
             }
@@ -1214,6 +1260,9 @@ impl Aggregate for PurchasedApp {
                 }
             }
             AppEvent::UsageSettled { cycle } => {
+                if let Some(r) = &cycle.receipt {
+                    self.remember_receipt(r);
+                }
                 if let Some(m) = &mut self.metering {
                     if m.settled_until.is_none_or(|s| s < cycle.to) {
                         m.settled_until = Some(cycle.to);
@@ -1228,6 +1277,9 @@ impl Aggregate for PurchasedApp {
                 }
             }
             AppEvent::UsageRetried { number, receipt, declined, at } => {
+                if let Some(r) = receipt {
+                    self.remember_receipt(r);
+                }
                 if let Some(c) = self.metering.as_mut().and_then(|m| m.cycles.iter_mut().find(|c| c.number == *number))
                 {
                     c.last_attempt_at = *at;
@@ -1267,7 +1319,11 @@ impl Aggregate for PurchasedApp {
                 self.scheduled_downgrade = None;
             }
             AppEvent::Activated => self.status = AppStatus::Active,
-            AppEvent::Renewed { order, from, term, months, auto } => {
+            AppEvent::ChargeReturned { .. } => self.charges_returned += 1,
+            AppEvent::Renewed { order, from, term, months, auto, receipt } => {
+                if let Some(r) = receipt {
+                    self.remember_receipt(r);
+                }
                 self.term = Some(*term);
                 if matches!(self.status, AppStatus::GracePeriod | AppStatus::Frozen) {
                     self.status = AppStatus::Active;

@@ -12,7 +12,7 @@ use crate::aggregate::{Aggregate, Ctx};
 use crate::catalog::{BillingMode, DeliveryMethod, Product};
 use crate::error::Error;
 use crate::money::Money;
-use crate::payments::{PaymentMethod, Receipt};
+use crate::payments::{PaymentMethod, Receipt, ReturnedCharge};
 use crate::policy::Policy;
 use crate::pricing::Quote;
 use crate::provisioning::ImageSetup;
@@ -197,6 +197,15 @@ pub struct Order {
     /// When it was unsubscribed by the five-day unconditional unsubscription (UNS-3).
     #[serde(default)]
     pub unconditional_unsubscription_at: Option<DateTime<Utc>>,
+    /// How many charges for the order were given back because, decided again, the order no
+    /// longer wanted them (it was cancelled meanwhile); a later charge asks the gateway under a
+    /// fresh key.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub charges_returned: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A command on an order: what a customer or the system may ask of it. What the marketplace
@@ -293,6 +302,8 @@ pub(crate) enum Fact {
     },
     /// The unsubscription is the five-day unconditional one (UNS-3).
     MarkUnconditional,
+    /// A charge the order no longer wanted, given back (see [`ReturnedCharge`]).
+    ReturnCharge(ReturnedCharge),
 }
 
 impl From<Fact> for OrderCommand {
@@ -386,6 +397,12 @@ pub enum OrderEvent {
     },
     /// Unsubscribed by the five-day unconditional unsubscription (UNS-3).
     UnconditionalUnsubscription,
+    /// A charge taken for the order that, decided again after a concurrent change, the order
+    /// no longer wanted (it was cancelled meanwhile): given back with a refund.
+    ChargeReturned {
+        /// The charge and its refund.
+        returned: Box<ReturnedCharge>,
+    },
 }
 
 /// What paying an order takes, once every check has passed.
@@ -406,6 +423,11 @@ impl Order {
     /// Whether the order has been paid (or settled).
     pub fn is_paid(&self) -> bool {
         self.payment.is_some()
+    }
+
+    /// Whether the gateway receipt `id` is the order's payment.
+    pub fn holds_receipt(&self, id: &str) -> bool {
+        self.payment.as_ref().and_then(|p| p.receipt.as_deref()) == Some(id)
     }
 
     /// What was paid, zero if unpaid or settled by a reseller (ORD-4).
@@ -668,6 +690,7 @@ impl Order {
             invoice_issued: false,
             pending_unsubscription: None,
             unconditional_unsubscription_at: None,
+            charges_returned: 0,
         }
     }
 }
@@ -801,6 +824,9 @@ impl Aggregate for Order {
             OrderCommand::Record(OrderFact(Fact::MarkUnconditional)) => {
                 Ok(vec![OrderEvent::UnconditionalUnsubscription])
             }
+            OrderCommand::Record(OrderFact(Fact::ReturnCharge(returned))) => {
+                Ok(vec![OrderEvent::ChargeReturned { returned: Box::new(returned.clone()) }])
+            }
         }
     }
 
@@ -864,6 +890,7 @@ impl Aggregate for Order {
             }
             OrderEvent::UnsubscriptionRejected { .. } => self.pending_unsubscription = None,
             OrderEvent::UnconditionalUnsubscription => self.unconditional_unsubscription_at = Some(at),
+            OrderEvent::ChargeReturned { .. } => self.charges_returned += 1,
         }
     }
 

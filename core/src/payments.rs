@@ -98,18 +98,46 @@ pub enum PaymentError {
     Failed(String),
 }
 
-/// Refuses a receipt that does not match what was asked: another amount or another currency
-/// (ORD-3). A mismatched receipt is a gateway failure, never a payment: nothing is recorded.
-pub(crate) fn check_receipt(receipt: &Receipt, asked: &Money, key: &str) -> Result<(), crate::error::Error> {
-    if receipt.amount.currency != asked.currency || receipt.amount.amount != asked.amount {
-        return Err(crate::error::Error::Gateway {
-            reason: format!(
-                "the gateway answered key {key} with receipt {} for {}, but {asked} was asked: nothing was recorded; check the gateway's ledger for that key",
-                receipt.id, receipt.amount
-            ),
-        });
-    }
-    Ok(())
+/// The longest receipt id a gateway may answer with.
+pub const MAX_RECEIPT_ID_CHARS: usize = 128;
+
+/// Refuses a receipt that does not match what was asked: another amount, currency or method, or
+/// an id that is empty, longer than [`MAX_RECEIPT_ID_CHARS`] or not printable (ORD-3). A
+/// mismatched receipt is a gateway failure, never a payment: nothing is recorded.
+pub(crate) fn check_receipt(receipt: &Receipt, asked: &Money, method: PaymentMethod, key: &str) -> Result<(), String> {
+    let wrong = if receipt.amount.currency != asked.currency || receipt.amount.amount != asked.amount {
+        format!("for {}, but {asked} was asked", receipt.amount)
+    } else if receipt.method != method {
+        format!("paid by {}, but {method} was asked", receipt.method)
+    } else if receipt.id.is_empty()
+        || receipt.id.chars().count() > MAX_RECEIPT_ID_CHARS
+        || receipt.id.chars().any(|c| c.is_control())
+    {
+        format!("with an id that is empty, over {MAX_RECEIPT_ID_CHARS} characters or not printable")
+    } else {
+        return Ok(());
+    };
+    let id: String = receipt.id.chars().take(MAX_RECEIPT_ID_CHARS).filter(|c| !c.is_control()).collect();
+    Err(format!(
+        "the gateway answered key {key} with receipt {id:?} {wrong}: nothing was recorded; check the gateway's ledger for that key"
+    ))
+}
+
+/// Money a gateway took for a command that, decided again after a concurrent change, no longer
+/// wanted it (the order was cancelled meanwhile, the auto-renewal was turned off): recorded on
+/// what it was taken for, with the refund that gave it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnedCharge {
+    /// The charge's idempotency key.
+    pub key: String,
+    /// The charge's receipt.
+    pub charge: Receipt,
+    /// The refund that gave it back (idempotency key: the charge's key + `:return`); `None`
+    /// when the gateway did not refund, and then `reason` says why: an operator refunds it by
+    /// hand.
+    pub refund: Option<Receipt>,
+    /// Why the charge was not kept, and what became of the refund.
+    pub reason: String,
 }
 
 /// The payment port: the host's payment service, called by the facade while it decides a

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "test-utils")]
 pub mod contract;
+#[cfg(feature = "test-utils")]
+pub mod races;
 
 /// Sample product drafts and instants.
 pub mod fixtures {

@@ -192,6 +192,50 @@ fn ord_3_a_receipt_for_another_amount_or_currency_is_refused_and_changes_nothing
     }
 }
 
+/// A gateway that answers every charge with the receipt `answer` makes of the request.
+struct OddReceipts(fn(&ChargeRequest) -> Receipt);
+
+impl PaymentGateway for OddReceipts {
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
+        Ok((self.0)(request))
+    }
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError> {
+        Ok(Receipt { id: "rfnd-1".into(), amount: request.amount, method: request.method })
+    }
+}
+
+#[test]
+fn ord_3_a_receipt_for_another_method_or_with_an_odd_id_is_refused_and_changes_nothing() {
+    let answers: [(fn(&ChargeRequest) -> Receipt, &str); 5] = [
+        (|r| Receipt { id: "rcpt-1".into(), amount: r.amount, method: PaymentMethod::Balance }, "paid by balance"),
+        (|r| Receipt { id: String::new(), amount: r.amount, method: r.method }, "id that is empty"),
+        (|r| Receipt { id: "r".repeat(129), amount: r.amount, method: r.method }, "over 128 characters"),
+        (|r| Receipt { id: "rcpt\n1".into(), amount: r.amount, method: r.method }, "not printable"),
+        (|r| Receipt { id: "rcpt\u{0}1".into(), amount: r.amount, method: r.method }, "not printable"),
+    ];
+    for (answer, says) in answers {
+        let store = Arc::new(MemoryStore::new());
+        let market = Marketplace::builder()
+            .clock(ManualClock::new(fixtures::t0()))
+            .store(store.clone())
+            .payments(Arc::new(OddReceipts(answer)))
+            .build()
+            .unwrap();
+        market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
+        let alice = Actor::customer("alice").unwrap();
+        let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
+        let order = market.place_order(&alice, request(&product.id, 10)).unwrap();
+        market.accept_terms(&alice, &order.id).unwrap();
+        let before = memory_snapshot(&store);
+        let err = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap_err();
+        assert_eq!(err.kind(), "gateway", "{err}");
+        assert!(err.to_string().contains(says), "{err}");
+        assert!(!err.to_string().contains('\u{0}'), "{err}");
+        assert_eq!(before, memory_snapshot(&store), "nothing recorded");
+        assert_eq!(market.order(&alice, &order.id).unwrap().status, OrderStatus::PendingPayment);
+    }
+}
+
 #[test]
 fn acc_1_amounts_are_normalised_in_fingerprints() {
     let order = OrderId::parse("ORD-00000001").unwrap();

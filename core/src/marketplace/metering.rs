@@ -11,7 +11,7 @@ use crate::dunning::DeclinedCharge;
 use crate::error::Error;
 use crate::metering::{Metering, UsageCycle, UsageStatement};
 use crate::money::Money;
-use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, check_receipt};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 
 /// What one charge of a settlement came to.
 enum Outcome {
@@ -60,8 +60,7 @@ impl Marketplace {
             let owed: Vec<_> = m.owed().map(|c| (c.number, c.amount, c.attempts)).collect();
             let mut declined = None;
             for (number, amount, attempt) in owed {
-                let outcome =
-                    self.charge_usage(unit.get::<PurchasedApp>(&target)?, number, attempt, amount, Some(method))?;
+                let outcome = self.charge_usage(unit, &target, number, attempt, amount, Some(method))?;
                 let (receipt, reason) = match outcome {
                     Outcome::Paid(r) => (Some(r), None),
                     Outcome::Declined(reason) | Outcome::Reseller(reason) => {
@@ -119,7 +118,7 @@ impl Marketplace {
             let app = unit.get::<PurchasedApp>(target)?;
             let number = app.metering.as_ref().map_or(1, |m| m.next_number());
             let amount = Money::new(hourly.amount * rust_decimal::Decimal::from(span.hours), hourly.currency).rounded();
-            let outcome = self.charge_usage(app, number, 0, amount, method)?;
+            let outcome = self.charge_usage(unit, target, number, 0, amount, method)?;
             let mut cycle = UsageCycle {
                 number,
                 from: span.from,
@@ -148,8 +147,7 @@ impl Marketplace {
             self.record_declined(unit, target, number)?;
         }
         for (number, amount, attempt) in plan.retries {
-            let app = unit.get::<PurchasedApp>(target)?;
-            let (receipt, declined) = match self.charge_usage(app, number, attempt, amount, method)? {
+            let (receipt, declined) = match self.charge_usage(unit, target, number, attempt, amount, method)? {
                 Outcome::Paid(r) => (Some(r), None),
                 Outcome::Declined(reason) | Outcome::Reseller(reason) => (None, Some(reason)),
             };
@@ -195,12 +193,14 @@ impl Marketplace {
     /// for another amount is an [`Error::Gateway`] and records nothing.
     fn charge_usage(
         &self,
-        app: &PurchasedApp,
+        unit: &mut Unit<'_>,
+        target: &Target,
         number: u32,
         attempt: u32,
         amount: Money,
         method: Option<PaymentMethod>,
     ) -> Result<Outcome, Error> {
+        let app = unit.get::<PurchasedApp>(target)?;
         let Some(m) = &app.metering else { return Ok(Outcome::Declined("not metered".into())) };
         if let Some(reseller) = &m.reseller {
             return Ok(Outcome::Reseller(reseller.clone()));
@@ -216,11 +216,8 @@ impl Marketplace {
             amount,
             description: format!("pay-per-use usage {number} of app {}: {}", app.id, app.product_name),
         };
-        match self.payments.charge(&request) {
-            Ok(receipt) => {
-                check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
-                Ok(Outcome::Paid(receipt.id))
-            }
+        match unit.charge(target, request)? {
+            Ok(receipt) => Ok(Outcome::Paid(receipt.id)),
             Err(PaymentError::Declined(reason)) => Ok(Outcome::Declined(reason)),
             // Whether money moved is unknown: record nothing; the retry sends the same key.
             Err(PaymentError::Failed(reason)) => Err(Error::Gateway { reason }),

@@ -7,6 +7,7 @@ mod downgrade;
 mod invoices;
 mod metering;
 mod orders;
+mod receipts;
 mod renewal;
 mod run;
 mod supervision;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub(crate) use receipts::Receipts;
 pub use tick::TickReport;
 pub(crate) use unit::Unit;
 
@@ -314,34 +316,59 @@ impl Marketplace {
     /// Runs a mutating command: replays a used request id, otherwise lets `attempt` decide in a
     /// fresh [`Unit`] and commits the unit, deciding again when a concurrent change won the race.
     /// A refusal commits nothing, unless the unit says the refusal itself is to be saved (a
-    /// declined payment cancels the order, ORD-3).
+    /// declined payment cancels the order, ORD-3), or money was taken for it: every charge the
+    /// gateway answered is recorded ([`Unit::return_unclaimed`]).
     pub(crate) fn execute<T: Replied>(
         &self,
+        caller: impl Into<Caller>,
+        command: impl FnOnce() -> crate::command::Command,
+        attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.execute_with(&Receipts::default(), caller, command, attempt)
+    }
+
+    /// [`Marketplace::execute`] for a command whose earlier decision already took money
+    /// (`receipts`): a scheduled item decided again after its page lost a race.
+    pub(crate) fn execute_with<T: Replied>(
+        &self,
+        receipts: &Receipts,
         caller: impl Into<Caller>,
         command: impl FnOnce() -> crate::command::Command,
         mut attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let caller = caller.into();
         let fingerprint = caller.request_id.as_ref().map(|_| command().fingerprint());
-        if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
+        if receipts.is_empty()
+            && let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())?
+        {
             return replayed;
         }
         let now = self.clock_now()?;
         let mut last = None;
         for _ in 0..MAX_ATTEMPTS {
-            let mut unit = Unit::new(self, &caller.actor, now);
-            let result = attempt(&mut unit);
+            let mut unit = Unit::new(self, &caller.actor, now, receipts);
+            let mut result = attempt(&mut unit);
+            let mut saves_request = true;
             if result.is_err() && !unit.saves_refusal() {
                 // A concurrent call under the same request id may have committed between
                 // our replay check and our load (the order is paid now, say): its result
                 // is the answer, not the refusal that its effect causes.
                 if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
-                    return replayed;
+                    result = replayed;
                 }
+                if receipts.is_empty() {
+                    return result;
+                }
+                // The refusal changes nothing but the money taken for it.
+                unit = Unit::new(self, &caller.actor, now, receipts);
+                saves_request = false;
+            }
+            unit.return_unclaimed()?;
+            if !saves_request && unit.is_empty() {
                 return result;
             }
             let mut commit = unit.into_commit();
-            if let (Some(id), Some(fp)) = (&caller.request_id, &fingerprint) {
+            if saves_request && let (Some(id), Some(fp)) = (&caller.request_id, &fingerprint) {
                 commit.request = Some(RequestRecord {
                     actor: caller.actor.clone(),
                     id: id.clone(),
@@ -353,7 +380,12 @@ impl Marketplace {
             match self.store.commit(commit, now) {
                 Ok(_) => return result,
                 Err(Error::Conflict { reason }) => {
-                    if let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())? {
+                    // With money taken, the next attempt settles it (a replayed winner's
+                    // receipt is the same one, and recorded).
+                    if receipts.is_empty()
+                        && let Some(replayed) =
+                            self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())?
+                    {
                         return replayed;
                     }
                     last = Some(Error::Conflict { reason });

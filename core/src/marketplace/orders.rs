@@ -120,11 +120,8 @@ impl Marketplace {
                         amount,
                         description: current.product_name.clone(),
                     };
-                    match self.payments.charge(&request) {
-                        Ok(receipt) => {
-                            check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
-                            Ok(receipt)
-                        }
+                    match unit.charge(&target, request)? {
+                        Ok(receipt) => Ok(receipt),
                         Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
                         Err(PaymentError::Declined(reason)) => {
                             unit.decide::<Order>(
@@ -272,7 +269,8 @@ impl Marketplace {
                 PaymentError::Declined(reason) => Error::PaymentDeclined { reason: format!("refund failed: {reason}") },
                 PaymentError::Failed(reason) => Error::Gateway { reason: format!("refund: {reason}") },
             })?;
-            check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
+            check_receipt(&receipt, &request.amount, request.method, &request.idempotency_key)
+                .map_err(|reason| Error::Gateway { reason })?;
         }
         unit.decide::<Order>(&target, &cmd)?;
         if let Some(app) = &app {
@@ -419,5 +417,7 @@ fn new_app(
         reminded: Vec::new(),
         metering: None,
         scheduled_downgrade: None,
+        recent_receipts: Vec::new(),
+        charges_returned: 0,
     }
 }

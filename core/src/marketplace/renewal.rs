@@ -155,6 +155,7 @@ impl Marketplace {
                 months: *months,
                 renewal_day: *renewal_day,
                 auto: false,
+                receipt: None,
             });
             current.value.decide(&cmd, &Ctx::new(&Actor::System, now, &self.policy))?;
         }
@@ -172,6 +173,7 @@ impl Marketplace {
             months: *months,
             renewal_day: *renewal_day,
             auto: false,
+            receipt: None,
         });
         unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?;
         Ok(())
@@ -202,11 +204,8 @@ impl Marketplace {
                     amount: quote.total,
                     description: format!("auto-renewal of app {}: {}", app.id, app.product_name),
                 };
-                match self.payments.charge(&request) {
-                    Ok(receipt) => {
-                        crate::payments::check_receipt(&receipt, &request.amount, &request.idempotency_key)?;
-                        Ok(receipt)
-                    }
+                match unit.charge(target, request)? {
+                    Ok(receipt) => Ok(receipt),
                     Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
                     Err(PaymentError::Declined(reason)) => {
                         let retry_at = renewal::retry_after(now, settings.declined + 1, &self.policy);
@@ -237,12 +236,14 @@ impl Marketplace {
         let order_target = Target::Order(order.id.clone());
         let placed = vec![OrderEvent::Placed { total: order.quote.total }];
         let order_id = unit.create(order, placed).id.clone();
+        let receipt = payment.as_ref().ok().map(|r| r.id.clone());
         let cmd = match payment {
             Ok(receipt) => OrderCommand::from(Fact::RecordPayment { receipt, app: app.id.clone(), flow: None }),
             Err(reseller) => OrderCommand::from(Fact::RecordSettlement { reseller, app: app.id.clone(), flow: None }),
         };
         unit.decide::<Order>(&order_target, &cmd)?;
-        let renew = AppCommand::from(app::Fact::Renew { order: order_id, months, renewal_day: None, auto: true });
+        let renew =
+            AppCommand::from(app::Fact::Renew { order: order_id, months, renewal_day: None, auto: true, receipt });
         unit.decide::<PurchasedApp>(target, &renew)?;
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::orders::release_pending;
-use super::{Marketplace, Unit};
+use super::{Marketplace, Receipts, Unit};
 use crate::actor::{Actor, Target};
 use crate::app::{AppCommand, PurchasedApp};
 use crate::error::Error;
@@ -31,6 +31,9 @@ struct TickedApp {
     target: Target,
     commit: crate::store::Commit,
     refusal: Option<Error>,
+    /// The money its decision took: recorded in `commit`, and again by the retry if the page
+    /// loses a race.
+    receipts: Receipts,
 }
 
 /// How many due aggregates one pass takes from the index.
@@ -126,14 +129,24 @@ impl Marketplace {
     ) -> Result<Option<TickedApp>, Error> {
         let Some((record, version)) = loaded else { return Ok(None) };
         let system = Actor::System;
-        let mut unit = Unit::new(self, &system, now);
+        let receipts = Receipts::default();
+        let mut unit = Unit::new(self, &system, now, &receipts);
         unit.preload(target, record, version)?;
         let result = self.tick_app(&mut unit, target);
-        match result {
-            Err(Error::NotFound { .. }) if !unit.saves_refusal() => Ok(None),
-            Err(e) if !unit.saves_refusal() => Err(e),
-            result => Ok(Some(TickedApp { target: target.clone(), commit: unit.into_commit(), refusal: result.err() })),
+        if result.is_err() && !unit.saves_refusal() {
+            if receipts.is_empty() {
+                return match result {
+                    Err(Error::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                    Ok(()) => Ok(None),
+                };
+            }
+            // The refusal changes nothing but the money taken for it.
+            unit = Unit::new(self, &system, now, &receipts);
         }
+        unit.return_unclaimed()?;
+        let commit = unit.into_commit();
+        Ok(Some(TickedApp { target: target.clone(), commit, refusal: result.err(), receipts }))
     }
 
     /// Counts one target's outcome. One aggregate's failure (a declined refund, a lost race)
@@ -166,22 +179,22 @@ impl Marketplace {
         if apps.is_empty() {
             return Ok(());
         }
-        let (rest, commits): (Vec<(Target, Option<Error>)>, Vec<_>) =
-            apps.drain(..).map(|a| ((a.target, a.refusal), a.commit)).unzip();
+        let (rest, commits): (Vec<(Target, Option<Error>, Receipts)>, Vec<_>) =
+            apps.drain(..).map(|a| ((a.target, a.refusal, a.receipts), a.commit)).unzip();
         let saved = match self.store.commit_many(commits, now) {
             Ok(saved) => saved,
             Err(e) => {
-                for (t, _) in &rest {
+                for (t, _, _) in &rest {
                     self.store.release(t)?;
                 }
                 return Err(e);
             }
         };
-        for ((target, refusal), result) in rest.into_iter().zip(saved) {
+        for ((target, refusal, receipts), result) in rest.into_iter().zip(saved) {
             let outcome = match (result, refusal) {
                 (Ok(_), None) => Ok(true),
                 (Ok(_), Some(refusal)) => Err(refusal),
-                (Err(Error::Conflict { .. }), _) => self.tick_one(&target),
+                (Err(Error::Conflict { .. }), _) => self.tick_one_with(&target, &receipts),
                 (Err(other), _) => Err(other),
             };
             self.count_tick(&target, outcome, report)?;
@@ -200,7 +213,13 @@ impl Marketplace {
 
     /// Lets one due aggregate decide its system command; returns whether it changed.
     fn tick_one(&self, target: &Target) -> Result<bool, Error> {
-        self.execute(
+        self.tick_one_with(target, &Receipts::default())
+    }
+
+    /// [`Marketplace::tick_one`] for an item whose earlier decision already took money.
+    fn tick_one_with(&self, target: &Target, receipts: &Receipts) -> Result<bool, Error> {
+        self.execute_with(
+            receipts,
             Actor::System,
             || crate::command::Command::Tick {},
             |unit| match target {

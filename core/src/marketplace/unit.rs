@@ -9,10 +9,14 @@
 use chrono::{DateTime, Utc};
 
 use super::Marketplace;
+use super::receipts::{Charged, Receipts, Taken, fresh_key};
 use crate::actor::{Actor, AppId, Target};
 use crate::aggregate::{Aggregate, Ctx};
+use crate::app::PurchasedApp;
 use crate::error::Error;
 use crate::event::NewEvent;
+use crate::order::Order;
+use crate::payments::{ChargeRequest, PaymentError, Receipt, RefundRequest, ReturnedCharge, check_receipt};
 use crate::policy::Policy;
 use crate::secret::Secret;
 use crate::store::{Commit, Record, Stored, Write};
@@ -37,12 +41,121 @@ pub(crate) struct Unit<'a> {
     events: Vec<NewEvent>,
     secrets: Vec<(AppId, Secret)>,
     save_refusal: bool,
+    /// Every receipt the command's gateway calls took, across its attempts.
+    receipts: &'a Receipts,
+    /// The keys this attempt charged.
+    charged: Vec<String>,
 }
 
 impl<'a> Unit<'a> {
-    /// An empty unit for a command of `actor` at `now`.
-    pub(crate) fn new(market: &'a Marketplace, actor: &'a Actor, now: DateTime<Utc>) -> Unit<'a> {
-        Unit { market, actor, now, entries: Vec::new(), events: Vec::new(), secrets: Vec::new(), save_refusal: false }
+    /// An empty unit for a command of `actor` at `now`, whose charges are noted in `receipts`.
+    pub(crate) fn new(
+        market: &'a Marketplace,
+        actor: &'a Actor,
+        now: DateTime<Utc>,
+        receipts: &'a Receipts,
+    ) -> Unit<'a> {
+        Unit {
+            market,
+            actor,
+            now,
+            entries: Vec::new(),
+            events: Vec::new(),
+            secrets: Vec::new(),
+            save_refusal: false,
+            receipts,
+            charged: Vec::new(),
+        }
+    }
+
+    /// Charges through the gateway for `target` (an order or an app, loaded in the unit). The
+    /// key is made fresh when the target gave charges back; a receipt that does not match the
+    /// request is a [`PaymentError::Failed`]. A matching receipt is noted for the whole command,
+    /// so that it is recorded whatever the command concludes (see [`Unit::return_unclaimed`]).
+    pub(crate) fn charge(
+        &mut self,
+        target: &Target,
+        mut request: ChargeRequest,
+    ) -> Result<Result<Receipt, PaymentError>, Error> {
+        let returned = match target {
+            Target::Order(_) => Charged::charges_returned(self.get::<Order>(target)?),
+            Target::App(_) => Charged::charges_returned(self.get::<PurchasedApp>(target)?),
+            other => return Err(Error::invalid("target", format!("{other} is never charged"))),
+        };
+        request.idempotency_key = fresh_key(request.idempotency_key, returned);
+        let receipt = match self.market.payments.charge(&request) {
+            Ok(receipt) => receipt,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Err(reason) = check_receipt(&receipt, &request.amount, request.method, &request.idempotency_key) {
+            return Ok(Err(PaymentError::Failed(reason)));
+        }
+        self.receipts.note(Taken {
+            target: target.clone(),
+            key: request.idempotency_key.clone(),
+            customer: request.customer,
+            description: request.description,
+            receipt: receipt.clone(),
+        });
+        self.charged.push(request.idempotency_key);
+        Ok(Ok(receipt))
+    }
+
+    /// Gives back every charge the command took that this attempt did not charge again and that
+    /// no concurrent command recorded: refunded under the charge's key + `:return`, and
+    /// recorded on what it was taken for, in this unit's commit.
+    pub(crate) fn return_unclaimed(&mut self) -> Result<(), Error> {
+        for taken in self.receipts.taken() {
+            if self.charged.contains(&taken.key) {
+                continue;
+            }
+            match &taken.target {
+                Target::Order(_) => self.return_charge::<Order>(taken)?,
+                Target::App(_) => self.return_charge::<PurchasedApp>(taken)?,
+                other => return Err(Error::invalid("target", format!("{other} is never charged"))),
+            }
+        }
+        Ok(())
+    }
+
+    fn return_charge<A: Charged>(&mut self, taken: Taken) -> Result<(), Error> {
+        let i = self.existing::<A>(&taken.target)?;
+        self.charged.push(taken.key.clone());
+        if self.at::<A>(i).holds_receipt(&taken.receipt.id) {
+            return Ok(());
+        }
+        let request = RefundRequest {
+            idempotency_key: format!("{}:return", taken.key),
+            customer: taken.customer,
+            method: taken.receipt.method,
+            amount: taken.receipt.amount,
+            description: format!("return of charge {}: {}", taken.receipt.id, taken.description),
+        };
+        let (refund, reason) = match self.market.payments.refund(&request) {
+            Ok(refund) => match check_receipt(&refund, &request.amount, request.method, &request.idempotency_key) {
+                Ok(()) => (Some(refund), format!("{} no longer wanted it: refunded", taken.target)),
+                Err(why) => {
+                    (None, format!("{} no longer wanted it; the refund's answer was refused: {why}", taken.target))
+                }
+            },
+            Err(PaymentError::Declined(why) | PaymentError::Failed(why)) => (
+                None,
+                format!(
+                    "{} no longer wanted it; the refund (key {}) failed: {why}; refund it by hand",
+                    taken.target, request.idempotency_key
+                ),
+            ),
+        };
+        let returned = ReturnedCharge { key: taken.key, charge: taken.receipt, refund, reason };
+        let ctx = self.ctx();
+        let events = self.at::<A>(i).decide(&A::return_charge(returned), &ctx)?;
+        self.record::<A>(i, events, &ctx);
+        Ok(())
+    }
+
+    /// Whether the unit would commit nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.secrets.is_empty() && !self.entries.iter().any(|e| e.written)
     }
 
     /// The context every decision of the unit sees.

@@ -1,6 +1,6 @@
 //! Unsubscription commands: quote, unsubscribe, operator review, negotiated refunds (UNS-1..6).
 
-use super::{Marketplace, Unit};
+use super::{Marketplace, Receipts, Unit};
 use crate::account::{AccountCommand, CustomerAccount};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, OrderId, Target};
@@ -26,7 +26,8 @@ impl Marketplace {
     /// The itemised refund an unsubscription of the app would give now (UNS-3..5). Changes
     /// nothing.
     pub fn quote_unsubscribe(&self, by: &Actor, app: &AppId) -> Result<RefundQuote, Error> {
-        let mut unit = Unit::new(self, by, self.clock_now()?);
+        let receipts = Receipts::default();
+        let mut unit = Unit::new(self, by, self.clock_now()?, &receipts);
         self.plan_unsubscribe(&mut unit, app).map(|p| p.refund)
     }
 
@@ -193,15 +194,18 @@ impl Marketplace {
 
     /// The app's Unsubscribe button (UNS-1, UNS-2, UNS-5), from the same checks as the command.
     pub(crate) fn unsubscribe_actions(&self, by: &Actor, app: &PurchasedApp) -> Vec<Availability> {
-        let check =
-            self.clock_now().and_then(|now| self.plan_unsubscribe(&mut Unit::new(self, by, now), &app.id)).map(|_| ());
+        let check = self
+            .clock_now()
+            .and_then(|now| self.plan_unsubscribe(&mut Unit::new(self, by, now, &Receipts::default()), &app.id))
+            .map(|_| ());
         vec![Availability::from_check(Action::Unsubscribe, check)]
     }
 
     /// The order's Request Refund button (UNS-6).
     pub(crate) fn refund_actions(&self, by: &Actor, order: &Order) -> Vec<Availability> {
-        let check =
-            self.clock_now().and_then(|now| self.check_refund_request(&mut Unit::new(self, by, now), order, None));
+        let check = self.clock_now().and_then(|now| {
+            self.check_refund_request(&mut Unit::new(self, by, now, &Receipts::default()), order, None)
+        });
         vec![Availability::from_check(Action::RequestRefund, check)]
     }
 }

@@ -44,7 +44,9 @@
 //! [`Synchronous::Normal`] (the default) in WAL mode loses nothing when the *process* crashes
 //! (killed, panics): every commit that returned `Ok` is in the WAL file, which the operating
 //! system keeps. On a *power loss or an operating-system crash*, the last commits before the loss
-//! may be rolled back (never half-applied: the file stays consistent). [`Synchronous::Full`]
+//! may be rolled back (never half-applied: the file stays consistent), or the WAL may keep
+//! commits after frames that did not reach the disk, a WAL the store refuses (see
+//! [Files](crate#files)) until told to drop them. [`Synchronous::Full`]
 //! syncs the WAL at every commit, so a commit that returned `Ok` survives a power loss too, at
 //! the price of one `fsync` per commit.
 //!
@@ -77,8 +79,44 @@
 //! # Schema versions
 //!
 //! The schema version is `PRAGMA user_version`. A new file is created at [`SCHEMA_VERSION`]; an
-//! older file is migrated in one transaction when it is opened; a file from a newer build is
-//! refused with [`Error::Storage`] naming the path, and left untouched.
+//! older file is migrated in one transaction when it is opened; a file from a newer build, or
+//! with a negative version, is refused with [`Error::Storage`] naming the path, and left
+//! untouched.
+//!
+//! # Files
+//!
+//! The path is a file path, never a SQLite URI: `file:m.db?nolock=1` and `:memory:` are file
+//! names. Every refusal is an [`Error::Storage`] naming the path and what to do, and leaves the
+//! file and its `-wal` file as they were (a missing file is not created). Before SQLite opens
+//! the file, the store refuses an empty path, a missing or read-only directory, a read-only
+//! file, and a `-wal` file that is damaged or cut short (see below), or that holds commits next
+//! to a missing or empty file. Then, before it writes, it refuses a file that is not a SQLite
+//! database or is truncated, one of another program (tables, no schema version), one that is
+//! not empty but has no tables (copied without its `-wal` file before the first checkpoint,
+//! while the schema is still there), and one with a negative or newer schema version. A file in
+//! another journal mode is migrated before it is switched to WAL. Stores that open a new file
+//! at the same moment wait for the one that writes its schema.
+//!
+//! The `-wal` file is checked frame by frame (its format:
+//! <https://sqlite.org/fileformat2.html#walformat>), because SQLite reads a WAL whose header
+//! does not check as empty and stops at the first frame that does not check: a damaged or cut
+//! WAL would open with part of the commits, and the next write would overwrite the rest. The
+//! store refuses a header that does not check, a last frame cut where no killed process cuts
+//! one (after its 24-byte header or at a 4 KiB boundary), and a committed transaction after a
+//! frame that does not check. What a killed process leaves (an unfinished transaction, a
+//! frame cut at those places) opens as SQLite recovers it, losing nothing that was committed.
+//! A WAL cut at a frame boundary, or right after a frame header, looks like that and cannot be
+//! told apart; neither can a file copied without its `-wal` once it has been checkpointed (it
+//! opens as the store was at the last checkpoint).
+//!
+//! Dropping a store checkpoints the WAL into the file and empties it (`TRUNCATE`): once every
+//! store on it is closed, the file alone holds everything. While a store has it open, the
+//! recent commits are in the `-wal` file: copy a store with every store on it closed, or with
+//! SQLite's backup API or `VACUUM INTO` from another process.
+//!
+//! The file holds app passwords: a new file is created owner-only (0600) whatever the umask,
+//! and SQLite gives the `-wal` and `-shm` files the mode of the file; a file that exists keeps
+//! the mode its operator gave it.
 //!
 //! # Secrets at rest
 //!
@@ -117,6 +155,7 @@
 
 mod schema;
 mod secrets;
+mod wal;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -136,6 +175,7 @@ use appmarket::secret::Secret;
 use appmarket::store::{Commit, Record, RequestRecord, Sequence, Store, StoreSnapshot};
 use appmarket::supervision::{FlowFilter, ServiceFlow};
 use chrono::{DateTime, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 pub use appmarket::sealing::SecretKey;
@@ -248,6 +288,10 @@ impl std::fmt::Debug for SqliteStore {
 /// Gives back the numbers reserved and not handed out, when no one reserved after this store:
 /// a file closed cleanly continues its sequences without a gap. Best effort: when the file is
 /// busy or the store is not closed (a crash), the rest of the block is skipped.
+///
+/// Then checkpoints the WAL into the file and empties it (`TRUNCATE`), so that the file alone
+/// holds every commit of the store: also while other stores have it open, when they are not
+/// reading at that moment (else the last store to close does it).
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         if let Some(checkpointer) = self.checkpointer.take() {
@@ -257,7 +301,7 @@ impl Drop for SqliteStore {
         let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let unused: Vec<(Sequence, Block)> =
             numbers.iter().filter(|(_, b)| b.next <= b.end).map(|(s, b)| (*s, *b)).collect();
-        if unused.is_empty() || conn.busy_timeout(Duration::from_millis(100)).is_err() {
+        if conn.busy_timeout(Duration::from_millis(100)).is_err() {
             return;
         }
         for (sequence, block) in unused {
@@ -266,6 +310,7 @@ impl Drop for SqliteStore {
                 params![sequence_name(sequence), block.end as i64, (block.next - 1) as i64],
             );
         }
+        let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
 }
 
@@ -449,9 +494,11 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 impl SqliteStore {
     /// Opens (or creates) the store in the file at `path`, with the default options.
     ///
-    /// A file that is not an appmarket store, is damaged or truncated, is read-only or lies in
-    /// a read-only directory, or comes from a newer schema is refused with [`Error::Storage`]
-    /// naming the path and the cause, and is left as it was.
+    /// A file that is not an appmarket store, is damaged or truncated (or its `-wal` file is),
+    /// is read-only or lies in a read-only directory, or comes from a newer schema is refused
+    /// with [`Error::Storage`] naming the path and the cause, and is left as it was. `path` is a
+    /// file path, never a SQLite URI; a new file is created owner-only (0600). See
+    /// [Files](crate#files).
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, Error> {
         SqliteStore::open_with(path, SqliteOptions::default())
     }
@@ -462,28 +509,122 @@ impl SqliteStore {
         let fail = |cause: String| Error::Storage {
             reason: format!("cannot open the SQLite store {}: {cause}", path.display()),
         };
+        // Stores of this process open one at a time: a store that creates a file has its schema
+        // written before another looks at it.
+        let _opening = OPENING.lock().unwrap_or_else(|p| p.into_inner());
         check_file(&path).map_err(&fail)?;
-        let conn =
-            Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
-                .map_err(|e| fail(e.to_string()))?;
+        let len = match std::fs::metadata(&path) {
+            Ok(meta) => Some(meta.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(fail(e.to_string())),
+        };
+        let wal = wal::check(&path).map_err(&fail)?;
+        if wal > 0 && len.unwrap_or(0) == 0 {
+            return Err(fail(format!(
+                "the file is {} but its -wal file {} holds commits: restore the file from a backup, or move \
+                 the -wal file away to start a new store",
+                if len.is_some() { "empty" } else { "missing" },
+                wal::file_of(&path).display()
+            )));
+        }
+        let opened = SqliteStore::open_file(path.clone(), options, wal > 0, len.is_none());
+        if opened.is_err() && len.is_none() {
+            let _ = std::fs::remove_file(&path);
+        }
+        opened
+    }
+
+    /// Opens the store in the file at `path` (`new`: creates it), whose WAL (`wal`: it has one)
+    /// checked. Every refusal comes before the first change to the file.
+    fn open_file(path: PathBuf, options: SqliteOptions, wal: bool, new: bool) -> Result<SqliteStore, Error> {
+        use std::os::unix::fs::PermissionsExt;
+        let fail = |cause: String| Error::Storage {
+            reason: format!("cannot open the SQLite store {}: {cause}", path.display()),
+        };
+        let create = if new { OpenFlags::SQLITE_OPEN_CREATE } else { OpenFlags::empty() };
+        let conn = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | create).map_err(|e| fail(e.to_string()))?;
+        if new {
+            // Owner-only whatever the umask, before anything is written: the file holds app
+            // passwords, and SQLite gives its -wal and -shm files the file's mode. (By path: a
+            // descriptor of the file closed by this process would drop the locks SQLite holds.)
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| fail(format!("cannot make the new file owner-only: {e}")))?;
+        }
+        // Closing the connection would checkpoint the WAL into the file: a refused file keeps
+        // both as they were.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, wal).map_err(|e| fail(e.to_string()))?;
         conn.busy_timeout(options.busy_timeout).map_err(|e| fail(e.to_string()))?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| fail(format!("{e} (is it an appmarket store?)")))?;
+        let probe = |immediate: bool| -> Result<(i64, i64, i64), String> {
+            let look = || {
+                conn.query_row(
+                    "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master), \
+                     (SELECT page_count FROM pragma_page_count)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+            };
+            let found = if immediate {
+                conn.execute_batch("BEGIN IMMEDIATE").and_then(|()| {
+                    let found = look();
+                    conn.execute_batch("ROLLBACK").and(found)
+                })
+            } else {
+                look()
+            };
+            found.map_err(|e| match truncated(&path) {
+                Some(cause) => cause,
+                None => format!("{e} (is it an appmarket store?)"),
+            })
+        };
+        let (mut version, mut tables, mut pages) = probe(false).map_err(&fail)?;
+        // A store of another process that creates the file switches it to WAL (its first page)
+        // before it writes the schema: its write is waited for before the file is called one
+        // with no schema.
+        for _ in 0..5 {
+            if tables > 0 || pages == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            (version, tables, pages) = probe(true).map_err(&fail)?;
+        }
+        if version < 0 {
+            return Err(fail(format!(
+                "its schema version is {version}, which no appmarket build writes: the file is damaged or was \
+                 changed by another program; restore it from a backup"
+            )));
+        }
         if version > SCHEMA_VERSION {
             return Err(fail(format!(
                 "its schema version is {version}, newer than this build's {SCHEMA_VERSION}: open it with a newer appmarket"
             )));
         }
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| fail(format!("{e} (is it an appmarket store?)")))?;
         if version == 0 && tables > 0 {
             return Err(fail(
                 "it is a SQLite database of something else (it has tables but no appmarket schema version)".into(),
             ));
         }
+        if tables == 0 && (version > 0 || pages > 0) {
+            return Err(fail(
+                "it is a SQLite file with no appmarket schema (no tables). If it was copied while a store had it \
+                 open, the schema and the last commits are in its -wal file: copy that file with it, or copy \
+                 once every store is closed; if it is a new store whose creation was cut short, delete it"
+                    .into(),
+            ));
+        }
         check_length(&conn, &path).map_err(&fail)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false).map_err(|e| fail(e.to_string()))?;
+        // A new file gets its schema in the WAL (until the first checkpoint, a copy without the
+        // WAL is a file with no schema, refused); a file in another journal mode is migrated
+        // first, so that a migration that fails leaves it as it was.
+        let mut conn = conn;
+        let schema = |conn: &mut Connection| {
+            migrate(conn).map_err(|e| fail(format!("cannot bring the schema to version {SCHEMA_VERSION}: {e}")))
+        };
+        // Deleted content (passwords dropped or sealed) is overwritten while the store opens.
+        conn.pragma_update(None, "secure_delete", "ON").map_err(|e| fail(e.to_string()))?;
+        if pages > 0 {
+            schema(&mut conn)?;
+        }
         let mode: String =
             conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| fail(e.to_string()))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -494,21 +635,22 @@ impl SqliteStore {
             .map_err(|e| fail(e.to_string()))?;
         conn.pragma_update(None, "cache_size", -i64::from(options.cache_kib)).map_err(|e| fail(e.to_string()))?;
         conn.set_prepared_statement_cache_capacity(64);
-        let mut conn = conn;
-        // Deleted content (passwords dropped or sealed) is overwritten while the store opens.
-        conn.pragma_update(None, "secure_delete", "ON").map_err(|e| fail(e.to_string()))?;
-        migrate(&mut conn).map_err(|e| fail(format!("cannot bring the schema to version {SCHEMA_VERSION}: {e}")))?;
-        let sealing =
-            secrets::settle(&mut conn, options.secret_key.as_ref(), options.previous_secret_key.as_ref(), version < 3)
-                .map_err(|e| match e {
-                    Error::Storage { reason } => fail(reason),
-                    other => other,
-                })?;
+        if pages == 0 {
+            schema(&mut conn)?;
+        }
+        let keys = (options.secret_key.as_ref(), options.previous_secret_key.as_ref());
+        let sealing = secrets::settle(&mut conn, keys.0, keys.1, (1..3).contains(&version)).map_err(|e| {
+            // A refused key leaves the file and its -wal file as they were.
+            let _ = conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+            match e {
+                Error::Storage { reason } => fail(reason),
+                other => other,
+            }
+        })?;
         let writer = Mutex::new(conn);
         let checkpointer = if options.background_checkpoints && options.checkpoint_pages > 0 {
             let start = || -> Result<Checkpointer, String> {
-                let own =
-                    Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| e.to_string())?;
+                let own = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| e.to_string())?;
                 own.pragma_update(None, "synchronous", options.synchronous.pragma()).map_err(|e| e.to_string())?;
                 let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
                 Checkpointer::start(&mut conn, own, options.checkpoint_pages)
@@ -570,7 +712,7 @@ impl SqliteStore {
         let conn = match pooled {
             Some(conn) => conn,
             None => {
-                let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                let conn = connect(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
                     .map_err(|e| self.fail("opening a read connection", e))?;
                 conn.busy_timeout(self.options.busy_timeout).map_err(|e| self.fail("opening a read connection", e))?;
                 conn.set_prepared_statement_cache_capacity(64);
@@ -901,9 +1043,26 @@ impl SqliteStore {
     }
 }
 
+/// Held while a store opens, in this process.
+static OPENING: Mutex<()> = Mutex::new(());
+
+/// Opens a connection to the file at `path`, a file path and never a URI: the bundled SQLite
+/// reads a name that begins with `file:` as a URI whatever the flags say, so a relative path is
+/// given to it as `./path`.
+fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    if path.is_relative() {
+        Connection::open_with_flags(Path::new(".").join(path), flags)
+    } else {
+        Connection::open_with_flags(path, flags)
+    }
+}
+
 /// Refuses what SQLite would open but the store cannot use, before SQLite touches it.
 fn check_file(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
+    if path.as_os_str().is_empty() {
+        return Err("the path is empty".into());
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -928,32 +1087,67 @@ fn check_file(path: &Path) -> Result<(), String> {
     }
 }
 
+/// Whether the WAL of the file at `path` has frames now (another store may be writing them).
+fn has_wal(path: &Path) -> bool {
+    std::fs::metadata(wal::file_of(path)).is_ok_and(|m| m.len() > 0)
+}
+
 /// Refuses a file shorter than the pages its header counts (a truncated copy), when no WAL
 /// holds the missing pages.
 fn check_length(conn: &Connection, path: &Path) -> Result<(), String> {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    if std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0) {
+    if has_wal(path) {
         return Ok(());
     }
-    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| e.to_string())?;
-    let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| e.to_string())?;
+    let pages: u32 = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| e.to_string())?;
+    let size: u32 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).map_err(|e| e.to_string())?;
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let expected = (pages * size) as u64;
-    if len < expected {
+    shorter(len, u64::from(pages), u64::from(size))
+}
+
+fn shorter(len: u64, pages: u64, size: u64) -> Result<(), String> {
+    if len < pages * size {
         return Err(format!("the file is truncated ({len} bytes, its header counts {pages} pages of {size} bytes)"));
     }
     Ok(())
+}
+
+/// Why SQLite cannot read the file, when it is truncated: SQLite first reads the schema, which
+/// may lie in the missing part, and says only that the file is malformed. Reads the header
+/// itself; called only on a file SQLite cannot read, which no store has open (a descriptor of
+/// the file closed by this process drops the locks SQLite holds on it).
+fn truncated(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut header = [0; 100];
+    let len = std::fs::File::open(path)
+        .and_then(|mut file| {
+            file.read_exact(&mut header)?;
+            file.metadata()
+        })
+        .ok()?
+        .len();
+    let word = |at: usize| u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+    // The page count at 28 is valid when the change counter at 24 matches the one at 92.
+    if has_wal(path) || &header[..16] != b"SQLite format 3\0" || word(24) != word(92) {
+        return None;
+    }
+    let size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        size => u64::from(size),
+    };
+    shorter(len, u64::from(word(28)), size).err()
 }
 
 /// Creates or migrates the schema in one transaction.
 fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let Ok(from) = usize::try_from(version) else {
+        return Err(rusqlite::Error::IntegralValueOutOfRange(0, version));
+    };
     if version >= SCHEMA_VERSION {
         return Ok(());
     }
-    for step in &schema::MIGRATIONS[version as usize..SCHEMA_VERSION as usize] {
+    for step in &schema::MIGRATIONS[from..SCHEMA_VERSION as usize] {
         tx.execute_batch(step)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;

@@ -11,9 +11,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 /// Settles the file's passwords with the keys given, as the store opens, in one transaction:
 /// refuses a wrong key or a missing one ([`Error::Storage`]), records the key check of a first
 /// key and seals the plain passwords, or seals every password again with a new key (rotation).
-/// Deleted content is overwritten (`secure_delete`) while it runs; when it changed a password,
-/// or `purge` says the migrations dropped some, the WAL is emptied, so that no former plain or
-/// sealed copy stays in the files (best effort: another process reading the file keeps the WAL).
+/// Deleted content is overwritten (`secure_delete`) while it runs; when it sealed a password
+/// again, or `purge` says the migrations dropped some, the WAL is emptied, so that no former
+/// plain or sealed copy stays in the files (best effort: another process reading the file keeps
+/// the WAL).
 pub(crate) fn settle(
     conn: &mut Connection,
     key: Option<&SecretKey>,
@@ -56,7 +57,6 @@ pub(crate) fn settle(
                 params![check],
             )
             .map_err(q)?;
-            changed = true;
         }
     }
     tx.commit().map_err(q)?;

@@ -126,3 +126,57 @@ fn a_block_is_given_back_on_close_and_skipped_after_a_crash() {
     assert_eq!(store.next_number(Sequence::Appeal).unwrap(), 2);
     assert_eq!(one.next_number(Sequence::Appeal).unwrap(), 66, "the other store holds 2..=65");
 }
+
+/// Stores that open a new file at the same moment all open it: one creates the schema, the
+/// others wait for it (a file with a page and no tables is refused only when no one is creating
+/// it).
+#[test]
+fn stores_that_open_a_new_file_at_once_all_open_it() {
+    for round in 0..20 {
+        let path = fresh(&format!("at-once-{round}.db"));
+        let start = std::sync::Barrier::new(6);
+        std::thread::scope(|scope| {
+            let opened: Vec<_> = (0..6)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        SqliteStore::open(&path).map(|store| store.marketplace_id("at-once").unwrap())
+                    })
+                })
+                .collect();
+            for store in opened {
+                assert_eq!(store.join().unwrap().unwrap(), "at-once", "round {round}");
+            }
+        });
+    }
+}
+
+/// The same across processes, where a store waits for the other's schema in the file itself.
+#[test]
+fn processes_that_open_a_new_file_at_once_all_open_it() {
+    for round in 0..10 {
+        let path = fresh(&format!("processes-at-once-{round}.db"));
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                std::process::Command::new(std::env::current_exe().unwrap())
+                    .args(["--exact", "open_child", "--nocapture", "--test-threads", "1"])
+                    .env("APPMARKET_OPEN_STORE", &path)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+/// The child: opens the store at `APPMARKET_OPEN_STORE`.
+#[test]
+fn open_child() {
+    let Ok(path) = std::env::var("APPMARKET_OPEN_STORE") else { return };
+    assert_eq!(SqliteStore::open(path).unwrap().marketplace_id("at-once").unwrap(), "at-once");
+}
