@@ -179,7 +179,8 @@ impl Marketplace {
         if apps.is_empty() {
             return Ok(());
         }
-        let (rest, commits): (Vec<(Target, Option<Error>, Receipts)>, Vec<_>) =
+        type Unsaved = (Target, Option<Error>, Receipts);
+        let (rest, commits): (Vec<Unsaved>, Vec<_>) =
             apps.drain(..).map(|a| ((a.target, a.refusal, a.receipts), a.commit)).unzip();
         let saved = match self.store.commit_many(commits, now) {
             Ok(saved) => saved,

@@ -77,7 +77,7 @@ fn to_hex(bytes: &[u8]) -> String {
 
 fn from_hex(text: &str) -> Result<Vec<u8>, Error> {
     let bad = || Error::Storage { reason: "the secret key check in meta is not hexadecimal: restore it".into() };
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(bad());
     }
     (0..text.len())
