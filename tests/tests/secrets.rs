@@ -13,15 +13,7 @@ fn app_5_passwords_never_leak_through_any_output() {
     market.register_customer(CustomerAccount::with_card(alice_id.clone())).unwrap();
     let alice = Actor::Customer(alice_id);
     let image = market.list_product(&seller, fixtures::image_draft()).unwrap();
-    let request = ImageProvisioning {
-        quick_mode: None,
-        specification: "Default".into(),
-        network: Network { vpc: "v".into(), subnet: "s".into() },
-        security_group: SecurityGroup::Recommended,
-        login_password: Secret::new(PASSWORD),
-        agree_terms: true,
-        customization: None,
-    };
+    let request = image_request();
     let texts = |label: &str, debug: String, json: String| {
         assert!(!debug.contains(PASSWORD), "{label} Debug leaks the password");
         assert!(!json.contains(PASSWORD), "{label} JSON leaks the password");
@@ -83,16 +75,21 @@ fn app_5_passwords_never_leak_through_any_output() {
 fn app_with_password(password: &str) -> (Marketplace, std::sync::Arc<MemoryStore>, Actor, Actor, AppId) {
     let store = std::sync::Arc::new(MemoryStore::new());
     let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).store(store.clone()).build().unwrap();
-    let seller = Actor::seller("isv-1").unwrap();
-    market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
-    let alice = Actor::customer("alice").unwrap();
-    let saas = market.list_product(&seller, fixtures::saas_draft()).unwrap();
-    let order = market.place_order(&alice, fixtures::standard_monthly(saas.id)).unwrap();
-    market.accept_terms(&alice, &order.id).unwrap();
-    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
-    let app = order.app.unwrap();
-    market.provide_application_info(&seller, &app, ApplicationInfo::default(), Some(Secret::new(password))).unwrap();
+    let (alice, seller, app) = fixtures::saas_app_with_password(&market, password).unwrap();
     (market, store, alice, seller, app)
+}
+
+/// An image provisioned with `PASSWORD` as its login password.
+fn image_request() -> ImageProvisioning {
+    ImageProvisioning {
+        quick_mode: None,
+        specification: "Default".into(),
+        network: Network { vpc: "v".into(), subnet: "s".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new(PASSWORD),
+        agree_terms: true,
+        customization: None,
+    }
 }
 
 #[test]
@@ -121,16 +118,7 @@ fn app_5_a_replayed_reveal_of_an_unsubscribed_app_is_refused_like_a_new_one() {
     market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
     let alice = Actor::customer("alice").unwrap();
     let image = market.list_product(&seller, fixtures::image_draft()).unwrap();
-    let request = ImageProvisioning {
-        quick_mode: None,
-        specification: "Default".into(),
-        network: Network { vpc: "v".into(), subnet: "s".into() },
-        security_group: SecurityGroup::Recommended,
-        login_password: Secret::new(PASSWORD),
-        agree_terms: true,
-        customization: None,
-    };
-    let order = market.provision_image(&alice, &image.id, request).unwrap();
+    let order = market.provision_image(&alice, &image.id, image_request()).unwrap();
     let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
     let caller = alice.with_request_id("reveal-1").unwrap();
     assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), PASSWORD);

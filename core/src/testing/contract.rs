@@ -148,6 +148,25 @@ pub fn passwords_are_kept_apart<S: Store>(store: &S) {
     assert_eq!(store.request(&reveal.actor, &reveal.id).expect("request"), Some(reveal));
 }
 
+/// After `caller` revealed `app`'s password on `market` (whose store is `store`): the request
+/// record names the app and holds no password, and a replay after `seller` changed the
+/// password returns the new one (APP-5).
+pub fn a_replayed_reveal_reads_the_current_password(
+    market: &crate::Marketplace,
+    store: &dyn Store,
+    caller: &crate::actor::Caller,
+    seller: &Actor,
+    app: &AppId,
+) {
+    let id = caller.request_id.as_ref().expect("the reveal had a request id");
+    let record = store.request(&caller.actor, id).expect("request").expect("the reveal is remembered");
+    assert_eq!(record.reply, Ok(Reply::Password(app.clone())));
+    let info = crate::app::ApplicationInfo::default();
+    market.provide_application_info(seller, app, info, Some(Secret::new("New#pw-2"))).expect("a new password");
+    let replayed = market.reveal_password(caller.clone(), app).expect("the replay");
+    assert_eq!(replayed.expose(), "New#pw-2", "a replay returned an old password");
+}
+
 /// Request records older than a cut-off are pruned; the id is then a new request.
 pub fn old_request_ids_are_pruned<S: Store>(store: &S) {
     let alice = Actor::Customer(customer());

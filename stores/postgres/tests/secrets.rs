@@ -71,14 +71,7 @@ fn app_5_the_secrets_table_and_the_request_records_hold_no_plain_password() {
     let schema = common::fresh_schema("sealed");
     let store = Arc::new(open(&url, &schema, Some(key(7)), None).expect("open"));
     let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).store(store.clone()).build().unwrap();
-    let seller = Actor::seller("isv-1").unwrap();
-    market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
-    let alice = Actor::customer("alice").unwrap();
-    let saas = market.list_product(&seller, fixtures::saas_draft()).unwrap();
-    let order = market.place_order(&alice, fixtures::standard_monthly(saas.id)).unwrap();
-    market.accept_terms(&alice, &order.id).unwrap();
-    let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
-    market.provide_application_info(&seller, &app, ApplicationInfo::default(), Some(Secret::new(PASSWORD))).unwrap();
+    let (alice, seller, app) = fixtures::saas_app_with_password(&market, PASSWORD).unwrap();
     let caller = alice.with_request_id("reveal-1").unwrap();
     assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), PASSWORD);
 
@@ -104,11 +97,9 @@ fn app_5_the_secrets_table_and_the_request_records_hold_no_plain_password() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(columns, ["actor", "id", "at", "doc"]);
-    let record = store.request(&alice, &RequestId::parse("reveal-1").unwrap()).unwrap().unwrap();
-    assert_eq!(record.reply, Ok(Reply::Password(app.clone())));
-    // A replay reads the current password.
-    market.provide_application_info(&seller, &app, ApplicationInfo::default(), Some(Secret::new("New#pw-2"))).unwrap();
-    assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), "New#pw-2");
+    appmarket::testing::contract::a_replayed_reveal_reads_the_current_password(
+        &market, &*store, &caller, &seller, &app,
+    );
 }
 
 #[test]

@@ -61,15 +61,7 @@ fn holds(bytes: &[u8], text: &str) -> bool {
 /// A marketplace on `store` with a SaaS app whose seller gave it `PASSWORD`.
 fn market_with_app(store: Arc<SqliteStore>) -> (Marketplace, Actor, Actor, AppId) {
     let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).store(store).build().unwrap();
-    let seller = Actor::seller("isv-1").unwrap();
-    market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
-    let alice = Actor::customer("alice").unwrap();
-    let saas = market.list_product(&seller, fixtures::saas_draft()).unwrap();
-    let order = market.place_order(&alice, fixtures::standard_monthly(saas.id)).unwrap();
-    market.accept_terms(&alice, &order.id).unwrap();
-    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
-    let app = order.app.unwrap();
-    market.provide_application_info(&seller, &app, ApplicationInfo::default(), Some(Secret::new(PASSWORD))).unwrap();
+    let (alice, seller, app) = fixtures::saas_app_with_password(&market, PASSWORD).unwrap();
     (market, alice, seller, app)
 }
 
@@ -113,10 +105,9 @@ fn app_5_a_replayed_reveal_keeps_no_second_copy_and_reads_the_current_password()
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(columns, ["actor", "id", "at", "doc"]);
-    let record = store.request(&alice, &RequestId::parse("reveal-1").unwrap()).unwrap().unwrap();
-    assert_eq!(record.reply, Ok(Reply::Password(app.clone())));
-    market.provide_application_info(&seller, &app, ApplicationInfo::default(), Some(Secret::new("New#pw-2"))).unwrap();
-    assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), "New#pw-2");
+    appmarket::testing::contract::a_replayed_reveal_reads_the_current_password(
+        &market, &*store, &caller, &seller, &app,
+    );
 }
 
 #[test]
