@@ -620,8 +620,6 @@ impl SqliteStore {
         let schema = |conn: &mut Connection| {
             migrate(conn).map_err(|e| fail(format!("cannot bring the schema to version {SCHEMA_VERSION}: {e}")))
         };
-        // Deleted content (passwords dropped or sealed) is overwritten while the store opens.
-        conn.pragma_update(None, "secure_delete", "ON").map_err(|e| fail(e.to_string()))?;
         if pages > 0 {
             schema(&mut conn)?;
         }

@@ -11,10 +11,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 /// Settles the file's passwords with the keys given, as the store opens, in one transaction:
 /// refuses a wrong key or a missing one ([`Error::Storage`]), records the key check of a first
 /// key and seals the plain passwords, or seals every password again with a new key (rotation).
-/// Deleted content is overwritten (`secure_delete`) while it runs; when it sealed a password
-/// again, or `purge` says the migrations dropped some, the WAL is emptied, so that no former
-/// plain or sealed copy stays in the files (best effort: another process reading the file keeps
-/// the WAL).
+/// Deleted content is overwritten (`secure_delete`) while it changes anything; when it sealed a
+/// password again the WAL is emptied, and when `purge` says the migrations dropped some the file
+/// is also written anew (`VACUUM`), so that no former plain or sealed copy stays in the files
+/// (best effort: another process writing or reading the file defers it).
 pub(crate) fn settle(
     conn: &mut Connection,
     key: Option<&SecretKey>,
@@ -28,8 +28,12 @@ pub(crate) fn settle(
         .optional()
         .map_err(q)?;
     let opening = Opening::decide(check.as_deref(), key, previous)?;
+    let sealed = !matches!(opening, Opening::Plain);
+    if sealed || purge {
+        tx.pragma_update(None, "secure_delete", "ON").map_err(q)?;
+    }
     let mut changed = false;
-    if !matches!(opening, Opening::Plain) {
+    if sealed {
         let rotate = matches!(opening, Opening::Rotate { .. });
         let mut kept = Vec::new();
         {
@@ -60,11 +64,19 @@ pub(crate) fn settle(
         }
     }
     tx.commit().map_err(q)?;
+    // Best effort: another process writing, or reading the WAL, leaves them for later.
+    if purge {
+        // The migrations freed pages that held passwords: the file is written anew.
+        let _ = conn.execute_batch("VACUUM");
+    }
     if changed || purge {
-        // Best effort: a reader in another process may hold the WAL.
         let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
-    conn.pragma_update(None, "secure_delete", "FAST").map_err(q)?;
+    if sealed || purge {
+        // From now on, a sealed password replaced is purged from its page at no extra I/O.
+        let mode = if sealed { "FAST" } else { "OFF" };
+        conn.pragma_update(None, "secure_delete", mode).map_err(q)?;
+    }
     Ok(opening.into_sealing())
 }
 
