@@ -131,12 +131,23 @@ impl Store {
     /// that returned; without it (the default) a crash of the process loses nothing. A file that
     /// is not a store, is damaged, read-only or from a newer version is refused with
     /// `AppMarketException.Storage` naming the path.
-    #[uniffi::constructor(default(full_sync = false))]
-    pub fn sqlite(path: String, full_sync: bool) -> Result<Arc<Self>> {
+    ///
+    /// `secretKey` (32 bytes the host keeps) seals app passwords in the file; without it they
+    /// are in plain text. A file sealed with another key, or opened without its key, is
+    /// `AppMarketException.Storage`. `previousSecretKey` (with `secretKey`) rotates the key:
+    /// every password is sealed again with the new one as the store opens.
+    #[uniffi::constructor(default(full_sync = false, secret_key = None, previous_secret_key = None))]
+    pub fn sqlite(
+        path: String,
+        full_sync: bool,
+        secret_key: Option<Vec<u8>>,
+        previous_secret_key: Option<Vec<u8>>,
+    ) -> Result<Arc<Self>> {
         use appmarket_sqlite::{SqliteOptions, Synchronous};
         let synchronous = if full_sync { Synchronous::Full } else { Synchronous::Normal };
-        let core =
-            appmarket_sqlite::SqliteStore::open_with(&path, SqliteOptions { synchronous, ..Default::default() })?;
+        let (secret_key, previous_secret_key) = (key(secret_key)?, key(previous_secret_key)?);
+        let options = SqliteOptions { synchronous, secret_key, previous_secret_key, ..Default::default() };
+        let core = appmarket_sqlite::SqliteStore::open_with(&path, options)?;
         let path = core.path().display().to_string();
         Ok(Arc::new(Store { core: Arc::new(core), path: Some(path), schema: None }))
     }
@@ -147,11 +158,24 @@ impl Store {
     /// Tables live in `schema` (default `public`; several marketplaces can share a database),
     /// with at most `poolSize` connections (default 8); they are created or upgraded. A wrong
     /// URL, password or database, or a newer schema, is `AppMarketException.Storage` saying what
-    /// to fix.
-    #[uniffi::constructor(default(schema = "public", pool_size = 8))]
-    pub fn postgres(url: String, schema: String, pool_size: u32) -> Result<Arc<Self>> {
-        let core =
-            appmarket_postgres::PostgresStore::builder(&url).schema(schema).pool_size(pool_size as usize).open()?;
+    /// to fix. `secretKey` and `previousSecretKey` are as for `sqlite`; every host sharing the
+    /// schema uses the same key.
+    #[uniffi::constructor(default(schema = "public", pool_size = 8, secret_key = None, previous_secret_key = None))]
+    pub fn postgres(
+        url: String,
+        schema: String,
+        pool_size: u32,
+        secret_key: Option<Vec<u8>>,
+        previous_secret_key: Option<Vec<u8>>,
+    ) -> Result<Arc<Self>> {
+        let mut builder = appmarket_postgres::PostgresStore::builder(&url).schema(schema).pool_size(pool_size as usize);
+        if let Some(key) = key(secret_key)? {
+            builder = builder.secret_key(key);
+        }
+        if let Some(key) = key(previous_secret_key)? {
+            builder = builder.previous_secret_key(key);
+        }
+        let core = builder.open()?;
         let schema = core.schema().to_owned();
         Ok(Arc::new(Store { core: Arc::new(core), path: None, schema: Some(schema) }))
     }
@@ -165,6 +189,11 @@ impl Store {
     pub fn schema(&self) -> Option<String> {
         self.schema.clone()
     }
+}
+
+/// A store's secret key from its bytes, which are zeroed once copied.
+fn key(bytes: Option<Vec<u8>>) -> Result<Option<appmarket_sqlite::SecretKey>> {
+    bytes.map(|b| appmarket_sqlite::SecretKey::from_slice(&zeroize::Zeroizing::new(b))).transpose()
 }
 
 /// The marketplace: every command and query of the library. Thread-safe: share one instance

@@ -7,14 +7,15 @@ use appmarket::store::Store;
 use pyo3::prelude::*;
 
 use crate::errors::Fallible;
-use crate::sqlite_store::{Detached, SqliteStore};
+use crate::sqlite_store::{Detached, SqliteStore, key};
 
 /// A store in a PostgreSQL database, shared by every host that opens it: no lost update,
 /// request ids executed once across hosts, each due item processed by one host's `tick`,
 /// events numbered in commit order. Pass it to a marketplace:
 /// `Marketplace(store=PostgresStore("postgresql://user:password@host:5432/db"))`. A wrong URL,
 /// a wrong password, a missing database or a newer schema is a `Storage` error saying what to
-/// fix. Calls release the GIL.
+/// fix. `secret_key` and `previous_secret_key` are as for `SqliteStore`; every host sharing the
+/// schema uses the same key. Calls release the GIL.
 #[pyclass(frozen, module = "appmarket")]
 pub struct PostgresStore {
     /// The shared store.
@@ -24,9 +25,22 @@ pub struct PostgresStore {
 #[pymethods]
 impl PostgresStore {
     #[new]
-    #[pyo3(signature = (url, *, schema = "public", pool_size = 8))]
-    fn new(py: Python<'_>, url: &str, schema: &str, pool_size: usize) -> Fallible<Self> {
-        let builder = appmarket_postgres::PostgresStore::builder(url).schema(schema).pool_size(pool_size);
+    #[pyo3(signature = (url, *, schema = "public", pool_size = 8, secret_key = None, previous_secret_key = None))]
+    fn new(
+        py: Python<'_>,
+        url: &str,
+        schema: &str,
+        pool_size: usize,
+        secret_key: Option<&[u8]>,
+        previous_secret_key: Option<&[u8]>,
+    ) -> Fallible<Self> {
+        let mut builder = appmarket_postgres::PostgresStore::builder(url).schema(schema).pool_size(pool_size);
+        if let Some(key) = key(secret_key)? {
+            builder = builder.secret_key(key);
+        }
+        if let Some(key) = key(previous_secret_key)? {
+            builder = builder.previous_secret_key(key);
+        }
         let store = py.detach(|| builder.open())?;
         Ok(Self { inner: Arc::new(store) })
     }

@@ -120,7 +120,10 @@ impl<S: Store> Store for Detached<S> {
 /// A store kept in one SQLite file, which survives restarts and crashes. Pass it to a
 /// marketplace: `Marketplace(store=SqliteStore("market.db"))`. `synchronous="full"` syncs every
 /// commit to disk, so that a power loss loses nothing that returned (the default, `"normal"`,
-/// loses nothing on a crash of the process).
+/// loses nothing on a crash of the process). `secret_key` (32 bytes the host keeps) seals app
+/// passwords in the file, which are in plain text without it; a file sealed with another key, or
+/// opened without its key, is a `Storage` error. `previous_secret_key` (with `secret_key`)
+/// rotates the key: every password is sealed again with the new one as the store opens.
 #[pyclass(frozen, module = "appmarket")]
 pub struct SqliteStore {
     /// The shared store.
@@ -130,8 +133,14 @@ pub struct SqliteStore {
 #[pymethods]
 impl SqliteStore {
     #[new]
-    #[pyo3(signature = (path, *, synchronous = "normal"))]
-    fn new(py: Python<'_>, path: PathBuf, synchronous: &str) -> Fallible<Self> {
+    #[pyo3(signature = (path, *, synchronous = "normal", secret_key = None, previous_secret_key = None))]
+    fn new(
+        py: Python<'_>,
+        path: PathBuf,
+        synchronous: &str,
+        secret_key: Option<&[u8]>,
+        previous_secret_key: Option<&[u8]>,
+    ) -> Fallible<Self> {
         let synchronous = match synchronous {
             "normal" => appmarket_sqlite::Synchronous::Normal,
             "full" => appmarket_sqlite::Synchronous::Full,
@@ -139,7 +148,12 @@ impl SqliteStore {
                 return Err(Error::invalid("synchronous", format!("\"normal\" or \"full\", not {other:?}")).into());
             }
         };
-        let options = appmarket_sqlite::SqliteOptions { synchronous, ..Default::default() };
+        let options = appmarket_sqlite::SqliteOptions {
+            synchronous,
+            secret_key: key(secret_key)?,
+            previous_secret_key: key(previous_secret_key)?,
+            ..Default::default()
+        };
         let store = py.detach(|| appmarket_sqlite::SqliteStore::open_with(&path, options))?;
         Ok(Self { inner: Arc::new(store) })
     }
@@ -160,6 +174,11 @@ impl SqliteStore {
     pub fn as_store(&self) -> Arc<dyn Store> {
         Arc::new(Detached(Arc::clone(&self.inner)))
     }
+}
+
+/// A store's secret key from Python `bytes` of length 32.
+pub fn key(bytes: Option<&[u8]>) -> Result<Option<appmarket_sqlite::SecretKey>, Error> {
+    bytes.map(appmarket_sqlite::SecretKey::from_slice).transpose()
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

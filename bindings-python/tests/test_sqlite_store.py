@@ -110,3 +110,33 @@ def test_store_work_releases_the_gil(tmp_path: pathlib.Path) -> None:
     assert ran_python == 49_995_000
     assert time.monotonic() - started < 3, "the waiting commit held the GIL"
     assert len(outcome) == 1 and isinstance(outcome[0], am.CustomerAccount), outcome
+
+
+def test_a_secret_key_seals_passwords_in_the_file(tmp_path: pathlib.Path) -> None:
+    path, key = tmp_path / "market.db", bytes(range(32))
+    market = am.Marketplace(clock=am.ManualClock(T0), store=am.SqliteStore(path, secret_key=key))
+    app = purchase(market).app
+    assert app is not None
+    seller, alice = am.Actor.seller("isv-1"), am.Actor.customer("alice")
+    market.provide_application_info(seller, app, am.ApplicationInfo(username="admin"), "Zq9#py-Secret")
+    assert market.reveal_password(alice, app, request_id="rev-1") == "Zq9#py-Secret"
+    del market
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert b"Zq9#py-Secret" not in files
+    # A wrong key, no key or a key of another length is refused, and the file stays as it was.
+    before = path.read_bytes()
+    with pytest.raises(am.Storage, match="does not match"):
+        am.SqliteStore(path, secret_key=bytes(32))
+    with pytest.raises(am.Storage, match="secret key"):
+        am.SqliteStore(path)
+    with pytest.raises(am.InvalidInput, match="32"):
+        am.SqliteStore(path, secret_key=b"short")
+    assert path.read_bytes() == before
+    # Rotation: the previous key seals every password again with the new one.
+    new = bytes(range(32, 64))
+    store = am.SqliteStore(path, secret_key=new, previous_secret_key=key)
+    rotated = am.Marketplace(clock=am.ManualClock(T0), store=store)
+    assert rotated.reveal_password(alice, app, request_id="rev-1") == "Zq9#py-Secret"
+    del rotated, store
+    with pytest.raises(am.Storage, match="does not match"):
+        am.SqliteStore(path, secret_key=key)

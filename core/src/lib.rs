@@ -42,6 +42,8 @@ pub mod renewal;
 mod renewal_day;
 #[doc = include_str!("../RULES.md")]
 pub mod rules {}
+#[cfg(feature = "sealing")]
+pub mod sealing;
 pub mod secret;
 pub mod store;
 pub mod supervision;

@@ -170,8 +170,9 @@ pub enum Reply {
     Record(Record),
     /// A quote.
     Quote(Quote),
-    /// A revealed password.
-    Password(Secret),
+    /// A revealed password, as the app whose password it was: the record keeps no copy of the
+    /// password, and a replay reads the app's current one (APP-5).
+    Password(AppId),
 }
 
 /// The remembered outcome of a request id. A request id is scoped to the actor who sent it:

@@ -186,4 +186,24 @@ pub mod fixtures {
             }),
         }
     }
+
+    /// On `market`: seller `isv-1` lists [`saas_draft`], customer `alice` (registered with a
+    /// card) buys and pays [`standard_monthly`], and the seller gives the app `password` (APP-5).
+    /// Returns alice, the seller and the app.
+    pub fn saas_app_with_password(
+        market: &crate::Marketplace,
+        password: &str,
+    ) -> Result<(crate::Actor, crate::Actor, crate::AppId), crate::Error> {
+        use crate::{Actor, ApplicationInfo, CustomerAccount, CustomerId, PaymentMethod, Secret};
+        let seller = Actor::seller("isv-1")?;
+        market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice")?))?;
+        let alice = Actor::customer("alice")?;
+        let saas = market.list_product(&seller, saas_draft())?;
+        let order = market.place_order(&alice, standard_monthly(saas.id))?;
+        market.accept_terms(&alice, &order.id)?;
+        let paid = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard))?;
+        let app = paid.app.ok_or_else(|| crate::Error::not_found("app", format!("of order {}", paid.id)))?;
+        market.provide_application_info(&seller, &app, ApplicationInfo::default(), Some(Secret::new(password)))?;
+        Ok((alice, seller, app))
+    }
 }

@@ -13,15 +13,7 @@ fn app_5_passwords_never_leak_through_any_output() {
     market.register_customer(CustomerAccount::with_card(alice_id.clone())).unwrap();
     let alice = Actor::Customer(alice_id);
     let image = market.list_product(&seller, fixtures::image_draft()).unwrap();
-    let request = ImageProvisioning {
-        quick_mode: None,
-        specification: "Default".into(),
-        network: Network { vpc: "v".into(), subnet: "s".into() },
-        security_group: SecurityGroup::Recommended,
-        login_password: Secret::new(PASSWORD),
-        agree_terms: true,
-        customization: None,
-    };
+    let request = image_request();
     let texts = |label: &str, debug: String, json: String| {
         assert!(!debug.contains(PASSWORD), "{label} Debug leaks the password");
         assert!(!json.contains(PASSWORD), "{label} JSON leaks the password");
@@ -76,4 +68,62 @@ fn app_5_passwords_never_leak_through_any_output() {
     }
     let market_debug = format!("{market:?}");
     assert!(!market_debug.contains(PASSWORD));
+}
+
+/// A market with a SaaS app whose seller gave it a password; returns the market, its store,
+/// the customer, the seller and the app.
+fn app_with_password(password: &str) -> (Marketplace, std::sync::Arc<MemoryStore>, Actor, Actor, AppId) {
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).store(store.clone()).build().unwrap();
+    let (alice, seller, app) = fixtures::saas_app_with_password(&market, password).unwrap();
+    (market, store, alice, seller, app)
+}
+
+/// An image provisioned with `PASSWORD` as its login password.
+fn image_request() -> ImageProvisioning {
+    ImageProvisioning {
+        quick_mode: None,
+        specification: "Default".into(),
+        network: Network { vpc: "v".into(), subnet: "s".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new(PASSWORD),
+        agree_terms: true,
+        customization: None,
+    }
+}
+
+#[test]
+fn app_5_a_replayed_reveal_returns_the_current_password_and_its_record_keeps_none() {
+    let (market, store, alice, seller, app) = app_with_password("First#pw-1");
+    let caller = alice.with_request_id("reveal-1").unwrap();
+    assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), "First#pw-1");
+    let reveals = market.records(&alice, &Target::App(app.clone())).unwrap().len();
+    // The request record names the app, not its password.
+    let record = store.request(&alice, &RequestId::parse("reveal-1").unwrap()).unwrap().unwrap();
+    assert_eq!(record.reply, Ok(appmarket::store::Reply::Password(app.clone())));
+    // The seller changes the password: the replay reads the new one, and records no reveal.
+    market
+        .provide_application_info(&seller, &app, ApplicationInfo::default(), Some(Secret::new("Second#pw-2")))
+        .unwrap();
+    let after_change = market.records(&alice, &Target::App(app.clone())).unwrap().len();
+    assert_eq!(after_change, reveals + 1, "the change is one event");
+    assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), "Second#pw-2");
+    assert_eq!(market.records(&alice, &Target::App(app.clone())).unwrap().len(), after_change);
+}
+
+#[test]
+fn app_5_a_replayed_reveal_of_an_unsubscribed_app_is_refused_like_a_new_one() {
+    let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).build().unwrap();
+    let seller = Actor::seller("isv-1").unwrap();
+    market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
+    let alice = Actor::customer("alice").unwrap();
+    let image = market.list_product(&seller, fixtures::image_draft()).unwrap();
+    let order = market.provision_image(&alice, &image.id, image_request()).unwrap();
+    let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
+    let caller = alice.with_request_id("reveal-1").unwrap();
+    assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), PASSWORD);
+    market.unsubscribe(&alice, &app).unwrap();
+    let replay = market.reveal_password(&caller, &app).unwrap_err();
+    assert!(matches!(&replay, Error::NotAllowed { rule, .. } if rule == "APP-5"), "{replay:?}");
+    assert_eq!(market.reveal_password(&alice, &app).unwrap_err(), replay);
 }

@@ -1283,13 +1283,28 @@ class SimulatedPayments:
 
 @final
 class SqliteStore:
-    def __new__(cls, path: str | os.PathLike[str], *, synchronous: str = "normal") -> SqliteStore: ...
+    def __new__(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: str = "normal",
+        secret_key: bytes | None = None,
+        previous_secret_key: bytes | None = None,
+    ) -> SqliteStore: ...
     @property
     def path(self) -> pathlib.Path: ...
 
 @final
 class PostgresStore:
-    def __new__(cls, url: str, *, schema: str = "public", pool_size: int = 8) -> PostgresStore: ...
+    def __new__(
+        cls,
+        url: str,
+        *,
+        schema: str = "public",
+        pool_size: int = 8,
+        secret_key: bytes | None = None,
+        previous_secret_key: bytes | None = None,
+    ) -> PostgresStore: ...
     @property
     def schema(self) -> str: ...
 

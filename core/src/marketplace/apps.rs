@@ -1,8 +1,8 @@
 //! Purchased-app commands and queries: details, application information, password, upgrade
 //! (APP, PRC-4).
 
-use super::Marketplace;
 use super::orders::customer_only;
+use super::{Marketplace, Revealed};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{self, AppCommand, AppFilter, ApplicationInfo, PurchasedApp};
 use crate::catalog::{Page, check_page};
@@ -61,10 +61,16 @@ impl Marketplace {
     /// Reveals an app's password to its owner, and records that it was revealed (APP-5).
     pub fn reveal_password(&self, by: impl Into<Caller>, app: &AppId) -> Result<Secret, Error> {
         let fp = || Command::RevealPassword { app: app.clone() };
-        self.execute(by, fp, |unit| {
+        let revealed = self.execute(by, fp, |unit| {
             unit.decide::<PurchasedApp>(&Target::App(app.clone()), &AppCommand::RevealPassword)?;
-            self.store.secret(app)?.ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))
-        })
+            Ok(Revealed { app: app.clone(), secret: self.stored_secret(app)? })
+        })?;
+        Ok(revealed.secret)
+    }
+
+    /// An app's password as the store keeps it.
+    pub(super) fn stored_secret(&self, app: &AppId) -> Result<Secret, Error> {
+        self.store.secret(app)?.ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))
     }
 
     /// The itemised cost of upgrading an app to a target configuration (PRC-4..6). Changes

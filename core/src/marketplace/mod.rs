@@ -25,7 +25,7 @@ pub(crate) use unit::Unit;
 
 use crate::account::{AccountCommand, CustomerAccount};
 use crate::actions::Availability;
-use crate::actor::{Actor, Caller, CustomerId, RequestId, Target};
+use crate::actor::{Actor, AppId, Caller, CustomerId, RequestId, Target};
 use crate::aggregate::Aggregate;
 use crate::app::PurchasedApp;
 use crate::appeal::Appeal;
@@ -177,6 +177,11 @@ pub(crate) trait Replied: Sized {
     fn to_reply(&self) -> Reply;
     /// The reply as its typed result; the policy recomputes what is derived, not stored.
     fn from_reply(reply: Reply, policy: &Policy) -> Option<Self>;
+    /// The reply of a replay by `actor`; `None` when it is not of this type. A reply that is a
+    /// reference (a revealed password) reads what it refers to now.
+    fn replayed(reply: Reply, market: &Marketplace, _actor: &Actor) -> Result<Option<Self>, Error> {
+        Ok(Self::from_reply(reply, &market.policy))
+    }
 }
 
 macro_rules! replied_record {
@@ -228,15 +233,28 @@ impl Replied for Quote {
     }
 }
 
-impl Replied for Secret {
+/// A revealed password and its app. Its request record keeps only the app (`Reply::Password`):
+/// a replay reads the app's current password, checked as a new reveal would be (the owner, an
+/// app that may still reveal it, APP-5), without recording another reveal. A replay after the
+/// password changed returns the new one: an old password is never kept to be replayed.
+pub(crate) struct Revealed {
+    pub(crate) app: AppId,
+    pub(crate) secret: Secret,
+}
+
+impl Replied for Revealed {
     fn to_reply(&self) -> Reply {
-        Reply::Password(self.clone())
+        Reply::Password(self.app.clone())
     }
-    fn from_reply(reply: Reply, _: &Policy) -> Option<Self> {
-        match reply {
-            Reply::Password(s) => Some(s),
-            _ => None,
-        }
+    fn from_reply(_: Reply, _: &Policy) -> Option<Self> {
+        None
+    }
+    fn replayed(reply: Reply, market: &Marketplace, actor: &Actor) -> Result<Option<Self>, Error> {
+        let Reply::Password(app) = reply else { return Ok(None) };
+        let current: PurchasedApp = market.get(Target::App(app.clone()))?.value;
+        current.check_reveal_password(actor)?;
+        let secret = market.stored_secret(&app)?;
+        Ok(Some(Revealed { app, secret }))
     }
 }
 
@@ -392,8 +410,10 @@ impl Marketplace {
             )));
         }
         Ok(Some(match record.reply {
-            Ok(reply) => T::from_reply(reply, &self.policy)
-                .ok_or_else(|| Error::conflict(format!("request id {id} was already used for a different command"))),
+            Ok(reply) => T::replayed(reply, self, actor).and_then(|replied| {
+                replied
+                    .ok_or_else(|| Error::conflict(format!("request id {id} was already used for a different command")))
+            }),
             Err(e) => Err(e),
         }))
     }

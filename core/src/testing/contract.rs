@@ -16,6 +16,7 @@ use crate::event::{EventKind, NewEvent};
 use crate::order::{Order, OrderFilter, OrderKind, OrderStatus};
 use crate::policy::Policy;
 use crate::pricing::purchase_quote;
+use crate::secret::Secret;
 use crate::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreExt, Stored, Write};
 use crate::supervision::{AppealGrounds, FlowFilter, FlowKind, FlowStatus, Party, ServiceFlow};
 
@@ -124,6 +125,46 @@ pub fn request_ids_are_remembered<S: Store>(store: &S) {
     let theirs = RequestRecord { actor: mallory.clone(), at: fixtures::t0() + Duration::days(2), ..record };
     store.commit(Commit { request: Some(theirs.clone()), ..Commit::default() }, fixtures::t0()).expect("save");
     assert_eq!(store.request(&mallory, &id).expect("request"), Some(theirs));
+}
+
+/// Passwords are kept per app, the last one given wins, and a reveal's request record keeps
+/// only the app (APP-5).
+pub fn passwords_are_kept_apart<S: Store>(store: &S) {
+    let (one, two) = (AppId::parse("app-1").expect("valid id"), AppId::parse("app-2").expect("valid id"));
+    assert!(store.secret(&one).expect("secret").is_none());
+    let secrets = vec![(one.clone(), Secret::new("First#1")), (two.clone(), Secret::new("Second#2"))];
+    store.commit(Commit { secrets, ..Commit::default() }, fixtures::t0()).expect("save");
+    let reveal = RequestRecord {
+        actor: Actor::Customer(customer()),
+        id: RequestId::parse("reveal-1").expect("valid id"),
+        at: fixtures::t0(),
+        fingerprint: "cmd".into(),
+        reply: Ok(Reply::Password(one.clone())),
+    };
+    let secrets = vec![(one.clone(), Secret::new("Changed#1"))];
+    store.commit(Commit { secrets, request: Some(reveal.clone()), ..Commit::default() }, fixtures::t0()).expect("save");
+    assert_eq!(store.secret(&one).expect("secret").map(|s| s.expose().to_owned()).as_deref(), Some("Changed#1"));
+    assert_eq!(store.secret(&two).expect("secret").map(|s| s.expose().to_owned()).as_deref(), Some("Second#2"));
+    assert_eq!(store.request(&reveal.actor, &reveal.id).expect("request"), Some(reveal));
+}
+
+/// After `caller` revealed `app`'s password on `market` (whose store is `store`): the request
+/// record names the app and holds no password, and a replay after `seller` changed the
+/// password returns the new one (APP-5).
+pub fn a_replayed_reveal_reads_the_current_password(
+    market: &crate::Marketplace,
+    store: &dyn Store,
+    caller: &crate::actor::Caller,
+    seller: &Actor,
+    app: &AppId,
+) {
+    let id = caller.request_id.as_ref().expect("the reveal had a request id");
+    let record = store.request(&caller.actor, id).expect("request").expect("the reveal is remembered");
+    assert_eq!(record.reply, Ok(Reply::Password(app.clone())));
+    let info = crate::app::ApplicationInfo::default();
+    market.provide_application_info(seller, app, info, Some(Secret::new("New#pw-2"))).expect("a new password");
+    let replayed = market.reveal_password(caller.clone(), app).expect("the replay");
+    assert_eq!(replayed.expose(), "New#pw-2", "a replay returned an old password");
 }
 
 /// Request records older than a cut-off are pruned; the id is then a new request.
@@ -835,6 +876,7 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     stale_version_is_a_conflict(&new_store());
     request_ids_are_remembered(&new_store());
     old_request_ids_are_pruned(&new_store());
+    passwords_are_kept_apart(&new_store());
     marketplace_id_is_recorded(&new_store());
     due_claims_are_exclusive(&new_store());
     commits_are_saved_together_each_on_its_own(&new_store());

@@ -40,6 +40,26 @@
 //!   commit runs gets an error saying the commit may or may not have been applied (a request
 //!   id makes the retry safe).
 //!
+//!
+//! # Secrets at rest
+//!
+//! App passwords (APP-5) are kept apart from the apps, in `secrets`; a request record of a
+//! reveal keeps only which app it was, and a replay reads the app's current password. With
+//! [`PostgresStoreBuilder::secret_key`] (32 bytes the hosts keep, never in the database) each
+//! password is sealed with XChaCha20-Poly1305, a random nonce per value and the app's id as
+//! associated data; the schema records a key check (`meta`), so that opening it with another
+//! key, or without one, is refused with [`Error::Storage`] and changes nothing. A schema opened
+//! with a key for the first time has its plain passwords sealed in one transaction as it opens.
+//! Without a key, passwords are in plain text in the database: anyone who can read the table,
+//! a dump or a backup can read every app password (and PostgreSQL keeps former row versions
+//! until `VACUUM` reclaims them).
+//!
+//! To rotate the key, open one host with the new key and the current one as
+//! [`PostgresStoreBuilder::previous_secret_key`]: every password is sealed again with the new
+//! key in one transaction, and the key check follows; opening with the same pair again changes
+//! nothing. Hosts still running with the old key refuse to reveal the passwords sealed with the
+//! new one ([`Error::Storage`]) until they are restarted with the new key.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use appmarket::Marketplace;
@@ -57,6 +77,7 @@ mod listener;
 mod pool;
 mod rows;
 mod schema;
+mod secrets;
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
@@ -66,14 +87,16 @@ use std::time::Duration;
 use appmarket::actor::{AppId, CustomerId, ProductId, RequestId};
 use appmarket::catalog::{Page, PreparedQuery, Product, SearchText};
 use appmarket::event::{EVENT_SCHEMA_VERSION, Event, EventKind};
+use appmarket::sealing::Sealing;
 use appmarket::secret::Secret;
-use appmarket::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreSnapshot};
+use appmarket::store::{Commit, Record, RequestRecord, Sequence, Store, StoreSnapshot};
 use appmarket::supervision::{FlowFilter, ServiceFlow};
 use appmarket::{Actor, AppFilter, Appeal, Error, Order, OrderFilter, PurchasedApp, Target};
 use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
 use serde::{Deserialize, Serialize};
 
+pub use appmarket::sealing::SecretKey;
 pub use listener::EventListener;
 pub use schema::SCHEMA_VERSION;
 
@@ -90,6 +113,8 @@ pub struct PostgresStoreBuilder {
     connect_timeout: Option<Duration>,
     application_name: String,
     synchronous_commit: bool,
+    secret_key: Option<SecretKey>,
+    previous_secret_key: Option<SecretKey>,
 }
 
 impl PostgresStoreBuilder {
@@ -125,6 +150,21 @@ impl PostgresStoreBuilder {
     /// rate is bounded by the disk's flush time, whatever the number of connections.
     pub fn synchronous_commit(mut self, on: bool) -> Self {
         self.synchronous_commit = on;
+        self
+    }
+
+    /// The key that seals app passwords in the database (default none: plain text). Every host
+    /// sharing the schema uses the same key. See [Secrets at rest](crate#secrets-at-rest).
+    pub fn secret_key(mut self, key: SecretKey) -> Self {
+        self.secret_key = Some(key);
+        self
+    }
+
+    /// The key the passwords are sealed with now, to seal them again with
+    /// [`secret_key`](Self::secret_key) as the store opens (key rotation). See
+    /// [Secrets at rest](crate#secrets-at-rest).
+    pub fn previous_secret_key(mut self, key: SecretKey) -> Self {
+        self.previous_secret_key = Some(key);
         self
     }
 
@@ -169,6 +209,8 @@ impl PostgresStoreBuilder {
         let pool = Pool::new(config, self.pool_size, connect_timeout);
         let mut first = pool.connect()?;
         schema::migrate(&mut first, &schema)?;
+        let sealing =
+            secrets::settle(&mut first, &schema, self.secret_key.as_ref(), self.previous_secret_key.as_ref())?;
         drop(first);
         let channel = format!("appmarket_events_{schema}");
         Ok(PostgresStore {
@@ -178,6 +220,7 @@ impl PostgresStoreBuilder {
             schema,
             products: Mutex::new(HashMap::new()),
             numbers: Mutex::new(HashMap::new()),
+            sealing,
         })
     }
 }
@@ -195,6 +238,8 @@ pub struct PostgresStore {
     products: Mutex<HashMap<ProductId, CachedProduct>>,
     /// Numbers reserved by this store and not handed out yet, by sequence name.
     numbers: Mutex<HashMap<&'static str, Block>>,
+    /// How passwords are kept: sealed with the secret key, or in plain text.
+    sealing: Sealing,
 }
 
 /// How long opening a connection may take when neither the builder nor the URL says.
@@ -282,6 +327,8 @@ impl PostgresStore {
             connect_timeout: None,
             application_name: "appmarket".into(),
             synchronous_commit: true,
+            secret_key: None,
+            previous_secret_key: None,
         }
     }
 
@@ -785,20 +832,21 @@ impl PostgresStore {
                 None => not_due.push(key.clone()),
             }
         }
-        // Passwords: the last one given for an app wins.
-        let mut secrets: Vec<(&str, &str)> = Vec::new();
+        // Passwords (sealed with the key, if any): the last one given for an app wins.
+        let mut secrets: Vec<(&AppId, &Secret)> = Vec::new();
         for (app, secret) in commits.iter().flat_map(|c| &c.secrets) {
-            secrets.retain(|(a, _)| *a != app.as_str());
-            secrets.push((app.as_str(), secret.expose()));
+            secrets.retain(|(a, _)| *a != app);
+            secrets.push((app, secret));
         }
-        let (secret_apps, secret_values): (Vec<&str>, Vec<&str>) = secrets.into_iter().unzip();
+        let (mut secret_apps, mut secret_plain, mut secret_sealed) = (Vec::new(), Vec::new(), Vec::new());
+        for (app, secret) in secrets {
+            let (plain, sealed) = secrets::columns(self.sealing.keep(app, secret)?);
+            secret_apps.push(app.as_str());
+            secret_plain.push(plain);
+            secret_sealed.push(sealed);
+        }
         let mut requests = Vec::new();
         for req in commits.iter().filter_map(|c| c.request.as_ref()) {
-            // A revealed password goes to its own column: the document shows `***`.
-            let secret = match &req.reply {
-                Ok(Reply::Password(s)) => Some(s.expose().to_owned()),
-                _ => None,
-            };
             let doc = serde_json::to_string(req)
                 .map_err(|e| Error::Storage { reason: format!("cannot serialize a request record: {e}") })?;
             requests.push((
@@ -806,7 +854,6 @@ impl PostgresStore {
                 req.id.as_str().to_owned(),
                 nanos(req.at),
                 doc,
-                secret,
                 format!("request id {} was used meanwhile", req.id),
             ));
         }
@@ -884,23 +931,26 @@ impl PostgresStore {
         if !secret_apps.is_empty() {
             params.push(&secret_apps);
             let apps = next(&params, "secret apps");
-            params.push(&secret_values);
-            let values = next(&params, "secrets");
+            params.push(&secret_plain);
+            let plain = next(&params, "plain secrets");
+            params.push(&secret_sealed);
+            let sealed = next(&params, "sealed secrets");
             ctes.push(format!(
-                "kept AS (INSERT INTO secrets (app, secret) SELECT * FROM unnest({apps}::text[], {values}::text[]) \
-                 ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret)"
+                "kept AS (INSERT INTO secrets (app, secret, sealed) \
+                 SELECT * FROM unnest({apps}::text[], {plain}::text[], {sealed}::bytea[]) \
+                 ON CONFLICT (app) DO UPDATE SET secret = EXCLUDED.secret, sealed = EXCLUDED.sealed)"
             ));
         }
-        for (j, (actor, id, req_at, doc, secret, message)) in requests.iter().enumerate() {
+        for (j, (actor, id, req_at, doc, message)) in requests.iter().enumerate() {
             let mut p = Vec::new();
-            for v in [actor as &(dyn ToSql + Sync), id, req_at, doc, secret] {
+            for v in [actor as &(dyn ToSql + Sync), id, req_at, doc] {
                 params.push(v);
                 p.push(next(&params, "request"));
             }
             ctes.push(format!(
-                "req{j} AS (INSERT INTO requests (actor, id, at, doc, secret) VALUES ({}, {}, {}, {}, {}) \
+                "req{j} AS (INSERT INTO requests (actor, id, at, doc) VALUES ({}, {}, {}, {}) \
                  ON CONFLICT (actor, id) DO NOTHING RETURNING 1)",
-                p[0], p[1], p[2], p[3], p[4]
+                p[0], p[1], p[2], p[3]
             ));
             params.push(message);
             let message = next(&params, "message");
@@ -1288,16 +1338,11 @@ impl Store for PostgresStore {
     fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
         let rows = self.query(
             "reading a request id",
-            "SELECT doc, secret FROM requests WHERE actor = $1 AND id = $2",
+            "SELECT doc FROM requests WHERE actor = $1 AND id = $2",
             &[&actor_key(actor), &id.as_str()],
         )?;
         let Some(row) = rows.first() else { return Ok(None) };
-        let mut record: RequestRecord =
-            serde_json::from_str(row.get(0)).map_err(|e| errors::corrupt("request record", e))?;
-        if let (Ok(Reply::Password(_)), Some(secret)) = (&record.reply, row.get::<_, Option<String>>(1)) {
-            record.reply = Ok(Reply::Password(Secret::new(secret)));
-        }
-        Ok(Some(record))
+        serde_json::from_str(row.get(0)).map(Some).map_err(|e| errors::corrupt("request record", e))
     }
 
     fn prune_requests(&self, before: DateTime<Utc>) -> Result<u64, Error> {
@@ -1308,8 +1353,10 @@ impl Store for PostgresStore {
     }
 
     fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error> {
-        let rows = self.query("reading a password", "SELECT secret FROM secrets WHERE app = $1", &[&app.as_str()])?;
-        Ok(rows.first().map(|r| Secret::new(r.get::<_, String>(0))))
+        let rows =
+            self.query("reading a password", "SELECT secret, sealed FROM secrets WHERE app = $1", &[&app.as_str()])?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        self.sealing.read(app, secrets::stored(row.get(0), row.get(1))?).map(Some)
     }
 
     fn marketplace_id(&self, proposed: &str) -> Result<String, Error> {

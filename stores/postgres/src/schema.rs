@@ -7,7 +7,7 @@ use postgres::Client;
 use crate::errors::to_error;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Migration `n` (from 1) brings the schema from version `n - 1` to `n`.
 ///
@@ -98,6 +98,16 @@ CREATE INDEX apps_listed_by_customer_status ON apps (customer, status, pos DESC)
 CREATE INDEX flows_by_customer_status ON flows (customer, status, pos DESC);
 CREATE INDEX flows_by_seller_status ON flows (seller, status, pos DESC);
 CREATE INDEX flows_by_order ON flows (order_id);
+"#,
+    r#"
+-- Request records keep no password: a replayed reveal reads the app's password. A record of a
+-- reveal made before kept one: it is dropped, so a retry of that request id reveals the app's
+-- current password again.
+DELETE FROM requests WHERE secret IS NOT NULL;
+ALTER TABLE requests DROP COLUMN secret;
+-- A password is in plain text (`secret`, a store without a secret key) or sealed with the key.
+ALTER TABLE secrets ALTER COLUMN secret DROP NOT NULL, ADD COLUMN sealed bytea,
+    ADD CONSTRAINT secrets_one_form CHECK ((secret IS NULL) <> (sealed IS NULL));
 "#,
 ];
 

@@ -109,6 +109,9 @@ fn a_version_2_schema_is_upgraded_and_its_claims_hold() {
              INSERT INTO claims (target, until) VALUES ('0:alice', 9223372036854775807);
              DROP INDEX orders_by_customer_status, orders_by_customer_product, apps_listed_by_customer,
                  apps_listed_by_customer_status, flows_by_customer_status, flows_by_seller_status, flows_by_order;
+             ALTER TABLE secrets DROP CONSTRAINT secrets_one_form, DROP COLUMN sealed;
+             ALTER TABLE secrets ALTER COLUMN secret SET NOT NULL;
+             ALTER TABLE requests ADD COLUMN secret text;
              UPDATE appmarket_schema SET version = 2;"
         ))
         .expect("back to version 2");

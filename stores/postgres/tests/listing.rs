@@ -36,11 +36,18 @@ fn a_version_3_schema_gets_the_listing_indexes_and_lists_its_records() {
     let store = PostgresStore::builder(&url).schema(&schema).open().expect("open");
     let records = contract::save_varied_listings(&store);
     drop(store);
-    // Back to version 3 as it was: the same tables, without the listing indexes.
+    // Back to version 3 as it was: the same tables, without the listing indexes, with the
+    // passwords in plain text and a password column in the request records.
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
     let drops: Vec<String> = INDEXES.iter().map(|i| format!("DROP INDEX {schema}.{i};")).collect();
     admin
-        .batch_execute(&format!("{} UPDATE {schema}.appmarket_schema SET version = 3;", drops.join(" ")))
+        .batch_execute(&format!(
+            "{} ALTER TABLE {schema}.secrets DROP CONSTRAINT secrets_one_form, DROP COLUMN sealed;
+             ALTER TABLE {schema}.secrets ALTER COLUMN secret SET NOT NULL;
+             ALTER TABLE {schema}.requests ADD COLUMN secret text;
+             UPDATE {schema}.appmarket_schema SET version = 3;",
+            drops.join(" ")
+        ))
         .expect("back to version 3");
     let store = PostgresStore::builder(&url).schema(&schema).open().expect("open upgrades");
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);

@@ -122,6 +122,25 @@
 //! and SQLite gives the `-wal` and `-shm` files the mode of the file; a file that exists keeps
 //! the mode its operator gave it.
 //!
+//! # Secrets at rest
+//!
+//! App passwords (APP-5) are kept apart from the apps, in `secrets`; a request record of a
+//! reveal keeps only which app it was, and a replay reads the app's current password. With
+//! [`SqliteOptions::secret_key`] (32 bytes the host keeps, never in the file) each password is
+//! sealed with XChaCha20-Poly1305, a random nonce per value and the app's id as associated data;
+//! the file records a key check, so that opening it with another key, or without one, is refused
+//! with [`Error::Storage`] and changes nothing. A file opened with a key for the first time has
+//! its plain passwords sealed in one transaction as it opens (and its WAL emptied, deleted
+//! content being overwritten). Without a key, passwords are in plain text in the file: anyone
+//! who can read the file, its WAL or a backup of them can read every app password.
+//!
+//! To rotate the key, open the store with the new key as `secret_key` and the current one as
+//! [`SqliteOptions::previous_secret_key`]: every password is sealed again with the new key in
+//! one transaction, and the key check follows. Opening with the same pair again changes nothing,
+//! so the pair may stay in the configuration until every process uses the new key. A process
+//! that still has the old key refuses to reveal passwords sealed with the new one
+//! ([`Error::Storage`]) until it is opened again with the new key.
+//!
 //! # Connections
 //!
 //! One connection writes, behind a mutex: SQLite lets one writer at a time in any case, and one
@@ -140,6 +159,7 @@
 
 mod listing;
 mod schema;
+mod secrets;
 mod wal;
 
 use std::collections::{HashMap, HashSet};
@@ -155,8 +175,9 @@ use appmarket::appeal::{Appeal, AppealStatus};
 use appmarket::catalog::{Catalogue, Page, PreparedQuery, Product};
 use appmarket::event::{EVENT_SCHEMA_VERSION, Event};
 use appmarket::order::{Order, OrderFilter};
+use appmarket::sealing::Sealing;
 use appmarket::secret::Secret;
-use appmarket::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreSnapshot};
+use appmarket::store::{Commit, Record, RequestRecord, Sequence, Store, StoreSnapshot};
 use appmarket::supervision::{FlowFilter, ServiceFlow};
 use chrono::{DateTime, Utc};
 use rusqlite::config::DbConfig;
@@ -165,6 +186,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionB
 
 use listing::{Columns, Conditions, text};
 
+pub use appmarket::sealing::SecretKey;
 pub use schema::SCHEMA_VERSION;
 
 /// How hard SQLite syncs to disk (`PRAGMA synchronous`).
@@ -212,6 +234,12 @@ pub struct SqliteOptions {
     /// they are then handed out from memory. Default 64; 0 counts as 1. See
     /// [Numbering](crate#numbering).
     pub number_block: u32,
+    /// The key that seals app passwords in the file (default none: plain text). See
+    /// [Secrets at rest](crate#secrets-at-rest).
+    pub secret_key: Option<SecretKey>,
+    /// The key the passwords are sealed with now, to seal them again with `secret_key` as the
+    /// store opens (key rotation). See [Secrets at rest](crate#secrets-at-rest).
+    pub previous_secret_key: Option<SecretKey>,
 }
 
 impl Default for SqliteOptions {
@@ -224,6 +252,8 @@ impl Default for SqliteOptions {
             background_checkpoints: true,
             cache_kib: 32 * 1024,
             number_block: 64,
+            secret_key: None,
+            previous_secret_key: None,
         }
     }
 }
@@ -253,6 +283,8 @@ pub struct SqliteStore {
     checkpointer: Option<Checkpointer>,
     readers: Mutex<Vec<Connection>>,
     catalog: RwLock<Catalog>,
+    /// How passwords are kept: sealed with the secret key, or in plain text.
+    sealing: Sealing,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -599,6 +631,15 @@ impl SqliteStore {
         if pages == 0 {
             schema(&mut conn)?;
         }
+        let keys = (options.secret_key.as_ref(), options.previous_secret_key.as_ref());
+        let sealing = secrets::settle(&mut conn, keys.0, keys.1, (1..4).contains(&version)).map_err(|e| {
+            // A refused key leaves the file and its -wal file as they were.
+            let _ = conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+            match e {
+                Error::Storage { reason } => fail(reason),
+                other => other,
+            }
+        })?;
         let writer = Mutex::new(conn);
         let checkpointer = if options.background_checkpoints && options.checkpoint_pages > 0 {
             let start = || -> Result<Checkpointer, String> {
@@ -619,6 +660,7 @@ impl SqliteStore {
             checkpointer,
             readers: Mutex::new(Vec::new()),
             catalog: RwLock::new(Catalog::default()),
+            sealing,
         };
         {
             let conn = store.writer();
@@ -874,9 +916,7 @@ impl SqliteStore {
                 .map_err(q)?;
         }
         for (app, secret) in &commit.secrets {
-            tx.prepare_cached("INSERT OR REPLACE INTO secrets (app, password) VALUES (?1, ?2)")
-                .and_then(|mut s| s.execute(params![app.as_str(), secret.expose()]))
-                .map_err(q)?;
+            secrets::keep(tx, &self.sealing, app, secret)?;
         }
         let mut last: i64 = tx
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")
@@ -900,12 +940,8 @@ impl SqliteStore {
         }
         if let (Some(req), Some(actor)) = (&commit.request, request) {
             let doc = self.encode("request record", req)?;
-            let password = match &req.reply {
-                Ok(Reply::Password(secret)) => Some(secret.expose()),
-                _ => None,
-            };
-            tx.prepare_cached("INSERT INTO requests (actor, id, at, doc, password) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .and_then(|mut s| s.execute(params![actor, req.id.as_str(), nanos(req.at), doc, password]))
+            tx.prepare_cached("INSERT INTO requests (actor, id, at, doc) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut s| s.execute(params![actor, req.id.as_str(), nanos(req.at), doc]))
                 .map_err(q)?;
         }
         Ok((last as u64, catalog_seq.is_some()))
@@ -949,11 +985,9 @@ impl SqliteStore {
         }
         drop(stmt);
         let mut requests = Vec::new();
-        let mut stmt = tx.prepare("SELECT doc, password FROM requests").map_err(q)?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))).map_err(q)?;
-        for row in rows {
-            let (doc, password) = row.map_err(q)?;
-            requests.push(self.request_record(&doc, password)?);
+        let mut stmt = tx.prepare("SELECT doc FROM requests").map_err(q)?;
+        for doc in stmt.query_map([], |r| r.get::<_, String>(0)).map_err(q)? {
+            requests.push(self.decode::<RequestRecord>("request record", &doc.map_err(q)?)?);
         }
         drop(stmt);
         requests.sort_by(|a, b| (&a.actor, &a.id).cmp(&(&b.actor, &b.id)));
@@ -979,14 +1013,6 @@ impl SqliteStore {
         drop(stmt);
         sequences.sort();
         Ok(StoreSnapshot { records, due, events, requests, apps_with_secrets, sequences })
-    }
-
-    fn request_record(&self, doc: &str, password: Option<String>) -> Result<RequestRecord, Error> {
-        let mut record: RequestRecord = self.decode("request record", doc)?;
-        if let (Ok(Reply::Password(secret)), Some(password)) = (&mut record.reply, password) {
-            *secret = Secret::new(password);
-        }
-        Ok(record)
     }
 
     /// Benchmarks only: inserts apps with their due instants in one transaction, without
@@ -1435,12 +1461,12 @@ impl Store for SqliteStore {
 
     fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
         let actor = actor_key(actor)?;
-        let row: Option<(String, Option<String>)> = self.read(|conn| {
-            conn.prepare_cached("SELECT doc, password FROM requests WHERE actor = ?1 AND id = ?2")
-                .and_then(|mut s| s.query_row(params![actor, id.as_str()], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        let doc: Option<String> = self.read(|conn| {
+            conn.prepare_cached("SELECT doc FROM requests WHERE actor = ?1 AND id = ?2")
+                .and_then(|mut s| s.query_row(params![actor, id.as_str()], |r| r.get(0)).optional())
                 .map_err(|e| self.sql("reading a request record", e))
         })?;
-        row.map(|(doc, password)| self.request_record(&doc, password)).transpose()
+        doc.map(|doc| self.decode("request record", &doc)).transpose()
     }
 
     fn prune_requests(&self, before: DateTime<Utc>) -> Result<u64, Error> {
@@ -1452,12 +1478,8 @@ impl Store for SqliteStore {
     }
 
     fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error> {
-        let row: Option<String> = self.read(|conn| {
-            conn.prepare_cached("SELECT password FROM secrets WHERE app = ?1")
-                .and_then(|mut s| s.query_row(params![app.as_str()], |r| r.get(0)).optional())
-                .map_err(|e| self.sql("reading a password", e))
-        })?;
-        Ok(row.map(Secret::new))
+        let kept = self.read(|conn| secrets::load(conn, app).map_err(|e| self.sql("reading a password", e)))?;
+        kept.map(|kept| self.sealing.read(app, kept)).transpose()
     }
 
     fn marketplace_id(&self, proposed: &str) -> Result<String, Error> {

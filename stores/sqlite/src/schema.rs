@@ -1,7 +1,7 @@
 //! The schema and its migrations, versioned with `PRAGMA user_version`.
 
 /// The schema version this build writes. A file with a higher `user_version` is refused.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The version whose migration adds the listing columns, which [`crate::listing::backfill`]
 /// then fills from the documents.
@@ -108,5 +108,22 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX records_customer_product ON records (kind, customer, product) WHERE product IS NOT NULL;
     CREATE INDEX records_listed_apps ON records (customer, status) WHERE kind = 4 AND listed = 1;
     CREATE INDEX records_flow_order ON records (order_id) WHERE order_id IS NOT NULL;
+    "#,
+    // 3 -> 4: no password in request records (a replayed reveal reads the app's password), and
+    // passwords either in plain text (a store without a secret key) or sealed with the key.
+    r#"
+    -- A request record of a reveal made before kept the password itself: it is dropped, so a
+    -- retry of that request id reveals the app's current password again.
+    DELETE FROM requests WHERE password IS NOT NULL;
+    ALTER TABLE requests DROP COLUMN password;
+    CREATE TABLE secrets_sealed (
+        app      TEXT PRIMARY KEY,
+        password TEXT,
+        sealed   BLOB,
+        CHECK ((password IS NULL) <> (sealed IS NULL))
+    ) WITHOUT ROWID;
+    INSERT INTO secrets_sealed (app, password) SELECT app, password FROM secrets;
+    DROP TABLE secrets;
+    ALTER TABLE secrets_sealed RENAME TO secrets;
     "#,
 ];

@@ -1,23 +1,36 @@
 //! The repository contract suite (`appmarket::testing::contract`) on the SQLite store.
 
 use appmarket::testing::contract;
-use appmarket_sqlite::SqliteStore;
+use appmarket_sqlite::{SecretKey, SqliteOptions, SqliteStore};
 
 /// A fresh store in a file of its own under the target directory.
 fn fresh(name: &str) -> SqliteStore {
+    fresh_with(name, SqliteOptions::default())
+}
+
+fn fresh_with(name: &str, options: SqliteOptions) -> SqliteStore {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sqlite-contract");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.db"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
-    SqliteStore::open(&path).unwrap()
+    SqliteStore::open_with(&path, options).unwrap()
 }
 
 #[test]
 fn sqlite_store_passes_the_whole_suite() {
     let counter = std::sync::atomic::AtomicUsize::new(0);
     contract::run_all(|| fresh(&format!("all-{}", counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed))));
+}
+
+#[test]
+fn sqlite_store_with_a_secret_key_passes_the_whole_suite() {
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    contract::run_all(|| {
+        let options = SqliteOptions { secret_key: Some(SecretKey::new([7; 32])), ..SqliteOptions::default() };
+        fresh_with(&format!("sealed-{}", counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed)), options)
+    });
 }
 
 #[test]

@@ -16,7 +16,8 @@ fn fresh_path(name: &str) -> std::path::PathBuf {
 }
 
 /// Takes a file back to schema version 2 as that version wrote it: the `records` table without
-/// the listing columns and their indexes.
+/// the listing columns and their indexes, the request records with their password column and
+/// the passwords in plain text only.
 fn back_to_version_2(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
@@ -26,6 +27,10 @@ fn back_to_version_2(path: &std::path::Path) {
          ALTER TABLE records DROP COLUMN delivery; ALTER TABLE records DROP COLUMN mode;
          ALTER TABLE records DROP COLUMN name_lower; ALTER TABLE records DROP COLUMN flow_kind;
          ALTER TABLE records DROP COLUMN order_id;
+         ALTER TABLE requests ADD COLUMN password TEXT;
+         CREATE TABLE secrets_plain (app TEXT PRIMARY KEY, password TEXT NOT NULL) WITHOUT ROWID;
+         INSERT INTO secrets_plain SELECT app, password FROM secrets;
+         DROP TABLE secrets; ALTER TABLE secrets_plain RENAME TO secrets;
          PRAGMA user_version = 2;",
     )
     .unwrap();
