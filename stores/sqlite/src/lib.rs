@@ -501,6 +501,25 @@ impl SqliteStore {
     /// Opens (or creates) the store in the file at `path` with `options`.
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<SqliteStore, Error> {
         let path = path.as_ref().to_path_buf();
+        // Another process may hold the file's lock while it creates or migrates it, in a step
+        // where SQLite does not wait (switching to WAL): the open is tried again until the busy
+        // timeout, each try refusing before any change.
+        let deadline = std::time::Instant::now() + options.busy_timeout;
+        loop {
+            match SqliteStore::try_open(&path, options.clone()) {
+                Err(Error::Storage { reason })
+                    if (reason.ends_with("database is locked") || reason.ends_with("database is busy"))
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn try_open(path: &Path, options: SqliteOptions) -> Result<SqliteStore, Error> {
+        let path = path.to_path_buf();
         let fail = |cause: String| Error::Storage {
             reason: format!("cannot open the SQLite store {}: {cause}", path.display()),
         };
@@ -523,7 +542,9 @@ impl SqliteStore {
             )));
         }
         let opened = SqliteStore::open_file(path.clone(), options, wal > 0, len.is_none());
-        if opened.is_err() && len.is_none() {
+        // A file this try created is removed again, unless another process has written to it
+        // meanwhile.
+        if opened.is_err() && len.is_none() && std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
             let _ = std::fs::remove_file(&path);
         }
         opened
