@@ -171,25 +171,32 @@ impl PaymentGateway for WrongReceipts {
 fn ord_3_a_receipt_for_another_amount_or_currency_is_refused_and_changes_nothing() {
     let usd = |s: &str| Money::new(s.parse::<Decimal>().unwrap(), Currency::USD);
     for receipt in [usd("23000.00"), Money::new(Decimal::new(23000, 0), Currency::parse("CNY").unwrap())] {
-        let store = Arc::new(MemoryStore::new());
-        let market = Marketplace::builder()
-            .clock(ManualClock::new(fixtures::t0()))
-            .store(store.clone())
-            .payments(Arc::new(WrongReceipts(receipt)))
-            .build()
-            .unwrap();
-        market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
-        let alice = Actor::customer("alice").unwrap();
-        let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
-        let order = market.place_order(&alice, request(&product.id, 10)).unwrap();
-        market.accept_terms(&alice, &order.id).unwrap();
-        let before = memory_snapshot(&store);
-        let err = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap_err();
-        assert_eq!(err.kind(), "gateway", "{err}");
+        let err = paid_through(Arc::new(WrongReceipts(receipt)));
         assert!(err.to_string().contains("230.00 USD"), "{err}");
-        assert_eq!(before, memory_snapshot(&store), "nothing recorded");
-        assert_eq!(market.order(&alice, &order.id).unwrap().status, OrderStatus::PendingPayment);
     }
+}
+
+/// Pays an order through `gateway`, which answers with a receipt that does not match: the
+/// payment is refused as a gateway failure that records nothing.
+fn paid_through(gateway: Arc<dyn PaymentGateway>) -> Error {
+    let store = Arc::new(MemoryStore::new());
+    let market = Marketplace::builder()
+        .clock(ManualClock::new(fixtures::t0()))
+        .store(store.clone())
+        .payments(gateway)
+        .build()
+        .unwrap();
+    market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
+    let alice = Actor::customer("alice").unwrap();
+    let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
+    let order = market.place_order(&alice, request(&product.id, 10)).unwrap();
+    market.accept_terms(&alice, &order.id).unwrap();
+    let before = memory_snapshot(&store);
+    let err = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap_err();
+    assert_eq!(err.kind(), "gateway", "{err}");
+    assert_eq!(before, memory_snapshot(&store), "nothing recorded");
+    assert_eq!(market.order(&alice, &order.id).unwrap().status, OrderStatus::PendingPayment);
+    err
 }
 
 /// A gateway that answers every charge with the receipt `answer` makes of the request.
@@ -215,25 +222,9 @@ fn ord_3_a_receipt_for_another_method_or_with_an_odd_id_is_refused_and_changes_n
         (|r| Receipt { id: "rcpt\u{0}1".into(), amount: r.amount, method: r.method }, "not printable"),
     ];
     for (answer, says) in answers {
-        let store = Arc::new(MemoryStore::new());
-        let market = Marketplace::builder()
-            .clock(ManualClock::new(fixtures::t0()))
-            .store(store.clone())
-            .payments(Arc::new(OddReceipts(answer)))
-            .build()
-            .unwrap();
-        market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
-        let alice = Actor::customer("alice").unwrap();
-        let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
-        let order = market.place_order(&alice, request(&product.id, 10)).unwrap();
-        market.accept_terms(&alice, &order.id).unwrap();
-        let before = memory_snapshot(&store);
-        let err = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap_err();
-        assert_eq!(err.kind(), "gateway", "{err}");
+        let err = paid_through(Arc::new(OddReceipts(answer)));
         assert!(err.to_string().contains(says), "{err}");
         assert!(!err.to_string().contains('\u{0}'), "{err}");
-        assert_eq!(before, memory_snapshot(&store), "nothing recorded");
-        assert_eq!(market.order(&alice, &order.id).unwrap().status, OrderStatus::PendingPayment);
     }
 }
 

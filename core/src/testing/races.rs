@@ -126,6 +126,18 @@ impl Race {
         paid.app.expect("an app")
     }
 
+    /// Pays `order` while the customer cancels it: refused as the order was cancelled
+    /// meanwhile (ORD-3), the race run. Returns the order after.
+    fn pay_while_cancelled(&self, order: &OrderId) -> crate::order::Order {
+        let (id, alice) = (order.clone(), self.alice.clone());
+        self.arm(move |m| m.cancel_order(&alice, &id).map(|_| ()));
+        let err =
+            self.market.pay(&self.alice, order, Some(PaymentMethod::CreditCard)).expect_err("cancelled meanwhile");
+        assert!(matches!(err, Error::NotAllowed { .. }), "{err:?}");
+        self.assert_raced();
+        self.market.order(&self.alice, order).expect("visible")
+    }
+
     fn app(&self, app: &AppId) -> PurchasedApp {
         self.market.app(&self.alice, app).expect("visible")
     }
@@ -190,21 +202,12 @@ fn request(product: &crate::catalog::Product, mode: BillingMode) -> PurchaseRequ
     PurchaseRequest { mode, ..fixtures::standard_monthly(product.id.clone()) }
 }
 
-fn ord_3_refused(result: Result<crate::order::Order, Error>) {
-    let err = result.expect_err("the order was cancelled meanwhile");
-    assert!(matches!(err, Error::NotAllowed { .. }), "{err:?}");
-}
-
 /// The customer cancels the order while its payment is charged: the charge is given back.
 fn pay_raced_by_cancel_order(store: Arc<dyn Store>) {
     let r = Race::new(store);
     let product = r.list(fixtures::saas_draft());
     let order = r.unpaid(request(&product, BillingMode::Monthly));
-    let (id, alice) = (order.clone(), r.alice.clone());
-    r.arm(move |m| m.cancel_order(&alice, &id).map(|_| ()));
-    ord_3_refused(r.market.pay(&r.alice, &order, Some(PaymentMethod::CreditCard)));
-    r.assert_raced();
-    let order = r.market.order(&r.alice, &order).expect("visible");
+    let order = r.pay_while_cancelled(&order);
     assert_eq!(order.status, OrderStatus::Cancelled);
     assert_eq!(order.charges_returned, 1);
     assert_eq!(r.assert_every_charge_recorded(), 1);
@@ -222,7 +225,8 @@ fn pay_raced_by_tick_cancelling_it_unpaid(store: Arc<dyn Store>) {
         clock.advance(Duration::seconds(1))?;
         m.tick(&Actor::System).map(|_| ())
     });
-    ord_3_refused(r.market.pay(&r.alice, &order, Some(PaymentMethod::CreditCard)));
+    let err = r.market.pay(&r.alice, &order, Some(PaymentMethod::CreditCard)).expect_err("cancelled meanwhile");
+    assert!(matches!(err, Error::NotAllowed { .. }), "{err:?}");
     r.assert_raced();
     let order = r.market.order(&r.alice, &order).expect("visible");
     assert_eq!(order.status, OrderStatus::Cancelled);
@@ -254,10 +258,7 @@ fn renewal_payment_raced_by_cancel_order(store: Arc<dyn Store>) {
     let expiry = r.app(&app).term.expect("a term").expires_at;
     let renewal = r.market.renew(&r.alice, &app, 1, None).expect("renewal order").id;
     r.market.accept_terms(&r.alice, &renewal).expect("accepted");
-    let (id, alice) = (renewal.clone(), r.alice.clone());
-    r.arm(move |m| m.cancel_order(&alice, &id).map(|_| ()));
-    ord_3_refused(r.market.pay(&r.alice, &renewal, Some(PaymentMethod::CreditCard)));
-    r.assert_raced();
+    r.pay_while_cancelled(&renewal);
     assert_eq!(r.app(&app).term.expect("a term").expires_at, expiry, "not renewed");
     assert_eq!(r.assert_every_charge_recorded(), 1);
 }
@@ -269,10 +270,7 @@ fn upgrade_payment_raced_by_cancel_order(store: Arc<dyn Store>) {
     let app = r.bought(request(&product, BillingMode::Monthly));
     let upgrade = r.market.order_upgrade(&r.alice, &app, "Premium", 10).expect("upgrade order").id;
     r.market.accept_terms(&r.alice, &upgrade).expect("accepted");
-    let (id, alice) = (upgrade.clone(), r.alice.clone());
-    r.arm(move |m| m.cancel_order(&alice, &id).map(|_| ()));
-    ord_3_refused(r.market.pay(&r.alice, &upgrade, Some(PaymentMethod::CreditCard)));
-    r.assert_raced();
+    r.pay_while_cancelled(&upgrade);
     assert_eq!(r.app(&app).specification, "Standard", "not upgraded");
     assert_eq!(r.assert_every_charge_recorded(), 1);
 }
@@ -291,11 +289,7 @@ fn image_payment_raced_by_cancel_order(store: Arc<dyn Store>) {
         customization: None,
     };
     let order = r.market.provision_image(&r.alice, &product.id, provisioning).expect("image order").id;
-    let (id, alice) = (order.clone(), r.alice.clone());
-    r.arm(move |m| m.cancel_order(&alice, &id).map(|_| ()));
-    ord_3_refused(r.market.pay(&r.alice, &order, Some(PaymentMethod::CreditCard)));
-    r.assert_raced();
-    let order = r.market.order(&r.alice, &order).expect("visible");
+    let order = r.pay_while_cancelled(&order);
     assert_eq!(order.status, OrderStatus::Cancelled);
     let server = order.app.expect("the server's id is given when provisioning");
     assert!(matches!(r.market.app(&r.alice, &server), Err(Error::NotFound { .. })), "no server is made");
