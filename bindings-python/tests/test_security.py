@@ -61,7 +61,11 @@ def test_tick_releases_the_gil_so_other_threads_run(world: World) -> None:
     import threading
     import time
 
-    w, m = world, world.market
+    w = world
+    # ORD-7 bounds one customer's unpaid orders; this test needs 20,000 of them.
+    m = am.Marketplace(policy=am.Policy(max_unpaid_orders_per_customer=20_000), clock=w.clock, payments=w.payments)
+    m.register_customer(am.CustomerAccount.with_card("alice"))
+    w.saas = m.list_product(w.seller, saas_draft())
     for _ in range(20_000):
         m.place_order(w.alice, product=w.saas.id, specification="Standard", mode=am.BillingMode.Monthly, quantity=10)
     w.clock.advance(dt.timedelta(days=7))
