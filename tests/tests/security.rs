@@ -204,9 +204,12 @@ impl PaymentGateway for OddReceipts {
     }
 }
 
+/// What a gateway answers to a charge.
+type Answer = fn(&ChargeRequest) -> Receipt;
+
 #[test]
 fn ord_3_a_receipt_for_another_method_or_with_an_odd_id_is_refused_and_changes_nothing() {
-    let answers: [(fn(&ChargeRequest) -> Receipt, &str); 5] = [
+    let answers: [(Answer, &str); 5] = [
         (|r| Receipt { id: "rcpt-1".into(), amount: r.amount, method: PaymentMethod::Balance }, "paid by balance"),
         (|r| Receipt { id: String::new(), amount: r.amount, method: r.method }, "id that is empty"),
         (|r| Receipt { id: "r".repeat(129), amount: r.amount, method: r.method }, "over 128 characters"),

@@ -12,6 +12,10 @@ use crate::app::{AppCommand, PurchasedApp};
 use crate::error::Error;
 use crate::order::{Order, OrderCommand, OrderStatus};
 
+/// A ticked app waiting for its commit's outcome: its target, the refusal its decision made
+/// (if any) and the gateway's receipts.
+type Pending = (Target, Option<Error>, Receipts);
+
 /// What a `tick` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -179,7 +183,7 @@ impl Marketplace {
         if apps.is_empty() {
             return Ok(());
         }
-        let (rest, commits): (Vec<(Target, Option<Error>, Receipts)>, Vec<_>) =
+        let (rest, commits): (Vec<Pending>, Vec<_>) =
             apps.drain(..).map(|a| ((a.target, a.refusal, a.receipts), a.commit)).unzip();
         let saved = match self.store.commit_many(commits, now) {
             Ok(saved) => saved,
