@@ -102,6 +102,7 @@ fn a_version_2_schema_is_upgraded_and_its_claims_hold() {
     admin
         .batch_execute(&format!(
             "SET search_path TO {schema};
+             {}
              ALTER TABLE due DROP COLUMN claimed_until;
              ALTER TABLE accounts RESET (fillfactor); ALTER TABLE orders RESET (fillfactor);
              ALTER TABLE apps RESET (fillfactor); ALTER TABLE flows RESET (fillfactor);
@@ -109,7 +110,8 @@ fn a_version_2_schema_is_upgraded_and_its_claims_hold() {
              INSERT INTO claims (target, until) VALUES ('0:alice', 9223372036854775807);
              DROP INDEX orders_by_customer_status, orders_by_customer_product, apps_listed_by_customer,
                  apps_listed_by_customer_status, flows_by_customer_status, flows_by_seller_status, flows_by_order;
-             UPDATE appmarket_schema SET version = 2;"
+             UPDATE appmarket_schema SET version = 2;",
+            common::DROP_LISTING_COUNTS
         ))
         .expect("back to version 2");
     let store = PostgresStore::builder(&url).schema(&schema).open().expect("open upgrades");
