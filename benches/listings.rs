@@ -5,8 +5,8 @@
 //! page without a filter, the first page filtered by a status that 20% of the orders have, a
 //! filtered page whose status only one order has, and page 50. Printed beside each, its floor
 //! measured in the same run: decoding the documents the page shows, which no listing can avoid,
-//! and the figure as a ratio to it. What a page costs beyond its floor is the total: counting
-//! the matches on the index.
+//! and the figure as a ratio to it. The total of these listings (no filter, or a status alone)
+//! is read from the counts per owner and status the commits keep, not counted.
 //!
 //! The orders are saved through `Store::commit_many` (copies of one real order, 70% completed,
 //! 20% cancelled, 10% processing, one waiting for payment), then the PostgreSQL tables are

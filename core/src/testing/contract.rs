@@ -839,6 +839,201 @@ pub fn listings_filter_and_page_as_their_filters_say<S: Store>(store: &S) {
     check_listings(store, &records);
 }
 
+/// Every listing's total, filtered by nothing and by each status alone, follows every commit: a
+/// seeded random run of creations (orders, apps listed or not, flows) and status changes
+/// (cancellations, an app's deletion, an app becoming listed or unlisted), saved alone or
+/// together (a page of app updates as `tick` saves it), some stale and so saving nothing. After
+/// each commit the totals of the first page of one item (which a store cannot tell from the
+/// page) equal the matches of filtering every record with the filter's own `matches`.
+pub fn listing_totals_follow_every_commit<S: Store>(store: &S) {
+    use crate::catalog::DeliveryMethod;
+    use crate::{AppStatus, PurchasedApp};
+    let order_statuses = [
+        OrderStatus::PendingPayment,
+        OrderStatus::Processing,
+        OrderStatus::Completed,
+        OrderStatus::Cancelled,
+        OrderStatus::Unsubscribed,
+    ];
+    let app_statuses = [
+        AppStatus::Provisioning,
+        AppStatus::Active,
+        AppStatus::GracePeriod,
+        AppStatus::Frozen,
+        AppStatus::Released,
+        AppStatus::Unsubscribed,
+        AppStatus::Deleted,
+    ];
+    let flow_statuses = [
+        FlowStatus::AwaitingRequest,
+        FlowStatus::RequestSubmitted,
+        FlowStatus::InService,
+        FlowStatus::AwaitingAcceptance,
+        FlowStatus::Frozen,
+        FlowStatus::Completed,
+        FlowStatus::Closed,
+    ];
+    let customers = [customer(), CustomerId::parse("contract-other").expect("valid id")];
+    let sellers = [
+        SellerId::parse("contract-seller").expect("valid id"),
+        SellerId::parse("contract-seller-2").expect("valid id"),
+    ];
+    // xorshift64*, seeded: the same run on every store.
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = |n: usize| {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+    };
+    let (template, _) = paid_app();
+    // Every record as last saved, with its version.
+    let mut records: Vec<(Record, u64)> = Vec::new();
+    let check = |records: &[(Record, u64)], step: usize| {
+        for c in &customers {
+            for status in order_statuses.map(Some).into_iter().chain([None]) {
+                let filter = OrderFilter { status, product: None };
+                let want = records
+                    .iter()
+                    .filter(|(r, _)| matches!(r, Record::Order(o) if o.customer == *c && filter.matches(o)))
+                    .count() as u64;
+                let got = store.orders_of(c, &filter, 1, 1).expect("orders").total;
+                assert_eq!(got, want, "step {step}: orders of {c} {filter:?}");
+            }
+            for status in app_statuses.map(Some).into_iter().chain([None]) {
+                let filter = AppFilter { status, ..AppFilter::default() };
+                let want = records
+                    .iter()
+                    .filter(|(r, _)| matches!(r, Record::App(a) if a.customer == *c && filter.matches(a)))
+                    .count() as u64;
+                let got = store.apps_of(c, &filter, 1, 1).expect("apps").total;
+                assert_eq!(got, want, "step {step}: apps of {c} {filter:?}");
+            }
+        }
+        let parties = customers.iter().cloned().map(Actor::Customer).chain(sellers.iter().cloned().map(Actor::Seller));
+        for party in parties {
+            for status in flow_statuses.map(Some).into_iter().chain([None]) {
+                let filter = FlowFilter { status, ..FlowFilter::default() };
+                let want = records
+                    .iter()
+                    .filter(|(r, _)| matches!(r, Record::Flow(f) if party_of(f, &party) && filter.matches(f)))
+                    .count() as u64;
+                let got = store.flows_of(&party, &filter, 1, 1).expect("flows").total;
+                assert_eq!(got, want, "step {step}: flows of {party} {filter:?}");
+            }
+        }
+    };
+    // A record changed to a random status (an app's delivery too, which decides with its status
+    // whether it is listed).
+    let changed = |record: &Record, next: &mut dyn FnMut(usize) -> usize| -> Record {
+        match record {
+            Record::Order(o) => {
+                let mut o = Order::clone(o);
+                o.status = order_statuses[next(order_statuses.len())];
+                o.into_record()
+            }
+            Record::App(a) => {
+                let mut a = PurchasedApp::clone(a);
+                a.status = app_statuses[next(app_statuses.len())];
+                if next(3) == 0 {
+                    a.delivery =
+                        if a.delivery == DeliveryMethod::Saas { DeliveryMethod::License } else { DeliveryMethod::Saas };
+                }
+                a.into_record()
+            }
+            Record::Flow(f) => {
+                let mut f = ServiceFlow::clone(f);
+                f.status = flow_statuses[next(flow_statuses.len())];
+                f.into_record()
+            }
+            other => other.clone(),
+        }
+    };
+    let written =
+        |record: &Record, version: u64| Write { record: record.clone(), expected_version: version, due: None };
+    let mut created = 0u64;
+    check(&records, 0);
+    for step in 1..=150 {
+        let action = if records.len() < 6 { 0 } else { next(10) };
+        match action {
+            // Creations, one to three together, of random kinds, owners and statuses.
+            0..=2 => {
+                let mut writes = Vec::new();
+                for _ in 0..=next(3) {
+                    created += 1;
+                    let customer = customers[next(2)].clone();
+                    let record = match next(3) {
+                        0 => {
+                            let mut o = order(created);
+                            o.customer = customer;
+                            o.status = order_statuses[next(order_statuses.len())];
+                            o.into_record()
+                        }
+                        1 => {
+                            let mut a = template.clone();
+                            a.id = AppId::numbered(created);
+                            a.customer = customer;
+                            a.status = app_statuses[next(app_statuses.len())];
+                            a.delivery = if next(2) == 0 { DeliveryMethod::Saas } else { DeliveryMethod::License };
+                            a.into_record()
+                        }
+                        _ => {
+                            let mut f = flow(created);
+                            f.customer = customer;
+                            f.seller = sellers[next(2)].clone();
+                            f.status = flow_statuses[next(flow_statuses.len())];
+                            f.into_record()
+                        }
+                    };
+                    writes.push(written(&record, 0));
+                    records.push((record, 1));
+                }
+                store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("create");
+            }
+            // A page of app updates, as tick saves them.
+            3 => {
+                let apps: Vec<usize> = (0..records.len()).filter(|i| matches!(records[*i].0, Record::App(_))).collect();
+                let picked: Vec<usize> = (0..apps.len().min(3))
+                    .map(|_| apps[next(apps.len())])
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
+                let mut commits = Vec::new();
+                for &i in &picked {
+                    let record = changed(&records[i].0, &mut next);
+                    commits.push(Commit { writes: vec![written(&record, records[i].1)], ..Commit::default() });
+                    records[i] = (record, records[i].1 + 1);
+                }
+                let saved = store.commit_many(commits, fixtures::t0()).expect("save together");
+                assert!(saved.iter().all(Result::is_ok), "step {step}: {saved:?}");
+            }
+            // A stale change: saves nothing, counts nothing.
+            4 => {
+                let i = next(records.len());
+                let record = changed(&records[i].0, &mut next);
+                let stale = Commit { writes: vec![written(&record, records[i].1 + 1)], ..Commit::default() };
+                assert!(store.commit(stale, fixtures::t0()).is_err(), "step {step}: a stale change is refused");
+            }
+            // Status changes of one or two records, alone or with a creation.
+            _ => {
+                let mut writes = Vec::new();
+                let mut seen = HashSet::new();
+                for _ in 0..=next(2) {
+                    let i = next(records.len());
+                    if !seen.insert(i) {
+                        continue;
+                    }
+                    let record = changed(&records[i].0, &mut next);
+                    writes.push(written(&record, records[i].1));
+                    records[i] = (record, records[i].1 + 1);
+                }
+                store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("change");
+            }
+        }
+        check(&records, step);
+    }
+}
+
 /// ORD-7: a customer's unpaid orders are counted, following every status change (paid,
 /// cancelled, saved alone or with others); other customers' orders do not count.
 pub fn ord_7_unpaid_orders_are_counted_per_customer<S: Store>(store: &S) {
@@ -893,4 +1088,5 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     open_appeals_are_listed(&new_store());
     listings_filter_and_page_as_their_filters_say(&new_store());
     ord_7_unpaid_orders_are_counted_per_customer(&new_store());
+    listing_totals_follow_every_commit(&new_store());
 }

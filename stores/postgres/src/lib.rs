@@ -31,8 +31,11 @@
 //!   answers is an [`Error::Storage`] after it, not a hang. The timeout is the builder's
 //!   ([`PostgresStoreBuilder::connect_timeout`]), else the URL's `connect_timeout`, else 10 s.
 //! - A listing (`orders_of`, `apps_of`, `flows_of`) reads the index of its filters newest first
-//!   and stops at its page; its total is counted on the same index only when the page does not
-//!   tell it (a full page, or one past the end).
+//!   and stops at its page. When the page does not tell its total (a full page, or one past the
+//!   end), a listing filtered by nothing or by its status alone reads it from `listing_counts`
+//!   (per listing, owner and status), which triggers keep in the statement of every commit that
+//!   creates a record or changes its owner, status or listedness; other filters count their
+//!   matches on the same index.
 //! - A connection that broke (server restart, `pg_terminate_backend`) is dropped from the pool:
 //!   the call in flight gets [`Error::Storage`], later calls open fresh connections. An idle
 //!   connection is checked before use without a round trip (what the server sent meanwhile is
@@ -306,6 +309,15 @@ fn conditions<'a>(
     (sql, params)
 }
 
+/// A listing whose total is kept by the commits in `listing_counts` (per owner and status): one
+/// filtered by nothing but its owner, or by its status too. Other filters count their matches.
+struct Counted<'a> {
+    /// `orders`, `apps`, `customer_flows` or `seller_flows`.
+    listing: &'static str,
+    owner: &'a str,
+    status: Option<&'a str>,
+}
+
 fn page_bounds(page: u32, page_size: u32) -> (i64, i64) {
     let offset = i64::from(page.saturating_sub(1)) * i64::from(page_size);
     (i64::from(page_size), offset)
@@ -531,13 +543,15 @@ impl PostgresStore {
     }
 
     /// A page of documents of one kind with the total count, newest first. The page reads the
-    /// index of its conditions and stops at its last row; the count, when the page does not tell
-    /// it (a full page, or one past the end), reads the same index only.
+    /// index of its conditions and stops at its last row. When the page does not tell the total
+    /// (a full page, or one past the end), a `counted` listing reads it from the counts the
+    /// commits keep; any other counts its matches on the same index.
     fn page_of<T>(
         &self,
         what: &str,
         rank: usize,
         (filter_sql, params): (String, Vec<&(dyn ToSql + Sync)>),
+        counted: Option<Counted<'_>>,
         (page, page_size): (u32, u32),
         pick: impl Fn(Record) -> Option<T>,
     ) -> Result<Page<T>, Error> {
@@ -553,8 +567,21 @@ impl PostgresStore {
         let total = match Page::<T>::total_of_last(page, page_size, rows.len()) {
             Some(total) => total,
             None => {
-                let count = format!("SELECT count(*) FROM {table} WHERE {filter_sql}");
-                self.query(what, &count, &params)?.first().map_or(0, |r| r.get::<_, i64>(0)) as u64
+                let rows = match &counted {
+                    Some(Counted { listing, owner, status: None }) => self.query(
+                        what,
+                        "SELECT COALESCE(sum(n), 0)::bigint FROM listing_counts WHERE listing = $1 AND owner = $2",
+                        &[listing, owner],
+                    )?,
+                    Some(Counted { listing, owner, status: Some(status) }) => self.query(
+                        what,
+                        "SELECT COALESCE(sum(n), 0)::bigint FROM listing_counts \
+                         WHERE listing = $1 AND owner = $2 AND status = $3",
+                        &[listing, owner, status],
+                    )?,
+                    None => self.query(what, &format!("SELECT count(*) FROM {table} WHERE {filter_sql}"), &params)?,
+                };
+                rows.first().map_or(0, |r| r.get::<_, i64>(0)).max(0) as u64
             }
         };
         let mut items = Vec::with_capacity(rows.len());
@@ -1210,6 +1237,7 @@ impl Store for PostgresStore {
             "listing orders",
             3,
             conditions("customer = $1", &customer, &[("status = $?", &status), ("product = $?", &product)]),
+            product.is_none().then_some(Counted { listing: "orders", owner: customer, status: status.as_deref() }),
             (page, page_size),
             |r| match r {
                 Record::Order(o) => Some(*o),
@@ -1253,6 +1281,11 @@ impl Store for PostgresStore {
                     ("strpos(name_lower, $?) > 0", &name),
                 ],
             ),
+            (delivery.is_none() && mode.is_none() && name.is_none()).then_some(Counted {
+                listing: "apps",
+                owner: customer,
+                status: status.as_deref(),
+            }),
             (page, page_size),
             |r| match r {
                 Record::App(a) => Some(*a),
@@ -1268,9 +1301,9 @@ impl Store for PostgresStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
-        let (column, id) = match party {
-            Actor::Customer(c) => ("customer", c.as_str()),
-            Actor::Seller(s) => ("seller", s.as_str()),
+        let (column, id, listing) = match party {
+            Actor::Customer(c) => ("customer", c.as_str(), "customer_flows"),
+            Actor::Seller(s) => ("seller", s.as_str(), "seller_flows"),
             _ => return Ok(Page { items: vec![], page, page_size, total: 0 }),
         };
         let status = filter.status.as_ref().map(enum_text);
@@ -1284,6 +1317,7 @@ impl Store for PostgresStore {
                 &id,
                 &[("status = $?", &status), ("kind = $?", &kind), ("order_id = $?", &order)],
             ),
+            (kind.is_none() && order.is_none()).then_some(Counted { listing, owner: id, status: status.as_deref() }),
             (page, page_size),
             |r| match r {
                 Record::Flow(f) => Some(*f),

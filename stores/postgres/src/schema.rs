@@ -7,7 +7,7 @@ use postgres::Client;
 use crate::errors::to_error;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// Migration `n` (from 1) brings the schema from version `n - 1` to `n`.
 ///
@@ -108,6 +108,102 @@ ALTER TABLE requests DROP COLUMN secret;
 -- A password is in plain text (`secret`, a store without a secret key) or sealed with the key.
 ALTER TABLE secrets ALTER COLUMN secret DROP NOT NULL, ADD COLUMN sealed bytea,
     ADD CONSTRAINT secrets_one_form CHECK ((secret IS NULL) <> (sealed IS NULL));
+"#,
+    r#"
+-- How many records each listing holds per owner and status, so that the total of a listing
+-- filtered by nothing or by its status alone is read, not counted. listing: 'orders' (by
+-- customer), 'apps' (a customer's listed apps, APP-4), 'customer_flows', 'seller_flows'.
+-- Triggers keep the counts in the statement that creates a record or changes its owner, status
+-- or (for an app) whether it is listed; their functions keep the schema's search_path, so that a
+-- statement from a session with another search_path counts here too.
+CREATE TABLE listing_counts (
+    listing text NOT NULL, owner text COLLATE "C" NOT NULL, status text NOT NULL, n bigint NOT NULL,
+    PRIMARY KEY (listing, owner, status));
+INSERT INTO listing_counts (listing, owner, status, n)
+    SELECT 'orders', customer, status, count(*) FROM orders GROUP BY customer, status
+    UNION ALL SELECT 'apps', customer, status, count(*) FROM apps WHERE listed GROUP BY customer, status
+    UNION ALL SELECT 'customer_flows', customer, status, count(*) FROM flows GROUP BY customer, status
+    UNION ALL SELECT 'seller_flows', seller, status, count(*) FROM flows GROUP BY seller, status;
+
+-- Adds each delta to its count (called by the triggers below, in their search_path), the keys in
+-- order: commits moving records of one owner between
+-- the same statuses in opposite directions lock the counts in the same order.
+CREATE FUNCTION appmarket_recount(listings text[], owners text[], statuses text[], deltas bigint[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO listing_counts (listing, owner, status, n)
+    SELECT l, o, s, sum(d) FROM unnest(listings, owners, statuses, deltas) AS c(l, o, s, d)
+    GROUP BY l, o, s HAVING sum(d) <> 0 ORDER BY l, o COLLATE "C", s
+    ON CONFLICT (listing, owner, status) DO UPDATE SET n = listing_counts.n + EXCLUDED.n
+$$;
+
+CREATE FUNCTION appmarket_count_orders() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM appmarket_recount('{orders}', ARRAY[NEW.customer], ARRAY[NEW.status], '{1}');
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM appmarket_recount('{orders}', ARRAY[OLD.customer], ARRAY[OLD.status], '{-1}');
+    ELSE
+        PERFORM appmarket_recount('{orders,orders}', ARRAY[OLD.customer, NEW.customer],
+                                  ARRAY[OLD.status, NEW.status], '{-1,1}');
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER orders_counted AFTER INSERT OR DELETE ON orders
+    FOR EACH ROW EXECUTE FUNCTION appmarket_count_orders();
+CREATE TRIGGER orders_recounted AFTER UPDATE OF customer, status ON orders FOR EACH ROW
+    WHEN (OLD.customer IS DISTINCT FROM NEW.customer OR OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION appmarket_count_orders();
+
+CREATE FUNCTION appmarket_count_apps() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    owners text[] := '{}';
+    statuses text[] := '{}';
+    deltas bigint[] := '{}';
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.listed THEN
+        owners := owners || OLD.customer::text;
+        statuses := statuses || OLD.status;
+        deltas := deltas || (-1)::bigint;
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.listed THEN
+        owners := owners || NEW.customer::text;
+        statuses := statuses || NEW.status;
+        deltas := deltas || 1::bigint;
+    END IF;
+    PERFORM appmarket_recount(array_fill('apps'::text, ARRAY[cardinality(owners)]), owners, statuses, deltas);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER apps_counted AFTER INSERT OR DELETE ON apps
+    FOR EACH ROW EXECUTE FUNCTION appmarket_count_apps();
+CREATE TRIGGER apps_recounted AFTER UPDATE OF customer, status, listed ON apps FOR EACH ROW
+    WHEN (OLD.customer IS DISTINCT FROM NEW.customer OR OLD.status IS DISTINCT FROM NEW.status
+          OR OLD.listed IS DISTINCT FROM NEW.listed)
+    EXECUTE FUNCTION appmarket_count_apps();
+
+CREATE FUNCTION appmarket_count_flows() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM appmarket_recount('{customer_flows,seller_flows}', ARRAY[NEW.customer, NEW.seller],
+                                  ARRAY[NEW.status, NEW.status], '{1,1}');
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM appmarket_recount('{customer_flows,seller_flows}', ARRAY[OLD.customer, OLD.seller],
+                                  ARRAY[OLD.status, OLD.status], '{-1,-1}');
+    ELSE
+        PERFORM appmarket_recount('{customer_flows,seller_flows,customer_flows,seller_flows}',
+                                  ARRAY[OLD.customer, OLD.seller, NEW.customer, NEW.seller],
+                                  ARRAY[OLD.status, OLD.status, NEW.status, NEW.status], '{-1,-1,1,1}');
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER flows_counted AFTER INSERT OR DELETE ON flows
+    FOR EACH ROW EXECUTE FUNCTION appmarket_count_flows();
+CREATE TRIGGER flows_recounted AFTER UPDATE OF customer, seller, status ON flows FOR EACH ROW
+    WHEN (OLD.customer IS DISTINCT FROM NEW.customer OR OLD.seller IS DISTINCT FROM NEW.seller
+          OR OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION appmarket_count_flows();
 "#,
 ];
 

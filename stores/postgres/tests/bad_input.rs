@@ -102,6 +102,7 @@ fn a_version_2_schema_is_upgraded_and_its_claims_hold() {
     admin
         .batch_execute(&format!(
             "SET search_path TO {schema};
+             {}
              ALTER TABLE due DROP COLUMN claimed_until;
              ALTER TABLE accounts RESET (fillfactor); ALTER TABLE orders RESET (fillfactor);
              ALTER TABLE apps RESET (fillfactor); ALTER TABLE flows RESET (fillfactor);
@@ -112,7 +113,8 @@ fn a_version_2_schema_is_upgraded_and_its_claims_hold() {
              ALTER TABLE secrets DROP CONSTRAINT secrets_one_form, DROP COLUMN sealed;
              ALTER TABLE secrets ALTER COLUMN secret SET NOT NULL;
              ALTER TABLE requests ADD COLUMN secret text;
-             UPDATE appmarket_schema SET version = 2;"
+             UPDATE appmarket_schema SET version = 2;",
+            common::DROP_LISTING_COUNTS
         ))
         .expect("back to version 2");
     let store = PostgresStore::builder(&url).schema(&schema).open().expect("open upgrades");

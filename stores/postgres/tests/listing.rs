@@ -1,5 +1,6 @@
 //! Listings on the PostgreSQL store: a database of schema version 3 (without the listing
-//! indexes) is upgraded and lists as a new one does; pages and counts are planned on indexes.
+//! indexes) or 4 (without the listing counts) is upgraded and lists as a new one does; pages and
+//! counts are planned on indexes; totals follow every commit.
 
 mod common;
 
@@ -29,6 +30,50 @@ fn ord_7_postgres_store_counts_unpaid_orders_per_customer() {
     contract::ord_7_unpaid_orders_are_counted_per_customer(&common::fresh_store(&url, "unpaid"));
 }
 
+/// Takes a schema back to version 5 as that version wrote it: without the listing counts, their
+/// triggers and functions.
+fn back_to_version_5(admin: &mut postgres::Client, schema: &str) {
+    admin
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; {} UPDATE appmarket_schema SET version = 5; RESET search_path;",
+            common::DROP_LISTING_COUNTS
+        ))
+        .expect("back to version 5");
+}
+
+/// The counts of a listing per owner and status (those at zero left out).
+fn counts(admin: &mut postgres::Client, schema: &str) -> Vec<(String, String, String, i64)> {
+    admin
+        .query(
+            &format!("SELECT listing, owner, status, n FROM {schema}.listing_counts WHERE n <> 0 ORDER BY 1, 2, 3"),
+            &[],
+        )
+        .expect("read")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
+}
+
+#[test]
+fn a_version_5_schema_gets_its_listing_counts_filled() {
+    let Some(url) = common::url() else { return };
+    let schema = common::fresh_schema("counts_upgrade");
+    let store = PostgresStore::builder(&url).schema(&schema).open().expect("open");
+    let records = contract::save_varied_listings(&store);
+    drop(store);
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let kept = counts(&mut admin, &schema);
+    // Four listings, two customers and two sellers, several statuses each.
+    assert!(kept.len() > 10, "{kept:?}");
+    assert_eq!(kept.iter().filter(|c| c.0 == "orders").map(|c| c.3).sum::<i64>(), 30);
+    back_to_version_5(&mut admin, &schema);
+    let store = PostgresStore::builder(&url).schema(&schema).open().expect("open upgrades");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    // Filled from the records: the same counts the commits kept, and the same totals.
+    assert_eq!(counts(&mut admin, &schema), kept);
+    contract::check_listings(&store, &records);
+}
+
 #[test]
 fn a_version_3_schema_gets_the_listing_indexes_and_lists_its_records() {
     let Some(url) = common::url() else { return };
@@ -39,6 +84,7 @@ fn a_version_3_schema_gets_the_listing_indexes_and_lists_its_records() {
     // Back to version 3 as it was: the same tables, without the listing indexes, with the
     // passwords in plain text and a password column in the request records.
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    back_to_version_5(&mut admin, &schema);
     let drops: Vec<String> = INDEXES.iter().map(|i| format!("DROP INDEX {schema}.{i};")).collect();
     admin
         .batch_execute(&format!(
@@ -101,4 +147,10 @@ fn pages_and_counts_are_planned_on_indexes() {
             assert!(!plan.contains("Sort"), "{sql} sorts:\n{plan}");
         }
     }
+}
+
+#[test]
+fn postgres_store_listing_totals_follow_every_commit() {
+    let Some(url) = common::url() else { return };
+    contract::listing_totals_follow_every_commit(&common::fresh_store(&url, "totals"));
 }

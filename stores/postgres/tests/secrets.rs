@@ -150,13 +150,16 @@ fn a_version_4_schema_is_migrated_its_passwords_sealed_and_the_copies_dropped() 
     };
     let reveal = r#"{"actor":{"customer":"alice"},"id":"reveal-1","at":"2026-04-15T02:00:00Z","fingerprint":"v1:x","reply":{"Ok":{"type":"password","value":"***"}}}"#;
     let mut db = admin(&url);
-    // Back to version 4 as the previous build wrote it: plain passwords, and a reveal's copy.
+    // Back to version 4 as the previous build wrote it: plain passwords, a reveal's copy, and no
+    // listing counts.
     db.batch_execute(&format!(
         "SET search_path TO {schema};
+         {}
          ALTER TABLE secrets DROP CONSTRAINT secrets_one_form, DROP COLUMN sealed;
          ALTER TABLE secrets ALTER COLUMN secret SET NOT NULL;
          ALTER TABLE requests ADD COLUMN secret text;
-         UPDATE appmarket_schema SET version = 4;"
+         UPDATE appmarket_schema SET version = 4;",
+        common::DROP_LISTING_COUNTS
     ))
     .expect("back to version 4");
     db.execute(&format!("INSERT INTO {schema}.secrets (app, secret) VALUES ('app-1', $1)"), &[&PASSWORD]).unwrap();

@@ -28,8 +28,11 @@
 //!   it is listed, a flow's process and order; the rowid is the creation order), with an index
 //!   per query (the due index, a customer's orders and apps by status, orders by product, a
 //!   party's flows by status, a flow by its order, open appeals). A listing is filtered,
-//!   ordered and paged in SQL on them and decodes only its page; its total is counted on the
-//!   index only when the page does not tell it;
+//!   ordered and paged in SQL on them and decodes only its page. When the page does not tell
+//!   its total, a listing filtered by nothing or by its status alone reads it from
+//!   `listing_counts` (per listing, owner and status), which triggers on `records` keep in the
+//!   transaction of every commit that creates a record or changes its owner, status or
+//!   listedness; other filters count their matches on the index;
 //! - products are rows of `products` and are also cached in memory, as the trait allows; the
 //!   cache catches up with what other processes saved through a catalogue counter;
 //! - the event log (`events`, gapless `seq` in commit order), request records per actor with
@@ -184,7 +187,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use listing::{Columns, Conditions, text};
+use listing::{Columns, Conditions, Counted, text};
 
 pub use appmarket::sealing::SecretKey;
 pub use schema::SCHEMA_VERSION;
@@ -780,12 +783,14 @@ impl SqliteStore {
     }
 
     /// A page of the records matching `conditions`, newest first, with their total: the page
-    /// reads the index of its conditions and stops at its last row; the count, when the page does
-    /// not tell it (a full page, or one past the end), reads the same index only. Both in one
-    /// read transaction.
+    /// reads the index of its conditions and stops at its last row. When the page does not tell
+    /// the total (a full page, or one past the end), a `counted` listing reads it from the counts
+    /// the commits keep; any other counts its matches on the same index. Both in one read
+    /// transaction.
     fn page<T>(
         &self,
         conditions: Conditions<'_>,
+        counted: Option<Counted<'_>>,
         pick: impl Fn(Record) -> Option<T>,
         page: u32,
         page_size: u32,
@@ -813,10 +818,13 @@ impl SqliteStore {
             }
             let total = match Page::<T>::total_of_last(page, page_size, shown) {
                 Some(total) => total,
-                None => tx
-                    .prepare_cached(&format!("SELECT count(*) FROM records WHERE {}", conditions.sql))
-                    .and_then(|mut s| s.query_row(conditions.params.as_slice(), |r| r.get::<_, i64>(0)))
-                    .map_err(q)? as u64,
+                None => match &counted {
+                    Some(counted) => counted.total(&tx).map_err(q)?,
+                    None => tx
+                        .prepare_cached(&format!("SELECT count(*) FROM records WHERE {}", conditions.sql))
+                        .and_then(|mut s| s.query_row(conditions.params.as_slice(), |r| r.get::<_, i64>(0)))
+                        .map_err(q)? as u64,
+                },
             };
             tx.finish().map_err(q)?;
             Ok(Page { items, page, page_size, total })
@@ -1351,11 +1359,13 @@ impl Store for SqliteStore {
         let conditions = Conditions::new("kind = 3 AND customer = ?", &customer)
             .and("status = ?", &status)
             .and("product = ?", &product);
+        let counted =
+            product.is_none().then_some(Counted { listing: "orders", owner: customer, status: status.as_deref() });
         let pick = |r: Record| match r {
             Record::Order(o) => Some(*o),
             _ => None,
         };
-        self.page(conditions, pick, page, page_size)
+        self.page(conditions, counted, pick, page, page_size)
     }
 
     fn unpaid_orders(&self, customer: &CustomerId) -> Result<u64, Error> {
@@ -1379,11 +1389,16 @@ impl Store for SqliteStore {
             .and("delivery = ?", &delivery)
             .and("mode = ?", &mode)
             .and("instr(name_lower, ?) > 0", &name);
+        let counted = (delivery.is_none() && mode.is_none() && name.is_none()).then_some(Counted {
+            listing: "apps",
+            owner: customer,
+            status: status.as_deref(),
+        });
         let pick = |r: Record| match r {
             Record::App(a) => Some(*a),
             _ => None,
         };
-        self.page(conditions, pick, page, page_size)
+        self.page(conditions, counted, pick, page, page_size)
     }
 
     fn flows_of(
@@ -1393,9 +1408,9 @@ impl Store for SqliteStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
-        let (owned, id) = match party {
-            Actor::Customer(c) => ("kind = 5 AND customer = ?", c.as_str()),
-            Actor::Seller(s) => ("kind = 5 AND seller = ?", s.as_str()),
+        let (owned, id, listing) = match party {
+            Actor::Customer(c) => ("kind = 5 AND customer = ?", c.as_str(), "customer_flows"),
+            Actor::Seller(s) => ("kind = 5 AND seller = ?", s.as_str(), "seller_flows"),
             _ => return Ok(Page::of(Vec::new(), page, page_size)),
         };
         let (status, kind) = (filter.status.map(text), filter.kind.map(text));
@@ -1404,11 +1419,13 @@ impl Store for SqliteStore {
             .and("status = ?", &status)
             .and("flow_kind = ?", &kind)
             .and("order_id = ?", &order);
+        let counted =
+            (kind.is_none() && order.is_none()).then_some(Counted { listing, owner: id, status: status.as_deref() });
         let pick = |r: Record| match r {
             Record::Flow(f) => Some(*f),
             _ => None,
         };
-        self.page(conditions, pick, page, page_size)
+        self.page(conditions, counted, pick, page, page_size)
     }
 
     fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {

@@ -172,6 +172,32 @@ impl<'a> Conditions<'a> {
     }
 }
 
+/// A listing whose total is kept by the commits in `listing_counts` (per owner and status): one
+/// filtered by nothing but its owner, or by its status too. Other filters count their matches.
+pub(crate) struct Counted<'a> {
+    /// `orders`, `apps`, `customer_flows` or `seller_flows`.
+    pub(crate) listing: &'static str,
+    pub(crate) owner: &'a str,
+    pub(crate) status: Option<&'a str>,
+}
+
+impl Counted<'_> {
+    /// The listing's total: the sum over its owner's statuses, or its status's count.
+    pub(crate) fn total(&self, conn: &Connection) -> rusqlite::Result<u64> {
+        let n: i64 = match self.status {
+            None => conn
+                .prepare_cached("SELECT COALESCE(sum(n), 0) FROM listing_counts WHERE listing = ?1 AND owner = ?2")?
+                .query_row(params![self.listing, self.owner], |r| r.get(0))?,
+            Some(status) => conn
+                .prepare_cached(
+                    "SELECT COALESCE(sum(n), 0) FROM listing_counts WHERE listing = ?1 AND owner = ?2 AND status = ?3",
+                )?
+                .query_row(params![self.listing, self.owner, status], |r| r.get(0))?,
+        };
+        Ok(n.max(0) as u64)
+    }
+}
+
 /// Fills the listing columns of every order, app and flow from its document: a file written
 /// before the columns existed.
 pub(crate) fn backfill(conn: &Connection) -> rusqlite::Result<()> {

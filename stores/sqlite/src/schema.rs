@@ -1,7 +1,7 @@
 //! The schema and its migrations, versioned with `PRAGMA user_version`.
 
 /// The schema version this build writes. A file with a higher `user_version` is refused.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The version whose migration adds the listing columns, which [`crate::listing::backfill`]
 /// then fills from the documents.
@@ -125,5 +125,74 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO secrets_sealed (app, password) SELECT app, password FROM secrets;
     DROP TABLE secrets;
     ALTER TABLE secrets_sealed RENAME TO secrets;
+    "#,
+    // 4 -> 5: how many records each listing holds per owner and status, so that the total of a
+    // listing filtered by nothing or by its status alone is read, not counted. Triggers keep the
+    // counts in the transaction of every statement that creates a record or changes its owner,
+    // status or (for an app) whether it is listed; the counts are filled from the columns.
+    r#"
+    -- listing: 'orders' (by customer), 'apps' (a customer's listed apps, APP-4),
+    -- 'customer_flows', 'seller_flows'.
+    CREATE TABLE listing_counts (
+        listing TEXT    NOT NULL,
+        owner   TEXT    NOT NULL,
+        status  TEXT    NOT NULL,
+        n       INTEGER NOT NULL,
+        PRIMARY KEY (listing, owner, status)
+    ) WITHOUT ROWID;
+
+    -- The listings a row of `records` is counted in, as (listing, owner) pairs.
+    CREATE VIEW listing_entries AS
+        SELECT 'orders' AS listing, customer AS owner, status FROM records WHERE kind = 3
+        UNION ALL SELECT 'apps', customer, status FROM records WHERE kind = 4 AND listed = 1
+        UNION ALL SELECT 'customer_flows', customer, status FROM records WHERE kind = 5
+        UNION ALL SELECT 'seller_flows', seller, status FROM records WHERE kind = 5;
+
+    INSERT INTO listing_counts (listing, owner, status, n)
+        SELECT listing, owner, status, count(*) FROM listing_entries
+        WHERE owner IS NOT NULL AND status IS NOT NULL GROUP BY listing, owner, status;
+
+    CREATE TRIGGER listing_counts_insert AFTER INSERT ON records WHEN NEW.kind IN (3, 4, 5) BEGIN
+        INSERT INTO listing_counts (listing, owner, status, n)
+            SELECT listing, owner, NEW.status, 1 FROM (
+                SELECT 'orders' AS listing, NEW.customer AS owner WHERE NEW.kind = 3
+                UNION ALL SELECT 'apps', NEW.customer WHERE NEW.kind = 4 AND NEW.listed = 1
+                UNION ALL SELECT 'customer_flows', NEW.customer WHERE NEW.kind = 5
+                UNION ALL SELECT 'seller_flows', NEW.seller WHERE NEW.kind = 5)
+            WHERE owner IS NOT NULL AND NEW.status IS NOT NULL
+            ON CONFLICT (listing, owner, status) DO UPDATE SET n = n + 1;
+    END;
+
+    CREATE TRIGGER listing_counts_update AFTER UPDATE OF customer, seller, status, listed ON records
+    WHEN OLD.kind IN (3, 4, 5) AND (OLD.customer IS NOT NEW.customer OR OLD.seller IS NOT NEW.seller
+        OR OLD.status IS NOT NEW.status OR OLD.listed IS NOT NEW.listed) BEGIN
+        UPDATE listing_counts SET n = n - 1
+            WHERE OLD.kind = 3 AND listing = 'orders' AND owner = OLD.customer AND status = OLD.status;
+        UPDATE listing_counts SET n = n - 1 WHERE OLD.kind = 4 AND OLD.listed = 1
+            AND listing = 'apps' AND owner = OLD.customer AND status = OLD.status;
+        UPDATE listing_counts SET n = n - 1
+            WHERE OLD.kind = 5 AND listing = 'customer_flows' AND owner = OLD.customer AND status = OLD.status;
+        UPDATE listing_counts SET n = n - 1
+            WHERE OLD.kind = 5 AND listing = 'seller_flows' AND owner = OLD.seller AND status = OLD.status;
+        INSERT INTO listing_counts (listing, owner, status, n)
+            SELECT listing, owner, NEW.status, 1 FROM (
+                SELECT 'orders' AS listing, NEW.customer AS owner WHERE NEW.kind = 3
+                UNION ALL SELECT 'apps', NEW.customer WHERE NEW.kind = 4 AND NEW.listed = 1
+                UNION ALL SELECT 'customer_flows', NEW.customer WHERE NEW.kind = 5
+                UNION ALL SELECT 'seller_flows', NEW.seller WHERE NEW.kind = 5)
+            WHERE owner IS NOT NULL AND NEW.status IS NOT NULL
+            ON CONFLICT (listing, owner, status) DO UPDATE SET n = n + 1;
+    END;
+
+    CREATE TRIGGER listing_counts_delete AFTER DELETE ON records WHEN OLD.kind IN (3, 4, 5) BEGIN
+        UPDATE listing_counts SET n = n - 1
+            WHERE OLD.kind = 3 AND listing = 'orders' AND owner = OLD.customer AND status = OLD.status;
+        UPDATE listing_counts SET n = n - 1 WHERE OLD.kind = 4 AND OLD.listed = 1
+            AND listing = 'apps' AND owner = OLD.customer AND status = OLD.status;
+        UPDATE listing_counts SET n = n - 1
+            WHERE OLD.kind = 5 AND listing = 'customer_flows' AND owner = OLD.customer AND status = OLD.status;
+        UPDATE listing_counts SET n = n - 1
+            WHERE OLD.kind = 5 AND listing = 'seller_flows' AND owner = OLD.seller AND status = OLD.status;
+    END;
     "#,
 ];

@@ -63,3 +63,8 @@ fn sqlite_store_lists_as_the_filters_say() {
 fn ord_7_sqlite_store_counts_unpaid_orders_per_customer() {
     contract::ord_7_unpaid_orders_are_counted_per_customer(&fresh("unpaid"));
 }
+
+#[test]
+fn sqlite_store_listing_totals_follow_every_commit() {
+    contract::listing_totals_follow_every_commit(&fresh("totals"));
+}

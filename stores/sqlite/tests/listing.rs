@@ -1,5 +1,5 @@
-//! Listings on the SQLite store: a file of schema version 2 (no listing columns) is migrated,
-//! its columns filled from the documents, and lists as a new one does.
+//! Listings on the SQLite store: a file of schema version 2 (no listing columns) or 3 (no
+//! listing counts) is migrated, its columns and counts filled, and lists as a new one does.
 
 use appmarket::store::Store;
 use appmarket::testing::contract;
@@ -15,10 +15,23 @@ fn fresh_path(name: &str) -> std::path::PathBuf {
     path
 }
 
+/// Takes a file back to schema version 4 as that version wrote it: without the listing counts,
+/// the view they are filled from and the triggers that keep them.
+fn back_to_version_4(path: &std::path::Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER listing_counts_insert; DROP TRIGGER listing_counts_update; DROP TRIGGER listing_counts_delete;
+         DROP VIEW listing_entries; DROP TABLE listing_counts;
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+}
+
 /// Takes a file back to schema version 2 as that version wrote it: the `records` table without
 /// the listing columns and their indexes, the request records with their password column and
 /// the passwords in plain text only.
 fn back_to_version_2(path: &std::path::Path) {
+    back_to_version_4(path);
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
         "DROP INDEX records_customer_status; DROP INDEX records_seller_status;
@@ -59,8 +72,38 @@ fn a_version_2_file_is_migrated_and_lists_its_records_by_the_new_columns() {
     contract::check_listings(&store, &records);
 }
 
+/// The counts of a listing per owner and status, as a file holds them (those at zero left out).
+fn counts(path: &std::path::Path) -> Vec<(String, String, String, i64)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt =
+        conn.prepare("SELECT listing, owner, status, n FROM listing_counts WHERE n <> 0 ORDER BY 1, 2, 3").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn a_version_4_file_is_migrated_with_its_listing_counts_filled() {
+    let path = fresh_path("version-3");
+    let store = SqliteStore::open(&path).unwrap();
+    let records = contract::save_varied_listings(&store);
+    store.checkpoint().unwrap();
+    drop(store);
+    let kept = counts(&path);
+    // Four listings, two customers and two sellers, several statuses each.
+    assert!(kept.len() > 10, "{kept:?}");
+    assert_eq!(kept.iter().filter(|c| c.0 == "orders").map(|c| c.3).sum::<i64>(), 30);
+    back_to_version_3(&path);
+    assert_eq!(appmarket_sqlite::user_version(&path).unwrap(), 3);
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(appmarket_sqlite::user_version(&path).unwrap(), SCHEMA_VERSION);
+    // Filled from the records: the same counts the commits kept, and the same totals.
+    assert_eq!(counts(&path), kept);
+    contract::check_listings(&store, &records);
+}
+
 /// A listing reads the index of what it filters on: the plans SQLite makes for a page and its
-/// count name an index and no full scan of `records`, and no sort.
+/// count name an index and no full scan of `records`, and no sort; a kept total is read on the
+/// key of the counts.
 #[test]
 fn listings_are_planned_on_their_indexes() {
     let path = fresh_path("plans");
@@ -88,5 +131,13 @@ fn listings_are_planned_on_their_indexes() {
             assert!(!plan.contains("SCAN records") || plan.contains("INDEX"), "{sql}: {plan}");
             assert!(!plan.contains("TEMP B-TREE"), "{sql} sorts: {plan}");
         }
+    }
+    // A kept total is read on the counts' key, one owner's statuses or one status.
+    for sql in [
+        "SELECT COALESCE(sum(n), 0) FROM listing_counts WHERE listing = 'orders' AND owner = 'c'",
+        "SELECT COALESCE(sum(n), 0) FROM listing_counts WHERE listing = 'orders' AND owner = 'c' AND status = 'Completed'",
+    ] {
+        let plan = plan(sql);
+        assert!(plan.contains("SEARCH listing_counts USING PRIMARY KEY"), "{sql}: {plan}");
     }
 }

@@ -60,3 +60,13 @@ pub fn pg_ctl(args: &[&str]) -> std::process::Output {
     };
     command.stdin(std::process::Stdio::null()).output().expect("run pg_ctl")
 }
+
+/// What takes a schema (the `search_path`) from version 5 back to 4 as that version wrote it:
+/// the listing counts, their triggers and functions dropped.
+pub const DROP_LISTING_COUNTS: &str = "
+    DROP TRIGGER orders_counted ON orders; DROP TRIGGER orders_recounted ON orders;
+    DROP TRIGGER apps_counted ON apps; DROP TRIGGER apps_recounted ON apps;
+    DROP TRIGGER flows_counted ON flows; DROP TRIGGER flows_recounted ON flows;
+    DROP FUNCTION appmarket_count_orders(); DROP FUNCTION appmarket_count_apps();
+    DROP FUNCTION appmarket_count_flows(); DROP FUNCTION appmarket_recount(text[], text[], text[], bigint[]);
+    DROP TABLE listing_counts;";
