@@ -91,7 +91,7 @@ fn a_version_4_file_is_migrated_with_its_listing_counts_filled() {
     // Four listings, two customers and two sellers, several statuses each.
     assert!(kept.len() > 10, "{kept:?}");
     assert_eq!(kept.iter().filter(|c| c.0 == "orders").map(|c| c.3).sum::<i64>(), 30);
-    back_to_version_3(&path);
+    back_to_version_4(&path);
     assert_eq!(appmarket_sqlite::user_version(&path).unwrap(), 3);
 
     let store = SqliteStore::open(&path).unwrap();
