@@ -82,7 +82,7 @@ fn counts(path: &std::path::Path) -> Vec<(String, String, String, i64)> {
 
 #[test]
 fn a_version_4_file_is_migrated_with_its_listing_counts_filled() {
-    let path = fresh_path("version-3");
+    let path = fresh_path("version-4");
     let store = SqliteStore::open(&path).unwrap();
     let records = contract::save_varied_listings(&store);
     store.checkpoint().unwrap();
@@ -92,7 +92,7 @@ fn a_version_4_file_is_migrated_with_its_listing_counts_filled() {
     assert!(kept.len() > 10, "{kept:?}");
     assert_eq!(kept.iter().filter(|c| c.0 == "orders").map(|c| c.3).sum::<i64>(), 30);
     back_to_version_4(&path);
-    assert_eq!(appmarket_sqlite::user_version(&path).unwrap(), 3);
+    assert_eq!(appmarket_sqlite::user_version(&path).unwrap(), 4);
 
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(appmarket_sqlite::user_version(&path).unwrap(), SCHEMA_VERSION);
