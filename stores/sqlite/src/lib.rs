@@ -510,10 +510,7 @@ impl SqliteStore {
         let deadline = std::time::Instant::now() + options.busy_timeout;
         loop {
             match SqliteStore::try_open(&path, options.clone()) {
-                Err(Error::Storage { reason })
-                    if (reason.ends_with("database is locked") || reason.ends_with("database is busy"))
-                        && std::time::Instant::now() < deadline =>
-                {
+                Err(Error::Storage { reason }) if busy(&reason) && std::time::Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 other => return other,
@@ -545,9 +542,13 @@ impl SqliteStore {
             )));
         }
         let opened = SqliteStore::open_file(path.clone(), options, wal > 0, len.is_none());
-        // A file this try created is removed again, unless another process has written to it
-        // meanwhile.
-        if opened.is_err() && len.is_none() && std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+        // A file this try created is removed again, unless another process holds it (it is
+        // writing its schema, into the -wal first) or has written to it meanwhile.
+        if let Err(Error::Storage { reason }) = &opened
+            && len.is_none()
+            && !busy(reason)
+            && std::fs::metadata(&path).is_ok_and(|m| m.len() == 0)
+        {
             let _ = std::fs::remove_file(&path);
         }
         opened
@@ -1170,6 +1171,11 @@ fn truncated(path: &Path) -> Option<String> {
         size => u64::from(size),
     };
     shorter(len, u64::from(word(28)), size).err()
+}
+
+/// Whether an open failed on another connection's lock (SQLite's own words for it).
+fn busy(reason: &str) -> bool {
+    reason.ends_with("database is locked") || reason.ends_with("database is busy")
 }
 
 /// Creates or migrates the schema in one transaction.
