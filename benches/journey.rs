@@ -1,7 +1,7 @@
 //! The professional-service journey, end to end on the in-memory store: place, accept terms,
 //! pay, submit a request, reject it, submit again, accept it, deliver, reject the delivery,
 //! deliver again, confirm acceptance, then `tick` 3 hours later completes the order (SUP-4).
-//! Target (issue 11): ≥ 150,000 journeys/s on one core.
+//! Target: ≥ 150,000 journeys/s on one core.
 //!
 //! Two figures, because the in-memory store keeps every record and event (about 6.6 KB per
 //! journey), and on a virtual machine the first touch of each new page costs as much as the
