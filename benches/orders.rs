@@ -1,5 +1,5 @@
 //! Place + accept terms + pay with the in-memory store and simulated payments.
-//! Target: ≥ 100,000 orders/s on one core (≤ 10 µs per order); ≥ 300,000 (issue 11).
+//! Target: ≥ 300,000 orders/s on one core (≤ 3.3 µs per order).
 //!
 //! Two figures, as in `journey.rs`: `place_accept_pay` on one market that criterion grows to
 //! millions of orders (page faults included), and `place_accept_pay_fresh_store` on a fresh

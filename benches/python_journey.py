@@ -7,7 +7,7 @@ submit again, accept it, deliver, reject the delivery, deliver again, confirm ac
 Run: .venv/bin/python benches/python_journey.py [journeys]
 It first runs the Rust side (`cargo run --release -p appmarket-python --example rust_journey`),
 then the Python side, both timed in CPU seconds, and prints the ratio.
-Target (issue 11): Python runs at >= 2/3 of the Rust rate measured in the same run.
+Target: Python runs at >= 2/3 of the Rust rate measured in the same run.
 """
 
 from __future__ import annotations
