@@ -1,9 +1,13 @@
 //! What the listings (`orders_of`, `apps_of`, `flows_of`) find records by: columns of `records`
 //! beside the document, filtered, ordered and paged in SQL on their indexes.
 
+use appmarket::Error;
+use appmarket::catalog::Page;
 use appmarket::store::Record;
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, Row, params};
+
+use crate::SqliteStore;
 
 /// The columns a record is found by: its owners, its status and what the listings filter on.
 /// `None` where the kind has no such thing.
@@ -223,6 +227,57 @@ pub(crate) fn unpaid_orders(conn: &Connection, customer: &str) -> Result<u64, ru
     conn.prepare_cached("SELECT count(*) FROM records WHERE kind = 3 AND customer = ?1 AND status = 'PendingPayment'")?
         .query_row(params![customer], |r| r.get::<_, i64>(0))
         .map(|n| n as u64)
+}
+
+impl SqliteStore {
+    /// A page of the records matching `conditions`, newest first, with their total: the page
+    /// reads the index of its conditions and stops at its last row. When the page does not tell
+    /// the total (a full page, or one past the end), a `counted` listing reads it from the counts
+    /// the commits keep; any other counts its matches on the same index. Both in one read
+    /// transaction.
+    pub(crate) fn page<T>(
+        &self,
+        conditions: Conditions<'_>,
+        counted: Option<Counted<'_>>,
+        pick: impl Fn(Record) -> Option<T>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<T>, Error> {
+        let q = |e| self.sql("listing", e);
+        let limit = i64::from(page_size);
+        let offset = i64::from(page.saturating_sub(1)) * limit;
+        self.read(|conn| {
+            let tx = conn.unchecked_transaction().map_err(q)?;
+            let mut items = Vec::new();
+            let mut shown = 0;
+            {
+                let sql =
+                    format!("SELECT doc FROM records WHERE {} ORDER BY rowid DESC LIMIT ? OFFSET ?", conditions.sql);
+                let mut stmt = tx.prepare_cached(&sql).map_err(q)?;
+                let mut params = conditions.params.clone();
+                params.push(&limit);
+                params.push(&offset);
+                let mut rows = stmt.query(params.as_slice()).map_err(q)?;
+                while let Some(row) = rows.next().map_err(q)? {
+                    shown += 1;
+                    let doc = row.get_ref(0).and_then(|v| Ok(v.as_str()?)).map_err(q)?;
+                    items.extend(pick(self.decode("record", doc)?));
+                }
+            }
+            let total = match Page::<T>::total_of_last(page, page_size, shown) {
+                Some(total) => total,
+                None => match &counted {
+                    Some(counted) => counted.total(&tx).map_err(q)?,
+                    None => tx
+                        .prepare_cached(&format!("SELECT count(*) FROM records WHERE {}", conditions.sql))
+                        .and_then(|mut s| s.query_row(conditions.params.as_slice(), |r| r.get::<_, i64>(0)))
+                        .map_err(q)? as u64,
+                },
+            };
+            tx.finish().map_err(q)?;
+            Ok(Page { items, page, page_size, total })
+        })
+    }
 }
 
 #[cfg(test)]
