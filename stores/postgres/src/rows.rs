@@ -1,12 +1,13 @@
-//! How records, targets, actors and instants map to rows and columns.
+//! How records, events, targets, actors, instants and sequences map to rows and columns.
 
 use appmarket::actor::{AppId, AppealId, CustomerId, FlowId, InvoiceId, OrderId, ProductId};
 use appmarket::appeal::AppealStatus;
-use appmarket::store::Record;
+use appmarket::event::{EVENT_SCHEMA_VERSION, Event, EventKind};
+use appmarket::store::{Commit, Record, Sequence};
 use appmarket::{Actor, Error, PurchasedApp, Target};
 use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::errors::corrupt;
 
@@ -179,4 +180,64 @@ pub(crate) struct KindSql {
 
 pub(crate) fn kind_sql(kind: &Kind) -> KindSql {
     KindSql { load: format!("SELECT version, doc FROM {} WHERE id = $1", kind.table) }
+}
+
+/// An event as stored: everything but its number, which is a column.
+#[derive(Serialize, Deserialize)]
+struct StoredEvent {
+    schema_version: u32,
+    at: DateTime<Utc>,
+    actor: Actor,
+    target: Target,
+    kind: EventKind,
+}
+
+/// The events of `commits` as stored: their targets' keys and their documents, in order.
+pub(crate) fn stored_events<'a>(
+    commits: impl Iterator<Item = &'a Commit>,
+    at: DateTime<Utc>,
+) -> Result<(Vec<String>, Vec<String>), Error> {
+    let mut targets = Vec::new();
+    let mut docs = Vec::new();
+    for e in commits.flat_map(|c| &c.events) {
+        targets.push(target_key(&e.target));
+        let stored = StoredEvent {
+            schema_version: EVENT_SCHEMA_VERSION,
+            at,
+            actor: e.actor.clone(),
+            target: e.target.clone(),
+            kind: e.kind.clone(),
+        };
+        docs.push(
+            serde_json::to_string(&stored)
+                .map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })?,
+        );
+    }
+    Ok((targets, docs))
+}
+
+pub(crate) fn event_of(seq: i64, doc: &str) -> Result<Event, Error> {
+    let stored: StoredEvent = serde_json::from_str(doc).map_err(|e| corrupt("event", e))?;
+    Ok(Event {
+        schema_version: stored.schema_version,
+        seq: seq as u64,
+        at: stored.at,
+        actor: stored.actor,
+        target: stored.target,
+        kind: stored.kind,
+    })
+}
+
+pub(crate) const ALL_SEQUENCES: [Sequence; 6] =
+    [Sequence::Product, Sequence::Order, Sequence::App, Sequence::Flow, Sequence::Appeal, Sequence::Invoice];
+
+pub(crate) fn sequence_name(sequence: Sequence) -> &'static str {
+    match sequence {
+        Sequence::Product => "product",
+        Sequence::Order => "order",
+        Sequence::App => "app",
+        Sequence::Flow => "flow",
+        Sequence::Appeal => "appeal",
+        Sequence::Invoice => "invoice",
+    }
 }
