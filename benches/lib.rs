@@ -1,5 +1,6 @@
 //! Shared setup for the criterion benches in this folder. Targets are stated in each bench's
-//! doc comment; the figures are reported in the issue notes, not asserted by tests.
+//! doc comment; the figures are read against them (README's performance table, with their
+//! history in `benches/README.md`), never asserted by tests.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -86,3 +86,8 @@ pub trait Aggregate: Clone {
         None
     }
 }
+
+/// Whether a count is zero: a count kept on an aggregate is left out of its JSON while zero.
+pub(crate) fn is_zero(n: &u32) -> bool {
+    *n == 0
+}

@@ -413,16 +413,12 @@ pub struct PurchasedApp {
     pub recent_receipts: Vec<String>,
     /// How many charges for the app were given back because, decided again, nothing wanted
     /// them any more; a later charge asks the gateway under a fresh key.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::aggregate::is_zero")]
     pub charges_returned: u32,
 }
 
 /// How many receipts an app remembers (see [`PurchasedApp::recent_receipts`]).
 pub const RECENT_RECEIPTS: usize = 32;
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
-}
 
 /// A command on an app: what its customer, its seller or the system may ask of it. What the
 /// marketplace itself records on an app (a paid upgrade or renewal, the start of its term, an

@@ -200,12 +200,8 @@ pub struct Order {
     /// How many charges for the order were given back because, decided again, the order no
     /// longer wanted them (it was cancelled meanwhile); a later charge asks the gateway under a
     /// fresh key.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::aggregate::is_zero")]
     pub charges_returned: u32,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }
 
 /// A command on an order: what a customer or the system may ask of it. What the marketplace
