@@ -12,45 +12,32 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod account;
-pub mod actions;
-pub mod actor;
-pub mod aggregate;
-pub mod app;
-pub mod appeal;
-pub mod catalog;
-pub mod command;
-mod delivery;
-pub mod downgrade;
-pub mod dunning;
-pub mod error;
-pub mod event;
+// The layers, innermost first: values, aggregates with their rules, the ports they are stored and
+// paid through, and the facade. Each module keeps its public path through the re-exports below.
+mod domain;
 #[cfg(feature = "uniffi")]
 pub mod ffi;
-mod fingerprint;
-mod flow_kind;
-pub mod invoice;
+mod kernel;
 mod marketplace;
-pub mod metering;
-pub mod money;
-pub mod order;
-pub mod payments;
-pub mod policy;
-pub mod pricing;
-pub mod provisioning;
-pub mod renewal;
-mod renewal_day;
+mod ports;
 #[doc = include_str!("../RULES.md")]
 pub mod rules {}
-#[cfg(feature = "sealing")]
-pub mod sealing;
-pub mod secret;
-pub mod store;
-pub mod supervision;
 pub mod testing;
-mod text;
-pub mod time;
-pub mod unsubscribe;
+
+pub(crate) use domain::app::renewal_day;
+pub use domain::app::{downgrade, dunning, metering, provisioning, renewal};
+pub use domain::catalog::pricing;
+pub use domain::order::unsubscription as unsubscribe;
+pub use domain::supervision::appeal;
+pub(crate) use domain::supervision::{delivery, flow_kind};
+pub use domain::{account, actions, aggregate, app, catalog, invoice, order, supervision};
+#[cfg(feature = "sealing")]
+pub use kernel::sealing;
+pub(crate) use kernel::text;
+pub use kernel::{actor, error, money, policy, secret, time};
+pub use marketplace::command;
+pub(crate) use marketplace::fingerprint;
+pub use ports::{event, payments, store};
 
 // The UniFFI namespace of the core's value types (feature `uniffi`, see [`ffi`]).
 #[cfg(feature = "uniffi")]

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::orders::release_pending;
+use super::buying::release_pending;
 use super::{Marketplace, Receipts, Unit};
 use crate::actor::{Actor, Target};
 use crate::app::{AppCommand, PurchasedApp};

@@ -1,6 +1,10 @@
 //! The `ServiceFlow` aggregate: service supervision of License, professional-service and
 //! supervised-SaaS orders (SUP-1..8), with the appeal checks that read the flow (APL-1..3).
 
+pub mod appeal;
+pub mod delivery;
+pub mod flow_kind;
+
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};

@@ -1,5 +1,7 @@
 //! The `Order` aggregate: place, accept terms, pay, settle, cancel, complete (ORD-1..6).
 
+pub mod unsubscription;
+
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};

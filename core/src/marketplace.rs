@@ -1,19 +1,21 @@
 //! The facade: reads the clock, loads aggregates, lets them decide, saves what they decided,
 //! calls the payment port, and returns the result. It holds no rule of its own.
 
-mod apps;
-mod catalog;
-mod downgrade;
-mod invoices;
-mod metering;
-mod orders;
+mod buying;
+pub mod command;
+mod downgrading;
+pub(crate) mod fingerprint;
+mod invoicing;
 mod receipts;
-mod renewal;
+mod renewing;
 mod run;
-mod supervision;
+mod selling;
+mod settling;
+mod supervising;
 mod tick;
 mod unit;
-mod unsubscription;
+mod unsubscribing;
+mod using;
 
 use std::sync::Arc;
 

@@ -1,6 +1,13 @@
 //! The `PurchasedApp` aggregate: term and expiry, application information, upgrades, and the
 //! end of a term (APP-1..6, PRC-4, LIFE-1).
 
+pub mod downgrade;
+pub mod dunning;
+pub mod metering;
+pub mod provisioning;
+pub mod renewal;
+pub mod renewal_day;
+
 use std::fmt;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};

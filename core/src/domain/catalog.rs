@@ -1,6 +1,7 @@
 //! The catalog: products, search and the saved list (CAT).
 
 mod catalogue;
+pub mod pricing;
 mod product;
 mod saved_list;
 mod search;

@@ -1,7 +1,7 @@
 //! Purchased-app commands and queries: details, application information, password, upgrade
 //! (APP, PRC-4).
 
-use super::orders::customer_only;
+use super::buying::customer_only;
 use super::{Marketplace, Revealed};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{self, AppCommand, AppFilter, ApplicationInfo, PurchasedApp};
