@@ -26,7 +26,9 @@ fn quotes(c: &mut Criterion) {
     });
     let (market, product, _) = appmarket_benches::market_with_saas(0);
     let request = fixtures::standard_monthly(product.id.clone());
-    c.bench_function("quote/new_purchase_via_facade", |b| b.iter(|| market.quote_purchase(black_box(&request))));
+    c.bench_function("quote/new_purchase_via_facade", |b| {
+        b.iter(|| market.quote_purchase(&appmarket::Actor::System, black_box(&request)))
+    });
 }
 
 criterion_group!(benches, quotes);

@@ -147,7 +147,7 @@ fn main() -> Result<(), Error> {
     market.tick(&Actor::System)?;
     println!("  3 hours after acceptance — order {}", market.order(&alice, &order.id)?.status);
     println!("  Operation records:");
-    print_records(&market.records(&alice, &Target::Flow(flow.id.clone()), 0, 100)?);
+    print_records(&market.records(&alice, &Target::Flow(flow.id.clone()), 0, Some(100))?);
 
     println!("\n== A second service where the seller goes silent, and an appeal");
     let order = buy_one(&market, &alice, &service, "Basic Migration", BillingMode::OneTime)?;
@@ -177,7 +177,7 @@ fn main() -> Result<(), Error> {
         order.status,
         order.refunded
     );
-    print_records(&market.records(&alice, &Target::Flow(flow.id.clone()), 0, 100)?);
+    print_records(&market.records(&alice, &Target::Flow(flow.id.clone()), 0, Some(100))?);
 
     println!("\n== A monthly licence with auto-renewal runs for a year");
     let licence = market.list_product(&seller, fixtures::license_draft())?;
@@ -191,7 +191,7 @@ fn main() -> Result<(), Error> {
     )?;
     market.confirm_acceptance(&alice, &flow.id)?;
     let licence_app = order.app.clone().expect("a paid order has an app");
-    market.set_auto_renewal(&alice, &licence_app, 1, 0, 7)?;
+    market.set_auto_renewal(&alice, &licence_app, 1, 0, 7, None)?;
     show_app(&market.app(&alice, &licence_app)?, clock.instant());
     let charges_before = payments.charges().len();
     for day in 1..=366 {
@@ -201,7 +201,7 @@ fn main() -> Result<(), Error> {
         }
         market.tick(&Actor::System)?;
     }
-    for e in market.records(&alice, &Target::App(licence_app.clone()), 0, 100)? {
+    for e in market.records(&alice, &Target::App(licence_app.clone()), 0, Some(100))? {
         let line = match &e.kind {
             EventKind::App(app::AppEvent::Renewed { term, auto: true, .. }) => {
                 format!("auto-renewed: now expires {}", appmarket_examples::local(term.expires_at))
@@ -245,7 +245,7 @@ fn main() -> Result<(), Error> {
     show_order(&market.unsubscribe(&alice, &second_app)?);
 
     println!("\n== Operation records of the first order");
-    print_records(&market.records(&alice, &Target::Order(first_order.clone()), 0, 100)?);
+    print_records(&market.records(&alice, &Target::Order(first_order.clone()), 0, Some(100))?);
     println!(
         "\n{} charge(s) made, {} events in the stream",
         payments.charges().len(),

@@ -269,7 +269,7 @@ impl World {
             }
             Op::AutoRenew { customer: c, app, days_before } => {
                 let Some(id) = pick(&self.apps, app) else { return Ok(()) };
-                m.set_auto_renewal(customer(c), &id, 1, 0, days_before).map(|_| ())
+                m.set_auto_renewal(customer(c), &id, 1, 0, days_before, None).map(|_| ())
             }
             Op::Unsubscribe { customer: c, app } => {
                 let Some(id) = pick(&self.apps, app) else { return Ok(()) };

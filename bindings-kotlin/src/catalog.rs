@@ -1,11 +1,11 @@
 //! The catalog: products, search and the saved list (CAT-*).
 
-use appmarket::{Actor, ProductId, RequestId};
-use appmarket::{Order, Product, ProductDraft, PurchaseRequest, SavedList};
+use appmarket::{Actor, ProductId};
+use appmarket::{Product, SavedList};
 
 use appmarket::{BillingMode, DeliveryMethod, Money, SellerId, SortOrder};
 
-use crate::{Marketplace, Result, caller, page};
+use crate::{Marketplace, Result, page};
 
 page!(
     /// A page of products.
@@ -50,24 +50,6 @@ pub struct SearchQuery {
 
 #[uniffi::export]
 impl Marketplace {
-    /// A seller lists a product (CAT-1, CAT-2).
-    #[uniffi::method(default(request_id = None))]
-    pub fn list_product(&self, by: Actor, draft: ProductDraft, request_id: Option<RequestId>) -> Result<Product> {
-        self.core.list_product(caller(by, request_id), draft)
-    }
-
-    /// Its seller (or an operator) takes a product off the catalog.
-    #[uniffi::method(default(request_id = None))]
-    pub fn delist_product(&self, by: Actor, product: ProductId, request_id: Option<RequestId>) -> Result<Product> {
-        self.core.delist_product(caller(by, request_id), &product)
-    }
-
-    /// Its seller (or an operator) puts a delisted product back.
-    #[uniffi::method(default(request_id = None))]
-    pub fn relist_product(&self, by: Actor, product: ProductId, request_id: Option<RequestId>) -> Result<Product> {
-        self.core.relist_product(caller(by, request_id), &product)
-    }
-
     /// A product by id (listed or not).
     pub fn product(&self, product: ProductId) -> Result<Product> {
         self.core.product(&product)
@@ -90,32 +72,8 @@ impl Marketplace {
         self.core.search(&query).map(Into::into)
     }
 
-    /// Saves a product (with an optional specification) to the customer's list (CAT-4).
-    #[uniffi::method(default(request_id = None))]
-    pub fn save_to_list(
-        &self,
-        by: Actor,
-        product: ProductId,
-        specification: Option<String>,
-        request_id: Option<RequestId>,
-    ) -> Result<SavedList> {
-        self.core.save_to_list(caller(by, request_id), &product, specification.as_deref())
-    }
-
-    /// Removes a product from the customer's list.
-    #[uniffi::method(default(request_id = None))]
-    pub fn remove_from_list(&self, by: Actor, product: ProductId, request_id: Option<RequestId>) -> Result<SavedList> {
-        self.core.remove_from_list(caller(by, request_id), &product)
-    }
-
     /// The customer's saved list.
     pub fn saved_list(&self, by: Actor) -> Result<SavedList> {
         self.core.saved_list(&by)
-    }
-
-    /// Places an order for an item of the saved list (CAT-4).
-    #[uniffi::method(default(request_id = None))]
-    pub fn buy_from_list(&self, by: Actor, request: PurchaseRequest, request_id: Option<RequestId>) -> Result<Order> {
-        self.core.buy_from_list(caller(by, request_id), request)
     }
 }

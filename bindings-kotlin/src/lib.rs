@@ -13,6 +13,7 @@ uniffi::setup_scaffolding!();
 mod apps;
 mod billing;
 mod catalog;
+mod commands;
 mod gateway;
 mod marketplace;
 mod orders;

@@ -272,7 +272,7 @@ impl Marketplace {
     /// (none: the policy's `max_records_page`) after the event whose `seq` is `after`.
     #[uniffi::method(default(after = 0, limit = None))]
     pub fn records(&self, by: Actor, target: Target, after: u64, limit: Option<u32>) -> Result<Vec<Event>> {
-        self.core.records(&by, &target, after, limit.map_or(usize::MAX, |l| l as usize))
+        self.core.records(&by, &target, after, limit)
     }
 
     /// Runs a command given as JSON (`{"do": "place_order", …}`, see core's `Command`) and

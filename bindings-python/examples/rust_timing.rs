@@ -16,7 +16,7 @@ fn main() -> Result<(), appmarket::Error> {
     let n = 200_000;
     let start = Instant::now();
     for _ in 0..n {
-        std::hint::black_box(market.quote_purchase(&request)?);
+        std::hint::black_box(market.quote_purchase(&appmarket::Actor::System, &request)?);
     }
     let quote = start.elapsed().as_secs_f64() / f64::from(n) * 1e6;
 

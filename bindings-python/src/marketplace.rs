@@ -116,8 +116,7 @@ impl Marketplace {
     /// The operation records of something `by` may see, oldest first: up to `limit` events
     /// (none: the policy's `max_records_page`) after the event whose `seq` is `after`.
     #[pyo3(signature = (by, target, after = 0, limit = None))]
-    fn records(&self, by: &Actor, target: &Target, after: u64, limit: Option<usize>) -> Fallible<Vec<Event>> {
-        let limit = limit.unwrap_or(usize::MAX);
+    fn records(&self, by: &Actor, target: &Target, after: u64, limit: Option<u32>) -> Fallible<Vec<Event>> {
         Ok(self.inner.records(&by.inner, &target.inner, after, limit)?.into_iter().map(Event::from).collect())
     }
 
@@ -214,7 +213,10 @@ impl Marketplace {
         quantity: u32,
         periods: u32,
     ) -> Fallible<Quote> {
-        Ok(self.inner.quote_purchase(&purchase(product, specification, mode, quantity, periods)?)?.into())
+        Ok(self
+            .inner
+            .quote_purchase(&appmarket::Actor::System, &purchase(product, specification, mode, quantity, periods)?)?
+            .into())
     }
 
     /// Prices a purchase for the customer `by`: for a reseller's customer the quote is for
@@ -230,7 +232,7 @@ impl Marketplace {
         periods: u32,
     ) -> Fallible<Quote> {
         let request = purchase(product, specification, mode, quantity, periods)?;
-        Ok(self.inner.quote_purchase_for(&by.inner, &request)?.into())
+        Ok(self.inner.quote_purchase(&by.inner, &request)?.into())
     }
 
     /// Places an order, pending payment, with its quote fixed (ORD-1).
@@ -556,10 +558,7 @@ impl Marketplace {
     ) -> Fallible<PurchasedApp> {
         let app = AppId::parse(app)?;
         let method = method.map(Into::into);
-        Ok(self
-            .inner
-            .set_auto_renewal_paid_by(caller(by, request_id)?, &app, periods, count, days_before, method)?
-            .into())
+        Ok(self.inner.set_auto_renewal(caller(by, request_id)?, &app, periods, count, days_before, method)?.into())
     }
 
     /// Disables auto-renewal of an app (REN-6).

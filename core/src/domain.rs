@@ -8,6 +8,7 @@ pub mod account;
 pub mod actions;
 pub mod aggregate;
 pub mod app;
+mod buttons;
 pub mod catalog;
 pub mod invoice;
 pub mod order;

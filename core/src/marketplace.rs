@@ -3,6 +3,8 @@
 
 mod buying;
 pub mod command;
+mod commands;
+mod declarations;
 mod downgrading;
 pub(crate) mod fingerprint;
 mod invoicing;
@@ -460,12 +462,13 @@ impl Marketplace {
     }
 
     /// The operation records of something `by` may see, oldest first: up to `limit` events
-    /// (at most the policy's `max_records_page`) after the event whose `seq` is `after` (0 for
+    /// (none, or more than the policy's `max_records_page`: `max_records_page`) after the event whose `seq` is `after` (0 for
     /// the first page). The next page starts after the last event's `seq`; a page shorter than
     /// asked is the last.
-    pub fn records(&self, by: &Actor, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error> {
+    pub fn records(&self, by: &Actor, target: &Target, after: u64, limit: Option<u32>) -> Result<Vec<Event>, Error> {
         self.check_can_view(by, target)?;
-        self.store.records(target, after, limit.min(self.policy.max_records_page as usize))
+        let most = self.policy.max_records_page;
+        self.store.records(target, after, limit.map_or(most, |l| l.min(most)) as usize)
     }
 
     /// What `by` may do with `target` now, each with the rule that refuses it.

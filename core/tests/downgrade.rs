@@ -81,7 +81,7 @@ fn prc_8_downgrade_scheduled_is_visible_and_tick_applies_it_at_the_end_of_the_te
     let a = w.app(&app);
     assert_eq!((a.specification.as_str(), a.quantity, a.status), ("Standard", 5, AppStatus::GracePeriod));
     assert_eq!(a.scheduled_downgrade, None);
-    let records = w.market.records(&w.alice, &Target::App(app.clone()), 0, usize::MAX).unwrap();
+    let records = w.market.records(&w.alice, &Target::App(app.clone()), 0, None).unwrap();
     assert!(
         records.iter().any(|e| matches!(
             &e.kind,
@@ -138,7 +138,7 @@ fn prc_8_auto_renewal_charges_the_scheduled_configuration() {
     policy.auto_renewal_delivery_methods.push(DeliveryMethod::Saas);
     let w = world_at("2026-04-15T02:00:00Z", policy);
     let (_, app) = w.saas_app(1);
-    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7).unwrap();
+    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, None).unwrap();
     w.market.schedule_downgrade(&w.alice, &app, "Standard", 5).unwrap();
     let charges = w.payments.charges().len();
     w.tick_at("2026-05-07T19:00:00Z");

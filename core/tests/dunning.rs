@@ -36,7 +36,7 @@ fn ren_7_auto_renewal_retries_follow_the_schedule_in_the_policy() {
     let policy = Policy { auto_renewal_retries: vec![RetryWait::Hours(6), RetryWait::Days(2)], ..auto_policy() };
     let w = world_at("2026-04-15T02:00:00Z", policy);
     let (_, app) = w.saas_app(1);
-    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0).unwrap();
+    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0, None).unwrap();
     // The charge: 2026-05-15 03:00 local = 05-14T19:00Z. Declined: retried 6 hours later.
     w.payments.decline_next(&w.alice_id, "card expired");
     w.tick_at("2026-05-14T19:00:00Z");
@@ -71,7 +71,7 @@ fn ren_7_auto_renewal_retries_follow_the_schedule_in_the_policy() {
 fn ren_7_by_default_every_declined_charge_is_an_event_and_the_last_has_no_next_attempt() {
     let w = world_at("2026-04-15T02:00:00Z", auto_policy());
     let (_, app) = w.saas_app(1);
-    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0).unwrap();
+    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0, None).unwrap();
     // Daily at 03:00 until the retention period ends (2026-06-14 23:59:59 local).
     let mut day = at("2026-05-14T19:00:00Z");
     while day <= at("2026-06-13T19:00:00Z") {

@@ -46,7 +46,10 @@ fn prc_7_a_pay_per_use_order_is_quoted_by_the_hour_and_charges_nothing_up_front(
     let w = World::new();
     let alice = w.customer("alice");
     let p = w.list(hourly_saas("0.30"));
-    let quote = w.market.quote_purchase(&World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1)).unwrap();
+    let quote = w
+        .market
+        .quote_purchase(&appmarket::Actor::System, &World::request(&p, "Standard", BillingMode::PayPerUse, 5, 1))
+        .unwrap();
     assert_eq!(quote.total, usd("0.00"));
     assert_eq!(quote.hourly_rate, Some(usd("0.30")));
     let (order, app) = buy_hourly(&w, &alice, "0.30");
@@ -549,11 +552,11 @@ fn prc_7_an_app_stays_small_after_a_year_of_hourly_ticks() {
     assert_eq!(w.market.usage_statement(&alice, &app).unwrap().cycles.len(), 8_760);
     // Its records come a page at a time (max_records_page), oldest first.
     let target = Target::App(app.clone());
-    let first = w.market.records(&alice, &target, 0, usize::MAX).unwrap();
+    let first = w.market.records(&alice, &target, 0, None).unwrap();
     assert_eq!(first.len(), 1_000);
     let (mut all, mut after) = (0, 0);
     loop {
-        let page = w.market.records(&alice, &target, after, 700).unwrap();
+        let page = w.market.records(&alice, &target, after, Some(700)).unwrap();
         assert!(page.len() <= 700 && page.iter().all(|e| e.seq > after && e.target == target));
         assert!(page.windows(2).all(|p| p[0].seq < p[1].seq));
         all += page.len();
@@ -563,7 +566,7 @@ fn prc_7_an_app_stays_small_after_a_year_of_hourly_ticks() {
         }
     }
     assert!(all > 8_760, "{all} events");
-    assert_eq!(first[0..10], w.market.records(&alice, &target, 0, 10).unwrap()[..]);
+    assert_eq!(first[0..10], w.market.records(&alice, &target, 0, Some(10)).unwrap()[..]);
     // The same through `run_json`.
     let json = format!(
         r#"{{"do": "records", "target": {}, "after": {}, "limit": 3}}"#,

@@ -57,7 +57,7 @@ fn ren_1_unknown_or_foreign_apps_and_wrong_actors_are_refused() {
     assert!(matches!(refused(&w, || w.market.renew(&w.alice, &unknown, 1, None)), Error::NotFound { .. }));
     assert!(matches!(refused(&w, || w.market.renew(&w.bob, &app, 1, None)), Error::Forbidden { .. }));
     assert!(matches!(refused(&w, || w.market.renew(&w.seller, &app, 1, None)), Error::Forbidden { .. }));
-    assert!(matches!(refused(&w, || w.market.set_auto_renewal(&w.bob, &app, 1, 0, 7)), Error::Forbidden { .. }));
+    assert!(matches!(refused(&w, || w.market.set_auto_renewal(&w.bob, &app, 1, 0, 7, None)), Error::Forbidden { .. }));
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn ren_1_a_released_app_cannot_be_renewed() {
     w.tick_at("2026-06-14T16:00:00Z");
     assert_eq!(w.app(&app).status, AppStatus::Released);
     assert_eq!(rule(&refused(&w, || w.market.renew(&w.alice, &app, 1, None))), "REN-1");
-    assert_eq!(rule(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7))), "REN-5");
+    assert_eq!(rule(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, None))), "REN-5");
 }
 
 #[test]
@@ -205,7 +205,7 @@ fn ren_4_renewal_day_0_or_29_to_31_is_refused() {
 fn ren_5_auto_renewal_does_not_apply_to_saas_by_default() {
     let w = world();
     let (_, app) = w.saas_app(1);
-    let err = refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7));
+    let err = refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, None));
     assert_eq!(rule(&err), "REN-5");
     let actions = w.market.available_actions(&w.alice, &Target::App(app)).unwrap();
     let set = actions.iter().find(|a| a.action == Action::SetAutoRenewal).unwrap();
@@ -217,7 +217,7 @@ fn ren_5_auto_renewal_applies_to_licenses_by_default() {
     let w = world();
     let p = w.list(fixtures::license_draft());
     let (_, app) = w.buy(&p, "Annual License", BillingMode::Monthly, 1, 1);
-    let a = w.market.set_auto_renewal(&w.alice, &app, 2, 3, 5).unwrap();
+    let a = w.market.set_auto_renewal(&w.alice, &app, 2, 3, 5, None).unwrap();
     assert_eq!(a.auto_renewal.map(|r| (r.periods, r.count, r.days_before)), Some((2, 3, 5)));
 }
 
@@ -225,10 +225,10 @@ fn ren_5_auto_renewal_applies_to_licenses_by_default() {
 fn ren_5_auto_renewal_settings_out_of_range_are_refused() {
     let w = world_at("2026-04-15T02:00:00Z", saas_auto_policy());
     let (_, app) = w.saas_app(1);
-    assert_eq!(field(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 10, 0, 7))), "periods");
-    assert_eq!(field(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 0, 0, 7))), "periods");
-    assert_eq!(field(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 100, 7))), "count");
-    assert_eq!(field(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 8))), "days_before");
+    assert_eq!(field(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 10, 0, 7, None))), "periods");
+    assert_eq!(field(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 0, 0, 7, None))), "periods");
+    assert_eq!(field(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 100, 7, None))), "count");
+    assert_eq!(field(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 8, None))), "days_before");
     assert_eq!(rule(&refused(&w, || w.market.disable_auto_renewal(&w.alice, &app))), "REN-6");
 }
 
@@ -236,7 +236,7 @@ fn ren_5_auto_renewal_settings_out_of_range_are_refused() {
 fn ren_6_auto_renewal_charges_at_03_00_on_the_charge_day_once() {
     let w = world_at("2026-04-15T02:00:00Z", saas_auto_policy());
     let (_, app) = w.saas_app(1);
-    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7).unwrap();
+    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, None).unwrap();
     let charges = w.payments.charges().len();
     // 7 days before 2026-05-15 is 05-08; 03:00 there is 2026-05-07T19:00Z.
     w.tick_at("2026-05-07T18:59:59Z");
@@ -253,7 +253,7 @@ fn ren_6_auto_renewal_charges_at_03_00_on_the_charge_day_once() {
 fn ren_6_the_renewal_count_limits_auto_renewals() {
     let w = world_at("2026-04-15T02:00:00Z", saas_auto_policy());
     let (_, app) = w.saas_app(1);
-    w.market.set_auto_renewal(&w.alice, &app, 1, 1, 0).unwrap();
+    w.market.set_auto_renewal(&w.alice, &app, 1, 1, 0, None).unwrap();
     w.tick_at("2026-05-14T19:00:00Z");
     assert_eq!(expiry(&w, &app), "2026-06-15T15:59:59+00:00");
     w.tick_at("2026-06-14T19:00:00Z");
@@ -275,10 +275,10 @@ fn declining_until(w: &World, last: &str) {
 fn ren_6_a_declined_charge_is_retried_daily_and_the_last_retry_is_on_the_last_retention_day() {
     let w = world_at("2026-04-15T02:00:00Z", saas_auto_policy());
     let (_, app) = w.saas_app(1);
-    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0).unwrap();
+    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0, None).unwrap();
     declining_until(&w, "2026-06-12T19:00:00Z");
     assert_eq!(w.app(&app).status, AppStatus::Frozen);
-    let declines = w.market.records(&w.alice, &Target::App(app.clone()), 0, usize::MAX).unwrap();
+    let declines = w.market.records(&w.alice, &Target::App(app.clone()), 0, None).unwrap();
     let n =
         declines.iter().filter(|e| matches!(e.kind, EventKind::App(app::AppEvent::AutoRenewalDeclined { .. }))).count();
     assert_eq!(n, 30);
@@ -293,7 +293,7 @@ fn ren_6_a_declined_charge_is_retried_daily_and_the_last_retry_is_on_the_last_re
 fn ren_6_no_retry_after_the_retention_period_ends() {
     let w = world_at("2026-04-15T02:00:00Z", saas_auto_policy());
     let (_, app) = w.saas_app(1);
-    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0).unwrap();
+    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 0, None).unwrap();
     declining_until(&w, "2026-06-13T19:00:00Z");
     let charges = w.payments.charges().len();
     w.tick_at("2026-06-14T16:00:00Z");
@@ -306,7 +306,7 @@ fn ren_6_no_retry_after_the_retention_period_ends() {
 fn ren_6_a_manual_renewal_moves_the_next_charge() {
     let w = world_at("2026-04-15T02:00:00Z", saas_auto_policy());
     let (_, app) = w.saas_app(1);
-    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7).unwrap();
+    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, None).unwrap();
     let order = w.market.renew(&w.alice, &app, 1, None).unwrap();
     w.pay(&w.alice, &order);
     let charges = w.payments.charges().len();
@@ -322,7 +322,7 @@ fn ren_6_a_manual_renewal_moves_the_next_charge() {
 fn ren_6_auto_renewal_can_be_disabled_until_release() {
     let w = world_at("2026-04-15T02:00:00Z", saas_auto_policy());
     let (_, app) = w.saas_app(1);
-    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7).unwrap();
+    w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, None).unwrap();
     let a = w.market.disable_auto_renewal(&w.alice, &app).unwrap();
     assert!(a.auto_renewal.is_none());
     let charges = w.payments.charges().len();
@@ -336,7 +336,7 @@ fn life_1_expiry_reminders_7_3_and_1_days_before_each_once() {
     let (_, app) = w.saas_app(1);
     let reminders = |w: &World| -> Vec<u32> {
         w.market
-            .records(&w.alice, &Target::App(app.clone()), 0, usize::MAX)
+            .records(&w.alice, &Target::App(app.clone()), 0, None)
             .unwrap()
             .into_iter()
             .filter_map(|e| match e.kind {
@@ -379,12 +379,12 @@ fn ren_1_tick_is_system_only() {
 fn ren_5_the_customer_chooses_balance_or_card_for_auto_renewal() {
     let w = world_at("2026-04-15T02:00:00Z", saas_auto_policy());
     let (_, app) = w.saas_app(1);
-    let err = refused(&w, || w.market.set_auto_renewal_paid_by(&w.alice, &app, 1, 0, 7, Some(PaymentMethod::Online)));
+    let err = refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, Some(PaymentMethod::Online)));
     assert_eq!(field(&err), "method");
-    let set = w.market.set_auto_renewal_paid_by(&w.alice, &app, 1, 0, 7, Some(PaymentMethod::Balance)).unwrap();
+    let set = w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, Some(PaymentMethod::Balance)).unwrap();
     assert_eq!(set.auto_renewal.unwrap().method, PaymentMethod::Balance);
     // Modifying without a method keeps the chosen one.
-    let kept = w.market.set_auto_renewal(&w.alice, &app, 1, 0, 6).unwrap();
+    let kept = w.market.set_auto_renewal(&w.alice, &app, 1, 0, 6, None).unwrap();
     assert_eq!(kept.auto_renewal.unwrap().method, PaymentMethod::Balance);
     w.payments.set_balance(&w.alice_id, money("1000 USD"));
     let charges = w.payments.charges().len();

@@ -340,7 +340,7 @@ fn sup_7_the_operation_records_hold_every_step_with_its_actor() {
     w.market.reject_request(&w.seller, &flow.id, "Need a logo").unwrap();
     w.to_acceptance(&flow);
     w.market.confirm_acceptance(&w.buyer, &flow.id).unwrap();
-    let records = w.market.records(&w.seller, &Target::Flow(flow.id.clone()), 0, usize::MAX).unwrap();
+    let records = w.market.records(&w.seller, &Target::Flow(flow.id.clone()), 0, None).unwrap();
     let steps: Vec<(String, Actor)> = records
         .iter()
         .map(|e| match &e.kind {
@@ -354,7 +354,7 @@ fn sup_7_the_operation_records_hold_every_step_with_its_actor() {
     assert_eq!(steps[2].1, w.seller);
     assert_eq!(steps[6].1, w.buyer);
     assert!(matches!(records[6].kind, EventKind::Flow(FlowEvent::AcceptanceConfirmed)));
-    let err = w.market.records(&w.other_customer, &Target::Flow(flow.id.clone()), 0, usize::MAX).unwrap_err();
+    let err = w.market.records(&w.other_customer, &Target::Flow(flow.id.clone()), 0, None).unwrap_err();
     assert_eq!(err.kind(), "forbidden");
 }
 

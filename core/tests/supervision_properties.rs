@@ -53,12 +53,12 @@ fn run(w: &World, flow: &ServiceFlow, by: &Actor, action: Action, resolution: u8
 }
 
 fn latest_appeal(w: &World, flow: &ServiceFlow) -> Option<AppealId> {
-    w.market.records(&w.operator, &Target::Flow(flow.id.clone()), 0, usize::MAX).unwrap().into_iter().rev().find_map(
-        |e| match e.kind {
+    w.market.records(&w.operator, &Target::Flow(flow.id.clone()), 0, None).unwrap().into_iter().rev().find_map(|e| {
+        match e.kind {
             appmarket::event::EventKind::Flow(appmarket::supervision::FlowEvent::Frozen { appeal, .. }) => Some(appeal),
             _ => None,
-        },
-    )
+        }
+    })
 }
 
 proptest! {

@@ -278,7 +278,7 @@ fn uns_6_approval_closes_the_service_flow_with_a_record() {
     w.market.resolve_refund_request(&w.seller, &order.id, true).unwrap();
     let flow = w.market.flow_of_order(&w.alice, &order.id).unwrap();
     assert_eq!(flow.status, FlowStatus::Closed);
-    let records = w.market.records(&w.alice, &Target::Flow(flow.id.clone()), 0, usize::MAX).unwrap();
+    let records = w.market.records(&w.alice, &Target::Flow(flow.id.clone()), 0, None).unwrap();
     let last = records.last().unwrap();
     assert!(matches!(
         &last.kind,

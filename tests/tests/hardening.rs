@@ -37,7 +37,10 @@ fn prc_1_a_price_outside_the_documented_range_is_refused_at_listing_and_changes_
         quantity: 1000,
         periods: 9,
     };
-    assert_eq!(market.quote_purchase(&request).unwrap().total.to_string(), "9000000000000000.00 USD");
+    assert_eq!(
+        market.quote_purchase(&appmarket::Actor::System, &request).unwrap().total.to_string(),
+        "9000000000000000.00 USD"
+    );
 }
 
 #[test]
@@ -171,7 +174,7 @@ proptest! {
                 Step::Buy { quantity, periods, yearly } => {
                     let mode = if yearly { BillingMode::Yearly } else { BillingMode::Monthly };
                     let request = PurchaseRequest { product: product.id.clone(), specification: "Standard".into(), mode, quantity, periods };
-                    let _ = market.quote_purchase(&request);
+                    let _ = market.quote_purchase(&appmarket::Actor::System, &request);
                     if let Ok(o) = market.place_order(&alice, request) {
                         let _ = market.accept_terms(&alice, &o.id);
                         if let Ok(paid) = market.pay(&alice, &o.id, Some(PaymentMethod::CreditCard)) {
@@ -190,7 +193,7 @@ proptest! {
                     }
                 },
                 Step::AutoRenew { periods, count, days_before } => if let Some(a) = &app {
-                    let _ = market.set_auto_renewal(&alice, a, periods, count, days_before);
+                    let _ = market.set_auto_renewal(&alice, a, periods, count, days_before, None);
                 },
                 Step::Unsubscribe => if let Some(a) = &app {
                     let _ = market.quote_unsubscribe(&alice, a);

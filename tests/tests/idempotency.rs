@@ -156,7 +156,7 @@ fn every_mutating_call_replays_under_its_request_id() {
     w.market.deliver(&seller, &lic_flow.id, Delivery::default(), None).unwrap();
     w.market.confirm_acceptance(&alice, &lic_flow.id).unwrap();
     let lic_app = lic_order.app.clone().unwrap();
-    w.replays(&alice, |c| w.market.set_auto_renewal(c, &lic_app, 1, 0, 7));
+    w.replays(&alice, |c| w.market.set_auto_renewal(c, &lic_app, 1, 0, 7, None));
     w.replays(&alice, |c| w.market.disable_auto_renewal(c, &lic_app));
 
     // Invoices (INV) and unsubscription (UNS).

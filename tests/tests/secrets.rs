@@ -97,7 +97,7 @@ fn app_5_a_replayed_reveal_returns_the_current_password_and_its_record_keeps_non
     let (market, store, alice, seller, app) = app_with_password("First#pw-1");
     let caller = alice.with_request_id("reveal-1").unwrap();
     assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), "First#pw-1");
-    let reveals = market.records(&alice, &Target::App(app.clone()), 0, 1000).unwrap().len();
+    let reveals = market.records(&alice, &Target::App(app.clone()), 0, Some(1000)).unwrap().len();
     // The request record names the app, not its password.
     let record = store.request(&alice, &RequestId::parse("reveal-1").unwrap()).unwrap().unwrap();
     assert_eq!(record.reply, Ok(appmarket::store::Reply::Password(app.clone())));
@@ -105,10 +105,10 @@ fn app_5_a_replayed_reveal_returns_the_current_password_and_its_record_keeps_non
     market
         .provide_application_info(&seller, &app, ApplicationInfo::default(), Some(Secret::new("Second#pw-2")))
         .unwrap();
-    let after_change = market.records(&alice, &Target::App(app.clone()), 0, 1000).unwrap().len();
+    let after_change = market.records(&alice, &Target::App(app.clone()), 0, Some(1000)).unwrap().len();
     assert_eq!(after_change, reveals + 1, "the change is one event");
     assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), "Second#pw-2");
-    assert_eq!(market.records(&alice, &Target::App(app.clone()), 0, 1000).unwrap().len(), after_change);
+    assert_eq!(market.records(&alice, &Target::App(app.clone()), 0, Some(1000)).unwrap().len(), after_change);
 }
 
 #[test]

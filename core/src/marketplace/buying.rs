@@ -23,19 +23,15 @@ use crate::store::Sequence;
 use crate::supervision::ServiceFlow;
 
 impl Marketplace {
-    /// Prices a purchase without placing it (ORD-1, PRC-3).
-    pub fn quote_purchase(&self, request: &PurchaseRequest) -> Result<Quote, Error> {
+    /// Prices a purchase for `by` without placing it (ORD-1, PRC-3): the catalog's price, and
+    /// for a reseller's customer a quote *for reference only* from this first quote on (ORD-4).
+    pub fn quote_purchase(&self, by: &Actor, request: &PurchaseRequest) -> Result<Quote, Error> {
         self.check_input("request", request)?;
-        quote_purchase(&*self.shared_product(&request.product)?, request, &self.policy)
-    }
-
-    /// Prices a purchase for the customer `by` without placing it: for a reseller's customer
-    /// the quote is *for reference only* from this first quote on (ORD-4, PRC-3).
-    pub fn quote_purchase_for(&self, by: &Actor, request: &PurchaseRequest) -> Result<Quote, Error> {
-        self.check_input("request", request)?;
-        let customer = customer_only(by, "ask for a purchase quote")?;
-        let account = self.account(&customer)?;
-        Ok(self.quote_purchase(request)?.for_reference(account.is_reseller_customer()))
+        let quote = quote_purchase(&*self.shared_product(&request.product)?, request, &self.policy)?;
+        match by {
+            Actor::Customer(customer) => Ok(quote.for_reference(self.account(customer)?.is_reseller_customer())),
+            _ => Ok(quote),
+        }
     }
 
     fn ordering_customer(&self, actor: &Actor) -> Result<CustomerAccount, Error> {

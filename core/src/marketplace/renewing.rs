@@ -74,22 +74,10 @@ impl Marketplace {
     }
 
     /// Enables or modifies auto-renewal of an app: `periods` per renewal, `count` renewals (0 =
-    /// unlimited, at most 99), charged `days_before` days (0–7) before expiry (REN-5, REN-6).
+    /// unlimited, at most 99), charged `days_before` days (0–7) before expiry, paid by `method`:
+    /// balance or the bound credit card; `None` keeps the current one (card by default) (REN-5,
+    /// REN-6).
     pub fn set_auto_renewal(
-        &self,
-        by: impl Into<Caller>,
-        app: &AppId,
-        periods: u32,
-        count: u32,
-        days_before: u32,
-    ) -> Result<PurchasedApp, Error> {
-        self.set_auto_renewal_paid_by(by, app, periods, count, days_before, None)
-    }
-
-    /// [`Marketplace::set_auto_renewal`] with the payment method the customer chooses for the
-    /// charges: balance or the bound credit card (REN-5); `None` keeps the current one (card
-    /// by default).
-    pub fn set_auto_renewal_paid_by(
         &self,
         by: impl Into<Caller>,
         app: &AppId,

@@ -302,7 +302,7 @@ fn auto_renewal_raced_by_disable_auto_renewal(store: Arc<dyn Store>) {
     let r = Race::new(store);
     let product = r.list(fixtures::saas_draft());
     let app = r.bought(request(&product, BillingMode::Monthly));
-    r.market.set_auto_renewal(&r.alice, &app, 1, 0, 0).expect("auto-renewal set");
+    r.market.set_auto_renewal(&r.alice, &app, 1, 0, 0, None).expect("auto-renewal set");
     let expiry = r.app(&app).term.expect("a term").expires_at;
     let (id, alice) = (app.clone(), r.alice.clone());
     r.arm(move |m| m.disable_auto_renewal(&alice, &id).map(|_| ()));
