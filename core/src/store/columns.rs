@@ -23,8 +23,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, InvoiceId, OperatorId, OrderId, ProductId, SellerId};
 use crate::actor::Target;
+use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, InvoiceId, OperatorId, OrderId, ProductId, SellerId};
 use crate::app::AppStatus;
 use crate::appeal::AppealStatus;
 use crate::catalog::{BillingMode, DeliveryMethod};
@@ -298,9 +298,7 @@ pub fn record_columns(record: &Record) -> RecordColumns {
             opened_at: Some(nanos(a.opened_at)),
             ..RecordColumns::default()
         },
-        Record::Account(_) | Record::Product(_) | Record::SavedList(_) | Record::Invoice(_) => {
-            RecordColumns::default()
-        }
+        Record::Account(_) | Record::Product(_) | Record::SavedList(_) | Record::Invoice(_) => RecordColumns::default(),
     }
 }
 
