@@ -4,6 +4,7 @@
 //! default. Every adapter must pass the contract suite in `testing::contract` (feature
 //! `test-utils`).
 
+pub mod columns;
 mod memory;
 
 use std::collections::HashSet;

@@ -7,7 +7,7 @@ use appmarket::{Actor, Error, PurchasedApp, Target};
 use chrono::{DateTime, Utc};
 
 use crate::PostgresStore;
-use crate::rows::{self, ALL_SEQUENCES, KINDS, enum_text, nanos, record_of, sequence_name, target_key};
+use crate::rows::{self, ALL_SEQUENCES, KINDS, nanos, record_of, sequence_name, target_key};
 
 impl PostgresStore {
     /// Everything the store holds, in the order of [`appmarket::MemoryStore::snapshot`]: two
@@ -77,12 +77,13 @@ impl PostgresStore {
             for (app, due) in chunk {
                 ids.push(app.id.to_string());
                 docs.push(serde_json::to_string(app).map_err(|e| Error::Storage { reason: e.to_string() })?);
-                customers.push(app.customer.to_string());
-                listed.push(app.is_listed());
-                statuses.push(enum_text(&app.status));
-                deliveries.push(enum_text(&app.delivery));
-                modes.push(enum_text(&app.mode));
-                names.push(app.product_name.to_lowercase());
+                let c = rows::app_columns(app);
+                customers.push(c.customer);
+                listed.push(c.listed);
+                statuses.push(c.status);
+                deliveries.push(c.delivery);
+                modes.push(c.mode);
+                names.push(c.name_lower);
                 if let Some(due) = due {
                     due_keys.push(target_key(&Target::App(app.id.clone())));
                     due_at.push(nanos(*due));

@@ -1,9 +1,9 @@
-//! How records, events, targets, actors, instants and sequences map to rows and columns.
+//! How records and events map to rows and documents. How targets, actors, instants, sequences
+//! and the query columns become column values is `appmarket::store::columns`, shared with the
+//! SQLite store.
 
-use appmarket::actor::{AppId, AppealId, CustomerId, FlowId, InvoiceId, OrderId, ProductId};
-use appmarket::appeal::AppealStatus;
 use appmarket::event::{EVENT_SCHEMA_VERSION, Event, EventKind};
-use appmarket::store::{Commit, Record, Sequence};
+use appmarket::store::{Commit, Record, columns};
 use appmarket::{Actor, Error, PurchasedApp, Target};
 use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
@@ -30,53 +30,9 @@ pub(crate) const KINDS: [Kind; 8] = [
     Kind { table: "invoices", what: "invoice", columns: &[] },
 ];
 
-/// A target as one text key, `"<rank>:<id>"`: sorts like `Target` (kind first, then id).
-pub(crate) fn target_key(target: &Target) -> String {
-    let (rank, id) = target.kind_and_id();
-    format!("{rank}:{id}")
-}
-
-/// The target of a key written by [`target_key`].
-pub(crate) fn target_of_key(key: &str) -> Result<Target, Error> {
-    let bad = || corrupt("target key", key);
-    let (rank, id) = key.split_once(':').ok_or_else(bad)?;
-    let target = match rank {
-        "0" => Target::Account(CustomerId::parse(id)?),
-        "1" => Target::Product(ProductId::parse(id)?),
-        "2" => Target::SavedList(CustomerId::parse(id)?),
-        "3" => Target::Order(OrderId::parse(id)?),
-        "4" => Target::App(AppId::parse(id)?),
-        "5" => Target::Flow(FlowId::parse(id)?),
-        "6" => Target::Appeal(AppealId::parse(id)?),
-        "7" => Target::Invoice(InvoiceId::parse(id)?),
-        _ => return Err(bad()),
-    };
-    Ok(target)
-}
-
-/// An actor as text: `customer:<id>`, `seller:<id>`, `operator:<id>` or `system`.
-pub(crate) fn actor_key(actor: &Actor) -> String {
-    match actor {
-        Actor::Customer(id) => format!("customer:{id}"),
-        Actor::Seller(id) => format!("seller:{id}"),
-        Actor::Operator(id) => format!("operator:{id}"),
-        Actor::System => "system".into(),
-    }
-}
-
-/// An instant as nanoseconds since the epoch (saturating outside 1677–2262).
-pub(crate) fn nanos(at: DateTime<Utc>) -> i64 {
-    at.timestamp_nanos_opt().unwrap_or(if at.timestamp() < 0 { i64::MIN } else { i64::MAX })
-}
-
-/// A unit enum as its serialized name, e.g. `"pending_payment"`.
-pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
+pub(crate) use appmarket::store::columns::{
+    SEQUENCES as ALL_SEQUENCES, actor_key, nanos, sequence_name, target_key, target_of_key,
+};
 
 pub(crate) type Param = Box<dyn ToSql + Sync>;
 
@@ -92,44 +48,29 @@ fn json<T: Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|e| Error::Storage { reason: format!("cannot serialize a record: {e}") })
 }
 
-/// The row of a record.
+/// The row of a record: its query columns as `appmarket::store::columns` encodes them.
 pub(crate) fn row_of(record: &Record) -> Result<Row, Error> {
     let target = record.target();
     let (rank, id) = target.kind_and_id();
     let id = id.to_owned();
+    let c = columns::record_columns(record);
+    // Each kind's columns are set (`Some`) in `record_columns`: none is bound as NULL.
+    fn some<T: ToSql + Sync + 'static>(value: Option<T>) -> Param {
+        Box::new(value)
+    }
     let (doc, columns): (String, Vec<Param>) = match record {
         Record::Account(a) => (json(a)?, vec![]),
         Record::Product(p) => (json(p)?, vec![Box::new(p.listed)]),
         Record::SavedList(l) => (json(l)?, vec![]),
-        Record::Order(o) => (
-            json(o)?,
-            vec![Box::new(o.customer.to_string()), Box::new(enum_text(&o.status)), Box::new(o.product.to_string())],
+        Record::Order(o) => (json(o)?, vec![some(c.customer), some(c.status), some(c.product)]),
+        Record::App(a) => (
+            json(a)?,
+            vec![some(c.customer), some(c.listed), some(c.status), some(c.delivery), some(c.mode), some(c.name_lower)],
         ),
-        Record::App(a) => {
-            let c = app_columns(a);
-            (
-                json(a)?,
-                vec![
-                    Box::new(c.customer),
-                    Box::new(c.listed),
-                    Box::new(c.status),
-                    Box::new(c.delivery),
-                    Box::new(c.mode),
-                    Box::new(c.name_lower),
-                ],
-            )
+        Record::Flow(f) => {
+            (json(f)?, vec![some(c.customer), some(c.seller), some(c.status), some(c.flow_kind), some(c.order_id)])
         }
-        Record::Flow(f) => (
-            json(f)?,
-            vec![
-                Box::new(f.customer.to_string()),
-                Box::new(f.seller.to_string()),
-                Box::new(enum_text(&f.status)),
-                Box::new(enum_text(&f.kind)),
-                Box::new(f.order.to_string()),
-            ],
-        ),
-        Record::Appeal(a) => (json(a)?, vec![Box::new(a.status == AppealStatus::Open), Box::new(nanos(a.opened_at))]),
+        Record::Appeal(a) => (json(a)?, vec![some(c.open), some(c.opened_at)]),
         Record::Invoice(i) => (json(i)?, vec![]),
     };
     Ok(Row { rank, id, doc, columns })
@@ -139,9 +80,9 @@ pub(crate) fn row_of(record: &Record) -> Result<Row, Error> {
 pub(crate) struct AppColumns {
     pub(crate) customer: String,
     pub(crate) listed: bool,
-    pub(crate) status: String,
-    pub(crate) delivery: String,
-    pub(crate) mode: String,
+    pub(crate) status: &'static str,
+    pub(crate) delivery: &'static str,
+    pub(crate) mode: &'static str,
     pub(crate) name_lower: String,
 }
 
@@ -149,10 +90,10 @@ pub(crate) fn app_columns(a: &PurchasedApp) -> AppColumns {
     AppColumns {
         customer: a.customer.to_string(),
         listed: a.is_listed(),
-        status: enum_text(&a.status),
-        delivery: enum_text(&a.delivery),
-        mode: enum_text(&a.mode),
-        name_lower: a.product_name.to_lowercase(),
+        status: columns::app_status(a.status),
+        delivery: columns::delivery(a.delivery),
+        mode: columns::billing_mode(a.mode),
+        name_lower: columns::name_lower(&a.product_name),
     }
 }
 
@@ -226,18 +167,4 @@ pub(crate) fn event_of(seq: i64, doc: &str) -> Result<Event, Error> {
         target: stored.target,
         kind: stored.kind,
     })
-}
-
-pub(crate) const ALL_SEQUENCES: [Sequence; 6] =
-    [Sequence::Product, Sequence::Order, Sequence::App, Sequence::Flow, Sequence::Appeal, Sequence::Invoice];
-
-pub(crate) fn sequence_name(sequence: Sequence) -> &'static str {
-    match sequence {
-        Sequence::Product => "product",
-        Sequence::Order => "order",
-        Sequence::App => "app",
-        Sequence::Flow => "flow",
-        Sequence::Appeal => "appeal",
-        Sequence::Invoice => "invoice",
-    }
 }

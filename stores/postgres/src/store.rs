@@ -8,13 +8,14 @@ use appmarket::actor::{AppId, CustomerId, ProductId, RequestId};
 use appmarket::catalog::{Page, PreparedQuery, Product, SearchText};
 use appmarket::event::Event;
 use appmarket::secret::Secret;
+use appmarket::store::columns::{self, LISTING_APPS, LISTING_CUSTOMER_FLOWS, LISTING_ORDERS, LISTING_SELLER_FLOWS};
 use appmarket::store::{Commit, Record, RequestRecord, Sequence, Store};
 use appmarket::supervision::{FlowFilter, ServiceFlow};
 use appmarket::{Actor, AppFilter, Appeal, Error, Order, OrderFilter, PurchasedApp, Target};
 use chrono::{DateTime, Utc};
 
 use crate::listing::{Counted, conditions};
-use crate::rows::{self, KINDS, actor_key, enum_text, event_of, nanos, record_of, sequence_name, target_key};
+use crate::rows::{self, KINDS, actor_key, event_of, nanos, record_of, sequence_name, target_key};
 use crate::{Block, CachedProduct, NUMBER_BLOCK, PostgresStore, errors, secrets};
 
 impl PostgresStore {
@@ -170,14 +171,18 @@ impl Store for PostgresStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<Order>, Error> {
-        let status = filter.status.as_ref().map(enum_text);
+        let status = filter.status.map(|s| columns::order_status(s).to_owned());
         let product = filter.product.as_ref().map(|p| p.to_string());
         let customer = customer.as_str();
         self.page_of(
             "listing orders",
             3,
             conditions("customer = $1", &customer, &[("status = $?", &status), ("product = $?", &product)]),
-            product.is_none().then_some(Counted { listing: "orders", owner: customer, status: status.as_deref() }),
+            product.is_none().then_some(Counted {
+                listing: LISTING_ORDERS,
+                owner: customer,
+                status: status.as_deref(),
+            }),
             (page, page_size),
             |r| match r {
                 Record::Order(o) => Some(*o),
@@ -187,7 +192,7 @@ impl Store for PostgresStore {
     }
 
     fn unpaid_orders(&self, customer: &CustomerId) -> Result<u64, Error> {
-        let unpaid = enum_text(&appmarket::OrderStatus::PendingPayment);
+        let unpaid = columns::order_status(appmarket::OrderStatus::PendingPayment);
         let rows = self.query(
             "counting unpaid orders",
             "SELECT count(*) FROM orders WHERE customer = $1 AND status = $2",
@@ -203,10 +208,10 @@ impl Store for PostgresStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<PurchasedApp>, Error> {
-        let status = filter.status.as_ref().map(enum_text);
-        let delivery = filter.delivery.as_ref().map(enum_text);
-        let mode = filter.mode.as_ref().map(enum_text);
-        let name = filter.name.as_ref().map(|n| n.to_lowercase());
+        let status = filter.status.map(|s| columns::app_status(s).to_owned());
+        let delivery = filter.delivery.map(|d| columns::delivery(d).to_owned());
+        let mode = filter.mode.map(|m| columns::billing_mode(m).to_owned());
+        let name = filter.name.as_deref().map(columns::name_lower);
         let customer = customer.as_str();
         self.page_of(
             "listing apps",
@@ -222,7 +227,7 @@ impl Store for PostgresStore {
                 ],
             ),
             (delivery.is_none() && mode.is_none() && name.is_none()).then_some(Counted {
-                listing: "apps",
+                listing: LISTING_APPS,
                 owner: customer,
                 status: status.as_deref(),
             }),
@@ -242,12 +247,12 @@ impl Store for PostgresStore {
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
         let (column, id, listing) = match party {
-            Actor::Customer(c) => ("customer", c.as_str(), "customer_flows"),
-            Actor::Seller(s) => ("seller", s.as_str(), "seller_flows"),
+            Actor::Customer(c) => ("customer", c.as_str(), LISTING_CUSTOMER_FLOWS),
+            Actor::Seller(s) => ("seller", s.as_str(), LISTING_SELLER_FLOWS),
             _ => return Ok(Page { items: vec![], page, page_size, total: 0 }),
         };
-        let status = filter.status.as_ref().map(enum_text);
-        let kind = filter.kind.as_ref().map(enum_text);
+        let status = filter.status.map(|s| columns::flow_status(s).to_owned());
+        let kind = filter.kind.map(|k| columns::flow_kind(k).to_owned());
         let order = filter.order.as_ref().map(|o| o.to_string());
         self.page_of(
             "listing service flows",

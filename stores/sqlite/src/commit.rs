@@ -56,7 +56,7 @@ impl SqliteStore {
         }
         let request = match &commit.request {
             Some(req) => {
-                let actor = actor_key(&req.actor)?;
+                let actor = actor_key(&req.actor);
                 let used = tx
                     .prepare_cached("SELECT 1 FROM requests WHERE actor = ?1 AND id = ?2")
                     .and_then(|mut s| s.exists(params![actor, req.id.as_str()]))

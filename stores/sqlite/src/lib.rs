@@ -25,7 +25,8 @@
 //! - every aggregate but products is a row of `records`: a JSON document plus the columns the
 //!   queries need (kind, id, version, customer, seller, status, due instant, and what the
 //!   listings filter on: an order's product, an app's delivery, mode, product name and whether
-//!   it is listed, a flow's process and order; the rowid is the creation order), with an index
+//!   it is listed, a flow's process and order; the rowid is the creation order; each value
+//!   encoded by `appmarket::store::columns`, as the PostgreSQL store does), with an index
 //!   per query (the due index, a customer's orders and apps by status, orders by product, a
 //!   party's flows by status, a flow by its order, open appeals). A listing is filtered,
 //!   ordered and paged in SQL on them and decodes only its page. When the page does not tell

@@ -3,7 +3,7 @@
 
 use appmarket::Error;
 use appmarket::catalog::Page;
-use appmarket::store::Record;
+use appmarket::store::{Record, columns};
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, Row, params};
 
@@ -26,11 +26,6 @@ pub(crate) struct Columns {
     name_lower: Option<String>,
     flow_kind: Option<String>,
     order_id: Option<String>,
-}
-
-/// A value as the columns keep it: its `Debug` name (`PendingPayment`).
-pub(crate) fn text(value: impl std::fmt::Debug) -> String {
-    format!("{value:?}")
 }
 
 /// The column names, in the order of [`Columns::values`].
@@ -73,34 +68,21 @@ pub(crate) const UPDATE: &str = "UPDATE records SET version = ?2, due = ?3, doc 
      order_id = ?14 WHERE rowid = ?1";
 
 impl Columns {
+    /// A record's columns, as `appmarket::store::columns` encodes them.
     pub(crate) fn of(record: &Record) -> Columns {
-        let owned = |s: &str| Some(s.to_owned());
-        match record {
-            Record::Order(o) => Columns {
-                customer: owned(o.customer.as_str()),
-                status: Some(text(o.status)),
-                product: owned(o.product.as_str()),
-                ..Columns::default()
-            },
-            Record::App(a) => Columns {
-                customer: owned(a.customer.as_str()),
-                status: Some(text(a.status)),
-                listed: Some(a.is_listed()),
-                delivery: Some(text(a.delivery)),
-                mode: Some(text(a.mode)),
-                name_lower: Some(a.product_name.to_lowercase()),
-                ..Columns::default()
-            },
-            Record::Flow(f) => Columns {
-                customer: owned(f.customer.as_str()),
-                seller: owned(f.seller.as_str()),
-                status: Some(text(f.status)),
-                flow_kind: Some(text(f.kind)),
-                order_id: owned(f.order.as_str()),
-                ..Columns::default()
-            },
-            Record::Appeal(a) => Columns { status: Some(text(a.status)), ..Columns::default() },
-            _ => Columns::default(),
+        let c = columns::record_columns(record);
+        let text = |s: Option<&'static str>| s.map(str::to_owned);
+        Columns {
+            customer: c.customer,
+            seller: c.seller,
+            status: text(c.status),
+            product: c.product,
+            listed: c.listed,
+            delivery: text(c.delivery),
+            mode: text(c.mode),
+            name_lower: c.name_lower,
+            flow_kind: text(c.flow_kind),
+            order_id: c.order_id,
         }
     }
 
@@ -202,12 +184,12 @@ impl Counted<'_> {
     }
 }
 
-/// Fills the listing columns of every order, app and flow from its document: a file written
-/// before the columns existed.
+/// Fills the columns of every order, app, flow and appeal from its document: a file written
+/// before the columns existed, or in another encoding of them.
 pub(crate) fn backfill(conn: &Connection) -> rusqlite::Result<()> {
     type Stored = (i64, i64, Option<i64>, String);
     let rows: Vec<Stored> = conn
-        .prepare("SELECT rowid, version, due, doc FROM records WHERE kind IN (3, 4, 5)")?
+        .prepare("SELECT rowid, version, due, doc FROM records WHERE kind IN (3, 4, 5, 6)")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut update = conn.prepare(UPDATE)?;
@@ -224,10 +206,15 @@ pub(crate) fn backfill(conn: &Connection) -> rusqlite::Result<()> {
 
 /// How many of a customer's orders wait for payment (ORD-7): a count on the status index.
 pub(crate) fn unpaid_orders(conn: &Connection, customer: &str) -> Result<u64, rusqlite::Error> {
-    conn.prepare_cached("SELECT count(*) FROM records WHERE kind = 3 AND customer = ?1 AND status = 'PendingPayment'")?
-        .query_row(params![customer], |r| r.get::<_, i64>(0))
+    let unpaid = columns::order_status(appmarket::OrderStatus::PendingPayment);
+    conn.prepare_cached("SELECT count(*) FROM records WHERE kind = 3 AND customer = ?1 AND status = ?2")?
+        .query_row(params![customer, unpaid], |r| r.get::<_, i64>(0))
         .map(|n| n as u64)
 }
+
+/// The open appeals: the condition of the partial index `records_open_appeals`, which a query
+/// must repeat word for word to be planned on it.
+pub(crate) const OPEN_APPEALS: &str = "SELECT doc FROM records WHERE kind = 6 AND status = 'open'";
 
 impl SqliteStore {
     /// A page of the records matching `conditions`, newest first, with their total: the page
@@ -285,8 +272,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_unpaid_status_is_the_columns_text_of_pending_payment() {
-        assert_eq!(text(appmarket::OrderStatus::PendingPayment), "PendingPayment");
+    fn the_open_appeals_index_names_the_columns_text_of_open() {
+        let open = columns::appeal_status(appmarket::AppealStatus::Open);
+        assert!(OPEN_APPEALS.ends_with(&format!("status = '{open}'")));
+        let index = crate::schema::MIGRATIONS[5];
+        assert!(index.contains(&format!("WHERE status = '{open}' AND kind = 6")), "{index}");
     }
 
     #[test]

@@ -364,6 +364,9 @@ fn migrate(conn: &mut Connection) -> Result<(), rusqlite::Error> {
         if to == schema::LISTING_COLUMNS {
             listing::backfill(&tx)?;
         }
+        if to == schema::SHARED_COLUMNS {
+            schema::shared_columns(&tx)?;
+        }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()

@@ -1,11 +1,21 @@
 //! The schema and its migrations, versioned with `PRAGMA user_version`.
 
+use appmarket::Actor;
+use appmarket::store::columns;
+use rusqlite::{Connection, params};
+
+use crate::listing;
+
 /// The schema version this build writes. A file with a higher `user_version` is refused.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The version whose migration adds the listing columns, which [`crate::listing::backfill`]
 /// then fills from the documents.
 pub const LISTING_COLUMNS: i64 = 3;
+
+/// The version whose migration writes the columns in the encoding shared with the PostgreSQL
+/// store, which [`shared_columns`] then rewrites.
+pub const SHARED_COLUMNS: i64 = 6;
 
 /// Migration `i` takes a file from version `i` to `i + 1`; all pending ones run in one
 /// transaction.
@@ -195,4 +205,52 @@ pub const MIGRATIONS: &[&str] = &[
             WHERE OLD.kind = 5 AND listing = 'seller_flows' AND owner = OLD.seller AND status = OLD.status;
     END;
     "#,
+    // 5 -> 6: the columns in the encoding the PostgreSQL store shares (`appmarket::store::columns`):
+    // statuses, delivery methods, billing modes and flow kinds by their snake-case names
+    // (`pending_payment`, was `PendingPayment`), the actors of request records as
+    // `customer:<id>` (was their JSON), sequences by their lower-case names (`order`, was
+    // `Order`). [`shared_columns`] rewrites the rows; the open appeals' index follows the status.
+    r#"
+    DROP INDEX records_open_appeals;
+    CREATE INDEX records_open_appeals ON records (kind) WHERE status = 'open' AND kind = 6;
+    "#,
 ];
+
+/// Rewrites a file's columns in the shared encoding (migration 5 -> 6): the records' columns
+/// from their documents, the request records' actors and the sequences' names from what
+/// version 5 wrote (an actor's JSON, a sequence's `Debug` name), and the listing counts from
+/// the records' columns again.
+pub(crate) fn shared_columns(conn: &Connection) -> rusqlite::Result<()> {
+    listing::backfill(conn)?;
+    let bad = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e)
+    };
+    let requests: Vec<(String, String)> = conn
+        .prepare("SELECT actor, id FROM requests")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = conn.prepare("UPDATE requests SET actor = ?3 WHERE actor = ?1 AND id = ?2")?;
+    for (old, id) in requests {
+        let actor = match serde_json::from_str::<Actor>(&old) {
+            Ok(actor) => actor,
+            // A key already is left as it is.
+            Err(e) => match columns::actor_of_key(&old) {
+                Ok(_) => continue,
+                Err(_) => return Err(bad(Box::new(e))),
+            },
+        };
+        update.execute(params![old, id, columns::actor_key(&actor)])?;
+    }
+    for sequence in columns::SEQUENCES {
+        conn.execute(
+            "UPDATE sequences SET name = ?2 WHERE name = ?1",
+            params![format!("{sequence:?}"), columns::sequence_name(sequence)],
+        )?;
+    }
+    conn.execute_batch(
+        "DELETE FROM listing_counts;
+         INSERT INTO listing_counts (listing, owner, status, n)
+             SELECT listing, owner, status, count(*) FROM listing_entries
+             WHERE owner IS NOT NULL AND status IS NOT NULL GROUP BY listing, owner, status;",
+    )
+}

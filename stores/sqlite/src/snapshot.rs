@@ -6,7 +6,7 @@ use appmarket::event::Event;
 use appmarket::store::{Record, RequestRecord, StoreSnapshot};
 
 use crate::SqliteStore;
-use crate::codec::{instant, sequence_name, target_of};
+use crate::codec::{SEQUENCES, instant, sequence_name, target_of};
 
 impl SqliteStore {
     /// Everything the store holds, in the order of `MemoryStore::snapshot`: two stores with the
@@ -70,7 +70,9 @@ impl SqliteStore {
             {
                 value = block.next - 1;
             }
-            sequences.push((name, value));
+            // Shown as `MemoryStore::snapshot` names it (`Order`).
+            let shown = SEQUENCES.iter().find(|s| sequence_name(**s) == name).map_or(name, |s| format!("{s:?}"));
+            sequences.push((shown, value));
         }
         drop(stmt);
         sequences.sort();

@@ -11,13 +11,14 @@ use appmarket::catalog::{Page, PreparedQuery, Product};
 use appmarket::event::Event;
 use appmarket::order::{Order, OrderFilter};
 use appmarket::secret::Secret;
+use appmarket::store::columns::{self, LISTING_APPS, LISTING_CUSTOMER_FLOWS, LISTING_ORDERS, LISTING_SELLER_FLOWS};
 use appmarket::store::{Commit, Record, RequestRecord, Sequence, Store};
 use appmarket::supervision::{FlowFilter, ServiceFlow};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::codec::{actor_key, key, nanos, sequence_name, target_of};
-use crate::listing::{self, Conditions, Counted, text};
+use crate::listing::{self, Conditions, Counted};
 use crate::{Block, SqliteStore, secrets};
 
 impl Store for SqliteStore {
@@ -159,12 +160,16 @@ impl Store for SqliteStore {
         page_size: u32,
     ) -> Result<Page<Order>, Error> {
         let customer = customer.as_str();
-        let (status, product) = (filter.status.map(text), filter.product.as_ref().map(|p| p.as_str().to_owned()));
+        let status = filter.status.map(|s| columns::order_status(s).to_owned());
+        let product = filter.product.as_ref().map(|p| p.as_str().to_owned());
         let conditions = Conditions::new("kind = 3 AND customer = ?", &customer)
             .and("status = ?", &status)
             .and("product = ?", &product);
-        let counted =
-            product.is_none().then_some(Counted { listing: "orders", owner: customer, status: status.as_deref() });
+        let counted = product.is_none().then_some(Counted {
+            listing: LISTING_ORDERS,
+            owner: customer,
+            status: status.as_deref(),
+        });
         let pick = |r: Record| match r {
             Record::Order(o) => Some(*o),
             _ => None,
@@ -184,9 +189,10 @@ impl Store for SqliteStore {
         page_size: u32,
     ) -> Result<Page<PurchasedApp>, Error> {
         let customer = customer.as_str();
-        let status = filter.status.map(text);
-        let (delivery, mode) = (filter.delivery.map(text), filter.mode.map(text));
-        let name = filter.name.as_ref().map(|n| n.to_lowercase());
+        let status = filter.status.map(|s| columns::app_status(s).to_owned());
+        let delivery = filter.delivery.map(|d| columns::delivery(d).to_owned());
+        let mode = filter.mode.map(|m| columns::billing_mode(m).to_owned());
+        let name = filter.name.as_deref().map(columns::name_lower);
         // Unlisted apps (APP-4) are never listed.
         let conditions = Conditions::new("kind = 4 AND listed = 1 AND customer = ?", &customer)
             .and("status = ?", &status)
@@ -194,7 +200,7 @@ impl Store for SqliteStore {
             .and("mode = ?", &mode)
             .and("instr(name_lower, ?) > 0", &name);
         let counted = (delivery.is_none() && mode.is_none() && name.is_none()).then_some(Counted {
-            listing: "apps",
+            listing: LISTING_APPS,
             owner: customer,
             status: status.as_deref(),
         });
@@ -213,11 +219,12 @@ impl Store for SqliteStore {
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
         let (owned, id, listing) = match party {
-            Actor::Customer(c) => ("kind = 5 AND customer = ?", c.as_str(), "customer_flows"),
-            Actor::Seller(s) => ("kind = 5 AND seller = ?", s.as_str(), "seller_flows"),
+            Actor::Customer(c) => ("kind = 5 AND customer = ?", c.as_str(), LISTING_CUSTOMER_FLOWS),
+            Actor::Seller(s) => ("kind = 5 AND seller = ?", s.as_str(), LISTING_SELLER_FLOWS),
             _ => return Ok(Page::of(Vec::new(), page, page_size)),
         };
-        let (status, kind) = (filter.status.map(text), filter.kind.map(text));
+        let status = filter.status.map(|s| columns::flow_status(s).to_owned());
+        let kind = filter.kind.map(|k| columns::flow_kind(k).to_owned());
         let order = filter.order.as_ref().map(|o| o.as_str().to_owned());
         let conditions = Conditions::new(owned, &id)
             .and("status = ?", &status)
@@ -234,9 +241,8 @@ impl Store for SqliteStore {
 
     fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {
         let mut open: Vec<Appeal> = self.read(|conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT doc FROM records WHERE kind = 6 AND status = 'Open'")
-                .map_err(|e| self.sql("listing open appeals", e))?;
+            let mut stmt =
+                conn.prepare_cached(listing::OPEN_APPEALS).map_err(|e| self.sql("listing open appeals", e))?;
             let rows =
                 stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.sql("listing open appeals", e))?;
             let mut open = Vec::new();
@@ -302,7 +308,7 @@ impl Store for SqliteStore {
     }
 
     fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
-        let actor = actor_key(actor)?;
+        let actor = actor_key(actor);
         let doc: Option<String> = self.read(|conn| {
             conn.prepare_cached("SELECT doc FROM requests WHERE actor = ?1 AND id = ?2")
                 .and_then(|mut s| s.query_row(params![actor, id.as_str()], |r| r.get(0)).optional())

@@ -1,5 +1,7 @@
-//! Listings on the SQLite store: a file of schema version 2 (no listing columns) or 3 (no
+//! Listings on the SQLite store: a file of schema version 2 (no listing columns) or 4 (no
 //! listing counts) is migrated, its columns and counts filled, and lists as a new one does.
+
+mod common;
 
 use appmarket::store::Store;
 use appmarket::testing::contract;
@@ -15,23 +17,11 @@ fn fresh_path(name: &str) -> std::path::PathBuf {
     path
 }
 
-/// Takes a file back to schema version 4 as that version wrote it: without the listing counts,
-/// the view they are filled from and the triggers that keep them.
-fn back_to_version_4(path: &std::path::Path) {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch(
-        "DROP TRIGGER listing_counts_insert; DROP TRIGGER listing_counts_update; DROP TRIGGER listing_counts_delete;
-         DROP VIEW listing_entries; DROP TABLE listing_counts;
-         PRAGMA user_version = 4;",
-    )
-    .unwrap();
-}
-
 /// Takes a file back to schema version 2 as that version wrote it: the `records` table without
 /// the listing columns and their indexes, the request records with their password column and
 /// the passwords in plain text only.
 fn back_to_version_2(path: &std::path::Path) {
-    back_to_version_4(path);
+    common::back_to_version_4(path);
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
         "DROP INDEX records_customer_status; DROP INDEX records_seller_status;
@@ -91,7 +81,7 @@ fn a_version_4_file_is_migrated_with_its_listing_counts_filled() {
     // Four listings, two customers and two sellers, several statuses each.
     assert!(kept.len() > 10, "{kept:?}");
     assert_eq!(kept.iter().filter(|c| c.0 == "orders").map(|c| c.3).sum::<i64>(), 30);
-    back_to_version_4(&path);
+    common::back_to_version_4(&path);
     assert_eq!(appmarket_sqlite::user_version(&path).unwrap(), 4);
 
     let store = SqliteStore::open(&path).unwrap();
@@ -116,10 +106,10 @@ fn listings_are_planned_on_their_indexes() {
     };
     for conditions in [
         "kind = 3 AND customer = 'c'",
-        "kind = 3 AND customer = 'c' AND status = 'Completed'",
+        "kind = 3 AND customer = 'c' AND status = 'completed'",
         "kind = 3 AND customer = 'c' AND product = 'p'",
-        "kind = 4 AND listed = 1 AND customer = 'c' AND status = 'Active'",
-        "kind = 5 AND seller = 's' AND status = 'InService'",
+        "kind = 4 AND listed = 1 AND customer = 'c' AND status = 'active'",
+        "kind = 5 AND seller = 's' AND status = 'in_service'",
         "kind = 5 AND customer = 'c' AND order_id = 'o'",
     ] {
         for sql in [
@@ -135,9 +125,13 @@ fn listings_are_planned_on_their_indexes() {
     // A kept total is read on the counts' key, one owner's statuses or one status.
     for sql in [
         "SELECT COALESCE(sum(n), 0) FROM listing_counts WHERE listing = 'orders' AND owner = 'c'",
-        "SELECT COALESCE(sum(n), 0) FROM listing_counts WHERE listing = 'orders' AND owner = 'c' AND status = 'Completed'",
+        "SELECT COALESCE(sum(n), 0) FROM listing_counts WHERE listing = 'orders' AND owner = 'c' AND status = 'completed'",
     ] {
         let plan = plan(sql);
         assert!(plan.contains("SEARCH listing_counts USING PRIMARY KEY"), "{sql}: {plan}");
     }
+    // The open appeals are read on their partial index.
+    let sql = "SELECT doc FROM records WHERE kind = 6 AND status = 'open'";
+    let plan = plan(sql);
+    assert!(plan.contains("records_open_appeals"), "{sql}: {plan}");
 }
