@@ -38,6 +38,8 @@ pub mod payments;
 pub mod policy;
 pub mod pricing;
 pub mod provisioning;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod renewal;
 mod renewal_day;
 #[doc = include_str!("../RULES.md")]
