@@ -21,35 +21,10 @@ use pyo3::types::PyString;
 
 use appmarket::payments::{PaymentError, PaymentGateway};
 
-use crate::enums::PaymentMethod;
-use crate::errors::PaymentDeclined;
+use appmarket::payments::Receipt;
+use appmarket::python::PaymentDeclined;
+
 use crate::runtime::SimulatedPayments;
-use crate::values::{Money, Receipt};
-
-value_class!(
-    /// A charge asked of a host gateway. `idempotency_key` is the same every time the
-    /// marketplace asks for the same money (a retry, a replay): charge at most once per key
-    /// and answer a repeated key with the first receipt.
-    ChargeRequest(appmarket::payments::ChargeRequest) {
-        idempotency_key: |r| r.idempotency_key.clone(),
-        customer: |r| r.customer.to_string(),
-        method: |r| PaymentMethod::from(r.method),
-        amount: |r| Money::from(r.amount),
-        description: |r| r.description.clone(),
-    }
-);
-
-value_class!(
-    /// A refund asked of a host gateway, back to the way the order was paid. Same key rule as
-    /// a charge: refund at most once per `idempotency_key`.
-    RefundRequest(appmarket::payments::RefundRequest) {
-        idempotency_key: |r| r.idempotency_key.clone(),
-        customer: |r| r.customer.to_string(),
-        method: |r| PaymentMethod::from(r.method),
-        amount: |r| Money::from(r.amount),
-        description: |r| r.description.clone(),
-    }
-);
 
 thread_local! {
     /// A `KeyboardInterrupt` or `SystemExit` a gateway raised on this thread, to be raised to
@@ -112,7 +87,7 @@ impl HostGateway {
                 }
             };
             match answer.cast::<Receipt>() {
-                Ok(receipt) => Ok(receipt.get().inner.clone()),
+                Ok(receipt) => Ok(receipt.get().clone()),
                 Err(_) => {
                     let kind = answer.get_type().name().map(|n| n.to_string()).unwrap_or_default();
                     Err(PaymentError::Failed(format!("the gateway's {method} returned {kind}, not a Receipt")))
@@ -127,14 +102,14 @@ impl PaymentGateway for HostGateway {
         &self,
         request: &appmarket::payments::ChargeRequest,
     ) -> Result<appmarket::payments::Receipt, PaymentError> {
-        self.call("charge", ChargeRequest::from(request.clone()))
+        self.call("charge", request.clone())
     }
 
     fn refund(
         &self,
         request: &appmarket::payments::RefundRequest,
     ) -> Result<appmarket::payments::Receipt, PaymentError> {
-        self.call("refund", RefundRequest::from(request.clone()))
+        self.call("refund", request.clone())
     }
 }
 
@@ -154,11 +129,4 @@ pub fn gateway_of(payments: &Bound<'_, PyAny>) -> PyResult<Arc<dyn PaymentGatewa
         }
     }
     Ok(Arc::new(HostGateway { object: payments.clone().unbind() }))
-}
-
-/// Adds the classes to the module.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<ChargeRequest>()?;
-    m.add_class::<RefundRequest>()?;
-    Ok(())
 }

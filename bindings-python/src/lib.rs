@@ -1,46 +1,29 @@
 //! Python bindings of `appmarket`, importable as `appmarket._appmarket` and re-exported by
-//! `appmarket/__init__.py`. Conversions only: every rule lives in the core.
-//!
-//! One file per area: `values` (money, actors, quotes, events), `catalog`, `orders`, `apps`,
-//! `flows` (supervision, appeals), `billing` (renewal dates, refunds, invoices), `runtime`
-//! (policy, clock, payments), `gateway` (host payment gateways), `marketplace` (the facade's methods), `errors`, `enums`, and
-//! `conversions` (strict Decimal / datetime / JSON conversions).
+//! `appmarket/__init__.py`. The value types, enumerations, exceptions and conversions are the
+//! core's own (core feature `python`, `appmarket::python`); here are only what wraps a shared
+//! handle: `Marketplace` (`commands.rs`: one method per `Command`; `marketplace.rs`: the
+//! rest), the clock and simulated payments (`runtime`), host payment gateways (`gateway`) and
+//! the stores.
 
-#[macro_use]
-mod macros;
-
-mod apps;
-mod billing;
-mod catalog;
-mod conversions;
-mod enums;
-mod errors;
-mod flows;
+mod commands;
 mod gateway;
 mod marketplace;
-mod orders;
 mod postgres_store;
+mod queries;
 mod runtime;
 mod sqlite_store;
-mod values;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _appmarket(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    errors::register(m)?;
-    enums::register(m)?;
-    values::register(m)?;
-    catalog::register(m)?;
-    orders::register(m)?;
-    apps::register(m)?;
-    flows::register(m)?;
-    billing::register(m)?;
-    runtime::register(m)?;
-    gateway::register(m)?;
-    marketplace::register(m)?;
-    sqlite_store::register(m)?;
-    postgres_store::register(m)?;
+    appmarket::python::register(m)?;
+    m.add_class::<runtime::ManualClock>()?;
+    m.add_class::<runtime::SimulatedPayments>()?;
+    m.add_class::<marketplace::Marketplace>()?;
+    m.add_class::<sqlite_store::SqliteStore>()?;
+    m.add_class::<postgres_store::PostgresStore>()?;
+    m.add_function(wrap_pyfunction!(marketplace::_remaining_months, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use appmarket::store::Store;
 use pyo3::prelude::*;
 
-use crate::errors::Fallible;
 use crate::sqlite_store::{Detached, SqliteStore, key};
 
 /// A store in a PostgreSQL database, shared by every host that opens it: no lost update,
@@ -33,7 +32,7 @@ impl PostgresStore {
         pool_size: usize,
         secret_key: Option<&[u8]>,
         previous_secret_key: Option<&[u8]>,
-    ) -> Fallible<Self> {
+    ) -> PyResult<Self> {
         let mut builder = appmarket_postgres::PostgresStore::builder(url).schema(schema).pool_size(pool_size);
         if let Some(key) = key(secret_key)? {
             builder = builder.secret_key(key);
@@ -81,8 +80,4 @@ impl AnyStore<'_> {
             AnyStore::Postgres(s) => s.as_store(),
         }
     }
-}
-
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PostgresStore>()
 }

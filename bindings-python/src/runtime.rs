@@ -1,79 +1,21 @@
-//! What a marketplace is built from: the policy, the clock, the simulated payment gateway.
+//! What a marketplace is built from besides its policy (a core class): the clock and the
+//! simulated payment gateway; and [`call`], the one way a method calls the core.
 
 use std::sync::Arc;
 
-use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyType};
 
-use appmarket::CustomerId;
+use appmarket::payments::Receipt;
+use appmarket::python::Instant;
+use appmarket::{CustomerId, Error, Money};
 
-use crate::conversions::{PyUtc, json_to_py, py_to_json};
-use crate::errors::Fallible;
-use crate::values::{Money, Receipt};
-
-/// Every number of the rules, with the RULES.md defaults. Build it from keyword arguments
-/// (`Policy(max_page_size=50)`), a dict or JSON; read it back with `to_dict`, `to_json` or
-/// `policy["field"]`. Decimal fields come back as strings (their serde form).
-#[pyclass(frozen, eq, from_py_object, module = "appmarket")]
-#[derive(Clone, PartialEq)]
-pub struct Policy {
-    /// The core policy.
-    pub inner: appmarket::Policy,
-}
-
-#[pymethods]
-impl Policy {
-    #[new]
-    #[pyo3(signature = (**fields))]
-    fn new(fields: Option<&Bound<'_, PyDict>>) -> Fallible<Self> {
-        match fields {
-            None => Ok(Self { inner: appmarket::Policy::default() }),
-            Some(d) => Self::from_value(py_to_json(d.as_any())?),
-        }
-    }
-
-    /// A policy from a dict of fields (missing fields keep their defaults).
-    #[classmethod]
-    fn from_dict(_cls: &Bound<'_, PyType>, fields: &Bound<'_, PyDict>) -> Fallible<Self> {
-        Self::from_value(py_to_json(fields.as_any())?)
-    }
-
-    /// A policy from JSON (missing fields keep their defaults).
-    #[classmethod]
-    fn from_json(_cls: &Bound<'_, PyType>, text: &str) -> Fallible<Self> {
-        Ok(Self { inner: appmarket::Policy::from_json(text)? })
-    }
-
-    /// Every field, as a dict.
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        crate::conversions::to_py_data(py, &self.inner)
-    }
-
-    /// Every field, as pretty JSON.
-    fn to_json(&self) -> String {
-        self.inner.to_json()
-    }
-
-    /// One field by name: `policy["max_page_size"]`.
-    fn __getitem__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        let json = serde_json::to_value(&self.inner).unwrap_or_default();
-        match json.get(name) {
-            Some(v) => json_to_py(py, v),
-            None => Err(PyKeyError::new_err(format!("Policy has no field {name:?}"))),
-        }
-    }
-
-    fn __repr__(&self) -> String {
-        let json = serde_json::to_string(&self.inner).unwrap_or_default();
-        format!("Policy.from_json({json:?})")
-    }
-}
-
-impl Policy {
-    fn from_value(value: serde_json::Value) -> Fallible<Self> {
-        Ok(Self { inner: appmarket::Policy::from_json(&value.to_string())? })
-    }
+/// Runs a core call with the GIL released (a slow store or host gateway blocks only this
+/// call), then raises a `KeyboardInterrupt` or `SystemExit` a host gateway raised meanwhile
+/// (see `gateway.rs`), else the core error as its `AppMarketError` subclass.
+pub fn call<T: Send>(py: Python<'_>, f: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+    let result = py.detach(f);
+    crate::gateway::reraise_interrupt()?;
+    Ok(result?)
 }
 
 /// A clock that moves only when told to, never backwards: for tests and simulations.
@@ -86,7 +28,7 @@ pub struct ManualClock {
 #[pymethods]
 impl ManualClock {
     #[new]
-    fn new(start: PyUtc) -> Self {
+    fn new(start: Instant) -> Self {
         Self { inner: appmarket::ManualClock::new(start.0) }
     }
 
@@ -96,12 +38,12 @@ impl ManualClock {
     }
 
     /// Moves the clock to `to`; refuses going backwards.
-    fn set(&self, to: PyUtc) -> Fallible<()> {
+    fn set(&self, to: Instant) -> PyResult<()> {
         Ok(self.inner.set(to.0)?)
     }
 
     /// Moves the clock on by `by` (a `datetime.timedelta`); refuses a negative step.
-    fn advance(&self, by: chrono::Duration) -> Fallible<()> {
+    fn advance(&self, by: chrono::Duration) -> PyResult<()> {
         Ok(self.inner.advance(by)?)
     }
 
@@ -126,37 +68,27 @@ impl SimulatedPayments {
     }
 
     /// Sets a customer's balance.
-    fn set_balance(&self, customer: &str, balance: Money) -> Fallible<()> {
-        self.inner.set_balance(&CustomerId::parse(customer)?, balance.inner);
-        Ok(())
+    fn set_balance(&self, customer: CustomerId, balance: Money) {
+        self.inner.set_balance(&customer, balance);
     }
 
     /// A customer's balance, if one was set.
-    fn balance(&self, customer: &str) -> Fallible<Option<Money>> {
-        Ok(self.inner.balance(&CustomerId::parse(customer)?).map(Money::from))
+    fn balance(&self, customer: CustomerId) -> Option<Money> {
+        self.inner.balance(&customer)
     }
 
     /// Declines the customer's next charge with `reason`.
-    fn decline_next(&self, customer: &str, reason: &str) -> Fallible<()> {
-        self.inner.decline_next(&CustomerId::parse(customer)?, reason);
-        Ok(())
+    fn decline_next(&self, customer: CustomerId, reason: &str) {
+        self.inner.decline_next(&customer, reason);
     }
 
     /// Every successful charge, oldest first.
     fn charges(&self) -> Vec<Receipt> {
-        self.inner.charges().into_iter().map(Receipt::from).collect()
+        self.inner.charges()
     }
 
     /// Every refund, oldest first.
     fn refunds(&self) -> Vec<Receipt> {
-        self.inner.refunds().into_iter().map(Receipt::from).collect()
+        self.inner.refunds()
     }
-}
-
-/// Adds the classes to the module.
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Policy>()?;
-    m.add_class::<ManualClock>()?;
-    m.add_class::<SimulatedPayments>()?;
-    Ok(())
 }

@@ -20,8 +20,6 @@ use appmarket::{Error, Secret};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 
-use crate::errors::Fallible;
-
 /// A store whose every call releases the GIL while it works. The store holds no Python
 /// object, so it may run while other threads hold the GIL.
 pub struct Detached<S>(pub Arc<S>);
@@ -140,7 +138,7 @@ impl SqliteStore {
         synchronous: &str,
         secret_key: Option<&[u8]>,
         previous_secret_key: Option<&[u8]>,
-    ) -> Fallible<Self> {
+    ) -> PyResult<Self> {
         let synchronous = match synchronous {
             "normal" => appmarket_sqlite::Synchronous::Normal,
             "full" => appmarket_sqlite::Synchronous::Full,
@@ -179,8 +177,4 @@ impl SqliteStore {
 /// A store's secret key from Python `bytes` of length 32.
 pub fn key(bytes: Option<&[u8]>) -> Result<Option<appmarket_sqlite::SecretKey>, Error> {
     bytes.map(appmarket_sqlite::SecretKey::from_slice).transpose()
-}
-
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<SqliteStore>()
 }

@@ -430,7 +430,7 @@ def test_tick_events_and_journey(world: World) -> None:
     first = events[0]
     assert first.schema_version >= 1 and first.at == T0 and first.actor == am.Actor.seller("isv-1")
     assert first.kind == {"area": "product_listed", "event": {"name": w.saas.name}}
-    assert json.loads(first.kind_json) == first.kind and "Event(seq=" in repr(first)
+    assert json.loads(first.kind_json) == first.kind and "Event(schema_version=1, seq=" in repr(first)
     later = m.events_since(events[-3].seq, limit=10)
     assert later == events[-2:]
     assert m.records(am.Actor.operator("op-1"), am.Target.order(unpaid.id))[-1].kind["event"]["type"] == "cancelled"

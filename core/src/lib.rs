@@ -20,6 +20,8 @@ pub mod ffi;
 mod kernel;
 mod marketplace;
 mod ports;
+#[cfg(feature = "python")]
+pub mod python;
 #[doc = include_str!("../RULES.md")]
 pub mod rules {}
 pub mod testing;

@@ -194,17 +194,21 @@ fn python() -> String {
     let mut out = String::from(HEADER);
     out.push_str(
         "//! The commands that change something, as methods of the Python `Marketplace`: the actor\n\
-         //! first, the arguments as the command declares them, and a keyword-only `request_id`.\n\n\
+         //! first, the arguments as the command declares them (a purchase request as its keyword\n\
+         //! arguments), and a keyword-only `request_id`; one facade call through `call` (the GIL\n\
+         //! released, a host interrupt re-raised, the core error raised as its class).\n\n\
          #![allow(clippy::too_many_arguments)]\n\n\
          use appmarket::*;\nuse pyo3::prelude::*;\n\n\
-         use crate::marketplace::Marketplace;\n\n\
+         use crate::marketplace::Marketplace;\nuse crate::runtime::call;\n\n\
          #[pymethods]\nimpl Marketplace {\n",
     );
     for d in changes() {
         doc(&mut out, "    ", &format!("{}\n\nCalled by {}.", d.doc, d.actor));
         let mut signature = vec!["by".to_owned()];
+        let mut params: Vec<String> = Vec::new();
+        let mut args: Vec<String> = Vec::new();
         let mut keyword = false;
-        for a in d.args {
+        let mut take = |a: &Arg, signature: &mut Vec<String>, params: &mut Vec<String>| {
             if a.keyword && !keyword {
                 signature.push("*".into());
                 keyword = true;
@@ -213,28 +217,31 @@ fn python() -> String {
                 Some(value) => format!("{} = {value}", a.name),
                 None => a.name.to_owned(),
             });
+            params.push(match a.default {
+                Some("None") if !is_option(a.ty) => format!("{}: Option<{}>", a.name, a.ty),
+                _ => format!("{}: {}", a.name, a.ty),
+            });
+        };
+        for a in d.args {
+            if a.fields.is_empty() {
+                take(a, &mut signature, &mut params);
+                args.push(match a.default {
+                    Some("None") if !is_option(a.ty) => pass(a, &format!("{}.unwrap_or_default()", a.name)),
+                    _ => pass(a, a.name),
+                });
+            } else {
+                for f in a.fields {
+                    take(f, &mut signature, &mut params);
+                }
+                let names: Vec<&str> = a.fields.iter().map(|f| f.name).collect();
+                args.push(pass(a, &format!("{} {{ {} }}", a.ty, names.join(", "))));
+            }
         }
         if !keyword {
             signature.push("*".into());
         }
         signature.push("request_id = None".into());
         let _ = writeln!(out, "    #[pyo3(signature = ({}))]", signature.join(", "));
-        let params: Vec<String> = d
-            .args
-            .iter()
-            .map(|a| match a.default {
-                Some("None") if !is_option(a.ty) => format!("{}: Option<{}>", a.name, a.ty),
-                _ => format!("{}: {}", a.name, a.ty),
-            })
-            .collect();
-        let args: Vec<String> = d
-            .args
-            .iter()
-            .map(|a| match a.default {
-                Some("None") if !is_option(a.ty) => pass(a, &format!("{}.unwrap_or_default()", a.name)),
-                _ => pass(a, a.name),
-            })
-            .collect();
         let _ = writeln!(
             out,
             "    fn {}(\n        &self,\n        py: Python<'_>,\n        by: Actor,\n{}        request_id: Option<RequestId>,\n    ) -> PyResult<{}> {{",
@@ -244,7 +251,7 @@ fn python() -> String {
         );
         let _ = writeln!(
             out,
-            "        let by = Caller::new(by, request_id);\n        crate::runtime::call(py, || self.inner.{}(by{}))\n    }}\n",
+            "        let by = Caller {{ actor: by, request_id }};\n        call(py, || self.inner.{}(by{}))\n    }}\n",
             d.name,
             args.iter().map(|a| format!(", {a}")).collect::<String>()
         );
@@ -302,7 +309,6 @@ fn the_kotlin_commands_are_the_declared_ones() {
 }
 
 #[test]
-#[ignore = "enabled with the derived Python binding"]
 fn the_python_commands_are_the_declared_ones() {
     check("bindings-python/src/commands.rs", &python());
 }

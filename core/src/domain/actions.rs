@@ -9,6 +9,7 @@ pub use super::buttons::Action;
 /// Whether an action is allowed now, and if not, which rule refuses it and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Availability {
     /// The action.
     pub action: Action,

@@ -69,6 +69,7 @@ impl fmt::Display for AppStatus {
 /// reached by adding `months` to the anchor date, clamped to the end of a shorter month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Term {
     /// When the term started (payment, or acceptance / enabling time for supervised apps).
     pub started_at: DateTime<Utc>,
@@ -254,6 +255,7 @@ impl PurchasedApp {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct ApplicationInfo {
     /// Username.
     #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
@@ -305,6 +307,7 @@ impl ApplicationInfo {
 /// The seller information shown on the details page (APP-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct SellerInfo {
     /// The seller.
     pub seller: SellerId,
@@ -317,6 +320,7 @@ pub struct SellerInfo {
 /// Auto-renewal settings (REN-5, REN-6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct AutoRenewal {
     /// Periods per renewal (months for monthly plans, years for yearly plans).
     pub periods: u32,
@@ -347,6 +351,7 @@ fn card() -> PaymentMethod {
 /// UNS-5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, from_py_object, module = "appmarket"))]
 pub struct RenewalRecord {
     /// The renewal order.
     pub order: OrderId,
@@ -361,6 +366,7 @@ pub struct RenewalRecord {
 /// A purchased app (resource) (APP-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, from_py_object, module = "appmarket"))]
 pub struct PurchasedApp {
     /// Id.
     pub id: AppId,
@@ -1402,6 +1408,7 @@ impl Aggregate for PurchasedApp {
 /// priced with it, and `tick` applies it when the term it was scheduled in ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct ScheduledDowngrade {
     /// The specification from then on.
     pub specification: String,

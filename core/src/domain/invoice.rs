@@ -26,6 +26,7 @@ pub enum InvoiceStatus {
 /// An invoice of one order (INV-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Invoice {
     /// Id.
     pub id: InvoiceId,

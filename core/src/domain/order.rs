@@ -36,6 +36,7 @@ pub enum PendingKind {
 /// The refund of one order of an unsubscription.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct RefundPart {
     /// The order.
     pub order: OrderId,
@@ -46,6 +47,7 @@ pub struct RefundPart {
 /// An unsubscription or refund waiting for an operator or the seller (UNS-5, UNS-6, INV-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct PendingUnsubscription {
     /// Who must decide.
     pub kind: PendingKind,
@@ -125,6 +127,7 @@ pub enum OrderKind {
 /// How an order was paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Payment {
     /// The method, or `None` when a reseller settled (ORD-4).
     pub method: Option<PaymentMethod>,
@@ -141,6 +144,7 @@ pub struct Payment {
 /// An order (ORD-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Order {
     /// Id.
     pub id: OrderId,

@@ -106,6 +106,7 @@ impl fmt::Display for AppealGrounds {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Attachment {
     /// File name, with one of the policy's extensions.
     pub name: String,
@@ -118,6 +119,7 @@ pub struct Attachment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct ServiceRequest {
     /// Requirement description, 1–1,000 characters.
     pub description: String,
@@ -133,6 +135,7 @@ pub struct ServiceRequest {
 #[serde(deny_unknown_fields)]
 #[serde(default)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Delivery {
     /// An optional note for the customer.
     #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
@@ -188,6 +191,7 @@ pub enum CloseReason {
 /// A service flow (SUP-1): one per supervised paid order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct ServiceFlow {
     /// Id.
     pub id: FlowId,
@@ -413,6 +417,7 @@ impl fmt::Display for FlowEvent {
 /// The result of submitting a request: the flow, and the sensitive-data warnings (SUP-6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct SubmittedRequest {
     /// The flow after the request.
     pub flow: ServiceFlow,

@@ -315,6 +315,7 @@ pub const NOISE_DP: u32 = 20;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Money {
     /// The amount, serialized as a string so that no language reads it as a float.
     pub amount: Decimal,

@@ -64,6 +64,7 @@ pub struct HandlingFees {
 /// defaults).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, from_py_object, module = "appmarket"))]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// Billing time zone as minutes east of UTC (UTC+08:00 = 480).

@@ -46,10 +46,14 @@ pub struct Arg {
     pub pass: Pass,
     /// Its doc.
     pub doc: &'static str,
-    /// Its default when left out, as a Python literal (`None`, `1`); `None` when required.
+    /// Its default when left out, as a Rust expression (`None`, `1`; `None` for a type that is
+    /// not an `Option` means its `Default`); `None` when required.
     pub default: Option<&'static str>,
     /// Whether Python takes it by keyword only.
     pub keyword: bool,
+    /// The fields Python takes instead, as keyword arguments, to build it (empty: the value
+    /// itself).
+    pub fields: &'static [Arg],
 }
 
 /// One command.
@@ -75,7 +79,7 @@ pub struct Declaration {
 }
 
 const fn arg(name: &'static str, ty: &'static str, pass: Pass, doc: &'static str) -> Arg {
-    Arg { name, ty, pass, doc, default: None, keyword: false }
+    Arg { name, ty, pass, doc, default: None, keyword: false, fields: &[] }
 }
 
 const fn id(name: &'static str, ty: &'static str, doc: &'static str) -> Arg {
@@ -92,7 +96,7 @@ const fn text(name: &'static str, doc: &'static str) -> Arg {
 
 /// An optional argument, `None` when left out.
 const fn optional(name: &'static str, ty: &'static str, doc: &'static str) -> Arg {
-    Arg { name, ty, pass: Pass::Value, doc, default: Some("None"), keyword: false }
+    Arg { name, ty, pass: Pass::Value, doc, default: Some("None"), keyword: false, fields: &[] }
 }
 
 impl Arg {
@@ -102,6 +106,10 @@ impl Arg {
 
     const fn default(self, default: &'static str) -> Arg {
         Arg { default: Some(default), ..self }
+    }
+
+    const fn fields(self, fields: &'static [Arg]) -> Arg {
+        Arg { fields, ..self }
     }
 }
 
@@ -144,6 +152,22 @@ const PAGE_SIZE: Arg = value("page_size", "u32", "Page size.").default("20");
 const PASSWORD: Arg = optional("password", "Option<Secret>", "The password, kept apart.");
 const SPECIFICATION: Arg = text("specification", "Target specification.");
 const QUANTITY: Arg = value("quantity", "u32", "Target quantity.");
+/// A purchase request as Python's keyword arguments.
+const PURCHASE: &[Arg] = &[
+    value("product", "ProductId", "The product.").keyword(),
+    value("specification", "String", "The specification.").keyword(),
+    value("mode", "BillingMode", "The billing mode.").keyword(),
+    value("quantity", "u32", "How many units.").keyword().default("1"),
+    value("periods", "u32", "How many months or years.").keyword().default("1"),
+];
+/// The same, for an item of the saved list: an empty specification is the saved one.
+const SAVED_PURCHASE: &[Arg] = &[
+    value("product", "ProductId", "The product.").keyword(),
+    value("mode", "BillingMode", "The billing mode.").keyword(),
+    value("quantity", "u32", "How many units.").keyword().default("1"),
+    value("periods", "u32", "How many months or years.").keyword().default("1"),
+    value("specification", "String", "The specification; empty for the saved one.").keyword().default("String::new()"),
+];
 
 /// Every command, in the order of the user guide: catalog, orders, apps, supervision, appeals,
 /// renewal, pay-per-use, unsubscription, invoices, and the host's.
@@ -217,7 +241,7 @@ pub const DECLARATIONS: &[Declaration] = &[
         "a customer",
         None,
         None,
-        &[value("request", "PurchaseRequest", "What to buy.")],
+        &[value("request", "PurchaseRequest", "What to buy.").fields(SAVED_PURCHASE)],
         "Order",
     ),
     // ------------------------------------------------------------------ orders (ORD, PRC, IMG)
@@ -235,7 +259,7 @@ pub const DECLARATIONS: &[Declaration] = &[
         "a customer",
         None,
         None,
-        &[value("request", "PurchaseRequest", "What to buy.")],
+        &[value("request", "PurchaseRequest", "What to buy.").fields(PURCHASE)],
         "Order",
     ),
     change(

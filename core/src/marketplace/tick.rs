@@ -15,6 +15,7 @@ use crate::order::{Order, OrderCommand, OrderStatus};
 /// What a `tick` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct TickReport {
     /// Aggregates looked at.
     pub examined: u64,

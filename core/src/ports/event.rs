@@ -56,6 +56,7 @@ pub enum EventKind {
 /// An event as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Event {
     /// Schema version of this event.
     pub schema_version: u32,

@@ -39,6 +39,7 @@ impl fmt::Display for PaymentMethod {
 /// A charge asked of the gateway. The idempotency key makes a retried charge charge once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct ChargeRequest {
     /// The same key always gives the same receipt and charges once.
     pub idempotency_key: String,
@@ -55,6 +56,7 @@ pub struct ChargeRequest {
 /// A refund asked of the gateway, back to the way it was paid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct RefundRequest {
     /// The same key always gives the same receipt and refunds once.
     pub idempotency_key: String,
@@ -71,6 +73,7 @@ pub struct RefundRequest {
 /// Proof that the gateway moved money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Receipt {
     /// The gateway's id of the transaction.
     pub id: String,

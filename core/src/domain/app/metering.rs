@@ -16,6 +16,7 @@ use crate::pricing::started_hours;
 /// partial cycle when the app was deleted or frozen), their amount, and how it was paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, from_py_object, module = "appmarket"))]
 pub struct UsageCycle {
     /// 1 for the first settlement of the app, then 2, 3, …
     pub number: u32,
@@ -134,6 +135,7 @@ impl From<MeteringDocument> for Metering {
 /// The usage statement of a pay-per-use app, for its customer and its seller (PRC-7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct UsageStatement {
     /// The app.
     pub app: AppId,

@@ -14,6 +14,7 @@ pub use crate::policy::PASSWORD_SPECIALS;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Network {
     /// VPC name or id.
     pub vpc: String,
@@ -42,6 +43,7 @@ pub enum SecurityGroup {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Customization {
     /// Billing mode.
     pub mode: BillingMode,
@@ -62,6 +64,7 @@ pub struct Customization {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, from_py_object, module = "appmarket"))]
 pub struct ImageProvisioning {
     /// The specification of the image product.
     pub specification: String,
@@ -102,6 +105,7 @@ impl std::fmt::Debug for ImageProvisioning {
 /// What is kept of a provisioning request on the order: everything but the password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct ImageSetup {
     /// Instance flavour.
     pub flavour: String,

@@ -12,6 +12,7 @@ use crate::time::days_in_month;
 /// One line of a quote: `amount = unit_price × quantity × periods`, shown rounded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct QuoteLine {
     /// What the line is for.
     pub label: String,
@@ -30,6 +31,7 @@ pub struct QuoteLine {
 /// or so), it is shown on a last line labelled [`ROUNDING_LABEL`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Quote {
     /// The lines.
     pub lines: Vec<QuoteLine>,

@@ -10,6 +10,7 @@ use crate::error::Error;
 /// A product saved for later, with an optional specification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct SavedItem {
     /// The product.
     pub product: ProductId,
@@ -22,6 +23,7 @@ pub struct SavedItem {
 /// A customer's saved list. Saving the same product and specification twice keeps one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct SavedList {
     /// Whose list.
     pub customer: CustomerId,

@@ -33,6 +33,7 @@ pub enum SortOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(default)]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct SearchQuery {
     /// Free text: every word must appear (case-insensitive) in the name, description or tags.
     pub text: String,

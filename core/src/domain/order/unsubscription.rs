@@ -20,6 +20,7 @@ pub use crate::order::{PendingKind, PendingUnsubscription, RefundPart};
 /// An itemised unsubscription refund (PRC-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct RefundQuote {
     /// The itemised refund; its total is what the customer gets back.
     pub quote: Quote,

@@ -57,6 +57,7 @@ impl Resolution {
 /// An appeal (APL-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Appeal {
     /// Id.
     pub id: AppealId,
