@@ -1,5 +1,12 @@
 //! The facade: reads the clock, loads aggregates, lets them decide, saves what they decided,
-//! calls the payment port, and returns the result. It holds no rule of its own.
+//! calls the payment port, and returns the result. It holds no rule of its own: every refusal
+//! that names a rule, and every check of who acts, is the domain's — an aggregate's `decide`
+//! (creation too: placing an order, starting an app, opening a flow or an appeal are decided
+//! by the new aggregate, `Create::decide_new`), a domain function for what spans aggregates
+//! (APL-4's refund, SUP-8's close, UNS-3's quota, PRC-7's payment), or `domain::access` for
+//! the listings and views no aggregate decides (ACC-1). What the facade itself refuses is the
+//! shape of a call: an id not found, a text or page out of bounds, a gateway's or a store's
+//! failure.
 
 mod buying;
 pub mod command;

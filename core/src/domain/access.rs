@@ -6,7 +6,7 @@ use crate::actor::{Actor, CustomerId, SellerId, Target};
 use crate::error::Error;
 
 /// The customer `by` is, or a refusal naming what they may not do (ACC-1).
-pub(crate) fn customer_only<'a>(by: &'a Actor, doing: &str) -> Result<&'a CustomerId, Error> {
+pub(crate) fn acting_customer<'a>(by: &'a Actor, doing: &str) -> Result<&'a CustomerId, Error> {
     match by {
         Actor::Customer(c) => Ok(c),
         other => Err(Error::forbidden(format!("{other} may not {doing}: only a customer may"))),
@@ -132,6 +132,6 @@ mod tests {
         assert_eq!(check_view(&bob, &target, &thing).unwrap_err().kind(), "forbidden");
         let no_seller = Thing(alice, None);
         assert_eq!(check_view(&Actor::Seller(isv), &target, &no_seller).unwrap_err().kind(), "forbidden");
-        assert_eq!(customer_only(&Actor::System, "list orders").unwrap_err().kind(), "forbidden");
+        assert_eq!(acting_customer(&Actor::System, "list orders").unwrap_err().kind(), "forbidden");
     }
 }

@@ -29,7 +29,7 @@ impl Marketplace {
     /// the quote is *for reference only* from this first quote on (ORD-4, PRC-3).
     pub fn quote_purchase_for(&self, by: &Actor, request: &PurchaseRequest) -> Result<Quote, Error> {
         self.check_input("request", request)?;
-        let customer = access::customer_only(by, "ask for a purchase quote")?;
+        let customer = access::acting_customer(by, "ask for a purchase quote")?;
         let account = self.account(customer)?;
         Ok(self.quote_purchase(request)?.for_reference(account.is_reseller_customer()))
     }
@@ -257,7 +257,7 @@ impl Marketplace {
     /// A customer's orders, newest first.
     pub fn orders(&self, by: &Actor, filter: &OrderFilter, page: u32, page_size: u32) -> Result<Page<Order>, Error> {
         check_page(page, page_size, &self.policy)?;
-        let customer = access::customer_only(by, "list orders")?;
+        let customer = access::acting_customer(by, "list orders")?;
         self.store.orders_of(customer, filter, page, page_size)
     }
 

@@ -82,7 +82,7 @@ impl Marketplace {
         }
         let fp = || Command::SaveToList { product: product.clone(), specification: specification.map(str::to_owned) };
         self.execute(by, fp, |unit| {
-            access::customer_only(unit.actor(), "keep a saved list")?;
+            access::acting_customer(unit.actor(), "keep a saved list")?;
             let p = self.shared_product(product)?;
             p.check_orderable()?;
             if let Some(spec) = specification {
@@ -98,20 +98,20 @@ impl Marketplace {
     pub fn remove_from_list(&self, by: impl Into<Caller>, product: &ProductId) -> Result<SavedList, Error> {
         let fp = || Command::RemoveFromList { product: product.clone() };
         self.execute(by, fp, |unit| {
-            access::customer_only(unit.actor(), "keep a saved list")?;
+            access::acting_customer(unit.actor(), "keep a saved list")?;
             self.decide_saved_list(unit, &SavedListCommand::Remove { product: product.clone() })
         })
     }
 
     /// Lets the calling customer's saved list decide; a list is created on its first save.
     fn decide_saved_list(&self, unit: &mut Unit<'_>, cmd: &SavedListCommand) -> Result<SavedList, Error> {
-        let customer = access::customer_only(unit.actor(), "keep a saved list")?;
+        let customer = access::acting_customer(unit.actor(), "keep a saved list")?;
         unit.decide_or_create::<SavedList>(&Target::SavedList(customer.clone()), cmd)
     }
 
     /// The customer's saved list (empty if nothing was saved).
     pub fn saved_list(&self, by: &Actor) -> Result<SavedList, Error> {
-        let customer = access::customer_only(by, "see a saved list")?;
+        let customer = access::acting_customer(by, "see a saved list")?;
         Ok(self.saved_list_of(customer.clone())?.0)
     }
 

@@ -26,7 +26,7 @@ impl Marketplace {
     pub fn apps(&self, by: &Actor, filter: &AppFilter, page: u32, page_size: u32) -> Result<Page<PurchasedApp>, Error> {
         self.check_input("filter", filter)?;
         check_page(page, page_size, &self.policy)?;
-        let customer = access::customer_only(by, "list purchased apps")?;
+        let customer = access::acting_customer(by, "list purchased apps")?;
         self.store.apps_of(customer, filter, page, page_size)
     }
 

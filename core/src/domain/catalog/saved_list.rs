@@ -111,7 +111,7 @@ impl SavedList {
 impl Create for SavedList {
     /// A customer's list, created by its first save (an empty list saves nothing).
     fn decide_new(cmd: &SavedListCommand, ctx: &Ctx<'_>) -> Result<(SavedList, Vec<SavedListEvent>), Error> {
-        let customer = crate::domain::access::customer_only(ctx.actor, "keep a saved list")?;
+        let customer = crate::domain::access::acting_customer(ctx.actor, "keep a saved list")?;
         let mut list = SavedList::new(customer.clone());
         let events = list.decide(cmd, ctx)?;
         events.iter().for_each(|e| list.apply(e, ctx));
