@@ -4,6 +4,7 @@
 //! flow with its appeals, the customer account and the invoice; the [`aggregate::Aggregate`]
 //! trait they share and the actions a page can show.
 
+pub(crate) mod access;
 pub mod account;
 pub mod actions;
 pub mod aggregate;

@@ -1,5 +1,12 @@
 //! The facade: reads the clock, loads aggregates, lets them decide, saves what they decided,
-//! calls the payment port, and returns the result. It holds no rule of its own.
+//! calls the payment port, and returns the result. It holds no rule of its own: every refusal
+//! that names a rule, and every check of who acts, is the domain's — an aggregate's `decide`
+//! (creation too: placing an order, starting an app, opening a flow or an appeal are decided
+//! by the new aggregate, `Create::decide_new`), a domain function for what spans aggregates
+//! (APL-4's refund, SUP-8's close, UNS-3's quota, PRC-7's payment), or `domain::access` for
+//! the listings and views no aggregate decides (ACC-1). What the facade itself refuses is the
+//! shape of a call: an id not found, a text or page out of bounds, a gateway's or a store's
+//! failure.
 
 mod buying;
 pub mod command;
@@ -30,10 +37,10 @@ pub(crate) use unit::Unit;
 use crate::account::{AccountCommand, CustomerAccount};
 use crate::actions::Availability;
 use crate::actor::{Actor, AppId, Caller, CustomerId, RequestId, Target};
-use crate::aggregate::Aggregate;
 use crate::app::PurchasedApp;
 use crate::appeal::Appeal;
 use crate::catalog::{Product, SavedList};
+use crate::domain::access;
 use crate::error::Error;
 use crate::event::Event;
 use crate::invoice::Invoice;
@@ -442,15 +449,7 @@ impl Marketplace {
             || crate::command::Command::RegisterCustomer { account: account.clone() },
             |unit| {
                 let target = Target::Account(account.id.clone());
-                let cmd = AccountCommand::Register(account.clone());
-                if unit.find::<CustomerAccount>(&target)?.is_none() {
-                    let blank =
-                        CustomerAccount { unconditional_unsubscriptions: Default::default(), ..account.clone() };
-                    let events = blank.decide(&cmd, &unit.ctx())?;
-                    unit.create(blank, events);
-                    return Ok(unit.get::<CustomerAccount>(&target)?.clone());
-                }
-                Ok(unit.decide::<CustomerAccount>(&target, &cmd)?.clone())
+                unit.decide_or_create::<CustomerAccount>(&target, &AccountCommand::Register(account.clone()))
             },
         )
     }
@@ -506,53 +505,20 @@ impl Marketplace {
         }
     }
 
-    /// Refuses `by` a look at `target` unless it is theirs (ACC-1). Operators and the system see
-    /// everything.
+    /// Refuses `by` a look at `target` unless the domain says it is theirs (ACC-1): the target's
+    /// owners are read only when its kind does not decide it.
     pub(crate) fn check_can_view(&self, by: &Actor, target: &Target) -> Result<(), Error> {
-        if matches!(by, Actor::Operator(_) | Actor::System) {
-            return Ok(());
+        if let Some(decided) = access::view_without_owner(by, target) {
+            return decided;
         }
-        let allowed = match target {
-            Target::Account(id) | Target::SavedList(id) => matches!(by, Actor::Customer(c) if c == id),
-            Target::Product(_) => true,
-            Target::Order(_) => {
-                let o: Order = self.get(target.clone())?.value;
-                match by {
-                    Actor::Customer(c) => *c == o.customer,
-                    Actor::Seller(s) => *s == o.seller,
-                    _ => false,
-                }
-            }
-            Target::App(_) => {
-                let a: PurchasedApp = self.get(target.clone())?.value;
-                match by {
-                    Actor::Customer(c) => *c == a.customer,
-                    Actor::Seller(s) => *s == a.seller.seller,
-                    _ => false,
-                }
-            }
-            Target::Flow(_) => {
-                let f: ServiceFlow = self.get(target.clone())?.value;
-                match by {
-                    Actor::Customer(c) => *c == f.customer,
-                    Actor::Seller(s) => *s == f.seller,
-                    _ => false,
-                }
-            }
-            Target::Appeal(_) => {
-                let a: Appeal = self.get(target.clone())?.value;
-                match by {
-                    Actor::Customer(c) => *c == a.customer,
-                    Actor::Seller(s) => *s == a.seller,
-                    _ => false,
-                }
-            }
-            Target::Invoice(_) => {
-                let i: Invoice = self.get(target.clone())?.value;
-                matches!(by, Actor::Customer(c) if *c == i.customer)
-            }
-        };
-        if allowed { Ok(()) } else { Err(Error::forbidden(format!("{by} may not see {target}"))) }
+        match target {
+            Target::Order(_) => access::check_view(by, target, &self.get::<Order>(target.clone())?.value),
+            Target::App(_) => access::check_view(by, target, &self.get::<PurchasedApp>(target.clone())?.value),
+            Target::Flow(_) => access::check_view(by, target, &self.get::<ServiceFlow>(target.clone())?.value),
+            Target::Appeal(_) => access::check_view(by, target, &self.get::<Appeal>(target.clone())?.value),
+            Target::Invoice(_) => access::check_view(by, target, &self.get::<Invoice>(target.clone())?.value),
+            Target::Account(_) | Target::SavedList(_) | Target::Product(_) => Ok(()),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{CustomerId, MAX_ID_CHARS};
-use crate::aggregate::{Aggregate, Ctx};
+use crate::aggregate::{Aggregate, Create, Ctx};
 use crate::error::Error;
 
 /// A buyer's account, registered by the host application.
@@ -109,6 +109,18 @@ pub enum AccountEvent {
         /// The year counted.
         year: i32,
     },
+}
+
+impl Create for CustomerAccount {
+    /// A first registration: the account as the host gives it, the marketplace's counters new.
+    fn decide_new(cmd: &AccountCommand, ctx: &Ctx<'_>) -> Result<(CustomerAccount, Vec<AccountEvent>), Error> {
+        let AccountCommand::Register(account) = cmd else {
+            return Err(Error::invalid("command", "only a registration creates an account"));
+        };
+        let blank = CustomerAccount { unconditional_unsubscriptions: Default::default(), ..account.clone() };
+        let events = blank.decide(cmd, ctx)?;
+        Ok((blank, events))
+    }
 }
 
 impl Aggregate for CustomerAccount {

@@ -87,6 +87,41 @@ pub trait Aggregate: Clone {
     }
 }
 
+/// Kinds of ids the store numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sequence {
+    /// Products.
+    Product,
+    /// Orders.
+    Order,
+    /// Apps.
+    App,
+    /// Service flows.
+    Flow,
+    /// Appeals.
+    Appeal,
+    /// Invoices.
+    Invoice,
+}
+
+/// An aggregate that a command creates: placing an order, starting an app, opening a service
+/// flow or an appeal, listing a product, requesting an invoice. Creating is a decision like
+/// any other: the aggregate decides the command against its own absence, and the facade only
+/// commits what it decided. The store numbers the new aggregate once the decision stands
+/// ([`Create::number`]), so a refusal numbers nothing.
+pub trait Create: Aggregate + Sized {
+    /// Decides a creating command: the new aggregate (not numbered yet) and the events that
+    /// record how it came to be, or the rule that refuses.
+    fn decide_new(cmd: &Self::Command, ctx: &Ctx<'_>) -> Result<(Self, Vec<Self::Event>), Error>;
+
+    /// Gives the decided aggregate the ids the store numbers for it, drawing each from `next`;
+    /// nothing when the command carried them.
+    fn number(&mut self, next: &mut dyn FnMut(Sequence) -> Result<u64, Error>) -> Result<(), Error> {
+        let _ = next;
+        Ok(())
+    }
+}
+
 /// Whether a count is zero: a count kept on an aggregate is left out of its JSON while zero.
 pub(crate) fn is_zero(n: &u32) -> bool {
     *n == 0

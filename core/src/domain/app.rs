@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
-use crate::aggregate::{Aggregate, Ctx};
+use crate::aggregate::{Aggregate, Create, Ctx, Sequence};
 use crate::catalog::{BillingMode, DeliveryMethod, Product, check_periods};
 use crate::dunning::DeclinedCharge;
 use crate::error::Error;
@@ -487,9 +487,37 @@ pub enum AppCommand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppFact(pub(crate) Fact);
 
+/// What a paid order's new app is made of (ORD-5): the order's configuration, its customer's
+/// level and the seller's contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Start {
+    /// The app's id when the order numbered it (an image's, whose password was kept first).
+    pub(crate) id: Option<AppId>,
+    pub(crate) order: OrderId,
+    pub(crate) customer: CustomerId,
+    pub(crate) customer_level: Option<String>,
+    pub(crate) product: ProductId,
+    pub(crate) product_name: String,
+    pub(crate) delivery: DeliveryMethod,
+    pub(crate) involves_supervision: bool,
+    pub(crate) specification: String,
+    pub(crate) quantity: u32,
+    pub(crate) mode: BillingMode,
+    pub(crate) periods: u32,
+    /// The servers of an image order.
+    pub(crate) image: Option<ImageSetup>,
+    pub(crate) seller: SellerInfo,
+    /// The hourly rate of a pay-per-use order (PRC-7).
+    pub(crate) hourly: Money,
+    /// How it was paid: the method, or the reseller who settles (ORD-4).
+    pub(crate) payment: Result<PaymentMethod, String>,
+}
+
 /// The facts of [`AppFact`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Fact {
+    /// A paid order creates its app (ORD-5, APP-1..3, PRC-7).
+    Start(Box<Start>),
     /// Start the term (at payment, or at acceptance / enabling time for supervised apps, APP-3).
     StartTerm {
         /// When the term starts.
@@ -1071,6 +1099,114 @@ impl PurchasedApp {
     }
 }
 
+impl PurchasedApp {
+    /// The metering a usage statement reads (PRC-7): refused for an app that is not pay-per-use.
+    pub(crate) fn usage_metering(&self) -> Result<&Metering, Error> {
+        self.metering.as_deref().ok_or_else(|| {
+            Error::not_allowed(
+                "PRC-7",
+                format!("app {} is {}, not pay-per-use: it has no usage statement", self.id, self.mode),
+            )
+        })
+    }
+}
+
+/// The password kept apart for an app, revealed to its owner (APP-5): refused while the seller
+/// has provided none.
+pub(crate) fn kept_password(app: &AppId, kept: Option<Secret>) -> Result<Secret, Error> {
+    kept.ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))
+}
+
+impl Create for PurchasedApp {
+    /// The app a paid order creates (ORD-5): an unsupervised app with a term starts it now, a
+    /// supervised one is provisioning until its flow completes (APP-3, APP-4); a pay-per-use app
+    /// accrues from now when it is in use at once, or once its flow completes (PRC-7).
+    fn decide_new(cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<(PurchasedApp, Vec<AppEvent>), Error> {
+        let AppCommand::Record(AppFact(Fact::Start(start))) = cmd else {
+            return Err(Error::invalid("command", "only a paid order creates an app"));
+        };
+        let Start {
+            id,
+            order,
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            quantity,
+            mode,
+            periods,
+            image,
+            seller,
+            hourly,
+            payment,
+        } = Start::clone(start);
+        let supervised = involves_supervision;
+        let term = match (supervised, mode.months_per_period()) {
+            (false, Some(months)) => Some(Term::starting(ctx.now, months * periods, ctx.policy.zone())),
+            _ => None,
+        };
+        let info = match &image {
+            Some(_) => ApplicationInfo { username: "root".into(), has_password: true, ..ApplicationInfo::default() },
+            None => ApplicationInfo::default(),
+        };
+        let mut app = PurchasedApp {
+            id: id.unwrap_or_else(|| AppId::numbered(0)),
+            order: order.clone(),
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision: supervised,
+            specification,
+            quantity,
+            mode,
+            purchased_at: ctx.now,
+            term,
+            status: if supervised { AppStatus::Provisioning } else { AppStatus::Active },
+            info,
+            seller,
+            auto_renewal: None,
+            pending_order: None,
+            image: image.map(Box::new),
+            renewals: Vec::new(),
+            reminded: Vec::new(),
+            metering: None,
+            scheduled_downgrade: None,
+            recent_receipts: Vec::new(),
+            charges_returned: 0,
+        };
+        let mut events = vec![AppEvent::Created { order }];
+        if let Some(term) = app.term {
+            events.push(AppEvent::TermStarted { term });
+        }
+        if mode == BillingMode::PayPerUse {
+            let (method, reseller) = match payment {
+                Ok(method) => (Some(method), None),
+                Err(reseller) => (None, Some(reseller)),
+            };
+            app.metering = Some(Box::new(Metering::new(hourly, method, reseller, None)));
+            if app.status == AppStatus::Active {
+                let started = AppEvent::MeteringStarted { at: ctx.now };
+                app.apply(&started, ctx);
+                events.push(started);
+            }
+        }
+        Ok((app, events))
+    }
+
+    /// The app's number, unless its order numbered it.
+    fn number(&mut self, next: &mut dyn FnMut(Sequence) -> Result<u64, Error>) -> Result<(), Error> {
+        if self.id == AppId::numbered(0) {
+            self.id = AppId::numbered(next(Sequence::App)?);
+        }
+        Ok(())
+    }
+}
+
 impl Aggregate for PurchasedApp {
     const WHAT: &'static str = "app";
     type Command = AppCommand;
@@ -1079,6 +1215,9 @@ impl Aggregate for PurchasedApp {
     fn decide(&self, cmd: &AppCommand, ctx: &Ctx<'_>) -> Result<Vec<AppEvent>, Error> {
         let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
+            AppCommand::Record(AppFact(Fact::Start(_))) => {
+                Err(Error::invalid("command", format!("app {} has already started", self.id)))
+            }
             AppCommand::Record(AppFact(Fact::StartTerm { at, months })) => {
                 if self.term.is_some() {
                     return Err(Error::not_allowed(

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::CustomerAccount;
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, FlowId, InvoiceId, OrderId, ProductId, SellerId};
-use crate::aggregate::{Aggregate, Ctx};
+use crate::aggregate::{Aggregate, Create, Ctx, Sequence};
 use crate::catalog::{BillingMode, DeliveryMethod, Product};
 use crate::error::Error;
 use crate::money::Money;
@@ -225,6 +225,101 @@ pub enum OrderCommand {
     CompleteAfterAcceptance,
     /// A fact the marketplace records (see [`OrderFact`]).
     Record(OrderFact),
+    /// Places a new order, decided against its absence (ORD-1): see [`Placement`].
+    Place(Placement),
+}
+
+/// What placing an order needs: the ordering customer's account, the product and what is
+/// ordered. The marketplace makes it from what it loaded, so it has no public constructor.
+///
+/// ```compile_fail
+/// // Outside the library a placement cannot be made, so no caller names its own price.
+/// let place = appmarket::order::Placement { account: todo!(), product: None, what: todo!() };
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// The account of the customer the order is for.
+    pub(crate) account: CustomerAccount,
+    /// The product, `None` when it does not exist: refused after the customer's own checks.
+    pub(crate) product: Option<std::sync::Arc<Product>>,
+    /// What is ordered.
+    pub(crate) what: Placing,
+}
+
+/// What a [`Placement`] orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Placing {
+    /// A purchase by its customer, priced here (ORD-1, ORD-2, ORD-7).
+    Purchase {
+        /// What the customer asks.
+        request: PurchaseRequest,
+        /// How many of the customer's orders wait for payment (ORD-7).
+        unpaid_orders: u64,
+    },
+    /// Image servers by quick or customized provisioning, placed with the terms accepted
+    /// (IMG-1, IMG-2, ORD-2, ORD-7).
+    Image {
+        /// The image product.
+        product: ProductId,
+        /// What the customer asks.
+        request: crate::provisioning::ImageProvisioning,
+        /// How many of the customer's orders wait for payment (ORD-7).
+        unpaid_orders: u64,
+    },
+    /// A change of a purchased app its customer orders, priced by the app's rules: an upgrade
+    /// or a renewal (ORD-2).
+    Change(Ordered),
+    /// A renewal the system charged for (REN-5): no customer check.
+    AutoRenewal(Ordered),
+}
+
+/// An order's configuration and price, as the app's rules priced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ordered {
+    pub(crate) specification: String,
+    pub(crate) mode: BillingMode,
+    pub(crate) quantity: u32,
+    pub(crate) periods: u32,
+    pub(crate) kind: OrderKind,
+    pub(crate) quote: Quote,
+}
+
+/// How a payment the order's rules allowed is taken (ORD-4, PRC-7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Taking {
+    /// Charge the customer through the gateway.
+    Charge {
+        /// The method.
+        method: PaymentMethod,
+        /// The amount.
+        amount: Money,
+    },
+    /// A pay-per-use order charges nothing up front: usage is settled after each cycle, and the
+    /// order records this receipt (PRC-7).
+    NothingUpFront(Receipt),
+    /// The reseller settles; nothing is charged (ORD-4).
+    Reseller(String),
+}
+
+/// The customer an actor orders as (ACC-1): only a customer places orders.
+pub(crate) fn ordering_customer(by: &Actor) -> Result<&CustomerId, Error> {
+    match by {
+        Actor::Customer(c) => Ok(c),
+        other => Err(Error::forbidden(format!("{other} may not place orders: only a customer may"))),
+    }
+}
+
+/// Checks that a customer may order one more unpaid order (ORD-2, ORD-7).
+fn check_may_place(account: &CustomerAccount, unpaid_orders: u64, policy: &Policy) -> Result<(), Error> {
+    check_may_order(account)?;
+    let limit = policy.max_unpaid_orders_per_customer;
+    if unpaid_orders >= u64::from(limit) {
+        return Err(Error::not_allowed(
+            "ORD-7",
+            format!("customer {} already has {limit} orders waiting for payment: pay or cancel one first", account.id),
+        ));
+    }
+    Ok(())
 }
 
 /// A fact the marketplace records on an order after its own checks or a port's answer. It has
@@ -454,6 +549,14 @@ impl Order {
         }
     }
 
+    /// The app an upgrade or renewal order changes; `None` for a purchase or an image.
+    pub(crate) fn changes_app(&self) -> Option<&AppId> {
+        match &self.kind {
+            OrderKind::Upgrade { app, .. } | OrderKind::Renewal { app, .. } => Some(app),
+            OrderKind::Purchase | OrderKind::Image { .. } => None,
+        }
+    }
+
     /// The app this order is about, if known.
     pub fn target_app(&self) -> Option<&AppId> {
         match &self.kind {
@@ -528,6 +631,92 @@ impl Order {
             }
             (None, Some(m)) => Ok(Settlement::Charge { method: m, amount: self.quote.total }),
         }
+    }
+
+    /// Whether `by` may pay the order now and how its payment is taken (ORD-2..4, PRC-4,
+    /// PRC-7, REN-1): the checks of [`Order::check_pay`], then those of the app an upgrade or a
+    /// renewal changes (`app`, as stored; `product`, the upgrade's product), so that a refused
+    /// change never reaches the gateway.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn paying(
+        &self,
+        by: &Actor,
+        method: Option<PaymentMethod>,
+        account: &CustomerAccount,
+        app: Option<&crate::app::PurchasedApp>,
+        product: Option<&Product>,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<Taking, Error> {
+        let settlement = self.check_pay(by, method, account)?;
+        if let Some(app) = app {
+            self.check_app_takes(app, product, policy, now)?;
+        }
+        Ok(match settlement {
+            // PRC-7: nothing is charged up front; usage is settled after each cycle.
+            Settlement::Charge { method, amount } if self.mode == BillingMode::PayPerUse => {
+                Taking::NothingUpFront(Receipt { id: format!("{}:pay-per-use", self.id), amount, method })
+            }
+            Settlement::Charge { method, amount } => Taking::Charge { method, amount },
+            Settlement::Reseller(reseller) => Taking::Reseller(reseller),
+        })
+    }
+
+    /// Before an upgrade or renewal order is charged, its app must still take it: an upgrade
+    /// applies to an active term at the price it was ordered at (PRC-4), a renewal to a
+    /// renewable app (REN-1).
+    fn check_app_takes(
+        &self,
+        app: &crate::app::PurchasedApp,
+        product: Option<&Product>,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        match &self.kind {
+            OrderKind::Upgrade { app: id, .. } => {
+                // An upgrade is priced for the days left of the current term; paid later, it must
+                // still be active and priced the same, or it would charge for days gone by.
+                let expired = app.term.is_none_or(|t| t.expiry_date(policy.zone()) <= policy.zone().date_of(now));
+                if app.status != crate::app::AppStatus::Active || expired {
+                    return Err(Error::not_allowed(
+                        "PRC-4",
+                        format!(
+                            "app {id} is {} now: an upgrade applies only to an active term; cancel order {} and renew first",
+                            app.status, self.id
+                        ),
+                    ));
+                }
+                let product = product.ok_or_else(|| Error::not_found("product", &self.product))?;
+                let now_quote = app.price_upgrade(product, &self.specification, self.quantity, policy, now)?;
+                if now_quote.total != self.quote.total {
+                    return Err(Error::not_allowed(
+                        "PRC-4",
+                        format!(
+                            "the upgrade was priced {} when ordered and is {} now (fewer days remain): cancel order {} and order the upgrade again",
+                            self.quote.total, now_quote.total, self.id
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            OrderKind::Renewal { .. } => {
+                let renew = self.renewal_of_app().expect("a renewal order");
+                app.decide(&renew, &Ctx::new(&Actor::System, now, policy)).map(|_| ())
+            }
+            OrderKind::Purchase | OrderKind::Image { .. } => Ok(()),
+        }
+    }
+
+    /// What a paid manual renewal order asks of its app (REN-2, REN-4): `None` for other orders.
+    pub(crate) fn renewal_of_app(&self) -> Option<crate::app::AppCommand> {
+        let OrderKind::Renewal { months, renewal_day, .. } = &self.kind else { return None };
+        Some(crate::app::AppCommand::from(crate::app::Fact::Renew {
+            order: self.id.clone(),
+            months: *months,
+            renewal_day: *renewal_day,
+            auto: false,
+            receipt: None,
+        }))
     }
 
     /// Refuses a refund that is negative, foreign, or more than what is left of the payment.
@@ -649,24 +838,14 @@ pub fn quote_purchase(product: &Product, request: &PurchaseRequest, policy: &Pol
 }
 
 impl Order {
-    /// A new order, pending payment (ORD-1). Checks are the caller's: see [`quote_purchase`].
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn placed(
-        id: OrderId,
-        customer: CustomerId,
-        product: &Product,
-        specification: String,
-        mode: BillingMode,
-        quantity: u32,
-        periods: u32,
-        kind: OrderKind,
-        quote: Quote,
-        now: DateTime<Utc>,
-    ) -> Order {
+    /// A new order, pending payment (ORD-1), not numbered yet.
+    fn placed(account: &CustomerAccount, product: &Product, ordered: Ordered, now: DateTime<Utc>) -> Order {
+        let Ordered { specification, mode, quantity, periods, kind, quote } = ordered;
+        let quote = quote.for_reference(account.is_reseller_customer());
         let currency = quote.total.currency;
         Order {
-            id,
-            customer,
+            id: OrderId::numbered(0),
+            customer: account.id.clone(),
             seller: product.seller.clone(),
             product: product.id.clone(),
             product_name: product.name.clone(),
@@ -697,6 +876,138 @@ impl Order {
     }
 }
 
+impl Order {
+    /// An order as placed, without the placement's checks, numbered `id`: for the contract
+    /// suite and the tests, which need orders without a marketplace.
+    pub(crate) fn placed_unchecked(
+        id: OrderId,
+        customer: CustomerId,
+        product: &Product,
+        ordered: Ordered,
+        now: DateTime<Utc>,
+    ) -> Order {
+        let mut order = Order::placed(&CustomerAccount::with_card(customer), product, ordered, now);
+        order.id = id;
+        order
+    }
+
+    /// What is left of the order's payment to refund (APL-4, SUP-8).
+    pub(crate) fn refundable(&self) -> Money {
+        let paid = self.amount_paid();
+        Money::new(paid.amount - self.refunded.amount, paid.currency)
+    }
+
+    /// Whether the paid order opens a service flow (SUP-1): a supervised purchase.
+    pub(crate) fn opens_flow(&self) -> bool {
+        self.involves_supervision
+    }
+
+    /// The app the paid order creates (ORD-5) for its customer at `level`, paid with `payment`
+    /// (the method, or the reseller who settles): its configuration is the order's.
+    pub(crate) fn app_start(
+        &self,
+        product: &Product,
+        level: Option<String>,
+        payment: Result<PaymentMethod, String>,
+    ) -> crate::app::AppCommand {
+        let image = match &self.kind {
+            OrderKind::Image { setup } => Some(setup.clone()),
+            _ => None,
+        };
+        let start = crate::app::Start {
+            id: self.app.clone(),
+            order: self.id.clone(),
+            customer: self.customer.clone(),
+            customer_level: level,
+            product: self.product.clone(),
+            product_name: self.product_name.clone(),
+            delivery: self.delivery,
+            involves_supervision: self.involves_supervision,
+            specification: self.specification.clone(),
+            quantity: self.quantity,
+            mode: self.mode,
+            periods: self.periods,
+            image,
+            seller: crate::app::SellerInfo {
+                seller: product.seller.clone(),
+                email: product.support.email.clone(),
+                phone: product.support.phone.clone(),
+            },
+            hourly: self.quote.hourly_rate.unwrap_or(Money::zero(self.quote.total.currency)),
+            payment,
+        };
+        crate::app::AppCommand::from(crate::app::Fact::Start(Box::new(start)))
+    }
+}
+
+impl Create for Order {
+    fn decide_new(cmd: &OrderCommand, ctx: &Ctx<'_>) -> Result<(Order, Vec<OrderEvent>), Error> {
+        let OrderCommand::Place(Placement { account, product: found, what }) = cmd else {
+            return Err(Error::invalid("command", "only placing creates an order"));
+        };
+        let product = |id: &ProductId| found.as_deref().ok_or_else(|| Error::not_found("product", id));
+        let changed =
+            || found.as_deref().ok_or_else(|| Error::invalid("product", "a change of an app names its product"));
+        let (order, terms_accepted) = match what {
+            Placing::Purchase { request, unpaid_orders } => {
+                check_may_place(account, *unpaid_orders, ctx.policy)?;
+                let product = product(&request.product)?;
+                let quote = quote_purchase(product, request, ctx.policy)?;
+                let ordered = Ordered {
+                    specification: request.specification.clone(),
+                    mode: request.mode,
+                    quantity: request.quantity,
+                    periods: request.periods,
+                    kind: OrderKind::Purchase,
+                    quote,
+                };
+                (Order::placed(account, product, ordered, ctx.now), false)
+            }
+            Placing::Image { product: id, request, unpaid_orders } => {
+                check_may_place(account, *unpaid_orders, ctx.policy)?;
+                let product = product(id)?;
+                let (quote, plan) = request.priced(product, ctx.policy)?;
+                let ordered = Ordered {
+                    specification: request.specification.clone(),
+                    mode: plan.mode,
+                    quantity: plan.setup.instances,
+                    periods: plan.periods,
+                    kind: OrderKind::Image { setup: plan.setup },
+                    quote,
+                };
+                (Order::placed(account, product, ordered, ctx.now), true)
+            }
+            Placing::Change(ordered) => {
+                check_may_order(account)?;
+                let product = changed()?;
+                (Order::placed(account, product, ordered.clone(), ctx.now), false)
+            }
+            Placing::AutoRenewal(ordered) => {
+                let product = changed()?;
+                (Order::placed(account, product, ordered.clone(), ctx.now), false)
+            }
+        };
+        let mut events = vec![OrderEvent::Placed { total: order.quote.total }];
+        let mut order = order;
+        if terms_accepted {
+            let accepted = OrderEvent::TermsAccepted;
+            order.apply(&accepted, ctx);
+            events.push(accepted);
+        }
+        Ok((order, events))
+    }
+
+    /// The order's number; an image order also numbers the app its payment creates, whose
+    /// password is kept from the start (APP-5).
+    fn number(&mut self, next: &mut dyn FnMut(Sequence) -> Result<u64, Error>) -> Result<(), Error> {
+        self.id = OrderId::numbered(next(Sequence::Order)?);
+        if matches!(self.kind, OrderKind::Image { .. }) {
+            self.app = Some(AppId::numbered(next(Sequence::App)?));
+        }
+        Ok(())
+    }
+}
+
 impl Aggregate for Order {
     const WHAT: &'static str = "order";
     type Command = OrderCommand;
@@ -705,6 +1016,7 @@ impl Aggregate for Order {
     fn decide(&self, cmd: &OrderCommand, ctx: &Ctx<'_>) -> Result<Vec<OrderEvent>, Error> {
         let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
+            OrderCommand::Place(_) => Err(Error::invalid("command", format!("order {} is already placed", self.id))),
             OrderCommand::AcceptTerms => {
                 self.check_accept_terms(by)?;
                 Ok(vec![OrderEvent::TermsAccepted])

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, AppealId, CustomerId, FlowId, OrderId, ProductId, SellerId};
-use crate::aggregate::{Aggregate, Ctx};
+use crate::aggregate::{Aggregate, Create, Ctx, Sequence};
 use crate::app::ApplicationInfo;
 use crate::error::Error;
 use crate::order::Order;
@@ -296,6 +296,13 @@ pub struct FlowFact(pub(crate) Fact);
 /// The facts of [`FlowFact`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Fact {
+    /// A paid supervised order opens its flow (SUP-1, SUP-2).
+    Open {
+        /// The order.
+        order: Box<Order>,
+        /// The app the order created.
+        app: AppId,
+    },
     /// A party appeals: the flow freezes (APL-1..3).
     Freeze {
         /// The new appeal.
@@ -829,6 +836,47 @@ impl FlowFilter {
     }
 }
 
+/// What closing a flow after the longest flow does to its order (SUP-8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MaxAgeClose {
+    /// The order is no longer processing: nothing.
+    Nothing,
+    /// The order completes now and the service starts.
+    Complete,
+    /// The order is unsubscribed with a refund of everything left of its payment.
+    RefundInFull(crate::money::Money),
+}
+
+/// What closing `order`'s flow after the longest flow does to it (SUP-8): an invoiced order
+/// completes; an uninvoiced one is refunded in full, unless the policy completes it too.
+pub(crate) fn closed_at_max_age(order: &Order, policy: &Policy) -> MaxAgeClose {
+    if order.status != crate::order::OrderStatus::Processing {
+        MaxAgeClose::Nothing
+    } else if order.invoice_issued || !policy.max_age_refunds_uninvoiced {
+        MaxAgeClose::Complete
+    } else {
+        MaxAgeClose::RefundInFull(order.refundable())
+    }
+}
+
+impl Create for ServiceFlow {
+    /// The flow a paid supervised order opens ([`ServiceFlow::open`]).
+    fn decide_new(cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<(ServiceFlow, Vec<FlowEvent>), Error> {
+        let FlowCommand::Record(FlowFact(Fact::Open { order, app })) = cmd else {
+            return Err(Error::invalid("command", "only a paid supervised order opens a service flow"));
+        };
+        let (flow, event) = ServiceFlow::open(FlowId::numbered(0), order, app.clone(), ctx.now).ok_or_else(|| {
+            Error::invalid("order", format!("order {} involves no supervision: it opens no flow", order.id))
+        })?;
+        Ok((flow, vec![event]))
+    }
+
+    fn number(&mut self, next: &mut dyn FnMut(Sequence) -> Result<u64, Error>) -> Result<(), Error> {
+        self.id = FlowId::numbered(next(Sequence::Flow)?);
+        Ok(())
+    }
+}
+
 impl Aggregate for ServiceFlow {
     const WHAT: &'static str = "service flow";
     type Command = FlowCommand;
@@ -837,6 +885,9 @@ impl Aggregate for ServiceFlow {
     fn decide(&self, cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<Vec<FlowEvent>, Error> {
         let Ctx { actor: by, now, policy } = *ctx;
         match cmd {
+            FlowCommand::Record(FlowFact(Fact::Open { .. })) => {
+                Err(Error::invalid("command", format!("service flow {} is already open", self.id)))
+            }
             FlowCommand::SubmitRequest(request) => {
                 self.check_submit_request(by)?;
                 check_request(self.kind, request, policy)?;
@@ -995,6 +1046,11 @@ pub(crate) mod tests {
     use crate::testing::fixtures;
 
     pub(crate) fn flow_of(draft: crate::catalog::ProductDraft) -> ServiceFlow {
+        let order = order_of(draft);
+        ServiceFlow::open(FlowId::numbered(1), &order, AppId::numbered(1), fixtures::t0()).unwrap().0
+    }
+
+    fn order_of(draft: crate::catalog::ProductDraft) -> Order {
         let currency = draft.validate(&Policy::default()).unwrap();
         let seller = SellerId::parse("isv-1").unwrap();
         let product = Product::from_draft(ProductId::parse("PRD-1").unwrap(), seller, draft, currency, fixtures::t0());
@@ -1002,19 +1058,34 @@ pub(crate) mod tests {
         let plan = spec.plan(BillingMode::Monthly).unwrap();
         let quantity = spec.quantity.as_ref().map_or(1, |q| q.min);
         let quote = purchase_quote(spec, plan, quantity, 1).unwrap();
-        let order = Order::placed(
+        Order::placed_unchecked(
             OrderId::numbered(1),
             CustomerId::parse("alice").unwrap(),
             &product,
-            spec.name.clone(),
-            BillingMode::Monthly,
-            quantity,
-            1,
-            OrderKind::Purchase,
-            quote,
+            crate::order::Ordered {
+                specification: spec.name.clone(),
+                mode: BillingMode::Monthly,
+                quantity,
+                periods: 1,
+                kind: OrderKind::Purchase,
+                quote,
+            },
             fixtures::t0(),
-        );
-        ServiceFlow::open(FlowId::numbered(1), &order, AppId::numbered(1), fixtures::t0()).unwrap().0
+        )
+    }
+
+    #[test]
+    fn sup_8_an_invoiced_order_completes_an_uninvoiced_one_is_refunded_in_full() {
+        let mut order = order_of(fixtures::license_draft());
+        let mut policy = Policy::default();
+        assert_eq!(closed_at_max_age(&order, &policy), MaxAgeClose::Nothing, "not processing");
+        order.status = crate::order::OrderStatus::Processing;
+        assert_eq!(closed_at_max_age(&order, &policy), MaxAgeClose::RefundInFull(order.refundable()));
+        policy.max_age_refunds_uninvoiced = false;
+        assert_eq!(closed_at_max_age(&order, &policy), MaxAgeClose::Complete);
+        policy.max_age_refunds_uninvoiced = true;
+        order.invoice_issued = true;
+        assert_eq!(closed_at_max_age(&order, &policy), MaxAgeClose::Complete);
     }
 
     fn customer() -> Actor {

@@ -1,26 +1,22 @@
 //! Order commands and queries: place, accept terms, pay, cancel, image provisioning (ORD, IMG).
 
-use chrono::{DateTime, Utc};
-
 use super::{Marketplace, Unit};
 use crate::account::CustomerAccount;
-use crate::actor::{Actor, AppId, Caller, CustomerId, FlowId, OrderId, ProductId, Target};
-use crate::aggregate::Aggregate;
-use crate::app::{self, AppCommand, AppEvent, AppStatus, ApplicationInfo, PurchasedApp, SellerInfo, Term};
-use crate::catalog::{BillingMode, Page, Product, check_page};
+use crate::actor::{Actor, AppId, Caller, FlowId, OrderId, ProductId, Target};
+use crate::app::{self, AppCommand, PurchasedApp};
+use crate::catalog::{Page, check_page};
 use crate::command::Command;
+use crate::domain::access;
 use crate::error::Error;
-use crate::metering::Metering;
 use crate::money::Money;
 use crate::order::{
-    Fact, Order, OrderCommand, OrderEvent, OrderFilter, OrderKind, PurchaseRequest, Settlement, check_may_order,
-    check_periods, quote_purchase,
+    self, Fact, Order, OrderCommand, OrderFilter, OrderKind, Placement, Placing, PurchaseRequest, Taking,
+    quote_purchase,
 };
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod, Receipt, RefundRequest, check_receipt};
-use crate::pricing::{Quote, image_quote};
+use crate::pricing::Quote;
 use crate::provisioning::ImageProvisioning;
-use crate::store::Sequence;
-use crate::supervision::ServiceFlow;
+use crate::supervision::{self, FlowCommand, ServiceFlow};
 
 impl Marketplace {
     /// Prices a purchase for `by` without placing it (ORD-1, PRC-3): the catalog's price, and
@@ -34,24 +30,13 @@ impl Marketplace {
         }
     }
 
-    fn ordering_customer(&self, actor: &Actor) -> Result<CustomerAccount, Error> {
-        let Actor::Customer(customer) = actor else {
-            return Err(Error::forbidden(format!("{actor} may not place orders: only a customer may")));
-        };
+    /// What placing an order of `by` needs besides what is ordered: their account, and how many
+    /// of their orders wait for payment (ORD-7).
+    fn ordering_customer(&self, by: &Actor) -> Result<(CustomerAccount, u64), Error> {
+        let customer = order::ordering_customer(by)?;
         let account = self.account(customer)?;
-        check_may_order(&account)?;
-        let limit = self.policy.max_unpaid_orders_per_customer;
-        if self.store.unpaid_orders(customer)? >= u64::from(limit) {
-            return Err(Error::not_allowed(
-                "ORD-7",
-                format!("customer {customer} already has {limit} orders waiting for payment: pay or cancel one first"),
-            ));
-        }
-        Ok(account)
-    }
-
-    pub(crate) fn new_order_id(&self) -> Result<OrderId, Error> {
-        Ok(OrderId::numbered(self.store.next_number(Sequence::Order)?))
+        let unpaid_orders = self.store.unpaid_orders(customer)?;
+        Ok((account, unpaid_orders))
     }
 
     /// Places an order, pending payment, with its quote fixed (ORD-1).
@@ -59,23 +44,11 @@ impl Marketplace {
         self.check_input("request", &request)?;
         let fp = || Command::PlaceOrder { request: request.clone() };
         self.execute(by, fp, |unit| {
-            let account = self.ordering_customer(unit.actor())?;
-            let product = self.shared_product(&request.product)?;
-            let quote = quote_purchase(&product, &request, &self.policy)?;
-            let order = Order::placed(
-                self.new_order_id()?,
-                account.id.clone(),
-                &product,
-                request.specification.clone(),
-                request.mode,
-                request.quantity,
-                request.periods,
-                OrderKind::Purchase,
-                quote.for_reference(account.is_reseller_customer()),
-                unit.now(),
-            );
-            let events = vec![OrderEvent::Placed { total: order.quote.total }];
-            Ok(unit.create(order, events).clone())
+            let (account, unpaid_orders) = self.ordering_customer(unit.actor())?;
+            let product = self.store.product(&request.product)?;
+            let what = Placing::Purchase { request: request.clone(), unpaid_orders };
+            let placed = unit.decide_new::<Order>(&OrderCommand::Place(Placement { account, product, what }))?;
+            Ok(unit.create(placed).clone())
         })
     }
 
@@ -111,14 +84,26 @@ impl Marketplace {
             let target = Target::Order(order.clone());
             let current = unit.get::<Order>(&target)?.clone();
             let account = self.account(&current.customer)?;
-            let settlement = current.check_pay(unit.actor(), method, &account)?;
-            self.check_before_payment(&current, unit.now())?;
-            let receipt = match settlement {
-                // PRC-7: nothing is charged up front; usage is settled after each cycle.
-                Settlement::Charge { method, amount } if current.mode == BillingMode::PayPerUse => {
-                    Ok(Receipt { id: format!("{order}:pay-per-use"), amount, method })
-                }
-                Settlement::Charge { method, amount } => {
+            let app = match current.changes_app() {
+                Some(app) => Some(self.get::<PurchasedApp>(Target::App(app.clone()))?.value),
+                None => None,
+            };
+            let product = match (&current.kind, &app) {
+                (OrderKind::Upgrade { .. }, Some(_)) => Some(self.shared_product(&current.product)?),
+                _ => None,
+            };
+            let taking = current.paying(
+                unit.actor(),
+                method,
+                &account,
+                app.as_ref(),
+                product.as_deref(),
+                &self.policy,
+                unit.now(),
+            )?;
+            let receipt = match taking {
+                Taking::NothingUpFront(receipt) => Ok(receipt),
+                Taking::Charge { method, amount } => {
                     let request = ChargeRequest {
                         idempotency_key: self.payment_key(format_args!("{order}:pay")),
                         customer: account.id.clone(),
@@ -140,7 +125,7 @@ impl Marketplace {
                         }
                     }
                 }
-                Settlement::Reseller(reseller) => Err(reseller),
+                Taking::Reseller(reseller) => Err(reseller),
             };
             self.fulfil(unit, &current, receipt, &account)?;
             Ok(unit.get::<Order>(&target)?.clone())
@@ -156,36 +141,24 @@ impl Marketplace {
         payment: Result<Receipt, String>,
         account: &CustomerAccount,
     ) -> Result<(), Error> {
-        let now = unit.now();
         let (app_id, flow): (AppId, Option<FlowId>) = match &order.kind {
             OrderKind::Purchase | OrderKind::Image { .. } => {
-                let app_id = match &order.app {
-                    Some(id) => id.clone(),
-                    None => AppId::numbered(self.store.next_number(Sequence::App)?),
-                };
                 let product = self.shared_product(&order.product)?;
-                let mut app = new_app(app_id.clone(), order, &product, account, &self.policy, now);
-                let flow = self.open_service_flow(unit, order, &app)?;
-                let mut events = vec![AppEvent::Created { order: order.id.clone() }];
-                if let Some(term) = app.term {
-                    events.push(AppEvent::TermStarted { term });
-                }
-                if order.mode == BillingMode::PayPerUse {
-                    // PRC-7: an unsupervised app accrues from now; a supervised one once its
-                    // flow completes.
-                    let (method, reseller) = match &payment {
-                        Ok(receipt) => (Some(receipt.method), None),
-                        Err(reseller) => (None, Some(reseller.clone())),
-                    };
-                    let hourly = order.quote.hourly_rate.unwrap_or(Money::zero(order.quote.total.currency));
-                    app.metering = Some(Box::new(Metering::new(hourly, method, reseller, None)));
-                    if app.status == AppStatus::Active {
-                        let started = AppEvent::MeteringStarted { at: now };
-                        app.apply(&started, &unit.ctx());
-                        events.push(started);
-                    }
-                }
-                unit.create(app, events);
+                let paid_with = payment.as_ref().map(|receipt| receipt.method).map_err(Clone::clone);
+                let start = order.app_start(&product, account.level.clone(), paid_with);
+                let app = unit.decide_new::<PurchasedApp>(&start)?;
+                let app_id = app.value().id.clone();
+                let flow = if order.opens_flow() {
+                    let open = FlowCommand::from(supervision::Fact::Open {
+                        order: Box::new(order.clone()),
+                        app: app_id.clone(),
+                    });
+                    let flow = unit.decide_new::<ServiceFlow>(&open)?;
+                    Some(unit.create(flow).id.clone())
+                } else {
+                    None
+                };
+                unit.create(app);
                 (app_id, flow)
             }
             OrderKind::Upgrade { app, .. } => {
@@ -198,7 +171,11 @@ impl Marketplace {
                 (app.clone(), None)
             }
             OrderKind::Renewal { app, .. } => {
-                self.renew_paid(unit, order)?;
+                // A paid renewal order extends its app's term (REN-2, REN-4) and returns an app
+                // in its grace or retention period to `Active`.
+                if let Some(renew) = order.renewal_of_app() {
+                    unit.decide::<PurchasedApp>(&Target::App(app.clone()), &renew)?;
+                }
                 (app.clone(), None)
             }
         };
@@ -208,25 +185,6 @@ impl Marketplace {
         };
         unit.decide::<Order>(&Target::Order(order.id.clone()), &cmd)?;
         Ok(())
-    }
-
-    /// Opens the service flow of a supervised order (SUP-1, SUP-2); the order then stays
-    /// `Processing` while the flow is open (ORD-5). `None` for orders without supervision.
-    fn open_service_flow(
-        &self,
-        unit: &mut Unit<'_>,
-        order: &Order,
-        app: &PurchasedApp,
-    ) -> Result<Option<FlowId>, Error> {
-        if !order.involves_supervision {
-            return Ok(None);
-        }
-        let id = FlowId::numbered(self.store.next_number(Sequence::Flow)?);
-        let Some((flow, event)) = ServiceFlow::open(id.clone(), order, app.id.clone(), unit.now()) else {
-            return Ok(None);
-        };
-        unit.create(flow, vec![event]);
-        Ok(Some(id))
     }
 
     /// Refunds part or all of what an order's customer paid, through the gateway, and records
@@ -295,30 +253,15 @@ impl Marketplace {
     /// A customer's orders, newest first.
     pub fn orders(&self, by: &Actor, filter: &OrderFilter, page: u32, page_size: u32) -> Result<Page<Order>, Error> {
         check_page(page, page_size, &self.policy)?;
-        let customer = customer_only(by, "list orders")?;
-        self.store.orders_of(&customer, filter, page, page_size)
+        let customer = access::acting_customer(by, "list orders")?;
+        self.store.orders_of(customer, filter, page, page_size)
     }
 
     /// Prices an image provisioning request: image fee and cloud resource fee, each shown (PRC-3).
     pub fn quote_image(&self, product: &ProductId, request: &ImageProvisioning) -> Result<Quote, Error> {
         self.check_input("request", request)?;
         let product = self.shared_product(product)?;
-        self.image_order_parts(&product, request).map(|(q, _)| q)
-    }
-
-    fn image_order_parts(
-        &self,
-        product: &Product,
-        request: &ImageProvisioning,
-    ) -> Result<(Quote, crate::provisioning::ImagePlan), Error> {
-        product.check_orderable()?;
-        let plan = request.plan(product, &self.policy)?;
-        check_periods(plan.mode, plan.periods, &self.policy, "IMG-2")?;
-        let spec = product.specification(&request.specification)?;
-        let price_plan = spec.plan(plan.mode)?;
-        let resources = product.image.as_ref().ok_or_else(|| Error::not_allowed("IMG-1", "not an image"))?;
-        let quote = image_quote(spec, price_plan, resources, plan.setup.eip_mbit, plan.setup.instances, plan.periods)?;
-        Ok((quote, plan))
+        request.priced(&product, &self.policy).map(|(q, _)| q)
     }
 
     /// Provisions an image by quick (IMG-1) or customized (IMG-2) provisioning: places the
@@ -333,27 +276,13 @@ impl Marketplace {
         self.check_input("request", &request)?;
         let fp = || Command::ProvisionImage { product: product.clone(), request: request.clone() };
         self.execute(by, fp, |unit| {
-            let account = self.ordering_customer(unit.actor())?;
-            let p = self.shared_product(product)?;
-            let (quote, plan) = self.image_order_parts(&p, &request)?;
-            let mut order = Order::placed(
-                self.new_order_id()?,
-                account.id.clone(),
-                &p,
-                request.specification.clone(),
-                plan.mode,
-                plan.setup.instances,
-                plan.periods,
-                OrderKind::Image { setup: plan.setup },
-                quote.for_reference(account.is_reseller_customer()),
-                unit.now(),
-            );
-            let app_id = AppId::numbered(self.store.next_number(Sequence::App)?);
-            order.app = Some(app_id.clone());
-            let events = vec![OrderEvent::Placed { total: order.quote.total }, OrderEvent::TermsAccepted];
-            order.apply(&events[1], &unit.ctx());
+            let (account, unpaid_orders) = self.ordering_customer(unit.actor())?;
+            let found = self.store.product(product)?;
+            let what = Placing::Image { product: product.clone(), request: request.clone(), unpaid_orders };
+            let placed = unit.decide_new::<Order>(&OrderCommand::Place(Placement { account, product: found, what }))?;
+            let app_id = placed.value().app.clone().expect("an image order numbers its app");
             unit.keep_secret(app_id, request.login_password.clone());
-            Ok(unit.create(order, events).clone())
+            Ok(unit.create(placed).clone())
         })
     }
 }
@@ -367,65 +296,4 @@ pub(crate) fn release_pending(unit: &mut Unit<'_>, order: &Target) -> Result<(),
         unit.decide::<PurchasedApp>(&app, &cmd)?;
     }
     Ok(())
-}
-
-pub(crate) fn customer_only(by: &Actor, doing: &str) -> Result<CustomerId, Error> {
-    match by {
-        Actor::Customer(c) => Ok(c.clone()),
-        other => Err(Error::forbidden(format!("{other} may not {doing}: only a customer may"))),
-    }
-}
-
-/// The purchased app a paid order creates (ORD-5, APP-1..3).
-fn new_app(
-    id: AppId,
-    order: &Order,
-    product: &Product,
-    account: &CustomerAccount,
-    policy: &crate::policy::Policy,
-    now: DateTime<Utc>,
-) -> PurchasedApp {
-    let supervised = order.involves_supervision;
-    let term = match (supervised, order.mode.months_per_period()) {
-        (false, Some(months)) => Some(Term::starting(now, months * order.periods, policy.zone())),
-        _ => None,
-    };
-    let (info, image) = match &order.kind {
-        OrderKind::Image { setup } => (
-            ApplicationInfo { username: "root".into(), has_password: true, ..ApplicationInfo::default() },
-            Some(Box::new(setup.clone())),
-        ),
-        _ => (ApplicationInfo::default(), None),
-    };
-    PurchasedApp {
-        id,
-        order: order.id.clone(),
-        customer: order.customer.clone(),
-        customer_level: account.level.clone(),
-        product: order.product.clone(),
-        product_name: order.product_name.clone(),
-        delivery: order.delivery,
-        involves_supervision: supervised,
-        specification: order.specification.clone(),
-        quantity: order.quantity,
-        mode: order.mode,
-        purchased_at: now,
-        term,
-        status: if supervised { AppStatus::Provisioning } else { AppStatus::Active },
-        info,
-        seller: SellerInfo {
-            seller: product.seller.clone(),
-            email: product.support.email.clone(),
-            phone: product.support.phone.clone(),
-        },
-        auto_renewal: None,
-        pending_order: None,
-        image,
-        renewals: Vec::new(),
-        reminded: Vec::new(),
-        metering: None,
-        scheduled_downgrade: None,
-        recent_receipts: Vec::new(),
-        charges_returned: 0,
-    }
 }

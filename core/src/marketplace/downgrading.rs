@@ -27,7 +27,7 @@ impl Marketplace {
         let fp = || Command::ScheduleDowngrade { app: app.clone(), specification: specification.to_owned(), quantity };
         let cmd = AppCommand::ScheduleDowngrade { specification: specification.to_owned(), quantity };
         self.app_command_checked(by, app, fp, cmd, |actor, current| {
-            downgrade::check_may_schedule(current, actor, &self.policy)?;
+            current.check_may_schedule_downgrade(actor, &self.policy)?;
             let product = self.shared_product(&current.product)?;
             downgrade::check_has_cheaper(current, &product)?;
             downgrade::check_target(current, &product, specification, quantity)
@@ -63,12 +63,12 @@ impl Marketplace {
         vec![
             Availability::from_check(
                 Action::ScheduleDowngrade,
-                downgrade::check_may_schedule(app, by, &self.policy).and_then(|()| {
+                app.check_may_schedule_downgrade(by, &self.policy).and_then(|()| {
                     let product = self.shared_product(&app.product)?;
                     downgrade::check_has_cheaper(app, &product)
                 }),
             ),
-            Availability::from_check(Action::CancelScheduledDowngrade, downgrade::check_may_cancel(app, by)),
+            Availability::from_check(Action::CancelScheduledDowngrade, app.check_may_cancel_downgrade(by)),
         ]
     }
 }

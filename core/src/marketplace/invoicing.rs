@@ -1,5 +1,6 @@
 //! Invoice commands and queries: request, issue, return (INV-1, INV-2).
 
+use super::unit::New;
 use super::{Marketplace, Unit};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, Caller, InvoiceId, OrderId, Target};
@@ -30,7 +31,7 @@ impl Marketplace {
             let id = InvoiceId::numbered(self.store.next_number(Sequence::Invoice)?);
             let inv = Invoice::requested(id.clone(), &current, amount, unit.now());
             unit.decide::<Order>(&target, &OrderCommand::from(Fact::RecordInvoiceRequested { invoice: id }))?;
-            Ok(unit.create(inv, vec![InvoiceEvent::Requested { order: order.clone(), amount }]).clone())
+            Ok(unit.create(New::built(inv, vec![InvoiceEvent::Requested { order: order.clone(), amount }])).clone())
         })
     }
 

@@ -1,16 +1,13 @@
 //! Renewal commands: manual renewal orders, renewal date, auto-renewal settings and charges
 //! (REN-1..6, LIFE-1).
 
-use chrono::{DateTime, Utc};
-
 use super::{Marketplace, Unit};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Caller, Target};
-use crate::aggregate::{Aggregate, Ctx};
-use crate::app::{self, AppCommand, AppStatus, PurchasedApp};
+use crate::app::{self, AppCommand, PurchasedApp};
 use crate::command::Command;
 use crate::error::Error;
-use crate::order::{Fact, Order, OrderCommand, OrderEvent, OrderKind, check_may_order};
+use crate::order::{Fact, Order, OrderCommand, OrderKind, Ordered, Placement, Placing};
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 use crate::pricing::Quote;
 use crate::renewal::{self, RenewalDay};
@@ -44,27 +41,27 @@ impl Marketplace {
         self.execute(by, fp, |unit| {
             let target = Target::App(app.clone());
             let current = unit.get::<PurchasedApp>(&target)?.clone();
-            let product = self.product(&current.product)?;
+            let product = self.shared_product(&current.product)?;
             let (quote, _) =
                 renewal::renewal_quote(&current, unit.actor(), &product, periods, renewal_day, &self.policy)?;
             let account = self.account(&current.customer)?;
-            check_may_order(&account)?;
             // A scheduled downgrade is renewed at its configuration (PRC-8).
             let (specification, quantity) = current.renewal_configuration();
-            let order = Order::placed(
-                self.new_order_id()?,
-                current.customer.clone(),
-                &product,
-                specification.to_owned(),
-                current.mode,
+            let what = Placing::Change(Ordered {
+                specification: specification.to_owned(),
+                mode: current.mode,
                 quantity,
                 periods,
-                OrderKind::Renewal { app: app.clone(), months: renewal::months_of(current.mode, periods), renewal_day },
-                quote.for_reference(account.is_reseller_customer()),
-                unit.now(),
-            );
-            let events = vec![OrderEvent::Placed { total: order.quote.total }];
-            let order = unit.create(order, events).clone();
+                kind: OrderKind::Renewal {
+                    app: app.clone(),
+                    months: renewal::months_of(current.mode, periods),
+                    renewal_day,
+                },
+                quote,
+            });
+            let place = OrderCommand::Place(Placement { account, product: Some(product), what });
+            let placed = unit.decide_new::<Order>(&place)?;
+            let order = unit.create(placed).clone();
             unit.decide::<PurchasedApp>(
                 &target,
                 &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
@@ -106,67 +103,6 @@ impl Marketplace {
         self.execute(by, fp, |unit| Ok(unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?.clone()))
     }
 
-    /// Before a renewal order is charged: the app must still be renewable (REN-1), so that a
-    /// refused renewal never reaches the gateway.
-    pub(crate) fn check_before_payment(&self, order: &Order, now: DateTime<Utc>) -> Result<(), Error> {
-        if let OrderKind::Upgrade { app, .. } = &order.kind {
-            // PRC-4: an upgrade is priced for the days left of the current term; paid later, it
-            // must still be active and priced the same, or it would charge for days gone by.
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?.value;
-            let expired =
-                current.term.is_none_or(|t| t.expiry_date(self.policy.zone()) <= self.policy.zone().date_of(now));
-            if current.status != AppStatus::Active || expired {
-                return Err(Error::not_allowed(
-                    "PRC-4",
-                    format!(
-                        "app {app} is {} now: an upgrade applies only to an active term; cancel order {} and renew first",
-                        current.status, order.id
-                    ),
-                ));
-            }
-            let product = self.shared_product(&order.product)?;
-            let now_quote = current.price_upgrade(&product, &order.specification, order.quantity, &self.policy, now)?;
-            if now_quote.total != order.quote.total {
-                return Err(Error::not_allowed(
-                    "PRC-4",
-                    format!(
-                        "the upgrade was priced {} when ordered and is {} now (fewer days remain): cancel order {} and order the upgrade again",
-                        order.quote.total, now_quote.total, order.id
-                    ),
-                ));
-            }
-        }
-        if let OrderKind::Renewal { app, months, renewal_day } = &order.kind {
-            let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
-            let cmd = AppCommand::from(app::Fact::Renew {
-                order: order.id.clone(),
-                months: *months,
-                renewal_day: *renewal_day,
-                auto: false,
-                receipt: None,
-            });
-            current.value.decide(&cmd, &Ctx::new(&Actor::System, now, &self.policy))?;
-        }
-        Ok(())
-    }
-
-    /// A paid renewal order extends its app's term (REN-2, REN-4) and returns an app in its
-    /// grace or retention period to `Active`.
-    pub(crate) fn renew_paid(&self, unit: &mut Unit<'_>, order: &Order) -> Result<(), Error> {
-        let OrderKind::Renewal { app, months, renewal_day } = &order.kind else {
-            return Err(Error::not_allowed("REN-1", format!("order {} is not a renewal", order.id)));
-        };
-        let cmd = AppCommand::from(app::Fact::Renew {
-            order: order.id.clone(),
-            months: *months,
-            renewal_day: *renewal_day,
-            auto: false,
-            receipt: None,
-        });
-        unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?;
-        Ok(())
-    }
-
     /// System: charges a due auto-renewal (REN-5, REN-6). On success a completed renewal order
     /// extends the term; on a decline the charge is retried the next day at the charge hour.
     pub(crate) fn charge_auto_renewal(&self, unit: &mut Unit<'_>, target: &Target) -> Result<(), Error> {
@@ -178,7 +114,7 @@ impl Marketplace {
         if due > now {
             return Ok(());
         }
-        let product = self.product(&app.product)?;
+        let product = self.shared_product(&app.product)?;
         let (quote, _) = renewal::price_renewal(&app, &product, settings.periods, None, &self.policy)?;
         let account = self.account(&app.customer)?;
         let months = renewal::months_of(app.mode, settings.periods);
@@ -209,21 +145,18 @@ impl Marketplace {
             }
         };
         let (specification, quantity) = app.renewal_configuration();
-        let order = Order::placed(
-            self.new_order_id()?,
-            app.customer.clone(),
-            &product,
-            specification.to_owned(),
-            app.mode,
+        let what = Placing::AutoRenewal(Ordered {
+            specification: specification.to_owned(),
+            mode: app.mode,
             quantity,
-            settings.periods,
-            OrderKind::Renewal { app: app.id.clone(), months, renewal_day: None },
-            quote.for_reference(account.is_reseller_customer()),
-            now,
-        );
-        let order_target = Target::Order(order.id.clone());
-        let placed = vec![OrderEvent::Placed { total: order.quote.total }];
-        let order_id = unit.create(order, placed).id.clone();
+            periods: settings.periods,
+            kind: OrderKind::Renewal { app: app.id.clone(), months, renewal_day: None },
+            quote,
+        });
+        let placed =
+            unit.decide_new::<Order>(&OrderCommand::Place(Placement { account, product: Some(product), what }))?;
+        let order_id = unit.create(placed).id.clone();
+        let order_target = Target::Order(order_id.clone());
         let receipt = payment.as_ref().ok().map(|r| r.id.clone());
         let cmd = match payment {
             Ok(receipt) => OrderCommand::from(Fact::RecordPayment { receipt, app: app.id.clone(), flow: None }),

@@ -1,5 +1,7 @@
 //! The command dispatcher: [`Marketplace::run`] takes any [`Command`] as data and calls the facade
-//! method of the same name. It adds no rule: each arm is one facade call.
+//! method of the same name. It adds no rule: each arm is one facade call. The one check it
+//! makes is the actor's own (`Actor::require_system`, ACC-1): `register_customer` is the host's
+//! and takes no actor, so a command sent as data says who sends it here.
 
 use serde::Serialize;
 use serde_json::Value;

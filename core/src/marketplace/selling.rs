@@ -1,12 +1,13 @@
 //! Catalog commands and queries: listing, search, the saved list (CAT).
 
+use super::unit::New;
 use super::{Marketplace, Unit};
 use crate::actor::{Actor, Caller, CustomerId, ProductId, Target};
-use crate::aggregate::Aggregate;
 use crate::catalog::{
     Page, Product, ProductCommand, ProductDraft, ProductEvent, SavedList, SavedListCommand, SearchQuery,
 };
 use crate::command::Command;
+use crate::domain::access;
 use crate::error::Error;
 use crate::order::{Order, PurchaseRequest};
 use crate::store::{Sequence, StoreExt};
@@ -19,14 +20,12 @@ impl Marketplace {
         let caller = by.into();
         let fp = || Command::ListProduct { draft: draft.clone() };
         self.execute(caller, fp, |unit| {
-            let Actor::Seller(seller) = unit.actor() else {
-                return Err(Error::forbidden(format!("{} may not list products: only a seller may", unit.actor())));
-            };
+            let seller = access::seller_only(unit.actor(), "list products")?;
             let currency = draft.validate(&self.policy)?;
             let id = ProductId::parse(&format!("PRD-{:08}", self.store.next_number(Sequence::Product)?))?;
             let product = Product::from_draft(id, seller.clone(), draft.clone(), currency, unit.now());
             let events = vec![ProductEvent::Listed { name: product.name.clone() }];
-            Ok(unit.create(product, events).clone())
+            Ok(unit.create(New::built(product, events)).clone())
         })
     }
 
@@ -70,13 +69,6 @@ impl Marketplace {
         self.store.search(&prepared)
     }
 
-    fn customer_of(actor: &Actor, doing: &str) -> Result<CustomerId, Error> {
-        match actor {
-            Actor::Customer(c) => Ok(c.clone()),
-            other => Err(Error::forbidden(format!("{other} may not {doing}: only a customer may"))),
-        }
-    }
-
     /// Saves a product (with an optional specification) to the customer's list; saving twice
     /// keeps one entry (CAT-4).
     pub fn save_to_list(
@@ -90,7 +82,7 @@ impl Marketplace {
         }
         let fp = || Command::SaveToList { product: product.clone(), specification: specification.map(str::to_owned) };
         self.execute(by, fp, |unit| {
-            Self::customer_of(unit.actor(), "keep a saved list")?;
+            access::acting_customer(unit.actor(), "keep a saved list")?;
             let p = self.shared_product(product)?;
             p.check_orderable()?;
             if let Some(spec) = specification {
@@ -106,32 +98,21 @@ impl Marketplace {
     pub fn remove_from_list(&self, by: impl Into<Caller>, product: &ProductId) -> Result<SavedList, Error> {
         let fp = || Command::RemoveFromList { product: product.clone() };
         self.execute(by, fp, |unit| {
-            Self::customer_of(unit.actor(), "keep a saved list")?;
+            access::acting_customer(unit.actor(), "keep a saved list")?;
             self.decide_saved_list(unit, &SavedListCommand::Remove { product: product.clone() })
         })
     }
 
     /// Lets the calling customer's saved list decide; a list is created on its first save.
     fn decide_saved_list(&self, unit: &mut Unit<'_>, cmd: &SavedListCommand) -> Result<SavedList, Error> {
-        let customer = Self::customer_of(unit.actor(), "keep a saved list")?;
-        let target = Target::SavedList(customer.clone());
-        if unit.find::<SavedList>(&target)?.is_none() {
-            let empty = SavedList::new(customer);
-            let events = empty.decide(cmd, &unit.ctx())?;
-            let mut list = empty.clone();
-            events.iter().for_each(|e| list.apply(e, &unit.ctx()));
-            if events.is_empty() {
-                return Ok(list);
-            }
-            return Ok(unit.create(list, events).clone());
-        }
-        Ok(unit.decide::<SavedList>(&target, cmd)?.clone())
+        let customer = access::acting_customer(unit.actor(), "keep a saved list")?;
+        unit.decide_or_create::<SavedList>(&Target::SavedList(customer.clone()), cmd)
     }
 
     /// The customer's saved list (empty if nothing was saved).
     pub fn saved_list(&self, by: &Actor) -> Result<SavedList, Error> {
-        let customer = Self::customer_of(by, "see a saved list")?;
-        Ok(self.saved_list_of(customer)?.0)
+        let customer = access::acting_customer(by, "see a saved list")?;
+        Ok(self.saved_list_of(customer.clone())?.0)
     }
 
     /// A customer's saved list and its version (an empty list at version 0 if none was saved).
@@ -142,18 +123,10 @@ impl Marketplace {
 
     /// Buys from the saved list: starts an order as if from the product page (CAT-4). The
     /// product must be in the list; `request.specification` may be empty to use the saved one.
-    pub fn buy_from_list(&self, by: impl Into<Caller>, mut request: PurchaseRequest) -> Result<Order, Error> {
+    pub fn buy_from_list(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order, Error> {
         self.check_input("request", &request)?;
         let caller = by.into();
-        let list = self.saved_list(&caller.actor)?;
-        let saved = list.items.iter().find(|i| i.product == request.product).ok_or_else(|| {
-            Error::not_allowed("CAT-4", format!("product {} is not in the saved list", request.product))
-        })?;
-        if request.specification.is_empty() {
-            request.specification = saved.specification.clone().ok_or_else(|| {
-                Error::invalid("specification", "no specification was saved with the product: choose one")
-            })?;
-        }
+        let request = self.saved_list(&caller.actor)?.purchase_request(request)?;
         self.place_order(caller, request)
     }
 }

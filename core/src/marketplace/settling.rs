@@ -96,12 +96,7 @@ impl Marketplace {
         let target = Target::App(app.clone());
         self.check_can_view(by, &target)?;
         let current = self.get::<PurchasedApp>(target.clone())?.value;
-        let m = current.metering.as_ref().ok_or_else(|| {
-            Error::not_allowed(
-                "PRC-7",
-                format!("app {app} is {}, not pay-per-use: it has no usage statement", current.mode),
-            )
-        })?;
+        let m = current.usage_metering()?;
         let page = self.policy.max_records_page.max(1) as usize;
         let (mut events, mut after) = (Vec::new(), 0);
         loop {

@@ -5,25 +5,18 @@ use super::{Marketplace, Unit};
 use crate::actor::{Actor, AppealId, Caller, FlowId, OrderId, Target};
 use crate::aggregate::Aggregate;
 use crate::app::{self, AppCommand, ApplicationInfo, PurchasedApp};
-use crate::appeal::{self, Appeal, AppealCommand, Resolution};
+use crate::appeal::{self, Appeal, AppealCommand, RefundDecision, Resolution};
 use crate::catalog::{Page, check_page};
 use crate::command::Command;
+use crate::domain::access;
 use crate::error::Error;
-use crate::money::Money;
-use crate::order::{Fact, Order, OrderCommand, OrderStatus};
+use crate::order::{Fact, Order, OrderCommand};
 use crate::secret::Secret;
-use crate::store::Sequence;
 use crate::supervision::{
-    self, Delivery, FlowCommand, FlowFilter, ServiceFlow, ServiceRequest, SubmittedRequest, check_reason,
+    self, Delivery, FlowCommand, FlowFilter, MaxAgeClose, ServiceFlow, ServiceRequest, SubmittedRequest,
     sensitive_data_warnings,
 };
 use crate::text::Text;
-
-/// What is left of an order's payment to refund.
-fn refundable(order: &Order) -> Money {
-    let paid = order.amount_paid();
-    Money::new(paid.amount - order.refunded.amount, paid.currency)
-}
 
 impl Marketplace {
     fn flow_command(
@@ -135,13 +128,12 @@ impl Marketplace {
         self.execute(by, fp, |unit| {
             let target = Target::Flow(flow.clone());
             let current = unit.get::<ServiceFlow>(&target)?.clone();
-            // Every check before the appeal is numbered: a refusal changes nothing.
-            current.check_appeal(unit.actor(), &self.policy, unit.now())?;
-            check_reason("reason", reason, &self.policy)?;
-            let id = AppealId::numbered(self.store.next_number(Sequence::Appeal)?);
-            let (appeal, event) = Appeal::open(id.clone(), &current, unit.actor(), reason, &self.policy, unit.now())?;
+            // The appeal is numbered once decided: a refusal changes nothing.
+            let open = AppealCommand::from(appeal::Fact::Open { flow: Box::new(current), reason: reason.to_owned() });
+            let opened = unit.decide_new::<Appeal>(&open)?;
+            let id = opened.value().id.clone();
             unit.decide::<ServiceFlow>(&target, &FlowCommand::from(supervision::Fact::Freeze { appeal: id }))?;
-            Ok(unit.create(appeal, vec![event]).clone())
+            Ok(unit.create(opened).clone())
         })
     }
 
@@ -160,7 +152,7 @@ impl Marketplace {
             let current = unit.get::<Appeal>(&target)?.clone();
             current.check_resolve(unit.actor())?;
             let order = Target::Order(current.order.clone());
-            let left = refundable(unit.get::<Order>(&order)?);
+            let left = unit.get::<Order>(&order)?.refundable();
             let cmd = AppealCommand::Resolve { resolution: resolution.clone(), refundable: left };
             current.decide(&cmd, &unit.ctx())?;
             let flow = Target::Flow(current.flow.clone());
@@ -168,15 +160,13 @@ impl Marketplace {
                 FlowCommand::from(supervision::Fact::Resolve { appeal: appeal.clone(), outcome: resolution.outcome() });
             unit.decide::<ServiceFlow>(&flow, &flow_cmd)?;
             let next = unit.decide::<Appeal>(&target, &cmd)?.clone();
-            match &resolution {
-                Resolution::Resume => {}
-                Resolution::CompleteAsAccepted => start_service(unit, &flow, true)?,
-                Resolution::CloseWithRefund { refund } if refund.amount == left.amount => {
-                    self.refund_order(unit, &current.order, *refund, true)?;
-                }
-                Resolution::CloseWithRefund { refund } => {
+            match appeal::refund_for(&resolution, left) {
+                RefundDecision::Nothing => {}
+                RefundDecision::StartService => start_service(unit, &flow, true)?,
+                RefundDecision::Full(refund) => self.refund_order(unit, &current.order, refund, true)?,
+                RefundDecision::Partial(refund) => {
                     unit.decide::<Order>(&order, &OrderCommand::from(Fact::CompleteNow))?;
-                    self.refund_order(unit, &current.order, *refund, false)?;
+                    self.refund_order(unit, &current.order, refund, false)?;
                     start_service(unit, &flow, false)?;
                 }
             }
@@ -197,15 +187,13 @@ impl Marketplace {
             unit.decide::<Appeal>(&Target::Appeal(id.clone()), &AppealCommand::from(appeal::Fact::CloseWithFlow))?;
         }
         let order_target = Target::Order(next.order.clone());
-        let order = unit.get::<Order>(&order_target)?;
-        if order.status == OrderStatus::Processing {
-            if order.invoice_issued || !self.policy.max_age_refunds_uninvoiced {
+        match supervision::closed_at_max_age(unit.get::<Order>(&order_target)?, &self.policy) {
+            MaxAgeClose::Nothing => {}
+            MaxAgeClose::Complete => {
                 unit.decide::<Order>(&order_target, &OrderCommand::from(Fact::CompleteNow))?;
                 start_service(unit, target, false)?;
-            } else {
-                let left = refundable(order);
-                self.refund_order(unit, &next.order, left, true)?;
             }
+            MaxAgeClose::RefundInFull(left) => self.refund_order(unit, &next.order, left, true)?,
         }
         Ok(())
     }
@@ -233,9 +221,7 @@ impl Marketplace {
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
         check_page(page, page_size, &self.policy)?;
-        if !matches!(by, Actor::Customer(_) | Actor::Seller(_)) {
-            return Err(Error::forbidden(format!("{by} may not list service flows: only a customer or a seller may")));
-        }
+        access::customer_or_seller(by, "list service flows")?;
         self.store.flows_of(by, filter, page, page_size)
     }
 
@@ -255,7 +241,7 @@ impl Marketplace {
     /// Appeals open for more than the resolution target in working days, oldest first, for
     /// operators (APL-4).
     pub fn overdue_appeals(&self, by: &Actor) -> Result<Vec<Appeal>, Error> {
-        by.require_operator("list overdue appeals")?;
+        access::operator_only(by, "list overdue appeals")?;
         let now = self.clock_now()?;
         Ok(self.store.open_appeals()?.into_iter().filter(|a| a.is_overdue(&self.policy, now)).collect())
     }

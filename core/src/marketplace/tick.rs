@@ -9,6 +9,7 @@ use super::buying::release_pending;
 use super::{Marketplace, Receipts, Unit};
 use crate::actor::{Actor, Target};
 use crate::app::{AppCommand, PurchasedApp};
+use crate::domain::access;
 use crate::error::Error;
 use crate::order::{Order, OrderCommand, OrderStatus};
 
@@ -70,7 +71,7 @@ impl Marketplace {
     /// # Ok::<(), appmarket::Error>(())
     /// ```
     pub fn tick(&self, by: &Actor) -> Result<TickReport, Error> {
-        by.require_system("run tick")?;
+        access::system_only(by, "run tick")?;
         let now = self.clock_now()?;
         let mut report = TickReport::default();
         let mut seen = HashSet::new();
@@ -208,7 +209,7 @@ impl Marketplace {
     /// forgotten id is then a new request. Only the system may run it. Returns how many were
     /// forgotten.
     pub fn forget_old_requests(&self, by: &Actor) -> Result<u64, Error> {
-        by.require_system("forget old request ids")?;
+        access::system_only(by, "forget old request ids")?;
         let before = self.clock_now()? - chrono::Duration::days(i64::from(self.policy.request_retention_days));
         self.store.prune_requests(before)
     }

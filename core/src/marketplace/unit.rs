@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::Marketplace;
 use super::receipts::{Charged, Receipts, Taken, fresh_key};
 use crate::actor::{Actor, AppId, Target};
-use crate::aggregate::{Aggregate, Ctx};
+use crate::aggregate::{Aggregate, Create, Ctx};
 use crate::app::PurchasedApp;
 use crate::error::Error;
 use crate::event::NewEvent;
@@ -262,12 +262,43 @@ impl<'a> Unit<'a> {
         self.push_events::<A>(&target, events);
     }
 
-    /// Adds a new aggregate, as built, with the events that record how it came to be.
-    pub(crate) fn create<A: Stored>(&mut self, value: A, events: Vec<A::Event>) -> &A {
+    /// Lets an aggregate decide a creating command against its absence ([`Create::decide_new`])
+    /// and has the store number what it decided; a refusal numbers nothing and changes nothing.
+    /// The result is committed only once given to [`Unit::create`], so that the events of the
+    /// aggregates decided in between (a flow frozen for a new appeal) come first.
+    pub(crate) fn decide_new<A: Stored + Create>(&mut self, cmd: &A::Command) -> Result<New<A>, Error> {
+        let ctx = self.ctx();
+        let (mut value, events) = A::decide_new(cmd, &ctx)?;
+        let store = &self.market.store;
+        value.number(&mut |sequence| store.next_number(sequence))?;
+        Ok(New { value, events })
+    }
+
+    /// Adds a new aggregate the unit decided, with the events that record how it came to be.
+    pub(crate) fn create<A: Stored>(&mut self, new: New<A>) -> &A {
+        let New { value, events } = new;
         let target = value.target();
         self.push_events::<A>(&target, events);
         self.entries.push(Entry { target, version: 0, record: value.into_record(), written: true });
         self.at::<A>(self.entries.len() - 1)
+    }
+
+    /// Lets `target` decide `cmd`, or, when it is absent, decide it as a creating command: an
+    /// aggregate created by its first change (a saved list, an account). A creating decision
+    /// with no events creates nothing. Returns the aggregate after.
+    pub(crate) fn decide_or_create<A: Stored + Create>(
+        &mut self,
+        target: &Target,
+        cmd: &A::Command,
+    ) -> Result<A, Error> {
+        if self.find::<A>(target)?.is_some() {
+            return Ok(self.decide::<A>(target, cmd)?.clone());
+        }
+        let new = self.decide_new::<A>(cmd)?;
+        if new.events.is_empty() {
+            return Ok(new.value);
+        }
+        Ok(self.create(new).clone())
     }
 
     /// Writes `target` again unchanged, so that the store recomputes when it is due (scheduled
@@ -314,6 +345,25 @@ impl<'a> Unit<'a> {
             writes.push(Write { due: next_due(&e.record, policy), expected_version: e.version, record: e.record });
         }
         Commit { writes, events: self.events, secrets: self.secrets, request: None }
+    }
+}
+
+/// An aggregate a creating command decided, numbered, not committed yet.
+pub(crate) struct New<A: Aggregate> {
+    value: A,
+    events: Vec<A::Event>,
+}
+
+impl<A: Aggregate> New<A> {
+    /// A new aggregate as built, with the events that record how it came to be, for the
+    /// creations not yet decided by their aggregate (a product's listing, an invoice's request).
+    pub(crate) fn built(value: A, events: Vec<A::Event>) -> New<A> {
+        New { value, events }
+    }
+
+    /// The new aggregate as decided.
+    pub(crate) fn value(&self) -> &A {
+        &self.value
     }
 }
 

@@ -66,9 +66,9 @@ impl Marketplace {
     pub fn review_unsubscription(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order, Error> {
         let fp = || Command::ReviewUnsubscription { order: order.clone(), approve };
         self.execute(by, fp, |unit| {
-            unit.actor().require_operator("review unsubscriptions")?;
             let target = Target::Order(order.clone());
-            let pending = pending_of(unit.get::<Order>(&target)?, PendingKind::OperatorReview)?;
+            let by = unit.actor();
+            let pending = unsubscribe::pending_decision(unit.get::<Order>(&target)?, by, PendingKind::OperatorReview)?;
             if !approve {
                 let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the operator".into() });
                 return Ok(unit.decide::<Order>(&target, &cmd)?.clone());
@@ -121,8 +121,7 @@ impl Marketplace {
         self.execute(by, fp, |unit| {
             let target = Target::Order(order.clone());
             let current = unit.get::<Order>(&target)?.clone();
-            unit.actor().require_seller(&current.seller, format_args!("order {order}"))?;
-            let pending = pending_of(&current, PendingKind::NegotiatedRefund)?;
+            let pending = unsubscribe::pending_decision(&current, unit.actor(), PendingKind::NegotiatedRefund)?;
             let flow = self.refund_flow(unit, &current)?;
             if !approve {
                 let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the seller".into() });
@@ -141,9 +140,11 @@ impl Marketplace {
     /// a flow frozen by an appeal refuses it first (APL-2), then the order's own state.
     fn check_refund_request(&self, unit: &mut Unit<'_>, order: &Order, amount: Option<&Money>) -> Result<(), Error> {
         let by = unit.actor();
-        by.require_customer(&order.customer, format_args!("order {}", order.id))?;
-        self.refund_flow(unit, order)?;
-        unsubscribe::check_refund_request(order, by, amount, &self.policy)
+        let flow = match &order.flow {
+            Some(id) => Some(unit.get::<ServiceFlow>(&Target::Flow(id.clone()))?),
+            None => None,
+        };
+        unsubscribe::check_refund_asked(order, flow, by, amount, &self.policy)
     }
 
     /// The service flow of an order a negotiated refund is asked or decided on, checked: not
@@ -179,14 +180,9 @@ impl Marketplace {
             orders.push(unit.get::<Order>(&Target::Order(id.clone()))?.clone());
         }
         unsubscribe::check_orders(orders.iter())?;
-        let mut uses_quota = false;
-        if unsubscribe::within_unconditional_window(&a, &self.policy, now) {
-            // UNS-3: a counter per customer and calendar year, kept on the account.
-            let account = unit.get::<CustomerAccount>(&Target::Account(a.customer.clone()))?;
-            let year = self.policy.zone().year_of(now);
-            uses_quota =
-                account.unconditional_unsubscriptions.in_year(year) < self.policy.unconditional_unsubscribe_per_year;
-        }
+        // UNS-3: a counter per customer and calendar year, kept on the account.
+        let account = unit.get::<CustomerAccount>(&Target::Account(a.customer.clone()))?;
+        let uses_quota = unsubscribe::quota(a.purchased_at, account, &self.policy, now);
         let purchase_months = orders[0].mode.months_per_period().unwrap_or(0) * orders[0].periods;
         let segments = unsubscribe::segments(&a, purchase_months);
         let refs: Vec<&Order> = orders.iter().collect();
@@ -209,13 +205,5 @@ impl Marketplace {
             self.check_refund_request(&mut Unit::new(self, by, now, &Receipts::default()), order, None)
         });
         vec![Availability::from_check(Action::RequestRefund, check)]
-    }
-}
-
-fn pending_of(order: &Order, kind: PendingKind) -> Result<PendingUnsubscription, Error> {
-    let rule = if kind == PendingKind::OperatorReview { "UNS-5" } else { "UNS-6" };
-    match &order.pending_unsubscription {
-        Some(p) if p.kind == kind => Ok(p.clone()),
-        _ => Err(Error::not_allowed(rule, format!("nothing of order {} waits for this decision", order.id))),
     }
 }

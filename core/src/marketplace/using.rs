@@ -1,14 +1,14 @@
 //! Purchased-app commands and queries: details, application information, password, upgrade
 //! (APP, PRC-4).
 
-use super::buying::customer_only;
 use super::{Marketplace, Revealed};
 use crate::actor::{Actor, AppId, Caller, Target};
 use crate::app::{self, AppCommand, AppFilter, ApplicationInfo, PurchasedApp};
 use crate::catalog::{Page, check_page};
 use crate::command::Command;
+use crate::domain::access;
 use crate::error::Error;
-use crate::order::{Order, OrderEvent, OrderKind};
+use crate::order::{Order, OrderCommand, OrderKind, Ordered, Placement, Placing};
 use crate::pricing::Quote;
 use crate::secret::Secret;
 use crate::text::Text;
@@ -26,8 +26,8 @@ impl Marketplace {
     pub fn apps(&self, by: &Actor, filter: &AppFilter, page: u32, page_size: u32) -> Result<Page<PurchasedApp>, Error> {
         self.check_input("filter", filter)?;
         check_page(page, page_size, &self.policy)?;
-        let customer = customer_only(by, "list purchased apps")?;
-        self.store.apps_of(&customer, filter, page, page_size)
+        let customer = access::acting_customer(by, "list purchased apps")?;
+        self.store.apps_of(customer, filter, page, page_size)
     }
 
     /// The seller provides the application information of an app, with an optional password
@@ -70,7 +70,7 @@ impl Marketplace {
 
     /// An app's password as the store keeps it.
     pub(super) fn stored_secret(&self, app: &AppId) -> Result<Secret, Error> {
-        self.store.secret(app)?.ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))
+        app::kept_password(app, self.store.secret(app)?)
     }
 
     /// The itemised cost of upgrading an app to a target configuration (PRC-4..6). Changes
@@ -100,25 +100,21 @@ impl Marketplace {
             let quote =
                 current.upgrade_quote(unit.actor(), &product, specification, quantity, &self.policy, unit.now())?;
             let account = self.account(&current.customer)?;
-            crate::order::check_may_order(&account)?;
-            let order = Order::placed(
-                self.new_order_id()?,
-                current.customer.clone(),
-                &product,
-                specification.to_owned(),
-                current.mode,
+            let what = Placing::Change(Ordered {
+                specification: specification.to_owned(),
+                mode: current.mode,
                 quantity,
-                1,
-                OrderKind::Upgrade {
+                periods: 1,
+                kind: OrderKind::Upgrade {
                     app: app.clone(),
                     from_specification: current.specification.clone(),
                     from_quantity: current.quantity,
                 },
-                quote.for_reference(account.is_reseller_customer()),
-                unit.now(),
-            );
-            let events = vec![OrderEvent::Placed { total: order.quote.total }];
-            let order = unit.create(order, events).clone();
+                quote,
+            });
+            let place = OrderCommand::Place(Placement { account, product: Some(product), what });
+            let placed = unit.decide_new::<Order>(&place)?;
+            let order = unit.create(placed).clone();
             unit.decide::<PurchasedApp>(
                 &target,
                 &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),

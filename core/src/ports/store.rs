@@ -237,22 +237,7 @@ impl Commit {
     }
 }
 
-/// Kinds of ids the store numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sequence {
-    /// Products.
-    Product,
-    /// Orders.
-    Order,
-    /// Apps.
-    App,
-    /// Service flows.
-    Flow,
-    /// Appeals.
-    Appeal,
-    /// Invoices.
-    Invoice,
-}
+pub use crate::aggregate::Sequence;
 
 /// The storage port. Implementations are `Send + Sync`; every method takes `&self`.
 pub trait Store: Send + Sync {

@@ -42,16 +42,18 @@ fn order(n: u64) -> Order {
     let p = product(1);
     let spec = &p.specifications[0];
     let plan = &spec.plans[0];
-    Order::placed(
+    Order::placed_unchecked(
         OrderId::numbered(n),
         customer(),
         &p,
-        spec.name.clone(),
-        plan.mode,
-        10,
-        1,
-        OrderKind::Purchase,
-        purchase_quote(spec, plan, 10, 1).expect("a valid quote"),
+        crate::order::Ordered {
+            specification: spec.name.clone(),
+            mode: plan.mode,
+            quantity: 10,
+            periods: 1,
+            kind: OrderKind::Purchase,
+            quote: purchase_quote(spec, plan, 10, 1).expect("a valid quote"),
+        },
         fixtures::t0() + Duration::seconds(n as i64),
     )
 }

@@ -1,33 +1,17 @@
 //! Downgrade at renewal (PRC-8, our choice beyond the user guide): where the policy allows it,
 //! a customer schedules a cheaper configuration (another specification, fewer units) for the
-//! end of the current term instead of having it refused by PRC-4. Pure functions: the
-//! [`PurchasedApp`] aggregate and the facade call them, and `available_actions` calls the same
-//! checks.
+//! end of the current term instead of having it refused by PRC-4. Who may schedule or cancel
+//! one, and when, is the app's own rule ([`PurchasedApp::check_may_schedule_downgrade`],
+//! [`PurchasedApp::check_may_cancel_downgrade`]); what needs the product too is here: whether
+//! it offers a cheaper configuration, and whether a target is one. `available_actions` calls
+//! the same checks as the commands.
 
-use crate::actor::Actor;
 use crate::app::PurchasedApp;
 use crate::catalog::Product;
 use crate::error::Error;
-use crate::policy::Policy;
 use crate::pricing;
 
 pub use crate::app::ScheduledDowngrade;
-
-fn refuse(reason: String) -> Result<(), Error> {
-    Err(Error::not_allowed("PRC-8", reason))
-}
-
-/// Checks that `by` may schedule a downgrade of the app now (PRC-8); see
-/// [`PurchasedApp::check_may_schedule_downgrade`].
-pub fn check_may_schedule(app: &PurchasedApp, by: &Actor, policy: &Policy) -> Result<(), Error> {
-    app.check_may_schedule_downgrade(by, policy)
-}
-
-/// Checks that `by` may cancel the app's scheduled downgrade (PRC-8); see
-/// [`PurchasedApp::check_may_cancel_downgrade`].
-pub fn check_may_cancel(app: &PurchasedApp, by: &Actor) -> Result<(), Error> {
-    app.check_may_cancel_downgrade(by)
-}
 
 /// Checks that the product offers a cheaper configuration than the app's in its billing mode
 /// (PRC-8): some specification at its smallest quantity costs less per period.
@@ -41,9 +25,9 @@ pub fn check_has_cheaper(app: &PurchasedApp, product: &Product) -> Result<(), Er
             .is_ok_and(|p| p.currency == old_price.currency && p.amount < old_price.amount)
     });
     if !cheaper {
-        return refuse(format!(
-            "app {} is already at the cheapest configuration its product offers {}",
-            app.id, app.mode
+        return Err(Error::not_allowed(
+            "PRC-8",
+            format!("app {} is already at the cheapest configuration its product offers {}", app.id, app.mode),
         ));
     }
     Ok(())
@@ -60,10 +44,13 @@ pub fn check_target(app: &PurchasedApp, product: &Product, specification: &str, 
     let old_price = pricing::period_price(current, current.plan(app.mode)?, app.quantity)?;
     old_price.same_currency(&new_price, "target price")?;
     if new_price.amount >= old_price.amount {
-        return refuse(format!(
-            "{specification} × {quantity} ({new_price} per period) is not cheaper than the current configuration \
+        return Err(Error::not_allowed(
+            "PRC-8",
+            format!(
+                "{specification} × {quantity} ({new_price} per period) is not cheaper than the current configuration \
              ({} × {}, {old_price} per period): order an upgrade instead (PRC-4)",
-            app.specification, app.quantity
+                app.specification, app.quantity
+            ),
         ));
     }
     Ok(())

@@ -205,6 +205,30 @@ fn check_label(field: &str, text: &str, max: u32) -> Result<(), Error> {
 }
 
 impl ImageProvisioning {
+    /// Validates the request against the product and the policy and prices it: the image fee and
+    /// the cloud resource fee, each shown (IMG-1..3, PRC-3).
+    pub(crate) fn priced(
+        &self,
+        product: &Product,
+        policy: &Policy,
+    ) -> Result<(crate::pricing::Quote, ImagePlan), Error> {
+        product.check_orderable()?;
+        let plan = self.plan(product, policy)?;
+        crate::catalog::check_periods(plan.mode, plan.periods, policy, "IMG-2")?;
+        let spec = product.specification(&self.specification)?;
+        let price_plan = spec.plan(plan.mode)?;
+        let resources = product.image.as_ref().ok_or_else(|| Error::not_allowed("IMG-1", "not an image"))?;
+        let quote = crate::pricing::image_quote(
+            spec,
+            price_plan,
+            resources,
+            plan.setup.eip_mbit,
+            plan.setup.instances,
+            plan.periods,
+        )?;
+        Ok((quote, plan))
+    }
+
     /// Validates the request against the product and the policy (IMG-1..3).
     pub fn plan(&self, product: &Product, policy: &Policy) -> Result<ImagePlan, Error> {
         let resources = product

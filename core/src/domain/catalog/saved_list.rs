@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, CustomerId, ProductId};
-use crate::aggregate::{Aggregate, Ctx};
+use crate::aggregate::{Aggregate, Create, Ctx};
 use crate::error::Error;
+use crate::order::PurchaseRequest;
 
 /// A product saved for later, with an optional specification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +92,33 @@ pub enum SavedListEvent {
         /// The product.
         product: ProductId,
     },
+}
+
+impl SavedList {
+    /// What buying from the list orders (CAT-4): the product must be in the list, and an empty
+    /// specification asks for the one saved with it.
+    pub(crate) fn purchase_request(&self, mut request: PurchaseRequest) -> Result<PurchaseRequest, Error> {
+        let saved = self.items.iter().find(|i| i.product == request.product).ok_or_else(|| {
+            Error::not_allowed("CAT-4", format!("product {} is not in the saved list", request.product))
+        })?;
+        if request.specification.is_empty() {
+            request.specification = saved.specification.clone().ok_or_else(|| {
+                Error::invalid("specification", "no specification was saved with the product: choose one")
+            })?;
+        }
+        Ok(request)
+    }
+}
+
+impl Create for SavedList {
+    /// A customer's list, created by its first save (an empty list saves nothing).
+    fn decide_new(cmd: &SavedListCommand, ctx: &Ctx<'_>) -> Result<(SavedList, Vec<SavedListEvent>), Error> {
+        let customer = crate::domain::access::acting_customer(ctx.actor, "keep a saved list")?;
+        let mut list = SavedList::new(customer.clone());
+        let events = list.decide(cmd, ctx)?;
+        events.iter().for_each(|e| list.apply(e, ctx));
+        Ok((list, events))
+    }
 }
 
 impl Aggregate for SavedList {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::account::CustomerAccount;
 use crate::actor::Actor;
 use crate::app::{AppStatus, PurchasedApp};
 use crate::catalog::{BillingMode, DeliveryMethod};
@@ -13,6 +14,7 @@ use crate::money::Money;
 use crate::order::{Order, OrderStatus};
 use crate::policy::Policy;
 use crate::pricing::{Quote, QuoteBuilder};
+use crate::supervision::ServiceFlow;
 use crate::time::add_months_clamped;
 
 pub use crate::order::{PendingKind, PendingUnsubscription, RefundPart};
@@ -95,7 +97,62 @@ pub fn check_orders<'a>(orders: impl IntoIterator<Item = &'a Order>) -> Result<(
 /// Whether `now` is within the five-day unconditional window: up to and including 120 hours
 /// after provisioning (UNS-3).
 pub fn within_unconditional_window(app: &PurchasedApp, policy: &Policy, now: DateTime<Utc>) -> bool {
-    now <= app.purchased_at + Duration::hours(i64::from(policy.unconditional_unsubscribe_hours))
+    within_window(app.purchased_at, policy, now)
+}
+
+fn within_window(purchased_at: DateTime<Utc>, policy: &Policy, now: DateTime<Utc>) -> bool {
+    now <= purchased_at + Duration::hours(i64::from(policy.unconditional_unsubscribe_hours))
+}
+
+/// Whether an unsubscription of an app bought at `purchased_at`, asked `now`, uses the customer's unconditional quota
+/// (UNS-3): within the five-day window, and fewer unconditional unsubscriptions counted on the
+/// account in the calendar year than the policy allows. The quota is then counted, also when
+/// the unsubscription waits for review.
+pub(crate) fn quota(
+    purchased_at: DateTime<Utc>,
+    account: &CustomerAccount,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> bool {
+    within_window(purchased_at, policy, now)
+        && account.unconditional_unsubscriptions.in_year(policy.zone().year_of(now))
+            < policy.unconditional_unsubscribe_per_year
+}
+
+/// Whether `by` may ask a negotiated refund of `order` now (UNS-6): its customer; a flow frozen
+/// by an appeal refuses it first (APL-2), then the order's own state
+/// ([`check_refund_request`]).
+pub(crate) fn check_refund_asked(
+    order: &Order,
+    flow: Option<&ServiceFlow>,
+    by: &Actor,
+    amount: Option<&Money>,
+    policy: &Policy,
+) -> Result<(), Error> {
+    by.require_customer(&order.customer, format_args!("order {}", order.id))?;
+    if let Some(flow) = flow {
+        flow.check_refund_possible()?;
+    }
+    check_refund_request(order, by, amount, policy)
+}
+
+/// The unsubscription of `order` waiting for `kind`'s decision, if `by` may decide it: an
+/// operator reviews (UNS-5), the order's seller answers a negotiated refund (UNS-6).
+pub(crate) fn pending_decision(order: &Order, by: &Actor, kind: PendingKind) -> Result<PendingUnsubscription, Error> {
+    let rule = match kind {
+        PendingKind::OperatorReview => {
+            by.require_operator("review unsubscriptions")?;
+            "UNS-5"
+        }
+        PendingKind::NegotiatedRefund => {
+            by.require_seller(&order.seller, format_args!("order {}", order.id))?;
+            "UNS-6"
+        }
+    };
+    match &order.pending_unsubscription {
+        Some(p) if p.kind == kind => Ok(p.clone()),
+        _ => Err(Error::not_allowed(rule, format!("nothing of order {} waits for this decision", order.id))),
+    }
 }
 
 /// The paid spans of an app, the purchase first, then each renewal (UNS-4, UNS-5).
@@ -259,6 +316,23 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_instant(s).unwrap()
+    }
+
+    #[test]
+    fn uns_3_the_quota_is_per_calendar_year_and_within_the_window_only() {
+        let p = Policy::default();
+        let bought = t("2026-04-15T02:00:00Z");
+        let mut account = CustomerAccount::with_card(crate::actor::CustomerId::parse("alice").unwrap());
+        let soon = bought + Duration::hours(1);
+        assert!(quota(bought, &account, &p, soon));
+        let late = bought + Duration::hours(i64::from(p.unconditional_unsubscribe_hours) + 1);
+        assert!(!quota(bought, &account, &p, late), "outside the five-day window");
+        account.unconditional_unsubscriptions =
+            crate::account::YearlyCount { year: 2025, count: p.unconditional_unsubscribe_per_year };
+        assert!(quota(bought, &account, &p, soon), "last year's count does not use this year's quota");
+        account.unconditional_unsubscriptions =
+            crate::account::YearlyCount { year: 2026, count: p.unconditional_unsubscribe_per_year };
+        assert!(!quota(bought, &account, &p, soon), "this year's quota is used");
     }
 
     #[test]

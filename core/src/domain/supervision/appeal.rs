@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppealId, CustomerId, FlowId, OperatorId, OrderId, SellerId};
-use crate::aggregate::{Aggregate, Ctx};
+use crate::aggregate::{Aggregate, Create, Ctx, Sequence};
 use crate::error::Error;
 use crate::money::Money;
 use crate::policy::Policy;
@@ -114,6 +114,13 @@ pub struct AppealFact(pub(crate) Fact);
 /// The facts of [`AppealFact`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Fact {
+    /// A party of the flow appeals (APL-1..3): decided against the flow as it is now.
+    Open {
+        /// The flow appealed.
+        flow: Box<ServiceFlow>,
+        /// The appellant's reason.
+        reason: String,
+    },
     /// System: the flow was closed after the longest flow (SUP-8); the appeal closes with it.
     CloseWithFlow,
 }
@@ -227,6 +234,47 @@ impl Appeal {
     }
 }
 
+/// What resolving an appeal does beyond the appeal and its flow (APL-4), for the order and the
+/// app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefundDecision {
+    /// The flow resumes: nothing else changes.
+    Nothing,
+    /// The flow completes as accepted: the order records the acceptance and the service starts.
+    StartService,
+    /// A refund of everything left of the payment: the order and its app are unsubscribed.
+    Full(Money),
+    /// A partial refund: the order completes now and stands, refunded; the service starts.
+    Partial(Money),
+}
+
+/// What a resolution does to the order whose payment has `refundable` left (APL-4): a refund of
+/// all of it unsubscribes the order, a smaller one completes it.
+pub(crate) fn refund_for(resolution: &Resolution, refundable: Money) -> RefundDecision {
+    match resolution {
+        Resolution::Resume => RefundDecision::Nothing,
+        Resolution::CompleteAsAccepted => RefundDecision::StartService,
+        Resolution::CloseWithRefund { refund } if refund.amount == refundable.amount => RefundDecision::Full(*refund),
+        Resolution::CloseWithRefund { refund } => RefundDecision::Partial(*refund),
+    }
+}
+
+impl Create for Appeal {
+    /// An appeal by the actor against a flow ([`Appeal::open`]).
+    fn decide_new(cmd: &AppealCommand, ctx: &Ctx<'_>) -> Result<(Appeal, Vec<AppealEvent>), Error> {
+        let AppealCommand::Record(AppealFact(Fact::Open { flow, reason })) = cmd else {
+            return Err(Error::invalid("command", "only an appeal's opening creates it"));
+        };
+        let (appeal, event) = Appeal::open(AppealId::numbered(0), flow, ctx.actor, reason, ctx.policy, ctx.now)?;
+        Ok((appeal, vec![event]))
+    }
+
+    fn number(&mut self, next: &mut dyn FnMut(Sequence) -> Result<u64, Error>) -> Result<(), Error> {
+        self.id = AppealId::numbered(next(Sequence::Appeal)?);
+        Ok(())
+    }
+}
+
 impl Aggregate for Appeal {
     const WHAT: &'static str = "appeal";
     type Command = AppealCommand;
@@ -235,6 +283,9 @@ impl Aggregate for Appeal {
     fn decide(&self, cmd: &AppealCommand, ctx: &Ctx<'_>) -> Result<Vec<AppealEvent>, Error> {
         let by = ctx.actor;
         match cmd {
+            AppealCommand::Record(AppealFact(Fact::Open { .. })) => {
+                Err(Error::invalid("command", format!("appeal {} is already open", self.id)))
+            }
             AppealCommand::Resolve { resolution, refundable } => {
                 self.check_resolve(by)?;
                 if let Resolution::CloseWithRefund { refund } = resolution {
@@ -290,6 +341,17 @@ mod tests {
         let at = fixtures::t0() + Duration::days(6);
         let customer = Actor::customer("alice").unwrap();
         Appeal::open(AppealId::numbered(1), &flow, &customer, "idle", &Policy::default(), at).unwrap().0
+    }
+
+    #[test]
+    fn apl_4_a_refund_of_all_that_is_left_unsubscribes_a_smaller_one_completes() {
+        let left = Money::parse("100.00 USD").unwrap();
+        let full = Resolution::CloseWithRefund { refund: Money::parse("100 USD").unwrap() };
+        let part = Resolution::CloseWithRefund { refund: Money::parse("40.00 USD").unwrap() };
+        assert_eq!(refund_for(&full, left), RefundDecision::Full(Money::parse("100 USD").unwrap()));
+        assert_eq!(refund_for(&part, left), RefundDecision::Partial(Money::parse("40.00 USD").unwrap()));
+        assert_eq!(refund_for(&Resolution::Resume, left), RefundDecision::Nothing);
+        assert_eq!(refund_for(&Resolution::CompleteAsAccepted, left), RefundDecision::StartService);
     }
 
     #[test]
