@@ -98,6 +98,7 @@ fn core_commands() -> String {
     for (name, ty, value) in defaults {
         let _ = writeln!(out, "fn default_{name}() -> {ty} {{\n    {value}\n}}\n");
     }
+    out.push_str(&facade());
     out.push_str(
         "impl Marketplace {\n    \
          /// Calls the facade method a command names, with the caller's actor where it takes one.\n    \
@@ -128,6 +129,69 @@ fn core_commands() -> String {
         }
     }
     out.push_str("        }\n    }\n}\n");
+    out
+}
+
+/// Whether the facade's handler takes an argument of this type by value (it is `Copy`).
+fn copied(ty: &str) -> bool {
+    matches!(ty, "u32" | "u64" | "bool" | "Money" | "Option<PaymentMethod>" | "Option<RenewalDay>")
+}
+
+/// The facade method of every command that changes something: it makes the command's data
+/// (its fingerprint) and runs the command's handler, `<name>_in`, in a unit of work.
+fn facade() -> String {
+    let mut out = String::from("#[allow(clippy::clone_on_copy)]\nimpl Marketplace {\n");
+    for d in changes() {
+        doc(&mut out, "    ", &format!("{}\n\nCalled by {}; as data, [`Command::{}`].", d.doc, d.actor, camel(d.name)));
+        let params: Vec<String> = d
+            .args
+            .iter()
+            .map(|a| {
+                let ty = match a.pass {
+                    Pass::Value => a.ty.to_owned(),
+                    Pass::Ref => format!("&{}", a.ty),
+                    Pass::Str => "&str".to_owned(),
+                    Pass::OptStr => "Option<&str>".to_owned(),
+                };
+                format!("{}: {ty}", a.name)
+            })
+            .collect();
+        let fields: Vec<String> = d
+            .args
+            .iter()
+            .map(|a| match a.pass {
+                Pass::Value | Pass::Ref => format!("{}: {}.clone()", a.name, a.name),
+                Pass::Str => format!("{}: {}.to_owned()", a.name, a.name),
+                Pass::OptStr => format!("{}: {}.map(str::to_owned)", a.name, a.name),
+            })
+            .collect();
+        let args: Vec<String> = d
+            .args
+            .iter()
+            .map(|a| match a.pass {
+                Pass::Value if !copied(a.ty) => format!("&{}", a.name),
+                _ => a.name.to_owned(),
+            })
+            .collect();
+        let data = if fields.is_empty() {
+            format!("Command::{} {{}}", camel(d.name))
+        } else {
+            format!("Command::{} {{ {} }}", camel(d.name), fields.join(", "))
+        };
+        let revealed = if d.returns == "Secret" { ".map(|revealed| revealed.secret)" } else { "" };
+        let _ = writeln!(
+            out,
+            "    pub fn {}(&self, by: impl Into<Caller>{}) -> Result<{}> {{\n        \
+             self.execute(by, || {data}, |unit| self.{}_in(unit{})){revealed}\n    }}\n",
+            d.name,
+            params.iter().map(|p| format!(", {p}")).collect::<String>(),
+            d.returns,
+            d.name,
+            args.iter().map(|a| format!(", {a}")).collect::<String>(),
+        );
+    }
+    out.truncate(out.trim_end().len());
+    out.push_str("\n}\n\n");
     out
 }
 

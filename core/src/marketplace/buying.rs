@@ -2,10 +2,9 @@
 
 use super::{Marketplace, Unit};
 use crate::account::CustomerAccount;
-use crate::actor::{Actor, AppId, Caller, FlowId, OrderId, ProductId, Target};
+use crate::actor::{Actor, AppId, FlowId, OrderId, ProductId, Target};
 use crate::app::{self, AppCommand, PurchasedApp};
 use crate::catalog::{Page, check_page};
-use crate::command::Command;
 use crate::domain::access;
 use crate::error::Error;
 use crate::money::Money;
@@ -40,35 +39,27 @@ impl Marketplace {
     }
 
     /// Places an order, pending payment, with its quote fixed (ORD-1).
-    pub fn place_order(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order, Error> {
-        self.check_input("request", &request)?;
-        let fp = || Command::PlaceOrder { request: request.clone() };
-        self.execute(by, fp, |unit| {
-            let (account, unpaid_orders) = self.ordering_customer(unit.actor())?;
-            let product = self.store.product(&request.product)?;
-            let what = Placing::Purchase { request: request.clone(), unpaid_orders };
-            let placed = unit.decide_new::<Order>(&OrderCommand::Place(Placement { account, product, what }))?;
-            Ok(unit.create(placed).clone())
-        })
+    pub(super) fn place_order_in(&self, unit: &mut Unit<'_>, request: &PurchaseRequest) -> Result<Order, Error> {
+        self.check_input("request", request)?;
+
+        let (account, unpaid_orders) = self.ordering_customer(unit.actor())?;
+        let product = self.store.product(&request.product)?;
+        let what = Placing::Purchase { request: request.clone(), unpaid_orders };
+        let placed = unit.decide_new::<Order>(&OrderCommand::Place(Placement { account, product, what }))?;
+        Ok(unit.create(placed).clone())
     }
 
     /// The customer accepts the terms and conditions (ORD-2, 2.1 step 5).
-    pub fn accept_terms(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order, Error> {
-        let fp = || Command::AcceptTerms { order: order.clone() };
-        self.execute(by, fp, |unit| {
-            Ok(unit.decide::<Order>(&Target::Order(order.clone()), &OrderCommand::AcceptTerms)?.clone())
-        })
+    pub(super) fn accept_terms_in(&self, unit: &mut Unit<'_>, order: &OrderId) -> Result<Order, Error> {
+        Ok(unit.decide::<Order>(&Target::Order(order.clone()), &OrderCommand::AcceptTerms)?.clone())
     }
 
     /// The customer cancels an unpaid order.
-    pub fn cancel_order(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order, Error> {
-        let fp = || Command::CancelOrder { order: order.clone() };
-        self.execute(by, fp, |unit| {
-            let target = Target::Order(order.clone());
-            unit.decide::<Order>(&target, &OrderCommand::Cancel)?;
-            release_pending(unit, &target)?;
-            Ok(unit.get::<Order>(&target)?.clone())
-        })
+    pub(super) fn cancel_order_in(&self, unit: &mut Unit<'_>, order: &OrderId) -> Result<Order, Error> {
+        let target = Target::Order(order.clone());
+        unit.decide::<Order>(&target, &OrderCommand::Cancel)?;
+        release_pending(unit, &target)?;
+        Ok(unit.get::<Order>(&target)?.clone())
     }
 
     /// Pays an order (ORD-2, ORD-3) — or, for a reseller's customer, confirms it with no method
@@ -78,58 +69,60 @@ impl Marketplace {
     /// [`Error::PaymentDeclined`]: the one error after which something has changed. A gateway
     /// that fails ([`PaymentError::Failed`]) gives [`Error::Gateway`] and changes nothing:
     /// the order stays unpaid, and paying again sends the same idempotency key.
-    pub fn pay(&self, by: impl Into<Caller>, order: &OrderId, method: Option<PaymentMethod>) -> Result<Order, Error> {
-        let fp = || Command::Pay { order: order.clone(), method };
-        self.execute(by, fp, |unit| {
-            let target = Target::Order(order.clone());
-            let current = unit.get::<Order>(&target)?.clone();
-            let account = self.account(&current.customer)?;
-            let app = match current.changes_app() {
-                Some(app) => Some(self.get::<PurchasedApp>(Target::App(app.clone()))?.value),
-                None => None,
-            };
-            let product = match (&current.kind, &app) {
-                (OrderKind::Upgrade { .. }, Some(_)) => Some(self.shared_product(&current.product)?),
-                _ => None,
-            };
-            let taking = current.paying(
-                unit.actor(),
-                method,
-                &account,
-                app.as_ref(),
-                product.as_deref(),
-                &self.policy,
-                unit.now(),
-            )?;
-            let receipt = match taking {
-                Taking::NothingUpFront(receipt) => Ok(receipt),
-                Taking::Charge { method, amount } => {
-                    let request = ChargeRequest {
-                        idempotency_key: self.payment_key(format_args!("{order}:pay")),
-                        customer: account.id.clone(),
-                        method,
-                        amount,
-                        description: current.product_name.clone(),
-                    };
-                    match unit.charge(&target, request)? {
-                        Ok(receipt) => Ok(receipt),
-                        Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
-                        Err(PaymentError::Declined(reason)) => {
-                            unit.decide::<Order>(
-                                &target,
-                                &OrderCommand::from(Fact::RecordDecline { reason: reason.clone() }),
-                            )?;
-                            release_pending(unit, &target)?;
-                            unit.save_refusal();
-                            return Err(Error::PaymentDeclined { reason });
-                        }
+    pub(super) fn pay_in(
+        &self,
+        unit: &mut Unit<'_>,
+        order: &OrderId,
+        method: Option<PaymentMethod>,
+    ) -> Result<Order, Error> {
+        let target = Target::Order(order.clone());
+        let current = unit.get::<Order>(&target)?.clone();
+        let account = self.account(&current.customer)?;
+        let app = match current.changes_app() {
+            Some(app) => Some(self.get::<PurchasedApp>(Target::App(app.clone()))?.value),
+            None => None,
+        };
+        let product = match (&current.kind, &app) {
+            (OrderKind::Upgrade { .. }, Some(_)) => Some(self.shared_product(&current.product)?),
+            _ => None,
+        };
+        let taking = current.paying(
+            unit.actor(),
+            method,
+            &account,
+            app.as_ref(),
+            product.as_deref(),
+            &self.policy,
+            unit.now(),
+        )?;
+        let receipt = match taking {
+            Taking::NothingUpFront(receipt) => Ok(receipt),
+            Taking::Charge { method, amount } => {
+                let request = ChargeRequest {
+                    idempotency_key: self.payment_key(format_args!("{order}:pay")),
+                    customer: account.id.clone(),
+                    method,
+                    amount,
+                    description: current.product_name.clone(),
+                };
+                match unit.charge(&target, request)? {
+                    Ok(receipt) => Ok(receipt),
+                    Err(PaymentError::Failed(reason)) => return Err(Error::Gateway { reason }),
+                    Err(PaymentError::Declined(reason)) => {
+                        unit.decide::<Order>(
+                            &target,
+                            &OrderCommand::from(Fact::RecordDecline { reason: reason.clone() }),
+                        )?;
+                        release_pending(unit, &target)?;
+                        unit.save_refusal();
+                        return Err(Error::PaymentDeclined { reason });
                     }
                 }
-                Taking::Reseller(reseller) => Err(reseller),
-            };
-            self.fulfil(unit, &current, receipt, &account)?;
-            Ok(unit.get::<Order>(&target)?.clone())
-        })
+            }
+            Taking::Reseller(reseller) => Err(reseller),
+        };
+        self.fulfil(unit, &current, receipt, &account)?;
+        Ok(unit.get::<Order>(&target)?.clone())
     }
 
     /// After payment: create or change the app, open a flow if supervised (ORD-5), and record
@@ -267,23 +260,21 @@ impl Marketplace {
     /// Provisions an image by quick (IMG-1) or customized (IMG-2) provisioning: places the
     /// order with the terms accepted; paying it creates the servers. The login password is kept
     /// apart from the order (APP-5).
-    pub fn provision_image(
+    pub(super) fn provision_image_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         product: &ProductId,
-        request: ImageProvisioning,
+        request: &ImageProvisioning,
     ) -> Result<Order, Error> {
-        self.check_input("request", &request)?;
-        let fp = || Command::ProvisionImage { product: product.clone(), request: request.clone() };
-        self.execute(by, fp, |unit| {
-            let (account, unpaid_orders) = self.ordering_customer(unit.actor())?;
-            let found = self.store.product(product)?;
-            let what = Placing::Image { product: product.clone(), request: request.clone(), unpaid_orders };
-            let placed = unit.decide_new::<Order>(&OrderCommand::Place(Placement { account, product: found, what }))?;
-            let app_id = placed.value().app.clone().expect("an image order numbers its app");
-            unit.keep_secret(app_id, request.login_password.clone());
-            Ok(unit.create(placed).clone())
-        })
+        self.check_input("request", request)?;
+
+        let (account, unpaid_orders) = self.ordering_customer(unit.actor())?;
+        let found = self.store.product(product)?;
+        let what = Placing::Image { product: product.clone(), request: request.clone(), unpaid_orders };
+        let placed = unit.decide_new::<Order>(&OrderCommand::Place(Placement { account, product: found, what }))?;
+        let app_id = placed.value().app.clone().expect("an image order numbers its app");
+        unit.keep_secret(app_id, request.login_password.clone());
+        Ok(unit.create(placed).clone())
     }
 }
 

@@ -534,6 +534,457 @@ fn default_after() -> u64 {
     0
 }
 
+#[allow(clippy::clone_on_copy)]
+impl Marketplace {
+    /// A seller lists a product (CAT-1, CAT-2).
+    ///
+    /// Called by a seller; as data, [`Command::ListProduct`].
+    pub fn list_product(&self, by: impl Into<Caller>, draft: ProductDraft) -> Result<Product> {
+        self.execute(by, || Command::ListProduct { draft: draft.clone() }, |unit| self.list_product_in(unit, &draft))
+    }
+
+    /// Its seller (or an operator) takes a product off the catalog.
+    ///
+    /// Called by its seller or an operator; as data, [`Command::DelistProduct`].
+    pub fn delist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product> {
+        self.execute(
+            by,
+            || Command::DelistProduct { product: product.clone() },
+            |unit| self.delist_product_in(unit, product),
+        )
+    }
+
+    /// Its seller (or an operator) puts a delisted product back.
+    ///
+    /// Called by its seller or an operator; as data, [`Command::RelistProduct`].
+    pub fn relist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product> {
+        self.execute(
+            by,
+            || Command::RelistProduct { product: product.clone() },
+            |unit| self.relist_product_in(unit, product),
+        )
+    }
+
+    /// Saves a product (with an optional specification) to the customer's list (CAT-4).
+    ///
+    /// Called by a customer; as data, [`Command::SaveToList`].
+    pub fn save_to_list(
+        &self,
+        by: impl Into<Caller>,
+        product: &ProductId,
+        specification: Option<&str>,
+    ) -> Result<SavedList> {
+        self.execute(
+            by,
+            || Command::SaveToList { product: product.clone(), specification: specification.map(str::to_owned) },
+            |unit| self.save_to_list_in(unit, product, specification),
+        )
+    }
+
+    /// Removes a product from the customer's list.
+    ///
+    /// Called by a customer; as data, [`Command::RemoveFromList`].
+    pub fn remove_from_list(&self, by: impl Into<Caller>, product: &ProductId) -> Result<SavedList> {
+        self.execute(
+            by,
+            || Command::RemoveFromList { product: product.clone() },
+            |unit| self.remove_from_list_in(unit, product),
+        )
+    }
+
+    /// Places an order for an item of the saved list (CAT-4).
+    ///
+    /// Called by a customer; as data, [`Command::BuyFromList`].
+    pub fn buy_from_list(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order> {
+        self.execute(
+            by,
+            || Command::BuyFromList { request: request.clone() },
+            |unit| self.buy_from_list_in(unit, &request),
+        )
+    }
+
+    /// The customer places an order; it waits for acceptance of the terms and payment (ORD-1, ORD-2).
+    ///
+    /// Called by a customer; as data, [`Command::PlaceOrder`].
+    pub fn place_order(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order> {
+        self.execute(
+            by,
+            || Command::PlaceOrder { request: request.clone() },
+            |unit| self.place_order_in(unit, &request),
+        )
+    }
+
+    /// The customer accepts the terms and conditions of an order (ORD-2).
+    ///
+    /// Called by its customer; as data, [`Command::AcceptTerms`].
+    pub fn accept_terms(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order> {
+        self.execute(by, || Command::AcceptTerms { order: order.clone() }, |unit| self.accept_terms_in(unit, order))
+    }
+
+    /// The customer pays an order (ORD-2, ORD-3).
+    ///
+    /// Called by its customer; as data, [`Command::Pay`].
+    pub fn pay(&self, by: impl Into<Caller>, order: &OrderId, method: Option<PaymentMethod>) -> Result<Order> {
+        self.execute(
+            by,
+            || Command::Pay { order: order.clone(), method: method.clone() },
+            |unit| self.pay_in(unit, order, method),
+        )
+    }
+
+    /// The customer cancels an unpaid order.
+    ///
+    /// Called by its customer; as data, [`Command::CancelOrder`].
+    pub fn cancel_order(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order> {
+        self.execute(by, || Command::CancelOrder { order: order.clone() }, |unit| self.cancel_order_in(unit, order))
+    }
+
+    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    ///
+    /// Called by a customer; as data, [`Command::ProvisionImage`].
+    pub fn provision_image(
+        &self,
+        by: impl Into<Caller>,
+        product: &ProductId,
+        request: ImageProvisioning,
+    ) -> Result<Order> {
+        self.execute(
+            by,
+            || Command::ProvisionImage { product: product.clone(), request: request.clone() },
+            |unit| self.provision_image_in(unit, product, &request),
+        )
+    }
+
+    /// The seller provides the application information, with an optional password kept apart (APP-1, APP-5).
+    ///
+    /// Called by its seller; as data, [`Command::ProvideApplicationInfo`].
+    pub fn provide_application_info(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        info: ApplicationInfo,
+        password: Option<Secret>,
+    ) -> Result<PurchasedApp> {
+        self.execute(
+            by,
+            || Command::ProvideApplicationInfo { app: app.clone(), info: info.clone(), password: password.clone() },
+            |unit| self.provide_application_info_in(unit, app, &info, &password),
+        )
+    }
+
+    /// The owner reveals the app's password (APP-5); the reveal is recorded.
+    ///
+    /// Called by its customer; as data, [`Command::RevealPassword`].
+    pub fn reveal_password(&self, by: impl Into<Caller>, app: &AppId) -> Result<Secret> {
+        self.execute(by, || Command::RevealPassword { app: app.clone() }, |unit| self.reveal_password_in(unit, app))
+            .map(|revealed| revealed.secret)
+    }
+
+    /// Places an upgrade order at its quoted cost; paying it changes the configuration (PRC-4).
+    ///
+    /// Called by its customer; as data, [`Command::OrderUpgrade`].
+    pub fn order_upgrade(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        specification: &str,
+        quantity: u32,
+    ) -> Result<Order> {
+        self.execute(
+            by,
+            || Command::OrderUpgrade {
+                app: app.clone(),
+                specification: specification.to_owned(),
+                quantity: quantity.clone(),
+            },
+            |unit| self.order_upgrade_in(unit, app, specification, quantity),
+        )
+    }
+
+    /// The customer submits a request (SUP-3); sensitive-data reminders come back as warnings.
+    ///
+    /// Called by its customer; as data, [`Command::SubmitRequest`].
+    pub fn submit_request(
+        &self,
+        by: impl Into<Caller>,
+        flow: &FlowId,
+        request: ServiceRequest,
+    ) -> Result<SubmittedRequest> {
+        self.execute(
+            by,
+            || Command::SubmitRequest { flow: flow.clone(), request: request.clone() },
+            |unit| self.submit_request_in(unit, flow, &request),
+        )
+    }
+
+    /// The seller accepts the request (SUP-3).
+    ///
+    /// Called by its seller; as data, [`Command::AcceptRequest`].
+    pub fn accept_request(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
+        self.execute(by, || Command::AcceptRequest { flow: flow.clone() }, |unit| self.accept_request_in(unit, flow))
+    }
+
+    /// The seller rejects the request with a reason; it returns to the customer (SUP-3).
+    ///
+    /// Called by its seller; as data, [`Command::RejectRequest`].
+    pub fn reject_request(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow> {
+        self.execute(
+            by,
+            || Command::RejectRequest { flow: flow.clone(), reason: reason.to_owned() },
+            |unit| self.reject_request_in(unit, flow, reason),
+        )
+    }
+
+    /// The seller delivers (SUP-2, SUP-3), with an optional password kept apart (APP-5).
+    ///
+    /// Called by its seller; as data, [`Command::Deliver`].
+    pub fn deliver(
+        &self,
+        by: impl Into<Caller>,
+        flow: &FlowId,
+        delivery: Delivery,
+        password: Option<Secret>,
+    ) -> Result<ServiceFlow> {
+        self.execute(
+            by,
+            || Command::Deliver { flow: flow.clone(), delivery: delivery.clone(), password: password.clone() },
+            |unit| self.deliver_in(unit, flow, &delivery, &password),
+        )
+    }
+
+    /// The customer confirms acceptance (SUP-4).
+    ///
+    /// Called by its customer; as data, [`Command::ConfirmAcceptance`].
+    pub fn confirm_acceptance(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
+        self.execute(
+            by,
+            || Command::ConfirmAcceptance { flow: flow.clone() },
+            |unit| self.confirm_acceptance_in(unit, flow),
+        )
+    }
+
+    /// The customer rejects the delivery with a reason; it returns to the seller (SUP-3).
+    ///
+    /// Called by its customer; as data, [`Command::RejectDelivery`].
+    pub fn reject_delivery(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow> {
+        self.execute(
+            by,
+            || Command::RejectDelivery { flow: flow.clone(), reason: reason.to_owned() },
+            |unit| self.reject_delivery_in(unit, flow, reason),
+        )
+    }
+
+    /// The customer reminds the seller (SUP-5).
+    ///
+    /// Called by its customer; as data, [`Command::RemindSeller`].
+    pub fn remind_seller(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
+        self.execute(by, || Command::RemindSeller { flow: flow.clone() }, |unit| self.remind_seller_in(unit, flow))
+    }
+
+    /// The customer appeals a flow with a reason (APL-1..3).
+    ///
+    /// Called by its customer; as data, [`Command::OpenAppeal`].
+    pub fn open_appeal(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<Appeal> {
+        self.execute(
+            by,
+            || Command::OpenAppeal { flow: flow.clone(), reason: reason.to_owned() },
+            |unit| self.open_appeal_in(unit, flow, reason),
+        )
+    }
+
+    /// The operator resolves an appeal, with its refund (APL-4).
+    ///
+    /// Called by an operator; as data, [`Command::ResolveAppeal`].
+    pub fn resolve_appeal(&self, by: impl Into<Caller>, appeal: &AppealId, resolution: Resolution) -> Result<Appeal> {
+        self.execute(
+            by,
+            || Command::ResolveAppeal { appeal: appeal.clone(), resolution: resolution.clone() },
+            |unit| self.resolve_appeal_in(unit, appeal, &resolution),
+        )
+    }
+
+    /// Places a renewal order; paying it extends the term from the current expiry (REN-1..4).
+    ///
+    /// Called by its customer; as data, [`Command::Renew`].
+    pub fn renew(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        periods: u32,
+        renewal_day: Option<RenewalDay>,
+    ) -> Result<Order> {
+        self.execute(
+            by,
+            || Command::Renew { app: app.clone(), periods: periods.clone(), renewal_day: renewal_day.clone() },
+            |unit| self.renew_in(unit, app, periods, renewal_day),
+        )
+    }
+
+    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    ///
+    /// Called by its customer; as data, [`Command::SetAutoRenewal`].
+    pub fn set_auto_renewal(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        periods: u32,
+        count: u32,
+        days_before: u32,
+        method: Option<PaymentMethod>,
+    ) -> Result<PurchasedApp> {
+        self.execute(
+            by,
+            || Command::SetAutoRenewal {
+                app: app.clone(),
+                periods: periods.clone(),
+                count: count.clone(),
+                days_before: days_before.clone(),
+                method: method.clone(),
+            },
+            |unit| self.set_auto_renewal_in(unit, app, periods, count, days_before, method),
+        )
+    }
+
+    /// Disables auto-renewal (REN-6).
+    ///
+    /// Called by its customer; as data, [`Command::DisableAutoRenewal`].
+    pub fn disable_auto_renewal(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp> {
+        self.execute(
+            by,
+            || Command::DisableAutoRenewal { app: app.clone() },
+            |unit| self.disable_auto_renewal_in(unit, app),
+        )
+    }
+
+    /// Schedules a cheaper configuration for the end of the term, where the policy allows it (PRC-8).
+    ///
+    /// Called by its customer; as data, [`Command::ScheduleDowngrade`].
+    pub fn schedule_downgrade(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        specification: &str,
+        quantity: u32,
+    ) -> Result<PurchasedApp> {
+        self.execute(
+            by,
+            || Command::ScheduleDowngrade {
+                app: app.clone(),
+                specification: specification.to_owned(),
+                quantity: quantity.clone(),
+            },
+            |unit| self.schedule_downgrade_in(unit, app, specification, quantity),
+        )
+    }
+
+    /// Cancels the scheduled downgrade, unless a renewal was paid at its price (PRC-8).
+    ///
+    /// Called by its customer; as data, [`Command::CancelScheduledDowngrade`].
+    pub fn cancel_scheduled_downgrade(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp> {
+        self.execute(
+            by,
+            || Command::CancelScheduledDowngrade { app: app.clone() },
+            |unit| self.cancel_scheduled_downgrade_in(unit, app),
+        )
+    }
+
+    /// Deletes (stops) a pay-per-use app; the started hours not settled yet are settled at once (PRC-7).
+    ///
+    /// Called by its customer; as data, [`Command::DeleteApp`].
+    pub fn delete_app(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp> {
+        self.execute(by, || Command::DeleteApp { app: app.clone() }, |unit| self.delete_app_in(unit, app))
+    }
+
+    /// Pays what a pay-per-use app owes, with `method` or the order's; paid in full, the app is restored (PRC-7).
+    ///
+    /// Called by its customer; as data, [`Command::PayArrears`].
+    pub fn pay_arrears(
+        &self,
+        by: impl Into<Caller>,
+        app: &AppId,
+        method: Option<PaymentMethod>,
+    ) -> Result<PurchasedApp> {
+        self.execute(
+            by,
+            || Command::PayArrears { app: app.clone(), method: method.clone() },
+            |unit| self.pay_arrears_in(unit, app, method),
+        )
+    }
+
+    /// Unsubscribes an app with its refund, or asks the operator's review (UNS-1..5).
+    ///
+    /// Called by its customer; as data, [`Command::Unsubscribe`].
+    pub fn unsubscribe(&self, by: impl Into<Caller>, app: &AppId) -> Result<Order> {
+        self.execute(by, || Command::Unsubscribe { app: app.clone() }, |unit| self.unsubscribe_in(unit, app))
+    }
+
+    /// The operator approves or rejects an unsubscription waiting for review (UNS-5).
+    ///
+    /// Called by an operator; as data, [`Command::ReviewUnsubscription`].
+    pub fn review_unsubscription(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order> {
+        self.execute(
+            by,
+            || Command::ReviewUnsubscription { order: order.clone(), approve: approve.clone() },
+            |unit| self.review_unsubscription_in(unit, order, approve),
+        )
+    }
+
+    /// The customer asks the seller for a negotiated refund before supervision completes (UNS-6).
+    ///
+    /// Called by its customer; as data, [`Command::RequestRefund`].
+    pub fn request_refund(&self, by: impl Into<Caller>, order: &OrderId, amount: Money, reason: &str) -> Result<Order> {
+        self.execute(
+            by,
+            || Command::RequestRefund { order: order.clone(), amount: amount.clone(), reason: reason.to_owned() },
+            |unit| self.request_refund_in(unit, order, amount, reason),
+        )
+    }
+
+    /// The seller approves or rejects a negotiated refund (UNS-6).
+    ///
+    /// Called by its seller; as data, [`Command::ResolveRefundRequest`].
+    pub fn resolve_refund_request(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order> {
+        self.execute(
+            by,
+            || Command::ResolveRefundRequest { order: order.clone(), approve: approve.clone() },
+            |unit| self.resolve_refund_request_in(unit, order, approve),
+        )
+    }
+
+    /// The customer requests an invoice of a paid order (INV-1, INV-2).
+    ///
+    /// Called by its customer; as data, [`Command::RequestInvoice`].
+    pub fn request_invoice(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Invoice> {
+        self.execute(
+            by,
+            || Command::RequestInvoice { order: order.clone() },
+            |unit| self.request_invoice_in(unit, order),
+        )
+    }
+
+    /// The operator issues an invoice (INV-1).
+    ///
+    /// Called by an operator; as data, [`Command::IssueInvoice`].
+    pub fn issue_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice> {
+        self.execute(
+            by,
+            || Command::IssueInvoice { invoice: invoice.clone() },
+            |unit| self.issue_invoice_in(unit, invoice),
+        )
+    }
+
+    /// An issued invoice is returned; it can be requested again (INV-1, UNS-2).
+    ///
+    /// Called by its customer or an operator; as data, [`Command::ReturnInvoice`].
+    pub fn return_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice> {
+        self.execute(
+            by,
+            || Command::ReturnInvoice { invoice: invoice.clone() },
+            |unit| self.return_invoice_in(unit, invoice),
+        )
+    }
+}
+
 impl Marketplace {
     /// Calls the facade method a command names, with the caller's actor where it takes one.
     pub(super) fn dispatch(&self, c: Caller, command: Command) -> Result<Value> {

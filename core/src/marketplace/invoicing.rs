@@ -3,8 +3,7 @@
 use super::unit::New;
 use super::{Marketplace, Unit};
 use crate::actions::{Action, Availability};
-use crate::actor::{Actor, Caller, InvoiceId, OrderId, Target};
-use crate::command::Command;
+use crate::actor::{Actor, InvoiceId, OrderId, Target};
 use crate::error::Error;
 use crate::invoice::{self, Invoice, InvoiceCommand, InvoiceEvent};
 use crate::order::{Fact, Order, OrderCommand};
@@ -21,31 +20,26 @@ impl Marketplace {
     /// The customer requests an invoice of a paid order for what was paid less refunds; again
     /// after a return (INV-1). Refused for reseller-settled orders (INV-1) and while an
     /// unsubscription of the order is pending (INV-2).
-    pub fn request_invoice(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Invoice, Error> {
-        let fp = || Command::RequestInvoice { order: order.clone() };
-        self.execute(by, fp, |unit| {
-            let target = Target::Order(order.clone());
-            let current = unit.get::<Order>(&target)?.clone();
-            let latest = self.latest_invoice(&current)?;
-            let amount = invoice::check_request(&current, unit.actor(), latest.as_ref())?;
-            let id = InvoiceId::numbered(self.store.next_number(Sequence::Invoice)?);
-            let inv = Invoice::requested(id.clone(), &current, amount, unit.now());
-            unit.decide::<Order>(&target, &OrderCommand::from(Fact::RecordInvoiceRequested { invoice: id }))?;
-            Ok(unit.create(New::built(inv, vec![InvoiceEvent::Requested { order: order.clone(), amount }])).clone())
-        })
+    pub(super) fn request_invoice_in(&self, unit: &mut Unit<'_>, order: &OrderId) -> Result<Invoice, Error> {
+        let target = Target::Order(order.clone());
+        let current = unit.get::<Order>(&target)?.clone();
+        let latest = self.latest_invoice(&current)?;
+        let amount = invoice::check_request(&current, unit.actor(), latest.as_ref())?;
+        let id = InvoiceId::numbered(self.store.next_number(Sequence::Invoice)?);
+        let inv = Invoice::requested(id.clone(), &current, amount, unit.now());
+        unit.decide::<Order>(&target, &OrderCommand::from(Fact::RecordInvoiceRequested { invoice: id }))?;
+        Ok(unit.create(New::built(inv, vec![InvoiceEvent::Requested { order: order.clone(), amount }])).clone())
     }
 
     /// The operator issues a requested invoice (INV-1); the order then cannot be unsubscribed
     /// until it is returned (UNS-2).
-    pub fn issue_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice, Error> {
-        let fp = || Command::IssueInvoice { invoice: invoice.clone() };
-        self.execute(by, fp, |unit| self.invoice_command(unit, invoice, None))
+    pub(super) fn issue_invoice_in(&self, unit: &mut Unit<'_>, invoice: &InvoiceId) -> Result<Invoice, Error> {
+        self.invoice_command(unit, invoice, None)
     }
 
     /// The customer or the operator returns an issued invoice (INV-1, UNS-2).
-    pub fn return_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice, Error> {
-        let fp = || Command::ReturnInvoice { invoice: invoice.clone() };
-        self.execute(by, fp, |unit| self.invoice_command(unit, invoice, Some(InvoiceCommand::Return)))
+    pub(super) fn return_invoice_in(&self, unit: &mut Unit<'_>, invoice: &InvoiceId) -> Result<Invoice, Error> {
+        self.invoice_command(unit, invoice, Some(InvoiceCommand::Return))
     }
 
     fn invoice_command(

@@ -3,9 +3,8 @@
 
 use super::{Marketplace, Unit};
 use crate::actions::{Action, Availability};
-use crate::actor::{Actor, AppId, Caller, Target};
+use crate::actor::{Actor, AppId, Target};
 use crate::app::{self, AppCommand, PurchasedApp};
-use crate::command::Command;
 use crate::error::Error;
 use crate::order::{Fact, Order, OrderCommand, OrderKind, Ordered, Placement, Placing};
 use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
@@ -30,77 +29,65 @@ impl Marketplace {
     /// Places a renewal order for an app, pending payment; paying it (with [`Marketplace::pay`]
     /// after [`Marketplace::accept_terms`]) extends the term from the current expiry, also in the
     /// grace or retention period, and opens no service flow (REN-1..4).
-    pub fn renew(
+    pub(super) fn renew_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         app: &AppId,
         periods: u32,
         renewal_day: Option<RenewalDay>,
     ) -> Result<Order, Error> {
-        let fp = || Command::Renew { app: app.clone(), periods, renewal_day };
-        self.execute(by, fp, |unit| {
-            let target = Target::App(app.clone());
-            let current = unit.get::<PurchasedApp>(&target)?.clone();
-            let product = self.shared_product(&current.product)?;
-            let (quote, _) =
-                renewal::renewal_quote(&current, unit.actor(), &product, periods, renewal_day, &self.policy)?;
-            let account = self.account(&current.customer)?;
-            // A scheduled downgrade is renewed at its configuration (PRC-8).
-            let (specification, quantity) = current.renewal_configuration();
-            let what = Placing::Change(Ordered {
-                specification: specification.to_owned(),
-                mode: current.mode,
-                quantity,
-                periods,
-                kind: OrderKind::Renewal {
-                    app: app.clone(),
-                    months: renewal::months_of(current.mode, periods),
-                    renewal_day,
-                },
-                quote,
-            });
-            let place = OrderCommand::Place(Placement { account, product: Some(product), what });
-            let placed = unit.decide_new::<Order>(&place)?;
-            let order = unit.create(placed).clone();
-            unit.decide::<PurchasedApp>(
-                &target,
-                &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
-            )?;
-            Ok(order)
-        })
+        let target = Target::App(app.clone());
+        let current = unit.get::<PurchasedApp>(&target)?.clone();
+        let product = self.shared_product(&current.product)?;
+        let (quote, _) = renewal::renewal_quote(&current, unit.actor(), &product, periods, renewal_day, &self.policy)?;
+        let account = self.account(&current.customer)?;
+        // A scheduled downgrade is renewed at its configuration (PRC-8).
+        let (specification, quantity) = current.renewal_configuration();
+        let what = Placing::Change(Ordered {
+            specification: specification.to_owned(),
+            mode: current.mode,
+            quantity,
+            periods,
+            kind: OrderKind::Renewal {
+                app: app.clone(),
+                months: renewal::months_of(current.mode, periods),
+                renewal_day,
+            },
+            quote,
+        });
+        let place = OrderCommand::Place(Placement { account, product: Some(product), what });
+        let placed = unit.decide_new::<Order>(&place)?;
+        let order = unit.create(placed).clone();
+        unit.decide::<PurchasedApp>(
+            &target,
+            &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
+        )?;
+        Ok(order)
     }
 
     /// Enables or modifies auto-renewal of an app: `periods` per renewal, `count` renewals (0 =
     /// unlimited, at most 99), charged `days_before` days (0–7) before expiry, paid by `method`:
     /// balance or the bound credit card; `None` keeps the current one (card by default) (REN-5,
     /// REN-6).
-    pub fn set_auto_renewal(
+    pub(super) fn set_auto_renewal_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         app: &AppId,
         periods: u32,
         count: u32,
         days_before: u32,
         method: Option<PaymentMethod>,
     ) -> Result<PurchasedApp, Error> {
-        let fp = || Command::SetAutoRenewal { app: app.clone(), periods, count, days_before, method };
-        self.app_command(by, app, fp, AppCommand::SetAutoRenewal { periods, count, days_before, method })
+        self.app_command(unit, app, AppCommand::SetAutoRenewal { periods, count, days_before, method })
     }
 
     /// Disables auto-renewal of an app, until it is released (REN-6).
-    pub fn disable_auto_renewal(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp, Error> {
-        let fp = || Command::DisableAutoRenewal { app: app.clone() };
-        self.app_command(by, app, fp, AppCommand::DisableAutoRenewal)
+    pub(super) fn disable_auto_renewal_in(&self, unit: &mut Unit<'_>, app: &AppId) -> Result<PurchasedApp, Error> {
+        self.app_command(unit, app, AppCommand::DisableAutoRenewal)
     }
 
-    fn app_command(
-        &self,
-        by: impl Into<Caller>,
-        app: &AppId,
-        fp: impl FnOnce() -> Command,
-        cmd: AppCommand,
-    ) -> Result<PurchasedApp, Error> {
-        self.execute(by, fp, |unit| Ok(unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?.clone()))
+    fn app_command(&self, unit: &mut Unit<'_>, app: &AppId, cmd: AppCommand) -> Result<PurchasedApp, Error> {
+        Ok(unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?.clone())
     }
 
     /// System: charges a due auto-renewal (REN-5, REN-6). On success a completed renewal order

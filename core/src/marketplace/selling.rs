@@ -2,11 +2,10 @@
 
 use super::unit::New;
 use super::{Marketplace, Unit};
-use crate::actor::{Actor, Caller, CustomerId, ProductId, Target};
+use crate::actor::{Actor, CustomerId, ProductId, Target};
 use crate::catalog::{
     Page, Product, ProductCommand, ProductDraft, ProductEvent, SavedList, SavedListCommand, SearchQuery,
 };
-use crate::command::Command;
 use crate::domain::access;
 use crate::error::Error;
 use crate::order::{Order, PurchaseRequest};
@@ -15,41 +14,25 @@ use crate::text::Text;
 
 impl Marketplace {
     /// A seller lists a product (CAT-1, CAT-2). Prices must be above zero and in one currency.
-    pub fn list_product(&self, by: impl Into<Caller>, draft: ProductDraft) -> Result<Product, Error> {
-        self.check_input("draft", &draft)?;
-        let caller = by.into();
-        let fp = || Command::ListProduct { draft: draft.clone() };
-        self.execute(caller, fp, |unit| {
-            let seller = access::seller_only(unit.actor(), "list products")?;
-            let currency = draft.validate(&self.policy)?;
-            let id = ProductId::parse(&format!("PRD-{:08}", self.store.next_number(Sequence::Product)?))?;
-            let product = Product::from_draft(id, seller.clone(), draft.clone(), currency, unit.now());
-            let events = vec![ProductEvent::Listed { name: product.name.clone() }];
-            Ok(unit.create(New::built(product, events)).clone())
-        })
-    }
-
-    fn set_listed(&self, by: impl Into<Caller>, product: &ProductId, listed: bool) -> Result<Product, Error> {
-        let fp = || {
-            if listed {
-                Command::RelistProduct { product: product.clone() }
-            } else {
-                Command::DelistProduct { product: product.clone() }
-            }
-        };
-        let cmd = if listed { ProductCommand::Relist } else { ProductCommand::Delist };
-        self.execute(by, fp, |unit| Ok(unit.decide::<Product>(&Target::Product(product.clone()), &cmd)?.clone()))
+    pub(super) fn list_product_in(&self, unit: &mut Unit<'_>, draft: &ProductDraft) -> Result<Product, Error> {
+        self.check_input("draft", draft)?;
+        let seller = access::seller_only(unit.actor(), "list products")?;
+        let currency = draft.validate(&self.policy)?;
+        let id = ProductId::parse(&format!("PRD-{:08}", self.store.next_number(Sequence::Product)?))?;
+        let product = Product::from_draft(id, seller.clone(), draft.clone(), currency, unit.now());
+        let events = vec![ProductEvent::Listed { name: product.name.clone() }];
+        Ok(unit.create(New::built(product, events)).clone())
     }
 
     /// The seller delists a product: it can no longer be found or ordered, but what was bought
     /// keeps working (CAT-3).
-    pub fn delist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product, Error> {
-        self.set_listed(by, product, false)
+    pub(super) fn delist_product_in(&self, unit: &mut Unit<'_>, product: &ProductId) -> Result<Product, Error> {
+        Ok(unit.decide::<Product>(&Target::Product(product.clone()), &ProductCommand::Delist)?.clone())
     }
 
     /// The seller lists a delisted product again.
-    pub fn relist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product, Error> {
-        self.set_listed(by, product, true)
+    pub(super) fn relist_product_in(&self, unit: &mut Unit<'_>, product: &ProductId) -> Result<Product, Error> {
+        Ok(unit.decide::<Product>(&Target::Product(product.clone()), &ProductCommand::Relist)?.clone())
     }
 
     /// A product, listed or not.
@@ -71,36 +54,30 @@ impl Marketplace {
 
     /// Saves a product (with an optional specification) to the customer's list; saving twice
     /// keeps one entry (CAT-4).
-    pub fn save_to_list(
+    pub(super) fn save_to_list_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         product: &ProductId,
         specification: Option<&str>,
     ) -> Result<SavedList, Error> {
         if let Some(spec) = specification {
             self.check_text("specification", spec, Text::Name)?;
         }
-        let fp = || Command::SaveToList { product: product.clone(), specification: specification.map(str::to_owned) };
-        self.execute(by, fp, |unit| {
-            access::acting_customer(unit.actor(), "keep a saved list")?;
-            let p = self.shared_product(product)?;
-            p.check_orderable()?;
-            if let Some(spec) = specification {
-                p.specification(spec)?;
-            }
-            let cmd =
-                SavedListCommand::Save { product: product.clone(), specification: specification.map(str::to_owned) };
-            self.decide_saved_list(unit, &cmd)
-        })
+
+        access::acting_customer(unit.actor(), "keep a saved list")?;
+        let p = self.shared_product(product)?;
+        p.check_orderable()?;
+        if let Some(spec) = specification {
+            p.specification(spec)?;
+        }
+        let cmd = SavedListCommand::Save { product: product.clone(), specification: specification.map(str::to_owned) };
+        self.decide_saved_list(unit, &cmd)
     }
 
     /// Removes a product from the customer's list.
-    pub fn remove_from_list(&self, by: impl Into<Caller>, product: &ProductId) -> Result<SavedList, Error> {
-        let fp = || Command::RemoveFromList { product: product.clone() };
-        self.execute(by, fp, |unit| {
-            access::acting_customer(unit.actor(), "keep a saved list")?;
-            self.decide_saved_list(unit, &SavedListCommand::Remove { product: product.clone() })
-        })
+    pub(super) fn remove_from_list_in(&self, unit: &mut Unit<'_>, product: &ProductId) -> Result<SavedList, Error> {
+        access::acting_customer(unit.actor(), "keep a saved list")?;
+        self.decide_saved_list(unit, &SavedListCommand::Remove { product: product.clone() })
     }
 
     /// Lets the calling customer's saved list decide; a list is created on its first save.
@@ -123,10 +100,9 @@ impl Marketplace {
 
     /// Buys from the saved list: starts an order as if from the product page (CAT-4). The
     /// product must be in the list; `request.specification` may be empty to use the saved one.
-    pub fn buy_from_list(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order, Error> {
-        self.check_input("request", &request)?;
-        let caller = by.into();
-        let request = self.saved_list(&caller.actor)?.purchase_request(request)?;
-        self.place_order(caller, request)
+    pub(super) fn buy_from_list_in(&self, unit: &mut Unit<'_>, request: &PurchaseRequest) -> Result<Order, Error> {
+        self.check_input("request", request)?;
+        let request = self.saved_list(unit.actor())?.purchase_request(request.clone())?;
+        self.place_order_in(unit, &request)
     }
 }

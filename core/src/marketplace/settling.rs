@@ -4,9 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{Marketplace, Unit};
-use crate::actor::{Actor, AppId, Caller, Target};
+use crate::actor::{Actor, AppId, Target};
 use crate::app::{AppCommand, AppEvent, AppStatus, PurchasedApp};
-use crate::command::Command;
 use crate::dunning::DeclinedCharge;
 use crate::error::Error;
 use crate::event::EventKind;
@@ -26,65 +25,59 @@ impl Marketplace {
     /// are settled at once (PRC-7). Only its customer may, while it is in use, in grace or
     /// frozen. A declined last settlement is owed (see [`Marketplace::pay_arrears`]); the app is
     /// deleted all the same.
-    pub fn delete_app(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp, Error> {
-        let command = || Command::DeleteApp { app: app.clone() };
-        self.execute(by, command, |unit| {
-            let target = Target::App(app.clone());
-            let actor = unit.actor();
-            unit.get::<PurchasedApp>(&target)?.check_delete(actor)?;
-            self.settle_usage(unit, &target, true)?;
-            Ok(unit.decide::<PurchasedApp>(&target, &AppCommand::Delete)?.clone())
-        })
+    pub(super) fn delete_app_in(&self, unit: &mut Unit<'_>, app: &AppId) -> Result<PurchasedApp, Error> {
+        let target = Target::App(app.clone());
+        let actor = unit.actor();
+        unit.get::<PurchasedApp>(&target)?.check_delete(actor)?;
+        self.settle_usage(unit, &target, true)?;
+        Ok(unit.decide::<PurchasedApp>(&target, &AppCommand::Delete)?.clone())
     }
 
     /// Pays what a pay-per-use app owes, with `method` or, when `None`, the method its order
     /// was paid with (PRC-7). Paid in full, an app in grace or frozen is active again and a
     /// frozen one accrues again from now. A declined charge is recorded on the statement and
     /// returns [`Error::PaymentDeclined`].
-    pub fn pay_arrears(
+    pub(super) fn pay_arrears_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         app: &AppId,
         method: Option<PaymentMethod>,
     ) -> Result<PurchasedApp, Error> {
-        let command = || Command::PayArrears { app: app.clone(), method };
-        self.execute(by, command, |unit| {
-            let target = Target::App(app.clone());
-            let now = unit.now();
-            let current = unit.get::<PurchasedApp>(&target)?.clone();
-            current.check_pay_arrears(unit.actor())?;
-            let m = current.metering.as_ref().expect("checked: the app is metered");
-            let method = match method.or(m.method) {
-                Some(method) => method,
-                None => return Err(Error::invalid("method", "choose a payment method")),
-            };
-            let owed: Vec<_> = m.owed.iter().map(|c| (c.number, c.hours, c.amount, c.attempts)).collect();
-            let mut declined = None;
-            for (number, hours, amount, attempt) in owed {
-                let outcome = self.charge_usage(unit, &target, (number, hours, attempt), amount, Some(method))?;
-                let (receipt, reason) = match outcome {
-                    Outcome::Paid(r) => (Some(r), None),
-                    Outcome::Declined(reason) | Outcome::Reseller(reason) => {
-                        declined.get_or_insert(reason.clone());
-                        (None, Some(reason))
-                    }
-                };
-                unit.record_facts::<PurchasedApp>(
-                    &target,
-                    vec![AppEvent::UsageRetried { number, receipt, declined: reason, at: now }],
-                )?;
-                self.record_declined(unit, &target, number)?;
-            }
-            let cleared = cleared(unit.get::<PurchasedApp>(&target)?, now);
-            let next = unit.record_facts::<PurchasedApp>(&target, cleared)?.clone();
-            match declined {
-                None => Ok(next),
-                Some(reason) => {
-                    unit.save_refusal();
-                    Err(Error::PaymentDeclined { reason })
+        let target = Target::App(app.clone());
+        let now = unit.now();
+        let current = unit.get::<PurchasedApp>(&target)?.clone();
+        current.check_pay_arrears(unit.actor())?;
+        let m = current.metering.as_ref().expect("checked: the app is metered");
+        let method = match method.or(m.method) {
+            Some(method) => method,
+            None => return Err(Error::invalid("method", "choose a payment method")),
+        };
+        let owed: Vec<_> = m.owed.iter().map(|c| (c.number, c.hours, c.amount, c.attempts)).collect();
+        let mut declined = None;
+        for (number, hours, amount, attempt) in owed {
+            let outcome = self.charge_usage(unit, &target, (number, hours, attempt), amount, Some(method))?;
+            let (receipt, reason) = match outcome {
+                Outcome::Paid(r) => (Some(r), None),
+                Outcome::Declined(reason) | Outcome::Reseller(reason) => {
+                    declined.get_or_insert(reason.clone());
+                    (None, Some(reason))
                 }
+            };
+            unit.record_facts::<PurchasedApp>(
+                &target,
+                vec![AppEvent::UsageRetried { number, receipt, declined: reason, at: now }],
+            )?;
+            self.record_declined(unit, &target, number)?;
+        }
+        let cleared = cleared(unit.get::<PurchasedApp>(&target)?, now);
+        let next = unit.record_facts::<PurchasedApp>(&target, cleared)?.clone();
+        match declined {
+            None => Ok(next),
+            Some(reason) => {
+                unit.save_refusal();
+                Err(Error::PaymentDeclined { reason })
             }
-        })
+        }
     }
 
     /// The usage statement of a pay-per-use app — its settlements with hours, amounts and

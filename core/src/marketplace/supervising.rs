@@ -2,12 +2,11 @@
 //! (SUP-1..8, APL-1..4, APP-3, APP-4).
 
 use super::{Marketplace, Unit};
-use crate::actor::{Actor, AppealId, Caller, FlowId, OrderId, Target};
+use crate::actor::{Actor, AppealId, FlowId, OrderId, Target};
 use crate::aggregate::Aggregate;
 use crate::app::{self, AppCommand, ApplicationInfo, PurchasedApp};
 use crate::appeal::{self, Appeal, AppealCommand, RefundDecision, Resolution};
 use crate::catalog::{Page, check_page};
-use crate::command::Command;
 use crate::domain::access;
 use crate::error::Error;
 use crate::order::{Fact, Order, OrderCommand};
@@ -19,159 +18,147 @@ use crate::supervision::{
 use crate::text::Text;
 
 impl Marketplace {
-    fn flow_command(
-        &self,
-        by: impl Into<Caller>,
-        flow: &FlowId,
-        fingerprint: impl FnOnce() -> Command,
-        cmd: FlowCommand,
-    ) -> Result<ServiceFlow, Error> {
-        self.execute(by, fingerprint, |unit| Ok(unit.decide::<ServiceFlow>(&Target::Flow(flow.clone()), &cmd)?.clone()))
+    fn flow_command(&self, unit: &mut Unit<'_>, flow: &FlowId, cmd: FlowCommand) -> Result<ServiceFlow, Error> {
+        Ok(unit.decide::<ServiceFlow>(&Target::Flow(flow.clone()), &cmd)?.clone())
     }
 
     /// The customer submits a request (SUP-3). Text that looks like a password, an account or
     /// personal data earns warnings in the result, never a refusal (SUP-6).
-    pub fn submit_request(
+    pub(super) fn submit_request_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         flow: &FlowId,
-        request: ServiceRequest,
+        request: &ServiceRequest,
     ) -> Result<SubmittedRequest, Error> {
-        self.check_input("request", &request)?;
-        let fp = || Command::SubmitRequest { flow: flow.clone(), request: request.clone() };
-        self.execute(by, fp, |unit| {
-            let cmd = FlowCommand::SubmitRequest(request.clone());
-            let next = unit.decide::<ServiceFlow>(&Target::Flow(flow.clone()), &cmd)?.clone();
-            let warnings = sensitive_data_warnings(&request, &self.policy);
-            Ok(SubmittedRequest { flow: next, warnings })
-        })
+        self.check_input("request", request)?;
+
+        let cmd = FlowCommand::SubmitRequest(request.clone());
+        let next = unit.decide::<ServiceFlow>(&Target::Flow(flow.clone()), &cmd)?.clone();
+        let warnings = sensitive_data_warnings(request, &self.policy);
+        Ok(SubmittedRequest { flow: next, warnings })
     }
 
     /// The seller accepts the customer's request (SUP-3).
-    pub fn accept_request(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow, Error> {
-        self.flow_command(by, flow, || Command::AcceptRequest { flow: flow.clone() }, FlowCommand::AcceptRequest)
+    pub(super) fn accept_request_in(&self, unit: &mut Unit<'_>, flow: &FlowId) -> Result<ServiceFlow, Error> {
+        self.flow_command(unit, flow, FlowCommand::AcceptRequest)
     }
 
     /// The seller rejects the request with a reason; it returns to the customer (SUP-3).
-    pub fn reject_request(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow, Error> {
+    pub(super) fn reject_request_in(
+        &self,
+        unit: &mut Unit<'_>,
+        flow: &FlowId,
+        reason: &str,
+    ) -> Result<ServiceFlow, Error> {
         self.check_text("reason", reason, Text::Reason)?;
         let cmd = FlowCommand::RejectRequest { reason: reason.to_owned() };
-        self.flow_command(by, flow, || Command::RejectRequest { flow: flow.clone(), reason: reason.to_owned() }, cmd)
+        self.flow_command(unit, flow, cmd)
     }
 
     /// The seller delivers (SUP-2, SUP-3), optionally with the actual enabling time (APP-3). A
     /// SaaS delivery gives the application information; its password goes to the store's vault,
     /// never into the flow or its events (APP-4, APP-5).
-    pub fn deliver(
+    pub(super) fn deliver_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         flow: &FlowId,
-        delivery: Delivery,
-        password: Option<Secret>,
+        delivery: &Delivery,
+        password: &Option<Secret>,
     ) -> Result<ServiceFlow, Error> {
-        self.check_input("delivery", &delivery)?;
-        self.check_input("password", &password)?;
-        let fp = || Command::Deliver { flow: flow.clone(), delivery: delivery.clone(), password: password.clone() };
-        self.execute(by, fp, |unit| {
-            let target = Target::Flow(flow.clone());
-            let mut delivery = delivery.clone();
-            let had_password =
-                unit.get::<ServiceFlow>(&target)?.application_info.as_ref().is_some_and(|i| i.has_password);
-            if let Some(info) = &mut delivery.application_info {
-                info.has_password = password.is_some() || had_password;
+        self.check_input("delivery", delivery)?;
+        self.check_input("password", password)?;
+
+        let target = Target::Flow(flow.clone());
+        let mut delivery = delivery.clone();
+        let had_password = unit.get::<ServiceFlow>(&target)?.application_info.as_ref().is_some_and(|i| i.has_password);
+        if let Some(info) = &mut delivery.application_info {
+            info.has_password = password.is_some() || had_password;
+        }
+        let next = unit.decide::<ServiceFlow>(&target, &FlowCommand::Deliver(delivery.clone()))?.clone();
+        delivery.check_password(password.as_ref(), &self.policy)?;
+        if let Some(info) = delivery.application_info {
+            unit.decide::<PurchasedApp>(&Target::App(next.app.clone()), &AppCommand::ProvideApplicationInfo { info })?;
+            if let Some(p) = &password {
+                unit.keep_secret(next.app.clone(), p.clone());
             }
-            let next = unit.decide::<ServiceFlow>(&target, &FlowCommand::Deliver(delivery.clone()))?.clone();
-            delivery.check_password(password.as_ref(), &self.policy)?;
-            if let Some(info) = delivery.application_info {
-                unit.decide::<PurchasedApp>(
-                    &Target::App(next.app.clone()),
-                    &AppCommand::ProvideApplicationInfo { info },
-                )?;
-                if let Some(p) = &password {
-                    unit.keep_secret(next.app.clone(), p.clone());
-                }
-            }
-            Ok(next)
-        })
+        }
+        Ok(next)
     }
 
     /// The customer accepts the delivery: the flow completes, the order completes after the
     /// delay, and the app's term starts (SUP-4, APP-3, APP-4).
-    pub fn confirm_acceptance(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow, Error> {
-        let fp = || Command::ConfirmAcceptance { flow: flow.clone() };
-        self.execute(by, fp, |unit| {
-            let target = Target::Flow(flow.clone());
-            unit.decide::<ServiceFlow>(&target, &FlowCommand::ConfirmAcceptance)?;
-            start_service(unit, &target, true)?;
-            Ok(unit.get::<ServiceFlow>(&target)?.clone())
-        })
+    pub(super) fn confirm_acceptance_in(&self, unit: &mut Unit<'_>, flow: &FlowId) -> Result<ServiceFlow, Error> {
+        let target = Target::Flow(flow.clone());
+        unit.decide::<ServiceFlow>(&target, &FlowCommand::ConfirmAcceptance)?;
+        start_service(unit, &target, true)?;
+        Ok(unit.get::<ServiceFlow>(&target)?.clone())
     }
 
     /// The customer rejects the delivery with a reason; it returns to the seller (SUP-3).
-    pub fn reject_delivery(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow, Error> {
+    pub(super) fn reject_delivery_in(
+        &self,
+        unit: &mut Unit<'_>,
+        flow: &FlowId,
+        reason: &str,
+    ) -> Result<ServiceFlow, Error> {
         self.check_text("reason", reason, Text::Reason)?;
         let cmd = FlowCommand::RejectDelivery { reason: reason.to_owned() };
-        self.flow_command(by, flow, || Command::RejectDelivery { flow: flow.clone(), reason: reason.to_owned() }, cmd)
+        self.flow_command(unit, flow, cmd)
     }
 
     /// The customer reminds the seller, at most once per the policy's interval (SUP-5). The
     /// reminder is an event a host notifies the seller of.
-    pub fn remind_seller(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow, Error> {
-        self.flow_command(by, flow, || Command::RemindSeller { flow: flow.clone() }, FlowCommand::RemindSeller)
+    pub(super) fn remind_seller_in(&self, unit: &mut Unit<'_>, flow: &FlowId) -> Result<ServiceFlow, Error> {
+        self.flow_command(unit, flow, FlowCommand::RemindSeller)
     }
 
     /// The customer or the seller appeals; the flow is frozen until the operator resolves it
     /// (APL-1, APL-2, APL-3).
-    pub fn open_appeal(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<Appeal, Error> {
+    pub(super) fn open_appeal_in(&self, unit: &mut Unit<'_>, flow: &FlowId, reason: &str) -> Result<Appeal, Error> {
         self.check_text("reason", reason, Text::Reason)?;
-        let fp = || Command::OpenAppeal { flow: flow.clone(), reason: reason.to_owned() };
-        self.execute(by, fp, |unit| {
-            let target = Target::Flow(flow.clone());
-            let current = unit.get::<ServiceFlow>(&target)?.clone();
-            // The appeal is numbered once decided: a refusal changes nothing.
-            let open = AppealCommand::from(appeal::Fact::Open { flow: Box::new(current), reason: reason.to_owned() });
-            let opened = unit.decide_new::<Appeal>(&open)?;
-            let id = opened.value().id.clone();
-            unit.decide::<ServiceFlow>(&target, &FlowCommand::from(supervision::Fact::Freeze { appeal: id }))?;
-            Ok(unit.create(opened).clone())
-        })
+
+        let target = Target::Flow(flow.clone());
+        let current = unit.get::<ServiceFlow>(&target)?.clone();
+        // The appeal is numbered once decided: a refusal changes nothing.
+        let open = AppealCommand::from(appeal::Fact::Open { flow: Box::new(current), reason: reason.to_owned() });
+        let opened = unit.decide_new::<Appeal>(&open)?;
+        let id = opened.value().id.clone();
+        unit.decide::<ServiceFlow>(&target, &FlowCommand::from(supervision::Fact::Freeze { appeal: id }))?;
+        Ok(unit.create(opened).clone())
     }
 
     /// The operator resolves an appeal (APL-4): resume the flow where it was, complete it as
     /// accepted, or close it with a refund of 0 < refund ≤ paid. A full refund unsubscribes the
     /// order; a partial one completes it.
-    pub fn resolve_appeal(
+    pub(super) fn resolve_appeal_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         appeal: &AppealId,
-        resolution: Resolution,
+        resolution: &Resolution,
     ) -> Result<Appeal, Error> {
-        let fp = || Command::ResolveAppeal { appeal: appeal.clone(), resolution: resolution.clone() };
-        self.execute(by, fp, |unit| {
-            let target = Target::Appeal(appeal.clone());
-            let current = unit.get::<Appeal>(&target)?.clone();
-            current.check_resolve(unit.actor())?;
-            let order = Target::Order(current.order.clone());
-            let left = unit.get::<Order>(&order)?.refundable();
-            let cmd = AppealCommand::Resolve { resolution: resolution.clone(), refundable: left };
-            current.decide(&cmd, &unit.ctx())?;
-            let flow = Target::Flow(current.flow.clone());
-            let flow_cmd =
-                FlowCommand::from(supervision::Fact::Resolve { appeal: appeal.clone(), outcome: resolution.outcome() });
-            unit.decide::<ServiceFlow>(&flow, &flow_cmd)?;
-            let next = unit.decide::<Appeal>(&target, &cmd)?.clone();
-            match appeal::refund_for(&resolution, left) {
-                RefundDecision::Nothing => {}
-                RefundDecision::StartService => start_service(unit, &flow, true)?,
-                RefundDecision::Full(refund) => self.refund_order(unit, &current.order, refund, true)?,
-                RefundDecision::Partial(refund) => {
-                    unit.decide::<Order>(&order, &OrderCommand::from(Fact::CompleteNow))?;
-                    self.refund_order(unit, &current.order, refund, false)?;
-                    start_service(unit, &flow, false)?;
-                }
+        let target = Target::Appeal(appeal.clone());
+        let current = unit.get::<Appeal>(&target)?.clone();
+        current.check_resolve(unit.actor())?;
+        let order = Target::Order(current.order.clone());
+        let left = unit.get::<Order>(&order)?.refundable();
+        let cmd = AppealCommand::Resolve { resolution: resolution.clone(), refundable: left };
+        current.decide(&cmd, &unit.ctx())?;
+        let flow = Target::Flow(current.flow.clone());
+        let flow_cmd =
+            FlowCommand::from(supervision::Fact::Resolve { appeal: appeal.clone(), outcome: resolution.outcome() });
+        unit.decide::<ServiceFlow>(&flow, &flow_cmd)?;
+        let next = unit.decide::<Appeal>(&target, &cmd)?.clone();
+        match appeal::refund_for(resolution, left) {
+            RefundDecision::Nothing => {}
+            RefundDecision::StartService => start_service(unit, &flow, true)?,
+            RefundDecision::Full(refund) => self.refund_order(unit, &current.order, refund, true)?,
+            RefundDecision::Partial(refund) => {
+                unit.decide::<Order>(&order, &OrderCommand::from(Fact::CompleteNow))?;
+                self.refund_order(unit, &current.order, refund, false)?;
+                start_service(unit, &flow, false)?;
             }
-            Ok(next)
-        })
+        }
+        Ok(next)
     }
 
     /// System: closes a flow open for the longest flow (SUP-8). An invoiced order completes;

@@ -3,9 +3,8 @@
 use super::{Marketplace, Receipts, Unit};
 use crate::account::{AccountCommand, CustomerAccount};
 use crate::actions::{Action, Availability};
-use crate::actor::{Actor, AppId, Caller, OrderId, Target};
+use crate::actor::{Actor, AppId, OrderId, Target};
 use crate::app::PurchasedApp;
-use crate::command::Command;
 use crate::error::Error;
 use crate::money::Money;
 use crate::order::{Fact, Order, OrderCommand};
@@ -35,105 +34,99 @@ impl Marketplace {
     /// Unsubscribes from an app (UNS-1..5): refunds every order of it (the purchase and its
     /// renewals) and marks it and its orders unsubscribed; a refund above the review threshold
     /// waits for an operator instead. Returns the app's purchase order.
-    pub fn unsubscribe(&self, by: impl Into<Caller>, app: &AppId) -> Result<Order, Error> {
-        let fp = || Command::Unsubscribe { app: app.clone() };
-        self.execute(by, fp, |unit| {
-            let plan = self.plan_unsubscribe(unit, app)?;
-            let first = Target::Order(plan.orders[0].clone());
-            if plan.refund.needs_review {
-                let pending = PendingUnsubscription {
-                    kind: PendingKind::OperatorReview,
-                    parts: plan.refund.parts.clone(),
-                    quote: plan.refund.quote.clone(),
-                    reason: None,
-                    unconditional: plan.refund.unconditional,
-                };
-                unit.decide::<Order>(&first, &OrderCommand::from(Fact::HoldUnsubscription { pending }))?;
-            } else {
-                self.refund_parts(unit, &plan.refund.parts, plan.refund.unconditional)?;
-            }
-            if plan.uses_quota {
-                // The quota is counted when the unconditional unsubscription is asked, also when
-                // it then waits for review; the version check serialises racing requests.
-                let customer = Target::Account(unit.get::<PurchasedApp>(&Target::App(app.clone()))?.customer.clone());
-                unit.decide::<CustomerAccount>(&customer, &AccountCommand::CountUnconditionalUnsubscription)?;
-            }
-            Ok(unit.get::<Order>(&first)?.clone())
-        })
+    pub(super) fn unsubscribe_in(&self, unit: &mut Unit<'_>, app: &AppId) -> Result<Order, Error> {
+        let plan = self.plan_unsubscribe(unit, app)?;
+        let first = Target::Order(plan.orders[0].clone());
+        if plan.refund.needs_review {
+            let pending = PendingUnsubscription {
+                kind: PendingKind::OperatorReview,
+                parts: plan.refund.parts.clone(),
+                quote: plan.refund.quote.clone(),
+                reason: None,
+                unconditional: plan.refund.unconditional,
+            };
+            unit.decide::<Order>(&first, &OrderCommand::from(Fact::HoldUnsubscription { pending }))?;
+        } else {
+            self.refund_parts(unit, &plan.refund.parts, plan.refund.unconditional)?;
+        }
+        if plan.uses_quota {
+            // The quota is counted when the unconditional unsubscription is asked, also when
+            // it then waits for review; the version check serialises racing requests.
+            let customer = Target::Account(unit.get::<PurchasedApp>(&Target::App(app.clone()))?.customer.clone());
+            unit.decide::<CustomerAccount>(&customer, &AccountCommand::CountUnconditionalUnsubscription)?;
+        }
+        Ok(unit.get::<Order>(&first)?.clone())
     }
 
     /// The operator approves or rejects an unsubscription waiting for review (UNS-5).
-    pub fn review_unsubscription(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order, Error> {
-        let fp = || Command::ReviewUnsubscription { order: order.clone(), approve };
-        self.execute(by, fp, |unit| {
-            let target = Target::Order(order.clone());
-            let by = unit.actor();
-            let pending = unsubscribe::pending_decision(unit.get::<Order>(&target)?, by, PendingKind::OperatorReview)?;
-            if !approve {
-                let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the operator".into() });
-                return Ok(unit.decide::<Order>(&target, &cmd)?.clone());
-            }
-            self.refund_parts(unit, &pending.parts, pending.unconditional)?;
-            Ok(unit.get::<Order>(&target)?.clone())
-        })
+    pub(super) fn review_unsubscription_in(
+        &self,
+        unit: &mut Unit<'_>,
+        order: &OrderId,
+        approve: bool,
+    ) -> Result<Order, Error> {
+        let target = Target::Order(order.clone());
+        let by = unit.actor();
+        let pending = unsubscribe::pending_decision(unit.get::<Order>(&target)?, by, PendingKind::OperatorReview)?;
+        if !approve {
+            let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the operator".into() });
+            return Ok(unit.decide::<Order>(&target, &cmd)?.clone());
+        }
+        self.refund_parts(unit, &pending.parts, pending.unconditional)?;
+        Ok(unit.get::<Order>(&target)?.clone())
     }
 
     /// The customer of a supervised order whose flow is still open asks the seller for a
     /// refund of `0 < amount ≤ paid` (UNS-6).
-    pub fn request_refund(
+    pub(super) fn request_refund_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         order: &OrderId,
         amount: Money,
         reason: &str,
     ) -> Result<Order, Error> {
         self.check_text("reason", reason, Text::Reason)?;
-        let fp = || Command::RequestRefund { order: order.clone(), amount, reason: reason.to_owned() };
-        self.execute(by, fp, |unit| {
-            let target = Target::Order(order.clone());
-            let current = unit.get::<Order>(&target)?.clone();
-            self.check_refund_request(unit, &current, Some(&amount))?;
-            check_reason("reason", reason.trim(), &self.policy)?;
-            let refund = amount.rounded();
-            let quote = crate::pricing::QuoteBuilder::new(refund.currency)
-                .line("Negotiated refund (UNS-6)", refund, rust_decimal::Decimal::ONE, rust_decimal::Decimal::ONE)
-                .build()?;
-            let pending = PendingUnsubscription {
-                kind: PendingKind::NegotiatedRefund,
-                parts: vec![RefundPart { order: order.clone(), refund }],
-                quote,
-                reason: Some(reason.trim().to_owned()),
-                unconditional: false,
-            };
-            Ok(unit.decide::<Order>(&target, &OrderCommand::from(Fact::HoldUnsubscription { pending }))?.clone())
-        })
+
+        let target = Target::Order(order.clone());
+        let current = unit.get::<Order>(&target)?.clone();
+        self.check_refund_request(unit, &current, Some(&amount))?;
+        check_reason("reason", reason.trim(), &self.policy)?;
+        let refund = amount.rounded();
+        let quote = crate::pricing::QuoteBuilder::new(refund.currency)
+            .line("Negotiated refund (UNS-6)", refund, rust_decimal::Decimal::ONE, rust_decimal::Decimal::ONE)
+            .build()?;
+        let pending = PendingUnsubscription {
+            kind: PendingKind::NegotiatedRefund,
+            parts: vec![RefundPart { order: order.clone(), refund }],
+            quote,
+            reason: Some(reason.trim().to_owned()),
+            unconditional: false,
+        };
+        Ok(unit.decide::<Order>(&target, &OrderCommand::from(Fact::HoldUnsubscription { pending }))?.clone())
     }
 
     /// The seller approves (the order is unsubscribed with the asked refund) or rejects a
     /// negotiated refund (UNS-6).
-    pub fn resolve_refund_request(
+    pub(super) fn resolve_refund_request_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         order: &OrderId,
         approve: bool,
     ) -> Result<Order, Error> {
-        let fp = || Command::ResolveRefundRequest { order: order.clone(), approve };
-        self.execute(by, fp, |unit| {
-            let target = Target::Order(order.clone());
-            let current = unit.get::<Order>(&target)?.clone();
-            let pending = unsubscribe::pending_decision(&current, unit.actor(), PendingKind::NegotiatedRefund)?;
-            let flow = self.refund_flow(unit, &current)?;
-            if !approve {
-                let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the seller".into() });
-                return Ok(unit.decide::<Order>(&target, &cmd)?.clone());
-            }
-            self.refund_parts(unit, &pending.parts, false)?;
-            // The order is unsubscribed: its flow closes, recorded (UNS-6, SUP-7).
-            if let Some(flow) = flow {
-                unit.decide::<ServiceFlow>(&flow, &FlowCommand::from(supervision::Fact::CloseForRefund))?;
-            }
-            Ok(unit.get::<Order>(&target)?.clone())
-        })
+        let target = Target::Order(order.clone());
+        let current = unit.get::<Order>(&target)?.clone();
+        let pending = unsubscribe::pending_decision(&current, unit.actor(), PendingKind::NegotiatedRefund)?;
+        let flow = self.refund_flow(unit, &current)?;
+        if !approve {
+            let cmd = OrderCommand::from(Fact::RejectUnsubscription { reason: "rejected by the seller".into() });
+            return Ok(unit.decide::<Order>(&target, &cmd)?.clone());
+        }
+        self.refund_parts(unit, &pending.parts, false)?;
+        // The order is unsubscribed: its flow closes, recorded (UNS-6, SUP-7).
+        if let Some(flow) = flow {
+            unit.decide::<ServiceFlow>(&flow, &FlowCommand::from(supervision::Fact::CloseForRefund))?;
+        }
+        Ok(unit.get::<Order>(&target)?.clone())
     }
 
     /// Whether the unit's actor may ask a negotiated refund of `order` now (UNS-6): its customer;

@@ -1,11 +1,10 @@
 //! Purchased-app commands and queries: details, application information, password, upgrade
 //! (APP, PRC-4).
 
-use super::{Marketplace, Revealed};
-use crate::actor::{Actor, AppId, Caller, Target};
+use super::{Marketplace, Revealed, Unit};
+use crate::actor::{Actor, AppId, Target};
 use crate::app::{self, AppCommand, AppFilter, ApplicationInfo, PurchasedApp};
 use crate::catalog::{Page, check_page};
-use crate::command::Command;
 use crate::domain::access;
 use crate::error::Error;
 use crate::order::{Order, OrderCommand, OrderKind, Ordered, Placement, Placing};
@@ -32,40 +31,32 @@ impl Marketplace {
 
     /// The seller provides the application information of an app, with an optional password
     /// that is kept apart and never shown but to its owner (APP-1, APP-5).
-    pub fn provide_application_info(
+    pub(super) fn provide_application_info_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         app: &AppId,
-        info: ApplicationInfo,
-        password: Option<Secret>,
+        info: &ApplicationInfo,
+        password: &Option<Secret>,
     ) -> Result<PurchasedApp, Error> {
-        self.check_input("info", &info)?;
-        self.check_input("password", &password)?;
-        let fp =
-            || Command::ProvideApplicationInfo { app: app.clone(), info: info.clone(), password: password.clone() };
-        self.execute(by, fp, |unit| {
-            let target = Target::App(app.clone());
-            unit.get::<PurchasedApp>(&target)?;
-            if let Some(p) = &password {
-                ApplicationInfo::check_password(p, &self.policy)?;
-            }
-            let info = ApplicationInfo { has_password: password.is_some(), ..info.clone() };
-            let next = unit.decide::<PurchasedApp>(&target, &AppCommand::ProvideApplicationInfo { info })?.clone();
-            if let Some(p) = &password {
-                unit.keep_secret(app.clone(), p.clone());
-            }
-            Ok(next)
-        })
+        self.check_input("info", info)?;
+        self.check_input("password", password)?;
+        let target = Target::App(app.clone());
+        unit.get::<PurchasedApp>(&target)?;
+        if let Some(p) = password {
+            ApplicationInfo::check_password(p, &self.policy)?;
+        }
+        let info = ApplicationInfo { has_password: password.is_some(), ..info.clone() };
+        let next = unit.decide::<PurchasedApp>(&target, &AppCommand::ProvideApplicationInfo { info })?.clone();
+        if let Some(p) = password {
+            unit.keep_secret(app.clone(), p.clone());
+        }
+        Ok(next)
     }
 
     /// Reveals an app's password to its owner, and records that it was revealed (APP-5).
-    pub fn reveal_password(&self, by: impl Into<Caller>, app: &AppId) -> Result<Secret, Error> {
-        let fp = || Command::RevealPassword { app: app.clone() };
-        let revealed = self.execute(by, fp, |unit| {
-            unit.decide::<PurchasedApp>(&Target::App(app.clone()), &AppCommand::RevealPassword)?;
-            Ok(Revealed { app: app.clone(), secret: self.stored_secret(app)? })
-        })?;
-        Ok(revealed.secret)
+    pub(super) fn reveal_password_in(&self, unit: &mut Unit<'_>, app: &AppId) -> Result<Revealed, Error> {
+        unit.decide::<PurchasedApp>(&Target::App(app.clone()), &AppCommand::RevealPassword)?;
+        Ok(Revealed { app: app.clone(), secret: self.stored_secret(app)? })
     }
 
     /// An app's password as the store keeps it.
@@ -84,42 +75,39 @@ impl Marketplace {
 
     /// Places an upgrade order for an app at its quoted cost; paying it changes the
     /// configuration, and the expiry does not move (PRC-4, 2.2).
-    pub fn order_upgrade(
+    pub(super) fn order_upgrade_in(
         &self,
-        by: impl Into<Caller>,
+        unit: &mut Unit<'_>,
         app: &AppId,
         specification: &str,
         quantity: u32,
     ) -> Result<Order, Error> {
         self.check_text("specification", specification, Text::Name)?;
-        let fp = || Command::OrderUpgrade { app: app.clone(), specification: specification.to_owned(), quantity };
-        self.execute(by, fp, |unit| {
-            let target = Target::App(app.clone());
-            let current = unit.get::<PurchasedApp>(&target)?.clone();
-            let product = self.shared_product(&current.product)?;
-            let quote =
-                current.upgrade_quote(unit.actor(), &product, specification, quantity, &self.policy, unit.now())?;
-            let account = self.account(&current.customer)?;
-            let what = Placing::Change(Ordered {
-                specification: specification.to_owned(),
-                mode: current.mode,
-                quantity,
-                periods: 1,
-                kind: OrderKind::Upgrade {
-                    app: app.clone(),
-                    from_specification: current.specification.clone(),
-                    from_quantity: current.quantity,
-                },
-                quote,
-            });
-            let place = OrderCommand::Place(Placement { account, product: Some(product), what });
-            let placed = unit.decide_new::<Order>(&place)?;
-            let order = unit.create(placed).clone();
-            unit.decide::<PurchasedApp>(
-                &target,
-                &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
-            )?;
-            Ok(order)
-        })
+
+        let target = Target::App(app.clone());
+        let current = unit.get::<PurchasedApp>(&target)?.clone();
+        let product = self.shared_product(&current.product)?;
+        let quote = current.upgrade_quote(unit.actor(), &product, specification, quantity, &self.policy, unit.now())?;
+        let account = self.account(&current.customer)?;
+        let what = Placing::Change(Ordered {
+            specification: specification.to_owned(),
+            mode: current.mode,
+            quantity,
+            periods: 1,
+            kind: OrderKind::Upgrade {
+                app: app.clone(),
+                from_specification: current.specification.clone(),
+                from_quantity: current.quantity,
+            },
+            quote,
+        });
+        let place = OrderCommand::Place(Placement { account, product: Some(product), what });
+        let placed = unit.decide_new::<Order>(&place)?;
+        let order = unit.create(placed).clone();
+        unit.decide::<PurchasedApp>(
+            &target,
+            &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
+        )?;
+        Ok(order)
     }
 }
