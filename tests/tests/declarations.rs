@@ -138,7 +138,8 @@ fn copied(ty: &str) -> bool {
 }
 
 /// The facade method of every command that changes something: it makes the command's data
-/// (its fingerprint) and runs the command's handler, `<name>_in`, in a unit of work.
+/// (its fingerprint) and, in a unit of work, lets the target's aggregate decide the declared
+/// command, or runs the command's handler, `<name>_in`.
 fn facade() -> String {
     let mut out = String::from("#[allow(clippy::clone_on_copy)]\nimpl Marketplace {\n");
     for d in changes() {
@@ -179,6 +180,20 @@ fn facade() -> String {
             format!("Command::{} {{ {} }}", camel(d.name), fields.join(", "))
         };
         let revealed = if d.returns == "Secret" { ".map(|revealed| revealed.secret)" } else { "" };
+        if let Some((aggregate, command)) = d.decides {
+            let target = d.target.expect("a deciding command names its target");
+            let ty = d.args.iter().find(|a| a.name == target).map(|a| a.ty).unwrap_or_default();
+            let kind = ty.strip_suffix("Id").expect("a target is an id");
+            let _ = writeln!(
+                out,
+                "    pub fn {}(&self, by: impl Into<Caller>{}) -> Result<{}> {{\n        \
+                 self.execute(by, || {data}, |unit| Ok(unit.decide::<{aggregate}>(&Target::{kind}({target}.clone()), &{command})?.clone()))\n    }}\n",
+                d.name,
+                params.iter().map(|p| format!(", {p}")).collect::<String>(),
+                d.returns,
+            );
+            continue;
+        }
         let _ = writeln!(
             out,
             "    pub fn {}(&self, by: impl Into<Caller>{}) -> Result<{}> {{\n        \

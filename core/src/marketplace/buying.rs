@@ -49,11 +49,6 @@ impl Marketplace {
         Ok(unit.create(placed).clone())
     }
 
-    /// The customer accepts the terms and conditions (ORD-2, 2.1 step 5).
-    pub(super) fn accept_terms_in(&self, unit: &mut Unit<'_>, order: &OrderId) -> Result<Order, Error> {
-        Ok(unit.decide::<Order>(&Target::Order(order.clone()), &OrderCommand::AcceptTerms)?.clone())
-    }
-
     /// The customer cancels an unpaid order.
     pub(super) fn cancel_order_in(&self, unit: &mut Unit<'_>, order: &OrderId) -> Result<Order, Error> {
         let target = Target::Order(order.clone());

@@ -550,7 +550,9 @@ impl Marketplace {
         self.execute(
             by,
             || Command::DelistProduct { product: product.clone() },
-            |unit| self.delist_product_in(unit, product),
+            |unit| {
+                Ok(unit.decide::<Product>(&Target::Product(product.clone()), &catalog::ProductCommand::Delist)?.clone())
+            },
         )
     }
 
@@ -561,7 +563,9 @@ impl Marketplace {
         self.execute(
             by,
             || Command::RelistProduct { product: product.clone() },
-            |unit| self.relist_product_in(unit, product),
+            |unit| {
+                Ok(unit.decide::<Product>(&Target::Product(product.clone()), &catalog::ProductCommand::Relist)?.clone())
+            },
         )
     }
 
@@ -618,7 +622,11 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::AcceptTerms`].
     pub fn accept_terms(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order> {
-        self.execute(by, || Command::AcceptTerms { order: order.clone() }, |unit| self.accept_terms_in(unit, order))
+        self.execute(
+            by,
+            || Command::AcceptTerms { order: order.clone() },
+            |unit| Ok(unit.decide::<Order>(&Target::Order(order.clone()), &order::OrderCommand::AcceptTerms)?.clone()),
+        )
     }
 
     /// The customer pays an order (ORD-2, ORD-3).
@@ -721,7 +729,15 @@ impl Marketplace {
     ///
     /// Called by its seller; as data, [`Command::AcceptRequest`].
     pub fn accept_request(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
-        self.execute(by, || Command::AcceptRequest { flow: flow.clone() }, |unit| self.accept_request_in(unit, flow))
+        self.execute(
+            by,
+            || Command::AcceptRequest { flow: flow.clone() },
+            |unit| {
+                Ok(unit
+                    .decide::<ServiceFlow>(&Target::Flow(flow.clone()), &supervision::FlowCommand::AcceptRequest)?
+                    .clone())
+            },
+        )
     }
 
     /// The seller rejects the request with a reason; it returns to the customer (SUP-3).
@@ -778,7 +794,15 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::RemindSeller`].
     pub fn remind_seller(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
-        self.execute(by, || Command::RemindSeller { flow: flow.clone() }, |unit| self.remind_seller_in(unit, flow))
+        self.execute(
+            by,
+            || Command::RemindSeller { flow: flow.clone() },
+            |unit| {
+                Ok(unit
+                    .decide::<ServiceFlow>(&Target::Flow(flow.clone()), &supervision::FlowCommand::RemindSeller)?
+                    .clone())
+            },
+        )
     }
 
     /// The customer appeals a flow with a reason (APL-1..3).
@@ -841,7 +865,14 @@ impl Marketplace {
                 days_before: days_before.clone(),
                 method: method.clone(),
             },
-            |unit| self.set_auto_renewal_in(unit, app, periods, count, days_before, method),
+            |unit| {
+                Ok(unit
+                    .decide::<PurchasedApp>(
+                        &Target::App(app.clone()),
+                        &app::AppCommand::SetAutoRenewal { periods, count, days_before, method },
+                    )?
+                    .clone())
+            },
         )
     }
 
@@ -852,7 +883,11 @@ impl Marketplace {
         self.execute(
             by,
             || Command::DisableAutoRenewal { app: app.clone() },
-            |unit| self.disable_auto_renewal_in(unit, app),
+            |unit| {
+                Ok(unit
+                    .decide::<PurchasedApp>(&Target::App(app.clone()), &app::AppCommand::DisableAutoRenewal)?
+                    .clone())
+            },
         )
     }
 

@@ -76,6 +76,18 @@ pub struct Declaration {
     pub args: &'static [Arg],
     /// The Rust type of its result.
     pub returns: &'static str,
+    /// What it is when it is one decision of the aggregate its target names: the aggregate's
+    /// type and its command (a Rust expression of the arguments). The facade then decides it
+    /// and returns the aggregate's new state; without it, the facade's handler `<name>_in`
+    /// carries the command out (several aggregates, a payment, a secret).
+    pub decides: Option<(&'static str, &'static str)>,
+}
+
+impl Declaration {
+    /// The command as one decision of `aggregate` on its target.
+    const fn decides(self, aggregate: &'static str, command: &'static str) -> Declaration {
+        Declaration { decides: Some((aggregate, command)), ..self }
+    }
 }
 
 const fn arg(name: &'static str, ty: &'static str, pass: Pass, doc: &'static str) -> Arg {
@@ -122,7 +134,7 @@ const fn change(
     args: &'static [Arg],
     returns: &'static str,
 ) -> Declaration {
-    Declaration { name, doc, calling: Calling::Change, actor, target, action, args, returns }
+    Declaration { name, doc, calling: Calling::Change, actor, target, action, args, returns, decides: None }
 }
 
 const fn read(
@@ -138,7 +150,7 @@ const fn read(
         Calling::Host => "the host",
         _ => "who may see it",
     };
-    Declaration { name, doc, calling, actor, target, action: None, args, returns }
+    Declaration { name, doc, calling, actor, target, action: None, args, returns, decides: None }
 }
 
 const ORDER: Arg = id("order", "OrderId", "The order.");
@@ -198,7 +210,8 @@ pub const DECLARATIONS: &[Declaration] = &[
         None,
         &[PRODUCT],
         "Product",
-    ),
+    )
+    .decides("Product", "catalog::ProductCommand::Delist"),
     change(
         "relist_product",
         "Its seller (or an operator) puts a delisted product back.",
@@ -207,7 +220,8 @@ pub const DECLARATIONS: &[Declaration] = &[
         None,
         &[PRODUCT],
         "Product",
-    ),
+    )
+    .decides("Product", "catalog::ProductCommand::Relist"),
     read(
         "search",
         "Searches the listed products (CAT-3).",
@@ -270,7 +284,8 @@ pub const DECLARATIONS: &[Declaration] = &[
         Some("AcceptTerms"),
         &[ORDER],
         "Order",
-    ),
+    )
+    .decides("Order", "order::OrderCommand::AcceptTerms"),
     change(
         "pay",
         "The customer pays an order (ORD-2, ORD-3).",
@@ -394,7 +409,8 @@ pub const DECLARATIONS: &[Declaration] = &[
         Some("AcceptRequest"),
         &[FLOW],
         "ServiceFlow",
-    ),
+    )
+    .decides("ServiceFlow", "supervision::FlowCommand::AcceptRequest"),
     change(
         "reject_request",
         "The seller rejects the request with a reason; it returns to the customer (SUP-3).",
@@ -439,7 +455,8 @@ pub const DECLARATIONS: &[Declaration] = &[
         Some("RemindSeller"),
         &[FLOW],
         "ServiceFlow",
-    ),
+    )
+    .decides("ServiceFlow", "supervision::FlowCommand::RemindSeller"),
     // ------------------------------------------------------------------ appeals (APL)
     change(
         "open_appeal",
@@ -509,7 +526,8 @@ pub const DECLARATIONS: &[Declaration] = &[
                 .keyword(),
         ],
         "PurchasedApp",
-    ),
+    )
+    .decides("PurchasedApp", "app::AppCommand::SetAutoRenewal { periods, count, days_before, method }"),
     change(
         "disable_auto_renewal",
         "Disables auto-renewal (REN-6).",
@@ -518,7 +536,8 @@ pub const DECLARATIONS: &[Declaration] = &[
         None,
         &[APP],
         "PurchasedApp",
-    ),
+    )
+    .decides("PurchasedApp", "app::AppCommand::DisableAutoRenewal"),
     change(
         "schedule_downgrade",
         "Schedules a cheaper configuration for the end of the term, where the policy allows it (PRC-8).",

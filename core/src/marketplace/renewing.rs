@@ -7,7 +7,7 @@ use crate::actor::{Actor, AppId, Target};
 use crate::app::{self, AppCommand, PurchasedApp};
 use crate::error::Error;
 use crate::order::{Fact, Order, OrderCommand, OrderKind, Ordered, Placement, Placing};
-use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
+use crate::payments::{ChargeRequest, PaymentError};
 use crate::pricing::Quote;
 use crate::renewal::{self, RenewalDay};
 
@@ -63,31 +63,6 @@ impl Marketplace {
             &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
         )?;
         Ok(order)
-    }
-
-    /// Enables or modifies auto-renewal of an app: `periods` per renewal, `count` renewals (0 =
-    /// unlimited, at most 99), charged `days_before` days (0–7) before expiry, paid by `method`:
-    /// balance or the bound credit card; `None` keeps the current one (card by default) (REN-5,
-    /// REN-6).
-    pub(super) fn set_auto_renewal_in(
-        &self,
-        unit: &mut Unit<'_>,
-        app: &AppId,
-        periods: u32,
-        count: u32,
-        days_before: u32,
-        method: Option<PaymentMethod>,
-    ) -> Result<PurchasedApp, Error> {
-        self.app_command(unit, app, AppCommand::SetAutoRenewal { periods, count, days_before, method })
-    }
-
-    /// Disables auto-renewal of an app, until it is released (REN-6).
-    pub(super) fn disable_auto_renewal_in(&self, unit: &mut Unit<'_>, app: &AppId) -> Result<PurchasedApp, Error> {
-        self.app_command(unit, app, AppCommand::DisableAutoRenewal)
-    }
-
-    fn app_command(&self, unit: &mut Unit<'_>, app: &AppId, cmd: AppCommand) -> Result<PurchasedApp, Error> {
-        Ok(unit.decide::<PurchasedApp>(&Target::App(app.clone()), &cmd)?.clone())
     }
 
     /// System: charges a due auto-renewal (REN-5, REN-6). On success a completed renewal order

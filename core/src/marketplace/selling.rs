@@ -3,9 +3,7 @@
 use super::unit::New;
 use super::{Marketplace, Unit};
 use crate::actor::{Actor, CustomerId, ProductId, Target};
-use crate::catalog::{
-    Page, Product, ProductCommand, ProductDraft, ProductEvent, SavedList, SavedListCommand, SearchQuery,
-};
+use crate::catalog::{Page, Product, ProductDraft, ProductEvent, SavedList, SavedListCommand, SearchQuery};
 use crate::domain::access;
 use crate::error::Error;
 use crate::order::{Order, PurchaseRequest};
@@ -22,17 +20,6 @@ impl Marketplace {
         let product = Product::from_draft(id, seller.clone(), draft.clone(), currency, unit.now());
         let events = vec![ProductEvent::Listed { name: product.name.clone() }];
         Ok(unit.create(New::built(product, events)).clone())
-    }
-
-    /// The seller delists a product: it can no longer be found or ordered, but what was bought
-    /// keeps working (CAT-3).
-    pub(super) fn delist_product_in(&self, unit: &mut Unit<'_>, product: &ProductId) -> Result<Product, Error> {
-        Ok(unit.decide::<Product>(&Target::Product(product.clone()), &ProductCommand::Delist)?.clone())
-    }
-
-    /// The seller lists a delisted product again.
-    pub(super) fn relist_product_in(&self, unit: &mut Unit<'_>, product: &ProductId) -> Result<Product, Error> {
-        Ok(unit.decide::<Product>(&Target::Product(product.clone()), &ProductCommand::Relist)?.clone())
     }
 
     /// A product, listed or not.

@@ -38,11 +38,6 @@ impl Marketplace {
         Ok(SubmittedRequest { flow: next, warnings })
     }
 
-    /// The seller accepts the customer's request (SUP-3).
-    pub(super) fn accept_request_in(&self, unit: &mut Unit<'_>, flow: &FlowId) -> Result<ServiceFlow, Error> {
-        self.flow_command(unit, flow, FlowCommand::AcceptRequest)
-    }
-
     /// The seller rejects the request with a reason; it returns to the customer (SUP-3).
     pub(super) fn reject_request_in(
         &self,
@@ -104,12 +99,6 @@ impl Marketplace {
         self.check_text("reason", reason, Text::Reason)?;
         let cmd = FlowCommand::RejectDelivery { reason: reason.to_owned() };
         self.flow_command(unit, flow, cmd)
-    }
-
-    /// The customer reminds the seller, at most once per the policy's interval (SUP-5). The
-    /// reminder is an event a host notifies the seller of.
-    pub(super) fn remind_seller_in(&self, unit: &mut Unit<'_>, flow: &FlowId) -> Result<ServiceFlow, Error> {
-        self.flow_command(unit, flow, FlowCommand::RemindSeller)
     }
 
     /// The customer or the seller appeals; the flow is frozen until the operator resolves it
