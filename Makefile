@@ -4,7 +4,7 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 MVN ?= mvn -B -q -f bindings-kotlin/jvm/pom.xml -Dcargo.target.dir=$(CARGO_TARGET_DIR)
 
-.PHONY: tour tour-python tour-kotlin test test-all test-rust test-python test-kotlin kotlin-bindings kotlin-release schema lint docs bench
+.PHONY: tour tour-python tour-kotlin test test-all test-rust test-python test-kotlin kotlin-bindings kotlin-release schema commands lint docs bench
 
 tour:
 	$(CARGO) run --locked -q -p appmarket-examples --example tour
@@ -49,6 +49,12 @@ tour-kotlin: kotlin-bindings
 
 tour-python:
 	.venv/bin/python examples/python/tour.py
+
+# Regenerates the files made from the command declarations (core/src/marketplace/declarations.rs):
+# the Command enum and run's dispatch, the Action buttons, the Kotlin and Python command methods
+# (checked by tests/tests/declarations.rs). Then `make schema`: the command schema follows.
+commands:
+	APPMARKET_UPDATE_GENERATED=1 $(CARGO) test --locked -q -p appmarket-tests --test declarations
 
 # Regenerates schema/policy.json and schema/command.json from the types (checked by tests/tests/schema.rs).
 schema:

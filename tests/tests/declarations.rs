@@ -121,7 +121,7 @@ fn core_commands() -> String {
         if d.calling == Calling::Host {
             let _ = writeln!(
                 out,
-                "            {pattern} => {{\n                by.require_system(\"run `{}`\")?;\n                {call}\n            }}",
+                "            {pattern} => {{\n                crate::domain::access::system_only(by, \"run `{}`\")?;\n                {call}\n            }}",
                 d.name
             );
         } else {

@@ -1027,7 +1027,7 @@ impl Marketplace {
         let by = &actor;
         match command {
             Command::RegisterCustomer { account } => {
-                by.require_system("run `register_customer`")?;
+                crate::domain::access::system_only(by, "run `register_customer`")?;
                 json(self.register_customer(account)?)
             }
             Command::ListProduct { draft } => json(self.list_product(c, draft)?),

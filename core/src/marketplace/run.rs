@@ -1,7 +1,7 @@
 //! The command dispatcher: [`Marketplace::run`] takes any [`Command`] as data and calls the facade
-//! method of the same name. It adds no rule: each arm is one facade call. The one check it
-//! makes is the actor's own (`Actor::require_system`, ACC-1): `register_customer` is the host's
-//! and takes no actor, so a command sent as data says who sends it here.
+//! method of the same name (the dispatch is generated from the declarations). It adds no rule:
+//! each arm is one facade call. `register_customer`, a host setting, takes no actor, so its arm
+//! asks the domain (`access::system_only`, ACC-1) whether the sender is the host.
 
 use serde::Serialize;
 use serde_json::Value;
