@@ -283,6 +283,12 @@ impl Marketplace {
         self.core.run_json(caller(by, request_id), &command)
     }
 
+    /// Forgets request ids older than the policy's `requestRetentionDays` (a forgotten id is
+    /// then a new request); only the system may. Returns how many were forgotten.
+    pub fn forget_old_requests(&self, by: Actor) -> Result<u64> {
+        self.core.forget_old_requests(&by)
+    }
+
     /// Up to `limit` events after `cursor` (0 for the start), for notifications.
     pub fn events_since(&self, cursor: u64, limit: u32) -> Result<Vec<Event>> {
         self.core.events_since(cursor, limit as usize)

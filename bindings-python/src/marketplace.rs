@@ -66,6 +66,13 @@ impl Marketplace {
         call(py, || self.inner.events_since(cursor, limit))
     }
 
+    /// Forgets request ids older than the policy's `request_retention_days` (a forgotten id is
+    /// then a new request); only the system may. Returns how many were forgotten.
+    #[pyo3(signature = (by = None))]
+    fn forget_old_requests(&self, py: Python<'_>, by: Option<Actor>) -> PyResult<u64> {
+        call(py, || self.inner.forget_old_requests(&by.unwrap_or(Actor::System)))
+    }
+
     /// A product, listed or not.
     fn product(&self, py: Python<'_>, id: ProductId) -> PyResult<appmarket::Product> {
         call(py, || self.inner.product(&id))

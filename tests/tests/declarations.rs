@@ -3,8 +3,8 @@
 //! the Kotlin and Python methods of every command that changes something. This test fails when
 //! a committed file differs from what the declarations give; `make commands` writes them.
 //!
-//! It also checks parity: every declared command is a method of the Python and the Kotlin
-//! `Marketplace`, so a command cannot be added to the core alone.
+//! It also checks parity: every public method of the facade is a method of the Python and the
+//! Kotlin `Marketplace`, so a command or a query cannot be added to the core alone.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -392,16 +392,34 @@ fn the_python_commands_are_the_declared_ones() {
     check("bindings-python/src/commands.rs", &python());
 }
 
-/// The names of the `fn`s of the Rust files under `dir`.
-fn functions(dir: &Path) -> Vec<String> {
+/// The names of the `fn`s in the `impl Marketplace` blocks of the Rust files under `dir`
+/// (`pub`: only the public ones).
+fn methods(dir: &Path, public: bool) -> Vec<String> {
     let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            for line in text.lines() {
-                let line = line.trim_start().trim_start_matches("pub ");
-                if let Some(rest) = line.strip_prefix("fn ") {
+    let mut files: Vec<PathBuf> = vec![dir.to_path_buf()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut inside = false;
+        for line in text.lines() {
+            if line.starts_with("impl Marketplace {") {
+                inside = true;
+            } else if line == "}" {
+                inside = false;
+            } else if inside {
+                let line = line.trim_start();
+                let rest = if public {
+                    line.strip_prefix("pub fn ")
+                } else {
+                    line.strip_prefix("pub fn ").or_else(|| line.strip_prefix("fn "))
+                };
+                if let Some(rest) = rest {
                     names.push(rest.split(['(', '<']).next().unwrap().to_owned());
                 }
             }
@@ -410,24 +428,31 @@ fn functions(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Public facade methods a binding offers in another form: the constructor and builder (the
+/// binding's constructor), `run` (`run_json`), `id` (the marketplace id the host chose) and
+/// `policy` (a property in both bindings).
+const NOT_METHODS: &[&str] = &["new", "builder", "run", "id", "policy"];
+
 #[test]
-fn every_declared_command_is_a_method_in_python_and_kotlin() {
-    let python = functions(&root().join("bindings-python/src"));
-    let kotlin = functions(&root().join("bindings-kotlin/src"));
-    let missing: Vec<String> = DECLARATIONS
-        .iter()
-        .flat_map(|d| {
-            let mut gaps = Vec::new();
-            if !python.iter().any(|f| f == d.name) {
-                gaps.push(format!("Python Marketplace.{}", d.name));
-            }
-            if !kotlin.iter().any(|f| f == d.name) {
-                gaps.push(format!("Kotlin Marketplace.{}", lower_camel(d.name)));
-            }
-            gaps
-        })
-        .collect();
-    assert!(missing.is_empty(), "declared commands missing from a binding: {missing:?}");
+fn every_facade_method_is_a_method_in_python_and_kotlin() {
+    let facade = methods(&root().join("core/src/marketplace"), true)
+        .into_iter()
+        .chain(methods(&root().join("core/src/marketplace.rs"), true))
+        .chain(DECLARATIONS.iter().map(|d| d.name.to_owned()));
+    let python = methods(&root().join("bindings-python/src"), false);
+    let kotlin = methods(&root().join("bindings-kotlin/src"), false);
+    let mut missing = Vec::new();
+    for name in facade.filter(|n| !NOT_METHODS.contains(&n.as_str())) {
+        if !python.contains(&name) {
+            missing.push(format!("Python Marketplace.{name}"));
+        }
+        if !kotlin.contains(&name) {
+            missing.push(format!("Kotlin Marketplace.{}", lower_camel(&name)));
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "facade methods missing from a binding: {missing:?}");
 }
 
 #[test]
