@@ -879,6 +879,7 @@ impl Order {
 impl Order {
     /// An order as placed, without the placement's checks, numbered `id`: for the contract
     /// suite and the tests, which need orders without a marketplace.
+    #[cfg(any(test, feature = "test-utils"))]
     pub(crate) fn placed_unchecked(
         id: OrderId,
         customer: CustomerId,
