@@ -30,7 +30,7 @@ impl Marketplace {
     fn new(
         policy: Option<appmarket::Policy>,
         clock: Option<PyRef<'_, ManualClock>>,
-        payments: Option<&Bound<'_, PyAny>>,
+        payments: Option<crate::gateway::Payments>,
         store: Option<crate::postgres_store::AnyStore<'_>>,
     ) -> PyResult<Self> {
         let mut builder = appmarket::Marketplace::builder();
@@ -44,7 +44,7 @@ impl Marketplace {
             builder = builder.clock(c.inner.clone());
         }
         if let Some(p) = payments {
-            builder = builder.payments(crate::gateway::gateway_of(p)?);
+            builder = builder.payments(p.0);
         }
         Ok(Self { inner: builder.build()? })
     }
