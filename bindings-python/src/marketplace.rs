@@ -3,8 +3,8 @@
 //!
 //! To add a facade method: a `Command` variant's method goes to `commands.rs` in its shape;
 //! any other here. A new value type is a core type with `cfg_attr(feature = "python",
-//! pyo3::pyclass(…))` (see `appmarket::python`); then regenerate the stub
-//! (`bindings-python/generate_stubs.py`) and add a test.
+//! pyo3::pyclass(…))` (see `appmarket::python`), exported in `lib.rs`; then regenerate the
+//! stub (`make stubs`) and add a test.
 
 use pyo3::prelude::*;
 
