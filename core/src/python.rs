@@ -490,7 +490,7 @@ fn add_property(class: &Bound<'_, PyType>, name: &str, getter: Bound<'_, pyo3::t
 // ---------------------------------------------------------------------------------- repr
 
 /// `Class(field=repr, …)` from the class's properties: the fields in their declaration order
-/// (read from the `Debug` form, `Name { a: …, b: … }`), then the computed ones.
+/// (read from the `Debug` form, `Name { a: …, b: … }`), then the others by name.
 fn repr(slf: &Bound<'_, PyAny>, debug: &str) -> PyResult<String> {
     let class = slf.get_type();
     let mut names = Vec::new();
@@ -500,8 +500,11 @@ fn repr(slf: &Bound<'_, PyAny>, debug: &str) -> PyResult<String> {
             names.push(name);
         }
     }
+    // pyo3 builds a class's properties from a hash map: its `__dict__` order changes from one
+    // process to the next, so what the `Debug` form does not order (computed properties, a
+    // custom `Debug` like `Money`'s) is ordered by name.
     let order = debug_fields(debug);
-    names.sort_by_key(|n| order.iter().position(|f| f == n).unwrap_or(usize::MAX));
+    names.sort_by_cached_key(|n| (order.iter().position(|f| f == n).unwrap_or(usize::MAX), n.clone()));
     let parts =
         names.iter().map(|n| Ok(format!("{n}={}", slf.getattr(n.as_str())?.repr()?))).collect::<PyResult<Vec<_>>>()?;
     Ok(format!("{}({})", class.name()?, parts.join(", ")))
