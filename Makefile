@@ -4,7 +4,7 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 MVN ?= mvn -B -q -f bindings-kotlin/jvm/pom.xml -Dcargo.target.dir=$(CARGO_TARGET_DIR)
 
-.PHONY: tour tour-python tour-kotlin test test-all test-rust test-python test-kotlin kotlin-bindings kotlin-release schema commands lint docs bench
+.PHONY: tour tour-python tour-kotlin test test-all test-rust test-python test-kotlin kotlin-bindings kotlin-release schema commands stubs lint docs bench
 
 tour:
 	$(CARGO) run --locked -q -p appmarket-examples --example tour
@@ -59,6 +59,14 @@ commands:
 # Regenerates schema/policy.json and schema/command.json from the types (checked by tests/tests/schema.rs).
 schema:
 	APPMARKET_UPDATE_SCHEMA=1 $(CARGO) test --locked -q -p appmarket-tests --test schema
+
+# Regenerates bindings-python/python/appmarket/_appmarket.pyi from pyo3's introspection of the
+# extension and the module as imported (checked by bindings-python/run-tests.sh).
+stubs:
+	test -x .venv/bin/python || python3 -m venv .venv
+	.venv/bin/python -m pip install -q "maturin>=1.16,<2"
+	VIRTUAL_ENV=$(CURDIR)/.venv .venv/bin/maturin develop -q --locked -m bindings-python/Cargo.toml
+	.venv/bin/python bindings-python/generate_stub.py
 
 docs:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --workspace --no-deps

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds and tests the Python package: venv (.venv at the repo root) -> `maturin build --release`
 # (the abi3 manylinux wheel) -> that wheel installed offline into a fresh venv, running the README
-# quick start -> the same wheel into .venv -> pytest -> stubtest -> mypy --strict on the tour
-# and tests.
+# quick start -> the same wheel into .venv -> the committed stub is what this build generates
+# -> pytest -> stubtest -> mypy --strict on the tour and tests.
 # Run from anywhere: bindings-python/run-tests.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,7 +19,10 @@ VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 WHEEL="$(ls -t "$CARGO_TARGET_DIR"/wheels/appmarket-"$VERSION"-cp39-abi3-manylinux*.whl | head -1)"
 "$PY" bindings-python/check_wheel.py "$WHEEL"
 "$PY" -m pip install -q --force-reinstall --no-deps "$WHEEL"
+# The committed stub is what `make stubs` writes from this build (pyo3's introspection + the module).
+"$PY" bindings-python/generate_stub.py --check --release
 "$PY" -m pytest -q bindings-python/tests
 "$PY" -m mypy.stubtest appmarket
-"$PY" -m mypy --strict examples/python/tour.py benches/python_overhead.py bindings-python/tests bindings-python/check_wheel.py
+"$PY" -m mypy --strict examples/python/tour.py benches/python_overhead.py bindings-python/tests bindings-python/check_wheel.py \
+    bindings-python/generate_stub.py
 "$PY" examples/python/tour.py > /dev/null

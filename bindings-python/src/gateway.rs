@@ -16,8 +16,10 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use pyo3::inspect::PyStaticExpr;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+use pyo3::{PyTypeInfo, type_hint_identifier, type_hint_union};
 
 use appmarket::payments::{PaymentError, PaymentGateway};
 
@@ -114,8 +116,21 @@ impl PaymentGateway for HostGateway {
 }
 
 /// The `payments=` argument of `Marketplace`: a `SimulatedPayments`, or any object with
-/// callable `charge` and `refund` (a `TypeError` otherwise, before anything is built).
-pub fn gateway_of(payments: &Bound<'_, PyAny>) -> PyResult<Arc<dyn PaymentGateway>> {
+/// callable `charge` and `refund` (a `TypeError` otherwise, before anything is built); typed
+/// in the stub as `SimulatedPayments | appmarket.PaymentGateway`.
+pub struct Payments(pub Arc<dyn PaymentGateway>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Payments {
+    type Error = PyErr;
+    const INPUT_TYPE: PyStaticExpr =
+        type_hint_union!(SimulatedPayments::TYPE_HINT, type_hint_identifier!("appmarket._gateway", "PaymentGateway"));
+
+    fn extract(ob: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        gateway_of(&ob).map(Payments)
+    }
+}
+
+fn gateway_of(payments: &Bound<'_, PyAny>) -> PyResult<Arc<dyn PaymentGateway>> {
     if let Ok(simulated) = payments.cast::<SimulatedPayments>() {
         return Ok(simulated.get().inner.clone());
     }

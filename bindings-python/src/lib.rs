@@ -4,6 +4,10 @@
 //! handle: `Marketplace` (`commands.rs`: one method per `Command`; `marketplace.rs`: the
 //! rest), the clock and simulated payments (`runtime`), host payment gateways (`gateway`) and
 //! the stores.
+//!
+//! The module is declared as a Rust module so that pyo3's introspection (feature
+//! `experimental-inspect`) sees every class and function it exports: `maturin generate-stubs`
+//! writes the type stub from it (`bindings-python/generate_stub.py`).
 
 mod commands;
 mod gateway;
@@ -16,14 +20,58 @@ mod sqlite_store;
 use pyo3::prelude::*;
 
 #[pymodule]
-fn _appmarket(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    appmarket::python::register(m)?;
-    m.add_class::<runtime::ManualClock>()?;
-    m.add_class::<runtime::SimulatedPayments>()?;
-    m.add_class::<marketplace::Marketplace>()?;
-    m.add_class::<sqlite_store::SqliteStore>()?;
-    m.add_class::<postgres_store::PostgresStore>()?;
-    m.add_function(wrap_pyfunction!(marketplace::_remaining_months, m)?)?;
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    Ok(())
+mod _appmarket {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use appmarket::python::{
+        AppMarketError, Conflict, Forbidden, GatewayError, InvalidInput, NotAllowed, NotFound, PaymentDeclined, Storage,
+    };
+
+    #[pymodule_export]
+    use appmarket::python::{AppPage, FlowPage, OrderPage, ProductPage, PyActor, PyRenewalDay, PyResolution, PyTarget};
+
+    #[pymodule_export]
+    use appmarket::payments::{ChargeRequest, Receipt, RefundRequest};
+
+    #[pymodule_export]
+    use appmarket::catalog::{
+        Attribute, ImageResources, PricePlan, Product, ProductDraft, QuantityAttribute, ResourcePlan, SavedItem,
+        SearchQuery, Specification, SupportRange,
+    };
+
+    #[pymodule_export]
+    use appmarket::provisioning::ImageSetup;
+
+    #[pymodule_export]
+    use appmarket::{
+        Appeal, ApplicationInfo, Attachment, AutoRenewal, Availability, CustomerAccount, Customization, Delivery,
+        Event, ImageProvisioning, Invoice, Money, Network, Order, Payment, PendingUnsubscription, Policy, PurchasedApp,
+        Quote, QuoteLine, RefundPart, RefundQuote, RenewalRecord, SavedList, ScheduledDowngrade, SellerInfo,
+        ServiceFlow, ServiceRequest, SubmittedRequest, Term, TickReport, UsageCycle, UsageStatement,
+    };
+
+    #[pymodule_export]
+    use super::runtime::{ManualClock, SimulatedPayments};
+
+    #[pymodule_export]
+    use super::marketplace::{_remaining_months, Marketplace};
+
+    #[pymodule_export]
+    use super::postgres_store::PostgresStore;
+
+    #[pymodule_export]
+    use super::sqlite_store::SqliteStore;
+
+    /// The package version (the crate's).
+    #[pymodule_export]
+    #[allow(non_upper_case_globals)]
+    const __version__: &str = env!("CARGO_PKG_VERSION");
+
+    /// What pyo3 cannot declare: the enumerations (`enum.IntEnum`s made at import) and the
+    /// exceptions' attribute annotations.
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        appmarket::python::register(m)
+    }
 }

@@ -3,8 +3,8 @@
 //!
 //! To add a facade method: a `Command` variant's method goes to `commands.rs` in its shape;
 //! any other here. A new value type is a core type with `cfg_attr(feature = "python",
-//! pyo3::pyclass(…))` (see `appmarket::python`); then regenerate the stub
-//! (`bindings-python/generate_stubs.py`) and add a test.
+//! pyo3::pyclass(…))` (see `appmarket::python`), exported in `lib.rs`; then regenerate the
+//! stub (`make stubs`) and add a test.
 
 use pyo3::prelude::*;
 
@@ -30,7 +30,7 @@ impl Marketplace {
     fn new(
         policy: Option<appmarket::Policy>,
         clock: Option<PyRef<'_, ManualClock>>,
-        payments: Option<&Bound<'_, PyAny>>,
+        payments: Option<crate::gateway::Payments>,
         store: Option<crate::postgres_store::AnyStore<'_>>,
     ) -> PyResult<Self> {
         let mut builder = appmarket::Marketplace::builder();
@@ -44,7 +44,7 @@ impl Marketplace {
             builder = builder.clock(c.inner.clone());
         }
         if let Some(p) = payments {
-            builder = builder.payments(crate::gateway::gateway_of(p)?);
+            builder = builder.payments(p.0);
         }
         Ok(Self { inner: builder.build()? })
     }

@@ -25,10 +25,11 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use pyo3::exceptions::{PyException, PyKeyError, PyTypeError, PyValueError};
+use pyo3::inspect::PyStaticExpr;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType, PyTzInfo};
-use pyo3::{IntoPyObjectExt, PyTypeInfo};
+use pyo3::{IntoPyObjectExt, PyTypeInfo, type_hint_identifier, type_hint_subscript, type_hint_union};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -149,6 +150,7 @@ macro_rules! text_types {
     ($($ty:ty => |$v:ident| $out:expr, |$s:ident| $parse:expr;)*) => {$(
         impl<'a, 'py> FromPyObject<'a, 'py> for $ty {
             type Error = PyErr;
+            const INPUT_TYPE: PyStaticExpr = PyString::TYPE_HINT;
             fn extract(ob: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
                 let $s = text(&ob)?;
                 Ok($parse?)
@@ -158,6 +160,7 @@ macro_rules! text_types {
             type Target = PyString;
             type Output = Bound<'py, PyString>;
             type Error = std::convert::Infallible;
+            const OUTPUT_TYPE: PyStaticExpr = PyString::TYPE_HINT;
             fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
                 let $v = self;
                 Ok(PyString::new(py, $out))
@@ -167,6 +170,7 @@ macro_rules! text_types {
             type Target = PyString;
             type Output = Bound<'py, PyString>;
             type Error = std::convert::Infallible;
+            const OUTPUT_TYPE: PyStaticExpr = PyString::TYPE_HINT;
             fn into_pyobject(self, py: Python<'py>) -> Result<Self::Output, Self::Error> {
                 (&self).into_pyobject(py)
             }
@@ -199,6 +203,7 @@ static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 impl<'a, 'py> FromPyObject<'a, 'py> for Amount {
     type Error = PyErr;
+    const INPUT_TYPE: PyStaticExpr = type_hint_union!(type_hint_identifier!("decimal", "Decimal"), PyInt::TYPE_HINT);
 
     fn extract(ob: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         if ob.is_instance_of::<PyBool>() || ob.is_instance_of::<PyFloat>() {
@@ -231,6 +236,7 @@ pub struct Instant(pub DateTime<Utc>);
 
 impl<'a, 'py> FromPyObject<'a, 'py> for Instant {
     type Error = PyErr;
+    const INPUT_TYPE: PyStaticExpr = PyDateTime::TYPE_HINT;
 
     fn extract(ob: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         let dt = ob.cast::<PyDateTime>().map_err(|_| {
@@ -339,6 +345,8 @@ macro_rules! data_out {
             type Target = PyAny;
             type Output = Bound<'py, PyAny>;
             type Error = PyErr;
+            const OUTPUT_TYPE: PyStaticExpr =
+                type_hint_subscript!(PyDict::TYPE_HINT, PyString::TYPE_HINT, type_hint_identifier!("typing", "Any"));
             fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
                 to_py_data(py, self)
             }
@@ -368,10 +376,16 @@ macro_rules! py_int_enum {
                 }
             }
 
+            impl $name {
+                /// Its name in the stub, where `generate_stub.py` declares the class.
+                const PY_TYPE_HINT: PyStaticExpr = PyStaticExpr::Name { id: stringify!($name) };
+            }
+
             impl<'py> IntoPyObject<'py> for $name {
                 type Target = PyAny;
                 type Output = Bound<'py, PyAny>;
                 type Error = PyErr;
+                const OUTPUT_TYPE: PyStaticExpr = $name::PY_TYPE_HINT;
                 fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
                     $name::py_class(py)?.call1((self.py_index(),))
                 }
@@ -381,6 +395,7 @@ macro_rules! py_int_enum {
                 type Target = PyAny;
                 type Output = Bound<'py, PyAny>;
                 type Error = PyErr;
+                const OUTPUT_TYPE: PyStaticExpr = $name::PY_TYPE_HINT;
                 fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
                     (*self).into_pyobject(py)
                 }
@@ -388,6 +403,7 @@ macro_rules! py_int_enum {
 
             impl<'a, 'py> FromPyObject<'a, 'py> for $name {
                 type Error = PyErr;
+                const INPUT_TYPE: PyStaticExpr = $name::PY_TYPE_HINT;
                 fn extract(ob: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
                     let class = $name::py_class(ob.py())?;
                     if !ob.is_instance(class)? {
@@ -474,7 +490,7 @@ fn add_property(class: &Bound<'_, PyType>, name: &str, getter: Bound<'_, pyo3::t
 // ---------------------------------------------------------------------------------- repr
 
 /// `Class(field=repr, …)` from the class's properties: the fields in their declaration order
-/// (read from the `Debug` form, `Name { a: …, b: … }`), then the computed ones.
+/// (read from the `Debug` form, `Name { a: …, b: … }`), then the others by name.
 fn repr(slf: &Bound<'_, PyAny>, debug: &str) -> PyResult<String> {
     let class = slf.get_type();
     let mut names = Vec::new();
@@ -484,8 +500,11 @@ fn repr(slf: &Bound<'_, PyAny>, debug: &str) -> PyResult<String> {
             names.push(name);
         }
     }
+    // pyo3 builds a class's properties from a hash map: its `__dict__` order changes from one
+    // process to the next, so what the `Debug` form does not order (computed properties, a
+    // custom `Debug` like `Money`'s) is ordered by name.
     let order = debug_fields(debug);
-    names.sort_by_key(|n| order.iter().position(|f| f == n).unwrap_or(usize::MAX));
+    names.sort_by_cached_key(|n| (order.iter().position(|f| f == n).unwrap_or(usize::MAX), n.clone()));
     let parts =
         names.iter().map(|n| Ok(format!("{n}={}", slf.getattr(n.as_str())?.repr()?))).collect::<PyResult<Vec<_>>>()?;
     Ok(format!("{}({})", class.name()?, parts.join(", ")))
@@ -603,10 +622,11 @@ records! {
         }
     }
     ProductDraft {
+        // `tags` is typed `list[str]`: a `str` is a sequence of `str` too, but is refused.
         #[new]
         #[pyo3(signature = (
-            *, name, category, delivery, specifications, involves_supervision = false, tags = Vec::new(),
-            description = String::new(), support = None, image = None
+            *, name, category, delivery, specifications, involves_supervision = false,
+            tags: "list[str]" = Vec::new(), description = String::new(), support = None, image = None
         ))]
         #[allow(clippy::too_many_arguments)]
         fn py_new(
@@ -882,7 +902,7 @@ impl Policy {
     /// Every number of the rules, with the RULES.md defaults: keyword arguments
     /// (`Policy(max_page_size=50)`); missing fields keep their defaults.
     #[new]
-    #[pyo3(signature = (**fields))]
+    #[pyo3(signature = (**fields: "typing.Any"))]
     fn py_new(fields: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         match fields {
             None => Ok(Policy::default()),
@@ -892,6 +912,7 @@ impl Policy {
 
     /// A policy from a dict of fields (missing fields keep their defaults).
     #[classmethod]
+    #[pyo3(signature = (fields: "dict[str, typing.Any]"))]
     fn from_dict(_cls: &Bound<'_, PyType>, fields: &Bound<'_, PyDict>) -> PyResult<Self> {
         Ok(Policy::from_json(&py_to_json(fields.as_any())?.to_string())?)
     }
@@ -904,6 +925,7 @@ impl Policy {
     }
 
     /// Every field, as a dict (decimals as strings, their serde form).
+    #[pyo3(signature = () -> "dict[str, typing.Any]")]
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py_data(py, self)
     }
@@ -934,6 +956,7 @@ macro_rules! wrapped {
     ($($core:ty => $class:ident),*) => {$(
         impl<'a, 'py> FromPyObject<'a, 'py> for $core {
             type Error = PyErr;
+            const INPUT_TYPE: PyStaticExpr = $class::TYPE_HINT;
             fn extract(ob: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
                 Ok(ob.cast::<$class>()?.get().0.clone())
             }
@@ -942,6 +965,7 @@ macro_rules! wrapped {
             type Target = $class;
             type Output = Bound<'py, $class>;
             type Error = PyErr;
+            const OUTPUT_TYPE: PyStaticExpr = $class::TYPE_HINT;
             fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
                 Bound::new(py, $class(self))
             }
@@ -950,6 +974,7 @@ macro_rules! wrapped {
             type Target = $class;
             type Output = Bound<'py, $class>;
             type Error = PyErr;
+            const OUTPUT_TYPE: PyStaticExpr = $class::TYPE_HINT;
             fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
                 Bound::new(py, $class(self.clone()))
             }
@@ -1219,7 +1244,9 @@ pages!(
 
 // ---------------------------------------------------------------------------------- module
 
-/// Adds every class, enumeration and exception of this module to the Python module `m`.
+/// What the binding's module cannot declare (`bindings-python/src/lib.rs` exports the classes
+/// and exceptions): the enumerations, made at import, with their computed properties, and the
+/// attributes each exception carries, as the class's `__annotations__`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     for (class, attributes) in exception_classes(py) {
@@ -1228,7 +1255,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             annotations.set_item(attribute, py.get_type::<PyString>())?;
         }
         class.setattr("__annotations__", annotations)?;
-        m.add(class.name()?, class)?;
     }
     for class in int_enums(py)? {
         m.add(class.name()?, class)?;
@@ -1237,66 +1263,5 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     add_property(FlowStatus::py_class(py)?, "text", wrap_pyfunction!(flow_status_text, m)?)?;
     add_property(FlowStatus::py_class(py)?, "is_open", wrap_pyfunction!(flow_status_is_open, m)?)?;
     add_property(AppealGrounds::py_class(py)?, "text", wrap_pyfunction!(appeal_grounds_text, m)?)?;
-    macro_rules! classes {
-        ($($ty:ty),* $(,)?) => { $( m.add_class::<$ty>()?; )* };
-    }
-    classes!(
-        Money,
-        crate::QuoteLine,
-        crate::Quote,
-        crate::Availability,
-        Event,
-        crate::TickReport,
-        Receipt,
-        crate::payments::ChargeRequest,
-        crate::payments::RefundRequest,
-        CustomerAccount,
-        Attribute,
-        QuantityAttribute,
-        PricePlan,
-        Specification,
-        SupportRange,
-        ResourcePlan,
-        ImageResources,
-        ProductDraft,
-        Product,
-        crate::catalog::SavedItem,
-        SavedList,
-        SearchQuery,
-        crate::Payment,
-        Order,
-        Network,
-        Customization,
-        ImageProvisioning,
-        ImageSetup,
-        crate::Term,
-        ApplicationInfo,
-        crate::SellerInfo,
-        crate::AutoRenewal,
-        ScheduledDowngrade,
-        PurchasedApp,
-        crate::RenewalRecord,
-        crate::UsageCycle,
-        crate::UsageStatement,
-        crate::RefundPart,
-        crate::RefundQuote,
-        crate::PendingUnsubscription,
-        crate::Invoice,
-        Attachment,
-        ServiceRequest,
-        Delivery,
-        ServiceFlow,
-        crate::SubmittedRequest,
-        Appeal,
-        Policy,
-        PyActor,
-        PyTarget,
-        PyResolution,
-        PyRenewalDay,
-        ProductPage,
-        OrderPage,
-        AppPage,
-        FlowPage,
-    );
     Ok(())
 }
