@@ -785,6 +785,11 @@ class Marketplace:
         """
         The flows of the calling customer or seller, newest first, filtered and paged.
         """
+    def forget_old_requests(self, /, by: Actor | None = None) -> int:
+        """
+        Forgets request ids older than the policy's `request_retention_days` (a forgotten id is
+        then a new request); only the system may. Returns how many were forgotten.
+        """
     def invoice(self, /, by: Actor, id: str) -> Invoice:
         """
         An invoice `by` may see.
