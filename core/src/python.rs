@@ -9,7 +9,7 @@
 //!   is `InvalidInput`); a password never shows in a `repr`;
 //! - amounts are `decimal.Decimal` (or `int`) only, never `float` ([`Amount`]); instants are
 //!   timezone-aware `datetime`s only ([`Instant`]), given back in UTC;
-//! - the enumerations are `enum.IntEnum`s ([`py_int_enum!`]), members in declaration order;
+//! - the enumerations are `enum.IntEnum`s (`py_int_enum!`), members in declaration order;
 //! - a core [`Error`] raises its `AppMarketError` subclass, with the variant's fields as
 //!   attributes;
 //! - the constructors (keyword arguments with the defaults of the API), the computed
