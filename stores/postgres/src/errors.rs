@@ -3,6 +3,8 @@
 use appmarket::Error;
 use postgres::error::SqlState;
 
+use crate::tls::Tls;
+
 /// Where the configuration points, without the password.
 pub(crate) fn address(config: &postgres::Config) -> String {
     let host = match config.get_hosts().first() {
@@ -19,8 +21,16 @@ pub(crate) fn address(config: &postgres::Config) -> String {
 }
 
 /// A connection that could not be opened: says what to fix.
-pub(crate) fn connect_error(config: &postgres::Config, e: &postgres::Error) -> Error {
+pub(crate) fn connect_error(config: &postgres::Config, tls: &Tls, e: &postgres::Error) -> Error {
     let at = address(config);
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    if let Some(reason) = tls.explain(&at, &host, e) {
+        return Error::Storage { reason };
+    }
     let user = config.get_user().unwrap_or("(no user)");
     let db = config.get_dbname().unwrap_or("(default database)");
     let reason = match e.code() {

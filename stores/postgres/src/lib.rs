@@ -89,6 +89,7 @@ mod run;
 mod schema;
 mod secrets;
 mod store;
+mod tls;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
