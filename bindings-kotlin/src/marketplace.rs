@@ -158,8 +158,9 @@ impl Store {
     /// Tables live in `schema` (default `public`; several marketplaces can share a database),
     /// with at most `poolSize` connections (default 8); they are created or upgraded. A wrong
     /// URL, password or database, or a newer schema, is `AppMarketException.Storage` saying what
-    /// to fix. `secretKey` and `previousSecretKey` are as for `sqlite`; every host sharing the
-    /// schema uses the same key.
+    /// to fix. TLS is asked for in the URL, as libpq reads it
+    /// (`?sslmode=verify-full&sslrootcert=ca.pem`; see the README). `secretKey` and
+    /// `previousSecretKey` are as for `sqlite`; every host sharing the schema uses the same key.
     #[uniffi::constructor(default(schema = "public", pool_size = 8, secret_key = None, previous_secret_key = None))]
     pub fn postgres(
         url: String,

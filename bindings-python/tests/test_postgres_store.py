@@ -97,6 +97,13 @@ def test_a_url_that_does_not_parse_is_a_storage_error() -> None:
         am.PostgresStore("postgresql://u:p@[::1/db")
 
 
+def test_tls_is_asked_for_in_the_url() -> None:
+    # The test server has ssl off: sslmode=require (passed through unchanged) is refused.
+    url = server_url()
+    with pytest.raises(am.Storage, match=r"does not accept TLS \(sslmode=require\)"):
+        am.PostgresStore(url + ("&" if "?" in url else "?") + "sslmode=require", schema=fresh_schema())
+
+
 def test_a_bad_schema_name_is_invalid_input() -> None:
     with pytest.raises(am.InvalidInput):
         am.PostgresStore("postgresql://u:p@127.0.0.1:1/db", schema="Robert'); DROP")

@@ -1387,8 +1387,9 @@ class PostgresStore:
     events numbered in commit order. Pass it to a marketplace:
     `Marketplace(store=PostgresStore("postgresql://user:password@host:5432/db"))`. A wrong URL,
     a wrong password, a missing database or a newer schema is a `Storage` error saying what to
-    fix. `secret_key` and `previous_secret_key` are as for `SqliteStore`; every host sharing the
-    schema uses the same key. Calls release the GIL.
+    fix. TLS is asked for in the URL, as libpq reads it (`?sslmode=verify-full&sslrootcert=ca.pem`;
+    see the README). `secret_key` and `previous_secret_key` are as for `SqliteStore`; every host
+    sharing the schema uses the same key. Calls release the GIL.
     """
     def __new__(cls, /, url: str, *, schema: str = "public", pool_size: SupportsIndex = 8, secret_key: bytes | None = None, previous_secret_key: bytes | None = None) -> PostgresStore: ...
     def __repr__(self, /) -> str:

@@ -14,6 +14,7 @@ use crate::pool::Pool;
 use crate::rows::{KINDS, kind_sql};
 use crate::schema;
 use crate::secrets;
+use crate::tls::{self, Tls};
 
 /// Options of a [`PostgresStore`]; [`PostgresStore::builder`] makes one.
 #[derive(Debug, Clone)]
@@ -107,7 +108,10 @@ impl PostgresStoreBuilder {
         if self.pool_size == 0 {
             return Err(Error::invalid("pool_size", "a pool holds at least one connection"));
         }
-        let mut config = postgres::Config::from_str(&self.url).map_err(|e| errors::url_error(&e))?;
+        let url = tls::split(&self.url);
+        let tls = Tls::new(url.sslmode.as_deref(), url.sslrootcert.as_deref())?;
+        let mut config = postgres::Config::from_str(&url.rest).map_err(|e| errors::url_error(&e))?;
+        config.ssl_mode(tls.config_mode());
         let connect_timeout =
             self.connect_timeout.or(config.get_connect_timeout().copied()).unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         config
@@ -117,7 +121,7 @@ impl PostgresStoreBuilder {
             ))
             .application_name(&self.application_name)
             .connect_timeout(connect_timeout);
-        let pool = Pool::new(config, self.pool_size, connect_timeout);
+        let pool = Pool::new(config, tls, self.pool_size, connect_timeout);
         let mut first = pool.connect()?;
         schema::migrate(&mut first, &schema)?;
         let sealing =

@@ -3,13 +3,11 @@
 use appmarket::Error;
 use postgres::error::SqlState;
 
+use crate::tls::Tls;
+
 /// Where the configuration points, without the password.
 pub(crate) fn address(config: &postgres::Config) -> String {
-    let host = match config.get_hosts().first() {
-        Some(postgres::config::Host::Tcp(h)) => h.clone(),
-        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
-        None => "localhost".into(),
-    };
+    let host = host(config);
     let port = config.get_ports().first().copied().unwrap_or(5432);
     format!(
         "{}@{host}:{port}/{}",
@@ -18,9 +16,21 @@ pub(crate) fn address(config: &postgres::Config) -> String {
     )
 }
 
+/// The (first) host the configuration names.
+fn host(config: &postgres::Config) -> String {
+    match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    }
+}
+
 /// A connection that could not be opened: says what to fix.
-pub(crate) fn connect_error(config: &postgres::Config, e: &postgres::Error) -> Error {
+pub(crate) fn connect_error(config: &postgres::Config, tls: &Tls, e: &postgres::Error) -> Error {
     let at = address(config);
+    if let Some(reason) = tls.explain(&at, &host(config), e) {
+        return Error::Storage { reason };
+    }
     let user = config.get_user().unwrap_or("(no user)");
     let db = config.get_dbname().unwrap_or("(default database)");
     let reason = match e.code() {

@@ -30,6 +30,11 @@
 //!   the startup, the authentication and a first query): a server that accepts and never
 //!   answers is an [`Error::Storage`] after it, not a hang. The timeout is the builder's
 //!   ([`PostgresStoreBuilder::connect_timeout`]), else the URL's `connect_timeout`, else 10 s.
+//! - TLS is asked for in the URL as libpq reads it: `sslmode` (`disable`, the default when
+//!   absent; `prefer`; `require`; `verify-ca`; `verify-full`) and `sslrootcert` (a PEM file of
+//!   CA certificates, or `system` for Mozilla's roots), with rustls (ring; no system OpenSSL).
+//!   A certificate for another host, one not signed by the CA, or a server without TLS under
+//!   `require` is an [`Error::Storage`] saying which.
 //! - A listing (`orders_of`, `apps_of`, `flows_of`) reads the index of its filters newest first
 //!   and stops at its page. When the page does not tell its total (a full page, or one past the
 //!   end), a listing filtered by nothing or by its status alone reads it from `listing_counts`
@@ -89,6 +94,7 @@ mod run;
 mod schema;
 mod secrets;
 mod store;
+mod tls;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -17,6 +17,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, GenericClient, NoTls, Statement};
 
 use crate::errors::{address, connect_error};
+use crate::tls::Tls;
 use appmarket::Error;
 
 /// One connection and the statements prepared on it.
@@ -69,6 +70,8 @@ struct State {
 
 pub(crate) struct Pool {
     config: postgres::Config,
+    /// How connections use TLS (`sslmode`, `sslrootcert`).
+    tls: Tls,
     size: usize,
     /// How long opening a connection may take, and how long a call waits for a free one.
     wait: Duration,
@@ -88,9 +91,10 @@ pub(crate) struct Pooled<'p> {
 }
 
 impl Pool {
-    pub(crate) fn new(config: postgres::Config, size: usize, wait: Duration) -> Pool {
+    pub(crate) fn new(config: postgres::Config, tls: Tls, size: usize, wait: Duration) -> Pool {
         Pool {
             config,
+            tls,
             size: size.max(1),
             wait,
             state: Mutex::new(State { idle: Vec::new(), open: 0 }),
@@ -114,18 +118,23 @@ impl Pool {
     pub(crate) fn connect(&self) -> Result<Client, Error> {
         let (sent, answer) = mpsc::sync_channel(1);
         let config = self.config.clone();
+        let tls = self.tls.connector.clone();
         thread::Builder::new()
             .name("appmarket-postgres-connect".into())
             .spawn(move || {
+                let connected = match tls {
+                    Some(tls) => config.connect(tls),
+                    None => config.connect(NoTls),
+                };
                 // Refused once the caller stopped waiting: the client is dropped, which closes it.
-                let _ = sent.send(config.connect(NoTls).and_then(|mut client| {
+                let _ = sent.send(connected.and_then(|mut client| {
                     client.simple_query("SELECT 1")?;
                     Ok(client)
                 }));
             })
             .map_err(|e| Error::Storage { reason: format!("cannot start a thread to connect to PostgreSQL: {e}") })?;
         match answer.recv_timeout(self.wait) {
-            Ok(connected) => connected.map_err(|e| connect_error(&self.config, &e)),
+            Ok(connected) => connected.map_err(|e| connect_error(&self.config, &self.tls, &e)),
             Err(RecvTimeoutError::Timeout) => Err(Error::Storage {
                 reason: format!(
                     "PostgreSQL at {} did not complete the connection within {:?}: is it a PostgreSQL server, \
