@@ -135,6 +135,13 @@ impl Ticker {
         self.shared.bell.ring();
     }
 
+    /// The ticker's bell: ringing it (from any thread) wakes the ticker, as
+    /// [`wake`](Ticker::wake) does. Give it to what hears of other hosts' commits, e.g.
+    /// `PostgresStore::ring_on_commits`.
+    pub fn bell(&self) -> Bell {
+        self.shared.bell.clone()
+    }
+
     /// Whether the thread is running (not stopped).
     pub fn is_running(&self) -> bool {
         self.thread.as_ref().is_some_and(|t| !t.is_finished())

@@ -71,3 +71,29 @@ fn two_hosts_tickers_process_each_due_item_once() {
     let cancellations = events.iter().filter(|e| format!("{:?}", e.kind).contains("Cancel")).count();
     assert_eq!(cancellations as u64, ORDERS, "one cancellation event per order");
 }
+
+#[test]
+fn another_hosts_commit_rings_the_ticker_bell() {
+    let Some(url) = common::url() else { return };
+    let schema = common::fresh_schema("commit_bell");
+    let open = || Arc::new(PostgresStore::builder(&url).schema(&schema).pool_size(2).open().expect("open"));
+    let (here, there) = (open(), open());
+    let clock = ManualClock::new(fixtures::t0());
+    let market =
+        Arc::new(Marketplace::builder().marketplace_id("m").store(here.clone()).clock(clock.clone()).build().unwrap());
+    let other = Marketplace::builder().marketplace_id("m").store(there).clock(clock).build().unwrap();
+    let mut ticker = Ticker::start(market, TickerOptions::default(), |_| {}).unwrap();
+    let mut bell = here.ring_on_commits(ticker.bell()).unwrap();
+    std::thread::sleep(StdDuration::from_millis(300));
+    let before = ticker.bell().rung();
+    other.register_customer(CustomerAccount::with_card(CustomerId::parse("bob").unwrap())).unwrap();
+    let deadline = Instant::now() + StdDuration::from_secs(10);
+    while ticker.bell().rung() == before && Instant::now() < deadline {
+        std::thread::sleep(StdDuration::from_millis(20));
+    }
+    assert!(ticker.bell().rung() > before, "the other host's commit rang the bell");
+    let asked = Instant::now();
+    bell.stop();
+    ticker.stop();
+    assert!(asked.elapsed() < StdDuration::from_secs(1));
+}
