@@ -1,5 +1,6 @@
-//! `Marketplace.ticker(listener)`: a thread that runs `tick` when something is due, closed
-//! with `close()` (Kotlin `use { }`).
+//! `Marketplace.ticker(listener)`: a thread that runs `tick` when something is due, stopped
+//! by `stop()` or by `close()` (Kotlin `use { }`: UniFFI's `close` frees the object, whose drop
+//! stops the thread).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -19,7 +20,8 @@ pub trait TickListener: Send + Sync {
 }
 
 /// A thread that runs `tick` whenever something is due by the marketplace's clock (at least
-/// once a minute), reporting to its listener. `close()` stops it within a second.
+/// once a minute), reporting to its listener. `stop()` or `close()` (`use { }`) stops it within
+/// a second.
 #[derive(Debug, uniffi::Object)]
 pub struct Ticker {
     core: Mutex<Option<appmarket::Ticker>>,
@@ -27,8 +29,9 @@ pub struct Ticker {
 
 #[uniffi::export]
 impl Ticker {
-    /// Stops the thread and waits for it; closing a closed ticker does nothing.
-    pub fn close(&self) {
+    /// Stops the thread and waits for it; stopping a stopped ticker does nothing. `close()`
+    /// stops it too, and frees the object.
+    pub fn stop(&self) {
         let ticker = self.core.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(mut ticker) = ticker {
             ticker.stop();
@@ -45,7 +48,7 @@ impl Ticker {
 impl Marketplace {
     /// Starts a ticker: `tick` runs at once, then whenever something is due (a commit through
     /// this marketplace or a `ManualClock` moved wakes it), each outcome going to `listener`.
-    /// Close it (`use { }`) to stop it.
+    /// Stop or close it (`use { }`).
     pub fn ticker(&self, listener: Arc<dyn TickListener>) -> Result<Arc<Ticker>> {
         let ticker =
             appmarket::Ticker::start(self.core.clone(), appmarket::TickerOptions::default(), move |outcome| {

@@ -40,7 +40,7 @@ fn payments_or_gateway_not_both() {
 }
 
 #[test]
-fn a_ticker_reports_to_its_listener_and_closes_within_a_second() {
+fn a_ticker_reports_to_its_listener_and_stops_within_a_second() {
     use std::sync::mpsc;
     use std::time::{Duration, Instant};
 
@@ -63,8 +63,8 @@ fn a_ticker_reports_to_its_listener_and_closes_within_a_second() {
     clock.advance(chrono::Duration::days(1)).unwrap();
     assert!(ticker.is_running());
     let asked = Instant::now();
-    ticker.close();
+    ticker.stop();
     assert!(asked.elapsed() < Duration::from_secs(1));
     assert!(!ticker.is_running());
-    ticker.close();
+    ticker.stop();
 }

@@ -20,7 +20,8 @@ use crate::time::Bell;
 pub struct TickerOptions {
     /// The longest sleep between two ticks, whatever the store says is next due (default 60 s):
     /// it bounds how late the ticker notices work that another host's commit made due earlier,
-    /// and work whose claim by another host ran out.
+    /// work whose claim by another host ran out, and items whose scheduled work failed (they
+    /// stay due at an instant already passed).
     pub max_sleep: Duration,
     /// The first wait after a failed tick (default 1 s); each further failure in a row doubles
     /// it, up to `max_backoff`.
