@@ -18,6 +18,7 @@ mod gateway;
 mod marketplace;
 mod orders;
 mod supervision;
+mod ticker;
 
 pub use apps::*;
 pub use billing::*;
@@ -26,6 +27,7 @@ pub use gateway::*;
 pub use marketplace::*;
 pub use orders::*;
 pub use supervision::*;
+pub use ticker::*;
 
 /// The result of every fallible exported function; the error is the core's
 /// ([`appmarket::Error`], Kotlin `AppMarketException`).

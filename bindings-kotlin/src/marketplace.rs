@@ -202,7 +202,7 @@ fn key(bytes: Option<Vec<u8>>) -> Result<Option<appmarket_sqlite::SecretKey>> {
 /// idempotent (replaying it returns the first result).
 #[derive(Debug, uniffi::Object)]
 pub struct Marketplace {
-    pub(crate) core: appmarket::Marketplace,
+    pub(crate) core: Arc<appmarket::Marketplace>,
 }
 
 #[uniffi::export]
@@ -241,7 +241,7 @@ impl Marketplace {
             (None, Some(gateway)) => builder = builder.payments(Arc::new(HostGateway(gateway))),
             (None, None) => {}
         }
-        Ok(Arc::new(Marketplace { core: builder.build()? }))
+        Ok(Arc::new(Marketplace { core: Arc::new(builder.build()?) }))
     }
 
     /// The policy in force.

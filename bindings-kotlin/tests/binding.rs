@@ -38,3 +38,33 @@ fn payments_or_gateway_not_both() {
     let err = Marketplace::new(None, None, Some(SimulatedPayments::new()), None, Some(Arc::new(Never))).unwrap_err();
     assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "gateway"), "{err}");
 }
+
+#[test]
+fn a_ticker_reports_to_its_listener_and_stops_within_a_second() {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    struct Listener(Mutex<mpsc::Sender<appmarket::TickReport>>);
+    impl appmarket_ffi::TickListener for Listener {
+        fn on_report(&self, report: appmarket::TickReport) {
+            let _ = self.0.lock().unwrap().send(report);
+        }
+        fn on_error(&self, kind: String, message: String) {
+            panic!("{kind}: {message}");
+        }
+    }
+    use std::sync::Mutex;
+    let clock = appmarket_ffi::ManualClock::new(appmarket::testing::fixtures::t0()).unwrap();
+    let m = Marketplace::new(None, Some(clock.clone()), None, None, None).unwrap();
+    let (tx, reports) = mpsc::channel();
+    let ticker = m.ticker(Arc::new(Listener(Mutex::new(tx)))).unwrap();
+    assert_eq!(reports.recv_timeout(Duration::from_secs(10)).unwrap().examined, 0);
+    // Nothing is due: moving the clock wakes it to look, and it sleeps again.
+    clock.advance(chrono::Duration::days(1)).unwrap();
+    assert!(ticker.is_running());
+    let asked = Instant::now();
+    ticker.stop();
+    assert!(asked.elapsed() < Duration::from_secs(1));
+    assert!(!ticker.is_running());
+    ticker.stop();
+}

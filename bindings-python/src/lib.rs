@@ -16,6 +16,7 @@ mod postgres_store;
 mod queries;
 mod runtime;
 mod sqlite_store;
+mod ticker;
 
 use pyo3::prelude::*;
 
@@ -62,6 +63,9 @@ mod _appmarket {
 
     #[pymodule_export]
     use super::sqlite_store::SqliteStore;
+
+    #[pymodule_export]
+    use super::ticker::Ticker;
 
     /// The package version (the crate's).
     #[pymodule_export]

@@ -15,7 +15,7 @@ use crate::runtime::{ManualClock, call};
 /// The marketplace: every command and query of the library. Share one across threads.
 #[pyclass(frozen, module = "appmarket")]
 pub struct Marketplace {
-    pub(crate) inner: appmarket::Marketplace,
+    pub(crate) inner: std::sync::Arc<appmarket::Marketplace>,
 }
 
 #[pymethods]
@@ -46,7 +46,7 @@ impl Marketplace {
         if let Some(p) = payments {
             builder = builder.payments(p.0);
         }
-        Ok(Self { inner: builder.build()? })
+        Ok(Self { inner: std::sync::Arc::new(builder.build()?) })
     }
 
     /// The policy in force.
@@ -64,6 +64,14 @@ impl Marketplace {
     #[pyo3(signature = (cursor = 0, limit = 100))]
     fn events_since(&self, py: Python<'_>, cursor: u64, limit: usize) -> PyResult<Vec<Event>> {
         call(py, || self.inner.events_since(cursor, limit))
+    }
+
+    /// A ticker that runs `tick` whenever something is due: `with market.ticker(on_report=…):`,
+    /// or `start()` and `stop()` it. `on_report(report)` gets each `TickReport`, `on_error(error)`
+    /// each failure (tried again after a backoff).
+    #[pyo3(signature = (on_report = None, on_error = None))]
+    fn ticker(&self, on_report: Option<Py<PyAny>>, on_error: Option<Py<PyAny>>) -> crate::ticker::Ticker {
+        crate::ticker::Ticker::new(self.inner.clone(), on_report, on_error)
     }
 
     /// Forgets request ids older than the policy's `request_retention_days` (a forgotten id is

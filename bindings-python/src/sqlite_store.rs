@@ -74,6 +74,9 @@ impl<S: Store> Store for Detached<S> {
     fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error> {
         self.run(|s| s.due(now, limit))
     }
+    fn next_due(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+        self.run(|s| s.next_due(after))
+    }
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
         self.run(|s| s.events_since(cursor, limit))
     }

@@ -63,7 +63,7 @@ pub use dunning::{DeclinedCharge, RetryWait};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind};
 pub use invoice::{Invoice, InvoiceStatus};
-pub use marketplace::{Marketplace, MarketplaceBuilder, TickReport};
+pub use marketplace::{Marketplace, MarketplaceBuilder, TickReport, Ticker, TickerOptions};
 pub use metering::{Metering, UsageCycle, UsageStatement};
 pub use money::{Currency, Money};
 pub use order::{Order, OrderFilter, OrderKind, OrderStatus, Payment, PurchaseRequest};
@@ -78,7 +78,7 @@ pub use supervision::{
     AppealGrounds, Attachment, Delivery, FlowFilter, FlowKind, FlowStatus, Party, ServiceFlow, ServiceRequest,
     SubmittedRequest,
 };
-pub use time::{Clock, ManualClock, SystemClock};
+pub use time::{Bell, Clock, ManualClock, SystemClock};
 pub use unsubscribe::{PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
 
 #[cfg(doctest)]

@@ -22,6 +22,7 @@ mod selling;
 mod settling;
 mod supervising;
 mod tick;
+mod ticker;
 mod unit;
 mod unsubscribing;
 mod using;
@@ -32,6 +33,7 @@ use chrono::{DateTime, Utc};
 
 pub(crate) use receipts::Receipts;
 pub use tick::TickReport;
+pub use ticker::{Ticker, TickerOptions};
 pub(crate) use unit::Unit;
 
 use crate::account::{AccountCommand, CustomerAccount};
@@ -91,6 +93,9 @@ pub struct Marketplace {
     payments: Arc<dyn PaymentGateway>,
     clock: Arc<dyn Clock>,
     policy: Policy,
+    /// The tickers' bells, rung after a commit that sets a due instant (it may be earlier than
+    /// the one a ticker sleeps until).
+    due_bells: crate::time::Bells,
 }
 
 impl std::fmt::Debug for Marketplace {
@@ -179,6 +184,7 @@ impl MarketplaceBuilder {
             payments: self.payments.unwrap_or_else(|| Arc::new(SimulatedPayments::new())),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             policy,
+            due_bells: crate::time::Bells::default(),
         })
     }
 }
@@ -388,8 +394,14 @@ impl Marketplace {
                     reply: result.as_ref().map(Replied::to_reply).map_err(Clone::clone),
                 });
             }
+            let sets_due = commit.writes.iter().any(|w| w.due.is_some());
             match self.store.commit(commit, now) {
-                Ok(_) => return result,
+                Ok(_) => {
+                    if sets_due {
+                        self.due_bells.ring();
+                    }
+                    return result;
+                }
                 Err(Error::Conflict { reason }) => {
                     // With money taken, the next attempt settles it (a replayed winner's
                     // receipt is the same one, and recorded).

@@ -79,6 +79,9 @@ impl Store for Watching {
     fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error> {
         self.inner.due(now, limit)
     }
+    fn next_due(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+        self.inner.next_due(after)
+    }
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
         self.inner.events_since(cursor, limit)
     }

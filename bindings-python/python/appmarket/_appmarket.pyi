@@ -1028,6 +1028,12 @@ class Marketplace:
         Runs the scheduled work due now; only the system may (ACC-1). A long tick does not stop
         the other Python threads.
         """
+    def ticker(self, /, on_report: Any | None = None, on_error: Any | None = None) -> Ticker:
+        """
+        A ticker that runs `tick` whenever something is due: `with market.ticker(on_report=…):`,
+        or `start()` and `stop()` it. `on_report(report)` gets each `TickReport`, `on_error(error)`
+        each failure (tried again after a backoff).
+        """
     def unsubscribe(self, /, by: Actor, app: str, *, request_id: str | None = None) -> Order:
         """
         Unsubscribes an app with its refund, or asks the operator's review (UNS-1..5).
@@ -2539,6 +2545,39 @@ class TickReport:
         """
 
 @final
+class Ticker:
+    """
+    Runs `tick` on a thread of its own whenever something is due by the marketplace's clock
+    (at least once a minute), and calls `on_report(report)` with each `TickReport` and
+    `on_error(error)` with each failure (a storage fault: tried again with a backoff up to a
+    minute). The callbacks run on the ticker's thread, with the GIL; an exception they raise is
+    written to `sys.unraisablehook` and the ticker goes on. A failure without `on_error` is
+    logged on the `appmarket` logger. `stop()` returns within a second.
+
+    ```python
+    with market.ticker(on_report=print):
+        ...  # tick runs whenever something is due
+    ```
+    """
+    def __enter__(self, /) -> Ticker: ...
+    def __exit__(self, /, _exc_type: Any | None = None, _exc_value: Any | None = None, _traceback: Any | None = None) -> bool: ...
+    def __repr__(self, /) -> str: ...
+    @property
+    def running(self, /) -> bool:
+        """
+        Whether the thread runs.
+        """
+    def start(self, /) -> None:
+        """
+        Starts the thread (its first tick runs at once); starting a running ticker does nothing.
+        """
+    def stop(self, /) -> None:
+        """
+        Stops the thread and waits for it (within a second, unless a tick is under way), without
+        holding the GIL. Stopping a stopped ticker does nothing.
+        """
+
+@final
 class UsageCycle:
     """
     One settlement of a pay-per-use app: the started hours of a billing cycle (or of the last,
@@ -2707,6 +2746,7 @@ __all__ = [
     "Target",
     "Term",
     "TickReport",
+    "Ticker",
     "UsageCycle",
     "UsageStatement",
     "__version__",

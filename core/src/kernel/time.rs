@@ -3,8 +3,8 @@
 //! Nothing in the crate reads the system clock except [`SystemClock`]. Every rule receives `now`
 //! from the facade, which reads its [`Clock`] once per command.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
@@ -14,6 +14,88 @@ use crate::error::Error;
 pub trait Clock: Send + Sync {
     /// The current instant, UTC.
     fn now(&self) -> DateTime<Utc>;
+
+    /// Asks the clock to ring `bell` whenever it moves other than by real time passing, so
+    /// that a thread waiting for an instant of this clock (a [`Ticker`](crate::Ticker)) wakes
+    /// up and looks again. A waiter sleeps real time until the instant it waits for; that is
+    /// all the default (a clock that follows real time) needs. A [`ManualClock`] rings its
+    /// bells each time it is set or advanced.
+    fn watch(&self, bell: &Bell) {
+        let _ = bell;
+    }
+}
+
+/// Something a thread sleeps on until it is rung or a real-time timeout passes: the ticker's
+/// sleep, which a stop, a commit that makes something due earlier or a manual clock's move
+/// ends early. Clones ring the same bell.
+#[derive(Debug, Clone, Default)]
+pub struct Bell(Arc<BellInner>);
+
+#[derive(Debug, Default)]
+struct BellInner {
+    rung: Mutex<u64>,
+    ringing: Condvar,
+}
+
+impl Bell {
+    /// A bell not yet rung.
+    pub fn new() -> Bell {
+        Bell::default()
+    }
+
+    /// Rings the bell: every thread waiting on it wakes up.
+    pub fn ring(&self) {
+        let mut rung = self.0.rung.lock().unwrap_or_else(PoisonError::into_inner);
+        *rung = rung.wrapping_add(1);
+        self.0.ringing.notify_all();
+    }
+
+    /// How many times it was rung: what [`wait`](Bell::wait) compares against.
+    pub fn rung(&self) -> u64 {
+        *self.0.rung.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until the bell has been rung since it showed `seen` (at once if it already was),
+    /// or `timeout` passed in real time; returns whether it was rung.
+    pub fn wait(&self, seen: u64, timeout: std::time::Duration) -> bool {
+        let rung = self.0.rung.lock().unwrap_or_else(PoisonError::into_inner);
+        let (rung, _) = self
+            .0
+            .ringing
+            .wait_timeout_while(rung, timeout, |rung| *rung == seen)
+            .unwrap_or_else(PoisonError::into_inner);
+        *rung != seen
+    }
+}
+
+/// The bells to ring when something happens; a bell whose every handle is gone is forgotten.
+#[derive(Debug, Clone, Default)]
+pub struct Bells(Arc<Mutex<Vec<Weak<BellInner>>>>);
+
+impl Bells {
+    /// Adds a bell to ring.
+    pub fn add(&self, bell: &Bell) {
+        let mut bells = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        bells.retain(|b| b.strong_count() > 0);
+        bells.push(Arc::downgrade(&bell.0));
+    }
+
+    /// Rings every bell still held.
+    pub fn ring(&self) {
+        let mut bells = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        bells.retain(|b| match b.upgrade() {
+            Some(inner) => {
+                Bell(inner).ring();
+                true
+            }
+            None => false,
+        });
+    }
+
+    /// Whether no bell is held (nothing to ring).
+    pub fn is_empty(&self) -> bool {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).iter().all(|b| b.strong_count() == 0)
+    }
 }
 
 /// The real clock. The only place in the crate that reads the system time.
@@ -40,12 +122,13 @@ impl Clock for SystemClock {
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     micros: Arc<AtomicI64>,
+    bells: Bells,
 }
 
 impl ManualClock {
     /// A clock standing at `start`.
     pub fn new(start: DateTime<Utc>) -> ManualClock {
-        ManualClock { micros: Arc::new(AtomicI64::new(start.timestamp_micros())) }
+        ManualClock { micros: Arc::new(AtomicI64::new(start.timestamp_micros())), bells: Bells::default() }
     }
 
     /// A clock standing at an RFC 3339 instant such as `"2026-01-31T00:00:00Z"`.
@@ -63,7 +146,7 @@ impl ManualClock {
         let target = to.timestamp_micros();
         self.micros
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |current| (target >= current).then_some(target))
-            .map(|_| ())
+            .map(|_| self.bells.ring())
             .map_err(|current| {
                 Error::invalid(
                     "clock",
@@ -92,6 +175,10 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         self.instant()
+    }
+
+    fn watch(&self, bell: &Bell) {
+        self.bells.add(bell);
     }
 }
 

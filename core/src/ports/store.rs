@@ -290,6 +290,10 @@ pub trait Store: Send + Sync {
     fn open_appeals(&self) -> Result<Vec<Appeal>, Error>;
     /// Up to `limit` targets due at or before `now`, earliest first.
     fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error>;
+    /// The earliest due instant of the due index strictly after `after` (`None` when nothing
+    /// is due later), claimed or not: when a ticker that ran `tick` at `after` must run it
+    /// again.
+    fn next_due(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error>;
     /// Up to `limit` events after `cursor` (a seq; 0 for the start).
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error>;
     /// Up to `limit` events of one target after `after` (a seq; 0 for the start), oldest first.

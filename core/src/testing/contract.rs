@@ -528,6 +528,30 @@ pub fn due_index_is_ordered<S: Store>(store: &S) {
     assert_eq!(store.due(at, 10).expect("due"), vec![Target::Order(OrderId::numbered(2))]);
 }
 
+/// The next due instant is the earliest one strictly after the instant asked about, and
+/// follows the commits that change or clear it.
+pub fn next_due_is_the_earliest_after<S: Store>(store: &S) {
+    assert_eq!(store.next_due(fixtures::t0()).expect("next due"), None, "an empty store has nothing due");
+    let writes: Vec<Write> = [3, 1, 2].into_iter().map(|n| write(order(n), 0)).collect();
+    let mut instants: Vec<_> = writes.iter().map(|w| w.due.expect("an unpaid order is due")).collect();
+    instants.sort();
+    store.commit(Commit { writes, ..Commit::default() }, fixtures::t0()).expect("save");
+    let first = instants[0];
+    assert_eq!(store.next_due(fixtures::t0()).expect("next due"), Some(first));
+    assert_eq!(store.next_due(first - Duration::nanoseconds(1)).expect("next due"), Some(first));
+    let after_first = instants.iter().copied().find(|at| *at > first);
+    assert_eq!(store.next_due(first).expect("next due"), after_first, "strictly after");
+    let last = *instants.last().expect("three");
+    assert_eq!(store.next_due(last).expect("next due"), None);
+    let mut done = order(1);
+    done.status = OrderStatus::Cancelled;
+    let order_1_due = write(order(1), 0).due.expect("due");
+    store.commit(Commit { writes: vec![write(done, 1)], ..Commit::default() }, fixtures::t0()).expect("save");
+    let left: Vec<_> = [2, 3].into_iter().map(|n| write(order(n), 0).due.expect("due")).collect();
+    assert!(order_1_due <= left.iter().copied().min().expect("two"));
+    assert_eq!(store.next_due(fixtures::t0()).expect("next due"), left.iter().copied().min());
+}
+
 /// Events are numbered from 1 and read back by cursor and by target.
 pub fn events_are_numbered<S: Store>(store: &S) {
     let a = Target::Account(customer());
@@ -1084,6 +1108,7 @@ pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
     queries_filter_and_page(&new_store());
     filtered_orders_follow_status_changes(&new_store());
     due_index_is_ordered(&new_store());
+    next_due_is_the_earliest_after(&new_store());
     events_are_numbered(&new_store());
     records_are_paged(&new_store());
     flows_by_party(&new_store());

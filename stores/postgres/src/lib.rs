@@ -106,7 +106,7 @@ use appmarket::sealing::Sealing;
 
 pub use appmarket::sealing::SecretKey;
 pub use builder::PostgresStoreBuilder;
-pub use listener::EventListener;
+pub use listener::{CommitBell, EventListener};
 pub use schema::SCHEMA_VERSION;
 
 use pool::Pool;
@@ -164,6 +164,16 @@ impl PostgresStore {
     /// [`events_since`](appmarket::store::Store::events_since) from its cursor.
     pub fn listener(&self) -> Result<EventListener, Error> {
         EventListener::new(self.pool.connect()?, &self.channel)
+    }
+
+    /// Rings `bell` whenever any host commits events to this database, so that a
+    /// [`Ticker`](appmarket::Ticker) on this host (`ring_on_commits(ticker.bell())`) looks at
+    /// the next due instant again at once when another host's commit makes something due
+    /// earlier, rather than at its `max_sleep`. It listens on a connection of its own
+    /// (`LISTEN/NOTIFY`, [`listener`](PostgresStore::listener)) from a thread of its own, and
+    /// reconnects when the connection breaks. Stop it (or drop it) before the ticker.
+    pub fn ring_on_commits(self: &Arc<Self>, bell: appmarket::Bell) -> Result<CommitBell, Error> {
+        CommitBell::start(self.clone(), bell)
     }
 }
 

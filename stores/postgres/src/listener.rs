@@ -1,8 +1,11 @@
 //! Waiting for new events: `LISTEN` on a connection of its own.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
-use appmarket::Error;
+use appmarket::{Bell, Error};
 use postgres::Client;
 use postgres::fallible_iterator::FallibleIterator;
 
@@ -61,5 +64,62 @@ impl EventListener {
             head = head.max(n.payload().parse::<u64>().ok());
         }
         Ok(head)
+    }
+}
+
+/// Rings a [`Bell`] whenever a host commits events to the store (its `NOTIFY`), from a thread
+/// of its own; see [`PostgresStore::ring_on_commits`](crate::PostgresStore::ring_on_commits).
+/// Stopped (or dropped), it ends within a second.
+#[derive(Debug)]
+pub struct CommitBell {
+    stopping: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// How long one wait on the listener lasts: how soon a stop is seen.
+const LISTEN_SLICE: Duration = Duration::from_millis(250);
+
+impl CommitBell {
+    pub(crate) fn start(store: Arc<crate::PostgresStore>, bell: Bell) -> Result<CommitBell, Error> {
+        let mut listener = Some(store.listener()?);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop = stopping.clone();
+        let thread = std::thread::Builder::new()
+            .name("appmarket-commit-bell".into())
+            .spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    let Some(l) = listener.as_mut() else {
+                        // The connection broke: a new listener, tried again each slice. The
+                        // bell rings once it is back, since a notice may have been missed.
+                        std::thread::sleep(LISTEN_SLICE);
+                        listener = store.listener().ok();
+                        if listener.is_some() {
+                            bell.ring();
+                        }
+                        continue;
+                    };
+                    match l.wait(LISTEN_SLICE) {
+                        Ok(Some(_)) => bell.ring(),
+                        Ok(None) => {}
+                        Err(_) => listener = None,
+                    }
+                }
+            })
+            .map_err(|e| Error::Storage { reason: format!("cannot start the commit bell's thread: {e}") })?;
+        Ok(CommitBell { stopping, thread: Some(thread) })
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for CommitBell {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

@@ -292,6 +292,15 @@ impl Store for PostgresStore {
         rows.iter().map(|r| rows::target_of_key(r.get(0))).collect()
     }
 
+    fn next_due(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+        let rows = self.query(
+            "reading the next due instant",
+            "SELECT at FROM due WHERE at > $1 ORDER BY at LIMIT 1",
+            &[&nanos(after)],
+        )?;
+        Ok(rows.first().map(|r| columns::instant(r.get(0))))
+    }
+
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);

@@ -276,6 +276,15 @@ impl Store for SqliteStore {
         rows.iter().map(|(kind, id)| target_of(*kind, id)).collect()
     }
 
+    fn next_due(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+        let next: Option<i64> = self.read(|conn| {
+            conn.prepare_cached("SELECT MIN(due) FROM records WHERE due IS NOT NULL AND due > ?1")
+                .and_then(|mut stmt| stmt.query_row(params![nanos(after)], |r| r.get(0)))
+                .map_err(|e| self.sql("reading the next due instant", e))
+        })?;
+        Ok(next.map(columns::instant))
+    }
+
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
         let docs: Vec<String> = self.read(|conn| {
             let mut stmt = conn

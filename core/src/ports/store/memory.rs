@@ -502,6 +502,11 @@ impl Store for MemoryStore {
         Ok(inner.due.iter().take_while(|(at, _)| *at <= now).take(limit).map(|(_, t)| t.clone()).collect())
     }
 
+    fn next_due(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+        let inner = self.read();
+        Ok(inner.due.iter().map(|(at, _)| *at).find(|at| *at > after))
+    }
+
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
         let inner = self.read();
         let start = usize::try_from(cursor).unwrap_or(usize::MAX).min(inner.events.len());
