@@ -5,7 +5,7 @@
 //! The `Command` enum with its JSON, [`Marketplace::run`](crate::Marketplace::run)'s dispatch,
 //! the buttons of [`Action`](crate::Action), the Python methods (with their keyword signatures
 //! and stubs) and the Kotlin methods are generated from this table by `make commands` into files
-//! marked `@generated`; a test fails when they are stale. The table is public so that a host can
+//! marked as generated; a test fails when they are stale. The table is public so that a host can
 //! list the commands it may send, with their arguments and the actor each requires.
 
 /// How a command is called.
