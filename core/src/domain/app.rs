@@ -1117,6 +1117,16 @@ pub(crate) fn kept_password(app: &AppId, kept: Option<Secret>) -> Result<Secret,
     kept.ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))
 }
 
+/// The application information an app starts with: an image's login (`root`, its password
+/// kept from the start), else none.
+fn info_at_start(image: bool) -> ApplicationInfo {
+    if image {
+        ApplicationInfo { username: "root".into(), has_password: true, ..ApplicationInfo::default() }
+    } else {
+        ApplicationInfo::default()
+    }
+}
+
 impl Create for PurchasedApp {
     /// The app a paid order creates (ORD-5): an unsupervised app with a term starts it now, a
     /// supervised one is provisioning until its flow completes (APP-3, APP-4); a pay-per-use app
@@ -1148,10 +1158,7 @@ impl Create for PurchasedApp {
             (false, Some(months)) => Some(Term::starting(ctx.now, months * periods, ctx.policy.zone())),
             _ => None,
         };
-        let info = match &image {
-            Some(_) => ApplicationInfo { username: "root".into(), has_password: true, ..ApplicationInfo::default() },
-            None => ApplicationInfo::default(),
-        };
+        let info = info_at_start(image.is_some());
         let mut app = PurchasedApp {
             id: id.unwrap_or_else(|| AppId::numbered(0)),
             order: order.clone(),
@@ -1377,6 +1384,28 @@ impl Aggregate for PurchasedApp {
                 Ok(vec![AppEvent::DowngradeCancelled])
             }
         }
+    }
+
+    /// As started (`Create::decide_new`): provisioning (supervised) or active, with no term
+    /// (its first term is an event), the application information an image starts with, and
+    /// pay-per-use metering not started; no renewal, reminder, downgrade, receipt or setting.
+    /// Its specification and quantity stay as kept: the last upgrade or downgrade, or what was
+    /// bought.
+    fn as_created(&self) -> Option<PurchasedApp> {
+        Some(PurchasedApp {
+            term: None,
+            status: if self.involves_supervision { AppStatus::Provisioning } else { AppStatus::Active },
+            info: info_at_start(self.image.is_some()),
+            auto_renewal: None,
+            pending_order: None,
+            renewals: Vec::new(),
+            reminded: Vec::new(),
+            metering: self.metering.as_ref().map(|m| Box::new(Metering::new(m.hourly, m.method, m.reseller.clone(), None))),
+            scheduled_downgrade: None,
+            recent_receipts: Vec::new(),
+            charges_returned: 0,
+            ..self.clone()
+        })
     }
 
     fn apply(&mut self, event: &AppEvent, _ctx: &Ctx<'_>) {

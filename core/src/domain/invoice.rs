@@ -206,6 +206,12 @@ impl Aggregate for Invoice {
         }
     }
 
+    /// As requested (`Invoice::requested`): neither issued nor returned. Its amount stays as
+    /// kept: the last adjustment, or the amount requested.
+    fn as_created(&self) -> Option<Invoice> {
+        Some(Invoice { status: InvoiceStatus::Requested, issued_at: None, returned_at: None, ..self.clone() })
+    }
+
     fn apply(&mut self, event: &InvoiceEvent, ctx: &Ctx<'_>) {
         let at = ctx.now;
         match event {

@@ -1209,6 +1209,30 @@ impl Aggregate for Order {
         }
     }
 
+    /// As placed (`Order::placed`): pending payment, nothing paid, fulfilled or refunded; an
+    /// image order keeps the app numbered with it. Its quote stays as kept: a reseller's order
+    /// is for reference from its placing, or from its settlement.
+    fn as_created(&self) -> Option<Order> {
+        let image = matches!(self.kind, OrderKind::Image { .. });
+        Some(Order {
+            status: OrderStatus::PendingPayment,
+            terms_accepted_at: None,
+            payment: None,
+            cancel_reason: None,
+            app: if image { self.app.clone() } else { None },
+            flow: None,
+            accepted_at: None,
+            completed_at: None,
+            refunded: Money::zero(self.quote.total.currency),
+            invoice: None,
+            invoice_issued: false,
+            pending_unsubscription: None,
+            unconditional_unsubscription_at: None,
+            charges_returned: 0,
+            ..self.clone()
+        })
+    }
+
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         match self.status {
             OrderStatus::PendingPayment => {

@@ -1034,6 +1034,28 @@ impl Aggregate for ServiceFlow {
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         self.status.is_open().then(|| self.closes_at(policy))
     }
+
+    /// As opened (`ServiceFlow::open`): in service (a licence) or awaiting the request, with no
+    /// step taken yet.
+    fn as_created(&self) -> Option<ServiceFlow> {
+        Some(ServiceFlow {
+            status: if self.kind == FlowKind::License { FlowStatus::InService } else { FlowStatus::AwaitingRequest },
+            frozen_from: None,
+            appeal: None,
+            updated_at: self.opened_at,
+            request: None,
+            request_rejections: 0,
+            delivery_rejections: 0,
+            last_rejection_reason: None,
+            last_reminder_at: None,
+            delivered_at: None,
+            enabling_time: None,
+            application_info: None,
+            accepted_at: None,
+            closed_at: None,
+            ..self.clone()
+        })
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@ use crate::error::Error;
 use crate::event::NewEvent;
 use crate::order::Order;
 use crate::payments::{ChargeRequest, PaymentError, Receipt, RefundRequest, ReturnedCharge, check_receipt};
-use crate::policy::Policy;
 use crate::secret::Secret;
 use crate::store::{Commit, Record, Stored, Write};
 
@@ -342,7 +341,7 @@ impl<'a> Unit<'a> {
         // buffer.
         let mut writes = Vec::with_capacity(self.entries.iter().filter(|e| e.written).count());
         for e in self.entries.into_iter().filter(|e| e.written) {
-            writes.push(Write { due: next_due(&e.record, policy), expected_version: e.version, record: e.record });
+            writes.push(Write { due: e.record.next_due(policy), expected_version: e.version, record: e.record });
         }
         Commit { writes, events: self.events, secrets: self.secrets, request: None }
     }
@@ -367,16 +366,3 @@ impl<A: Aggregate> New<A> {
     }
 }
 
-/// When `tick` must next look at a record.
-fn next_due(record: &Record, policy: &Policy) -> Option<DateTime<Utc>> {
-    match record {
-        Record::Account(a) => a.next_due(policy),
-        Record::Product(p) => p.next_due(policy),
-        Record::SavedList(l) => l.next_due(policy),
-        Record::Order(o) => o.next_due(policy),
-        Record::App(a) => a.next_due(policy),
-        Record::Flow(f) => f.next_due(policy),
-        Record::Appeal(a) => a.next_due(policy),
-        Record::Invoice(i) => i.next_due(policy),
-    }
-}

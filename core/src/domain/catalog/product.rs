@@ -619,6 +619,11 @@ impl Aggregate for Product {
         Ok(vec![if listed { ProductEvent::Relisted } else { ProductEvent::Delisted }])
     }
 
+    /// As listed (`Product::from_draft`): listed.
+    fn as_created(&self) -> Option<Product> {
+        Some(Product { listed: true, ..self.clone() })
+    }
+
     fn apply(&mut self, event: &ProductEvent, _ctx: &Ctx<'_>) {
         match event {
             ProductEvent::Listed { .. } => {}
