@@ -2,3 +2,4 @@
 //! whole-library properties. The tests live in `tests/*.rs` of this crate.
 
 pub mod commands;
+pub mod journeys;
