@@ -1,5 +1,6 @@
-//! Progress of a long command, on standard error: a line at most every half second, so that
-//! a small store prints none and a large one shows how far it is.
+//! Progress of a long command, on standard error: a line at most every half second (or every
+//! `APPMARKET_PROGRESS_MS`), so that a small store prints none and a large one shows how far
+//! it is.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -14,10 +15,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Progress of `what`; nothing is printed when `quiet`.
+    /// Progress of `what`; nothing is printed when `quiet`. `APPMARKET_PROGRESS_MS` sets how
+    /// often a line is printed (default 500 ms).
     pub fn new(what: &'static str, quiet: bool) -> Progress {
         let now = Instant::now();
-        Progress { what, started: now, last: now, every: Duration::from_millis(500), quiet }
+        let ms = std::env::var("APPMARKET_PROGRESS_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+        Progress { what, started: now, last: now, every: Duration::from_millis(ms), quiet }
     }
 
     /// Prints `line()` when the last line is old enough.
