@@ -38,8 +38,8 @@ pub fn backup(source: &Path, dest: &Path) -> Outcome<Copied> {
         )));
     }
     let fail = |doing: &str, e: rusqlite::Error| Failure::new(format!("backing up {} {doing}: {e}", shown(source)));
-    let src =
-        Connection::open_with_flags(file_path(source), OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| fail("(opening it)", e))?;
+    let src = Connection::open_with_flags(file_path(source), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| fail("(opening it)", e))?;
     src.busy_timeout(Duration::from_secs(30)).map_err(|e| fail("(opening it)", e))?;
     let copied = (|| {
         let mut dst = Connection::open_with_flags(
@@ -63,11 +63,13 @@ pub fn backup(source: &Path, dest: &Path) -> Outcome<Copied> {
                 }
             }
         }
-        let check: String = dst.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| fail("(checking the copy)", e))?;
+        let check: String =
+            dst.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| fail("(checking the copy)", e))?;
         if check != "ok" {
             return Err(Failure::new(format!("the copy {} does not check: {check}", shown(dest))));
         }
-        let pages: i64 = dst.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| fail("(checking the copy)", e))?;
+        let pages: i64 =
+            dst.query_row("PRAGMA page_count", [], |r| r.get(0)).map_err(|e| fail("(checking the copy)", e))?;
         // The copy is self-contained: no -wal file beside it.
         dst.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(|e| fail("(checking the copy)", e))?;
         drop(dst);

@@ -72,8 +72,7 @@ fn env(name: &str) -> Option<String> {
 fn open(args: &StoreArgs, must_exist: bool) -> Outcome<(Locator, locator::Opened)> {
     let locator = Locator::parse(&args.store, args.schema.as_deref())?;
     let key = keys::given(args.key_file.as_deref(), env("APPMARKET_SECRET_KEY").as_deref(), "APPMARKET_SECRET_KEY")?;
-    let opened =
-        locator::open(&locator, Opening { key, must_exist, key_hint: "--key-file or APPMARKET_SECRET_KEY" })?;
+    let opened = locator::open(&locator, Opening { key, must_exist, key_hint: "--key-file or APPMARKET_SECRET_KEY" })?;
     Ok((locator, opened))
 }
 
@@ -94,8 +93,7 @@ pub fn run(cli: Cli) -> Outcome {
                 env("APPMARKET_TO_SECRET_KEY").as_deref(),
                 "APPMARKET_TO_SECRET_KEY",
             )?;
-            let migration =
-                migrate::Migration { from: from.clone(), to: to.clone(), from_key, to_key, quiet: a.quiet };
+            let migration = migrate::Migration { from: from.clone(), to: to.clone(), from_key, to_key, quiet: a.quiet };
             let migrated = migrate::migrate(migration)?;
             let _ = stdout.lock().write_all(migrate::report(&from, &to, &migrated).as_bytes());
             Ok(())

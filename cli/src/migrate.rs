@@ -1,8 +1,8 @@
 //! `appmarket migrate`: a whole marketplace copied from one store into an empty one.
 //!
-//! The source is read from one consistent snapshot ([`Portable::export`]) on a thread of its
+//! The source is read from one consistent snapshot ([`Portable::export`](appmarket::store::Portable::export)) on a thread of its
 //! own, and its items flow through a bounded channel into the target's import
-//! ([`Portable::import`]): one transaction, so nothing of the copy is visible before it
+//! ([`Portable::import`](appmarket::store::Portable::import)): one transaction, so nothing of the copy is visible before it
 //! commits, and a failed or killed migration leaves the target empty (a SQLite target is
 //! written in a single transaction in the target file itself; a new file it created is removed
 //! again on a failure it sees). Neither store is ever held whole in memory. Passwords are
@@ -51,7 +51,10 @@ const IN_FLIGHT: usize = 4096;
 /// Copies the marketplace; see the module's documentation.
 pub fn migrate(m: Migration) -> Outcome<Migrated> {
     if m.from == m.to {
-        return Err(Failure::new(format!("{} is both the source and the target: migrate to another store", m.from.shown())));
+        return Err(Failure::new(format!(
+            "{} is both the source and the target: migrate to another store",
+            m.from.shown()
+        )));
     }
     let source = locator::open(
         &m.from,
@@ -89,8 +92,10 @@ fn copy(
     quiet: bool,
     from: &Locator,
 ) -> Outcome<Migrated> {
-    let target =
-        locator::open(to, Opening { key: to_key, must_exist: false, key_hint: "--to-key-file or APPMARKET_TO_SECRET_KEY" })?;
+    let target = locator::open(
+        to,
+        Opening { key: to_key, must_exist: false, key_hint: "--to-key-file or APPMARKET_TO_SECRET_KEY" },
+    )?;
     let now = Utc::now();
     let before = target.portable().census(now).map_err(|e| Failure::new(to.scrub(&e.to_string())))?;
     if !before.is_empty() {
@@ -143,7 +148,11 @@ fn copy(
     let mut differences = counted.differences(&after);
     let copied = EventDigest::of_store(target.store(), 5000)?;
     if copied.hex() != digest.hex() {
-        differences.push(format!("event digest: sha256:{} exported, sha256:{} in the target", digest.hex(), copied.hex()));
+        differences.push(format!(
+            "event digest: sha256:{} exported, sha256:{} in the target",
+            digest.hex(),
+            copied.hex()
+        ));
     }
     if !differences.is_empty() {
         return Err(Failure::new(format!(

@@ -54,5 +54,5 @@ pub fn count(n: u64) -> String {
 
 /// `part` of `whole` in per cent (100 when the whole is 0).
 pub fn percent(part: u64, whole: u64) -> u64 {
-    if whole == 0 { 100 } else { (part.saturating_mul(100) / whole).min(100) }
+    part.saturating_mul(100).checked_div(whole).map_or(100, |p| p.min(100))
 }

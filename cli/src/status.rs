@@ -38,7 +38,8 @@ pub fn text(locator: &Locator, s: &Status) -> String {
     let _ = writeln!(out, "passwords: {}", count(c.secrets));
     let _ = writeln!(out, "request records: {}", count(c.requests));
     let sequences: Vec<String> = c.sequences.iter().map(|(s, n)| format!("{} {n}", sequence_name(*s))).collect();
-    let _ = writeln!(out, "sequences: {}", if sequences.is_empty() { "(none yet)".into() } else { sequences.join(", ") });
+    let _ =
+        writeln!(out, "sequences: {}", if sequences.is_empty() { "(none yet)".into() } else { sequences.join(", ") });
     let due: Vec<String> = RECORD_KINDS
         .iter()
         .zip(c.due)

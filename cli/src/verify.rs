@@ -1,6 +1,6 @@
 //! `appmarket verify`: every record checked against its history.
 //!
-//! The store is read from one snapshot ([`Portable::export`]) on a thread of its own; for each
+//! The store is read from one snapshot ([`Portable::export`](appmarket::store::Portable::export)) on a thread of its own; for each
 //! record, its events are read ([`Store::records`], a page at a time) and applied with its
 //! aggregate's own `apply` to the record as its creation left it (`Aggregate::as_created`,
 //! [`Rebuild`]), and the result compared with the kept record. Also checked: the due instant
@@ -226,7 +226,13 @@ pub fn summary(v: &Verified) -> String {
         out.push_str(&format!(
             "; {} {} not rebuilt (the stream records a registration without the account)",
             progress::count(skipped),
-            RECORD_KINDS.iter().zip(v.not_rebuilt).filter(|(_, n)| *n > 0).map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+            RECORD_KINDS
+                .iter()
+                .zip(v.not_rebuilt)
+                .filter(|(_, n)| *n > 0)
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     out.push('\n');

@@ -208,6 +208,7 @@ fn failures_are_one_line_with_a_code_and_no_password() {
     let (_, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("--key-file or APPMARKET_SECRET_KEY"), "{stderr}");
-    let out = appmarket().args(["status", &sqlite(&path)]).env("APPMARKET_SECRET_KEY", "09".repeat(32)).output().unwrap();
+    let out =
+        appmarket().args(["status", &sqlite(&path)]).env("APPMARKET_SECRET_KEY", "09".repeat(32)).output().unwrap();
     assert!(out.status.success(), "{}", texts(&out).1);
 }

@@ -93,8 +93,12 @@ fn goes_on(copy: &Path, policy: &Policy) {
     let items = content(&*store);
     let census = store.census(Utc::now()).unwrap();
     let clock = ManualClock::new(Utc::now());
-    let market =
-        Marketplace::builder().store(store.clone() as Arc<dyn Store>).clock(clock).policy(policy.clone()).build().unwrap();
+    let market = Marketplace::builder()
+        .store(store.clone() as Arc<dyn Store>)
+        .clock(clock)
+        .policy(policy.clone())
+        .build()
+        .unwrap();
     let paid = items.iter().find_map(|i| match i {
         Item::Request(r) => match &r.reply {
             Ok(Reply::Record(Record::Order(o))) if r.fingerprint.starts_with("v1:") && r.id.as_str() == "pay-1" => {
@@ -250,7 +254,11 @@ fn a_killed_migration_leaves_an_empty_target_and_a_full_one_is_refused() {
     let (_, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("is not empty (5000 records"), "{stderr}");
-    let password = url.split_once("://").and_then(|(_, rest)| rest.split_once('@')).and_then(|(auth, _)| auth.split_once(':')).map(|(_, p)| p.to_owned());
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(auth, _)| auth.split_once(':'))
+        .map(|(_, p)| p.to_owned());
     if let Some(p) = password.filter(|p| !p.is_empty()) {
         assert!(!stderr.contains(&p), "a password was printed: {stderr}");
     }

@@ -41,7 +41,9 @@ fn finds_the_change(args: &[&str], order: &str) {
     let (ok, stdout, stderr) = verify(args);
     assert!(!ok, "a changed record verified: {stdout}");
     assert!(
-        stdout.lines().any(|l| l.starts_with(&format!("order {order}: status: kept \"cancelled\", its events give \"completed\""))),
+        stdout.lines().any(
+            |l| l.starts_with(&format!("order {order}: status: kept \"cancelled\", its events give \"completed\""))
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("1 mismatches"), "{stdout}");
@@ -56,7 +58,10 @@ fn verify_finds_a_record_changed_behind_the_sqlite_store() {
     assert!(stdout.contains("no mismatch") && stdout.contains("rebuilt from their events"), "{stdout}");
     let conn = rusqlite::Connection::open(&path).unwrap();
     let changed = conn
-        .execute("UPDATE records SET doc = json_set(doc, '$.value.status', 'cancelled') WHERE kind = 3 AND id = ?1", [&order])
+        .execute(
+            "UPDATE records SET doc = json_set(doc, '$.value.status', 'cancelled') WHERE kind = 3 AND id = ?1",
+            [&order],
+        )
         .unwrap();
     assert_eq!(changed, 1);
     drop(conn);

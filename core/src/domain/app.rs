@@ -1400,7 +1400,10 @@ impl Aggregate for PurchasedApp {
             pending_order: None,
             renewals: Vec::new(),
             reminded: Vec::new(),
-            metering: self.metering.as_ref().map(|m| Box::new(Metering::new(m.hourly, m.method, m.reseller.clone(), None))),
+            metering: self
+                .metering
+                .as_ref()
+                .map(|m| Box::new(Metering::new(m.hourly, m.method, m.reseller.clone(), None))),
             scheduled_downgrade: None,
             recent_receipts: Vec::new(),
             charges_returned: 0,

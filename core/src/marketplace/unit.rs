@@ -365,4 +365,3 @@ impl<A: Aggregate> New<A> {
         &self.value
     }
 }
-

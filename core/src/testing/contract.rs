@@ -1190,7 +1190,9 @@ pub fn content_is_exported_and_imported<S: Portable>(source: &S, target: &S, thi
     assert_eq!(target.marketplace_id("another").expect("bind"), "contract-market");
     let next = target.next_number(Sequence::Order).expect("number");
     assert!(next > *numbered.iter().max().expect("numbers"), "{next} was handed out before");
-    let head = target.commit(Commit { events: vec![event(Target::Account(customer()))], ..Commit::default() }, fixtures::t0()).expect("commit");
+    let head = target
+        .commit(Commit { events: vec![event(Target::Account(customer()))], ..Commit::default() }, fixtures::t0())
+        .expect("commit");
     assert_eq!(head, census.last_seq + 1);
     let again = Commit { request: Some(request), ..Commit::default() };
     assert!(matches!(target.commit(again, fixtures::t0()), Err(Error::Conflict { .. })), "a copied request id is used");
@@ -1203,9 +1205,12 @@ pub fn content_is_exported_and_imported<S: Portable>(source: &S, target: &S, thi
 
     // An import that fails midway, or whose events skip a number, leaves the store empty.
     let half = items.len() / 2;
-    let failing = items.iter().take(half).cloned().map(Ok).chain(std::iter::once(Err(Error::Storage {
-        reason: "the source broke".into(),
-    })));
+    let failing = items
+        .iter()
+        .take(half)
+        .cloned()
+        .map(Ok)
+        .chain(std::iter::once(Err(Error::Storage { reason: "the source broke".into() })));
     let err = third.import(&mut failing.into_iter()).expect_err("the source broke");
     assert!(matches!(&err, Error::Storage { reason } if reason == "the source broke"), "{err}");
     assert!(third.census(fixtures::t0()).expect("census").is_empty(), "a failed import left something");

@@ -63,13 +63,16 @@ struct Rows {
     columns: Vec<Vec<Option<String>>>,
 }
 
+/// Passwords waiting: apps, plain texts, sealed values.
+type Secrets = (Vec<String>, Vec<Option<String>>, Vec<Option<Vec<u8>>>);
+
 /// What an import has read and not written yet.
 #[derive(Default)]
 struct Pending {
     records: [Rows; 8],
     due: (Vec<String>, Vec<i64>),
     events: (Vec<i64>, Vec<String>, Vec<String>),
-    secrets: (Vec<String>, Vec<Option<String>>, Vec<Option<Vec<u8>>>),
+    secrets: Secrets,
     requests: (Vec<String>, Vec<String>, Vec<i64>, Vec<String>),
 }
 
@@ -133,8 +136,7 @@ impl PostgresStore {
             }
             let rows = std::mem::take(rows);
             let names: String = kind.columns.iter().map(|c| format!(", {c}")).collect();
-            let selected: String =
-                kind.columns.iter().map(|c| format!(", u.{c}::{}", column_type(c))).collect();
+            let selected: String = kind.columns.iter().map(|c| format!(", u.{c}::{}", column_type(c))).collect();
             let arrays: String = (0..kind.columns.len()).map(|i| format!(", ${}::text[]", i + 4)).collect();
             let sql = format!(
                 "INSERT INTO {table} (id, version, doc{names}) SELECT u.id, u.version, u.doc{selected}

@@ -111,7 +111,8 @@ impl Portable for SqliteStore {
             &tx,
             "SELECT version, doc FROM products ORDER BY rowid",
             |row| {
-                let record: Record = self.decode("product", row.get_ref(1).and_then(|v| Ok(v.as_str()?)).map_err(q)?)?;
+                let record: Record =
+                    self.decode("product", row.get_ref(1).and_then(|v| Ok(v.as_str()?)).map_err(q)?)?;
                 sink(Item::Record(Kept { record, version: row.get::<_, i64>(0).map_err(q)? as u64, due: None }))
             },
             &q,

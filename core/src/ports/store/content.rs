@@ -129,10 +129,7 @@ impl Census {
 
     /// The refusal of an import into a store that is not empty.
     pub fn not_empty_error(&self) -> Error {
-        Error::invalid(
-            "target",
-            format!("the store is not empty ({}): an import needs an empty store", self.summary()),
-        )
+        Error::invalid("target", format!("the store is not empty ({}): an import needs an empty store", self.summary()))
     }
 
     /// Counts one exported item, as the census of the store that holds it would.

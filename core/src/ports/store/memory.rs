@@ -214,7 +214,9 @@ impl Inner {
                     *count = if unpaid { *count + 1 } else { count.saturating_sub(1) };
                 }
             }
-            Record::App(a) if fresh => apps_by_customer.entry(a.customer.clone()).or_default().push(slot.record.target()),
+            Record::App(a) if fresh => {
+                apps_by_customer.entry(a.customer.clone()).or_default().push(slot.record.target())
+            }
             Record::Flow(f) if fresh => {
                 for party in [Actor::Customer(f.customer.clone()), Actor::Seller(f.seller.clone())] {
                     flows_by_party.entry(party).or_default().push(slot.record.target());
@@ -710,8 +712,7 @@ fn census_of(inner: &Inner, now: DateTime<Utc>) -> Census {
     census.last_seq = census.events;
     census.secrets = inner.secrets.len() as u64;
     census.requests = inner.requests.len() as u64;
-    census.sequences =
-        columns::SEQUENCES.iter().filter_map(|s| inner.sequences.get(s).map(|n| (*s, *n))).collect();
+    census.sequences = columns::SEQUENCES.iter().filter_map(|s| inner.sequences.get(s).map(|n| (*s, *n))).collect();
     census.claims = inner.claims.values().filter(|until| **until > now).count() as u64;
     census
 }

@@ -3,7 +3,7 @@
 //!
 //! The stream records what happened to an aggregate, not the whole of it as it was created: a
 //! placed order's event holds its total, not its quote or customer. So a record is rebuilt from
-//! [`Aggregate::as_created`] (the record as its creation left it, told from the kept record)
+//! [`Aggregate::as_created`](crate::aggregate::Aggregate::as_created) (the record as its creation left it, told from the kept record)
 //! with every one of its events applied in order, and compared with the kept record: what its
 //! events set (a status, a payment, a refund, a term, the times of each step) must agree;
 //! what only its creation set (a customer, a quote) is taken from the record itself and so is
@@ -28,9 +28,8 @@ fn created<A: Stored>(value: &A) -> Option<Record> {
 
 fn step<A: Stored>(state: &mut Record, event: &Event, policy: &Policy) -> Result<(), String> {
     let value = A::in_record_mut(state).ok_or("the record changed kind")?;
-    let own = A::own_event(&event.kind).ok_or_else(|| {
-        format!("event {} is not one that a {} applies ({:?})", event.seq, A::WHAT, event.kind)
-    })?;
+    let own = A::own_event(&event.kind)
+        .ok_or_else(|| format!("event {} is not one that a {} applies ({:?})", event.seq, A::WHAT, event.kind))?;
     value.apply(&own, &Ctx::new(&event.actor, event.at, policy));
     Ok(())
 }
