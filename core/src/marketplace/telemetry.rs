@@ -103,7 +103,8 @@ impl CommandTrace {
             conflicts = Empty,
             duration_us = Empty,
         );
-        if span.is_disabled() {
+        // Its events may be taken without the span (a subscriber that writes only events).
+        if span.is_disabled() && !tracing::enabled!(target: "appmarket::command", tracing::Level::ERROR) {
             return CommandTrace { span: span.entered(), on: None };
         }
         let target = command.target.map(ToString::to_string);
@@ -131,7 +132,7 @@ impl CommandTrace {
         if let (Some(on), Some(target)) = (&mut self.on, target)
             && on.target.is_none()
         {
-            let target = target.to_string();
+            let target = target.kind_and_id().1.to_owned();
             self.span.record("target", target.as_str());
             on.target = Some(target);
         }
@@ -200,7 +201,8 @@ impl TickTrace {
             error = Empty,
             duration_us = Empty,
         );
-        let started = (!span.is_disabled()).then(Instant::now);
+        let on = !span.is_disabled() || tracing::enabled!(target: "appmarket::tick", tracing::Level::ERROR);
+        let started = on.then(Instant::now);
         TickTrace { span: span.entered(), started }
     }
 

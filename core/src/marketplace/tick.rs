@@ -232,7 +232,7 @@ impl Marketplace {
         self.execute_with(
             receipts,
             Actor::System,
-            traced("tick").on(target),
+            traced("tick").on(&target.kind_and_id().1),
             || crate::command::Command::Tick {},
             |unit| match target {
                 Target::Order(_) => tick_order(unit, target),
