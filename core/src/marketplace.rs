@@ -21,6 +21,7 @@ mod run;
 mod selling;
 mod settling;
 mod supervising;
+mod telemetry;
 mod tick;
 mod ticker;
 mod unit;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub(crate) use receipts::Receipts;
+use telemetry::{CommandTrace, Traced, traced};
 pub use tick::TickReport;
 pub use ticker::{Ticker, TickerOptions};
 pub(crate) use unit::Unit;
@@ -181,7 +183,9 @@ impl MarketplaceBuilder {
         Ok(Marketplace {
             id,
             store,
-            payments: self.payments.unwrap_or_else(|| Arc::new(SimulatedPayments::new())),
+            payments: Arc::new(crate::payments::Traced(
+                self.payments.unwrap_or_else(|| Arc::new(SimulatedPayments::new())),
+            )),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             policy,
             due_bells: crate::time::Bells::default(),
@@ -334,14 +338,16 @@ impl Marketplace {
     /// fresh [`Unit`] and commits the unit, deciding again when a concurrent change won the race.
     /// A refusal commits nothing, unless the unit says the refusal itself is to be saved (a
     /// declined payment cancels the order, ORD-3), or money was taken for it: every charge the
-    /// gateway answered is recorded ([`Unit::return_unclaimed`]).
+    /// gateway answered is recorded ([`Unit::return_unclaimed`]). `traced` names the command
+    /// and its target for its span (`telemetry`).
     pub(crate) fn execute<T: Replied>(
         &self,
         caller: impl Into<Caller>,
+        traced: Traced<'_>,
         command: impl FnOnce() -> crate::command::Command,
         attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.execute_with(&Receipts::default(), caller, command, attempt)
+        self.execute_with(&Receipts::default(), caller, traced, command, attempt)
     }
 
     /// [`Marketplace::execute`] for a command whose earlier decision already took money
@@ -350,10 +356,25 @@ impl Marketplace {
         &self,
         receipts: &Receipts,
         caller: impl Into<Caller>,
+        traced: Traced<'_>,
+        command: impl FnOnce() -> crate::command::Command,
+        attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let caller = caller.into();
+        let mut trace = CommandTrace::start(traced, &caller.actor);
+        let result = self.execute_traced(&mut trace, receipts, &caller, command, attempt);
+        trace.finish(&result);
+        result
+    }
+
+    fn execute_traced<T: Replied>(
+        &self,
+        trace: &mut CommandTrace,
+        receipts: &Receipts,
+        caller: &Caller,
         command: impl FnOnce() -> crate::command::Command,
         mut attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let caller = caller.into();
         let fingerprint = caller.request_id.as_ref().map(|_| command().fingerprint());
         if receipts.is_empty()
             && let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())?
@@ -365,6 +386,9 @@ impl Marketplace {
         for _ in 0..MAX_ATTEMPTS {
             let mut unit = Unit::new(self, &caller.actor, now, receipts);
             let mut result = attempt(&mut unit);
+            if result.is_ok() && trace.is_on() {
+                trace.created(unit.created());
+            }
             let mut saves_request = true;
             if result.is_err() && !unit.saves_refusal() {
                 // A concurrent call under the same request id may have committed between
@@ -411,6 +435,7 @@ impl Marketplace {
                     {
                         return replayed;
                     }
+                    trace.conflict();
                     last = Some(Error::Conflict { reason });
                 }
                 Err(other) => return Err(other),
@@ -458,6 +483,7 @@ impl Marketplace {
         self.check_input("account", &account)?;
         self.execute(
             Actor::System,
+            traced("register_customer").on(&account.id),
             || crate::command::Command::RegisterCustomer { account: account.clone() },
             |unit| {
                 let target = Target::Account(account.id.clone());

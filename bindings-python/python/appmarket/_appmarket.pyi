@@ -2663,6 +2663,14 @@ def _remaining_months(change: date, expiry: date) -> Decimal:
     For tests: PRC-5's remaining months between two dates, from the core (no rule here).
     """
 
+def refresh_log_levels() -> None:
+    """
+    Forgets the levels of the `appmarket` loggers read so far, so that the next record of each
+    reads its level again: call it after changing the level of an `appmarket` logger (or of
+    the root logger) while the program runs. The levels are kept so that a record below its
+    logger's level costs no call into Python.
+    """
+
 __all__ = [
     "Action",
     "Actor",
@@ -2751,6 +2759,7 @@ __all__ = [
     "UsageStatement",
     "__version__",
     "_remaining_months",
+    "refresh_log_levels",
 ]
 
 # Not in pyo3's introspection: the exceptions and the enumerations (made at import).

@@ -152,6 +152,12 @@ impl<'a> Unit<'a> {
         Ok(())
     }
 
+    /// The first aggregate the unit created, if any (the target of a command's span when its
+    /// declaration names none).
+    pub(crate) fn created(&self) -> Option<&Target> {
+        self.entries.iter().find(|e| e.version == 0 && e.written).map(|e| &e.target)
+    }
+
     /// Whether the unit would commit nothing.
     pub(crate) fn is_empty(&self) -> bool {
         self.events.is_empty() && self.secrets.is_empty() && !self.entries.iter().any(|e| e.written)
