@@ -440,7 +440,7 @@ py_int_enum! {
         RemindSeller, Appeal, ResolveAppeal, IssueInvoice, ReturnInvoice, DeleteApp, PayArrears, ScheduleDowngrade,
         CancelScheduledDowngrade,
     }
-    FlowKind { License, ProfessionalService, Saas }
+    FlowKind { License, ProfessionalService, Saas, FiveGNaas }
     FlowStatus { AwaitingRequest, RequestSubmitted, InService, AwaitingAcceptance, Frozen, Completed, Closed }
     Party { Customer, Seller }
     AppealGrounds { SellerIdle, RequestRejected, DeliveryRejected, CustomerIdle }

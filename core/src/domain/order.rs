@@ -57,7 +57,7 @@ pub struct PendingUnsubscription {
     pub quote: Quote,
     /// The customer's reason (UNS-6).
     pub reason: Option<String>,
-    /// Whether it is a five-day unconditional unsubscription (UNS-3).
+    /// Whether it is an unconditional unsubscription (UNS-3).
     pub unconditional: bool,
 }
 
@@ -200,7 +200,7 @@ pub struct Order {
     /// UNS-6, INV-2).
     #[serde(default)]
     pub pending_unsubscription: Option<PendingUnsubscription>,
-    /// When it was unsubscribed by the five-day unconditional unsubscription (UNS-3).
+    /// When it was unsubscribed by the unconditional unsubscription (UNS-3).
     #[serde(default)]
     pub unconditional_unsubscription_at: Option<DateTime<Utc>>,
     /// How many charges for the order were given back because, decided again, the order no
@@ -397,7 +397,7 @@ pub(crate) enum Fact {
         /// Why.
         reason: String,
     },
-    /// The unsubscription is the five-day unconditional one (UNS-3).
+    /// The unsubscription is the unconditional one (UNS-3).
     MarkUnconditional,
     /// A charge the order no longer wanted, given back (see [`ReturnedCharge`]).
     ReturnCharge(ReturnedCharge),
@@ -492,7 +492,7 @@ pub enum OrderEvent {
         /// Why.
         reason: String,
     },
-    /// Unsubscribed by the five-day unconditional unsubscription (UNS-3).
+    /// Unsubscribed by the unconditional unsubscription (UNS-3).
     UnconditionalUnsubscription,
     /// A charge taken for the order that, decided again after a concurrent change, the order
     /// no longer wanted (it was cancelled meanwhile): given back with a refund.

@@ -719,20 +719,27 @@ impl ServiceFlow {
         }
         let idle = now - self.updated_at > Duration::days(i64::from(policy.appeal_idle_days));
         let other_holds = self.next_step_by().is_some_and(|p| p != party);
-        let n = policy.appeal_rejections_for(self.kind);
+        // The seller's rejections of the request: the Appeal sections' count; the customer's
+        // rejections of the delivery: the count of the flow's kind (APL-1).
+        let (requests, n) = (policy.appeal_request_rejections(), policy.appeal_rejections_for(self.kind));
         let grounds = match party {
             Party::Customer if other_holds && idle => Some(AppealGrounds::SellerIdle),
-            Party::Customer if self.request_rejections >= n => Some(AppealGrounds::RequestRejected),
+            Party::Customer if self.request_rejections >= requests => Some(AppealGrounds::RequestRejected),
             Party::Customer | Party::Seller if self.delivery_rejections >= n => Some(AppealGrounds::DeliveryRejected),
             Party::Seller if other_holds && idle => Some(AppealGrounds::CustomerIdle),
             _ => None,
         };
         grounds.ok_or_else(|| {
             let reason = match party {
+                Party::Customer if self.kind == FlowKind::License => format!(
+                    "the customer may appeal when the seller has not updated the flow for more than {} days, or \
+                     after {n} rejections of the delivery (rejected {} times)",
+                    policy.appeal_idle_days, self.delivery_rejections
+                ),
                 Party::Customer => format!(
                     "the customer may appeal when the seller has not updated the flow for more than {} days, or \
-                     after {n} rejections of the request or of the delivery (request rejected {} times, delivery \
-                     {} times)",
+                     after {requests} rejections of the request or {n} of the delivery (request rejected {} times, \
+                     delivery {} times)",
                     policy.appeal_idle_days, self.request_rejections, self.delivery_rejections
                 ),
                 Party::Seller => format!(
@@ -777,7 +784,7 @@ impl ServiceFlow {
                 "application_info",
                 "APP-4: a SaaS delivery gives the application information (username and URLs)",
             )),
-            (Some(_), FlowKind::License | FlowKind::ProfessionalService) => {
+            (Some(_), FlowKind::License | FlowKind::ProfessionalService | FlowKind::FiveGNaas) => {
                 Err(Error::invalid("application_info", "only a SaaS delivery carries application information"))
             }
             (Some(info), FlowKind::Saas) => {

@@ -87,7 +87,7 @@ impl Text {
             Text::AttachmentName => policy.attachment_name_max_chars,
             Text::Reason => policy.reason_max_chars,
             Text::Search => policy.search_text_max_chars,
-            Text::AccountLabel => return MAX_ID_CHARS,
+            Text::AccountLabel => policy.max_id_chars.min(MAX_ID_CHARS as u32),
         };
         max as usize
     }

@@ -708,13 +708,13 @@ pub fn save_varied_listings<S: Store>(store: &S) -> Vec<Record> {
         })
         .collect();
     let sellers = ["contract-seller", "contract-seller-2"];
-    let kinds = [FlowKind::License, FlowKind::ProfessionalService, FlowKind::Saas];
+    let kinds = FlowKind::ALL;
     let flows: Vec<ServiceFlow> = (1..=24u64)
         .map(|n| {
             let mut f = flow(n);
             f.customer = customer_of(n);
             f.seller = SellerId::parse(sellers[(n / 2) as usize % 2]).expect("valid id");
-            f.kind = kinds[n as usize % 3];
+            f.kind = kinds[n as usize % kinds.len()];
             f.order = OrderId::numbered(n % 5);
             f
         })
@@ -811,6 +811,7 @@ pub fn check_listings<S: Store>(store: &S, records: &[Record]) {
         FlowFilter::default(),
         FlowFilter { status: Some(FlowStatus::RequestSubmitted), ..FlowFilter::default() },
         FlowFilter { kind: Some(FlowKind::Saas), ..FlowFilter::default() },
+        FlowFilter { kind: Some(FlowKind::FiveGNaas), ..FlowFilter::default() },
         FlowFilter { order: Some(OrderId::numbered(3)), ..FlowFilter::default() },
         FlowFilter { status: Some(FlowStatus::AwaitingRequest), kind: Some(FlowKind::License), order: None },
     ];
