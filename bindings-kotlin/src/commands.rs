@@ -102,18 +102,19 @@ impl Marketplace {
         self.core.cancel_order(caller(by, request_id), &order)
     }
 
-    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
     ///
     /// Called by a customer.
-    #[uniffi::method(default(request_id = None))]
+    #[uniffi::method(default(method = None, request_id = None))]
     pub fn provision_image(
         &self,
         by: Actor,
         product: ProductId,
         request: ImageProvisioning,
+        method: Option<PaymentMethod>,
         request_id: Option<RequestId>,
     ) -> Result<Order> {
-        self.core.provision_image(caller(by, request_id), &product, request)
+        self.core.provision_image(caller(by, request_id), &product, request, method)
     }
 
     /// The seller provides the application information, with an optional password kept apart (APP-1, APP-5).

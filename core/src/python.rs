@@ -665,13 +665,13 @@ records! {
         #[new]
         #[pyo3(signature = (
             *, text = String::new(), category = None, delivery = None, billing_mode = None, seller = None,
-            min_price = None, max_price = None, sort = SortOrder::Relevance, page = 1, page_size = 20
+            min_price = None, max_price = None, sort = SortOrder::Relevance, page = 1, page_size = None
         ))]
         #[allow(clippy::too_many_arguments)]
         fn py_new(
             text: String, category: Option<String>, delivery: Option<DeliveryMethod>, billing_mode: Option<BillingMode>,
             seller: Option<SellerId>, min_price: Option<Money>, max_price: Option<Money>, sort: SortOrder, page: u32,
-            page_size: u32,
+            page_size: Option<u32>,
         ) -> Self {
             SearchQuery { text, category, delivery, billing_mode, seller, min_price, max_price, sort, page, page_size }
         }

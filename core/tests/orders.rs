@@ -200,7 +200,7 @@ fn ord_3_a_declined_payment_cancels_the_order_with_its_reason() {
     let order = w.market.order(&alice, &order.id).unwrap();
     assert_eq!(order.status, OrderStatus::Cancelled);
     assert!(order.cancel_reason.unwrap().contains("card expired"));
-    assert_eq!(w.market.apps(&alice, &AppFilter::default(), 1, 10).unwrap().total, 0);
+    assert_eq!(w.market.apps(&alice, &AppFilter::default(), 1, Some(10)).unwrap().total, 0);
 }
 
 #[test]
@@ -470,9 +470,11 @@ fn ord_4_a_reseller_settled_unsubscription_refunds_for_reference_only() {
         agree_terms: true,
         customization: None,
     };
-    let order = w.market.provision_image(&dave, &p.id, request).unwrap();
-    assert!(order.quote.for_reference_only);
-    let order = w.market.pay(&dave, &order.id, None).unwrap();
+    let quoted = w.market.quote_image(&dave, &p.id, &request).unwrap();
+    assert!(quoted.for_reference_only);
+    // Quick provisioning settles at once: the reseller settles, no method (ORD-4).
+    let order = w.market.provision_image(&dave, &p.id, request, None).unwrap();
+    assert!(order.quote.for_reference_only && order.settled_by_reseller());
     let app = order.app.unwrap();
     let quote = w.market.quote_unsubscribe(&dave, &app).unwrap();
     assert!(quote.quote.for_reference_only, "never a silent 0.00");

@@ -40,7 +40,7 @@ fn image_request(eip_mbit: Option<u32>, vpc: &str, group: SecurityGroup, passwor
 fn quote_image(policy: Policy, request: &ImageProvisioning) -> Result<Quote, Error> {
     let w = world_with(policy);
     let product = w.market.list_product(&w.seller, fixtures::image_draft()).unwrap();
-    w.market.quote_image(&product.id, request)
+    w.market.quote_image(&Actor::System, &product.id, request)
 }
 
 #[test]

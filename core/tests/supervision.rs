@@ -263,7 +263,7 @@ fn app_3_an_enabling_time_in_the_future_or_before_payment_is_refused() {
 fn app_4_a_supervised_saas_app_is_listed_only_after_completion_and_its_info_shows_on_the_flow() {
     let w = world();
     let flow = w.saas();
-    let listed = |w: &common::World| w.market.apps(&w.buyer, &AppFilter::default(), 1, 10).unwrap().total;
+    let listed = |w: &common::World| w.market.apps(&w.buyer, &AppFilter::default(), 1, Some(10)).unwrap().total;
     assert_eq!(listed(&w), 0);
     assert_eq!(w.market.flow_application_info(&w.buyer, &flow.id).unwrap(), None);
     w.to_acceptance(&flow);
@@ -406,13 +406,13 @@ fn acc_1_flows_are_listed_for_their_customer_and_seller_only() {
     let w = world();
     let a = w.license();
     let b = w.saas();
-    let page = w.market.flows(&w.buyer, &FlowFilter::default(), 1, 1).unwrap();
+    let page = w.market.flows(&w.buyer, &FlowFilter::default(), 1, Some(1)).unwrap();
     assert_eq!((page.total, page.items[0].id.clone()), (2, b.id.clone()));
-    assert_eq!(w.market.flows(&w.seller, &FlowFilter::default(), 2, 1).unwrap().items[0].id, a.id);
+    assert_eq!(w.market.flows(&w.seller, &FlowFilter::default(), 2, Some(1)).unwrap().items[0].id, a.id);
     let only_license = FlowFilter { kind: Some(FlowKind::License), ..FlowFilter::default() };
-    assert_eq!(w.market.flows(&w.seller, &only_license, 1, 10).unwrap().total, 1);
-    assert_eq!(w.market.flows(&w.other_customer, &FlowFilter::default(), 1, 10).unwrap().total, 0);
-    assert_eq!(w.market.flows(&w.operator, &FlowFilter::default(), 1, 10).unwrap_err().kind(), "forbidden");
+    assert_eq!(w.market.flows(&w.seller, &only_license, 1, Some(10)).unwrap().total, 1);
+    assert_eq!(w.market.flows(&w.other_customer, &FlowFilter::default(), 1, Some(10)).unwrap().total, 0);
+    assert_eq!(w.market.flows(&w.operator, &FlowFilter::default(), 1, Some(10)).unwrap_err().kind(), "forbidden");
     assert_eq!(w.market.flow(&w.other_seller, &a.id).unwrap_err().kind(), "forbidden");
 }
 

@@ -174,7 +174,7 @@ fn big_image(w: &World) -> (Order, AppId) {
             instances: 12,
         }),
     };
-    let order = w.market.provision_image(&w.alice, &p.id, request).unwrap();
+    let order = w.market.provision_image(&w.alice, &p.id, request, None).unwrap();
     let paid = w.market.pay(&w.alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
     let app = paid.app.clone().unwrap();
     (paid, app)
@@ -373,8 +373,7 @@ fn euro_image(w: &World) -> (Order, AppId) {
         agree_terms: true,
         customization: None,
     };
-    let order = w.market.provision_image(&w.alice, &p.id, request).unwrap();
-    let paid = w.market.pay(&w.alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let paid = w.market.provision_image(&w.alice, &p.id, request, Some(PaymentMethod::CreditCard)).unwrap();
     let app = paid.app.clone().unwrap();
     (paid, app)
 }

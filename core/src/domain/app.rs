@@ -1149,7 +1149,12 @@ impl Create for PurchasedApp {
             _ => None,
         };
         let info = match &image {
-            Some(_) => ApplicationInfo { username: "root".into(), has_password: true, ..ApplicationInfo::default() },
+            // The servers' login user, whose password the customer set (IMG-3).
+            Some(_) => ApplicationInfo {
+                username: ctx.policy.password_user_name.clone(),
+                has_password: true,
+                ..ApplicationInfo::default()
+            },
             None => ApplicationInfo::default(),
         };
         let mut app = PurchasedApp {

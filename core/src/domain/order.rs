@@ -265,6 +265,9 @@ pub(crate) enum Placing {
         request: crate::provisioning::ImageProvisioning,
         /// How many of the customer's orders wait for payment (ORD-7).
         unpaid_orders: u64,
+        /// How quick provisioning is paid at once (ORD-2, ORD-4); customized provisioning
+        /// names none: it is paid by a separate payment (IMG-2).
+        method: Option<PaymentMethod>,
     },
     /// A change of a purchased app its customer orders, priced by the app's rules: an upgrade
     /// or a renewal (ORD-2).
@@ -613,24 +616,7 @@ impl Order {
                 format!("accept the terms and conditions of order {} before paying", self.id),
             ));
         }
-        match (&account.reseller, method) {
-            (Some(reseller), None) => Ok(Settlement::Reseller(reseller.clone())),
-            (Some(reseller), Some(m)) => Err(Error::not_allowed(
-                "ORD-4",
-                format!("reseller {reseller} settles this customer's orders: choose no payment method, not {m}"),
-            )),
-            (None, None) => {
-                Err(Error::invalid("method", "choose a payment method: balance, credit card, credit or online"))
-            }
-            (None, Some(PaymentMethod::Credit)) if !account.credit_enabled => Err(Error::not_allowed(
-                "ORD-2",
-                "credit payment is not enabled for this account; submit a service ticket to enable it",
-            )),
-            (None, Some(PaymentMethod::CreditCard)) if !account.bound_card => {
-                Err(Error::not_allowed("ORD-2", "no credit card is bound to this account"))
-            }
-            (None, Some(m)) => Ok(Settlement::Charge { method: m, amount: self.quote.total }),
-        }
+        settlement_for(account, method, self.quote.total)
     }
 
     /// Whether `by` may pay the order now and how its payment is taken (ORD-2..4, PRC-4,
@@ -796,6 +782,32 @@ pub struct PurchaseRequest {
     /// Periods: monthly 1–9, yearly 1–3; 1 for one-time and pay-per-use.
     #[cfg_attr(feature = "uniffi", uniffi(default = 1))]
     pub periods: u32,
+}
+
+/// How an account pays `amount` with `method` (ORD-2, ORD-4): a reseller's customer names no
+/// method (the reseller settles); anyone else names one the account may use (credit only where
+/// enabled, a card only when bound).
+pub fn settlement_for(
+    account: &CustomerAccount,
+    method: Option<PaymentMethod>,
+    amount: Money,
+) -> Result<Settlement, Error> {
+    match (&account.reseller, method) {
+        (Some(reseller), None) => Ok(Settlement::Reseller(reseller.clone())),
+        (Some(reseller), Some(m)) => Err(Error::not_allowed(
+            "ORD-4",
+            format!("reseller {reseller} settles this customer's orders: choose no payment method, not {m}"),
+        )),
+        (None, None) => Err(Error::invalid("method", "choose a payment method: balance, credit card, credit or online")),
+        (None, Some(PaymentMethod::Credit)) if !account.credit_enabled => Err(Error::not_allowed(
+            "ORD-2",
+            "credit payment is not enabled for this account; submit a service ticket to enable it",
+        )),
+        (None, Some(PaymentMethod::CreditCard)) if !account.bound_card => {
+            Err(Error::not_allowed("ORD-2", "no credit card is bound to this account"))
+        }
+        (None, Some(m)) => Ok(Settlement::Charge { method: m, amount }),
+    }
 }
 
 /// Checks that an account may place orders at all (ORD-2): a bound card, unless a reseller settles.
@@ -964,10 +976,22 @@ impl Create for Order {
                 };
                 (Order::placed(account, product, ordered, ctx.now), false)
             }
-            Placing::Image { product: id, request, unpaid_orders } => {
+            Placing::Image { product: id, request, unpaid_orders, method } => {
                 check_may_place(account, *unpaid_orders, ctx.policy)?;
                 let product = product(id)?;
                 let (quote, plan) = request.priced(product, ctx.policy)?;
+                if plan.setup.customized {
+                    if method.is_some() {
+                        return Err(Error::invalid(
+                            "method",
+                            "customized provisioning is paid once placed, by paying its order (IMG-2)",
+                        ));
+                    }
+                } else {
+                    // Quick provisioning pays as it creates the servers: its method is checked
+                    // before anything is numbered (IMG-1, ORD-2, ORD-4).
+                    settlement_for(account, *method, quote.total)?;
+                }
                 let ordered = Ordered {
                     specification: request.specification.clone(),
                     mode: plan.mode,

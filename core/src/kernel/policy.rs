@@ -215,8 +215,8 @@ pub struct Policy {
     /// IMG-3: the special characters a login password may use (ASCII punctuation).
     #[serde(default = "defaults::password_special_characters")]
     pub password_special_characters: String,
-    /// IMG-3: the user name that a login password must not contain, nor its reverse
-    /// (case-insensitive).
+    /// IMG-3: the servers' login user name — an image app's username (APP-1) — which a login
+    /// password must not contain, nor its reverse (case-insensitive).
     #[serde(default = "defaults::password_user_name")]
     pub password_user_name: String,
     /// SUP-3: longest attachment name, in characters.

@@ -134,11 +134,11 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
-    /// Prices an image with its resources (IMG-1..3).
+    /// Prices an image with its resources; for a reseller's customer the amount is for reference only (IMG-1..3, ORD-4).
     ///
     /// [`Marketplace::quote_image`](crate::Marketplace::quote_image).
     QuoteImage {
@@ -147,7 +147,7 @@ pub enum Command {
         /// The provisioning request.
         request: ImageProvisioning,
     },
-    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
     ///
     /// [`Marketplace::provision_image`](crate::Marketplace::provision_image).
     ProvisionImage {
@@ -155,6 +155,9 @@ pub enum Command {
         product: ProductId,
         /// The provisioning request.
         request: ImageProvisioning,
+        /// Quick provisioning: how it is paid now, none for a reseller's customer; none for customized provisioning.
+        #[serde(default)]
+        method: Option<PaymentMethod>,
     },
     /// An app `by` may see.
     ///
@@ -173,9 +176,9 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
     /// The seller provides the application information, with an optional password kept apart (APP-1, APP-5).
     ///
@@ -196,7 +199,7 @@ pub enum Command {
         /// The app.
         app: AppId,
     },
-    /// Prices an upgrade of an app for the rest of its term (PRC-4).
+    /// Prices an upgrade of an app for the rest of its term; for a reseller's customer, for reference only (PRC-4, ORD-4).
     ///
     /// [`Marketplace::quote_upgrade`](crate::Marketplace::quote_upgrade).
     QuoteUpgrade {
@@ -242,9 +245,9 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
     /// The customer submits a request (SUP-3); sensitive-data reminders come back as warnings.
     ///
@@ -336,7 +339,7 @@ pub enum Command {
     ///
     /// [`Marketplace::overdue_appeals`](crate::Marketplace::overdue_appeals).
     OverdueAppeals {},
-    /// Prices a manual renewal (REN-1, REN-4). Changes nothing.
+    /// Prices a manual renewal; for a reseller's customer, for reference only (REN-1, REN-4, ORD-4). Changes nothing.
     ///
     /// [`Marketplace::quote_renewal`](crate::Marketplace::quote_renewal).
     QuoteRenewal {
@@ -526,10 +529,6 @@ fn default_page() -> u32 {
     1
 }
 
-fn default_page_size() -> u32 {
-    20
-}
-
 fn default_after() -> u64 {
     0
 }
@@ -647,7 +646,7 @@ impl Marketplace {
         self.execute(by, || Command::CancelOrder { order: order.clone() }, |unit| self.cancel_order_in(unit, order))
     }
 
-    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
     ///
     /// Called by a customer; as data, [`Command::ProvisionImage`].
     pub fn provision_image(
@@ -655,11 +654,12 @@ impl Marketplace {
         by: impl Into<Caller>,
         product: &ProductId,
         request: ImageProvisioning,
+        method: Option<PaymentMethod>,
     ) -> Result<Order> {
         self.execute(
             by,
-            || Command::ProvisionImage { product: product.clone(), request: request.clone() },
-            |unit| self.provision_image_in(unit, product, &request),
+            || Command::ProvisionImage { product: product.clone(), request: request.clone(), method: method.clone() },
+            |unit| self.provision_image_in(unit, product, &request, method),
         )
     }
 
@@ -1047,8 +1047,10 @@ impl Marketplace {
             Command::CancelOrder { order } => json(self.cancel_order(c, &order)?),
             Command::Order { order } => json(self.order(by, &order)?),
             Command::Orders { filter, page, page_size } => json(self.orders(by, &filter, page, page_size)?),
-            Command::QuoteImage { product, request } => json(self.quote_image(&product, &request)?),
-            Command::ProvisionImage { product, request } => json(self.provision_image(c, &product, request)?),
+            Command::QuoteImage { product, request } => json(self.quote_image(by, &product, &request)?),
+            Command::ProvisionImage { product, request, method } => {
+                json(self.provision_image(c, &product, request, method)?)
+            }
             Command::App { app } => json(self.app(by, &app)?),
             Command::Apps { filter, page, page_size } => json(self.apps(by, &filter, page, page_size)?),
             Command::ProvideApplicationInfo { app, info, password } => {

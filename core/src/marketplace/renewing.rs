@@ -13,7 +13,8 @@ use crate::renewal::{self, RenewalDay};
 
 impl Marketplace {
     /// The itemised price of renewing an app for `periods` periods (1–9 months or 1–3 years) at
-    /// the current plan price, with an optional renewal date (REN-1, REN-4). Changes nothing.
+    /// the current plan price, with an optional renewal date (REN-1, REN-4); for a reseller's
+    /// customer, for reference only (ORD-4). Changes nothing.
     pub fn quote_renewal(
         &self,
         by: &Actor,
@@ -23,7 +24,8 @@ impl Marketplace {
     ) -> Result<Quote, Error> {
         let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
         let product = self.product(&current.value.product)?;
-        renewal::renewal_quote(&current.value, by, &product, periods, renewal_day, &self.policy).map(|(q, _)| q)
+        let (quote, _) = renewal::renewal_quote(&current.value, by, &product, periods, renewal_day, &self.policy)?;
+        self.quote_seen_by(by, quote)
     }
 
     /// Places a renewal order for an app, pending payment; paying it (with [`Marketplace::pay`]

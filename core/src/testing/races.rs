@@ -288,7 +288,7 @@ fn image_payment_raced_by_cancel_order(store: Arc<dyn Store>) {
         agree_terms: true,
         customization: None,
     };
-    let order = r.market.provision_image(&r.alice, &product.id, provisioning).expect("image order").id;
+    let order = r.market.provision_image(&r.alice, &product.id, provisioning, None).expect("image order").id;
     let order = r.pay_while_cancelled(&order);
     assert_eq!(order.status, OrderStatus::Cancelled);
     let server = order.app.expect("the server's id is given when provisioning");
