@@ -279,7 +279,7 @@ impl Marketplace {
         self.core.renew(caller(by, request_id), &app, periods, renewal_day)
     }
 
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// Called by its customer.
     #[uniffi::method(default(method = None, request_id = None))]

@@ -400,7 +400,7 @@ impl Marketplace {
         call(py, || self.inner.renew(by, &app, periods, renewal_day))
     }
 
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// Called by its customer.
     #[pyo3(signature = (by, app, *, periods, count, days_before, method = None, request_id = None))]

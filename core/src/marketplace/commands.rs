@@ -363,7 +363,7 @@ pub enum Command {
         #[serde(default)]
         renewal_day: Option<RenewalDay>,
     },
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// [`Marketplace::set_auto_renewal`](crate::Marketplace::set_auto_renewal).
     SetAutoRenewal {
@@ -844,7 +844,7 @@ impl Marketplace {
         )
     }
 
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// Called by its customer; as data, [`Command::SetAutoRenewal`].
     pub fn set_auto_renewal(
@@ -865,14 +865,7 @@ impl Marketplace {
                 days_before: days_before.clone(),
                 method: method.clone(),
             },
-            |unit| {
-                Ok(unit
-                    .decide::<PurchasedApp>(
-                        &Target::App(app.clone()),
-                        &app::AppCommand::SetAutoRenewal { periods, count, days_before, method },
-                    )?
-                    .clone())
-            },
+            |unit| self.set_auto_renewal_in(unit, app, periods, count, days_before, method),
         )
     }
 

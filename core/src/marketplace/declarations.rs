@@ -518,7 +518,7 @@ pub const DECLARATIONS: &[Declaration] = &[
     ),
     change(
         "set_auto_renewal",
-        "Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).",
+        "Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).",
         "its customer",
         Some("app"),
         Some("SetAutoRenewal"),
@@ -531,8 +531,7 @@ pub const DECLARATIONS: &[Declaration] = &[
                 .keyword(),
         ],
         "PurchasedApp",
-    )
-    .decides("PurchasedApp", "app::AppCommand::SetAutoRenewal { periods, count, days_before, method }"),
+    ),
     change(
         "disable_auto_renewal",
         "Disables auto-renewal (REN-6).",

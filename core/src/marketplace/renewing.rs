@@ -4,10 +4,10 @@
 use super::{Marketplace, Unit};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Target};
-use crate::app::{self, AppCommand, PurchasedApp};
+use crate::app::{self, AppCommand, AutoRenewal, PurchasedApp};
 use crate::error::Error;
 use crate::order::{Fact, Order, OrderCommand, OrderKind, Ordered, Placement, Placing};
-use crate::payments::{ChargeRequest, PaymentError};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 use crate::pricing::Quote;
 use crate::renewal::{self, RenewalDay};
 
@@ -65,6 +65,27 @@ impl Marketplace {
             &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
         )?;
         Ok(order)
+    }
+
+    /// The customer enables or changes auto-renewal of an app (REN-5, REN-6), paid by `method`
+    /// (`None` keeps the current one, the card by default): the app's own rules first, then
+    /// whether the method can pay for the customer's account — the balance, or a bound card.
+    pub(super) fn set_auto_renewal_in(
+        &self,
+        unit: &mut Unit<'_>,
+        app: &AppId,
+        periods: u32,
+        count: u32,
+        days_before: u32,
+        method: Option<PaymentMethod>,
+    ) -> Result<PurchasedApp, Error> {
+        let target = Target::App(app.clone());
+        let cmd = AppCommand::SetAutoRenewal { periods, count, days_before, method };
+        unit.check::<PurchasedApp>(&target, &cmd)?;
+        let current = unit.get::<PurchasedApp>(&target)?;
+        let (customer, paid_by) = (current.customer.clone(), current.auto_renewal_method(method));
+        AutoRenewal::check_method(paid_by, &self.account(&customer)?)?;
+        Ok(unit.decide::<PurchasedApp>(&target, &cmd)?.clone())
     }
 
     /// System: charges a due auto-renewal (REN-5, REN-6). On success a completed renewal order
