@@ -31,7 +31,7 @@ pub use domain::app::{downgrade, dunning, metering, provisioning, renewal};
 pub use domain::catalog::pricing;
 pub use domain::order::unsubscription as unsubscribe;
 pub use domain::supervision::appeal;
-pub(crate) use domain::supervision::{delivery, flow_kind};
+pub(crate) use domain::supervision::{attachment, delivery, flow_kind};
 pub use domain::{account, actions, aggregate, app, catalog, invoice, order, supervision};
 #[cfg(feature = "sealing")]
 pub use kernel::sealing;

@@ -595,9 +595,15 @@ records! {
     }
     Specification {
         #[new]
-        #[pyo3(signature = (name, *, plans, attributes = Vec::new(), quantity = None))]
-        fn py_new(name: String, plans: Vec<PricePlan>, attributes: Vec<Attribute>, quantity: Option<QuantityAttribute>) -> Self {
-            Specification { name, attributes, quantity, plans }
+        #[pyo3(signature = (name, *, plans, attributes = Vec::new(), quantity = None, request_template = None))]
+        fn py_new(
+            name: String,
+            plans: Vec<PricePlan>,
+            attributes: Vec<Attribute>,
+            quantity: Option<QuantityAttribute>,
+            request_template: Option<Attachment>,
+        ) -> Self {
+            Specification { name, attributes, quantity, plans, request_template }
         }
     }
     SupportRange {

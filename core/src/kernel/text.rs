@@ -225,10 +225,11 @@ impl Input for SupportRange {
 
 impl Input for Specification {
     fn check(&self, at: At<'_>, policy: &Policy) -> Result<(), Error> {
-        let Specification { name, attributes, quantity, plans: _ } = self;
+        let Specification { name, attributes, quantity, plans: _, request_template } = self;
         check(at.field("name"), name, Text::Name, policy)?;
         attributes.check(at.field("attributes"), policy)?;
-        quantity.check(at.field("quantity"), policy)
+        quantity.check(at.field("quantity"), policy)?;
+        request_template.check(at.field("request_template"), policy)
     }
 }
 
