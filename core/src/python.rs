@@ -725,6 +725,8 @@ records! {
     crate::RefundQuote {}
     crate::PendingUnsubscription {}
     crate::Invoice {}
+    crate::invoice::SettlementRun {}
+    crate::order::StandingInvoice {}
     Attachment {
         #[new]
         fn py_new(name: String, bytes: u64) -> Self {
@@ -885,6 +887,13 @@ records_with_getters! {
         start: DateTime<Utc> = |r| r.from,
         end: DateTime<Utc> = |r| r.to,
         months: u32 = |r| r.months,
+    ] {}
+    crate::invoice::InvoicedUsage [
+        app: AppId = |u| u.app.clone(),
+        settlements: Vec<crate::invoice::SettlementRun> = |u| u.settlements.clone(),
+        hours: u64 = |u| u.hours,
+        start: DateTime<Utc> = |u| u.from,
+        end: DateTime<Utc> = |u| u.to,
     ] {}
     crate::UsageCycle [
         number: u32 = |c| c.number,

@@ -61,6 +61,17 @@ pub struct PendingUnsubscription {
     pub unconditional: bool,
 }
 
+/// An invoice of a pay-per-use order's usage that stands (INV-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
+pub struct StandingInvoice {
+    /// The invoice.
+    pub invoice: InvoiceId,
+    /// Whether it is issued (else requested).
+    pub issued: bool,
+}
+
 /// Where an order stands (ORD-6).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -192,10 +203,14 @@ pub struct Order {
     pub completed_at: Option<DateTime<Utc>>,
     /// Refunded so far.
     pub refunded: Money,
-    /// The order's invoice, once requested (INV-1).
+    /// The order's invoice, once requested (INV-1); for a pay-per-use order, the latest.
     pub invoice: Option<InvoiceId>,
-    /// Whether that invoice has been issued and not returned (UNS-2, SUP-8).
+    /// Whether an invoice of the order has been issued and not returned (UNS-2, SUP-8).
     pub invoice_issued: bool,
+    /// A pay-per-use order's invoices of settled usage that stand: requested, or issued and not
+    /// returned (INV-1). Each covers settlements none of the others covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage_invoices: Vec<StandingInvoice>,
     /// An unsubscription or negotiated refund waiting for an operator or the seller (UNS-5,
     /// UNS-6, INV-2).
     #[serde(default)]
@@ -568,7 +583,8 @@ impl Order {
         }
     }
 
-    /// UNS-2: no refund or unsubscription while the order's invoice is issued.
+    /// UNS-2: no refund or unsubscription while an invoice of the order is issued (of its
+    /// payment, or of its settled usage).
     fn check_not_invoiced(&self) -> Result<(), Error> {
         if self.invoice_issued {
             return Err(Error::not_allowed(
@@ -881,6 +897,7 @@ impl Order {
             refunded: Money::zero(currency),
             invoice: None,
             invoice_issued: false,
+            usage_invoices: Vec::new(),
             pending_unsubscription: None,
             unconditional_unsubscription_at: None,
             charges_returned: 0,
@@ -1218,12 +1235,24 @@ impl Aggregate for Order {
                 self.pending_unsubscription = None;
                 self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
             }
-            OrderEvent::InvoiceRequested { invoice } => self.invoice = Some(invoice.clone()),
-            OrderEvent::InvoiceIssued { invoice } => {
+            OrderEvent::InvoiceRequested { invoice } => {
                 self.invoice = Some(invoice.clone());
+                if self.mode == BillingMode::PayPerUse {
+                    self.usage_invoices.push(StandingInvoice { invoice: invoice.clone(), issued: false });
+                }
+            }
+            OrderEvent::InvoiceIssued { invoice } => {
+                if self.mode == BillingMode::PayPerUse {
+                    self.usage_invoices.iter_mut().filter(|s| s.invoice == *invoice).for_each(|s| s.issued = true);
+                } else {
+                    self.invoice = Some(invoice.clone());
+                }
                 self.invoice_issued = true;
             }
-            OrderEvent::InvoiceReturned { .. } => self.invoice_issued = false,
+            OrderEvent::InvoiceReturned { invoice } => {
+                self.usage_invoices.retain(|s| s.invoice != *invoice);
+                self.invoice_issued = self.usage_invoices.iter().any(|s| s.issued);
+            }
             OrderEvent::UnsubscriptionRequested { pending } => {
                 self.pending_unsubscription = Some(PendingUnsubscription::clone(pending))
             }
