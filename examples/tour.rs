@@ -81,12 +81,12 @@ fn main() -> Result<(), Error> {
         customization: None,
     };
     let weak = ImageProvisioning { login_password: Secret::new("password"), ..request.clone() };
-    if let Err(e) = market.provision_image(&alice, &image.id, weak, None) {
+    if let Err(e) = market.provision_image(&alice, &image.id, weak, Some(PaymentMethod::CreditCard)) {
         println!("  a weak password is refused: {e}");
     }
-    let image_order = market.provision_image(&alice, &image.id, request, None)?;
-    print_quote("Image order", &image_order.quote);
-    let image_order = market.pay(&alice, &image_order.id, Some(PaymentMethod::CreditCard))?;
+    print_quote("Image order", &market.quote_image(&alice, &image.id, &request)?);
+    // Quick provisioning pays as the servers are created.
+    let image_order = market.provision_image(&alice, &image.id, request, Some(PaymentMethod::CreditCard))?;
     show_order(&image_order);
 
     println!("\n== A month and a day pass");
@@ -226,10 +226,8 @@ fn main() -> Result<(), Error> {
         agree_terms: true,
         customization: None,
     };
-    let first = market.provision_image(&alice, &image.id, img_request.clone(), None)?;
-    let first = market.pay(&alice, &first.id, Some(PaymentMethod::CreditCard))?;
-    let second = market.provision_image(&alice, &image.id, img_request, None)?;
-    let second = market.pay(&alice, &second.id, Some(PaymentMethod::CreditCard))?;
+    let first = market.provision_image(&alice, &image.id, img_request.clone(), Some(PaymentMethod::CreditCard))?;
+    let second = market.provision_image(&alice, &image.id, img_request, Some(PaymentMethod::CreditCard))?;
     clock.advance(Duration::days(3))?;
     let first_app = first.app.clone().expect("an app");
     let quote = market.quote_unsubscribe(&alice, &first_app)?;
