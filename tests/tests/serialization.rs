@@ -98,8 +98,7 @@ fn public_values_round_trip_through_json() {
         agree_terms: true,
         customization: None,
     };
-    let img = market.provision_image(&alice, &image.id, provisioning).unwrap();
-    let img = market.pay(&alice, &img.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let img = market.provision_image(&alice, &image.id, provisioning, Some(PaymentMethod::CreditCard)).unwrap();
     round_trip(&market.quote_unsubscribe(&alice, img.app.as_ref().unwrap()).unwrap());
     let command = appmarket::command::Command::Pay { order: img.id.clone(), method: Some(PaymentMethod::Online) };
     round_trip(&command);

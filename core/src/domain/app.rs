@@ -13,6 +13,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::account::CustomerAccount;
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
 use crate::aggregate::{Aggregate, Create, Ctx, Sequence};
@@ -134,6 +135,22 @@ impl Term {
 }
 
 impl AutoRenewal {
+    /// Checks that `method` can pay the auto-renewal charges of `account` (REN-5): the balance
+    /// always (every account has one), a credit card only when one is bound to the account. A
+    /// reseller's customer's charges are settled by the reseller (ORD-4), whatever the method.
+    pub fn check_method(method: PaymentMethod, account: &CustomerAccount) -> Result<(), Error> {
+        if method == PaymentMethod::CreditCard && !account.bound_card && !account.is_reseller_customer() {
+            return Err(Error::not_allowed(
+                "REN-5",
+                format!(
+                    "no credit card is bound to account {}: bind one, or have auto-renewal paid from the balance",
+                    account.id
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks auto-renewal settings (REN-5, REN-6): periods as a manual renewal, count 0 to
     /// `auto_renewal_max_count` (0 = unlimited), charge day 0 to `auto_renewal_days_before` days
     /// before expiry.
@@ -224,6 +241,12 @@ impl PurchasedApp {
             ));
         }
         Ok(())
+    }
+
+    /// The method auto-renewal charges with when `asked` is given or kept (`None`): the one
+    /// asked, else the current one, else the card (REN-5).
+    pub fn auto_renewal_method(&self, asked: Option<PaymentMethod>) -> PaymentMethod {
+        asked.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard)
     }
 
     /// When auto-renewal next charges the app, if it will (REN-6): at the charge hour (billing zone)
@@ -1119,11 +1142,12 @@ pub(crate) fn kept_password(app: &AppId, kept: Option<Secret>) -> Result<Secret,
 
 /// The application information an app starts with: an image's login (`root`, its password
 /// kept from the start), else none.
-fn info_at_start(image: bool) -> ApplicationInfo {
-    if image {
-        ApplicationInfo { username: "root".into(), has_password: true, ..ApplicationInfo::default() }
-    } else {
-        ApplicationInfo::default()
+/// The application information an app starts with: for an image, the servers' login user and a
+/// password the customer set.
+fn info_at_start(login_user: Option<String>) -> ApplicationInfo {
+    match login_user {
+        Some(username) => ApplicationInfo { username, has_password: true, ..ApplicationInfo::default() },
+        None => ApplicationInfo::default(),
     }
 }
 
@@ -1158,7 +1182,8 @@ impl Create for PurchasedApp {
             (false, Some(months)) => Some(Term::starting(ctx.now, months * periods, ctx.policy.zone())),
             _ => None,
         };
-        let info = info_at_start(image.is_some());
+        // The servers' login user, whose password the customer set (IMG-3).
+        let info = info_at_start(image.as_ref().map(|_| ctx.policy.password_user_name.clone()));
         let mut app = PurchasedApp {
             id: id.unwrap_or_else(|| AppId::numbered(0)),
             order: order.clone(),
@@ -1319,7 +1344,7 @@ impl Aggregate for PurchasedApp {
             AppCommand::SetAutoRenewal { periods, count, days_before, method } => {
                 self.check_auto_renewal(by, policy)?;
                 AutoRenewal::check_settings(self.mode, *periods, *count, *days_before, policy)?;
-                let method = method.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard);
+                let method = self.auto_renewal_method(*method);
                 if !matches!(method, PaymentMethod::Balance | PaymentMethod::CreditCard) {
                     return Err(Error::invalid(
                         "method",
@@ -1395,7 +1420,8 @@ impl Aggregate for PurchasedApp {
         Some(PurchasedApp {
             term: None,
             status: if self.involves_supervision { AppStatus::Provisioning } else { AppStatus::Active },
-            info: info_at_start(self.image.is_some()),
+            // The login user is the one it was created with: a later provided information replaces it.
+            info: info_at_start(self.image.as_ref().map(|_| self.info.username.clone())),
             auto_renewal: None,
             pending_order: None,
             renewals: Vec::new(),

@@ -654,6 +654,17 @@ pub fn flows_by_party<S: Store>(store: &S) {
     assert_eq!(store.flows_of(&Actor::Customer(customer()), &licences, 1, 10).expect("query").total, 0);
     let stranger = Actor::Seller(SellerId::parse("someone-else").expect("valid id"));
     assert_eq!(store.flows_of(&stranger, &FlowFilter::default(), 1, 10).expect("query").total, 0);
+    // Every kind of the Service Supervision filter is kept and found, 5G NaaS too (SUP-1).
+    let mut naas = flow(4);
+    naas.kind = FlowKind::FiveGNaas;
+    store.commit(Commit { writes: vec![write(naas, 0)], ..Commit::default() }, fixtures::t0()).expect("save");
+    let of_kind = |kind| {
+        let filter = FlowFilter { kind: Some(kind), ..FlowFilter::default() };
+        store.flows_of(&Actor::Customer(customer()), &filter, 1, 10).expect("query")
+    };
+    let naas = of_kind(FlowKind::FiveGNaas);
+    assert_eq!((naas.total, naas.items.iter().map(|f| f.id.clone()).collect::<Vec<_>>()), (1, vec![FlowId::numbered(4)]));
+    assert_eq!(FlowKind::ALL.iter().map(|k| of_kind(*k).total).sum::<u64>(), 4);
 }
 
 /// Open appeals are listed oldest first; a resolved appeal leaves the list.
@@ -812,6 +823,7 @@ pub fn check_listings<S: Store>(store: &S, records: &[Record]) {
         FlowFilter::default(),
         FlowFilter { status: Some(FlowStatus::RequestSubmitted), ..FlowFilter::default() },
         FlowFilter { kind: Some(FlowKind::Saas), ..FlowFilter::default() },
+        FlowFilter { kind: Some(FlowKind::FiveGNaas), ..FlowFilter::default() },
         FlowFilter { order: Some(OrderId::numbered(3)), ..FlowFilter::default() },
         FlowFilter { status: Some(FlowStatus::AwaitingRequest), kind: Some(FlowKind::License), order: None },
     ];
