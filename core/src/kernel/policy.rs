@@ -240,6 +240,9 @@ pub struct Policy {
     /// repeating until the app is released. Default: every billing cycle.
     #[serde(default = "defaults::pay_per_use_retries")]
     pub pay_per_use_retries: Vec<RetryWait>,
+    /// UPC-3: how far ahead the preview of upcoming charges may look, in days (1–3,660).
+    #[serde(default = "defaults::upcoming_max_days")]
+    pub upcoming_max_days: u32,
 }
 
 /// The defaults of the fields added after the first release, also used by [`Policy::default`],
@@ -300,6 +303,9 @@ mod defaults {
     }
     pub(super) fn pay_per_use_retries() -> Vec<RetryWait> {
         vec![RetryWait::Cycles(1)]
+    }
+    pub(super) fn upcoming_max_days() -> u32 {
+        366
     }
 }
 
@@ -382,6 +388,7 @@ impl Default for Policy {
             downgrade_at_renewal: false,
             auto_renewal_retries: defaults::auto_renewal_retries(),
             pay_per_use_retries: defaults::pay_per_use_retries(),
+            upcoming_max_days: defaults::upcoming_max_days(),
         }
     }
 }
@@ -461,6 +468,7 @@ impl Policy {
     /// | `sensitive_words` | at most 1,000 words, each 1–100 characters in lower case |
     /// | `weekend_days` | at most 6 distinct days |
     /// | `auto_renewal_retries`, `pay_per_use_retries` | 1–32 waits: days 1–365, hours or cycles 1–8,760 |
+    /// | `upcoming_max_days` | 1–3,660 |
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |field: &str, reason: &str| Err(Error::invalid(field, reason));
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)?;
@@ -623,6 +631,9 @@ impl Policy {
         }
         check_schedule("auto_renewal_retries", &self.auto_renewal_retries)?;
         check_schedule("pay_per_use_retries", &self.pay_per_use_retries)?;
+        if !(1..=3_660).contains(&self.upcoming_max_days) {
+            return bad("upcoming_max_days", "a preview looks 1–3,660 days ahead");
+        }
         let fees = &self.handling_fees;
         let all = std::iter::once(&fees.monthly_and_one_year_percent)
             .chain(&fees.two_year_percent)
