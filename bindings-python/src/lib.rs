@@ -30,7 +30,9 @@ mod _appmarket {
     };
 
     #[pymodule_export]
-    use appmarket::python::{AppPage, FlowPage, OrderPage, ProductPage, PyActor, PyRenewalDay, PyResolution, PyTarget};
+    use appmarket::python::{
+        AppPage, FlowPage, OrderPage, ProductPage, PyActor, PyRenewalDay, PyResolution, PyTarget, UpcomingPage,
+    };
 
     #[pymodule_export]
     use appmarket::payments::{ChargeRequest, Receipt, RefundRequest};
@@ -49,7 +51,8 @@ mod _appmarket {
         Appeal, ApplicationInfo, Attachment, AutoRenewal, Availability, CustomerAccount, Customization, Delivery,
         Event, ImageProvisioning, Invoice, Money, Network, Order, Payment, PendingUnsubscription, Policy, PurchasedApp,
         Quote, QuoteLine, RefundPart, RefundQuote, RenewalRecord, SavedList, ScheduledDowngrade, SellerInfo,
-        ServiceFlow, ServiceRequest, SubmittedRequest, Term, TickReport, UsageCycle, UsageStatement,
+        ServiceFlow, ServiceRequest, SubmittedRequest, Term, TickReport, Upcoming, UpcomingItem, UsageCycle,
+        UsageForecast, UsageStatement,
     };
 
     #[pymodule_export]

@@ -79,7 +79,7 @@ fn upc_1_auto_renewal_charges_and_reminders_are_previewed_with_their_instants_an
     assert_eq!(upcoming.items[0].expires_at, Some(at("2026-05-15T15:59:59Z")));
     assert_eq!(upcoming.items[7].expires_at, Some(at("2026-07-15T15:59:59Z")));
     assert!(upcoming.usage.is_empty());
-    assert_eq!((upcoming.from, upcoming.until), (at("2026-04-15T02:00:00Z"), at("2026-06-20T00:00:00Z")));
+    assert_eq!((upcoming.start, upcoming.until), (at("2026-04-15T02:00:00Z"), at("2026-06-20T00:00:00Z")));
 
     // What the ticks then do is what was previewed.
     w.payments.set_balance(&w.alice_id, money("1000.00 USD"));

@@ -108,7 +108,7 @@ pub struct UsageForecast {
     pub for_reference_only: bool,
 }
 
-/// One customer's preview (UPC-1): what `tick` and the clock will do from `from` to `until`.
+/// One customer's preview (UPC-1): what `tick` and the clock will do from `start` to `until`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
@@ -116,7 +116,7 @@ pub struct Upcoming {
     /// The customer.
     pub customer: CustomerId,
     /// The preview's start: the clock's instant.
-    pub from: DateTime<Utc>,
+    pub start: DateTime<Utc>,
     /// Its end.
     pub until: DateTime<Utc>,
     /// What will happen, in time order.

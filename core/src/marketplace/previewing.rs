@@ -241,6 +241,6 @@ impl Marketplace {
                 sandbox.put(write.record);
             }
         }
-        Ok(Upcoming { customer: customer.clone(), from: now, until, items, usage })
+        Ok(Upcoming { customer: customer.clone(), start: now, until, items, usage })
     }
 }
