@@ -16,11 +16,15 @@ use crate::error::Error;
 use crate::event::EventKind;
 use crate::order::{OrderFilter, OrderStatus};
 use crate::store::Record;
-use crate::supervision::FlowFilter;
+use crate::supervision::{FlowFilter, FlowStatus};
 use crate::upcoming::{self, Before, Step, Upcoming, UsageForecast};
 
 /// The page size that reads a whole listing at once.
 const EVERYTHING: u32 = u32::MAX;
+
+/// The preview's maps and sets: foldhash, as in the memory store.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type Set<T> = HashSet<T, foldhash::fast::RandomState>;
 
 /// Where a working copy waits in the preview's due index: the instant its step runs, the
 /// round of that instant, and its due instant.
@@ -34,7 +38,7 @@ type Key = (DateTime<Utc>, u32, DateTime<Utc>);
 #[derive(Default)]
 struct Due {
     order: BTreeSet<(DateTime<Utc>, u32, DateTime<Utc>, Target)>,
-    keys: HashMap<Target, Key>,
+    keys: Map<Target, Key>,
 }
 
 impl Due {
@@ -155,8 +159,11 @@ impl Marketplace {
             records.extend(orders.items.into_iter().map(|o| Record::Order(Box::new(o))));
         }
         let party = Actor::Customer(customer.clone());
-        let flows = self.store.flows_of(&party, &FlowFilter::default(), 1, EVERYTHING)?;
-        records.extend(flows.items.into_iter().filter(|f| f.status.is_open()).map(|f| Record::Flow(Box::new(f))));
+        for status in FlowStatus::OPEN {
+            let filter = FlowFilter { status: Some(status), ..FlowFilter::default() };
+            let flows = self.store.flows_of(&party, &filter, 1, EVERYTHING)?;
+            records.extend(flows.items.into_iter().map(|f| Record::Flow(Box::new(f))));
+        }
         Ok(records)
     }
 
@@ -169,7 +176,7 @@ impl Marketplace {
         let sandbox = Sandbox::new();
         let mut due = Due::default();
         let mut usage: Vec<UsageForecast> = Vec::new();
-        let mut usage_of: HashMap<AppId, usize> = HashMap::new();
+        let mut usage_of: Map<AppId, usize> = Map::default();
         for record in self.preview_scope(customer)? {
             if let Record::App(app) = &record
                 && let Some(forecast) = UsageForecast::of(app)
@@ -177,15 +184,18 @@ impl Marketplace {
                 usage_of.insert(app.id.clone(), usage.len());
                 usage.push(forecast);
             }
-            due.set(record.target(), key(super::unit::next_due(&record, policy), now, 0, false, until));
-            sandbox.put(record);
+            // What is not due by then is read from the store if a step needs it.
+            if let Some(key) = key(super::unit::next_due(&record, policy), now, 0, false, until) {
+                due.set(record.target(), Some(key));
+                sandbox.put(record);
+            }
         }
         let system = Actor::System;
         // A preview's unit takes no money: the ledger stays empty.
         let receipts = Receipts::default();
         let mut items = Vec::new();
         let mut round = (now, 0);
-        let mut stepped: HashSet<Target> = HashSet::new();
+        let mut stepped: Set<Target> = Set::default();
         while let Some((at, r, target)) = due.pop() {
             if (at, r) != round {
                 round = (at, r);
