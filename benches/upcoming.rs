@@ -94,6 +94,14 @@ fn fixture() -> Fixture {
 
 fn bench_upcoming(c: &mut Criterion) {
     let f = fixture();
+    // For counting instructions (`perf stat`) apart from the set-up: only `n` previews.
+    if let Some(n) = std::env::var("UPCOMING_ONLY_RUNS").ok().and_then(|n| n.parse::<usize>().ok()) {
+        let alice = Actor::Customer(f.customer.clone());
+        for _ in 0..n {
+            black_box(f.market.upcoming(&alice, f.until, None, 1, 20).unwrap());
+        }
+        return;
+    }
     let alice = Actor::Customer(f.customer.clone());
     let preview = f.market.upcoming(&alice, f.until, None, 1, 20).unwrap();
     let shown = &preview.items[0];

@@ -2,7 +2,8 @@
 //! ([`Marketplace::due_work`]) run on working copies, at each instant one of them falls due, up to
 //! an instant, committing nothing.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -34,30 +35,39 @@ type Key = (DateTime<Utc>, u32, DateTime<Utc>);
 /// runs (its due instant, or the instant being stepped when that is past), then the round of
 /// that instant (a target stepped in a round waits for the next, as a target `tick` has seen
 /// waits for the next `tick` at that instant), then its due instant and target, the order in
-/// which the store's due index gives them.
+/// which the store's due index gives them. Filing a target again leaves its old place in the
+/// heap, passed over when it comes up.
 #[derive(Default)]
 struct Due {
-    order: BTreeSet<(DateTime<Utc>, u32, DateTime<Utc>, Target)>,
+    heap: BinaryHeap<Reverse<(DateTime<Utc>, u32, DateTime<Utc>, Target)>>,
     keys: Map<Target, Key>,
 }
 
 impl Due {
     /// Files `target` under `key`, or takes it out (`None`).
     fn set(&mut self, target: Target, key: Option<Key>) {
-        if let Some((at, round, due)) = self.keys.remove(&target) {
-            self.order.remove(&(at, round, due, target.clone()));
-        }
-        if let Some((at, round, due)) = key {
-            self.order.insert((at, round, due, target.clone()));
-            self.keys.insert(target, (at, round, due));
+        match key {
+            Some(key) => {
+                if self.keys.insert(target.clone(), key) != Some(key) {
+                    let (at, round, due) = key;
+                    self.heap.push(Reverse((at, round, due, target)));
+                }
+            }
+            None => {
+                self.keys.remove(&target);
+            }
         }
     }
 
     /// The next step: its instant, its round and its target.
     fn pop(&mut self) -> Option<(DateTime<Utc>, u32, Target)> {
-        let (at, round, _, target) = self.order.pop_first()?;
-        self.keys.remove(&target);
-        Some((at, round, target))
+        while let Some(Reverse((at, round, due, target))) = self.heap.pop() {
+            if self.keys.get(&target) == Some(&(at, round, due)) {
+                self.keys.remove(&target);
+                return Some((at, round, target));
+            }
+        }
+        None
     }
 }
 
