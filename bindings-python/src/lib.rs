@@ -31,7 +31,9 @@ mod _appmarket {
     };
 
     #[pymodule_export]
-    use appmarket::python::{AppPage, FlowPage, OrderPage, ProductPage, PyActor, PyRenewalDay, PyResolution, PyTarget};
+    use appmarket::python::{
+        AppPage, FlowPage, OrderPage, ProductPage, PyActor, PyRenewalDay, PyResolution, PyTarget, UpcomingPage,
+    };
 
     #[pymodule_export]
     use appmarket::payments::{ChargeRequest, Receipt, RefundRequest};
@@ -51,7 +53,7 @@ mod _appmarket {
         Event, ImageProvisioning, Invoice, InvoicedUsage, Money, Network, Order, Payment, PendingUnsubscription, Policy,
         PurchasedApp, Quote, QuoteLine, RefundPart, RefundQuote, RenewalRecord, SavedList, ScheduledDowngrade,
         SellerInfo, ServiceFlow, ServiceRequest, SettlementRun, StandingInvoice, SubmittedRequest, Term, TickReport,
-        UsageCycle, UsageStatement,
+        Upcoming, UpcomingItem, UsageCycle, UsageForecast, UsageStatement,
     };
 
     #[pymodule_export]

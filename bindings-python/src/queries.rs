@@ -6,11 +6,12 @@
 
 use pyo3::prelude::*;
 
+use appmarket::python::Instant;
 use appmarket::{
-    Actor, AppFilter, AppId, AppStatus, Appeal, AppealId, Availability, BillingMode, CustomerAccount, DeliveryMethod,
-    Event, FlowFilter, FlowId, FlowKind, FlowStatus, ImageProvisioning, Invoice, InvoiceId, Order, OrderFilter,
-    OrderId, OrderStatus, Page, Product, ProductId, PurchaseRequest, PurchasedApp, Quote, RefundQuote, RenewalDay,
-    SavedList, SearchQuery, ServiceFlow, Target, TickReport, UsageStatement,
+    Actor, AppFilter, AppId, AppStatus, Appeal, AppealId, Availability, BillingMode, CustomerAccount, CustomerId,
+    DeliveryMethod, Event, FlowFilter, FlowId, FlowKind, FlowStatus, ImageProvisioning, Invoice, InvoiceId, Order,
+    OrderFilter, OrderId, OrderStatus, Page, Product, ProductId, PurchaseRequest, PurchasedApp, Quote, RefundQuote,
+    RenewalDay, SavedList, SearchQuery, ServiceFlow, Target, TickReport, Upcoming, UsageStatement,
 };
 
 use crate::marketplace::Marketplace;
@@ -165,6 +166,22 @@ impl Marketplace {
     /// (PRC-7).
     fn usage_statement(&self, py: Python<'_>, by: Actor, app: AppId) -> PyResult<UsageStatement> {
         call(py, || self.inner.usage_statement(&by, &app))
+    }
+
+    /// What `tick` and the clock will do up to `until` (an aware `datetime`), committing
+    /// nothing (UPC-1..3): a customer's own preview, or, for an operator, one `customer`'s or
+    /// every customer's, a page of customers at a time.
+    #[pyo3(signature = (by, until, *, customer = None, page = 1, page_size = 20))]
+    fn upcoming(
+        &self,
+        py: Python<'_>,
+        by: Actor,
+        until: Instant,
+        customer: Option<CustomerId>,
+        page: u32,
+        page_size: u32,
+    ) -> PyResult<Page<Upcoming>> {
+        call(py, || self.inner.upcoming(&by, until.0, customer, page, page_size))
     }
 
     /// The itemised refund an unsubscription of the app would give now (UNS-3..5). Changes nothing.

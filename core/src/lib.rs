@@ -32,7 +32,7 @@ pub use domain::catalog::pricing;
 pub use domain::order::unsubscription as unsubscribe;
 pub use domain::supervision::appeal;
 pub(crate) use domain::supervision::{attachment, delivery, flow_kind};
-pub use domain::{account, actions, aggregate, app, catalog, invoice, order, supervision};
+pub use domain::{account, actions, aggregate, app, catalog, invoice, order, supervision, upcoming};
 #[cfg(feature = "sealing")]
 pub use kernel::sealing;
 pub(crate) use kernel::text;
@@ -80,6 +80,7 @@ pub use supervision::{
 };
 pub use time::{Bell, Clock, ManualClock, SystemClock};
 pub use unsubscribe::{PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
+pub use upcoming::{Upcoming, UpcomingItem, UpcomingKind, UsageForecast};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

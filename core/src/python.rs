@@ -48,7 +48,7 @@ use crate::{
     Network, Order, OrderKind, OrderStatus, Party, PaymentMethod, PendingKind, Policy, PurchasedApp, RenewalDay,
     Resolution, Secret, SecurityGroup, ServiceFlow, ServiceRequest,
 };
-use crate::{SavedList, ScheduledDowngrade};
+use crate::{SavedList, ScheduledDowngrade, UpcomingKind};
 
 // ---------------------------------------------------------------------------------- errors
 
@@ -447,6 +447,10 @@ py_int_enum! {
     AppealStatus { Open, Resolved, Closed }
     InvoiceStatus { Requested, Issued, Returned }
     PendingKind { OperatorReview, NegotiatedRefund }
+    UpcomingKind {
+        AutoRenewalCharge, UsageRetry, ExpiryReminder, GracePeriod, Frozen, Released, ArrearsCleared, DowngradeApplied,
+        OrderCancelled, OrderCompleted, FlowClosed,
+    }
 }
 
 fn make_int_enum(py: Python<'_>, name: &str, members: &[&str]) -> PyResult<Py<PyType>> {
@@ -721,6 +725,9 @@ records! {
     crate::AutoRenewal {}
     ScheduledDowngrade {}
     crate::UsageStatement {}
+    crate::Upcoming {}
+    crate::UpcomingItem {}
+    crate::UsageForecast {}
     crate::RefundPart {}
     crate::RefundQuote {}
     crate::PendingUnsubscription {}
@@ -999,7 +1006,8 @@ macro_rules! wrapped {
 
 wrapped!(
     Actor => PyActor, Target => PyTarget, Resolution => PyResolution, RenewalDay => PyRenewalDay,
-    Page<Product> => ProductPage, Page<Order> => OrderPage, Page<PurchasedApp> => AppPage, Page<ServiceFlow> => FlowPage
+    Page<Product> => ProductPage, Page<Order> => OrderPage, Page<PurchasedApp> => AppPage, Page<ServiceFlow> => FlowPage,
+    Page<crate::Upcoming> => UpcomingPage
 );
 
 /// Who acts: a customer, a seller, an operator or the system (ACC-1).
@@ -1254,7 +1262,8 @@ pages!(
     ProductPage(Product) "A page of products.",
     OrderPage(Order) "A page of orders.",
     AppPage(PurchasedApp) "A page of purchased apps.",
-    FlowPage(ServiceFlow) "A page of service flows."
+    FlowPage(ServiceFlow) "A page of service flows.",
+    UpcomingPage(crate::Upcoming) "A page of previews of upcoming charges, one per customer."
 );
 
 // ---------------------------------------------------------------------------------- module

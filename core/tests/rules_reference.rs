@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-const FAMILIES: [&str; 12] = ["ACC", "CAT", "PRC", "ORD", "APP", "SUP", "APL", "REN", "LIFE", "UNS", "INV", "IMG"];
+const FAMILIES: [&str; 13] =
+    ["ACC", "CAT", "PRC", "ORD", "APP", "SUP", "APL", "REN", "LIFE", "UNS", "INV", "IMG", "UPC"];
 
 /// The quoted rule ids (`"ORD-3"`) in a source text.
 fn rule_ids(text: &str, found: &mut Vec<String>) {

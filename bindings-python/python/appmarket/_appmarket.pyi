@@ -1040,6 +1040,12 @@ class Marketplace:
 
         Called by its customer.
         """
+    def upcoming(self, /, by: Actor, until: datetime, *, customer: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex = 20) -> UpcomingPage:
+        """
+        What `tick` and the clock will do up to `until` (an aware `datetime`), committing
+        nothing (UPC-1..3): a customer's own preview, or, for an operator, one `customer`'s or
+        every customer's, a page of customers at a time.
+        """
     def usage_statement(self, /, by: Actor, app: str) -> UsageStatement:
         """
         The usage statement of a pay-per-use app, for its customer, its seller or an operator
@@ -2578,6 +2584,130 @@ class Ticker:
         """
 
 @final
+class Upcoming:
+    """
+    One customer's preview (UPC-1): what `tick` and the clock will do from `start` to `until`.
+    """
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __repr__(self, /) -> str: ...
+    @property
+    def customer(self, /) -> str:
+        """
+        The customer.
+        """
+    @property
+    def items(self, /) -> list[UpcomingItem]:
+        """
+        What will happen, in time order.
+        """
+    @property
+    def start(self, /) -> datetime:
+        """
+        The preview's start: the clock's instant.
+        """
+    @property
+    def until(self, /) -> datetime:
+        """
+        Its end.
+        """
+    @property
+    def usage(self, /) -> list[UsageForecast]:
+        """
+        The settlements of each pay-per-use app, by app.
+        """
+
+@final
+class UpcomingItem:
+    """
+    One thing `tick` and the clock will do (UPC-1).
+    """
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __repr__(self, /) -> str: ...
+    @property
+    def amount(self, /) -> Money | None:
+        """
+        The amount charged, refunded, or of the order cancelled.
+        """
+    @property
+    def app(self, /) -> str | None:
+        """
+        The app it concerns, if any.
+        """
+    @property
+    def at(self, /) -> datetime:
+        """
+        When: the first instant `tick` can do it, or the preview's start for work already due.
+        """
+    @property
+    def attempt(self, /) -> int:
+        """
+        A charge's attempt: 1 for the first, more after declines (REN-7); 0 for what is no
+        charge.
+        """
+    @property
+    def expires_at(self, /) -> datetime | None:
+        """
+        The expiry a reminder announces, or the expiry after an auto-renewal.
+        """
+    @property
+    def kind(self, /) -> UpcomingKind:
+        """
+        What.
+        """
+    @property
+    def method(self, /) -> PaymentMethod | None:
+        """
+        How a charge is paid; none when a reseller settles.
+        """
+    @property
+    def quantity(self, /) -> int | None:
+        """
+        The quantity after a downgrade.
+        """
+    @property
+    def specification(self, /) -> str | None:
+        """
+        The specification after a downgrade.
+        """
+    @property
+    def target(self, /) -> Target:
+        """
+        The app, order or flow whose scheduled work it is.
+        """
+
+@final
+class UpcomingPage:
+    """
+    A page of previews of upcoming charges, one per customer.
+    """
+    def __eq__(self, value: object, /) -> bool: ...
+    def __len__(self, /) -> int: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __repr__(self, /) -> str: ...
+    @property
+    def items(self, /) -> list[Upcoming]:
+        """
+        The items of this page.
+        """
+    @property
+    def page(self, /) -> int:
+        """
+        The page number, from 1.
+        """
+    @property
+    def page_size(self, /) -> int:
+        """
+        The page size.
+        """
+    @property
+    def total(self, /) -> int:
+        """
+        How many items match, over every page.
+        """
+
+@final
 class UsageCycle:
     """
     One settlement of a pay-per-use app: the started hours of a billing cycle (or of the last,
@@ -2608,6 +2738,61 @@ class UsageCycle:
     def settled_by_reseller(self, /) -> str | None: ...
     @property
     def start(self, /) -> datetime: ...
+
+@final
+class UsageForecast:
+    """
+    A pay-per-use app's settlements: so far, and those `tick` will make by the preview's end at
+    the current hourly rate (PRC-7, UPC-1).
+    """
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __repr__(self, /) -> str: ...
+    @property
+    def amount(self, /) -> Money:
+        """
+        Their total at the current hourly rate.
+        """
+    @property
+    def app(self, /) -> str:
+        """
+        The app.
+        """
+    @property
+    def for_reference_only(self, /) -> bool:
+        """
+        A reseller settles: the amounts are for reference only (ORD-4).
+        """
+    @property
+    def hourly(self, /) -> Money:
+        """
+        The price of one hour of the whole configuration.
+        """
+    @property
+    def hours(self, /) -> int:
+        """
+        Their started hours.
+        """
+    @property
+    def owed(self, /) -> Money:
+        """
+        Owed so far (declined, not paid since); each retry is an item.
+        """
+    @property
+    def settled(self, /) -> int:
+        """
+        Settlements made so far.
+        """
+    @property
+    def settled_until(self, /) -> datetime | None:
+        """
+        Usage is settled up to here so far.
+        """
+    @property
+    def settlements(self, /) -> int:
+        """
+        Settlements `tick` will make by the preview's end.
+        """
 
 @final
 class UsageStatement:
@@ -2755,7 +2940,12 @@ __all__ = [
     "Term",
     "TickReport",
     "Ticker",
+    "Upcoming",
+    "UpcomingItem",
+    "UpcomingKind",
+    "UpcomingPage",
     "UsageCycle",
+    "UsageForecast",
     "UsageStatement",
     "__version__",
     "_remaining_months",
@@ -2939,3 +3129,16 @@ class InvoiceStatus(enum.IntEnum):
 class PendingKind(enum.IntEnum):
     OperatorReview = 0
     NegotiatedRefund = 1
+
+class UpcomingKind(enum.IntEnum):
+    AutoRenewalCharge = 0
+    UsageRetry = 1
+    ExpiryReminder = 2
+    GracePeriod = 3
+    Frozen = 4
+    Released = 5
+    ArrearsCleared = 6
+    DowngradeApplied = 7
+    OrderCancelled = 8
+    OrderCompleted = 9
+    FlowClosed = 10

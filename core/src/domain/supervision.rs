@@ -46,6 +46,15 @@ pub enum FlowStatus {
 }
 
 impl FlowStatus {
+    /// The statuses of an open flow, in the order of the process.
+    pub const OPEN: [FlowStatus; 5] = [
+        FlowStatus::AwaitingRequest,
+        FlowStatus::RequestSubmitted,
+        FlowStatus::InService,
+        FlowStatus::AwaitingAcceptance,
+        FlowStatus::Frozen,
+    ];
+
     /// Whether the flow is still open (not completed or closed).
     pub fn is_open(self) -> bool {
         !matches!(self, FlowStatus::Completed | FlowStatus::Closed)
@@ -1217,5 +1226,17 @@ pub(crate) mod tests {
         assert_eq!(FlowStatus::AwaitingAcceptance.to_string(), "Waiting for the user to confirm acceptance");
         assert_eq!(FlowStatus::Completed.to_string(), "Service completed");
         assert_eq!(FlowStatus::Frozen.to_string(), "Frozen: appeal under review");
+    }
+
+    #[test]
+    fn sup_8_the_open_statuses_are_those_of_a_flow_not_yet_completed_or_closed() {
+        use FlowStatus::*;
+        for status in [AwaitingRequest, RequestSubmitted, InService, AwaitingAcceptance, Frozen, Completed, Closed] {
+            // Exhaustive: a new status must be placed among these.
+            match status {
+                AwaitingRequest | RequestSubmitted | InService | AwaitingAcceptance | Frozen | Completed | Closed => {}
+            }
+            assert_eq!(FlowStatus::OPEN.contains(&status), status.is_open(), "{status:?}");
+        }
     }
 }

@@ -282,6 +282,9 @@ pub struct Policy {
     /// operator's review (`true`) or never does (`false`).
     #[serde(default = "defaults::review_refunds_without_threshold")]
     pub review_refunds_without_threshold: bool,
+    /// UPC-3: how far ahead the preview of upcoming charges may look, in days (1–3,660).
+    #[serde(default = "defaults::upcoming_max_days")]
+    pub upcoming_max_days: u32,
 }
 
 /// The defaults of the fields added after the first release, also used by [`Policy::default`],
@@ -361,6 +364,9 @@ mod defaults {
     }
     pub(super) fn review_refunds_without_threshold() -> bool {
         true
+    }
+    pub(super) fn upcoming_max_days() -> u32 {
+        366
     }
 }
 
@@ -448,6 +454,7 @@ impl Default for Policy {
             max_events_page: defaults::max_events_page(),
             max_id_chars: defaults::max_id_chars(),
             review_refunds_without_threshold: defaults::review_refunds_without_threshold(),
+            upcoming_max_days: defaults::upcoming_max_days(),
         }
     }
 }
@@ -530,6 +537,7 @@ impl Policy {
     /// | `sensitive_words` | at most 1,000 words, each 1–100 characters in lower case |
     /// | `weekend_days` | at most 6 distinct days |
     /// | `auto_renewal_retries`, `pay_per_use_retries` | 1–32 waits: days 1–365, hours or cycles 1–8,760 |
+    /// | `upcoming_max_days` | 1–3,660 |
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |field: &str, reason: &str| Err(Error::invalid(field, reason));
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)?;
@@ -695,6 +703,9 @@ impl Policy {
         }
         check_schedule("auto_renewal_retries", &self.auto_renewal_retries)?;
         check_schedule("pay_per_use_retries", &self.pay_per_use_retries)?;
+        if !(1..=3_660).contains(&self.upcoming_max_days) {
+            return bad("upcoming_max_days", "a preview looks 1–3,660 days ahead");
+        }
         self.check_handling_fees()
     }
 

@@ -216,7 +216,7 @@ impl Marketplace {
                 amount: refund,
                 description: format!("refund of order {}", current.id),
             };
-            let receipt = self.payments.refund(&request).map_err(|e| match e {
+            let receipt = unit.refund(&request).map_err(|e| match e {
                 PaymentError::Declined(reason) => Error::PaymentDeclined { reason: format!("refund failed: {reason}") },
                 PaymentError::Failed(reason) => Error::Gateway { reason: format!("refund: {reason}") },
             })?;

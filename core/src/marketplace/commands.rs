@@ -428,6 +428,22 @@ pub enum Command {
         /// The app.
         app: AppId,
     },
+    /// What `tick` and the clock will do up to `until`, committing nothing: charges, settlements, reminders, lifecycle, downgrades, cancellations, completions (UPC-1..3).
+    ///
+    /// [`Marketplace::upcoming`](crate::Marketplace::upcoming).
+    Upcoming {
+        /// The preview's end: not before now, at most `upcoming_max_days` ahead (UPC-3).
+        until: chrono::DateTime<chrono::Utc>,
+        /// Whose: none for the caller's own (a customer) or every customer's, a page of customers at a time (an operator) (UPC-2).
+        #[serde(default)]
+        customer: Option<CustomerId>,
+        /// Page from 1.
+        #[serde(default = "default_page")]
+        page: u32,
+        /// Page size.
+        #[serde(default = "default_page_size")]
+        page_size: u32,
+    },
     /// The itemised refund an unsubscription would give (UNS-3..5). Changes nothing.
     ///
     /// [`Marketplace::quote_unsubscribe`](crate::Marketplace::quote_unsubscribe).
@@ -1085,6 +1101,9 @@ impl Marketplace {
             Command::DeleteApp { app } => json(self.delete_app(c, &app)?),
             Command::PayArrears { app, method } => json(self.pay_arrears(c, &app, method)?),
             Command::UsageStatement { app } => json(self.usage_statement(by, &app)?),
+            Command::Upcoming { until, customer, page, page_size } => {
+                json(self.upcoming(by, until, customer, page, page_size)?)
+            }
             Command::QuoteUnsubscribe { app } => json(self.quote_unsubscribe(by, &app)?),
             Command::Unsubscribe { app } => json(self.unsubscribe(c, &app)?),
             Command::ReviewUnsubscription { order, approve } => json(self.review_unsubscription(c, &order, approve)?),

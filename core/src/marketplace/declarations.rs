@@ -587,6 +587,24 @@ pub const DECLARATIONS: &[Declaration] = &[
         &[APP],
         "UsageStatement",
     ),
+    // ------------------------------------------------------------------ upcoming charges (UPC)
+    read(
+        "upcoming",
+        "What `tick` and the clock will do up to `until`, committing nothing: charges, settlements, reminders, lifecycle, downgrades, cancellations, completions (UPC-1..3).",
+        Calling::Read,
+        None,
+        &[
+            value("until", "chrono::DateTime<chrono::Utc>", "The preview's end: not before now, at most `upcoming_max_days` ahead (UPC-3)."),
+            optional(
+                "customer",
+                "Option<CustomerId>",
+                "Whose: none for the caller's own (a customer) or every customer's, a page of customers at a time (an operator) (UPC-2).",
+            ),
+            PAGE,
+            PAGE_SIZE,
+        ],
+        "Page<Upcoming>",
+    ),
     // ------------------------------------------------------------------ unsubscription (UNS)
     read(
         "quote_unsubscribe",

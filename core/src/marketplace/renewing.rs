@@ -91,14 +91,16 @@ impl Marketplace {
     /// System: charges a due auto-renewal (REN-5, REN-6). On success a completed renewal order
     /// extends the term; on a decline the charge is retried the next day at the charge hour.
     pub(crate) fn charge_auto_renewal(&self, unit: &mut Unit<'_>, target: &Target) -> Result<(), Error> {
-        let app = unit.get::<PurchasedApp>(target)?.clone();
         let now = unit.now();
-        let (Some(due), Some(settings)) = (renewal::next_charge(&app, &self.policy), app.auto_renewal) else {
+        let app = unit.get::<PurchasedApp>(target)?;
+        let (Some(due), Some(settings)) = (renewal::next_charge(app, &self.policy), app.auto_renewal) else {
             return Ok(());
         };
         if due > now {
             return Ok(());
         }
+        // Copied only when it charges: most looks at an app find nothing to charge yet.
+        let app = app.clone();
         let product = self.shared_product(&app.product)?;
         let (quote, _) = renewal::price_renewal(&app, &product, settings.periods, None, &self.policy)?;
         let account = self.account(&app.customer)?;
