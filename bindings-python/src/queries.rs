@@ -73,7 +73,13 @@ impl Marketplace {
 
     /// Prices an image order for `by`: image fee plus cloud resource fees (PRC-3, IMG-1); for a
     /// reseller's customer the quote is for reference only (ORD-4).
-    fn quote_image(&self, py: Python<'_>, by: Actor, product: ProductId, request: ImageProvisioning) -> PyResult<Quote> {
+    fn quote_image(
+        &self,
+        py: Python<'_>,
+        by: Actor,
+        product: ProductId,
+        request: ImageProvisioning,
+    ) -> PyResult<Quote> {
         call(py, || self.inner.quote_image(&by, &product, &request))
     }
 
@@ -171,7 +177,7 @@ impl Marketplace {
     /// What `tick` and the clock will do up to `until` (an aware `datetime`), committing
     /// nothing (UPC-1..3): a customer's own preview, or, for an operator, one `customer`'s or
     /// every customer's, a page of customers at a time.
-    #[pyo3(signature = (by, until, *, customer = None, page = 1, page_size = 20))]
+    #[pyo3(signature = (by, until, *, customer = None, page = 1, page_size = None))]
     fn upcoming(
         &self,
         py: Python<'_>,
@@ -179,7 +185,7 @@ impl Marketplace {
         until: Instant,
         customer: Option<CustomerId>,
         page: u32,
-        page_size: u32,
+        page_size: Option<u32>,
     ) -> PyResult<Page<Upcoming>> {
         call(py, || self.inner.upcoming(&by, until.0, customer, page, page_size))
     }

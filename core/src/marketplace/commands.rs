@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::Marketplace;
 use super::run::json;
+use super::telemetry::traced;
 use crate::*;
 
 /// A facade call as data. The tag `do` names the facade method; the variants are declared in
@@ -440,9 +441,9 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
     /// The itemised refund an unsubscription would give (UNS-3..5). Changes nothing.
     ///
@@ -555,7 +556,12 @@ impl Marketplace {
     ///
     /// Called by a seller; as data, [`Command::ListProduct`].
     pub fn list_product(&self, by: impl Into<Caller>, draft: ProductDraft) -> Result<Product> {
-        self.execute(by, || Command::ListProduct { draft: draft.clone() }, |unit| self.list_product_in(unit, &draft))
+        self.execute(
+            by,
+            traced("list_product"),
+            || Command::ListProduct { draft: draft.clone() },
+            |unit| self.list_product_in(unit, &draft),
+        )
     }
 
     /// Its seller (or an operator) takes a product off the catalog.
@@ -564,6 +570,7 @@ impl Marketplace {
     pub fn delist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product> {
         self.execute(
             by,
+            traced("delist_product").on(product),
             || Command::DelistProduct { product: product.clone() },
             |unit| {
                 Ok(unit.decide::<Product>(&Target::Product(product.clone()), &catalog::ProductCommand::Delist)?.clone())
@@ -577,6 +584,7 @@ impl Marketplace {
     pub fn relist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product> {
         self.execute(
             by,
+            traced("relist_product").on(product),
             || Command::RelistProduct { product: product.clone() },
             |unit| {
                 Ok(unit.decide::<Product>(&Target::Product(product.clone()), &catalog::ProductCommand::Relist)?.clone())
@@ -595,6 +603,7 @@ impl Marketplace {
     ) -> Result<SavedList> {
         self.execute(
             by,
+            traced("save_to_list").on(product),
             || Command::SaveToList { product: product.clone(), specification: specification.map(str::to_owned) },
             |unit| self.save_to_list_in(unit, product, specification),
         )
@@ -606,6 +615,7 @@ impl Marketplace {
     pub fn remove_from_list(&self, by: impl Into<Caller>, product: &ProductId) -> Result<SavedList> {
         self.execute(
             by,
+            traced("remove_from_list").on(product),
             || Command::RemoveFromList { product: product.clone() },
             |unit| self.remove_from_list_in(unit, product),
         )
@@ -617,6 +627,7 @@ impl Marketplace {
     pub fn buy_from_list(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order> {
         self.execute(
             by,
+            traced("buy_from_list"),
             || Command::BuyFromList { request: request.clone() },
             |unit| self.buy_from_list_in(unit, &request),
         )
@@ -628,6 +639,7 @@ impl Marketplace {
     pub fn place_order(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order> {
         self.execute(
             by,
+            traced("place_order"),
             || Command::PlaceOrder { request: request.clone() },
             |unit| self.place_order_in(unit, &request),
         )
@@ -639,6 +651,7 @@ impl Marketplace {
     pub fn accept_terms(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order> {
         self.execute(
             by,
+            traced("accept_terms").on(order),
             || Command::AcceptTerms { order: order.clone() },
             |unit| Ok(unit.decide::<Order>(&Target::Order(order.clone()), &order::OrderCommand::AcceptTerms)?.clone()),
         )
@@ -650,6 +663,7 @@ impl Marketplace {
     pub fn pay(&self, by: impl Into<Caller>, order: &OrderId, method: Option<PaymentMethod>) -> Result<Order> {
         self.execute(
             by,
+            traced("pay").on(order),
             || Command::Pay { order: order.clone(), method: method.clone() },
             |unit| self.pay_in(unit, order, method),
         )
@@ -659,7 +673,12 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::CancelOrder`].
     pub fn cancel_order(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order> {
-        self.execute(by, || Command::CancelOrder { order: order.clone() }, |unit| self.cancel_order_in(unit, order))
+        self.execute(
+            by,
+            traced("cancel_order").on(order),
+            || Command::CancelOrder { order: order.clone() },
+            |unit| self.cancel_order_in(unit, order),
+        )
     }
 
     /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
@@ -674,6 +693,7 @@ impl Marketplace {
     ) -> Result<Order> {
         self.execute(
             by,
+            traced("provision_image").on(product),
             || Command::ProvisionImage { product: product.clone(), request: request.clone(), method: method.clone() },
             |unit| self.provision_image_in(unit, product, &request, method),
         )
@@ -691,6 +711,7 @@ impl Marketplace {
     ) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("provide_application_info").on(app),
             || Command::ProvideApplicationInfo { app: app.clone(), info: info.clone(), password: password.clone() },
             |unit| self.provide_application_info_in(unit, app, &info, &password),
         )
@@ -700,8 +721,13 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::RevealPassword`].
     pub fn reveal_password(&self, by: impl Into<Caller>, app: &AppId) -> Result<Secret> {
-        self.execute(by, || Command::RevealPassword { app: app.clone() }, |unit| self.reveal_password_in(unit, app))
-            .map(|revealed| revealed.secret)
+        self.execute(
+            by,
+            traced("reveal_password").on(app),
+            || Command::RevealPassword { app: app.clone() },
+            |unit| self.reveal_password_in(unit, app),
+        )
+        .map(|revealed| revealed.secret)
     }
 
     /// Places an upgrade order at its quoted cost; paying it changes the configuration (PRC-4).
@@ -716,6 +742,7 @@ impl Marketplace {
     ) -> Result<Order> {
         self.execute(
             by,
+            traced("order_upgrade").on(app),
             || Command::OrderUpgrade {
                 app: app.clone(),
                 specification: specification.to_owned(),
@@ -736,6 +763,7 @@ impl Marketplace {
     ) -> Result<SubmittedRequest> {
         self.execute(
             by,
+            traced("submit_request").on(flow),
             || Command::SubmitRequest { flow: flow.clone(), request: request.clone() },
             |unit| self.submit_request_in(unit, flow, &request),
         )
@@ -747,6 +775,7 @@ impl Marketplace {
     pub fn accept_request(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("accept_request").on(flow),
             || Command::AcceptRequest { flow: flow.clone() },
             |unit| {
                 Ok(unit
@@ -762,6 +791,7 @@ impl Marketplace {
     pub fn reject_request(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("reject_request").on(flow),
             || Command::RejectRequest { flow: flow.clone(), reason: reason.to_owned() },
             |unit| self.reject_request_in(unit, flow, reason),
         )
@@ -779,6 +809,7 @@ impl Marketplace {
     ) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("deliver").on(flow),
             || Command::Deliver { flow: flow.clone(), delivery: delivery.clone(), password: password.clone() },
             |unit| self.deliver_in(unit, flow, &delivery, &password),
         )
@@ -790,6 +821,7 @@ impl Marketplace {
     pub fn confirm_acceptance(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("confirm_acceptance").on(flow),
             || Command::ConfirmAcceptance { flow: flow.clone() },
             |unit| self.confirm_acceptance_in(unit, flow),
         )
@@ -801,6 +833,7 @@ impl Marketplace {
     pub fn reject_delivery(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("reject_delivery").on(flow),
             || Command::RejectDelivery { flow: flow.clone(), reason: reason.to_owned() },
             |unit| self.reject_delivery_in(unit, flow, reason),
         )
@@ -812,6 +845,7 @@ impl Marketplace {
     pub fn remind_seller(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("remind_seller").on(flow),
             || Command::RemindSeller { flow: flow.clone() },
             |unit| {
                 Ok(unit
@@ -827,6 +861,7 @@ impl Marketplace {
     pub fn open_appeal(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<Appeal> {
         self.execute(
             by,
+            traced("open_appeal").on(flow),
             || Command::OpenAppeal { flow: flow.clone(), reason: reason.to_owned() },
             |unit| self.open_appeal_in(unit, flow, reason),
         )
@@ -838,6 +873,7 @@ impl Marketplace {
     pub fn resolve_appeal(&self, by: impl Into<Caller>, appeal: &AppealId, resolution: Resolution) -> Result<Appeal> {
         self.execute(
             by,
+            traced("resolve_appeal").on(appeal),
             || Command::ResolveAppeal { appeal: appeal.clone(), resolution: resolution.clone() },
             |unit| self.resolve_appeal_in(unit, appeal, &resolution),
         )
@@ -855,6 +891,7 @@ impl Marketplace {
     ) -> Result<Order> {
         self.execute(
             by,
+            traced("renew").on(app),
             || Command::Renew { app: app.clone(), periods: periods.clone(), renewal_day: renewal_day.clone() },
             |unit| self.renew_in(unit, app, periods, renewal_day),
         )
@@ -874,6 +911,7 @@ impl Marketplace {
     ) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("set_auto_renewal").on(app),
             || Command::SetAutoRenewal {
                 app: app.clone(),
                 periods: periods.clone(),
@@ -891,6 +929,7 @@ impl Marketplace {
     pub fn disable_auto_renewal(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("disable_auto_renewal").on(app),
             || Command::DisableAutoRenewal { app: app.clone() },
             |unit| {
                 Ok(unit
@@ -912,6 +951,7 @@ impl Marketplace {
     ) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("schedule_downgrade").on(app),
             || Command::ScheduleDowngrade {
                 app: app.clone(),
                 specification: specification.to_owned(),
@@ -927,6 +967,7 @@ impl Marketplace {
     pub fn cancel_scheduled_downgrade(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("cancel_scheduled_downgrade").on(app),
             || Command::CancelScheduledDowngrade { app: app.clone() },
             |unit| self.cancel_scheduled_downgrade_in(unit, app),
         )
@@ -936,7 +977,12 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::DeleteApp`].
     pub fn delete_app(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp> {
-        self.execute(by, || Command::DeleteApp { app: app.clone() }, |unit| self.delete_app_in(unit, app))
+        self.execute(
+            by,
+            traced("delete_app").on(app),
+            || Command::DeleteApp { app: app.clone() },
+            |unit| self.delete_app_in(unit, app),
+        )
     }
 
     /// Pays what a pay-per-use app owes, with `method` or the order's; paid in full, the app is restored (PRC-7).
@@ -950,6 +996,7 @@ impl Marketplace {
     ) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("pay_arrears").on(app),
             || Command::PayArrears { app: app.clone(), method: method.clone() },
             |unit| self.pay_arrears_in(unit, app, method),
         )
@@ -959,7 +1006,12 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::Unsubscribe`].
     pub fn unsubscribe(&self, by: impl Into<Caller>, app: &AppId) -> Result<Order> {
-        self.execute(by, || Command::Unsubscribe { app: app.clone() }, |unit| self.unsubscribe_in(unit, app))
+        self.execute(
+            by,
+            traced("unsubscribe").on(app),
+            || Command::Unsubscribe { app: app.clone() },
+            |unit| self.unsubscribe_in(unit, app),
+        )
     }
 
     /// The operator approves or rejects an unsubscription waiting for review (UNS-5).
@@ -968,6 +1020,7 @@ impl Marketplace {
     pub fn review_unsubscription(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order> {
         self.execute(
             by,
+            traced("review_unsubscription").on(order),
             || Command::ReviewUnsubscription { order: order.clone(), approve: approve.clone() },
             |unit| self.review_unsubscription_in(unit, order, approve),
         )
@@ -979,6 +1032,7 @@ impl Marketplace {
     pub fn request_refund(&self, by: impl Into<Caller>, order: &OrderId, amount: Money, reason: &str) -> Result<Order> {
         self.execute(
             by,
+            traced("request_refund").on(order),
             || Command::RequestRefund { order: order.clone(), amount: amount.clone(), reason: reason.to_owned() },
             |unit| self.request_refund_in(unit, order, amount, reason),
         )
@@ -990,6 +1044,7 @@ impl Marketplace {
     pub fn resolve_refund_request(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order> {
         self.execute(
             by,
+            traced("resolve_refund_request").on(order),
             || Command::ResolveRefundRequest { order: order.clone(), approve: approve.clone() },
             |unit| self.resolve_refund_request_in(unit, order, approve),
         )
@@ -1001,6 +1056,7 @@ impl Marketplace {
     pub fn request_invoice(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Invoice> {
         self.execute(
             by,
+            traced("request_invoice").on(order),
             || Command::RequestInvoice { order: order.clone() },
             |unit| self.request_invoice_in(unit, order),
         )
@@ -1012,6 +1068,7 @@ impl Marketplace {
     pub fn issue_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice> {
         self.execute(
             by,
+            traced("issue_invoice").on(invoice),
             || Command::IssueInvoice { invoice: invoice.clone() },
             |unit| self.issue_invoice_in(unit, invoice),
         )
@@ -1023,6 +1080,7 @@ impl Marketplace {
     pub fn return_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice> {
         self.execute(
             by,
+            traced("return_invoice").on(invoice),
             || Command::ReturnInvoice { invoice: invoice.clone() },
             |unit| self.return_invoice_in(unit, invoice),
         )

@@ -594,7 +594,11 @@ pub const DECLARATIONS: &[Declaration] = &[
         Calling::Read,
         None,
         &[
-            value("until", "chrono::DateTime<chrono::Utc>", "The preview's end: not before now, at most `upcoming_max_days` ahead (UPC-3)."),
+            value(
+                "until",
+                "chrono::DateTime<chrono::Utc>",
+                "The preview's end: not before now, at most `upcoming_max_days` ahead (UPC-3).",
+            ),
             optional(
                 "customer",
                 "Option<CustomerId>",
