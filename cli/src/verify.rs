@@ -221,18 +221,16 @@ pub fn summary(v: &Verified) -> String {
         if rebuilt.is_empty() { "none".into() } else { rebuilt.join(", ") },
         progress::count(v.applied),
     );
-    let skipped: u64 = v.not_rebuilt.iter().sum();
-    if skipped > 0 {
+    let skipped: Vec<String> = RECORD_KINDS
+        .iter()
+        .zip(v.not_rebuilt)
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{k} {}", progress::count(n)))
+        .collect();
+    if !skipped.is_empty() {
         out.push_str(&format!(
-            "; {} {} not rebuilt (the stream records a registration without the account)",
-            progress::count(skipped),
-            RECORD_KINDS
-                .iter()
-                .zip(v.not_rebuilt)
-                .filter(|(_, n)| *n > 0)
-                .map(|(k, _)| *k)
-                .collect::<Vec<_>>()
-                .join(", ")
+            "; not rebuilt: {} (the stream records a registration without the account)",
+            skipped.join(", ")
         ));
     }
     out.push('\n');
