@@ -42,7 +42,9 @@ fn customer_with_many_orders(c: &mut Criterion) {
         b.iter(|| market.orders(buyer, &OrderFilter::default(), 1, Some(20)).expect("page"))
     });
     let pending = OrderFilter { status: Some(OrderStatus::PendingPayment), product: None };
-    group.bench_function("orders_filtered_page_1", |b| b.iter(|| market.orders(buyer, &pending, 1, Some(20)).expect("page")));
+    group.bench_function("orders_filtered_page_1", |b| {
+        b.iter(|| market.orders(buyer, &pending, 1, Some(20)).expect("page"))
+    });
     group.bench_function("quote_unsubscribe_in_window", |b| {
         b.iter(|| market.quote_unsubscribe(buyer, &app).expect("quote"))
     });

@@ -47,8 +47,8 @@ mod _appmarket {
     #[pymodule_export]
     use appmarket::{
         Appeal, ApplicationInfo, Attachment, AutoRenewal, Availability, CustomerAccount, Customization, Delivery,
-        Event, ImageProvisioning, Invoice, InvoicedUsage, Money, Network, Order, Payment, PendingUnsubscription, Policy,
-        PurchasedApp, Quote, QuoteLine, RefundPart, RefundQuote, RenewalRecord, SavedList, ScheduledDowngrade,
+        Event, ImageProvisioning, Invoice, InvoicedUsage, Money, Network, Order, Payment, PendingUnsubscription,
+        Policy, PurchasedApp, Quote, QuoteLine, RefundPart, RefundQuote, RenewalRecord, SavedList, ScheduledDowngrade,
         SellerInfo, ServiceFlow, ServiceRequest, SettlementRun, StandingInvoice, SubmittedRequest, Term, TickReport,
         UsageCycle, UsageStatement,
     };

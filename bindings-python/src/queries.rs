@@ -72,7 +72,13 @@ impl Marketplace {
 
     /// Prices an image order for `by`: image fee plus cloud resource fees (PRC-3, IMG-1); for a
     /// reseller's customer the quote is for reference only (ORD-4).
-    fn quote_image(&self, py: Python<'_>, by: Actor, product: ProductId, request: ImageProvisioning) -> PyResult<Quote> {
+    fn quote_image(
+        &self,
+        py: Python<'_>,
+        by: Actor,
+        product: ProductId,
+        request: ImageProvisioning,
+    ) -> PyResult<Quote> {
         call(py, || self.inner.quote_image(&by, &product, &request))
     }
 

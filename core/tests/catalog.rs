@@ -104,7 +104,8 @@ fn cat_3_pages_hold_1_to_100_items() {
     for _ in 0..5 {
         w.saas();
     }
-    let page = |page, page_size| w.market.search(&SearchQuery { page, page_size: Some(page_size), ..SearchQuery::default() });
+    let page =
+        |page, page_size| w.market.search(&SearchQuery { page, page_size: Some(page_size), ..SearchQuery::default() });
     let second = page(2, 2).unwrap();
     assert_eq!((second.items.len(), second.total, second.page), (2, 5, 2));
     assert_eq!(page(3, 2).unwrap().items.len(), 1);
@@ -129,7 +130,9 @@ fn cat_3_a_search_or_listing_without_a_page_size_takes_the_policys_default() {
     assert_eq!(orders.page_size, 3);
     assert_eq!(Policy::default().default_page_size, 20);
     for bad in [r#"{"default_page_size": 0}"#, r#"{"default_page_size": 101}"#] {
-        assert!(matches!(Policy::from_json(bad), Err(Error::InvalidInput { ref field, .. }) if field == "default_page_size"));
+        assert!(
+            matches!(Policy::from_json(bad), Err(Error::InvalidInput { ref field, .. }) if field == "default_page_size")
+        );
     }
 }
 

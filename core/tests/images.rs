@@ -159,7 +159,10 @@ fn img_1_an_image_is_never_billed_one_time() {
     let err = w.refused(|| w.market.provision_image(&alice, &p.id, one_time.clone(), None));
     assert_eq!(field(&err), "customization.mode");
     let offered = w.list(fixtures::image_draft());
-    assert_eq!(field(&w.refused(|| w.market.provision_image(&alice, &offered.id, one_time, None))), "customization.mode");
+    assert_eq!(
+        field(&w.refused(|| w.market.provision_image(&alice, &offered.id, one_time, None))),
+        "customization.mode"
+    );
 }
 
 #[test]
@@ -190,7 +193,10 @@ fn img_1_a_saas_product_cannot_be_provisioned_and_an_image_cannot_be_ordered_pla
     let w = World::new();
     let alice = w.customer("alice");
     let saas = w.saas();
-    assert_eq!(w.refused(|| w.market.provision_image(&alice, &saas.id, quick("Cloud#2026x"), None)).rule(), Some("IMG-1"));
+    assert_eq!(
+        w.refused(|| w.market.provision_image(&alice, &saas.id, quick("Cloud#2026x"), None)).rule(),
+        Some("IMG-1")
+    );
     let img = w.list(fixtures::image_draft());
     let err = w.refused(|| w.market.place_order(&alice, World::request(&img, "Default", BillingMode::Monthly, 1, 1)));
     assert_eq!(err.rule(), Some("IMG-1"));
@@ -226,7 +232,10 @@ fn img_2_server_names_are_1_to_64_letters_digits_underscore_dash_dot() {
     let alice = w.customer("alice");
     let p = w.list(fixtures::image_draft());
     for bad in ["", "web 01", "web/01"] {
-        assert_eq!(field(&w.refused(|| w.market.provision_image(&alice, &p.id, customized(1, bad), None))), "server_name");
+        assert_eq!(
+            field(&w.refused(|| w.market.provision_image(&alice, &p.id, customized(1, bad), None))),
+            "server_name"
+        );
     }
     // The length is a text's limit, checked with the field's path before anything else.
     let long = "a".repeat(65);

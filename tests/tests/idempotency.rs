@@ -94,7 +94,9 @@ fn every_mutating_call_replays_under_its_request_id() {
         customization: None,
     };
     // Quick provisioning charges once, even replayed (IMG-1).
-    w.replays(&alice, |c| w.market.provision_image(c, &image.id, provisioning.clone(), Some(PaymentMethod::CreditCard)));
+    w.replays(&alice, |c| {
+        w.market.provision_image(c, &image.id, provisioning.clone(), Some(PaymentMethod::CreditCard))
+    });
 
     let service = w.market.list_product(&seller, fixtures::professional_service_draft()).unwrap();
     let buy_service = || {
@@ -171,7 +173,8 @@ fn every_mutating_call_replays_under_its_request_id() {
     let mut costly = fixtures::image_draft();
     costly.specifications[0].plans[0].price = Money::parse("9000 USD").unwrap();
     let costly = w.market.list_product(&seller, costly).unwrap();
-    let big = w.market.provision_image(&alice, &costly.id, provisioning.clone(), Some(PaymentMethod::CreditCard)).unwrap();
+    let big =
+        w.market.provision_image(&alice, &costly.id, provisioning.clone(), Some(PaymentMethod::CreditCard)).unwrap();
     let pending = w.replays(&alice, |c| w.market.unsubscribe(c, big.app.as_ref().unwrap()));
     assert!(pending.pending_unsubscription.is_some(), "over 7,000 USD waits for review (UNS-5)");
     w.replays(&operator, |c| w.market.review_unsubscription(c, &big.id, true));

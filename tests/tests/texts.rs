@@ -358,7 +358,10 @@ fn the_typed_facade_refuses_the_same_texts_before_anything_happens() {
         ("request.specification", Box::new(|| m.quote_purchase(&alice(), &request(nul)).map(drop))),
         ("request.specification", Box::new(|| m.place_order(alice(), request(nul)).map(drop))),
         ("request.network.vpc", Box::new(|| m.quote_image(&alice(), &w.image, &provisioning).map(drop))),
-        ("request.network.vpc", Box::new(|| m.provision_image(alice(), &w.image, provisioning.clone(), None).map(drop))),
+        (
+            "request.network.vpc",
+            Box::new(|| m.provision_image(alice(), &w.image, provisioning.clone(), None).map(drop)),
+        ),
         (
             "filter.name",
             Box::new(|| {

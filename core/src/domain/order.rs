@@ -814,7 +814,9 @@ pub fn settlement_for(
             "ORD-4",
             format!("reseller {reseller} settles this customer's orders: choose no payment method, not {m}"),
         )),
-        (None, None) => Err(Error::invalid("method", "choose a payment method: balance, credit card, credit or online")),
+        (None, None) => {
+            Err(Error::invalid("method", "choose a payment method: balance, credit card, credit or online"))
+        }
         (None, Some(PaymentMethod::Credit)) if !account.credit_enabled => Err(Error::not_allowed(
             "ORD-2",
             "credit payment is not enabled for this account; submit a service ticket to enable it",

@@ -845,9 +845,10 @@ impl Create for ServiceFlow {
         let FlowCommand::Record(FlowFact(Fact::Open { order, app, template })) = cmd else {
             return Err(Error::invalid("command", "only a paid supervised order opens a service flow"));
         };
-        let (mut flow, event) = ServiceFlow::open(FlowId::numbered(0), order, app.clone(), ctx.now).ok_or_else(|| {
-            Error::invalid("order", format!("order {} involves no supervision: it opens no flow", order.id))
-        })?;
+        let (mut flow, event) =
+            ServiceFlow::open(FlowId::numbered(0), order, app.clone(), ctx.now).ok_or_else(|| {
+                Error::invalid("order", format!("order {} involves no supervision: it opens no flow", order.id))
+            })?;
         // A licence flow takes no request (SUP-2), so it shows no template.
         flow.request_template = template.clone().filter(|_| flow.kind != FlowKind::License);
         Ok((flow, vec![event]))

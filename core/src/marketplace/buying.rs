@@ -134,7 +134,8 @@ impl Marketplace {
                 let app = unit.decide_new::<PurchasedApp>(&start)?;
                 let app_id = app.value().id.clone();
                 let flow = if order.opens_flow() {
-                    let template = product.specification(&order.specification).ok().and_then(|s| s.request_template.clone());
+                    let template =
+                        product.specification(&order.specification).ok().and_then(|s| s.request_template.clone());
                     let open = FlowCommand::from(supervision::Fact::Open {
                         order: Box::new(order.clone()),
                         app: app_id.clone(),

@@ -662,7 +662,10 @@ pub fn flows_by_party<S: Store>(store: &S) {
         store.flows_of(&Actor::Customer(customer()), &filter, 1, 10).expect("query")
     };
     let naas = of_kind(FlowKind::FiveGNaas);
-    assert_eq!((naas.total, naas.items.iter().map(|f| f.id.clone()).collect::<Vec<_>>()), (1, vec![FlowId::numbered(4)]));
+    assert_eq!(
+        (naas.total, naas.items.iter().map(|f| f.id.clone()).collect::<Vec<_>>()),
+        (1, vec![FlowId::numbered(4)])
+    );
     assert_eq!(FlowKind::ALL.iter().map(|k| of_kind(*k).total).sum::<u64>(), 4);
 }
 

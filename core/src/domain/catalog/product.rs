@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, ProductId, SellerId};
-use crate::attachment::Attachment;
 use crate::aggregate::{Aggregate, Ctx};
+use crate::attachment::Attachment;
 use crate::error::Error;
 use crate::money::{Currency, Money};
 use crate::policy::Policy;

@@ -315,7 +315,13 @@ impl SearchQuery {
             || self.billing_mode.is_some()
             || self.min_price.is_some()
             || self.max_price.is_some();
-        Ok(PreparedQuery { query: self, page_size, words, category: self.category.as_ref().map(|c| c.to_lowercase()), has_facets })
+        Ok(PreparedQuery {
+            query: self,
+            page_size,
+            words,
+            category: self.category.as_ref().map(|c| c.to_lowercase()),
+            has_facets,
+        })
     }
 }
 

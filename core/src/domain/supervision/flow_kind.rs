@@ -44,7 +44,8 @@ impl FlowKind {
 
     /// Every kind, in the order of the filter's tabs after "All": Standard, SaaS, License,
     /// 5G NaaS.
-    pub const ALL: [FlowKind; 4] = [FlowKind::ProfessionalService, FlowKind::Saas, FlowKind::License, FlowKind::FiveGNaas];
+    pub const ALL: [FlowKind; 4] =
+        [FlowKind::ProfessionalService, FlowKind::Saas, FlowKind::License, FlowKind::FiveGNaas];
 
     pub(crate) fn delivery_rule(self) -> &'static str {
         if self == FlowKind::License { "SUP-2" } else { "SUP-3" }
