@@ -240,8 +240,8 @@ def test_auto_renewal_is_set_and_disabled(world: World) -> None:
 
 def test_an_image_unsubscription_with_its_quote(world: World) -> None:
     w = world
-    order = w.market.provision_image(w.alice, w.image.id, quick_image())
-    order = w.market.pay(w.alice, order.id, am.PaymentMethod.CreditCard)
+    # Quick provisioning pays as it creates the servers (IMG-1).
+    order = w.market.provision_image(w.alice, w.image.id, quick_image(), am.PaymentMethod.CreditCard)
     assert order.app is not None and order.quote.total == usd("64.00")
     app = order.app
     w.clock.advance(dt.timedelta(hours=120))
@@ -267,7 +267,7 @@ def test_an_unsubscription_above_the_threshold_waits_for_review() -> None:
     seller, alice = am.Actor.seller("isv-1"), am.Actor.customer("alice")
     image = market.list_product(seller, image_draft())
     market.register_customer(am.CustomerAccount.with_card("alice"))
-    order = market.pay(alice, market.provision_image(alice, image.id, quick_image()).id, am.PaymentMethod.CreditCard)
+    order = market.provision_image(alice, image.id, quick_image(), am.PaymentMethod.CreditCard)
     assert order.app is not None
     assert market.quote_unsubscribe(alice, order.app).needs_review
     pending = market.unsubscribe(alice, order.app)

@@ -85,8 +85,9 @@ def test_img_1_quick_provisioning_bills_the_chosen_mode(world: World) -> None:
         quick_mode=am.BillingMode.Yearly,
     )
     assert request.quick_mode == am.BillingMode.Yearly
-    order = w.market.provision_image(w.alice, w.image.id, request)
+    order = w.market.provision_image(w.alice, w.image.id, request, am.PaymentMethod.CreditCard)
     assert order.mode == am.BillingMode.Yearly and order.quote.total == usd("640.00")
+    assert order.amount_paid == usd("640.00")
 
 
 def test_ren_5_auto_renewal_is_paid_by_the_chosen_method(world: World) -> None:

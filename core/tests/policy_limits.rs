@@ -354,7 +354,7 @@ fn acc_1_ids_from_outside_are_at_most_max_id_chars_long() {
     let err = w.refused(|m| m.list_product(&long_seller, fixtures::saas_draft()));
     assert_eq!(field(&err), Some("actor"));
     assert!(err.to_string().contains("at most 12 characters"), "{err}");
-    assert!(w.market.list_product(&Actor::seller("isv-2").unwrap(), fixtures::saas_draft()).is_ok());
+    assert!(w.market.list_product(Actor::seller("isv-2").unwrap(), fixtures::saas_draft()).is_ok());
     // A registered account's id and its reseller too.
     let err = w.market.register_customer(CustomerAccount::with_card(CustomerId::parse("carol-the-customer").unwrap()));
     assert_eq!(field(&err.unwrap_err()), Some("customer_id"));

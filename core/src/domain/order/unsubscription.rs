@@ -169,7 +169,7 @@ pub fn segments(app: &PurchasedApp, purchase_months: u32) -> Vec<Option<Segment>
 /// "1 day" for 24 (UNS-3).
 pub fn window_text(hours: u32) -> String {
     let plural = |n: u32, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
-    if hours > 0 && hours % 24 == 0 { plural(hours / 24, "day") } else { plural(hours, "hour") }
+    if hours > 0 && hours.is_multiple_of(24) { plural(hours / 24, "day") } else { plural(hours, "hour") }
 }
 
 fn floor_hour(t: DateTime<Utc>, policy: &Policy) -> i64 {

@@ -128,7 +128,7 @@ class AfterSaleTest {
 
         // An image: invoice requested, issued, blocks unsubscription until returned.
         val image = m.listProduct(w.seller, imageDraft())
-        val imageOrder = m.pay(alice, m.provisionImage(alice, image.id, quickProvisioning()).id, PaymentMethod.CREDIT_CARD)
+        val imageOrder = m.provisionImage(alice, image.id, quickProvisioning(), PaymentMethod.CREDIT_CARD)
         val invoice = m.requestInvoice(alice, imageOrder.id)
         assertEquals(InvoiceStatus.REQUESTED, invoice.status)
         assertThrows<AppMarketException.Forbidden> { m.issueInvoice(alice, invoice.id) }
@@ -152,7 +152,7 @@ class AfterSaleTest {
         val costly = m.listProduct(w.seller, imageDraft().copy(specifications = listOf(
             Specification(name = "Default", plans = listOf(PricePlan(BillingMode.MONTHLY, usd("9000"), perUnit = false))),
         )))
-        val big = m.pay(alice, m.provisionImage(alice, costly.id, quickProvisioning()).id, PaymentMethod.CREDIT_CARD)
+        val big = m.provisionImage(alice, costly.id, quickProvisioning(), PaymentMethod.CREDIT_CARD)
         assertTrue(m.unsubscribe(alice, big.app!!).pendingUnsubscription != null)
         assertEquals(OrderStatus.UNSUBSCRIBED, m.reviewUnsubscription(operator, big.id, true).status)
     }
