@@ -31,19 +31,26 @@ type Set<T> = HashSet<T, foldhash::fast::RandomState>;
 /// round of that instant, and its due instant.
 type Key = (DateTime<Utc>, u32, DateTime<Utc>);
 
+/// A place in the preview's due index: a [`Key`] and its target, smallest first.
+type Place = Reverse<(DateTime<Utc>, u32, DateTime<Utc>, Target)>;
+
 /// The preview's due index: each working copy due by the preview's end, by the instant its step
 /// runs (its due instant, or the instant being stepped when that is past), then the round of
 /// that instant (a target stepped in a round waits for the next, as a target `tick` has seen
 /// waits for the next `tick` at that instant), then its due instant and target, the order in
 /// which the store's due index gives them. Filing a target again leaves its old place in the
 /// heap, passed over when it comes up.
-#[derive(Default)]
 struct Due {
-    heap: BinaryHeap<Reverse<(DateTime<Utc>, u32, DateTime<Utc>, Target)>>,
+    heap: BinaryHeap<Place>,
     keys: Map<Target, Key>,
 }
 
 impl Due {
+    /// An empty index with room for `n` targets.
+    fn with_capacity(n: usize) -> Due {
+        Due { heap: BinaryHeap::with_capacity(n), keys: Map::with_capacity_and_hasher(n, Default::default()) }
+    }
+
     /// Files `target` under `key`, or takes it out (`None`).
     fn set(&mut self, target: Target, key: Option<Key>) {
         match key {
@@ -161,8 +168,8 @@ impl Marketplace {
     /// What may be due among a customer's records: their apps, their orders waiting for payment
     /// or completion, their open flows (each aggregate's `next_due` says when).
     fn preview_scope(&self, customer: &CustomerId) -> Result<Vec<Record>, Error> {
-        let mut records: Vec<Record> = Vec::new();
         let apps = self.store.apps_of(customer, &AppFilter::default(), 1, EVERYTHING)?;
+        let mut records: Vec<Record> = Vec::with_capacity(apps.items.len());
         records.extend(apps.items.into_iter().map(|a| Record::App(Box::new(a))));
         for status in [OrderStatus::PendingPayment, OrderStatus::Processing] {
             let filter = OrderFilter { status: Some(status), product: None };
@@ -184,11 +191,12 @@ impl Marketplace {
     /// order) is filed again under its next due instant.
     fn preview(&self, customer: &CustomerId, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Upcoming, Error> {
         let policy = &self.policy;
-        let sandbox = Sandbox::new();
-        let mut due = Due::default();
+        let scope = self.preview_scope(customer)?;
+        let sandbox = Sandbox::with_capacity(scope.len());
+        let mut due = Due::with_capacity(scope.len());
         let mut usage: Vec<UsageForecast> = Vec::new();
         let mut usage_of: Map<AppId, usize> = Map::default();
-        for record in self.preview_scope(customer)? {
+        for record in scope {
             if let Record::App(app) = &record
                 && let Some(forecast) = UsageForecast::of(app)
             {

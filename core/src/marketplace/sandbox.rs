@@ -21,9 +21,10 @@ pub(crate) struct Sandbox {
 }
 
 impl Sandbox {
-    /// An empty sandbox.
-    pub(crate) fn new() -> Sandbox {
-        Sandbox { records: RefCell::default(), numbered: Cell::new(u64::MAX) }
+    /// An empty sandbox with room for `n` working copies.
+    pub(crate) fn with_capacity(n: usize) -> Sandbox {
+        let records = Map::with_capacity_and_hasher(n, Default::default());
+        Sandbox { records: RefCell::new(records), numbered: Cell::new(u64::MAX) }
     }
 
     /// Keeps a working copy, replacing the one of the same target.
