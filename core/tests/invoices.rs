@@ -199,3 +199,28 @@ fn uns_2_an_issued_usage_invoice_marks_the_order_invoiced_and_deleting_refunds_n
     assert_eq!((last.amount, runs(&last)), (money("0.60 USD"), vec![(3, 4)]));
     assert_eq!(w.market.invoice(&w.alice, &inv.id).unwrap().status, InvoiceStatus::Issued);
 }
+
+#[test]
+fn inv_1_an_unpaid_pay_per_use_image_order_is_not_invoiced() {
+    let w = world();
+    let p = w.list(fixtures::image_draft());
+    let request = ImageProvisioning {
+        quick_mode: None,
+        specification: "Default".into(),
+        network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new("Str0ng!Pass"),
+        agree_terms: true,
+        customization: Some(Customization {
+            mode: BillingMode::PayPerUse,
+            eip_mbit: None,
+            server_name: "web-1".into(),
+            periods: 1,
+            instances: 1,
+        }),
+    };
+    let order = w.market.provision_image(&w.alice, &p.id, request, None).unwrap();
+    let err = refused(&w, || w.market.request_invoice(&w.alice, &order.id));
+    assert!(rule(&err) == "INV-1" && err.to_string().contains("has not been paid"), "{err}");
+    assert!(matches!(refused(&w, || w.market.request_invoice(&w.bob, &order.id)), Error::Forbidden { .. }));
+}

@@ -165,7 +165,7 @@ pub fn check_request(order: &Order, by: &Actor, latest: Option<&Invoice>) -> Res
 
 /// What every invoice request needs (INV-1, INV-2): the order's customer, a paid order not
 /// settled by a reseller, no unsubscription pending.
-fn check_requester(order: &Order, by: &Actor) -> Result<(), Error> {
+pub fn check_requester(order: &Order, by: &Actor) -> Result<(), Error> {
     by.require_customer(&order.customer, format_args!("order {}", order.id))?;
     let Some(payment) = &order.payment else {
         return Err(Error::not_allowed("INV-1", format!("order {} has not been paid", order.id)));

@@ -41,6 +41,8 @@ impl Marketplace {
             let latest = self.latest_invoice(order)?;
             return Ok((invoice::check_request(order, by, latest.as_ref())?, None));
         }
+        // Who asks, and whether the order was paid at all, before its app's history is read.
+        invoice::check_requester(order, by)?;
         let mut standing = Vec::with_capacity(order.usage_invoices.len());
         for s in &order.usage_invoices {
             standing.push(self.get::<Invoice>(Target::Invoice(s.invoice.clone()))?.value);

@@ -53,6 +53,9 @@ class AfterSaleTest {
         assertEquals(FlowKind.PROFESSIONAL_SERVICE, flow.kind)
         assertEquals(flow.id, m.flow(alice, flow.id).id)
         assertEquals(1uL, m.flows(alice, FlowFilter(), 1u, 10u).total)
+        // The filter's kinds: Standard, SaaS, License and 5G NaaS (SUP-1); no page size is the policy's.
+        assertEquals(0uL, m.flows(alice, FlowFilter(kind = FlowKind.FIVE_G_NAAS), 1u, null).total)
+        assertEquals(20u, m.flows(alice, FlowFilter(), 1u, null).pageSize)
 
         val tooLong = assertThrows<AppMarketException.InvalidInput> { m.submitRequest(alice, flow.id, ServiceRequest("x".repeat(1001))) }
         assertEquals("request.description", tooLong.field)
