@@ -3,9 +3,9 @@
 //!
 //! The facade (`Marketplace::upcoming`) runs `tick`'s own decisions on working copies, at each
 //! instant one of them falls due, and commits nothing. This module holds what is the preview's
-//! own: what a decided step shows ([`Step`]), when a pay-per-use app's remaining work is routine
-//! settlement that is counted rather than stepped through ([`routine_usage`]) and how far the
-//! preview may look ([`check_until`]); who may see whose preview is `access::upcoming_of`.
+//! own: what a decided step shows (`Step`), when a pay-per-use app's remaining work is routine
+//! settlement that is counted rather than stepped through (`routine_usage`) and how far the
+//! preview may look (`check_until`); who may see whose preview is `access::upcoming_of`.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
