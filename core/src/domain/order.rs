@@ -1281,6 +1281,7 @@ impl Aggregate for Order {
             refunded: Money::zero(self.quote.total.currency),
             invoice: None,
             invoice_issued: false,
+            usage_invoices: Vec::new(),
             pending_unsubscription: None,
             unconditional_unsubscription_at: None,
             charges_returned: 0,
