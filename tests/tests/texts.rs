@@ -128,6 +128,7 @@ fn samples(w: &World) -> Vec<(Actor, Value)> {
         json!({"do": "delete_app", "app": app}),
         json!({"do": "pay_arrears", "app": app, "method": "credit_card"}),
         json!({"do": "usage_statement", "app": app}),
+        json!({"do": "upcoming", "until": "2026-05-15T00:00:00Z", "customer": "alice", "page": 1, "page_size": 20}),
         json!({"do": "quote_unsubscribe", "app": app}),
         json!({"do": "unsubscribe", "app": app}),
         json!({"do": "request_refund", "order": order, "amount": {"amount": "1.00", "currency": "USD"}, "reason": "Slow."}),
