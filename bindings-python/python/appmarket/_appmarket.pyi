@@ -1069,7 +1069,7 @@ class Marketplace:
 
         Called by its customer.
         """
-    def upcoming(self, /, by: Actor, until: datetime, *, customer: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex = 20) -> UpcomingPage:
+    def upcoming(self, /, by: Actor, until: datetime, *, customer: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex | None = None) -> UpcomingPage:
         """
         What `tick` and the clock will do up to `until` (an aware `datetime`), committing
         nothing (UPC-1..3): a customer's own preview, or, for an operator, one `customer`'s or
