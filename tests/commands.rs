@@ -133,12 +133,22 @@ impl World {
     /// [`MemoryStore::snapshot`]. The marketplace id is fixed (`"props"`), so that two worlds
     /// over two stores make the same payment keys.
     pub fn with_store(store: Arc<dyn Store>, snapshot: impl Fn() -> StoreSnapshot + 'static) -> World {
+        World::with_gateway(store, snapshot, Arc::new(SimulatedPayments::new()))
+    }
+
+    /// [`World::with_store`] paying through `gateway`.
+    pub fn with_gateway(
+        store: Arc<dyn Store>,
+        snapshot: impl Fn() -> StoreSnapshot + 'static,
+        gateway: Arc<dyn PaymentGateway>,
+    ) -> World {
         let clock = ManualClock::new(fixtures::t0());
         // Downgrades at renewal on (PRC-8), so that the sequences schedule and cancel them too.
         let policy = Policy { downgrade_at_renewal: true, ..Policy::default() };
         let market = Marketplace::builder()
             .clock(clock.clone())
             .store(store)
+            .payments(gateway)
             .policy(policy)
             .marketplace_id("props")
             .build()

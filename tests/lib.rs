@@ -4,3 +4,4 @@
 
 pub mod capture;
 pub mod commands;
+pub mod journeys;

@@ -1,9 +1,16 @@
-//! Renewals (REN-*), unsubscription and refunds (UNS-*), and invoices (INV-*).
+//! Renewals (REN-*), unsubscription and refunds (UNS-*), invoices (INV-*), and the preview of
+//! upcoming charges (UPC-*).
 
-use appmarket::{Actor, AppId, InvoiceId};
-use appmarket::{Invoice, Quote, RefundQuote, RenewalDay, UsageStatement};
+use appmarket::{Actor, AppId, CustomerId, InvoiceId};
+use appmarket::{Invoice, Quote, RefundQuote, RenewalDay, Upcoming, UsageStatement};
+use chrono::{DateTime, Utc};
 
-use crate::{Marketplace, Result};
+use crate::{Marketplace, Result, page};
+
+page!(
+    /// A page of previews of upcoming charges, one per customer.
+    UpcomingPage of Upcoming
+);
 
 #[uniffi::export]
 impl Marketplace {
@@ -16,6 +23,21 @@ impl Marketplace {
     /// The usage statement of a pay-per-use app, for its customer, seller or an operator (PRC-7).
     pub fn usage_statement(&self, by: Actor, app: AppId) -> Result<UsageStatement> {
         self.core.usage_statement(&by, &app)
+    }
+
+    /// What `tick` and the clock will do up to `until`, committing nothing (UPC-1..3): a
+    /// customer's own preview, or, for an operator, one `customer`'s or every customer's, a page
+    /// of customers at a time.
+    #[uniffi::method(default(customer = None, page = 1, page_size = None))]
+    pub fn upcoming(
+        &self,
+        by: Actor,
+        until: DateTime<Utc>,
+        customer: Option<CustomerId>,
+        page: u32,
+        page_size: Option<u32>,
+    ) -> Result<UpcomingPage> {
+        self.core.upcoming(&by, until, customer, page, page_size).map(Into::into)
     }
 
     /// The itemised refund an unsubscription would give (UNS-3..5). Changes nothing.

@@ -31,7 +31,9 @@ mod _appmarket {
     };
 
     #[pymodule_export]
-    use appmarket::python::{AppPage, FlowPage, OrderPage, ProductPage, PyActor, PyRenewalDay, PyResolution, PyTarget};
+    use appmarket::python::{
+        AppPage, FlowPage, OrderPage, ProductPage, PyActor, PyRenewalDay, PyResolution, PyTarget, UpcomingPage,
+    };
 
     #[pymodule_export]
     use appmarket::payments::{ChargeRequest, Receipt, RefundRequest};
@@ -48,9 +50,10 @@ mod _appmarket {
     #[pymodule_export]
     use appmarket::{
         Appeal, ApplicationInfo, Attachment, AutoRenewal, Availability, CustomerAccount, Customization, Delivery,
-        Event, ImageProvisioning, Invoice, Money, Network, Order, Payment, PendingUnsubscription, Policy, PurchasedApp,
-        Quote, QuoteLine, RefundPart, RefundQuote, RenewalRecord, SavedList, ScheduledDowngrade, SellerInfo,
-        ServiceFlow, ServiceRequest, SubmittedRequest, Term, TickReport, UsageCycle, UsageStatement,
+        Event, ImageProvisioning, Invoice, InvoicedUsage, Money, Network, Order, Payment, PendingUnsubscription,
+        Policy, PurchasedApp, Quote, QuoteLine, RefundPart, RefundQuote, RenewalRecord, SavedList, ScheduledDowngrade,
+        SellerInfo, ServiceFlow, ServiceRequest, SettlementRun, StandingInvoice, SubmittedRequest, Term, TickReport,
+        Upcoming, UpcomingItem, UsageCycle, UsageForecast, UsageStatement,
     };
 
     #[pymodule_export]

@@ -2,7 +2,8 @@
 //! the instant and the policy. The catalog with its pricing, the order with its unsubscription,
 //! the purchased app with renewal, downgrade, dunning, metering and provisioning, the service
 //! flow with its appeals, the customer account and the invoice; the [`aggregate::Aggregate`]
-//! trait they share and the actions a page can show.
+//! trait they share, the actions a page can show, and what the preview of upcoming work shows
+//! of their decisions.
 
 pub(crate) mod access;
 pub mod account;
@@ -14,3 +15,4 @@ pub mod catalog;
 pub mod invoice;
 pub mod order;
 pub mod supervision;
+pub mod upcoming;

@@ -31,8 +31,8 @@ pub use domain::app::{downgrade, dunning, metering, provisioning, renewal};
 pub use domain::catalog::pricing;
 pub use domain::order::unsubscription as unsubscribe;
 pub use domain::supervision::appeal;
-pub(crate) use domain::supervision::{delivery, flow_kind};
-pub use domain::{account, actions, aggregate, app, catalog, invoice, order, supervision};
+pub(crate) use domain::supervision::{attachment, delivery, flow_kind};
+pub use domain::{account, actions, aggregate, app, catalog, invoice, order, supervision, upcoming};
 #[cfg(feature = "sealing")]
 pub use kernel::sealing;
 pub(crate) use kernel::text;
@@ -62,11 +62,11 @@ pub use downgrade::ScheduledDowngrade;
 pub use dunning::{DeclinedCharge, RetryWait};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind};
-pub use invoice::{Invoice, InvoiceStatus};
+pub use invoice::{Invoice, InvoiceStatus, InvoicedUsage, SettlementRun};
 pub use marketplace::{Marketplace, MarketplaceBuilder, TickReport, Ticker, TickerOptions};
 pub use metering::{Metering, UsageCycle, UsageStatement};
 pub use money::{Currency, Money};
-pub use order::{Order, OrderFilter, OrderKind, OrderStatus, Payment, PurchaseRequest};
+pub use order::{Order, OrderFilter, OrderKind, OrderStatus, Payment, PurchaseRequest, StandingInvoice};
 pub use payments::{PaymentGateway, PaymentMethod, SimulatedPayments};
 pub use policy::Policy;
 pub use pricing::{Quote, QuoteLine};
@@ -80,6 +80,7 @@ pub use supervision::{
 };
 pub use time::{Bell, Clock, ManualClock, SystemClock};
 pub use unsubscribe::{PendingKind, PendingUnsubscription, RefundPart, RefundQuote};
+pub use upcoming::{Upcoming, UpcomingItem, UpcomingKind, UsageForecast};
 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -15,9 +15,11 @@ mod declarations;
 mod downgrading;
 pub(crate) mod fingerprint;
 mod invoicing;
+mod previewing;
 mod receipts;
 mod renewing;
 mod run;
+mod sandbox;
 mod selling;
 mod settling;
 mod supervising;
@@ -158,14 +160,14 @@ impl MarketplaceBuilder {
         let id = match self.id {
             Some(asked) => {
                 if asked.is_empty()
-                    || asked.chars().count() > crate::actor::MAX_ID_CHARS
+                    || asked.chars().count() > policy.max_id_chars as usize
                     || asked.chars().any(|c| c.is_whitespace() || c.is_control() || c == ':')
                 {
                     return Err(Error::invalid(
                         "marketplace_id",
                         format!(
                             "a marketplace id has 1–{} characters, without spaces, control characters or ':'",
-                            crate::actor::MAX_ID_CHARS
+                            policy.max_id_chars
                         ),
                     ));
                 }
@@ -375,6 +377,7 @@ impl Marketplace {
         command: impl FnOnce() -> crate::command::Command,
         mut attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        caller.actor.check_id_length(self.policy.max_id_chars)?;
         let fingerprint = caller.request_id.as_ref().map(|_| command().fingerprint());
         if receipts.is_empty()
             && let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())?
@@ -492,10 +495,11 @@ impl Marketplace {
         )
     }
 
-    /// Up to `limit` events after `cursor` (0 for the start): a host sends each notification
-    /// once by remembering the last `seq` it handled.
+    /// Up to `limit` events after `cursor` (0 for the start), and never more than the policy's
+    /// `max_events_page` (10,000): a host sends each notification once by remembering the last
+    /// `seq` it handled, and pages on from it.
     pub fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
-        self.store.events_since(cursor, limit.min(10_000))
+        self.store.events_since(cursor, limit.min(self.policy.max_events_page as usize))
     }
 
     /// The operation records of something `by` may see, oldest first: up to `limit` events

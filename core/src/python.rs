@@ -48,7 +48,7 @@ use crate::{
     Network, Order, OrderKind, OrderStatus, Party, PaymentMethod, PendingKind, Policy, PurchasedApp, RenewalDay,
     Resolution, Secret, SecurityGroup, ServiceFlow, ServiceRequest,
 };
-use crate::{SavedList, ScheduledDowngrade};
+use crate::{SavedList, ScheduledDowngrade, UpcomingKind};
 
 // ---------------------------------------------------------------------------------- errors
 
@@ -440,13 +440,17 @@ py_int_enum! {
         RemindSeller, Appeal, ResolveAppeal, IssueInvoice, ReturnInvoice, DeleteApp, PayArrears, ScheduleDowngrade,
         CancelScheduledDowngrade,
     }
-    FlowKind { License, ProfessionalService, Saas }
+    FlowKind { License, ProfessionalService, Saas, FiveGNaas }
     FlowStatus { AwaitingRequest, RequestSubmitted, InService, AwaitingAcceptance, Frozen, Completed, Closed }
     Party { Customer, Seller }
     AppealGrounds { SellerIdle, RequestRejected, DeliveryRejected, CustomerIdle }
     AppealStatus { Open, Resolved, Closed }
     InvoiceStatus { Requested, Issued, Returned }
     PendingKind { OperatorReview, NegotiatedRefund }
+    UpcomingKind {
+        AutoRenewalCharge, UsageRetry, ExpiryReminder, GracePeriod, Frozen, Released, ArrearsCleared, DowngradeApplied,
+        OrderCancelled, OrderCompleted, FlowClosed,
+    }
 }
 
 fn make_int_enum(py: Python<'_>, name: &str, members: &[&str]) -> PyResult<Py<PyType>> {
@@ -595,9 +599,15 @@ records! {
     }
     Specification {
         #[new]
-        #[pyo3(signature = (name, *, plans, attributes = Vec::new(), quantity = None))]
-        fn py_new(name: String, plans: Vec<PricePlan>, attributes: Vec<Attribute>, quantity: Option<QuantityAttribute>) -> Self {
-            Specification { name, attributes, quantity, plans }
+        #[pyo3(signature = (name, *, plans, attributes = Vec::new(), quantity = None, request_template = None))]
+        fn py_new(
+            name: String,
+            plans: Vec<PricePlan>,
+            attributes: Vec<Attribute>,
+            quantity: Option<QuantityAttribute>,
+            request_template: Option<Attachment>,
+        ) -> Self {
+            Specification { name, attributes, quantity, plans, request_template }
         }
     }
     SupportRange {
@@ -665,13 +675,13 @@ records! {
         #[new]
         #[pyo3(signature = (
             *, text = String::new(), category = None, delivery = None, billing_mode = None, seller = None,
-            min_price = None, max_price = None, sort = SortOrder::Relevance, page = 1, page_size = 20
+            min_price = None, max_price = None, sort = SortOrder::Relevance, page = 1, page_size = None
         ))]
         #[allow(clippy::too_many_arguments)]
         fn py_new(
             text: String, category: Option<String>, delivery: Option<DeliveryMethod>, billing_mode: Option<BillingMode>,
             seller: Option<SellerId>, min_price: Option<Money>, max_price: Option<Money>, sort: SortOrder, page: u32,
-            page_size: u32,
+            page_size: Option<u32>,
         ) -> Self {
             SearchQuery { text, category, delivery, billing_mode, seller, min_price, max_price, sort, page, page_size }
         }
@@ -715,10 +725,15 @@ records! {
     crate::AutoRenewal {}
     ScheduledDowngrade {}
     crate::UsageStatement {}
+    crate::Upcoming {}
+    crate::UpcomingItem {}
+    crate::UsageForecast {}
     crate::RefundPart {}
     crate::RefundQuote {}
     crate::PendingUnsubscription {}
     crate::Invoice {}
+    crate::invoice::SettlementRun {}
+    crate::order::StandingInvoice {}
     Attachment {
         #[new]
         fn py_new(name: String, bytes: u64) -> Self {
@@ -880,6 +895,13 @@ records_with_getters! {
         end: DateTime<Utc> = |r| r.to,
         months: u32 = |r| r.months,
     ] {}
+    crate::invoice::InvoicedUsage [
+        app: AppId = |u| u.app.clone(),
+        settlements: Vec<crate::invoice::SettlementRun> = |u| u.settlements.clone(),
+        hours: u64 = |u| u.hours,
+        start: DateTime<Utc> = |u| u.from,
+        end: DateTime<Utc> = |u| u.to,
+    ] {}
     crate::UsageCycle [
         number: u32 = |c| c.number,
         start: DateTime<Utc> = |c| c.from,
@@ -984,7 +1006,8 @@ macro_rules! wrapped {
 
 wrapped!(
     Actor => PyActor, Target => PyTarget, Resolution => PyResolution, RenewalDay => PyRenewalDay,
-    Page<Product> => ProductPage, Page<Order> => OrderPage, Page<PurchasedApp> => AppPage, Page<ServiceFlow> => FlowPage
+    Page<Product> => ProductPage, Page<Order> => OrderPage, Page<PurchasedApp> => AppPage, Page<ServiceFlow> => FlowPage,
+    Page<crate::Upcoming> => UpcomingPage
 );
 
 /// Who acts: a customer, a seller, an operator or the system (ACC-1).
@@ -1239,7 +1262,8 @@ pages!(
     ProductPage(Product) "A page of products.",
     OrderPage(Order) "A page of orders.",
     AppPage(PurchasedApp) "A page of purchased apps.",
-    FlowPage(ServiceFlow) "A page of service flows."
+    FlowPage(ServiceFlow) "A page of service flows.",
+    UpcomingPage(crate::Upcoming) "A page of previews of upcoming charges, one per customer."
 );
 
 // ---------------------------------------------------------------------------------- module

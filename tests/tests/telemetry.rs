@@ -61,7 +61,15 @@ fn image_request(password: &str) -> ImageProvisioning {
         security_group: SecurityGroup::Recommended,
         login_password: Secret::new(password),
         agree_terms: true,
-        customization: None,
+        // Customized: paid by its own `pay`, so that the journey sees a declined and a failed
+        // payment of an image order.
+        customization: Some(Customization {
+            mode: BillingMode::Monthly,
+            eip_mbit: None,
+            server_name: "web".into(),
+            periods: 1,
+            instances: 1,
+        }),
     }
 }
 
@@ -112,12 +120,12 @@ fn journey(dir: &std::path::Path) -> Journey {
 
     // An image: a weak password refused, then provisioned; its charge declined with a reason
     // naming the card, the next one failing, the one after paid.
-    assert!(market.provision_image(&alice, &image.id, image_request(WEAK_PASSWORD)).is_err());
-    let declined = market.provision_image(&alice, &image.id, image_request(IMAGE_PASSWORD)).unwrap();
+    assert!(market.provision_image(&alice, &image.id, image_request(WEAK_PASSWORD), None).is_err());
+    let declined = market.provision_image(&alice, &image.id, image_request(IMAGE_PASSWORD), None).unwrap();
     gateway.inner.decline_next(&alice_id, &format!("card {CARD} expired"));
     let err = market.pay(&alice, &declined.id, Some(PaymentMethod::CreditCard)).unwrap_err();
     assert_eq!(err.kind(), "payment_declined");
-    let placed = market.provision_image(&alice, &image.id, image_request(IMAGE_PASSWORD)).unwrap();
+    let placed = market.provision_image(&alice, &image.id, image_request(IMAGE_PASSWORD), None).unwrap();
     lock(&gateway.next).push_back(Step::Fail(format!("timeout charging card {CARD_DIGITS}")));
     assert_eq!(market.pay(&alice, &placed.id, Some(PaymentMethod::CreditCard)).unwrap_err().kind(), "gateway");
     market.pay(&alice, &placed.id, Some(PaymentMethod::CreditCard)).unwrap();

@@ -39,6 +39,26 @@ pub(crate) fn system_only(by: &Actor, doing: &str) -> Result<(), Error> {
     by.require_system(doing)
 }
 
+/// Whose preview of upcoming charges `by` may see (UPC-2, ACC-1): a customer their own (asking
+/// for another's is refused), an operator or the system one customer's when `customer` names
+/// one, or every customer's (`None`); a seller none.
+pub(crate) fn upcoming_of<'a>(
+    by: &'a Actor,
+    customer: Option<&'a CustomerId>,
+) -> Result<Option<&'a CustomerId>, Error> {
+    match (by, customer) {
+        (Actor::Customer(c), None) => Ok(Some(c)),
+        (Actor::Customer(c), Some(asked)) if asked == c => Ok(Some(c)),
+        (Actor::Customer(c), Some(asked)) => {
+            Err(Error::forbidden(format!("customer {c} may not see the upcoming charges of customer {asked}")))
+        }
+        (Actor::Operator(_) | Actor::System, asked) => Ok(asked),
+        (other, _) => Err(Error::forbidden(format!(
+            "{other} may not see upcoming charges: only a customer (their own) or an operator may"
+        ))),
+    }
+}
+
 /// Who a record belongs to: its customer and, when it has one, its seller.
 pub(crate) trait Owned {
     /// The customer it belongs to.

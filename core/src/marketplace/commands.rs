@@ -135,11 +135,11 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
-    /// Prices an image with its resources (IMG-1..3).
+    /// Prices an image with its resources; for a reseller's customer the amount is for reference only (IMG-1..3, ORD-4).
     ///
     /// [`Marketplace::quote_image`](crate::Marketplace::quote_image).
     QuoteImage {
@@ -148,7 +148,7 @@ pub enum Command {
         /// The provisioning request.
         request: ImageProvisioning,
     },
-    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
     ///
     /// [`Marketplace::provision_image`](crate::Marketplace::provision_image).
     ProvisionImage {
@@ -156,6 +156,9 @@ pub enum Command {
         product: ProductId,
         /// The provisioning request.
         request: ImageProvisioning,
+        /// Quick provisioning: how it is paid now, none for a reseller's customer; none for customized provisioning.
+        #[serde(default)]
+        method: Option<PaymentMethod>,
     },
     /// An app `by` may see.
     ///
@@ -174,9 +177,9 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
     /// The seller provides the application information, with an optional password kept apart (APP-1, APP-5).
     ///
@@ -197,7 +200,7 @@ pub enum Command {
         /// The app.
         app: AppId,
     },
-    /// Prices an upgrade of an app for the rest of its term (PRC-4).
+    /// Prices an upgrade of an app for the rest of its term; for a reseller's customer, for reference only (PRC-4, ORD-4).
     ///
     /// [`Marketplace::quote_upgrade`](crate::Marketplace::quote_upgrade).
     QuoteUpgrade {
@@ -243,9 +246,9 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
     /// The customer submits a request (SUP-3); sensitive-data reminders come back as warnings.
     ///
@@ -337,7 +340,7 @@ pub enum Command {
     ///
     /// [`Marketplace::overdue_appeals`](crate::Marketplace::overdue_appeals).
     OverdueAppeals {},
-    /// Prices a manual renewal (REN-1, REN-4). Changes nothing.
+    /// Prices a manual renewal; for a reseller's customer, for reference only (REN-1, REN-4, ORD-4). Changes nothing.
     ///
     /// [`Marketplace::quote_renewal`](crate::Marketplace::quote_renewal).
     QuoteRenewal {
@@ -361,7 +364,7 @@ pub enum Command {
         #[serde(default)]
         renewal_day: Option<RenewalDay>,
     },
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// [`Marketplace::set_auto_renewal`](crate::Marketplace::set_auto_renewal).
     SetAutoRenewal {
@@ -425,6 +428,22 @@ pub enum Command {
     UsageStatement {
         /// The app.
         app: AppId,
+    },
+    /// What `tick` and the clock will do up to `until`, committing nothing: charges, settlements, reminders, lifecycle, downgrades, cancellations, completions (UPC-1..3).
+    ///
+    /// [`Marketplace::upcoming`](crate::Marketplace::upcoming).
+    Upcoming {
+        /// The preview's end: not before now, at most `upcoming_max_days` ahead (UPC-3).
+        until: chrono::DateTime<chrono::Utc>,
+        /// Whose: none for the caller's own (a customer) or every customer's, a page of customers at a time (an operator) (UPC-2).
+        #[serde(default)]
+        customer: Option<CustomerId>,
+        /// Page from 1.
+        #[serde(default = "default_page")]
+        page: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
     /// The itemised refund an unsubscription would give (UNS-3..5). Changes nothing.
     ///
@@ -525,10 +544,6 @@ pub enum Command {
 
 fn default_page() -> u32 {
     1
-}
-
-fn default_page_size() -> u32 {
-    20
 }
 
 fn default_after() -> u64 {
@@ -666,7 +681,7 @@ impl Marketplace {
         )
     }
 
-    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
     ///
     /// Called by a customer; as data, [`Command::ProvisionImage`].
     pub fn provision_image(
@@ -674,12 +689,13 @@ impl Marketplace {
         by: impl Into<Caller>,
         product: &ProductId,
         request: ImageProvisioning,
+        method: Option<PaymentMethod>,
     ) -> Result<Order> {
         self.execute(
             by,
             traced("provision_image").on(product),
-            || Command::ProvisionImage { product: product.clone(), request: request.clone() },
-            |unit| self.provision_image_in(unit, product, &request),
+            || Command::ProvisionImage { product: product.clone(), request: request.clone(), method: method.clone() },
+            |unit| self.provision_image_in(unit, product, &request, method),
         )
     }
 
@@ -881,7 +897,7 @@ impl Marketplace {
         )
     }
 
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// Called by its customer; as data, [`Command::SetAutoRenewal`].
     pub fn set_auto_renewal(
@@ -903,14 +919,7 @@ impl Marketplace {
                 days_before: days_before.clone(),
                 method: method.clone(),
             },
-            |unit| {
-                Ok(unit
-                    .decide::<PurchasedApp>(
-                        &Target::App(app.clone()),
-                        &app::AppCommand::SetAutoRenewal { periods, count, days_before, method },
-                    )?
-                    .clone())
-            },
+            |unit| self.set_auto_renewal_in(unit, app, periods, count, days_before, method),
         )
     }
 
@@ -1105,8 +1114,10 @@ impl Marketplace {
             Command::CancelOrder { order } => json(self.cancel_order(c, &order)?),
             Command::Order { order } => json(self.order(by, &order)?),
             Command::Orders { filter, page, page_size } => json(self.orders(by, &filter, page, page_size)?),
-            Command::QuoteImage { product, request } => json(self.quote_image(&product, &request)?),
-            Command::ProvisionImage { product, request } => json(self.provision_image(c, &product, request)?),
+            Command::QuoteImage { product, request } => json(self.quote_image(by, &product, &request)?),
+            Command::ProvisionImage { product, request, method } => {
+                json(self.provision_image(c, &product, request, method)?)
+            }
             Command::App { app } => json(self.app(by, &app)?),
             Command::Apps { filter, page, page_size } => json(self.apps(by, &filter, page, page_size)?),
             Command::ProvideApplicationInfo { app, info, password } => {
@@ -1148,6 +1159,9 @@ impl Marketplace {
             Command::DeleteApp { app } => json(self.delete_app(c, &app)?),
             Command::PayArrears { app, method } => json(self.pay_arrears(c, &app, method)?),
             Command::UsageStatement { app } => json(self.usage_statement(by, &app)?),
+            Command::Upcoming { until, customer, page, page_size } => {
+                json(self.upcoming(by, until, customer, page, page_size)?)
+            }
             Command::QuoteUnsubscribe { app } => json(self.quote_unsubscribe(by, &app)?),
             Command::Unsubscribe { app } => json(self.unsubscribe(c, &app)?),
             Command::ReviewUnsubscription { order, approve } => json(self.review_unsubscription(c, &order, approve)?),

@@ -1,5 +1,9 @@
 //! Scheduled work: `tick` takes only what is due and lets each aggregate decide its system
 //! command (ORD-3, SUP-4, SUP-8, LIFE-1).
+//!
+//! What one due target does at one instant is decided in one place, [`Marketplace::due_work`]:
+//! `tick` commits it to the store, and the preview of upcoming charges (`previewing.rs`)
+//! applies it to working copies.
 
 use std::collections::HashSet;
 
@@ -142,7 +146,7 @@ impl Marketplace {
         let receipts = Receipts::default();
         let mut unit = Unit::new(self, &system, now, &receipts);
         unit.preload(target, record, version)?;
-        let result = self.tick_app(&mut unit, target);
+        let result = self.due_work(&mut unit, target);
         if result.is_err() && !unit.saves_refusal() {
             if receipts.is_empty() {
                 return match result {
@@ -234,19 +238,27 @@ impl Marketplace {
             Actor::System,
             traced("tick").on(&target.kind_and_id().1),
             || crate::command::Command::Tick {},
-            |unit| match target {
-                Target::Order(_) => tick_order(unit, target),
-                Target::App(_) => self.tick_app(unit, target),
-                Target::Flow(_) => self.tick_flow(unit, target),
-                // Appeals have no due work (overdue appeals are a query).
-                _ => Ok(()),
-            },
+            |unit| self.due_work(unit, target),
         )
         .map(|()| true)
         .or_else(|e| match e {
             Error::NotFound { .. } => Ok(false),
             other => Err(other),
         })
+    }
+
+    /// The scheduled work of one due target at the unit's instant, decided by its aggregates:
+    /// an order's (ORD-3, SUP-4), an app's (PRC-7, REN-5/6, LIFE-1, PRC-8) or a flow's (SUP-8).
+    /// `tick` commits what it decides; the preview of upcoming charges decides it on working
+    /// copies and commits nothing (UPC-1).
+    pub(super) fn due_work(&self, unit: &mut Unit<'_>, target: &Target) -> Result<(), Error> {
+        match target {
+            Target::Order(_) => tick_order(unit, target),
+            Target::App(_) => self.tick_app(unit, target),
+            Target::Flow(_) => self.tick_flow(unit, target),
+            // Appeals have no due work (overdue appeals are a query).
+            _ => Ok(()),
+        }
     }
 
     /// A due app: its pay-per-use settlement or auto-renewal charge, then its lifecycle

@@ -5,11 +5,17 @@
 //!
 //! A refused decision changes nothing in the unit: `decide` is pure, and only its events are
 //! applied.
+//!
+//! A unit of a preview ([`Unit::preview`]) decides the same way on the working copies of a
+//! [`Sandbox`]: it reads what the sandbox holds before the store, numbers what it creates from
+//! the sandbox, and its gateway pays every charge and refund without being asked; its commit
+//! goes back to the sandbox.
 
 use chrono::{DateTime, Utc};
 
 use super::Marketplace;
 use super::receipts::{Charged, Receipts, Taken, fresh_key};
+use super::sandbox::Sandbox;
 use crate::actor::{Actor, AppId, Target};
 use crate::aggregate::{Aggregate, Create, Ctx};
 use crate::app::PurchasedApp;
@@ -17,7 +23,6 @@ use crate::error::Error;
 use crate::event::NewEvent;
 use crate::order::Order;
 use crate::payments::{ChargeRequest, PaymentError, Receipt, RefundRequest, ReturnedCharge, check_receipt};
-use crate::policy::Policy;
 use crate::secret::Secret;
 use crate::store::{Commit, Record, Stored, Write};
 
@@ -45,6 +50,8 @@ pub(crate) struct Unit<'a> {
     receipts: &'a Receipts,
     /// The keys this attempt charged.
     charged: Vec<String>,
+    /// The working copies of a preview, instead of the store and the gateway.
+    sandbox: Option<&'a Sandbox>,
 }
 
 impl<'a> Unit<'a> {
@@ -65,7 +72,22 @@ impl<'a> Unit<'a> {
             save_refusal: false,
             receipts,
             charged: Vec::new(),
+            sandbox: None,
         }
+    }
+
+    /// A unit of the preview of upcoming charges (UPC-1), deciding on the working copies of
+    /// `sandbox`: the same decisions as [`Unit::new`]'s, with nothing read from the store that
+    /// the sandbox holds, no number drawn from the store, and no gateway called: every charge
+    /// and refund succeeds.
+    pub(crate) fn preview(
+        market: &'a Marketplace,
+        actor: &'a Actor,
+        now: DateTime<Utc>,
+        receipts: &'a Receipts,
+        sandbox: &'a Sandbox,
+    ) -> Unit<'a> {
+        Unit { sandbox: Some(sandbox), ..Unit::new(market, actor, now, receipts) }
     }
 
     /// Charges through the gateway for `target` (an order or an app, loaded in the unit). The
@@ -83,6 +105,10 @@ impl<'a> Unit<'a> {
             other => return Err(Error::invalid("target", format!("{other} is never charged"))),
         };
         request.idempotency_key = fresh_key(request.idempotency_key, returned);
+        if self.sandbox.is_some() {
+            // A preview assumes the charge succeeds (UPC-1), and takes no money.
+            return Ok(Ok(Receipt { id: request.idempotency_key, amount: request.amount, method: request.method }));
+        }
         let receipt = match self.market.payments.charge(&request) {
             Ok(receipt) => receipt,
             Err(e) => return Ok(Err(e)),
@@ -159,6 +185,15 @@ impl<'a> Unit<'a> {
         self.entries.iter().find(|e| e.version == 0 && e.written).map(|e| &e.target)
     }
 
+    /// Refunds through the gateway; in a preview the refund succeeds without being asked.
+    pub(crate) fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError> {
+        if self.sandbox.is_some() {
+            let id = request.idempotency_key.clone();
+            return Ok(Receipt { id, amount: request.amount, method: request.method });
+        }
+        self.market.payments.refund(request)
+    }
+
     /// Whether the unit would commit nothing.
     pub(crate) fn is_empty(&self) -> bool {
         self.events.is_empty() && self.secrets.is_empty() && !self.entries.iter().any(|e| e.written)
@@ -184,7 +219,10 @@ impl<'a> Unit<'a> {
         if let Some(i) = self.entries.iter().position(|e| e.target == *target) {
             return Ok(Some(i));
         }
-        let Some((record, version)) = self.market.store.load(target)? else { return Ok(None) };
+        let kept = self.sandbox.and_then(|s| s.take(target)).map(|record| (record, 0));
+        let Some((record, version)) = kept.map_or_else(|| self.market.store.load(target), |k| Ok(Some(k)))? else {
+            return Ok(None);
+        };
         if A::in_record(&record).is_none() {
             return Err(Error::Storage { reason: format!("{target} holds the wrong kind of record") });
         }
@@ -275,8 +313,13 @@ impl<'a> Unit<'a> {
     pub(crate) fn decide_new<A: Stored + Create>(&mut self, cmd: &A::Command) -> Result<New<A>, Error> {
         let ctx = self.ctx();
         let (mut value, events) = A::decide_new(cmd, &ctx)?;
-        let store = &self.market.store;
-        value.number(&mut |sequence| store.next_number(sequence))?;
+        match self.sandbox {
+            Some(sandbox) => value.number(&mut |_| Ok(sandbox.next_number()))?,
+            None => {
+                let store = &self.market.store;
+                value.number(&mut |sequence| store.next_number(sequence))?
+            }
+        }
         Ok(New { value, events })
     }
 
@@ -341,14 +384,16 @@ impl<'a> Unit<'a> {
     }
 
     /// The unit as one commit: one write per changed target at its loaded version, the events
-    /// in decision order, the secrets.
+    /// in decision order, the secrets. A preview's unit writes every working copy it took, so
+    /// that all go back to the sandbox.
     pub(crate) fn into_commit(self) -> Commit {
         let policy = &self.market.policy;
+        let all = self.sandbox.is_some();
         // Pushed, not collected: collecting in place would keep (and then shrink) the entries'
         // buffer.
-        let mut writes = Vec::with_capacity(self.entries.iter().filter(|e| e.written).count());
-        for e in self.entries.into_iter().filter(|e| e.written) {
-            writes.push(Write { due: next_due(&e.record, policy), expected_version: e.version, record: e.record });
+        let mut writes = Vec::with_capacity(self.entries.iter().filter(|e| e.written || all).count());
+        for e in self.entries.into_iter().filter(|e| e.written || all) {
+            writes.push(Write { due: e.record.next_due(policy), expected_version: e.version, record: e.record });
         }
         Commit { writes, events: self.events, secrets: self.secrets, request: None }
     }
@@ -370,19 +415,5 @@ impl<A: Aggregate> New<A> {
     /// The new aggregate as decided.
     pub(crate) fn value(&self) -> &A {
         &self.value
-    }
-}
-
-/// When `tick` must next look at a record.
-fn next_due(record: &Record, policy: &Policy) -> Option<DateTime<Utc>> {
-    match record {
-        Record::Account(a) => a.next_due(policy),
-        Record::Product(p) => p.next_due(policy),
-        Record::SavedList(l) => l.next_due(policy),
-        Record::Order(o) => o.next_due(policy),
-        Record::App(a) => a.next_due(policy),
-        Record::Flow(f) => f.next_due(policy),
-        Record::Appeal(a) => a.next_due(policy),
-        Record::Invoice(i) => i.next_due(policy),
     }
 }

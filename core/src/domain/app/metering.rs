@@ -195,15 +195,26 @@ impl Metering {
     /// first: each is settled on its own, so that the amounts do not depend on when `tick` runs
     /// (PRC-7).
     pub fn ended_cycles(&self, until: DateTime<Utc>, limit: usize, policy: &Policy) -> Vec<Span> {
-        let (Some(_), Some(mut from)) = (self.accruing_since, self.settled_until) else { return vec![] };
+        let Some(mut from) = self.settled_until else { return vec![] };
+        let count = usize::try_from(self.ended_cycle_count(until, policy)).unwrap_or(usize::MAX).min(limit);
         let cycle = Metering::cycle(policy);
         let hours = u64::from(policy.pay_per_use_cycle_hours.max(1));
-        let mut out = Vec::new();
-        while out.len() < limit && from + cycle <= until {
+        let mut out = Vec::with_capacity(count);
+        for _ in 0..count {
             out.push(Span { from, to: from + cycle, hours });
             from += cycle;
         }
         out
+    }
+
+    /// How many whole billing cycles not settled yet have ended by `until`: those
+    /// [`Metering::ended_cycles`] settles, counted (the preview of upcoming charges counts
+    /// them for an app whose only work left is settling them, UPC-1).
+    pub fn ended_cycle_count(&self, until: DateTime<Utc>, policy: &Policy) -> u64 {
+        let (Some(_), Some(from)) = (self.accruing_since, self.settled_until) else { return 0 };
+        let elapsed = (until - from).num_microseconds().unwrap_or(i64::MAX);
+        let cycle = Metering::cycle(policy).num_microseconds().unwrap_or(i64::MAX).max(1);
+        u64::try_from(elapsed / cycle).unwrap_or(0)
     }
 
     /// The last, partial cycle from `from` (the end of the last whole one) up to `at` (deletion
