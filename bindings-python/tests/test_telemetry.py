@@ -50,10 +50,9 @@ def test_levels_map_and_no_secret_is_logged(world: World, caplog: pytest.LogCapt
         m.provide_application_info(am.Actor.seller("mallory"), app, info, PASSWORD)
     m.provide_application_info(world.seller, app, info, PASSWORD)
     assert m.reveal_password(alice, app, request_id="rev-1") == PASSWORD
-    image = m.provision_image(alice, world.image.id, quick_image(PASSWORD))
     world.payments.decline_next("alice", f"card {CARD} expired")
-    with pytest.raises(am.PaymentDeclined):
-        m.pay(alice, image.id, am.PaymentMethod.CreditCard)
+    with pytest.raises(am.PaymentDeclined):  # quick provisioning pays at once
+        m.provision_image(alice, world.image.id, quick_image(PASSWORD), am.PaymentMethod.CreditCard)
     world.clock.set(world.clock.now() + dt.timedelta(days=40))
     m.tick()
 
