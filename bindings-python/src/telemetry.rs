@@ -8,12 +8,14 @@
 //! attribute of the `LogRecord` (`record.rule == "ORD-2"`), through `extra`.
 //!
 //! Spans are not records: the subscriber never takes one, so they cost nothing here. Each
-//! logger's level is read from Python once, at its first record, and kept (pyo3-log's cache):
-//! a record below it is dropped without taking the GIL. `refresh_log_levels()` forgets the kept
-//! levels after the host changes them.
+//! logger's level is read from Python at its first record and kept, here in an atomic per
+//! target (pyo3-log keeps its own too, but its look-up costs thousands of instructions, paid by
+//! every command): a record below it is dropped with one load, without the GIL.
+//! `refresh_log_levels()` forgets the kept levels after the host changes them.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU16, Ordering};
 
 use pyo3::prelude::*;
 use tracing::field::{Field, Visit};
@@ -24,6 +26,17 @@ use tracing::{Event, Level, Metadata, Subscriber};
 
 /// The handle that empties pyo3-log's cache of loggers and levels.
 static LEVELS: OnceLock<pyo3_log::ResetHandle> = OnceLock::new();
+
+/// The targets the core emits events on, and their loggers.
+const TARGETS: [(&str, &str); 3] = [
+    ("appmarket::command", "appmarket.command"),
+    ("appmarket::tick", "appmarket.tick"),
+    ("appmarket::gateway", "appmarket.gateway"),
+];
+
+/// Per target, the lowest Python level its logger takes, + 1; 0 while it has not been read,
+/// `u16::MAX` when the logger takes nothing.
+static KEPT: [AtomicU16; 3] = [const { AtomicU16::new(0) }; 3];
 
 /// The `LogRecord` attributes a field must not overwrite (`makeRecord` refuses them in `extra`).
 const RESERVED: &[&str] = &[
@@ -71,6 +84,9 @@ pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
 /// logger's level costs no call into Python.
 #[pyfunction]
 pub fn refresh_log_levels() {
+    for kept in &KEPT {
+        kept.store(0, Ordering::Relaxed);
+    }
     if let Some(handle) = LEVELS.get() {
         handle.reset();
     }
@@ -87,6 +103,39 @@ fn log_level(level: &Level) -> log::Level {
         Level::DEBUG => log::Level::Debug,
         Level::TRACE => log::Level::Trace,
     }
+}
+
+/// The Python level of a `tracing` level.
+fn python_level(level: &Level) -> u16 {
+    match *level {
+        Level::ERROR => 40,
+        Level::WARN => 30,
+        Level::INFO => 20,
+        Level::DEBUG => 10,
+        Level::TRACE => 5,
+    }
+}
+
+/// The slot of a target in `TARGETS` and `KEPT`.
+fn slot(target: &str) -> Option<usize> {
+    TARGETS.iter().position(|(t, _)| *t == target)
+}
+
+/// Whether a kept level takes a record of `level`; `None` while it has not been read.
+fn takes(kept: u16, level: &Level) -> Option<bool> {
+    (kept != 0).then(|| python_level(level) + 1 >= kept)
+}
+
+/// Reads the lowest level the logger takes (as `isEnabledFor` says: its effective level and
+/// `logging.disable`), + 1, or `u16::MAX`; `None` if Python could not tell.
+fn read_level(py: Python<'_>, logger: &str) -> Option<u16> {
+    let logger = py.import("logging").and_then(|l| l.call_method1("getLogger", (logger,))).ok()?;
+    for level in [5u16, 10, 20, 30, 40] {
+        if logger.call_method1("isEnabledFor", (level,)).and_then(|b| b.is_truthy()).ok()? {
+            return Some(level + 1);
+        }
+    }
+    Some(u16::MAX)
 }
 
 fn ours(meta: &Metadata<'_>) -> bool {
@@ -126,9 +175,15 @@ impl Subscriber for Bridge {
     }
 
     fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        ours(meta)
-            && log::logger()
-                .enabled(&log::Metadata::builder().level(log_level(meta.level())).target(meta.target()).build())
+        if !ours(meta) {
+            return false;
+        }
+        match slot(meta.target()) {
+            // Not read yet: `event` reads it.
+            Some(i) => takes(KEPT[i].load(Ordering::Relaxed), meta.level()).unwrap_or(true),
+            None => log::logger()
+                .enabled(&log::Metadata::builder().level(log_level(meta.level())).target(meta.target()).build()),
+        }
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
@@ -146,6 +201,21 @@ impl Subscriber for Bridge {
 
     fn event(&self, event: &Event<'_>) {
         let meta = event.metadata();
+        if let Some(i) = slot(meta.target()) {
+            let kept = match KEPT[i].load(Ordering::Relaxed) {
+                0 => match Python::attach(|py| read_level(py, TARGETS[i].1)) {
+                    Some(level) => {
+                        KEPT[i].store(level, Ordering::Relaxed);
+                        level
+                    }
+                    None => 0,
+                },
+                kept => kept,
+            };
+            if takes(kept, meta.level()) == Some(false) {
+                return;
+            }
+        }
         let mut seen = Fields::default();
         event.record(&mut seen);
         let mut message = seen.message;

@@ -371,7 +371,7 @@ impl Marketplace {
 
     fn execute_traced<T: Replied>(
         &self,
-        trace: &mut CommandTrace,
+        trace: &mut CommandTrace<'_>,
         receipts: &Receipts,
         caller: &Caller,
         command: impl FnOnce() -> crate::command::Command,

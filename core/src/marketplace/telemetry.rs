@@ -13,7 +13,7 @@
 use std::fmt::Display;
 use std::time::Instant;
 
-use tracing::field::Empty;
+use tracing::field::{Empty, display};
 use tracing::span::EnteredSpan;
 
 use super::TickReport;
@@ -74,23 +74,26 @@ fn micros(started: Instant) -> f64 {
 
 /// The span of one command while it runs, entered: the store's and the gateway's spans are its
 /// children.
-pub(crate) struct CommandTrace {
+pub(crate) struct CommandTrace<'a> {
     span: EnteredSpan,
-    /// Set only when a subscriber takes the span.
-    on: Option<On>,
+    /// Set only when a subscriber takes the span or the events.
+    on: Option<On<'a>>,
 }
 
-struct On {
+struct On<'a> {
     name: &'static str,
     actor: &'static str,
-    target: Option<String>,
+    /// The declared target, formatted only by a subscriber that writes it.
+    target: Option<&'a dyn Display>,
+    /// What the command created, when no target is declared.
+    created: Option<String>,
     started: Instant,
     conflicts: u32,
 }
 
-impl CommandTrace {
+impl<'a> CommandTrace<'a> {
     /// Opens and enters the command's span.
-    pub(crate) fn start(command: Traced<'_>, actor: &Actor) -> CommandTrace {
+    pub(crate) fn start(command: Traced<'a>, actor: &Actor) -> CommandTrace<'a> {
         let span = tracing::info_span!(
             target: "appmarket::command",
             "command",
@@ -107,11 +110,17 @@ impl CommandTrace {
         if span.is_disabled() && !tracing::enabled!(target: "appmarket::command", tracing::Level::ERROR) {
             return CommandTrace { span: span.entered(), on: None };
         }
-        let target = command.target.map(ToString::to_string);
-        if let Some(t) = &target {
-            span.record("target", t.as_str());
+        if let Some(target) = command.target {
+            span.record("target", display(target));
         }
-        let on = On { name: command.name, actor: role(actor), target, started: Instant::now(), conflicts: 0 };
+        let on = On {
+            name: command.name,
+            actor: role(actor),
+            target: command.target,
+            created: None,
+            started: Instant::now(),
+            conflicts: 0,
+        };
         CommandTrace { span: span.entered(), on: Some(on) }
     }
 
@@ -131,10 +140,11 @@ impl CommandTrace {
     pub(crate) fn created(&mut self, target: Option<&Target>) {
         if let (Some(on), Some(target)) = (&mut self.on, target)
             && on.target.is_none()
+            && on.created.is_none()
         {
             let target = target.kind_and_id().1.to_owned();
-            self.span.record("target", target.as_str());
-            on.target = Some(target);
+            self.span.record("target", display(&target));
+            on.created = Some(target);
         }
     }
 
@@ -146,7 +156,8 @@ impl CommandTrace {
         let span = &self.span;
         span.record("conflicts", on.conflicts);
         span.record("duration_us", duration_us);
-        let (command, actor, target, conflicts) = (on.name, on.actor, on.target.as_deref(), on.conflicts);
+        let target = on.target.or(on.created.as_ref().map(|c| c as &dyn Display)).map(display);
+        let (command, actor, conflicts) = (on.name, on.actor, on.conflicts);
         match result {
             Ok(_) => {
                 span.record("outcome", "ok");
