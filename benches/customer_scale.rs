@@ -34,16 +34,17 @@ fn customer_with_many_orders(c: &mut Criterion) {
         agree_terms: true,
         customization: None,
     };
-    let order = market.provision_image(buyer, &image.id, provisioning).expect("provisioned");
-    let paid = market.pay(buyer, &order.id, Some(PaymentMethod::CreditCard)).expect("paid");
+    let paid = market.provision_image(buyer, &image.id, provisioning, Some(PaymentMethod::CreditCard)).expect("paid");
     let app = paid.app.expect("an app");
 
     let mut group = c.benchmark_group("customer_100k_orders");
     group.bench_function("orders_page_1", |b| {
-        b.iter(|| market.orders(buyer, &OrderFilter::default(), 1, 20).expect("page"))
+        b.iter(|| market.orders(buyer, &OrderFilter::default(), 1, Some(20)).expect("page"))
     });
     let pending = OrderFilter { status: Some(OrderStatus::PendingPayment), product: None };
-    group.bench_function("orders_filtered_page_1", |b| b.iter(|| market.orders(buyer, &pending, 1, 20).expect("page")));
+    group.bench_function("orders_filtered_page_1", |b| {
+        b.iter(|| market.orders(buyer, &pending, 1, Some(20)).expect("page"))
+    });
     group.bench_function("quote_unsubscribe_in_window", |b| {
         b.iter(|| market.quote_unsubscribe(buyer, &app).expect("quote"))
     });

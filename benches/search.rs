@@ -17,7 +17,7 @@ fn search(c: &mut Criterion) {
         text: "secure hosting".into(),
         category: Some("Security".into()),
         billing_mode: Some(BillingMode::Monthly),
-        page_size: 20,
+        page_size: Some(20),
         ..SearchQuery::default()
     };
     let hits = market.search(&query).expect("valid").total;

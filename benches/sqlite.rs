@@ -220,7 +220,7 @@ fn search(c: &mut Criterion) {
         text: "secure hosting".into(),
         category: Some("Security".into()),
         billing_mode: Some(BillingMode::Monthly),
-        page_size: 20,
+        page_size: Some(20),
         ..SearchQuery::default()
     };
     assert!(market.search(&query).expect("valid").total > 0, "the query should match something");

@@ -103,7 +103,7 @@ fn bench_upcoming(c: &mut Criterion) {
     if let Some(n) = only("UPCOMING_ONLY_PREVIEWS") {
         let alice = Actor::Customer(f.customer.clone());
         for _ in 0..n {
-            black_box(f.market.upcoming(&alice, f.until, None, 1, 20).unwrap());
+            black_box(f.market.upcoming(&alice, f.until, None, 1, Some(20)).unwrap());
         }
         return;
     }
@@ -114,7 +114,7 @@ fn bench_upcoming(c: &mut Criterion) {
         return;
     }
     let alice = Actor::Customer(f.customer.clone());
-    let preview = f.market.upcoming(&alice, f.until, None, 1, 20).unwrap();
+    let preview = f.market.upcoming(&alice, f.until, None, 1, Some(20)).unwrap();
     let shown = &preview.items[0];
     let charges = shown.items.iter().filter(|i| i.kind == UpcomingKind::AutoRenewalCharge).count();
     let settlements: u32 = shown.usage.iter().map(|u| u.settlements).sum();
@@ -127,7 +127,7 @@ fn bench_upcoming(c: &mut Criterion) {
     assert_eq!(f.store.apps_of(&f.customer, &everything, 1, u32::MAX).unwrap().items.len(), APPS);
 
     c.bench_function("upcoming: 1,000 apps, 30 days", |b| {
-        b.iter(|| black_box(f.market.upcoming(&alice, f.until, None, 1, 20).unwrap()))
+        b.iter(|| black_box(f.market.upcoming(&alice, f.until, None, 1, Some(20)).unwrap()))
     });
     c.bench_function("floor: load the 1,000 apps", |b| {
         b.iter(|| black_box(f.store.apps_of(&f.customer, &everything, 1, u32::MAX).unwrap()))
@@ -145,7 +145,7 @@ fn bench_upcoming(c: &mut Criterion) {
         times[25]
     };
     let preview = median(&|| {
-        black_box(f.market.upcoming(&alice, f.until, None, 1, 20).unwrap());
+        black_box(f.market.upcoming(&alice, f.until, None, 1, Some(20)).unwrap());
     });
     let floor = median(&|| {
         black_box(f.store.apps_of(&f.customer, &everything, 1, u32::MAX).unwrap());

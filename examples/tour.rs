@@ -56,7 +56,7 @@ fn main() -> Result<(), Error> {
     let first_order = order.id.clone();
 
     println!("\n== Purchased Apps");
-    let apps = market.apps(&alice, &AppFilter::default(), 1, 20)?;
+    let apps = market.apps(&alice, &AppFilter::default(), 1, Some(20))?;
     for app in &apps.items {
         show_app(app, clock.instant());
     }
@@ -81,19 +81,19 @@ fn main() -> Result<(), Error> {
         customization: None,
     };
     let weak = ImageProvisioning { login_password: Secret::new("password"), ..request.clone() };
-    if let Err(e) = market.provision_image(&alice, &image.id, weak) {
+    if let Err(e) = market.provision_image(&alice, &image.id, weak, Some(PaymentMethod::CreditCard)) {
         println!("  a weak password is refused: {e}");
     }
-    let image_order = market.provision_image(&alice, &image.id, request)?;
-    print_quote("Image order", &image_order.quote);
-    let image_order = market.pay(&alice, &image_order.id, Some(PaymentMethod::CreditCard))?;
+    print_quote("Image order", &market.quote_image(&alice, &image.id, &request)?);
+    // Quick provisioning pays as the servers are created.
+    let image_order = market.provision_image(&alice, &image.id, request, Some(PaymentMethod::CreditCard))?;
     show_order(&image_order);
 
     println!("\n== A month and a day pass");
     clock.advance(Duration::days(31))?;
     let report = market.tick(&Actor::System)?;
     println!("  tick examined {} and changed {} item(s)", report.examined, report.changed);
-    for app in market.apps(&alice, &AppFilter::default(), 1, 20)?.items {
+    for app in market.apps(&alice, &AppFilter::default(), 1, Some(20))?.items {
         show_app(&app, clock.instant());
     }
 
@@ -226,10 +226,8 @@ fn main() -> Result<(), Error> {
         agree_terms: true,
         customization: None,
     };
-    let first = market.provision_image(&alice, &image.id, img_request.clone())?;
-    let first = market.pay(&alice, &first.id, Some(PaymentMethod::CreditCard))?;
-    let second = market.provision_image(&alice, &image.id, img_request)?;
-    let second = market.pay(&alice, &second.id, Some(PaymentMethod::CreditCard))?;
+    let first = market.provision_image(&alice, &image.id, img_request.clone(), Some(PaymentMethod::CreditCard))?;
+    let second = market.provision_image(&alice, &image.id, img_request, Some(PaymentMethod::CreditCard))?;
     clock.advance(Duration::days(3))?;
     let first_app = first.app.clone().expect("an app");
     let quote = market.quote_unsubscribe(&alice, &first_app)?;

@@ -18,7 +18,7 @@ impl Marketplace {
     }
 
     /// A customer's purchased apps.
-    pub fn apps(&self, by: Actor, filter: AppFilter, page: u32, page_size: u32) -> Result<AppPage> {
+    pub fn apps(&self, by: Actor, filter: AppFilter, page: u32, page_size: Option<u32>) -> Result<AppPage> {
         self.core.apps(&by, &filter, page, page_size).map(Into::into)
     }
 

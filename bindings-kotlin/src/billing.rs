@@ -28,14 +28,14 @@ impl Marketplace {
     /// What `tick` and the clock will do up to `until`, committing nothing (UPC-1..3): a
     /// customer's own preview, or, for an operator, one `customer`'s or every customer's, a page
     /// of customers at a time.
-    #[uniffi::method(default(customer = None, page = 1, page_size = 20))]
+    #[uniffi::method(default(customer = None, page = 1, page_size = None))]
     pub fn upcoming(
         &self,
         by: Actor,
         until: DateTime<Utc>,
         customer: Option<CustomerId>,
         page: u32,
-        page_size: u32,
+        page_size: Option<u32>,
     ) -> Result<UpcomingPage> {
         self.core.upcoming(&by, until, customer, page, page_size).map(Into::into)
     }

@@ -43,9 +43,9 @@ pub struct SearchQuery {
     /// Page number, from 1.
     #[uniffi(default = 1)]
     pub page: u32,
-    /// Items per page.
-    #[uniffi(default = 20)]
-    pub page_size: u32,
+    /// Items per page; `null` for the policy's `default_page_size`.
+    #[uniffi(default = None)]
+    pub page_size: Option<u32>,
 }
 
 #[uniffi::export]

@@ -102,18 +102,19 @@ impl Marketplace {
         self.core.cancel_order(caller(by, request_id), &order)
     }
 
-    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
     ///
     /// Called by a customer.
-    #[uniffi::method(default(request_id = None))]
+    #[uniffi::method(default(method = None, request_id = None))]
     pub fn provision_image(
         &self,
         by: Actor,
         product: ProductId,
         request: ImageProvisioning,
+        method: Option<PaymentMethod>,
         request_id: Option<RequestId>,
     ) -> Result<Order> {
-        self.core.provision_image(caller(by, request_id), &product, request)
+        self.core.provision_image(caller(by, request_id), &product, request, method)
     }
 
     /// The seller provides the application information, with an optional password kept apart (APP-1, APP-5).
@@ -278,7 +279,7 @@ impl Marketplace {
         self.core.renew(caller(by, request_id), &app, periods, renewal_day)
     }
 
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// Called by its customer.
     #[uniffi::method(default(method = None, request_id = None))]

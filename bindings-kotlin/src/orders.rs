@@ -28,13 +28,14 @@ impl Marketplace {
         self.core.order(&by, &order)
     }
 
-    /// A customer's orders, newest first.
-    pub fn orders(&self, by: Actor, filter: OrderFilter, page: u32, page_size: u32) -> Result<OrderPage> {
+    /// A customer's orders, newest first; `pageSize` `null` is the policy's `default_page_size`.
+    pub fn orders(&self, by: Actor, filter: OrderFilter, page: u32, page_size: Option<u32>) -> Result<OrderPage> {
         self.core.orders(&by, &filter, page, page_size).map(Into::into)
     }
 
-    /// Prices an image provisioning request: image fee and cloud resource fee (PRC-3).
-    pub fn quote_image(&self, product: ProductId, request: ImageProvisioning) -> Result<Quote> {
-        self.core.quote_image(&product, &request)
+    /// Prices an image provisioning request for `by`: image fee and cloud resource fee (PRC-3);
+    /// for a reseller's customer the quote is for reference only (ORD-4).
+    pub fn quote_image(&self, by: Actor, product: ProductId, request: ImageProvisioning) -> Result<Quote> {
+        self.core.quote_image(&by, &product, &request)
     }
 }

@@ -33,7 +33,7 @@ impl Marketplace {
     }
 
     /// A customer's or seller's flows.
-    pub fn flows(&self, by: Actor, filter: FlowFilter, page: u32, page_size: u32) -> Result<FlowPage> {
+    pub fn flows(&self, by: Actor, filter: FlowFilter, page: u32, page_size: Option<u32>) -> Result<FlowPage> {
         self.core.flows(&by, &filter, page, page_size).map(Into::into)
     }
 

@@ -175,20 +175,21 @@ impl Marketplace {
         call(py, || self.inner.cancel_order(by, &order))
     }
 
-    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
     ///
     /// Called by a customer.
-    #[pyo3(signature = (by, product, request, *, request_id = None))]
+    #[pyo3(signature = (by, product, request, method = None, *, request_id = None))]
     fn provision_image(
         &self,
         py: Python<'_>,
         by: Actor,
         product: ProductId,
         request: ImageProvisioning,
+        method: Option<PaymentMethod>,
         request_id: Option<RequestId>,
     ) -> PyResult<Order> {
         let by = Caller { actor: by, request_id };
-        call(py, || self.inner.provision_image(by, &product, request))
+        call(py, || self.inner.provision_image(by, &product, request, method))
     }
 
     /// The seller provides the application information, with an optional password kept apart (APP-1, APP-5).
@@ -399,7 +400,7 @@ impl Marketplace {
         call(py, || self.inner.renew(by, &app, periods, renewal_day))
     }
 
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// Called by its customer.
     #[pyo3(signature = (by, app, *, periods, count, days_before, method = None, request_id = None))]

@@ -2,8 +2,8 @@
 //! `appmarket/__init__.py`. The value types, enumerations, exceptions and conversions are the
 //! core's own (core feature `python`, `appmarket::python`); here are only what wraps a shared
 //! handle: `Marketplace` (`commands.rs`: one method per `Command`; `marketplace.rs`: the
-//! rest), the clock and simulated payments (`runtime`), host payment gateways (`gateway`) and
-//! the stores.
+//! rest), the clock and simulated payments (`runtime`), host payment gateways (`gateway`), the
+//! stores, and the core's telemetry as `logging` records (`telemetry`).
 //!
 //! The module is declared as a Rust module so that pyo3's introspection (feature
 //! `experimental-inspect`) sees every class and function it exports: `maturin generate-stubs`
@@ -16,6 +16,7 @@ mod postgres_store;
 mod queries;
 mod runtime;
 mod sqlite_store;
+mod telemetry;
 mod ticker;
 
 use pyo3::prelude::*;
@@ -49,10 +50,10 @@ mod _appmarket {
     #[pymodule_export]
     use appmarket::{
         Appeal, ApplicationInfo, Attachment, AutoRenewal, Availability, CustomerAccount, Customization, Delivery,
-        Event, ImageProvisioning, Invoice, Money, Network, Order, Payment, PendingUnsubscription, Policy, PurchasedApp,
-        Quote, QuoteLine, RefundPart, RefundQuote, RenewalRecord, SavedList, ScheduledDowngrade, SellerInfo,
-        ServiceFlow, ServiceRequest, SubmittedRequest, Term, TickReport, Upcoming, UpcomingItem, UsageCycle,
-        UsageForecast, UsageStatement,
+        Event, ImageProvisioning, Invoice, InvoicedUsage, Money, Network, Order, Payment, PendingUnsubscription,
+        Policy, PurchasedApp, Quote, QuoteLine, RefundPart, RefundQuote, RenewalRecord, SavedList, ScheduledDowngrade,
+        SellerInfo, ServiceFlow, ServiceRequest, SettlementRun, StandingInvoice, SubmittedRequest, Term, TickReport,
+        Upcoming, UpcomingItem, UsageCycle, UsageForecast, UsageStatement,
     };
 
     #[pymodule_export]
@@ -70,6 +71,9 @@ mod _appmarket {
     #[pymodule_export]
     use super::ticker::Ticker;
 
+    #[pymodule_export]
+    use super::telemetry::refresh_log_levels;
+
     /// The package version (the crate's).
     #[pymodule_export]
     #[allow(non_upper_case_globals)]
@@ -79,6 +83,8 @@ mod _appmarket {
     /// exceptions' attribute annotations.
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // The core's telemetry as `logging` records of the `appmarket.*` loggers.
+        super::telemetry::install(m.py())?;
         appmarket::python::register(m)
     }
 }

@@ -58,7 +58,7 @@ impl Marketplace {
     }
 
     /// The customer's orders, newest first, filtered and paged.
-    #[pyo3(signature = (by, *, status = None, product = None, page = 1, page_size = 20))]
+    #[pyo3(signature = (by, *, status = None, product = None, page = 1, page_size = None))]
     fn orders(
         &self,
         py: Python<'_>,
@@ -66,14 +66,21 @@ impl Marketplace {
         status: Option<OrderStatus>,
         product: Option<ProductId>,
         page: u32,
-        page_size: u32,
+        page_size: Option<u32>,
     ) -> PyResult<Page<Order>> {
         call(py, || self.inner.orders(&by, &OrderFilter { status, product }, page, page_size))
     }
 
-    /// Prices an image order: image fee plus cloud resource fees (PRC-3, IMG-1).
-    fn quote_image(&self, py: Python<'_>, product: ProductId, request: ImageProvisioning) -> PyResult<Quote> {
-        call(py, || self.inner.quote_image(&product, &request))
+    /// Prices an image order for `by`: image fee plus cloud resource fees (PRC-3, IMG-1); for a
+    /// reseller's customer the quote is for reference only (ORD-4).
+    fn quote_image(
+        &self,
+        py: Python<'_>,
+        by: Actor,
+        product: ProductId,
+        request: ImageProvisioning,
+    ) -> PyResult<Quote> {
+        call(py, || self.inner.quote_image(&by, &product, &request))
     }
 
     /// A purchased app `by` may see.
@@ -82,7 +89,7 @@ impl Marketplace {
     }
 
     /// The customer's purchased apps, newest first, filtered and paged (APP-4).
-    #[pyo3(signature = (by, *, status = None, delivery = None, mode = None, name = None, page = 1, page_size = 20))]
+    #[pyo3(signature = (by, *, status = None, delivery = None, mode = None, name = None, page = 1, page_size = None))]
     #[allow(clippy::too_many_arguments)]
     fn apps(
         &self,
@@ -93,7 +100,7 @@ impl Marketplace {
         mode: Option<BillingMode>,
         name: Option<String>,
         page: u32,
-        page_size: u32,
+        page_size: Option<u32>,
     ) -> PyResult<Page<PurchasedApp>> {
         call(py, || self.inner.apps(&by, &AppFilter { status, delivery, mode, name }, page, page_size))
     }
@@ -122,7 +129,7 @@ impl Marketplace {
     }
 
     /// The flows of the calling customer or seller, newest first, filtered and paged.
-    #[pyo3(signature = (by, *, status = None, kind = None, order = None, page = 1, page_size = 20))]
+    #[pyo3(signature = (by, *, status = None, kind = None, order = None, page = 1, page_size = None))]
     #[allow(clippy::too_many_arguments)]
     fn flows(
         &self,
@@ -132,7 +139,7 @@ impl Marketplace {
         kind: Option<FlowKind>,
         order: Option<OrderId>,
         page: u32,
-        page_size: u32,
+        page_size: Option<u32>,
     ) -> PyResult<Page<ServiceFlow>> {
         call(py, || self.inner.flows(&by, &FlowFilter { status, kind, order }, page, page_size))
     }
@@ -170,7 +177,7 @@ impl Marketplace {
     /// What `tick` and the clock will do up to `until` (an aware `datetime`), committing
     /// nothing (UPC-1..3): a customer's own preview, or, for an operator, one `customer`'s or
     /// every customer's, a page of customers at a time.
-    #[pyo3(signature = (by, until, *, customer = None, page = 1, page_size = 20))]
+    #[pyo3(signature = (by, until, *, customer = None, page = 1, page_size = None))]
     fn upcoming(
         &self,
         py: Python<'_>,
@@ -178,7 +185,7 @@ impl Marketplace {
         until: Instant,
         customer: Option<CustomerId>,
         page: u32,
-        page_size: u32,
+        page_size: Option<u32>,
     ) -> PyResult<Page<Upcoming>> {
         call(py, || self.inner.upcoming(&by, until.0, customer, page, page_size))
     }

@@ -102,10 +102,46 @@ def test_a_professional_service_journey_from_request_to_completed_order(world: W
     assert w.market.flow(w.seller, flow.id) == done == w.market.flow(OPS, flow.id)
     assert w.market.flows(w.alice).total == 1 and len(w.market.flows(w.seller, status=am.FlowStatus.Completed)) == 1
     assert w.market.flows(w.alice, kind=am.FlowKind.Saas).total == 0
+    # The filter's kinds: Standard (professional service), SaaS, License and 5G NaaS (SUP-1).
+    assert w.market.flows(w.alice, kind=am.FlowKind.FiveGNaas).total == 0
+    assert am.FlowKind.FiveGNaas.text == "5G NaaS" and w.market.flows(w.alice, page_size=1).page_size == 1
     assert w.market.flows(w.alice, order=order.id).items == [done]
     refused(am.Forbidden, lambda: w.market.flows(OPS))
     refused(am.Forbidden, lambda: w.market.flow(w.bob, flow.id))
     refused(am.NotFound, lambda: w.market.flow_of_order(w.alice, w.market.orders(w.alice).items[-1].id + "9"))
+
+
+def test_sup_3_the_flow_shows_the_sellers_request_template(world: World) -> None:
+    w = world
+    template = am.Attachment("Requirement template.xlsx", 20480)
+    spec = am.Specification(
+        "Basic Migration", plans=[am.PricePlan(am.BillingMode.OneTime, usd("500"))], request_template=template
+    )
+    assert spec.request_template == template
+    draft = professional_service_draft()
+    product = w.market.list_product(
+        w.seller,
+        am.ProductDraft(
+            name=draft.name,
+            category=draft.category,
+            delivery=draft.delivery,
+            involves_supervision=True,
+            specifications=[spec],
+        ),
+    )
+    order = w.market.place_order(w.alice, product=product.id, specification="Basic Migration", mode=am.BillingMode.OneTime)
+    w.market.accept_terms(w.alice, order.id)
+    order = w.market.pay(w.alice, order.id, am.PaymentMethod.CreditCard)
+    flow = w.market.flow_of_order(w.alice, order.id)
+    assert flow.status == am.FlowStatus.AwaitingRequest and flow.request_template == template
+    licence = license_draft()
+    with_template = am.ProductDraft(
+        name=licence.name,
+        category=licence.category,
+        delivery=licence.delivery,
+        specifications=[am.Specification("Annual License", plans=licence.specifications[0].plans, request_template=template)],
+    )
+    assert refused(am.InvalidInput, lambda: w.market.list_product(w.seller, with_template)).field == "specifications.request_template"
 
 
 def test_request_and_delivery_inputs_are_checked_by_the_core(world: World) -> None:
@@ -240,8 +276,8 @@ def test_auto_renewal_is_set_and_disabled(world: World) -> None:
 
 def test_an_image_unsubscription_with_its_quote(world: World) -> None:
     w = world
-    order = w.market.provision_image(w.alice, w.image.id, quick_image())
-    order = w.market.pay(w.alice, order.id, am.PaymentMethod.CreditCard)
+    # Quick provisioning pays as it creates the servers (IMG-1).
+    order = w.market.provision_image(w.alice, w.image.id, quick_image(), am.PaymentMethod.CreditCard)
     assert order.app is not None and order.quote.total == usd("64.00")
     app = order.app
     w.clock.advance(dt.timedelta(hours=120))
@@ -267,7 +303,7 @@ def test_an_unsubscription_above_the_threshold_waits_for_review() -> None:
     seller, alice = am.Actor.seller("isv-1"), am.Actor.customer("alice")
     image = market.list_product(seller, image_draft())
     market.register_customer(am.CustomerAccount.with_card("alice"))
-    order = market.pay(alice, market.provision_image(alice, image.id, quick_image()).id, am.PaymentMethod.CreditCard)
+    order = market.provision_image(alice, image.id, quick_image(), am.PaymentMethod.CreditCard)
     assert order.app is not None
     assert market.quote_unsubscribe(alice, order.app).needs_review
     pending = market.unsubscribe(alice, order.app)

@@ -102,9 +102,9 @@ def test_bad_arguments_to_the_facade(world: World) -> None:
         (am.InvalidInput, lambda: am.Policy(max_page_size="x")),
         (TypeError, lambda: am.Policy.from_dict({1: 2})),  # type: ignore[dict-item]
         (TypeError, lambda: am.Policy(max_page_size=object())),
-        (am.InvalidInput, lambda: m.quote_image(w.image.id, am.ImageProvisioning(specification="Default", network=am.Network("", ""), login_password="Secure!Pass9", agree_terms=True))),
-        (am.InvalidInput, lambda: m.quote_image(w.image.id, am.ImageProvisioning(specification="Default", network=am.Network("v", "s"), login_password="short", agree_terms=True))),
-        (am.InvalidInput, lambda: m.quote_image(w.image.id, am.ImageProvisioning(specification="Default", network=am.Network("v", "s"), login_password="Secure!Pass9", agree_terms=True, customization=am.Customization(mode=am.BillingMode.Monthly, server_name="bad name!", instances=51)))),
+        (am.InvalidInput, lambda: m.quote_image(w.alice, w.image.id, am.ImageProvisioning(specification="Default", network=am.Network("", ""), login_password="Secure!Pass9", agree_terms=True))),
+        (am.InvalidInput, lambda: m.quote_image(w.alice, w.image.id, am.ImageProvisioning(specification="Default", network=am.Network("v", "s"), login_password="short", agree_terms=True))),
+        (am.InvalidInput, lambda: m.quote_image(w.alice, w.image.id, am.ImageProvisioning(specification="Default", network=am.Network("v", "s"), login_password="Secure!Pass9", agree_terms=True, customization=am.Customization(mode=am.BillingMode.Monthly, server_name="bad name!", instances=51)))),
         (OverflowError, lambda: am.Customization(mode=am.BillingMode.Monthly, server_name="x", eip_mbit=-1)),
     ]
     for expected, call in calls:

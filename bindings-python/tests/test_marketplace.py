@@ -76,7 +76,7 @@ def test_values_are_frozen_comparable_and_readable() -> None:
     acc = am.CustomerAccount("carol", credit_enabled=True, reseller="r-1", level="vip")
     assert (acc.id, acc.bound_card, acc.credit_enabled, acc.reseller, acc.level) == ("carol", False, True, "r-1", "vip")
     sq = am.SearchQuery(text="mail", seller="isv-1", min_price=usd("1"), max_price=usd("100"))
-    assert (sq.text, sq.seller, sq.sort, sq.page, sq.page_size) == ("mail", "isv-1", am.SortOrder.Relevance, 1, 20)
+    assert (sq.text, sq.seller, sq.sort, sq.page, sq.page_size) == ("mail", "isv-1", am.SortOrder.Relevance, 1, None)
     assert sq.category is None and sq.delivery is None and sq.billing_mode is None
     assert sq.min_price == usd("1") and sq.max_price == usd("100")
     assert am.__version__ == "0.1.0"
@@ -373,12 +373,21 @@ def test_apps_upgrade_and_password(world: World) -> None:
 
 def test_images(world: World) -> None:
     w, m = world, world.market
-    q = m.quote_image(w.image.id, quick_image())
+    q = m.quote_image(w.alice, w.image.id, quick_image())
     # PRC-3: image fee 10 + flavour 50 + disk 40 × 0.10 = 64.00 a month
-    assert q.total == usd("64.00") and len(q.lines) == 3
-    order = m.provision_image(w.alice, w.image.id, quick_image(), request_id="img-1")
-    assert order.terms_accepted_at is not None and order.kind["type"] == "image" and order.quote == q
-    paid = m.pay(w.alice, order.id, am.PaymentMethod.CreditCard)
+    assert q.total == usd("64.00") and len(q.lines) == 3 and not q.for_reference_only
+    # IMG-1: quick provisioning needs a method, and pays as it creates the servers.
+    with pytest.raises(am.InvalidInput) as no_method:
+        m.provision_image(w.alice, w.image.id, quick_image())
+    assert no_method.value.field == "method"
+    with pytest.raises(am.PaymentDeclined):
+        m.provision_image(w.alice, w.image.id, quick_image(), am.PaymentMethod.Balance)
+    assert m.orders(w.alice, product=w.image.id).items[0].status == am.OrderStatus.Cancelled
+    paid = m.provision_image(w.alice, w.image.id, quick_image(), am.PaymentMethod.CreditCard, request_id="img-1")
+    assert paid.terms_accepted_at is not None and paid.kind["type"] == "image" and paid.quote == q
+    assert paid.status == am.OrderStatus.Completed and paid.amount_paid == usd("64.00")
+    again = m.provision_image(w.alice, w.image.id, quick_image(), am.PaymentMethod.CreditCard, request_id="img-1")
+    assert again == paid
     assert paid.app is not None
     app = m.app(w.alice, paid.app)
     assert app.info.username == "root" and app.info.has_password and app.image is not None
@@ -398,10 +407,14 @@ def test_images(world: World) -> None:
     )
     assert custom.new_security_group == "sg-new"
     # (100 + 500 + 40 × 1 + 5 × 20) × 2 = 1480.00
-    assert m.quote_image(w.image.id, custom).total == usd("1480.00")
+    assert m.quote_image(w.alice, w.image.id, custom).total == usd("1480.00")
     with pytest.raises(am.InvalidInput) as e:
-        m.quote_image(w.image.id, quick_image(password="rootRoot1!"))
+        m.quote_image(w.alice, w.image.id, quick_image(password="rootRoot1!"))
     assert e.value.field == "login_password"
+    # IMG-2: customized provisioning keeps its payment step.
+    placed = m.provision_image(w.alice, w.image.id, custom)
+    assert placed.status == am.OrderStatus.PendingPayment
+    assert m.pay(w.alice, placed.id, am.PaymentMethod.CreditCard).status == am.OrderStatus.Completed
 
 
 def test_tick_events_and_journey(world: World) -> None:

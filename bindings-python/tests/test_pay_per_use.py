@@ -85,8 +85,9 @@ def test_img_1_quick_provisioning_bills_the_chosen_mode(world: World) -> None:
         quick_mode=am.BillingMode.Yearly,
     )
     assert request.quick_mode == am.BillingMode.Yearly
-    order = w.market.provision_image(w.alice, w.image.id, request)
+    order = w.market.provision_image(w.alice, w.image.id, request, am.PaymentMethod.CreditCard)
     assert order.mode == am.BillingMode.Yearly and order.quote.total == usd("640.00")
+    assert order.amount_paid == usd("640.00")
 
 
 def test_ren_5_auto_renewal_is_paid_by_the_chosen_method(world: World) -> None:
@@ -118,3 +119,23 @@ def test_prc_7_a_tick_settles_a_bounded_number_per_app_and_records_come_in_pages
     rest = w.market.records(w.alice, target, after=first[-1].seq)
     assert len(first) == 10 and first + rest == everything
     assert w.market.records(w.alice, target, after=everything[-1].seq) == []
+
+
+def test_inv_1_settled_usage_is_invoiced_by_settled_cycle(world: World) -> None:
+    w = world
+    app = hourly_app(w)
+    order = w.market.app(w.alice, app).order
+    with pytest.raises(am.NotAllowed) as nothing:
+        w.market.request_invoice(w.alice, order)
+    assert nothing.value.rule == "INV-1"
+    w.clock.advance(dt.timedelta(hours=3))
+    w.market.tick(am.Actor.system())
+    invoice = w.market.request_invoice(w.alice, order)
+    assert invoice.amount == usd("0.90") and invoice.usage is not None
+    usage = invoice.usage
+    assert (usage.app, usage.hours, usage.end - usage.start) == (app, 3, dt.timedelta(hours=3))
+    assert [(r.first, r.last) for r in usage.settlements] == [(1, 3)]
+    standing = w.market.order(w.alice, order).usage_invoices
+    assert [(s.invoice, s.issued) for s in standing] == [(invoice.id, False)]
+    assert w.market.issue_invoice(am.Actor.operator("ops-1"), invoice.id).amount == usd("0.90")
+    assert w.market.order(w.alice, order).invoice_issued

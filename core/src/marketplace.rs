@@ -23,6 +23,7 @@ mod sandbox;
 mod selling;
 mod settling;
 mod supervising;
+mod telemetry;
 mod tick;
 mod ticker;
 mod unit;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub(crate) use receipts::Receipts;
+use telemetry::{CommandTrace, Traced, traced};
 pub use tick::TickReport;
 pub use ticker::{Ticker, TickerOptions};
 pub(crate) use unit::Unit;
@@ -158,14 +160,14 @@ impl MarketplaceBuilder {
         let id = match self.id {
             Some(asked) => {
                 if asked.is_empty()
-                    || asked.chars().count() > crate::actor::MAX_ID_CHARS
+                    || asked.chars().count() > policy.max_id_chars as usize
                     || asked.chars().any(|c| c.is_whitespace() || c.is_control() || c == ':')
                 {
                     return Err(Error::invalid(
                         "marketplace_id",
                         format!(
                             "a marketplace id has 1–{} characters, without spaces, control characters or ':'",
-                            crate::actor::MAX_ID_CHARS
+                            policy.max_id_chars
                         ),
                     ));
                 }
@@ -183,7 +185,9 @@ impl MarketplaceBuilder {
         Ok(Marketplace {
             id,
             store,
-            payments: self.payments.unwrap_or_else(|| Arc::new(SimulatedPayments::new())),
+            payments: Arc::new(crate::payments::Traced(
+                self.payments.unwrap_or_else(|| Arc::new(SimulatedPayments::new())),
+            )),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             policy,
             due_bells: crate::time::Bells::default(),
@@ -336,14 +340,16 @@ impl Marketplace {
     /// fresh [`Unit`] and commits the unit, deciding again when a concurrent change won the race.
     /// A refusal commits nothing, unless the unit says the refusal itself is to be saved (a
     /// declined payment cancels the order, ORD-3), or money was taken for it: every charge the
-    /// gateway answered is recorded ([`Unit::return_unclaimed`]).
+    /// gateway answered is recorded ([`Unit::return_unclaimed`]). `traced` names the command
+    /// and its target for its span (`telemetry`).
     pub(crate) fn execute<T: Replied>(
         &self,
         caller: impl Into<Caller>,
+        traced: Traced<'_>,
         command: impl FnOnce() -> crate::command::Command,
         attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.execute_with(&Receipts::default(), caller, command, attempt)
+        self.execute_with(&Receipts::default(), caller, traced, command, attempt)
     }
 
     /// [`Marketplace::execute`] for a command whose earlier decision already took money
@@ -352,10 +358,26 @@ impl Marketplace {
         &self,
         receipts: &Receipts,
         caller: impl Into<Caller>,
+        traced: Traced<'_>,
+        command: impl FnOnce() -> crate::command::Command,
+        attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let caller = caller.into();
+        let mut trace = CommandTrace::start(traced, &caller.actor);
+        let result = self.execute_traced(&mut trace, receipts, &caller, command, attempt);
+        trace.finish(&result);
+        result
+    }
+
+    fn execute_traced<T: Replied>(
+        &self,
+        trace: &mut CommandTrace,
+        receipts: &Receipts,
+        caller: &Caller,
         command: impl FnOnce() -> crate::command::Command,
         mut attempt: impl FnMut(&mut Unit<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let caller = caller.into();
+        caller.actor.check_id_length(self.policy.max_id_chars)?;
         let fingerprint = caller.request_id.as_ref().map(|_| command().fingerprint());
         if receipts.is_empty()
             && let Some(replayed) = self.replay(&caller.actor, &caller.request_id, fingerprint.as_deref())?
@@ -367,6 +389,9 @@ impl Marketplace {
         for _ in 0..MAX_ATTEMPTS {
             let mut unit = Unit::new(self, &caller.actor, now, receipts);
             let mut result = attempt(&mut unit);
+            if result.is_ok() && trace.is_on() {
+                trace.created(unit.created());
+            }
             let mut saves_request = true;
             if result.is_err() && !unit.saves_refusal() {
                 // A concurrent call under the same request id may have committed between
@@ -413,6 +438,7 @@ impl Marketplace {
                     {
                         return replayed;
                     }
+                    trace.conflict();
                     last = Some(Error::Conflict { reason });
                 }
                 Err(other) => return Err(other),
@@ -460,6 +486,7 @@ impl Marketplace {
         self.check_input("account", &account)?;
         self.execute(
             Actor::System,
+            traced("register_customer").on(&account.id),
             || crate::command::Command::RegisterCustomer { account: account.clone() },
             |unit| {
                 let target = Target::Account(account.id.clone());
@@ -468,10 +495,11 @@ impl Marketplace {
         )
     }
 
-    /// Up to `limit` events after `cursor` (0 for the start): a host sends each notification
-    /// once by remembering the last `seq` it handled.
+    /// Up to `limit` events after `cursor` (0 for the start), and never more than the policy's
+    /// `max_events_page` (10,000): a host sends each notification once by remembering the last
+    /// `seq` it handled, and pages on from it.
     pub fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
-        self.store.events_since(cursor, limit.min(10_000))
+        self.store.events_since(cursor, limit.min(self.policy.max_events_page as usize))
     }
 
     /// The operation records of something `by` may see, oldest first: up to `limit` events

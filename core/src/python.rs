@@ -440,7 +440,7 @@ py_int_enum! {
         RemindSeller, Appeal, ResolveAppeal, IssueInvoice, ReturnInvoice, DeleteApp, PayArrears, ScheduleDowngrade,
         CancelScheduledDowngrade,
     }
-    FlowKind { License, ProfessionalService, Saas }
+    FlowKind { License, ProfessionalService, Saas, FiveGNaas }
     FlowStatus { AwaitingRequest, RequestSubmitted, InService, AwaitingAcceptance, Frozen, Completed, Closed }
     Party { Customer, Seller }
     AppealGrounds { SellerIdle, RequestRejected, DeliveryRejected, CustomerIdle }
@@ -599,9 +599,15 @@ records! {
     }
     Specification {
         #[new]
-        #[pyo3(signature = (name, *, plans, attributes = Vec::new(), quantity = None))]
-        fn py_new(name: String, plans: Vec<PricePlan>, attributes: Vec<Attribute>, quantity: Option<QuantityAttribute>) -> Self {
-            Specification { name, attributes, quantity, plans }
+        #[pyo3(signature = (name, *, plans, attributes = Vec::new(), quantity = None, request_template = None))]
+        fn py_new(
+            name: String,
+            plans: Vec<PricePlan>,
+            attributes: Vec<Attribute>,
+            quantity: Option<QuantityAttribute>,
+            request_template: Option<Attachment>,
+        ) -> Self {
+            Specification { name, attributes, quantity, plans, request_template }
         }
     }
     SupportRange {
@@ -669,13 +675,13 @@ records! {
         #[new]
         #[pyo3(signature = (
             *, text = String::new(), category = None, delivery = None, billing_mode = None, seller = None,
-            min_price = None, max_price = None, sort = SortOrder::Relevance, page = 1, page_size = 20
+            min_price = None, max_price = None, sort = SortOrder::Relevance, page = 1, page_size = None
         ))]
         #[allow(clippy::too_many_arguments)]
         fn py_new(
             text: String, category: Option<String>, delivery: Option<DeliveryMethod>, billing_mode: Option<BillingMode>,
             seller: Option<SellerId>, min_price: Option<Money>, max_price: Option<Money>, sort: SortOrder, page: u32,
-            page_size: u32,
+            page_size: Option<u32>,
         ) -> Self {
             SearchQuery { text, category, delivery, billing_mode, seller, min_price, max_price, sort, page, page_size }
         }
@@ -726,6 +732,8 @@ records! {
     crate::RefundQuote {}
     crate::PendingUnsubscription {}
     crate::Invoice {}
+    crate::invoice::SettlementRun {}
+    crate::order::StandingInvoice {}
     Attachment {
         #[new]
         fn py_new(name: String, bytes: u64) -> Self {
@@ -886,6 +894,13 @@ records_with_getters! {
         start: DateTime<Utc> = |r| r.from,
         end: DateTime<Utc> = |r| r.to,
         months: u32 = |r| r.months,
+    ] {}
+    crate::invoice::InvoicedUsage [
+        app: AppId = |u| u.app.clone(),
+        settlements: Vec<crate::invoice::SettlementRun> = |u| u.settlements.clone(),
+        hours: u64 = |u| u.hours,
+        start: DateTime<Utc> = |u| u.from,
+        end: DateTime<Utc> = |u| u.to,
     ] {}
     crate::UsageCycle [
         number: u32 = |c| c.number,

@@ -76,12 +76,14 @@ pub mod fixtures {
                     attributes: vec![Attribute { name: "Email Hosting".into(), value: "Email Hosting".into() }],
                     quantity: Some(licences.clone()),
                     plans: vec![plan(BillingMode::Monthly, "23", true), plan(BillingMode::Yearly, "230", true)],
+                    request_template: None,
                 },
                 Specification {
                     name: "Premium".into(),
                     attributes: vec![],
                     quantity: Some(licences),
                     plans: vec![plan(BillingMode::Monthly, "40", true), plan(BillingMode::Yearly, "400", true)],
+                    request_template: None,
                 },
             ],
             image: None,
@@ -113,6 +115,7 @@ pub mod fixtures {
                 attributes: vec![],
                 quantity: None,
                 plans: vec![plan(BillingMode::Monthly, "100", false), plan(BillingMode::Yearly, "1000", false)],
+                request_template: None,
             }],
             image: None,
         }
@@ -133,6 +136,7 @@ pub mod fixtures {
                 attributes: vec![],
                 quantity: None,
                 plans: vec![plan(BillingMode::OneTime, "500", false), plan(BillingMode::Monthly, "300", false)],
+                request_template: None,
             }],
             image: None,
         }
@@ -158,6 +162,7 @@ pub mod fixtures {
                     plan(BillingMode::Yearly, "100", false),
                     plan(BillingMode::PayPerUse, "0.02", false),
                 ],
+                request_template: None,
             }],
             image: Some(ImageResources {
                 flavour: "s6.large.2".into(),

@@ -93,22 +93,71 @@ fn apl_1_the_third_request_rejection_opens_the_appeal_the_second_does_not() {
     assert_eq!(appeal.grounds, AppealGrounds::RequestRejected);
 }
 
+/// Delivers and has the customer reject the delivery `n` times; checks that the appeal of both
+/// parties is refused until the last rejection, and returns the flow then.
+fn reject_deliveries(w: &World, flow: &ServiceFlow, n: u32) {
+    for k in 1..=n {
+        if flow.kind != FlowKind::License && k == 1 {
+            w.submit(flow);
+            w.market.accept_request(&w.seller, &flow.id).unwrap();
+        }
+        w.deliver(flow);
+        let before = w.refused(|m| m.open_appeal(&w.buyer, &flow.id, "Bad"));
+        assert_eq!(before.rule(), Some("APL-1"), "after {} rejections", k - 1);
+        assert_eq!(w.refused(|m| m.open_appeal(&w.seller, &flow.id, "Bad")).rule(), Some("APL-1"));
+        w.market.reject_delivery(&w.buyer, &flow.id, "Wrong key").unwrap();
+    }
+}
+
 #[test]
-fn apl_1_the_third_delivery_rejection_opens_the_appeal_for_both_parties() {
+fn apl_1_a_licence_delivery_rejected_twice_opens_the_appeal_for_both_parties() {
+    // User guide §4.1: "submit an appeal after you have rejected the product twice".
     let w = world();
     let flow = w.license();
-    for n in 1..=3 {
-        w.deliver(&flow);
-        w.market.reject_delivery(&w.buyer, &flow.id, "Wrong key").unwrap();
-        if n == 2 {
-            assert_eq!(w.refused(|m| m.open_appeal(&w.buyer, &flow.id, "Bad")).rule(), Some("APL-1"));
-            assert_eq!(w.refused(|m| m.open_appeal(&w.seller, &flow.id, "Bad")).rule(), Some("APL-1"));
-        }
-    }
+    reject_deliveries(&w, &flow, 2);
     let seller_may = w.market.available_actions(&w.seller, &Target::Flow(flow.id.clone())).unwrap();
     assert!(seller_may.iter().any(|a| a.action == Action::Appeal && a.allowed));
     let appeal = w.market.open_appeal(&w.seller, &flow.id, "Customer rejects a valid key").unwrap();
     assert_eq!(appeal.grounds, AppealGrounds::DeliveryRejected);
+}
+
+#[test]
+fn apl_1_a_professional_service_delivery_rejected_twice_opens_the_appeal() {
+    // User guide §4.2, "Accepting a Product": "after you have rejected the product twice".
+    let w = world();
+    let flow = w.professional_service();
+    reject_deliveries(&w, &flow, 2);
+    let appeal = w.market.open_appeal(&w.buyer, &flow.id, "Rejected twice").unwrap();
+    assert_eq!((appeal.appellant, appeal.grounds), (Party::Customer, AppealGrounds::DeliveryRejected));
+}
+
+#[test]
+fn apl_1_a_saas_delivery_needs_three_rejections() {
+    // User guide §4.3, "Appeal": "rejected a product delivered by a seller three times".
+    let w = world();
+    let flow = w.saas();
+    reject_deliveries(&w, &flow, 3);
+    let appeal = w.market.open_appeal(&w.buyer, &flow.id, "Rejected three times").unwrap();
+    assert_eq!(appeal.grounds, AppealGrounds::DeliveryRejected);
+}
+
+#[test]
+fn apl_1_a_professional_service_request_needs_three_rejections_by_the_seller() {
+    // The seller's rejections of the request follow the Appeal sections' three times, in every
+    // kind (the "twice" of §4.1 and §4.2 is the customer's rejection of the product).
+    let w = world();
+    let flow = w.professional_service();
+    for n in 1..=3 {
+        w.submit(&flow);
+        w.market.reject_request(&w.seller, &flow.id, "Not enough detail").unwrap();
+        if n == 2 {
+            let err = w.refused(|m| m.open_appeal(&w.buyer, &flow.id, "Seller keeps rejecting"));
+            assert_eq!(err.rule(), Some("APL-1"));
+            assert!(err.to_string().contains("3 rejections of the request or 2 of the delivery"), "{err}");
+        }
+    }
+    let appeal = w.market.open_appeal(&w.buyer, &flow.id, "Seller keeps rejecting").unwrap();
+    assert_eq!(appeal.grounds, AppealGrounds::RequestRejected);
 }
 
 #[test]
@@ -320,22 +369,29 @@ fn sup_8_closing_a_frozen_flow_closes_its_appeal() {
 
 #[test]
 fn apl_1_the_rejection_count_is_set_per_flow_kind() {
+    let defaults = Policy::default();
+    assert_eq!(defaults.appeal_rejections, 3, "the Appeal sections: three times");
+    let kinds: Vec<(FlowKind, u32)> = FlowKind::ALL.iter().map(|k| (*k, defaults.appeal_rejections_for(*k))).collect();
+    assert_eq!(
+        kinds,
+        [(FlowKind::ProfessionalService, 2), (FlowKind::Saas, 3), (FlowKind::License, 2), (FlowKind::FiveGNaas, 3)]
+    );
     let mut policy = Policy::default();
-    policy.appeal_rejections_by_kind.insert(FlowKind::License, 2);
+    policy.appeal_rejections_by_kind.insert(FlowKind::License, 4);
     let w = world_with(policy.clone());
     let flow = w.license();
-    for _ in 0..2 {
-        w.deliver(&flow);
-        w.market.reject_delivery(&w.buyer, &flow.id, "Wrong key").unwrap();
-    }
-    let appeal = w.market.open_appeal(&w.buyer, &flow.id, "Rejected twice").unwrap();
+    reject_deliveries(&w, &flow, 4);
+    let appeal = w.market.open_appeal(&w.buyer, &flow.id, "Rejected four times").unwrap();
     assert_eq!(appeal.grounds, AppealGrounds::DeliveryRejected);
-    // Other kinds keep 3; old policy JSON loads; the JSON form names the kind.
-    assert_eq!(policy.appeal_rejections_for(FlowKind::Saas), 3);
+    // Old policy JSON loads with the defaults; the JSON form names the kind.
+    assert_eq!(Policy::from_json("{}").unwrap().appeal_rejections_for(FlowKind::License), 2);
     let json = policy.to_json();
-    assert!(json.contains("\"license\": 2"), "{json}");
+    assert!(json.contains("\"license\": 4") && json.contains("\"professional_service\": 2"), "{json}");
     assert_eq!(Policy::from_json(&json).unwrap(), policy);
+    let all_three = Policy::from_json(r#"{"appeal_rejections_by_kind": {}}"#).unwrap();
+    assert_eq!(all_three.appeal_rejections_for(FlowKind::License), 3);
     assert!(Policy::from_json(r#"{"appeal_rejections_by_kind": {"license": 0}}"#).is_err());
+    assert!(Policy::from_json(r#"{"appeal_rejections_by_kind": {"5g_naas": 101}}"#).is_err());
 }
 
 #[test]

@@ -125,13 +125,15 @@ fn app_6_listing_filters_and_pages_purchased_apps() {
     let alice = w.customer("alice");
     bought(&w, &alice, BillingMode::Monthly, 10);
     bought(&w, &alice, BillingMode::Yearly, 5);
-    let all = w.market.apps(&alice, &AppFilter::default(), 1, 10).unwrap();
+    let all = w.market.apps(&alice, &AppFilter::default(), 1, Some(10)).unwrap();
     assert_eq!(all.total, 2);
-    let yearly =
-        w.market.apps(&alice, &AppFilter { mode: Some(BillingMode::Yearly), ..AppFilter::default() }, 1, 10).unwrap();
+    let yearly = w
+        .market
+        .apps(&alice, &AppFilter { mode: Some(BillingMode::Yearly), ..AppFilter::default() }, 1, Some(10))
+        .unwrap();
     assert_eq!(yearly.items[0].quantity, 5);
     let bob = w.customer("bob");
-    assert_eq!(w.market.apps(&bob, &AppFilter::default(), 1, 10).unwrap().total, 0);
+    assert_eq!(w.market.apps(&bob, &AppFilter::default(), 1, Some(10)).unwrap().total, 0);
 }
 
 #[test]

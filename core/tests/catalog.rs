@@ -104,13 +104,36 @@ fn cat_3_pages_hold_1_to_100_items() {
     for _ in 0..5 {
         w.saas();
     }
-    let page = |page, page_size| w.market.search(&SearchQuery { page, page_size, ..SearchQuery::default() });
+    let page =
+        |page, page_size| w.market.search(&SearchQuery { page, page_size: Some(page_size), ..SearchQuery::default() });
     let second = page(2, 2).unwrap();
     assert_eq!((second.items.len(), second.total, second.page), (2, 5, 2));
     assert_eq!(page(3, 2).unwrap().items.len(), 1);
     assert_eq!(field(&page(1, 0).unwrap_err()), "page_size");
     assert_eq!(field(&page(1, 101).unwrap_err()), "page_size");
     assert_eq!(field(&page(0, 10).unwrap_err()), "page");
+}
+
+#[test]
+fn cat_3_a_search_or_listing_without_a_page_size_takes_the_policys_default() {
+    let policy = Policy { default_page_size: 3, ..Policy::default() };
+    let w = World::with_policy(policy);
+    for _ in 0..5 {
+        w.saas();
+    }
+    let found = w.market.search(&SearchQuery::default()).unwrap();
+    assert_eq!((found.items.len(), found.page_size, found.total), (3, 3, 5));
+    let asked = w.market.search(&SearchQuery { page_size: Some(4), ..SearchQuery::default() }).unwrap();
+    assert_eq!((asked.items.len(), asked.page_size), (4, 4));
+    let alice = w.customer("alice");
+    let orders = w.market.orders(&alice, &OrderFilter::default(), 1, None).unwrap();
+    assert_eq!(orders.page_size, 3);
+    assert_eq!(Policy::default().default_page_size, 20);
+    for bad in [r#"{"default_page_size": 0}"#, r#"{"default_page_size": 101}"#] {
+        assert!(
+            matches!(Policy::from_json(bad), Err(Error::InvalidInput { ref field, .. }) if field == "default_page_size")
+        );
+    }
 }
 
 #[test]
@@ -233,7 +256,7 @@ mod indexed_search {
             if let Some(p) = products.get(delist) {
                 products[delist] = market.delist_product(&seller, &p.id).unwrap();
             }
-            let q = SearchQuery { text: query, page_size: 100, ..SearchQuery::default() };
+            let q = SearchQuery { text: query, page_size: Some(100), ..SearchQuery::default() };
             let policy = Policy::default();
             let prepared: PreparedQuery<'_> = q.prepare(&policy).unwrap();
             let texts: Vec<SearchText> = products.iter().map(SearchText::of).collect();

@@ -158,7 +158,7 @@ fn uns_1_a_pay_per_use_image_is_deleted_not_unsubscribed() {
             instances: 2,
         }),
     };
-    let order = w.market.provision_image(&alice, &p.id, request).unwrap();
+    let order = w.market.provision_image(&alice, &p.id, request, None).unwrap();
     // 2 × (0.02 image + 0.07 flavour + 40 GB × 0.0001 disk) = 0.188 an hour; nothing up front.
     assert_eq!(order.quote.total, usd("0.00"));
     assert_eq!(order.quote.hourly_rate.unwrap().amount.normalize().to_string(), "0.188");

@@ -200,7 +200,7 @@ fn ord_3_a_declined_payment_cancels_the_order_with_its_reason() {
     let order = w.market.order(&alice, &order.id).unwrap();
     assert_eq!(order.status, OrderStatus::Cancelled);
     assert!(order.cancel_reason.unwrap().contains("card expired"));
-    assert_eq!(w.market.apps(&alice, &AppFilter::default(), 1, 10).unwrap().total, 0);
+    assert_eq!(w.market.apps(&alice, &AppFilter::default(), 1, Some(10)).unwrap().total, 0);
 }
 
 #[test]
@@ -453,6 +453,53 @@ fn sup_8_a_declined_refund_in_tick_does_not_stop_the_other_scheduled_work() {
 }
 
 #[test]
+fn ord_4_every_quote_a_resellers_customer_sees_is_for_reference_only() {
+    let w = World::new();
+    let dave = w.account(CustomerAccount {
+        bound_card: false,
+        reseller: Some("reseller-9".into()),
+        ..CustomerAccount::with_card(CustomerId::parse("dave").unwrap())
+    });
+    let alice = w.customer("alice");
+    let p = w.saas();
+    let placed = w.market.place_order(&dave, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).unwrap();
+    w.market.accept_terms(&dave, &placed.id).unwrap();
+    let mine = w.market.pay(&dave, &placed.id, None).unwrap().app.unwrap();
+    let theirs = w.buy(&alice, World::request(&p, "Standard", BillingMode::Monthly, 10, 1)).app.unwrap();
+    w.advance(chrono::Duration::days(3));
+    let before = w.snapshot();
+    // The upgrade and renewal quotes are for reference only, as the orders they lead to.
+    let upgrade = w.market.quote_upgrade(&dave, &mine, "Standard", 20).unwrap();
+    assert!(upgrade.for_reference_only && !upgrade.total.is_zero());
+    let renewal = w.market.quote_renewal(&dave, &mine, 2, None).unwrap();
+    assert!(renewal.for_reference_only);
+    assert_eq!(renewal.total, usd("460.00"));
+    let image = w.list(appmarket::testing::fixtures::image_draft());
+    let request = ImageProvisioning {
+        quick_mode: None,
+        specification: "Default".into(),
+        network: Network { vpc: "vpc-1".into(), subnet: "subnet-1".into() },
+        security_group: SecurityGroup::Recommended,
+        login_password: Secret::new("Str0ng!Pass"),
+        agree_terms: true,
+        customization: None,
+    };
+    let before_image = w.snapshot();
+    assert!(w.market.quote_image(&dave, &image.id, &request).unwrap().for_reference_only);
+    assert_eq!(w.snapshot(), before_image, "a quote changes nothing");
+    // Anyone else sees the amount itself.
+    assert!(!w.market.quote_upgrade(&alice, &theirs, "Standard", 20).unwrap().for_reference_only);
+    assert!(!w.market.quote_renewal(&alice, &theirs, 2, None).unwrap().for_reference_only);
+    assert!(!w.market.quote_image(&alice, &image.id, &request).unwrap().for_reference_only);
+    assert!(!w.market.quote_image(&w.seller, &image.id, &request).unwrap().for_reference_only);
+    // The orders they lead to are marked too.
+    let upgrade_order = w.market.order_upgrade(&dave, &mine, "Standard", 20).unwrap();
+    assert!(upgrade_order.quote.for_reference_only);
+    assert_eq!(upgrade_order.quote.total, upgrade.total);
+    assert_ne!(w.snapshot(), before);
+}
+
+#[test]
 fn ord_4_a_reseller_settled_unsubscription_refunds_for_reference_only() {
     let w = World::new();
     let dave = w.account(CustomerAccount {
@@ -470,9 +517,11 @@ fn ord_4_a_reseller_settled_unsubscription_refunds_for_reference_only() {
         agree_terms: true,
         customization: None,
     };
-    let order = w.market.provision_image(&dave, &p.id, request).unwrap();
-    assert!(order.quote.for_reference_only);
-    let order = w.market.pay(&dave, &order.id, None).unwrap();
+    let quoted = w.market.quote_image(&dave, &p.id, &request).unwrap();
+    assert!(quoted.for_reference_only);
+    // Quick provisioning settles at once: the reseller settles, no method (ORD-4).
+    let order = w.market.provision_image(&dave, &p.id, request, None).unwrap();
+    assert!(order.quote.for_reference_only && order.settled_by_reseller());
     let app = order.app.unwrap();
     let quote = w.market.quote_unsubscribe(&dave, &app).unwrap();
     assert!(quote.quote.for_reference_only, "never a silent 0.00");

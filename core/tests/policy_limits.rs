@@ -40,7 +40,7 @@ fn image_request(eip_mbit: Option<u32>, vpc: &str, group: SecurityGroup, passwor
 fn quote_image(policy: Policy, request: &ImageProvisioning) -> Result<Quote, Error> {
     let w = world_with(policy);
     let product = w.market.list_product(&w.seller, fixtures::image_draft()).unwrap();
-    w.market.quote_image(&product.id, request)
+    w.market.quote_image(&Actor::System, &product.id, request)
 }
 
 #[test]
@@ -344,4 +344,40 @@ fn apl_4_weekend_days_come_from_policy() {
         p.public_holidays = vec![saturday];
     });
     assert!(market.is_working_day(friday) && !market.is_working_day(saturday));
+}
+
+#[test]
+fn acc_1_ids_from_outside_are_at_most_max_id_chars_long() {
+    let w = world_with(policy(|p| p.max_id_chars = 12));
+    // An actor with a longer id changes nothing.
+    let long_seller = Actor::seller("isv-with-a-long-name").unwrap();
+    let err = w.refused(|m| m.list_product(&long_seller, fixtures::saas_draft()));
+    assert_eq!(field(&err), Some("actor"));
+    assert!(err.to_string().contains("at most 12 characters"), "{err}");
+    assert!(w.market.list_product(Actor::seller("isv-2").unwrap(), fixtures::saas_draft()).is_ok());
+    // A registered account's id and its reseller too.
+    let err = w.market.register_customer(CustomerAccount::with_card(CustomerId::parse("carol-the-customer").unwrap()));
+    assert_eq!(field(&err.unwrap_err()), Some("customer_id"));
+    let reseller = CustomerAccount {
+        reseller: Some("reseller-of-many".into()),
+        ..CustomerAccount::with_card(CustomerId::parse("carol").unwrap())
+    };
+    let err = w.market.register_customer(reseller).unwrap_err();
+    assert!(matches!(field(&err), Some(f) if f.contains("reseller")), "{err}");
+    // The policy cannot allow more than an id holds.
+    assert_eq!(Policy::default().max_id_chars, 64);
+    let err = Policy::from_json(r#"{"max_id_chars": 65}"#).unwrap_err();
+    assert_eq!(field(&err), Some("max_id_chars"));
+}
+
+#[test]
+fn events_since_returns_at_most_max_events_page_events() {
+    let w = world_with(policy(|p| p.max_events_page = 3));
+    w.license();
+    let all = w.market.events_since(0, usize::MAX).unwrap();
+    assert_eq!(all.len(), 3);
+    let next = w.market.events_since(all[2].seq, 2).unwrap();
+    assert_eq!((next.len(), next[0].seq), (2, all[2].seq + 1));
+    assert_eq!(Policy::default().max_events_page, 10_000);
+    assert!(Policy::from_json(r#"{"max_events_page": 0}"#).is_err());
 }

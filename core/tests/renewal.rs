@@ -151,6 +151,61 @@ fn ren_3_renewing_a_license_opens_no_service_flow() {
 }
 
 #[test]
+fn ren_3_an_auto_renewal_of_a_licence_opens_no_service_flow() {
+    // User guide §6.2: "If you renew a professional service product or a license, there will be
+    // no service flow generated."
+    let w = world();
+    let p = w.list(fixtures::license_draft());
+    let (order, app) = w.buy(&p, "Annual License", BillingMode::Monthly, 1, 1);
+    w.start_term(&app);
+    w.market.set_auto_renewal(&w.alice, &app, 1, 1, 0, None).unwrap();
+    let flows = |w: &World| w.market.flows(&w.alice, &FlowFilter::default(), 1, None).unwrap();
+    let before = flows(&w);
+    assert_eq!(before.total, 1, "the purchase's flow");
+    let expires = w.app(&app).expires_at().unwrap();
+    let charges = w.payments.charges().len();
+    w.clock.set(expires - Duration::hours(12)).unwrap(); // the expiry day, after 03:00
+    w.market.tick(&Actor::System).unwrap();
+    assert_eq!(w.payments.charges().len(), charges + 1, "the auto-renewal was charged");
+    assert_eq!(w.app(&app).auto_renewal.unwrap().done, 1);
+    assert!(w.app(&app).expires_at().unwrap() > expires);
+    let after = flows(&w);
+    assert_eq!(after.total, 1, "no new flow");
+    assert_eq!(after.items[0].order, order.id);
+    let orders = w.market.orders(&w.alice, &OrderFilter::default(), 1, None).unwrap();
+    let renewal = orders.items.iter().find(|o| matches!(o.kind, OrderKind::Renewal { .. })).unwrap();
+    assert_eq!((renewal.flow.clone(), renewal.involves_supervision), (None, false));
+    assert_eq!(renewal.status, OrderStatus::Completed);
+}
+
+#[test]
+fn ren_5_auto_renewal_is_paid_by_a_bound_card_or_the_balance() {
+    let w = world();
+    let p = w.list(fixtures::license_draft());
+    let (_, app) = w.buy(&p, "Annual License", BillingMode::Monthly, 1, 1);
+    // The card is unbound after the purchase: the card cannot pay auto-renewals any more.
+    w.market
+        .register_customer(CustomerAccount { bound_card: false, ..CustomerAccount::with_card(w.alice_id.clone()) })
+        .unwrap();
+    let err = refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, None));
+    assert_eq!(rule(&err), "REN-5");
+    assert!(err.to_string().contains("balance"), "{err}");
+    let card = Some(PaymentMethod::CreditCard);
+    assert_eq!(rule(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, card))), "REN-5");
+    let set = w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, Some(PaymentMethod::Balance)).unwrap();
+    assert_eq!(set.auto_renewal.map(|a| a.method), Some(PaymentMethod::Balance));
+    // Keeping the method keeps the balance; switching back to the card needs one bound.
+    assert!(w.market.set_auto_renewal(&w.alice, &app, 2, 0, 7, None).is_ok());
+    assert_eq!(rule(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, card))), "REN-5");
+    w.market.register_customer(CustomerAccount::with_card(w.alice_id.clone())).unwrap();
+    let set = w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, card).unwrap();
+    assert_eq!(set.auto_renewal.map(|a| a.method), Some(PaymentMethod::CreditCard));
+    // Other methods are no auto-renewal methods at all.
+    let online = Some(PaymentMethod::Online);
+    assert_eq!(field(&refused(&w, || w.market.set_auto_renewal(&w.alice, &app, 1, 0, 7, online))), "method");
+}
+
+#[test]
 fn app_2_an_app_bought_on_the_31st_renewed_month_by_month_comes_back_to_the_31st() {
     let w = world_at("2026-01-31T02:00:00Z", Policy::default());
     let (_, app) = w.saas_app(1);

@@ -63,6 +63,57 @@ fn sup_3_a_professional_service_starts_with_the_customer_request_and_attachments
     assert!(submitted.warnings.is_empty());
 }
 
+fn template() -> Attachment {
+    Attachment { name: "Requirement template.xlsx".into(), bytes: 20_480 }
+}
+
+#[test]
+fn sup_3_the_flow_shows_the_sellers_request_template_before_the_first_request() {
+    // User guide §4.3: "You can submit a request based on the request template provided by the
+    // seller."
+    let w = world();
+    let mut draft = fixtures::supervised_saas_draft();
+    draft.specifications[0].request_template = Some(template());
+    let order = w.buy(draft, "Standard", BillingMode::Monthly, 10);
+    let flow = w.market.flow_of_order(&w.buyer, &order.id).unwrap();
+    assert_eq!((flow.status, flow.request.is_none()), (FlowStatus::AwaitingRequest, true));
+    assert_eq!(flow.request_template, Some(template()));
+    assert_eq!(w.market.flow(&w.seller, &flow.id).unwrap().request_template, Some(template()));
+    // Another specification without one shows none.
+    let other = w.buy(fixtures::supervised_saas_draft(), "Premium", BillingMode::Monthly, 10);
+    assert_eq!(w.market.flow_of_order(&w.buyer, &other.id).unwrap().request_template, None);
+    // A professional service takes one too.
+    let mut service = fixtures::professional_service_draft();
+    service.specifications[0].request_template = Some(template());
+    let order = w.buy(service, "Basic Migration", BillingMode::OneTime, 1);
+    assert_eq!(w.market.flow_of_order(&w.buyer, &order.id).unwrap().request_template, Some(template()));
+}
+
+#[test]
+fn sup_3_only_a_product_whose_flow_takes_requests_takes_a_request_template() {
+    let w = world();
+    for mut draft in [fixtures::license_draft(), fixtures::saas_draft(), fixtures::image_draft()] {
+        draft.specifications[0].request_template = Some(template());
+        let err = w.refused(|m| m.list_product(&w.seller, draft));
+        assert_eq!(field(&err), Some("specifications.request_template"), "{err}");
+    }
+    let mut bad = fixtures::supervised_saas_draft();
+    bad.specifications[0].request_template = Some(Attachment { name: "template.exe".into(), bytes: 10 });
+    assert_eq!(field(&w.refused(|m| m.list_product(&w.seller, bad))), Some("specifications.request_template"));
+    let mut empty = fixtures::supervised_saas_draft();
+    empty.specifications[0].request_template = Some(Attachment { name: "template.doc".into(), bytes: 0 });
+    assert_eq!(field(&w.refused(|m| m.list_product(&w.seller, empty))), Some("specifications.request_template"));
+    let mut nul = fixtures::supervised_saas_draft();
+    nul.specifications[0].request_template = Some(Attachment { name: "temp\0late.doc".into(), bytes: 10 });
+    let err = w.refused(|m| m.list_product(&w.seller, nul));
+    assert_eq!(field(&err), Some("draft.specifications.request_template.name"));
+    // Listed, the template is part of the product's specification.
+    let mut good = fixtures::supervised_saas_draft();
+    good.specifications[0].request_template = Some(template());
+    let listed = w.market.list_product(&w.seller, good).unwrap();
+    assert_eq!(listed.specifications[0].request_template, Some(template()));
+}
+
 #[test]
 fn sup_3_a_saas_request_needs_an_attachment() {
     let w = world();
@@ -263,7 +314,7 @@ fn app_3_an_enabling_time_in_the_future_or_before_payment_is_refused() {
 fn app_4_a_supervised_saas_app_is_listed_only_after_completion_and_its_info_shows_on_the_flow() {
     let w = world();
     let flow = w.saas();
-    let listed = |w: &common::World| w.market.apps(&w.buyer, &AppFilter::default(), 1, 10).unwrap().total;
+    let listed = |w: &common::World| w.market.apps(&w.buyer, &AppFilter::default(), 1, Some(10)).unwrap().total;
     assert_eq!(listed(&w), 0);
     assert_eq!(w.market.flow_application_info(&w.buyer, &flow.id).unwrap(), None);
     w.to_acceptance(&flow);
@@ -406,13 +457,13 @@ fn acc_1_flows_are_listed_for_their_customer_and_seller_only() {
     let w = world();
     let a = w.license();
     let b = w.saas();
-    let page = w.market.flows(&w.buyer, &FlowFilter::default(), 1, 1).unwrap();
+    let page = w.market.flows(&w.buyer, &FlowFilter::default(), 1, Some(1)).unwrap();
     assert_eq!((page.total, page.items[0].id.clone()), (2, b.id.clone()));
-    assert_eq!(w.market.flows(&w.seller, &FlowFilter::default(), 2, 1).unwrap().items[0].id, a.id);
+    assert_eq!(w.market.flows(&w.seller, &FlowFilter::default(), 2, Some(1)).unwrap().items[0].id, a.id);
     let only_license = FlowFilter { kind: Some(FlowKind::License), ..FlowFilter::default() };
-    assert_eq!(w.market.flows(&w.seller, &only_license, 1, 10).unwrap().total, 1);
-    assert_eq!(w.market.flows(&w.other_customer, &FlowFilter::default(), 1, 10).unwrap().total, 0);
-    assert_eq!(w.market.flows(&w.operator, &FlowFilter::default(), 1, 10).unwrap_err().kind(), "forbidden");
+    assert_eq!(w.market.flows(&w.seller, &only_license, 1, Some(10)).unwrap().total, 1);
+    assert_eq!(w.market.flows(&w.other_customer, &FlowFilter::default(), 1, Some(10)).unwrap().total, 0);
+    assert_eq!(w.market.flows(&w.operator, &FlowFilter::default(), 1, Some(10)).unwrap_err().kind(), "forbidden");
     assert_eq!(w.market.flow(&w.other_seller, &a.id).unwrap_err().kind(), "forbidden");
 }
 

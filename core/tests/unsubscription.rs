@@ -54,6 +54,29 @@ fn uns_3_unconditional_refund_up_to_120_hours() {
 }
 
 #[test]
+fn uns_3_the_refund_line_names_the_policys_window() {
+    let w = world();
+    let (order, app) = w.image_app(BillingMode::Monthly, 1);
+    let q = w.market.quote_unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!(
+        q.quote.lines[0].label,
+        format!("Order {}: paid, unconditional unsubscription within 5 days (UNS-3)", order.id)
+    );
+    let w = world_at("2026-04-15T02:00:00Z", Policy { unconditional_unsubscribe_hours: 36, ..Policy::default() });
+    let (order, app) = w.image_app(BillingMode::Monthly, 1);
+    w.advance(Duration::hours(36));
+    let q = w.market.quote_unsubscribe(&w.alice, &app).unwrap();
+    assert!(q.unconditional);
+    assert_eq!(
+        q.quote.lines[0].label,
+        format!("Order {}: paid, unconditional unsubscription within 36 hours (UNS-3)", order.id)
+    );
+    w.advance(Duration::seconds(1));
+    assert!(!w.market.quote_unsubscribe(&w.alice, &app).unwrap().unconditional);
+    assert_eq!(appmarket::unsubscribe::window_text(24), "1 day");
+}
+
+#[test]
 fn uns_3_at_120_hours_and_1_second_the_formula_applies() {
     let w = world();
     let (_, app) = w.image_app(BillingMode::Monthly, 1);
@@ -141,6 +164,51 @@ fn uns_4_a_yearly_term_across_29_february_counts_its_real_hours() {
 }
 
 #[test]
+fn uns_4_the_handling_fee_bands_cover_every_term_the_policy_allows() {
+    // The default terms (9 months, 3 years) have their bands.
+    assert!(Policy::default().validate().is_ok());
+    // Five-year terms need bands for 4 and 5 years.
+    let five = Policy { max_yearly_periods: 5, ..Policy::default() };
+    let err = five.validate().unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "handling_fees"), "{err}");
+    assert!(err.to_string().contains("4-year"), "{err}");
+    let mut banded = five.clone();
+    let pct = |n: i64| rust_decimal::Decimal::new(n, 0);
+    banded.handling_fees.longer_term_percent.insert(4, vec![pct(20), pct(15), pct(10), pct(5)]);
+    banded.handling_fees.longer_term_percent.insert(5, vec![pct(20), pct(15)]);
+    assert!(banded.validate().is_ok());
+    // A monthly order of 24 months is a 2-year term: its band exists by default.
+    assert!(Policy { max_monthly_periods: 24, ..Policy::default() }.validate().is_ok());
+    assert!(Policy { max_monthly_periods: 48, ..Policy::default() }.validate().is_err());
+    // A band holds 1 to its years' fees; keys name 4–10 years.
+    let mut long = banded.clone();
+    long.handling_fees.longer_term_percent.insert(5, vec![pct(1); 6]);
+    assert!(long.validate().is_err());
+    let mut empty = banded.clone();
+    empty.handling_fees.longer_term_percent.insert(4, vec![]);
+    assert!(empty.validate().is_err());
+    let mut odd = banded.clone();
+    odd.handling_fees.longer_term_percent.insert(11, vec![pct(1)]);
+    assert!(odd.validate().is_err());
+    let mut too_high = banded.clone();
+    too_high.handling_fees.longer_term_percent.insert(4, vec![pct(101)]);
+    assert!(too_high.validate().is_err());
+    // The fee of a year of use past the band's last is the last (20, 15, then 15).
+    let start = at("2026-01-10T02:00:00Z");
+    let fee = |months, now: &str| {
+        appmarket::unsubscribe::handling_fee_percent(months, start, at(now), &banded).normalize().to_string()
+    };
+    assert_eq!(fee(60, "2026-06-01T00:00:00Z"), "20");
+    assert_eq!(fee(60, "2027-06-01T00:00:00Z"), "15");
+    assert_eq!(fee(60, "2029-06-01T00:00:00Z"), "15");
+    assert_eq!(fee(48, "2029-06-01T00:00:00Z"), "5");
+    // The JSON form: keys are the years.
+    let json = banded.to_json();
+    assert_eq!(Policy::from_json(&json).unwrap(), banded);
+    assert!(json.contains("\"longer_term_percent\""), "{json}");
+}
+
+#[test]
 fn uns_5_a_renewal_period_not_started_is_refunded_in_full() {
     let w = world();
     let (_, app) = w.image_app(BillingMode::Monthly, 1);
@@ -174,7 +242,7 @@ fn big_image(w: &World) -> (Order, AppId) {
             instances: 12,
         }),
     };
-    let order = w.market.provision_image(&w.alice, &p.id, request).unwrap();
+    let order = w.market.provision_image(&w.alice, &p.id, request, None).unwrap();
     let paid = w.market.pay(&w.alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
     let app = paid.app.clone().unwrap();
     (paid, app)
@@ -373,8 +441,7 @@ fn euro_image(w: &World) -> (Order, AppId) {
         agree_terms: true,
         customization: None,
     };
-    let order = w.market.provision_image(&w.alice, &p.id, request).unwrap();
-    let paid = w.market.pay(&w.alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let paid = w.market.provision_image(&w.alice, &p.id, request, Some(PaymentMethod::CreditCard)).unwrap();
     let app = paid.app.clone().unwrap();
     (paid, app)
 }
@@ -387,6 +454,22 @@ fn uns_5_a_refund_in_a_currency_without_a_threshold_waits_for_review() {
     assert!(w.market.quote_unsubscribe(&w.alice, &app).unwrap().needs_review);
     let pending = w.market.unsubscribe(&w.alice, &app).unwrap();
     assert_eq!(pending.pending_unsubscription.map(|p| p.kind), Some(PendingKind::OperatorReview));
+}
+
+#[test]
+fn uns_5_a_refund_in_a_currency_without_a_threshold_follows_the_policys_choice() {
+    let policy = Policy { review_refunds_without_threshold: false, ..Policy::default() };
+    let w = world_at("2026-04-15T02:00:00Z", policy);
+    let (_, app) = euro_image(&w);
+    assert!(!w.market.quote_unsubscribe(&w.alice, &app).unwrap().needs_review, "never reviewed");
+    let done = w.market.unsubscribe(&w.alice, &app).unwrap();
+    assert_eq!((done.status, done.refunded), (OrderStatus::Unsubscribed, money("64.00 EUR")));
+    // A currency with a threshold keeps it.
+    let policy = Policy { review_refunds_without_threshold: false, ..Policy::default() };
+    let usd = world_at("2026-04-15T02:00:00Z", Policy { unsubscribe_review_above: money("10 USD"), ..policy });
+    let (_, app) = usd.image_app(BillingMode::Monthly, 1);
+    assert!(usd.market.quote_unsubscribe(&usd.alice, &app).unwrap().needs_review);
+    assert!(Policy::default().review_refunds_without_threshold, "by default such a refund is reviewed");
 }
 
 #[test]

@@ -20,7 +20,7 @@ fn auto_policy() -> Policy {
 /// The preview of alice's apps up to `until`, checking that it changed nothing.
 fn preview(w: &World, until: &str) -> Upcoming {
     let (before, events) = (memory_snapshot(&w.store), w.market.events_since(0, 10_000).unwrap().len());
-    let page = w.market.upcoming(&w.alice, at(until), None, 1, 20).unwrap();
+    let page = w.market.upcoming(&w.alice, at(until), None, 1, Some(20)).unwrap();
     assert_eq!(memory_snapshot(&w.store), before, "a preview commits nothing");
     assert_eq!(w.market.events_since(0, 10_000).unwrap().len(), events);
     assert_eq!((page.total, page.items.len()), (1, 1));
@@ -270,7 +270,7 @@ fn upc_1_a_reseller_settles_the_auto_renewal_for_reference_only() {
     w.market.accept_terms(&by, &order.id).unwrap();
     let app = w.market.pay(&by, &order.id, None).unwrap().app.unwrap();
     w.market.set_auto_renewal(&by, &app, 1, 0, 0, None).unwrap();
-    let page = w.market.upcoming(&by, at("2026-05-20T00:00:00Z"), None, 1, 20).unwrap();
+    let page = w.market.upcoming(&by, at("2026-05-20T00:00:00Z"), None, 1, Some(20)).unwrap();
     let charge = page.items[0].items.iter().find(|i| i.kind == UpcomingKind::AutoRenewalCharge).unwrap();
     assert_eq!((charge.method, charge.amount), (None, Some(money("230.00 USD"))));
 }
@@ -282,28 +282,28 @@ fn upc_2_a_customer_sees_their_own_preview_and_an_operator_every_customer_a_page
     let product = w.list(appmarket::testing::fixtures::saas_draft());
     let bobs = w.market.place_order(&w.bob, appmarket::testing::fixtures::standard_monthly(product.id)).unwrap();
     let until = at("2026-06-01T00:00:00Z");
-    let seller = lifecycle::refused(&w, || w.market.upcoming(&w.seller, until, None, 1, 20));
+    let seller = lifecycle::refused(&w, || w.market.upcoming(&w.seller, until, None, 1, Some(20)));
     assert_eq!(seller.kind(), "forbidden");
     let bob = Some(CustomerId::parse("bob").unwrap());
-    let other = lifecycle::refused(&w, || w.market.upcoming(&w.alice, until, bob.clone(), 1, 20));
+    let other = lifecycle::refused(&w, || w.market.upcoming(&w.alice, until, bob.clone(), 1, Some(20)));
     assert_eq!(other.kind(), "forbidden");
     // Naming oneself is the same as naming no one.
-    let own = w.market.upcoming(&w.alice, until, Some(w.alice_id.clone()), 1, 20).unwrap();
-    assert_eq!(own, w.market.upcoming(&w.alice, until, None, 1, 20).unwrap());
-    let bobs_own = w.market.upcoming(&w.bob, until, None, 1, 20).unwrap();
+    let own = w.market.upcoming(&w.alice, until, Some(w.alice_id.clone()), 1, Some(20)).unwrap();
+    assert_eq!(own, w.market.upcoming(&w.alice, until, None, 1, Some(20)).unwrap());
+    let bobs_own = w.market.upcoming(&w.bob, until, None, 1, Some(20)).unwrap();
     assert_eq!(bobs_own.items[0].items.len(), 1);
     assert_eq!(bobs_own.items[0].items[0].target, Target::Order(bobs.id));
 
     // The operator: every customer with scheduled work, in the order of their ids.
-    let all = w.market.upcoming(&w.operator, until, None, 1, 20).unwrap();
+    let all = w.market.upcoming(&w.operator, until, None, 1, Some(20)).unwrap();
     let customers: Vec<&str> = all.items.iter().map(|u| u.customer.as_str()).collect();
     assert_eq!((customers, all.total), (vec!["alice", "bob"], 2));
-    let second = w.market.upcoming(&w.operator, until, None, 2, 1).unwrap();
+    let second = w.market.upcoming(&w.operator, until, None, 2, Some(1)).unwrap();
     assert_eq!((second.items.len(), second.total, second.items[0].customer.as_str()), (1, 2, "bob"));
     assert_eq!(second.items[0], bobs_own.items[0]);
-    let one = w.market.upcoming(&w.operator, until, bob, 1, 20).unwrap();
+    let one = w.market.upcoming(&w.operator, until, bob, 1, Some(20)).unwrap();
     assert_eq!(one.items, bobs_own.items);
-    let big = lifecycle::refused(&w, || w.market.upcoming(&w.operator, until, None, 1, 1_000));
+    let big = lifecycle::refused(&w, || w.market.upcoming(&w.operator, until, None, 1, Some(1_000)));
     assert_eq!(field(&big), "page_size");
     // Through `run_json`, as the bindings send it.
     let json = format!(r#"{{"do": "upcoming", "until": "{}"}}"#, until.to_rfc3339());
@@ -317,15 +317,15 @@ fn upc_3_a_preview_looks_forward_and_at_most_upcoming_max_days() {
     let w = world_at("2026-04-15T02:00:00Z", Policy { upcoming_max_days: 30, ..Policy::default() });
     w.saas_app(1);
     let now = w.clock.now();
-    let back = lifecycle::refused(&w, || w.market.upcoming(&w.alice, now - Duration::seconds(1), None, 1, 20));
+    let back = lifecycle::refused(&w, || w.market.upcoming(&w.alice, now - Duration::seconds(1), None, 1, Some(20)));
     assert_eq!(field(&back), "until");
     assert!(back.to_string().contains("UPC-3"), "{back}");
     let far = lifecycle::refused(&w, || {
-        w.market.upcoming(&w.alice, now + Duration::days(30) + Duration::seconds(1), None, 1, 20)
+        w.market.upcoming(&w.alice, now + Duration::days(30) + Duration::seconds(1), None, 1, Some(20))
     });
     assert_eq!(field(&far), "until");
-    assert!(w.market.upcoming(&w.alice, now + Duration::days(30), None, 1, 20).is_ok());
+    assert!(w.market.upcoming(&w.alice, now + Duration::days(30), None, 1, Some(20)).is_ok());
     // Now itself: what is due already, as the next tick would do it.
-    assert!(w.market.upcoming(&w.alice, now, None, 1, 20).unwrap().items[0].items.is_empty());
+    assert!(w.market.upcoming(&w.alice, now, None, 1, Some(20)).unwrap().items[0].items.is_empty());
     assert_eq!(Policy::from_json(r#"{"upcoming_max_days": 0}"#).unwrap_err().kind(), "invalid_input");
 }

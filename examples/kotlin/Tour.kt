@@ -156,10 +156,9 @@ fun main() {
         val upgraded = market.app(alice, app.id)
         println("7. upgraded: ${upgraded.specification} x${upgraded.quantity}, still expires ${upgraded.term?.expiresAt}")
 
-        // Buys an image by quick provisioning.
-        val imageOrder = market.provisionImage(alice, image.id, quickProvisioning())
-        printQuote("8. image order ${imageOrder.id}:", imageOrder.quote)
-        val imagePaid = market.pay(alice, imageOrder.id, PaymentMethod.CREDIT_CARD)
+        // Buys an image by quick provisioning, paid as the servers are created.
+        printQuote("8. image order:", market.quoteImage(alice, image.id, quickProvisioning()))
+        val imagePaid = market.provisionImage(alice, image.id, quickProvisioning(), PaymentMethod.CREDIT_CARD)
         println("   image servers: ${market.app(alice, imagePaid.app!!).image}")
 
         // The clock runs a month on; the scheduled work runs with tick.
@@ -258,8 +257,8 @@ fun afterSale(market: Marketplace, clock: ManualClock, payments: SimulatedPaymen
     val licenceApp = market.app(alice, order.app!!)
     println("13. a year of auto-renewal: ${payments.charges().size - before} charges, ${licenceApp.renewals.size} renewals, expires ${licenceApp.term?.expiresAt}")
 
-    val first = market.pay(alice, market.provisionImage(alice, image, quickProvisioning()).id, PaymentMethod.CREDIT_CARD)
-    val second = market.pay(alice, market.provisionImage(alice, image, quickProvisioning()).id, PaymentMethod.CREDIT_CARD)
+    val first = market.provisionImage(alice, image, quickProvisioning(), PaymentMethod.CREDIT_CARD)
+    val second = market.provisionImage(alice, image, quickProvisioning(), PaymentMethod.CREDIT_CARD)
     clock.advance(Duration.ofDays(3))
     val quote = market.quoteUnsubscribe(alice, first.app!!)
     printQuote("14. day 3, unconditional: ${quote.unconditional}", quote.quote)

@@ -127,10 +127,9 @@ def main() -> None:
         login_password="Secure!Pass9",
         agree_terms=True,
     )
-    image_order = market.provision_image(alice, image.id, request)
-    print("7. quick provisioning of the LAMP image:")
-    show(image_order.quote)
-    market.pay(alice, image_order.id, am.PaymentMethod.CreditCard)
+    print("7. quick provisioning of the LAMP image, paid as the servers are created:")
+    show(market.quote_image(alice, image.id, request))
+    market.provision_image(alice, image.id, request, am.PaymentMethod.CreditCard)
 
     clock.advance(dt.timedelta(days=31))
     report = market.tick()
@@ -285,8 +284,8 @@ def after_sale(
         login_password="Secure!Pass9",
         agree_terms=True,
     )
-    first = market.pay(alice, market.provision_image(alice, image, request).id, am.PaymentMethod.CreditCard)
-    second = market.pay(alice, market.provision_image(alice, image, request).id, am.PaymentMethod.CreditCard)
+    first = market.provision_image(alice, image, request, am.PaymentMethod.CreditCard)
+    second = market.provision_image(alice, image, request, am.PaymentMethod.CreditCard)
     assert first.app is not None and second.app is not None
     clock.advance(dt.timedelta(days=3))
     refund = market.quote_unsubscribe(alice, first.app)

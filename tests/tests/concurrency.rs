@@ -82,7 +82,7 @@ fn racing_payments_of_one_order_charge_once() {
     assert_eq!(ok, 1, "{results:?}");
     assert!(results.iter().filter(|r| r.is_err()).all(|r| r.as_ref().unwrap_err().rule() == Some("ORD-3")));
     assert_eq!(s.payments.charges().len(), 1);
-    let page = s.market.apps(&buyer, &AppFilter::default(), 1, 100).unwrap();
+    let page = s.market.apps(&buyer, &AppFilter::default(), 1, Some(100)).unwrap();
     assert_eq!(page.total, 1);
 }
 

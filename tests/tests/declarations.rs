@@ -60,7 +60,7 @@ fn core_commands() -> String {
     out.push_str(
         "//! Every command as data, and its dispatch to the facade method of the same name.\n\n\
          use serde::{Deserialize, Serialize};\nuse serde_json::Value;\n\n\
-         use super::Marketplace;\nuse super::run::json;\nuse crate::*;\n\n",
+         use super::Marketplace;\nuse super::run::json;\nuse super::telemetry::traced;\nuse crate::*;\n\n",
     );
     let mut defaults: Vec<(&str, &str, &str)> = Vec::new();
     out.push_str(
@@ -180,6 +180,12 @@ fn facade() -> String {
             format!("Command::{} {{ {} }}", camel(d.name), fields.join(", "))
         };
         let revealed = if d.returns == "Secret" { ".map(|revealed| revealed.secret)" } else { "" };
+        // The command's name and declared target, for its span (README "Telemetry").
+        let traced = match d.target.and_then(|t| d.args.iter().find(|a| a.name == t)) {
+            Some(a) if a.pass == Pass::Ref => format!("traced(\"{}\").on({})", d.name, a.name),
+            Some(a) => format!("traced(\"{}\").on(&{})", d.name, a.name),
+            None => format!("traced(\"{}\")", d.name),
+        };
         if let Some((aggregate, command)) = d.decides {
             let target = d.target.expect("a deciding command names its target");
             let ty = d.args.iter().find(|a| a.name == target).map(|a| a.ty).unwrap_or_default();
@@ -187,7 +193,7 @@ fn facade() -> String {
             let _ = writeln!(
                 out,
                 "    pub fn {}(&self, by: impl Into<Caller>{}) -> Result<{}> {{\n        \
-                 self.execute(by, || {data}, |unit| Ok(unit.decide::<{aggregate}>(&Target::{kind}({target}.clone()), &{command})?.clone()))\n    }}\n",
+                 self.execute(by, {traced}, || {data}, |unit| Ok(unit.decide::<{aggregate}>(&Target::{kind}({target}.clone()), &{command})?.clone()))\n    }}\n",
                 d.name,
                 params.iter().map(|p| format!(", {p}")).collect::<String>(),
                 d.returns,
@@ -197,7 +203,7 @@ fn facade() -> String {
         let _ = writeln!(
             out,
             "    pub fn {}(&self, by: impl Into<Caller>{}) -> Result<{}> {{\n        \
-             self.execute(by, || {data}, |unit| self.{}_in(unit{})){revealed}\n    }}\n",
+             self.execute(by, {traced}, || {data}, |unit| self.{}_in(unit{})){revealed}\n    }}\n",
             d.name,
             params.iter().map(|p| format!(", {p}")).collect::<String>(),
             d.returns,

@@ -93,7 +93,10 @@ fn every_mutating_call_replays_under_its_request_id() {
         agree_terms: true,
         customization: None,
     };
-    w.replays(&alice, |c| w.market.provision_image(c, &image.id, provisioning.clone()));
+    // Quick provisioning charges once, even replayed (IMG-1).
+    w.replays(&alice, |c| {
+        w.market.provision_image(c, &image.id, provisioning.clone(), Some(PaymentMethod::CreditCard))
+    });
 
     let service = w.market.list_product(&seller, fixtures::professional_service_draft()).unwrap();
     let buy_service = || {
@@ -160,8 +163,8 @@ fn every_mutating_call_replays_under_its_request_id() {
     w.replays(&alice, |c| w.market.disable_auto_renewal(c, &lic_app));
 
     // Invoices (INV) and unsubscription (UNS).
-    let image_order = w.market.provision_image(&alice, &image.id, provisioning.clone()).unwrap();
-    let image_order = w.market.pay(&alice, &image_order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let image_order =
+        w.market.provision_image(&alice, &image.id, provisioning.clone(), Some(PaymentMethod::CreditCard)).unwrap();
     let invoice = w.replays(&alice, |c| w.market.request_invoice(c, &image_order.id));
     w.replays(&operator, |c| w.market.issue_invoice(c, &invoice.id));
     w.replays(&alice, |c| w.market.return_invoice(c, &invoice.id));
@@ -170,8 +173,8 @@ fn every_mutating_call_replays_under_its_request_id() {
     let mut costly = fixtures::image_draft();
     costly.specifications[0].plans[0].price = Money::parse("9000 USD").unwrap();
     let costly = w.market.list_product(&seller, costly).unwrap();
-    let big = w.market.provision_image(&alice, &costly.id, provisioning.clone()).unwrap();
-    let big = w.market.pay(&alice, &big.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let big =
+        w.market.provision_image(&alice, &costly.id, provisioning.clone(), Some(PaymentMethod::CreditCard)).unwrap();
     let pending = w.replays(&alice, |c| w.market.unsubscribe(c, big.app.as_ref().unwrap()));
     assert!(pending.pending_unsubscription.is_some(), "over 7,000 USD waits for review (UNS-5)");
     w.replays(&operator, |c| w.market.review_unsubscription(c, &big.id, true));

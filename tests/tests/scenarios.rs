@@ -1,112 +1,14 @@
 //! Replays every `tests/scenarios/*.json` journey (format in `tests/scenarios/README.md`). The
 //! Python and Kotlin runners replay the same files through their bindings.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-
-use appmarket::command::Command;
-use appmarket::*;
-use serde_json::Value;
-
-fn at_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
-    if path.is_empty() {
-        return Some(value);
-    }
-    path.split('.').try_fold(value, |v, key| match v {
-        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
-        Value::Object(map) => map.get(key),
-        _ => None,
-    })
-}
-
-fn substitute(value: &Value, saved: &HashMap<String, Value>) -> Value {
-    match value {
-        Value::String(s) if s.starts_with("${") && s.ends_with('}') => {
-            let inner = &s[2..s.len() - 1];
-            let (name, path) = inner.split_once('.').unwrap_or((inner, ""));
-            let base = saved.get(name).unwrap_or_else(|| panic!("nothing saved as `{name}`"));
-            at_path(base, path).unwrap_or_else(|| panic!("no `{path}` in `{name}`: {base}")).clone()
-        }
-        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, saved)).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), substitute(v, saved))).collect()),
-        other => other.clone(),
-    }
-}
-
-/// Replays one scenario; returns one line per step, for the failure message.
-fn replay(path: &PathBuf) -> Vec<String> {
-    let text = std::fs::read_to_string(path).expect("readable");
-    let scenario: Value = serde_json::from_str(&text).expect("valid JSON");
-    let clock = ManualClock::at(scenario["start"].as_str().expect("a start")).expect("valid start");
-    let policy = match scenario.get("policy") {
-        Some(p) if !p.is_null() => Policy::from_json(&p.to_string()).expect("valid policy"),
-        _ => Policy::default(),
-    };
-    let market = Marketplace::builder().clock(clock.clone()).policy(policy).build().expect("valid");
-    let mut saved: HashMap<String, Value> = HashMap::new();
-    let mut transcript = Vec::new();
-    for (i, step) in scenario["steps"].as_array().expect("steps").iter().enumerate() {
-        let here = format!("{} step {i}", path.display());
-        if let Some(seconds) = step.get("advance_seconds") {
-            clock.advance(chrono::Duration::seconds(seconds.as_i64().expect("seconds"))).expect("forward");
-            transcript.push(format!("{i}: advance {seconds}"));
-            continue;
-        }
-        let actor = Actor::parse(step["as"].as_str().unwrap_or_else(|| panic!("{here}: no actor"))).expect("actor");
-        let caller: Caller = match step.get("request_id").and_then(Value::as_str) {
-            Some(id) => actor.with_request_id(id).expect("request id"),
-            None => actor.into(),
-        };
-        let command_json = substitute(&step["run"], &saved);
-        let command: Command = serde_json::from_value(command_json.clone())
-            .unwrap_or_else(|e| panic!("{here}: not a command ({e}): {command_json}"));
-        let outcome = market.run(caller, command);
-        match (&outcome, step.get("expect_error")) {
-            (Ok(result), None) => {
-                if let Some(expect) = step.get("expect").and_then(Value::as_object) {
-                    for (p, want) in expect {
-                        let got = at_path(result, p);
-                        assert_eq!(got, Some(want), "{here}: `{p}` of {result}");
-                    }
-                }
-                if let Some(name) = step.get("save").and_then(Value::as_str) {
-                    saved.insert(name.to_owned(), result.clone());
-                }
-                transcript.push(format!("{i}: ok"));
-            }
-            (Err(e), Some(want)) => {
-                assert_eq!(Some(e.kind()), want["kind"].as_str(), "{here}: {e}");
-                if let Some(rule) = want.get("rule") {
-                    assert_eq!(e.rule(), rule.as_str(), "{here}: {e}");
-                }
-                if let Some(field) = want.get("field") {
-                    let got = match e {
-                        Error::InvalidInput { field, .. } => Some(field.as_str()),
-                        _ => None,
-                    };
-                    assert_eq!(got, field.as_str(), "{here}: {e}");
-                }
-                transcript.push(format!("{i}: {}", e.kind()));
-            }
-            (Ok(result), Some(want)) => panic!("{here}: expected {want}, got {result}"),
-            (Err(e), None) => panic!("{here}: {e}"),
-        }
-    }
-    transcript
-}
+use appmarket_tests::journeys;
 
 #[test]
 fn every_scenario_replays_to_its_expectations() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/scenarios exists")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
+    let files = journeys::files();
     assert!(files.len() >= 8, "at least 8 scenarios, found {}", files.len());
     for file in files {
-        let transcript = replay(&file);
+        let transcript = journeys::replay(&file);
         assert!(!transcript.is_empty(), "{} has no steps", file.display());
     }
 }

@@ -19,8 +19,7 @@ fn app_5_passwords_never_leak_through_any_output() {
         assert!(!json.contains(PASSWORD), "{label} JSON leaks the password");
     };
     texts("request", format!("{request:?}"), serde_json::to_string(&request).unwrap());
-    let order = market.provision_image(&alice, &image.id, request).unwrap();
-    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let order = market.provision_image(&alice, &image.id, request, Some(PaymentMethod::CreditCard)).unwrap();
     let app_id = order.app.clone().unwrap();
     let saas = market.list_product(&seller, fixtures::saas_draft()).unwrap();
     let o2 = market.place_order(&alice, fixtures::standard_monthly(saas.id)).unwrap();
@@ -118,8 +117,8 @@ fn app_5_a_replayed_reveal_of_an_unsubscribed_app_is_refused_like_a_new_one() {
     market.register_customer(CustomerAccount::with_card(CustomerId::parse("alice").unwrap())).unwrap();
     let alice = Actor::customer("alice").unwrap();
     let image = market.list_product(&seller, fixtures::image_draft()).unwrap();
-    let order = market.provision_image(&alice, &image.id, image_request()).unwrap();
-    let app = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap().app.unwrap();
+    let order = market.provision_image(&alice, &image.id, image_request(), Some(PaymentMethod::CreditCard)).unwrap();
+    let app = order.app.unwrap();
     let caller = alice.with_request_id("reveal-1").unwrap();
     assert_eq!(market.reveal_password(&caller, &app).unwrap().expose(), PASSWORD);
     market.unsubscribe(&alice, &app).unwrap();

@@ -98,8 +98,7 @@ fn public_values_round_trip_through_json() {
         agree_terms: true,
         customization: None,
     };
-    let img = market.provision_image(&alice, &image.id, provisioning).unwrap();
-    let img = market.pay(&alice, &img.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let img = market.provision_image(&alice, &image.id, provisioning, Some(PaymentMethod::CreditCard)).unwrap();
     round_trip(&market.quote_unsubscribe(&alice, img.app.as_ref().unwrap()).unwrap());
     let command = appmarket::command::Command::Pay { order: img.id.clone(), method: Some(PaymentMethod::Online) };
     round_trip(&command);
@@ -111,4 +110,42 @@ fn public_values_round_trip_through_json() {
     let json = serde_json::to_string(&snapshot).unwrap();
     let back: StoreSnapshot = serde_json::from_str(&json).unwrap();
     assert_eq!(back, snapshot);
+}
+
+/// Documents written before the request template, the usage invoices and the invoice's usage
+/// existed load with them empty, and an empty one is written as before: the stores keep their
+/// files without a migration.
+#[test]
+fn documents_without_the_newer_optional_fields_load_and_are_written_unchanged() {
+    let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).build().unwrap();
+    let seller = Actor::seller("isv-1").unwrap();
+    let alice_id = CustomerId::parse("alice").unwrap();
+    market.register_customer(CustomerAccount::with_card(alice_id.clone())).unwrap();
+    let alice = Actor::Customer(alice_id);
+    let service = market.list_product(&seller, fixtures::professional_service_draft()).unwrap();
+    let order = market.place_order(&alice, fixtures::basic_migration(service.id.clone())).unwrap();
+    market.accept_terms(&alice, &order.id).unwrap();
+    let order = market.pay(&alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+    let flow = market.flow_of_order(&alice, &order.id).unwrap();
+    let invoice = market.request_invoice(&alice, &order.id).unwrap();
+    for (what, json) in [
+        ("order", serde_json::to_value(&order).unwrap()),
+        ("flow", serde_json::to_value(&flow).unwrap()),
+        ("invoice", serde_json::to_value(&invoice).unwrap()),
+        ("specification", serde_json::to_value(&service.specifications[0]).unwrap()),
+    ] {
+        let fields = json.as_object().unwrap();
+        for newer in ["usage_invoices", "request_template", "usage"] {
+            assert!(!fields.contains_key(newer), "{what} writes an empty `{newer}`: {json}");
+        }
+    }
+    let back: Order = serde_json::from_value(serde_json::to_value(&order).unwrap()).unwrap();
+    assert!(back.usage_invoices.is_empty());
+    let back: ServiceFlow = serde_json::from_value(serde_json::to_value(&flow).unwrap()).unwrap();
+    assert_eq!(back.request_template, None);
+    let back: Invoice = serde_json::from_value(serde_json::to_value(&invoice).unwrap()).unwrap();
+    assert_eq!(back, invoice);
+    let back: Specification =
+        serde_json::from_value(serde_json::to_value(&service.specifications[0]).unwrap()).unwrap();
+    assert_eq!(back.request_template, None);
 }

@@ -52,7 +52,7 @@ fn world() -> World {
         market.pay(alice(), &order.id, Some(PaymentMethod::CreditCard)).unwrap()
     };
     let order = buy(fixtures::standard_monthly(saas.clone()));
-    let app = market.apps(&alice(), &AppFilter::default(), 1, 20).unwrap().items[0].id.clone();
+    let app = market.apps(&alice(), &AppFilter::default(), 1, Some(20)).unwrap().items[0].id.clone();
     let service_order = buy(fixtures::basic_migration(service));
     let flow = market.flow_of_order(&alice(), &service_order.id).unwrap().id;
     World { market, store, payments, saas, image, order: order.id, app, flow }
@@ -358,12 +358,15 @@ fn the_typed_facade_refuses_the_same_texts_before_anything_happens() {
         ("request.specification", Box::new(|| m.quote_purchase(&appmarket::Actor::System, &request(nul)).map(drop))),
         ("request.specification", Box::new(|| m.quote_purchase(&alice(), &request(nul)).map(drop))),
         ("request.specification", Box::new(|| m.place_order(alice(), request(nul)).map(drop))),
-        ("request.network.vpc", Box::new(|| m.quote_image(&w.image, &provisioning).map(drop))),
-        ("request.network.vpc", Box::new(|| m.provision_image(alice(), &w.image, provisioning.clone()).map(drop))),
+        ("request.network.vpc", Box::new(|| m.quote_image(&alice(), &w.image, &provisioning).map(drop))),
+        (
+            "request.network.vpc",
+            Box::new(|| m.provision_image(alice(), &w.image, provisioning.clone(), None).map(drop)),
+        ),
         (
             "filter.name",
             Box::new(|| {
-                m.apps(&alice(), &AppFilter { name: Some(nul.into()), ..AppFilter::default() }, 1, 20).map(drop)
+                m.apps(&alice(), &AppFilter { name: Some(nul.into()), ..AppFilter::default() }, 1, Some(20)).map(drop)
             }),
         ),
         ("info.frontend_url", Box::new(|| m.provide_application_info(seller(), &w.app, info.clone(), None).map(drop))),

@@ -249,7 +249,7 @@ fn before(market: &Marketplace) -> Before {
     let mut apps = HashMap::new();
     for c in CUSTOMERS {
         let by = Actor::customer(c).unwrap();
-        for app in market.apps(&by, &AppFilter::default(), 1, 100).unwrap().items {
+        for app in market.apps(&by, &AppFilter::default(), 1, Some(100)).unwrap().items {
             let declined = app.auto_renewal.map_or(0, |a| a.declined);
             let m = app.metering.as_deref();
             let owed =
@@ -459,11 +459,11 @@ proptest! {
         let mut previews = BTreeMap::new();
         for c in CUSTOMERS {
             let by = Actor::customer(c).unwrap();
-            let page = world.market.upcoming(&by, until, None, 1, 20).unwrap();
+            let page = world.market.upcoming(&by, until, None, 1, Some(20)).unwrap();
             prop_assert_eq!(page.total, 1);
             previews.insert(c.to_owned(), page.items.into_iter().next().unwrap());
         }
-        let all = world.market.upcoming(&operator, until, None, 1, 100).unwrap();
+        let all = world.market.upcoming(&operator, until, None, 1, Some(100)).unwrap();
         for u in &all.items {
             prop_assert_eq!(u, &previews[u.customer.as_str()], "the operator sees the customer's own preview");
         }

@@ -197,7 +197,8 @@ class ApplicationInfo:
 @final
 class Attachment:
     """
-    An attachment of a request: its file name and size (SUP-3). The content stays with the host.
+    An attachment of a request, or a seller's request template: its file name and size (SUP-3).
+    The content stays with the host.
     """
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
@@ -391,7 +392,7 @@ class Customization:
     @property
     def mode(self, /) -> BillingMode:
         """
-        Billing mode.
+        Billing mode: monthly, yearly or pay-per-use (an image is never billed one-time).
         """
     @property
     def periods(self, /) -> int:
@@ -608,7 +609,7 @@ class ImageSetup:
 @final
 class Invoice:
     """
-    An invoice of one order (INV-1).
+    An invoice of one order (INV-1): of what it paid up front, or of settled usage.
     """
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
@@ -653,6 +654,33 @@ class Invoice:
         """
         Status.
         """
+    @property
+    def usage(self, /) -> InvoicedUsage | None:
+        """
+        For a pay-per-use order: the settlements the invoice covers (INV-1, PRC-7); `None` for
+        an order paid up front.
+        """
+
+@final
+class InvoicedUsage:
+    """
+    The settled usage a pay-per-use order's invoice covers (INV-1): paid settlements of its
+    app, each a whole billing cycle (or the last started hours at deletion or freezing, PRC-7),
+    none of them on another invoice that stands.
+    """
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __repr__(self, /) -> str: ...
+    @property
+    def app(self, /) -> str: ...
+    @property
+    def end(self, /) -> datetime: ...
+    @property
+    def hours(self, /) -> int: ...
+    @property
+    def settlements(self, /) -> list[SettlementRun]: ...
+    @property
+    def start(self, /) -> datetime: ...
 
 @final
 class ManualClock:
@@ -708,7 +736,7 @@ class Marketplace:
         """
         An appeal `by` may see (the flow's customer and seller, an operator).
         """
-    def apps(self, /, by: Actor, *, status: AppStatus | None = None, delivery: DeliveryMethod | None = None, mode: BillingMode | None = None, name: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex = 20) -> AppPage:
+    def apps(self, /, by: Actor, *, status: AppStatus | None = None, delivery: DeliveryMethod | None = None, mode: BillingMode | None = None, name: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex | None = None) -> AppPage:
         """
         The customer's purchased apps, newest first, filtered and paged (APP-4).
         """
@@ -781,7 +809,7 @@ class Marketplace:
         """
         The service flow of an order `by` may see (SUP-1).
         """
-    def flows(self, /, by: Actor, *, status: FlowStatus | None = None, kind: FlowKind | None = None, order: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex = 20) -> FlowPage:
+    def flows(self, /, by: Actor, *, status: FlowStatus | None = None, kind: FlowKind | None = None, order: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex | None = None) -> FlowPage:
         """
         The flows of the calling customer or seller, newest first, filtered and paged.
         """
@@ -826,7 +854,7 @@ class Marketplace:
 
         Called by its customer.
         """
-    def orders(self, /, by: Actor, *, status: OrderStatus | None = None, product: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex = 20) -> OrderPage:
+    def orders(self, /, by: Actor, *, status: OrderStatus | None = None, product: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex | None = None) -> OrderPage:
         """
         The customer's orders, newest first, filtered and paged.
         """
@@ -867,15 +895,16 @@ class Marketplace:
 
         Called by its seller.
         """
-    def provision_image(self, /, by: Actor, product: str, request: ImageProvisioning, *, request_id: str | None = None) -> Order:
+    def provision_image(self, /, by: Actor, product: str, request: ImageProvisioning, method: PaymentMethod | None = None, *, request_id: str | None = None) -> Order:
         """
-        Orders an image with its resources, quick or customized (IMG-1..4).
+        Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
 
         Called by a customer.
         """
-    def quote_image(self, /, product: str, request: ImageProvisioning) -> Quote:
+    def quote_image(self, /, by: Actor, product: str, request: ImageProvisioning) -> Quote:
         """
-        Prices an image order: image fee plus cloud resource fees (PRC-3, IMG-1).
+        Prices an image order for `by`: image fee plus cloud resource fees (PRC-3, IMG-1); for a
+        reseller's customer the quote is for reference only (ORD-4).
         """
     def quote_purchase(self, /, *, product: str, specification: str, mode: BillingMode, quantity: SupportsIndex = 1, periods: SupportsIndex = 1) -> Quote:
         """
@@ -1013,7 +1042,7 @@ class Marketplace:
         """
     def set_auto_renewal(self, /, by: Actor, app: str, *, periods: SupportsIndex, count: SupportsIndex, days_before: SupportsIndex, method: PaymentMethod | None = None, request_id: str | None = None) -> PurchasedApp:
         """
-        Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+        Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
 
         Called by its customer.
         """
@@ -1040,7 +1069,7 @@ class Marketplace:
 
         Called by its customer.
         """
-    def upcoming(self, /, by: Actor, until: datetime, *, customer: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex = 20) -> UpcomingPage:
+    def upcoming(self, /, by: Actor, until: datetime, *, customer: str | None = None, page: SupportsIndex = 1, page_size: SupportsIndex | None = None) -> UpcomingPage:
         """
         What `tick` and the clock will do up to `until` (an aware `datetime`), committing
         nothing (UPC-1..3): a customer's own preview, or, for an operator, one `customer`'s or
@@ -1159,12 +1188,12 @@ class Order:
     @property
     def invoice(self, /) -> str | None:
         """
-        The order's invoice, once requested (INV-1).
+        The order's invoice, once requested (INV-1); for a pay-per-use order, the latest.
         """
     @property
     def invoice_issued(self, /) -> bool:
         """
-        Whether that invoice has been issued and not returned (UNS-2, SUP-8).
+        Whether an invoice of the order has been issued and not returned (UNS-2, SUP-8).
         """
     @property
     def involves_supervision(self, /) -> bool:
@@ -1255,7 +1284,13 @@ class Order:
     @property
     def unconditional_unsubscription_at(self, /) -> datetime | None:
         """
-        When it was unsubscribed by the five-day unconditional unsubscription (UNS-3).
+        When it was unsubscribed by the unconditional unsubscription (UNS-3).
+        """
+    @property
+    def usage_invoices(self, /) -> list[StandingInvoice]:
+        """
+        A pay-per-use order's invoices of settled usage that stand: requested, or issued and not
+        returned (INV-1). Each covers settlements none of the others covers.
         """
 
 @final
@@ -1353,7 +1388,7 @@ class PendingUnsubscription:
     @property
     def unconditional(self, /) -> bool:
         """
-        Whether it is a five-day unconditional unsubscription (UNS-3).
+        Whether it is an unconditional unsubscription (UNS-3).
         """
 
 @final
@@ -1848,7 +1883,8 @@ class RefundQuote:
     @property
     def unconditional(self, /) -> bool:
         """
-        A five-day unconditional unsubscription (UNS-3).
+        An unconditional unsubscription, within `unconditional_unsubscribe_hours` of
+        provisioning (UNS-3).
         """
 
 @final
@@ -2087,7 +2123,7 @@ class SearchQuery:
     """
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
-    def __new__(cls, /, *, text: str = ..., category: str | None = None, delivery: DeliveryMethod | None = None, billing_mode: BillingMode | None = None, seller: str | None = None, min_price: Money | None = None, max_price: Money | None = None, sort: SortOrder = ..., page: SupportsIndex = 1, page_size: SupportsIndex = 20) -> SearchQuery: ...
+    def __new__(cls, /, *, text: str = ..., category: str | None = None, delivery: DeliveryMethod | None = None, billing_mode: BillingMode | None = None, seller: str | None = None, min_price: Money | None = None, max_price: Money | None = None, sort: SortOrder = ..., page: SupportsIndex = 1, page_size: SupportsIndex | None = None) -> SearchQuery: ...
     def __repr__(self, /) -> str: ...
     @property
     def billing_mode(self, /) -> BillingMode | None:
@@ -2120,9 +2156,10 @@ class SearchQuery:
         Page number, from 1.
         """
     @property
-    def page_size(self, /) -> int:
+    def page_size(self, /) -> int | None:
         """
-        Results per page, 1–100.
+        Results per page, 1 to the policy's `max_page_size` (100); `None` for its
+        `default_page_size` (20).
         """
     @property
     def seller(self, /) -> str | None:
@@ -2286,6 +2323,13 @@ class ServiceFlow:
         How many times the seller rejected the request (APL-1).
         """
     @property
+    def request_template(self, /) -> Attachment | None:
+        """
+        The request template the seller attached to the specification, shown to the customer
+        from the flow's opening, before the first request (user guide §4.3: "You can submit a
+        request based on the request template provided by the seller"); `None` without one.
+        """
+    @property
     def seller(self, /) -> str:
         """
         The seller of the product.
@@ -2337,6 +2381,25 @@ class ServiceRequest:
         """
 
 @final
+class SettlementRun:
+    """
+    Consecutive settlement numbers `first..=last`.
+    """
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __repr__(self, /) -> str: ...
+    @property
+    def first(self, /) -> int:
+        """
+        The first number.
+        """
+    @property
+    def last(self, /) -> int:
+        """
+        The last number (at least `first`).
+        """
+
+@final
 class SimulatedPayments:
     """
     The simulated payment gateway: balances, scripted declines, charges and refunds. Share it
@@ -2371,7 +2434,7 @@ class Specification:
     """
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
-    def __new__(cls, /, name: str, *, plans: SupportsGetItem[int, PricePlan], attributes: SupportsGetItem[int, Attribute] = ..., quantity: QuantityAttribute | None = None) -> Specification: ...
+    def __new__(cls, /, name: str, *, plans: SupportsGetItem[int, PricePlan], attributes: SupportsGetItem[int, Attribute] = ..., quantity: QuantityAttribute | None = None, request_template: Attachment | None = None) -> Specification: ...
     def __repr__(self, /) -> str: ...
     @property
     def attributes(self, /) -> list[Attribute]:
@@ -2393,6 +2456,13 @@ class Specification:
         """
         The quantity the buyer chooses, if any; without one the quantity is 1.
         """
+    @property
+    def request_template(self, /) -> Attachment | None:
+        """
+        A request template the customer may download before the first request of the service
+        flow (user guide §4.3): only for a product whose flow takes requests — a professional
+        service or a supervised SaaS product (SUP-3).
+        """
 
 @final
 class SqliteStore:
@@ -2411,6 +2481,25 @@ class SqliteStore:
     def path(self, /) -> Path:
         """
         The file's path.
+        """
+
+@final
+class StandingInvoice:
+    """
+    An invoice of a pay-per-use order's usage that stands (INV-1).
+    """
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __repr__(self, /) -> str: ...
+    @property
+    def invoice(self, /) -> str:
+        """
+        The invoice.
+        """
+    @property
+    def issued(self, /) -> bool:
+        """
+        Whether it is issued (else requested).
         """
 
 @final
@@ -2848,6 +2937,14 @@ def _remaining_months(change: date, expiry: date) -> Decimal:
     For tests: PRC-5's remaining months between two dates, from the core (no rule here).
     """
 
+def refresh_log_levels() -> None:
+    """
+    Forgets the levels of the `appmarket` loggers read so far, so that the next record of each
+    reads its level again: call it after changing the level of an `appmarket` logger (or of
+    the root logger) while the program runs. The levels are kept so that a record below its
+    logger's level costs no call into Python.
+    """
+
 __all__ = [
     "Action",
     "Actor",
@@ -2881,6 +2978,7 @@ __all__ = [
     "InvalidInput",
     "Invoice",
     "InvoiceStatus",
+    "InvoicedUsage",
     "ManualClock",
     "Marketplace",
     "Money",
@@ -2921,10 +3019,12 @@ __all__ = [
     "SellerInfo",
     "ServiceFlow",
     "ServiceRequest",
+    "SettlementRun",
     "SimulatedPayments",
     "SortOrder",
     "Specification",
     "SqliteStore",
+    "StandingInvoice",
     "Storage",
     "SubmittedRequest",
     "SupportRange",
@@ -2941,6 +3041,7 @@ __all__ = [
     "UsageStatement",
     "__version__",
     "_remaining_months",
+    "refresh_log_levels",
 ]
 
 # Not in pyo3's introspection: the exceptions and the enumerations (made at import).
@@ -3067,6 +3168,7 @@ class FlowKind(enum.IntEnum):
     License = 0
     ProfessionalService = 1
     Saas = 2
+    FiveGNaas = 3
     @property
     def text(self) -> str:
         """

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::actor::{CustomerId, MAX_ID_CHARS};
 use crate::aggregate::{Aggregate, Create, Ctx};
 use crate::error::Error;
+use crate::policy::Policy;
 
 /// A buyer's account, registered by the host application.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -70,13 +71,18 @@ impl CustomerAccount {
         }
     }
 
-    /// Checks what the host registers: a reseller id has 1–64 characters, like every id
-    /// ([`MAX_ID_CHARS`]).
-    pub fn check(&self) -> Result<(), Error> {
+    /// Checks what the host registers: the account's id and a reseller id have 1 to the
+    /// policy's `max_id_chars` (64) characters, like every id the marketplace takes
+    /// ([`MAX_ID_CHARS`] at most).
+    pub fn check(&self, policy: &Policy) -> Result<(), Error> {
+        let max = (policy.max_id_chars as usize).min(MAX_ID_CHARS);
+        if self.id.as_str().chars().count() > max {
+            return Err(Error::invalid("customer_id", format!("an id has at most {max} characters")));
+        }
         if let Some(reseller) = &self.reseller
-            && (reseller.trim().is_empty() || reseller.chars().count() > MAX_ID_CHARS)
+            && (reseller.trim().is_empty() || reseller.chars().count() > max)
         {
-            return Err(Error::invalid("reseller", format!("a reseller id has 1–{MAX_ID_CHARS} characters")));
+            return Err(Error::invalid("reseller", format!("a reseller id has 1–{max} characters")));
         }
         Ok(())
     }
@@ -135,7 +141,7 @@ impl Aggregate for CustomerAccount {
                 if account.id != self.id {
                     return Err(Error::invalid("account", format!("account {} is not {}", account.id, self.id)));
                 }
-                account.check()?;
+                account.check(ctx.policy)?;
                 Ok(vec![AccountEvent::Registered { account: account.clone() }])
             }
             AccountCommand::CountUnconditionalUnsubscription => {
@@ -163,15 +169,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ord_4_a_reseller_id_has_1_to_64_characters() {
+    fn acc_1_ids_and_reseller_ids_have_1_to_max_id_chars_characters() {
+        let policy = Policy::default();
         let mut account = CustomerAccount::with_card(CustomerId::parse("alice").unwrap());
-        assert!(account.check().is_ok());
+        assert!(account.check(&policy).is_ok());
         for bad in [String::new(), "  ".into(), "r".repeat(65)] {
             account.reseller = Some(bad);
-            let err = account.check().unwrap_err();
+            let err = account.check(&policy).unwrap_err();
             assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "reseller"), "{err}");
         }
         account.reseller = Some("r".repeat(64));
-        assert!(account.check().is_ok());
+        assert!(account.check(&policy).is_ok());
+        let short = Policy { max_id_chars: 8, ..Policy::default() };
+        let err = account.check(&short).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "reseller"), "{err}");
+        account.reseller = None;
+        account.id = CustomerId::parse("a-long-customer").unwrap();
+        let err = account.check(&short).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { ref field, .. } if field == "customer_id"), "{err}");
     }
 }

@@ -85,6 +85,15 @@ pub trait Aggregate: Clone {
     fn next_due(&self, _policy: &Policy) -> Option<DateTime<Utc>> {
         None
     }
+
+    /// The aggregate as its creation left it, told from itself: what its creation decided,
+    /// with every field its events change back as creation set it, so that applying all its
+    /// events in order gives it back (`appmarket verify` rebuilds records so). `None` (the
+    /// default) when the aggregate does not keep what its creation set in a field its events
+    /// change.
+    fn as_created(&self) -> Option<Self> {
+        None
+    }
 }
 
 /// Kinds of ids the store numbers.

@@ -13,6 +13,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::account::CustomerAccount;
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, CustomerId, OrderId, ProductId, SellerId};
 use crate::aggregate::{Aggregate, Create, Ctx, Sequence};
@@ -134,6 +135,22 @@ impl Term {
 }
 
 impl AutoRenewal {
+    /// Checks that `method` can pay the auto-renewal charges of `account` (REN-5): the balance
+    /// always (every account has one), a credit card only when one is bound to the account. A
+    /// reseller's customer's charges are settled by the reseller (ORD-4), whatever the method.
+    pub fn check_method(method: PaymentMethod, account: &CustomerAccount) -> Result<(), Error> {
+        if method == PaymentMethod::CreditCard && !account.bound_card && !account.is_reseller_customer() {
+            return Err(Error::not_allowed(
+                "REN-5",
+                format!(
+                    "no credit card is bound to account {}: bind one, or have auto-renewal paid from the balance",
+                    account.id
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks auto-renewal settings (REN-5, REN-6): periods as a manual renewal, count 0 to
     /// `auto_renewal_max_count` (0 = unlimited), charge day 0 to `auto_renewal_days_before` days
     /// before expiry.
@@ -224,6 +241,12 @@ impl PurchasedApp {
             ));
         }
         Ok(())
+    }
+
+    /// The method auto-renewal charges with when `asked` is given or kept (`None`): the one
+    /// asked, else the current one, else the card (REN-5).
+    pub fn auto_renewal_method(&self, asked: Option<PaymentMethod>) -> PaymentMethod {
+        asked.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard)
     }
 
     /// When auto-renewal next charges the app, if it will (REN-6): at the charge hour (billing zone)
@@ -1117,6 +1140,17 @@ pub(crate) fn kept_password(app: &AppId, kept: Option<Secret>) -> Result<Secret,
     kept.ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))
 }
 
+/// The application information an app starts with: an image's login (`root`, its password
+/// kept from the start), else none.
+/// The application information an app starts with: for an image, the servers' login user and a
+/// password the customer set.
+fn info_at_start(login_user: Option<String>) -> ApplicationInfo {
+    match login_user {
+        Some(username) => ApplicationInfo { username, has_password: true, ..ApplicationInfo::default() },
+        None => ApplicationInfo::default(),
+    }
+}
+
 impl Create for PurchasedApp {
     /// The app a paid order creates (ORD-5): an unsupervised app with a term starts it now, a
     /// supervised one is provisioning until its flow completes (APP-3, APP-4); a pay-per-use app
@@ -1148,10 +1182,8 @@ impl Create for PurchasedApp {
             (false, Some(months)) => Some(Term::starting(ctx.now, months * periods, ctx.policy.zone())),
             _ => None,
         };
-        let info = match &image {
-            Some(_) => ApplicationInfo { username: "root".into(), has_password: true, ..ApplicationInfo::default() },
-            None => ApplicationInfo::default(),
-        };
+        // The servers' login user, whose password the customer set (IMG-3).
+        let info = info_at_start(image.as_ref().map(|_| ctx.policy.password_user_name.clone()));
         let mut app = PurchasedApp {
             id: id.unwrap_or_else(|| AppId::numbered(0)),
             order: order.clone(),
@@ -1312,7 +1344,7 @@ impl Aggregate for PurchasedApp {
             AppCommand::SetAutoRenewal { periods, count, days_before, method } => {
                 self.check_auto_renewal(by, policy)?;
                 AutoRenewal::check_settings(self.mode, *periods, *count, *days_before, policy)?;
-                let method = method.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard);
+                let method = self.auto_renewal_method(*method);
                 if !matches!(method, PaymentMethod::Balance | PaymentMethod::CreditCard) {
                     return Err(Error::invalid(
                         "method",
@@ -1377,6 +1409,32 @@ impl Aggregate for PurchasedApp {
                 Ok(vec![AppEvent::DowngradeCancelled])
             }
         }
+    }
+
+    /// As started (`Create::decide_new`): provisioning (supervised) or active, with no term
+    /// (its first term is an event), the application information an image starts with, and
+    /// pay-per-use metering not started; no renewal, reminder, downgrade, receipt or setting.
+    /// Its specification and quantity stay as kept: the last upgrade or downgrade, or what was
+    /// bought.
+    fn as_created(&self) -> Option<PurchasedApp> {
+        Some(PurchasedApp {
+            term: None,
+            status: if self.involves_supervision { AppStatus::Provisioning } else { AppStatus::Active },
+            // The login user is the one it was created with: a later provided information replaces it.
+            info: info_at_start(self.image.as_ref().map(|_| self.info.username.clone())),
+            auto_renewal: None,
+            pending_order: None,
+            renewals: Vec::new(),
+            reminded: Vec::new(),
+            metering: self
+                .metering
+                .as_ref()
+                .map(|m| Box::new(Metering::new(m.hourly, m.method, m.reseller.clone(), None))),
+            scheduled_downgrade: None,
+            recent_receipts: Vec::new(),
+            charges_returned: 0,
+            ..self.clone()
+        })
     }
 
     fn apply(&mut self, event: &AppEvent, _ctx: &Ctx<'_>) {

@@ -39,7 +39,7 @@ pub enum Action {
     ResolveAppeal,
     /// Places a renewal order; paying it extends the term from the current expiry (REN-1..4). ([`Marketplace::renew`](crate::Marketplace::renew))
     Renew,
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6). ([`Marketplace::set_auto_renewal`](crate::Marketplace::set_auto_renewal))
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6). ([`Marketplace::set_auto_renewal`](crate::Marketplace::set_auto_renewal))
     SetAutoRenewal,
     /// Schedules a cheaper configuration for the end of the term, where the policy allows it (PRC-8). ([`Marketplace::schedule_downgrade`](crate::Marketplace::schedule_downgrade))
     ScheduleDowngrade,

@@ -1,12 +1,19 @@
-//! The `Invoice` aggregate: request, issue, return, request again (INV-1, INV-2).
+//! The `Invoice` aggregate: request, issue, return, request again (INV-1, INV-2). An order
+//! paid up front is invoiced for what was paid less refunds; a pay-per-use order for its paid
+//! settlements, a settled cycle at a time (PRC-7).
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, Availability};
-use crate::actor::{Actor, CustomerId, InvoiceId, OrderId};
+use crate::actor::{Actor, AppId, CustomerId, InvoiceId, OrderId};
 use crate::aggregate::{Aggregate, Ctx};
+use crate::catalog::BillingMode;
 use crate::error::Error;
+use crate::metering::UsageCycle;
 use crate::money::Money;
 use crate::order::Order;
 
@@ -23,7 +30,7 @@ pub enum InvoiceStatus {
     Returned,
 }
 
-/// An invoice of one order (INV-1).
+/// An invoice of one order (INV-1): of what it paid up front, or of settled usage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
@@ -44,6 +51,53 @@ pub struct Invoice {
     pub issued_at: Option<DateTime<Utc>>,
     /// When returned.
     pub returned_at: Option<DateTime<Utc>>,
+    /// For a pay-per-use order: the settlements the invoice covers (INV-1, PRC-7); `None` for
+    /// an order paid up front.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<InvoicedUsage>,
+}
+
+/// The settled usage a pay-per-use order's invoice covers (INV-1): paid settlements of its
+/// app, each a whole billing cycle (or the last started hours at deletion or freezing, PRC-7),
+/// none of them on another invoice that stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, from_py_object, module = "appmarket"))]
+pub struct InvoicedUsage {
+    /// The pay-per-use app.
+    pub app: AppId,
+    /// The settlements covered, by number (as the usage statement numbers them): ascending
+    /// runs of consecutive numbers.
+    pub settlements: Vec<SettlementRun>,
+    /// Started hours covered.
+    pub hours: u64,
+    /// The start of the earliest span covered.
+    pub from: DateTime<Utc>,
+    /// The end of the latest span covered.
+    pub to: DateTime<Utc>,
+}
+
+/// Consecutive settlement numbers `first..=last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
+pub struct SettlementRun {
+    /// The first number.
+    pub first: u32,
+    /// The last number (at least `first`).
+    pub last: u32,
+}
+
+impl InvoicedUsage {
+    /// Whether settlement `number` is covered.
+    pub fn covers(&self, number: u32) -> bool {
+        self.settlements.iter().any(|r| (r.first..=r.last).contains(&number))
+    }
+
+    /// The settlement numbers covered, ascending.
+    pub fn numbers(&self) -> impl Iterator<Item = u32> + '_ {
+        self.settlements.iter().flat_map(|r| r.first..=r.last)
+    }
 }
 
 /// A command on an invoice.
@@ -68,6 +122,9 @@ pub enum InvoiceEvent {
         order: OrderId,
         /// The amount.
         amount: Money,
+        /// For a pay-per-use order, the settlements it covers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        usage: Option<Box<InvoicedUsage>>,
     },
     /// The amount changed since the request: a refund was made meanwhile (INV-1).
     AmountAdjusted {
@@ -82,24 +139,10 @@ pub enum InvoiceEvent {
 
 /// Checks that `by` may request an invoice of `order` now, given the order's latest invoice,
 /// and gives its amount (INV-1, INV-2): the order's customer, a paid order not settled by a
-/// reseller, no invoice requested or issued and not returned, no unsubscription pending.
+/// reseller, no invoice requested or issued and not returned, no unsubscription pending. For a
+/// pay-per-use order, see [`check_usage_request`].
 pub fn check_request(order: &Order, by: &Actor, latest: Option<&Invoice>) -> Result<Money, Error> {
-    by.require_customer(&order.customer, format_args!("order {}", order.id))?;
-    let Some(payment) = &order.payment else {
-        return Err(Error::not_allowed("INV-1", format!("order {} has not been paid", order.id)));
-    };
-    if let Some(reseller) = &payment.settled_by_reseller {
-        return Err(Error::not_allowed(
-            "INV-1",
-            format!("reseller {reseller} settled order {}: the reseller invoices it", order.id),
-        ));
-    }
-    if order.pending_unsubscription.is_some() {
-        return Err(Error::not_allowed(
-            "INV-2",
-            format!("an unsubscription of order {} is pending: no invoice until it is decided", order.id),
-        ));
-    }
+    check_requester(order, by)?;
     if let Some(inv) = latest
         && inv.status != InvoiceStatus::Returned
     {
@@ -120,14 +163,94 @@ pub fn check_request(order: &Order, by: &Actor, latest: Option<&Invoice>) -> Res
     Ok(amount)
 }
 
+/// What every invoice request needs (INV-1, INV-2): the order's customer, a paid order not
+/// settled by a reseller, no unsubscription pending.
+pub fn check_requester(order: &Order, by: &Actor) -> Result<(), Error> {
+    by.require_customer(&order.customer, format_args!("order {}", order.id))?;
+    let Some(payment) = &order.payment else {
+        return Err(Error::not_allowed("INV-1", format!("order {} has not been paid", order.id)));
+    };
+    if let Some(reseller) = &payment.settled_by_reseller {
+        return Err(Error::not_allowed(
+            "INV-1",
+            format!("reseller {reseller} settled order {}: the reseller invoices it", order.id),
+        ));
+    }
+    if order.pending_unsubscription.is_some() {
+        return Err(Error::not_allowed(
+            "INV-2",
+            format!("an unsubscription of order {} is pending: no invoice until it is decided", order.id),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `by` may request an invoice of pay-per-use `order` now and says what it covers
+/// (INV-1, INV-2, PRC-7): the checks of every request, then the settlements of the order's app
+/// (`settlements`, as the usage statement lists them) that are paid, of a non-zero amount, and
+/// on none of the order's invoices that stand (`standing`: requested, or issued and not
+/// returned). Refused when there is none: nothing is left to invoice. Settled usage is never
+/// refunded, so an invoice's amount is fixed when it is requested.
+pub fn check_usage_request(
+    order: &Order,
+    by: &Actor,
+    standing: &[Invoice],
+    settlements: &[UsageCycle],
+) -> Result<(Money, InvoicedUsage), Error> {
+    check_requester(order, by)?;
+    let app = order.app.clone().ok_or_else(|| Error::not_allowed("INV-1", format!("order {} has no app", order.id)))?;
+    let covered: BTreeSet<u32> =
+        standing.iter().filter_map(|i| i.usage.as_ref()).flat_map(InvoicedUsage::numbers).collect();
+    let new: Vec<&UsageCycle> = settlements
+        .iter()
+        .filter(|c| c.receipt.is_some() && !c.amount.is_zero() && !covered.contains(&c.number))
+        .collect();
+    let (Some(first), Some(last)) = (new.first(), new.last()) else {
+        let why = if covered.is_empty() {
+            "no settlement of its usage has been paid yet"
+        } else {
+            "every paid settlement of its usage is on an invoice already"
+        };
+        return Err(Error::not_allowed("INV-1", format!("nothing of order {} is left to invoice: {why}", order.id)));
+    };
+    let mut runs: Vec<SettlementRun> = Vec::new();
+    for c in &new {
+        match runs.last_mut() {
+            Some(run) if run.last + 1 == c.number => run.last = c.number,
+            _ => runs.push(SettlementRun { first: c.number, last: c.number }),
+        }
+    }
+    let sum: Decimal = new.iter().map(|c| c.amount.amount).sum();
+    let usage = InvoicedUsage {
+        app,
+        settlements: runs,
+        hours: new.iter().map(|c| c.hours).sum(),
+        from: new.iter().map(|c| c.from).min().unwrap_or(first.from),
+        to: new.iter().map(|c| c.to).max().unwrap_or(last.to),
+    };
+    Ok((Money::new(sum, first.amount.currency).rounded(), usage))
+}
+
+/// Whether an order is invoiced by its settled usage rather than by what it paid up front.
+pub fn invoices_usage(order: &Order) -> bool {
+    order.mode == BillingMode::PayPerUse
+}
+
 /// What an invoice of the order is for: paid less refunded (INV-1).
 pub fn invoiceable(order: &Order) -> Money {
     Money::new(order.amount_paid().amount - order.refunded.amount, order.refunded.currency).rounded()
 }
 
 impl Invoice {
-    /// A requested invoice; checks are [`check_request`]'s.
-    pub fn requested(id: InvoiceId, order: &Order, amount: Money, now: DateTime<Utc>) -> Invoice {
+    /// A requested invoice; checks are [`check_request`]'s (or [`check_usage_request`]'s, which
+    /// gives `usage`).
+    pub fn requested(
+        id: InvoiceId,
+        order: &Order,
+        amount: Money,
+        usage: Option<InvoicedUsage>,
+        now: DateTime<Utc>,
+    ) -> Invoice {
         Invoice {
             id,
             order: order.id.clone(),
@@ -137,7 +260,16 @@ impl Invoice {
             requested_at: now,
             issued_at: None,
             returned_at: None,
+            usage,
         }
+    }
+
+    /// The command that issues it (INV-1): for what is left of `order`'s payment now — a refund
+    /// made since the request lowers it — or, for settled usage, which is never refunded, for
+    /// its own amount.
+    pub fn issue(&self, order: &Order) -> InvoiceCommand {
+        let invoiceable = if self.usage.is_some() { self.amount } else { invoiceable(order) };
+        InvoiceCommand::Issue { invoiceable }
     }
 
     /// Checks that `by` may issue it (INV-1): an operator, a requested invoice.
@@ -204,6 +336,12 @@ impl Aggregate for Invoice {
                 Ok(vec![InvoiceEvent::Returned])
             }
         }
+    }
+
+    /// As requested (`Invoice::requested`): neither issued nor returned. Its amount stays as
+    /// kept: the last adjustment, or the amount requested.
+    fn as_created(&self) -> Option<Invoice> {
+        Some(Invoice { status: InvoiceStatus::Requested, issued_at: None, returned_at: None, ..self.clone() })
     }
 
     fn apply(&mut self, event: &InvoiceEvent, ctx: &Ctx<'_>) {

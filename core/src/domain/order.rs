@@ -57,8 +57,19 @@ pub struct PendingUnsubscription {
     pub quote: Quote,
     /// The customer's reason (UNS-6).
     pub reason: Option<String>,
-    /// Whether it is a five-day unconditional unsubscription (UNS-3).
+    /// Whether it is an unconditional unsubscription (UNS-3).
     pub unconditional: bool,
+}
+
+/// An invoice of a pay-per-use order's usage that stands (INV-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
+pub struct StandingInvoice {
+    /// The invoice.
+    pub invoice: InvoiceId,
+    /// Whether it is issued (else requested).
+    pub issued: bool,
 }
 
 /// Where an order stands (ORD-6).
@@ -192,15 +203,19 @@ pub struct Order {
     pub completed_at: Option<DateTime<Utc>>,
     /// Refunded so far.
     pub refunded: Money,
-    /// The order's invoice, once requested (INV-1).
+    /// The order's invoice, once requested (INV-1); for a pay-per-use order, the latest.
     pub invoice: Option<InvoiceId>,
-    /// Whether that invoice has been issued and not returned (UNS-2, SUP-8).
+    /// Whether an invoice of the order has been issued and not returned (UNS-2, SUP-8).
     pub invoice_issued: bool,
+    /// A pay-per-use order's invoices of settled usage that stand: requested, or issued and not
+    /// returned (INV-1). Each covers settlements none of the others covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usage_invoices: Vec<StandingInvoice>,
     /// An unsubscription or negotiated refund waiting for an operator or the seller (UNS-5,
     /// UNS-6, INV-2).
     #[serde(default)]
     pub pending_unsubscription: Option<PendingUnsubscription>,
-    /// When it was unsubscribed by the five-day unconditional unsubscription (UNS-3).
+    /// When it was unsubscribed by the unconditional unsubscription (UNS-3).
     #[serde(default)]
     pub unconditional_unsubscription_at: Option<DateTime<Utc>>,
     /// How many charges for the order were given back because, decided again, the order no
@@ -265,6 +280,9 @@ pub(crate) enum Placing {
         request: crate::provisioning::ImageProvisioning,
         /// How many of the customer's orders wait for payment (ORD-7).
         unpaid_orders: u64,
+        /// How quick provisioning is paid at once (ORD-2, ORD-4); customized provisioning
+        /// names none: it is paid by a separate payment (IMG-2).
+        method: Option<PaymentMethod>,
     },
     /// A change of a purchased app its customer orders, priced by the app's rules: an upgrade
     /// or a renewal (ORD-2).
@@ -397,7 +415,7 @@ pub(crate) enum Fact {
         /// Why.
         reason: String,
     },
-    /// The unsubscription is the five-day unconditional one (UNS-3).
+    /// The unsubscription is the unconditional one (UNS-3).
     MarkUnconditional,
     /// A charge the order no longer wanted, given back (see [`ReturnedCharge`]).
     ReturnCharge(ReturnedCharge),
@@ -492,7 +510,7 @@ pub enum OrderEvent {
         /// Why.
         reason: String,
     },
-    /// Unsubscribed by the five-day unconditional unsubscription (UNS-3).
+    /// Unsubscribed by the unconditional unsubscription (UNS-3).
     UnconditionalUnsubscription,
     /// A charge taken for the order that, decided again after a concurrent change, the order
     /// no longer wanted (it was cancelled meanwhile): given back with a refund.
@@ -565,7 +583,8 @@ impl Order {
         }
     }
 
-    /// UNS-2: no refund or unsubscription while the order's invoice is issued.
+    /// UNS-2: no refund or unsubscription while an invoice of the order is issued (of its
+    /// payment, or of its settled usage).
     fn check_not_invoiced(&self) -> Result<(), Error> {
         if self.invoice_issued {
             return Err(Error::not_allowed(
@@ -613,24 +632,7 @@ impl Order {
                 format!("accept the terms and conditions of order {} before paying", self.id),
             ));
         }
-        match (&account.reseller, method) {
-            (Some(reseller), None) => Ok(Settlement::Reseller(reseller.clone())),
-            (Some(reseller), Some(m)) => Err(Error::not_allowed(
-                "ORD-4",
-                format!("reseller {reseller} settles this customer's orders: choose no payment method, not {m}"),
-            )),
-            (None, None) => {
-                Err(Error::invalid("method", "choose a payment method: balance, credit card, credit or online"))
-            }
-            (None, Some(PaymentMethod::Credit)) if !account.credit_enabled => Err(Error::not_allowed(
-                "ORD-2",
-                "credit payment is not enabled for this account; submit a service ticket to enable it",
-            )),
-            (None, Some(PaymentMethod::CreditCard)) if !account.bound_card => {
-                Err(Error::not_allowed("ORD-2", "no credit card is bound to this account"))
-            }
-            (None, Some(m)) => Ok(Settlement::Charge { method: m, amount: self.quote.total }),
-        }
+        settlement_for(account, method, self.quote.total)
     }
 
     /// Whether `by` may pay the order now and how its payment is taken (ORD-2..4, PRC-4,
@@ -798,6 +800,34 @@ pub struct PurchaseRequest {
     pub periods: u32,
 }
 
+/// How an account pays `amount` with `method` (ORD-2, ORD-4): a reseller's customer names no
+/// method (the reseller settles); anyone else names one the account may use (credit only where
+/// enabled, a card only when bound).
+pub fn settlement_for(
+    account: &CustomerAccount,
+    method: Option<PaymentMethod>,
+    amount: Money,
+) -> Result<Settlement, Error> {
+    match (&account.reseller, method) {
+        (Some(reseller), None) => Ok(Settlement::Reseller(reseller.clone())),
+        (Some(reseller), Some(m)) => Err(Error::not_allowed(
+            "ORD-4",
+            format!("reseller {reseller} settles this customer's orders: choose no payment method, not {m}"),
+        )),
+        (None, None) => {
+            Err(Error::invalid("method", "choose a payment method: balance, credit card, credit or online"))
+        }
+        (None, Some(PaymentMethod::Credit)) if !account.credit_enabled => Err(Error::not_allowed(
+            "ORD-2",
+            "credit payment is not enabled for this account; submit a service ticket to enable it",
+        )),
+        (None, Some(PaymentMethod::CreditCard)) if !account.bound_card => {
+            Err(Error::not_allowed("ORD-2", "no credit card is bound to this account"))
+        }
+        (None, Some(m)) => Ok(Settlement::Charge { method: m, amount }),
+    }
+}
+
 /// Checks that an account may place orders at all (ORD-2): a bound card, unless a reseller settles.
 pub fn check_may_order(account: &CustomerAccount) -> Result<(), Error> {
     if !account.bound_card && !account.is_reseller_customer() {
@@ -869,6 +899,7 @@ impl Order {
             refunded: Money::zero(currency),
             invoice: None,
             invoice_issued: false,
+            usage_invoices: Vec::new(),
             pending_unsubscription: None,
             unconditional_unsubscription_at: None,
             charges_returned: 0,
@@ -964,10 +995,22 @@ impl Create for Order {
                 };
                 (Order::placed(account, product, ordered, ctx.now), false)
             }
-            Placing::Image { product: id, request, unpaid_orders } => {
+            Placing::Image { product: id, request, unpaid_orders, method } => {
                 check_may_place(account, *unpaid_orders, ctx.policy)?;
                 let product = product(id)?;
                 let (quote, plan) = request.priced(product, ctx.policy)?;
+                if plan.setup.customized {
+                    if method.is_some() {
+                        return Err(Error::invalid(
+                            "method",
+                            "customized provisioning is paid once placed, by paying its order (IMG-2)",
+                        ));
+                    }
+                } else {
+                    // Quick provisioning pays as it creates the servers: its method is checked
+                    // before anything is numbered (IMG-1, ORD-2, ORD-4).
+                    settlement_for(account, *method, quote.total)?;
+                }
                 let ordered = Ordered {
                     specification: request.specification.clone(),
                     mode: plan.mode,
@@ -1194,12 +1237,24 @@ impl Aggregate for Order {
                 self.pending_unsubscription = None;
                 self.refunded = Money::new(self.refunded.amount + refund.amount, self.refunded.currency);
             }
-            OrderEvent::InvoiceRequested { invoice } => self.invoice = Some(invoice.clone()),
-            OrderEvent::InvoiceIssued { invoice } => {
+            OrderEvent::InvoiceRequested { invoice } => {
                 self.invoice = Some(invoice.clone());
+                if self.mode == BillingMode::PayPerUse {
+                    self.usage_invoices.push(StandingInvoice { invoice: invoice.clone(), issued: false });
+                }
+            }
+            OrderEvent::InvoiceIssued { invoice } => {
+                if self.mode == BillingMode::PayPerUse {
+                    self.usage_invoices.iter_mut().filter(|s| s.invoice == *invoice).for_each(|s| s.issued = true);
+                } else {
+                    self.invoice = Some(invoice.clone());
+                }
                 self.invoice_issued = true;
             }
-            OrderEvent::InvoiceReturned { .. } => self.invoice_issued = false,
+            OrderEvent::InvoiceReturned { invoice } => {
+                self.usage_invoices.retain(|s| s.invoice != *invoice);
+                self.invoice_issued = self.usage_invoices.iter().any(|s| s.issued);
+            }
             OrderEvent::UnsubscriptionRequested { pending } => {
                 self.pending_unsubscription = Some(PendingUnsubscription::clone(pending))
             }
@@ -1207,6 +1262,31 @@ impl Aggregate for Order {
             OrderEvent::UnconditionalUnsubscription => self.unconditional_unsubscription_at = Some(at),
             OrderEvent::ChargeReturned { .. } => self.charges_returned += 1,
         }
+    }
+
+    /// As placed (`Order::placed`): pending payment, nothing paid, fulfilled or refunded; an
+    /// image order keeps the app numbered with it. Its quote stays as kept: a reseller's order
+    /// is for reference from its placing, or from its settlement.
+    fn as_created(&self) -> Option<Order> {
+        let image = matches!(self.kind, OrderKind::Image { .. });
+        Some(Order {
+            status: OrderStatus::PendingPayment,
+            terms_accepted_at: None,
+            payment: None,
+            cancel_reason: None,
+            app: if image { self.app.clone() } else { None },
+            flow: None,
+            accepted_at: None,
+            completed_at: None,
+            refunded: Money::zero(self.quote.total.currency),
+            invoice: None,
+            invoice_issued: false,
+            usage_invoices: Vec::new(),
+            pending_unsubscription: None,
+            unconditional_unsubscription_at: None,
+            charges_returned: 0,
+            ..self.clone()
+        })
     }
 
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {

@@ -2,6 +2,7 @@
 //! supervised-SaaS orders (SUP-1..8), with the appeal checks that read the flow (APL-1..3).
 
 pub mod appeal;
+pub mod attachment;
 pub mod delivery;
 pub mod flow_kind;
 
@@ -19,6 +20,7 @@ use crate::order::Order;
 use crate::policy::Policy;
 use crate::secret::Secret;
 
+pub use crate::attachment::Attachment;
 pub use crate::flow_kind::FlowKind;
 
 /// Where a flow stands. `Display` gives the status a person sees on the Service Supervision page.
@@ -108,19 +110,6 @@ impl fmt::Display for AppealGrounds {
             AppealGrounds::CustomerIdle => "the customer has not acted",
         })
     }
-}
-
-/// An attachment of a request: its file name and size (SUP-3). The content stays with the host.
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
-pub struct Attachment {
-    /// File name, with one of the policy's extensions.
-    pub name: String,
-    /// Size in bytes, 1 to the policy's maximum.
-    pub bytes: u64,
 }
 
 /// The customer's request (SUP-3).
@@ -252,6 +241,11 @@ pub struct ServiceFlow {
     pub accepted_at: Option<DateTime<Utc>>,
     /// When it was closed.
     pub closed_at: Option<DateTime<Utc>>,
+    /// The request template the seller attached to the specification, shown to the customer
+    /// from the flow's opening, before the first request (user guide §4.3: "You can submit a
+    /// request based on the request template provided by the seller"); `None` without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_template: Option<Attachment>,
 }
 
 /// A flow as messages name it ("service flow 7").
@@ -311,6 +305,8 @@ pub(crate) enum Fact {
         order: Box<Order>,
         /// The app the order created.
         app: AppId,
+        /// The request template the seller attached to the order's specification (SUP-3).
+        template: Option<Attachment>,
     },
     /// A party appeals: the flow freezes (APL-1..3).
     Freeze {
@@ -490,31 +486,7 @@ pub fn check_request(kind: FlowKind, request: &ServiceRequest, policy: &Policy) 
     if kind == FlowKind::Saas && request.attachments.is_empty() {
         return Err(Error::invalid("attachments", "SUP-3: a SaaS request needs at least one attachment"));
     }
-    for a in &request.attachments {
-        let ext = a.name.rsplit_once('.').map(|(stem, ext)| (stem.trim(), ext.to_lowercase()));
-        let ok = matches!(&ext, Some((stem, ext)) if !stem.is_empty()
-            && policy.attachment_extensions.iter().any(|e| e.eq_ignore_ascii_case(ext)));
-        if !ok || a.name.chars().count() > policy.attachment_name_max_chars as usize {
-            return Err(Error::invalid(
-                "attachment",
-                format!(
-                    "SUP-3: `{}` is not a supported file; supported formats: {}",
-                    a.name,
-                    policy.attachment_extensions.join(", ").to_uppercase()
-                ),
-            ));
-        }
-        if a.bytes == 0 || a.bytes > policy.attachment_max_bytes {
-            return Err(Error::invalid(
-                "attachment",
-                format!(
-                    "SUP-3: `{}` has {} bytes; a file has 1–{} bytes",
-                    a.name, a.bytes, policy.attachment_max_bytes
-                ),
-            ));
-        }
-    }
-    Ok(())
+    request.attachments.iter().try_for_each(|a| a.check("attachment", policy))
 }
 
 impl ServiceFlow {
@@ -551,6 +523,7 @@ impl ServiceFlow {
             application_info: None,
             accepted_at: None,
             closed_at: None,
+            request_template: None,
         };
         Some((flow, FlowEvent::Opened { order: order.id.clone(), kind }))
     }
@@ -728,20 +701,27 @@ impl ServiceFlow {
         }
         let idle = now - self.updated_at > Duration::days(i64::from(policy.appeal_idle_days));
         let other_holds = self.next_step_by().is_some_and(|p| p != party);
-        let n = policy.appeal_rejections_for(self.kind);
+        // The seller's rejections of the request: the Appeal sections' count; the customer's
+        // rejections of the delivery: the count of the flow's kind (APL-1).
+        let (requests, n) = (policy.appeal_request_rejections(), policy.appeal_rejections_for(self.kind));
         let grounds = match party {
             Party::Customer if other_holds && idle => Some(AppealGrounds::SellerIdle),
-            Party::Customer if self.request_rejections >= n => Some(AppealGrounds::RequestRejected),
+            Party::Customer if self.request_rejections >= requests => Some(AppealGrounds::RequestRejected),
             Party::Customer | Party::Seller if self.delivery_rejections >= n => Some(AppealGrounds::DeliveryRejected),
             Party::Seller if other_holds && idle => Some(AppealGrounds::CustomerIdle),
             _ => None,
         };
         grounds.ok_or_else(|| {
             let reason = match party {
+                Party::Customer if self.kind == FlowKind::License => format!(
+                    "the customer may appeal when the seller has not updated the flow for more than {} days, or \
+                     after {n} rejections of the delivery (rejected {} times)",
+                    policy.appeal_idle_days, self.delivery_rejections
+                ),
                 Party::Customer => format!(
                     "the customer may appeal when the seller has not updated the flow for more than {} days, or \
-                     after {n} rejections of the request or of the delivery (request rejected {} times, delivery \
-                     {} times)",
+                     after {requests} rejections of the request or {n} of the delivery (request rejected {} times, \
+                     delivery {} times)",
                     policy.appeal_idle_days, self.request_rejections, self.delivery_rejections
                 ),
                 Party::Seller => format!(
@@ -786,7 +766,7 @@ impl ServiceFlow {
                 "application_info",
                 "APP-4: a SaaS delivery gives the application information (username and URLs)",
             )),
-            (Some(_), FlowKind::License | FlowKind::ProfessionalService) => {
+            (Some(_), FlowKind::License | FlowKind::ProfessionalService | FlowKind::FiveGNaas) => {
                 Err(Error::invalid("application_info", "only a SaaS delivery carries application information"))
             }
             (Some(info), FlowKind::Saas) => {
@@ -871,12 +851,15 @@ pub(crate) fn closed_at_max_age(order: &Order, policy: &Policy) -> MaxAgeClose {
 impl Create for ServiceFlow {
     /// The flow a paid supervised order opens ([`ServiceFlow::open`]).
     fn decide_new(cmd: &FlowCommand, ctx: &Ctx<'_>) -> Result<(ServiceFlow, Vec<FlowEvent>), Error> {
-        let FlowCommand::Record(FlowFact(Fact::Open { order, app })) = cmd else {
+        let FlowCommand::Record(FlowFact(Fact::Open { order, app, template })) = cmd else {
             return Err(Error::invalid("command", "only a paid supervised order opens a service flow"));
         };
-        let (flow, event) = ServiceFlow::open(FlowId::numbered(0), order, app.clone(), ctx.now).ok_or_else(|| {
-            Error::invalid("order", format!("order {} involves no supervision: it opens no flow", order.id))
-        })?;
+        let (mut flow, event) =
+            ServiceFlow::open(FlowId::numbered(0), order, app.clone(), ctx.now).ok_or_else(|| {
+                Error::invalid("order", format!("order {} involves no supervision: it opens no flow", order.id))
+            })?;
+        // A licence flow takes no request (SUP-2), so it shows no template.
+        flow.request_template = template.clone().filter(|_| flow.kind != FlowKind::License);
         Ok((flow, vec![event]))
     }
 
@@ -1042,6 +1025,28 @@ impl Aggregate for ServiceFlow {
 
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
         self.status.is_open().then(|| self.closes_at(policy))
+    }
+
+    /// As opened (`ServiceFlow::open`): in service (a licence) or awaiting the request, with no
+    /// step taken yet.
+    fn as_created(&self) -> Option<ServiceFlow> {
+        Some(ServiceFlow {
+            status: if self.kind == FlowKind::License { FlowStatus::InService } else { FlowStatus::AwaitingRequest },
+            frozen_from: None,
+            appeal: None,
+            updated_at: self.opened_at,
+            request: None,
+            request_rejections: 0,
+            delivery_rejections: 0,
+            last_rejection_reason: None,
+            last_reminder_at: None,
+            delivered_at: None,
+            enabling_time: None,
+            application_info: None,
+            accepted_at: None,
+            closed_at: None,
+            ..self.clone()
+        })
     }
 }
 

@@ -6,7 +6,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::Error;
 
-/// Longest id accepted from outside.
+/// Longest id any id type holds: ids are parsed against it wherever they are read. The
+/// marketplace takes from outside only ids of at most its policy's `max_id_chars` (64 by
+/// default, never more than this).
 pub const MAX_ID_CHARS: usize = 64;
 
 fn check_id(what: &'static str, text: &str) -> Result<(), Error> {
@@ -241,6 +243,27 @@ impl Actor {
     /// This actor, with a request id that makes the command idempotent.
     pub fn with_request_id(&self, request_id: &str) -> Result<Caller, Error> {
         Ok(Caller { actor: self.clone(), request_id: Some(RequestId::parse(request_id)?) })
+    }
+
+    /// The actor's id as text; `None` for [`Actor::System`].
+    pub fn id_str(&self) -> Option<&str> {
+        match self {
+            Actor::Customer(id) => Some(id.as_str()),
+            Actor::Seller(id) => Some(id.as_str()),
+            Actor::Operator(id) => Some(id.as_str()),
+            Actor::System => None,
+        }
+    }
+
+    /// Refuses an actor whose id is longer than `max` characters (the policy's `max_id_chars`,
+    /// ACC-1) as `InvalidInput { field: "actor" }`.
+    pub fn check_id_length(&self, max: u32) -> Result<(), Error> {
+        match self.id_str() {
+            Some(id) if id.chars().count() > max as usize => {
+                Err(Error::invalid("actor", format!("an id has at most {max} characters")))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Refuses unless this is the customer `owner` (ACC-1).

@@ -57,6 +57,25 @@ pub struct HandlingFees {
     pub two_year_percent: Vec<Decimal>,
     /// 3-year terms, by year of use.
     pub three_year_percent: Vec<Decimal>,
+    /// Terms of 4 years and more, by their years (the JSON key) and then by year of use: a
+    /// band for every term `max_yearly_periods` (or `max_monthly_periods` in whole years)
+    /// allows beyond three years. Empty by default: the default terms are at most 3 years.
+    #[serde(default)]
+    pub longer_term_percent: BTreeMap<u32, Vec<Decimal>>,
+}
+
+impl HandlingFees {
+    /// The band of a term of `years` years, by year of use (UNS-4): `None` for a 1-year (or
+    /// shorter) term, which has the one fee `monthly_and_one_year_percent`, and for a longer
+    /// term without a band.
+    pub fn band(&self, years: u32) -> Option<&[Decimal]> {
+        match years {
+            0 | 1 => None,
+            2 => Some(&self.two_year_percent),
+            3 => Some(&self.three_year_percent),
+            n => self.longer_term_percent.get(&n).map(Vec::as_slice),
+        }
+    }
 }
 
 /// The numbers of the rules. [`Policy::default`] gives the marketplace's defaults; a host may
@@ -93,7 +112,10 @@ pub struct Policy {
     pub attachment_max_bytes: u64,
     /// APL-1: a party idle for more than this many days may be appealed against.
     pub appeal_idle_days: u32,
-    /// APL-1: this many rejections open the appeal.
+    /// APL-1: this many rejections of the request by the seller open the customer's appeal, and
+    /// this many rejections of the delivery by the customer open either party's appeal in a
+    /// flow kind without its own count in `appeal_rejections_by_kind` (the Appeal sections of
+    /// the user guide §4.2 and §4.3 say "three times").
     pub appeal_rejections: u32,
     /// SUP-8: a flow open this many days is closed by the system.
     pub flow_max_days: u32,
@@ -137,7 +159,7 @@ pub struct Policy {
     pub password_max_chars: u32,
     /// IMG-3: character classes a password needs (of upper, lower, digit, special).
     pub password_min_classes: u32,
-    /// CAT-3: largest search page.
+    /// CAT-3: largest page of a search or a listing.
     pub max_page_size: u32,
     /// How long a host running `tick` holds its claim on a due item, in seconds, so that hosts
     /// sharing one store process each due item once (1–86,400).
@@ -162,10 +184,13 @@ pub struct Policy {
     pub max_age_refunds_uninvoiced: bool,
     /// UNS-5: review thresholds in further currencies, at most one per currency (one given
     /// here overrides `unsubscribe_review_above` in its currency). A refund in a currency with
-    /// no threshold at all waits for review.
+    /// no threshold at all follows `review_refunds_without_threshold`.
     pub unsubscribe_review_thresholds: Vec<Money>,
-    /// APL-1: the rejections that open the appeal, by flow kind where it differs from
-    /// `appeal_rejections` (the License page says "twice": a market may set `license` to 2).
+    /// APL-1: the customer's rejections of the delivery that open the appeal, by flow kind where
+    /// it differs from `appeal_rejections`. Default: `license` and `professional_service` 2
+    /// (user guide §4.1 and §4.2, "Accepting a Product": "after you have rejected the product
+    /// twice"); SaaS and 5G NaaS keep `appeal_rejections`.
+    #[serde(default = "defaults::appeal_rejections_by_kind")]
     pub appeal_rejections_by_kind: BTreeMap<FlowKind, u32>,
     /// APL-4: public holidays (billing-zone dates) that are not working days.
     pub public_holidays: Vec<NaiveDate>,
@@ -190,8 +215,8 @@ pub struct Policy {
     /// IMG-3: the special characters a login password may use (ASCII punctuation).
     #[serde(default = "defaults::password_special_characters")]
     pub password_special_characters: String,
-    /// IMG-3: the user name that a login password must not contain, nor its reverse
-    /// (case-insensitive).
+    /// IMG-3: the servers' login user name — an image app's username (APP-1) — which a login
+    /// password must not contain, nor its reverse (case-insensitive).
     #[serde(default = "defaults::password_user_name")]
     pub password_user_name: String,
     /// SUP-3: longest attachment name, in characters.
@@ -240,6 +265,23 @@ pub struct Policy {
     /// repeating until the app is released. Default: every billing cycle.
     #[serde(default = "defaults::pay_per_use_retries")]
     pub pay_per_use_retries: Vec<RetryWait>,
+    /// CAT-3: the page size of a search or a listing that names none (1–`max_page_size`).
+    #[serde(default = "defaults::default_page_size")]
+    pub default_page_size: u32,
+    /// Most events one call of `events_since` returns (1–1,000,000); the host pages on with
+    /// the last event's `seq`.
+    #[serde(default = "defaults::max_events_page")]
+    pub max_events_page: u32,
+    /// ACC-1: the longest id the marketplace takes from outside — a registered customer's id,
+    /// a reseller or level label, the id of the actor of a change, the marketplace's id — in
+    /// characters (1–64: no id holds more, [`MAX_ID_CHARS`](crate::actor::MAX_ID_CHARS)).
+    #[serde(default = "defaults::max_id_chars")]
+    pub max_id_chars: u32,
+    /// UNS-5: whether a refund in a currency with no review threshold (neither
+    /// `unsubscribe_review_above` nor one of `unsubscribe_review_thresholds`) waits for an
+    /// operator's review (`true`) or never does (`false`).
+    #[serde(default = "defaults::review_refunds_without_threshold")]
+    pub review_refunds_without_threshold: bool,
     /// UPC-3: how far ahead the preview of upcoming charges may look, in days (1–3,660).
     #[serde(default = "defaults::upcoming_max_days")]
     pub upcoming_max_days: u32,
@@ -248,7 +290,11 @@ pub struct Policy {
 /// The defaults of the fields added after the first release, also used by [`Policy::default`],
 /// so that a policy JSON written before them still loads with today's values.
 mod defaults {
+    use std::collections::BTreeMap;
+
     use chrono::Weekday;
+
+    use crate::flow_kind::FlowKind;
 
     use super::RetryWait;
     use super::{PASSWORD_SPECIALS, SENSITIVE_WORDS};
@@ -304,6 +350,21 @@ mod defaults {
     pub(super) fn pay_per_use_retries() -> Vec<RetryWait> {
         vec![RetryWait::Cycles(1)]
     }
+    pub(super) fn appeal_rejections_by_kind() -> BTreeMap<FlowKind, u32> {
+        BTreeMap::from([(FlowKind::License, 2), (FlowKind::ProfessionalService, 2)])
+    }
+    pub(super) fn default_page_size() -> u32 {
+        20
+    }
+    pub(super) fn max_events_page() -> u32 {
+        10_000
+    }
+    pub(super) fn max_id_chars() -> u32 {
+        64
+    }
+    pub(super) fn review_refunds_without_threshold() -> bool {
+        true
+    }
     pub(super) fn upcoming_max_days() -> u32 {
         366
     }
@@ -347,6 +408,7 @@ impl Default for Policy {
                 monthly_and_one_year_percent: pct(10),
                 two_year_percent: vec![pct(15), pct(10)],
                 three_year_percent: vec![pct(15), pct(10), pct(5)],
+                longer_term_percent: BTreeMap::new(),
             },
             unsubscribe_review_above: Money::new(Decimal::new(7000, 0), Currency::USD),
             upgrade_discount: Decimal::ONE,
@@ -365,7 +427,7 @@ impl Default for Policy {
             negotiated_refunds: true,
             max_age_refunds_uninvoiced: true,
             unsubscribe_review_thresholds: Vec::new(),
-            appeal_rejections_by_kind: BTreeMap::new(),
+            appeal_rejections_by_kind: defaults::appeal_rejections_by_kind(),
             public_holidays: Vec::new(),
             makeup_working_days: Vec::new(),
             renewal_day_max: defaults::renewal_day_max(),
@@ -388,6 +450,10 @@ impl Default for Policy {
             downgrade_at_renewal: false,
             auto_renewal_retries: defaults::auto_renewal_retries(),
             pay_per_use_retries: defaults::pay_per_use_retries(),
+            default_page_size: defaults::default_page_size(),
+            max_events_page: defaults::max_events_page(),
+            max_id_chars: defaults::max_id_chars(),
+            review_refunds_without_threshold: defaults::review_refunds_without_threshold(),
             upcoming_max_days: defaults::upcoming_max_days(),
         }
     }
@@ -451,9 +517,12 @@ impl Policy {
     /// | `server_name_max_chars` | 1–255 |
     /// | `password_min_chars` ≤ `password_max_chars` | 1–128; `password_min_classes` 0–4 |
     /// | `max_page_size` | 1–10,000 |
+    /// | `default_page_size` | 1–`max_page_size` |
+    /// | `max_events_page` | 1–1,000,000 |
+    /// | `max_id_chars` | 1–64 |
     /// | `unsubscribe_review_above` | 0–10¹² |
     /// | `upgrade_discount` | 0 < d ≤ 1 |
-    /// | handling fees | 0–100 percent |
+    /// | handling fees | 0–100 percent; a band of 1 to n fees for every n-year term, 2 ≤ n ≤ the longest term `max_yearly_periods` or `max_monthly_periods` allows, keys of `longer_term_percent` 4–10 |
     /// | `renewal_day_max` | 1–28 |
     /// | `eip_min_mbit` ≤ `eip_max_mbit` | 1–100,000 |
     /// | `network_name_max_chars`, `security_group_name_max_chars`, `image_flavour_max_chars` | 1–255 |
@@ -472,7 +541,7 @@ impl Policy {
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |field: &str, reason: &str| Err(Error::invalid(field, reason));
         BillingZone::from_offset_minutes(self.billing_utc_offset_minutes)?;
-        let ranges: [(&str, u64, u64, u64); 35] = [
+        let ranges: [(&str, u64, u64, u64); 38] = [
             ("order_payment_timeout_days", self.order_payment_timeout_days.into(), 1, 365),
             ("appeal_idle_days", self.appeal_idle_days.into(), 1, 365),
             ("appeal_resolution_working_days", self.appeal_resolution_working_days.into(), 1, 365),
@@ -495,6 +564,9 @@ impl Policy {
             ("password_max_chars", self.password_max_chars.into(), 1, 128),
             ("password_min_chars", self.password_min_chars.into(), 1, 128),
             ("max_page_size", self.max_page_size.into(), 1, 10_000),
+            ("default_page_size", self.default_page_size.into(), 1, self.max_page_size.into()),
+            ("max_events_page", self.max_events_page.into(), 1, 1_000_000),
+            ("max_id_chars", self.max_id_chars.into(), 1, crate::actor::MAX_ID_CHARS as u64),
             ("renewal_day_max", self.renewal_day_max.into(), 1, 28),
             ("eip_min_mbit", self.eip_min_mbit.into(), 1, 100_000),
             ("eip_max_mbit", self.eip_max_mbit.into(), 1, 100_000),
@@ -634,13 +706,46 @@ impl Policy {
         if !(1..=3_660).contains(&self.upcoming_max_days) {
             return bad("upcoming_max_days", "a preview looks 1–3,660 days ahead");
         }
+        self.check_handling_fees()
+    }
+
+    /// The longest term an order may buy, in whole years (UNS-4's bands): `max_yearly_periods`,
+    /// or `max_monthly_periods` months rounded up to years.
+    pub fn longest_term_years(&self) -> u32 {
+        self.max_yearly_periods.max(self.max_monthly_periods.div_ceil(12))
+    }
+
+    /// UNS-4: every fee is 0–100 percent, and every term an order may buy has its band.
+    fn check_handling_fees(&self) -> Result<(), Error> {
+        let bad = |reason: String| Err(Error::invalid("handling_fees", reason));
         let fees = &self.handling_fees;
         let all = std::iter::once(&fees.monthly_and_one_year_percent)
             .chain(&fees.two_year_percent)
-            .chain(&fees.three_year_percent);
+            .chain(&fees.three_year_percent)
+            .chain(fees.longer_term_percent.values().flatten());
         for p in all {
             if *p < Decimal::ZERO || *p > Decimal::ONE_HUNDRED {
-                return bad("handling_fees", "a fee is 0–100 percent");
+                return bad("a fee is 0–100 percent".into());
+            }
+        }
+        if let Some(years) = fees.longer_term_percent.keys().find(|y| !(4..=10).contains(*y)) {
+            return bad(format!(
+                "`longer_term_percent` names terms of 4–10 years (2 and 3 have their own fields), not {years}"
+            ));
+        }
+        for years in 2..=self.longest_term_years() {
+            match fees.band(years) {
+                Some(band) if !band.is_empty() && band.len() <= years as usize => {}
+                Some(band) if !band.is_empty() => {
+                    return bad(format!("a {years}-year term has at most {years} fees, one per year of use"));
+                }
+                _ => {
+                    return bad(format!(
+                        "orders may buy {years}-year terms (max_yearly_periods {}, max_monthly_periods {}): give \
+                         their fees by year of use",
+                        self.max_yearly_periods, self.max_monthly_periods
+                    ));
+                }
             }
         }
         Ok(())
@@ -652,9 +757,21 @@ impl Policy {
             .unwrap_or_else(|_| BillingZone::from_offset_minutes(0).expect("UTC is a valid zone"))
     }
 
-    /// The rejections that open the appeal of a flow of this kind (APL-1).
+    /// The customer's rejections of the delivery that open the appeal of a flow of this kind
+    /// (APL-1): its own count in `appeal_rejections_by_kind`, else `appeal_rejections`.
     pub fn appeal_rejections_for(&self, kind: FlowKind) -> u32 {
         self.appeal_rejections_by_kind.get(&kind).copied().unwrap_or(self.appeal_rejections)
+    }
+
+    /// The seller's rejections of the request that open the customer's appeal (APL-1): the
+    /// Appeal sections' three times (`appeal_rejections`), in every flow kind.
+    pub fn appeal_request_rejections(&self) -> u32 {
+        self.appeal_rejections
+    }
+
+    /// A page size as asked, or the policy's `default_page_size` when none is (CAT-3).
+    pub fn page_size_or_default(&self, asked: Option<u32>) -> u32 {
+        asked.unwrap_or(self.default_page_size)
     }
 
     /// The UNS-5 review threshold in a currency, if the policy sets one.

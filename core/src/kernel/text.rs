@@ -87,7 +87,7 @@ impl Text {
             Text::AttachmentName => policy.attachment_name_max_chars,
             Text::Reason => policy.reason_max_chars,
             Text::Search => policy.search_text_max_chars,
-            Text::AccountLabel => return MAX_ID_CHARS,
+            Text::AccountLabel => policy.max_id_chars.min(MAX_ID_CHARS as u32),
         };
         max as usize
     }
@@ -225,10 +225,11 @@ impl Input for SupportRange {
 
 impl Input for Specification {
     fn check(&self, at: At<'_>, policy: &Policy) -> Result<(), Error> {
-        let Specification { name, attributes, quantity, plans: _ } = self;
+        let Specification { name, attributes, quantity, plans: _, request_template } = self;
         check(at.field("name"), name, Text::Name, policy)?;
         attributes.check(at.field("attributes"), policy)?;
-        quantity.check(at.field("quantity"), policy)
+        quantity.check(at.field("quantity"), policy)?;
+        request_template.check(at.field("request_template"), policy)
     }
 }
 

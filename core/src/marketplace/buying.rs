@@ -23,10 +23,7 @@ impl Marketplace {
     pub fn quote_purchase(&self, by: &Actor, request: &PurchaseRequest) -> Result<Quote, Error> {
         self.check_input("request", request)?;
         let quote = quote_purchase(&*self.shared_product(&request.product)?, request, &self.policy)?;
-        match by {
-            Actor::Customer(customer) => Ok(quote.for_reference(self.account(customer)?.is_reseller_customer())),
-            _ => Ok(quote),
-        }
+        self.quote_seen_by(by, quote)
     }
 
     /// What placing an order of `by` needs besides what is ordered: their account, and how many
@@ -137,9 +134,12 @@ impl Marketplace {
                 let app = unit.decide_new::<PurchasedApp>(&start)?;
                 let app_id = app.value().id.clone();
                 let flow = if order.opens_flow() {
+                    let template =
+                        product.specification(&order.specification).ok().and_then(|s| s.request_template.clone());
                     let open = FlowCommand::from(supervision::Fact::Open {
                         order: Box::new(order.clone()),
                         app: app_id.clone(),
+                        template,
                     });
                     let flow = unit.decide_new::<ServiceFlow>(&open)?;
                     Some(unit.create(flow).id.clone())
@@ -238,38 +238,67 @@ impl Marketplace {
         Ok(self.get::<Order>(target)?.value)
     }
 
-    /// A customer's orders, newest first.
-    pub fn orders(&self, by: &Actor, filter: &OrderFilter, page: u32, page_size: u32) -> Result<Page<Order>, Error> {
+    /// A customer's orders, newest first; `page_size` `None` is the policy's
+    /// `default_page_size`.
+    pub fn orders(
+        &self,
+        by: &Actor,
+        filter: &OrderFilter,
+        page: u32,
+        page_size: Option<u32>,
+    ) -> Result<Page<Order>, Error> {
+        let page_size = self.policy.page_size_or_default(page_size);
         check_page(page, page_size, &self.policy)?;
         let customer = access::acting_customer(by, "list orders")?;
         self.store.orders_of(customer, filter, page, page_size)
     }
 
-    /// Prices an image provisioning request: image fee and cloud resource fee, each shown (PRC-3).
-    pub fn quote_image(&self, product: &ProductId, request: &ImageProvisioning) -> Result<Quote, Error> {
+    /// Prices an image provisioning request for `by`: image fee and cloud resource fee, each
+    /// shown (PRC-3); for a reseller's customer the amount is for reference only (ORD-4).
+    pub fn quote_image(&self, by: &Actor, product: &ProductId, request: &ImageProvisioning) -> Result<Quote, Error> {
         self.check_input("request", request)?;
         let product = self.shared_product(product)?;
-        request.priced(&product, &self.policy).map(|(q, _)| q)
+        let quote = request.priced(&product, &self.policy).map(|(q, _)| q)?;
+        self.quote_seen_by(by, quote)
     }
 
-    /// Provisions an image by quick (IMG-1) or customized (IMG-2) provisioning: places the
-    /// order with the terms accepted; paying it creates the servers. The login password is kept
-    /// apart from the order (APP-5).
+    /// A quote as `by` sees it: for a reseller's customer, for reference only, from the first
+    /// quote on (ORD-4); anyone else sees the amount itself.
+    pub(crate) fn quote_seen_by(&self, by: &Actor, quote: Quote) -> Result<Quote, Error> {
+        match by {
+            Actor::Customer(customer) => Ok(quote.for_reference(self.account(customer)?.is_reseller_customer())),
+            _ => Ok(quote),
+        }
+    }
+
+    /// Provisions an image. Quick provisioning (IMG-1) places the order and pays it with
+    /// `method` in the same command, as the servers are created — no method for a reseller's
+    /// customer (ORD-4); a declined payment cancels the order (ORD-3). Customized provisioning
+    /// (IMG-2) places the order with the terms accepted, and paying it creates the servers. The
+    /// login password is kept apart from the order (APP-5), once the servers are paid for.
     pub(super) fn provision_image_in(
         &self,
         unit: &mut Unit<'_>,
         product: &ProductId,
         request: &ImageProvisioning,
+        method: Option<PaymentMethod>,
     ) -> Result<Order, Error> {
         self.check_input("request", request)?;
 
         let (account, unpaid_orders) = self.ordering_customer(unit.actor())?;
         let found = self.store.product(product)?;
-        let what = Placing::Image { product: product.clone(), request: request.clone(), unpaid_orders };
+        let what = Placing::Image { product: product.clone(), request: request.clone(), unpaid_orders, method };
         let placed = unit.decide_new::<Order>(&OrderCommand::Place(Placement { account, product: found, what }))?;
         let app_id = placed.value().app.clone().expect("an image order numbers its app");
+        let order = unit.create(placed).clone();
+        if request.customization.is_some() {
+            unit.keep_secret(app_id, request.login_password.clone());
+            return Ok(order);
+        }
+        // A declined payment returns here, with the cancelled order saved and no password kept.
+        let paid = self.pay_in(unit, &order.id, method)?;
         unit.keep_secret(app_id, request.login_password.clone());
-        Ok(unit.create(placed).clone())
+        Ok(paid)
     }
 }
 

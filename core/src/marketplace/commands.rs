@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::Marketplace;
 use super::run::json;
+use super::telemetry::traced;
 use crate::*;
 
 /// A facade call as data. The tag `do` names the facade method; the variants are declared in
@@ -134,11 +135,11 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
-    /// Prices an image with its resources (IMG-1..3).
+    /// Prices an image with its resources; for a reseller's customer the amount is for reference only (IMG-1..3, ORD-4).
     ///
     /// [`Marketplace::quote_image`](crate::Marketplace::quote_image).
     QuoteImage {
@@ -147,7 +148,7 @@ pub enum Command {
         /// The provisioning request.
         request: ImageProvisioning,
     },
-    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
     ///
     /// [`Marketplace::provision_image`](crate::Marketplace::provision_image).
     ProvisionImage {
@@ -155,6 +156,9 @@ pub enum Command {
         product: ProductId,
         /// The provisioning request.
         request: ImageProvisioning,
+        /// Quick provisioning: how it is paid now, none for a reseller's customer; none for customized provisioning.
+        #[serde(default)]
+        method: Option<PaymentMethod>,
     },
     /// An app `by` may see.
     ///
@@ -173,9 +177,9 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
     /// The seller provides the application information, with an optional password kept apart (APP-1, APP-5).
     ///
@@ -196,7 +200,7 @@ pub enum Command {
         /// The app.
         app: AppId,
     },
-    /// Prices an upgrade of an app for the rest of its term (PRC-4).
+    /// Prices an upgrade of an app for the rest of its term; for a reseller's customer, for reference only (PRC-4, ORD-4).
     ///
     /// [`Marketplace::quote_upgrade`](crate::Marketplace::quote_upgrade).
     QuoteUpgrade {
@@ -242,9 +246,9 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
     /// The customer submits a request (SUP-3); sensitive-data reminders come back as warnings.
     ///
@@ -336,7 +340,7 @@ pub enum Command {
     ///
     /// [`Marketplace::overdue_appeals`](crate::Marketplace::overdue_appeals).
     OverdueAppeals {},
-    /// Prices a manual renewal (REN-1, REN-4). Changes nothing.
+    /// Prices a manual renewal; for a reseller's customer, for reference only (REN-1, REN-4, ORD-4). Changes nothing.
     ///
     /// [`Marketplace::quote_renewal`](crate::Marketplace::quote_renewal).
     QuoteRenewal {
@@ -360,7 +364,7 @@ pub enum Command {
         #[serde(default)]
         renewal_day: Option<RenewalDay>,
     },
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// [`Marketplace::set_auto_renewal`](crate::Marketplace::set_auto_renewal).
     SetAutoRenewal {
@@ -437,9 +441,9 @@ pub enum Command {
         /// Page from 1.
         #[serde(default = "default_page")]
         page: u32,
-        /// Page size.
-        #[serde(default = "default_page_size")]
-        page_size: u32,
+        /// Page size; none for the policy's `default_page_size`.
+        #[serde(default)]
+        page_size: Option<u32>,
     },
     /// The itemised refund an unsubscription would give (UNS-3..5). Changes nothing.
     ///
@@ -542,10 +546,6 @@ fn default_page() -> u32 {
     1
 }
 
-fn default_page_size() -> u32 {
-    20
-}
-
 fn default_after() -> u64 {
     0
 }
@@ -556,7 +556,12 @@ impl Marketplace {
     ///
     /// Called by a seller; as data, [`Command::ListProduct`].
     pub fn list_product(&self, by: impl Into<Caller>, draft: ProductDraft) -> Result<Product> {
-        self.execute(by, || Command::ListProduct { draft: draft.clone() }, |unit| self.list_product_in(unit, &draft))
+        self.execute(
+            by,
+            traced("list_product"),
+            || Command::ListProduct { draft: draft.clone() },
+            |unit| self.list_product_in(unit, &draft),
+        )
     }
 
     /// Its seller (or an operator) takes a product off the catalog.
@@ -565,6 +570,7 @@ impl Marketplace {
     pub fn delist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product> {
         self.execute(
             by,
+            traced("delist_product").on(product),
             || Command::DelistProduct { product: product.clone() },
             |unit| {
                 Ok(unit.decide::<Product>(&Target::Product(product.clone()), &catalog::ProductCommand::Delist)?.clone())
@@ -578,6 +584,7 @@ impl Marketplace {
     pub fn relist_product(&self, by: impl Into<Caller>, product: &ProductId) -> Result<Product> {
         self.execute(
             by,
+            traced("relist_product").on(product),
             || Command::RelistProduct { product: product.clone() },
             |unit| {
                 Ok(unit.decide::<Product>(&Target::Product(product.clone()), &catalog::ProductCommand::Relist)?.clone())
@@ -596,6 +603,7 @@ impl Marketplace {
     ) -> Result<SavedList> {
         self.execute(
             by,
+            traced("save_to_list").on(product),
             || Command::SaveToList { product: product.clone(), specification: specification.map(str::to_owned) },
             |unit| self.save_to_list_in(unit, product, specification),
         )
@@ -607,6 +615,7 @@ impl Marketplace {
     pub fn remove_from_list(&self, by: impl Into<Caller>, product: &ProductId) -> Result<SavedList> {
         self.execute(
             by,
+            traced("remove_from_list").on(product),
             || Command::RemoveFromList { product: product.clone() },
             |unit| self.remove_from_list_in(unit, product),
         )
@@ -618,6 +627,7 @@ impl Marketplace {
     pub fn buy_from_list(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order> {
         self.execute(
             by,
+            traced("buy_from_list"),
             || Command::BuyFromList { request: request.clone() },
             |unit| self.buy_from_list_in(unit, &request),
         )
@@ -629,6 +639,7 @@ impl Marketplace {
     pub fn place_order(&self, by: impl Into<Caller>, request: PurchaseRequest) -> Result<Order> {
         self.execute(
             by,
+            traced("place_order"),
             || Command::PlaceOrder { request: request.clone() },
             |unit| self.place_order_in(unit, &request),
         )
@@ -640,6 +651,7 @@ impl Marketplace {
     pub fn accept_terms(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order> {
         self.execute(
             by,
+            traced("accept_terms").on(order),
             || Command::AcceptTerms { order: order.clone() },
             |unit| Ok(unit.decide::<Order>(&Target::Order(order.clone()), &order::OrderCommand::AcceptTerms)?.clone()),
         )
@@ -651,6 +663,7 @@ impl Marketplace {
     pub fn pay(&self, by: impl Into<Caller>, order: &OrderId, method: Option<PaymentMethod>) -> Result<Order> {
         self.execute(
             by,
+            traced("pay").on(order),
             || Command::Pay { order: order.clone(), method: method.clone() },
             |unit| self.pay_in(unit, order, method),
         )
@@ -660,10 +673,15 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::CancelOrder`].
     pub fn cancel_order(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Order> {
-        self.execute(by, || Command::CancelOrder { order: order.clone() }, |unit| self.cancel_order_in(unit, order))
+        self.execute(
+            by,
+            traced("cancel_order").on(order),
+            || Command::CancelOrder { order: order.clone() },
+            |unit| self.cancel_order_in(unit, order),
+        )
     }
 
-    /// Orders an image with its resources, quick or customized (IMG-1..4).
+    /// Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).
     ///
     /// Called by a customer; as data, [`Command::ProvisionImage`].
     pub fn provision_image(
@@ -671,11 +689,13 @@ impl Marketplace {
         by: impl Into<Caller>,
         product: &ProductId,
         request: ImageProvisioning,
+        method: Option<PaymentMethod>,
     ) -> Result<Order> {
         self.execute(
             by,
-            || Command::ProvisionImage { product: product.clone(), request: request.clone() },
-            |unit| self.provision_image_in(unit, product, &request),
+            traced("provision_image").on(product),
+            || Command::ProvisionImage { product: product.clone(), request: request.clone(), method: method.clone() },
+            |unit| self.provision_image_in(unit, product, &request, method),
         )
     }
 
@@ -691,6 +711,7 @@ impl Marketplace {
     ) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("provide_application_info").on(app),
             || Command::ProvideApplicationInfo { app: app.clone(), info: info.clone(), password: password.clone() },
             |unit| self.provide_application_info_in(unit, app, &info, &password),
         )
@@ -700,8 +721,13 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::RevealPassword`].
     pub fn reveal_password(&self, by: impl Into<Caller>, app: &AppId) -> Result<Secret> {
-        self.execute(by, || Command::RevealPassword { app: app.clone() }, |unit| self.reveal_password_in(unit, app))
-            .map(|revealed| revealed.secret)
+        self.execute(
+            by,
+            traced("reveal_password").on(app),
+            || Command::RevealPassword { app: app.clone() },
+            |unit| self.reveal_password_in(unit, app),
+        )
+        .map(|revealed| revealed.secret)
     }
 
     /// Places an upgrade order at its quoted cost; paying it changes the configuration (PRC-4).
@@ -716,6 +742,7 @@ impl Marketplace {
     ) -> Result<Order> {
         self.execute(
             by,
+            traced("order_upgrade").on(app),
             || Command::OrderUpgrade {
                 app: app.clone(),
                 specification: specification.to_owned(),
@@ -736,6 +763,7 @@ impl Marketplace {
     ) -> Result<SubmittedRequest> {
         self.execute(
             by,
+            traced("submit_request").on(flow),
             || Command::SubmitRequest { flow: flow.clone(), request: request.clone() },
             |unit| self.submit_request_in(unit, flow, &request),
         )
@@ -747,6 +775,7 @@ impl Marketplace {
     pub fn accept_request(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("accept_request").on(flow),
             || Command::AcceptRequest { flow: flow.clone() },
             |unit| {
                 Ok(unit
@@ -762,6 +791,7 @@ impl Marketplace {
     pub fn reject_request(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("reject_request").on(flow),
             || Command::RejectRequest { flow: flow.clone(), reason: reason.to_owned() },
             |unit| self.reject_request_in(unit, flow, reason),
         )
@@ -779,6 +809,7 @@ impl Marketplace {
     ) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("deliver").on(flow),
             || Command::Deliver { flow: flow.clone(), delivery: delivery.clone(), password: password.clone() },
             |unit| self.deliver_in(unit, flow, &delivery, &password),
         )
@@ -790,6 +821,7 @@ impl Marketplace {
     pub fn confirm_acceptance(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("confirm_acceptance").on(flow),
             || Command::ConfirmAcceptance { flow: flow.clone() },
             |unit| self.confirm_acceptance_in(unit, flow),
         )
@@ -801,6 +833,7 @@ impl Marketplace {
     pub fn reject_delivery(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("reject_delivery").on(flow),
             || Command::RejectDelivery { flow: flow.clone(), reason: reason.to_owned() },
             |unit| self.reject_delivery_in(unit, flow, reason),
         )
@@ -812,6 +845,7 @@ impl Marketplace {
     pub fn remind_seller(&self, by: impl Into<Caller>, flow: &FlowId) -> Result<ServiceFlow> {
         self.execute(
             by,
+            traced("remind_seller").on(flow),
             || Command::RemindSeller { flow: flow.clone() },
             |unit| {
                 Ok(unit
@@ -827,6 +861,7 @@ impl Marketplace {
     pub fn open_appeal(&self, by: impl Into<Caller>, flow: &FlowId, reason: &str) -> Result<Appeal> {
         self.execute(
             by,
+            traced("open_appeal").on(flow),
             || Command::OpenAppeal { flow: flow.clone(), reason: reason.to_owned() },
             |unit| self.open_appeal_in(unit, flow, reason),
         )
@@ -838,6 +873,7 @@ impl Marketplace {
     pub fn resolve_appeal(&self, by: impl Into<Caller>, appeal: &AppealId, resolution: Resolution) -> Result<Appeal> {
         self.execute(
             by,
+            traced("resolve_appeal").on(appeal),
             || Command::ResolveAppeal { appeal: appeal.clone(), resolution: resolution.clone() },
             |unit| self.resolve_appeal_in(unit, appeal, &resolution),
         )
@@ -855,12 +891,13 @@ impl Marketplace {
     ) -> Result<Order> {
         self.execute(
             by,
+            traced("renew").on(app),
             || Command::Renew { app: app.clone(), periods: periods.clone(), renewal_day: renewal_day.clone() },
             |unit| self.renew_in(unit, app, periods, renewal_day),
         )
     }
 
-    /// Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).
+    /// Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).
     ///
     /// Called by its customer; as data, [`Command::SetAutoRenewal`].
     pub fn set_auto_renewal(
@@ -874,6 +911,7 @@ impl Marketplace {
     ) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("set_auto_renewal").on(app),
             || Command::SetAutoRenewal {
                 app: app.clone(),
                 periods: periods.clone(),
@@ -881,14 +919,7 @@ impl Marketplace {
                 days_before: days_before.clone(),
                 method: method.clone(),
             },
-            |unit| {
-                Ok(unit
-                    .decide::<PurchasedApp>(
-                        &Target::App(app.clone()),
-                        &app::AppCommand::SetAutoRenewal { periods, count, days_before, method },
-                    )?
-                    .clone())
-            },
+            |unit| self.set_auto_renewal_in(unit, app, periods, count, days_before, method),
         )
     }
 
@@ -898,6 +929,7 @@ impl Marketplace {
     pub fn disable_auto_renewal(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("disable_auto_renewal").on(app),
             || Command::DisableAutoRenewal { app: app.clone() },
             |unit| {
                 Ok(unit
@@ -919,6 +951,7 @@ impl Marketplace {
     ) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("schedule_downgrade").on(app),
             || Command::ScheduleDowngrade {
                 app: app.clone(),
                 specification: specification.to_owned(),
@@ -934,6 +967,7 @@ impl Marketplace {
     pub fn cancel_scheduled_downgrade(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("cancel_scheduled_downgrade").on(app),
             || Command::CancelScheduledDowngrade { app: app.clone() },
             |unit| self.cancel_scheduled_downgrade_in(unit, app),
         )
@@ -943,7 +977,12 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::DeleteApp`].
     pub fn delete_app(&self, by: impl Into<Caller>, app: &AppId) -> Result<PurchasedApp> {
-        self.execute(by, || Command::DeleteApp { app: app.clone() }, |unit| self.delete_app_in(unit, app))
+        self.execute(
+            by,
+            traced("delete_app").on(app),
+            || Command::DeleteApp { app: app.clone() },
+            |unit| self.delete_app_in(unit, app),
+        )
     }
 
     /// Pays what a pay-per-use app owes, with `method` or the order's; paid in full, the app is restored (PRC-7).
@@ -957,6 +996,7 @@ impl Marketplace {
     ) -> Result<PurchasedApp> {
         self.execute(
             by,
+            traced("pay_arrears").on(app),
             || Command::PayArrears { app: app.clone(), method: method.clone() },
             |unit| self.pay_arrears_in(unit, app, method),
         )
@@ -966,7 +1006,12 @@ impl Marketplace {
     ///
     /// Called by its customer; as data, [`Command::Unsubscribe`].
     pub fn unsubscribe(&self, by: impl Into<Caller>, app: &AppId) -> Result<Order> {
-        self.execute(by, || Command::Unsubscribe { app: app.clone() }, |unit| self.unsubscribe_in(unit, app))
+        self.execute(
+            by,
+            traced("unsubscribe").on(app),
+            || Command::Unsubscribe { app: app.clone() },
+            |unit| self.unsubscribe_in(unit, app),
+        )
     }
 
     /// The operator approves or rejects an unsubscription waiting for review (UNS-5).
@@ -975,6 +1020,7 @@ impl Marketplace {
     pub fn review_unsubscription(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order> {
         self.execute(
             by,
+            traced("review_unsubscription").on(order),
             || Command::ReviewUnsubscription { order: order.clone(), approve: approve.clone() },
             |unit| self.review_unsubscription_in(unit, order, approve),
         )
@@ -986,6 +1032,7 @@ impl Marketplace {
     pub fn request_refund(&self, by: impl Into<Caller>, order: &OrderId, amount: Money, reason: &str) -> Result<Order> {
         self.execute(
             by,
+            traced("request_refund").on(order),
             || Command::RequestRefund { order: order.clone(), amount: amount.clone(), reason: reason.to_owned() },
             |unit| self.request_refund_in(unit, order, amount, reason),
         )
@@ -997,6 +1044,7 @@ impl Marketplace {
     pub fn resolve_refund_request(&self, by: impl Into<Caller>, order: &OrderId, approve: bool) -> Result<Order> {
         self.execute(
             by,
+            traced("resolve_refund_request").on(order),
             || Command::ResolveRefundRequest { order: order.clone(), approve: approve.clone() },
             |unit| self.resolve_refund_request_in(unit, order, approve),
         )
@@ -1008,6 +1056,7 @@ impl Marketplace {
     pub fn request_invoice(&self, by: impl Into<Caller>, order: &OrderId) -> Result<Invoice> {
         self.execute(
             by,
+            traced("request_invoice").on(order),
             || Command::RequestInvoice { order: order.clone() },
             |unit| self.request_invoice_in(unit, order),
         )
@@ -1019,6 +1068,7 @@ impl Marketplace {
     pub fn issue_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice> {
         self.execute(
             by,
+            traced("issue_invoice").on(invoice),
             || Command::IssueInvoice { invoice: invoice.clone() },
             |unit| self.issue_invoice_in(unit, invoice),
         )
@@ -1030,6 +1080,7 @@ impl Marketplace {
     pub fn return_invoice(&self, by: impl Into<Caller>, invoice: &InvoiceId) -> Result<Invoice> {
         self.execute(
             by,
+            traced("return_invoice").on(invoice),
             || Command::ReturnInvoice { invoice: invoice.clone() },
             |unit| self.return_invoice_in(unit, invoice),
         )
@@ -1063,8 +1114,10 @@ impl Marketplace {
             Command::CancelOrder { order } => json(self.cancel_order(c, &order)?),
             Command::Order { order } => json(self.order(by, &order)?),
             Command::Orders { filter, page, page_size } => json(self.orders(by, &filter, page, page_size)?),
-            Command::QuoteImage { product, request } => json(self.quote_image(&product, &request)?),
-            Command::ProvisionImage { product, request } => json(self.provision_image(c, &product, request)?),
+            Command::QuoteImage { product, request } => json(self.quote_image(by, &product, &request)?),
+            Command::ProvisionImage { product, request, method } => {
+                json(self.provision_image(c, &product, request, method)?)
+            }
             Command::App { app } => json(self.app(by, &app)?),
             Command::Apps { filter, page, page_size } => json(self.apps(by, &filter, page, page_size)?),
             Command::ProvideApplicationInfo { app, info, password } => {

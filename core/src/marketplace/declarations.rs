@@ -160,7 +160,7 @@ const PRODUCT: Arg = id("product", "ProductId", "The product.");
 const INVOICE: Arg = id("invoice", "InvoiceId", "The invoice.");
 const REASON: Arg = text("reason", "Why.");
 const PAGE: Arg = value("page", "u32", "Page from 1.").default("1");
-const PAGE_SIZE: Arg = value("page_size", "u32", "Page size.").default("20");
+const PAGE_SIZE: Arg = optional("page_size", "Option<u32>", "Page size; none for the policy's `default_page_size`.");
 const PASSWORD: Arg = optional("password", "Option<Secret>", "The password, kept apart.");
 const SPECIFICATION: Arg = text("specification", "Target specification.");
 const QUANTITY: Arg = value("quantity", "u32", "Target quantity.");
@@ -315,8 +315,8 @@ pub const DECLARATIONS: &[Declaration] = &[
     ),
     read(
         "quote_image",
-        "Prices an image with its resources (IMG-1..3).",
-        Calling::Open,
+        "Prices an image with its resources; for a reseller's customer the amount is for reference only (IMG-1..3, ORD-4).",
+        Calling::Read,
         Some("product"),
         &[
             id("product", "ProductId", "The image product."),
@@ -326,13 +326,18 @@ pub const DECLARATIONS: &[Declaration] = &[
     ),
     change(
         "provision_image",
-        "Orders an image with its resources, quick or customized (IMG-1..4).",
+        "Orders an image with its resources: quick provisioning pays at once with `method`, customized provisioning is paid by `pay` (IMG-1, IMG-2, ORD-3).",
         "a customer",
         Some("product"),
         None,
         &[
             id("product", "ProductId", "The image product."),
             value("request", "ImageProvisioning", "The provisioning request."),
+            optional(
+                "method",
+                "Option<PaymentMethod>",
+                "Quick provisioning: how it is paid now, none for a reseller's customer; none for customized provisioning.",
+            ),
         ],
         "Order",
     ),
@@ -366,7 +371,7 @@ pub const DECLARATIONS: &[Declaration] = &[
     ),
     read(
         "quote_upgrade",
-        "Prices an upgrade of an app for the rest of its term (PRC-4).",
+        "Prices an upgrade of an app for the rest of its term; for a reseller's customer, for reference only (PRC-4, ORD-4).",
         Calling::Read,
         Some("app"),
         &[APP, SPECIFICATION.keyword(), QUANTITY.keyword()],
@@ -488,7 +493,7 @@ pub const DECLARATIONS: &[Declaration] = &[
     // ------------------------------------------------------------------ renewal (REN, PRC-8)
     read(
         "quote_renewal",
-        "Prices a manual renewal (REN-1, REN-4). Changes nothing.",
+        "Prices a manual renewal; for a reseller's customer, for reference only (REN-1, REN-4, ORD-4). Changes nothing.",
         Calling::Read,
         Some("app"),
         &[
@@ -513,7 +518,7 @@ pub const DECLARATIONS: &[Declaration] = &[
     ),
     change(
         "set_auto_renewal",
-        "Enables or changes auto-renewal, paid by `method` (balance or card; none keeps the current one) (REN-5, REN-6).",
+        "Enables or changes auto-renewal, paid by `method` (balance, or a bound card; none keeps the current one) (REN-5, REN-6).",
         "its customer",
         Some("app"),
         Some("SetAutoRenewal"),
@@ -526,8 +531,7 @@ pub const DECLARATIONS: &[Declaration] = &[
                 .keyword(),
         ],
         "PurchasedApp",
-    )
-    .decides("PurchasedApp", "app::AppCommand::SetAutoRenewal { periods, count, days_before, method }"),
+    ),
     change(
         "disable_auto_renewal",
         "Disables auto-renewal (REN-6).",
@@ -590,7 +594,11 @@ pub const DECLARATIONS: &[Declaration] = &[
         Calling::Read,
         None,
         &[
-            value("until", "chrono::DateTime<chrono::Utc>", "The preview's end: not before now, at most `upcoming_max_days` ahead (UPC-3)."),
+            value(
+                "until",
+                "chrono::DateTime<chrono::Utc>",
+                "The preview's end: not before now, at most `upcoming_max_days` ahead (UPC-3).",
+            ),
             optional(
                 "customer",
                 "Option<CustomerId>",

@@ -114,7 +114,7 @@ impl Marketplace {
     ///
     /// // Unpaid, the order will be cancelled after 7 days (ORD-3); nothing is cancelled yet.
     /// let until = clock.now() + Duration::days(8);
-    /// let preview = market.upcoming(&alice, until, None, 1, 20)?;
+    /// let preview = market.upcoming(&alice, until, None, 1, None)?;
     /// let items = &preview.items[0].items;
     /// assert_eq!(items[0].kind, UpcomingKind::OrderCancelled);
     /// assert_eq!(items[0].at, order.placed_at + Duration::days(7));
@@ -122,9 +122,9 @@ impl Marketplace {
     ///
     /// // A preview looks forward (UPC-3), and a customer sees only their own (UPC-2).
     /// let past = clock.now() - Duration::hours(1);
-    /// assert_eq!(market.upcoming(&alice, past, None, 1, 20).unwrap_err().kind(), "invalid_input");
+    /// assert_eq!(market.upcoming(&alice, past, None, 1, None).unwrap_err().kind(), "invalid_input");
     /// let bob = Some(CustomerId::parse("bob")?);
-    /// assert_eq!(market.upcoming(&alice, until, bob, 1, 20).unwrap_err().kind(), "forbidden");
+    /// assert_eq!(market.upcoming(&alice, until, bob, 1, None).unwrap_err().kind(), "forbidden");
     /// # Ok::<(), appmarket::Error>(())
     /// ```
     pub fn upcoming(
@@ -133,8 +133,9 @@ impl Marketplace {
         until: DateTime<Utc>,
         customer: Option<CustomerId>,
         page: u32,
-        page_size: u32,
+        page_size: Option<u32>,
     ) -> Result<Page<Upcoming>, Error> {
+        let page_size = self.policy.page_size_or_default(page_size);
         check_page(page, page_size, &self.policy)?;
         let whose = access::upcoming_of(by, customer.as_ref())?;
         let now = self.clock_now()?;
@@ -203,7 +204,7 @@ impl Marketplace {
                 usage.push(forecast);
             }
             // What is not due by then is read from the store if a step needs it.
-            if let Some(key) = key(super::unit::next_due(&record, policy), now, 0, false, until) {
+            if let Some(key) = key(record.next_due(policy), now, 0, false, until) {
                 due.set(record.target(), Some(key));
                 sandbox.put(record);
             }

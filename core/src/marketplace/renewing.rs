@@ -4,16 +4,17 @@
 use super::{Marketplace, Unit};
 use crate::actions::{Action, Availability};
 use crate::actor::{Actor, AppId, Target};
-use crate::app::{self, AppCommand, PurchasedApp};
+use crate::app::{self, AppCommand, AutoRenewal, PurchasedApp};
 use crate::error::Error;
 use crate::order::{Fact, Order, OrderCommand, OrderKind, Ordered, Placement, Placing};
-use crate::payments::{ChargeRequest, PaymentError};
+use crate::payments::{ChargeRequest, PaymentError, PaymentMethod};
 use crate::pricing::Quote;
 use crate::renewal::{self, RenewalDay};
 
 impl Marketplace {
     /// The itemised price of renewing an app for `periods` periods (1–9 months or 1–3 years) at
-    /// the current plan price, with an optional renewal date (REN-1, REN-4). Changes nothing.
+    /// the current plan price, with an optional renewal date (REN-1, REN-4); for a reseller's
+    /// customer, for reference only (ORD-4). Changes nothing.
     pub fn quote_renewal(
         &self,
         by: &Actor,
@@ -23,7 +24,8 @@ impl Marketplace {
     ) -> Result<Quote, Error> {
         let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
         let product = self.product(&current.value.product)?;
-        renewal::renewal_quote(&current.value, by, &product, periods, renewal_day, &self.policy).map(|(q, _)| q)
+        let (quote, _) = renewal::renewal_quote(&current.value, by, &product, periods, renewal_day, &self.policy)?;
+        self.quote_seen_by(by, quote)
     }
 
     /// Places a renewal order for an app, pending payment; paying it (with [`Marketplace::pay`]
@@ -63,6 +65,27 @@ impl Marketplace {
             &AppCommand::from(app::Fact::HoldPendingOrder { order: order.id.clone() }),
         )?;
         Ok(order)
+    }
+
+    /// The customer enables or changes auto-renewal of an app (REN-5, REN-6), paid by `method`
+    /// (`None` keeps the current one, the card by default): the app's own rules first, then
+    /// whether the method can pay for the customer's account — the balance, or a bound card.
+    pub(super) fn set_auto_renewal_in(
+        &self,
+        unit: &mut Unit<'_>,
+        app: &AppId,
+        periods: u32,
+        count: u32,
+        days_before: u32,
+        method: Option<PaymentMethod>,
+    ) -> Result<PurchasedApp, Error> {
+        let target = Target::App(app.clone());
+        let cmd = AppCommand::SetAutoRenewal { periods, count, days_before, method };
+        unit.check::<PurchasedApp>(&target, &cmd)?;
+        let current = unit.get::<PurchasedApp>(&target)?;
+        let (customer, paid_by) = (current.customer.clone(), current.auto_renewal_method(method));
+        AutoRenewal::check_method(paid_by, &self.account(&customer)?)?;
+        Ok(unit.decide::<PurchasedApp>(&target, &cmd)?.clone())
     }
 
     /// System: charges a due auto-renewal (REN-5, REN-6). On success a completed renewal order

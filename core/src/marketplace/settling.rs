@@ -86,8 +86,14 @@ impl Marketplace {
     ///
     /// The settlements are read from the app's events, a page of the store at a time.
     pub fn usage_statement(&self, by: &Actor, app: &AppId) -> Result<UsageStatement, Error> {
+        self.check_can_view(by, &Target::App(app.clone()))?;
+        self.settlements(app)
+    }
+
+    /// The usage statement of a pay-per-use app, for whoever the caller checked may see it: the
+    /// statement itself, and what an invoice of settled usage covers (INV-1).
+    pub(crate) fn settlements(&self, app: &AppId) -> Result<UsageStatement, Error> {
         let target = Target::App(app.clone());
-        self.check_can_view(by, &target)?;
         let current = self.get::<PurchasedApp>(target.clone())?.value;
         let m = current.usage_metering()?;
         let page = self.policy.max_records_page.max(1) as usize;

@@ -188,14 +188,16 @@ impl Marketplace {
         Ok(self.get::<ServiceFlow>(Target::Flow(id))?.value)
     }
 
-    /// The flows of the calling customer or seller, newest first (the Service Supervision page).
+    /// The flows of the calling customer or seller, newest first (the Service Supervision page);
+    /// `page_size` `None` is the policy's `default_page_size`.
     pub fn flows(
         &self,
         by: &Actor,
         filter: &FlowFilter,
         page: u32,
-        page_size: u32,
+        page_size: Option<u32>,
     ) -> Result<Page<ServiceFlow>, Error> {
+        let page_size = self.policy.page_size_or_default(page_size);
         check_page(page, page_size, &self.policy)?;
         access::customer_or_seller(by, "list service flows")?;
         self.store.flows_of(by, filter, page, page_size)

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::buying::release_pending;
+use super::telemetry::{TickTrace, traced};
 use super::{Marketplace, Receipts, Unit};
 use crate::actor::{Actor, Target};
 use crate::app::{AppCommand, PurchasedApp};
@@ -75,6 +76,13 @@ impl Marketplace {
     /// # Ok::<(), appmarket::Error>(())
     /// ```
     pub fn tick(&self, by: &Actor) -> Result<TickReport, Error> {
+        let trace = TickTrace::start();
+        let result = self.tick_traced(by);
+        trace.finish(&result);
+        result
+    }
+
+    fn tick_traced(&self, by: &Actor) -> Result<TickReport, Error> {
         access::system_only(by, "run tick")?;
         let now = self.clock_now()?;
         let mut report = TickReport::default();
@@ -228,6 +236,7 @@ impl Marketplace {
         self.execute_with(
             receipts,
             Actor::System,
+            traced("tick").on(&target.kind_and_id().1),
             || crate::command::Command::Tick {},
             |unit| self.due_work(unit, target),
         )

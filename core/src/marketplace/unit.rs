@@ -23,7 +23,6 @@ use crate::error::Error;
 use crate::event::NewEvent;
 use crate::order::Order;
 use crate::payments::{ChargeRequest, PaymentError, Receipt, RefundRequest, ReturnedCharge, check_receipt};
-use crate::policy::Policy;
 use crate::secret::Secret;
 use crate::store::{Commit, Record, Stored, Write};
 
@@ -178,6 +177,12 @@ impl<'a> Unit<'a> {
         let events = self.at::<A>(i).decide(&A::return_charge(returned), &ctx)?;
         self.record::<A>(i, events, &ctx);
         Ok(())
+    }
+
+    /// The first aggregate the unit created, if any (the target of a command's span when its
+    /// declaration names none).
+    pub(crate) fn created(&self) -> Option<&Target> {
+        self.entries.iter().find(|e| e.version == 0 && e.written).map(|e| &e.target)
     }
 
     /// Refunds through the gateway; in a preview the refund succeeds without being asked.
@@ -388,7 +393,7 @@ impl<'a> Unit<'a> {
         // buffer.
         let mut writes = Vec::with_capacity(self.entries.iter().filter(|e| e.written || all).count());
         for e in self.entries.into_iter().filter(|e| e.written || all) {
-            writes.push(Write { due: next_due(&e.record, policy), expected_version: e.version, record: e.record });
+            writes.push(Write { due: e.record.next_due(policy), expected_version: e.version, record: e.record });
         }
         Commit { writes, events: self.events, secrets: self.secrets, request: None }
     }
@@ -410,19 +415,5 @@ impl<A: Aggregate> New<A> {
     /// The new aggregate as decided.
     pub(crate) fn value(&self) -> &A {
         &self.value
-    }
-}
-
-/// When `tick` must next look at a record.
-pub(super) fn next_due(record: &Record, policy: &Policy) -> Option<DateTime<Utc>> {
-    match record {
-        Record::Account(a) => a.next_due(policy),
-        Record::Product(p) => p.next_due(policy),
-        Record::SavedList(l) => l.next_due(policy),
-        Record::Order(o) => o.next_due(policy),
-        Record::App(a) => a.next_due(policy),
-        Record::Flow(f) => f.next_due(policy),
-        Record::Appeal(a) => a.next_due(policy),
-        Record::Invoice(i) => i.next_due(policy),
     }
 }

@@ -21,9 +21,16 @@ impl Marketplace {
     }
 
     /// The customer's purchased apps, newest first; supervised SaaS apps appear once their flow
-    /// completes (APP-4).
-    pub fn apps(&self, by: &Actor, filter: &AppFilter, page: u32, page_size: u32) -> Result<Page<PurchasedApp>, Error> {
+    /// completes (APP-4). `page_size` `None` is the policy's `default_page_size`.
+    pub fn apps(
+        &self,
+        by: &Actor,
+        filter: &AppFilter,
+        page: u32,
+        page_size: Option<u32>,
+    ) -> Result<Page<PurchasedApp>, Error> {
         self.check_input("filter", filter)?;
+        let page_size = self.policy.page_size_or_default(page_size);
         check_page(page, page_size, &self.policy)?;
         let customer = access::acting_customer(by, "list purchased apps")?;
         self.store.apps_of(customer, filter, page, page_size)
@@ -64,13 +71,15 @@ impl Marketplace {
         app::kept_password(app, self.store.secret(app)?)
     }
 
-    /// The itemised cost of upgrading an app to a target configuration (PRC-4..6). Changes
-    /// nothing.
+    /// The itemised cost of upgrading an app to a target configuration (PRC-4..6); for a
+    /// reseller's customer, for reference only (ORD-4). Changes nothing.
     pub fn quote_upgrade(&self, by: &Actor, app: &AppId, specification: &str, quantity: u32) -> Result<Quote, Error> {
         self.check_text("specification", specification, Text::Name)?;
         let current = self.get::<PurchasedApp>(Target::App(app.clone()))?;
         let product = self.shared_product(&current.value.product)?;
-        current.value.upgrade_quote(by, &product, specification, quantity, &self.policy, self.clock_now()?)
+        let quote =
+            current.value.upgrade_quote(by, &product, specification, quantity, &self.policy, self.clock_now()?)?;
+        self.quote_seen_by(by, quote)
     }
 
     /// Places an upgrade order for an app at its quoted cost; paying it changes the

@@ -167,6 +167,56 @@ pub trait PaymentGateway: Send + Sync {
     fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError>;
 }
 
+/// The host's gateway as the facade calls it: a `gateway` span (DEBUG) around each call with
+/// the call, the payment method, the idempotency key and the outcome (`ok`, `declined`,
+/// `failed`), and a WARN event when the gateway failed. Neither the amount, the customer, the
+/// description nor the gateway's reason is recorded (README "Telemetry").
+pub(crate) struct Traced(pub(crate) std::sync::Arc<dyn PaymentGateway>);
+
+impl Traced {
+    fn call<R>(
+        &self,
+        call: &'static str,
+        method: PaymentMethod,
+        key: &str,
+        run: impl FnOnce() -> Result<R, PaymentError>,
+    ) -> Result<R, PaymentError> {
+        let method = match method {
+            PaymentMethod::Balance => "balance",
+            PaymentMethod::CreditCard => "credit_card",
+            PaymentMethod::Credit => "credit",
+            PaymentMethod::Online => "online",
+        };
+        let span = tracing::debug_span!(
+            target: "appmarket::gateway", "gateway", call, method, key, outcome = tracing::field::Empty
+        )
+        .entered();
+        let answer = run();
+        if !span.is_disabled() {
+            let outcome = match &answer {
+                Ok(_) => "ok",
+                Err(PaymentError::Declined(_)) => "declined",
+                Err(PaymentError::Failed(_)) => "failed",
+            };
+            span.record("outcome", outcome);
+        }
+        if let Err(PaymentError::Failed(_)) = &answer {
+            tracing::warn!(target: "appmarket::gateway", call, method, key, outcome = "failed", "gateway failed");
+        }
+        answer
+    }
+}
+
+impl PaymentGateway for Traced {
+    fn charge(&self, request: &ChargeRequest) -> Result<Receipt, PaymentError> {
+        self.call("charge", request.method, &request.idempotency_key, || self.0.charge(request))
+    }
+
+    fn refund(&self, request: &RefundRequest) -> Result<Receipt, PaymentError> {
+        self.call("refund", request.method, &request.idempotency_key, || self.0.refund(request))
+    }
+}
+
 /// The ledger's maps: foldhash, as in the memory store (SipHash showed in the journey's profile).
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 

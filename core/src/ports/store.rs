@@ -5,7 +5,9 @@
 //! `test-utils`).
 
 pub mod columns;
+pub mod content;
 mod memory;
+pub mod replay;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use content::{Census, EventDigest, Item, Kept, Portable};
 pub use memory::{MemoryStore, StoreSnapshot};
 
 use crate::account::{AccountEvent, CustomerAccount};
@@ -25,6 +28,7 @@ use crate::error::Error;
 use crate::event::{Event, EventKind, NewEvent};
 use crate::invoice::Invoice;
 use crate::order::{Order, OrderFilter, OrderStatus};
+use crate::policy::Policy;
 use crate::pricing::Quote;
 use crate::secret::Secret;
 use crate::supervision::{FlowFilter, ServiceFlow};
@@ -63,6 +67,21 @@ pub enum Record {
 }
 
 impl Record {
+    /// When `tick` must next look at it, under `policy` ([`Aggregate::next_due`]): what a
+    /// commit keeps in the due index.
+    pub fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
+        match self {
+            Record::Account(a) => a.next_due(policy),
+            Record::Product(p) => p.next_due(policy),
+            Record::SavedList(l) => l.next_due(policy),
+            Record::Order(o) => o.next_due(policy),
+            Record::App(a) => a.next_due(policy),
+            Record::Flow(f) => f.next_due(policy),
+            Record::Appeal(a) => a.next_due(policy),
+            Record::Invoice(i) => i.next_due(policy),
+        }
+    }
+
     /// What the record is.
     pub fn target(&self) -> Target {
         match self {
@@ -94,10 +113,14 @@ pub trait Stored: Aggregate {
     /// The event as the global stream records it; `None` for a change kept without an operation
     /// record (a counter of the marketplace's own).
     fn event_kind(event: Self::Event) -> Option<EventKind>;
+    /// The aggregate's own event that the stream recorded as `kind` (the inverse of
+    /// [`event_kind`](Stored::event_kind)); `None` for a kind of another aggregate, or one the
+    /// stream records without what the aggregate applies (an account's registration).
+    fn own_event(kind: &EventKind) -> Option<Self::Event>;
 }
 
 macro_rules! stored {
-    ($ty:ty, $variant:ident, |$s:ident| $target:expr, |$e:ident| $kind:expr) => {
+    ($ty:ty, $variant:ident, |$s:ident| $target:expr, |$e:ident| $kind:expr, |$k:ident| $own:expr) => {
         impl Stored for $ty {
             fn target(&self) -> Target {
                 let $s = self;
@@ -127,27 +150,75 @@ macro_rules! stored {
             fn event_kind($e: Self::Event) -> Option<EventKind> {
                 $kind
             }
+            fn own_event($k: &EventKind) -> Option<Self::Event> {
+                $own
+            }
         }
     };
 }
-stored!(CustomerAccount, Account, |a| Target::Account(a.id.clone()), |e| match e {
-    AccountEvent::Registered { .. } => Some(EventKind::AccountRegistered),
-    AccountEvent::UnconditionalUnsubscriptionCounted { .. } => None,
+stored!(
+    CustomerAccount,
+    Account,
+    |a| Target::Account(a.id.clone()),
+    |e| match e {
+        AccountEvent::Registered { .. } => Some(EventKind::AccountRegistered),
+        AccountEvent::UnconditionalUnsubscriptionCounted { .. } => None,
+    },
+    // The stream records a registration without the account.
+    |_k| None
+);
+stored!(
+    Product,
+    Product,
+    |p| Target::Product(p.id.clone()),
+    |e| Some(match e {
+        ProductEvent::Listed { name } => EventKind::ProductListed { name },
+        ProductEvent::Delisted => EventKind::ProductDelisted,
+        ProductEvent::Relisted => EventKind::ProductRelisted,
+    }),
+    |k| match k {
+        EventKind::ProductListed { name } => Some(ProductEvent::Listed { name: name.clone() }),
+        EventKind::ProductDelisted => Some(ProductEvent::Delisted),
+        EventKind::ProductRelisted => Some(ProductEvent::Relisted),
+        _ => None,
+    }
+);
+stored!(
+    SavedList,
+    SavedList,
+    |l| Target::SavedList(l.customer.clone()),
+    |e| Some(match e {
+        SavedListEvent::ItemSaved { product, specification } => EventKind::ItemSaved { product, specification },
+        SavedListEvent::ItemRemoved { product } => EventKind::ItemRemoved { product },
+    }),
+    |k| match k {
+        EventKind::ItemSaved { product, specification } => {
+            Some(SavedListEvent::ItemSaved { product: product.clone(), specification: specification.clone() })
+        }
+        EventKind::ItemRemoved { product } => Some(SavedListEvent::ItemRemoved { product: product.clone() }),
+        _ => None,
+    }
+);
+stored!(Order, Order, |o| Target::Order(o.id.clone()), |e| Some(EventKind::Order(e)), |k| match k {
+    EventKind::Order(e) => Some(e.clone()),
+    _ => None,
 });
-stored!(Product, Product, |p| Target::Product(p.id.clone()), |e| Some(match e {
-    ProductEvent::Listed { name } => EventKind::ProductListed { name },
-    ProductEvent::Delisted => EventKind::ProductDelisted,
-    ProductEvent::Relisted => EventKind::ProductRelisted,
-}));
-stored!(SavedList, SavedList, |l| Target::SavedList(l.customer.clone()), |e| Some(match e {
-    SavedListEvent::ItemSaved { product, specification } => EventKind::ItemSaved { product, specification },
-    SavedListEvent::ItemRemoved { product } => EventKind::ItemRemoved { product },
-}));
-stored!(Order, Order, |o| Target::Order(o.id.clone()), |e| Some(EventKind::Order(e)));
-stored!(PurchasedApp, App, |a| Target::App(a.id.clone()), |e| Some(EventKind::App(e)));
-stored!(ServiceFlow, Flow, |f| Target::Flow(f.id.clone()), |e| Some(EventKind::Flow(e)));
-stored!(Appeal, Appeal, |a| Target::Appeal(a.id.clone()), |e| Some(EventKind::Appeal(e)));
-stored!(Invoice, Invoice, |i| Target::Invoice(i.id.clone()), |e| Some(EventKind::Invoice(e)));
+stored!(PurchasedApp, App, |a| Target::App(a.id.clone()), |e| Some(EventKind::App(e)), |k| match k {
+    EventKind::App(e) => Some(e.clone()),
+    _ => None,
+});
+stored!(ServiceFlow, Flow, |f| Target::Flow(f.id.clone()), |e| Some(EventKind::Flow(e)), |k| match k {
+    EventKind::Flow(e) => Some(e.clone()),
+    _ => None,
+});
+stored!(Appeal, Appeal, |a| Target::Appeal(a.id.clone()), |e| Some(EventKind::Appeal(e)), |k| match k {
+    EventKind::Appeal(e) => Some(e.clone()),
+    _ => None,
+});
+stored!(Invoice, Invoice, |i| Target::Invoice(i.id.clone()), |e| Some(EventKind::Invoice(e)), |k| match k {
+    EventKind::Invoice(e) => Some(e.clone()),
+    _ => None,
+});
 
 /// One aggregate to save: the version it was loaded at (0 when new) and when the system must
 /// next look at it.

@@ -17,6 +17,7 @@ use crate::order::{Order, OrderFilter, OrderKind, OrderStatus};
 use crate::policy::Policy;
 use crate::pricing::purchase_quote;
 use crate::secret::Secret;
+use crate::store::content::{Census, EventDigest, Item, Portable};
 use crate::store::{Commit, Record, Reply, RequestRecord, Sequence, Store, StoreExt, Stored, Write};
 use crate::supervision::{AppealGrounds, FlowFilter, FlowKind, FlowStatus, Party, ServiceFlow};
 
@@ -653,6 +654,20 @@ pub fn flows_by_party<S: Store>(store: &S) {
     assert_eq!(store.flows_of(&Actor::Customer(customer()), &licences, 1, 10).expect("query").total, 0);
     let stranger = Actor::Seller(SellerId::parse("someone-else").expect("valid id"));
     assert_eq!(store.flows_of(&stranger, &FlowFilter::default(), 1, 10).expect("query").total, 0);
+    // Every kind of the Service Supervision filter is kept and found, 5G NaaS too (SUP-1).
+    let mut naas = flow(4);
+    naas.kind = FlowKind::FiveGNaas;
+    store.commit(Commit { writes: vec![write(naas, 0)], ..Commit::default() }, fixtures::t0()).expect("save");
+    let of_kind = |kind| {
+        let filter = FlowFilter { kind: Some(kind), ..FlowFilter::default() };
+        store.flows_of(&Actor::Customer(customer()), &filter, 1, 10).expect("query")
+    };
+    let naas = of_kind(FlowKind::FiveGNaas);
+    assert_eq!(
+        (naas.total, naas.items.iter().map(|f| f.id.clone()).collect::<Vec<_>>()),
+        (1, vec![FlowId::numbered(4)])
+    );
+    assert_eq!(FlowKind::ALL.iter().map(|k| of_kind(*k).total).sum::<u64>(), 4);
 }
 
 /// Open appeals are listed oldest first; a resolved appeal leaves the list.
@@ -811,6 +826,7 @@ pub fn check_listings<S: Store>(store: &S, records: &[Record]) {
         FlowFilter::default(),
         FlowFilter { status: Some(FlowStatus::RequestSubmitted), ..FlowFilter::default() },
         FlowFilter { kind: Some(FlowKind::Saas), ..FlowFilter::default() },
+        FlowFilter { kind: Some(FlowKind::FiveGNaas), ..FlowFilter::default() },
         FlowFilter { order: Some(OrderId::numbered(3)), ..FlowFilter::default() },
         FlowFilter { status: Some(FlowStatus::AwaitingRequest), kind: Some(FlowKind::License), order: None },
     ];
@@ -1091,8 +1107,138 @@ pub fn ord_7_unpaid_orders_are_counted_per_customer<S: Store>(store: &S) {
     assert_eq!(store.unpaid_orders(&other).expect("count"), 1);
 }
 
+/// Everything a store holds, exported.
+pub fn exported<S: Portable>(store: &S) -> Vec<Item> {
+    let mut items = Vec::new();
+    store
+        .export(&mut |item| {
+            items.push(item);
+            Ok(())
+        })
+        .expect("export");
+    items
+}
+
+/// The items of an export in an order that does not depend on the store: each kind of record in
+/// its creation order for the kinds whose listings follow it (orders, apps, flows), by id for
+/// the others, and the rest as exported.
+pub fn comparable(mut items: Vec<Item>) -> Vec<Item> {
+    fn rank(item: &Item) -> (u8, usize, String) {
+        match item {
+            Item::MarketplaceId(_) => (0, 0, String::new()),
+            Item::Sequence(s, _) => (1, 0, crate::store::columns::sequence_name(*s).to_owned()),
+            Item::Record(k) => {
+                let target = k.record.target();
+                let (kind, id) = target.kind_and_id();
+                // Listed kinds keep their creation order (a stable sort).
+                let id = if matches!(kind, 3..=5) { String::new() } else { id.to_owned() };
+                (2, kind, id)
+            }
+            Item::Event(_) => (3, 0, String::new()),
+            Item::Secret(..) => (4, 0, String::new()),
+            Item::Request(_) => (5, 0, String::new()),
+        }
+    }
+    items.sort_by_key(rank);
+    items
+}
+
+/// A store's whole content: what one store exports, an empty store imports unchanged (records
+/// with their versions and due instants, each listing in its order, events with their numbers,
+/// passwords, request records, sequences, the marketplace id, the catalogue), and the copy
+/// goes on from there; a store that is not empty refuses an import and is left as it was; an
+/// import that fails midway leaves the store empty.
+pub fn content_is_exported_and_imported<S: Portable>(source: &S, target: &S, third: &S) {
+    // A bit of everything.
+    assert_eq!(source.marketplace_id("contract-market").expect("bind"), "contract-market");
+    let records = save_varied_listings(source);
+    let mut catalogue = Vec::new();
+    for n in 1..=3 {
+        let p = product(n);
+        catalogue.push(p.clone());
+        let events = vec![NewEvent {
+            actor: Actor::Seller(p.seller.clone()),
+            target: Target::Product(p.id.clone()),
+            kind: EventKind::ProductListed { name: p.name.clone() },
+        }];
+        source.commit(Commit { writes: vec![write(p, 0)], events, ..Commit::default() }, fixtures::t0()).expect("list");
+    }
+    let (app, _) = paid_app();
+    let secrets = vec![(app.id.clone(), Secret::new("Kept#pw-1"))];
+    let request = RequestRecord {
+        actor: Actor::Customer(customer()),
+        id: RequestId::parse("contract-req").expect("valid id"),
+        at: fixtures::t0(),
+        fingerprint: "v1:cmd".into(),
+        reply: Ok(Reply::Done),
+    };
+    let events = (0..5).map(|_| event(Target::Account(customer()))).collect();
+    let commit = Commit { events, secrets, request: Some(request.clone()), ..Commit::default() };
+    source.commit(commit, fixtures::t0() + Duration::seconds(1)).expect("save");
+    let numbered: Vec<u64> = (0..3).map(|_| source.next_number(Sequence::Order).expect("number")).collect();
+
+    let items = exported(source);
+    let census = source.census(fixtures::t0()).expect("census");
+    let mut counted = Census::default();
+    items.iter().for_each(|i| counted.count(i));
+    assert_eq!(counted.differences(&census), Vec::<String>::new(), "an export holds what the census counts");
+    assert!(matches!(items.first(), Some(Item::MarketplaceId(id)) if id == "contract-market"), "{:?}", items.first());
+
+    target.import(&mut items.clone().into_iter().map(Ok)).expect("import");
+    assert_eq!(comparable(exported(target)), comparable(items.clone()), "the copy holds what was exported");
+    assert_eq!(target.census(fixtures::t0()).expect("census").differences(&census), Vec::<String>::new());
+    check_listings(target, &records);
+    for p in &catalogue {
+        assert_eq!(target.product(&p.id).expect("product").as_deref(), Some(p), "the catalogue is copied");
+    }
+    let (query, policy) = (SearchQuery::default(), Policy::default());
+    let found = target.search(&query.prepare(&policy).expect("a query")).expect("search");
+    assert_eq!(found.total, 3, "the copied catalogue is searched");
+    assert_eq!(target.secret(&app.id).expect("secret").map(|s| s.expose().to_owned()).as_deref(), Some("Kept#pw-1"));
+    assert_eq!(target.request(&request.actor, &request.id).expect("request"), Some(request.clone()));
+    assert_eq!(
+        EventDigest::of_store(target, 7).expect("digest").hex(),
+        EventDigest::of_store(source, 1000).expect("digest").hex(),
+        "the same events, with the same numbers"
+    );
+    // The copy goes on: its marketplace id, fresh numbers, the next event number.
+    assert_eq!(target.marketplace_id("another").expect("bind"), "contract-market");
+    let next = target.next_number(Sequence::Order).expect("number");
+    assert!(next > *numbered.iter().max().expect("numbers"), "{next} was handed out before");
+    let head = target
+        .commit(Commit { events: vec![event(Target::Account(customer()))], ..Commit::default() }, fixtures::t0())
+        .expect("commit");
+    assert_eq!(head, census.last_seq + 1);
+    let again = Commit { request: Some(request), ..Commit::default() };
+    assert!(matches!(target.commit(again, fixtures::t0()), Err(Error::Conflict { .. })), "a copied request id is used");
+
+    // A store that is not empty refuses, and is left as it was.
+    let before = exported(target);
+    let err = target.import(&mut items.clone().into_iter().map(Ok)).expect_err("not empty");
+    assert!(matches!(&err, Error::InvalidInput { reason, .. } if reason.contains("not empty")), "{err}");
+    assert_eq!(exported(target), before);
+
+    // An import that fails midway, or whose events skip a number, leaves the store empty.
+    let half = items.len() / 2;
+    let failing = items
+        .iter()
+        .take(half)
+        .cloned()
+        .map(Ok)
+        .chain(std::iter::once(Err(Error::Storage { reason: "the source broke".into() })));
+    let err = third.import(&mut failing.into_iter()).expect_err("the source broke");
+    assert!(matches!(&err, Error::Storage { reason } if reason == "the source broke"), "{err}");
+    assert!(third.census(fixtures::t0()).expect("census").is_empty(), "a failed import left something");
+    let gap = items.iter().filter(|i| !matches!(i, Item::Event(e) if e.seq == 2)).cloned().map(Ok);
+    let err = third.import(&mut gap.into_iter()).expect_err("a gap");
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+    assert!(third.census(fixtures::t0()).expect("census").is_empty(), "a refused import left something");
+    third.import(&mut items.into_iter().map(Ok)).expect("an empty store imports");
+}
+
 /// Runs every contract test, each on a fresh store.
-pub fn run_all<S: Store>(new_store: impl Fn() -> S) {
+pub fn run_all<S: Portable>(new_store: impl Fn() -> S) {
+    content_is_exported_and_imported(&new_store(), &new_store(), &new_store());
     load_and_save(&new_store());
     stale_version_is_a_conflict(&new_store());
     request_ids_are_remembered(&new_store());

@@ -275,7 +275,9 @@ fn upgrade_payment_raced_by_cancel_order(store: Arc<dyn Store>) {
     assert_eq!(r.assert_every_charge_recorded(), 1);
 }
 
-/// The customer cancels an image provisioning order while it is charged: no server is made.
+/// The customer cancels a customized image provisioning order while it is charged: no server
+/// is made. (A quick provisioning order is charged in the command that places it: no other
+/// command can reach it before.)
 fn image_payment_raced_by_cancel_order(store: Arc<dyn Store>) {
     let r = Race::new(store);
     let product = r.list(fixtures::image_draft());
@@ -286,9 +288,15 @@ fn image_payment_raced_by_cancel_order(store: Arc<dyn Store>) {
         security_group: SecurityGroup::Recommended,
         login_password: Secret::new("Cloud#2026x"),
         agree_terms: true,
-        customization: None,
+        customization: Some(crate::provisioning::Customization {
+            mode: BillingMode::Monthly,
+            eip_mbit: None,
+            server_name: "web-1".into(),
+            periods: 1,
+            instances: 1,
+        }),
     };
-    let order = r.market.provision_image(&r.alice, &product.id, provisioning).expect("image order").id;
+    let order = r.market.provision_image(&r.alice, &product.id, provisioning, None).expect("image order").id;
     let order = r.pay_while_cancelled(&order);
     assert_eq!(order.status, OrderStatus::Cancelled);
     let server = order.app.expect("the server's id is given when provisioning");

@@ -103,7 +103,7 @@ impl World {
                 instances: 1,
             }),
         };
-        let order = self.market.provision_image(&self.alice, &p.id, request).unwrap();
+        let order = self.market.provision_image(&self.alice, &p.id, request, None).unwrap();
         let paid = self.market.pay(&self.alice, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
         let app = paid.app.clone().unwrap();
         (paid, app)

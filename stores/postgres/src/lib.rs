@@ -89,6 +89,7 @@ mod errors;
 mod listener;
 mod listing;
 mod pool;
+mod portable;
 mod rows;
 mod run;
 mod schema;

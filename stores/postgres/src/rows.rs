@@ -157,6 +157,18 @@ pub(crate) fn stored_events<'a>(
     Ok((targets, docs))
 }
 
+/// An event's document as stored: everything but its number.
+pub(crate) fn event_doc(event: &Event) -> Result<String, Error> {
+    let stored = StoredEvent {
+        schema_version: event.schema_version,
+        at: event.at,
+        actor: event.actor.clone(),
+        target: event.target.clone(),
+        kind: event.kind.clone(),
+    };
+    serde_json::to_string(&stored).map_err(|e| Error::Storage { reason: format!("cannot serialize an event: {e}") })
+}
+
 pub(crate) fn event_of(seq: i64, doc: &str) -> Result<Event, Error> {
     let stored: StoredEvent = serde_json::from_str(doc).map_err(|e| corrupt("event", e))?;
     Ok(Event {

@@ -51,6 +51,7 @@ impl PostgresStore {
 
 impl Store for PostgresStore {
     fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error> {
+        let _span = round_trip("load");
         let (rank, id) = target.kind_and_id();
         let rows = self.query("loading a record", &self.kinds[rank].load, &[&id])?;
         match rows.first() {
@@ -61,6 +62,7 @@ impl Store for PostgresStore {
 
     /// One query per kind among the targets.
     fn load_many(&self, targets: &[Target]) -> Result<Vec<Option<(Record, u64)>>, Error> {
+        let _span = round_trip("load_many");
         let mut found: HashMap<(usize, String), (Record, u64)> = HashMap::with_capacity(targets.len());
         for (rank, kind) in KINDS.iter().enumerate() {
             let ids: Vec<&str> =
@@ -83,6 +85,7 @@ impl Store for PostgresStore {
     }
 
     fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
+        let _span = round_trip("product");
         let cached = {
             let cache = self.products.lock().unwrap_or_else(|p| p.into_inner());
             cache.get(id).cloned()
@@ -113,6 +116,7 @@ impl Store for PostgresStore {
     }
 
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
+        let _span = round_trip("commit");
         commit.check_writes()?;
         self.run("saving a commit", true, |conn| self.commit_once(conn, &commit, at))
     }
@@ -120,6 +124,7 @@ impl Store for PostgresStore {
     /// One transaction for all (one flush for a durable commit). When one of them fails its
     /// checks, that transaction is rolled back and they are saved one by one.
     fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
+        let _span = round_trip("commit_many");
         // One that writes a target twice gets its refusal in its slot, the others are saved.
         if commits.iter().any(|c| c.check_writes().is_err()) {
             return appmarket::store::commit_one_by_one(self, commits, at);
@@ -135,6 +140,7 @@ impl Store for PostgresStore {
     /// hosts, and the unused rest of a block is skipped when the store is dropped (a host
     /// restarts) or its connections broke.
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
+        let _span = round_trip("next_number");
         let name = sequence_name(sequence);
         let mut blocks = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
         let breaks = self.pool.breaks();
@@ -158,6 +164,7 @@ impl Store for PostgresStore {
     }
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
+        let _span = round_trip("search");
         let rows = self.query("searching products", "SELECT id, version FROM products WHERE listed", &[])?;
         let current: Vec<(String, i64)> = rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1))).collect();
         let products = self.cached_products(&current)?;
@@ -171,6 +178,7 @@ impl Store for PostgresStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<Order>, Error> {
+        let _span = round_trip("orders_of");
         let status = filter.status.map(|s| columns::order_status(s).to_owned());
         let product = filter.product.as_ref().map(|p| p.to_string());
         let customer = customer.as_str();
@@ -192,6 +200,7 @@ impl Store for PostgresStore {
     }
 
     fn unpaid_orders(&self, customer: &CustomerId) -> Result<u64, Error> {
+        let _span = round_trip("unpaid_orders");
         let unpaid = columns::order_status(appmarket::OrderStatus::PendingPayment);
         let rows = self.query(
             "counting unpaid orders",
@@ -208,6 +217,7 @@ impl Store for PostgresStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<PurchasedApp>, Error> {
+        let _span = round_trip("apps_of");
         let status = filter.status.map(|s| columns::app_status(s).to_owned());
         let delivery = filter.delivery.map(|d| columns::delivery(d).to_owned());
         let mode = filter.mode.map(|m| columns::billing_mode(m).to_owned());
@@ -246,6 +256,7 @@ impl Store for PostgresStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
+        let _span = round_trip("flows_of");
         let (column, id, listing) = match party {
             Actor::Customer(c) => ("customer", c.as_str(), LISTING_CUSTOMER_FLOWS),
             Actor::Seller(s) => ("seller", s.as_str(), LISTING_SELLER_FLOWS),
@@ -272,6 +283,7 @@ impl Store for PostgresStore {
     }
 
     fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {
+        let _span = round_trip("open_appeals");
         let rows =
             self.query("listing open appeals", "SELECT doc FROM appeals WHERE open ORDER BY opened_at, id", &[])?;
         rows.iter()
@@ -283,6 +295,7 @@ impl Store for PostgresStore {
     }
 
     fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error> {
+        let _span = round_trip("due");
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self.query(
             "reading the due index",
@@ -293,6 +306,7 @@ impl Store for PostgresStore {
     }
 
     fn next_due(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+        let _span = round_trip("next_due");
         let rows = self.query(
             "reading the next due instant",
             "SELECT at FROM due WHERE at > $1 ORDER BY at LIMIT 1",
@@ -302,6 +316,7 @@ impl Store for PostgresStore {
     }
 
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        let _span = round_trip("events_since");
         let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self.query(
@@ -313,6 +328,7 @@ impl Store for PostgresStore {
     }
 
     fn records(&self, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        let _span = round_trip("records");
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self.query(
@@ -324,6 +340,7 @@ impl Store for PostgresStore {
     }
 
     fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
+        let _span = round_trip("request");
         let rows = self.query(
             "reading a request id",
             "SELECT doc FROM requests WHERE actor = $1 AND id = $2",
@@ -334,6 +351,7 @@ impl Store for PostgresStore {
     }
 
     fn prune_requests(&self, before: DateTime<Utc>) -> Result<u64, Error> {
+        let _span = round_trip("prune_requests");
         self.write("forgetting old request ids", |conn| {
             let s = conn.statement("DELETE FROM requests WHERE at < $1")?;
             conn.client.execute(&s, &[&nanos(before)])
@@ -341,6 +359,7 @@ impl Store for PostgresStore {
     }
 
     fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error> {
+        let _span = round_trip("secret");
         let rows =
             self.query("reading a password", "SELECT secret, sealed FROM secrets WHERE app = $1", &[&app.as_str()])?;
         let Some(row) = rows.first() else { return Ok(None) };
@@ -348,6 +367,7 @@ impl Store for PostgresStore {
     }
 
     fn marketplace_id(&self, proposed: &str) -> Result<String, Error> {
+        let _span = round_trip("marketplace_id");
         self.write("recording the marketplace id", |conn| {
             let insert = conn.statement(
                 "INSERT INTO meta (key, value) VALUES ('marketplace_id', $1) ON CONFLICT (key) DO NOTHING",
@@ -362,6 +382,7 @@ impl Store for PostgresStore {
     /// is in force (the row lock makes it exclusive with page claims); a target without a due
     /// row is claimed in the claims table.
     fn claim(&self, target: &Target, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, Error> {
+        let _span = round_trip("claim");
         let key = target_key(target);
         self.write("claiming a due item", |conn| {
             let s = conn.statement(
@@ -382,6 +403,7 @@ impl Store for PostgresStore {
     }
 
     fn release(&self, target: &Target) -> Result<(), Error> {
+        let _span = round_trip("release");
         let key = target_key(target);
         self.write("releasing a claim", |conn| {
             let s = conn.statement(
@@ -403,6 +425,7 @@ impl Store for PostgresStore {
         limit: usize,
         skip: &HashSet<Target>,
     ) -> Result<Vec<Target>, Error> {
+        let _span = round_trip("claim_due");
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -425,4 +448,10 @@ impl Store for PostgresStore {
         })?;
         rows.iter().map(|r| rows::target_of_key(r.get(0))).collect()
     }
+}
+
+/// The span of one call of the store, entered until it returns: `store` (DEBUG) with the store
+/// and the call (README "Telemetry").
+fn round_trip(op: &'static str) -> tracing::span::EnteredSpan {
+    tracing::debug_span!(target: "appmarket::store", "store", store = "postgres", op).entered()
 }

@@ -198,7 +198,7 @@ fn a_nul_in_a_product_name_is_refused_before_any_charge() {
     assert_eq!(payments.charges().len(), 1);
 
     let filter = AppFilter { name: Some("\0".into()), ..AppFilter::default() };
-    let err = market.apps(&buyer, &filter, 1, 20).expect_err("a NUL in a filter");
+    let err = market.apps(&buyer, &filter, 1, Some(20)).expect_err("a NUL in a filter");
     assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "filter.name"), "{err}");
     let json = market.run_json(
         &seller,

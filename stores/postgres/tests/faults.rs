@@ -42,7 +42,7 @@ fn request(product: &ProductId) -> PurchaseRequest {
 
 /// What must not change when a commit fails: the customer's orders and the event stream.
 fn state(s: &Setup) -> (u64, usize) {
-    let orders = s.market.orders(&s.buyer, &OrderFilter::default(), 1, 100).unwrap().total;
+    let orders = s.market.orders(&s.buyer, &OrderFilter::default(), 1, Some(100)).unwrap().total;
     let events = s.store.events_since(0, 100_000).unwrap().len();
     (orders, events)
 }

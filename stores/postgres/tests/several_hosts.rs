@@ -162,7 +162,7 @@ fn four_hosts_race_on_orders_lists_and_request_ids() {
 
     // One request id, sent to every host at once: executed once, the same reply everywhere.
     let bob = &customers[1];
-    let before = first.orders(bob, &OrderFilter::default(), 1, 100).unwrap().total;
+    let before = first.orders(bob, &OrderFilter::default(), 1, Some(100)).unwrap().total;
     let replies: Vec<Order> = std::thread::scope(|s| {
         let handles: Vec<_> = h
             .markets
@@ -176,7 +176,7 @@ fn four_hosts_race_on_orders_lists_and_request_ids() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert!(replies.iter().all(|o| *o == replies[0]), "every host returns the same order");
-    assert_eq!(first.orders(bob, &OrderFilter::default(), 1, 100).unwrap().total, before + 1);
+    assert_eq!(first.orders(bob, &OrderFilter::default(), 1, Some(100)).unwrap().total, before + 1);
 
     stop.store(true, Ordering::SeqCst);
     let seen = reader.join().expect("the reader saw every event in order");

@@ -167,6 +167,7 @@ mod commit;
 mod listing;
 mod open;
 mod options;
+mod portable;
 mod schema;
 mod secrets;
 mod snapshot;

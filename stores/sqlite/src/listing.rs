@@ -51,6 +51,13 @@ macro_rules! insert {
 }
 pub(crate) const INSERT: &str = insert!();
 
+/// An imported record: as [`INSERT`], with its version as the last parameter (`?15`).
+pub(crate) const IMPORT: &str = concat!(
+    "INSERT INTO records (kind, id, version, due, doc, ",
+    names!(),
+    ") VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+);
+
 /// A record inserted at version 1, or rewritten as if saved anew (benchmarks' bulk loads).
 pub(crate) const UPSERT: &str = concat!(
     insert!(),

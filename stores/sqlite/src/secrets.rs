@@ -81,7 +81,7 @@ pub(crate) fn settle(
 }
 
 /// A `secrets` row's `password` and `sealed` columns (at `first`, `first + 1`) as a kept password.
-fn stored(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<StoredSecret> {
+pub(crate) fn stored(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<StoredSecret> {
     match (row.get::<_, Option<String>>(first)?, row.get::<_, Option<Vec<u8>>>(first + 1)?) {
         (_, Some(sealed)) => Ok(StoredSecret::Sealed(sealed)),
         (Some(plain), None) => Ok(StoredSecret::Plain(plain)),

@@ -23,6 +23,7 @@ use crate::{Block, SqliteStore, secrets};
 
 impl Store for SqliteStore {
     fn load(&self, target: &Target) -> Result<Option<(Record, u64)>, Error> {
+        let _span = round_trip("load");
         let (kind, id) = key(target);
         let row: Option<(String, i64)> = self.read(|conn| {
             let sql = if kind == 1 {
@@ -43,6 +44,7 @@ impl Store for SqliteStore {
     /// One read transaction for all (one lock of the file instead of one per record), each
     /// record read by its key with one cached statement.
     fn load_many(&self, targets: &[Target]) -> Result<Vec<Option<(Record, u64)>>, Error> {
+        let _span = round_trip("load_many");
         if targets.len() < 2 {
             return targets.iter().map(|t| self.load(t)).collect();
         }
@@ -78,12 +80,14 @@ impl Store for SqliteStore {
     }
 
     fn product(&self, id: &ProductId) -> Result<Option<Arc<Product>>, Error> {
+        let _span = round_trip("product");
         self.read(|conn| self.catch_up(conn))?;
         let catalog = self.catalog.read().unwrap_or_else(|p| p.into_inner());
         Ok(catalog.products.get(id).map(|(p, _)| Arc::clone(p)))
     }
 
     fn commit(&self, commit: Commit, at: DateTime<Utc>) -> Result<u64, Error> {
+        let _span = round_trip("commit");
         let mut conn = self.writer();
         let tx =
             conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.sql("committing", e))?;
@@ -99,6 +103,7 @@ impl Store for SqliteStore {
     /// version, a target written twice) wrote nothing (the checks come before the writes) and
     /// the others go on.
     fn commit_many(&self, commits: Vec<Commit>, at: DateTime<Utc>) -> Result<Vec<Result<u64, Error>>, Error> {
+        let _span = round_trip("commit_many");
         let mut conn = self.writer();
         let tx =
             conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.sql("committing", e))?;
@@ -124,6 +129,7 @@ impl Store for SqliteStore {
     /// Hands out the next number of the block this store reserved; when the block is used up,
     /// one write transaction reserves the next `number_block` numbers in the file.
     fn next_number(&self, sequence: Sequence) -> Result<u64, Error> {
+        let _span = round_trip("next_number");
         let mut numbers = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(block) = numbers.get_mut(&sequence)
             && block.next <= block.end
@@ -147,6 +153,7 @@ impl Store for SqliteStore {
     }
 
     fn search(&self, query: &PreparedQuery<'_>) -> Result<Page<Product>, Error> {
+        let _span = round_trip("search");
         self.read(|conn| self.catch_up(conn))?;
         let catalog = self.catalog.read().unwrap_or_else(|p| p.into_inner());
         Ok(catalog.products.search(query))
@@ -159,6 +166,7 @@ impl Store for SqliteStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<Order>, Error> {
+        let _span = round_trip("orders_of");
         let customer = customer.as_str();
         let status = filter.status.map(|s| columns::order_status(s).to_owned());
         let product = filter.product.as_ref().map(|p| p.as_str().to_owned());
@@ -178,6 +186,7 @@ impl Store for SqliteStore {
     }
 
     fn unpaid_orders(&self, customer: &CustomerId) -> Result<u64, Error> {
+        let _span = round_trip("unpaid_orders");
         self.read(|conn| listing::unpaid_orders(conn, customer.as_str()).map_err(|e| self.sql("counting orders", e)))
     }
 
@@ -188,6 +197,7 @@ impl Store for SqliteStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<PurchasedApp>, Error> {
+        let _span = round_trip("apps_of");
         let customer = customer.as_str();
         let status = filter.status.map(|s| columns::app_status(s).to_owned());
         let delivery = filter.delivery.map(|d| columns::delivery(d).to_owned());
@@ -218,6 +228,7 @@ impl Store for SqliteStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<ServiceFlow>, Error> {
+        let _span = round_trip("flows_of");
         let (owned, id, listing) = match party {
             Actor::Customer(c) => ("kind = 5 AND customer = ?", c.as_str(), LISTING_CUSTOMER_FLOWS),
             Actor::Seller(s) => ("kind = 5 AND seller = ?", s.as_str(), LISTING_SELLER_FLOWS),
@@ -240,6 +251,7 @@ impl Store for SqliteStore {
     }
 
     fn open_appeals(&self) -> Result<Vec<Appeal>, Error> {
+        let _span = round_trip("open_appeals");
         let mut open: Vec<Appeal> = self.read(|conn| {
             let mut stmt =
                 conn.prepare_cached(listing::OPEN_APPEALS).map_err(|e| self.sql("listing open appeals", e))?;
@@ -261,6 +273,7 @@ impl Store for SqliteStore {
     }
 
     fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Target>, Error> {
+        let _span = round_trip("due");
         let rows: Vec<(i64, String)> = self.read(|conn| {
             let mut stmt = conn
                 .prepare_cached(
@@ -277,6 +290,7 @@ impl Store for SqliteStore {
     }
 
     fn next_due(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+        let _span = round_trip("next_due");
         let next: Option<i64> = self.read(|conn| {
             conn.prepare_cached("SELECT MIN(due) FROM records WHERE due IS NOT NULL AND due > ?1")
                 .and_then(|mut stmt| stmt.query_row(params![nanos(after)], |r| r.get(0)))
@@ -286,6 +300,7 @@ impl Store for SqliteStore {
     }
 
     fn events_since(&self, cursor: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        let _span = round_trip("events_since");
         let docs: Vec<String> = self.read(|conn| {
             let mut stmt = conn
                 .prepare_cached("SELECT doc FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
@@ -300,6 +315,7 @@ impl Store for SqliteStore {
     }
 
     fn records(&self, target: &Target, after: u64, limit: usize) -> Result<Vec<Event>, Error> {
+        let _span = round_trip("records");
         let (kind, id) = key(target);
         let after = i64::try_from(after).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -317,6 +333,7 @@ impl Store for SqliteStore {
     }
 
     fn request(&self, actor: &Actor, id: &RequestId) -> Result<Option<RequestRecord>, Error> {
+        let _span = round_trip("request");
         let actor = actor_key(actor);
         let doc: Option<String> = self.read(|conn| {
             conn.prepare_cached("SELECT doc FROM requests WHERE actor = ?1 AND id = ?2")
@@ -327,6 +344,7 @@ impl Store for SqliteStore {
     }
 
     fn prune_requests(&self, before: DateTime<Utc>) -> Result<u64, Error> {
+        let _span = round_trip("prune_requests");
         let conn = self.writer();
         conn.prepare_cached("DELETE FROM requests WHERE at < ?1")
             .and_then(|mut s| s.execute(params![nanos(before)]))
@@ -335,11 +353,13 @@ impl Store for SqliteStore {
     }
 
     fn secret(&self, app: &AppId) -> Result<Option<Secret>, Error> {
+        let _span = round_trip("secret");
         let kept = self.read(|conn| secrets::load(conn, app).map_err(|e| self.sql("reading a password", e)))?;
         kept.map(|kept| self.sealing.read(app, kept)).transpose()
     }
 
     fn marketplace_id(&self, proposed: &str) -> Result<String, Error> {
+        let _span = round_trip("marketplace_id");
         let mut conn = self.writer();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -357,6 +377,7 @@ impl Store for SqliteStore {
     }
 
     fn claim(&self, target: &Target, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, Error> {
+        let _span = round_trip("claim");
         let (kind, id) = key(target);
         let conn = self.writer();
         conn.prepare_cached(
@@ -369,6 +390,7 @@ impl Store for SqliteStore {
     }
 
     fn release(&self, target: &Target) -> Result<(), Error> {
+        let _span = round_trip("release");
         let (kind, id) = key(target);
         let conn = self.writer();
         conn.prepare_cached("DELETE FROM claims WHERE kind = ?1 AND id = ?2")
@@ -386,6 +408,7 @@ impl Store for SqliteStore {
         limit: usize,
         skip: &HashSet<Target>,
     ) -> Result<Vec<Target>, Error> {
+        let _span = round_trip("claim_due");
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -427,4 +450,10 @@ impl Store for SqliteStore {
         tx.commit().map_err(q)?;
         Ok(claimed)
     }
+}
+
+/// The span of one call of the store, entered until it returns: `store` (DEBUG) with the store
+/// and the call (README "Telemetry").
+fn round_trip(op: &'static str) -> tracing::span::EnteredSpan {
+    tracing::debug_span!(target: "appmarket::store", "store", store = "sqlite", op).entered()
 }

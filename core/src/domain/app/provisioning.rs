@@ -9,6 +9,10 @@ use crate::secret::Secret;
 
 pub use crate::policy::PASSWORD_SPECIALS;
 
+/// The billing modes of an image, in the order quick provisioning takes the first the image
+/// offers when the customer chooses none (IMG-1): a one-time plan is not one of them.
+pub const IMAGE_MODES: [BillingMode; 3] = [BillingMode::Monthly, BillingMode::Yearly, BillingMode::PayPerUse];
+
 /// The network a server joins (IMG-1).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +49,7 @@ pub enum SecurityGroup {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "python", pyo3::pyclass(frozen, eq, get_all, from_py_object, module = "appmarket"))]
 pub struct Customization {
-    /// Billing mode.
+    /// Billing mode: monthly, yearly or pay-per-use (an image is never billed one-time).
     pub mode: BillingMode,
     /// EIP bandwidth in Mbit/s, if an EIP is wanted: the policy's `eip_min_mbit` (1) to
     /// `eip_max_mbit` (2,000).
@@ -81,8 +85,8 @@ pub struct ImageProvisioning {
     pub customization: Option<Customization>,
     /// Quick provisioning: the billing mode the customer chose among the plans the image offers
     /// — yearly, monthly or pay-per-use (IMG-1). `None` takes the first the image offers, in
-    /// that order: monthly, yearly, pay-per-use. Customized provisioning sets its mode in
-    /// `customization` instead.
+    /// this order: monthly, yearly, pay-per-use (never one-time). Customized provisioning sets
+    /// its mode in `customization` instead.
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub quick_mode: Option<BillingMode>,
@@ -265,10 +269,17 @@ impl ImageProvisioning {
                         spec.plan(mode)?;
                         mode
                     }
-                    None => [BillingMode::Monthly, BillingMode::Yearly, BillingMode::PayPerUse, BillingMode::OneTime]
-                        .into_iter()
-                        .find(|m| spec.plan(*m).is_ok())
-                        .ok_or_else(|| Error::invalid("specification", "the specification has no plan"))?,
+                    // The first the image offers; a one-time plan is no billing mode of an image.
+                    None => IMAGE_MODES.into_iter().find(|m| spec.plan(*m).is_ok()).ok_or_else(|| {
+                        Error::invalid(
+                            "specification",
+                            format!(
+                                "specification `{}` offers no monthly, yearly or pay-per-use plan: an image is not \
+                                 billed one-time",
+                                spec.name
+                            ),
+                        )
+                    })?,
                 };
                 let name: String = product
                     .name
@@ -282,6 +293,12 @@ impl ImageProvisioning {
                 return Err(Error::invalid(
                     "quick_mode",
                     "customized provisioning chooses its billing mode in the customization",
+                ));
+            }
+            Some(c) if !IMAGE_MODES.contains(&c.mode) => {
+                return Err(Error::invalid(
+                    "customization.mode",
+                    format!("an image is billed monthly, yearly or pay-per-use, not {}", c.mode),
                 ));
             }
             Some(c) => {

@@ -135,7 +135,7 @@ mod tests {
     }
 
     fn found(catalogue: &Catalogue, text: &str) -> Vec<String> {
-        let query = SearchQuery { text: text.into(), page_size: 100, ..SearchQuery::default() };
+        let query = SearchQuery { text: text.into(), page_size: Some(100), ..SearchQuery::default() };
         let policy = Policy::default();
         let page = catalogue.search(&query.prepare(&policy).unwrap());
         let mut ids: Vec<String> = page.items.iter().map(|p| p.id.to_string()).collect();

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, ProductId, SellerId};
 use crate::aggregate::{Aggregate, Ctx};
+use crate::attachment::Attachment;
 use crate::error::Error;
 use crate::money::{Currency, Money};
 use crate::policy::Policy;
@@ -142,6 +143,12 @@ pub struct Specification {
     pub quantity: Option<QuantityAttribute>,
     /// Plans, at most one per billing mode.
     pub plans: Vec<PricePlan>,
+    /// A request template the customer may download before the first request of the service
+    /// flow (user guide §4.3): only for a product whose flow takes requests — a professional
+    /// service or a supervised SaaS product (SUP-3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub request_template: Option<Attachment>,
 }
 
 impl Specification {
@@ -355,6 +362,21 @@ impl ProductDraft {
                         format!("`{}` is priced per unit but has no quantity", spec.name),
                     ));
                 }
+            }
+            if let Some(template) = &spec.request_template {
+                let takes_requests = match self.delivery {
+                    DeliveryMethod::ProfessionalService => true,
+                    DeliveryMethod::Saas => self.involves_supervision,
+                    DeliveryMethod::License | DeliveryMethod::Image => false,
+                };
+                if !takes_requests {
+                    return Err(Error::invalid(
+                        "specifications.request_template",
+                        "only a professional service or a supervised SaaS product takes requests, and so a request \
+                         template (SUP-2, SUP-3)",
+                    ));
+                }
+                template.check("specifications.request_template", policy)?;
             }
             if let Some(q) = &spec.quantity {
                 check_text("quantity.name", q.name.trim(), 1, name_max)?;
@@ -617,6 +639,11 @@ impl Aggregate for Product {
         let listed = *cmd == ProductCommand::Relist;
         self.check_set_listed(ctx.actor, listed)?;
         Ok(vec![if listed { ProductEvent::Relisted } else { ProductEvent::Delisted }])
+    }
+
+    /// As listed (`Product::from_draft`): listed.
+    fn as_created(&self) -> Option<Product> {
+        Some(Product { listed: true, ..self.clone() })
     }
 
     fn apply(&mut self, event: &ProductEvent, _ctx: &Ctx<'_>) {

@@ -149,6 +149,11 @@ impl Aggregate for SavedList {
         }
     }
 
+    /// Empty: a list is created by its first save, which is one of its events.
+    fn as_created(&self) -> Option<SavedList> {
+        Some(SavedList::new(self.customer.clone()))
+    }
+
     fn apply(&mut self, event: &SavedListEvent, ctx: &Ctx<'_>) {
         match event {
             SavedListEvent::ItemSaved { product, specification } => {

@@ -53,8 +53,9 @@ pub struct SearchQuery {
     pub sort: SortOrder,
     /// Page number, from 1.
     pub page: u32,
-    /// Results per page, 1–100.
-    pub page_size: u32,
+    /// Results per page, 1 to the policy's `max_page_size` (100); `None` for its
+    /// `default_page_size` (20).
+    pub page_size: Option<u32>,
 }
 
 impl Default for SearchQuery {
@@ -69,7 +70,7 @@ impl Default for SearchQuery {
             max_price: None,
             sort: SortOrder::Relevance,
             page: 1,
-            page_size: 20,
+            page_size: None,
         }
     }
 }
@@ -261,6 +262,8 @@ impl SearchText {
 #[derive(Debug, Clone)]
 pub struct PreparedQuery<'q> {
     query: &'q SearchQuery,
+    /// The page size: the query's, or the policy's default.
+    page_size: u32,
     words: Vec<Word>,
     category: Option<String>,
     /// Whether it asks for more than the words (delivery, seller, category, mode, price).
@@ -277,7 +280,8 @@ struct Word {
 impl SearchQuery {
     /// Validates the query and prepares its words.
     pub fn prepare(&self, policy: &Policy) -> Result<PreparedQuery<'_>, Error> {
-        check_page(self.page, self.page_size, policy)?;
+        let page_size = policy.page_size_or_default(self.page_size);
+        check_page(self.page, page_size, policy)?;
         if self.text.chars().count() > policy.search_text_max_chars as usize {
             return Err(Error::invalid(
                 "text",
@@ -311,7 +315,13 @@ impl SearchQuery {
             || self.billing_mode.is_some()
             || self.min_price.is_some()
             || self.max_price.is_some();
-        Ok(PreparedQuery { query: self, words, category: self.category.as_ref().map(|c| c.to_lowercase()), has_facets })
+        Ok(PreparedQuery {
+            query: self,
+            page_size,
+            words,
+            category: self.category.as_ref().map(|c| c.to_lowercase()),
+            has_facets,
+        })
     }
 }
 
@@ -430,8 +440,8 @@ impl PreparedQuery<'_> {
             SortOrder::Newest => newest(x, y),
         };
         let total = matches.len() as u64;
-        let start = (self.query.page as usize - 1).saturating_mul(self.query.page_size as usize);
-        let end = start.saturating_add(self.query.page_size as usize);
+        let start = (self.query.page as usize - 1).saturating_mul(self.page_size as usize);
+        let end = start.saturating_add(self.page_size as usize);
         // Only the pages up to the one asked for are sorted: select them first (linear).
         if end < matches.len() {
             matches.select_nth_unstable_by(end, order);
@@ -439,7 +449,7 @@ impl PreparedQuery<'_> {
         }
         matches.sort_by(order);
         let items = matches.into_iter().skip(start).map(|m| m.product.clone()).collect();
-        Page { items, page: self.query.page, page_size: self.query.page_size, total }
+        Page { items, page: self.query.page, page_size: self.page_size, total }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Unsubscription rules: eligibility, the five-day unconditional unsubscription, the refund
+//! Unsubscription rules: eligibility, the unconditional unsubscription, the refund
 //! formula, operator review and negotiated refunds (UNS-1..6). Pure functions.
 
 use chrono::{DateTime, Duration, Utc};
@@ -28,7 +28,8 @@ pub struct RefundQuote {
     pub quote: Quote,
     /// The refunds, order by order.
     pub parts: Vec<RefundPart>,
-    /// A five-day unconditional unsubscription (UNS-3).
+    /// An unconditional unsubscription, within `unconditional_unsubscribe_hours` of
+    /// provisioning (UNS-3).
     pub unconditional: bool,
     /// The refund waits for operator review (UNS-5).
     pub needs_review: bool,
@@ -94,8 +95,8 @@ pub fn check_orders<'a>(orders: impl IntoIterator<Item = &'a Order>) -> Result<(
     Ok(())
 }
 
-/// Whether `now` is within the five-day unconditional window: up to and including 120 hours
-/// after provisioning (UNS-3).
+/// Whether `now` is within the unconditional window: up to and including
+/// `unconditional_unsubscribe_hours` (120) after provisioning (UNS-3).
 pub fn within_unconditional_window(app: &PurchasedApp, policy: &Policy, now: DateTime<Utc>) -> bool {
     within_window(app.purchased_at, policy, now)
 }
@@ -105,7 +106,7 @@ fn within_window(purchased_at: DateTime<Utc>, policy: &Policy, now: DateTime<Utc
 }
 
 /// Whether an unsubscription of an app bought at `purchased_at`, asked `now`, uses the customer's unconditional quota
-/// (UNS-3): within the five-day window, and fewer unconditional unsubscriptions counted on the
+/// (UNS-3): within the unconditional window, and fewer unconditional unsubscriptions counted on the
 /// account in the calendar year than the policy allows. The quota is then counted, also when
 /// the unsubscription waits for review.
 pub(crate) fn quota(
@@ -164,19 +165,27 @@ pub fn segments(app: &PurchasedApp, purchase_months: u32) -> Vec<Option<Segment>
     out
 }
 
+/// The unconditional window as a person reads it: "5 days" for 120 hours, "36 hours" for 36,
+/// "1 day" for 24 (UNS-3).
+pub fn window_text(hours: u32) -> String {
+    let plural = |n: u32, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    if hours > 0 && hours.is_multiple_of(24) { plural(hours / 24, "day") } else { plural(hours, "hour") }
+}
+
 fn floor_hour(t: DateTime<Utc>, policy: &Policy) -> i64 {
     let local = t.timestamp() + i64::from(policy.billing_utc_offset_minutes) * 60;
     local.div_euclid(3600)
 }
 
 /// The handling fee in percent (UNS-4): 10% for monthly and one-year terms; two-year terms 15%
-/// in the first year of use, then 10%; three-year terms 15%, 10%, 5% (from the policy).
+/// in the first year of use, then 10%; three-year terms 15%, 10%, 5%; longer terms by their
+/// band (from the policy, which has a band for every term an order may buy). A term of
+/// `months` is one of `months` ÷ 12 years, rounded up; a year of use past its band's last fee
+/// pays that last fee.
 pub fn handling_fee_percent(months: u32, start: DateTime<Utc>, now: DateTime<Utc>, policy: &Policy) -> Decimal {
     let fees = &policy.handling_fees;
-    let table = match months {
-        0..=12 => return fees.monthly_and_one_year_percent,
-        13..=24 => &fees.two_year_percent,
-        _ => &fees.three_year_percent,
+    let Some(table) = fees.band(months.div_ceil(12)).filter(|band| !band.is_empty()) else {
+        return fees.monthly_and_one_year_percent;
     };
     let zone = policy.zone();
     let (first, today) = (zone.date_of(start), zone.date_of(now));
@@ -210,7 +219,11 @@ pub fn refund_quote(
         let before = quote.exact_total();
         if unconditional {
             quote = quote.line(
-                format!("Order {}: paid, five-day unconditional unsubscription (UNS-3)", order.id),
+                format!(
+                    "Order {}: paid, unconditional unsubscription within {} (UNS-3)",
+                    order.id,
+                    window_text(policy.unconditional_unsubscribe_hours)
+                ),
                 left,
                 Decimal::ONE,
                 Decimal::ONE,
@@ -258,12 +271,13 @@ pub fn refund_quote(
     }
     let reference = orders.iter().any(|o| o.settled_by_reseller());
     let quote = quote.build()?.for_reference(reference);
-    // UNS-5: above the currency's threshold; in a currency without one, any refund (Choice:
-    // a zero refund needs no review). A reference refund moves no money: no review (Choice).
+    // UNS-5: above the currency's threshold; in a currency without one, any refund when the
+    // policy reviews those (`review_refunds_without_threshold`), none otherwise (Choice: a zero
+    // refund needs no review). A reference refund moves no money: no review (Choice).
     let needs_review = !reference
         && match policy.review_threshold(currency) {
             Some(threshold) => quote.total.amount > threshold.amount,
-            None => quote.total.amount > Decimal::ZERO,
+            None => policy.review_refunds_without_threshold && quote.total.amount > Decimal::ZERO,
         };
     Ok(RefundQuote { quote, parts, unconditional, needs_review })
 }
@@ -326,7 +340,7 @@ mod tests {
         let soon = bought + Duration::hours(1);
         assert!(quota(bought, &account, &p, soon));
         let late = bought + Duration::hours(i64::from(p.unconditional_unsubscribe_hours) + 1);
-        assert!(!quota(bought, &account, &p, late), "outside the five-day window");
+        assert!(!quota(bought, &account, &p, late), "outside the unconditional window");
         account.unconditional_unsubscriptions =
             crate::account::YearlyCount { year: 2025, count: p.unconditional_unsubscribe_per_year };
         assert!(quota(bought, &account, &p, soon), "last year's count does not use this year's quota");

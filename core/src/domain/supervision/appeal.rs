@@ -308,6 +308,17 @@ impl Aggregate for Appeal {
         }
     }
 
+    /// As opened: open, not resolved.
+    fn as_created(&self) -> Option<Appeal> {
+        Some(Appeal {
+            status: AppealStatus::Open,
+            resolution: None,
+            resolved_by: None,
+            resolved_at: None,
+            ..self.clone()
+        })
+    }
+
     fn apply(&mut self, event: &AppealEvent, ctx: &Ctx<'_>) {
         let (by, at) = (ctx.actor, ctx.now);
         match event {

@@ -193,12 +193,13 @@ pub fn billing_mode(mode: BillingMode) -> &'static str {
     }
 }
 
-/// A service flow's process: `license`, `professional_service`, `saas`.
+/// A service flow's process: `license`, `professional_service`, `saas`, `5g_naas`.
 pub fn flow_kind(kind: FlowKind) -> &'static str {
     match kind {
         FlowKind::License => "license",
         FlowKind::ProfessionalService => "professional_service",
         FlowKind::Saas => "saas",
+        FlowKind::FiveGNaas => "5g_naas",
     }
 }
 
@@ -357,7 +358,7 @@ mod tests {
         for m in [BillingMode::PayPerUse, BillingMode::Monthly, BillingMode::Yearly, BillingMode::OneTime] {
             assert_eq!(billing_mode(m), serde_name(m));
         }
-        for k in [FlowKind::License, FlowKind::ProfessionalService, FlowKind::Saas] {
+        for k in FlowKind::ALL {
             assert_eq!(flow_kind(k), serde_name(k));
         }
     }

@@ -11,7 +11,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Commit, Record, RequestRecord, Sequence, Store};
+use super::content::{Census, Item, Kept, Portable, Sink, check_event_number};
+use super::{Commit, Record, RequestRecord, Sequence, Store, columns};
 use crate::actor::{Actor, AppId, CustomerId, ProductId, RequestId, Target};
 use crate::app::{AppFilter, PurchasedApp};
 use crate::appeal::{Appeal, AppealStatus};
@@ -65,6 +66,8 @@ struct Slot {
     due: Option<DateTime<Utc>>,
     /// An order's place in its customer's list (0 for other records).
     position: u32,
+    /// Its place in the order the store's records were created: how an export lists them.
+    created: u32,
     /// Where its events are in the stream, oldest first: kept with the record, so that
     /// recording an event finds the slot its commit has just written instead of a table of
     /// its own (a cache miss per event once the store holds millions).
@@ -144,6 +147,102 @@ impl Inner {
             _ => self.records.get(target).map_or(0, |slot| slot.version),
         }
     }
+
+    /// Keeps `record` at `version`, due at `due`, with its indexes: a commit's write, or an
+    /// imported record.
+    #[inline]
+    fn put(&mut self, record: Record, version: u64, when: Option<DateTime<Utc>>) {
+        let target = record.target();
+        let Inner {
+            records,
+            catalog,
+            orders_by_customer,
+            unpaid_by_customer,
+            apps_by_customer,
+            flows_by_party,
+            open_appeals,
+            due,
+            claims,
+            ..
+        } = self;
+        if !claims.is_empty() {
+            claims.remove(&target);
+        }
+        // Products live in the catalogue and are never due (`Product` keeps the default
+        // `next_due`), so they have no slot and no place in the due index.
+        if let Record::Product(p) = record {
+            catalog.put(*p, version);
+            return;
+        }
+        // One lookup per write: the slot is updated in place, or made.
+        let created = records.len() as u32;
+        let (slot, fresh) = match records.entry(target) {
+            Entry::Occupied(e) => {
+                let slot = e.into_mut();
+                slot.record = record;
+                (slot, false)
+            }
+            Entry::Vacant(e) => {
+                (e.insert(Slot { record, version: 0, due: None, position: 0, created, events: Vec::new() }), true)
+            }
+        };
+        slot.version = version;
+        if slot.due != when {
+            if let Some(old) = slot.due {
+                due.remove(&(old, slot.record.target()));
+            }
+            if let Some(at) = when {
+                due.insert((at, slot.record.target()));
+            }
+            slot.due = when;
+        }
+        match &slot.record {
+            Record::Order(o) => {
+                let listed = ListedOrder { target: slot.record.target(), status: o.status, product: o.product.clone() };
+                let list = orders_by_customer.entry(o.customer.clone()).or_default();
+                let was_unpaid = if fresh {
+                    slot.position = list.len() as u32;
+                    list.push(listed);
+                    false
+                } else {
+                    let old = std::mem::replace(&mut list[slot.position as usize], listed);
+                    old.status == OrderStatus::PendingPayment
+                };
+                let unpaid = o.status == OrderStatus::PendingPayment;
+                if unpaid != was_unpaid {
+                    let count = unpaid_by_customer.entry(o.customer.clone()).or_default();
+                    *count = if unpaid { *count + 1 } else { count.saturating_sub(1) };
+                }
+            }
+            Record::App(a) if fresh => {
+                apps_by_customer.entry(a.customer.clone()).or_default().push(slot.record.target())
+            }
+            Record::Flow(f) if fresh => {
+                for party in [Actor::Customer(f.customer.clone()), Actor::Seller(f.seller.clone())] {
+                    flows_by_party.entry(party).or_default().push(slot.record.target());
+                }
+            }
+            Record::Appeal(a) => {
+                if a.status == AppealStatus::Open {
+                    open_appeals.insert(slot.record.target());
+                } else {
+                    open_appeals.remove(&slot.record.target());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Appends an event numbered `self.events.len() + 1`, noting where its target's events are.
+    #[inline]
+    fn append(&mut self, event: Event) {
+        let index = self.events.len() as u32;
+        match self.records.get_mut(&event.target) {
+            Some(slot) => slot.events.push(index),
+            None => self.events_by_target.entry(event.target.clone()).or_default().push(index),
+        }
+        self.events.push(event);
+    }
 }
 
 impl MemoryStore {
@@ -203,9 +302,13 @@ impl MemoryStore {
             if let Some(due) = due {
                 inner.due.insert((due, target.clone()));
             }
+            let created = match inner.records.get(&target) {
+                Some(slot) => slot.created,
+                None => inner.records.len() as u32,
+            };
             inner.records.insert(
                 target,
-                Slot { record: Record::App(Box::new(app)), version: 1, due, position: 0, events: Vec::new() },
+                Slot { record: Record::App(Box::new(app)), version: 1, due, position: 0, created, events: Vec::new() },
             );
         }
     }
@@ -295,100 +398,21 @@ impl Store for MemoryStore {
             return Err(Error::conflict(format!("request id {} was used meanwhile", req.id)));
         }
         for w in commit.writes {
-            let target = w.record.target();
-            let Inner {
-                records,
-                catalog,
-                orders_by_customer,
-                unpaid_by_customer,
-                apps_by_customer,
-                flows_by_party,
-                open_appeals,
-                due,
-                claims,
-                ..
-            } = &mut *inner;
-            if !claims.is_empty() {
-                claims.remove(&target);
-            }
-            // Products live in the catalogue and are never due (`Product` keeps the default
-            // `next_due`), so they have no slot and no place in the due index.
-            if let Record::Product(p) = w.record {
-                catalog.put(*p, w.expected_version + 1);
-                continue;
-            }
-            // One lookup per write: the slot is updated in place, or made.
-            let (slot, fresh) = match records.entry(target) {
-                Entry::Occupied(e) => {
-                    let slot = e.into_mut();
-                    slot.record = w.record;
-                    (slot, false)
-                }
-                Entry::Vacant(e) => {
-                    (e.insert(Slot { record: w.record, version: 0, due: None, position: 0, events: Vec::new() }), true)
-                }
-            };
-            slot.version = w.expected_version + 1;
-            if slot.due != w.due {
-                if let Some(old) = slot.due {
-                    due.remove(&(old, slot.record.target()));
-                }
-                if let Some(at) = w.due {
-                    due.insert((at, slot.record.target()));
-                }
-                slot.due = w.due;
-            }
-            match &slot.record {
-                Record::Order(o) => {
-                    let listed =
-                        ListedOrder { target: slot.record.target(), status: o.status, product: o.product.clone() };
-                    let list = orders_by_customer.entry(o.customer.clone()).or_default();
-                    let was_unpaid = if fresh {
-                        slot.position = list.len() as u32;
-                        list.push(listed);
-                        false
-                    } else {
-                        let old = std::mem::replace(&mut list[slot.position as usize], listed);
-                        old.status == OrderStatus::PendingPayment
-                    };
-                    let unpaid = o.status == OrderStatus::PendingPayment;
-                    if unpaid != was_unpaid {
-                        let count = unpaid_by_customer.entry(o.customer.clone()).or_default();
-                        *count = if unpaid { *count + 1 } else { count.saturating_sub(1) };
-                    }
-                }
-                Record::App(a) if w.expected_version == 0 => {
-                    apps_by_customer.entry(a.customer.clone()).or_default().push(slot.record.target())
-                }
-                Record::Flow(f) if w.expected_version == 0 => {
-                    for party in [Actor::Customer(f.customer.clone()), Actor::Seller(f.seller.clone())] {
-                        flows_by_party.entry(party).or_default().push(slot.record.target());
-                    }
-                }
-                Record::Appeal(a) => {
-                    if a.status == AppealStatus::Open {
-                        open_appeals.insert(slot.record.target());
-                    } else {
-                        open_appeals.remove(&slot.record.target());
-                    }
-                }
-                _ => {}
-            }
+            inner.put(w.record, w.expected_version + 1, w.due);
         }
         for (app, secret) in commit.secrets {
             inner.secrets.insert(app, secret);
         }
         for e in commit.events {
             let seq = inner.events.len() as u64 + 1;
-            let event =
-                Event { schema_version: EVENT_SCHEMA_VERSION, seq, at, actor: e.actor, target: e.target, kind: e.kind };
-            let index = inner.events.len() as u32;
-            let Inner { records, events_by_target, .. } = &mut *inner;
-            match records.get_mut(&event.target) {
-                Some(slot) => slot.events.push(index),
-                None => events_by_target.entry(event.target.clone()).or_default().push(index),
-            }
-            inner.events.push(event);
+            inner.append(Event {
+                schema_version: EVENT_SCHEMA_VERSION,
+                seq,
+                at,
+                actor: e.actor,
+                target: e.target,
+                kind: e.kind,
+            });
         }
         if let Some(req) = commit.request {
             inner.requests.insert((req.actor.clone(), req.id.clone()), req);
@@ -586,4 +610,109 @@ impl Store for MemoryStore {
         }
         Ok(claimed)
     }
+}
+
+impl Portable for MemoryStore {
+    /// Under the store's read lock: commits wait until the sink has taken everything.
+    fn export(&self, sink: &mut Sink<'_>) -> Result<(), Error> {
+        let inner = self.read();
+        if let Some(id) = &inner.marketplace_id {
+            sink(Item::MarketplaceId(id.clone()))?;
+        }
+        for sequence in columns::SEQUENCES {
+            if let Some(n) = inner.sequences.get(&sequence) {
+                sink(Item::Sequence(sequence, *n))?;
+            }
+        }
+        for (product, version) in inner.catalog.iter() {
+            let record = Record::Product(Box::new(Product::clone(product)));
+            sink(Item::Record(Kept { record, version, due: None }))?;
+        }
+        let mut slots: Vec<&Slot> = inner.records.values().collect();
+        slots.sort_unstable_by_key(|slot| slot.created);
+        for slot in slots {
+            sink(Item::Record(Kept { record: slot.record.clone(), version: slot.version, due: slot.due }))?;
+        }
+        for event in inner.events.iter_from(0) {
+            sink(Item::Event(event.clone()))?;
+        }
+        let mut secrets: Vec<(&AppId, &Secret)> = inner.secrets.iter().collect();
+        secrets.sort_unstable_by_key(|(app, _)| *app);
+        for (app, secret) in secrets {
+            sink(Item::Secret(app.clone(), secret.clone()))?;
+        }
+        let mut requests: Vec<&RequestRecord> = inner.requests.values().collect();
+        requests.sort_unstable_by(|a, b| (&a.actor, &a.id).cmp(&(&b.actor, &b.id)));
+        for request in requests {
+            sink(Item::Request(request.clone()))?;
+        }
+        Ok(())
+    }
+
+    /// Under the store's write lock; on an error the store is emptied again.
+    fn import(&self, items: &mut dyn Iterator<Item = Result<Item, Error>>) -> Result<(), Error> {
+        let mut inner = self.write();
+        let census = census_of(&inner, DateTime::<Utc>::MIN_UTC);
+        if !census.is_empty() {
+            return Err(census.not_empty_error());
+        }
+        let result = (|| {
+            let mut last = 0;
+            for item in items {
+                match item? {
+                    Item::MarketplaceId(id) => inner.marketplace_id = Some(id),
+                    Item::Sequence(sequence, n) => {
+                        let kept = inner.sequences.entry(sequence).or_insert(0);
+                        *kept = (*kept).max(n);
+                    }
+                    Item::Record(Kept { record, version, due }) => {
+                        let target = record.target();
+                        if inner.version_of(&target) != 0 {
+                            return Err(Error::invalid("records", format!("{target} is imported twice")));
+                        }
+                        inner.put(record, version, due);
+                    }
+                    Item::Event(event) => {
+                        check_event_number(last, &event)?;
+                        last = event.seq;
+                        inner.append(event);
+                    }
+                    Item::Secret(app, secret) => {
+                        inner.secrets.insert(app, secret);
+                    }
+                    Item::Request(request) => {
+                        inner.requests.insert((request.actor.clone(), request.id.clone()), request);
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            *inner = Inner::default();
+        }
+        result
+    }
+
+    fn census(&self, now: DateTime<Utc>) -> Result<Census, Error> {
+        Ok(census_of(&self.read(), now))
+    }
+}
+
+fn census_of(inner: &Inner, now: DateTime<Utc>) -> Census {
+    let mut census = Census { marketplace_id: inner.marketplace_id.clone(), ..Census::default() };
+    census.records[1] = inner.catalog.len() as u64;
+    for target in inner.records.keys() {
+        census.records[target.kind_and_id().0] += 1;
+    }
+    for (_, target) in &inner.due {
+        census.due[target.kind_and_id().0] += 1;
+    }
+    census.next_due = inner.due.first().map(|(at, _)| *at);
+    census.events = inner.events.len() as u64;
+    census.last_seq = census.events;
+    census.secrets = inner.secrets.len() as u64;
+    census.requests = inner.requests.len() as u64;
+    census.sequences = columns::SEQUENCES.iter().filter_map(|s| inner.sequences.get(s).map(|n| (*s, *n))).collect();
+    census.claims = inner.claims.values().filter(|until| **until > now).count() as u64;
+    census
 }

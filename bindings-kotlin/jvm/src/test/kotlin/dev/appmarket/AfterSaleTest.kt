@@ -53,6 +53,9 @@ class AfterSaleTest {
         assertEquals(FlowKind.PROFESSIONAL_SERVICE, flow.kind)
         assertEquals(flow.id, m.flow(alice, flow.id).id)
         assertEquals(1uL, m.flows(alice, FlowFilter(), 1u, 10u).total)
+        // The filter's kinds: Standard, SaaS, License and 5G NaaS (SUP-1); no page size is the policy's.
+        assertEquals(0uL, m.flows(alice, FlowFilter(kind = FlowKind.FIVE_G_NAAS), 1u, null).total)
+        assertEquals(20u, m.flows(alice, FlowFilter(), 1u, null).pageSize)
 
         val tooLong = assertThrows<AppMarketException.InvalidInput> { m.submitRequest(alice, flow.id, ServiceRequest("x".repeat(1001))) }
         assertEquals("request.description", tooLong.field)
@@ -128,7 +131,7 @@ class AfterSaleTest {
 
         // An image: invoice requested, issued, blocks unsubscription until returned.
         val image = m.listProduct(w.seller, imageDraft())
-        val imageOrder = m.pay(alice, m.provisionImage(alice, image.id, quickProvisioning()).id, PaymentMethod.CREDIT_CARD)
+        val imageOrder = m.provisionImage(alice, image.id, quickProvisioning(), PaymentMethod.CREDIT_CARD)
         val invoice = m.requestInvoice(alice, imageOrder.id)
         assertEquals(InvoiceStatus.REQUESTED, invoice.status)
         assertThrows<AppMarketException.Forbidden> { m.issueInvoice(alice, invoice.id) }
@@ -152,7 +155,7 @@ class AfterSaleTest {
         val costly = m.listProduct(w.seller, imageDraft().copy(specifications = listOf(
             Specification(name = "Default", plans = listOf(PricePlan(BillingMode.MONTHLY, usd("9000"), perUnit = false))),
         )))
-        val big = m.pay(alice, m.provisionImage(alice, costly.id, quickProvisioning()).id, PaymentMethod.CREDIT_CARD)
+        val big = m.provisionImage(alice, costly.id, quickProvisioning(), PaymentMethod.CREDIT_CARD)
         assertTrue(m.unsubscribe(alice, big.app!!).pendingUnsubscription != null)
         assertEquals(OrderStatus.UNSUBSCRIBED, m.reviewUnsubscription(operator, big.id, true).status)
     }

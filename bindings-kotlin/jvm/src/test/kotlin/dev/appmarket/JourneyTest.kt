@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 
 /** One full journey on the manual clock, calling every exported method at least once. */
 class JourneyTest {
@@ -98,13 +99,17 @@ class JourneyTest {
         assertEquals(20u, upgraded.quantity)
         assertEquals(term.expiresAt, upgraded.term!!.expiresAt)
 
-        // Image by quick provisioning, paid from the balance.
+        // Image by quick provisioning, paid from the balance as the servers are created; without a
+        // method it is refused (IMG-1).
         w.payments.setBalance("alice", usd("1000"))
-        val imageQuote = m.quoteImage(image.id, quickProvisioning())
-        val imageOrder = m.provisionImage(alice, image.id, quickProvisioning(), requestId = "img-1")
-        assertEquals(imageQuote, imageOrder.quote)
-        assertTrue(imageOrder.kind is OrderKind.Image)
-        val imagePaid = m.pay(alice, imageOrder.id, PaymentMethod.BALANCE)
+        val imageQuote = m.quoteImage(alice, image.id, quickProvisioning())
+        assertFalse(imageQuote.forReferenceOnly)
+        val noMethod = assertThrows<AppMarketException.InvalidInput> { m.provisionImage(alice, image.id, quickProvisioning()) }
+        assertEquals("method", noMethod.field)
+        val imagePaid = m.provisionImage(alice, image.id, quickProvisioning(), PaymentMethod.BALANCE, requestId = "img-1")
+        assertEquals(imageQuote, imagePaid.quote)
+        assertTrue(imagePaid.kind is OrderKind.Image)
+        assertEquals(OrderStatus.COMPLETED, imagePaid.status)
         assertEquals(0, BigDecimal("1000").subtract(imageQuote.total.amount).compareTo(w.payments.balance("alice")!!.amount))
         assertEquals("Cloud#2026x", m.revealPassword(alice, imagePaid.app!!).value)
         assertEquals("***", quickProvisioning().toString().substringAfter("loginPassword=").substringBefore(","))

@@ -98,10 +98,11 @@ class PayPerUseTest {
         val image = w.market.listProduct(w.seller, imageDraft())
         // The tour's image is sold monthly only: pay-per-use is refused, naming the offered modes.
         val e = assertThrows<AppMarketException.NotAllowed> {
-            w.market.provisionImage(alice, image.id, quickProvisioning().copy(quickMode = BillingMode.PAY_PER_USE))
+            w.market.provisionImage(alice, image.id, quickProvisioning().copy(quickMode = BillingMode.PAY_PER_USE), PaymentMethod.CREDIT_CARD)
         }
         assertEquals("CAT-2", e.rule)
-        val order = w.market.provisionImage(alice, image.id, quickProvisioning().copy(quickMode = BillingMode.MONTHLY))
+        val order = w.market.provisionImage(alice, image.id, quickProvisioning().copy(quickMode = BillingMode.MONTHLY), PaymentMethod.CREDIT_CARD)
         assertEquals(BillingMode.MONTHLY, order.mode)
+        assertEquals(OrderStatus.COMPLETED, order.status)
     }
 }
