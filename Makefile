@@ -108,18 +108,18 @@ packages: wheels test-wheels jar test-jar
 
 package-tools:
 	test -x $(PKG)/python || python3 -m venv .venv
-	$(PKG)/python -m pip install -q "maturin>=1.16,<2" "ziglang==0.17.1" "cargo-zigbuild==0.24.1" "auditwheel==6.8.2"
+	$(PKG)/python -m pip install -q "maturin>=1.16,<2" "ziglang==0.17.1" "cargo-zigbuild==0.24.0" "auditwheel==6.8.2"
 	rustup target list --installed | sort | comm -13 - <(tr ' ' '\n' <<< "$(RUST_TARGETS)" | sort) \
 		| xargs -r rustup target add
 
-# The sdist (unpacked, its Rust workspace must resolve offline with the lockfile alone) and the
+# The sdist (unpacked, its Rust workspace must resolve with the lockfile it carries) and the
 # four wheels, each checked by `auditwheel show` for its platform tag.
 wheels: package-tools
 	rm -rf $(DIST)/wheels $(DIST)/sdist && mkdir -p $(DIST)/wheels $(DIST)/sdist
 	$(PKG_PATH) maturin sdist -q -m bindings-python/Cargo.toml -o $(DIST)/wheels
 	tar xzf $(DIST)/wheels/appmarket-$(VERSION).tar.gz -C $(DIST)/sdist
 	cd $(DIST)/sdist/appmarket-$(VERSION) && ls python/appmarket/__init__.py python/appmarket/_appmarket.pyi \
-		python/appmarket/py.typed >/dev/null && $(CARGO) metadata -q --locked --offline --format-version 1 >/dev/null
+		python/appmarket/py.typed >/dev/null && $(CARGO) metadata -q --locked --format-version 1 >/dev/null
 	set -e; for w in $(WHEELS); do IFS=: read -r target compat tag <<< "$$w"; start=$$SECONDS; \
 		$(PKG_PATH) maturin build -q --release --locked --zig --target $$target --compatibility $$compat \
 			-m bindings-python/Cargo.toml -o $(DIST)/wheels; \
@@ -143,9 +143,16 @@ test-wheels:
 			$(DIST)/wheels/appmarket-$(VERSION)-cp39-abi3-*musllinux_1_2_x86_64.whl
 
 # Builds the native library of one platform (cargo-zigbuild target, JNA resource path, file name)
-# into the folder the jar takes them from (native.resources.dir).
-jar-native = start=$$SECONDS && $(PKG_PATH) cargo zigbuild -q --release --locked -p appmarket-kotlin --lib \
-	--target $(1) && mkdir -p $(CARGO_TARGET_DIR)/jna/$(2) \
+# into the folder the jar takes them from (native.resources.dir). The macOS ones are linked
+# against text stubs of the two system frameworks the crates call (bindings-kotlin/macos-frameworks),
+# for Rust's oldest macOS: 10.12 on x86-64, 11.0 on arm64.
+macos-min = $(if $(findstring x86_64-apple,$(1)),10.12,11.0)
+jar-native = start=$$SECONDS && $(if $(findstring apple,$(1)),\
+	MACOSX_DEPLOYMENT_TARGET=$(call macos-min,$(1)) $(PKG_PATH) cargo-zigbuild rustc -q --release --locked \
+		-p appmarket-kotlin --lib --target $(1) -- -L framework=$(CURDIR)/bindings-kotlin/macos-frameworks \
+		-C link-arg=-Wl,-install_name,@rpath/$(3),\
+	$(PKG_PATH) cargo zigbuild -q --release --locked -p appmarket-kotlin --lib --target $(1)) \
+	&& mkdir -p $(CARGO_TARGET_DIR)/jna/$(2) \
 	&& cp $(CARGO_TARGET_DIR)/$(patsubst %.2.17,%,$(1))/release/$(3) $(CARGO_TARGET_DIR)/jna/$(2)/$(3) \
 	&& echo "jar: $(2) built in $$((SECONDS - start)) s"
 split = $(word $(2),$(subst :, ,$(1)))
