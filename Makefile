@@ -90,14 +90,14 @@ WHEELS := x86_64-unknown-linux-gnu:manylinux2014:manylinux_2_17_x86_64 \
 	aarch64-unknown-linux-gnu:manylinux2014:manylinux_2_17_aarch64 \
 	x86_64-unknown-linux-musl:musllinux_1_2:musllinux_1_2_x86_64 \
 	aarch64-unknown-linux-musl:musllinux_1_2:musllinux_1_2_aarch64
-# Jar: cargo-zigbuild target, then JNA's resource path and the library's file name there.
+# Jar: cargo-zigbuild target, then JNA's resource path and the library's file name there. No
+# Windows library: the stores do not build for Windows (README, Packages).
 JAR_NATIVES := x86_64-unknown-linux-gnu.2.17:linux-x86-64:libappmarket_ffi.so \
 	aarch64-unknown-linux-gnu.2.17:linux-aarch64:libappmarket_ffi.so \
 	x86_64-apple-darwin:darwin-x86-64:libappmarket_ffi.dylib \
-	aarch64-apple-darwin:darwin-aarch64:libappmarket_ffi.dylib \
-	x86_64-pc-windows-gnu:win32-x86-64:appmarket_ffi.dll
+	aarch64-apple-darwin:darwin-aarch64:libappmarket_ffi.dylib
 RUST_TARGETS := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl \
-	aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-gnu
+	aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin
 # The arm64 Debian root that runs the aarch64 packages under qemu (.ci/debian-root.sh).
 ARM64_ROOT := $(CARGO_TARGET_DIR)/arm64-root
 ARM64_PYTHON := qemu-aarch64-static -L $(ARM64_ROOT) $(ARM64_ROOT)/usr/bin/python3.11
