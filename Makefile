@@ -101,7 +101,7 @@ RUST_TARGETS := x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknow
 # The arm64 Debian root that runs the aarch64 packages under qemu (.ci/debian-root.sh).
 ARM64_ROOT := $(CARGO_TARGET_DIR)/arm64-root
 ARM64_PYTHON := qemu-aarch64-static -L $(ARM64_ROOT) $(ARM64_ROOT)/usr/bin/python3.11
-ARM64_JAVA := $(CARGO_TARGET_DIR)/arm64-java
+ARM64_JAVA := $(CARGO_TARGET_DIR)/arm64-jvm/bin/java
 ARM64_PACKAGES := python3.11-minimal libpython3.11-stdlib openjdk-17-jre-headless
 
 packages: wheels test-wheels jar test-jar
@@ -166,10 +166,12 @@ jar: package-tools kotlin-bindings
 	$(PKG)/python -m zipfile -l $(DIST)/appmarket-kotlin-$(VERSION).jar | grep appmarket_ffi
 
 # The consumer project runs the README quick start against the installed jar: here (linux-x86-64)
-# and in Debian's arm64 JVM under qemu (linux-aarch64), Maven forking that JVM for the tests.
+# and in Debian's arm64 JVM under qemu (linux-aarch64), Maven's surefire forking that JVM through
+# a wrapper (its path must end in bin/java).
 test-jar:
 	mvn -B -q -f bindings-kotlin/consumer/pom.xml test -DargLine=-Dappmarket.platform=linux-x86-64
 	.ci/debian-root.sh arm64 $(ARM64_ROOT) $(ARM64_PACKAGES)
+	mkdir -p $(dir $(ARM64_JAVA))
 	printf '#!/bin/sh\nexec qemu-aarch64-static -L %s %s/usr/lib/jvm/java-17-openjdk-arm64/bin/java "$$@"\n' \
 		$(ARM64_ROOT) $(ARM64_ROOT) > $(ARM64_JAVA) && chmod +x $(ARM64_JAVA)
 	mvn -B -q -f bindings-kotlin/consumer/pom.xml test -Djvm=$(ARM64_JAVA) -DargLine=-Dappmarket.platform=linux-aarch64
