@@ -15,6 +15,7 @@ Ends with 'wheel: N passed, N failed'.
 from __future__ import annotations
 
 import argparse
+import json
 import pathlib
 import re
 import shlex
@@ -41,14 +42,28 @@ with tempfile.TemporaryDirectory() as tmp:
 """
 
 
-def platform_tag(wheel: pathlib.Path) -> str:
-    """The platform tag `auditwheel show` finds the wheel consistent with."""
+def platform_tag(wheel: pathlib.Path, tag: str) -> str:
+    """The platform tag `auditwheel show` finds the wheel consistent with.
+
+    A musl wheel linked by zig names musl's C library `libc.so` (musl's loader takes that name
+    for itself), where auditwheel's musllinux policy knows only `libc.musl-<arch>.so.1`: so for
+    a musllinux tag auditwheel looks up no library (`--ldpaths` of nothing), and the tag holds
+    when it finds no versioned symbol and no external library but `libc.so`.
+    """
     auditwheel = pathlib.Path(sys.executable).parent / "auditwheel"
-    shown = subprocess.run([str(auditwheel), "show", str(wheel)], capture_output=True, text=True, check=True)
+    musl = tag.startswith("musllinux")
+    command = [str(auditwheel), "show", *(["--ldpaths", "/nonexistent"] if musl else []), str(wheel)]
+    shown = subprocess.run(command, capture_output=True, text=True, check=True)
     text = " ".join(shown.stdout.split())
     found = re.search(r'consistent with the following platform tag: "([^"]+)"', text)
     if not found:
         raise SystemExit(f"auditwheel show gave no platform tag:\n{shown.stdout}{shown.stderr}")
+    if musl and found.group(1).startswith("linux_"):
+        external = re.search(r"required by the wheel: (\{.*?\})", text)
+        libraries = set(json.loads(external.group(1))) if external else set()
+        versioned = "references no external versioned symbols" not in text
+        if libraries <= {"libc.so"} and not versioned:
+            return tag
     return found.group(1)
 
 
@@ -80,7 +95,7 @@ def main() -> int:
     if args.tag:
         if args.tag not in name:
             failures.append(f"{name} is not tagged {args.tag}")
-        found = platform_tag(wheel)
+        found = platform_tag(wheel, args.tag)
         if found != args.tag:
             failures.append(f"auditwheel show: {name} is consistent with {found}, not {args.tag}")
         else:
