@@ -30,6 +30,10 @@ class QuickStartTest {
     @Test
     fun readmeQuickStart() {
         assertNull(System.getProperty("jna.library.path"), "the native library must come from the jar")
+        // `make test-jar` names the platform each run is on (-Dappmarket.platform): the library the
+        // jar carries at that JNA resource path is the one loaded.
+        System.getProperty("appmarket.platform")?.let { assertEquals(it, com.sun.jna.Platform.RESOURCE_PREFIX) }
+        println("appmarket: quick start on ${com.sun.jna.Platform.RESOURCE_PREFIX} (${System.getProperty("java.vm.name")})")
         val clock = ManualClock(Instant.parse("2026-04-15T02:00:00Z"))
         Marketplace(clock = clock).use { market ->
             market.listProduct(Actor.Seller("isv-1"), saasDraft()) // 23 USD per licence a month
