@@ -112,14 +112,18 @@ package-tools:
 	rustup target list --installed | sort | comm -13 - <(tr ' ' '\n' <<< "$(RUST_TARGETS)" | sort) \
 		| xargs -r rustup target add
 
-# The sdist (unpacked, its Rust workspace must resolve with the lockfile it carries) and the
-# four wheels, each checked by `auditwheel show` for its platform tag.
+# The sdist (unpacked, its Rust workspace must resolve with the lockfile it carries: resolving
+# may drop the entries of the workspace's other crates, never add or change one) and the four
+# wheels, each checked by `auditwheel show` for its platform tag.
 wheels: package-tools
 	rm -rf $(DIST)/wheels $(DIST)/sdist && mkdir -p $(DIST)/wheels $(DIST)/sdist
-	$(PKG_PATH) maturin sdist -q -m bindings-python/Cargo.toml -o $(DIST)/wheels
+	$(PKG_PATH) maturin sdist -m bindings-python/Cargo.toml -o $(DIST)/wheels
 	tar xzf $(DIST)/wheels/appmarket-$(VERSION).tar.gz -C $(DIST)/sdist
 	cd $(DIST)/sdist/appmarket-$(VERSION) && ls python/appmarket/__init__.py python/appmarket/_appmarket.pyi \
-		python/appmarket/py.typed >/dev/null && $(CARGO) metadata -q --locked --format-version 1 >/dev/null
+		python/appmarket/py.typed >/dev/null && cp Cargo.lock Cargo.lock.packed \
+		&& $(CARGO) metadata -q --offline --format-version 1 >/dev/null \
+		&& if diff Cargo.lock.packed Cargo.lock | grep '^>'; then \
+			echo "sdist: its Cargo.lock lacks the lines above"; exit 1; fi
 	set -e; for w in $(WHEELS); do IFS=: read -r target compat tag <<< "$$w"; start=$$SECONDS; \
 		$(PKG_PATH) maturin build -q --release --locked --zig --target $$target --compatibility $$compat \
 			-m bindings-python/Cargo.toml -o $(DIST)/wheels; \
