@@ -1140,14 +1140,87 @@ pub(crate) fn kept_password(app: &AppId, kept: Option<Secret>) -> Result<Secret,
     kept.ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))
 }
 
-/// The application information an app starts with: an image's login (`root`, its password
-/// kept from the start), else none.
-/// The application information an app starts with: for an image, the servers' login user and a
-/// password the customer set.
-fn info_at_start(login_user: Option<String>) -> ApplicationInfo {
-    match login_user {
-        Some(username) => ApplicationInfo { username, has_password: true, ..ApplicationInfo::default() },
-        None => ApplicationInfo::default(),
+/// What creating an app decided, which none of its events changes (but its specification and
+/// quantity, which upgrades and downgrades change): the one input of [`PurchasedApp::new`].
+struct AppOrigin {
+    id: AppId,
+    order: OrderId,
+    customer: CustomerId,
+    customer_level: Option<String>,
+    product: ProductId,
+    product_name: String,
+    delivery: DeliveryMethod,
+    involves_supervision: bool,
+    specification: String,
+    quantity: u32,
+    mode: BillingMode,
+    purchased_at: DateTime<Utc>,
+    seller: SellerInfo,
+    image: Option<Box<ImageSetup>>,
+    /// An image's servers' login user, whose password the customer set (IMG-3); `None` for
+    /// any other app.
+    login_user: Option<String>,
+    /// How a pay-per-use app's usage is charged (PRC-7): its hourly rate, and the method, or
+    /// the reseller who settles (ORD-4); `None` for any other app.
+    metered: Option<(Money, Option<PaymentMethod>, Option<String>)>,
+}
+
+impl PurchasedApp {
+    /// The app as its creation leaves it, before any of its events: provisioning (supervised)
+    /// or active, with no term (its first term is an event), an image's login as its
+    /// application information, and pay-per-use metering not started; no renewal, reminder,
+    /// downgrade, receipt or setting. The one place that says how an app starts: creating it
+    /// and [`Aggregate::as_created`] both make it here.
+    fn new(origin: AppOrigin) -> PurchasedApp {
+        let AppOrigin {
+            id,
+            order,
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            quantity,
+            mode,
+            purchased_at,
+            seller,
+            image,
+            login_user,
+            metered,
+        } = origin;
+        let info = match login_user {
+            Some(username) => ApplicationInfo { username, has_password: true, ..ApplicationInfo::default() },
+            None => ApplicationInfo::default(),
+        };
+        PurchasedApp {
+            id,
+            order,
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            quantity,
+            mode,
+            purchased_at,
+            term: None,
+            status: if involves_supervision { AppStatus::Provisioning } else { AppStatus::Active },
+            info,
+            seller,
+            auto_renewal: None,
+            pending_order: None,
+            image,
+            renewals: Vec::new(),
+            reminded: Vec::new(),
+            metering: metered.map(|(hourly, method, reseller)| Box::new(Metering::new(hourly, method, reseller, None))),
+            scheduled_downgrade: None,
+            recent_receipts: Vec::new(),
+            charges_returned: 0,
+        }
     }
 }
 
@@ -1177,14 +1250,7 @@ impl Create for PurchasedApp {
             hourly,
             payment,
         } = Start::clone(start);
-        let supervised = involves_supervision;
-        let term = match (supervised, mode.months_per_period()) {
-            (false, Some(months)) => Some(Term::starting(ctx.now, months * periods, ctx.policy.zone())),
-            _ => None,
-        };
-        // The servers' login user, whose password the customer set (IMG-3).
-        let info = info_at_start(image.as_ref().map(|_| ctx.policy.password_user_name.clone()));
-        let mut app = PurchasedApp {
+        let mut app = PurchasedApp::new(AppOrigin {
             id: id.unwrap_or_else(|| AppId::numbered(0)),
             order: order.clone(),
             customer,
@@ -1192,40 +1258,30 @@ impl Create for PurchasedApp {
             product,
             product_name,
             delivery,
-            involves_supervision: supervised,
+            involves_supervision,
             specification,
             quantity,
             mode,
             purchased_at: ctx.now,
-            term,
-            status: if supervised { AppStatus::Provisioning } else { AppStatus::Active },
-            info,
             seller,
-            auto_renewal: None,
-            pending_order: None,
+            // The servers' login user, whose password the customer set (IMG-3).
+            login_user: image.as_ref().map(|_| ctx.policy.password_user_name.clone()),
             image: image.map(Box::new),
-            renewals: Vec::new(),
-            reminded: Vec::new(),
-            metering: None,
-            scheduled_downgrade: None,
-            recent_receipts: Vec::new(),
-            charges_returned: 0,
-        };
+            metered: (mode == BillingMode::PayPerUse).then(|| match payment {
+                Ok(method) => (hourly, Some(method), None),
+                Err(reseller) => (hourly, None, Some(reseller)),
+            }),
+        });
         let mut events = vec![AppEvent::Created { order }];
-        if let Some(term) = app.term {
-            events.push(AppEvent::TermStarted { term });
+        if let (false, Some(months)) = (involves_supervision, mode.months_per_period()) {
+            let started = AppEvent::TermStarted { term: Term::starting(ctx.now, months * periods, ctx.policy.zone()) };
+            app.apply(&started, ctx);
+            events.push(started);
         }
-        if mode == BillingMode::PayPerUse {
-            let (method, reseller) = match payment {
-                Ok(method) => (Some(method), None),
-                Err(reseller) => (None, Some(reseller)),
-            };
-            app.metering = Some(Box::new(Metering::new(hourly, method, reseller, None)));
-            if app.status == AppStatus::Active {
-                let started = AppEvent::MeteringStarted { at: ctx.now };
-                app.apply(&started, ctx);
-                events.push(started);
-            }
+        if app.metering.is_some() && app.status == AppStatus::Active {
+            let started = AppEvent::MeteringStarted { at: ctx.now };
+            app.apply(&started, ctx);
+            events.push(started);
         }
         Ok((app, events))
     }
@@ -1411,30 +1467,48 @@ impl Aggregate for PurchasedApp {
         }
     }
 
-    /// As started (`Create::decide_new`): provisioning (supervised) or active, with no term
-    /// (its first term is an event), the application information an image starts with, and
-    /// pay-per-use metering not started; no renewal, reminder, downgrade, receipt or setting.
-    /// Its specification and quantity stay as kept: the last upgrade or downgrade, or what was
-    /// bought.
+    /// As started (`PurchasedApp::new` of what its creation decided, read from the app
+    /// itself). Its specification and quantity stay as kept: the last upgrade or downgrade, or
+    /// what was bought (their events hold the new configuration only). An image's login user
+    /// is the one it was created with: a later provided information replaces it.
     fn as_created(&self) -> Option<PurchasedApp> {
-        Some(PurchasedApp {
-            term: None,
-            status: if self.involves_supervision { AppStatus::Provisioning } else { AppStatus::Active },
-            // The login user is the one it was created with: a later provided information replaces it.
-            info: info_at_start(self.image.as_ref().map(|_| self.info.username.clone())),
-            auto_renewal: None,
-            pending_order: None,
-            renewals: Vec::new(),
-            reminded: Vec::new(),
-            metering: self
-                .metering
-                .as_ref()
-                .map(|m| Box::new(Metering::new(m.hourly, m.method, m.reseller.clone(), None))),
-            scheduled_downgrade: None,
-            recent_receipts: Vec::new(),
-            charges_returned: 0,
-            ..self.clone()
-        })
+        let PurchasedApp {
+            id,
+            order,
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            quantity,
+            mode,
+            purchased_at,
+            info,
+            seller,
+            image,
+            metering,
+            ..
+        } = self.clone();
+        Some(PurchasedApp::new(AppOrigin {
+            id,
+            order,
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            quantity,
+            mode,
+            purchased_at,
+            seller,
+            login_user: image.as_ref().map(|_| info.username),
+            image,
+            metered: metering.map(|m| (m.hourly, m.method, m.reseller)),
+        }))
     }
 
     fn apply(&mut self, event: &AppEvent, _ctx: &Ctx<'_>) {

@@ -251,13 +251,27 @@ impl Invoice {
         usage: Option<InvoicedUsage>,
         now: DateTime<Utc>,
     ) -> Invoice {
+        Invoice::new(id, order.id.clone(), order.customer.clone(), amount, usage, now)
+    }
+
+    /// The invoice as its request leaves it: neither issued nor returned. The one place that
+    /// says how an invoice starts: requesting it and [`Aggregate::as_created`] both make it
+    /// here.
+    fn new(
+        id: InvoiceId,
+        order: OrderId,
+        customer: CustomerId,
+        amount: Money,
+        usage: Option<InvoicedUsage>,
+        requested_at: DateTime<Utc>,
+    ) -> Invoice {
         Invoice {
             id,
-            order: order.id.clone(),
-            customer: order.customer.clone(),
+            order,
+            customer,
             amount,
             status: InvoiceStatus::Requested,
-            requested_at: now,
+            requested_at,
             issued_at: None,
             returned_at: None,
             usage,
@@ -338,10 +352,12 @@ impl Aggregate for Invoice {
         }
     }
 
-    /// As requested (`Invoice::requested`): neither issued nor returned. Its amount stays as
-    /// kept: the last adjustment, or the amount requested.
+    /// As requested (`Invoice::new` of what the request decided, read from the invoice
+    /// itself). Its amount stays as kept: the last adjustment, or the amount requested (which
+    /// the invoice no longer keeps once adjusted).
     fn as_created(&self) -> Option<Invoice> {
-        Some(Invoice { status: InvoiceStatus::Requested, issued_at: None, returned_at: None, ..self.clone() })
+        let Invoice { id, order, customer, amount, requested_at, usage, .. } = self.clone();
+        Some(Invoice::new(id, order, customer, amount, usage, requested_at))
     }
 
     fn apply(&mut self, event: &InvoiceEvent, ctx: &Ctx<'_>) {

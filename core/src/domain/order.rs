@@ -867,20 +867,48 @@ pub fn quote_purchase(product: &Product, request: &PurchaseRequest, policy: &Pol
     crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods)
 }
 
+/// What placing an order decided, which none of its events changes: the one input of
+/// [`Order::new`].
+struct OrderOrigin {
+    id: OrderId,
+    customer: CustomerId,
+    seller: SellerId,
+    product: ProductId,
+    product_name: String,
+    delivery: DeliveryMethod,
+    involves_supervision: bool,
+    ordered: Ordered,
+    placed_at: DateTime<Utc>,
+    /// The app numbered with an image order (APP-5); `None` until then, and for any other.
+    app: Option<AppId>,
+}
+
 impl Order {
-    /// A new order, pending payment (ORD-1), not numbered yet.
-    fn placed(account: &CustomerAccount, product: &Product, ordered: Ordered, now: DateTime<Utc>) -> Order {
-        let Ordered { specification, mode, quantity, periods, kind, quote } = ordered;
-        let quote = quote.for_reference(account.is_reseller_customer());
+    /// The order as its placing leaves it, before any of its events: pending payment, nothing
+    /// paid, fulfilled, refunded or invoiced. The one place that says how an order starts:
+    /// placing it and [`Aggregate::as_created`] both make it here.
+    fn new(origin: OrderOrigin) -> Order {
+        let OrderOrigin {
+            id,
+            customer,
+            seller,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            ordered: Ordered { specification, mode, quantity, periods, kind, quote },
+            placed_at,
+            app,
+        } = origin;
         let currency = quote.total.currency;
         Order {
-            id: OrderId::numbered(0),
-            customer: account.id.clone(),
-            seller: product.seller.clone(),
-            product: product.id.clone(),
-            product_name: product.name.clone(),
-            delivery: product.delivery,
-            involves_supervision: product.involves_supervision && matches!(kind, OrderKind::Purchase),
+            id,
+            customer,
+            seller,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
             specification,
             mode,
             quantity,
@@ -888,11 +916,11 @@ impl Order {
             kind,
             quote,
             status: OrderStatus::PendingPayment,
-            placed_at: now,
+            placed_at,
             terms_accepted_at: None,
             payment: None,
             cancel_reason: None,
-            app: None,
+            app,
             flow: None,
             accepted_at: None,
             completed_at: None,
@@ -904,6 +932,23 @@ impl Order {
             unconditional_unsubscription_at: None,
             charges_returned: 0,
         }
+    }
+
+    /// A new order, pending payment (ORD-1), not numbered yet.
+    fn placed(account: &CustomerAccount, product: &Product, ordered: Ordered, now: DateTime<Utc>) -> Order {
+        let quote = ordered.quote.for_reference(account.is_reseller_customer());
+        Order::new(OrderOrigin {
+            id: OrderId::numbered(0),
+            customer: account.id.clone(),
+            seller: product.seller.clone(),
+            product: product.id.clone(),
+            product_name: product.name.clone(),
+            delivery: product.delivery,
+            involves_supervision: product.involves_supervision && matches!(ordered.kind, OrderKind::Purchase),
+            ordered: Ordered { quote, ..ordered },
+            placed_at: now,
+            app: None,
+        })
     }
 }
 
@@ -1264,29 +1309,42 @@ impl Aggregate for Order {
         }
     }
 
-    /// As placed (`Order::placed`): pending payment, nothing paid, fulfilled or refunded; an
+    /// As placed (`Order::new` of what placing decided, read from the order itself): an
     /// image order keeps the app numbered with it. Its quote stays as kept: a reseller's order
     /// is for reference from its placing, or from its settlement.
     fn as_created(&self) -> Option<Order> {
-        let image = matches!(self.kind, OrderKind::Image { .. });
-        Some(Order {
-            status: OrderStatus::PendingPayment,
-            terms_accepted_at: None,
-            payment: None,
-            cancel_reason: None,
-            app: if image { self.app.clone() } else { None },
-            flow: None,
-            accepted_at: None,
-            completed_at: None,
-            refunded: Money::zero(self.quote.total.currency),
-            invoice: None,
-            invoice_issued: false,
-            usage_invoices: Vec::new(),
-            pending_unsubscription: None,
-            unconditional_unsubscription_at: None,
-            charges_returned: 0,
-            ..self.clone()
-        })
+        let Order {
+            id,
+            customer,
+            seller,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            mode,
+            quantity,
+            periods,
+            kind,
+            quote,
+            placed_at,
+            app,
+            ..
+        } = self.clone();
+        let app = app.filter(|_| matches!(kind, OrderKind::Image { .. }));
+        let ordered = Ordered { specification, mode, quantity, periods, kind, quote };
+        Some(Order::new(OrderOrigin {
+            id,
+            customer,
+            seller,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            ordered,
+            placed_at,
+            app,
+        }))
     }
 
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {

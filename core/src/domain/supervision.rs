@@ -489,30 +489,58 @@ pub fn check_request(kind: FlowKind, request: &ServiceRequest, policy: &Policy) 
     request.attachments.iter().try_for_each(|a| a.check("attachment", policy))
 }
 
+/// What opening a flow decided, which none of its events changes: the one input of
+/// [`ServiceFlow::new`].
+struct FlowOrigin {
+    id: FlowId,
+    order: OrderId,
+    app: AppId,
+    customer: CustomerId,
+    seller: SellerId,
+    product: ProductId,
+    product_name: String,
+    specification: String,
+    kind: FlowKind,
+    term_months: Option<u32>,
+    opened_at: DateTime<Utc>,
+    request_template: Option<Attachment>,
+}
+
 impl ServiceFlow {
-    /// The flow a paid supervised order opens (SUP-1, SUP-2): a licence waits for the seller,
-    /// the others for the customer's request. `None` when the order involves no supervision.
-    pub fn open(id: FlowId, order: &Order, app: AppId, now: DateTime<Utc>) -> Option<(ServiceFlow, FlowEvent)> {
-        if !order.involves_supervision {
-            return None;
-        }
-        let kind = FlowKind::of(order.delivery)?;
-        let flow = ServiceFlow {
+    /// The flow as its opening leaves it, before any step: in service (a licence, SUP-2) or
+    /// awaiting the customer's request. The one place that says how a flow starts: opening it
+    /// and [`Aggregate::as_created`] both make it here.
+    fn new(origin: FlowOrigin) -> ServiceFlow {
+        let FlowOrigin {
             id,
-            order: order.id.clone(),
+            order,
             app,
-            customer: order.customer.clone(),
-            seller: order.seller.clone(),
-            product: order.product.clone(),
-            product_name: order.product_name.clone(),
-            specification: order.specification.clone(),
+            customer,
+            seller,
+            product,
+            product_name,
+            specification,
             kind,
-            term_months: order.mode.months_per_period().map(|m| m * order.periods),
+            term_months,
+            opened_at,
+            request_template,
+        } = origin;
+        ServiceFlow {
+            id,
+            order,
+            app,
+            customer,
+            seller,
+            product,
+            product_name,
+            specification,
+            kind,
+            term_months,
             status: if kind == FlowKind::License { FlowStatus::InService } else { FlowStatus::AwaitingRequest },
             frozen_from: None,
             appeal: None,
-            opened_at: now,
-            updated_at: now,
+            opened_at,
+            updated_at: opened_at,
             request: None,
             request_rejections: 0,
             delivery_rejections: 0,
@@ -523,8 +551,43 @@ impl ServiceFlow {
             application_info: None,
             accepted_at: None,
             closed_at: None,
-            request_template: None,
-        };
+            request_template,
+        }
+    }
+
+    /// The flow a paid supervised order opens (SUP-1, SUP-2): a licence waits for the seller,
+    /// the others for the customer's request. `None` when the order involves no supervision.
+    pub fn open(id: FlowId, order: &Order, app: AppId, now: DateTime<Utc>) -> Option<(ServiceFlow, FlowEvent)> {
+        ServiceFlow::open_with(id, order, app, None, now)
+    }
+
+    /// [`ServiceFlow::open`], showing the request template the seller attached to the order's
+    /// specification, if any; a licence flow takes no request (SUP-2), so it shows none.
+    fn open_with(
+        id: FlowId,
+        order: &Order,
+        app: AppId,
+        template: Option<Attachment>,
+        now: DateTime<Utc>,
+    ) -> Option<(ServiceFlow, FlowEvent)> {
+        if !order.involves_supervision {
+            return None;
+        }
+        let kind = FlowKind::of(order.delivery)?;
+        let flow = ServiceFlow::new(FlowOrigin {
+            id,
+            order: order.id.clone(),
+            app,
+            customer: order.customer.clone(),
+            seller: order.seller.clone(),
+            product: order.product.clone(),
+            product_name: order.product_name.clone(),
+            specification: order.specification.clone(),
+            kind,
+            term_months: order.mode.months_per_period().map(|m| m * order.periods),
+            opened_at: now,
+            request_template: template.filter(|_| kind != FlowKind::License),
+        });
         Some((flow, FlowEvent::Opened { order: order.id.clone(), kind }))
     }
 
@@ -854,12 +917,10 @@ impl Create for ServiceFlow {
         let FlowCommand::Record(FlowFact(Fact::Open { order, app, template })) = cmd else {
             return Err(Error::invalid("command", "only a paid supervised order opens a service flow"));
         };
-        let (mut flow, event) =
-            ServiceFlow::open(FlowId::numbered(0), order, app.clone(), ctx.now).ok_or_else(|| {
+        let (flow, event) = ServiceFlow::open_with(FlowId::numbered(0), order, app.clone(), template.clone(), ctx.now)
+            .ok_or_else(|| {
                 Error::invalid("order", format!("order {} involves no supervision: it opens no flow", order.id))
             })?;
-        // A licence flow takes no request (SUP-2), so it shows no template.
-        flow.request_template = template.clone().filter(|_| flow.kind != FlowKind::License);
         Ok((flow, vec![event]))
     }
 
@@ -1027,26 +1088,37 @@ impl Aggregate for ServiceFlow {
         self.status.is_open().then(|| self.closes_at(policy))
     }
 
-    /// As opened (`ServiceFlow::open`): in service (a licence) or awaiting the request, with no
-    /// step taken yet.
+    /// As opened (`ServiceFlow::new` of what opening decided, read from the flow itself).
     fn as_created(&self) -> Option<ServiceFlow> {
-        Some(ServiceFlow {
-            status: if self.kind == FlowKind::License { FlowStatus::InService } else { FlowStatus::AwaitingRequest },
-            frozen_from: None,
-            appeal: None,
-            updated_at: self.opened_at,
-            request: None,
-            request_rejections: 0,
-            delivery_rejections: 0,
-            last_rejection_reason: None,
-            last_reminder_at: None,
-            delivered_at: None,
-            enabling_time: None,
-            application_info: None,
-            accepted_at: None,
-            closed_at: None,
-            ..self.clone()
-        })
+        let ServiceFlow {
+            id,
+            order,
+            app,
+            customer,
+            seller,
+            product,
+            product_name,
+            specification,
+            kind,
+            term_months,
+            opened_at,
+            request_template,
+            ..
+        } = self.clone();
+        Some(ServiceFlow::new(FlowOrigin {
+            id,
+            order,
+            app,
+            customer,
+            seller,
+            product,
+            product_name,
+            specification,
+            kind,
+            term_months,
+            opened_at,
+            request_template,
+        }))
     }
 }
 

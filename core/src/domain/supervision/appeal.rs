@@ -176,7 +176,42 @@ pub fn working_days_after(opened: DateTime<Utc>, days: u32, policy: &Policy) -> 
     at
 }
 
+/// What opening an appeal decided, which none of its events changes: the one input of
+/// [`Appeal::new`].
+struct AppealOrigin {
+    id: AppealId,
+    flow: FlowId,
+    order: OrderId,
+    customer: CustomerId,
+    seller: SellerId,
+    appellant: Party,
+    grounds: AppealGrounds,
+    reason: String,
+    opened_at: DateTime<Utc>,
+}
+
 impl Appeal {
+    /// The appeal as its opening leaves it: open, not resolved. The one place that says how an
+    /// appeal starts: opening it and [`Aggregate::as_created`] both make it here.
+    fn new(origin: AppealOrigin) -> Appeal {
+        let AppealOrigin { id, flow, order, customer, seller, appellant, grounds, reason, opened_at } = origin;
+        Appeal {
+            id,
+            flow,
+            order,
+            customer,
+            seller,
+            appellant,
+            grounds,
+            reason,
+            opened_at,
+            status: AppealStatus::Open,
+            resolution: None,
+            resolved_by: None,
+            resolved_at: None,
+        }
+    }
+
     /// Opens an appeal by `by` against `flow`, after the flow's checks (APL-1..3) and the
     /// reason's check.
     pub fn open(
@@ -190,7 +225,7 @@ impl Appeal {
         let grounds = flow.check_appeal(by, policy, now)?;
         crate::supervision::check_reason("reason", reason, policy)?;
         let appellant = flow.party_of(by)?;
-        let appeal = Appeal {
+        let appeal = Appeal::new(AppealOrigin {
             id,
             flow: flow.id.clone(),
             order: flow.order.clone(),
@@ -200,11 +235,7 @@ impl Appeal {
             grounds,
             reason: reason.to_owned(),
             opened_at: now,
-            status: AppealStatus::Open,
-            resolution: None,
-            resolved_by: None,
-            resolved_at: None,
-        };
+        });
         let event = AppealEvent::Opened { flow: flow.id.clone(), appellant, grounds, reason: reason.to_owned() };
         Ok((appeal, event))
     }
@@ -308,15 +339,10 @@ impl Aggregate for Appeal {
         }
     }
 
-    /// As opened: open, not resolved.
+    /// As opened (`Appeal::new` of what opening decided, read from the appeal itself).
     fn as_created(&self) -> Option<Appeal> {
-        Some(Appeal {
-            status: AppealStatus::Open,
-            resolution: None,
-            resolved_by: None,
-            resolved_at: None,
-            ..self.clone()
-        })
+        let Appeal { id, flow, order, customer, seller, appellant, grounds, reason, opened_at, .. } = self.clone();
+        Some(Appeal::new(AppealOrigin { id, flow, order, customer, seller, appellant, grounds, reason, opened_at }))
     }
 
     fn apply(&mut self, event: &AppealEvent, ctx: &Ctx<'_>) {
