@@ -1470,7 +1470,8 @@ impl Aggregate for PurchasedApp {
     /// As started (`PurchasedApp::new` of what its creation decided, read from the app
     /// itself). Its specification and quantity stay as kept: the last upgrade or downgrade, or
     /// what was bought (their events hold the new configuration only). An image's login user
-    /// is the one it was created with: a later provided information replaces it.
+    /// is read from its application information as kept: information provided later, which
+    /// replaces it, is an event.
     fn as_created(&self) -> Option<PurchasedApp> {
         let PurchasedApp {
             id,
@@ -1756,5 +1757,100 @@ impl PurchasedApp {
             ));
         }
         self.check_downgrade_not_paid_for()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::tests::Lived;
+    use crate::provisioning::Network;
+    use crate::testing::fixtures;
+
+    /// What a paid order of `mode` starts: supervised or not, an image's servers or not, paid
+    /// with a card or settled by a reseller.
+    fn start(mode: BillingMode, supervised: bool, image: bool, payment: Result<PaymentMethod, String>) -> AppCommand {
+        let image = image.then(|| ImageSetup {
+            flavour: "s6.large.2".into(),
+            network: Network { vpc: "vpc-main".into(), subnet: "subnet-a".into() },
+            security_group: "sg-web".into(),
+            eip_mbit: None,
+            server_name: "web-1".into(),
+            instances: 1,
+            customized: false,
+        });
+        let start = Start {
+            id: image.as_ref().map(|_| AppId::numbered(7)),
+            order: OrderId::numbered(1),
+            customer: CustomerId::parse("alice").unwrap(),
+            customer_level: Some("gold".into()),
+            product: ProductId::parse("PRD-1").unwrap(),
+            product_name: "Team Chat".into(),
+            delivery: if image.is_some() { DeliveryMethod::Image } else { DeliveryMethod::Saas },
+            involves_supervision: supervised,
+            specification: "Standard".into(),
+            quantity: 10,
+            mode,
+            periods: 2,
+            image,
+            seller: SellerInfo {
+                seller: SellerId::parse("isv-1").unwrap(),
+                email: "support@isv.example".into(),
+                phone: "+86 10 0000 0000".into(),
+            },
+            hourly: Money::parse("0.30 USD").unwrap(),
+            payment,
+        };
+        AppCommand::from(Fact::Start(Box::new(start)))
+    }
+
+    fn created(cmd: &AppCommand) -> Lived<PurchasedApp> {
+        Lived::created(cmd, &Actor::System, fixtures::t0())
+    }
+
+    #[test]
+    fn a_started_app_is_what_its_creation_left_with_its_term_an_event() {
+        let app = created(&start(BillingMode::Monthly, false, false, Ok(PaymentMethod::CreditCard)));
+        let as_created = app.value.as_created().unwrap();
+        assert!(app.value.term.is_some() && as_created.term.is_none(), "its first term is an event");
+        assert_eq!(PurchasedApp { term: app.value.term, ..as_created }, app.value);
+        assert_eq!(app.rebuilt(), app.value);
+
+        let supervised = created(&start(BillingMode::OneTime, true, false, Ok(PaymentMethod::CreditCard)));
+        assert_eq!(supervised.value.status, AppStatus::Provisioning);
+        assert_eq!(supervised.value.as_created(), Some(supervised.value.clone()));
+    }
+
+    #[test]
+    fn an_image_app_is_rebuilt_with_its_login_and_a_pay_per_use_one_with_its_metering_not_started() {
+        let image = created(&start(BillingMode::Monthly, false, true, Ok(PaymentMethod::CreditCard)));
+        assert_eq!(image.value.id, AppId::numbered(7), "numbered with its order");
+        assert!(image.value.info.has_password);
+        assert_eq!(image.value.as_created().unwrap().info, image.value.info);
+        assert_eq!(image.rebuilt(), image.value);
+
+        let hourly = created(&start(BillingMode::PayPerUse, false, false, Err("reseller-1".into())));
+        let metering = hourly.value.metering.as_deref().unwrap();
+        assert_eq!((metering.reseller.as_deref(), metering.accruing_since), (Some("reseller-1"), Some(fixtures::t0())));
+        let as_created = hourly.value.as_created().unwrap();
+        assert_eq!(
+            as_created.metering.as_deref(),
+            Some(&Metering::new(metering.hourly, None, metering.reseller.clone(), None))
+        );
+        assert_eq!(hourly.rebuilt(), hourly.value);
+    }
+
+    #[test]
+    fn an_app_is_rebuilt_from_its_events_after_an_upgrade_and_an_unsubscription() {
+        let mut app = created(&start(BillingMode::Monthly, false, false, Ok(PaymentMethod::CreditCard)));
+        let upgrade = OrderId::numbered(2);
+        let at = |days: i64| fixtures::t0() + Duration::days(days);
+        app.run(&AppCommand::from(Fact::HoldPendingOrder { order: upgrade.clone() }), &Actor::System, at(1));
+        let upgraded = Fact::ApplyUpgrade { order: upgrade, specification: "Premium".into(), quantity: 20 };
+        app.run(&AppCommand::from(upgraded), &Actor::System, at(2));
+        app.run(&AppCommand::from(Fact::MarkUnsubscribed), &Actor::System, at(3));
+        assert_eq!((app.value.specification.as_str(), app.value.quantity), ("Premium", 20));
+        assert_eq!((app.value.status, &app.value.pending_order), (AppStatus::Unsubscribed, &None));
+        assert_eq!(app.rebuilt(), app.value);
     }
 }

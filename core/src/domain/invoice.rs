@@ -376,3 +376,58 @@ impl Aggregate for Invoice {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::aggregate::tests::Lived;
+    use crate::testing::fixtures;
+
+    fn order() -> Order {
+        let draft = fixtures::saas_draft();
+        let currency = draft.validate(&crate::policy::Policy::default()).unwrap();
+        let (id, seller) =
+            (crate::actor::ProductId::parse("PRD-1").unwrap(), crate::actor::SellerId::parse("isv-1").unwrap());
+        let product = crate::catalog::Product::from_draft(id, seller, draft, currency, fixtures::t0());
+        let spec = &product.specifications[0];
+        let plan = spec.plan(BillingMode::Monthly).unwrap();
+        let ordered = crate::order::Ordered {
+            specification: spec.name.clone(),
+            mode: BillingMode::Monthly,
+            quantity: 10,
+            periods: 1,
+            kind: crate::order::OrderKind::Purchase,
+            quote: crate::pricing::purchase_quote(spec, plan, 10, 1).unwrap(),
+        };
+        Order::placed_unchecked(
+            OrderId::numbered(1),
+            CustomerId::parse("alice").unwrap(),
+            &product,
+            ordered,
+            fixtures::t0(),
+        )
+    }
+
+    #[test]
+    fn a_requested_invoice_is_what_its_request_left_and_its_events_rebuild_it() {
+        let order = order();
+        let amount = Money::parse("230 USD").unwrap();
+        let at = fixtures::t0() + Duration::days(1);
+        let invoice = Invoice::requested(InvoiceId::numbered(1), &order, amount, None, at);
+        let requested = InvoiceEvent::Requested { order: order.id.clone(), amount, usage: None };
+        let alice = Actor::customer("alice").unwrap();
+        let mut invoice = Lived::new(invoice, vec![requested], &alice, at);
+        assert_eq!(invoice.value.as_created(), Some(invoice.value.clone()));
+        assert_eq!(invoice.rebuilt(), invoice.value);
+
+        let operator = Actor::operator("ops").unwrap();
+        let invoiceable = Money::parse("200 USD").unwrap();
+        invoice.run(&InvoiceCommand::Issue { invoiceable }, &operator, at + Duration::days(1));
+        invoice.run(&InvoiceCommand::Return, &alice, at + Duration::days(2));
+        assert_eq!((invoice.value.status, invoice.value.amount), (InvoiceStatus::Returned, invoiceable));
+        assert_eq!(invoice.events(), 4, "requested, adjusted, issued, returned");
+        assert_eq!(invoice.rebuilt(), invoice.value);
+    }
+}

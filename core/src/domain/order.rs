@@ -1359,3 +1359,97 @@ impl Aggregate for Order {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::aggregate::tests::Lived;
+    use crate::catalog::{PricePlan, ProductDraft};
+    use crate::provisioning::{Customization, ImageProvisioning, Network, SecurityGroup};
+    use crate::secret::Secret;
+    use crate::testing::fixtures;
+
+    fn listed(draft: ProductDraft) -> Arc<Product> {
+        let currency = draft.validate(&Policy::default()).unwrap();
+        let (id, seller) = (ProductId::parse("PRD-1").unwrap(), SellerId::parse("isv-1").unwrap());
+        Arc::new(Product::from_draft(id, seller, draft, currency, fixtures::t0()))
+    }
+
+    fn alice() -> Actor {
+        Actor::customer("alice").unwrap()
+    }
+
+    fn placed(product: &Arc<Product>, what: Placing) -> Lived<Order> {
+        let account = CustomerAccount::with_card(CustomerId::parse("alice").unwrap());
+        let place = OrderCommand::Place(Placement { account, product: Some(Arc::clone(product)), what });
+        Lived::created(&place, &alice(), fixtures::t0())
+    }
+
+    fn purchase(product: &Product, mode: BillingMode) -> Placing {
+        let request = PurchaseRequest { mode, ..fixtures::standard_monthly(product.id.clone()) };
+        Placing::Purchase { request, unpaid_orders: 0 }
+    }
+
+    fn record(fact: Fact) -> OrderCommand {
+        OrderCommand::Record(OrderFact(fact))
+    }
+
+    #[test]
+    fn a_placed_order_is_what_its_placing_left() {
+        let product = listed(fixtures::saas_draft());
+        let order = placed(&product, purchase(&product, BillingMode::Monthly));
+        assert_eq!(order.value.id, OrderId::numbered(1));
+        assert_eq!(order.value.as_created(), Some(order.value.clone()));
+        assert_eq!(order.rebuilt(), order.value);
+    }
+
+    #[test]
+    fn an_image_order_is_rebuilt_with_its_app_and_its_terms_accepted_by_its_event() {
+        let product = listed(fixtures::image_draft());
+        let request = ImageProvisioning {
+            quick_mode: None,
+            specification: "Default".into(),
+            network: Network { vpc: "vpc-main".into(), subnet: "subnet-a".into() },
+            security_group: SecurityGroup::Recommended,
+            login_password: Secret::new("Cloud#2026x"),
+            agree_terms: true,
+            customization: Some(Customization {
+                mode: BillingMode::Monthly,
+                eip_mbit: None,
+                server_name: "web-1".into(),
+                periods: 1,
+                instances: 1,
+            }),
+        };
+        let order =
+            placed(&product, Placing::Image { product: product.id.clone(), request, unpaid_orders: 0, method: None });
+        let created = order.value.as_created().unwrap();
+        assert_eq!(created.app, Some(AppId::numbered(2)), "the app numbered with it");
+        assert_eq!((created.terms_accepted_at, order.value.terms_accepted_at), (None, Some(fixtures::t0())));
+        assert_eq!(order.events(), 2);
+        assert_eq!(order.rebuilt(), order.value);
+    }
+
+    #[test]
+    fn a_pay_per_use_order_is_rebuilt_from_its_events_with_each_usage_invoice_once() {
+        let mut draft = fixtures::saas_draft();
+        let price = Money::parse("0.30 USD").unwrap();
+        draft.specifications[0].plans.push(PricePlan { mode: BillingMode::PayPerUse, price, per_unit: false });
+        let product = listed(draft);
+        let mut order = placed(&product, purchase(&product, BillingMode::PayPerUse));
+        let system = Actor::System;
+        let receipt = Receipt { id: "r-1".into(), amount: order.value.quote.total, method: PaymentMethod::CreditCard };
+        let at = |hours: i64| fixtures::t0() + Duration::hours(hours);
+        order.run(&record(Fact::RecordPayment { receipt, app: AppId::numbered(1), flow: None }), &alice(), at(1));
+        let (first, second) = (InvoiceId::numbered(1), InvoiceId::numbered(2));
+        order.run(&record(Fact::RecordInvoiceRequested { invoice: first.clone() }), &alice(), at(5));
+        order.run(&record(Fact::RecordInvoiceIssued { invoice: first.clone() }), &system, at(6));
+        order.run(&record(Fact::RecordInvoiceRequested { invoice: second.clone() }), &alice(), at(7));
+        order.run(&record(Fact::RecordInvoiceReturned { invoice: first }), &alice(), at(8));
+        assert_eq!(order.value.status, OrderStatus::Completed);
+        assert_eq!(order.value.usage_invoices, vec![StandingInvoice { invoice: second, issued: false }]);
+        assert_eq!(order.rebuilt(), order.value);
+    }
+}

@@ -1126,6 +1126,7 @@ impl Aggregate for ServiceFlow {
 pub(crate) mod tests {
     use super::*;
     use crate::actor::{ProductId, SellerId};
+    use crate::aggregate::tests::Lived;
     use crate::catalog::{BillingMode, Product};
     use crate::order::OrderKind;
     use crate::pricing::purchase_quote;
@@ -1187,6 +1188,45 @@ pub(crate) mod tests {
         let ctx = Ctx::new(by, at, &policy);
         let events = flow.decide(&cmd, &ctx).unwrap();
         events.iter().for_each(|e| flow.apply(e, &ctx));
+    }
+
+    fn opened(draft: crate::catalog::ProductDraft, template: Option<Attachment>) -> Lived<ServiceFlow> {
+        let open =
+            FlowCommand::from(Fact::Open { order: Box::new(order_of(draft)), app: AppId::numbered(1), template });
+        Lived::created(&open, &Actor::System, fixtures::t0())
+    }
+
+    #[test]
+    fn an_opened_flow_is_what_its_opening_left_and_its_steps_rebuild_it() {
+        let template = Attachment { name: "template.docx".into(), bytes: 10 };
+        let mut flow = opened(fixtures::supervised_saas_draft(), Some(template.clone()));
+        assert_eq!(flow.value.request_template, Some(template));
+        assert_eq!(flow.value.as_created(), Some(flow.value.clone()));
+        assert_eq!(flow.rebuilt(), flow.value);
+
+        let req = ServiceRequest {
+            description: "x".into(),
+            attachments: vec![Attachment { name: "a.pdf".into(), bytes: 1 }],
+        };
+        let at = |days: i64| fixtures::t0() + Duration::days(days);
+        flow.run(&FlowCommand::SubmitRequest(req.clone()), &customer(), at(1));
+        flow.run(&FlowCommand::RejectRequest { reason: "why".into() }, &seller(), at(2));
+        flow.run(&FlowCommand::SubmitRequest(req), &customer(), at(3));
+        flow.run(&FlowCommand::AcceptRequest, &seller(), at(4));
+        let appeal = AppealId::numbered(1);
+        flow.run(&FlowCommand::from(Fact::Freeze { appeal: appeal.clone() }), &customer(), at(11));
+        let resume = FlowCommand::from(Fact::Resolve { appeal, outcome: FlowOutcome::Resume });
+        flow.run(&resume, &Actor::operator("ops").unwrap(), at(12));
+        assert_eq!((flow.value.status, flow.value.request_rejections), (FlowStatus::InService, 1));
+        assert_eq!(flow.rebuilt(), flow.value);
+    }
+
+    #[test]
+    fn sup_2_a_license_flow_shows_no_request_template_even_as_created() {
+        let template = Attachment { name: "template.docx".into(), bytes: 10 };
+        let flow = opened(fixtures::license_draft(), Some(template));
+        assert_eq!((flow.value.status, &flow.value.request_template), (FlowStatus::InService, &None));
+        assert_eq!(flow.value.as_created(), Some(flow.value.clone()));
     }
 
     #[test]

@@ -369,6 +369,7 @@ impl Aggregate for Appeal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aggregate::tests::Lived;
     use crate::policy::Policy;
     use crate::supervision::tests::flow_of;
     use crate::testing::fixtures;
@@ -378,6 +379,24 @@ mod tests {
         let at = fixtures::t0() + Duration::days(6);
         let customer = Actor::customer("alice").unwrap();
         Appeal::open(AppealId::numbered(1), &flow, &customer, "idle", &Policy::default(), at).unwrap().0
+    }
+
+    #[test]
+    fn an_opened_appeal_is_what_its_opening_left_and_its_resolution_rebuilds_it() {
+        let flow = flow_of(fixtures::license_draft());
+        let at = fixtures::t0() + Duration::days(6);
+        let customer = Actor::customer("alice").unwrap();
+        let open = AppealCommand::from(Fact::Open { flow: Box::new(flow), reason: "idle".into() });
+        let mut appeal = Lived::<Appeal>::created(&open, &customer, at);
+        assert_eq!(appeal.value.id, AppealId::numbered(1));
+        assert_eq!(appeal.value.as_created(), Some(appeal.value.clone()));
+        assert_eq!(appeal.rebuilt(), appeal.value);
+
+        let refund = Resolution::CloseWithRefund { refund: Money::parse("40 USD").unwrap() };
+        let resolve = AppealCommand::Resolve { resolution: refund, refundable: Money::parse("100 USD").unwrap() };
+        appeal.run(&resolve, &Actor::operator("ops").unwrap(), at + Duration::days(1));
+        assert_eq!(appeal.value.status, AppealStatus::Resolved);
+        assert_eq!(appeal.rebuilt(), appeal.value);
     }
 
     #[test]
