@@ -1843,6 +1843,7 @@ mod tests {
     #[test]
     fn an_app_is_rebuilt_from_its_events_after_an_upgrade_and_an_unsubscription() {
         let mut app = created(&start(BillingMode::Monthly, false, false, Ok(PaymentMethod::CreditCard)));
+        let fresh = app.value.as_created().unwrap();
         let upgrade = OrderId::numbered(2);
         let at = |days: i64| fixtures::t0() + Duration::days(days);
         app.run(&AppCommand::from(Fact::HoldPendingOrder { order: upgrade.clone() }), &Actor::System, at(1));
@@ -1851,6 +1852,8 @@ mod tests {
         app.run(&AppCommand::from(Fact::MarkUnsubscribed), &Actor::System, at(3));
         assert_eq!((app.value.specification.as_str(), app.value.quantity), ("Premium", 20));
         assert_eq!((app.value.status, &app.value.pending_order), (AppStatus::Unsubscribed, &None));
+        let as_bought = PurchasedApp { specification: "Premium".into(), quantity: 20, ..fresh };
+        assert_eq!(app.value.as_created(), Some(as_bought), "as started, in the configuration kept");
         assert_eq!(app.rebuilt(), app.value);
     }
 }

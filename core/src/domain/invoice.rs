@@ -421,6 +421,7 @@ mod tests {
         let mut invoice = Lived::new(invoice, vec![requested], &alice, at);
         assert_eq!(invoice.value.as_created(), Some(invoice.value.clone()));
         assert_eq!(invoice.rebuilt(), invoice.value);
+        let fresh = invoice.value.clone();
 
         let operator = Actor::operator("ops").unwrap();
         let invoiceable = Money::parse("200 USD").unwrap();
@@ -428,6 +429,8 @@ mod tests {
         invoice.run(&InvoiceCommand::Return, &alice, at + Duration::days(2));
         assert_eq!((invoice.value.status, invoice.value.amount), (InvoiceStatus::Returned, invoiceable));
         assert_eq!(invoice.events(), 4, "requested, adjusted, issued, returned");
+        let as_requested = Invoice { amount: invoiceable, ..fresh };
+        assert_eq!(invoice.value.as_created(), Some(as_requested), "as requested, for the amount kept");
         assert_eq!(invoice.rebuilt(), invoice.value);
     }
 }

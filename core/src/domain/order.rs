@@ -1439,6 +1439,7 @@ mod tests {
         draft.specifications[0].plans.push(PricePlan { mode: BillingMode::PayPerUse, price, per_unit: false });
         let product = listed(draft);
         let mut order = placed(&product, purchase(&product, BillingMode::PayPerUse));
+        let fresh = order.value.clone();
         let system = Actor::System;
         let receipt = Receipt { id: "r-1".into(), amount: order.value.quote.total, method: PaymentMethod::CreditCard };
         let at = |hours: i64| fixtures::t0() + Duration::hours(hours);
@@ -1450,6 +1451,7 @@ mod tests {
         order.run(&record(Fact::RecordInvoiceReturned { invoice: first }), &alice(), at(8));
         assert_eq!(order.value.status, OrderStatus::Completed);
         assert_eq!(order.value.usage_invoices, vec![StandingInvoice { invoice: second, issued: false }]);
+        assert_eq!(order.value.as_created(), Some(fresh), "as placed, whatever happened since");
         assert_eq!(order.rebuilt(), order.value);
     }
 }

@@ -1203,6 +1203,7 @@ pub(crate) mod tests {
         assert_eq!(flow.value.request_template, Some(template));
         assert_eq!(flow.value.as_created(), Some(flow.value.clone()));
         assert_eq!(flow.rebuilt(), flow.value);
+        let fresh = flow.value.clone();
 
         let req = ServiceRequest {
             description: "x".into(),
@@ -1218,6 +1219,7 @@ pub(crate) mod tests {
         let resume = FlowCommand::from(Fact::Resolve { appeal, outcome: FlowOutcome::Resume });
         flow.run(&resume, &Actor::operator("ops").unwrap(), at(12));
         assert_eq!((flow.value.status, flow.value.request_rejections), (FlowStatus::InService, 1));
+        assert_eq!(flow.value.as_created(), Some(fresh), "as opened, whatever happened since");
         assert_eq!(flow.rebuilt(), flow.value);
     }
 

@@ -391,11 +391,13 @@ mod tests {
         assert_eq!(appeal.value.id, AppealId::numbered(1));
         assert_eq!(appeal.value.as_created(), Some(appeal.value.clone()));
         assert_eq!(appeal.rebuilt(), appeal.value);
+        let fresh = appeal.value.clone();
 
         let refund = Resolution::CloseWithRefund { refund: Money::parse("40 USD").unwrap() };
         let resolve = AppealCommand::Resolve { resolution: refund, refundable: Money::parse("100 USD").unwrap() };
         appeal.run(&resolve, &Actor::operator("ops").unwrap(), at + Duration::days(1));
         assert_eq!(appeal.value.status, AppealStatus::Resolved);
+        assert_eq!(appeal.value.as_created(), Some(fresh), "as opened, whatever happened since");
         assert_eq!(appeal.rebuilt(), appeal.value);
     }
 
