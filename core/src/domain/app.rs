@@ -1267,7 +1267,7 @@ impl Create for PurchasedApp {
             // The servers' login user, whose password the customer set (IMG-3).
             login_user: image.as_ref().map(|_| ctx.policy.password_user_name.clone()),
             image: image.map(Box::new),
-            metered: (mode == BillingMode::PayPerUse).then(|| match payment {
+            metered: (mode == BillingMode::PayPerUse).then_some(match payment {
                 Ok(method) => (hourly, Some(method), None),
                 Err(reseller) => (hourly, None, Some(reseller)),
             }),
