@@ -1469,9 +1469,8 @@ impl Aggregate for PurchasedApp {
 
     /// As started (`PurchasedApp::new` of what its creation decided, read from the app
     /// itself). Its specification and quantity stay as kept: the last upgrade or downgrade, or
-    /// what was bought (their events hold the new configuration only). An image's login user
-    /// is read from its application information as kept: information provided later, which
-    /// replaces it, is an event.
+    /// what was bought. An image's login user is read from its application information as
+    /// kept: information provided later, which replaces it, is an event.
     fn as_created(&self) -> Option<PurchasedApp> {
         let PurchasedApp {
             id,

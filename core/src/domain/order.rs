@@ -867,8 +867,9 @@ pub fn quote_purchase(product: &Product, request: &PurchaseRequest, policy: &Pol
     crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods)
 }
 
-/// What placing an order decided, which none of its events changes: the one input of
-/// [`Order::new`].
+/// What placing an order decided: the one input of [`Order::new`]. Its events change none of
+/// it but the quote, which a reseller's settlement marks for reference, and the app, which the
+/// fulfilment of any order but an image's names.
 struct OrderOrigin {
     id: OrderId,
     customer: CustomerId,
