@@ -88,9 +88,11 @@ pub trait Aggregate: Clone {
 
     /// The aggregate as its creation left it, told from itself: what its creation decided,
     /// with every field its events change back as creation set it, so that applying all its
-    /// events in order gives it back (`appmarket verify` rebuilds records so). `None` (the
-    /// default) when the aggregate does not keep what its creation set in a field its events
-    /// change.
+    /// events in order gives it back (`appmarket verify` rebuilds records so). An aggregate
+    /// makes it with the constructor its creation uses, from what its creation decided read
+    /// from itself, so that a field added to it gets its creation value in one place. `None`
+    /// (the default) when the aggregate does not keep what its creation set in a field its
+    /// events change.
     fn as_created(&self) -> Option<Self> {
         None
     }
@@ -134,4 +136,72 @@ pub trait Create: Aggregate + Sized {
 /// Whether a count is zero: a count kept on an aggregate is left out of its JSON while zero.
 pub(crate) fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// An aggregate with the events that made it, each with who it was decided by and when:
+    /// what a store keeps of it, for the tests that rebuild it from [`Aggregate::as_created`].
+    pub(crate) struct Lived<A: Aggregate> {
+        /// The aggregate as its decisions left it.
+        pub(crate) value: A,
+        events: Vec<(A::Event, Actor, DateTime<Utc>)>,
+        policy: Policy,
+    }
+
+    impl<A: Aggregate> Lived<A> {
+        /// What a creation decided by `by` at `at`: the new aggregate, and the events that
+        /// record it (already applied to it).
+        pub(crate) fn new(value: A, events: Vec<A::Event>, by: &Actor, at: DateTime<Utc>) -> Lived<A> {
+            let events = events.into_iter().map(|e| (e, by.clone(), at)).collect();
+            Lived { value, events, policy: Policy::default() }
+        }
+
+        /// Decides a creating command by `by` at `at` under the default policy, and numbers
+        /// the new aggregate as a store would.
+        pub(crate) fn created(cmd: &A::Command, by: &Actor, at: DateTime<Utc>) -> Lived<A>
+        where
+            A: Create,
+        {
+            let policy = Policy::default();
+            let (mut value, events) = A::decide_new(cmd, &Ctx::new(by, at, &policy)).expect("created");
+            let mut n = 0;
+            value
+                .number(&mut |_| {
+                    n += 1;
+                    Ok(n)
+                })
+                .expect("numbered");
+            Lived::new(value, events, by, at)
+        }
+
+        /// Decides `cmd` by `by` at `at` and applies its events.
+        pub(crate) fn run(&mut self, cmd: &A::Command, by: &Actor, at: DateTime<Utc>) {
+            let ctx = Ctx::new(by, at, &self.policy);
+            let events = self.value.decide(cmd, &ctx).expect("decided");
+            assert!(!events.is_empty(), "the command changes something");
+            for event in events {
+                self.value.apply(&event, &ctx);
+                self.events.push((event, by.clone(), at));
+            }
+        }
+
+        /// How many events made it.
+        pub(crate) fn events(&self) -> usize {
+            self.events.len()
+        }
+
+        /// The aggregate as its creation left it ([`Aggregate::as_created`] of the value), with
+        /// every one of its events applied in order, each by its actor at its instant: what
+        /// `appmarket verify` rebuilds.
+        pub(crate) fn rebuilt(&self) -> A {
+            let mut state = self.value.as_created().expect("rebuilt from its events");
+            for (event, by, at) in &self.events {
+                state.apply(event, &Ctx::new(by, *at, &self.policy));
+            }
+            state
+        }
+    }
 }

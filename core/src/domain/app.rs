@@ -1140,14 +1140,87 @@ pub(crate) fn kept_password(app: &AppId, kept: Option<Secret>) -> Result<Secret,
     kept.ok_or_else(|| Error::not_allowed("APP-5", format!("app {app} has no password yet")))
 }
 
-/// The application information an app starts with: an image's login (`root`, its password
-/// kept from the start), else none.
-/// The application information an app starts with: for an image, the servers' login user and a
-/// password the customer set.
-fn info_at_start(login_user: Option<String>) -> ApplicationInfo {
-    match login_user {
-        Some(username) => ApplicationInfo { username, has_password: true, ..ApplicationInfo::default() },
-        None => ApplicationInfo::default(),
+/// What creating an app decided, which none of its events changes (but its specification and
+/// quantity, which upgrades and downgrades change): the one input of [`PurchasedApp::new`].
+struct AppOrigin {
+    id: AppId,
+    order: OrderId,
+    customer: CustomerId,
+    customer_level: Option<String>,
+    product: ProductId,
+    product_name: String,
+    delivery: DeliveryMethod,
+    involves_supervision: bool,
+    specification: String,
+    quantity: u32,
+    mode: BillingMode,
+    purchased_at: DateTime<Utc>,
+    seller: SellerInfo,
+    image: Option<Box<ImageSetup>>,
+    /// An image's servers' login user, whose password the customer set (IMG-3); `None` for
+    /// any other app.
+    login_user: Option<String>,
+    /// How a pay-per-use app's usage is charged (PRC-7): its hourly rate, and the method, or
+    /// the reseller who settles (ORD-4); `None` for any other app.
+    metered: Option<(Money, Option<PaymentMethod>, Option<String>)>,
+}
+
+impl PurchasedApp {
+    /// The app as its creation leaves it, before any of its events: provisioning (supervised)
+    /// or active, with no term (its first term is an event), an image's login as its
+    /// application information, and pay-per-use metering not started; no renewal, reminder,
+    /// downgrade, receipt or setting. The one place that says how an app starts: creating it
+    /// and [`Aggregate::as_created`] both make it here.
+    fn new(origin: AppOrigin) -> PurchasedApp {
+        let AppOrigin {
+            id,
+            order,
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            quantity,
+            mode,
+            purchased_at,
+            seller,
+            image,
+            login_user,
+            metered,
+        } = origin;
+        let info = match login_user {
+            Some(username) => ApplicationInfo { username, has_password: true, ..ApplicationInfo::default() },
+            None => ApplicationInfo::default(),
+        };
+        PurchasedApp {
+            id,
+            order,
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            quantity,
+            mode,
+            purchased_at,
+            term: None,
+            status: if involves_supervision { AppStatus::Provisioning } else { AppStatus::Active },
+            info,
+            seller,
+            auto_renewal: None,
+            pending_order: None,
+            image,
+            renewals: Vec::new(),
+            reminded: Vec::new(),
+            metering: metered.map(|(hourly, method, reseller)| Box::new(Metering::new(hourly, method, reseller, None))),
+            scheduled_downgrade: None,
+            recent_receipts: Vec::new(),
+            charges_returned: 0,
+        }
     }
 }
 
@@ -1177,14 +1250,7 @@ impl Create for PurchasedApp {
             hourly,
             payment,
         } = Start::clone(start);
-        let supervised = involves_supervision;
-        let term = match (supervised, mode.months_per_period()) {
-            (false, Some(months)) => Some(Term::starting(ctx.now, months * periods, ctx.policy.zone())),
-            _ => None,
-        };
-        // The servers' login user, whose password the customer set (IMG-3).
-        let info = info_at_start(image.as_ref().map(|_| ctx.policy.password_user_name.clone()));
-        let mut app = PurchasedApp {
+        let mut app = PurchasedApp::new(AppOrigin {
             id: id.unwrap_or_else(|| AppId::numbered(0)),
             order: order.clone(),
             customer,
@@ -1192,40 +1258,30 @@ impl Create for PurchasedApp {
             product,
             product_name,
             delivery,
-            involves_supervision: supervised,
+            involves_supervision,
             specification,
             quantity,
             mode,
             purchased_at: ctx.now,
-            term,
-            status: if supervised { AppStatus::Provisioning } else { AppStatus::Active },
-            info,
             seller,
-            auto_renewal: None,
-            pending_order: None,
+            // The servers' login user, whose password the customer set (IMG-3).
+            login_user: image.as_ref().map(|_| ctx.policy.password_user_name.clone()),
             image: image.map(Box::new),
-            renewals: Vec::new(),
-            reminded: Vec::new(),
-            metering: None,
-            scheduled_downgrade: None,
-            recent_receipts: Vec::new(),
-            charges_returned: 0,
-        };
+            metered: (mode == BillingMode::PayPerUse).then_some(match payment {
+                Ok(method) => (hourly, Some(method), None),
+                Err(reseller) => (hourly, None, Some(reseller)),
+            }),
+        });
         let mut events = vec![AppEvent::Created { order }];
-        if let Some(term) = app.term {
-            events.push(AppEvent::TermStarted { term });
+        if let (false, Some(months)) = (involves_supervision, mode.months_per_period()) {
+            let started = AppEvent::TermStarted { term: Term::starting(ctx.now, months * periods, ctx.policy.zone()) };
+            app.apply(&started, ctx);
+            events.push(started);
         }
-        if mode == BillingMode::PayPerUse {
-            let (method, reseller) = match payment {
-                Ok(method) => (Some(method), None),
-                Err(reseller) => (None, Some(reseller)),
-            };
-            app.metering = Some(Box::new(Metering::new(hourly, method, reseller, None)));
-            if app.status == AppStatus::Active {
-                let started = AppEvent::MeteringStarted { at: ctx.now };
-                app.apply(&started, ctx);
-                events.push(started);
-            }
+        if app.metering.is_some() && app.status == AppStatus::Active {
+            let started = AppEvent::MeteringStarted { at: ctx.now };
+            app.apply(&started, ctx);
+            events.push(started);
         }
         Ok((app, events))
     }
@@ -1411,30 +1467,48 @@ impl Aggregate for PurchasedApp {
         }
     }
 
-    /// As started (`Create::decide_new`): provisioning (supervised) or active, with no term
-    /// (its first term is an event), the application information an image starts with, and
-    /// pay-per-use metering not started; no renewal, reminder, downgrade, receipt or setting.
-    /// Its specification and quantity stay as kept: the last upgrade or downgrade, or what was
-    /// bought.
+    /// As started (`PurchasedApp::new` of what its creation decided, read from the app
+    /// itself). Its specification and quantity stay as kept: the last upgrade or downgrade, or
+    /// what was bought. An image's login user is read from its application information as
+    /// kept: information provided later, which replaces it, is an event.
     fn as_created(&self) -> Option<PurchasedApp> {
-        Some(PurchasedApp {
-            term: None,
-            status: if self.involves_supervision { AppStatus::Provisioning } else { AppStatus::Active },
-            // The login user is the one it was created with: a later provided information replaces it.
-            info: info_at_start(self.image.as_ref().map(|_| self.info.username.clone())),
-            auto_renewal: None,
-            pending_order: None,
-            renewals: Vec::new(),
-            reminded: Vec::new(),
-            metering: self
-                .metering
-                .as_ref()
-                .map(|m| Box::new(Metering::new(m.hourly, m.method, m.reseller.clone(), None))),
-            scheduled_downgrade: None,
-            recent_receipts: Vec::new(),
-            charges_returned: 0,
-            ..self.clone()
-        })
+        let PurchasedApp {
+            id,
+            order,
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            quantity,
+            mode,
+            purchased_at,
+            info,
+            seller,
+            image,
+            metering,
+            ..
+        } = self.clone();
+        Some(PurchasedApp::new(AppOrigin {
+            id,
+            order,
+            customer,
+            customer_level,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            quantity,
+            mode,
+            purchased_at,
+            seller,
+            login_user: image.as_ref().map(|_| info.username),
+            image,
+            metered: metering.map(|m| (m.hourly, m.method, m.reseller)),
+        }))
     }
 
     fn apply(&mut self, event: &AppEvent, _ctx: &Ctx<'_>) {
@@ -1682,5 +1756,103 @@ impl PurchasedApp {
             ));
         }
         self.check_downgrade_not_paid_for()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::tests::Lived;
+    use crate::provisioning::Network;
+    use crate::testing::fixtures;
+
+    /// What a paid order of `mode` starts: supervised or not, an image's servers or not, paid
+    /// with a card or settled by a reseller.
+    fn start(mode: BillingMode, supervised: bool, image: bool, payment: Result<PaymentMethod, String>) -> AppCommand {
+        let image = image.then(|| ImageSetup {
+            flavour: "s6.large.2".into(),
+            network: Network { vpc: "vpc-main".into(), subnet: "subnet-a".into() },
+            security_group: "sg-web".into(),
+            eip_mbit: None,
+            server_name: "web-1".into(),
+            instances: 1,
+            customized: false,
+        });
+        let start = Start {
+            id: image.as_ref().map(|_| AppId::numbered(7)),
+            order: OrderId::numbered(1),
+            customer: CustomerId::parse("alice").unwrap(),
+            customer_level: Some("gold".into()),
+            product: ProductId::parse("PRD-1").unwrap(),
+            product_name: "Team Chat".into(),
+            delivery: if image.is_some() { DeliveryMethod::Image } else { DeliveryMethod::Saas },
+            involves_supervision: supervised,
+            specification: "Standard".into(),
+            quantity: 10,
+            mode,
+            periods: 2,
+            image,
+            seller: SellerInfo {
+                seller: SellerId::parse("isv-1").unwrap(),
+                email: "support@isv.example".into(),
+                phone: "+86 10 0000 0000".into(),
+            },
+            hourly: Money::parse("0.30 USD").unwrap(),
+            payment,
+        };
+        AppCommand::from(Fact::Start(Box::new(start)))
+    }
+
+    fn created(cmd: &AppCommand) -> Lived<PurchasedApp> {
+        Lived::created(cmd, &Actor::System, fixtures::t0())
+    }
+
+    #[test]
+    fn a_started_app_is_what_its_creation_left_with_its_term_an_event() {
+        let app = created(&start(BillingMode::Monthly, false, false, Ok(PaymentMethod::CreditCard)));
+        let as_created = app.value.as_created().unwrap();
+        assert!(app.value.term.is_some() && as_created.term.is_none(), "its first term is an event");
+        assert_eq!(PurchasedApp { term: app.value.term, ..as_created }, app.value);
+        assert_eq!(app.rebuilt(), app.value);
+
+        let supervised = created(&start(BillingMode::OneTime, true, false, Ok(PaymentMethod::CreditCard)));
+        assert_eq!(supervised.value.status, AppStatus::Provisioning);
+        assert_eq!(supervised.value.as_created(), Some(supervised.value.clone()));
+    }
+
+    #[test]
+    fn an_image_app_is_rebuilt_with_its_login_and_a_pay_per_use_one_with_its_metering_not_started() {
+        let image = created(&start(BillingMode::Monthly, false, true, Ok(PaymentMethod::CreditCard)));
+        assert_eq!(image.value.id, AppId::numbered(7), "numbered with its order");
+        assert!(image.value.info.has_password);
+        assert_eq!(image.value.as_created().unwrap().info, image.value.info);
+        assert_eq!(image.rebuilt(), image.value);
+
+        let hourly = created(&start(BillingMode::PayPerUse, false, false, Err("reseller-1".into())));
+        let metering = hourly.value.metering.as_deref().unwrap();
+        assert_eq!((metering.reseller.as_deref(), metering.accruing_since), (Some("reseller-1"), Some(fixtures::t0())));
+        let as_created = hourly.value.as_created().unwrap();
+        assert_eq!(
+            as_created.metering.as_deref(),
+            Some(&Metering::new(metering.hourly, None, metering.reseller.clone(), None))
+        );
+        assert_eq!(hourly.rebuilt(), hourly.value);
+    }
+
+    #[test]
+    fn an_app_is_rebuilt_from_its_events_after_an_upgrade_and_an_unsubscription() {
+        let mut app = created(&start(BillingMode::Monthly, false, false, Ok(PaymentMethod::CreditCard)));
+        let fresh = app.value.as_created().unwrap();
+        let upgrade = OrderId::numbered(2);
+        let at = |days: i64| fixtures::t0() + Duration::days(days);
+        app.run(&AppCommand::from(Fact::HoldPendingOrder { order: upgrade.clone() }), &Actor::System, at(1));
+        let upgraded = Fact::ApplyUpgrade { order: upgrade, specification: "Premium".into(), quantity: 20 };
+        app.run(&AppCommand::from(upgraded), &Actor::System, at(2));
+        app.run(&AppCommand::from(Fact::MarkUnsubscribed), &Actor::System, at(3));
+        assert_eq!((app.value.specification.as_str(), app.value.quantity), ("Premium", 20));
+        assert_eq!((app.value.status, &app.value.pending_order), (AppStatus::Unsubscribed, &None));
+        let as_bought = PurchasedApp { specification: "Premium".into(), quantity: 20, ..fresh };
+        assert_eq!(app.value.as_created(), Some(as_bought), "as started, in the configuration kept");
+        assert_eq!(app.rebuilt(), app.value);
     }
 }

@@ -251,13 +251,27 @@ impl Invoice {
         usage: Option<InvoicedUsage>,
         now: DateTime<Utc>,
     ) -> Invoice {
+        Invoice::new(id, order.id.clone(), order.customer.clone(), amount, usage, now)
+    }
+
+    /// The invoice as its request leaves it: neither issued nor returned. The one place that
+    /// says how an invoice starts: requesting it and [`Aggregate::as_created`] both make it
+    /// here.
+    fn new(
+        id: InvoiceId,
+        order: OrderId,
+        customer: CustomerId,
+        amount: Money,
+        usage: Option<InvoicedUsage>,
+        requested_at: DateTime<Utc>,
+    ) -> Invoice {
         Invoice {
             id,
-            order: order.id.clone(),
-            customer: order.customer.clone(),
+            order,
+            customer,
             amount,
             status: InvoiceStatus::Requested,
-            requested_at: now,
+            requested_at,
             issued_at: None,
             returned_at: None,
             usage,
@@ -338,10 +352,12 @@ impl Aggregate for Invoice {
         }
     }
 
-    /// As requested (`Invoice::requested`): neither issued nor returned. Its amount stays as
-    /// kept: the last adjustment, or the amount requested.
+    /// As requested (`Invoice::new` of what the request decided, read from the invoice
+    /// itself). Its amount stays as kept: the last adjustment, or the amount requested (which
+    /// the invoice no longer keeps once adjusted).
     fn as_created(&self) -> Option<Invoice> {
-        Some(Invoice { status: InvoiceStatus::Requested, issued_at: None, returned_at: None, ..self.clone() })
+        let Invoice { id, order, customer, amount, requested_at, usage, .. } = self.clone();
+        Some(Invoice::new(id, order, customer, amount, usage, requested_at))
     }
 
     fn apply(&mut self, event: &InvoiceEvent, ctx: &Ctx<'_>) {
@@ -358,5 +374,63 @@ impl Aggregate for Invoice {
                 self.returned_at = Some(at);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::aggregate::tests::Lived;
+    use crate::testing::fixtures;
+
+    fn order() -> Order {
+        let draft = fixtures::saas_draft();
+        let currency = draft.validate(&crate::policy::Policy::default()).unwrap();
+        let (id, seller) =
+            (crate::actor::ProductId::parse("PRD-1").unwrap(), crate::actor::SellerId::parse("isv-1").unwrap());
+        let product = crate::catalog::Product::from_draft(id, seller, draft, currency, fixtures::t0());
+        let spec = &product.specifications[0];
+        let plan = spec.plan(BillingMode::Monthly).unwrap();
+        let ordered = crate::order::Ordered {
+            specification: spec.name.clone(),
+            mode: BillingMode::Monthly,
+            quantity: 10,
+            periods: 1,
+            kind: crate::order::OrderKind::Purchase,
+            quote: crate::pricing::purchase_quote(spec, plan, 10, 1).unwrap(),
+        };
+        Order::placed_unchecked(
+            OrderId::numbered(1),
+            CustomerId::parse("alice").unwrap(),
+            &product,
+            ordered,
+            fixtures::t0(),
+        )
+    }
+
+    #[test]
+    fn a_requested_invoice_is_what_its_request_left_and_its_events_rebuild_it() {
+        let order = order();
+        let amount = Money::parse("230 USD").unwrap();
+        let at = fixtures::t0() + Duration::days(1);
+        let invoice = Invoice::requested(InvoiceId::numbered(1), &order, amount, None, at);
+        let requested = InvoiceEvent::Requested { order: order.id.clone(), amount, usage: None };
+        let alice = Actor::customer("alice").unwrap();
+        let mut invoice = Lived::new(invoice, vec![requested], &alice, at);
+        assert_eq!(invoice.value.as_created(), Some(invoice.value.clone()));
+        assert_eq!(invoice.rebuilt(), invoice.value);
+        let fresh = invoice.value.clone();
+
+        let operator = Actor::operator("ops").unwrap();
+        let invoiceable = Money::parse("200 USD").unwrap();
+        invoice.run(&InvoiceCommand::Issue { invoiceable }, &operator, at + Duration::days(1));
+        invoice.run(&InvoiceCommand::Return, &alice, at + Duration::days(2));
+        assert_eq!((invoice.value.status, invoice.value.amount), (InvoiceStatus::Returned, invoiceable));
+        assert_eq!(invoice.events(), 4, "requested, adjusted, issued, returned");
+        let as_requested = Invoice { amount: invoiceable, ..fresh };
+        assert_eq!(invoice.value.as_created(), Some(as_requested), "as requested, for the amount kept");
+        assert_eq!(invoice.rebuilt(), invoice.value);
     }
 }

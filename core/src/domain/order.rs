@@ -867,20 +867,49 @@ pub fn quote_purchase(product: &Product, request: &PurchaseRequest, policy: &Pol
     crate::pricing::purchase_quote(spec, plan, request.quantity, request.periods)
 }
 
+/// What placing an order decided: the one input of [`Order::new`]. Its events change none of
+/// it but the quote, which a reseller's settlement marks for reference, and the app, which the
+/// fulfilment of any order but an image's names.
+struct OrderOrigin {
+    id: OrderId,
+    customer: CustomerId,
+    seller: SellerId,
+    product: ProductId,
+    product_name: String,
+    delivery: DeliveryMethod,
+    involves_supervision: bool,
+    ordered: Ordered,
+    placed_at: DateTime<Utc>,
+    /// The app numbered with an image order (APP-5); `None` until then, and for any other.
+    app: Option<AppId>,
+}
+
 impl Order {
-    /// A new order, pending payment (ORD-1), not numbered yet.
-    fn placed(account: &CustomerAccount, product: &Product, ordered: Ordered, now: DateTime<Utc>) -> Order {
-        let Ordered { specification, mode, quantity, periods, kind, quote } = ordered;
-        let quote = quote.for_reference(account.is_reseller_customer());
+    /// The order as its placing leaves it, before any of its events: pending payment, nothing
+    /// paid, fulfilled, refunded or invoiced. The one place that says how an order starts:
+    /// placing it and [`Aggregate::as_created`] both make it here.
+    fn new(origin: OrderOrigin) -> Order {
+        let OrderOrigin {
+            id,
+            customer,
+            seller,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            ordered: Ordered { specification, mode, quantity, periods, kind, quote },
+            placed_at,
+            app,
+        } = origin;
         let currency = quote.total.currency;
         Order {
-            id: OrderId::numbered(0),
-            customer: account.id.clone(),
-            seller: product.seller.clone(),
-            product: product.id.clone(),
-            product_name: product.name.clone(),
-            delivery: product.delivery,
-            involves_supervision: product.involves_supervision && matches!(kind, OrderKind::Purchase),
+            id,
+            customer,
+            seller,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
             specification,
             mode,
             quantity,
@@ -888,11 +917,11 @@ impl Order {
             kind,
             quote,
             status: OrderStatus::PendingPayment,
-            placed_at: now,
+            placed_at,
             terms_accepted_at: None,
             payment: None,
             cancel_reason: None,
-            app: None,
+            app,
             flow: None,
             accepted_at: None,
             completed_at: None,
@@ -904,6 +933,23 @@ impl Order {
             unconditional_unsubscription_at: None,
             charges_returned: 0,
         }
+    }
+
+    /// A new order, pending payment (ORD-1), not numbered yet.
+    fn placed(account: &CustomerAccount, product: &Product, ordered: Ordered, now: DateTime<Utc>) -> Order {
+        let quote = ordered.quote.for_reference(account.is_reseller_customer());
+        Order::new(OrderOrigin {
+            id: OrderId::numbered(0),
+            customer: account.id.clone(),
+            seller: product.seller.clone(),
+            product: product.id.clone(),
+            product_name: product.name.clone(),
+            delivery: product.delivery,
+            involves_supervision: product.involves_supervision && matches!(ordered.kind, OrderKind::Purchase),
+            ordered: Ordered { quote, ..ordered },
+            placed_at: now,
+            app: None,
+        })
     }
 }
 
@@ -1264,29 +1310,42 @@ impl Aggregate for Order {
         }
     }
 
-    /// As placed (`Order::placed`): pending payment, nothing paid, fulfilled or refunded; an
+    /// As placed (`Order::new` of what placing decided, read from the order itself): an
     /// image order keeps the app numbered with it. Its quote stays as kept: a reseller's order
     /// is for reference from its placing, or from its settlement.
     fn as_created(&self) -> Option<Order> {
-        let image = matches!(self.kind, OrderKind::Image { .. });
-        Some(Order {
-            status: OrderStatus::PendingPayment,
-            terms_accepted_at: None,
-            payment: None,
-            cancel_reason: None,
-            app: if image { self.app.clone() } else { None },
-            flow: None,
-            accepted_at: None,
-            completed_at: None,
-            refunded: Money::zero(self.quote.total.currency),
-            invoice: None,
-            invoice_issued: false,
-            usage_invoices: Vec::new(),
-            pending_unsubscription: None,
-            unconditional_unsubscription_at: None,
-            charges_returned: 0,
-            ..self.clone()
-        })
+        let Order {
+            id,
+            customer,
+            seller,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            specification,
+            mode,
+            quantity,
+            periods,
+            kind,
+            quote,
+            placed_at,
+            app,
+            ..
+        } = self.clone();
+        let app = app.filter(|_| matches!(kind, OrderKind::Image { .. }));
+        let ordered = Ordered { specification, mode, quantity, periods, kind, quote };
+        Some(Order::new(OrderOrigin {
+            id,
+            customer,
+            seller,
+            product,
+            product_name,
+            delivery,
+            involves_supervision,
+            ordered,
+            placed_at,
+            app,
+        }))
     }
 
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
@@ -1299,5 +1358,101 @@ impl Aggregate for Order {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::aggregate::tests::Lived;
+    use crate::catalog::{PricePlan, ProductDraft};
+    use crate::provisioning::{Customization, ImageProvisioning, Network, SecurityGroup};
+    use crate::secret::Secret;
+    use crate::testing::fixtures;
+
+    fn listed(draft: ProductDraft) -> Arc<Product> {
+        let currency = draft.validate(&Policy::default()).unwrap();
+        let (id, seller) = (ProductId::parse("PRD-1").unwrap(), SellerId::parse("isv-1").unwrap());
+        Arc::new(Product::from_draft(id, seller, draft, currency, fixtures::t0()))
+    }
+
+    fn alice() -> Actor {
+        Actor::customer("alice").unwrap()
+    }
+
+    fn placed(product: &Arc<Product>, what: Placing) -> Lived<Order> {
+        let account = CustomerAccount::with_card(CustomerId::parse("alice").unwrap());
+        let place = OrderCommand::Place(Placement { account, product: Some(Arc::clone(product)), what });
+        Lived::created(&place, &alice(), fixtures::t0())
+    }
+
+    fn purchase(product: &Product, mode: BillingMode) -> Placing {
+        let request = PurchaseRequest { mode, ..fixtures::standard_monthly(product.id.clone()) };
+        Placing::Purchase { request, unpaid_orders: 0 }
+    }
+
+    fn record(fact: Fact) -> OrderCommand {
+        OrderCommand::Record(OrderFact(fact))
+    }
+
+    #[test]
+    fn a_placed_order_is_what_its_placing_left() {
+        let product = listed(fixtures::saas_draft());
+        let order = placed(&product, purchase(&product, BillingMode::Monthly));
+        assert_eq!(order.value.id, OrderId::numbered(1));
+        assert_eq!(order.value.as_created(), Some(order.value.clone()));
+        assert_eq!(order.rebuilt(), order.value);
+    }
+
+    #[test]
+    fn an_image_order_is_rebuilt_with_its_app_and_its_terms_accepted_by_its_event() {
+        let product = listed(fixtures::image_draft());
+        let request = ImageProvisioning {
+            quick_mode: None,
+            specification: "Default".into(),
+            network: Network { vpc: "vpc-main".into(), subnet: "subnet-a".into() },
+            security_group: SecurityGroup::Recommended,
+            login_password: Secret::new("Cloud#2026x"),
+            agree_terms: true,
+            customization: Some(Customization {
+                mode: BillingMode::Monthly,
+                eip_mbit: None,
+                server_name: "web-1".into(),
+                periods: 1,
+                instances: 1,
+            }),
+        };
+        let order =
+            placed(&product, Placing::Image { product: product.id.clone(), request, unpaid_orders: 0, method: None });
+        let created = order.value.as_created().unwrap();
+        assert_eq!(created.app, Some(AppId::numbered(2)), "the app numbered with it");
+        assert_eq!((created.terms_accepted_at, order.value.terms_accepted_at), (None, Some(fixtures::t0())));
+        assert_eq!(order.events(), 2);
+        assert_eq!(order.rebuilt(), order.value);
+    }
+
+    #[test]
+    fn a_pay_per_use_order_is_rebuilt_from_its_events_with_each_usage_invoice_once() {
+        let mut draft = fixtures::saas_draft();
+        let price = Money::parse("0.30 USD").unwrap();
+        draft.specifications[0].plans.push(PricePlan { mode: BillingMode::PayPerUse, price, per_unit: false });
+        let product = listed(draft);
+        let mut order = placed(&product, purchase(&product, BillingMode::PayPerUse));
+        let fresh = order.value.clone();
+        let system = Actor::System;
+        let receipt = Receipt { id: "r-1".into(), amount: order.value.quote.total, method: PaymentMethod::CreditCard };
+        let at = |hours: i64| fixtures::t0() + Duration::hours(hours);
+        order.run(&record(Fact::RecordPayment { receipt, app: AppId::numbered(1), flow: None }), &alice(), at(1));
+        let (first, second) = (InvoiceId::numbered(1), InvoiceId::numbered(2));
+        order.run(&record(Fact::RecordInvoiceRequested { invoice: first.clone() }), &alice(), at(5));
+        order.run(&record(Fact::RecordInvoiceIssued { invoice: first.clone() }), &system, at(6));
+        order.run(&record(Fact::RecordInvoiceRequested { invoice: second.clone() }), &alice(), at(7));
+        order.run(&record(Fact::RecordInvoiceReturned { invoice: first }), &alice(), at(8));
+        assert_eq!(order.value.status, OrderStatus::Completed);
+        assert_eq!(order.value.usage_invoices, vec![StandingInvoice { invoice: second, issued: false }]);
+        assert_eq!(order.value.as_created(), Some(fresh), "as placed, whatever happened since");
+        assert_eq!(order.rebuilt(), order.value);
     }
 }

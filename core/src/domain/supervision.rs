@@ -489,30 +489,58 @@ pub fn check_request(kind: FlowKind, request: &ServiceRequest, policy: &Policy) 
     request.attachments.iter().try_for_each(|a| a.check("attachment", policy))
 }
 
+/// What opening a flow decided, which none of its events changes: the one input of
+/// [`ServiceFlow::new`].
+struct FlowOrigin {
+    id: FlowId,
+    order: OrderId,
+    app: AppId,
+    customer: CustomerId,
+    seller: SellerId,
+    product: ProductId,
+    product_name: String,
+    specification: String,
+    kind: FlowKind,
+    term_months: Option<u32>,
+    opened_at: DateTime<Utc>,
+    request_template: Option<Attachment>,
+}
+
 impl ServiceFlow {
-    /// The flow a paid supervised order opens (SUP-1, SUP-2): a licence waits for the seller,
-    /// the others for the customer's request. `None` when the order involves no supervision.
-    pub fn open(id: FlowId, order: &Order, app: AppId, now: DateTime<Utc>) -> Option<(ServiceFlow, FlowEvent)> {
-        if !order.involves_supervision {
-            return None;
-        }
-        let kind = FlowKind::of(order.delivery)?;
-        let flow = ServiceFlow {
+    /// The flow as its opening leaves it, before any step: in service (a licence, SUP-2) or
+    /// awaiting the customer's request. The one place that says how a flow starts: opening it
+    /// and [`Aggregate::as_created`] both make it here.
+    fn new(origin: FlowOrigin) -> ServiceFlow {
+        let FlowOrigin {
             id,
-            order: order.id.clone(),
+            order,
             app,
-            customer: order.customer.clone(),
-            seller: order.seller.clone(),
-            product: order.product.clone(),
-            product_name: order.product_name.clone(),
-            specification: order.specification.clone(),
+            customer,
+            seller,
+            product,
+            product_name,
+            specification,
             kind,
-            term_months: order.mode.months_per_period().map(|m| m * order.periods),
+            term_months,
+            opened_at,
+            request_template,
+        } = origin;
+        ServiceFlow {
+            id,
+            order,
+            app,
+            customer,
+            seller,
+            product,
+            product_name,
+            specification,
+            kind,
+            term_months,
             status: if kind == FlowKind::License { FlowStatus::InService } else { FlowStatus::AwaitingRequest },
             frozen_from: None,
             appeal: None,
-            opened_at: now,
-            updated_at: now,
+            opened_at,
+            updated_at: opened_at,
             request: None,
             request_rejections: 0,
             delivery_rejections: 0,
@@ -523,8 +551,43 @@ impl ServiceFlow {
             application_info: None,
             accepted_at: None,
             closed_at: None,
-            request_template: None,
-        };
+            request_template,
+        }
+    }
+
+    /// The flow a paid supervised order opens (SUP-1, SUP-2): a licence waits for the seller,
+    /// the others for the customer's request. `None` when the order involves no supervision.
+    pub fn open(id: FlowId, order: &Order, app: AppId, now: DateTime<Utc>) -> Option<(ServiceFlow, FlowEvent)> {
+        ServiceFlow::open_with(id, order, app, None, now)
+    }
+
+    /// [`ServiceFlow::open`], showing the request template the seller attached to the order's
+    /// specification, if any; a licence flow takes no request (SUP-2), so it shows none.
+    fn open_with(
+        id: FlowId,
+        order: &Order,
+        app: AppId,
+        template: Option<Attachment>,
+        now: DateTime<Utc>,
+    ) -> Option<(ServiceFlow, FlowEvent)> {
+        if !order.involves_supervision {
+            return None;
+        }
+        let kind = FlowKind::of(order.delivery)?;
+        let flow = ServiceFlow::new(FlowOrigin {
+            id,
+            order: order.id.clone(),
+            app,
+            customer: order.customer.clone(),
+            seller: order.seller.clone(),
+            product: order.product.clone(),
+            product_name: order.product_name.clone(),
+            specification: order.specification.clone(),
+            kind,
+            term_months: order.mode.months_per_period().map(|m| m * order.periods),
+            opened_at: now,
+            request_template: template.filter(|_| kind != FlowKind::License),
+        });
         Some((flow, FlowEvent::Opened { order: order.id.clone(), kind }))
     }
 
@@ -854,12 +917,10 @@ impl Create for ServiceFlow {
         let FlowCommand::Record(FlowFact(Fact::Open { order, app, template })) = cmd else {
             return Err(Error::invalid("command", "only a paid supervised order opens a service flow"));
         };
-        let (mut flow, event) =
-            ServiceFlow::open(FlowId::numbered(0), order, app.clone(), ctx.now).ok_or_else(|| {
+        let (flow, event) = ServiceFlow::open_with(FlowId::numbered(0), order, app.clone(), template.clone(), ctx.now)
+            .ok_or_else(|| {
                 Error::invalid("order", format!("order {} involves no supervision: it opens no flow", order.id))
             })?;
-        // A licence flow takes no request (SUP-2), so it shows no template.
-        flow.request_template = template.clone().filter(|_| flow.kind != FlowKind::License);
         Ok((flow, vec![event]))
     }
 
@@ -1027,26 +1088,37 @@ impl Aggregate for ServiceFlow {
         self.status.is_open().then(|| self.closes_at(policy))
     }
 
-    /// As opened (`ServiceFlow::open`): in service (a licence) or awaiting the request, with no
-    /// step taken yet.
+    /// As opened (`ServiceFlow::new` of what opening decided, read from the flow itself).
     fn as_created(&self) -> Option<ServiceFlow> {
-        Some(ServiceFlow {
-            status: if self.kind == FlowKind::License { FlowStatus::InService } else { FlowStatus::AwaitingRequest },
-            frozen_from: None,
-            appeal: None,
-            updated_at: self.opened_at,
-            request: None,
-            request_rejections: 0,
-            delivery_rejections: 0,
-            last_rejection_reason: None,
-            last_reminder_at: None,
-            delivered_at: None,
-            enabling_time: None,
-            application_info: None,
-            accepted_at: None,
-            closed_at: None,
-            ..self.clone()
-        })
+        let ServiceFlow {
+            id,
+            order,
+            app,
+            customer,
+            seller,
+            product,
+            product_name,
+            specification,
+            kind,
+            term_months,
+            opened_at,
+            request_template,
+            ..
+        } = self.clone();
+        Some(ServiceFlow::new(FlowOrigin {
+            id,
+            order,
+            app,
+            customer,
+            seller,
+            product,
+            product_name,
+            specification,
+            kind,
+            term_months,
+            opened_at,
+            request_template,
+        }))
     }
 }
 
@@ -1054,6 +1126,7 @@ impl Aggregate for ServiceFlow {
 pub(crate) mod tests {
     use super::*;
     use crate::actor::{ProductId, SellerId};
+    use crate::aggregate::tests::Lived;
     use crate::catalog::{BillingMode, Product};
     use crate::order::OrderKind;
     use crate::pricing::purchase_quote;
@@ -1115,6 +1188,47 @@ pub(crate) mod tests {
         let ctx = Ctx::new(by, at, &policy);
         let events = flow.decide(&cmd, &ctx).unwrap();
         events.iter().for_each(|e| flow.apply(e, &ctx));
+    }
+
+    fn opened(draft: crate::catalog::ProductDraft, template: Option<Attachment>) -> Lived<ServiceFlow> {
+        let open =
+            FlowCommand::from(Fact::Open { order: Box::new(order_of(draft)), app: AppId::numbered(1), template });
+        Lived::created(&open, &Actor::System, fixtures::t0())
+    }
+
+    #[test]
+    fn an_opened_flow_is_what_its_opening_left_and_its_steps_rebuild_it() {
+        let template = Attachment { name: "template.docx".into(), bytes: 10 };
+        let mut flow = opened(fixtures::supervised_saas_draft(), Some(template.clone()));
+        assert_eq!(flow.value.request_template, Some(template));
+        assert_eq!(flow.value.as_created(), Some(flow.value.clone()));
+        assert_eq!(flow.rebuilt(), flow.value);
+        let fresh = flow.value.clone();
+
+        let req = ServiceRequest {
+            description: "x".into(),
+            attachments: vec![Attachment { name: "a.pdf".into(), bytes: 1 }],
+        };
+        let at = |days: i64| fixtures::t0() + Duration::days(days);
+        flow.run(&FlowCommand::SubmitRequest(req.clone()), &customer(), at(1));
+        flow.run(&FlowCommand::RejectRequest { reason: "why".into() }, &seller(), at(2));
+        flow.run(&FlowCommand::SubmitRequest(req), &customer(), at(3));
+        flow.run(&FlowCommand::AcceptRequest, &seller(), at(4));
+        let appeal = AppealId::numbered(1);
+        flow.run(&FlowCommand::from(Fact::Freeze { appeal: appeal.clone() }), &customer(), at(11));
+        let resume = FlowCommand::from(Fact::Resolve { appeal, outcome: FlowOutcome::Resume });
+        flow.run(&resume, &Actor::operator("ops").unwrap(), at(12));
+        assert_eq!((flow.value.status, flow.value.request_rejections), (FlowStatus::InService, 1));
+        assert_eq!(flow.value.as_created(), Some(fresh), "as opened, whatever happened since");
+        assert_eq!(flow.rebuilt(), flow.value);
+    }
+
+    #[test]
+    fn sup_2_a_license_flow_shows_no_request_template_even_as_created() {
+        let template = Attachment { name: "template.docx".into(), bytes: 10 };
+        let flow = opened(fixtures::license_draft(), Some(template));
+        assert_eq!((flow.value.status, &flow.value.request_template), (FlowStatus::InService, &None));
+        assert_eq!(flow.value.as_created(), Some(flow.value.clone()));
     }
 
     #[test]

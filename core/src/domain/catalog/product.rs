@@ -430,21 +430,51 @@ impl Product {
             DeliveryMethod::Image => false,
             DeliveryMethod::Saas => draft.involves_supervision,
         };
+        let listed = ProductDraft {
+            name: draft.name.trim().to_owned(),
+            category: draft.category.trim().to_owned(),
+            involves_supervision,
+            ..draft
+        };
+        Product::new(id, seller, listed, currency, now)
+    }
+
+    /// The product as its listing leaves it, from the draft as listing decided it (its names
+    /// trimmed, its supervision as its delivery says): listed. The one place that says how a
+    /// product starts: listing it and [`Aggregate::as_created`] both make it here.
+    fn new(
+        id: ProductId,
+        seller: SellerId,
+        listed: ProductDraft,
+        currency: Currency,
+        listed_at: DateTime<Utc>,
+    ) -> Product {
+        let ProductDraft {
+            name,
+            category,
+            delivery,
+            involves_supervision,
+            tags,
+            description,
+            support,
+            specifications,
+            image,
+        } = listed;
         Product {
             id,
             seller,
-            name: draft.name.trim().to_owned(),
-            category: draft.category.trim().to_owned(),
-            delivery: draft.delivery,
+            name,
+            category,
+            delivery,
             involves_supervision,
-            tags: draft.tags,
-            description: draft.description,
-            support: draft.support,
-            specifications: draft.specifications,
-            image: draft.image,
+            tags,
+            description,
+            support,
+            specifications,
+            image,
             currency,
             listed: true,
-            listed_at: now,
+            listed_at,
         }
     }
 
@@ -641,9 +671,37 @@ impl Aggregate for Product {
         Ok(vec![if listed { ProductEvent::Relisted } else { ProductEvent::Delisted }])
     }
 
-    /// As listed (`Product::from_draft`): listed.
+    /// As listed (`Product::new` of the draft as listing decided it, read from the product
+    /// itself).
     fn as_created(&self) -> Option<Product> {
-        Some(Product { listed: true, ..self.clone() })
+        let Product {
+            id,
+            seller,
+            name,
+            category,
+            delivery,
+            involves_supervision,
+            tags,
+            description,
+            support,
+            specifications,
+            image,
+            currency,
+            listed_at,
+            ..
+        } = self.clone();
+        let listed = ProductDraft {
+            name,
+            category,
+            delivery,
+            involves_supervision,
+            tags,
+            description,
+            support,
+            specifications,
+            image,
+        };
+        Some(Product::new(id, seller, listed, currency, listed_at))
     }
 
     fn apply(&mut self, event: &ProductEvent, _ctx: &Ctx<'_>) {

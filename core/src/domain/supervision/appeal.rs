@@ -176,7 +176,42 @@ pub fn working_days_after(opened: DateTime<Utc>, days: u32, policy: &Policy) -> 
     at
 }
 
+/// What opening an appeal decided, which none of its events changes: the one input of
+/// [`Appeal::new`].
+struct AppealOrigin {
+    id: AppealId,
+    flow: FlowId,
+    order: OrderId,
+    customer: CustomerId,
+    seller: SellerId,
+    appellant: Party,
+    grounds: AppealGrounds,
+    reason: String,
+    opened_at: DateTime<Utc>,
+}
+
 impl Appeal {
+    /// The appeal as its opening leaves it: open, not resolved. The one place that says how an
+    /// appeal starts: opening it and [`Aggregate::as_created`] both make it here.
+    fn new(origin: AppealOrigin) -> Appeal {
+        let AppealOrigin { id, flow, order, customer, seller, appellant, grounds, reason, opened_at } = origin;
+        Appeal {
+            id,
+            flow,
+            order,
+            customer,
+            seller,
+            appellant,
+            grounds,
+            reason,
+            opened_at,
+            status: AppealStatus::Open,
+            resolution: None,
+            resolved_by: None,
+            resolved_at: None,
+        }
+    }
+
     /// Opens an appeal by `by` against `flow`, after the flow's checks (APL-1..3) and the
     /// reason's check.
     pub fn open(
@@ -190,7 +225,7 @@ impl Appeal {
         let grounds = flow.check_appeal(by, policy, now)?;
         crate::supervision::check_reason("reason", reason, policy)?;
         let appellant = flow.party_of(by)?;
-        let appeal = Appeal {
+        let appeal = Appeal::new(AppealOrigin {
             id,
             flow: flow.id.clone(),
             order: flow.order.clone(),
@@ -200,11 +235,7 @@ impl Appeal {
             grounds,
             reason: reason.to_owned(),
             opened_at: now,
-            status: AppealStatus::Open,
-            resolution: None,
-            resolved_by: None,
-            resolved_at: None,
-        };
+        });
         let event = AppealEvent::Opened { flow: flow.id.clone(), appellant, grounds, reason: reason.to_owned() };
         Ok((appeal, event))
     }
@@ -308,15 +339,10 @@ impl Aggregate for Appeal {
         }
     }
 
-    /// As opened: open, not resolved.
+    /// As opened (`Appeal::new` of what opening decided, read from the appeal itself).
     fn as_created(&self) -> Option<Appeal> {
-        Some(Appeal {
-            status: AppealStatus::Open,
-            resolution: None,
-            resolved_by: None,
-            resolved_at: None,
-            ..self.clone()
-        })
+        let Appeal { id, flow, order, customer, seller, appellant, grounds, reason, opened_at, .. } = self.clone();
+        Some(Appeal::new(AppealOrigin { id, flow, order, customer, seller, appellant, grounds, reason, opened_at }))
     }
 
     fn apply(&mut self, event: &AppealEvent, ctx: &Ctx<'_>) {
@@ -343,6 +369,7 @@ impl Aggregate for Appeal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aggregate::tests::Lived;
     use crate::policy::Policy;
     use crate::supervision::tests::flow_of;
     use crate::testing::fixtures;
@@ -352,6 +379,26 @@ mod tests {
         let at = fixtures::t0() + Duration::days(6);
         let customer = Actor::customer("alice").unwrap();
         Appeal::open(AppealId::numbered(1), &flow, &customer, "idle", &Policy::default(), at).unwrap().0
+    }
+
+    #[test]
+    fn an_opened_appeal_is_what_its_opening_left_and_its_resolution_rebuilds_it() {
+        let flow = flow_of(fixtures::license_draft());
+        let at = fixtures::t0() + Duration::days(6);
+        let customer = Actor::customer("alice").unwrap();
+        let open = AppealCommand::from(Fact::Open { flow: Box::new(flow), reason: "idle".into() });
+        let mut appeal = Lived::<Appeal>::created(&open, &customer, at);
+        assert_eq!(appeal.value.id, AppealId::numbered(1));
+        assert_eq!(appeal.value.as_created(), Some(appeal.value.clone()));
+        assert_eq!(appeal.rebuilt(), appeal.value);
+        let fresh = appeal.value.clone();
+
+        let refund = Resolution::CloseWithRefund { refund: Money::parse("40 USD").unwrap() };
+        let resolve = AppealCommand::Resolve { resolution: refund, refundable: Money::parse("100 USD").unwrap() };
+        appeal.run(&resolve, &Actor::operator("ops").unwrap(), at + Duration::days(1));
+        assert_eq!(appeal.value.status, AppealStatus::Resolved);
+        assert_eq!(appeal.value.as_created(), Some(fresh), "as opened, whatever happened since");
+        assert_eq!(appeal.rebuilt(), appeal.value);
     }
 
     #[test]
