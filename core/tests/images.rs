@@ -143,26 +143,36 @@ fn img_2_customized_provisioning_keeps_its_separate_payment_step() {
 fn img_1_an_image_is_never_billed_one_time() {
     let w = World::new();
     let alice = w.customer("alice");
+    // Listing: an image with a one-time plan, alone or beside others, is refused (the store unchanged).
     let mut one_time_only = fixtures::image_draft();
     one_time_only.specifications[0].plans.iter_mut().for_each(|plan| plan.mode = BillingMode::OneTime);
     one_time_only.specifications[0].plans.truncate(1);
     let resources = one_time_only.image.as_mut().unwrap();
     resources.plans.truncate(1);
     resources.plans[0].mode = BillingMode::OneTime;
-    let p = w.list(one_time_only);
+    let mut one_time_beside = fixtures::image_draft();
+    let mut extra = one_time_beside.specifications[0].plans[0].clone();
+    extra.mode = BillingMode::OneTime;
+    one_time_beside.specifications[0].plans.push(extra);
+    let mut extra = one_time_beside.image.as_ref().unwrap().plans[0].clone();
+    extra.mode = BillingMode::OneTime;
+    one_time_beside.image.as_mut().unwrap().plans.push(extra);
+    for draft in [one_time_only, one_time_beside] {
+        let err = w.refused(|| w.market.list_product(&w.seller, draft.clone()));
+        assert_eq!(field(&err), "plans");
+        assert!(err.to_string().contains("IMG-1"), "{err}");
+    }
+    // Provisioning: one-time is neither a quick mode nor a customized one.
+    let p = w.list(fixtures::image_draft());
     let card = Some(PaymentMethod::CreditCard);
-    let err = w.refused(|| w.market.provision_image(&alice, &p.id, quick("Cloud#2026x"), card));
-    assert_eq!(field(&err), "specification");
-    assert!(err.to_string().contains("not billed one-time"), "{err}");
+    let mut quick_one_time = quick("Cloud#2026x");
+    quick_one_time.quick_mode = Some(BillingMode::OneTime);
+    let err = w.refused(|| w.market.provision_image(&alice, &p.id, quick_one_time.clone(), card));
+    assert_eq!(field(&err), "quick_mode");
     let mut one_time = customized(1, "web-1");
     one_time.customization.as_mut().unwrap().mode = BillingMode::OneTime;
     let err = w.refused(|| w.market.provision_image(&alice, &p.id, one_time.clone(), None));
     assert_eq!(field(&err), "customization.mode");
-    let offered = w.list(fixtures::image_draft());
-    assert_eq!(
-        field(&w.refused(|| w.market.provision_image(&alice, &offered.id, one_time, None))),
-        "customization.mode"
-    );
 }
 
 #[test]

@@ -401,6 +401,16 @@ impl ProductDraft {
                 }
                 for spec in &self.specifications {
                     for plan in &spec.plans {
+                        if plan.mode == BillingMode::OneTime {
+                            return Err(Error::invalid(
+                                "plans",
+                                format!(
+                                    "`{}` has a one-time plan: an image is billed monthly, yearly or pay-per-use \
+                                     (IMG-1)",
+                                    spec.name
+                                ),
+                            ));
+                        }
                         if !res.plans.iter().any(|r| r.mode == plan.mode) {
                             return Err(Error::invalid(
                                 "image.plans",
