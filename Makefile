@@ -150,11 +150,12 @@ test-wheels:
 # into the folder the jar takes them from (native.resources.dir). The macOS ones are linked
 # against text stubs of the two system frameworks the crates call (bindings-kotlin/macos-frameworks),
 # for Rust's oldest macOS: 10.12 on x86-64, 11.0 on arm64.
+comma := ,
 macos-min = $(if $(findstring x86_64-apple,$(1)),10.12,11.0)
 jar-native = start=$$SECONDS && $(if $(findstring apple,$(1)),\
 	MACOSX_DEPLOYMENT_TARGET=$(call macos-min,$(1)) $(PKG_PATH) cargo-zigbuild rustc -q --release --locked \
 		-p appmarket-kotlin --lib --target $(1) -- -L framework=$(CURDIR)/bindings-kotlin/macos-frameworks \
-		-C link-arg=-Wl,-install_name,@rpath/$(3),\
+		-C link-arg=-Wl$(comma)-install_name$(comma)@rpath/$(3),\
 	$(PKG_PATH) cargo zigbuild -q --release --locked -p appmarket-kotlin --lib --target $(1)) \
 	&& mkdir -p $(CARGO_TARGET_DIR)/jna/$(2) \
 	&& cp $(CARGO_TARGET_DIR)/$(patsubst %.2.17,%,$(1))/release/$(3) $(CARGO_TARGET_DIR)/jna/$(2)/$(3) \
