@@ -249,7 +249,6 @@ impl PurchasedApp {
     pub fn auto_renewal_method(&self, asked: Option<PaymentMethod>) -> PaymentMethod {
         asked.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard)
     }
-
 }
 
 /// The application information shown on the details page (APP-1). The password is not here:

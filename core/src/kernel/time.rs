@@ -333,7 +333,10 @@ mod tests {
                 assert_eq!(day, zone.day_number(zone.start_of_day(date)), "{date} at {minutes}");
                 assert_eq!(instant_of_timestamp(zone.timestamp_on(day, 0)), zone.start_of_day(date));
                 assert_eq!(instant_of_timestamp(zone.timestamp_on(day, SECONDS_PER_DAY - 1)), zone.end_of_day(date));
-                assert_eq!(instant_of_timestamp(zone.timestamp_on(day - 7, 2 * 3600)), zone.instant_at(date - Duration::days(7), 2, 0, 0));
+                assert_eq!(
+                    instant_of_timestamp(zone.timestamp_on(day - 7, 2 * 3600)),
+                    zone.instant_at(date - Duration::days(7), 2, 0, 0)
+                );
                 let noon = zone.instant_at(date, 12, 0, 0) + Duration::nanoseconds(5);
                 assert_eq!(zone.day_number(noon), day);
             }
