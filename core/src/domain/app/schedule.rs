@@ -142,3 +142,64 @@ impl PurchasedApp {
 fn a_second_after(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(at.timestamp() + 1, at.timestamp_subsec_nanos()).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use crate::aggregate::{Aggregate, Ctx};
+    use crate::app::AppEvent;
+    use crate::testing::fixtures;
+    use crate::*;
+
+    /// A monthly SaaS app as paying for it makes it.
+    fn monthly_app() -> PurchasedApp {
+        let market = Marketplace::builder().clock(ManualClock::new(fixtures::t0())).build().unwrap();
+        let product = market.list_product(Actor::seller("isv-1").unwrap(), fixtures::saas_draft()).unwrap();
+        let alice = CustomerId::parse("alice").unwrap();
+        market.register_customer(CustomerAccount::with_card(alice.clone())).unwrap();
+        let buyer = Actor::Customer(alice);
+        let order = market.place_order(&buyer, fixtures::standard_monthly(product.id)).unwrap();
+        market.accept_terms(&buyer, &order.id).unwrap();
+        let paid = market.pay(&buyer, &order.id, Some(PaymentMethod::CreditCard)).unwrap();
+        market.app(&buyer, paid.app.as_ref().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn life_1_reminders_missed_for_days_are_sent_together_earliest_first_each_once() {
+        let mut app = monthly_app();
+        let policy = Policy { expiry_reminder_days: vec![3, 7, 1, 7], ..Policy::default() };
+        let expires_at = app.expires_at().unwrap();
+        let zone = policy.zone();
+        let reminder = |days: i64| zone.start_of_day(zone.date_of(expires_at) - Duration::days(days));
+        let schedule = app.schedule(&policy);
+        assert_eq!(schedule.reminder, Some((7, reminder(7))));
+        assert_eq!(schedule.next_due, Some(reminder(7)));
+        assert_eq!(app.next_reminder(&policy), schedule.reminder);
+        // Nothing is due before the first reminder.
+        assert!(app.lifecycle_events(&policy, reminder(7) - Duration::seconds(1)).is_empty());
+        // `tick` looks only an hour before the expiry: every reminder at once, in time order.
+        let now = expires_at - Duration::hours(1);
+        let events = app.lifecycle_events(&policy, now);
+        let days: Vec<u32> = events
+            .iter()
+            .map(|e| match e {
+                AppEvent::ExpiryReminder { days, expires_at: at } if *at == expires_at => *days,
+                other => panic!("only reminders are due: {other:?}"),
+            })
+            .collect();
+        assert_eq!(days, vec![7, 3, 1]);
+        let ctx = Ctx::new(&Actor::System, now, &policy);
+        events.iter().for_each(|e| app.apply(e, &ctx));
+        let after = app.schedule(&policy);
+        assert_eq!(after.reminder, None);
+        assert_eq!(after.next_due, Some(expires_at + Duration::seconds(1)));
+        assert!(app.lifecycle_events(&policy, now).is_empty());
+        // The grace and retention periods end at 23:59:59 on the days their lengths reach.
+        let lengths = policy.end_of_term_for(None);
+        let grace = zone.date_of(expires_at) + Duration::days(i64::from(lengths.grace_days));
+        let retention = grace + Duration::days(i64::from(lengths.retention_days));
+        assert_eq!(after.ends, Some((zone.end_of_day(grace), zone.end_of_day(retention))));
+        assert_eq!(app.end_of_term_instants(&policy), after.ends);
+    }
+}
