@@ -323,7 +323,11 @@ impl Marketplace {
 
     /// A payment idempotency key unique to this marketplace instance.
     pub(crate) fn payment_key(&self, key: impl std::fmt::Display) -> String {
-        format!("{}:{key}", self.id)
+        use std::fmt::Write;
+        // Room for the usual keys at once: `format!` would grow the text several times.
+        let mut text = String::with_capacity(self.id.len() + 64);
+        let _ = write!(text, "{}:{key}", self.id);
+        text
     }
 
     /// The policy in force.

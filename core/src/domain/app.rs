@@ -7,10 +7,11 @@ pub mod metering;
 pub mod provisioning;
 pub mod renewal;
 pub mod renewal_day;
+pub mod schedule;
 
 use std::fmt;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::CustomerAccount;
@@ -28,7 +29,7 @@ use crate::pricing::{self, Quote};
 use crate::provisioning::ImageSetup;
 use crate::renewal_day::RenewalDay;
 use crate::secret::Secret;
-use crate::time::{BillingZone, add_months_clamped, last_day_of_month};
+use crate::time::{BillingZone, add_months_clamped, instant_of_timestamp, last_day_of_month};
 
 /// Where a purchased app stands (APP-6, LIFE-1).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -247,28 +248,6 @@ impl PurchasedApp {
     /// asked, else the current one, else the card (REN-5).
     pub fn auto_renewal_method(&self, asked: Option<PaymentMethod>) -> PaymentMethod {
         asked.or(self.auto_renewal.map(|a| a.method)).unwrap_or(PaymentMethod::CreditCard)
-    }
-
-    /// When auto-renewal next charges the app, if it will (REN-6): at the charge hour (billing zone)
-    /// `days_before` days before the expiry date, or at the pending retry after a decline; never after
-    /// the retention period ends, never while another order of the app is unpaid, never once the
-    /// set number of renewals is done.
-    pub fn next_auto_renewal_charge(&self, policy: &Policy) -> Option<DateTime<Utc>> {
-        let ar = self.auto_renewal?;
-        let term = self.term?;
-        if !matches!(self.status, AppStatus::Active | AppStatus::GracePeriod | AppStatus::Frozen)
-            || self.pending_order.is_some()
-            || (ar.count != 0 && ar.done >= ar.count)
-        {
-            return None;
-        }
-        let zone = policy.zone();
-        let at = ar.retry_at.unwrap_or_else(|| {
-            let day = term.expiry_date(zone) - Duration::days(i64::from(ar.days_before));
-            zone.instant_at(day, policy.auto_renewal_charge_hour, 0, 0)
-        });
-        let (_, retention_end) = self.end_of_term_instants(policy)?;
-        (at <= retention_end).then_some(at)
     }
 }
 
@@ -784,13 +763,9 @@ impl PurchasedApp {
 
     /// The instants at which grace ends and retention ends (LIFE-1).
     pub fn end_of_term_instants(&self, policy: &Policy) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let term = self.term?;
         let zone = policy.zone();
-        let lengths = policy.end_of_term_for(self.customer_level.as_deref());
-        let expiry = term.expiry_date(zone);
-        let grace_end = expiry + Duration::days(i64::from(lengths.grace_days));
-        let retention_end = grace_end + Duration::days(i64::from(lengths.retention_days));
-        Some((zone.end_of_day(grace_end), zone.end_of_day(retention_end)))
+        let (grace_end, retention_end) = self.ends_after(zone.day_number(self.term?.expires_at), zone, policy);
+        Some((instant_of_timestamp(grace_end), instant_of_timestamp(retention_end)))
     }
 
     /// The instants at which the grace and retention periods of a pay-per-use app in arrears
@@ -798,10 +773,8 @@ impl PurchasedApp {
     pub fn arrears_instants(&self, policy: &Policy) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let since = self.metering.as_ref()?.arrears_since?;
         let zone = policy.zone();
-        let lengths = policy.end_of_term_for(self.customer_level.as_deref());
-        let grace_end = zone.date_of(since) + Duration::days(i64::from(lengths.grace_days));
-        let retention_end = grace_end + Duration::days(i64::from(lengths.retention_days));
-        Some((zone.end_of_day(grace_end), zone.end_of_day(retention_end)))
+        let (grace_end, retention_end) = self.ends_after(zone.day_number(since), zone, policy);
+        Some((instant_of_timestamp(grace_end), instant_of_timestamp(retention_end)))
     }
 
     /// Checks that `by` may delete (stop) the app: its owner, a pay-per-use app that has
@@ -840,23 +813,7 @@ impl PurchasedApp {
     /// The earliest expiry reminder not sent yet, with its instant: 00:00 (billing zone) on the
     /// day `days` before the expiry date (LIFE-1).
     pub fn next_reminder(&self, policy: &Policy) -> Option<(u32, DateTime<Utc>)> {
-        self.reminder_after(&self.reminded, policy)
-    }
-
-    fn reminder_after(&self, reminded: &[u32], policy: &Policy) -> Option<(u32, DateTime<Utc>)> {
-        let term = self.term?;
-        if self.status != AppStatus::Active {
-            return None;
-        }
-        let zone = policy.zone();
-        let expiry = term.expiry_date(zone);
-        policy
-            .expiry_reminder_days
-            .iter()
-            .filter(|d| !reminded.contains(d))
-            .map(|d| (*d, zone.start_of_day(expiry - Duration::days(i64::from(*d)))))
-            .filter(|(_, at)| *at > term.started_at && *at <= term.expires_at)
-            .min_by_key(|(_, at)| *at)
+        self.schedule(policy).reminder
     }
 
     fn owner(&self, by: &Actor) -> Result<(), Error> {
@@ -992,8 +949,9 @@ impl PurchasedApp {
 
     /// The LIFE-1 transitions due at `now`, in order.
     pub fn lifecycle_events(&self, policy: &Policy, now: DateTime<Utc>) -> Vec<AppEvent> {
+        let schedule = self.schedule(policy);
         if self.metering.is_some() {
-            let Some((grace_end, retention_end)) = self.arrears_instants(policy) else { return vec![] };
+            let Some((grace_end, retention_end)) = schedule.ends else { return vec![] };
             let mut events = Vec::new();
             let mut status = self.status;
             // Frozen once its usage is settled up to the end of grace (a `tick` settles a
@@ -1008,7 +966,7 @@ impl PurchasedApp {
             }
             return events;
         }
-        let (Some(term), Some((grace_end, retention_end))) = (self.term, self.end_of_term_instants(policy)) else {
+        let (Some(term), Some((grace_end, retention_end))) = (self.term, schedule.ends) else {
             return vec![];
         };
         let mut events = Vec::new();
@@ -1023,14 +981,19 @@ impl PurchasedApp {
                 quantity: d.quantity,
             });
         }
-        let mut reminded = self.reminded.clone();
-        loop {
-            match self.reminder_after(&reminded, policy) {
-                Some((days, at)) if at <= now && now <= term.expires_at => {
-                    reminded.push(days);
-                    events.push(AppEvent::ExpiryReminder { days, expires_at: term.expires_at });
-                }
-                _ => break,
+        if now <= term.expires_at && schedule.reminder.is_some_and(|(_, at)| at <= now) {
+            // Every reminder due by now, earliest first: several when `tick` has not looked at
+            // the app for days. Each day's reminder has an instant of its own, so the one after
+            // `sent` is the earliest later one.
+            let (zone, mut sent) = (policy.zone(), None);
+            let (expiry, now_second) = (zone.day_number(term.expires_at), now.timestamp());
+            while let Some((days, at)) = self
+                .unsent_reminders(&term, expiry, zone, policy)
+                .filter(|(_, at)| *at <= now_second && sent.is_none_or(|s| *at > s))
+                .min_by_key(|(_, at)| *at)
+            {
+                events.push(AppEvent::ExpiryReminder { days, expires_at: term.expires_at });
+                sent = Some(at);
             }
         }
         let mut status = self.status;
@@ -1647,31 +1610,7 @@ impl Aggregate for PurchasedApp {
     }
 
     fn next_due(&self, policy: &Policy) -> Option<DateTime<Utc>> {
-        if let Some(metering) = &self.metering {
-            if matches!(self.status, AppStatus::Released | AppStatus::Unsubscribed) {
-                return None;
-            }
-            let second = Duration::seconds(1);
-            let arrears = self.arrears_instants(policy).and_then(|(grace_end, retention_end)| match self.status {
-                AppStatus::GracePeriod => Some(grace_end + second),
-                AppStatus::Frozen => Some(retention_end + second),
-                _ => None,
-            });
-            return [metering.next_due(policy), arrears].into_iter().flatten().min();
-        }
-        let term = self.term?;
-        let (grace_end, retention_end) = self.end_of_term_instants(policy)?;
-        let second = Duration::seconds(1);
-        let lifecycle = match self.status {
-            AppStatus::Active => Some(term.expires_at + second),
-            AppStatus::GracePeriod => Some(grace_end + second),
-            AppStatus::Frozen => Some(retention_end + second),
-            _ => None,
-        }?;
-        let reminder = self.next_reminder(policy).map(|(_, at)| at);
-        let charge = self.next_auto_renewal_charge(policy);
-        let downgrade = self.scheduled_downgrade.as_ref().map(|d| d.effective_at + second);
-        [Some(lifecycle), reminder, charge, downgrade].into_iter().flatten().min()
+        self.schedule(policy).next_due
     }
 }
 

@@ -235,13 +235,41 @@ impl BillingZone {
     pub fn year_of(&self, at: DateTime<Utc>) -> i32 {
         self.date_of(at).year()
     }
+
+    /// The local day of an instant as a number of days since 1970-01-01 in this zone: whole-day
+    /// arithmetic on it needs no calendar, since the zone's offset is fixed (what a schedule
+    /// computes many times over, see `PurchasedApp::schedule`).
+    pub fn day_number(&self, at: DateTime<Utc>) -> i64 {
+        (at.timestamp() + self.offset_seconds()).div_euclid(SECONDS_PER_DAY)
+    }
+
+    /// The Unix timestamp of `second` seconds after local midnight on day number `day` (see
+    /// [`BillingZone::day_number`]): 0 for 00:00:00, `SECONDS_PER_DAY - 1` for 23:59:59.
+    pub fn timestamp_on(&self, day: i64, second: i64) -> i64 {
+        day * SECONDS_PER_DAY + second - self.offset_seconds()
+    }
+
+    fn offset_seconds(&self) -> i64 {
+        i64::from(self.0.local_minus_utc())
+    }
+}
+
+/// Seconds in a day of a zone with a fixed offset.
+pub const SECONDS_PER_DAY: i64 = 86_400;
+
+/// The instant of a Unix timestamp in whole seconds; the latest representable instant for one
+/// beyond chrono's range (hundreds of millennia away).
+pub fn instant_of_timestamp(timestamp: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(timestamp, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// Days in a calendar month.
 pub fn days_in_month(year: i32, month: u32) -> u32 {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    match (NaiveDate::from_ymd_opt(year, month, 1), NaiveDate::from_ymd_opt(ny, nm, 1)) {
-        (Some(a), Some(b)) => (b - a).num_days() as u32,
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
         _ => 30,
     }
 }
@@ -279,10 +307,40 @@ mod tests {
     }
 
     #[test]
+    fn app_2_days_in_month_follow_the_calendar() {
+        for year in [1900, 2000, 2023, 2024, 2100] {
+            for month in 1..=12 {
+                let first = d(year, month, 1);
+                let next = if month == 12 { d(year + 1, 1, 1) } else { d(year, month + 1, 1) };
+                assert_eq!(i64::from(days_in_month(year, month)), (next - first).num_days(), "{year}-{month}");
+            }
+        }
+    }
+
+    #[test]
     fn app_2_terms_end_at_23_59_59_in_the_billing_zone() {
         let zone = BillingZone::from_offset_minutes(480).unwrap();
         assert_eq!(zone.end_of_day(d(2020, 10, 1)).to_rfc3339(), "2020-10-01T15:59:59+00:00");
         assert_eq!(zone.date_of(parse_instant("2020-09-01T16:00:00Z").unwrap()), d(2020, 9, 2));
+    }
+
+    #[test]
+    fn app_2_day_numbers_give_the_calendar_instants() {
+        for minutes in [-720, -330, 0, 480, 840] {
+            let zone = BillingZone::from_offset_minutes(minutes).unwrap();
+            for date in [d(1969, 12, 31), d(2024, 2, 29), d(2026, 12, 31), d(2100, 3, 1)] {
+                let day = zone.day_number(zone.end_of_day(date));
+                assert_eq!(day, zone.day_number(zone.start_of_day(date)), "{date} at {minutes}");
+                assert_eq!(instant_of_timestamp(zone.timestamp_on(day, 0)), zone.start_of_day(date));
+                assert_eq!(instant_of_timestamp(zone.timestamp_on(day, SECONDS_PER_DAY - 1)), zone.end_of_day(date));
+                assert_eq!(
+                    instant_of_timestamp(zone.timestamp_on(day - 7, 2 * 3600)),
+                    zone.instant_at(date - Duration::days(7), 2, 0, 0)
+                );
+                let noon = zone.instant_at(date, 12, 0, 0) + Duration::nanoseconds(5);
+                assert_eq!(zone.day_number(noon), day);
+            }
+        }
     }
 
     #[test]

@@ -69,9 +69,13 @@ impl Due {
     /// The next step: its instant, its round and its target.
     fn pop(&mut self) -> Option<(DateTime<Utc>, u32, Target)> {
         while let Some(Reverse((at, round, due, target))) = self.heap.pop() {
-            if self.keys.get(&target) == Some(&(at, round, due)) {
-                self.keys.remove(&target);
-                return Some((at, round, target));
+            match self.keys.remove(&target) {
+                Some(key) if key == (at, round, due) => return Some((at, round, target)),
+                // An old place: the target waits under its newer key.
+                Some(key) => {
+                    self.keys.insert(target, key);
+                }
+                None => {}
             }
         }
         None

@@ -99,20 +99,30 @@ impl Marketplace {
         if due > now {
             return Ok(());
         }
-        // Copied only when it charges: most looks at an app find nothing to charge yet.
-        let app = app.clone();
+        // What the charge and its order need of the app, read before the unit changes it: most
+        // looks at an app find nothing to charge, and none needs a copy of the whole app.
         let product = self.shared_product(&app.product)?;
-        let (quote, _) = renewal::price_renewal(&app, &product, settings.periods, None, &self.policy)?;
+        let (quote, _) = renewal::price_renewal(app, &product, settings.periods, None, &self.policy)?;
         let account = self.account(&app.customer)?;
         let months = renewal::months_of(app.mode, settings.periods);
+        let (specification, quantity) = app.renewal_configuration();
+        let renewed = Ordered {
+            specification: specification.to_owned(),
+            mode: app.mode,
+            quantity,
+            periods: settings.periods,
+            kind: OrderKind::Renewal { app: app.id.clone(), months, renewal_day: None },
+            quote,
+        };
+        let app_id = app.id.clone();
         let payment = match &account.reseller {
             Some(reseller) => Err(reseller.clone()),
             None => {
                 let request = ChargeRequest {
-                    idempotency_key: self.payment_key(renewal::charge_key(&app, now, &self.policy)),
+                    idempotency_key: self.payment_key(renewal::charge_key(app, now, &self.policy)),
                     customer: app.customer.clone(),
                     method: settings.method,
-                    amount: quote.total,
+                    amount: renewed.quote.total,
                     description: format!("auto-renewal of app {}: {}", app.id, app.product_name),
                 };
                 match unit.charge(target, request)? {
@@ -123,7 +133,7 @@ impl Marketplace {
                         let cmd = AppCommand::from(app::Fact::RecordAutoRenewalDeclined {
                             reason,
                             retry_at,
-                            amount: quote.total,
+                            amount: renewed.quote.total,
                         });
                         unit.decide::<PurchasedApp>(target, &cmd)?;
                         return Ok(());
@@ -131,23 +141,15 @@ impl Marketplace {
                 }
             }
         };
-        let (specification, quantity) = app.renewal_configuration();
-        let what = Placing::AutoRenewal(Ordered {
-            specification: specification.to_owned(),
-            mode: app.mode,
-            quantity,
-            periods: settings.periods,
-            kind: OrderKind::Renewal { app: app.id.clone(), months, renewal_day: None },
-            quote,
-        });
+        let what = Placing::AutoRenewal(renewed);
         let placed =
             unit.decide_new::<Order>(&OrderCommand::Place(Placement { account, product: Some(product), what }))?;
         let order_id = unit.create(placed).id.clone();
         let order_target = Target::Order(order_id.clone());
         let receipt = payment.as_ref().ok().map(|r| r.id.clone());
         let cmd = match payment {
-            Ok(receipt) => OrderCommand::from(Fact::RecordPayment { receipt, app: app.id.clone(), flow: None }),
-            Err(reseller) => OrderCommand::from(Fact::RecordSettlement { reseller, app: app.id.clone(), flow: None }),
+            Ok(receipt) => OrderCommand::from(Fact::RecordPayment { receipt, app: app_id, flow: None }),
+            Err(reseller) => OrderCommand::from(Fact::RecordSettlement { reseller, app: app_id, flow: None }),
         };
         unit.decide::<Order>(&order_target, &cmd)?;
         let renew =

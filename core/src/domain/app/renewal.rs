@@ -150,12 +150,18 @@ pub fn retry_after(now: DateTime<Utc>, declined: u32, policy: &Policy) -> DateTi
 /// and, after a decline, attempt number, so that running `tick` twice charges once and a retry
 /// is a new charge, also a retry the same day (REN-6, REN-7).
 pub fn charge_key(app: &PurchasedApp, now: DateTime<Utc>, policy: &Policy) -> String {
+    use std::fmt::Write;
     let expiry = app.term.map_or(0, |t| t.expires_at.timestamp());
-    let key = format!("{}:auto-renewal:{expiry}:{}", app.id, policy.zone().date_of(now));
+    // One allocation of room enough: `format!` would grow the text several times.
+    let mut key = String::with_capacity(app.id.as_str().len() + 64);
+    let _ = write!(key, "{}:auto-renewal:{expiry}:{}", app.id, policy.zone().date_of(now));
     match app.auto_renewal.map_or(0, |a| a.declined) {
-        0 => key,
-        declined => format!("{key}:attempt-{}", declined + 1),
+        0 => {}
+        declined => {
+            let _ = write!(key, ":attempt-{}", declined + 1);
+        }
     }
+    key
 }
 
 #[cfg(test)]
