@@ -1704,6 +1704,7 @@ mod tests {
     use crate::aggregate::tests::Lived;
     use crate::provisioning::Network;
     use crate::testing::fixtures;
+    use chrono::Duration;
 
     /// What a paid order of `mode` starts: supervised or not, an image's servers or not, paid
     /// with a card or settled by a reseller.

@@ -196,6 +196,8 @@ impl Marketplace {
     fn preview(&self, customer: &CustomerId, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Upcoming, Error> {
         let policy = &self.policy;
         let scope = self.preview_scope(customer)?;
+        // Room for an item per record at once, so that the list grows seldom.
+        let mut items = Vec::with_capacity(scope.len());
         let sandbox = Sandbox::with_capacity(scope.len());
         let mut due = Due::with_capacity(scope.len());
         let mut usage: Vec<UsageForecast> = Vec::new();
@@ -216,7 +218,6 @@ impl Marketplace {
         let system = Actor::System;
         // A preview's unit takes no money: the ledger stays empty.
         let receipts = Receipts::default();
-        let mut items = Vec::new();
         let mut round = (now, 0);
         let mut stepped: Set<Target> = Set::default();
         while let Some((at, r, target)) = due.pop() {

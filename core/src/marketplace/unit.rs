@@ -26,6 +26,10 @@ use crate::payments::{ChargeRequest, PaymentError, Receipt, RefundRequest, Retur
 use crate::secret::Secret;
 use crate::store::{Commit, Record, Stored, Write};
 
+/// The room a preview's unit makes at once for its working copies and its events.
+const PREVIEW_ENTRIES: usize = 4;
+const PREVIEW_EVENTS: usize = 8;
+
 /// One target in the unit.
 struct Entry {
     target: Target,
@@ -87,7 +91,14 @@ impl<'a> Unit<'a> {
         receipts: &'a Receipts,
         sandbox: &'a Sandbox,
     ) -> Unit<'a> {
-        Unit { sandbox: Some(sandbox), ..Unit::new(market, actor, now, receipts) }
+        // Room for what a step usually decides (an app, the order of its renewal, their
+        // events): a unit's vectors grown one element at a time would copy their events again.
+        Unit {
+            sandbox: Some(sandbox),
+            entries: Vec::with_capacity(PREVIEW_ENTRIES),
+            events: Vec::with_capacity(PREVIEW_EVENTS),
+            ..Unit::new(market, actor, now, receipts)
+        }
     }
 
     /// Charges through the gateway for `target` (an order or an app, loaded in the unit). The
