@@ -4,7 +4,9 @@
 //!
 //! One look at an app (its `next_due`, `tick`'s decisions, the preview of upcoming charges) reads
 //! every instant it needs from one schedule, instead of computing the expiry date, the ends of
-//! the grace and retention periods and each reminder's instant again for each question. The
+//! the grace and retention periods and each reminder's instant again for each question; the
+//! LIFE-1 transitions read only the part they need (`lifecycle_instants`, the same code), since
+//! the commit after them computes the whole schedule of the app as they leave it. The
 //! billing zone's offset is fixed, so the schedule counts in whole days and seconds
 //! ([`BillingZone::day_number`]) and makes calendar instants only of what it gives.
 
