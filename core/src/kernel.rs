@@ -3,6 +3,7 @@
 //! text checks. It depends on nothing else in the crate.
 
 pub mod actor;
+pub(crate) mod digits;
 pub mod error;
 pub mod money;
 pub mod policy;

@@ -33,6 +33,7 @@ pub use domain::order::unsubscription as unsubscribe;
 pub use domain::supervision::appeal;
 pub(crate) use domain::supervision::{attachment, delivery, flow_kind};
 pub use domain::{account, actions, aggregate, app, catalog, invoice, order, supervision, upcoming};
+pub(crate) use kernel::digits;
 #[cfg(feature = "sealing")]
 pub use kernel::sealing;
 pub(crate) use kernel::text;

@@ -330,6 +330,16 @@ impl Marketplace {
         text
     }
 
+    /// [`Marketplace::payment_key`] of a key already written (a charge's key): copied after the
+    /// marketplace's id without the formatting machinery.
+    pub(crate) fn payment_key_of(&self, key: &str) -> String {
+        let mut text = String::with_capacity(self.id.len() + 1 + key.len());
+        text.push_str(&self.id);
+        text.push(':');
+        text.push_str(key);
+        text
+    }
+
     /// The policy in force.
     pub fn policy(&self) -> &Policy {
         &self.policy

@@ -813,7 +813,7 @@ impl PurchasedApp {
     /// The earliest expiry reminder not sent yet, with its instant: 00:00 (billing zone) on the
     /// day `days` before the expiry date (LIFE-1).
     pub fn next_reminder(&self, policy: &Policy) -> Option<(u32, DateTime<Utc>)> {
-        self.schedule(policy).reminder
+        self.lifecycle_instants(policy).1
     }
 
     fn owner(&self, by: &Actor) -> Result<(), Error> {
@@ -949,9 +949,11 @@ impl PurchasedApp {
 
     /// The LIFE-1 transitions due at `now`, in order.
     pub fn lifecycle_events(&self, policy: &Policy, now: DateTime<Utc>) -> Vec<AppEvent> {
-        let schedule = self.schedule(policy);
+        // Only the ends and the reminder of the schedule: the commit computes the whole schedule
+        // of the app as these events leave it.
+        let (ends, reminder) = self.lifecycle_instants(policy);
         if self.metering.is_some() {
-            let Some((grace_end, retention_end)) = schedule.ends else { return vec![] };
+            let Some((grace_end, retention_end)) = ends else { return vec![] };
             let mut events = Vec::new();
             let mut status = self.status;
             // Frozen once its usage is settled up to the end of grace (a `tick` settles a
@@ -966,7 +968,7 @@ impl PurchasedApp {
             }
             return events;
         }
-        let (Some(term), Some((grace_end, retention_end))) = (self.term, schedule.ends) else {
+        let (Some(term), Some((grace_end, retention_end))) = (self.term, ends) else {
             return vec![];
         };
         let mut events = Vec::new();
@@ -981,7 +983,7 @@ impl PurchasedApp {
                 quantity: d.quantity,
             });
         }
-        if now <= term.expires_at && schedule.reminder.is_some_and(|(_, at)| at <= now) {
+        if now <= term.expires_at && reminder.is_some_and(|(_, at)| at <= now) {
             // Every reminder due by now, earliest first: several when `tick` has not looked at
             // the app for days. Each day's reminder has an instant of its own, so the one after
             // `sent` is the earliest later one.

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::sandbox::Sandbox;
+use super::unit::Spare;
 use super::{Marketplace, Receipts, Unit};
 use crate::actor::{Actor, AppId, CustomerId, Target};
 use crate::app::AppFilter;
@@ -196,6 +197,8 @@ impl Marketplace {
     fn preview(&self, customer: &CustomerId, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Upcoming, Error> {
         let policy = &self.policy;
         let scope = self.preview_scope(customer)?;
+        // Room for an item per record at once, so that the list grows seldom.
+        let mut items = Vec::with_capacity(scope.len());
         let sandbox = Sandbox::with_capacity(scope.len());
         let mut due = Due::with_capacity(scope.len());
         let mut usage: Vec<UsageForecast> = Vec::new();
@@ -216,9 +219,9 @@ impl Marketplace {
         let system = Actor::System;
         // A preview's unit takes no money: the ledger stays empty.
         let receipts = Receipts::default();
-        let mut items = Vec::new();
         let mut round = (now, 0);
         let mut stepped: Set<Target> = Set::default();
+        let mut spare = Spare::with_room();
         while let Some((at, r, target)) = due.pop() {
             if (at, r) != round {
                 round = (at, r);
@@ -245,7 +248,7 @@ impl Marketplace {
                     continue;
                 }
             };
-            let mut unit = Unit::preview(self, &system, at, &receipts, &sandbox);
+            let mut unit = Unit::preview(self, &system, at, &receipts, &sandbox, &mut spare);
             unit.preload(&target, record, 0)?;
             match self.due_work(&mut unit, &target) {
                 Ok(()) => {}
@@ -253,7 +256,7 @@ impl Marketplace {
                 Err(Error::NotFound { .. }) => continue,
                 Err(e) => return Err(e),
             }
-            let commit = unit.into_commit();
+            let mut commit = unit.into_preview_commit(&mut spare);
             let mut step = Step::new(at, &target, &before, &mut items, forecast.map(|i| &mut usage[i]));
             for event in &commit.events {
                 match (&event.kind, &event.target) {
@@ -265,7 +268,7 @@ impl Marketplace {
             }
             let progressed = commit.events.iter().any(|e| e.target == target);
             stepped.insert(target.clone());
-            for write in commit.writes {
+            for write in commit.writes.drain(..) {
                 let t = write.record.target();
                 // A step that did nothing would do nothing again at the same instant.
                 let key = key(write.due, at, r, stepped.contains(&t), until)
@@ -273,6 +276,7 @@ impl Marketplace {
                 due.set(t, key);
                 sandbox.put(write.record);
             }
+            spare.keep(commit.events, commit.writes);
         }
         Ok(Upcoming { customer: customer.clone(), start: now, until, items, usage })
     }

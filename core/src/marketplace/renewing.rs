@@ -119,11 +119,11 @@ impl Marketplace {
             Some(reseller) => Err(reseller.clone()),
             None => {
                 let request = ChargeRequest {
-                    idempotency_key: self.payment_key(renewal::charge_key(app, now, &self.policy)),
+                    idempotency_key: self.payment_key_of(&renewal::charge_key(app, now, &self.policy)),
                     customer: app.customer.clone(),
                     method: settings.method,
                     amount: renewed.quote.total,
-                    description: format!("auto-renewal of app {}: {}", app.id, app.product_name),
+                    description: auto_renewal_description(app),
                 };
                 match unit.charge(target, request)? {
                     Ok(receipt) => Ok(receipt),
@@ -167,4 +167,18 @@ impl Marketplace {
         actions.extend(self.downgrade_actions(by, app));
         actions
     }
+}
+
+/// The description of an app's auto-renewal charge: "auto-renewal of app APP-…: product name",
+/// written into one allocation of the right size (`format!` grew it through the formatting
+/// machinery on every charge).
+fn auto_renewal_description(app: &PurchasedApp) -> String {
+    const PREFIX: &str = "auto-renewal of app ";
+    let (id, name) = (app.id.as_str(), app.product_name.as_str());
+    let mut text = String::with_capacity(PREFIX.len() + id.len() + 2 + name.len());
+    text.push_str(PREFIX);
+    text.push_str(id);
+    text.push_str(": ");
+    text.push_str(name);
+    text
 }

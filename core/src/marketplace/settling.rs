@@ -226,7 +226,7 @@ impl Marketplace {
             return Ok(Outcome::Paid(String::new()));
         }
         let request = ChargeRequest {
-            idempotency_key: self.payment_key(Metering::charge_key(&app.id, number, hours, attempt)),
+            idempotency_key: self.payment_key_of(&Metering::charge_key(&app.id, number, hours, attempt)),
             customer: app.customer.clone(),
             method,
             amount,

@@ -26,6 +26,40 @@ use crate::payments::{ChargeRequest, PaymentError, Receipt, RefundRequest, Retur
 use crate::secret::Secret;
 use crate::store::{Commit, Record, Stored, Write};
 
+/// The room a preview's unit makes at once for its working copies and its events.
+const PREVIEW_ENTRIES: usize = 4;
+const PREVIEW_EVENTS: usize = 8;
+
+/// The vectors of a preview's units, emptied and handed from one step's unit to the next, so
+/// that a step allocates none of them again: the unit's working copies, its events (the
+/// commit's, given back once read) and its commit's writes.
+#[derive(Default)]
+pub(crate) struct Spare {
+    entries: Vec<Entry>,
+    events: Vec<NewEvent>,
+    writes: Vec<Write>,
+}
+
+impl Spare {
+    /// Room for what a step usually decides (an app, the order of its renewal, their events):
+    /// vectors grown one element at a time would copy their events again.
+    pub(crate) fn with_room() -> Spare {
+        Spare {
+            entries: Vec::with_capacity(PREVIEW_ENTRIES),
+            events: Vec::with_capacity(PREVIEW_EVENTS),
+            writes: Vec::with_capacity(PREVIEW_ENTRIES),
+        }
+    }
+
+    /// Keeps the vectors of a commit a step has read, emptied, for the next step's unit.
+    pub(crate) fn keep(&mut self, mut events: Vec<NewEvent>, mut writes: Vec<Write>) {
+        events.clear();
+        writes.clear();
+        self.events = events;
+        self.writes = writes;
+    }
+}
+
 /// One target in the unit.
 struct Entry {
     target: Target,
@@ -52,6 +86,8 @@ pub(crate) struct Unit<'a> {
     charged: Vec<String>,
     /// The working copies of a preview, instead of the store and the gateway.
     sandbox: Option<&'a Sandbox>,
+    /// A preview's emptied vector for its commit's writes.
+    spare_writes: Vec<Write>,
 }
 
 impl<'a> Unit<'a> {
@@ -73,6 +109,7 @@ impl<'a> Unit<'a> {
             receipts,
             charged: Vec::new(),
             sandbox: None,
+            spare_writes: Vec::new(),
         }
     }
 
@@ -80,14 +117,23 @@ impl<'a> Unit<'a> {
     /// `sandbox`: the same decisions as [`Unit::new`]'s, with nothing read from the store that
     /// the sandbox holds, no number drawn from the store, and no gateway called: every charge
     /// and refund succeeds.
+    ///
+    /// Its vectors are those of `spare`, which [`Unit::into_preview_commit`] gives back emptied.
     pub(crate) fn preview(
         market: &'a Marketplace,
         actor: &'a Actor,
         now: DateTime<Utc>,
         receipts: &'a Receipts,
         sandbox: &'a Sandbox,
+        spare: &mut Spare,
     ) -> Unit<'a> {
-        Unit { sandbox: Some(sandbox), ..Unit::new(market, actor, now, receipts) }
+        Unit {
+            sandbox: Some(sandbox),
+            entries: std::mem::take(&mut spare.entries),
+            events: std::mem::take(&mut spare.events),
+            spare_writes: std::mem::take(&mut spare.writes),
+            ..Unit::new(market, actor, now, receipts)
+        }
     }
 
     /// Charges through the gateway for `target` (an order or an app, loaded in the unit). The
@@ -396,6 +442,25 @@ impl<'a> Unit<'a> {
             writes.push(Write { due: e.record.next_due(policy), expected_version: e.version, record: e.record });
         }
         Commit { writes, events: self.events, secrets: self.secrets, request: None }
+    }
+
+    /// [`Unit::into_commit`] of a preview's unit: every working copy written, into the vectors
+    /// of `spare`, to which the emptied vector of working copies goes back.
+    pub(crate) fn into_preview_commit(mut self, spare: &mut Spare) -> Commit {
+        let policy = &self.market.policy;
+        let mut writes = std::mem::take(&mut self.spare_writes);
+        writes.extend(self.entries.drain(..).map(|e| Write {
+            due: e.record.next_due(policy),
+            expected_version: e.version,
+            record: e.record,
+        }));
+        spare.entries = std::mem::take(&mut self.entries);
+        Commit {
+            writes,
+            events: std::mem::take(&mut self.events),
+            secrets: std::mem::take(&mut self.secrets),
+            request: None,
+        }
     }
 }
 

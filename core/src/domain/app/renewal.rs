@@ -11,6 +11,7 @@ use crate::actor::Actor;
 use crate::app::{AutoRenewal, PurchasedApp, Term};
 use crate::catalog::check_periods;
 use crate::catalog::{BillingMode, Product};
+use crate::digits;
 use crate::error::Error;
 use crate::money::Money;
 use crate::policy::Policy;
@@ -93,7 +94,7 @@ pub fn price_renewal(
         _ => {
             let price = pricing::period_price(spec, plan, quantity)?;
             let q = QuoteBuilder::new(price.currency).line(
-                format!("Renewal: {spec_name}, {} × {periods}", app.mode),
+                renewal_label(spec_name, app.mode, periods),
                 price,
                 Decimal::ONE,
                 Decimal::from(periods),
@@ -115,6 +116,21 @@ pub fn price_renewal(
         quote = quote.line(format!("Renewal date: {natural} to {end}, pro rata"), monthly, Decimal::ONE, fraction);
     }
     Ok((quote.build()?, next))
+}
+
+/// The label of a renewal's line: "Renewal: SPEC, MODE × PERIODS", written into one allocation
+/// of the right size without the formatting machinery (every auto-renewal charge writes one).
+fn renewal_label(spec_name: &str, mode: BillingMode, periods: u32) -> String {
+    const TIMES: &str = " × ";
+    let mode = mode.as_str();
+    let mut label = String::with_capacity("Renewal: , ".len() + spec_name.len() + mode.len() + TIMES.len() + 10);
+    label.push_str("Renewal: ");
+    label.push_str(spec_name);
+    label.push_str(", ");
+    label.push_str(mode);
+    label.push_str(TIMES);
+    digits::push_uint(&mut label, u64::from(periods));
+    label
 }
 
 /// Checks that `by` may set, change or disable auto-renewal of the app (REN-5, REN-6): see
@@ -150,15 +166,20 @@ pub fn retry_after(now: DateTime<Utc>, declined: u32, policy: &Policy) -> DateTi
 /// and, after a decline, attempt number, so that running `tick` twice charges once and a retry
 /// is a new charge, also a retry the same day (REN-6, REN-7).
 pub fn charge_key(app: &PurchasedApp, now: DateTime<Utc>, policy: &Policy) -> String {
-    use std::fmt::Write;
     let expiry = app.term.map_or(0, |t| t.expires_at.timestamp());
-    // One allocation of room enough: `format!` would grow the text several times.
+    // One allocation of room enough, written without the formatting machinery: "APP-…:
+    // auto-renewal:EXPIRY:YYYY-MM-DD", then ":attempt-N" after a decline.
     let mut key = String::with_capacity(app.id.as_str().len() + 64);
-    let _ = write!(key, "{}:auto-renewal:{expiry}:{}", app.id, policy.zone().date_of(now));
+    key.push_str(app.id.as_str());
+    key.push_str(":auto-renewal:");
+    digits::push_int(&mut key, expiry);
+    key.push(':');
+    digits::push_date(&mut key, policy.zone().date_of(now));
     match app.auto_renewal.map_or(0, |a| a.declined) {
         0 => {}
         declined => {
-            let _ = write!(key, ":attempt-{}", declined + 1);
+            key.push_str(":attempt-");
+            digits::push_uint(&mut key, u64::from(declined) + 1);
         }
     }
     key

@@ -4,7 +4,9 @@
 //!
 //! One look at an app (its `next_due`, `tick`'s decisions, the preview of upcoming charges) reads
 //! every instant it needs from one schedule, instead of computing the expiry date, the ends of
-//! the grace and retention periods and each reminder's instant again for each question. The
+//! the grace and retention periods and each reminder's instant again for each question; the
+//! LIFE-1 transitions read only the part they need (`lifecycle_instants`, the same code), since
+//! the commit after them computes the whole schedule of the app as they leave it. The
 //! billing zone's offset is fixed, so the schedule counts in whole days and seconds
 //! ([`BillingZone::day_number`]) and makes calendar instants only of what it gives.
 
@@ -30,6 +32,9 @@ pub struct Schedule {
     pub next_due: Option<DateTime<Utc>>,
 }
 
+/// A schedule's `ends` and `reminder` ([`PurchasedApp::lifecycle_instants`]).
+pub(crate) type LifecycleInstants = (Option<(DateTime<Utc>, DateTime<Utc>)>, Option<(u32, DateTime<Utc>)>);
+
 impl PurchasedApp {
     /// The app's schedule under `policy`: every instant at which the system has work on it.
     pub fn schedule(&self, policy: &Policy) -> Schedule {
@@ -49,11 +54,7 @@ impl PurchasedApp {
         let Some(term) = self.term else { return Schedule::default() };
         let zone = policy.zone();
         let expiry = zone.day_number(term.expires_at);
-        let (grace_end, retention_end) = self.ends_after(expiry, zone, policy);
-        let reminder = self
-            .unsent_reminders(&term, expiry, zone, policy)
-            .min_by_key(|(_, at)| *at)
-            .map(|(days, at)| (days, instant_of_timestamp(at)));
+        let (grace_end, retention_end, reminder) = self.term_instants(&term, expiry, zone, policy);
         let ends = (instant_of_timestamp(grace_end), instant_of_timestamp(retention_end));
         let charge = self.charge_instant(expiry, || ends.1, zone, policy);
         let lifecycle = match self.status {
@@ -66,6 +67,37 @@ impl PurchasedApp {
         let next_due = lifecycle
             .and_then(|l| [Some(l), reminder.map(|(_, at)| at), charge, downgrade].into_iter().flatten().min());
         Schedule { ends: Some(ends), reminder, charge, next_due }
+    }
+
+    /// What the LIFE-1 transitions read of the schedule ([`PurchasedApp::lifecycle_events`]):
+    /// its `ends` and `reminder`, computed as [`PurchasedApp::schedule`] computes them, without
+    /// the instants only `next_due` needs (the charge, the downgrade, the next look).
+    pub(crate) fn lifecycle_instants(&self, policy: &Policy) -> LifecycleInstants {
+        if self.metering.is_some() {
+            return (self.arrears_instants(policy), None);
+        }
+        let Some(term) = self.term else { return (None, None) };
+        let zone = policy.zone();
+        let expiry = zone.day_number(term.expires_at);
+        let (grace_end, retention_end, reminder) = self.term_instants(&term, expiry, zone, policy);
+        (Some((instant_of_timestamp(grace_end), instant_of_timestamp(retention_end))), reminder)
+    }
+
+    /// The timestamps at which the grace and retention periods end after `term`, expiring on
+    /// day `expiry`, and its earliest expiry reminder not sent yet with its instant.
+    fn term_instants(
+        &self,
+        term: &Term,
+        expiry: i64,
+        zone: BillingZone,
+        policy: &Policy,
+    ) -> (i64, i64, Option<(u32, DateTime<Utc>)>) {
+        let (grace_end, retention_end) = self.ends_after(expiry, zone, policy);
+        let reminder = self
+            .unsent_reminders(term, expiry, zone, policy)
+            .min_by_key(|(_, at)| *at)
+            .map(|(days, at)| (days, instant_of_timestamp(at)));
+        (grace_end, retention_end, reminder)
     }
 
     /// The timestamps at which the grace and retention periods end after a term expiring on day
@@ -201,5 +233,28 @@ mod tests {
         let retention = grace + Duration::days(i64::from(lengths.retention_days));
         assert_eq!(after.ends, Some((zone.end_of_day(grace), zone.end_of_day(retention))));
         assert_eq!(app.end_of_term_instants(&policy), after.ends);
+    }
+
+    #[test]
+    fn life_1_the_lifecycle_reads_the_ends_and_reminder_of_the_schedule() {
+        let policy = Policy { expiry_reminder_days: vec![3, 7, 1], ..Policy::default() };
+        let same = |app: &PurchasedApp| {
+            let schedule = app.schedule(&policy);
+            assert_eq!(app.lifecycle_instants(&policy), (schedule.ends, schedule.reminder), "{:?}", app.status);
+        };
+        let mut app = monthly_app();
+        same(&app);
+        // Through its reminders, grace, frozen and released.
+        let expires_at = app.expires_at().unwrap();
+        for now in [expires_at - Duration::days(5), expires_at + Duration::hours(1), expires_at + Duration::days(400)] {
+            let ctx = Ctx::new(&Actor::System, now, &policy);
+            for e in app.lifecycle_events(&policy, now) {
+                app.apply(&e, &ctx);
+                same(&app);
+            }
+        }
+        assert_eq!(app.status, AppStatus::Released);
+        // No term yet.
+        same(&PurchasedApp { term: None, ..monthly_app() });
     }
 }

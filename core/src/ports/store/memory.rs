@@ -350,7 +350,10 @@ fn page_of<T: Clone>(
             .collect();
         return Page { items, page, page_size, total: all.len() as u64 };
     }
-    let mut items = Vec::with_capacity((page_size as usize).min(128));
+    // Room for the whole page at once, never more than the list holds: a page of everything
+    // grown as it fills would copy its items again at each growth.
+    let listed = targets.map_or(0, Vec::len).saturating_sub(start);
+    let mut items = Vec::with_capacity((page_size as usize).min(listed));
     let mut total = 0u64;
     for t in targets.into_iter().flatten().rev() {
         if let Some(item) = inner.records.get(t).and_then(|slot| pick(&slot.record)) {
