@@ -192,6 +192,27 @@ pub mod fixtures {
         }
     }
 
+    /// A customized provisioning of [`image_draft`]'s `Default` specification: one monthly
+    /// instance `web-1` without an EIP, password `Cloud#2026x`, the terms agreed.
+    pub fn customized_image() -> crate::provisioning::ImageProvisioning {
+        use crate::provisioning::{Customization, ImageProvisioning, Network, SecurityGroup};
+        ImageProvisioning {
+            quick_mode: None,
+            specification: "Default".into(),
+            network: Network { vpc: "vpc-main".into(), subnet: "subnet-a".into() },
+            security_group: SecurityGroup::Recommended,
+            login_password: crate::Secret::new("Cloud#2026x"),
+            agree_terms: true,
+            customization: Some(Customization {
+                mode: BillingMode::Monthly,
+                eip_mbit: None,
+                server_name: "web-1".into(),
+                periods: 1,
+                instances: 1,
+            }),
+        }
+    }
+
     /// On `market`: seller `isv-1` lists [`saas_draft`], customer `alice` (registered with a
     /// card) buys and pays [`standard_monthly`], and the seller gives the app `password` (APP-5).
     /// Returns alice, the seller and the app.

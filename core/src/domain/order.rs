@@ -1368,8 +1368,6 @@ mod tests {
     use super::*;
     use crate::aggregate::tests::Lived;
     use crate::catalog::{PricePlan, ProductDraft};
-    use crate::provisioning::{Customization, ImageProvisioning, Network, SecurityGroup};
-    use crate::secret::Secret;
     use crate::testing::fixtures;
 
     fn listed(draft: ProductDraft) -> Arc<Product> {
@@ -1409,21 +1407,7 @@ mod tests {
     #[test]
     fn an_image_order_is_rebuilt_with_its_app_and_its_terms_accepted_by_its_event() {
         let product = listed(fixtures::image_draft());
-        let request = ImageProvisioning {
-            quick_mode: None,
-            specification: "Default".into(),
-            network: Network { vpc: "vpc-main".into(), subnet: "subnet-a".into() },
-            security_group: SecurityGroup::Recommended,
-            login_password: Secret::new("Cloud#2026x"),
-            agree_terms: true,
-            customization: Some(Customization {
-                mode: BillingMode::Monthly,
-                eip_mbit: None,
-                server_name: "web-1".into(),
-                periods: 1,
-                instances: 1,
-            }),
-        };
+        let request = fixtures::customized_image();
         let order =
             placed(&product, Placing::Image { product: product.id.clone(), request, unpaid_orders: 0, method: None });
         let created = order.value.as_created().unwrap();

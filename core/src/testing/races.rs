@@ -20,8 +20,6 @@ use crate::money::Money;
 use crate::order::{OrderEvent, OrderStatus, PurchaseRequest};
 use crate::payments::{ChargeRequest, PaymentError, PaymentGateway, PaymentMethod, Receipt, RefundRequest};
 use crate::policy::Policy;
-use crate::provisioning::{ImageProvisioning, Network, SecurityGroup};
-use crate::secret::Secret;
 use crate::store::Store;
 use crate::time::ManualClock;
 
@@ -281,21 +279,7 @@ fn upgrade_payment_raced_by_cancel_order(store: Arc<dyn Store>) {
 fn image_payment_raced_by_cancel_order(store: Arc<dyn Store>) {
     let r = Race::new(store);
     let product = r.list(fixtures::image_draft());
-    let provisioning = ImageProvisioning {
-        quick_mode: None,
-        specification: "Default".into(),
-        network: Network { vpc: "vpc-main".into(), subnet: "subnet-a".into() },
-        security_group: SecurityGroup::Recommended,
-        login_password: Secret::new("Cloud#2026x"),
-        agree_terms: true,
-        customization: Some(crate::provisioning::Customization {
-            mode: BillingMode::Monthly,
-            eip_mbit: None,
-            server_name: "web-1".into(),
-            periods: 1,
-            instances: 1,
-        }),
-    };
+    let provisioning = fixtures::customized_image();
     let order = r.market.provision_image(&r.alice, &product.id, provisioning, None).expect("image order").id;
     let order = r.pay_while_cancelled(&order);
     assert_eq!(order.status, OrderStatus::Cancelled);
